@@ -1,0 +1,58 @@
+# kam: the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-unit test-browser test-postgres lint format bench install browser clean messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: set up, load the demo portfolio and serve it at http://127.0.0.1:8000
+demo: install
+	$(BIN)/kam demo
+
+## test: set up and run the whole suite (unit, API, CLI and browser tests) on SQLite
+test: install browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## test-unit: everything but the browser tests (CI runs it again on PostgreSQL)
+test-unit: install
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install browser
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+# Debian's Chromium drives the browser tests; Playwright never downloads a browser.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/portfolio.py
+
+messages: install
+	cd kam && ../$(BIN)/kam manage makemessages -l nl --no-obsolete && ../$(BIN)/kam manage compilemessages
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

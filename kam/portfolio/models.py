@@ -1,0 +1,256 @@
+"""Scoring schemes, portfolio reviews, raters' scores and the resulting placements.
+
+Implements the selection matrix of kam-method.md section 1.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.models import Account
+from kam.organisation.models import Box
+
+
+class Axis(models.TextChoices):
+    """The two axes of the selection matrix."""
+
+    ATTRACTIVENESS = "attractiveness", _("Customer attractiveness")
+    STRENGTH = "strength", _("Our strength")
+
+
+class ScoringScheme(models.Model):
+    """A named scoring scheme; its content lives in immutable versions."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scoring scheme")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def latest_version(self) -> SchemeVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class SchemeVersion(models.Model):
+    """One immutable version of a scheme: criteria, weights, anchors, competitors and cut lines.
+
+    Changing anything makes a new version; reviews point at the version they were scored
+    with, so old reviews keep their meaning.
+    """
+
+    scheme = models.ForeignKey(ScoringScheme, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    change_note = models.CharField(_("what changed"), max_length=300, blank=True)
+    attractiveness_cut = models.DecimalField(
+        _("attractiveness cut"), max_digits=5, decimal_places=2, default=Decimal("5.00")
+    )
+    strength_cut_relative = models.DecimalField(
+        _("relative strength cut"), max_digits=6, decimal_places=3, default=Decimal("1.000")
+    )
+    strength_cut_absolute = models.DecimalField(
+        _("absolute strength cut"), max_digits=5, decimal_places=2, default=Decimal("5.00")
+    )
+
+    class Meta:
+        verbose_name = _("scheme version")
+        ordering = ["scheme", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "number"], name="unique_scheme_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} v{self.number}"
+
+
+class Criterion(models.Model):
+    """One criterion of a scheme version, on one axis, with its weight (of 100) and anchors."""
+
+    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="criteria")
+    axis = models.CharField(_("axis"), max_length=20, choices=Axis.choices)
+    key = models.SlugField(_("key"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    anchor_2 = models.CharField(_("a 2 means"), max_length=300, blank=True)
+    anchor_5 = models.CharField(_("a 5 means"), max_length=300, blank=True)
+    anchor_8 = models.CharField(_("an 8 means"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["version", "axis", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="unique_criterion_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight})"
+
+
+class Competitor(models.Model):
+    """A competitor named in a scheme version; strength scores may say which one was strongest."""
+
+    version = models.ForeignKey(
+        SchemeVersion, on_delete=models.CASCADE, related_name="competitors"
+    )
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("competitor")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"], name="unique_competitor")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("Open for scoring")
+    CLOSED = "closed", _("Closed")
+
+
+class Review(models.Model):
+    """A dated portfolio review, scored with one scheme version by several raters."""
+
+    name = models.CharField(_("name"), max_length=200)
+    review_date = models.DateField(_("review date"))
+    scheme_version = models.ForeignKey(
+        SchemeVersion, on_delete=models.PROTECT, related_name="reviews",
+        verbose_name=_("scheme version"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    raters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="reviews_to_rate", blank=True,
+        verbose_name=_("raters"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ratings_changed_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("portfolio review")
+        ordering = ["-review_date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.review_date})"
+
+    @property
+    def is_stale(self) -> bool:
+        """True when scores changed after the placements were last computed."""
+        if self.computed_at is None:
+            return True
+        return self.ratings_changed_at is not None and self.ratings_changed_at > self.computed_at
+
+
+class ViewSource(models.TextChoices):
+    """Whether a strength score is the customer's stated view or our own estimate (section 1)."""
+
+    CUSTOMER = "customer", _("Customer's stated view")
+    ESTIMATE = "estimate", _("Our estimate")
+
+
+class Rating(models.Model):
+    """One rater's score (1-10) for one account on one criterion in one review."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ratings")
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+    )
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    competitor_score = models.PositiveSmallIntegerField(
+        _("strongest competitor's score"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    competitor = models.ForeignKey(
+        Competitor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("strongest competitor"),
+    )
+    view_source = models.CharField(
+        _("whose view"), max_length=10, choices=ViewSource.choices, blank=True
+    )
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "account", "rater", "criterion"], name="one_score_per_rater"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=10), name="score_1_to_10"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(competitor_score__isnull=True)
+                | models.Q(competitor_score__gte=1, competitor_score__lte=10),
+                name="competitor_score_1_to_10",
+            ),
+        ]
+        indexes = [models.Index(fields=["review", "account"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} / {self.criterion.key}: {self.score}"
+
+
+class Placement(models.Model):
+    """Where one account lands in one review: the computed result of its raters' scores.
+
+    Scores are 0-10 weighted means (kam-method.md section 1); ``box`` is empty when a
+    criterion lacks a score (listed in ``missing``). Recomputed by
+    ``portfolio.services.review_compute``; never edited by hand.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="placements")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="placements")
+    attractiveness = models.FloatField(null=True)
+    strength = models.FloatField(null=True, help_text="S_us, 0-10")
+    competitor_strength = models.FloatField(null=True, help_text="S_comp, 0-10")
+    relative_strength = models.FloatField(null=True, help_text="S_us / S_comp")
+    strength_axis = models.CharField(max_length=10, blank=True)
+    box = models.CharField(max_length=20, choices=Box.choices, blank=True)
+    missing = models.JSONField(default=list)
+    disagreement = models.JSONField(default=list)
+    p_key = models.FloatField(null=True)
+    p_key_development = models.FloatField(null=True)
+    p_maintenance = models.FloatField(null=True)
+    p_opportunistic = models.FloatField(null=True)
+    uncertain = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("placement")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "account"], name="one_placement_per_review")
+        ]
+        indexes = [models.Index(fields=["review", "box"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} in {self.review}: {self.box or '-'}"

@@ -1,0 +1,24 @@
+"""URL map: pages per app, the API under /api/, auth and language switching."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from kam.api import api
+from kam.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("vendor/vega.js", web_views.vega_bundle, name="vega_bundle"),
+    path("api/", api.urls),
+    path("accounts/", include("kam.accounts.urls")),
+    path("portfolio/", include("kam.portfolio.urls")),
+    path("policies/", include("kam.organisation.urls")),
+    path("me/", include("kam.users.urls")),
+    path("admin/", admin.site.urls),
+]

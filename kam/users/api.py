@@ -1,0 +1,5 @@
+"""API endpoints of the users app."""
+
+from ninja import Router
+
+router = Router(tags=["users"])

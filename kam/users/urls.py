@@ -1,0 +1,6 @@
+from django.urls import path
+
+from kam.users import views
+
+app_name = "users"
+urlpatterns = [path("tokens/", views.tokens, name="tokens")]

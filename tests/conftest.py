@@ -1,0 +1,40 @@
+"""Shared fixtures: users in each role, and a logged-in client per role."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kam.users.models import Role
+from tests.factories import make_user
+
+
+@pytest.fixture
+def director(db):  # type: ignore[no-untyped-def]
+    return make_user(Role.SALES_DIRECTOR, username="director")
+
+
+@pytest.fixture
+def kam_user(db):  # type: ignore[no-untyped-def]
+    return make_user(Role.KEY_ACCOUNT_MANAGER, username="kam1")
+
+
+@pytest.fixture
+def other_kam(db):  # type: ignore[no-untyped-def]
+    return make_user(Role.KEY_ACCOUNT_MANAGER, username="kam2")
+
+
+@pytest.fixture
+def member(db):  # type: ignore[no-untyped-def]
+    return make_user(Role.TEAM_MEMBER, username="member1")
+
+
+@pytest.fixture
+def viewer(db):  # type: ignore[no-untyped-def]
+    return make_user(Role.VIEWER, username="viewer1")
+
+
+def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
