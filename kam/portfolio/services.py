@@ -1,0 +1,450 @@
+"""Writes of the selection matrix: schemes and their versions, reviews, scores, placements.
+
+Implements kam-method.md section 1. Only these functions write to the portfolio tables;
+pages, the API, the demo and the tests all go through them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts.selectors import account_list_visible
+from kam.core import portfolio as core
+from kam.core.scoring import BOXES, SchemeError
+from kam.organisation.selectors import organisation_get
+from kam.portfolio.models import (
+    Axis,
+    Competitor,
+    Criterion,
+    Placement,
+    Rating,
+    Review,
+    ReviewStatus,
+    SchemeVersion,
+    ScoringScheme,
+    ViewSource,
+)
+from kam.portfolio.selectors import review_scope, scheme_version_to_core
+from kam.web.errors import ApplicationError
+
+
+def _require_manager(user: AbstractBaseUser | None) -> None:
+    profile = getattr(user, "profile", None)
+    if user is not None and (profile is None or not profile.can_manage_portfolio):
+        raise ApplicationError(
+            _("Only a sales director or an administrator may do this."), status=403
+        )
+
+
+@dataclass(frozen=True)
+class CriterionInput:
+    """A criterion as entered: axis, key, name, whole-number weight and anchors for 2, 5, 8."""
+
+    axis: str
+    key: str
+    name: str
+    weight: int
+    anchor_2: str = ""
+    anchor_5: str = ""
+    anchor_8: str = ""
+
+
+@dataclass(frozen=True)
+class SchemeContent:
+    """Everything a scheme version holds; two equal contents are the same version."""
+
+    criteria: Sequence[CriterionInput]
+    competitors: Sequence[str] = field(default_factory=tuple)
+    attractiveness_cut: Decimal = Decimal("5.00")
+    strength_cut_relative: Decimal = Decimal("1.000")
+    strength_cut_absolute: Decimal = Decimal("5.00")
+
+    def normalised(self) -> tuple[object, ...]:
+        return (
+            tuple(
+                (c.axis, c.key.strip(), c.name.strip(), c.weight, c.anchor_2.strip(),
+                 c.anchor_5.strip(), c.anchor_8.strip())
+                for c in self.criteria
+            ),
+            tuple(sorted({n.strip() for n in self.competitors if n.strip()})),
+            Decimal(self.attractiveness_cut).quantize(Decimal("0.01")),
+            Decimal(self.strength_cut_relative).quantize(Decimal("0.001")),
+            Decimal(self.strength_cut_absolute).quantize(Decimal("0.01")),
+        )
+
+
+def scheme_content_of(*, version: SchemeVersion) -> SchemeContent:
+    """The content of a stored version, for editing it into the next version."""
+    return SchemeContent(
+        criteria=[
+            CriterionInput(c.axis, c.key, c.name, c.weight, c.anchor_2, c.anchor_5, c.anchor_8)
+            for c in version.criteria.order_by("axis", "position")
+        ],
+        competitors=[c.name for c in version.competitors.all()],
+        attractiveness_cut=version.attractiveness_cut,
+        strength_cut_relative=version.strength_cut_relative,
+        strength_cut_absolute=version.strength_cut_absolute,
+    )
+
+
+def _scheme_problems(content: SchemeContent) -> list[str]:
+    """The method's rules (kam.core) plus anchors for every attractiveness criterion."""
+    from kam.core.scoring import Criterion as CoreCriterion
+    from kam.core.scoring import Scheme
+
+    problems: list[str] = []
+    axes = {c.axis for c in content.criteria}
+    if not axes <= {Axis.ATTRACTIVENESS, Axis.STRENGTH}:
+        problems.append(_("Every criterion needs an axis: attractiveness or strength."))
+    scheme = Scheme(
+        attractiveness=tuple(
+            CoreCriterion(c.key.strip(), c.name, c.weight) for c in content.criteria
+            if c.axis == Axis.ATTRACTIVENESS
+        ),
+        strength=tuple(
+            CoreCriterion(c.key.strip(), c.name, c.weight) for c in content.criteria
+            if c.axis == Axis.STRENGTH
+        ),
+        attractiveness_cut=float(content.attractiveness_cut),
+        strength_cut_relative=float(content.strength_cut_relative),
+        strength_cut_absolute=float(content.strength_cut_absolute),
+    )
+    problems += scheme.problems()
+    for c in content.criteria:
+        if not c.name.strip():
+            problems.append(_("Criterion '%(key)s' needs a name.") % {"key": c.key})
+        if c.axis == Axis.ATTRACTIVENESS and not (
+            c.anchor_2.strip() and c.anchor_5.strip() and c.anchor_8.strip()
+        ):
+            problems.append(
+                _("Attractiveness criterion '%(key)s' needs anchors: what a 2, a 5 and an 8 "
+                  "mean, so that raters score alike.") % {"key": c.key}
+            )
+    return problems
+
+
+def _version_write(
+    *, scheme: ScoringScheme, number: int, content: SchemeContent, change_note: str,
+    created_by: AbstractBaseUser | None,
+) -> SchemeVersion:
+    version = SchemeVersion.objects.create(
+        scheme=scheme, number=number, change_note=change_note, created_by=created_by,
+        attractiveness_cut=content.attractiveness_cut,
+        strength_cut_relative=content.strength_cut_relative,
+        strength_cut_absolute=content.strength_cut_absolute,
+    )
+    positions: dict[str, int] = {}
+    rows = []
+    for c in content.criteria:
+        positions[c.axis] = positions.get(c.axis, 0) + 1
+        rows.append(
+            Criterion(
+                version=version, axis=c.axis, key=c.key.strip(), name=c.name.strip(),
+                weight=c.weight, anchor_2=c.anchor_2.strip(), anchor_5=c.anchor_5.strip(),
+                anchor_8=c.anchor_8.strip(), position=positions[c.axis],
+            )
+        )
+    Criterion.objects.bulk_create(rows)
+    Competitor.objects.bulk_create(
+        Competitor(version=version, name=n)
+        for n in sorted({n.strip() for n in content.competitors if n.strip()})
+    )
+    return version
+
+
+def scheme_create(
+    *, name: str, content: SchemeContent, description: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> SchemeVersion:
+    """Create a scheme and its version 1; refuses a scheme that breaks the method's rules."""
+    _require_manager(created_by)
+    name = name.strip()
+    if not name:
+        raise ApplicationError(_("The scheme needs a name."), field="name")
+    if ScoringScheme.objects.filter(name=name).exists():
+        raise ApplicationError(
+            _("A scheme called '%(name)s' exists already.") % {"name": name}, field="name",
+            status=409,
+        )
+    problems = _scheme_problems(content)
+    if problems:
+        raise ApplicationError(problems[0], problems=problems)
+    with transaction.atomic():
+        scheme = ScoringScheme.objects.create(name=name, description=description)
+        return _version_write(
+            scheme=scheme, number=1, content=content, change_note=_("First version"),
+            created_by=created_by,
+        )
+
+
+def scheme_version_create(
+    *, scheme: ScoringScheme, content: SchemeContent, change_note: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> SchemeVersion:
+    """Save a changed scheme as its next version; reviews keep the version they were scored with.
+
+    Saving content equal to the latest version creates nothing and returns that version.
+    """
+    _require_manager(created_by)
+    problems = _scheme_problems(content)
+    if problems:
+        raise ApplicationError(problems[0], problems=problems)
+    with transaction.atomic():
+        latest = (
+            SchemeVersion.objects.select_for_update().filter(scheme=scheme)
+            .order_by("-number").first()
+        )
+        if latest is not None and scheme_content_of(version=latest).normalised() == (
+            content.normalised()
+        ):
+            return latest
+        return _version_write(
+            scheme=scheme, number=(latest.number + 1) if latest else 1, content=content,
+            change_note=change_note, created_by=created_by,
+        )
+
+
+def review_create(
+    *, name: str, review_date: dt.date, scheme_version: SchemeVersion,
+    raters: Iterable[AbstractBaseUser], created_by: AbstractBaseUser | None = None,
+) -> Review:
+    """Open a dated portfolio review with one scheme version and its raters."""
+    _require_manager(created_by)
+    if not name.strip():
+        raise ApplicationError(_("The review needs a name."), field="name")
+    raters = list(raters)
+    if not raters:
+        raise ApplicationError(
+            _("Name at least one rater; several raters scoring on their own is better."),
+            field="raters",
+        )
+    try:
+        scheme_version_to_core(version=scheme_version).validate()
+    except SchemeError as exc:
+        raise ApplicationError(exc.problems[0], problems=exc.problems) from exc
+    with transaction.atomic():
+        review = Review.objects.create(
+            name=name.strip(), review_date=review_date, scheme_version=scheme_version,
+            created_by=created_by,
+        )
+        review.raters.set(raters)
+    return review
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    """One score as entered in the grid or the API; ``score=None`` clears the rater's score."""
+
+    account_id: int
+    criterion_id: int
+    score: int | None
+    competitor_score: int | None = None
+    competitor_id: int | None = None
+    view_source: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RatingsSaved:
+    created: int
+    updated: int
+    deleted: int
+
+
+def ratings_save(
+    *, review: Review, rater: AbstractBaseUser, entries: Sequence[RatingInput]
+) -> RatingsSaved:
+    """Save one rater's own scores in an open review (all or nothing).
+
+    Each rater scores on their own (section 1); nobody writes another rater's scores.
+    Scores are whole numbers 1-10; competitor scores and whose view it is belong to strength
+    criteria only.
+    """
+    if review.status != ReviewStatus.OPEN:
+        raise ApplicationError(_("This review is closed; its scores can no longer change."),
+                               status=409)
+    if not review.raters.filter(pk=rater.pk).exists():
+        raise ApplicationError(_("You are not a rater in this review."), status=403)
+    criteria = {c.pk: c for c in review.scheme_version.criteria.all()}
+    competitors = set(review.scheme_version.competitors.values_list("pk", flat=True))
+    account_ids = {e.account_id for e in entries}
+    visible = set(
+        account_list_visible(user=rater).filter(pk__in=account_ids).values_list("pk", flat=True)
+    )
+    problems: list[str] = []
+    for n, e in enumerate(entries, start=1):
+        where = _("entry %(n)d (account %(account)s)") % {"n": n, "account": e.account_id}
+        crit = criteria.get(e.criterion_id)
+        if e.account_id not in visible:
+            problems.append(_("%(where)s: no such account for you.") % {"where": where})
+            continue
+        if crit is None:
+            problems.append(
+                _("%(where)s: criterion %(id)s is not in this review's scheme.")
+                % {"where": where, "id": e.criterion_id}
+            )
+            continue
+        for label, value in (("score", e.score), ("competitor_score", e.competitor_score)):
+            if value is not None and (isinstance(value, bool) or not 1 <= int(value) <= 10
+                                      or int(value) != value):
+                problems.append(
+                    _("%(where)s, %(field)s on %(criterion)s: %(value)s is not a whole number "
+                      "from 1 to 10.")
+                    % {"where": where, "field": label, "criterion": crit.key, "value": value}
+                )
+        if crit.axis == Axis.ATTRACTIVENESS and (
+            e.competitor_score is not None or e.competitor_id or e.view_source
+        ):
+            problems.append(
+                _("%(where)s: %(criterion)s is an attractiveness criterion; competitor scores "
+                  "and whose view it is belong to strength criteria.")
+                % {"where": where, "criterion": crit.key}
+            )
+        if e.view_source and e.view_source not in ViewSource.values:
+            problems.append(
+                _("%(where)s: whose view must be 'customer' or 'estimate'.") % {"where": where}
+            )
+        if e.competitor_id is not None and e.competitor_id not in competitors:
+            problems.append(
+                _("%(where)s: competitor %(id)s is not in this review's scheme.")
+                % {"where": where, "id": e.competitor_id}
+            )
+    if problems:
+        raise ApplicationError(problems[0], problems=problems)
+
+    existing = {
+        (r.account_id, r.criterion_id): r
+        for r in Rating.objects.filter(review=review, rater=rater, account_id__in=account_ids)
+    }
+    to_create: list[Rating] = []
+    to_update: list[Rating] = []
+    to_delete: list[int] = []
+    for e in entries:
+        row = existing.get((e.account_id, e.criterion_id))
+        if e.score is None:
+            if row is not None:
+                to_delete.append(row.pk)
+            continue
+        values = {
+            "score": int(e.score),
+            "competitor_score": None if e.competitor_score is None else int(e.competitor_score),
+            "competitor_id": e.competitor_id,
+            "view_source": e.view_source,
+            "comment": e.comment.strip(),
+        }
+        if row is None:
+            to_create.append(
+                Rating(review=review, rater=rater, account_id=e.account_id,
+                       criterion_id=e.criterion_id, **values)
+            )
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            to_update.append(row)
+    with transaction.atomic():
+        Rating.objects.bulk_create(to_create)
+        Rating.objects.bulk_update(
+            to_update, ["score", "competitor_score", "competitor_id", "view_source", "comment"]
+        )
+        Rating.objects.filter(pk__in=to_delete).delete()
+        if to_create or to_update or to_delete:
+            Review.objects.filter(pk=review.pk).update(ratings_changed_at=timezone.now())
+    return RatingsSaved(len(to_create), len(to_update), len(to_delete))
+
+
+def review_compute(*, review: Review) -> int:
+    """Recompute every placement of a review from its ratings; returns the number of accounts.
+
+    Scores are averaged over raters, placed in a box (kam.core.portfolio.classify), and
+    given box probabilities by the sensitivity analysis with the organisation's settings
+    (seeded by the review, so the same scores give the same probabilities).
+    """
+    org = organisation_get()
+    scheme = scheme_version_to_core(version=review.scheme_version)
+    criteria = sorted(
+        review.scheme_version.criteria.all(),
+        key=lambda c: (c.axis != Axis.ATTRACTIVENESS, c.position),
+    )
+    column = {c.pk: j for j, c in enumerate(criteria)}
+    keys = [c.key for c in criteria]
+    account_ids = list(review_scope(review=review).order_by("pk").values_list("pk", flat=True))
+    row_of = {pk: i for i, pk in enumerate(account_ids)}
+    ratings = list(
+        Rating.objects.filter(review=review, account_id__in=account_ids).values_list(
+            "account_id", "criterion_id", "score", "competitor_score"
+        )
+    )
+    acc = np.fromiter((row_of[r[0]] for r in ratings), dtype=np.int64, count=len(ratings))
+    col = np.fromiter((column[r[1]] for r in ratings), dtype=np.int64, count=len(ratings))
+    val = np.fromiter((r[2] for r in ratings), dtype=np.float64, count=len(ratings))
+    comp = np.fromiter(
+        (np.nan if r[3] is None else r[3] for r in ratings), dtype=np.float64, count=len(ratings)
+    )
+    table = core.score_table_from_arrays(account_ids, len(keys), acc, col, val, comp)
+    result = core.classify(scheme, table)
+    flagged = core.disagreement(table, points=float(org.disagreement_points))
+    probabilities = core.sensitivity(
+        scheme, table.scores, table.competitor_scores,
+        draws=org.sensitivity_draws, seed=review.pk,
+        concentration=float(org.sensitivity_concentration),
+    )
+    unsure = core.uncertain(probabilities, threshold=float(org.uncertainty_threshold))
+
+    def num(x: float) -> float | None:
+        return None if np.isnan(x) else float(x)
+
+    placements = []
+    for i, pk in enumerate(account_ids):
+        box_code = int(result.box[i])
+        placed = box_code != core.NOT_PLACED
+        p = probabilities[i]
+        placements.append(
+            Placement(
+                review=review, account_id=pk,
+                attractiveness=num(result.attractiveness[i]),
+                strength=num(result.strength[i]),
+                competitor_strength=num(result.competitor_strength[i]),
+                relative_strength=num(result.relative_strength[i]),
+                strength_axis=("relative" if result.relative[i] else "absolute") if placed else "",
+                box=BOXES[box_code].value if placed else "",
+                missing=[keys[j] for j in np.flatnonzero(result.missing[i])],
+                disagreement=[keys[j] for j in np.flatnonzero(flagged[i])],
+                p_key=num(p[0]), p_key_development=num(p[1]),
+                p_maintenance=num(p[2]), p_opportunistic=num(p[3]),
+                uncertain=bool(unsure[i]),
+            )
+        )
+    with transaction.atomic():
+        Placement.objects.filter(review=review).delete()
+        Placement.objects.bulk_create(placements, batch_size=2000)
+        now = timezone.now()
+        Review.objects.filter(pk=review.pk).update(computed_at=now)
+        review.computed_at = now
+    return len(placements)
+
+
+def review_ensure_computed(*, review: Review) -> Review:
+    """Recompute a review's placements when its scores changed since the last computation."""
+    if review.is_stale:
+        review_compute(review=review)
+    return review
+
+
+def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -> Review:
+    """Close a review: its scores freeze and its placements are computed one last time."""
+    _require_manager(closed_by)
+    if review.status == ReviewStatus.CLOSED:
+        return review
+    review_compute(review=review)
+    review.status = ReviewStatus.CLOSED
+    review.save(update_fields=["status"])
+    return review
