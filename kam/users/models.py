@@ -50,7 +50,8 @@ class Profile(models.Model):
         _("function"), max_length=30, choices=Function.choices, default=Function.SALES
     )
     hours_per_year = models.PositiveIntegerField(
-        _("hours per year for accounts"), default=0,
+        _("hours per year for accounts"),
+        default=0,
         help_text=_("Yearly hours this person can spend on customers; 0 when not in the team."),
     )
     hourly_cost = models.DecimalField(

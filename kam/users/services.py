@@ -27,14 +27,20 @@ def user_create(
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.create_user(
-            username=username, password=password, first_name=first_name, last_name=last_name,
-            email=email, is_superuser=role == Role.ADMINISTRATOR,
+            username=username,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            is_superuser=role == Role.ADMINISTRATOR,
             is_staff=role == Role.ADMINISTRATOR,
         )
         Profile.objects.update_or_create(
             user=user,
             defaults={
-                "role": role, "function": function, "hours_per_year": hours_per_year,
+                "role": role,
+                "function": function,
+                "hours_per_year": hours_per_year,
                 "hourly_cost": hourly_cost,
             },
         )

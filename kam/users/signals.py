@@ -12,7 +12,9 @@ from kam.users.models import Profile, Role
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def ensure_profile(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+def ensure_profile(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if created and not raw:
         role = Role.ADMINISTRATOR if instance.is_superuser else Role.VIEWER
         Profile.objects.get_or_create(user=instance, defaults={"role": role})

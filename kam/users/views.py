@@ -2,11 +2,74 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kam.users.selectors import api_token_get, api_token_list
+from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
+from kam.web.errors import ApplicationError
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=TOKEN_NAME_MAX_LENGTH,
+        help_text=gettext_lazy("Where you will use it, for example “monthly report script”."),
+    )
+
+
+def _api_base(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("api:api-root")).rstrip("/")
 
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    return render(request, "portfolio/matrix.html", {})
+    """List my tokens; POST creates one and shows its plain value on this response only."""
+    created = None
+    plain = None
+    if request.method == "POST":
+        form = TokenCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                created, plain = api_token_create(user=request.user, name=form.cleaned_data["name"])
+            except ApplicationError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                form = TokenCreateForm()
+    else:
+        form = TokenCreateForm()
+    # The plain token is rendered into this one response and never stored: no redirect,
+    # no session, so reloading the page cannot show it again.
+    return render(
+        request,
+        "users/tokens.html",
+        {
+            "form": form,
+            "tokens": api_token_list(user=request.user),
+            "created": created,
+            "plain_token": plain,
+            "api_base": _api_base(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Revoke one of my tokens; htmx gets the updated table row, a plain form a redirect."""
+    try:
+        token = api_token_get(user=request.user, token_id=token_id)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=exc.status)
+    api_token_revoke(token=token)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "users/_token_row.html", {"token": token})
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("users:tokens")
