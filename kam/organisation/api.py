@@ -1,5 +1,218 @@
-"""API endpoints of the organisation app."""
+"""API of the organisation's policies: settings, box policies, team capacity, exchange rates.
 
-from ninja import Router
+Everyone signed in may read them (they explain the warnings on the matrix); only sales
+directors and administrators may change them (403 for everyone else). Hourly costs are
+pay data: only sales directors and administrators see them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from kam.organisation.models import Organisation
+from kam.organisation.selectors import (
+    box_policy_rows_get,
+    can_edit_policies,
+    exchange_rates_get,
+    organisation_get,
+    team_capacity_hours,
+    team_capacity_list,
+)
+from kam.organisation.services import (
+    BoxPolicyInput,
+    box_policies_update,
+    exchange_rate_delete,
+    exchange_rate_set,
+    organisation_update,
+)
+from kam.web.errors import ApplicationError
 
 router = Router(tags=["organisation"])
+
+
+class SettingsOut(Schema):
+    """The organisation's limits and analysis settings; ``exchange_rates`` maps a currency
+    to the value of one unit in ``base_currency`` (which maps to 1)."""
+
+    name: str
+    base_currency: str
+    max_key_accounts: int
+    max_key_accounts_per_manager: int
+    capacity_warning_share: Decimal
+    sensitivity_draws: int
+    sensitivity_concentration: Decimal
+    uncertainty_threshold: Decimal
+    disagreement_points: Decimal
+    exchange_rates: dict[str, Decimal]
+
+
+class SettingsIn(Schema):
+    """Fields to change; a field left out keeps its value."""
+
+    name: str | None = None
+    base_currency: str | None = None
+    max_key_accounts: int | None = None
+    max_key_accounts_per_manager: int | None = None
+    capacity_warning_share: Decimal | None = None
+    sensitivity_draws: int | None = None
+    sensitivity_concentration: Decimal | None = None
+    uncertainty_threshold: Decimal | None = None
+    disagreement_points: Decimal | None = None
+
+
+class BoxPolicySchema(Schema):
+    """Yearly hours per account of one box (minimum, maximum) and its review cadence in months."""
+
+    box: str
+    min_hours_per_year: int
+    max_hours_per_year: int
+    review_cadence_months: int
+
+
+class PersonCapacityOut(Schema):
+    """One person's yearly hours for accounts; ``hourly_cost`` (base currency) only for
+    sales directors and administrators, ``null`` for everyone else."""
+
+    user_id: int
+    username: str
+    name: str
+    role: str
+    function: str
+    hours_per_year: int
+    hourly_cost: Decimal | None
+
+
+class TeamCapacityOut(Schema):
+    """The team's yearly capacity: the total in hours and the people it is made of."""
+
+    total_hours_per_year: float
+    people: list[PersonCapacityOut]
+
+
+class ExchangeRateIn(Schema):
+    rate_to_base: Decimal
+
+
+class ExchangeRateOut(Schema):
+    currency: str
+    rate_to_base: Decimal
+
+
+def _require_editor(user: AbstractBaseUser) -> None:
+    if not can_edit_policies(user):
+        raise ApplicationError(
+            _("Only sales directors and administrators may change policies."), status=403
+        )
+
+
+def _settings(org: Organisation) -> SettingsOut:
+    return SettingsOut(
+        name=org.name,
+        base_currency=org.base_currency,
+        max_key_accounts=org.max_key_accounts,
+        max_key_accounts_per_manager=org.max_key_accounts_per_manager,
+        capacity_warning_share=org.capacity_warning_share,
+        sensitivity_draws=org.sensitivity_draws,
+        sensitivity_concentration=org.sensitivity_concentration,
+        uncertainty_threshold=org.uncertainty_threshold,
+        disagreement_points=org.disagreement_points,
+        exchange_rates=exchange_rates_get(organisation=org),
+    )
+
+
+def _box_policies(org: Organisation) -> list[BoxPolicySchema]:
+    return [
+        BoxPolicySchema(
+            box=row.box,
+            min_hours_per_year=row.min_hours_per_year,
+            max_hours_per_year=row.max_hours_per_year,
+            review_cadence_months=row.review_cadence_months,
+        )
+        for row in box_policy_rows_get(organisation=org)
+    ]
+
+
+@router.get("/settings", response=SettingsOut, summary="Limits and analysis settings")
+def settings_get(request: HttpRequest) -> SettingsOut:
+    return _settings(organisation_get())
+
+
+@router.put("/settings", response=SettingsOut, summary="Change limits and analysis settings")
+def settings_put(request: HttpRequest, payload: SettingsIn) -> SettingsOut:
+    _require_editor(request.user)  # type: ignore[arg-type]
+    org = organisation_get()
+    organisation_update(organisation=org, **payload.dict())
+    return _settings(org)
+
+
+@router.get("/box-policies", response=list[BoxPolicySchema], summary="Box policies")
+def box_policies_list(request: HttpRequest) -> list[BoxPolicySchema]:
+    return _box_policies(organisation_get())
+
+
+@router.put(
+    "/box-policies", response=list[BoxPolicySchema], summary="Change box policies (all or none)"
+)
+def box_policies_put(request: HttpRequest, payload: list[BoxPolicySchema]) -> list[BoxPolicySchema]:
+    _require_editor(request.user)  # type: ignore[arg-type]
+    boxes = [p.box for p in payload]
+    if len(set(boxes)) != len(boxes):
+        raise ApplicationError(_("Each box may appear only once."), field="box")
+    org = organisation_get()
+    box_policies_update(
+        organisation=org,
+        policies={
+            p.box: BoxPolicyInput(
+                min_hours_per_year=p.min_hours_per_year,
+                max_hours_per_year=p.max_hours_per_year,
+                review_cadence_months=p.review_cadence_months,
+            )
+            for p in payload
+        },
+    )
+    return _box_policies(org)
+
+
+@router.get("/team-capacity", response=TeamCapacityOut, summary="The team's yearly capacity")
+def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
+    show_cost = can_edit_policies(request.user)  # type: ignore[arg-type]
+    return TeamCapacityOut(
+        total_hours_per_year=team_capacity_hours(),
+        people=[
+            PersonCapacityOut(
+                user_id=u.pk,
+                username=u.get_username(),
+                name=u.get_full_name() or u.get_username(),  # type: ignore[attr-defined]
+                role=u.profile.role,  # type: ignore[attr-defined]
+                function=u.profile.function,  # type: ignore[attr-defined]
+                hours_per_year=u.profile.hours_per_year,  # type: ignore[attr-defined]
+                hourly_cost=u.profile.hourly_cost if show_cost else None,  # type: ignore[attr-defined]
+            )
+            for u in team_capacity_list()
+        ],
+    )
+
+
+@router.put("/exchange-rates/{currency}", response=ExchangeRateOut, summary="Set one exchange rate")
+def exchange_rate_put(
+    request: HttpRequest, currency: str, payload: ExchangeRateIn
+) -> ExchangeRateOut:
+    _require_editor(request.user)  # type: ignore[arg-type]
+    row = exchange_rate_set(
+        organisation=organisation_get(), currency=currency, rate_to_base=payload.rate_to_base
+    )
+    return ExchangeRateOut(currency=row.currency, rate_to_base=row.rate_to_base)
+
+
+@router.delete(
+    "/exchange-rates/{currency}", response={204: None}, summary="Remove an exchange rate"
+)
+def exchange_rate_remove(request: HttpRequest, currency: str) -> Status[None]:
+    _require_editor(request.user)  # type: ignore[arg-type]
+    exchange_rate_delete(organisation=organisation_get(), currency=currency)
+    return Status(204, None)

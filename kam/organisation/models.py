@@ -38,12 +38,16 @@ class Organisation(models.Model):
     )
     capacity_warning_share = models.DecimalField(
         _("share of team capacity that key and key development accounts may need"),
-        max_digits=4, decimal_places=2, default=Decimal("1.00"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
         help_text=_("1.00 warns when their minimum hours exceed the whole team's capacity."),
     )
     sensitivity_draws = models.PositiveIntegerField(_("sensitivity draws"), default=1000)
     sensitivity_concentration = models.DecimalField(
-        _("weight concentration for sensitivity"), max_digits=8, decimal_places=1,
+        _("weight concentration for sensitivity"),
+        max_digits=8,
+        decimal_places=1,
         default=Decimal("100.0"),
         help_text=_("Higher keeps drawn weights closer to the chosen weights."),
     )
@@ -51,7 +55,9 @@ class Organisation(models.Model):
         _("certainty needed for a box"), max_digits=4, decimal_places=2, default=Decimal("0.80")
     )
     disagreement_points = models.DecimalField(
-        _("rater spread that flags a criterion"), max_digits=4, decimal_places=1,
+        _("rater spread that flags a criterion"),
+        max_digits=4,
+        decimal_places=1,
         default=Decimal("3.0"),
     )
 
@@ -89,7 +95,7 @@ class BoxPolicy(models.Model):
 
 
 class ExchangeRate(models.Model):
-    """Value of one unit of a currency in the organisation's base currency, for sizing and totals."""
+    """Value of one unit of a currency in the base currency, for sizing and totals."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="exchange_rates"
@@ -100,7 +106,9 @@ class ExchangeRate(models.Model):
     class Meta:
         verbose_name = _("exchange rate")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "currency"], name="one_rate_per_currency")
+            models.UniqueConstraint(
+                fields=["organisation", "currency"], name="one_rate_per_currency"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,235 @@
-"""Policy pages: box policies, team capacity and key-account limits."""
+"""The policies page: box policies, team capacity, key-account limits and exchange rates.
+
+Only sales directors and administrators may open it (403 for everyone else). Each
+section is its own form with its own submit button; a rule broken shows its message
+beside the field, and nothing of that section is saved.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kam.organisation.forms import (
+    BoxPolicyForm,
+    ExchangeRateForm,
+    OrganisationForm,
+    TeamCapacityFormSet,
+)
+from kam.organisation.models import Box, Organisation
+from kam.organisation.selectors import (
+    box_policy_rows_get,
+    can_edit_policies,
+    capacity_limits_get,
+    exchange_rates_get,
+    organisation_get,
+    team_capacity_hours,
+    team_capacity_list,
+)
+from kam.organisation.services import (
+    BoxPolicyInput,
+    TeamCapacityChange,
+    box_policies_update,
+    exchange_rate_delete,
+    exchange_rate_set,
+    organisation_update,
+    team_capacity_update,
+)
+from kam.web.errors import ApplicationError
+
+ORGANISATION_FIELDS = (
+    "name",
+    "base_currency",
+    "max_key_accounts",
+    "max_key_accounts_per_manager",
+    "capacity_warning_share",
+    "sensitivity_draws",
+    "sensitivity_concentration",
+    "uncertainty_threshold",
+    "disagreement_points",
+)
+
+
+def _add_error(form: forms.Form, field: str | None, message: str) -> None:
+    form.add_error(field if field in form.fields else None, message)
+
+
+def _box_forms(org: Organisation, data: Any = None) -> list[tuple[Any, BoxPolicyForm]]:
+    rows = box_policy_rows_get(organisation=org)
+    return [
+        (
+            row,
+            BoxPolicyForm(
+                data,
+                prefix=row.box,
+                initial={
+                    "min_hours_per_year": row.min_hours_per_year,
+                    "max_hours_per_year": row.max_hours_per_year,
+                    "review_cadence_months": row.review_cadence_months,
+                },
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _team_formset(data: Any = None) -> tuple[Any, dict[int, Any]]:
+    people = list(team_capacity_list())
+    formset = TeamCapacityFormSet(
+        data,
+        prefix="team",
+        initial=[
+            {
+                "user_id": p.pk,
+                "function": p.profile.function,
+                "hours_per_year": p.profile.hours_per_year,
+                "hourly_cost": p.profile.hourly_cost,
+            }
+            for p in people
+        ],
+    )
+    return formset, {p.pk: p for p in people}
+
+
+def _organisation_form(org: Organisation, data: Any = None) -> OrganisationForm:
+    return OrganisationForm(data, initial={f: getattr(org, f) for f in ORGANISATION_FIELDS})
+
+
+def _save_boxes(org: Organisation, box_forms: list[tuple[Any, BoxPolicyForm]]) -> bool:
+    if not all(form.is_valid() for _row, form in box_forms):
+        return False
+    try:
+        box_policies_update(
+            organisation=org,
+            policies={row.box: BoxPolicyInput(**form.cleaned_data) for row, form in box_forms},
+        )
+    except ApplicationError as exc:
+        box, _sep, field = (exc.field or "").partition(".")
+        target = next((f for row, f in box_forms if row.box == box), box_forms[0][1])
+        _add_error(target, field or None, exc.message)
+        return False
+    return True
+
+
+def _save_team(formset: Any) -> bool:
+    if not formset.is_valid():
+        return False
+    try:
+        team_capacity_update(
+            changes=[TeamCapacityChange(**form.cleaned_data) for form in formset.forms]
+        )
+    except ApplicationError as exc:
+        user_id, _sep, field = (exc.field or "").partition(".")
+        target = next(
+            (f for f in formset.forms if str(f.cleaned_data.get("user_id")) == user_id),
+            None,
+        )
+        if target is None:
+            formset._non_form_errors = formset.error_class([exc.message])
+        else:
+            _add_error(target, field or None, exc.message)
+        return False
+    return True
+
+
+def _save_organisation(org: Organisation, form: OrganisationForm) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        organisation_update(organisation=org, **form.cleaned_data)
+    except ApplicationError as exc:
+        _add_error(form, exc.field, exc.message)
+        return False
+    return True
+
+
+def _save_rate(org: Organisation, form: ExchangeRateForm) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        exchange_rate_set(organisation=org, **form.cleaned_data)
+    except ApplicationError as exc:
+        _add_error(form, exc.field, exc.message)
+        return False
+    return True
 
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "portfolio/matrix.html", {})
+    """Show and change the organisation's policies (kam-method.md sections 1 and 2)."""
+    if not can_edit_policies(request.user):
+        raise PermissionDenied(_("Only sales directors and administrators may change policies."))
+    org = organisation_get()
+    section = request.POST.get("section") if request.method == "POST" else None
+    data = request.POST if section else None
+
+    box_forms = _box_forms(org, data if section == "boxes" else None)
+    team_formset, people = _team_formset(data if section == "team" else None)
+    org_form = _organisation_form(org, data if section == "organisation" else None)
+    rate_form = ExchangeRateForm(data if section == "rate" else None)
+
+    saved = False
+    if section == "boxes":
+        saved = _save_boxes(org, box_forms)
+        done = _("Box policies saved.")
+    elif section == "team":
+        saved = _save_team(team_formset)
+        done = _("Team capacity saved.")
+    elif section == "organisation":
+        saved = _save_organisation(org, org_form)
+        done = _("Limits and settings saved.")
+    elif section == "rate":
+        saved = _save_rate(org, rate_form)
+        done = _("Exchange rate saved.")
+    elif section == "rate_delete":
+        currency = request.POST.get("currency", "")
+        try:
+            exchange_rate_delete(organisation=org, currency=currency)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("organisation:settings")
+        saved = True
+        done = _("Exchange rate for %(code)s removed.") % {"code": currency.upper()}
+    elif section is not None:
+        return HttpResponse(_("Unknown section."), status=400)
+    if saved:
+        messages.success(request, done)
+        return redirect(f"{request.path}#{section}")
+
+    for form in team_formset.forms:
+        user_id = form["user_id"].value()
+        form.person = people.get(int(user_id)) if str(user_id).isdigit() else None
+
+    limits = capacity_limits_get(organisation=org)
+    capacity = team_capacity_hours()
+    policies = {row.box: row for row, _form in box_forms}
+    key_minimum = policies[Box.KEY.value].min_hours_per_year
+    affordable_key_accounts = (
+        int(capacity * limits.capacity_share // key_minimum) if key_minimum else None
+    )
+    rates = exchange_rates_get(organisation=org)
+    rates.pop(org.base_currency, None)
+    return render(
+        request,
+        "organisation/settings.html",
+        {
+            "organisation": org,
+            "box_forms": box_forms,
+            "team_formset": team_formset,
+            "org_form": org_form,
+            "rate_form": rate_form,
+            "rates": sorted(rates.items()),
+            "team_hours": capacity,
+            "usable_hours": capacity * limits.capacity_share,
+            "key_minimum": key_minimum,
+            "affordable_key_accounts": affordable_key_accounts,
+            "section": section,
+        },
+    )
