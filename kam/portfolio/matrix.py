@@ -1,0 +1,591 @@
+"""Reads behind the selection matrix page, its exports and its API (kam-method.md section 1).
+
+One filter definition (``MatrixFilters``) serves the page, the table fragment, the chart
+data, the CSV/PNG/SVG exports and the API, as NetBox does with its filter sets.
+
+``matrix_rows`` assembles one plain dict per account the caller may see, in a constant
+number of queries whatever the number of accounts: ``values()`` queries joined in Python
+by account id (placements of the review, placements of the previous review, revenue).
+
+``capacity_check`` runs the three "never too many key accounts" checks of
+``kam.core.capacity`` company-wide, and ``capacity_warning_messages`` turns the warnings
+into sentences a sales director understands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from ninja import Schema
+from pydantic import Field, ValidationError, field_validator
+
+from kam.accounts.selectors import account_list_visible
+from kam.core.capacity import (
+    CapacityCheck,
+    CapacityWarning,
+    WarningCode,
+    check_key_account_capacity,
+)
+from kam.core.scoring import BOXES
+from kam.organisation.models import Box
+from kam.organisation.selectors import (
+    box_policies_get,
+    capacity_limits_get,
+    exchange_rates_get,
+    organisation_get,
+    team_capacity_hours,
+)
+from kam.portfolio.models import Criterion, Placement, Review
+from kam.portfolio.selectors import review_latest, review_previous
+from kam.web.errors import ApplicationError
+
+UNPLACED = "unplaced"
+BOX_ORDER: tuple[str, ...] = tuple(b.value for b in BOXES)
+AXES = ("relative", "absolute")
+BoxFilter = Literal["key", "key_development", "maintenance", "opportunistic", "unplaced"]
+
+
+class MatrixFilters(Schema):
+    """Which accounts the matrix shows: one review (default the latest) and optional filters.
+
+    Empty strings (an "All" choice in the page's form) mean "no filter".
+    """
+
+    review_id: int | None = Field(None, description="Review id; the latest review when empty.")
+    owner: int | None = Field(None, description="User id of the key account manager.")
+    country: str | None = Field(None, description="ISO 3166 country code, e.g. NL.")
+    channel: str | None = Field(None, description="Industry / channel, e.g. retail.")
+    box: BoxFilter | None = Field(None, description="A box, or 'unplaced'.")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    def as_query(self, **extra: Any) -> str:
+        """The filters (plus ``extra`` parameters) as a URL query string, without ``?``."""
+        params = {k: v for k, v in self.model_dump().items() if v is not None}
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return urlencode(params)
+
+    @property
+    def active(self) -> bool:
+        """True when any filter other than the review narrows the accounts."""
+        return any(v is not None for k, v in self.model_dump().items() if k != "review_id")
+
+
+def matrix_filters_parse(data: Mapping[str, Any]) -> MatrixFilters:
+    """Parse filters from a query string (``request.GET``); unknown keys are ignored.
+
+    Raises ``ApplicationError`` (400) naming the field when a value has the wrong shape.
+    """
+    fields = MatrixFilters.model_fields
+    try:
+        return MatrixFilters.model_validate({k: data.get(k) for k in fields if k in data})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first.get("loc") else None
+        raise ApplicationError(
+            _("The filter '%(field)s' has a value kam does not understand.") % {"field": field},
+            field=field,
+            status=400,
+        ) from exc
+
+
+def matrix_review_get(*, filters: MatrixFilters) -> Review | None:
+    """The review the filters ask for, or the latest one; None when there is no review yet.
+
+    An unknown ``review_id`` raises ``ApplicationError`` (404).
+    """
+    if filters.review_id is None:
+        return review_latest()
+    review = (
+        Review.objects.select_related("scheme_version__scheme").filter(pk=filters.review_id).first()
+    )
+    if review is None:
+        raise ApplicationError(
+            _("There is no review %(id)s.") % {"id": filters.review_id},
+            field="review_id",
+            status=404,
+        )
+    return review
+
+
+def review_choices() -> list[Review]:
+    """Every review, newest first, for the review picker."""
+    return list(Review.objects.order_by("-review_date", "-pk"))
+
+
+def person_name(first: str | None, last: str | None, username: str | None) -> str:
+    """A person's display name: first and last name, or the username when both are empty."""
+    full = f"{first or ''} {last or ''}".strip()
+    return full or (username or "")
+
+
+def revenue_year(*, review: Review) -> int:
+    """The last full calendar year before the review date: the year whose revenue sizes bubbles."""
+    return review.review_date.year - 1
+
+
+def account_url_pattern() -> tuple[str, str]:
+    """Prefix and suffix of an account page's URL around its id (for the chart's links).
+
+    reverse() once, then build each URL by string: 10,000 reverse() calls cost more than
+    the whole database work of the matrix.
+    """
+    marker = 987654321
+    prefix, suffix = reverse("accounts:detail", args=[marker]).split(str(marker))
+    return prefix, suffix
+
+
+_PLACEMENT_FIELDS = (
+    "account_id",
+    "account__name",
+    "account__owner_id",
+    "account__owner__first_name",
+    "account__owner__last_name",
+    "account__owner__username",
+    "account__country",
+    "account__channel",
+    "account__currency",
+    "attractiveness",
+    "strength",
+    "competitor_strength",
+    "relative_strength",
+    "strength_axis",
+    "box",
+    "missing",
+    "disagreement",
+    "p_key",
+    "p_key_development",
+    "p_maintenance",
+    "p_opportunistic",
+    "uncertain",
+)
+
+
+def _placements_filtered(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser, filters: MatrixFilters
+) -> Any:
+    qs = Placement.objects.filter(
+        review=review, account_id__in=account_list_visible(user=user).values("pk")
+    )
+    if filters.owner is not None:
+        qs = qs.filter(account__owner_id=filters.owner)
+    if filters.country:
+        qs = qs.filter(account__country__iexact=filters.country)
+    if filters.channel:
+        qs = qs.filter(account__channel__iexact=filters.channel)
+    if filters.box == UNPLACED:
+        qs = qs.filter(box="")
+    elif filters.box:
+        qs = qs.filter(box=filters.box)
+    return qs
+
+
+def strength_value(
+    *, axis: str, strength: float | None, relative_strength: float | None
+) -> float | None:
+    """The horizontal position on ``axis``: RS (ratio) on "relative", S_us (0-10) on "absolute"."""
+    return relative_strength if axis == "relative" else strength
+
+
+def matrix_rows(
+    *,
+    review: Review,
+    user: AbstractBaseUser | AnonymousUser,
+    filters: MatrixFilters,
+    previous: Review | Literal[False] | None = False,
+) -> list[dict[str, Any]]:
+    """One dict per account of ``review`` that ``user`` may see and ``filters`` keep, by name.
+
+    Keys: ``id``, ``name``, ``url`` (the account page), ``owner_id``, ``owner`` (name),
+    ``country``, ``channel``, ``box`` ("" when not placed), ``attractiveness`` (A, 0-10),
+    ``strength`` (S_us, 0-10), ``competitor_strength`` (S_comp, 0-10 or None),
+    ``relative_strength`` (RS = S_us / S_comp, or None), ``strength_axis`` ("relative" or
+    "absolute": the axis the account was classified on), ``strength_value`` (its position on
+    that axis), ``p_key`` .. ``p_opportunistic`` (box probabilities, 0-1), ``p_box`` (the
+    probability of its own box), ``uncertain``, ``missing`` and ``disagreement`` (criteria
+    keys), ``revenue`` (last full year before the review, in the organisation's base
+    currency; None when unknown or no exchange rate), ``previous_box``,
+    ``previous_attractiveness`` and ``previous_strength_value`` (position in the previous
+    review on the same axis, for the arrow; None when it was not placed there on that
+    axis) and ``moved`` (True when that previous position differs).
+
+    ``previous`` is the review to compare with; by default the one before ``review``.
+    Runs a constant number of queries (7 at most) whatever the number of accounts.
+    """
+    if previous is False:
+        previous = review_previous(review=review)
+    base = _placements_filtered(review=review, user=user, filters=filters)
+    placements = list(base.values(*_PLACEMENT_FIELDS).order_by("account__name", "account_id"))
+    if not placements:
+        return []
+    ids = base.values("account_id")
+
+    before: dict[int, dict[str, Any]] = {}
+    if previous is not None:
+        before = {
+            p["account_id"]: p
+            for p in Placement.objects.filter(review=previous, account_id__in=ids)
+            .exclude(box="")
+            .values("account_id", "attractiveness", "strength", "relative_strength", "box")
+        }
+
+    from kam.accounts.models import AccountRevenue
+
+    year = revenue_year(review=review)
+    revenue = dict(
+        AccountRevenue.objects.filter(year=year, account_id__in=ids).values_list(
+            "account_id", "amount"
+        )
+    )
+    rates = exchange_rates_get(organisation=organisation_get())
+    prefix, suffix = account_url_pattern()
+
+    rows: list[dict[str, Any]] = []
+    for p in placements:
+        pk = p["account_id"]
+        box = p["box"] or ""
+        axis = p["strength_axis"] or ""
+        value = (
+            strength_value(
+                axis=axis, strength=p["strength"], relative_strength=p["relative_strength"]
+            )
+            if box
+            else None
+        )
+        amount = revenue.get(pk)
+        rate = rates.get(p["account__currency"])
+        revenue_base = (
+            float(Decimal(amount) * rate) if amount is not None and rate is not None else None
+        )
+        old = before.get(pk)
+        prev_a = prev_x = None
+        if old is not None and box:
+            prev_x = strength_value(
+                axis=axis, strength=old["strength"], relative_strength=old["relative_strength"]
+            )
+            if prev_x is not None:
+                prev_a = old["attractiveness"]
+        moved = (
+            prev_x is not None
+            and prev_a is not None
+            and value is not None
+            and (
+                not math.isclose(prev_a, p["attractiveness"], abs_tol=1e-6)
+                or not math.isclose(prev_x, value, abs_tol=1e-6)
+            )
+        )
+        probabilities = {b: p[f"p_{b}"] for b in BOX_ORDER}
+        rows.append(
+            {
+                "id": pk,
+                "name": p["account__name"],
+                "url": f"{prefix}{pk}{suffix}",
+                "owner_id": p["account__owner_id"],
+                "owner": person_name(
+                    p["account__owner__first_name"],
+                    p["account__owner__last_name"],
+                    p["account__owner__username"],
+                ),
+                "country": p["account__country"],
+                "channel": p["account__channel"],
+                "box": box,
+                "attractiveness": p["attractiveness"],
+                "strength": p["strength"],
+                "competitor_strength": p["competitor_strength"],
+                "relative_strength": p["relative_strength"],
+                "strength_axis": axis if box else "",
+                "strength_value": value,
+                **{f"p_{b}": probabilities[b] for b in BOX_ORDER},
+                "p_box": probabilities.get(box) if box else None,
+                "uncertain": bool(p["uncertain"]) and bool(box),
+                "missing": list(p["missing"] or []),
+                "disagreement": list(p["disagreement"] or []),
+                "revenue": revenue_base,
+                "revenue_year": year,
+                "previous_box": old["box"] if old is not None else None,
+                "previous_attractiveness": prev_a,
+                "previous_strength_value": prev_x,
+                "moved": moved,
+            }
+        )
+    return rows
+
+
+def axis_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Placed accounts per strength axis, and the accounts not placed."""
+    counts = {"relative": 0, "absolute": 0, "unplaced": 0}
+    for r in rows:
+        counts[r["strength_axis"] if r["box"] else "unplaced"] += 1
+    return counts
+
+
+def axis_default(counts: Mapping[str, int]) -> str:
+    """Relative strength when most placed accounts have it (the method's preferred axis)."""
+    return (
+        "relative"
+        if counts["relative"] >= counts["absolute"] and counts["relative"]
+        else ("absolute" if counts["absolute"] else "relative")
+    )
+
+
+def axis_choose(requested: str | None, counts: Mapping[str, int]) -> str:
+    """The axis asked for when it is a known one, else the default for these rows."""
+    return requested if requested in AXES else axis_default(counts)
+
+
+def matrix_stats(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts for the page's summary: per box, not placed, uncertain, flagged, all."""
+    per_box = dict.fromkeys(BOX_ORDER, 0)
+    unplaced = uncertain = flagged = 0
+    for r in rows:
+        if r["box"]:
+            per_box[r["box"]] += 1
+        else:
+            unplaced += 1
+        uncertain += bool(r["uncertain"])
+        flagged += bool(r["disagreement"])
+    return {
+        "per_box": per_box,
+        "unplaced": unplaced,
+        "uncertain": uncertain,
+        "flagged": flagged,
+        "total": len(rows),
+    }
+
+
+SORTS: dict[str, Any] = {
+    "name": lambda r: (r["name"] or "").casefold(),
+    "owner": lambda r: (r["owner"] or "").casefold(),
+    "box": lambda r: BOX_ORDER.index(r["box"]) if r["box"] else None,
+    "attractiveness": lambda r: r["attractiveness"],
+    "strength": lambda r: r["strength"],
+    "rs": lambda r: r["relative_strength"],
+    "revenue": lambda r: r["revenue"],
+    "probability": lambda r: r["p_box"],
+}
+
+
+def matrix_sort(
+    rows: Sequence[dict[str, Any]], sort: str | None
+) -> tuple[list[dict[str, Any]], str]:
+    """Rows sorted by ``sort`` (a key of ``SORTS``, "-" in front for descending).
+
+    Empty values go last in both directions; ties keep name order. Returns the rows and
+    the sort actually used ("name" when ``sort`` is unknown).
+    """
+    sort = sort or "name"
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, descending = "name", False
+    getter = SORTS[key]
+    present = [r for r in rows if getter(r) is not None]
+    empty = [r for r in rows if getter(r) is None]
+    present.sort(key=getter, reverse=descending)
+    return present + empty, ("-" if descending else "") + key
+
+
+def filter_choices(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[tuple[str, str]]]:
+    """Choices for the owner, country, channel and box filters among the accounts ``user`` sees."""
+    owners: dict[int, str] = {}
+    countries: set[str] = set()
+    channels: set[str] = set()
+    for row in (
+        account_list_visible(user=user)
+        .values(
+            "owner_id",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+            "country",
+            "channel",
+        )
+        .distinct()
+    ):
+        if row["owner_id"] is not None:
+            owners[row["owner_id"]] = person_name(
+                row["owner__first_name"], row["owner__last_name"], row["owner__username"]
+            )
+        if row["country"]:
+            countries.add(row["country"].upper())
+        if row["channel"]:
+            channels.add(row["channel"])
+    return {
+        "owner": sorted(((str(k), v) for k, v in owners.items()), key=lambda kv: kv[1].casefold()),
+        "country": [(c, c) for c in sorted(countries)],
+        "channel": [(c, c) for c in sorted(channels, key=str.casefold)],
+        "box": [(b.value, str(b.label)) for b in Box] + [(UNPLACED, _("Not placed"))],
+    }
+
+
+def criterion_names(*, review: Review) -> dict[str, str]:
+    """Criterion key to name in the review's scheme version (to say what an account lacks)."""
+    return dict(
+        Criterion.objects.filter(version_id=review.scheme_version_id).values_list("key", "name")
+    )
+
+
+def matrix_cuts(*, review: Review) -> dict[str, float]:
+    """The cut lines the review was classified with: attractiveness, relative and absolute."""
+    v = review.scheme_version
+    return {
+        "attractiveness": float(v.attractiveness_cut),
+        "relative": float(v.strength_cut_relative),
+        "absolute": float(v.strength_cut_absolute),
+    }
+
+
+# --- Never too many key accounts -------------------------------------------------------
+
+
+def capacity_check(*, review: Review) -> CapacityCheck:
+    """The three "never too many key accounts" checks for ``review``, company-wide.
+
+    Every placed account of the review counts, whoever asks (the counts are no secret; the
+    matrix rows stay visibility-filtered). Policies, limits and the team's yearly hours come
+    from the organisation (kam-method.md sections 1 and 2).
+    """
+    org = organisation_get()
+    pairs = list(
+        Placement.objects.filter(review=review)
+        .exclude(box="")
+        .values_list("box", "account__owner_id")
+    )
+    return check_key_account_capacity(
+        boxes=[b for b, _o in pairs],
+        owners=[o for _b, o in pairs],
+        policies=box_policies_get(organisation=org),
+        team_hours_per_year=team_capacity_hours(),
+        limits=capacity_limits_get(organisation=org),
+    )
+
+
+@dataclass(frozen=True)
+class WarningMessage:
+    """A capacity warning with the sentence shown to people; ``manager`` is a display name."""
+
+    code: str
+    message: str
+    observed: float
+    limit: float
+    manager_id: Hashable | None = None
+    manager: str | None = None
+
+
+def _hours(value: float) -> str:
+    return number_format(round(value), force_grouping=True)
+
+
+def manager_names(ids: Sequence[Hashable]) -> dict[Hashable, str]:
+    """Display names of the given user ids (one query)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    User = get_user_model()
+    return {
+        u["pk"]: person_name(u["first_name"], u["last_name"], u["username"])
+        for u in User.objects.filter(pk__in=wanted).values(
+            "pk", "first_name", "last_name", "username"
+        )
+    }
+
+
+def capacity_warning_messages(
+    check: CapacityCheck, *, capacity_share: float = 1.0
+) -> list[WarningMessage]:
+    """The check's warnings as sentences a sales director understands (translated).
+
+    ``capacity_share`` is the share of the team's hours key and key development accounts
+    may take (``CapacityLimits.capacity_share``); below 1 the sentence says so.
+    """
+    names = manager_names([w.manager for w in check.warnings if w.code == WarningCode.PER_MANAGER])
+    out: list[WarningMessage] = []
+    for w in check.warnings:
+        out.append(_warning_message(w, names=names, capacity_share=capacity_share))
+    return out
+
+
+def _warning_message(
+    w: CapacityWarning, *, names: Mapping[Hashable, str], capacity_share: float
+) -> WarningMessage:
+    if w.code == WarningCode.CAPACITY:
+        if capacity_share < 1:
+            text = _(
+                "Key and key development accounts need at least %(needed)s hours a year by your "
+                "box policies; your limit gives them %(available)s (%(share)s%% of the team's "
+                "hours)."
+            ) % {
+                "needed": _hours(w.observed),
+                "available": _hours(w.limit),
+                "share": number_format(round(capacity_share * 100)),
+            }
+        else:
+            text = _(
+                "Key and key development accounts need at least %(needed)s hours a year by your "
+                "box policies; the team has %(available)s."
+            ) % {"needed": _hours(w.observed), "available": _hours(w.limit)}
+        return WarningMessage(str(w.code), text, w.observed, w.limit)
+    if w.code == WarningCode.PER_MANAGER:
+        name = names.get(w.manager, str(w.manager)) if w.manager is not None else ""
+        count = round(w.observed)
+        limit = round(w.limit)
+        text = ngettext(
+            "%(name)s carries %(count)d key account; a key account manager can serve at most "
+            "%(limit)d.",
+            "%(name)s carries %(count)d key accounts; a key account manager can serve at most "
+            "%(limit)d.",
+            count,
+        ) % {"name": name, "count": count, "limit": limit}
+        return WarningMessage(str(w.code), text, w.observed, w.limit, w.manager, name)
+    count = round(w.observed)
+    text = ngettext(
+        "The company has %(count)d key account; more than %(limit)d is too many to serve as "
+        "key accounts.",
+        "The company has %(count)d key accounts; more than %(limit)d is too many to serve as "
+        "key accounts.",
+        count,
+    ) % {"count": count, "limit": round(w.limit)}
+    return WarningMessage(str(w.code), text, w.observed, w.limit)
+
+
+def capacity_summary(*, review: Review) -> dict[str, Any]:
+    """The capacity check with its sentences and per-manager key account counts.
+
+    Keys: ``check`` (CapacityCheck), ``messages`` (list of WarningMessage) and
+    ``per_manager`` (username to ``{"manager", "key_accounts"}``).
+    """
+    org = organisation_get()
+    check = capacity_check(review=review)
+    limits = capacity_limits_get(organisation=org)
+    messages = capacity_warning_messages(check, capacity_share=limits.capacity_share)
+    User = get_user_model()
+    ids = [i for i in check.key_accounts_per_manager if i is not None]
+    per_manager: dict[str, dict[str, Any]] = {}
+    for u in (
+        User.objects.filter(pk__in=ids)
+        .values("pk", "username", "first_name", "last_name")
+        .order_by("username")
+    ):
+        per_manager[u["username"]] = {
+            "manager": person_name(u["first_name"], u["last_name"], u["username"]),
+            "key_accounts": check.key_accounts_per_manager[u["pk"]],
+            "limit": limits.max_key_accounts_per_manager,
+        }
+    return {"check": check, "messages": messages, "per_manager": per_manager}

@@ -1,0 +1,51 @@
+/* The selection matrix: embeds the chart spec from the data URL on the chart element with
+   the Vega bundle kam serves (no CDN), canvas renderer, links open in the same tab.
+   Runs on page load and again whenever htmx swaps in new matrix content. */
+(function () {
+  "use strict";
+  var current = null;
+
+  function embed(el) {
+    var src = el.getAttribute("data-src");
+    if (!src || typeof window.vegaEmbed !== "function") { return; }
+    el.setAttribute("aria-busy", "true");
+    el.removeAttribute("data-ready");
+    fetch(src, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        if (current) { current.finalize(); current = null; }
+        return window.vegaEmbed(el, data.spec, {
+          actions: false,
+          renderer: "canvas",
+          loader: { target: "_self" },
+        }).then(function (result) {
+          current = result;
+          window.kamMatrixView = result.view;
+          el.setAttribute("data-points", String(data.points));
+          el.setAttribute("data-axis", data.axis);
+          el.setAttribute("data-ready", "true");
+          el.removeAttribute("aria-busy");
+        });
+      })
+      .catch(function () {
+        el.removeAttribute("aria-busy");
+        el.setAttribute("data-ready", "error");
+        el.textContent = el.getAttribute("data-error") || "";
+      });
+  }
+
+  function scan(root) {
+    if (!root || !root.querySelectorAll) { return; }
+    if (root.matches && root.matches("[data-matrix-chart]")) { embed(root); }
+    root.querySelectorAll("[data-matrix-chart]").forEach(embed);
+  }
+
+  if (window.htmx) {
+    window.htmx.onLoad(scan);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { scan(document.body); });
+  }
+})();

@@ -1,0 +1,387 @@
+"""The selection matrix page, its table fragment, chart data and exports (kam-method.md §1).
+
+Every view parses the same filters (``matrix.MatrixFilters``), reads the same rows
+(``matrix.matrix_rows``) and draws the same chart (``charts.matrix_chart``); they differ
+only in what they render: the page, the htmx table fragment, the chart spec as JSON, or a
+CSV/PNG/SVG download.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kam.organisation.models import Box
+from kam.organisation.selectors import organisation_get
+from kam.portfolio import charts
+from kam.portfolio.matrix import (
+    BOX_ORDER,
+    MatrixFilters,
+    axis_choose,
+    axis_counts,
+    capacity_summary,
+    criterion_names,
+    filter_choices,
+    matrix_cuts,
+    matrix_filters_parse,
+    matrix_review_get,
+    matrix_rows,
+    matrix_sort,
+    matrix_stats,
+    revenue_year,
+    review_choices,
+)
+from kam.portfolio.models import Review
+from kam.portfolio.selectors import review_previous
+from kam.portfolio.services import review_ensure_computed
+from kam.web.errors import ApplicationError
+
+PAGE_SIZE = 50
+UNPLACED_SHOWN = 100
+
+
+@dataclass
+class MatrixState:
+    """What every matrix view needs: filters, the review and the one before, the rows."""
+
+    filters: MatrixFilters
+    review: Review | None
+    previous: Review | None
+    rows: list[dict[str, Any]]
+    counts: dict[str, int]
+    axis: str
+
+
+def _state(request: HttpRequest) -> MatrixState:
+    filters = matrix_filters_parse(request.GET)
+    review = matrix_review_get(filters=filters)
+    if review is None:
+        return MatrixState(filters, None, None, [], axis_counts([]), "relative")
+    review_ensure_computed(review=review)
+    previous = review_previous(review=review)
+    rows = matrix_rows(review=review, user=request.user, filters=filters, previous=previous)
+    counts = axis_counts(rows)
+    axis = axis_choose(request.GET.get("axis"), counts)
+    return MatrixState(filters, review, previous, rows, counts, axis)
+
+
+def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return render(
+        request, "portfolio/matrix_error.html", {"message": exc.message}, status=exc.status
+    )
+
+
+def _review_label(review: Review) -> str:
+    return _("%(name)s (%(date)s)") % {
+        "name": review.name,
+        "date": date_format(review.review_date, "DATE_FORMAT"),
+    }
+
+
+def _chart_for(state: MatrixState) -> Any:
+    """The chart of the current state, titled for a board slide."""
+    assert state.review is not None
+    org = organisation_get()
+    year = revenue_year(review=state.review)
+    subtitle = []
+    if state.previous is not None:
+        subtitle.append(
+            _("Arrows show each account's move since %(previous)s.")
+            % {"previous": _review_label(state.previous)}
+        )
+    subtitle.append(
+        _(
+            "Bubble area: revenue %(year)s in %(currency)s. Dashed outline: box uncertain "
+            "(no box reaches %(threshold)s%% in the sensitivity analysis)."
+        )
+        % {
+            "year": year,
+            "currency": org.base_currency,
+            "threshold": round(float(org.uncertainty_threshold) * 100),
+        }
+    )
+    hidden = _hidden_note(state)
+    if hidden:
+        subtitle.append(hidden)
+    return charts.matrix_chart(
+        state.rows,
+        axis=state.axis,
+        cuts=matrix_cuts(review=state.review),
+        size_by="revenue",
+        title=_("Customer portfolio: %(review)s") % {"review": _review_label(state.review)},
+        subtitle=subtitle,
+        size_title=_("Revenue %(year)s (%(currency)s)")
+        % {"year": year, "currency": org.base_currency},
+    )
+
+
+def _hidden_note(state: MatrixState) -> str:
+    other = "absolute" if state.axis == "relative" else "relative"
+    n = state.counts[other]
+    if not n:
+        return ""
+    if state.axis == "relative":
+        return _(
+            "%(n)s placed accounts are not drawn here: they lack a competitor score on some "
+            "strength criterion, so they were placed on our own strength score S_us."
+        ) % {"n": n}
+    return _(
+        "%(n)s placed accounts are not drawn here: they have competitor scores on every "
+        "strength criterion, so they were placed on relative strength."
+    ) % {"n": n}
+
+
+# (sort key, numeric): numeric columns sort high-to-low on the first click.
+SORT_COLUMNS = (
+    ("name", False),
+    ("owner", False),
+    ("box", False),
+    ("attractiveness", True),
+    ("strength", True),
+    ("rs", True),
+    ("revenue", True),
+    ("probability", True),
+)
+
+
+def _column_labels() -> dict[str, str]:
+    return {
+        "name": _("Account"),
+        "owner": _("Owner"),
+        "box": _("Box"),
+        "attractiveness": _("Attractiveness (A)"),
+        "strength": _("Our strength (S_us)"),
+        "rs": _("Relative strength (RS)"),
+        "revenue": _("Revenue"),
+        "probability": _("Certainty of box"),
+    }
+
+
+def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
+    placed = [r for r in state.rows if r["box"]]
+    unplaced = [r for r in state.rows if not r["box"]]
+    ordered, sort = matrix_sort(placed, request.GET.get("sort"))
+    paginator = Paginator(ordered, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    boxes = {b.value: b.label for b in Box}
+    for r in page.object_list:
+        r["box_label"] = boxes.get(r["box"], "")
+        r["previous_box_label"] = boxes.get(r["previous_box"] or "", "")
+    labels = _column_labels()
+    base = {"axis": state.axis}
+    columns = []
+    for key, numeric in SORT_COLUMNS:
+        descending_first = numeric
+        if sort.lstrip("-") == key:
+            next_sort = key if sort.startswith("-") else f"-{key}"
+            arrow = "▼" if sort.startswith("-") else "▲"
+        else:
+            next_sort = f"-{key}" if descending_first else key
+            arrow = ""
+        columns.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "numeric": numeric,
+                "query": state.filters.as_query(**base, sort=next_sort),
+                "arrow": arrow,
+                "aria": "descending" if arrow == "▼" else ("ascending" if arrow else "none"),
+            }
+        )
+    names = criterion_names(review=state.review) if (unplaced and state.review) else {}
+    for r in unplaced[:UNPLACED_SHOWN]:
+        r["missing_names"] = [names.get(k, k) for k in r["missing"]]
+    return {
+        "page": page,
+        "sort": sort,
+        "columns": columns,
+        "prev_query": state.filters.as_query(**base, sort=sort, page=page.number - 1)
+        if page.has_previous()
+        else "",
+        "next_query": state.filters.as_query(**base, sort=sort, page=page.number + 1)
+        if page.has_next()
+        else "",
+        "unplaced": unplaced[:UNPLACED_SHOWN],
+        "unplaced_total": len(unplaced),
+        "unplaced_more": max(0, len(unplaced) - UNPLACED_SHOWN),
+        "filters": state.filters,
+        "axis": state.axis,
+    }
+
+
+def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
+    assert state.review is not None
+    stats = matrix_stats(state.rows)
+    capacity = capacity_summary(review=state.review)
+    labels = {b.value: b.label for b in Box}
+    query = state.filters.as_query(axis=state.axis)
+    box_stats = [
+        {
+            "box": b,
+            "label": labels[b],
+            "count": stats["per_box"][b],
+            "query": state.filters.model_copy(update={"box": b}).as_query(axis=state.axis),
+        }
+        for b in BOX_ORDER
+    ]
+    other = "absolute" if state.axis == "relative" else "relative"
+    return {
+        "filters": state.filters,
+        "review": state.review,
+        "previous": state.previous,
+        "reviews": review_choices(),
+        "choices": filter_choices(user=request.user),
+        "stats": stats,
+        "box_stats": box_stats,
+        "capacity": capacity,
+        "axis": state.axis,
+        "counts": state.counts,
+        "shown": state.counts[state.axis],
+        "hidden": state.counts[other],
+        "hidden_note": _hidden_note(state),
+        "axis_queries": {
+            "relative": state.filters.as_query(axis="relative"),
+            "absolute": state.filters.as_query(axis="absolute"),
+        },
+        "query": query,
+        "data_url": f"{reverse('portfolio:matrix_data')}?{query}",
+        "revenue_year": revenue_year(review=state.review),
+        "base_currency": organisation_get().base_currency,
+        **_table_context(request, state),
+    }
+
+
+@login_required
+@require_GET
+def matrix(request: HttpRequest) -> HttpResponse:
+    """The matrix page; an htmx request (the filter form) gets the part below the heading."""
+    try:
+        state = _state(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if state.review is None:
+        return render(request, "portfolio/matrix.html", {"review": None})
+    context = _main_context(request, state)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "portfolio/_matrix_main.html", context)
+    return render(request, "portfolio/matrix.html", context)
+
+
+@login_required
+@require_GET
+def matrix_table(request: HttpRequest) -> HttpResponse:
+    """The sortable, paginated table of the matrix's accounts (an htmx fragment)."""
+    try:
+        state = _state(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if state.review is None:
+        return HttpResponse(status=204)
+    return render(request, "portfolio/_matrix_table.html", _table_context(request, state))
+
+
+@login_required
+@require_GET
+def matrix_data(request: HttpRequest) -> HttpResponse:
+    """The chart as JSON for the page: the Vega-Lite ``spec`` and how many ``points`` it draws."""
+    try:
+        state = _state(request)
+    except ApplicationError as exc:
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=exc.status)
+    if state.review is None:
+        return JsonResponse({"detail": _("There is no portfolio review yet.")}, status=404)
+    spec = charts.chart_spec(_chart_for(state))
+    return JsonResponse(
+        {
+            "spec": spec,
+            "points": state.counts[state.axis],
+            "axis": state.axis,
+            "axis_counts": state.counts,
+        }
+    )
+
+
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "owner",
+    "country",
+    "channel",
+    "box",
+    "attractiveness",
+    "strength",
+    "competitor_strength",
+    "relative_strength",
+    "strength_axis",
+    "p_key",
+    "p_key_development",
+    "p_maintenance",
+    "p_opportunistic",
+    "uncertain",
+    "disagreement",
+    "missing",
+    "revenue",
+    "revenue_year",
+    "previous_box",
+    "previous_attractiveness",
+    "previous_strength_value",
+    "url",
+)
+
+
+def _csv(rows: list[dict[str, Any]], request: HttpRequest) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        line = []
+        for col in CSV_COLUMNS:
+            value = r.get(col)
+            if col == "url":
+                value = request.build_absolute_uri(r["url"])
+            elif isinstance(value, list):
+                value = " ".join(value)
+            elif isinstance(value, bool):
+                value = "yes" if value else "no"
+            elif isinstance(value, float):
+                value = f"{value:.4f}".rstrip("0").rstrip(".")
+            line.append("" if value is None else value)
+        writer.writerow(line)
+    return out.getvalue()
+
+
+@login_required
+@require_GET
+def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Download the filtered matrix: ``csv`` (every account, placed or not), ``png`` or ``svg``."""
+    if fmt not in ("csv", "png", "svg"):
+        raise Http404
+    try:
+        state = _state(request)
+    except ApplicationError as exc:
+        return _error(request, exc)
+    if state.review is None:
+        raise Http404
+    stem = f"kam-matrix-{state.review.review_date.isoformat()}"
+    if fmt == "csv":
+        response = HttpResponse(_csv(state.rows, request), content_type="text/csv; charset=utf-8")
+    else:
+        spec = charts.chart_spec(_chart_for(state))
+        if fmt == "png":
+            response = HttpResponse(charts.chart_png(spec), content_type="image/png")
+        else:
+            response = HttpResponse(charts.chart_svg(spec), content_type="image/svg+xml")
+        stem += f"-{state.axis}"
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
