@@ -1,0 +1,320 @@
+"""API for portfolio reviews and raters' scores (kam-method.md section 1).
+
+Everyone authenticated reads reviews (what they see of accounts is limited by their
+visibility). Directors and administrators open and close reviews. Each rater reads and
+writes only their own scores; directors may read any rater's with ``?rater=``.
+
+Status codes: 403 not allowed (not a rater, not a director), 404 no such review or an
+account the caller may not read, 409 the review is closed, 422 scores that break the rules
+(``problems`` lists every one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from kam.accounts.selectors import account_list_visible
+from kam.portfolio.models import Rating, Review, ReviewStatus, SchemeVersion
+from kam.portfolio.review_selectors import (
+    RaterProgress,
+    ratings_of,
+    review_box_counts,
+    review_get,
+    review_is_rater,
+    review_list,
+    review_progress_map,
+    review_uncertain,
+    user_can_manage,
+)
+from kam.portfolio.selectors import placement_list
+from kam.portfolio.services import (
+    RatingInput,
+    ratings_save,
+    review_close,
+    review_create,
+    review_ensure_computed,
+)
+from kam.web.errors import ApplicationError
+
+router = Router(tags=["reviews"])
+
+
+class RaterProgressOut(Schema):
+    """How far one rater has got: cells are accounts × criteria; percent is 0-100."""
+
+    rater_id: int
+    username: str
+    name: str
+    cells: int
+    scored: int
+    percent: int
+
+
+class ReviewOut(Schema):
+    id: int
+    name: str
+    review_date: dt.date
+    status: str
+    scheme_id: int
+    scheme_name: str
+    scheme_version: int
+    scheme_version_id: int
+    raters: list[int]
+    progress: list[RaterProgressOut]
+
+
+class ReviewDetailOut(ReviewOut):
+    """A review with the counts a director needs before the meeting."""
+
+    box_counts: dict[str, int] = Field(
+        ..., description="Accounts per box; the key '' counts accounts not placed."
+    )
+    not_placed: int
+    uncertain: int
+    flagged_criteria: int = Field(..., description="Account × criterion pairs to discuss.")
+    computed_at: dt.datetime | None
+
+
+class ReviewIn(Schema):
+    name: str
+    review_date: dt.date
+    scheme_version_id: int
+    rater_ids: list[int]
+
+
+class RatingIn(Schema):
+    """One score of the caller; ``score: null`` clears it. Scores are whole numbers 1-10."""
+
+    account_id: int
+    criterion_id: int
+    score: int | None
+    competitor_score: int | None = None
+    competitor_id: int | None = None
+    view_source: str = Field("", description="'customer', 'estimate' or '' (strength only).")
+    comment: str = ""
+
+
+class RatingsIn(Schema):
+    ratings: list[RatingIn]
+
+
+class RatingOut(Schema):
+    account_id: int
+    criterion_id: int
+    criterion_key: str
+    rater_id: int
+    score: int
+    competitor_score: int | None
+    competitor_id: int | None
+    view_source: str
+    comment: str
+    updated_at: dt.datetime
+
+
+class RatingsSavedOut(Schema):
+    created: int
+    updated: int
+    deleted: int
+
+
+def _progress_out(progress: list[RaterProgress]) -> list[RaterProgressOut]:
+    return [
+        RaterProgressOut(
+            rater_id=p.rater.pk,
+            username=p.rater.get_username(),
+            name=p.rater.get_full_name() or p.rater.get_username(),  # type: ignore[attr-defined]
+            cells=p.cells,
+            scored=p.scored,
+            percent=p.percent,
+        )
+        for p in progress
+    ]
+
+
+def _review_fields(review: Review, progress: list[RaterProgress]) -> dict[str, object]:
+    version = review.scheme_version
+    return {
+        "id": review.pk,
+        "name": review.name,
+        "review_date": review.review_date,
+        "status": review.status,
+        "scheme_id": version.scheme_id,
+        "scheme_name": version.scheme.name,
+        "scheme_version": version.number,
+        "scheme_version_id": version.pk,
+        "raters": [r.pk for r in review.raters.all()],
+        "progress": _progress_out(progress),
+    }
+
+
+def _detail(request: HttpRequest, review: Review) -> ReviewDetailOut:
+    review_ensure_computed(review=review)
+    user = request.user
+    counts = review_box_counts(review=review, user=user)
+    flagged = sum(
+        len(d)
+        for d in placement_list(review=review, user=user).values_list("disagreement", flat=True)
+    )
+    return ReviewDetailOut(
+        **_review_fields(review, review_progress_map(reviews=[review]).get(review.pk, [])),
+        box_counts=counts,
+        not_placed=counts.get("", 0),
+        uncertain=review_uncertain(review=review, user=user).count(),
+        flagged_criteria=flagged,
+        computed_at=review.computed_at,
+    )
+
+
+@router.get("", response=list[ReviewOut], summary="List reviews, newest first")
+def reviews_list(request: HttpRequest) -> list[ReviewOut]:
+    reviews = list(review_list())
+    progress = review_progress_map(reviews=reviews)
+    return [ReviewOut(**_review_fields(r, progress.get(r.pk, []))) for r in reviews]
+
+
+@router.post(
+    "", response={201: ReviewDetailOut}, summary="Open a review (directors, administrators)"
+)
+def reviews_create(request: HttpRequest, payload: ReviewIn) -> tuple[int, ReviewDetailOut]:
+    version = SchemeVersion.objects.filter(pk=payload.scheme_version_id).first()
+    if version is None:
+        raise ApplicationError(_("No such scheme version."), field="scheme_version_id", status=422)
+    users = list(get_user_model().objects.filter(pk__in=payload.rater_ids, is_active=True))
+    unknown = set(payload.rater_ids) - {u.pk for u in users}
+    if unknown:
+        raise ApplicationError(
+            _("No such people: %(ids)s.") % {"ids": ", ".join(str(i) for i in sorted(unknown))},
+            field="rater_ids",
+        )
+    review = review_create(
+        name=payload.name,
+        review_date=payload.review_date,
+        scheme_version=version,
+        raters=users,
+        created_by=request.user,  # type: ignore[arg-type]
+    )
+    return 201, _detail(request, review_get(review_id=review.pk))
+
+
+@router.get("/{review_id}", response=ReviewDetailOut, summary="A review with its counts")
+def reviews_detail(request: HttpRequest, review_id: int) -> ReviewDetailOut:
+    return _detail(request, review_get(review_id=review_id))
+
+
+@router.get(
+    "/{review_id}/ratings",
+    response=list[RatingOut],
+    summary="Scores in a review",
+    description="The caller's own scores. Directors and administrators may pass "
+    "`?rater=<user id>` for one rater's scores or `?rater=all` for everyone's.",
+)
+def reviews_ratings(
+    request: HttpRequest, review_id: int, rater: str | None = None
+) -> list[RatingOut]:
+    review = review_get(review_id=review_id)
+    user = request.user
+    rater_id: int | None = None
+    all_raters = False
+    if rater not in (None, "", str(user.pk)):
+        if not user_can_manage(user):
+            raise ApplicationError(
+                _("Raters score on their own: you may read only your own scores."), status=403
+            )
+        if rater == "all":
+            all_raters = True
+        elif rater is not None and rater.isdigit():
+            rater_id = int(rater)
+        else:
+            raise ApplicationError(
+                _("rater must be a user id or 'all'."), field="rater", status=422
+            )
+    rows = ratings_of(
+        review=review,
+        viewer=user,
+        rater_id=rater_id,
+        all_raters=all_raters,  # type: ignore[arg-type]
+    )
+    return [_rating_out(r) for r in rows]
+
+
+def _rating_out(r: Rating) -> RatingOut:
+    return RatingOut(
+        account_id=r.account_id,
+        criterion_id=r.criterion_id,
+        criterion_key=r.criterion.key,
+        rater_id=r.rater_id,
+        score=r.score,
+        competitor_score=r.competitor_score,
+        competitor_id=r.competitor_id,
+        view_source=r.view_source,
+        comment=r.comment,
+        updated_at=r.updated_at,
+    )
+
+
+@router.put(
+    "/{review_id}/ratings",
+    response=RatingsSavedOut,
+    summary="Save my scores (all or nothing)",
+    description="Creates, changes or (with `score: null`) clears the caller's own scores. "
+    "403 when the caller is not a rater, 404 for an account the caller may not read, 409 "
+    "when the review is closed, 422 with every problem when a score breaks the rules.",
+)
+def reviews_ratings_save(
+    request: HttpRequest, review_id: int, payload: RatingsIn
+) -> RatingsSavedOut:
+    review = review_get(review_id=review_id)
+    user = request.user
+    if review.status != ReviewStatus.OPEN:
+        raise ApplicationError(
+            _("This review is closed; its scores can no longer change."), status=409
+        )
+    if not review_is_rater(review=review, user=user):
+        raise ApplicationError(_("You are not a rater in this review."), status=403)
+    wanted = {e.account_id for e in payload.ratings}
+    readable = set(
+        account_list_visible(user=user).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    unknown = sorted(wanted - readable)
+    if unknown:
+        # The same answer as for an id that does not exist: nobody learns which ids are used.
+        raise ApplicationError(
+            _("No such account: %(ids)s.") % {"ids": ", ".join(str(i) for i in unknown)},
+            field="account_id",
+            status=404,
+        )
+    saved = ratings_save(
+        review=review,
+        rater=user,  # type: ignore[arg-type]
+        entries=[
+            RatingInput(
+                account_id=e.account_id,
+                criterion_id=e.criterion_id,
+                score=e.score,
+                competitor_score=e.competitor_score,
+                competitor_id=e.competitor_id,
+                view_source=e.view_source,
+                comment=e.comment,
+            )
+            for e in payload.ratings
+        ],
+    )
+    return RatingsSavedOut(created=saved.created, updated=saved.updated, deleted=saved.deleted)
+
+
+@router.post(
+    "/{review_id}/close",
+    response=ReviewDetailOut,
+    summary="Close a review (directors)",
+    description="Scores freeze and placements are computed one last time. Closing a closed "
+    "review changes nothing.",
+)
+def reviews_close(request: HttpRequest, review_id: int) -> ReviewDetailOut:
+    review = review_get(review_id=review_id)
+    review_close(review=review, closed_by=request.user)  # type: ignore[arg-type]
+    return _detail(request, review_get(review_id=review_id))

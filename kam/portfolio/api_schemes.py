@@ -1,0 +1,254 @@
+"""API for scoring schemes: list, read with every version, create, and save a new version.
+
+A scheme that breaks the method's rules (kam-method.md section 1) is refused with 422 and
+``{detail, field, problems}``, one problem per line, each saying what to fix. Only sales
+directors and administrators write (403 otherwise); everyone authenticated reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from kam.portfolio.models import SchemeVersion, ScoringScheme
+from kam.portfolio.scheme_selectors import scheme_get, scheme_list, scheme_version_get
+from kam.portfolio.services import (
+    CriterionInput,
+    SchemeContent,
+    scheme_content_of,
+    scheme_create,
+    scheme_version_create,
+)
+
+router = Router(tags=["schemes"])
+
+
+class CriterionIn(Schema):
+    """A criterion as sent: ``axis`` is ``attractiveness`` or ``strength``; weight of 100."""
+
+    axis: str
+    key: str
+    name: str
+    weight: int = Field(..., description="Whole number; the weights of an axis add up to 100.")
+    anchor_2: str = ""
+    anchor_5: str = ""
+    anchor_8: str = ""
+
+
+class SchemeContentIn(Schema):
+    """The content of a version: criteria of both axes, competitors and cut lines."""
+
+    criteria: list[CriterionIn]
+    competitors: list[str] = []
+    attractiveness_cut: Decimal = Decimal("5.00")
+    strength_cut_relative: Decimal = Decimal("1.000")
+    strength_cut_absolute: Decimal = Decimal("5.00")
+
+    def to_content(self) -> SchemeContent:
+        return SchemeContent(
+            criteria=[
+                CriterionInput(c.axis, c.key, c.name, c.weight, c.anchor_2, c.anchor_5, c.anchor_8)
+                for c in self.criteria
+            ],
+            competitors=list(self.competitors),
+            attractiveness_cut=self.attractiveness_cut,
+            strength_cut_relative=self.strength_cut_relative,
+            strength_cut_absolute=self.strength_cut_absolute,
+        )
+
+
+class SchemeIn(SchemeContentIn):
+    """A new scheme: its name, description and the content of version 1."""
+
+    name: str
+    description: str = ""
+
+
+class VersionIn(SchemeContentIn):
+    """The next version of a scheme, with a note on what changed."""
+
+    change_note: str = ""
+
+
+class CriterionOut(Schema):
+    id: int
+    axis: str
+    key: str
+    name: str
+    weight: int
+    anchor_2: str
+    anchor_5: str
+    anchor_8: str
+    position: int
+
+
+class VersionOut(Schema):
+    """One immutable version; cut lines on 0-10 (A, S_us) and as a ratio (RS)."""
+
+    id: int
+    number: int
+    created_at: dt.datetime
+    created_by: str | None
+    change_note: str
+    attractiveness_cut: Decimal
+    strength_cut_relative: Decimal
+    strength_cut_absolute: Decimal
+    criteria: list[CriterionOut]
+    competitors: list[str]
+    reviews: list[int]
+
+
+class SchemeSummaryOut(Schema):
+    id: int
+    name: str
+    description: str
+    latest_version: int | None
+    criteria_count: int
+    reviews: list[int]
+
+
+class SchemeOut(Schema):
+    """A scheme with all of its versions, newest first."""
+
+    id: int
+    name: str
+    description: str
+    versions: list[VersionOut]
+
+
+def _version_out(version: SchemeVersion) -> VersionOut:
+    who = version.created_by
+    return VersionOut(
+        id=version.pk,
+        number=version.number,
+        created_at=version.created_at,
+        created_by=who.get_username() if who is not None else None,
+        change_note=version.change_note,
+        attractiveness_cut=version.attractiveness_cut,
+        strength_cut_relative=version.strength_cut_relative,
+        strength_cut_absolute=version.strength_cut_absolute,
+        criteria=[
+            CriterionOut.model_validate(c, from_attributes=True)
+            for c in sorted(version.criteria.all(), key=lambda c: (c.axis, c.position))
+        ],
+        competitors=[c.name for c in version.competitors.all()],
+        reviews=[r.pk for r in version.reviews.all()],
+    )
+
+
+def _scheme_out(scheme: ScoringScheme) -> SchemeOut:
+    versions = (
+        SchemeVersion.objects.filter(scheme=scheme)
+        .select_related("created_by")
+        .prefetch_related("criteria", "competitors", "reviews")
+        .order_by("-number")
+    )
+    return SchemeOut(
+        id=scheme.pk,
+        name=scheme.name,
+        description=scheme.description,
+        versions=[_version_out(v) for v in versions],
+    )
+
+
+@router.get("", response=list[SchemeSummaryOut], summary="List scoring schemes")
+def schemes_list(request: HttpRequest) -> list[SchemeSummaryOut]:
+    out = []
+    for scheme in scheme_list():
+        versions = list(scheme.versions.all())
+        latest = versions[0] if versions else None
+        out.append(
+            SchemeSummaryOut(
+                id=scheme.pk,
+                name=scheme.name,
+                description=scheme.description,
+                latest_version=latest.number if latest else None,
+                criteria_count=latest.criteria_count if latest else 0,  # type: ignore[attr-defined]
+                reviews=[r.pk for v in versions for r in v.reviews.all()],
+            )
+        )
+    return out
+
+
+@router.get("/{scheme_id}", response=SchemeOut, summary="A scheme with every version")
+def schemes_detail(request: HttpRequest, scheme_id: int) -> SchemeOut:
+    return _scheme_out(scheme_get(scheme_id=scheme_id))
+
+
+@router.get(
+    "/{scheme_id}/versions/{number}", response=VersionOut, summary="One version of a scheme"
+)
+def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> VersionOut:
+    return _version_out(scheme_version_get(scheme=scheme_get(scheme_id=scheme_id), number=number))
+
+
+@router.post(
+    "",
+    response={201: SchemeOut},
+    summary="Create a scheme (version 1)",
+    description="422 with `problems` when the scheme breaks the method's rules; 409 when the "
+    "name is taken; 403 unless the caller is a sales director or administrator.",
+)
+def schemes_create(request: HttpRequest, payload: SchemeIn) -> tuple[int, SchemeOut]:
+    version = scheme_create(
+        name=payload.name,
+        description=payload.description,
+        content=payload.to_content(),
+        created_by=request.user,  # type: ignore[arg-type]
+    )
+    return 201, _scheme_out(version.scheme)
+
+
+def _new_version(request: HttpRequest, scheme_id: int, payload: VersionIn) -> VersionOut:
+    scheme = scheme_get(scheme_id=scheme_id)
+    version = scheme_version_create(
+        scheme=scheme,
+        content=payload.to_content(),
+        change_note=payload.change_note,
+        created_by=request.user,  # type: ignore[arg-type]
+    )
+    return _version_out(scheme_version_get(scheme=scheme, number=version.number))
+
+
+@router.post(
+    "/{scheme_id}/versions",
+    response={200: VersionOut, 201: VersionOut},
+    summary="Save the next version of a scheme",
+    description="201 with the new version; 200 with the latest version when nothing changed. "
+    "Reviews keep the version they were scored with.",
+)
+def schemes_version_create(
+    request: HttpRequest, scheme_id: int, payload: VersionIn
+) -> tuple[int, VersionOut]:
+    before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
+    out = _new_version(request, scheme_id, payload)
+    return (201 if out.number != before else 200), out
+
+
+@router.put(
+    "/{scheme_id}",
+    response=VersionOut,
+    summary="Change a scheme (saves its next version)",
+    description="The same as POST /schemes/{id}/versions; answers with the version now latest.",
+)
+def schemes_update(request: HttpRequest, scheme_id: int, payload: VersionIn) -> VersionOut:
+    return _new_version(request, scheme_id, payload)
+
+
+@router.get(
+    "/{scheme_id}/content",
+    response=SchemeContentIn,
+    summary="The latest version's content, ready to edit and PUT back",
+)
+def schemes_content(request: HttpRequest, scheme_id: int) -> SchemeContentIn:
+    content = scheme_content_of(version=scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)))
+    return SchemeContentIn(
+        criteria=[CriterionIn(**c.__dict__) for c in content.criteria],
+        competitors=sorted(content.competitors),
+        attractiveness_cut=content.attractiveness_cut,
+        strength_cut_relative=content.strength_cut_relative,
+        strength_cut_absolute=content.strength_cut_absolute,
+    )

@@ -1,0 +1,332 @@
+"""Reads of portfolio reviews for the review pages, the scoring grid and the API.
+
+What a sales director needs before the review meeting (kam-method.md section 1): how far
+each rater has got, the criteria on which raters differ by more than the organisation's
+disagreement points, the accounts that cannot be placed yet, and the accounts whose box is
+uncertain. Placements are read as ``portfolio.services.review_compute`` stored them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, F, Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account
+from kam.accounts.selectors import account_list_visible, user_role
+from kam.organisation.models import Box
+from kam.portfolio.models import (
+    Criterion,
+    Placement,
+    Rating,
+    Review,
+    ReviewStatus,
+)
+from kam.portfolio.selectors import placement_list, review_scope
+from kam.users.models import Role
+from kam.web.errors import ApplicationError
+
+RATER_ROLES = (
+    Role.SALES_DIRECTOR,
+    Role.KEY_ACCOUNT_MANAGER,
+    Role.TEAM_MEMBER,
+    Role.ADMINISTRATOR,
+)
+"""Roles that may score in a review; viewers only read."""
+
+
+def user_can_manage(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """True for sales directors and administrators: they define schemes and run reviews."""
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+
+
+def rater_candidates() -> QuerySet[AbstractBaseUser]:
+    """Active people who may be named as raters, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, profile__role__in=RATER_ROLES)
+        .select_related("profile")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def review_list() -> QuerySet[Review]:
+    """Every review, newest first, with its scheme version and raters."""
+    return (
+        Review.objects.select_related("scheme_version__scheme")
+        .prefetch_related(
+            Prefetch(
+                "raters",
+                queryset=get_user_model()
+                .objects.select_related("profile")
+                .order_by("first_name", "last_name", "username"),
+            )
+        )
+        .order_by("-review_date", "-pk")
+    )
+
+
+def review_get(*, review_id: int) -> Review:
+    """One review with its scheme version, or a 404 ApplicationError.
+
+    Reviews are portfolio-wide: every logged-in person may read one; what they see of its
+    accounts is limited by ``account_list_visible``.
+    """
+    review = review_list().filter(pk=review_id).first()
+    if review is None:
+        raise ApplicationError(_("No such review."), status=404)
+    return review
+
+
+def review_is_rater(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """True when ``user`` is one of the review's raters."""
+    if not user.is_authenticated:
+        return False
+    return any(r.pk == user.pk for r in review.raters.all())
+
+
+@dataclass(frozen=True)
+class RaterProgress:
+    """How much of their share one rater has scored: cells are accounts × criteria."""
+
+    rater: AbstractBaseUser
+    cells: int
+    scored: int
+
+    @property
+    def percent(self) -> int:
+        """Whole per cent of cells scored, 0-100."""
+        if self.cells == 0:
+            return 100 if self.scored else 0
+        return min(100, round(100 * self.scored / self.cells))
+
+
+def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterProgress]]:
+    """Progress of every rater of every review in ``reviews`` (raters prefetched).
+
+    A rater's cells are the review's accounts that the rater may read, times the number of
+    criteria. The number of queries does not grow with the number of reviews: one per
+    distinct rater whose visibility is limited, plus a fixed few.
+    """
+    reviews = list(reviews)
+    if not reviews:
+        return {}
+    n_criteria = dict(
+        Criterion.objects.filter(version_id__in={r.scheme_version_id for r in reviews})
+        .order_by()
+        .values_list("version_id")
+        .annotate(n=Count("pk"))
+    )
+    open_ids = [r.pk for r in reviews if not _is_frozen(r)]
+    frozen_ids = [r.pk for r in reviews if _is_frozen(r)]
+    active: set[int] = set()
+    if open_ids:
+        active = set(Account.objects.filter(active=True).values_list("pk", flat=True))
+    placed: dict[int, set[int]] = defaultdict(set)
+    for review_id, account_id in Placement.objects.filter(review_id__in=frozen_ids).values_list(
+        "review_id", "account_id"
+    ):
+        placed[review_id].add(account_id)
+
+    scored: dict[tuple[int, int], int] = {}
+    if open_ids:
+        rows = (
+            Rating.objects.filter(review_id__in=open_ids, account__active=True)
+            .values_list("review_id", "rater_id")
+            .annotate(n=Count("pk"))
+        )
+        scored.update({(a, b): n for a, b, n in rows})
+    if frozen_ids:
+        rows = (
+            Rating.objects.filter(
+                review_id__in=frozen_ids, account__placements__review_id=F("review_id")
+            )
+            .values_list("review_id", "rater_id")
+            .annotate(n=Count("pk"))
+        )
+        scored.update({(a, b): n for a, b, n in rows})
+
+    visible: dict[int, set[int] | None] = {}
+
+    def visible_of(rater: AbstractBaseUser) -> set[int] | None:
+        if rater.pk not in visible:
+            profile = getattr(rater, "profile", None)
+            if profile is not None and profile.sees_all_accounts:
+                visible[rater.pk] = None
+            else:
+                visible[rater.pk] = set(
+                    account_list_visible(user=rater).values_list("pk", flat=True)
+                )
+        return visible[rater.pk]
+
+    out: dict[int, list[RaterProgress]] = {}
+    for review in reviews:
+        scope = placed[review.pk] if _is_frozen(review) else active
+        per_rater = []
+        for rater in review.raters.all():
+            seen = visible_of(rater)
+            accounts = len(scope) if seen is None else len(scope & seen)
+            per_rater.append(
+                RaterProgress(
+                    rater=rater,
+                    cells=accounts * n_criteria.get(review.scheme_version_id, 0),
+                    scored=scored.get((review.pk, rater.pk), 0),
+                )
+            )
+        out[review.pk] = per_rater
+    return out
+
+
+def _is_frozen(review: Review) -> bool:
+    # Mirrors selectors.review_scope: a closed, computed review covers its placed accounts.
+    return review.status == ReviewStatus.CLOSED and review.computed_at is not None
+
+
+@dataclass(frozen=True)
+class RaterScore:
+    """One rater's score on a flagged criterion, with the competitor score and comment."""
+
+    rater: AbstractBaseUser
+    score: int
+    competitor_score: int | None
+    view_source: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A criterion of one account on which raters differ by more than the allowed points."""
+
+    account: Account
+    criterion: Criterion
+    scores: list[RaterScore]
+
+    @property
+    def spread(self) -> int:
+        """Highest minus lowest score, in points."""
+        values = [s.score for s in self.scores]
+        return max(values) - min(values) if values else 0
+
+
+def review_disagreements(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser
+) -> list[Disagreement]:
+    """Flagged criteria of the accounts ``user`` may read, each with every rater's score."""
+    placements = [
+        p
+        for p in placement_list(review=review, user=user).exclude(disagreement=[])
+        if p.disagreement
+    ]
+    if not placements:
+        return []
+    criteria = {c.key: c for c in review.scheme_version.criteria.all()}
+    ratings = (
+        Rating.objects.filter(review=review, account_id__in=[p.account_id for p in placements])
+        .select_related("rater")
+        .order_by("rater__first_name", "rater__last_name", "rater__username")
+    )
+    by_cell: dict[tuple[int, int], list[RaterScore]] = defaultdict(list)
+    for r in ratings:
+        by_cell[(r.account_id, r.criterion_id)].append(
+            RaterScore(r.rater, r.score, r.competitor_score, r.view_source, r.comment)
+        )
+    out = []
+    for p in placements:
+        for key in p.disagreement:
+            crit = criteria.get(key)
+            if crit is not None:
+                out.append(Disagreement(p.account, crit, by_cell[(p.account_id, crit.pk)]))
+    return out
+
+
+@dataclass(frozen=True)
+class NotPlaced:
+    """An account without a box, with the criteria nobody has scored yet."""
+
+    account: Account
+    missing: list[Criterion]
+
+
+def review_not_placed(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Placement]:
+    """Placements without a box (a criterion lacks a score), for the accounts ``user`` reads."""
+    return placement_list(review=review, user=user).filter(box="")
+
+
+def not_placed_rows(*, review: Review, placements: Iterable[Placement]) -> list[NotPlaced]:
+    """The missing criteria keys of ``placements`` turned into the criteria themselves."""
+    criteria = {c.key: c for c in review.scheme_version.criteria.all()}
+    return [
+        NotPlaced(p.account, [criteria[k] for k in p.missing if k in criteria]) for p in placements
+    ]
+
+
+def review_uncertain(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Placement]:
+    """Placed accounts whose most likely box stays below the certainty threshold (80 %)."""
+    return placement_list(review=review, user=user).filter(uncertain=True).exclude(box="")
+
+
+def review_box_counts(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> dict[str, int]:
+    """Number of accounts per box (and ``""`` for not placed) among those ``user`` reads."""
+    counts = {b.value: 0 for b in Box}
+    counts[""] = 0
+    rows = (
+        placement_list(review=review, user=user)
+        .order_by()
+        .values_list("box")
+        .annotate(n=Count("pk"))
+    )
+    for box, n in rows:
+        counts[box] = n
+    return counts
+
+
+def review_accounts_to_score(*, review: Review, rater: AbstractBaseUser) -> QuerySet[Account]:
+    """The accounts ``rater`` scores in ``review``: those in its scope the rater may read."""
+    return (
+        account_list_visible(user=rater)
+        .filter(pk__in=review_scope(review=review).values("pk"))
+        .select_related("owner")
+        .order_by("name", "pk")
+    )
+
+
+def review_previous_boxes(*, review: Review, account_ids: Iterable[int]) -> dict[int, str]:
+    """Box of each account at the review before ``review`` (empty when there was none).
+
+    The grid filters by this box rather than by the current one, because the current box is
+    made of the other raters' scores, which a rater must not see while scoring.
+    """
+    from kam.portfolio.selectors import review_previous
+
+    previous = review_previous(review=review)
+    if previous is None:
+        return {}
+    return dict(
+        Placement.objects.filter(review=previous, account_id__in=list(account_ids)).values_list(
+            "account_id", "box"
+        )
+    )
+
+
+def ratings_of(
+    *, review: Review, viewer: AbstractBaseUser, rater_id: int | None, all_raters: bool = False
+) -> QuerySet[Rating]:
+    """Scores in ``review`` for the accounts ``viewer`` may read.
+
+    Without ``all_raters`` only one rater's scores (``rater_id``, the viewer by default).
+    """
+    qs = Rating.objects.filter(
+        review=review, account_id__in=account_list_visible(user=viewer).values("pk")
+    ).select_related("criterion", "rater")
+    if not all_raters:
+        qs = qs.filter(rater_id=rater_id if rater_id is not None else viewer.pk)
+    return qs.order_by("account_id", "rater_id", "criterion__axis", "criterion__position")
