@@ -1,0 +1,197 @@
+"""The demo portfolio: what someone trying kam with ``make demo`` relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from kam.accounts.models import Account, AccountRevenue, AccountTeamMember
+from kam.demo import DEMO_ORGANISATION, DemoLogins, demo_load
+from kam.organisation.models import Box, ExchangeRate
+from kam.organisation.selectors import organisation_get
+from kam.portfolio.models import Placement, Rating, Review, ReviewStatus
+from kam.portfolio.selectors import review_latest, review_previous
+from kam.users.models import Role
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+SEED = 11
+ACCOUNTS = 60
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):  # type: ignore[no-untyped-def]
+    # Thirteen PBKDF2 hashes per load would dominate the run; logins work the same.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def load(seed: int = SEED, **kwargs) -> tuple[DemoLogins, str]:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    logins = demo_load(seed=seed, accounts=ACCOUNTS, stdout=out, **kwargs)
+    return logins, out.getvalue()
+
+
+def latest_and_previous() -> tuple[Review, Review]:
+    latest = review_latest()
+    assert latest is not None
+    previous = review_previous(review=latest)
+    assert previous is not None
+    return latest, previous
+
+
+def snapshot(review: Review) -> dict[str, tuple[object, ...]]:
+    return {
+        p.account.external_id: (
+            p.box,
+            p.attractiveness,
+            p.strength,
+            p.relative_strength,
+            p.strength_axis,
+            tuple(p.missing),
+            tuple(p.disagreement),
+        )
+        for p in review.placements.select_related("account")
+    }
+
+
+def test_every_demo_login_works_with_the_printed_password_and_every_role_exists():
+    logins, output = load()
+    assert logins.password
+    assert DEMO_ORGANISATION in output
+    for username, label in logins.users:
+        assert label
+        assert Client().login(username=username, password=logins.password), username
+    User = get_user_model()
+    roles = set(
+        User.objects.filter(username__in=[u for u, _label in logins.users]).values_list(
+            "profile__role", flat=True
+        )
+    )
+    assert roles == set(Role.values)
+    assert organisation_get().name == DEMO_ORGANISATION
+
+
+def test_accounts_have_three_years_of_revenue_groups_and_converted_currencies():
+    load()
+    assert Account.objects.count() == ACCOUNTS
+    years = set(AccountRevenue.objects.values_list("year", flat=True))
+    this_year = dt.date.today().year
+    assert years == {this_year - 3, this_year - 2, this_year - 1}
+    last = AccountRevenue.objects.filter(year=this_year - 1)
+    assert last.count() == ACCOUNTS  # every customer bought something last year
+    assert Account.objects.filter(parent__isnull=False).exists()  # groups with country companies
+    assert len(set(Account.objects.values_list("country", flat=True))) >= 5
+    currencies = set(Account.objects.values_list("currency", flat=True)) - {"EUR"}
+    rates = set(ExchangeRate.objects.values_list("currency", flat=True))
+    assert currencies and currencies <= rates
+    assert not Account.objects.filter(owner__isnull=True).exists()
+
+
+def test_latest_review_uses_the_second_scheme_version_and_places_accounts_in_all_four_boxes():
+    load()
+    latest, previous = latest_and_previous()
+    assert latest.scheme_version.scheme_id == previous.scheme_version.scheme_id
+    assert (previous.scheme_version.number, latest.scheme_version.number) == (1, 2)
+    assert previous.status == ReviewStatus.CLOSED
+    assert 330 <= (latest.review_date - previous.review_date).days <= 370
+    boxes = Counter(latest.placements.values_list("box", flat=True))
+    assert all(boxes[b] > 0 for b in Box.values), boxes
+    assert boxes[Box.OPPORTUNISTIC] > boxes[Box.KEY]  # a long tail, few key accounts
+
+
+def test_some_accounts_changed_box_between_the_reviews_and_most_did_not():
+    load()
+    latest, previous = latest_and_previous()
+    before = dict(previous.placements.values_list("account_id", "box"))
+    now = dict(latest.placements.exclude(box="").values_list("account_id", "box"))
+    moved = [pk for pk, box in now.items() if before.get(pk) and before[pk] != box]
+    assert 0 < len(moved) < len(now) / 2
+
+
+def test_latest_review_shows_disagreement_uncertainty_unplaced_and_absolute_accounts():
+    load()
+    latest, _previous = latest_and_previous()
+    placements = list(latest.placements.all())
+    assert any(p.disagreement for p in placements)
+    assert any(p.uncertain for p in placements)
+    unplaced = [p for p in placements if not p.box]
+    assert unplaced and all(p.missing for p in unplaced)
+    axes = Counter(p.strength_axis for p in placements if p.box)
+    assert axes["relative"] > axes["absolute"] > 0
+    flagged = Rating.objects.filter(review=latest).exclude(comment="")
+    assert flagged.exists()  # the manager explains why they score so differently
+
+
+def test_each_account_is_scored_by_the_director_its_manager_and_a_team_member():
+    load()
+    latest, _previous = latest_and_previous()
+    director = get_user_model().objects.get(profile__role=Role.SALES_DIRECTOR)
+    raters = set(latest.raters.values_list("pk", flat=True))
+    by_account: dict[int, set[int]] = {}
+    for account_id, rater_id in Rating.objects.filter(review=latest).values_list(
+        "account_id", "rater_id"
+    ):
+        by_account.setdefault(account_id, set()).add(rater_id)
+    assert len(by_account) == ACCOUNTS
+    team = set(AccountTeamMember.objects.values_list("account_id", "user_id"))
+    for account in Account.objects.all():
+        who = by_account[account.pk]
+        assert len(who) == 3 and who <= raters
+        assert director.pk in who and account.owner_id in who
+        (colleague,) = who - {director.pk, account.owner_id}
+        assert (account.pk, colleague) in team
+
+
+def test_one_manager_carries_more_key_accounts_than_the_limit_and_the_others_do_not():
+    load()
+    latest, _previous = latest_and_previous()
+    limit = organisation_get().max_key_accounts_per_manager
+    per_owner = Counter(
+        Placement.objects.filter(review=latest, box=Box.KEY).values_list(
+            "account__owner__username", flat=True
+        )
+    )
+    over = [owner for owner, n in per_owner.items() if n > limit]
+    assert len(over) == 1, per_owner
+
+
+def test_loading_again_changes_nothing_and_says_so():
+    logins, _output = load()
+    accounts = Account.objects.count()
+    ratings = Rating.objects.count()
+    again, output = load()
+    assert "already loaded" in output
+    assert again == logins
+    assert Account.objects.count() == accounts
+    assert Rating.objects.count() == ratings
+    assert Review.objects.count() == 2
+
+
+def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
+    load()
+    latest, _previous = latest_and_previous()
+    first = snapshot(latest)
+    _logins, output = load(reset=True)
+    assert "Removed the earlier demo data" in output
+    assert Account.objects.count() == ACCOUNTS
+    assert Review.objects.count() == 2
+    latest, _previous = latest_and_previous()
+    assert snapshot(latest) == first
+    load(seed=SEED + 1, reset=True)
+    latest, _previous = latest_and_previous()
+    assert snapshot(latest) != first
+
+
+def test_the_demo_refuses_a_database_with_accounts_of_its_own():
+    AccountFactory(name="Real customer", external_id="R-1")
+    logins, output = load()
+    assert logins.users == []
+    assert "Nothing was changed" in output
+    assert Account.objects.count() == 1
+    assert not Review.objects.exists()
