@@ -1137,8 +1137,10 @@ def _assign_teams(accounts: list[_Account], boxes: list[str]) -> None:
             team += [("lotte", TeamRole.SURROUND)]
         elif box == Box.MAINTENANCE:
             team += [("lotte", TeamRole.SURROUND)]
-        seen: set[str] = set()
-        a.team = [(u, r) for u, r in team if not (u in seen or seen.add(u))]  # type: ignore[func-returns-value]
+        seats: dict[str, str] = {}
+        for username, role in team:  # one seat per person; the first role listed wins
+            seats.setdefault(username, role)
+        a.team = list(seats.items())
 
 
 def _plan(seed: int, n: int, today: dt.date) -> _Plan:
