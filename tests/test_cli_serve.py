@@ -1,0 +1,63 @@
+"""The operator commands: `kam serve` runs a real WSGI server, `kam manage` runs Django commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["KAM_DATA_DIR"] = str(tmp_path)
+    return env
+
+
+def test_manage_runs_django_commands(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kam.cli", "manage", "migrate", "--plan"],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "portfolio.0001_initial" in result.stdout
+
+
+@pytest.mark.slow
+def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kam.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        body = ""
+        for _ in range(240):
+            if proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as r:
+                    body = r.read().decode()
+                    server = r.headers.get("Server", "")
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert "Log in to kam" in body, "kam serve did not answer on /login/"
+        assert "gunicorn" in server.lower()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/kam/kam.css", timeout=5) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "kam is serving" in out
