@@ -15,20 +15,32 @@ class Account(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     external_id = models.CharField(
-        _("external id"), max_length=64, unique=True,
+        _("external id"),
+        max_length=64,
+        unique=True,
         help_text=_("The customer number in your ERP or CRM; imports match on it."),
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("group"),
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="owned_accounts", verbose_name=_("key account manager"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+        verbose_name=_("key account manager"),
     )
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. NL"))
     channel = models.CharField(
-        _("industry / channel"), max_length=60, blank=True,
+        _("industry / channel"),
+        max_length=60,
+        blank=True,
         help_text=_("For example retail, wholesale, food service, online."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")

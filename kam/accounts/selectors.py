@@ -6,11 +6,32 @@ so that a key account manager cannot reach another manager's account by guessing
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from typing import Any
 
-from kam.accounts.models import Account, AccountTeamMember
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account, AccountRevenue, AccountTeamMember
+from kam.organisation.selectors import exchange_rates_get, organisation_get
+from kam.portfolio.models import Placement, Review
 from kam.users.models import Role
+from kam.web.errors import ApplicationError
 
 
 def user_role(user: AbstractBaseUser | AnonymousUser) -> str | None:
@@ -55,3 +76,169 @@ def account_list_editable(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
     if role == Role.KEY_ACCOUNT_MANAGER:
         return qs.filter(_owned_or_served(user))
     return qs.none()
+
+
+def account_get_visible(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+    """The account ``account_id`` if ``user`` may read it; 404 otherwise.
+
+    An account that exists but is hidden answers exactly like one that does not exist,
+    so ids cannot be probed.
+    """
+    account = (
+        account_list_visible(user=user)
+        .select_related("owner", "parent")
+        .filter(pk=account_id)
+        .first()
+    )
+    if account is None:
+        raise ApplicationError(_("There is no such account."), status=404)
+    return account
+
+
+def account_editable_check(*, user: AbstractBaseUser | AnonymousUser, account: Account) -> None:
+    """Raise 404 when ``user`` cannot read ``account``, 403 when they read but may not change it."""
+    if not account_list_editable(user=user).filter(pk=account.pk).exists():
+        if account_list_visible(user=user).filter(pk=account.pk).exists():
+            raise ApplicationError(_("You may read this account but not change it."), status=403)
+        raise ApplicationError(_("There is no such account."), status=404)
+
+
+def account_get_editable(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+    """The account ``account_id`` if ``user`` may change it; 404 when hidden, 403 when read-only."""
+    account = account_get_visible(user=user, account_id=account_id)
+    account_editable_check(user=user, account=account)
+    return account
+
+
+def account_may_create(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Directors and administrators create any account; key account managers their own."""
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
+
+
+def account_may_import(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Only sales directors and administrators import account files (they touch every account)."""
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+
+
+def account_may_edit(*, user: AbstractBaseUser | AnonymousUser, account: Account) -> bool:
+    """Whether ``user`` may change ``account`` (one query)."""
+    return account_list_editable(user=user).filter(pk=account.pk).exists()
+
+
+def revenue_year_last() -> int:
+    """The last complete calendar year, whose revenue the account list shows and sorts by."""
+    return timezone.localdate().year - 1
+
+
+def review_latest_for_accounts() -> Review | None:
+    """The latest portfolio review (by date, then the later created), whose boxes lists show."""
+    return Review.objects.order_by("-review_date", "-pk").first()
+
+
+def account_list_annotated(
+    *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
+) -> QuerySet[Account]:
+    """Visible accounts with their owner and three computed columns for lists and exports.
+
+    - ``box``: the account's box in ``review`` (the latest review when left ``True``;
+      empty when the account was not placed or there is no review);
+    - ``revenue_last_year``: revenue of the last complete calendar year in the account's
+      currency (None when unknown);
+    - ``revenue_last_year_base``: the same in the organisation's base currency, None
+      when there is no exchange rate for the account's currency.
+
+    Everything is computed by subqueries in one SELECT, so a page of 50 costs one query.
+    """
+    if review is True:
+        review = review_latest_for_accounts()
+    qs = account_list_visible(user=user).select_related("owner")
+    if isinstance(review, Review):
+        box: Any = Subquery(
+            Placement.objects.filter(review=review, account=OuterRef("pk")).values("box")[:1]
+        )
+    else:
+        box = Value("", output_field=CharField())
+    revenue = Subquery(
+        AccountRevenue.objects.filter(account=OuterRef("pk"), year=revenue_year_last()).values(
+            "amount"
+        )[:1],
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+    rates = exchange_rates_get(organisation=organisation_get())
+    rate = Case(
+        *(When(currency=code, then=Value(value)) for code, value in rates.items()),
+        default=Value(None),
+        output_field=DecimalField(max_digits=14, decimal_places=6),
+    )
+    return qs.annotate(
+        box=Coalesce(box, Value(""), output_field=CharField()),
+        revenue_last_year=revenue,
+    ).annotate(
+        revenue_last_year_base=ExpressionWrapper(
+            F("revenue_last_year") * rate,
+            output_field=DecimalField(max_digits=30, decimal_places=2),
+        )
+    )
+
+
+def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[Any]]:
+    """Choices for the list filters, drawn from the accounts ``user`` can see (three queries).
+
+    ``owners`` is a list of (user id, display name), ``countries`` and ``channels`` lists of
+    the values in use.
+    """
+    visible = account_list_visible(user=user)
+    owner_rows = (
+        get_user_model()
+        .objects.filter(pk__in=visible.exclude(owner=None).values("owner_id"))
+        .order_by("last_name", "first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username")
+    )
+    owners = [
+        (pk, f"{first} {last}".strip() or username) for pk, first, last, username in owner_rows
+    ]
+    countries = list(visible.order_by("country").values_list("country", flat=True).distinct())
+    channels = list(
+        visible.exclude(channel="").order_by("channel").values_list("channel", flat=True).distinct()
+    )
+    return {"owners": owners, "countries": countries, "channels": channels}
+
+
+def account_placements(*, account: Account) -> QuerySet[Placement]:
+    """The account's placement in every review, newest review first (kam-method.md section 1)."""
+    return (
+        Placement.objects.filter(account=account)
+        .select_related("review")
+        .order_by("-review__review_date", "-review__pk")
+    )
+
+
+def account_children_visible(
+    *, user: AbstractBaseUser | AnonymousUser, account: Account
+) -> QuerySet[Account]:
+    """The members of ``account``'s group that ``user`` may read, by name."""
+    return account_list_visible(user=user).filter(parent=account).select_related("owner")
+
+
+def account_team(*, account: Account) -> QuerySet[AccountTeamMember]:
+    """The account team, core before surround, each by username, with their profiles."""
+    return account.team.select_related("user", "user__profile").order_by(
+        "team_role", "user__last_name", "user__username"
+    )
+
+
+def team_candidates() -> QuerySet[Any]:
+    """Active people who can be put on an account team, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, profile__isnull=False)
+        .select_related("profile")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def owner_candidates() -> QuerySet[Any]:
+    """Active people who may own an account (key account managers, directors, administrators)."""
+    return team_candidates().filter(
+        profile__role__in=[Role.KEY_ACCOUNT_MANAGER, Role.SALES_DIRECTOR, Role.ADMINISTRATOR]
+    )

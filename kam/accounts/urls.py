@@ -5,5 +5,10 @@ from kam.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="list"),
+    path("new/", views.account_new, name="new"),
+    path("import/", views.account_import_page, name="import"),
+    path("import/template.csv", views.account_import_template_download, name="import_template"),
+    path("export.<str:file_format>", views.account_export_download, name="export"),
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/edit/", views.account_edit, name="edit"),
 ]
