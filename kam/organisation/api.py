@@ -146,7 +146,7 @@ def settings_get(request: HttpRequest) -> SettingsOut:
 def settings_put(request: HttpRequest, payload: SettingsIn) -> SettingsOut:
     _require_editor(request.user)  # type: ignore[arg-type]
     org = organisation_get()
-    organisation_update(organisation=org, **payload.dict())
+    organisation_update(organisation=org, **payload.model_dump())
     return _settings(org)
 
 
