@@ -47,11 +47,16 @@ def _serve(bind: str, workers: int, threads: int) -> int:
     sys.argv = [
         "gunicorn",
         "kam.wsgi:application",
-        "--bind", bind,
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--access-logfile", "-",
-        "--timeout", "120",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
     ]
     print(f"kam is serving at http://{bind}/ (Ctrl+C stops it)", flush=True)
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
@@ -62,8 +67,8 @@ def _demo(args: argparse.Namespace) -> int:
     _prepare()
     from kam.demo import demo_load
 
-    logins = demo_load(seed=args.seed, accounts=args.accounts, stdout=sys.stdout)
-    print("\nDemo logins (password for all: %s)" % logins.password)
+    logins = demo_load(seed=args.seed, accounts=args.accounts, stdout=sys.stdout, reset=args.reset)
+    print(f"\nDemo logins (password for all: {logins.password})")
     for username, role in logins.users:
         print(f"  {username:<12} {role}")
     if args.no_serve:
@@ -82,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="load the demo portfolio, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load the data and stop")
+    demo.add_argument(
+        "--reset", action="store_true", help="remove the demo's own data and load it afresh"
+    )
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--accounts", type=int, default=250, help="number of customers")
     demo.add_argument("--bind", default=os.environ.get("KAM_BIND", "127.0.0.1:8000"))

@@ -18,7 +18,9 @@ def scheme_version_to_core(*, version: SchemeVersion) -> Scheme:
     strength: list[CoreCriterion] = []
     for c in version.criteria.all():
         core = CoreCriterion(
-            key=c.key, name=c.name, weight=c.weight,
+            key=c.key,
+            name=c.name,
+            weight=c.weight,
             anchors={2: c.anchor_2, 5: c.anchor_5, 8: c.anchor_8},
         )
         (att if c.axis == Axis.ATTRACTIVENESS else strength).append(core)
@@ -33,9 +35,11 @@ def scheme_version_to_core(*, version: SchemeVersion) -> Scheme:
 
 def review_latest() -> Review | None:
     """The most recent review by date (ties: the later created)."""
-    return Review.objects.select_related("scheme_version__scheme").order_by(
-        "-review_date", "-pk"
-    ).first()
+    return (
+        Review.objects.select_related("scheme_version__scheme")
+        .order_by("-review_date", "-pk")
+        .first()
+    )
 
 
 def review_previous(*, review: Review) -> Review | None:

@@ -69,11 +69,20 @@ class SchemeContent:
     strength_cut_absolute: Decimal = Decimal("5.00")
 
     def normalised(self) -> tuple[object, ...]:
+        """A comparable form: criteria per axis in their order, competitors as a set."""
+        by_axis = sorted(self.criteria, key=lambda c: c.axis != Axis.ATTRACTIVENESS)
         return (
             tuple(
-                (c.axis, c.key.strip(), c.name.strip(), c.weight, c.anchor_2.strip(),
-                 c.anchor_5.strip(), c.anchor_8.strip())
-                for c in self.criteria
+                (
+                    c.axis,
+                    c.key.strip(),
+                    c.name.strip(),
+                    c.weight,
+                    c.anchor_2.strip(),
+                    c.anchor_5.strip(),
+                    c.anchor_8.strip(),
+                )
+                for c in by_axis
             ),
             tuple(sorted({n.strip() for n in self.competitors if n.strip()})),
             Decimal(self.attractiveness_cut).quantize(Decimal("0.01")),
@@ -107,11 +116,13 @@ def _scheme_problems(content: SchemeContent) -> list[str]:
         problems.append(_("Every criterion needs an axis: attractiveness or strength."))
     scheme = Scheme(
         attractiveness=tuple(
-            CoreCriterion(c.key.strip(), c.name, c.weight) for c in content.criteria
+            CoreCriterion(c.key.strip(), c.name, c.weight)
+            for c in content.criteria
             if c.axis == Axis.ATTRACTIVENESS
         ),
         strength=tuple(
-            CoreCriterion(c.key.strip(), c.name, c.weight) for c in content.criteria
+            CoreCriterion(c.key.strip(), c.name, c.weight)
+            for c in content.criteria
             if c.axis == Axis.STRENGTH
         ),
         attractiveness_cut=float(content.attractiveness_cut),
@@ -126,18 +137,28 @@ def _scheme_problems(content: SchemeContent) -> list[str]:
             c.anchor_2.strip() and c.anchor_5.strip() and c.anchor_8.strip()
         ):
             problems.append(
-                _("Attractiveness criterion '%(key)s' needs anchors: what a 2, a 5 and an 8 "
-                  "mean, so that raters score alike.") % {"key": c.key}
+                _(
+                    "Attractiveness criterion '%(key)s' needs anchors: what a 2, a 5 and an 8 "
+                    "mean, so that raters score alike."
+                )
+                % {"key": c.key}
             )
     return problems
 
 
 def _version_write(
-    *, scheme: ScoringScheme, number: int, content: SchemeContent, change_note: str,
+    *,
+    scheme: ScoringScheme,
+    number: int,
+    content: SchemeContent,
+    change_note: str,
     created_by: AbstractBaseUser | None,
 ) -> SchemeVersion:
     version = SchemeVersion.objects.create(
-        scheme=scheme, number=number, change_note=change_note, created_by=created_by,
+        scheme=scheme,
+        number=number,
+        change_note=change_note,
+        created_by=created_by,
         attractiveness_cut=content.attractiveness_cut,
         strength_cut_relative=content.strength_cut_relative,
         strength_cut_absolute=content.strength_cut_absolute,
@@ -148,9 +169,15 @@ def _version_write(
         positions[c.axis] = positions.get(c.axis, 0) + 1
         rows.append(
             Criterion(
-                version=version, axis=c.axis, key=c.key.strip(), name=c.name.strip(),
-                weight=c.weight, anchor_2=c.anchor_2.strip(), anchor_5=c.anchor_5.strip(),
-                anchor_8=c.anchor_8.strip(), position=positions[c.axis],
+                version=version,
+                axis=c.axis,
+                key=c.key.strip(),
+                name=c.name.strip(),
+                weight=c.weight,
+                anchor_2=c.anchor_2.strip(),
+                anchor_5=c.anchor_5.strip(),
+                anchor_8=c.anchor_8.strip(),
+                position=positions[c.axis],
             )
         )
     Criterion.objects.bulk_create(rows)
@@ -162,7 +189,10 @@ def _version_write(
 
 
 def scheme_create(
-    *, name: str, content: SchemeContent, description: str = "",
+    *,
+    name: str,
+    content: SchemeContent,
+    description: str = "",
     created_by: AbstractBaseUser | None = None,
 ) -> SchemeVersion:
     """Create a scheme and its version 1; refuses a scheme that breaks the method's rules."""
@@ -172,7 +202,8 @@ def scheme_create(
         raise ApplicationError(_("The scheme needs a name."), field="name")
     if ScoringScheme.objects.filter(name=name).exists():
         raise ApplicationError(
-            _("A scheme called '%(name)s' exists already.") % {"name": name}, field="name",
+            _("A scheme called '%(name)s' exists already.") % {"name": name},
+            field="name",
             status=409,
         )
     problems = _scheme_problems(content)
@@ -181,13 +212,19 @@ def scheme_create(
     with transaction.atomic():
         scheme = ScoringScheme.objects.create(name=name, description=description)
         return _version_write(
-            scheme=scheme, number=1, content=content, change_note=_("First version"),
+            scheme=scheme,
+            number=1,
+            content=content,
+            change_note=_("First version"),
             created_by=created_by,
         )
 
 
 def scheme_version_create(
-    *, scheme: ScoringScheme, content: SchemeContent, change_note: str = "",
+    *,
+    scheme: ScoringScheme,
+    content: SchemeContent,
+    change_note: str = "",
     created_by: AbstractBaseUser | None = None,
 ) -> SchemeVersion:
     """Save a changed scheme as its next version; reviews keep the version they were scored with.
@@ -200,22 +237,31 @@ def scheme_version_create(
         raise ApplicationError(problems[0], problems=problems)
     with transaction.atomic():
         latest = (
-            SchemeVersion.objects.select_for_update().filter(scheme=scheme)
-            .order_by("-number").first()
+            SchemeVersion.objects.select_for_update()
+            .filter(scheme=scheme)
+            .order_by("-number")
+            .first()
         )
         if latest is not None and scheme_content_of(version=latest).normalised() == (
             content.normalised()
         ):
             return latest
         return _version_write(
-            scheme=scheme, number=(latest.number + 1) if latest else 1, content=content,
-            change_note=change_note, created_by=created_by,
+            scheme=scheme,
+            number=(latest.number + 1) if latest else 1,
+            content=content,
+            change_note=change_note,
+            created_by=created_by,
         )
 
 
 def review_create(
-    *, name: str, review_date: dt.date, scheme_version: SchemeVersion,
-    raters: Iterable[AbstractBaseUser], created_by: AbstractBaseUser | None = None,
+    *,
+    name: str,
+    review_date: dt.date,
+    scheme_version: SchemeVersion,
+    raters: Iterable[AbstractBaseUser],
+    created_by: AbstractBaseUser | None = None,
 ) -> Review:
     """Open a dated portfolio review with one scheme version and its raters."""
     _require_manager(created_by)
@@ -233,7 +279,9 @@ def review_create(
         raise ApplicationError(exc.problems[0], problems=exc.problems) from exc
     with transaction.atomic():
         review = Review.objects.create(
-            name=name.strip(), review_date=review_date, scheme_version=scheme_version,
+            name=name.strip(),
+            review_date=review_date,
+            scheme_version=scheme_version,
             created_by=created_by,
         )
         review.raters.set(raters)
@@ -270,8 +318,9 @@ def ratings_save(
     criteria only.
     """
     if review.status != ReviewStatus.OPEN:
-        raise ApplicationError(_("This review is closed; its scores can no longer change."),
-                               status=409)
+        raise ApplicationError(
+            _("This review is closed; its scores can no longer change."), status=409
+        )
     if not review.raters.filter(pk=rater.pk).exists():
         raise ApplicationError(_("You are not a rater in this review."), status=403)
     criteria = {c.pk: c for c in review.scheme_version.criteria.all()}
@@ -281,9 +330,17 @@ def ratings_save(
         account_list_visible(user=rater).filter(pk__in=account_ids).values_list("pk", flat=True)
     )
     problems: list[str] = []
+    seen: set[tuple[int, int]] = set()
     for n, e in enumerate(entries, start=1):
         where = _("entry %(n)d (account %(account)s)") % {"n": n, "account": e.account_id}
         crit = criteria.get(e.criterion_id)
+        if (e.account_id, e.criterion_id) in seen:
+            problems.append(
+                _("%(where)s: this account and criterion appear twice; give one score.")
+                % {"where": where}
+            )
+            continue
+        seen.add((e.account_id, e.criterion_id))
         if e.account_id not in visible:
             problems.append(_("%(where)s: no such account for you.") % {"where": where})
             continue
@@ -294,19 +351,24 @@ def ratings_save(
             )
             continue
         for label, value in (("score", e.score), ("competitor_score", e.competitor_score)):
-            if value is not None and (isinstance(value, bool) or not 1 <= int(value) <= 10
-                                      or int(value) != value):
+            if value is not None and (
+                isinstance(value, bool) or not 1 <= int(value) <= 10 or int(value) != value
+            ):
                 problems.append(
-                    _("%(where)s, %(field)s on %(criterion)s: %(value)s is not a whole number "
-                      "from 1 to 10.")
+                    _(
+                        "%(where)s, %(field)s on %(criterion)s: %(value)s is not a whole number "
+                        "from 1 to 10."
+                    )
                     % {"where": where, "field": label, "criterion": crit.key, "value": value}
                 )
         if crit.axis == Axis.ATTRACTIVENESS and (
             e.competitor_score is not None or e.competitor_id or e.view_source
         ):
             problems.append(
-                _("%(where)s: %(criterion)s is an attractiveness criterion; competitor scores "
-                  "and whose view it is belong to strength criteria.")
+                _(
+                    "%(where)s: %(criterion)s is an attractiveness criterion; competitor scores "
+                    "and whose view it is belong to strength criteria."
+                )
                 % {"where": where, "criterion": crit.key}
             )
         if e.view_source and e.view_source not in ViewSource.values:
@@ -343,8 +405,13 @@ def ratings_save(
         }
         if row is None:
             to_create.append(
-                Rating(review=review, rater=rater, account_id=e.account_id,
-                       criterion_id=e.criterion_id, **values)
+                Rating(
+                    review=review,
+                    rater=rater,
+                    account_id=e.account_id,
+                    criterion_id=e.criterion_id,
+                    **values,
+                )
             )
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
@@ -393,8 +460,11 @@ def review_compute(*, review: Review) -> int:
     result = core.classify(scheme, table)
     flagged = core.disagreement(table, points=float(org.disagreement_points))
     probabilities = core.sensitivity(
-        scheme, table.scores, table.competitor_scores,
-        draws=org.sensitivity_draws, seed=review.pk,
+        scheme,
+        table.scores,
+        table.competitor_scores,
+        draws=org.sensitivity_draws,
+        seed=review.pk,
         concentration=float(org.sensitivity_concentration),
     )
     unsure = core.uncertain(probabilities, threshold=float(org.uncertainty_threshold))
@@ -409,7 +479,8 @@ def review_compute(*, review: Review) -> int:
         p = probabilities[i]
         placements.append(
             Placement(
-                review=review, account_id=pk,
+                review=review,
+                account_id=pk,
                 attractiveness=num(result.attractiveness[i]),
                 strength=num(result.strength[i]),
                 competitor_strength=num(result.competitor_strength[i]),
@@ -418,8 +489,10 @@ def review_compute(*, review: Review) -> int:
                 box=BOXES[box_code].value if placed else "",
                 missing=[keys[j] for j in np.flatnonzero(result.missing[i])],
                 disagreement=[keys[j] for j in np.flatnonzero(flagged[i])],
-                p_key=num(p[0]), p_key_development=num(p[1]),
-                p_maintenance=num(p[2]), p_opportunistic=num(p[3]),
+                p_key=num(p[0]),
+                p_key_development=num(p[1]),
+                p_maintenance=num(p[2]),
+                p_opportunistic=num(p[3]),
                 uncertain=bool(unsure[i]),
             )
         )

@@ -35,7 +35,7 @@ def user_create(
             is_superuser=role == Role.ADMINISTRATOR,
             is_staff=role == Role.ADMINISTRATOR,
         )
-        Profile.objects.update_or_create(
+        profile, _ = Profile.objects.update_or_create(
             user=user,
             defaults={
                 "role": role,
@@ -44,4 +44,6 @@ def user_create(
                 "hourly_cost": hourly_cost,
             },
         )
+    # The post_save signal cached a default profile on ``user``; hand back the real one.
+    user.profile = profile
     return user  # type: ignore[no-any-return]
