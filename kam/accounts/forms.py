@@ -140,8 +140,9 @@ class RevenueForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (data.get("new_year") is None) != (data.get("new_amount") is None):
-            raise forms.ValidationError(_("Give both a year and an amount to add a year."))
+        # The year field comes pre-filled with this year; only an amount asks for a year.
+        if data.get("new_amount") is not None and data.get("new_year") is None:
+            raise forms.ValidationError(_("Give the year the new amount belongs to."))
         return data
 
 

@@ -382,6 +382,16 @@ class _Import:
         for number, cells in self.table.rows:
             if not any(c.strip() for c in cells):
                 continue  # blank lines between blocks of rows are common in spreadsheets
+            width = len(self.table.header)
+            if any(c.strip() for c in cells[width:]):
+                self.problem(
+                    number,
+                    "",
+                    _(
+                        "the row has more values than the header has columns; is there a "
+                        "comma in a value that is not in quotes (1,234.50 or a name)?"
+                    ),
+                )
             external_id = self.clean(
                 number, "external_id", external_id_clean, self.cell(cells, "external_id")
             )

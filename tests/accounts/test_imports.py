@@ -223,6 +223,14 @@ def test_bad_row_is_reported_with_row_column_reason(director, viewer, kam_user, 
     assert not Account.objects.exists()
 
 
+def test_row_with_more_values_than_header(director):
+    content = b"external_id,name,country,revenue_2025\nC1,One,NL,1,234.50\n"
+    assert problems_of(director, content) == [
+        "row 2: the row has more values than the header has columns; is there a comma in a "
+        "value that is not in quotes (1,234.50 or a name)?"
+    ]
+
+
 def test_duplicate_external_id_in_file(director):
     problems = problems_of(director, csv_bytes([row(), row(name="Other"), row()]))
     assert problems == [

@@ -369,6 +369,18 @@ def test_team_and_revenue_forms(kam_user, member, accounts):
     assert list(AccountRevenue.objects.filter(account=own).values_list("year", "amount")) == [
         (2025, Decimal("10.00"))
     ]
+    # Changing a year while the pre-filled "add a year" row stays without an amount.
+    response = client.post(
+        url,
+        {
+            "section": "revenue",
+            "revenue-revenue_2025": "11",
+            "revenue-new_year": "2026",
+            "revenue-new_amount": "",
+        },
+    )
+    assert response.status_code == 302
+    assert AccountRevenue.objects.get(account=own).amount == Decimal("11.00")
 
 
 def test_kam_creates_own_account_director_any(kam_user, other_kam, director):
