@@ -93,7 +93,8 @@ def check_key_account_capacity(
             needed += counts[box.value] * policy.min_hours_per_year
     available = team_hours_per_year * limits.capacity_share
     per_manager = Counter(
-        owner for box, owner in zip(boxes, owners, strict=True)
+        owner
+        for box, owner in zip(boxes, owners, strict=True)
         if box == Box.KEY.value and owner is not None
     )
     warnings: list[CapacityWarning] = []

@@ -21,8 +21,11 @@ per criterion, in the order of ``Scheme.criteria``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -139,6 +142,8 @@ def _table_from_arrays(
     comp: FloatArray,
 ) -> ScoreTable:
     n = len(accounts)
+    scored = ~np.isnan(val)  # a row without a score (NaN) counts as no rater
+    acc, col, val, comp = acc[scored], col[scored], val[scored], comp[scored]
     flat = acc * k + col
     size = n * k
     counts = np.bincount(flat, minlength=size).astype(np.float64)
@@ -211,10 +216,10 @@ def classify_scores(
     ss = scores[:, ka:]
     cs = competitor_scores[:, ka:]
     missing = np.isnan(scores)
-    placed = ~missing.any(axis=1)
+    placed: BoolArray = np.asarray(~missing.any(axis=1), dtype=np.bool_)
     attractiveness = sa @ wa / 100.0
     strength = ss @ ws / 100.0
-    relative = placed & ~np.isnan(cs).any(axis=1)
+    relative: BoolArray = np.asarray(placed & ~np.isnan(cs).any(axis=1), dtype=np.bool_)
     competitor_strength = np.where(relative, np.nan_to_num(cs) @ ws / 100.0, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         relative_strength = np.where(relative, strength / competitor_strength, np.nan)
@@ -237,28 +242,271 @@ def classify(scheme: Scheme, table: ScoreTable) -> Classification:
     return classify_scores(scheme, table.scores, table.competitor_scores)
 
 
-def _perturbed_axis(
-    scores: NDArray[np.float32],
-    weights: NDArray[np.float32],
-    rng: np.random.Generator,
-    noise: int,
-) -> NDArray[np.float32]:
-    """Axis score per account and draw: ``Σ pᵢ·clip(sᵢ + uᵢ)`` with ``u`` in {-noise..noise}.
+# --- sensitivity -----------------------------------------------------------------------------
+#
+# The work is one (draw, account) pair at a time for ~10⁸ pairs, so it is organised around
+# what numpy does fast. Each draw's noise on a group of up to five criteria is one random
+# byte: a byte below ``limit`` names one of the ``q**g`` patterns of steps (``q = 2·noise+1``
+# step values, ``g`` criteria), uniformly, and bytes at or above ``limit`` are drawn again.
+# Per block of draws a table holds, for every pattern and every clipping profile present,
+# ``Σ pᵢ·δᵢ`` with the clipped step ``δᵢ = clip(sᵢ + uᵢ) - sᵢ``: scores at a whole number near
+# a bound (1 or 10 for noise 1) have their own profile, so clipping costs nothing extra;
+# other scores near a bound (means such as 1.5) get an exact correction. The noisy axis is
+# then the matrix product of the unperturbed scores with the drawn weights plus one table
+# look-up per group. Random numbers come from one stream per block of draws, consumed in
+# fixed blocks of accounts, so the result depends on the seed only (not on threads).
 
-    ``scores`` is (n, k), ``weights`` (draws, k) summing to 1 per draw; returns (n, draws).
-    The noisy scores are written as ``s + δ(u)``, where ``δ`` is the clipped step up or
-    down, so that the work per element is a table look-up and one multiply-add.
+_DRAW_BLOCK = 4
+_ACCOUNT_BLOCK = 32768
+_BYTE_VALUES = 256
+SENSITIVITY_TOLERANCE = 1e-5
+"""Drawn axis values within this distance below a cut line count as on it (float32 rounding)."""
+
+Float32Array = NDArray[np.float32]
+IntpArray = NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class _NoiseCode:
+    """How a byte encodes the steps of up to ``size`` criteria (see the comment above)."""
+
+    steps: Float32Array  # (q,) the step values -noise..noise
+    size: int  # criteria per byte
+    patterns: int  # q ** size
+    limit: int  # bytes below this are used, as pattern = byte % patterns
+    digits: NDArray[np.intp]  # (size, 256): step index of criterion i for each byte
+
+
+def _noise_code(noise: int) -> _NoiseCode:
+    q = 2 * noise + 1
+    size = 1
+    while q > 1 and q ** (size + 1) <= _BYTE_VALUES:
+        size += 1
+    patterns = q**size
+    limit = (_BYTE_VALUES // patterns) * patterns
+    byte = np.arange(_BYTE_VALUES) % patterns
+    digits = np.stack([(byte // q**i) % q for i in range(size)]).astype(np.intp)
+    return _NoiseCode(
+        steps=np.arange(-noise, noise + 1, dtype=np.float32),
+        size=size,
+        patterns=patterns,
+        limit=limit,
+        digits=digits,
+    )
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Up to ``code.size`` criteria of one axis whose noise one byte per draw encodes.
+
+    ``deltas`` is (criteria, profiles × 256): the clipped step of each criterion for every
+    profile present and every byte; ``offsets`` the start of each account's profile in a
+    row of the table; ``corrections`` the exact extra step of scores near a bound that are
+    not whole numbers, as (criterion, account positions, (accounts, q) extra steps).
     """
-    n, k = scores.shape
-    base = scores @ weights.T  # (n, draws)
-    if noise == 0:
-        return base
-    steps = np.arange(-noise, noise + 1, dtype=np.float32)  # (m,)
-    # deltas[i, j, s]: how far score (i, j) actually moves for step s after clipping
-    deltas = np.clip(scores[:, :, None] + steps, SCORE_MIN, SCORE_MAX) - scores[:, :, None]
-    u = rng.integers(0, len(steps), size=(n, weights.shape[0], k), dtype=np.int8)
-    moved = np.take_along_axis(deltas[:, None, :, :], u[..., None].astype(np.intp), axis=3)[..., 0]
-    return base + np.einsum("ndk,dk->nd", moved, weights, optimize=True)
+
+    axis: int  # 0 attractiveness, 1 strength
+    weight_columns: IntpArray  # columns of that axis's drawn weights
+    scale: float  # 1, or -cut for the competitor's strength (us - cut·them >= 0)
+    profiles: int
+    deltas: Float32Array
+    offsets: IntpArray
+    corrections: tuple[tuple[int, IntpArray, Float32Array], ...]
+
+
+def _split(columns: Sequence[int], size: int) -> list[list[int]]:
+    """Columns in groups of at most ``size``, as equal as possible."""
+    n = len(columns)
+    parts = -(-n // size)
+    bounds = [round(i * n / parts) for i in range(parts + 1)]
+    return [list(columns[bounds[i] : bounds[i + 1]]) for i in range(parts)]
+
+
+def _group(
+    axis: int,
+    weight_columns: list[int],
+    scale: float,
+    values: FloatArray,
+    active: BoolArray,
+    code: _NoiseCode,
+) -> _Group:
+    """Profiles, step tables and corrections of one group; ``values`` is (accounts, criteria).
+
+    Accounts where ``active`` is False get a profile whose steps are all zero (the
+    competitor's group of accounts on the absolute strength axis).
+    """
+    steps = code.steps.astype(np.float64)
+    n, k = values.shape
+    n_profile = int(SCORE_MAX) + 1
+    # profile 0: unclipped; profile v (1..10): a whole score v whose steps clipping changes
+    codes = np.zeros(n, dtype=np.int64)
+    corrections = []
+    for i in range(k):
+        # true[a, s]: the step the score of account a really takes for step index s
+        true = np.clip(values[:, i, None] + steps, SCORE_MIN, SCORE_MAX) - values[:, i, None]
+        clipped = (true != steps).any(axis=1) & active
+        whole = values[:, i] == np.round(values[:, i])
+        profile = np.where(clipped & whole, np.round(values[:, i]), 0).astype(np.int64)
+        codes += profile * n_profile**i
+        rows = np.flatnonzero(clipped & ~whole)
+        if rows.size:
+            extra = (true[rows] - steps).astype(np.float32)
+            corrections.append((i, rows.astype(np.intp), extra))
+    zero = n_profile**k
+    codes[~active] = zero
+    present, which = np.unique(codes, return_inverse=True)
+    deltas = np.zeros((k, len(present), _BYTE_VALUES), dtype=np.float64)
+    for c, pcode in enumerate(present.tolist()):
+        if pcode == zero:
+            continue
+        for i in range(k):
+            v = (pcode // n_profile**i) % n_profile
+            step_values = steps if v == 0 else np.clip(v + steps, SCORE_MIN, SCORE_MAX) - v
+            deltas[i, c, : code.limit] = step_values[code.digits[i, : code.limit]]
+    return _Group(
+        axis=axis,
+        weight_columns=np.asarray(weight_columns, dtype=np.intp),
+        scale=scale,
+        profiles=len(present),
+        deltas=deltas.reshape(k, -1).astype(np.float32),
+        offsets=(which.reshape(-1) * _BYTE_VALUES).astype(np.intp),
+        corrections=tuple(corrections),
+    )
+
+
+def _bytes(bitgen: np.random.BitGenerator, count: int, limit: int) -> NDArray[np.uint8]:
+    """``count`` random bytes, each uniform below ``limit`` (bytes at or above it redrawn)."""
+
+    def draw(k: int) -> NDArray[np.uint8]:
+        raw = bitgen.random_raw(-(-k // 8)).astype("<u8", copy=False)
+        return np.asarray(raw.view(np.uint8)[:k])
+
+    out = draw(count)
+    if limit < _BYTE_VALUES:
+        redo = np.flatnonzero(out >= limit)
+        while redo.size:
+            fresh = draw(redo.size)
+            out[redo] = fresh
+            redo = redo[fresh >= limit]
+    return out
+
+
+def _quantised_dirichlet(rng: np.random.Generator, alpha: FloatArray, draws: int) -> Float32Array:
+    """Dirichlet weights rounded to multiples of 2⁻²⁰ that sum to exactly 1.
+
+    On that grid a weighted sum of whole scores is exact in float32, so an account whose
+    drawn scores all sit on a cut line lands on it exactly, as the method wants.
+    """
+    p = rng.dirichlet(alpha, size=draws)
+    grid = 2.0**20
+    q = np.round(p * grid) / grid
+    top = np.argmax(q, axis=1)
+    rows = np.arange(draws)
+    q[rows, top] = 0.0
+    q[rows, top] = 1.0 - q.sum(axis=1)
+    return q.astype(np.float32)
+
+
+def _count_blocks(
+    tasks: Sequence[tuple[int, int]],
+    *,
+    seed: int,
+    pa: Float32Array,
+    ps: Float32Array,
+    groups: Sequence[_Group],
+    code: _NoiseCode,
+    a_scores: Float32Array,
+    s_scores: Float32Array,
+    s_constant: Float32Array,
+    a_constant: float,
+) -> NDArray[np.int64]:
+    """Box counts (accounts × 4) over the draw blocks ``tasks``, each ``(first, last)``.
+
+    A block is a few draws across many accounts: the look-up tables of one draw then stay
+    in the processor's cache while all those accounts use them.
+    """
+    n = a_scores.shape[1]
+    counts = np.zeros((n, len(BOXES)), dtype=np.int64)
+    for task in tasks:
+        _count_block(
+            task,
+            counts,
+            seed=seed,
+            pa=pa,
+            ps=ps,
+            groups=groups,
+            code=code,
+            a_scores=a_scores,
+            s_scores=s_scores,
+            s_constant=s_constant,
+            a_constant=a_constant,
+        )
+    return counts
+
+
+def _count_block(
+    task: tuple[int, int],
+    counts: NDArray[np.int64],
+    *,
+    seed: int,
+    pa: Float32Array,
+    ps: Float32Array,
+    groups: Sequence[_Group],
+    code: _NoiseCode,
+    a_scores: Float32Array,
+    s_scores: Float32Array,
+    s_constant: Float32Array,
+    a_constant: float,
+) -> None:
+    """Add the box counts of the draws ``task = (first, last)`` to ``counts``."""
+    first, last = task
+    db = last - first
+    bitgen = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(1, first)))
+    weights = (pa[first:last], ps[first:last])
+    both = np.concatenate([weights[1], weights[1]], axis=1)
+    # einsum rather than ``@``: these products are small, and a multi-threaded BLAS
+    # spinning up its threads for each of them costs more than the product itself
+    tables = [
+        np.einsum("dk,kt->dt", weights[g.axis][:, g.weight_columns] * np.float32(g.scale), g.deltas)
+        for g in groups
+    ]
+    n = a_scores.shape[1]
+    tol = np.float32(-SENSITIVITY_TOLERANCE)
+    for start in range(0, n, _ACCOUNT_BLOCK):
+        stop = min(start + _ACCOUNT_BLOCK, n)
+        c = stop - start
+        raw = _bytes(bitgen, len(groups) * db * c, code.limit).reshape(len(groups), db, c)
+        axes = [
+            np.einsum("dk,kn->dn", weights[0], a_scores[:, start:stop]) + np.float32(a_constant),
+            np.einsum("dk,kn->dn", both, s_scores[:, start:stop]) + s_constant[start:stop],
+        ]
+        index = np.empty((db, c), dtype=np.intp)
+        looked_up = np.empty((db, c), dtype=np.float32)
+        for k, (g, table) in enumerate(zip(groups, tables, strict=True)):
+            row = np.arange(db, dtype=np.intp)[:, None] * (g.profiles * _BYTE_VALUES)
+            np.add(row, g.offsets[None, start:stop], out=index)
+            np.add(index, raw[k], out=index)
+            np.take(table, index, out=looked_up, mode="clip")
+            axes[g.axis] += looked_up
+            for i, rows, extra in g.corrections:
+                lo, hi = np.searchsorted(rows, (start, stop))
+                if lo == hi:
+                    continue
+                cols = rows[lo:hi] - start
+                step = code.digits[i][raw[k][:, cols]]  # (db, m) step index per draw
+                add = np.take_along_axis(extra[lo:hi][None, :, :], step[:, :, None], axis=2)
+                w = weights[g.axis][:, g.weight_columns[i]] * np.float32(g.scale)
+                axes[g.axis][:, cols] += w[:, None] * add[:, :, 0]
+        attractive = axes[0] >= tol
+        strong = axes[1] >= tol
+        n_att = np.count_nonzero(attractive, axis=0)
+        n_strong = np.count_nonzero(strong, axis=0)
+        n_key = np.count_nonzero(attractive & strong, axis=0)
+        # BOXES order: key, key development, maintenance, opportunistic
+        counts[start:stop, 0] += n_key
+        counts[start:stop, 1] += n_att - n_key
+        counts[start:stop, 2] += n_strong - n_key
+        counts[start:stop, 3] += db - n_att - n_strong + n_key
 
 
 def sensitivity(
@@ -270,48 +518,93 @@ def sensitivity(
     seed: int = 0,
     concentration: float = 100.0,
     noise: int = 1,
-    chunk_size: int = 2048,
+    workers: int | None = None,
 ) -> FloatArray:
     """Probability of each box (columns in ``BOXES`` order) per account; NaN rows when not placed.
 
-    Each draw takes weights from ``Dirichlet(concentration · w / 100)`` per axis (the same
-    draw for every account, as a change of mind about weights would be) and moves every
-    score independently by a whole step in ``[-noise, noise]``, clipped to 1-10. The
-    strength axis of an account stays the one ``classify_scores`` chose for it. The same
-    seed gives the same result. Memory is bounded by ``chunk_size`` accounts at a time.
+    Implements the sensitivity analysis of kam-method.md section 1. Each draw takes weights
+    from ``Dirichlet(concentration · w / 100)`` per axis (the same draw for every account,
+    as a change of mind about weights would be; rounded to multiples of 2⁻²⁰ that sum to 1)
+    and moves every score of every account independently by a whole step in
+    ``[-noise, noise]``, all steps equally likely, clipped to 1-10. The competitor's scores
+    move independently of ours. The strength axis of an account stays the one
+    ``classify_scores`` chose for it, with the same cut lines; a drawn point less than
+    ``SENSITIVITY_TOLERANCE`` below a line counts as on it (the upper box).
+
+    The same seed gives the same result, whatever ``workers`` is (threads, default up to
+    four; numpy releases the interpreter lock in the heavy steps). Memory is bounded:
+    accounts are handled in blocks of 32,768 and draws in blocks of 4, so a worker needs a
+    few megabytes besides the inputs. ``seed`` is a whole number from 0; scores of placed
+    accounts (and competitor scores on the relative axis) must lie in 1-10.
     """
     if draws < 1:
         raise ValueError("draws must be at least 1")
-    if concentration <= 0:
+    if not concentration > 0:
         raise ValueError("concentration must be above 0")
+    if not 0 <= noise <= 9:
+        raise ValueError("noise must be a whole number of steps from 0 to 9")
     scores = np.asarray(scores, dtype=np.float64)
     competitor_scores = np.asarray(competitor_scores, dtype=np.float64)
     base = classify_scores(scheme, scores, competitor_scores)
-    n = scores.shape[0]
+    out = np.full((scores.shape[0], len(BOXES)), np.nan)
+    placed = np.flatnonzero(base.box != NOT_PLACED)
+    if placed.size == 0:
+        return out
     ka = len(scheme.attractiveness)
+    ks = len(scheme.strength)
+    used = np.concatenate(
+        [scores[placed].ravel(), competitor_scores[placed[base.relative[placed]], ka:].ravel()]
+    )
+    if used.size and not ((used >= SCORE_MIN) & (used <= SCORE_MAX)).all():
+        raise ValueError("scores must lie between 1 and 10")
     wa, ws = _weights(scheme)
-    rng = np.random.default_rng(seed)
-    pa = rng.dirichlet(concentration * wa / 100.0, size=draws).astype(np.float32)
-    ps = rng.dirichlet(concentration * ws / 100.0, size=draws).astype(np.float32)
-    out = np.full((n, len(BOXES)), np.nan)
-    placed_idx = np.flatnonzero(base.box != NOT_PLACED)
-    s32 = scores.astype(np.float32)
-    c32 = np.nan_to_num(competitor_scores).astype(np.float32)
-    for start in range(0, len(placed_idx), chunk_size):
-        idx = placed_idx[start : start + chunk_size]
-        a = _perturbed_axis(s32[idx, :ka], pa, rng, noise)
-        us = _perturbed_axis(s32[idx, ka:], ps, rng, noise)
-        rel = base.relative[idx]
-        attractive = a >= np.float32(scheme.attractiveness_cut - EPS)
-        strong = us >= np.float32(scheme.strength_cut_absolute - EPS)
-        if rel.any():
-            them = _perturbed_axis(c32[idx[rel], ka:], ps, rng, noise)
-            strong[rel] = us[rel] >= np.float32(scheme.strength_cut_relative) * them - np.float32(
-                EPS
-            )
-        box = np.where(attractive, np.where(strong, 0, 1), np.where(strong, 2, 3))
-        counts = np.stack([(box == b).sum(axis=1) for b in range(len(BOXES))], axis=1)
-        out[idx] = counts / draws
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    pa = _quantised_dirichlet(rng, concentration * wa / 100.0, draws)
+    ps = _quantised_dirichlet(rng, concentration * ws / 100.0, draws)
+
+    ours = scores[placed]
+    theirs = np.nan_to_num(competitor_scores[placed, ka:])
+    relative = base.relative[placed]
+    cut_rel = scheme.strength_cut_relative
+    # attractiveness - cut >= 0; strength: us - cut·them >= 0 or us - cut >= 0
+    a_scores = np.ascontiguousarray(ours[:, :ka].T, dtype=np.float32)
+    them = np.where(relative[:, None], -cut_rel * theirs, 0.0)
+    s_scores = np.ascontiguousarray(np.concatenate([ours[:, ka:], them], axis=1).T, np.float32)
+    s_constant = np.where(relative, 0.0, -scheme.strength_cut_absolute).astype(np.float32)
+
+    code = _noise_code(noise)
+    groups: list[_Group] = []
+    if noise > 0:
+        everyone = np.ones(len(placed), dtype=np.bool_)
+        for cols in _split(range(ka), code.size):
+            groups.append(_group(0, cols, 1.0, ours[:, cols], everyone, code))
+        for cols in _split(range(ks), code.size):
+            groups.append(_group(1, cols, 1.0, ours[:, [ka + j for j in cols]], everyone, code))
+        if relative.any():
+            for cols in _split(range(ks), code.size):
+                groups.append(_group(1, cols, -cut_rel, theirs[:, cols], relative, code))
+
+    tasks = [(d, min(d + _DRAW_BLOCK, draws)) for d in range(0, draws, _DRAW_BLOCK)]
+    n_workers = max(1, min(workers or min(os.cpu_count() or 1, 4), len(tasks)))
+    run = partial(
+        _count_blocks,
+        seed=seed,
+        pa=pa,
+        ps=ps,
+        groups=groups,
+        code=code,
+        a_scores=a_scores,
+        s_scores=s_scores,
+        s_constant=s_constant,
+        a_constant=-scheme.attractiveness_cut,
+    )
+    shares = [tasks[i::n_workers] for i in range(n_workers)]
+    if n_workers == 1:
+        counts = run(tasks)
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            counts = sum(pool.map(run, shares), np.zeros((len(placed), len(BOXES)), np.int64))
+    out[placed] = counts / draws
     return out
 
 

@@ -91,7 +91,10 @@ class Scheme:
                 f"Strength needs 1 to {MAX_STRENGTH_CRITERIA} of the customer's buying "
                 f"criteria; it has {n_s}."
             )
-        for axis, criteria in (("Attractiveness", self.attractiveness), ("Strength", self.strength)):
+        for axis, criteria in (
+            ("Attractiveness", self.attractiveness),
+            ("Strength", self.strength),
+        ):
             for c in criteria:
                 if not c.key.strip():
                     out.append(f"{axis}: criterion '{c.name}' has no key.")
@@ -113,9 +116,13 @@ class Scheme:
                         f"{abs(total - WEIGHT_TOTAL)})."
                     )
         seen: set[str] = set()
+        reported: set[str] = set()
         for c in self.criteria:
-            if c.key in seen:
-                out.append(f"The key '{c.key}' is used twice; every criterion needs its own key.")
+            if c.key in seen and c.key not in reported:
+                out.append(
+                    f"The key '{c.key}' is used more than once; every criterion needs its own key."
+                )
+                reported.add(c.key)
             seen.add(c.key)
         if not 0 < self.attractiveness_cut < 10:
             out.append("The attractiveness cut must lie between 0 and 10.")
