@@ -33,8 +33,8 @@ BOX_COLOURS: dict[str, str] = {
     "maintenance": "#4f86c6",
     "opportunistic": "#9aa3ad",
 }
-WIDTH = 760
-HEIGHT = 560
+WIDTH = 800
+HEIGHT = 520
 INK = "#1d2733"
 MUTED = "#5b6775"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"

@@ -89,8 +89,9 @@ def _review_label(review: Review) -> str:
     }
 
 
-def _chart_for(state: MatrixState) -> Any:
-    """The chart of the current state, titled for a board slide."""
+def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
+    """What the arrows, bubble sizes and dashed outlines mean, and (``with_hidden``) which
+    placed accounts the chart leaves out."""
     assert state.review is not None
     org = organisation_get()
     year = revenue_year(review=state.review)
@@ -112,15 +113,27 @@ def _chart_for(state: MatrixState) -> Any:
         }
     )
     hidden = _hidden_note(state)
-    if hidden:
+    if hidden and with_hidden:
         subtitle.append(hidden)
+    return subtitle
+
+
+def _chart_for(state: MatrixState, *, titled: bool) -> Any:
+    """The chart of the current state. ``titled`` (for downloads) writes the review and the
+    notes on arrows, sizes and outlines into the image, so that it stands on its own on a
+    board slide; the page shows them around the chart instead."""
+    assert state.review is not None
+    org = organisation_get()
+    year = revenue_year(review=state.review)
     return charts.matrix_chart(
         state.rows,
         axis=state.axis,
         cuts=matrix_cuts(review=state.review),
         size_by="revenue",
-        title=_("Customer portfolio: %(review)s") % {"review": _review_label(state.review)},
-        subtitle=subtitle,
+        title=_("Customer portfolio: %(review)s") % {"review": _review_label(state.review)}
+        if titled
+        else "",
+        subtitle=chart_notes(state, with_hidden=True) if titled else (),
         size_title=_("Revenue %(year)s (%(currency)s)")
         % {"year": year, "currency": org.base_currency},
     )
@@ -250,6 +263,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
         "shown": state.counts[state.axis],
         "hidden": state.counts[other],
         "hidden_note": _hidden_note(state),
+        "chart_notes": chart_notes(state, with_hidden=False),
         "axis_queries": {
             "relative": state.filters.as_query(axis="relative"),
             "absolute": state.filters.as_query(axis="absolute"),
@@ -301,7 +315,7 @@ def matrix_data(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": exc.message, "field": exc.field}, status=exc.status)
     if state.review is None:
         return JsonResponse({"detail": _("There is no portfolio review yet.")}, status=404)
-    spec = charts.chart_spec(_chart_for(state))
+    spec = charts.chart_spec(_chart_for(state, titled=False))
     return JsonResponse(
         {
             "spec": spec,
@@ -377,7 +391,7 @@ def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         response = HttpResponse(_csv(state.rows, request), content_type="text/csv; charset=utf-8")
     else:
-        spec = charts.chart_spec(_chart_for(state))
+        spec = charts.chart_spec(_chart_for(state, titled=True))
         if fmt == "png":
             response = HttpResponse(charts.chart_png(spec), content_type="image/png")
         else:

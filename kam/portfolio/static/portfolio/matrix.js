@@ -7,7 +7,8 @@
 
   function embed(el) {
     var src = el.getAttribute("data-src");
-    if (!src || typeof window.vegaEmbed !== "function") { return; }
+    if (!src || typeof window.vegaEmbed !== "function" || el.hasAttribute("data-embedding")) { return; }
+    el.setAttribute("data-embedding", "");
     el.setAttribute("aria-busy", "true");
     el.removeAttribute("data-ready");
     fetch(src, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -43,9 +44,9 @@
     root.querySelectorAll("[data-matrix-chart]").forEach(embed);
   }
 
-  if (window.htmx) {
-    window.htmx.onLoad(scan);
-  } else {
-    document.addEventListener("DOMContentLoaded", function () { scan(document.body); });
-  }
+  // htmx is loaded with "defer", so it may not exist yet when this runs: listen for its
+  // load event (fired for the body at start and for every swapped-in element) on the
+  // document, and draw on DOMContentLoaded too; an element is embedded only once.
+  document.addEventListener("htmx:load", function (event) { scan(event.detail && event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () { scan(document.body); });
 })();
