@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -326,13 +326,16 @@ def import_accounts(request: HttpRequest, file: File[UploadedFile]) -> Any:
     try:
         summary = account_import(user=request.user, content=file.read(), filename=file.name or "")
     except AccountImportError as exc:
-        return 422, {
-            "detail": exc.message,
-            "field": None,
-            "problems": exc.problems,
-            "report": [p.as_dict() for p in exc.report],
-        }
-    return 200, summary
+        return Status(
+            422,
+            {
+                "detail": exc.message,
+                "field": None,
+                "problems": exc.problems,
+                "report": [p.as_dict() for p in exc.report],
+            },
+        )
+    return Status(200, summary)
 
 
 @router.get("/{account_id}", response=AccountDetailOut, summary="Account detail")
@@ -361,7 +364,7 @@ def create_account(request: HttpRequest, payload: AccountCreateIn) -> Any:
         active=payload.active,
     )
     account = account_get_visible(user=request.user, account_id=account.pk)
-    return 201, _detail(request, account)
+    return Status(201, _detail(request, account))
 
 
 @router.patch(
@@ -385,7 +388,7 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountUpdate
         changes["owner"] = _user(sent["owner_id"], field="owner_id")
     account_update(user=request.user, account=account, **changes)
     account = account_get_visible(user=request.user, account_id=account_id)
-    return 200, _detail(request, account)
+    return Status(200, _detail(request, account))
 
 
 @router.put(
@@ -403,7 +406,7 @@ def set_team(request: HttpRequest, account_id: int, payload: TeamIn) -> Any:
         surround=_users(payload.surround, field="surround"),
     )
     order = {TeamRole.CORE: 0, TeamRole.SURROUND: 1}
-    return 200, sorted(team, key=lambda m: (order[m.team_role], m.user.username))
+    return Status(200, sorted(team, key=lambda m: (order[m.team_role], m.user.username)))
 
 
 @router.put(
@@ -419,4 +422,4 @@ def set_revenue(request: HttpRequest, account_id: int, payload: list[RevenueIn])
         account=account,
         revenues={item.year: item.amount for item in payload},
     )
-    return 200, revenues
+    return Status(200, revenues)
