@@ -40,6 +40,21 @@ class SchemeError(ValueError):
 
 
 @dataclass(frozen=True)
+class SchemeProblem:
+    """One rule a scheme breaks, located so that an editor or a file check can point at it.
+
+    ``axis`` is ``"attractiveness"`` or ``"strength"``; ``key`` the criterion's key, or
+    None for the axis as a whole; ``field`` one of ``criteria``, ``key``, ``weight``,
+    ``anchors``, ``cut``, ``cut_relative``, ``cut_absolute``; ``message`` says what to fix.
+    """
+
+    axis: str
+    key: str | None
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Criterion:
     """One criterion: a stable ``key``, a display ``name``, a whole-number ``weight`` of 100.
 
@@ -78,58 +93,136 @@ class Scheme:
 
     def problems(self, *, require_anchors: bool = False) -> list[str]:
         """Every rule the scheme breaks, as sentences a user can act on; empty when valid."""
-        out: list[str] = []
+        return [p.message for p in self.problem_details(require_anchors=require_anchors)]
+
+    def problem_details(self, *, require_anchors: bool = False) -> list[SchemeProblem]:
+        """As ``problems``, with the axis, criterion and field each problem is about."""
+        out: list[SchemeProblem] = []
         n_a = len(self.attractiveness)
         if not MIN_ATTRACTIVENESS_CRITERIA <= n_a <= MAX_ATTRACTIVENESS_CRITERIA:
             out.append(
-                f"Attractiveness needs {MIN_ATTRACTIVENESS_CRITERIA} to "
-                f"{MAX_ATTRACTIVENESS_CRITERIA} criteria; it has {n_a}."
+                SchemeProblem(
+                    "attractiveness",
+                    None,
+                    "criteria",
+                    f"Attractiveness needs {MIN_ATTRACTIVENESS_CRITERIA} to "
+                    f"{MAX_ATTRACTIVENESS_CRITERIA} criteria; it has {n_a}.",
+                )
             )
         n_s = len(self.strength)
         if not 1 <= n_s <= MAX_STRENGTH_CRITERIA:
             out.append(
-                f"Strength needs 1 to {MAX_STRENGTH_CRITERIA} of the customer's buying "
-                f"criteria; it has {n_s}."
+                SchemeProblem(
+                    "strength",
+                    None,
+                    "criteria",
+                    f"Strength needs 1 to {MAX_STRENGTH_CRITERIA} of the customer's buying "
+                    f"criteria; it has {n_s}.",
+                )
             )
         for axis, criteria in (
-            ("Attractiveness", self.attractiveness),
-            ("Strength", self.strength),
+            ("attractiveness", self.attractiveness),
+            ("strength", self.strength),
         ):
+            label = axis.capitalize()
             for c in criteria:
                 if not c.key.strip():
-                    out.append(f"{axis}: criterion '{c.name}' has no key.")
+                    out.append(
+                        SchemeProblem(
+                            axis, c.key, "key", f"{label}: criterion '{c.name}' has no key."
+                        )
+                    )
                 if isinstance(c.weight, bool) or not isinstance(c.weight, int):
-                    out.append(f"{axis}: the weight of '{c.key}' must be a whole number.")
+                    out.append(
+                        SchemeProblem(
+                            axis,
+                            c.key,
+                            "weight",
+                            f"{label}: the weight of '{c.key}' must be a whole number.",
+                        )
+                    )
                 elif c.weight < 1:
-                    out.append(f"{axis}: the weight of '{c.key}' must be at least 1.")
+                    out.append(
+                        SchemeProblem(
+                            axis,
+                            c.key,
+                            "weight",
+                            f"{label}: the weight of '{c.key}' must be at least 1.",
+                        )
+                    )
                 if require_anchors:
                     lacking = [s for s in ANCHOR_SCORES if not str(c.anchors.get(s, "")).strip()]
                     if lacking:
                         scores = ", ".join(str(s) for s in lacking)
-                        out.append(f"{axis}: '{c.key}' needs anchors for the scores {scores}.")
-            if criteria and all(isinstance(c.weight, int) for c in criteria):
+                        out.append(
+                            SchemeProblem(
+                                axis,
+                                c.key,
+                                "anchors",
+                                f"{label}: '{c.key}' needs anchors for the scores {scores}.",
+                            )
+                        )
+            if criteria and all(
+                isinstance(c.weight, int) and not isinstance(c.weight, bool) for c in criteria
+            ):
                 total = sum(c.weight for c in criteria)
                 if total != WEIGHT_TOTAL:
                     out.append(
-                        f"{axis} weights add up to {total}; they must add up to {WEIGHT_TOTAL} "
-                        f"({'remove' if total > WEIGHT_TOTAL else 'add'} "
-                        f"{abs(total - WEIGHT_TOTAL)})."
+                        SchemeProblem(
+                            axis,
+                            None,
+                            "weight",
+                            f"{label} weights add up to {total}; they must add up to "
+                            f"{WEIGHT_TOTAL} ({'remove' if total > WEIGHT_TOTAL else 'add'} "
+                            f"{abs(total - WEIGHT_TOTAL)}).",
+                        )
                     )
         seen: set[str] = set()
         reported: set[str] = set()
-        for c in self.criteria:
-            if c.key in seen and c.key not in reported:
-                out.append(
-                    f"The key '{c.key}' is used more than once; every criterion needs its own key."
-                )
-                reported.add(c.key)
-            seen.add(c.key)
+        for axis, criteria in (
+            ("attractiveness", self.attractiveness),
+            ("strength", self.strength),
+        ):
+            for c in criteria:
+                if c.key in seen and c.key not in reported:
+                    out.append(
+                        SchemeProblem(
+                            axis,
+                            c.key,
+                            "key",
+                            f"The key '{c.key}' is used more than once; every criterion needs "
+                            "its own key.",
+                        )
+                    )
+                    reported.add(c.key)
+                seen.add(c.key)
         if not 0 < self.attractiveness_cut < 10:
-            out.append("The attractiveness cut must lie between 0 and 10.")
+            out.append(
+                SchemeProblem(
+                    "attractiveness",
+                    None,
+                    "cut",
+                    "The attractiveness cut must lie between 0 and 10.",
+                )
+            )
         if not self.strength_cut_relative > 0:
-            out.append("The relative strength cut must be above 0 (1.0 is parity).")
+            out.append(
+                SchemeProblem(
+                    "strength",
+                    None,
+                    "cut_relative",
+                    "The relative strength cut must be above 0 (1.0 is parity).",
+                )
+            )
         if not 0 < self.strength_cut_absolute < 10:
-            out.append("The absolute strength cut must lie between 0 and 10.")
+            out.append(
+                SchemeProblem(
+                    "strength",
+                    None,
+                    "cut_absolute",
+                    "The absolute strength cut must lie between 0 and 10.",
+                )
+            )
         return out
 
     def validate(self, *, require_anchors: bool = False) -> Scheme:
