@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -229,6 +230,7 @@ def test_the_documented_example_runs(capsys) -> None:  # type: ignore[no-untyped
 
 def test_a_real_subprocess(tmp_path: Path, files: tuple[Path, Path]) -> None:
     scheme, scores = files
+    env = {**os.environ, "LANGUAGE": "en"}  # messages in English whatever the machine's locale
     shutil.copy(scheme, tmp_path / "s.toml")
     result = subprocess.run(
         [
@@ -246,6 +248,7 @@ def test_a_real_subprocess(tmp_path: Path, files: tuple[Path, Path]) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert [r["box"] for r in json.loads(result.stdout)] == ["key", "key", None]
@@ -254,6 +257,7 @@ def test_a_real_subprocess(tmp_path: Path, files: tuple[Path, Path]) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=env,
     )
     assert bad.returncode == 2
     assert bad.stdout == ""
