@@ -198,3 +198,49 @@ def test_without_noise_and_with_fixed_weights_the_box_is_certain(
         expected = np.zeros(4)
         expected[int(base.box[i])] = 1.0
         assert p[i].tolist() == expected.tolist()
+
+
+def test_many_criteria_split_over_several_random_bytes_match_a_direct_simulation() -> None:
+    # 7 attractiveness and 12 strength criteria need several bytes of steps per draw
+    wa = [20, 18, 16, 14, 13, 11, 8]
+    ws = [15, 13, 12, 11, 10, 9, 8, 7, 6, 4, 3, 2]
+    scheme = Scheme(
+        attractiveness=tuple(Criterion(f"a{i}", f"A{i}", w) for i, w in enumerate(wa)),
+        strength=tuple(Criterion(f"s{i}", f"S{i}", w) for i, w in enumerate(ws)),
+    )
+    rng = np.random.default_rng(8)
+    ours = np.array(
+        [
+            [*[5, 6, 4, 5, 5, 6, 4], *[6, 5, 5, 6, 4, 5, 6, 5, 5, 4, 6, 5]],
+            [*[1, 10, 5, 5, 1, 10, 5], *[1, 1, 10, 10, 5, 5, 5, 5, 1, 10, 5, 5]],
+            [*[5.5, 4.5, 5, 5, 5, 5, 4], *[5] * 12],
+        ],
+        float,
+    )
+    theirs = np.full_like(ours, NAN)
+    theirs[0, 7:] = [5, 6, 5, 5, 5, 5, 6, 5, 5, 5, 5, 6]
+    draws = 20_000
+    p = sensitivity(scheme, ours, theirs, draws=draws, seed=4, concentration=1e9)
+
+    wa_ = np.array(wa) / 100
+    ws_ = np.array(ws) / 100
+    for i in range(3):
+        steps = rng.integers(-1, 2, size=(draws, 31))
+        noisy = np.clip(ours[i] + steps[:, :19], 1, 10)
+        a = noisy[:, :7] @ wa_
+        us = noisy[:, 7:] @ ws_
+        if i == 0:
+            strong = us >= np.clip(theirs[i, 7:] + steps[:, 19:], 1, 10) @ ws_ - 1e-9
+        else:
+            strong = us >= 5 - 1e-9
+        attractive = a >= 5 - 1e-9
+        direct = np.array(
+            [
+                (attractive & strong).mean(),
+                (attractive & ~strong).mean(),
+                (~attractive & strong).mean(),
+                (~attractive & ~strong).mean(),
+            ]
+        )
+        # two independent estimates: five standard errors of their difference
+        assert np.abs(p[i] - direct).max() < 5 * math.sqrt(2 * 0.25 / draws), i
