@@ -349,7 +349,7 @@ def read_scheme(path: Path, name: str, problems: list[str]) -> SchemeFile:
         if p.axis in incomplete and p.key is None and p.field in ("criteria", "weight"):
             continue
         found = positions.get((p.axis, p.key), []) if p.key is not None else []
-        # a key used twice is reported where it comes again
+        # a key used more than once is reported where it comes last
         at = found[-1] if p.field == "key" and found else (found[0] if found else None)
         problems.append(f"{_where(name, p.axis, at, p.field)}: {p.message}")
     return SchemeFile(

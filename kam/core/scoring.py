@@ -8,6 +8,7 @@ each axis the weights are whole numbers that sum to 100, so an axis score
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -179,6 +180,7 @@ class Scheme:
                     )
         seen: set[str] = set()
         reported: set[str] = set()
+        uses = Counter(c.key for c in self.criteria)
         for axis, criteria in (
             ("attractiveness", self.attractiveness),
             ("strength", self.strength),
@@ -190,8 +192,9 @@ class Scheme:
                             axis,
                             c.key,
                             "key",
-                            f"The key '{c.key}' is used more than once; every criterion needs "
-                            "its own key.",
+                            f"The key '{c.key}' is used "
+                            f"{'twice' if uses[c.key] == 2 else f'{uses[c.key]} times'}; "
+                            "every criterion needs its own key.",
                         )
                     )
                     reported.add(c.key)

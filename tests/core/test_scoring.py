@@ -78,8 +78,8 @@ def test_duplicate_keys_are_reported_once_each() -> None:
         strength=(crit("margin", 60), crit("spend", 40)),
     )
     assert scheme.problems() == [
-        "The key 'spend' is used more than once; every criterion needs its own key.",
-        "The key 'margin' is used more than once; every criterion needs its own key.",
+        "The key 'spend' is used 3 times; every criterion needs its own key.",
+        "The key 'margin' is used twice; every criterion needs its own key.",
     ]
     details = scheme.problem_details()
     assert [(d.axis, d.key, d.field) for d in details] == [
