@@ -351,7 +351,7 @@ def read_scheme(path: Path, name: str, problems: list[str]) -> SchemeFile:
         found = positions.get((p.axis, p.key), []) if p.key is not None else []
         # a key used more than once is reported where it comes last
         at = found[-1] if p.field == "key" and found else (found[0] if found else None)
-        problems.append(f"{_where(name, p.axis, at, p.field)}: {p.message}")
+        problems.append(f"{_where(name, p.axis, at, p.field)}: {p.translated(_)}")
     return SchemeFile(
         scheme if len(problems) == before else None,
         frozenset(declared["attractiveness"] | declared["strength"]),

@@ -8,9 +8,10 @@ each axis the weights are whole numbers that sum to 100, so an axis score
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 MIN_ATTRACTIVENESS_CRITERIA = 3
@@ -40,19 +41,48 @@ class SchemeError(ValueError):
         self.problems = problems
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation without translating it (kam.core has no Django).
+
+    ``makemessages`` extracts these strings into kam's catalogue; the web app translates
+    ``SchemeProblem.template`` and formats it with ``params``.
+    """
+    return message
+
+
+AXIS_LABELS = {
+    "attractiveness": gettext_noop("Attractiveness"),
+    "strength": gettext_noop("Strength"),
+}
+
+
 @dataclass(frozen=True)
 class SchemeProblem:
     """One rule a scheme breaks, located so that an editor or a file check can point at it.
 
     ``axis`` is ``"attractiveness"`` or ``"strength"``; ``key`` the criterion's key, or
     None for the axis as a whole; ``field`` one of ``criteria``, ``key``, ``weight``,
-    ``anchors``, ``cut``, ``cut_relative``, ``cut_absolute``; ``message`` says what to fix.
+    ``anchors``, ``cut``, ``cut_relative``, ``cut_absolute``. ``template % params`` is the
+    English message; a translated template takes the same ``params`` (where ``axis_label``
+    is itself an English label from ``AXIS_LABELS`` to translate first).
     """
 
     axis: str
     key: str | None
     field: str
-    message: str
+    template: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.template % dict(self.params)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message in the language of ``gettext`` (English with the identity)."""
+        params = dict(self.params)
+        if "axis_label" in params:
+            params["axis_label"] = gettext(str(params["axis_label"]))
+        return gettext(self.template) % params
 
 
 @dataclass(frozen=True)
@@ -65,7 +95,7 @@ class Criterion:
     key: str
     name: str
     weight: int
-    anchors: Mapping[int, str] = field(default_factory=dict)
+    anchors: Mapping[int, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,8 +136,14 @@ class Scheme:
                     "attractiveness",
                     None,
                     "criteria",
-                    f"Attractiveness needs {MIN_ATTRACTIVENESS_CRITERIA} to "
-                    f"{MAX_ATTRACTIVENESS_CRITERIA} criteria; it has {n_a}.",
+                    gettext_noop(
+                        "Attractiveness needs %(low)d to %(high)d criteria; it has %(n)d."
+                    ),
+                    {
+                        "low": MIN_ATTRACTIVENESS_CRITERIA,
+                        "high": MAX_ATTRACTIVENESS_CRITERIA,
+                        "n": n_a,
+                    },
                 )
             )
         n_s = len(self.strength)
@@ -117,20 +153,27 @@ class Scheme:
                     "strength",
                     None,
                     "criteria",
-                    f"Strength needs 1 to {MAX_STRENGTH_CRITERIA} of the customer's buying "
-                    f"criteria; it has {n_s}.",
+                    gettext_noop(
+                        "Strength needs 1 to %(high)d of the customer's buying criteria; "
+                        "it has %(n)d."
+                    ),
+                    {"high": MAX_STRENGTH_CRITERIA, "n": n_s},
                 )
             )
         for axis, criteria in (
             ("attractiveness", self.attractiveness),
             ("strength", self.strength),
         ):
-            label = axis.capitalize()
+            label = AXIS_LABELS[axis]
             for c in criteria:
                 if not c.key.strip():
                     out.append(
                         SchemeProblem(
-                            axis, c.key, "key", f"{label}: criterion '{c.name}' has no key."
+                            axis,
+                            c.key,
+                            "key",
+                            gettext_noop("%(axis_label)s: criterion '%(name)s' has no key."),
+                            {"axis_label": label, "name": c.name},
                         )
                     )
                 if isinstance(c.weight, bool) or not isinstance(c.weight, int):
@@ -139,7 +182,10 @@ class Scheme:
                             axis,
                             c.key,
                             "weight",
-                            f"{label}: the weight of '{c.key}' must be a whole number.",
+                            gettext_noop(
+                                "%(axis_label)s: the weight of '%(key)s' must be a whole number."
+                            ),
+                            {"axis_label": label, "key": c.key},
                         )
                     )
                 elif c.weight < 1:
@@ -148,7 +194,10 @@ class Scheme:
                             axis,
                             c.key,
                             "weight",
-                            f"{label}: the weight of '{c.key}' must be at least 1.",
+                            gettext_noop(
+                                "%(axis_label)s: the weight of '%(key)s' must be at least 1."
+                            ),
+                            {"axis_label": label, "key": c.key},
                         )
                     )
                 if require_anchors:
@@ -160,7 +209,11 @@ class Scheme:
                                 axis,
                                 c.key,
                                 "anchors",
-                                f"{label}: '{c.key}' needs anchors for the scores {scores}.",
+                                gettext_noop(
+                                    "%(axis_label)s: '%(key)s' needs anchors for the scores "
+                                    "%(scores)s."
+                                ),
+                                {"axis_label": label, "key": c.key, "scores": scores},
                             )
                         )
             if criteria and all(
@@ -173,9 +226,21 @@ class Scheme:
                             axis,
                             None,
                             "weight",
-                            f"{label} weights add up to {total}; they must add up to "
-                            f"{WEIGHT_TOTAL} ({'remove' if total > WEIGHT_TOTAL else 'add'} "
-                            f"{abs(total - WEIGHT_TOTAL)}).",
+                            gettext_noop(
+                                "%(axis_label)s weights add up to %(total)d; they must add up "
+                                "to %(target)d (remove %(diff)d)."
+                            )
+                            if total > WEIGHT_TOTAL
+                            else gettext_noop(
+                                "%(axis_label)s weights add up to %(total)d; they must add up "
+                                "to %(target)d (add %(diff)d)."
+                            ),
+                            {
+                                "axis_label": label,
+                                "total": total,
+                                "target": WEIGHT_TOTAL,
+                                "diff": abs(total - WEIGHT_TOTAL),
+                            },
                         )
                     )
         seen: set[str] = set()
@@ -192,9 +257,16 @@ class Scheme:
                             axis,
                             c.key,
                             "key",
-                            f"The key '{c.key}' is used "
-                            f"{'twice' if uses[c.key] == 2 else f'{uses[c.key]} times'}; "
-                            "every criterion needs its own key.",
+                            gettext_noop(
+                                "The key '%(key)s' is used twice; every criterion needs its "
+                                "own key."
+                            )
+                            if uses[c.key] == 2
+                            else gettext_noop(
+                                "The key '%(key)s' is used %(n)d times; every criterion needs "
+                                "its own key."
+                            ),
+                            {"key": c.key, "n": uses[c.key]},
                         )
                     )
                     reported.add(c.key)
@@ -205,7 +277,7 @@ class Scheme:
                     "attractiveness",
                     None,
                     "cut",
-                    "The attractiveness cut must lie between 0 and 10.",
+                    gettext_noop("The attractiveness cut must lie between 0 and 10."),
                 )
             )
         if not self.strength_cut_relative > 0:
@@ -214,7 +286,7 @@ class Scheme:
                     "strength",
                     None,
                     "cut_relative",
-                    "The relative strength cut must be above 0 (1.0 is parity).",
+                    gettext_noop("The relative strength cut must be above 0 (1.0 is parity)."),
                 )
             )
         if not 0 < self.strength_cut_absolute < 10:
@@ -223,7 +295,7 @@ class Scheme:
                     "strength",
                     None,
                     "cut_absolute",
-                    "The absolute strength cut must lie between 0 and 10.",
+                    gettext_noop("The absolute strength cut must lie between 0 and 10."),
                 )
             )
         return out

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.portfolio.models import Axis, SchemeVersion
 from kam.portfolio.review_selectors import rater_candidates
 from kam.portfolio.services import CriterionInput, SchemeContent
+from kam.web.errors import Problem
 
 AXIS_PREFIX = {Axis.ATTRACTIVENESS: "a", Axis.STRENGTH: "s"}
 ROW_FIELDS = ("key", "name", "weight", "anchor_2", "anchor_5", "anchor_8")
@@ -242,36 +243,43 @@ class SchemeForm(forms.Form):
             strength_cut_absolute=data["strength_cut_absolute"],
         )
 
-    def add_problems(self, problems: Iterable[str], *, field_name: str | None = None) -> None:
+    def add_problems(
+        self,
+        problems: Iterable[str],
+        *,
+        field_name: str | None = None,
+        located: Iterable[Problem] = (),
+    ) -> None:
         """Show the service's problems: all of them at the top, each also where it belongs.
 
-        A problem naming a criterion's key goes beside that row; one about an axis' weights
-        or number of criteria beside that axis; one about a cut line beside that field.
+        A problem about a criterion goes beside that row; one about an axis' weights or
+        number of criteria beside that axis; one about a cut line beside that field.
         """
-        for problem in problems:
-            self.problems.append(problem)
-            if field_name and field_name in self.fields:
-                self.add_error(field_name, problem)
+        located = list(located)
+        if not located:
+            located = [Problem(p, field=field_name) for p in problems]
+        cut_fields = {
+            "cut": "attractiveness_cut",
+            "cut_relative": "strength_cut_relative",
+            "cut_absolute": "strength_cut_absolute",
+        }
+        for problem in located:
+            message = problem.message
+            self.problems.append(message)
+            if problem.field in cut_fields:
+                self.add_error(cut_fields[problem.field], message)
+                continue
+            if problem.field and problem.field in self.fields:
+                self.add_error(problem.field, message)
                 continue
             placed = False
-            lowered = problem.lower()
-            for rows in self.rows.values():
-                for row in rows:
-                    if row.key and f"'{row.key}'" in problem:
-                        row.errors.append(problem)
+            if problem.key:
+                for row in self.rows.get(problem.axis or "", []):
+                    if row.key == problem.key:
+                        row.errors.append(message)
                         placed = True
-            if placed:
-                continue
-            if lowered.startswith("attractiveness") and "cut" not in lowered:
-                self.axis_errors[Axis.ATTRACTIVENESS].append(problem)
-            elif lowered.startswith("strength") and "cut" not in lowered:
-                self.axis_errors[Axis.STRENGTH].append(problem)
-            elif "attractiveness cut" in lowered:
-                self.add_error("attractiveness_cut", problem)
-            elif "relative strength cut" in lowered:
-                self.add_error("strength_cut_relative", problem)
-            elif "absolute strength cut" in lowered:
-                self.add_error("strength_cut_absolute", problem)
+            if not placed and problem.axis in self.axis_errors:
+                self.axis_errors[problem.axis].append(message)
 
 
 class VersionChoiceField(forms.ModelChoiceField):

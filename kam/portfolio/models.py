@@ -52,7 +52,10 @@ class SchemeVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     change_note = models.CharField(_("what changed"), max_length=300, blank=True)
@@ -107,9 +110,7 @@ class Criterion(models.Model):
 class Competitor(models.Model):
     """A competitor named in a scheme version; strength scores may say which one was strongest."""
 
-    version = models.ForeignKey(
-        SchemeVersion, on_delete=models.CASCADE, related_name="competitors"
-    )
+    version = models.ForeignKey(SchemeVersion, on_delete=models.CASCADE, related_name="competitors")
     name = models.CharField(_("name"), max_length=120)
 
     class Meta:
@@ -134,18 +135,25 @@ class Review(models.Model):
     name = models.CharField(_("name"), max_length=200)
     review_date = models.DateField(_("review date"))
     scheme_version = models.ForeignKey(
-        SchemeVersion, on_delete=models.PROTECT, related_name="reviews",
+        SchemeVersion,
+        on_delete=models.PROTECT,
+        related_name="reviews",
         verbose_name=_("scheme version"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
     )
     raters = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="reviews_to_rate", blank=True,
+        settings.AUTH_USER_MODEL,
+        related_name="reviews_to_rate",
+        blank=True,
         verbose_name=_("raters"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -187,11 +195,17 @@ class Rating(models.Model):
         _("score"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     competitor_score = models.PositiveSmallIntegerField(
-        _("strongest competitor's score"), null=True, blank=True,
+        _("strongest competitor's score"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
     competitor = models.ForeignKey(
-        Competitor, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Competitor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("strongest competitor"),
     )
     view_source = models.CharField(

@@ -34,7 +34,7 @@ from kam.portfolio.models import (
     ViewSource,
 )
 from kam.portfolio.selectors import review_scope, scheme_version_to_core
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, Problem
 
 
 def _require_manager(user: AbstractBaseUser | None) -> None:
@@ -105,15 +105,17 @@ def scheme_content_of(*, version: SchemeVersion) -> SchemeContent:
     )
 
 
-def _scheme_problems(content: SchemeContent) -> list[str]:
+def _scheme_problems(content: SchemeContent) -> list[Problem]:
     """The method's rules (kam.core) plus anchors for every attractiveness criterion."""
     from kam.core.scoring import Criterion as CoreCriterion
     from kam.core.scoring import Scheme
 
-    problems: list[str] = []
+    problems: list[Problem] = []
     axes = {c.axis for c in content.criteria}
     if not axes <= {Axis.ATTRACTIVENESS, Axis.STRENGTH}:
-        problems.append(_("Every criterion needs an axis: attractiveness or strength."))
+        problems.append(
+            Problem(_("Every criterion needs an axis: attractiveness or strength."), field="axis")
+        )
     scheme = Scheme(
         attractiveness=tuple(
             CoreCriterion(c.key.strip(), c.name, c.weight)
@@ -129,19 +131,34 @@ def _scheme_problems(content: SchemeContent) -> list[str]:
         strength_cut_relative=float(content.strength_cut_relative),
         strength_cut_absolute=float(content.strength_cut_absolute),
     )
-    problems += scheme.problems()
+    problems += [
+        Problem(p.translated(_), axis=p.axis, key=p.key, field=p.field)
+        for p in scheme.problem_details()
+    ]
     for c in content.criteria:
         if not c.name.strip():
-            problems.append(_("Criterion '%(key)s' needs a name.") % {"key": c.key})
+            problems.append(
+                Problem(
+                    _("Criterion '%(key)s' needs a name.") % {"key": c.key},
+                    axis=c.axis,
+                    key=c.key,
+                    field="name",
+                )
+            )
         if c.axis == Axis.ATTRACTIVENESS and not (
             c.anchor_2.strip() and c.anchor_5.strip() and c.anchor_8.strip()
         ):
             problems.append(
-                _(
-                    "Attractiveness criterion '%(key)s' needs anchors: what a 2, a 5 and an 8 "
-                    "mean, so that raters score alike."
+                Problem(
+                    _(
+                        "Attractiveness criterion '%(key)s' needs anchors: what a 2, a 5 and "
+                        "an 8 mean, so that raters score alike."
+                    )
+                    % {"key": c.key},
+                    axis=c.axis,
+                    key=c.key,
+                    field="anchors",
                 )
-                % {"key": c.key}
             )
     return problems
 
@@ -208,7 +225,7 @@ def scheme_create(
         )
     problems = _scheme_problems(content)
     if problems:
-        raise ApplicationError(problems[0], problems=problems)
+        raise ApplicationError(problems[0].message, located=problems)
     with transaction.atomic():
         scheme = ScoringScheme.objects.create(name=name, description=description)
         return _version_write(
@@ -234,7 +251,7 @@ def scheme_version_create(
     _require_manager(created_by)
     problems = _scheme_problems(content)
     if problems:
-        raise ApplicationError(problems[0], problems=problems)
+        raise ApplicationError(problems[0].message, located=problems)
     with transaction.atomic():
         latest = (
             SchemeVersion.objects.select_for_update()

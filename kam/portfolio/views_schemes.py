@@ -99,7 +99,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
                     created_by=request.user,
                 )
             except ApplicationError as exc:
-                form.add_problems(exc.problems, field_name=exc.field)
+                form.add_problems(exc.problems, field_name=exc.field, located=exc.located)
             else:
                 messages.success(request, _("Scheme created as version 1."))
                 return redirect(reverse("portfolio:scheme_detail", args=[version.scheme_id]))
@@ -125,7 +125,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     created_by=request.user,
                 )
             except ApplicationError as exc:
-                form.add_problems(exc.problems, field_name=exc.field)
+                form.add_problems(exc.problems, field_name=exc.field, located=exc.located)
             else:
                 if version.pk == latest.pk:
                     messages.info(request, _("Nothing changed, so no new version was made."))
