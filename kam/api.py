@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, ValidationError
 
 from kam.accounts.api import router as accounts_router
 from kam.organisation.api import router as organisation_router
@@ -32,6 +32,35 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
         request,
         {"detail": exc.message, "field": exc.field, "problems": exc.problems},
         status=exc.status,
+    )
+
+
+def _place(loc: list[object] | tuple[object, ...]) -> str:
+    # ("body", "payload", "rows", 3, "score") -> "rows[3].score": the part a user wrote
+    parts = [p for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Input that does not fit the schema, in the same shape as a broken rule."""
+    problems = []
+    fields = []
+    for error in exc.errors:
+        place = _place(error.get("loc", ()))
+        fields.append(place or None)
+        problems.append(f"{place}: {error.get('msg', 'invalid')}" if place else error["msg"])
+    return api.create_response(
+        request,
+        {
+            "detail": problems[0] if problems else "Invalid input.",
+            "field": fields[0] if fields else None,
+            "problems": problems,
+        },
+        status=422,
     )
 
 
