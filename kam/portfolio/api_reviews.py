@@ -16,7 +16,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from kam.accounts.selectors import account_list_visible
 from kam.portfolio.models import Rating, Review, ReviewStatus, SchemeVersion
@@ -198,7 +198,7 @@ def reviews_create(request: HttpRequest, payload: ReviewIn) -> tuple[int, Review
         raters=users,
         created_by=request.user,  # type: ignore[arg-type]
     )
-    return 201, _detail(request, review_get(review_id=review.pk))
+    return Status(201, _detail(request, review_get(review_id=review.pk)))
 
 
 @router.get("/{review_id}", response=ReviewDetailOut, summary="A review with its counts")

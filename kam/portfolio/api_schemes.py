@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from kam.portfolio.models import SchemeVersion, ScoringScheme
 from kam.portfolio.scheme_selectors import scheme_get, scheme_list, scheme_version_get
@@ -199,7 +199,7 @@ def schemes_create(request: HttpRequest, payload: SchemeIn) -> tuple[int, Scheme
         content=payload.to_content(),
         created_by=request.user,  # type: ignore[arg-type]
     )
-    return 201, _scheme_out(version.scheme)
+    return Status(201, _scheme_out(version.scheme))
 
 
 def _new_version(request: HttpRequest, scheme_id: int, payload: VersionIn) -> VersionOut:
