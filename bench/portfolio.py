@@ -1,4 +1,5 @@
-"""Benchmark: classification and sensitivity at 10k, 100k and 1M accounts.
+"""Benchmark: classification and sensitivity at 10k, 100k and 1M accounts, and the matrix
+data endpoint at 10,000 accounts.
 
 Every timing is printed as a ratio to a floor measured in the same run on the same
 machine: one matrix product of the (accounts × criteria) score matrix with the weight
@@ -7,6 +8,10 @@ between machines better than seconds do.
 
     .venv/bin/python bench/portfolio.py          # the full run (a few minutes)
     .venv/bin/python bench/portfolio.py --quick  # a smoke run on small portfolios
+
+The endpoint section builds a throw-away SQLite database (or uses DATABASE_URL when set)
+with two scored reviews and times ``/portfolio/matrix/data.json`` as a sales director,
+against a plain query of the same placement rows.
 
 Each section is a function returning rows; ``main`` runs the sections and prints them.
 """
@@ -130,12 +135,113 @@ def core_section(quick: bool) -> list[Row]:
     return rows
 
 
+def endpoint_section(quick: bool) -> list[Row]:
+    """The matrix data endpoint against a plain query of the same rows (one portfolio)."""
+    import os
+    import tempfile
+
+    n = 500 if quick else 10_000
+    os.environ.setdefault("KAM_DATA_DIR", tempfile.mkdtemp(prefix="kam-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from kam.accounts.models import Account
+    from kam.portfolio import services
+    from kam.portfolio.models import Axis, Placement, Rating
+    from kam.users.models import Role
+    from kam.users.services import user_create
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    director = user_create(username=f"bench{n}", password="bench-pw-1", role=Role.SALES_DIRECTOR)
+    rng = np.random.default_rng(7)
+    Account.objects.bulk_create(
+        Account(name=f"Customer {i}", external_id=f"B{n}-{i}", country="NL") for i in range(n)
+    )
+    account_ids = list(
+        Account.objects.filter(external_id__startswith=f"B{n}-").values_list("pk", flat=True)
+    )
+    criteria = [
+        services.CriterionInput(Axis.ATTRACTIVENESS, c.key, c.name, c.weight, "a", "b", "c")
+        for c in SCHEME.attractiveness
+    ]
+    criteria += [
+        services.CriterionInput(Axis.STRENGTH, c.key, c.name, c.weight) for c in SCHEME.strength
+    ]
+    version = services.scheme_create(
+        name=f"Bench {n}", content=services.SchemeContent(criteria=criteria), created_by=director
+    )
+    crits = list(version.criteria.all())
+    reviews = []
+    for year in (2025, 2026):
+        review = services.review_create(
+            name=f"Bench {year}",
+            review_date=dt.date(year, 11, 1),
+            scheme_version=version,
+            raters=[director],
+            created_by=director,
+        )
+        scores = rng.integers(1, 11, size=(n, len(crits)))
+        comp = rng.integers(1, 11, size=(n, len(crits)))
+        Rating.objects.bulk_create(
+            (
+                Rating(
+                    review=review,
+                    account_id=a,
+                    rater=director,
+                    criterion=c,
+                    score=int(scores[i, j]),
+                    competitor_score=int(comp[i, j]) if c.axis == Axis.STRENGTH else None,
+                )
+                for i, a in enumerate(account_ids)
+                for j, c in enumerate(crits)
+            ),
+            batch_size=5000,
+        )
+        services.review_compute(review=review)
+        reviews.append(review)
+    latest = reviews[-1]
+    client = Client()
+    client.force_login(director)
+    url = f"/portfolio/matrix/data.json?review_id={latest.pk}"
+    assert client.get(url).status_code == 200
+
+    def plain() -> object:
+        return list(
+            Placement.objects.filter(review=latest).values_list(
+                "account_id",
+                "account__name",
+                "attractiveness",
+                "strength",
+                "relative_strength",
+                "box",
+            )
+        )
+
+    repeats = 3 if quick else 7
+    floor = statistics.median(timed(plain, repeats))
+    endpoint = statistics.median(timed(lambda: client.get(url).content, repeats))
+    return [Row(n, "matrix data endpoint", endpoint, floor)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small portfolios, for a smoke test")
+    parser.add_argument("--skip-endpoint", action="store_true", help="kam.core sections only")
     args = parser.parse_args(argv)
     print("kam.core: classification and sensitivity, as a ratio to one matrix product")
     print_rows(core_section(args.quick))
+    if not args.skip_endpoint:
+        print()
+        print("The matrix data endpoint, as a ratio to a plain query of the same placement rows")
+        print_rows(endpoint_section(args.quick))
     return 0
 
 
