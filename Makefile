@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test test-unit test-browser test-postgres lint format bench install browser clean messages
 
@@ -51,8 +51,12 @@ format: install
 bench: install
 	$(BIN)/python bench/portfolio.py
 
+## messages: refresh the Dutch catalogs from kam's code (Python and templates, then the
+## JavaScript domain) and compile them; translate new entries in kam/locale/nl before committing
 messages: install
-	cd kam && ../$(BIN)/kam manage makemessages -l nl --no-obsolete && ../$(BIN)/kam manage compilemessages
+	cd kam && ../$(BIN)/kam manage makemessages -l nl --no-obsolete \
+	  && ../$(BIN)/kam manage makemessages -l nl --no-obsolete -d djangojs \
+	  && ../$(BIN)/kam manage compilemessages -l nl
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -225,7 +225,7 @@ def schemes_version_create(
 ) -> tuple[int, VersionOut]:
     before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
     out = _new_version(request, scheme_id, payload)
-    return (201 if out.number != before else 200), out
+    return Status(201 if out.number != before else 200, out)
 
 
 @router.put(
