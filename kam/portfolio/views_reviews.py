@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from kam.accounts.models import Account
 from kam.organisation.models import Box
+from kam.organisation.selectors import organisation_get
 from kam.portfolio.forms import ReviewForm
 from kam.portfolio.models import (
     Axis,
@@ -121,6 +122,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     not_placed_count = not_placed_qs.count()
     counts = review_box_counts(review=review, user=user)
     boxes = [{"box": b.value, "label": b.label, "count": counts.get(b.value, 0)} for b in Box]
+    org = organisation_get()
     return render(
         request,
         "portfolio/review_detail.html",
@@ -142,6 +144,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "is_rater": review_is_rater(review=review, user=user),
             "is_open": review.status == ReviewStatus.OPEN,
+            "disagreement_points": f"{org.disagreement_points.normalize():f}",
+            "certainty_percent": round(org.uncertainty_threshold * 100),
         },
     )
 
