@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import gettext
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -506,6 +507,16 @@ def test_no_catalog_english_is_left_on_the_dutch_pages(director, placed_portfoli
         text = visible_text(client.get(url).content.decode())
         leftovers += [f"{name}: {p!r}" for p in phrases if p in text]
     assert not leftovers, "\n".join(leftovers)
+
+
+@pytest.mark.django_db
+def test_the_matrix_chart_is_labelled_in_dutch(director, placed_portfolio) -> None:  # type: ignore[no-untyped-def]
+    response = dutch_client(director).get(reverse("portfolio:matrix_data"))
+    assert response.status_code == 200
+    spec = json.dumps(response.json(), ensure_ascii=False)
+    assert "Aantrekkelijkheid voor ons" in spec
+    assert "Onze sterkte ten opzichte van de sterkste concurrent" in spec
+    assert "Attractiveness to us" not in spec and "Our strength" not in spec
 
 
 @pytest.mark.django_db
