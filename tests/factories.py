@@ -23,7 +23,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
 
 
-
 def make_user(role: str = Role.VIEWER, **kwargs):  # type: ignore[no-untyped-def]
     """A saved user with a profile in ``role``; password ``pw-for-tests-1``."""
     user = UserFactory(**kwargs)

@@ -28,7 +28,10 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def test_manage_runs_django_commands(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "kam.cli", "manage", "migrate", "--plan"],
-        env=_env(tmp_path), capture_output=True, text=True, timeout=300,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "portfolio.0001_initial" in result.stdout
@@ -39,7 +42,10 @@ def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kam.cli", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         body = ""
