@@ -7,6 +7,7 @@ the browser session, and reads accounts only through the caller's visibility.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -56,7 +57,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     return api.create_response(
         request,
         {
-            "detail": problems[0] if problems else "Invalid input.",
+            "detail": problems[0] if problems else gettext("Invalid input."),
             "field": fields[0] if fields else None,
             "problems": problems,
         },
@@ -67,7 +68,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "Authentication required: a Bearer token or a session."}, status=401
+        request,
+        {"detail": gettext("Authentication required: a Bearer token or a session.")},
+        status=401,
     )
 
 

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kam.accounts.models import Account
@@ -195,6 +196,17 @@ class GridRow:
     previous_box: str = ""
     errors: list[str] = field(default_factory=list)
     saved: bool = False
+
+    @property
+    def previous_box_short(self) -> str:
+        """A one- or two-letter badge for the box at the previous review."""
+        short = {
+            Box.KEY: pgettext("box abbreviation", "K"),
+            Box.KEY_DEVELOPMENT: pgettext("box abbreviation", "KD"),
+            Box.MAINTENANCE: pgettext("box abbreviation", "M"),
+            Box.OPPORTUNISTIC: pgettext("box abbreviation", "O"),
+        }
+        return short.get(self.previous_box, "")  # type: ignore[call-overload]
 
     @property
     def attractiveness_cells(self) -> list[GridCell]:

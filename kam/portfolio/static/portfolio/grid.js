@@ -8,7 +8,7 @@
  */
 (function () {
   "use strict";
-  var t = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (s) { return s; };
   var fmt = typeof window.interpolate === "function" ? window.interpolate : function (s, a, named) {
     return s.replace(/%\((\w+)\)s/g, function (_, k) { return named ? a[k] : ""; });
   };
@@ -23,7 +23,7 @@
     var raw = input.validity && input.validity.badInput;
     var ok = !raw && (v === "" || (/^\d{1,2}$/.test(v) && +v >= 1 && +v <= 10));
     input.classList.toggle("invalid", !ok);
-    input.setCustomValidity(ok ? "" : t("A score is a whole number from 1 to 10."));
+    input.setCustomValidity(ok ? "" : gettext("A score is a whole number from 1 to 10."));
     return ok;
   }
 
@@ -65,7 +65,7 @@
     var cell = comment.closest("td");
     var button = cell.querySelector("button.cmt");
     button.classList.toggle("has-comment", comment.value.trim() !== "");
-    button.title = comment.value.trim() || t("Add a comment (key c)");
+    button.title = comment.value.trim() || gettext("Add a comment (key c)");
     if (comment.value.trim() === "") { comment.hidden = true; }
     var score = cell.querySelector("input.score");
     if (score) { score.focus(); }
@@ -128,7 +128,7 @@
       });
       if (bad.length) {
         e.preventDefault();
-        say(fmt(t("%(n)s cells hold a value that is not a whole number from 1 to 10; nothing was saved."),
+        say(fmt(gettext("%(n)s cells hold a value that is not a whole number from 1 to 10; nothing was saved."),
                 { n: bad.length }, true));
         bad[0].focus();
       }
@@ -136,14 +136,14 @@
 
     document.body.addEventListener("htmx:responseError", function (e) {
       var xhr = e.detail.xhr;
-      say(xhr.status === 409 ? t("This review is closed; its scores can no longer change.")
-        : xhr.status === 403 ? t("You are not a rater in this review.")
-        : t("The row could not be saved; use the Save button."));
+      say(xhr.status === 409 ? gettext("This review is closed; its scores can no longer change.")
+        : xhr.status === 403 ? gettext("You are not a rater in this review.")
+        : gettext("The row could not be saved; use the Save button."));
       var row = e.detail.elt;
       if (row && row.classList) { row.classList.add("row-dirty"); }
     });
     document.body.addEventListener("htmx:sendError", function () {
-      say(t("No connection: the row was not saved. Save the page when you are back online."));
+      say(gettext("No connection: the row was not saved. Save the page when you are back online."));
     });
   }
 
@@ -166,8 +166,8 @@
       totalBox.classList.toggle("ok", sum === 100);
       totalBox.classList.toggle("off", sum !== 100);
       hint.textContent = sum === 100 ? "" : sum < 100
-        ? fmt(t("(add %(n)s)"), { n: 100 - sum }, true)
-        : fmt(t("(remove %(n)s)"), { n: sum - 100 }, true);
+        ? fmt(gettext("(add %(n)s)"), { n: 100 - sum }, true)
+        : fmt(gettext("(remove %(n)s)"), { n: sum - 100 }, true);
     }
 
     fieldset.querySelector(".js-add-row").addEventListener("click", function () {
