@@ -9,7 +9,7 @@ between machines better than seconds do.
     .venv/bin/python bench/portfolio.py          # the full run (a few minutes)
     .venv/bin/python bench/portfolio.py --quick  # a smoke run on small portfolios
 
-The endpoint section builds a throw-away SQLite database (or uses DATABASE_URL when set)
+The endpoint section builds a throw-away SQLite database (never the one DATABASE_URL names)
 with two scored reviews and times ``/portfolio/matrix/data.json`` as a sales director,
 against a plain query of the same placement rows.
 
@@ -141,7 +141,10 @@ def endpoint_section(quick: bool) -> list[Row]:
     import tempfile
 
     n = 500 if quick else 10_000
-    os.environ.setdefault("KAM_DATA_DIR", tempfile.mkdtemp(prefix="kam-bench-"))
+    # Always a fresh SQLite file of its own: the benchmark writes thousands of rows and
+    # must never touch a configured database (DATABASE_URL may point at real data).
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["KAM_DATA_DIR"] = tempfile.mkdtemp(prefix="kam-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     import django
 
