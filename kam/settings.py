@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "kam.users",
     "kam.accounts",
     "kam.portfolio",
+    "kam.guide",
 ]
 
 MIDDLEWARE = [
