@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+	@# WeasyPrint (the business case PDF) needs Pango from the system
+	@ldconfig -p | grep -q libpango-1.0 || { \
+	  echo "Installing Pango for WeasyPrint"; \
+	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 ## demo: set up, load the demo portfolio and serve it at http://127.0.0.1:8000
 demo: install

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from kam.accounts.api import router as accounts_router
+from kam.casefor.api import router as casefor_router
 from kam.organisation.api import router as organisation_router
 from kam.portfolio.api import router as portfolio_router
 from kam.users.api import router as users_router
@@ -78,3 +79,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/", portfolio_router)
 api.add_router("/organisation", organisation_router)
 api.add_router("/", users_router)
+api.add_router("/business-case", casefor_router)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kam.accounts",
     "kam.portfolio",
     "kam.guide",
+    "kam.casefor",
 ]
 
 MIDDLEWARE = [

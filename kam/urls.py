@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("kam.accounts.urls")),
     path("portfolio/", include("kam.portfolio.urls")),
     path("policies/", include("kam.organisation.urls")),
+    path("business-case/", include("kam.casefor.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
     path("admin/", admin.site.urls),
