@@ -449,6 +449,11 @@ def _pages(portfolio) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "scheme edit": reverse("portfolio:scheme_edit", args=[version.scheme_id]),
         "policies": reverse("organisation:settings"),
         "tokens": reverse("users:tokens"),
+        "business case": reverse("casefor:case"),
+        "business case assessment": reverse("casefor:create"),
+        "business case list": reverse("casefor:list"),
+        "method": reverse("guide:method"),
+        "glossary": reverse("guide:glossary"),
     }
 
 

@@ -48,6 +48,7 @@ def test_a_director_answers_in_dutch_and_gets_the_business_case(live_server, pag
 
     page.goto(f"{live_server.url}/business-case/new/")
     assert page.locator("fieldset.bc-q").count() == len(REASONS) + len(READINESS)
+    assert "Zelfevaluatie voor de businesscase" in page.inner_text("h1")
     for key, level in ANSWERS.items():
         if key == "solutions":
             continue
@@ -70,6 +71,10 @@ def test_a_director_answers_in_dutch_and_gets_the_business_case(live_server, pag
     assert page.locator(".bc-obstacles li").count() >= 2  # sponsorship and data at 1
     assert page.locator(".bc-steps li").count() >= 3
     assert page.locator(".bc-calc tr").count() == 2
+    body = page.inner_text("main")
+    assert "De businesscase voor key accountmanagement" in body
+    assert "Volgende stappen" in body and "Next steps" not in body
+    assert "Meer weten" in body  # the method's guidance panel, in Dutch
     # defensive 16 of 20 and aggressive 13 of 20, drawn to scale
     widths = page.eval_on_selector_all(".bc-bar-fill", "els => els.map(e => e.style.width)")
     assert widths == ["80%", "65%", "40%"]
