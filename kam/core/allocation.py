@@ -17,8 +17,9 @@ docs/allocation.md gives the mathematics and the command line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import NamedTuple, overload
 
@@ -33,6 +34,54 @@ CALIBRATION_FIELDS = ("reference_hours", "at_zero", "at_reference", "at_150pct",
 
 
 # --- response curves ------------------------------------------------------------------------
+
+
+def _xd(h: FloatArray, d: FloatArray | float, ref: FloatArray | float) -> FloatArray:
+    """(h / ref)^d, 0 at h = 0 (by exp and log: much faster than a power over 1M accounts)."""
+    with np.errstate(divide="ignore"):
+        lx = np.log(h / ref)
+    out: FloatArray = np.exp(d * lx)
+    return out
+
+
+def _r(
+    h: FloatArray,
+    c: FloatArray | float,
+    a: FloatArray | float,
+    d: FloatArray | float,
+    e: FloatArray | float,
+    ref: FloatArray | float,
+) -> FloatArray:
+    u = _xd(h, d, ref)
+    out: FloatArray = c + a * (u / (e + u))
+    return out
+
+
+def _dr(
+    h: FloatArray,
+    a: FloatArray | float,
+    d: FloatArray | float,
+    e: FloatArray | float,
+    ref: FloatArray | float,
+) -> FloatArray:
+    x = h / ref
+    u = _xd(h, d, ref)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xd1 = np.where(x > 0, u / np.where(x > 0, x, 1.0), np.where(np.asarray(d) < 1, np.inf, 0.0))
+        xd1 = np.where((x == 0) & (np.asarray(d) == 1), 1.0, xd1)
+        out: FloatArray = a * e * d * xd1 / (e + u) ** 2 / ref
+    return out
+
+
+def _inflection(
+    d: FloatArray | np.float64, e: FloatArray | np.float64, ref: FloatArray | float
+) -> FloatArray:
+    """Hours of the inflection point: (e (d−1)/(d+1))^(1/d) · ref for d > 1, else 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(d > 1, e * (d - 1) / (d + 1), 0.0)
+        x = np.where(d > 1, u ** (1.0 / np.where(d > 1, d, 1.0)), 0.0)
+    out: FloatArray = x * ref
+    return out
 
 
 class CalibrationError(ValueError):
@@ -75,7 +124,9 @@ class ResponseCurve:
 
     def contribution(self, hours: float | FloatArray) -> float | FloatArray:
         """r at ``hours`` (yearly hours, ≥ 0; a number or a numpy array, elementwise)."""
-        raise NotImplementedError
+        h = np.asarray(hours, dtype=np.float64)
+        out = _r(h, self.c, self.b - self.c, self.d, self.e, self.reference_hours)
+        return float(out) if np.ndim(hours) == 0 else out
 
     @overload
     def marginal(self, hours: float) -> float: ...
@@ -85,12 +136,14 @@ class ResponseCurve:
 
     def marginal(self, hours: float | FloatArray) -> float | FloatArray:
         """dr/dhours at ``hours``: currency per extra hour (elementwise for arrays)."""
-        raise NotImplementedError
+        h = np.asarray(hours, dtype=np.float64)
+        out = _dr(h, self.b - self.c, self.d, self.e, self.reference_hours)
+        return float(out) if np.ndim(hours) == 0 else out
 
     @property
     def inflection_hours(self) -> float:
         """Hours where the curve turns from convex to concave (0 when ``d ≤ 1``)."""
-        raise NotImplementedError
+        return float(_inflection(np.float64(self.d), np.float64(self.e), self.reference_hours))
 
 
 def calibrate(
@@ -109,7 +162,47 @@ def calibrate(
     The four numbers must strictly increase; otherwise ``CalibrationError`` names the
     number to change.
     """
-    raise NotImplementedError
+    values = {
+        "reference_hours": reference_hours,
+        "at_zero": at_zero,
+        "at_reference": at_reference,
+        "at_150pct": at_150pct,
+        "at_saturation": at_saturation,
+    }
+    for name, value in values.items():
+        if not math.isfinite(value):
+            raise CalibrationError(f"{name} must be a finite number", field=name)
+    if reference_hours <= 0:
+        raise CalibrationError(
+            "reference_hours must be more than 0: today's yearly hours on the account",
+            field="reference_hours",
+        )
+    if at_reference <= at_zero:
+        raise CalibrationError(
+            f"raise at_reference above at_zero ({at_zero:g}): contribution at today's hours "
+            "must be more than with no effort",
+            field="at_reference",
+        )
+    if at_saturation <= at_reference:
+        raise CalibrationError(
+            f"raise at_saturation above at_reference ({at_reference:g}): saturation must be "
+            "more than today's contribution",
+            field="at_saturation",
+        )
+    if not at_reference < at_150pct < at_saturation:
+        raise CalibrationError(
+            f"set at_150pct between at_reference ({at_reference:g}) and at_saturation "
+            f"({at_saturation:g}), both excluded",
+            field="at_150pct",
+        )
+    span = at_saturation - at_zero
+    y1 = (at_reference - at_zero) / span
+    y15 = (at_150pct - at_zero) / span
+    e = (1.0 - y1) / y1
+    d = math.log(e * y15 / (1.0 - y15)) / math.log(1.5)
+    return ResponseCurve(
+        c=float(at_zero), b=float(at_saturation), d=d, e=e, reference_hours=float(reference_hours)
+    )
 
 
 def curve_from_parameters(
@@ -117,7 +210,28 @@ def curve_from_parameters(
 ) -> ResponseCurve:
     """A curve given by its parameters directly (checked: finite, b > c, d > 0, e > 0,
     reference_hours > 0; ``CalibrationError`` names the parameter otherwise)."""
-    raise NotImplementedError
+    for name, value in (
+        ("c", c),
+        ("b", b),
+        ("d", d),
+        ("e", e),
+        ("reference_hours", reference_hours),
+    ):
+        if not math.isfinite(value):
+            raise CalibrationError(f"{name} must be a finite number", field=name)
+    if b <= c:
+        raise CalibrationError(
+            f"raise b above c ({c:g}): saturation must exceed no effort", field="b"
+        )
+    if d <= 0:
+        raise CalibrationError("d must be more than 0", field="d")
+    if e <= 0:
+        raise CalibrationError("e must be more than 0", field="e")
+    if reference_hours <= 0:
+        raise CalibrationError("reference_hours must be more than 0", field="reference_hours")
+    return ResponseCurve(
+        c=float(c), b=float(b), d=float(d), e=float(e), reference_hours=float(reference_hours)
+    )
 
 
 @dataclass(frozen=True)
@@ -136,21 +250,35 @@ class Curves:
     @classmethod
     def of(cls, curves: Sequence[ResponseCurve]) -> Curves:
         """Stack single curves."""
-        raise NotImplementedError
+        return cls(
+            c=np.array([k.c for k in curves], dtype=np.float64),
+            b=np.array([k.b for k in curves], dtype=np.float64),
+            d=np.array([k.d for k in curves], dtype=np.float64),
+            e=np.array([k.e for k in curves], dtype=np.float64),
+            reference_hours=np.array([k.reference_hours for k in curves], dtype=np.float64),
+        )
 
     def __len__(self) -> int:
         return int(self.c.shape[0])
 
     def __getitem__(self, index: int) -> ResponseCurve:
-        raise NotImplementedError
+        return ResponseCurve(
+            c=float(self.c[index]),
+            b=float(self.b[index]),
+            d=float(self.d[index]),
+            e=float(self.e[index]),
+            reference_hours=float(self.reference_hours[index]),
+        )
 
     def contribution(self, hours: ArrayLike) -> FloatArray:
         """r of every account at its own ``hours`` (array of the same length)."""
-        raise NotImplementedError
+        h = np.asarray(hours, dtype=np.float64)
+        return _r(h, self.c, self.b - self.c, self.d, self.e, self.reference_hours)
 
     def marginal(self, hours: ArrayLike) -> FloatArray:
         """dr/dhours of every account at its own ``hours``."""
-        raise NotImplementedError
+        h = np.asarray(hours, dtype=np.float64)
+        return _dr(h, self.b - self.c, self.d, self.e, self.reference_hours)
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -319,7 +447,12 @@ def allocate(
     ``gap_target`` is the relative gap below which the solver stops improving.
     ``progress`` is called now and then with the fraction done and the phase.
     """
-    raise NotImplementedError
+    if isinstance(problem, TeamProblem):
+        from kam.core.allocation_team import allocate_team
+
+        result: AllocationResult = allocate_team(problem, gap_target=gap_target, progress=progress)
+        return result
+    return _allocate_pool(problem, gap_target=gap_target, progress=progress)
 
 
 def capacity_curve(
@@ -333,4 +466,543 @@ def capacity_curve(
     For a team problem the people's (and functions') capacities are scaled in proportion
     so that they add up to each total.
     """
-    raise NotImplementedError
+    points = []
+    for j, capacity in enumerate(capacities):
+        scaled: Problem
+        if isinstance(problem, TeamProblem):
+            total = sum(p.capacity_hours for p in problem.people)
+            factor = capacity / total if total > 0 else 0.0
+            scaled = replace(
+                problem,
+                people=[
+                    replace(p, capacity_hours=p.capacity_hours * factor) for p in problem.people
+                ],
+                function_capacity=(
+                    None
+                    if problem.function_capacity is None
+                    else {f: h * factor for f, h in problem.function_capacity.items()}
+                ),
+                total_capacity_hours=(
+                    None
+                    if problem.total_capacity_hours is None
+                    else problem.total_capacity_hours * factor
+                ),
+            )
+        else:
+            scaled = replace(problem, capacity_hours=capacity)
+        result = allocate(scaled)
+        points.append(CapacityPoint(float(capacity), result.objective, result.shadow_price))
+        if progress is not None:
+            progress((j + 1) / len(capacities), "capacity what-if")
+    return points
+
+
+# --- the pool solver ------------------------------------------------------------------------
+
+#: largest dynamic programme (choices × capacity cells) used to close a gap exactly
+DP_CELLS = 40_000_000
+#: largest number of accounts × capacity cells kept for the dynamic programme's traceback
+DP_TRACE = 20_000_000
+
+
+def as_curves(curves: Curves | Sequence[ResponseCurve]) -> Curves:
+    """``Curves`` from either form."""
+    return curves if isinstance(curves, Curves) else Curves.of(curves)
+
+
+@dataclass
+class Accounts:
+    """The accounts of a problem on the hour grid: bounds in units of ``g`` hours, and
+    each account's cost per hour (``cost``), ready for the vectorised sub-problems."""
+
+    c: FloatArray
+    a: FloatArray  # b − c
+    d: FloatArray
+    e: FloatArray
+    ref: FloatArray
+    cost: FloatArray
+    lo: NDArray[np.int64]
+    hi: NDArray[np.int64]
+    g: float
+
+    def subset(self, index: NDArray[np.intp]) -> Accounts:
+        return Accounts(
+            self.c[index],
+            self.a[index],
+            self.d[index],
+            self.e[index],
+            self.ref[index],
+            self.cost[index],
+            self.lo[index],
+            self.hi[index],
+            self.g,
+        )
+
+    def value(self, k: NDArray[np.int64], price: FloatArray | float) -> FloatArray:
+        """r(k g) − price · k g for each account (price per hour)."""
+        h = k * self.g
+        out: FloatArray = (
+            _r(h.astype(np.float64), self.c, self.a, self.d, self.e, self.ref) - price * h
+        )
+        return out
+
+    def best(
+        self, price: FloatArray | float, start: FloatArray | None = None
+    ) -> tuple[NDArray[np.int64], FloatArray]:
+        """Each account's exact best grid choice of r(k g) − price · k g within its bounds.
+
+        The best is at the lower bound or next to the stationary point on the concave part
+        of the curve (the convex part only holds minima), so the candidates are the lower
+        bound and the grid points around that point (see docs/allocation.md).
+        """
+        price_arr = np.broadcast_to(np.asarray(price, dtype=np.float64), self.c.shape)
+        h_star = self.stationary(price_arr, start)
+        kf = np.floor(h_star / self.g + 1e-9).astype(np.int64)
+        best_k = self.lo.copy()
+        best_v = self.value(best_k, price_arr)
+        for shift in (-1, 0, 1):
+            k = np.clip(kf + shift, self.lo, self.hi)
+            v = self.value(k, price_arr)
+            better = v > best_v
+            best_k = np.where(better, k, best_k)
+            best_v = np.where(better, v, best_v)
+        return best_k, best_v
+
+    def concave_range(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(h_a, h_b, r'(h_a), r'(h_b)): the concave part of each curve within the bounds
+        (hours) and the marginal contribution at its ends; computed once."""
+        cached: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = self.__dict__.get(
+            "_concave"
+        )
+        if cached is None:
+            h_b = (self.hi * self.g).astype(np.float64)
+            h_a = np.minimum(
+                np.maximum(self.lo * self.g, _inflection(self.d, self.e, self.ref)), h_b
+            )
+            cached = (
+                h_a,
+                h_b,
+                _dr(h_a, self.a, self.d, self.e, self.ref),
+                _dr(h_b, self.a, self.d, self.e, self.ref),
+            )
+            self.__dict__["_concave"] = cached
+        return cached
+
+    def stationary(self, price: FloatArray, start: FloatArray | None = None) -> FloatArray:
+        """Where r'(h) = price on the concave part of the curve within the bounds (hours).
+
+        Clipped to the bounds of the concave part when r' stays above or below the price.
+        Newton's method on ln r'(h) − ln price in t = ln(h / ref): that function is concave
+        and decreasing in t on the concave part, so from the right of the root Newton's
+        steps decrease monotonically to it; a first step from the left lands on the right.
+        ``start`` (hours) warm-starts it, e.g. from the previous price's answer.
+        """
+        h_a, h_b, r_a, r_b = self.concave_range()
+        out = np.where(r_a <= price, h_a, h_b)
+        solve = (price > 0) & (r_a > price) & (r_b < price)
+        index = np.flatnonzero(solve)
+        if index.size:
+            first = h_b[index] if start is None else np.clip(start[index], h_a[index], h_b[index])
+            out[index] = _newton(
+                self.a[index],
+                self.d[index],
+                self.e[index],
+                self.ref[index],
+                price[index],
+                h_a[index],
+                h_b[index],
+                first,
+            )
+        return out
+
+
+def _newton(
+    a: FloatArray,
+    d: FloatArray,
+    e: FloatArray,
+    ref: FloatArray,
+    price: FloatArray,
+    h_a: FloatArray,
+    h_b: FloatArray,
+    start: FloatArray,
+) -> FloatArray:
+    """Root of ln r'(h) = ln price with r'(h_a) > price > r'(h_b) (see ``Accounts.stationary``).
+
+    Works on the accounts not yet converged only, so a few slow ones (a root next to the
+    inflection point, where the slope vanishes) cost little.
+    """
+    with np.errstate(divide="ignore"):
+        t_a = np.log(h_a / ref)
+        start = np.where(start > 0, start, h_b)
+    t_b = np.log(h_b / ref)
+    k0 = np.log(a * e * d / ref) - np.log(price)
+    t = np.log(start / ref)
+    out = t.copy()
+    live = np.arange(t.shape[0])
+    dd, ee, ta, tb, kk = d, e, t_a, t_b, k0
+    for _ in range(200):
+        u = np.exp(dd * t)
+        eu = ee + u
+        f = kk + (dd - 1) * t - 2 * np.log(eu)
+        fp = (dd - 1) - 2 * dd * u / eu
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # a flat slope only happens at the inflection point, left of the root: go right
+            t_new = np.where(fp < -1e-12, t - f / fp, tb)
+        t_new = np.minimum(np.maximum(t_new, ta), tb)
+        going = np.abs(t_new - t) > 1e-13 * np.maximum(1.0, np.abs(t_new))
+        t = t_new
+        if not going.all():
+            out[live] = t
+            keep = np.flatnonzero(going)
+            if keep.size == 0:
+                break
+            live, t = live[keep], t[keep]
+            dd, ee, ta, tb, kk = dd[keep], ee[keep], ta[keep], tb[keep], kk[keep]
+    out[live] = t
+    result: FloatArray = np.exp(out) * ref
+    return result
+
+
+def normalise_bounds(
+    n: int,
+    min_hours: FloatArray | None,
+    max_hours: FloatArray | None,
+    granularity: float,
+    capacity_units: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Bounds in grid units: minimums rounded up, maximums rounded down and capped at the
+    capacity. Raises ``ValueError`` naming the first account whose minimum exceeds its maximum."""
+    if not granularity > 0:
+        raise ValueError("granularity must be more than 0 hours")
+    lo_h = np.zeros(n) if min_hours is None else np.asarray(min_hours, dtype=np.float64)
+    hi_h = np.full(n, np.inf) if max_hours is None else np.asarray(max_hours, dtype=np.float64)
+    lo_h = np.where(np.isnan(lo_h), 0.0, lo_h)
+    hi_h = np.where(np.isnan(hi_h), np.inf, hi_h)
+    if np.any(lo_h < 0):
+        raise ValueError(f"account {int(np.argmax(lo_h < 0))}: min_hours is below 0")
+    lo = np.ceil(lo_h / granularity - 1e-9)
+    hi = np.floor(np.minimum(hi_h / granularity, capacity_units) + 1e-9)
+    if np.any(lo_h > hi_h):
+        i = int(np.argmax(lo_h > hi_h))
+        raise ValueError(f"account {i}: min_hours {lo_h[i]:g} is above max_hours {hi_h[i]:g}")
+    lo_i = lo.astype(np.int64)
+    hi_i = np.maximum(hi.astype(np.int64), np.minimum(lo_i, capacity_units))
+    return lo_i, hi_i
+
+
+def _scale_down(lo: NDArray[np.int64], units: int) -> NDArray[np.int64]:
+    """Minimums scaled proportionally (rounded down) so that they fit ``units``."""
+    total = int(lo.sum())
+    if total <= units:
+        return lo
+    out: NDArray[np.int64] = np.floor(lo * (units / total)).astype(np.int64)
+    return out
+
+
+def reference_allocation(hours: FloatArray, capacity_hours: float) -> FloatArray:
+    """``hours`` scaled down proportionally when they add up to more than the capacity."""
+    total = float(hours.sum())
+    if total > capacity_hours and total > 0:
+        out: FloatArray = hours * (capacity_hours / total)
+        return out
+    return hours.astype(np.float64)
+
+
+def _report(progress: ProgressCallback | None, fraction: float, phase: str) -> None:
+    if progress is not None:
+        progress(fraction, phase)
+
+
+def _allocate_pool(
+    problem: PoolProblem, *, gap_target: float, progress: ProgressCallback | None
+) -> AllocationResult:
+    curves = as_curves(problem.curves)
+    n = len(curves)
+    g = float(problem.granularity)
+    if not (math.isfinite(problem.capacity_hours) and problem.capacity_hours >= 0):
+        raise ValueError("capacity_hours must be a number of 0 or more")
+    units = math.floor(problem.capacity_hours / g + 1e-9)
+    lo_policy, hi = normalise_bounds(n, problem.min_hours, problem.max_hours, g, units)
+    lo = _scale_down(lo_policy, units)
+    hi = np.maximum(hi, lo)
+    cost = np.broadcast_to(np.asarray(problem.hour_cost, dtype=np.float64), (n,)).copy()
+    acc = Accounts(
+        curves.c,
+        curves.b - curves.c,
+        curves.d,
+        curves.e,
+        curves.reference_hours,
+        cost,
+        lo,
+        hi,
+        g,
+    )
+    _report(progress, 0.0, "prices")
+    k, lam, upper, iterations = solve_pool_units(
+        acc, units, gap_target=gap_target, progress=progress
+    )
+    values = acc.value(k, acc.cost)
+    objective = float(values.sum())
+    exact = False
+    if upper - objective > gap_target * max(abs(objective), 1.0):
+        cells = int((acc.hi - acc.lo + 1).sum()) * (units + 1)
+        if cells <= DP_CELLS and n * (units + 1) <= DP_TRACE:
+            _report(progress, 0.9, "exact")
+            k = dp_pool(acc, units)
+            values = acc.value(k, acc.cost)
+            objective = float(values.sum())
+            upper = objective
+            exact = True
+    if upper - objective <= 0:
+        upper = max(upper, objective)
+        exact = True
+    hours = k * g
+    contributions = values + acc.cost * hours
+    accounts = tuple(range(n)) if problem.accounts is None else tuple(problem.accounts)
+    baseline = reference_allocation(curves.reference_hours, problem.capacity_hours)
+    baseline_objective = float((curves.contribution(baseline) - cost * baseline).sum())
+    flat_hours = flat_objective = None
+    if problem.flat_hours is not None:
+        flat = np.asarray(problem.flat_hours, dtype=np.float64)
+        total = float(flat.sum())
+        flat_hours = flat * (problem.capacity_hours / total) if total > 0 else flat.copy()
+        flat_objective = float((curves.contribution(flat_hours) - cost * flat_hours).sum())
+    shortfalls = tuple(
+        Shortfall(
+            int(i),
+            accounts[int(i)],
+            float(lo_policy[i] * g),
+            float(hours[i]),
+            ShortfallReason.MINIMUMS_EXCEED_CAPACITY,
+        )
+        for i in np.flatnonzero(k < lo_policy)
+    )
+    gap = max(upper - objective, 0.0)
+    _report(progress, 1.0, "done")
+    return AllocationResult(
+        hours=hours.astype(np.float64),
+        objective=objective,
+        upper_bound=max(upper, objective),
+        gap=gap,
+        relative_gap=gap / max(abs(objective), 1.0),
+        shadow_price=float(lam),
+        baseline_hours=baseline,
+        baseline_objective=baseline_objective,
+        contributions=contributions,
+        accounts=accounts,
+        shortfalls=shortfalls,
+        flat_hours=flat_hours,
+        flat_objective=flat_objective,
+        exact=exact,
+        iterations=iterations,
+    )
+
+
+def dual_value(
+    acc: Accounts, units: int, lam: float, start: FloatArray | None = None
+) -> tuple[float, NDArray[np.int64]]:
+    """The Lagrangian dual at price ``lam`` (a certified upper bound) and its choices."""
+    k, v = acc.best(acc.cost + lam, start)
+    return float(v.sum()) + lam * units * acc.g, k
+
+
+def solve_pool_units(
+    acc: Accounts,
+    units: int,
+    *,
+    gap_target: float = 1e-6,
+    progress: ProgressCallback | None = None,
+    repair_: bool = True,
+) -> tuple[NDArray[np.int64], float, float, int]:
+    """Lagrangian solution of the pool in grid units: (choices, price λ, upper bound, iterations).
+
+    The choices respect the bounds and ``Σ k ≤ units``; λ is the shadow price of capacity.
+    """
+    g = acc.g
+    target = units * g
+    demand = _Demand(acc)
+    iterations = 1
+    if demand(0.0) <= target + acc.c.shape[0] * g:
+        upper0, k0 = dual_value(acc, 0, 0.0)
+        if int(k0.sum()) <= units:
+            return k0, 0.0, upper0, 1
+    tolerance = max(1e-6 * target, 1e-3 * g)
+    n = acc.c.shape[0]
+    lam_lo, f_lo = 0.0, demand(0.0) - target
+    lam_hi = float(np.max(acc.a / g)) + 1.0
+    f_hi = np.nan
+    if n > SAMPLE:
+        # the price of a random sample with its share of the capacity is close to the
+        # whole pool's: bracket the search around it
+        pick = np.random.default_rng(0).choice(n, SAMPLE, replace=False)
+        _, guess, _, _ = solve_pool_units(acc.subset(pick), int(units * SAMPLE / n), repair_=False)
+        step = 0.01 * max(guess, 1e-9)
+        for _ in range(60):
+            f = demand(guess) - target
+            iterations += 1
+            if f > 0:
+                lam_lo, f_lo = guess, f
+                guess = min(guess + step, lam_hi)
+            else:
+                lam_hi, f_hi = guess, f
+                guess = max(guess - step, lam_lo)
+            if (np.isfinite(f_hi) and lam_lo > 0) or f_hi >= -tolerance:
+                break
+            step *= 2
+    if not np.isfinite(f_hi):
+        f_hi = demand(lam_hi) - target
+    side = 0
+    for _ in range(80):
+        if f_hi >= -tolerance or lam_hi - lam_lo <= 1e-13 * lam_hi:
+            break
+        lam = (lam_lo * f_hi - lam_hi * f_lo) / (f_hi - f_lo)
+        if not lam_lo < lam < lam_hi:
+            lam = 0.5 * (lam_lo + lam_hi)
+        f = demand(lam) - target
+        iterations += 1
+        if f > 0:
+            lam_lo, f_lo = lam, f
+            if side == -1:
+                f_hi *= 0.5
+            side = -1
+        else:
+            lam_hi, f_hi = lam, f
+            if side == 1:
+                f_lo *= 0.5
+            side = 1
+        _report(progress, min(0.8, 0.1 + 0.02 * iterations), "prices")
+    if not repair_:
+        return acc.lo, lam_hi, np.inf, iterations
+    lam = lam_hi
+    upper, k = dual_value(acc, units, lam, demand.last)
+    _report(progress, 0.85, "repair")
+    k = repair(acc, k, units)
+    objective = float(acc.value(k, acc.cost).sum())
+    if upper - objective > gap_target * max(abs(objective), 1.0) and lam_lo > 0:
+        # the bound at the other end of the bracket may be the lower one
+        upper = min(upper, dual_value(acc, units, lam_lo, demand.last)[0])
+    return k, lam, upper, iterations
+
+
+#: accounts in the sample that gives a large pool's first price
+SAMPLE = 20_000
+
+
+class _Demand:
+    """Hours the accounts want at a price λ on top of their cost (continuous hours: the
+    stationary point on the concave part or the lower bound, whichever is worth more),
+    warm-starting each Newton solve from the previous price's."""
+
+    def __init__(self, acc: Accounts) -> None:
+        self.acc = acc
+        self.r_lo = acc.value(acc.lo, 0.0)
+        self.last: FloatArray | None = None
+
+    def __call__(self, lam: float) -> float:
+        acc = self.acc
+        price = acc.cost + lam
+        h = acc.stationary(price, self.last)
+        self.last = h
+        lo_h = acc.lo * acc.g
+        on = _r(h, acc.c, acc.a, acc.d, acc.e, acc.ref) - price * h > self.r_lo - price * lo_h
+        return float(np.where(on, h, lo_h).sum())
+
+
+def _smallest(values: FloatArray, m: int) -> NDArray[np.intp]:
+    """Positions of the ``m`` smallest values (in no particular order)."""
+    if m >= values.shape[0]:
+        return np.arange(values.shape[0])
+    return np.argpartition(values, m)[:m]
+
+
+def repair(acc: Accounts, k: NDArray[np.int64], units: int) -> NDArray[np.int64]:
+    """A feasible allocation near ``k``: remove the grid steps that lose least while over
+    capacity, add the steps that gain most while capacity is left, then move steps from
+    the accounts that lose least to those that gain most while that pays."""
+    k = k.copy()
+    price = acc.cost
+    for _ in range(1000):
+        excess = int(k.sum()) - units
+        if excess <= 0:
+            break
+        can = np.flatnonzero(k > acc.lo)
+        loss = acc.subset(can).value(k[can], price[can]) - acc.subset(can).value(
+            k[can] - 1, price[can]
+        )
+        take = can[_smallest(loss, excess)]
+        k[take] -= 1
+    for _ in range(1000):
+        room = units - int(k.sum())
+        if room <= 0:
+            break
+        can = np.flatnonzero(k < acc.hi)
+        if can.size == 0:
+            break
+        sub = acc.subset(can)
+        gain = sub.value(k[can] + 1, price[can]) - sub.value(k[can], price[can])
+        order = _smallest(-gain, room)
+        order = order[gain[order] > 0]
+        if order.size == 0:
+            break
+        k[can[order]] += 1
+    for _ in range(50):
+        up = np.flatnonzero(k < acc.hi)
+        down = np.flatnonzero(k > acc.lo)
+        if up.size == 0 or down.size == 0:
+            break
+        su, sd = acc.subset(up), acc.subset(down)
+        gain = su.value(k[up] + 1, price[up]) - su.value(k[up], price[up])
+        loss = sd.value(k[down], price[down]) - sd.value(k[down] - 1, price[down])
+        m = min(up.size, down.size, 1000)
+        top = _smallest(-gain, m)
+        top = top[np.argsort(-gain[top], kind="stable")]
+        gi, gv = up[top], gain[top]
+        low = _smallest(loss, m)
+        low = low[np.argsort(loss[low], kind="stable")]
+        li, lv = down[low], loss[low]
+        moves = (gv - lv > 1e-9 * np.maximum(1.0, np.abs(gv))) & (gi != li)
+        if not moves.any():
+            break
+        count = int(np.argmin(moves)) if not moves.all() else m
+        if count == 0:
+            break
+        gi, li = gi[:count], li[:count]
+        shared = np.intersect1d(gi, li)
+        keep_g = ~np.isin(gi, shared)
+        keep_l = ~np.isin(li, shared)
+        pairs = min(int(keep_g.sum()), int(keep_l.sum()))
+        if pairs == 0:
+            break
+        k[gi[keep_g][:pairs]] += 1
+        k[li[keep_l][:pairs]] -= 1
+    return k
+
+
+def dp_pool(acc: Accounts, units: int) -> NDArray[np.int64]:
+    """The exact optimum by a dynamic programme over capacity (grid units)."""
+    n = acc.c.shape[0]
+    f = np.full(units + 1, -np.inf)
+    f[0] = 0.0
+    choice = np.zeros((n, units + 1), dtype=np.int32)
+    for i in range(n):
+        sub = acc.subset(np.array([i]))
+        ks = np.arange(acc.lo[i], acc.hi[i] + 1, dtype=np.int64)
+        vs = sub.value(ks, acc.cost[i]) if ks.size else np.zeros(0)
+        new = np.full(units + 1, -np.inf)
+        best = np.zeros(units + 1, dtype=np.int32)
+        for kk, vv in zip(ks, vs, strict=True):
+            if kk > units:
+                break
+            cand = np.full(units + 1, -np.inf)
+            cand[kk:] = f[: units + 1 - kk] + vv
+            better = cand > new
+            new = np.where(better, cand, new)
+            best = np.where(better, kk, best)
+        f = new
+        choice[i] = best
+    j = int(np.argmax(f))
+    k = np.zeros(n, dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        k[i] = choice[i, j]
+        j -= int(k[i])
+    return k
