@@ -1,0 +1,424 @@
+"""API of the year plan (kam-method.md section 2), mounted at /api/allocation: planning
+periods, their capacities and box policies, response judgements, optimisation runs with
+their progress, and the planned hours per account and per person.
+
+Directors and administrators plan (403 for others); key account managers enter judgements
+for the accounts they may edit; lines and judgements are read through the caller's
+visibility. A judgement that does not make a response curve answers 422 with the message
+and the ``field`` to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from kam.accounts.selectors import account_get_visible
+from kam.allocation.models import (
+    AllocationLine,
+    AllocationPersonLine,
+    AllocationRun,
+    PlanningPeriod,
+    ResponseJudgement,
+)
+from kam.allocation.selectors import (
+    capacity_list,
+    judgement_accounts,
+    period_get,
+    period_list,
+    period_may_read,
+    policy_list,
+    run_get,
+    run_lines_visible,
+    run_person_lines_visible,
+)
+from kam.allocation.services import (
+    CapacityChange,
+    JudgementInput,
+    PolicyChange,
+    capacities_update,
+    judgement_curve,
+    judgement_save,
+    period_create,
+    period_update,
+    policies_update,
+    run_start,
+)
+from kam.allocation.wording import shortfall_text
+from kam.web.errors import ApplicationError
+
+router = Router(tags=["allocation"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+    problems: list[str] = []
+
+
+class PeriodIn(Schema):
+    """A new planning period: name, first and last day."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+
+
+class PeriodPatch(Schema):
+    """A new name or status (draft, active, closed)."""
+
+    name: str | None = None
+    status: str | None = None
+
+
+class PeriodOut(Schema):
+    id: int
+    name: str
+    start: dt.date
+    end: dt.date
+    status: str
+    created_by: str | None
+
+
+class CapacityOut(Schema):
+    """One person's yearly hours for customers, function and hourly cost in the period."""
+
+    user_id: int
+    username: str
+    hours_per_year: int
+    function: str
+    hourly_cost: Decimal
+
+
+class CapacityIn(Schema):
+    user_id: int
+    hours_per_year: int
+    function: str
+    hourly_cost: Decimal
+
+
+class PolicyOut(Schema):
+    box: str
+    min_hours_per_year: int
+    max_hours_per_year: int
+
+
+class JudgementIn(Schema):
+    """Today's yearly hours and the yearly contribution (base currency) at zero, today's,
+    +50 % and saturation effort; optional bounds that override the box policy."""
+
+    reference_hours: Decimal
+    contribution_at_zero: Decimal
+    contribution_at_reference: Decimal
+    contribution_at_150pct: Decimal
+    contribution_at_saturation: Decimal
+    min_hours: int | None = None
+    max_hours: int | None = None
+
+
+class JudgementOut(Schema):
+    account_id: int
+    account: str
+    reference_hours: Decimal
+    contribution_at_zero: Decimal
+    contribution_at_reference: Decimal
+    contribution_at_150pct: Decimal
+    contribution_at_saturation: Decimal
+    min_hours: int | None
+    max_hours: int | None
+    entered_by: str | None
+    updated_at: dt.datetime
+    curve: dict[str, float]
+
+    @staticmethod
+    def resolve_account(obj: ResponseJudgement) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_entered_by(obj: ResponseJudgement) -> str | None:
+        return _username(obj.entered_by)
+
+    @staticmethod
+    def resolve_curve(obj: ResponseJudgement) -> dict[str, float]:
+        """The fitted ADBUDG parameters (kam-method.md section 2)."""
+        curve = judgement_curve(obj)
+        return {"c": curve.c, "b": curve.b, "d": curve.d, "e": curve.e}
+
+
+class RunOut(Schema):
+    """A run's status and progress (0-100) and, when done, its summary: objective, upper
+    bound and gap (base currency per year), shadow prices (per hour), comparisons."""
+
+    id: int
+    period_id: int
+    status: str
+    progress: int
+    error: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    summary: dict[str, Any]
+
+
+class LineOut(Schema):
+    account_id: int
+    account: str
+    box: str
+    hours: Decimal
+    contribution: Decimal
+    reference_hours: Decimal
+    reference_contribution: Decimal
+    min_hours: Decimal
+    max_hours: Decimal | None
+    below_minimum: str
+    below_minimum_reason: str
+
+    @staticmethod
+    def resolve_account(obj: AllocationLine) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_below_minimum_reason(obj: AllocationLine) -> str:
+        return shortfall_text(obj.below_minimum) if obj.below_minimum else ""
+
+
+class PersonLineOut(Schema):
+    user_id: int
+    username: str
+    account_id: int
+    hours: Decimal
+
+    @staticmethod
+    def resolve_username(obj: AllocationPersonLine) -> str:
+        return obj.user.get_username()
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _period_out(p: PlanningPeriod) -> PeriodOut:
+    return PeriodOut(
+        id=p.pk,
+        name=p.name,
+        start=p.start,
+        end=p.end,
+        status=p.status,
+        created_by=_username(p.created_by),
+    )
+
+
+def _judgement_out(j: ResponseJudgement) -> JudgementOut:
+    return JudgementOut.from_orm(j)
+
+
+def _run_out(r: AllocationRun) -> RunOut:
+    return RunOut(
+        id=r.pk,
+        period_id=r.period_id,
+        status=r.status,
+        progress=r.progress,
+        error=r.error,
+        created_at=r.created_at,
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+        summary=r.summary,
+    )
+
+
+@router.get(
+    "/periods", response={200: list[PeriodOut], 403: ErrorOut}, summary="List planning periods"
+)
+def periods_list(request: HttpRequest) -> Any:
+    if not period_may_read(request.user):
+        raise ApplicationError(_("You have no role in kam."), status=403)
+    return [_period_out(p) for p in period_list()]
+
+
+@router.post(
+    "/periods",
+    response={201: PeriodOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Create a planning period",
+)
+def periods_create(request: HttpRequest, payload: PeriodIn) -> Any:
+    """Create a draft period with the team's capacities and the box policies copied in."""
+    period = period_create(
+        created_by=request.user,  # type: ignore[arg-type]
+        name=payload.name,
+        start=payload.start,
+        end=payload.end,
+    )
+    return Status(201, _period_out(period))
+
+
+@router.get("/periods/{period_id}", response={200: PeriodOut, 404: ErrorOut}, summary="One period")
+def periods_get(request: HttpRequest, period_id: int) -> Any:
+    return _period_out(period_get(user=request.user, period_id=period_id))
+
+
+@router.patch(
+    "/periods/{period_id}",
+    response={200: PeriodOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Rename a period or change its status",
+)
+def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    period = period_update(
+        user=request.user,  # type: ignore[arg-type]
+        period=period,
+        name=payload.name,
+        status=payload.status,
+    )
+    return _period_out(period)
+
+
+@router.get(
+    "/periods/{period_id}/capacities",
+    response={200: list[CapacityOut], 404: ErrorOut},
+    summary="The period's capacities",
+)
+def capacities_get(request: HttpRequest, period_id: int) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    return [
+        CapacityOut(
+            user_id=c.user_id,
+            username=c.user.get_username(),
+            hours_per_year=c.hours_per_year,
+            function=c.function,
+            hourly_cost=c.hourly_cost,
+        )
+        for c in capacity_list(period=period)
+    ]
+
+
+@router.put(
+    "/periods/{period_id}/capacities",
+    response={200: list[CapacityOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change capacities (all or none)",
+)
+def capacities_put(request: HttpRequest, period_id: int, payload: list[CapacityIn]) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    capacities_update(
+        user=request.user,  # type: ignore[arg-type]
+        period=period,
+        changes=[CapacityChange(**c.dict()) for c in payload],
+    )
+    return capacities_get(request, period_id)
+
+
+@router.get(
+    "/periods/{period_id}/policies",
+    response={200: list[PolicyOut], 404: ErrorOut},
+    summary="The period's box policies",
+)
+def policies_get(request: HttpRequest, period_id: int) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    return [
+        PolicyOut(
+            box=p.box,
+            min_hours_per_year=p.min_hours_per_year,
+            max_hours_per_year=p.max_hours_per_year,
+        )
+        for p in policy_list(period=period)
+    ]
+
+
+@router.put(
+    "/periods/{period_id}/policies",
+    response={200: list[PolicyOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Set the period's box policies (all or none)",
+)
+def policies_put(request: HttpRequest, period_id: int, payload: list[PolicyOut]) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    policies_update(
+        user=request.user,  # type: ignore[arg-type]
+        period=period,
+        changes=[PolicyChange(**p.dict()) for p in payload],
+    )
+    return policies_get(request, period_id)
+
+
+@router.get(
+    "/periods/{period_id}/judgements",
+    response={200: list[JudgementOut], 404: ErrorOut},
+    summary="Judgements of the accounts you can read",
+)
+@paginate(PageNumberPagination, page_size=100)
+def judgements_list(request: HttpRequest, period_id: int) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    visible = judgement_accounts(user=request.user, period=period).values("pk")
+    return (
+        ResponseJudgement.objects.filter(period=period, account_id__in=visible)
+        .select_related("account", "entered_by")
+        .order_by("account__name", "pk")
+    )
+
+
+@router.put(
+    "/periods/{period_id}/judgements/{account_id}",
+    response={200: JudgementOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Enter the four judgements of an account",
+)
+def judgements_put(
+    request: HttpRequest, period_id: int, account_id: int, payload: JudgementIn
+) -> Any:
+    """Calibrate and save; numbers that make no response curve answer 422 naming the field."""
+    period = period_get(user=request.user, period_id=period_id)
+    account = account_get_visible(user=request.user, account_id=account_id)
+    judgement = judgement_save(
+        user=request.user,  # type: ignore[arg-type]
+        period=period,
+        account=account,
+        data=JudgementInput(**payload.dict()),
+    )
+    judgement.account = account
+    return _judgement_out(judgement)
+
+
+@router.post(
+    "/periods/{period_id}/runs",
+    response={202: RunOut, 200: RunOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Start an optimisation",
+)
+def runs_start(request: HttpRequest, period_id: int) -> Any:
+    """Queue a run; poll ``GET /runs/{id}`` for its progress (200 when it ran inline)."""
+    period = period_get(user=request.user, period_id=period_id)
+    run = run_start(user=request.user, period=period)  # type: ignore[arg-type]
+    return Status(200 if run.status in ("done", "failed") else 202, _run_out(run))
+
+
+@router.get(
+    "/runs/{run_id}", response={200: RunOut, 404: ErrorOut}, summary="A run's status and summary"
+)
+def runs_get(request: HttpRequest, run_id: int) -> Any:
+    return _run_out(run_get(user=request.user, run_id=run_id))
+
+
+@router.get(
+    "/runs/{run_id}/lines",
+    response={200: list[LineOut], 404: ErrorOut},
+    summary="Planned hours per account",
+)
+@paginate(PageNumberPagination, page_size=500)
+def runs_lines(request: HttpRequest, run_id: int) -> Any:
+    run = run_get(user=request.user, run_id=run_id)
+    return run_lines_visible(run=run, user=request.user).order_by("account__name", "pk")
+
+
+@router.get(
+    "/runs/{run_id}/people",
+    response={200: list[PersonLineOut], 404: ErrorOut},
+    summary="Planned hours per person and account",
+)
+@paginate(PageNumberPagination, page_size=500)
+def runs_people(request: HttpRequest, run_id: int) -> Any:
+    run = run_get(user=request.user, run_id=run_id)
+    return run_person_lines_visible(run=run, user=request.user).order_by(
+        "user__username", "account__name", "pk"
+    )

@@ -1,0 +1,281 @@
+"""Reads of planning periods, judgements and runs (kam-method.md section 2).
+
+Who may do what:
+
+- sales directors and administrators plan: create periods, edit capacities and policies,
+  start runs, and enter judgements for every account;
+- key account managers enter judgements for the accounts they may edit
+  (``account_list_editable``: those they own or are on the team of);
+- everyone who can read an account (``account_list_visible``) reads its judgement and its
+  planned hours; the period's totals (objective, gap, shadow price) are read by everyone
+  signed in with a kam role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account, AccountTeamMember
+from kam.accounts.selectors import account_list_editable, account_list_visible, user_role
+from kam.allocation.models import (
+    AllocationLine,
+    AllocationPersonLine,
+    AllocationRun,
+    PeriodBoxPolicy,
+    PeriodCapacity,
+    PlanningPeriod,
+    ResponseJudgement,
+    RunStatus,
+)
+from kam.organisation.models import Box
+from kam.portfolio.models import Placement, Review
+from kam.portfolio.selectors import review_latest
+from kam.users.models import Role
+from kam.web.errors import ApplicationError
+
+
+def period_may_plan(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Sales directors and administrators plan (periods, capacities, policies, runs)."""
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+
+
+def period_may_read(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Everyone signed in with a kam role reads the planning periods."""
+    return user_role(user) is not None
+
+
+def judgement_may_enter(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether ``user`` may enter judgements for at least some accounts."""
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
+
+
+def period_list() -> QuerySet[PlanningPeriod]:
+    """Every planning period, newest first, with its number of judgements and runs."""
+    return (
+        PlanningPeriod.objects.select_related("created_by")
+        .annotate(
+            judgement_count=Count("judgements", distinct=True),
+            run_count=Count("runs", distinct=True),
+        )
+        .order_by("-start", "-pk")
+    )
+
+
+def period_get(*, user: AbstractBaseUser | AnonymousUser, period_id: int) -> PlanningPeriod:
+    """The period ``period_id``; 404 when there is none or ``user`` has no kam role."""
+    period = (
+        PlanningPeriod.objects.select_related("created_by").filter(pk=period_id).first()
+        if period_may_read(user)
+        else None
+    )
+    if period is None:
+        raise ApplicationError(_("There is no such planning period."), status=404)
+    return period
+
+
+def capacity_list(*, period: PlanningPeriod) -> QuerySet[PeriodCapacity]:
+    """The people planned in ``period`` with their hours, function and cost, by name."""
+    return period.capacities.select_related("user").order_by(
+        "user__last_name", "user__first_name", "user__username"
+    )
+
+
+def policy_list(*, period: PlanningPeriod) -> list[PeriodBoxPolicy]:
+    """The period's box policies in box order (key first)."""
+    order = {b.value: i for i, b in enumerate(Box)}
+    return sorted(period.policies.all(), key=lambda p: order.get(p.box, 99))
+
+
+def review_for_boxes() -> Review | None:
+    """The review whose boxes a plan uses: the latest one (kam-method.md section 1)."""
+    return review_latest()
+
+
+def box_subquery(review: Review | None) -> Any:
+    """A subquery giving an account's box in ``review`` (``None`` without a review)."""
+    if review is None:
+        return None
+    return Subquery(
+        Placement.objects.filter(review=review, account=OuterRef("pk")).values("box")[:1]
+    )
+
+
+def judgement_accounts(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    period: PlanningPeriod,
+    owner_id: int | None = None,
+    box: str = "",
+    editable_only: bool = False,
+) -> QuerySet[Account]:
+    """The active accounts ``user`` can read (or edit), each annotated with its ``box`` in the
+    latest review and the ``judgement_id`` it has in ``period`` (None when not yet entered),
+    filtered by owner and box, by name. One query for any page of it."""
+    base = account_list_editable(user=user) if editable_only else account_list_visible(user=user)
+    qs = base.filter(active=True).select_related("owner")
+    review = review_for_boxes()
+    sub = box_subquery(review)
+    if sub is not None:
+        qs = qs.annotate(box=sub)
+    judgement = ResponseJudgement.objects.filter(period=period, account=OuterRef("pk"))
+    qs = qs.annotate(judgement_id=Subquery(judgement.values("pk")[:1]))
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if box and sub is not None:
+        qs = qs.filter(box=box)
+    return qs.order_by("name", "pk")
+
+
+def judgements_for(
+    *, period: PlanningPeriod, account_ids: list[int]
+) -> dict[int, ResponseJudgement]:
+    """The judgements of ``period`` for ``account_ids``, by account id (one query)."""
+    rows = ResponseJudgement.objects.filter(period=period, account_id__in=account_ids)
+    return {j.account_id: j for j in rows}
+
+
+def judgement_counts_by_box(*, period: PlanningPeriod) -> list[dict[str, Any]]:
+    """Per box of the latest review: active accounts and how many have a judgement in
+    ``period`` (one query). Accounts not placed count under the empty box ``""``."""
+    review = review_for_boxes()
+    qs = Account.objects.filter(active=True)
+    sub = box_subquery(review)
+    judged = ResponseJudgement.objects.filter(period=period, account=OuterRef("pk")).values("pk")
+    qs = qs.annotate(has_judgement=Subquery(judged[:1]))
+    if sub is not None:
+        qs = qs.annotate(box=sub)
+        rows = qs.values("box").annotate(
+            accounts=Count("pk"), judged=Count("pk", filter=Q(has_judgement__isnull=False))
+        )
+        found = {r["box"] or "": r for r in rows}
+    else:
+        total = qs.aggregate(
+            accounts=Count("pk"), judged=Count("pk", filter=Q(has_judgement__isnull=False))
+        )
+        found = {"": {"box": "", **total}}
+    out = []
+    for b in [*(b.value for b in Box), ""]:
+        r = found.get(b)
+        if r is None and b == "":
+            continue
+        out.append(
+            {
+                "box": b,
+                "accounts": r["accounts"] if r else 0,
+                "judged": r["judged"] if r else 0,
+            }
+        )
+    return out
+
+
+def eligible_people(*, account_ids: list[int]) -> dict[int, set[int]]:
+    """Account id to the ids of the people who may serve it: its owner and its account team
+    (kam-method.md section 3). Two queries."""
+    out: dict[int, set[int]] = {a: set() for a in account_ids}
+    for pk, owner_id in Account.objects.filter(pk__in=account_ids).values_list("pk", "owner_id"):
+        if owner_id is not None:
+            out[pk].add(owner_id)
+    for account_id, user_id in AccountTeamMember.objects.filter(
+        account_id__in=account_ids
+    ).values_list("account_id", "user_id"):
+        out[account_id].add(user_id)
+    return out
+
+
+def run_list(*, period: PlanningPeriod, limit: int = 10) -> list[AllocationRun]:
+    """The period's latest runs, newest first."""
+    return list(period.runs.select_related("created_by").order_by("-created_at", "-pk")[:limit])
+
+
+def run_get(*, user: AbstractBaseUser | AnonymousUser, run_id: int) -> AllocationRun:
+    """The run ``run_id``; 404 when there is none or ``user`` has no kam role."""
+    run = (
+        AllocationRun.objects.select_related("period", "created_by").filter(pk=run_id).first()
+        if period_may_read(user)
+        else None
+    )
+    if run is None:
+        raise ApplicationError(_("There is no such optimisation run."), status=404)
+    return run
+
+
+def run_latest_done(*, period: PlanningPeriod) -> AllocationRun | None:
+    """The period's most recent finished run, whose plan the pages show."""
+    return period.runs.filter(status=RunStatus.DONE).order_by("-finished_at", "-pk").first()
+
+
+def run_lines_visible(
+    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[AllocationLine]:
+    """The run's account lines for the accounts ``user`` may read, with account and owner."""
+    visible = account_list_visible(user=user).values("pk")
+    return run.lines.filter(account_id__in=visible).select_related("account", "account__owner")
+
+
+def run_person_lines_visible(
+    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[AllocationPersonLine]:
+    """The run's person × account lines for accounts ``user`` may read."""
+    visible = account_list_visible(user=user).values("pk")
+    return run.person_lines.filter(account_id__in=visible).select_related("user", "account")
+
+
+def run_hours_by_person(
+    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
+) -> list[dict[str, Any]]:
+    """Planned hours per person over the accounts ``user`` may read, with each person's
+    capacity in the period (one query for the sums, one for the capacities)."""
+    sums = (
+        run_person_lines_visible(run=run, user=user)
+        .values("user_id")
+        .annotate(hours=Sum("hours"), accounts=Count("account_id"))
+    )
+    by_user = {r["user_id"]: r for r in sums}
+    out = []
+    for cap in capacity_list(period=run.period):
+        r = by_user.get(cap.user_id)
+        out.append(
+            {
+                "user": cap.user,
+                "function": cap.get_function_display(),
+                "capacity": cap.hours_per_year,
+                "hours": float(r["hours"]) if r else 0.0,
+                "accounts": r["accounts"] if r else 0,
+            }
+        )
+    return out
+
+
+def run_hours_by_box(*, run: AllocationRun) -> list[dict[str, Any]]:
+    """Planned and today's hours per box over all the run's accounts, with the period's
+    policy bounds per account (totals are no secret: the matrix shows them to everyone)."""
+    rows = run.lines.values("box").annotate(
+        accounts=Count("pk"), hours=Sum("hours"), reference=Sum("reference_hours")
+    )
+    found = {r["box"] or "": r for r in rows}
+    policies = {p.box: p for p in run.period.policies.all()}
+    total = sum(float(r["hours"] or 0) for r in rows) or 0.0
+    out = []
+    for b in [*(b.value for b in Box), ""]:
+        r = found.get(b)
+        if r is None:
+            continue
+        p = policies.get(b)
+        out.append(
+            {
+                "box": b,
+                "accounts": r["accounts"],
+                "hours": float(r["hours"] or 0),
+                "reference": float(r["reference"] or 0),
+                "share": float(r["hours"] or 0) / total if total else 0.0,
+                "min_each": p.min_hours_per_year if p else None,
+                "max_each": p.max_hours_per_year if p else None,
+                "min_total": p.min_hours_per_year * r["accounts"] if p else None,
+                "max_total": p.max_hours_per_year * r["accounts"] if p else None,
+            }
+        )
+    return out

@@ -1,0 +1,762 @@
+"""Writes of planning periods, judgements and optimisation runs (kam-method.md section 2).
+
+Every function checks who may call it (see ``kam.allocation.selectors``) and the rule it
+guards, and raises ``ApplicationError`` with the field concerned. A closed period is
+history: nothing in it changes any more (409).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account
+from kam.accounts.selectors import account_list_editable, account_list_visible
+from kam.allocation.models import (
+    AllocationLine,
+    AllocationPersonLine,
+    AllocationRun,
+    PeriodBoxPolicy,
+    PeriodCapacity,
+    PeriodStatus,
+    PlanningPeriod,
+    ResponseJudgement,
+    RunStatus,
+)
+from kam.allocation.selectors import (
+    eligible_people,
+    judgement_may_enter,
+    period_may_plan,
+    review_for_boxes,
+)
+from kam.core import allocation as core
+from kam.organisation.models import Box
+from kam.organisation.selectors import box_policy_rows_get, organisation_get, team_capacity_list
+from kam.organisation.services import (
+    MAX_HOURLY_COST,
+    MAX_HOURS_PER_ACCOUNT,
+    MAX_PERSON_HOURS_PER_YEAR,
+)
+from kam.portfolio.models import Placement
+from kam.users.models import Function
+from kam.web.errors import ApplicationError
+
+log = logging.getLogger(__name__)
+
+#: The what-if shows the best plan from 60 % to 160 % of the period's capacity.
+WHAT_IF_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+#: The hours of one more hire for the "one more hire" estimate (a full-time person's
+#: customer hours after holidays, travel and internal work).
+HIRE_HOURS = 1400
+#: A run queued or running for longer than this is taken to have died with its server.
+RUN_STALE_AFTER = dt.timedelta(minutes=30)
+#: The judgement fields of the form and API, and the names ``kam.core`` gives them.
+CORE_FIELDS = {
+    "reference_hours": "reference_hours",
+    "at_zero": "contribution_at_zero",
+    "at_reference": "contribution_at_reference",
+    "at_150pct": "contribution_at_150pct",
+    "at_saturation": "contribution_at_saturation",
+}
+_MONEY_MAX = Decimal("99999999999999.99")
+_HOURS_MAX = Decimal(MAX_HOURS_PER_ACCOUNT)
+_CENT = Decimal("0.01")
+_TENTH = Decimal("0.1")
+
+
+# --- periods, capacities, policies ----------------------------------------------------------
+
+
+def _plan_check(user: AbstractBaseUser) -> None:
+    if not period_may_plan(user):
+        raise ApplicationError(
+            _("Only sales directors and administrators plan the team's time."), status=403
+        )
+
+
+def _open_check(period: PlanningPeriod) -> None:
+    if period.status == PeriodStatus.CLOSED:
+        raise ApplicationError(
+            _("This planning period is closed; its plan no longer changes."), status=409
+        )
+
+
+def period_create(
+    *, created_by: AbstractBaseUser, name: str, start: dt.date, end: dt.date
+) -> PlanningPeriod:
+    """A draft planning period from ``start`` to ``end`` (inclusive), with every team
+    member's hours, function and hourly cost and the organisation's box policies copied
+    in, so that later profile or policy edits do not rewrite this plan."""
+    _plan_check(created_by)
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Give the period a name, such as “Plan 2027”."), field="name")
+    if end <= start:
+        raise ApplicationError(_("The period must end after it starts."), field="end")
+    if (end - start).days > 3 * 366:
+        raise ApplicationError(_("Plan at most three years at a time."), field="end")
+    with transaction.atomic():
+        period = PlanningPeriod.objects.create(
+            name=name[:100], start=start, end=end, created_by=created_by
+        )
+        PeriodCapacity.objects.bulk_create(
+            PeriodCapacity(
+                period=period,
+                user=u,
+                hours_per_year=u.profile.hours_per_year,
+                function=u.profile.function,
+                hourly_cost=u.profile.hourly_cost,
+            )
+            for u in team_capacity_list()
+        )
+        PeriodBoxPolicy.objects.bulk_create(
+            PeriodBoxPolicy(
+                period=period,
+                box=p.box,
+                min_hours_per_year=p.min_hours_per_year,
+                max_hours_per_year=p.max_hours_per_year,
+            )
+            for p in box_policy_rows_get(organisation=organisation_get())
+        )
+    return period
+
+
+def period_update(
+    *,
+    user: AbstractBaseUser,
+    period: PlanningPeriod,
+    name: str | None = None,
+    status: str | None = None,
+) -> PlanningPeriod:
+    """Rename a period or move it between draft, active and closed. Only one period is
+    active at a time: activating one closes the period active before it."""
+    _plan_check(user)
+    if status is not None and status not in PeriodStatus.values:
+        raise ApplicationError(
+            _("Unknown status “%(s)s”; use draft, active or closed.") % {"s": status},
+            field="status",
+        )
+    with transaction.atomic():
+        if name is not None:
+            name = name.strip()
+            if not name:
+                raise ApplicationError(_("Give the period a name."), field="name")
+            period.name = name[:100]
+        if status is not None and status != period.status:
+            if status == PeriodStatus.ACTIVE:
+                PlanningPeriod.objects.filter(status=PeriodStatus.ACTIVE).exclude(
+                    pk=period.pk
+                ).update(status=PeriodStatus.CLOSED)
+            period.status = status
+        period.save()
+    return period
+
+
+@dataclass(frozen=True)
+class CapacityChange:
+    """One person's yearly hours for customers, function and hourly cost (base currency)."""
+
+    user_id: int
+    hours_per_year: int
+    function: str
+    hourly_cost: Decimal
+
+
+def capacities_update(
+    *, user: AbstractBaseUser, period: PlanningPeriod, changes: Sequence[CapacityChange]
+) -> list[PeriodCapacity]:
+    """Change the hours, function and cost of people planned in ``period``, all or none.
+
+    An error names its field as ``"<user id>.<field>"``."""
+    _plan_check(user)
+    _open_check(period)
+    rows = {c.user_id: c for c in period.capacities.all()}
+    saved = []
+    with transaction.atomic():
+        for change in changes:
+            row = rows.get(change.user_id)
+            prefix = f"{change.user_id}."
+            if row is None:
+                raise ApplicationError(
+                    _("That person is not planned in this period."),
+                    field=f"{prefix}user_id",
+                    status=404,
+                )
+            hours = change.hours_per_year
+            if isinstance(hours, bool) or int(hours) != hours or hours < 0:
+                raise ApplicationError(
+                    _("Hours per year must be a whole number, 0 or more."),
+                    field=f"{prefix}hours_per_year",
+                )
+            if hours > MAX_PERSON_HOURS_PER_YEAR:
+                raise ApplicationError(
+                    _("More than %(n)s hours a year is more than one person has.")
+                    % {"n": f"{MAX_PERSON_HOURS_PER_YEAR:,}"},
+                    field=f"{prefix}hours_per_year",
+                )
+            if change.function not in Function.values:
+                raise ApplicationError(
+                    _("Unknown function “%(f)s”.") % {"f": change.function},
+                    field=f"{prefix}function",
+                )
+            cost = _decimal(change.hourly_cost, field=f"{prefix}hourly_cost", label=_("Cost"))
+            if cost < 0 or cost > MAX_HOURLY_COST:
+                raise ApplicationError(
+                    _("The hourly cost must be between 0 and %(n)s.") % {"n": MAX_HOURLY_COST},
+                    field=f"{prefix}hourly_cost",
+                )
+            row.hours_per_year = int(hours)
+            row.function = change.function
+            row.hourly_cost = cost.quantize(_CENT, rounding=ROUND_HALF_UP)
+            row.save()
+            saved.append(row)
+    return saved
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A box's minimum and maximum yearly hours per account in the period."""
+
+    box: str
+    min_hours_per_year: int
+    max_hours_per_year: int
+
+
+def policies_update(
+    *, user: AbstractBaseUser, period: PlanningPeriod, changes: Sequence[PolicyChange]
+) -> list[PeriodBoxPolicy]:
+    """Set the period's box policies, all or none (the organisation's stay as they are).
+
+    An error names its field as ``"<box>.<field>"``, e.g. ``"key.max_hours_per_year"``."""
+    _plan_check(user)
+    _open_check(period)
+    saved = []
+    with transaction.atomic():
+        for change in changes:
+            if change.box not in Box.values:
+                raise ApplicationError(
+                    _("Unknown box “%(box)s”.") % {"box": change.box}, field="box"
+                )
+            lo, hi = change.min_hours_per_year, change.max_hours_per_year
+            label = Box(change.box).label
+            for value, name in ((lo, "min_hours_per_year"), (hi, "max_hours_per_year")):
+                if isinstance(value, bool) or int(value) != value or value < 0:
+                    raise ApplicationError(
+                        _("%(box)s: hours must be whole numbers, 0 or more.") % {"box": label},
+                        field=f"{change.box}.{name}",
+                    )
+                if value > MAX_HOURS_PER_ACCOUNT:
+                    raise ApplicationError(
+                        _("%(box)s: more than %(n)s hours a year for one account is not a policy.")
+                        % {"box": label, "n": f"{MAX_HOURS_PER_ACCOUNT:,}"},
+                        field=f"{change.box}.{name}",
+                    )
+            if hi < lo:
+                raise ApplicationError(
+                    _("%(box)s: the maximum (%(hi)d h) must be at least the minimum (%(lo)d h).")
+                    % {"box": label, "hi": hi, "lo": lo},
+                    field=f"{change.box}.max_hours_per_year",
+                )
+            policy, _created = PeriodBoxPolicy.objects.update_or_create(
+                period=period,
+                box=change.box,
+                defaults={"min_hours_per_year": int(lo), "max_hours_per_year": int(hi)},
+            )
+            saved.append(policy)
+    return saved
+
+
+# --- judgements -----------------------------------------------------------------------------
+
+
+def _decimal(value: object, *, field: str, label: str) -> Decimal:
+    if isinstance(value, bool) or value is None or value == "":
+        raise ApplicationError(_("%(label)s is needed.") % {"label": label}, field=field)
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ApplicationError(
+            _("%(label)s must be a number.") % {"label": label}, field=field
+        ) from exc
+    if not number.is_finite():
+        raise ApplicationError(_("%(label)s must be a number.") % {"label": label}, field=field)
+    return number
+
+
+def judgement_labels() -> dict[str, str]:
+    """The judgement fields (model names) and their labels, for messages and forms."""
+    return {
+        "reference_hours": _("Today's hours"),
+        "contribution_at_zero": _("Contribution with no effort"),
+        "contribution_at_reference": _("Contribution at today's hours"),
+        "contribution_at_150pct": _("Contribution at +50 % hours"),
+        "contribution_at_saturation": _("Contribution at saturation"),
+        "min_hours": _("Minimum hours"),
+        "max_hours": _("Maximum hours"),
+    }
+
+
+def _calibration_message(field: str) -> str:
+    # The core's own message is English; the page shows one per field, in the user's language.
+    messages = {
+        "reference_hours": _(
+            "Today's hours must be more than 0: enter the hours the team spends on the "
+            "account this year (at least 1)."
+        ),
+        "contribution_at_zero": _(
+            "The contribution with no effort must be lower than the contribution at "
+            "today's hours: lower this number or raise the next."
+        ),
+        "contribution_at_reference": _(
+            "The contribution at today's hours must lie between the contribution with no "
+            "effort and the contribution at +50 % hours: change this number."
+        ),
+        "contribution_at_150pct": _(
+            "The contribution at +50 % hours must lie between the contribution at today's "
+            "hours and the contribution at saturation: change this number."
+        ),
+        "contribution_at_saturation": _(
+            "The contribution at saturation must be higher than the contribution at +50 % "
+            "hours: raise this number."
+        ),
+    }
+    return messages.get(field, _("These four numbers do not make a response curve."))
+
+
+@dataclass(frozen=True)
+class JudgementInput:
+    """The four judgements (base currency per year) at 0, today's, +50 % and saturation
+    hours, today's yearly hours, and optional bounds overriding the box policy."""
+
+    reference_hours: Any
+    contribution_at_zero: Any
+    contribution_at_reference: Any
+    contribution_at_150pct: Any
+    contribution_at_saturation: Any
+    min_hours: Any = None
+    max_hours: Any = None
+
+
+@dataclass(frozen=True)
+class CheckedJudgement:
+    """A judgement that calibrates: its numbers as Decimals and the fitted curve."""
+
+    reference_hours: Decimal
+    contribution_at_zero: Decimal
+    contribution_at_reference: Decimal
+    contribution_at_150pct: Decimal
+    contribution_at_saturation: Decimal
+    min_hours: int | None
+    max_hours: int | None
+    curve: core.ResponseCurve
+
+
+def _optional_hours(value: object, *, field: str, label: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = _decimal(value, field=field, label=label)
+    if number != number.to_integral_value() or number < 0:
+        raise ApplicationError(
+            _("%(label)s must be a whole number of hours, 0 or more.") % {"label": label},
+            field=field,
+        )
+    if number > _HOURS_MAX:
+        raise ApplicationError(
+            _("%(label)s: more than %(n)s hours a year for one account is a typo.")
+            % {"label": label, "n": f"{MAX_HOURS_PER_ACCOUNT:,}"},
+            field=field,
+        )
+    return int(number)
+
+
+def judgement_check(data: JudgementInput) -> CheckedJudgement:
+    """Parse and calibrate one judgement without saving it (the live sketch uses this).
+
+    Raises ``ApplicationError`` naming the model field to change: a number that is missing
+    or not a number, or four numbers that do not make a curve (``kam.core`` decides which).
+    """
+    labels = judgement_labels()
+    values: dict[str, Decimal] = {}
+    for name in CORE_FIELDS.values():
+        values[name] = _decimal(getattr(data, name), field=name, label=labels[name])
+    if values["reference_hours"] > _HOURS_MAX:
+        raise ApplicationError(
+            _("More than %(n)s hours a year for one account is a typo.")
+            % {"n": f"{MAX_HOURS_PER_ACCOUNT:,}"},
+            field="reference_hours",
+        )
+    for name in CORE_FIELDS.values():
+        if name != "reference_hours" and abs(values[name]) > _MONEY_MAX:
+            raise ApplicationError(_("That amount is too large to store."), field=name)
+    lo = _optional_hours(data.min_hours, field="min_hours", label=labels["min_hours"])
+    hi = _optional_hours(data.max_hours, field="max_hours", label=labels["max_hours"])
+    if lo is not None and hi is not None and hi < lo:
+        raise ApplicationError(
+            _("The maximum (%(hi)d h) must be at least the minimum (%(lo)d h).")
+            % {"hi": hi, "lo": lo},
+            field="max_hours",
+        )
+    try:
+        curve = core.calibrate(
+            **{core_name: float(values[name]) for core_name, name in CORE_FIELDS.items()}
+        )
+    except core.CalibrationError as exc:
+        field = CORE_FIELDS.get(exc.field, exc.field)
+        raise ApplicationError(_calibration_message(field), field=field) from exc
+    return CheckedJudgement(
+        reference_hours=values["reference_hours"].quantize(_TENTH, rounding=ROUND_HALF_UP),
+        contribution_at_zero=values["contribution_at_zero"].quantize(_CENT, ROUND_HALF_UP),
+        contribution_at_reference=values["contribution_at_reference"].quantize(
+            _CENT, ROUND_HALF_UP
+        ),
+        contribution_at_150pct=values["contribution_at_150pct"].quantize(_CENT, ROUND_HALF_UP),
+        contribution_at_saturation=values["contribution_at_saturation"].quantize(
+            _CENT, ROUND_HALF_UP
+        ),
+        min_hours=lo,
+        max_hours=hi,
+        curve=curve,
+    )
+
+
+def judgement_save(
+    *, user: AbstractBaseUser, period: PlanningPeriod, account: Account, data: JudgementInput
+) -> ResponseJudgement:
+    """Save the four judgements of ``account`` in ``period`` after calibrating them
+    (kam-method.md section 2). Directors and administrators judge every account, key
+    account managers those they may edit (403 otherwise, 404 when the account is hidden);
+    inconsistent numbers are refused with the field to change (422)."""
+    if not judgement_may_enter(user):
+        raise ApplicationError(
+            _("Only key account managers, sales directors and administrators enter judgements."),
+            status=403,
+        )
+    if not account_list_editable(user=user).filter(pk=account.pk).exists():
+        if account_list_visible(user=user).filter(pk=account.pk).exists():
+            raise ApplicationError(
+                _("You may read this account but not enter its judgements."), status=403
+            )
+        raise ApplicationError(_("There is no such account."), status=404)
+    _open_check(period)
+    checked = judgement_check(data)
+    judgement, _created = ResponseJudgement.objects.update_or_create(
+        period=period,
+        account=account,
+        defaults={
+            "reference_hours": checked.reference_hours,
+            "contribution_at_zero": checked.contribution_at_zero,
+            "contribution_at_reference": checked.contribution_at_reference,
+            "contribution_at_150pct": checked.contribution_at_150pct,
+            "contribution_at_saturation": checked.contribution_at_saturation,
+            "min_hours": checked.min_hours,
+            "max_hours": checked.max_hours,
+            "entered_by": user,
+        },
+    )
+    return judgement
+
+
+def judgement_curve(judgement: ResponseJudgement) -> core.ResponseCurve:
+    """The response curve of a saved judgement (it calibrated when it was saved)."""
+    return core.calibrate(
+        reference_hours=float(judgement.reference_hours),
+        at_zero=float(judgement.contribution_at_zero),
+        at_reference=float(judgement.contribution_at_reference),
+        at_150pct=float(judgement.contribution_at_150pct),
+        at_saturation=float(judgement.contribution_at_saturation),
+    )
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRun:
+    """Queue an optimisation of ``period`` and start it in a background thread (inline when
+    the setting ``KAM_ALLOCATION_SYNC`` is true, as in the tests). Refused while another
+    run of the period is under way (409) or when no account has a judgement (422)."""
+    _plan_check(user)
+    _open_check(period)
+    if not period.judgements.filter(account__active=True).exists():
+        raise ApplicationError(
+            _("No account has its four judgements yet: enter them before optimising."),
+            status=422,
+        )
+    busy = period.runs.filter(
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        created_at__gte=timezone.now() - RUN_STALE_AFTER,
+    )
+    if busy.exists():
+        raise ApplicationError(
+            _("An optimisation of this period is already under way; wait for it to finish."),
+            status=409,
+        )
+    run = AllocationRun.objects.create(period=period, created_by=user)
+    if getattr(settings, "KAM_ALLOCATION_SYNC", False):
+        run_execute(run_id=run.pk)
+        run.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: _start_thread(run.pk))
+    return run
+
+
+def _start_thread(run_id: int) -> None:
+    thread = threading.Thread(
+        target=_run_in_thread, args=(run_id,), name=f"allocation-run-{run_id}", daemon=True
+    )
+    thread.start()
+
+
+def _run_in_thread(run_id: int) -> None:
+    try:
+        run_execute(run_id=run_id)
+    finally:
+        # The thread's own connection is not closed by any request cycle.
+        connections.close_all()
+
+
+class _Progress:
+    """Writes the run's progress (0-100) at most every half second, and only forward."""
+
+    def __init__(self, run_id: int, lo: int, hi: int) -> None:
+        self.run_id, self.lo, self.hi = run_id, lo, hi
+        self.last_pct = -1
+        self.last_time = 0.0
+
+    def __call__(self, fraction: float, phase: str = "") -> None:
+        pct = self.lo + round((self.hi - self.lo) * min(max(fraction, 0.0), 1.0))
+        now = time.monotonic()
+        if pct <= self.last_pct or (now - self.last_time < 0.5 and pct < self.hi):
+            return
+        self.last_pct, self.last_time = pct, now
+        AllocationRun.objects.filter(pk=self.run_id, progress__lt=pct).update(progress=pct)
+
+
+@dataclass
+class _Built:
+    """The core problem of a period, and what is needed to store its result."""
+
+    problem: core.TeamProblem | core.PoolProblem
+    account_ids: list[int]
+    boxes: list[str]
+    curves: list[core.ResponseCurve]
+    min_hours: np.ndarray
+    max_hours: np.ndarray
+    user_ids: list[int]
+    capacity_hours: float
+
+
+def _flat_hours(box: str, policies: Mapping[str, PeriodBoxPolicy], reference: float) -> float:
+    # The flat per-box rule: every account of a box gets the middle of its policy's range;
+    # an account without a box keeps today's hours.
+    p = policies.get(box)
+    if p is None:
+        return reference
+    return (p.min_hours_per_year + p.max_hours_per_year) / 2.0
+
+
+def run_problem(*, period: PlanningPeriod) -> _Built:
+    """The core problem of ``period``: one curve per active account with a judgement,
+    bounds from the judgement's override or the period's policy for the account's box in
+    the latest review, and the team (people with hours, their cost, who may serve which
+    account: owner and account team)."""
+    judgements = list(
+        ResponseJudgement.objects.filter(period=period, account__active=True).order_by("account_id")
+    )
+    account_ids = [j.account_id for j in judgements]
+    review = review_for_boxes()
+    boxes_by_account: dict[int, str] = {}
+    if review is not None:
+        boxes_by_account = dict(
+            Placement.objects.filter(review=review, account_id__in=account_ids).values_list(
+                "account_id", "box"
+            )
+        )
+    policies = {p.box: p for p in period.policies.all()}
+    curves, boxes, lo, hi, flat = [], [], [], [], []
+    for j in judgements:
+        box = boxes_by_account.get(j.account_id, "") or ""
+        policy = policies.get(box)
+        curves.append(judgement_curve(j))
+        boxes.append(box)
+        lo.append(
+            float(j.min_hours)
+            if j.min_hours is not None
+            else float(policy.min_hours_per_year if policy else 0)
+        )
+        hi.append(
+            float(j.max_hours)
+            if j.max_hours is not None
+            else float(policy.max_hours_per_year if policy else np.inf)
+        )
+        flat.append(_flat_hours(box, policies, float(j.reference_hours)))
+    min_hours = np.array(lo, dtype=float)
+    max_hours = np.array(hi, dtype=float)
+    caps = [c for c in period.capacities.all() if c.hours_per_year > 0]
+    user_ids = [c.user_id for c in caps]
+    people = [
+        core.Person(
+            key=c.user_id,
+            capacity_hours=float(c.hours_per_year),
+            function=c.function,
+            hour_cost=float(c.hourly_cost),
+        )
+        for c in caps
+    ]
+    eligible_map = eligible_people(account_ids=account_ids)
+    eligible = np.zeros((len(people), len(account_ids)), dtype=bool)
+    index = {u: i for i, u in enumerate(user_ids)}
+    for j, account_id in enumerate(account_ids):
+        for u in eligible_map.get(account_id, ()):
+            if u in index:
+                eligible[index[u], j] = True
+    capacity = float(sum(c.hours_per_year for c in caps))
+    problem = core.TeamProblem(
+        curves=core.Curves.of(curves),
+        people=people,
+        eligible=eligible,
+        min_hours=min_hours,
+        max_hours=max_hours,
+        flat_hours=np.array(flat, dtype=float),
+        accounts=tuple(account_ids),
+    )
+    return _Built(problem, account_ids, boxes, curves, min_hours, max_hours, user_ids, capacity)
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(round(float(value), 2))).quantize(_CENT)
+
+
+def _hours(value: float) -> Decimal:
+    return Decimal(str(round(float(value), 1))).quantize(_TENTH)
+
+
+def run_execute(*, run_id: int) -> None:
+    """Solve the run's period and store its lines and summary (kam-method.md section 2).
+
+    Progress: building 0-5 %, the optimisation 5-60 %, the capacity what-if 60-95 %,
+    storing 95-100 %. Any failure marks the run failed with the reason."""
+    run = AllocationRun.objects.select_related("period").get(pk=run_id)
+    AllocationRun.objects.filter(pk=run_id).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), progress=1
+    )
+    try:
+        built = run_problem(period=run.period)
+        if not built.user_ids:
+            raise ApplicationError(
+                _("Nobody in this period has hours for customers: set the capacities first.")
+            )
+        AllocationRun.objects.filter(pk=run_id).update(progress=5)
+        result = core.allocate(built.problem, progress=_Progress(run_id, 5, 60))
+        totals = [built.capacity_hours * s for s in WHAT_IF_SHARES] + [
+            built.capacity_hours + HIRE_HOURS
+        ]
+        points = core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95))
+        _store(run, built, result, points)
+    except Exception as exc:  # the run must end, whatever went wrong; the reason is kept
+        log.exception("allocation run %s failed", run_id)
+        message = exc.message if isinstance(exc, ApplicationError) else str(exc) or repr(exc)
+        AllocationRun.objects.filter(pk=run_id).update(
+            status=RunStatus.FAILED, error=message, finished_at=timezone.now()
+        )
+
+
+def _store(
+    run: AllocationRun,
+    built: _Built,
+    result: core.AllocationResult,
+    points: list[core.CapacityPoint],
+) -> None:
+    shortfalls = {s.index: s.reason.value for s in result.shortfalls}
+    hire = points[-1]
+    what_if = points[: len(WHAT_IF_SHARES)]
+    person_prices = (
+        {str(u): float(p) for u, p in zip(built.user_ids, result.person_shadow_prices, strict=True)}
+        if result.person_shadow_prices is not None
+        else {}
+    )
+    summary = {
+        "objective": float(result.objective),
+        "upper_bound": float(result.upper_bound),
+        "gap": float(result.gap),
+        "relative_gap": float(result.relative_gap),
+        "exact": bool(result.exact),
+        "iterations": int(result.iterations),
+        "shadow_price": float(result.shadow_price),
+        "person_shadow_prices": person_prices,
+        "baseline_objective": float(result.baseline_objective),
+        "flat_objective": (
+            float(result.flat_objective) if result.flat_objective is not None else None
+        ),
+        "uplift": float(result.uplift),
+        "uplift_flat": (
+            float(result.objective - result.flat_objective)
+            if result.flat_objective is not None
+            else None
+        ),
+        "capacity_hours": built.capacity_hours,
+        "planned_hours": float(np.sum(result.hours)),
+        "reference_hours": float(sum(c.reference_hours for c in built.curves)),
+        "accounts": len(built.account_ids),
+        "below_minimum": len(result.shortfalls),
+        "hire_hours": HIRE_HOURS,
+        "hire_value": float(hire.objective - result.objective),
+        "what_if": [
+            {
+                "capacity": float(p.capacity),
+                "objective": float(p.objective),
+                "shadow_price": float(p.shadow_price),
+            }
+            for p in what_if
+        ],
+    }
+    reference = np.array([c.reference_hours for c in built.curves], dtype=float)
+    reference_contribution = core.Curves.of(built.curves).contribution(reference)
+    lines = [
+        AllocationLine(
+            run=run,
+            account_id=account_id,
+            box=built.boxes[i],
+            hours=_hours(result.hours[i]),
+            contribution=_money(result.contributions[i]),
+            reference_hours=_hours(reference[i]),
+            reference_contribution=_money(reference_contribution[i]),
+            min_hours=_hours(built.min_hours[i]),
+            max_hours=None if not np.isfinite(built.max_hours[i]) else _hours(built.max_hours[i]),
+            below_minimum=shortfalls.get(i, ""),
+        )
+        for i, account_id in enumerate(built.account_ids)
+    ]
+    person_lines = []
+    if result.person_hours is not None:
+        rows, cols = np.nonzero(result.person_hours > 1e-9)
+        for p, a in zip(rows.tolist(), cols.tolist(), strict=True):
+            person_lines.append(
+                AllocationPersonLine(
+                    run=run,
+                    user_id=built.user_ids[p],
+                    account_id=built.account_ids[a],
+                    hours=_hours(result.person_hours[p, a]),
+                )
+            )
+    AllocationRun.objects.filter(pk=run.pk).update(progress=95)
+    with transaction.atomic():
+        AllocationLine.objects.filter(run=run).delete()
+        AllocationPersonLine.objects.filter(run=run).delete()
+        AllocationLine.objects.bulk_create(lines, batch_size=2000)
+        AllocationPersonLine.objects.bulk_create(person_lines, batch_size=2000)
+        AllocationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DONE, progress=100, summary=summary, finished_at=timezone.now()
+        )

@@ -1,0 +1,647 @@
+"""Pages of the year plan (kam-method.md section 2): planning periods with capacities and
+box policies, the four judgements per account with a live sketch of the fitted curve,
+optimisation runs with their progress, and the results.
+
+Directors and administrators plan; key account managers enter judgements for the
+accounts they may edit; everyone reads results for the accounts they can see.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kam.accounts.selectors import account_filter_options, account_list_editable
+from kam.allocation import charts
+from kam.allocation.forms import (
+    CapacityFormSet,
+    JudgementFilterForm,
+    PeriodForm,
+    PeriodStatusForm,
+    PolicyForm,
+    next_year_initial,
+)
+from kam.allocation.models import AllocationRun, PeriodStatus, PlanningPeriod, RunStatus
+from kam.allocation.selectors import (
+    capacity_list,
+    judgement_accounts,
+    judgement_counts_by_box,
+    judgement_may_enter,
+    judgements_for,
+    period_get,
+    period_list,
+    period_may_plan,
+    policy_list,
+    run_get,
+    run_hours_by_box,
+    run_hours_by_person,
+    run_latest_done,
+    run_lines_visible,
+    run_list,
+)
+from kam.allocation.services import (
+    CapacityChange,
+    JudgementInput,
+    PolicyChange,
+    capacities_update,
+    judgement_check,
+    judgement_curve,
+    judgement_save,
+    period_create,
+    period_update,
+    policies_update,
+    run_start,
+)
+from kam.allocation.wording import shortfall_text
+from kam.organisation.models import Box
+from kam.organisation.selectors import organisation_get
+from kam.web.errors import ApplicationError
+
+PAGE_SIZE = 50
+JUDGEMENT_FIELDS = (
+    "reference_hours",
+    "contribution_at_zero",
+    "contribution_at_reference",
+    "contribution_at_150pct",
+    "contribution_at_saturation",
+    "min_hours",
+    "max_hours",
+)
+
+
+def _raise_for(exc: ApplicationError) -> None:
+    if exc.status == 404:
+        raise Http404(exc.message) from exc
+    if exc.status == 403:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _period(request: HttpRequest, period_id: int) -> PlanningPeriod:
+    try:
+        return period_get(user=request.user, period_id=period_id)
+    except ApplicationError as exc:
+        _raise_for(exc)
+        raise
+
+
+def _run(request: HttpRequest, run_id: int) -> AllocationRun:
+    try:
+        return run_get(user=request.user, run_id=run_id)
+    except ApplicationError as exc:
+        _raise_for(exc)
+        raise
+
+
+def _currency() -> str:
+    return organisation_get().base_currency
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+@login_required
+def period_list_page(request: HttpRequest) -> HttpResponse:
+    """Every planning period; directors and administrators create a new one here."""
+    can_plan = period_may_plan(request.user)
+    form = PeriodForm(initial=next_year_initial())
+    if request.method == "POST":
+        if not can_plan:
+            raise PermissionDenied(_("Only sales directors and administrators plan."))
+        form = PeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                period = period_create(created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Period created with the team's capacities and the box policies of "
+                        "today. Check them, then ask the key account managers for their "
+                        "judgements."
+                    ),
+                )
+                return redirect("allocation:period", period_id=period.pk)
+    return render(
+        request,
+        "allocation/period_list.html",
+        {"periods": period_list(), "form": form, "can_plan": can_plan},
+    )
+
+
+def _capacity_formset(period: PlanningPeriod, data: Any = None) -> tuple[Any, list[Any]]:
+    rows = list(capacity_list(period=period))
+    formset = CapacityFormSet(
+        data,
+        prefix="cap",
+        initial=[
+            {
+                "user_id": r.user_id,
+                "function": r.function,
+                "hours_per_year": r.hours_per_year,
+                "hourly_cost": r.hourly_cost,
+            }
+            for r in rows
+        ],
+    )
+    return formset, rows
+
+
+def _policy_forms(period: PlanningPeriod, data: Any = None) -> list[tuple[Any, PolicyForm]]:
+    return [
+        (
+            p,
+            PolicyForm(
+                data,
+                prefix=p.box,
+                initial={
+                    "min_hours_per_year": p.min_hours_per_year,
+                    "max_hours_per_year": p.max_hours_per_year,
+                },
+            ),
+        )
+        for p in policy_list(period=period)
+    ]
+
+
+def _place_error(form: Any, field: str | None, message: str) -> None:
+    form.add_error(field if field and field in form.fields else None, message)
+
+
+@login_required
+def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
+    """A period: capacities and box policies (editable by planners), judgement counts per
+    box, the button that starts an optimisation, and the latest runs with their progress."""
+    period = _period(request, period_id)
+    can_plan = period_may_plan(request.user)
+    editable = can_plan and period.status != PeriodStatus.CLOSED
+    section = request.POST.get("section") if request.method == "POST" else None
+    if section and not can_plan:
+        raise PermissionDenied(_("Only sales directors and administrators plan."))
+    formset, rows = _capacity_formset(period, request.POST if section == "capacities" else None)
+    policy_forms = _policy_forms(period, request.POST if section == "policies" else None)
+    status_form = PeriodStatusForm(
+        request.POST if section == "status" else None, initial={"status": period.status}
+    )
+    try:
+        if section == "capacities" and formset.is_valid():
+            capacities_update(
+                user=request.user,  # type: ignore[arg-type]
+                period=period,
+                changes=[CapacityChange(**f.cleaned_data) for f in formset.forms],
+            )
+            messages.success(request, _("Capacities saved."))
+            return redirect(reverse("allocation:period", args=[period.pk]) + "#capacities")
+        if section == "policies" and all(f.is_valid() for _p, f in policy_forms):
+            policies_update(
+                user=request.user,  # type: ignore[arg-type]
+                period=period,
+                changes=[PolicyChange(box=p.box, **f.cleaned_data) for p, f in policy_forms],
+            )
+            messages.success(request, _("Box policies of this period saved."))
+            return redirect(reverse("allocation:period", args=[period.pk]) + "#policies")
+        if section == "status" and status_form.is_valid():
+            period_update(
+                user=request.user,  # type: ignore[arg-type]
+                period=period,
+                status=status_form.cleaned_data["status"],
+            )
+            messages.success(request, _("Status changed."))
+            return redirect("allocation:period", period_id=period.pk)
+    except ApplicationError as exc:
+        _raise_for(exc)
+        head, _sep, field = (exc.field or "").partition(".")
+        if section == "capacities":
+            target = next(
+                (f for f in formset.forms if str(f.cleaned_data.get("user_id")) == head), None
+            )
+            if target is None:
+                messages.error(request, exc.message)
+            else:
+                _place_error(target, field, exc.message)
+        elif section == "policies":
+            target = next((f for p, f in policy_forms if p.box == head), None)
+            if target is None:
+                messages.error(request, exc.message)
+            else:
+                _place_error(target, field, exc.message)
+        else:
+            _place_error(status_form, exc.field, exc.message)
+    counts = judgement_counts_by_box(period=period)
+    labels = {b.value: b.label for b in Box}
+    for c in counts:
+        c["label"] = labels.get(c["box"], _("Not placed"))
+    return render(
+        request,
+        "allocation/period_detail.html",
+        {
+            "period": period,
+            "can_plan": can_plan,
+            "editable": editable,
+            "capacity_formset": formset,
+            "capacity_rows": list(zip(rows, formset.forms, strict=True)),
+            "capacity_total": sum(r.hours_per_year for r in rows),
+            "policy_forms": policy_forms,
+            "status_form": status_form,
+            "counts": counts,
+            "judged_total": sum(c["judged"] for c in counts),
+            "runs": run_list(period=period),
+            "latest_done": run_latest_done(period=period),
+            "can_judge": judgement_may_enter(request.user),
+            "currency": _currency(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_start_view(request: HttpRequest, period_id: int) -> HttpResponse:
+    """Start an optimisation of the period; the period page shows its progress."""
+    period = _period(request, period_id)
+    try:
+        run = run_start(user=request.user, period=period)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        _raise_for(exc)
+        messages.error(request, exc.message)
+    else:
+        if run.status == RunStatus.DONE:
+            return redirect("allocation:run", run_id=run.pk)
+        messages.success(request, _("The optimisation has started."))
+    return redirect(reverse("allocation:period", args=[period.pk]) + "#runs")
+
+
+@login_required
+@require_GET
+def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One run's row with its progress; polled every second while the run is under way."""
+    run = _run(request, run_id)
+    return render(request, "allocation/_run_row.html", {"run": run})
+
+
+# --- judgements -----------------------------------------------------------------------------
+
+
+def _cell_labels() -> dict[str, str]:
+    return {
+        "reference_hours": _("Today's hours"),
+        "contribution_at_zero": _("Contribution with no effort"),
+        "contribution_at_reference": _("Contribution at today's hours"),
+        "contribution_at_150pct": _("Contribution at +50 % hours"),
+        "contribution_at_saturation": _("Contribution at saturation"),
+        "min_hours": _("Minimum hours (empty: box policy)"),
+        "max_hours": _("Maximum hours (empty: box policy)"),
+    }
+
+
+def _plain(value: Any) -> str:
+    # Amounts as typed back into an input: no thousands separators, no trailing ".00".
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+    return str(value)
+
+
+def _row(
+    account: Any,
+    judgement: Any,
+    *,
+    editable: bool,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+) -> dict[str, Any]:
+    """One account's row on the judgements page: its inputs (from ``values`` as typed, or
+    the saved judgement), the sketch of its saved curve, and any message."""
+    if values is None:
+        values = {f: getattr(judgement, f) for f in JUDGEMENT_FIELDS} if judgement else {}
+    errors = errors or {}
+    labels = _cell_labels()
+    box = getattr(account, "box", "") or ""
+    sketch = ""
+    if judgement is not None and not errors:
+        sketch = charts.sketch_svg(judgement_curve(judgement), title=account.name)
+    return {
+        "account": account,
+        "box": box,
+        "box_label": Box(box).label if box in Box.values else "",
+        "judgement": judgement,
+        "cells": [
+            {
+                "name": f,
+                "label": labels[f],
+                "value": _plain(values.get(f)),
+                "error": errors.get(f, ""),
+                "short": f in ("min_hours", "max_hours"),
+            }
+            for f in JUDGEMENT_FIELDS
+        ],
+        "editable": editable,
+        "sketch": sketch,
+        "errors": errors,
+        "saved": saved,
+    }
+
+
+def _judgement_filters(request: HttpRequest, period: PlanningPeriod) -> JudgementFilterForm:
+    owners = account_filter_options(user=request.user)["owners"]
+    boxes = [(b.value, str(b.label)) for b in Box]
+    return JudgementFilterForm(request.GET or None, owners=owners, boxes=boxes)
+
+
+@login_required
+@require_GET
+def judgements_page(request: HttpRequest, period_id: int) -> HttpResponse:
+    """The four judgements of every account the user can see, 50 per page, filtered by owner
+    and box; rows the user may edit have inputs, a live sketch and a save button."""
+    period = _period(request, period_id)
+    form = _judgement_filters(request, period)
+    owner_id, box, missing = None, "", False
+    if form.is_valid():
+        owner_id = form.cleaned_data["owner"]
+        box = form.cleaned_data["box"]
+        missing = form.cleaned_data["missing"]
+    qs: QuerySet[Any] = judgement_accounts(
+        user=request.user, period=period, owner_id=owner_id, box=box
+    )
+    if missing:
+        qs = qs.filter(judgement_id__isnull=True)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    accounts = list(page.object_list)
+    ids = [a.pk for a in accounts]
+    judgements = judgements_for(period=period, account_ids=ids)
+    open_period = period.status != PeriodStatus.CLOSED
+    editable_ids = (
+        set(
+            account_list_editable(user=request.user).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        if open_period
+        else set()
+    )
+    rows = [_row(a, judgements.get(a.pk), editable=a.pk in editable_ids) for a in accounts]
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+
+    def page_query(n: int) -> str:
+        return urlencode({**query, "page": n})
+
+    context = {
+        "period": period,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "currency": _currency(),
+        "prev_query": page_query(page.previous_page_number()) if page.has_previous() else "",
+        "next_query": page_query(page.next_page_number()) if page.has_next() else "",
+        "any_editable": bool(editable_ids),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "allocation/_judgement_table.html", context)
+    return render(request, "allocation/judgements.html", context)
+
+
+def _judgement_input(data: Any) -> JudgementInput:
+    return JudgementInput(**{f: data.get(f, "") for f in JUDGEMENT_FIELDS})
+
+
+def _account_for_row(request: HttpRequest, period: PlanningPeriod) -> Any:
+    try:
+        account_id = int(request.POST.get("account", ""))
+    except ValueError as exc:
+        raise Http404(_("There is no such account.")) from exc
+    account = judgement_accounts(user=request.user, period=period).filter(pk=account_id).first()
+    if account is None:
+        raise Http404(_("There is no such account."))
+    return account
+
+
+@login_required
+@require_POST
+def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
+    """Save one row of judgements (htmx) and answer with the row, saved or with the
+    message beside the number to change."""
+    period = _period(request, period_id)
+    account = _account_for_row(request, period)
+    values = {f: request.POST.get(f, "") for f in JUDGEMENT_FIELDS}
+    try:
+        judgement = judgement_save(
+            user=request.user,  # type: ignore[arg-type]
+            period=period,
+            account=account,
+            data=_judgement_input(request.POST),
+        )
+    except ApplicationError as exc:
+        _raise_for(exc)
+        row = _row(
+            account,
+            None,
+            editable=True,
+            values=values,
+            errors={exc.field or "row": exc.message},
+        )
+        return render(
+            request, "allocation/_judgement_row.html", {"row": row, "period": period}, status=422
+        )
+    row = _row(account, judgement, editable=True, saved=True)
+    return render(request, "allocation/_judgement_row.html", {"row": row, "period": period})
+
+
+@login_required
+@require_POST
+def judgement_sketch(request: HttpRequest, period_id: int) -> HttpResponse:
+    """The fitted curve of the numbers typed so far, as a small inline SVG, or the message
+    that says which number to change (nothing is saved)."""
+    _period(request, period_id)
+    if not judgement_may_enter(request.user):
+        raise PermissionDenied(
+            _("Only key account managers, sales directors and administrators enter judgements.")
+        )
+    data = _judgement_input(request.POST)
+    filled = [getattr(data, f) for f in JUDGEMENT_FIELDS[:5]]
+    if any(str(v).strip() == "" for v in filled):
+        return HttpResponse(
+            format_html(
+                '<span class="sketch-hint">{}</span>', _("Enter all five numbers to see the curve.")
+            )
+        )
+    try:
+        checked = judgement_check(data)
+    except ApplicationError as exc:
+        return HttpResponse(
+            format_html(
+                '<span class="sketch-error" data-field="{}">{}</span>', exc.field or "", exc.message
+            )
+        )
+    return HttpResponse(charts.sketch_svg(checked.curve, title=request.POST.get("title", "")))
+
+
+# --- results --------------------------------------------------------------------------------
+
+SORTS = {
+    "name": ("account__name",),
+    "box": ("box", "account__name"),
+    "today": ("reference_hours",),
+    "planned": ("hours",),
+    "change": ("change",),
+    "contribution": ("contribution",),
+}
+
+
+def _sorted_lines(run: AllocationRun, user: Any, sort: str) -> QuerySet[Any]:
+    qs = run_lines_visible(run=run, user=user).annotate(change=F("hours") - F("reference_hours"))
+    key = sort.lstrip("-")
+    fields = SORTS.get(key, SORTS["planned"])
+    desc = sort.startswith("-") if key in SORTS else True
+    order = [f"-{f}" if desc else f for f in fields]
+    return qs.order_by(*order, "account_id")
+
+
+def _columns(sort: str, base: dict[str, str]) -> list[dict[str, Any]]:
+    labels = {
+        "name": (_("Account"), False),
+        "box": (_("Box"), False),
+        "today": (_("Today (h)"), True),
+        "planned": (_("Planned (h)"), True),
+        "change": (_("Change (h)"), True),
+        "contribution": (_("Expected contribution"), True),
+    }
+    current = sort if sort.lstrip("-") in SORTS else "-planned"
+    out = []
+    for key, (label, numeric) in labels.items():
+        active = current.lstrip("-") == key
+        desc = current.startswith("-")
+        nxt = (key if desc else f"-{key}") if active else (f"-{key}" if numeric else key)
+        out.append(
+            {
+                "label": label,
+                "numeric": numeric,
+                "query": urlencode({**base, "sort": nxt}),
+                "arrow": ("↓" if desc else "↑") if active else "",
+                "aria": ("descending" if desc else "ascending") if active else "none",
+            }
+        )
+    return out
+
+
+def _lines_context(request: HttpRequest, run: AllocationRun) -> dict[str, Any]:
+    sort = request.GET.get("sort", "-planned")
+    page = Paginator(_sorted_lines(run, request.user, sort), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    base = {"sort": sort}
+    lines = list(page.object_list)
+    for line in lines:
+        line.shortfall_text = shortfall_text(line.below_minimum) if line.below_minimum else ""
+    return {
+        "run": run,
+        "lines_page": page,
+        "lines": lines,
+        "columns": _columns(sort, {}),
+        "prev_query": urlencode({**base, "page": page.previous_page_number()})
+        if page.has_previous()
+        else "",
+        "next_query": urlencode({**base, "page": page.next_page_number()})
+        if page.has_next()
+        else "",
+        "currency": _currency(),
+    }
+
+
+@login_required
+@require_GET
+def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A run's results: the summary with the certified gap and the comparisons, the shadow
+    price, hours per account, per person and per box, a response curve and the what-if."""
+    run = _run(request, run_id)
+    if request.htmx and request.htmx.target == "lines-table" and run.status == RunStatus.DONE:
+        return render(request, "allocation/_lines_table.html", _lines_context(request, run))
+    context: dict[str, Any] = {"run": run, "period": run.period, "currency": _currency()}
+    if run.status == RunStatus.DONE:
+        s = run.summary
+        context.update(_lines_context(request, run))
+        context.update(
+            {
+                "s": s,
+                "gap_pct": 100.0 * float(s.get("relative_gap", 0.0)),
+                "people": _people_rows(run, request.user),
+                "boxes": _box_rows(run),
+                "hire_hours": s.get("hire_hours"),
+                "first_line": context["lines"][0] if context["lines"] else None,
+            }
+        )
+    return render(request, "allocation/run_detail.html", context)
+
+
+def _people_rows(run: AllocationRun, user: Any) -> list[dict[str, Any]]:
+    prices = run.summary.get("person_shadow_prices", {})
+    rows = run_hours_by_person(run=run, user=user)
+    for r in rows:
+        r["shadow_price"] = prices.get(str(r["user"].pk))
+    return rows
+
+
+def _box_rows(run: AllocationRun) -> list[dict[str, Any]]:
+    labels = {b.value: b.label for b in Box}
+    rows = run_hours_by_box(run=run)
+    for r in rows:
+        r["label"] = labels.get(r["box"], _("Not placed"))
+        lo, hi = r["min_total"], r["max_total"]
+        if lo is not None and r["hours"] < lo - 0.5:
+            r["against"] = _("below the policy")
+        elif hi is not None and r["hours"] > hi + 0.5:
+            r["against"] = _("above the policy")
+        elif lo is not None:
+            r["against"] = _("within the policy")
+        else:
+            r["against"] = ""
+    return rows
+
+
+@login_required
+@require_GET
+def run_curve(request: HttpRequest, run_id: int, account_id: int) -> JsonResponse:
+    """The Vega-Lite spec of one account's response curve with today's and the planned point."""
+    run = _run(request, run_id)
+    line = run_lines_visible(run=run, user=request.user).filter(account_id=account_id).first()
+    if line is None:
+        raise Http404(_("There is no such account in this plan."))
+    judgement = run.period.judgements.filter(account_id=account_id).first()
+    if judgement is None:
+        raise Http404(_("This account has no judgement any more."))
+    chart = charts.curve_chart(
+        judgement_curve(judgement),
+        account=line.account.name,
+        currency=_currency(),
+        planned_hours=float(line.hours),
+        min_hours=float(line.min_hours),
+        max_hours=float(line.max_hours) if line.max_hours is not None else None,
+    )
+    return JsonResponse({"spec": charts.spec_of(chart)})
+
+
+@login_required
+@require_GET
+def run_what_if(request: HttpRequest, run_id: int) -> JsonResponse:
+    """The Vega-Lite spec of the capacity what-if of a finished run."""
+    run = _run(request, run_id)
+    if run.status != RunStatus.DONE:
+        raise Http404(_("The run has not finished."))
+    chart = charts.what_if_chart(
+        run.summary.get("what_if", []),
+        capacity=float(run.summary.get("capacity_hours", 0.0)),
+        currency=_currency(),
+    )
+    return JsonResponse({"spec": charts.spec_of(chart)})
