@@ -5,7 +5,8 @@
 - ``kam demo [--no-serve]``: migrate, load the demo portfolio, print the demo logins, and
   serve unless told not to;
 - ``kam manage …``: any Django management command (``migrate``, ``createsuperuser`` …);
-- ``kam classify``: classify a portfolio from files, without a database (see docs/cli.md).
+- ``kam classify``: classify a portfolio from files, without a database (see docs/cli.md);
+- ``kam allocate``: divide yearly hours over accounts, without a database (docs/allocation.md).
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     from kam.classify_cli import add_classify_parser
 
     add_classify_parser(sub)
+
+    from kam.allocate_cli import add_allocate_parser
+
+    add_allocate_parser(sub)
     return parser
 
 
@@ -117,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kam.classify_cli import run_classify
 
         return run_classify(args)
+    if args.command == "allocate":
+        from kam.allocate_cli import run_allocate
+
+        return run_allocate(args)
     return 2
 
 

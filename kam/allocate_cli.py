@@ -1,0 +1,388 @@
+"""``kam allocate``: divide a pool of yearly hours over accounts, without a database.
+
+Reads one CSV file with each account's four judgements (kam-method.md section 2) and
+optional minimum and maximum hours, calibrates each account's response curve and prints the
+hours that maximise Σ r(hours) − hourly cost · hours within the capacity, with the certified
+upper bound, the gap, the shadow price of an hour and the objective of today's allocation.
+docs/allocation.md describes the file and the output.
+
+Bad input is reported all at once, one line per problem on stderr naming the file, the row
+(the header is row 1) and the field; the command then prints nothing and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kam.classify_cli import BAD_INPUT, InputProblems, _, _file_text
+from kam.core.allocation import (
+    AllocationResult,
+    CalibrationError,
+    Curves,
+    PoolProblem,
+    ResponseCurve,
+    allocate,
+    calibrate,
+)
+
+COLUMNS = (
+    "account",
+    "reference_hours",
+    "contribution_at_zero",
+    "contribution_at_reference",
+    "contribution_at_150pct",
+    "contribution_at_saturation",
+    "min_hours",
+    "max_hours",
+)
+#: calibrate()'s argument for each judgement column
+JUDGEMENTS = {
+    "reference_hours": "reference_hours",
+    "contribution_at_zero": "at_zero",
+    "contribution_at_reference": "at_reference",
+    "contribution_at_150pct": "at_150pct",
+    "contribution_at_saturation": "at_saturation",
+}
+COLUMN_OF = {argument: column for column, argument in JUDGEMENTS.items()}
+DECIMALS = 4
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'%(value)s' is not a number") % {"value": text}
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(_("'%(value)s' must be 0 or more") % {"value": text})
+    return value
+
+
+def add_allocate_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``kam allocate`` to the ``kam`` command's subparsers."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "allocate",
+        help=_("divide yearly hours over accounts from their response judgements"),
+        description=_(
+            "Divide a capacity of yearly hours over the accounts of a CSV file so that "
+            "contribution minus the cost of the hours is highest. No database needed."
+        ),
+    )
+    parser.add_argument(
+        "--accounts",
+        required=True,
+        metavar="ACCOUNTS.csv",
+        help=_("one row per account with its four judgements and optional bounds (CSV)"),
+    )
+    parser.add_argument(
+        "--capacity-hours",
+        required=True,
+        type=_non_negative,
+        metavar="H",
+        help=_("yearly hours available in total"),
+    )
+    parser.add_argument(
+        "--hour-cost",
+        type=_non_negative,
+        default=0.0,
+        metavar="C",
+        help=_("cost of one hour (default 0)"),
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help=_("output format (default: table)"),
+    )
+    return parser
+
+
+def run_allocate(args: argparse.Namespace) -> int:
+    """Run ``kam allocate``; returns the exit status (0, or 2 for bad input)."""
+    try:
+        accounts, curves, lo, hi = read_accounts(Path(args.accounts), args.accounts)
+    except InputProblems as problems:
+        for line in problems.lines:
+            print(line, file=sys.stderr)
+        return BAD_INPUT
+    problem = PoolProblem(
+        curves=Curves.of(curves),
+        capacity_hours=args.capacity_hours,
+        hour_cost=args.hour_cost,
+        min_hours=lo,
+        max_hours=hi,
+        accounts=accounts,
+    )
+    result = allocate(problem)
+    if args.format == "json":
+        text = render_json(result)
+    elif args.format == "csv":
+        text = render_csv(result)
+    else:
+        text = render_table(result)
+    sys.stdout.write(text)
+    return 0
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_accounts(
+    path: Path, name: str
+) -> tuple[list[str], list[ResponseCurve], np.ndarray[Any, np.dtype[np.float64]], Any]:
+    """Accounts, calibrated curves, minimum and maximum hours (NaN = none) from ``path``.
+
+    Raises ``InputProblems`` with every problem found.
+    """
+    problems: list[str] = []
+    text = _file_text(path, name, problems)
+    if text is None:
+        raise InputProblems(problems)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InputProblems(
+            [
+                _("%(file)s: row 1: the file is empty; the header is %(header)s")
+                % {"file": name, "header": ",".join(COLUMNS)}
+            ]
+        ) from None
+    except csv.Error as exc:
+        raise InputProblems(
+            [_("%(file)s: row 1: %(reason)s") % {"file": name, "reason": exc}]
+        ) from None
+    column = {h: i for i, h in enumerate(header) if h in COLUMNS}
+    lacking = [c for c in COLUMNS if c not in column]
+    if lacking:
+        raise InputProblems(
+            [
+                _(
+                    "%(file)s: row 1, field %(field)s: the column is missing; "
+                    "the header is %(header)s"
+                )
+                % {"file": name, "field": c, "header": ",".join(COLUMNS)}
+                for c in lacking
+            ]
+        )
+    accounts: list[str] = []
+    curves: list[ResponseCurve] = []
+    lows: list[float] = []
+    highs: list[float] = []
+    seen: dict[str, int] = {}
+    row_number = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(
+                _("%(file)s: row %(row)s: %(reason)s")
+                % {"file": name, "row": row_number + 1, "reason": exc}
+            )
+            break
+        row_number += 1
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) < len(header):
+            problems.append(
+                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
+                % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
+            )
+            continue
+        cells = {c: record[column[c]].strip() for c in COLUMNS}
+
+        def bad(field: str, message: str, row: int = row_number) -> None:
+            problems.append(
+                _("%(file)s: row %(row)s, field %(field)s: %(message)s")
+                % {"file": name, "row": row, "field": field, "message": message}
+            )
+
+        ok = True
+        account = cells["account"]
+        if not account:
+            bad("account", _("the account is empty"))
+            ok = False
+        elif account in seen:
+            bad("account", _("the same account as row %(row)s") % {"row": seen[account]})
+            ok = False
+        else:
+            seen[account] = row_number
+        numbers: dict[str, float] = {}
+        for field in JUDGEMENTS:
+            value = _number(cells[field])
+            if value is None:
+                bad(field, _("'%(value)s' is not a number") % {"value": cells[field]})
+                ok = False
+            else:
+                numbers[field] = value
+        bounds: dict[str, float] = {}
+        for field in ("min_hours", "max_hours"):
+            if not cells[field]:
+                bounds[field] = math.nan
+                continue
+            value = _number(cells[field])
+            if value is None or value < 0:
+                bad(
+                    field,
+                    _("'%(value)s' is not a number of hours (0 or more)") % {"value": cells[field]},
+                )
+                ok = False
+            else:
+                bounds[field] = value
+        low, high = bounds.get("min_hours", math.nan), bounds.get("max_hours", math.nan)
+        if not math.isnan(low) and not math.isnan(high) and low > high:
+            bad(
+                "min_hours",
+                _("the minimum is above the maximum (%(max)s)") % {"max": cells["max_hours"]},
+            )
+            ok = False
+        curve = None
+        if len(numbers) == len(JUDGEMENTS):
+            try:
+                curve = calibrate(**{JUDGEMENTS[f]: v for f, v in numbers.items()})
+            except CalibrationError as error:
+                bad(COLUMN_OF[error.field], calibration_message(error))
+                ok = False
+        if ok and curve is not None:
+            accounts.append(account)
+            curves.append(curve)
+            lows.append(low)
+            highs.append(high)
+    if problems:
+        raise InputProblems(problems)
+    if not accounts:
+        raise InputProblems([_("%(file)s: no accounts") % {"file": name}])
+    return accounts, curves, np.array(lows), np.array(highs)
+
+
+def calibration_message(error: CalibrationError) -> str:
+    """The calibration problem in the file's own column names, translated."""
+    messages = {
+        "reference_hours": _("today's hours must be more than 0"),
+        "at_zero": _("the contribution with no effort must be a number"),
+        "at_reference": _(
+            "raise contribution_at_reference above contribution_at_zero: today's hours "
+            "must bring more than no effort"
+        ),
+        "at_150pct": _(
+            "set contribution_at_150pct between contribution_at_reference and "
+            "contribution_at_saturation (both excluded)"
+        ),
+        "at_saturation": _("raise contribution_at_saturation above contribution_at_reference"),
+    }
+    return messages.get(error.field, error.message)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def _round(value: float) -> float:
+    return round(float(value), DECIMALS)
+
+
+def _hours(value: float) -> int | float:
+    return round(value) if float(value).is_integer() else _round(value)
+
+
+def render_json(result: AllocationResult) -> str:
+    """The object of docs/allocation.md: hours, objective, upper_bound, gap, … ."""
+    record: dict[str, Any] = {
+        "hours": {str(a): _hours(h) for a, h in zip(result.accounts, result.hours, strict=True)},
+        "objective": _round(result.objective),
+        "upper_bound": _round(result.upper_bound),
+        "gap": _round(result.gap),
+        "relative_gap": result.relative_gap,
+        "shadow_price": _round(result.shadow_price),
+        "baseline_objective": _round(result.baseline_objective),
+        "below_minimum": [
+            {
+                "account": str(s.account),
+                "min_hours": s.min_hours,
+                "hours": s.hours,
+                "reason": s.reason.value,
+            }
+            for s in result.shortfalls
+        ],
+    }
+    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(result: AllocationResult) -> str:
+    """One row per account: account, hours, contribution, baseline_hours."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["account", "hours", "contribution", "baseline_hours"])
+    for a, h, r, b in zip(
+        result.accounts, result.hours, result.contributions, result.baseline_hours, strict=True
+    ):
+        writer.writerow([a, _hours(h), _round(r), _round(b)])
+    return buffer.getvalue()
+
+
+def render_table(result: AllocationResult) -> str:
+    """Aligned columns per account, then the totals people look for."""
+    lines = [[_("account"), _("hours"), _("contribution"), _("today")]]
+    for a, h, r, b in zip(
+        result.accounts, result.hours, result.contributions, result.baseline_hours, strict=True
+    ):
+        lines.append([str(a), f"{h:g}", f"{r:,.2f}", f"{b:,.1f}"])
+    widths = [max(len(row[j]) for row in lines) for j in range(4)]
+    text = [
+        "  ".join(
+            cell.ljust(widths[j]) if j == 0 else cell.rjust(widths[j]) for j, cell in enumerate(row)
+        ).rstrip()
+        for row in lines
+    ]
+    text += [
+        "",
+        _("objective (contribution − cost of hours): %(v)s") % {"v": f"{result.objective:,.2f}"},
+        _("upper bound: %(v)s  gap: %(gap)s (%(rel).2e relative)")
+        % {
+            "v": f"{result.upper_bound:,.2f}",
+            "gap": f"{result.gap:,.4f}",
+            "rel": result.relative_gap,
+        },
+        _("value of one more hour: %(v)s") % {"v": f"{result.shadow_price:,.2f}"},
+        _("today's allocation: %(v)s (uplift %(up)s)")
+        % {"v": f"{result.baseline_objective:,.2f}", "up": f"{result.uplift:,.2f}"},
+    ]
+    for s in result.shortfalls:
+        text.append(
+            _("%(account)s gets %(hours)s hours, below its minimum of %(min)s: %(reason)s")
+            % {
+                "account": s.account,
+                "hours": f"{s.hours:g}",
+                "min": f"{s.min_hours:g}",
+                "reason": s.reason.value,
+            }
+        )
+    return "\n".join(text) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m kam.allocate_cli``: the same as ``kam allocate``."""
+    parser = argparse.ArgumentParser(prog="kam")
+    add_allocate_parser(parser.add_subparsers(dest="command", required=True))
+    return run_allocate(parser.parse_args(["allocate", *(sys.argv[1:] if argv is None else argv)]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
