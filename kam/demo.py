@@ -50,6 +50,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
+from kam.activities.demo import demo_activities
+from kam.allocation.demo import demo_allocation
 from kam.core import portfolio as core
 from kam.core.scoring import BOXES, Scheme
 from kam.core.scoring import Criterion as CoreCriterion
@@ -1558,5 +1560,9 @@ def demo_load(
         people = _write_people(stdout)
         pks = _write_accounts(stdout, plan, people)
         _write_scheme_and_reviews(stdout, plan, pks, people, today)
+        demo_activities(
+            seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
+        )
+        demo_allocation(seed=seed, today=today, stdout=stdout)
     _summary(stdout, plan)
     return _logins()

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kam.portfolio",
     "kam.guide",
     "kam.casefor",
+    "kam.activities",
 ]
 
 MIDDLEWARE = [

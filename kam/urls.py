@@ -20,6 +20,8 @@ urlpatterns = [
     path("portfolio/", include("kam.portfolio.urls")),
     path("policies/", include("kam.organisation.urls")),
     path("business-case/", include("kam.casefor.urls")),
+    path("allocation/", include("kam.allocation.urls")),
+    path("activities/", include("kam.activities.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
     path("admin/", admin.site.urls),

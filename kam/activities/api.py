@@ -1,0 +1,334 @@
+"""API endpoints of the activities app, mounted at /api/activities.
+
+The same rules as the pages: reads start from the caller's visible accounts (an activity on
+another manager's account answers 404, as if it did not exist); viewers write nothing; key
+account managers and team members change the activities they logged or took part in.
+Actual hours are person-hours (kam-method.md section 2).
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from kam.accounts.imports import AccountImportError
+from kam.accounts.selectors import account_get_visible, review_latest_for_accounts
+from kam.activities.filters import ActivityFilters, activity_filter
+from kam.activities.imports import activity_import
+from kam.activities.models import Activity
+from kam.activities.selectors import (
+    HoursRow,
+    activity_get_visible,
+    activity_list_visible,
+    actual_hours_by_account,
+    actual_hours_by_box,
+    actual_hours_by_person,
+    period_start_default,
+    shares,
+)
+from kam.activities.services import (
+    activity_create,
+    activity_delete,
+    activity_update,
+    users_by_username,
+)
+from kam.portfolio.models import Review
+from kam.web.errors import ApplicationError
+
+router = Router(tags=["activities"])
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    username: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class AccountRefOut(Schema):
+    id: int
+    external_id: str
+    name: str
+
+
+class ActivityOut(Schema):
+    """One activity; ``person_hours`` = duration × number of our participants, in hours."""
+
+    id: int
+    account: AccountRefOut
+    date: dt.date
+    duration_minutes: int = Field(description="Length for each participant, in minutes.")
+    type: str
+    topic: str
+    notes: str
+    participants: list[PersonOut]
+    contact_names: list[str] = Field(description="The customer's people, as typed.")
+    external_uid: str | None = Field(None, description="Id in the calendar or file it came from.")
+    created_by: PersonOut | None
+    person_hours: float
+
+    @staticmethod
+    def resolve_participants(obj: Activity) -> list[Any]:
+        return list(obj.participants.all())
+
+    @staticmethod
+    def resolve_external_uid(obj: Activity) -> str | None:
+        return obj.external_uid or None
+
+    @staticmethod
+    def resolve_person_hours(obj: Activity) -> float:
+        return obj.duration_minutes * len(obj.participants.all()) / 60
+
+
+class ActivityIn(Schema):
+    account_id: int
+    date: dt.date
+    duration_minutes: int = Field(description="Length for each participant: 1 to 1440 minutes.")
+    type: str = Field(description="visit, call, meeting, review, email or other.")
+    participants: list[str] = Field(description="Usernames of our people who took part.")
+    contact_names: list[str] = Field(default_factory=list)
+    topic: str = ""
+    notes: str = ""
+    external_uid: str = Field("", description="Optional; unique. A repeated uid answers 409.")
+
+
+class ActivityUpdateIn(Schema):
+    """Only the fields sent are changed."""
+
+    account_id: int | None = None
+    date: dt.date | None = None
+    duration_minutes: int | None = None
+    type: str | None = None
+    participants: list[str] | None = None
+    contact_names: list[str] | None = None
+    topic: str | None = None
+    notes: str | None = None
+
+
+class ImportSummaryOut(Schema):
+    created: int
+    unchanged: int = Field(description="Rows skipped because their uid was imported before.")
+
+
+class ImportProblemOut(Schema):
+    row: int | None = Field(description="Row in the file; the header is row 1.")
+    column: str
+    reason: str
+
+
+class ImportFailedOut(Schema):
+    detail: str
+    field: str | None = None
+    problems: list[str]
+    report: list[ImportProblemOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+    problems: list[str] = []
+
+
+class HoursRowOut(Schema):
+    """Person-hours for one account, person or box, and its share (0-1) of the total."""
+
+    key: int | str = Field(description="Account id, user id, or box.")
+    label: str
+    detail: str = Field(description="External id of an account, username of a person.")
+    hours: float
+    share: float
+
+
+class HoursOut(Schema):
+    start: dt.date
+    end: dt.date
+    review_id: int | None = Field(None, description="The review whose boxes were used.")
+    total_hours: float
+    rows: list[HoursRowOut]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    end = end or timezone.localdate()
+    start = start or period_start_default(end)
+    if start > end:
+        raise ApplicationError(_("The start date is after the end date."), field="start")
+    return start, end
+
+
+def _hours(
+    rows: list[HoursRow], start: dt.date, end: dt.date, review: Review | None = None
+) -> dict[str, Any]:
+    share = shares(rows)
+    return {
+        "start": start,
+        "end": end,
+        "review_id": review.pk if review else None,
+        "total_hours": sum(r.minutes for r in rows) / 60,
+        "rows": [
+            {
+                "key": r.key,
+                "label": r.label,
+                "detail": r.detail,
+                "hours": r.hours,
+                "share": share[r.key],
+            }
+            for r in rows
+        ],
+    }
+
+
+def _account(request: HttpRequest, account_id: int) -> Any:
+    try:
+        return account_get_visible(user=request.user, account_id=account_id)
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, field="account_id", status=404) from None
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+@router.get("/", response=list[ActivityOut], summary="List activities")
+@paginate(PageNumberPagination, page_size=50)
+def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> Any:
+    """Activities on the accounts you may read, newest first, with the page's filters."""
+    return activity_filter(queryset=activity_list_visible(user=request.user), filters=filters)
+
+
+@router.get("/hours/accounts", response=HoursOut, summary="Actual hours per account")
+def hours_by_account(
+    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+) -> Any:
+    """Person-hours per account you may read, most first (default: the last twelve months)."""
+    start, end = _period(start, end)
+    return _hours(actual_hours_by_account(start=start, end=end, user=request.user), start, end)
+
+
+@router.get("/hours/people", response=HoursOut, summary="Actual hours per person")
+def hours_by_person(
+    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+) -> Any:
+    """Person-hours per participant on the accounts you may read, most first."""
+    start, end = _period(start, end)
+    return _hours(actual_hours_by_person(start=start, end=end, user=request.user), start, end)
+
+
+@router.get("/hours/boxes", response=HoursOut, summary="Actual hours per box")
+def hours_by_box(
+    request: HttpRequest,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    review_id: int | None = None,
+) -> Any:
+    """Person-hours per box of a review (default: the latest); 'unplaced' for the rest."""
+    start, end = _period(start, end)
+    if review_id is None:
+        review = review_latest_for_accounts()
+    else:
+        review = Review.objects.filter(pk=review_id).first()
+        if review is None:
+            raise ApplicationError(_("There is no such review."), field="review_id", status=404)
+    rows = actual_hours_by_box(start=start, end=end, user=request.user, review=review)
+    return _hours(rows, start, end, review)
+
+
+@router.post(
+    "/import",
+    response={200: ImportSummaryOut, 403: ErrorOut, 409: ErrorOut, 422: ImportFailedOut},
+    summary="Import activities from CSV",
+)
+def import_activities(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    """Import a CSV file (multipart field ``file``), all or nothing.
+
+    422 with every problem (row, column, reason) when any row is wrong; nothing is written
+    then. Rows whose uid was imported before are skipped (``unchanged``).
+    """
+    try:
+        summary = activity_import(user=request.user, content=file.read(), filename=file.name or "")
+    except AccountImportError as exc:
+        return Status(
+            422,
+            {
+                "detail": exc.message,
+                "field": None,
+                "problems": exc.problems,
+                "report": [p.as_dict() for p in exc.report],
+            },
+        )
+    return Status(200, {"created": summary.created, "unchanged": summary.unchanged})
+
+
+@router.get("/{activity_id}", response={200: ActivityOut, 404: ErrorOut}, summary="Activity detail")
+def get_activity(request: HttpRequest, activity_id: int) -> Any:
+    """One activity on an account you may read."""
+    return activity_get_visible(user=request.user, activity_id=activity_id)
+
+
+@router.post(
+    "/",
+    response={201: ActivityOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Log an activity",
+)
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+    """Log an activity on an account you may read (viewers cannot)."""
+    activity = activity_create(
+        user=request.user,
+        account=_account(request, payload.account_id),
+        date=payload.date,
+        duration_minutes=payload.duration_minutes,
+        type=payload.type,
+        participants=users_by_username(payload.participants),
+        contact_names=payload.contact_names,
+        topic=payload.topic,
+        notes=payload.notes,
+        external_uid=payload.external_uid,
+    )
+    return Status(201, activity_get_visible(user=request.user, activity_id=activity.pk))
+
+
+@router.patch(
+    "/{activity_id}",
+    response={200: ActivityOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change an activity",
+)
+def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpdateIn) -> Any:
+    """Change the fields sent (who logged it, its participants, directors, administrators)."""
+    activity = activity_get_visible(user=request.user, activity_id=activity_id)
+    sent = payload.model_dump(exclude_unset=True)
+    for key, value in sent.items():
+        if value is None:
+            raise ApplicationError(_("%(field)s cannot be null.") % {"field": key}, field=key)
+    changes: dict[str, Any] = {
+        k: v for k, v in sent.items() if k not in {"account_id", "participants"}
+    }
+    if "account_id" in sent:
+        changes["account"] = _account(request, sent["account_id"])
+    if "participants" in sent:
+        changes["participants"] = users_by_username(sent["participants"])
+    activity_update(user=request.user, activity=activity, **changes)
+    return Status(200, activity_get_visible(user=request.user, activity_id=activity_id))
+
+
+@router.delete(
+    "/{activity_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete an activity",
+)
+def delete_activity(request: HttpRequest, activity_id: int) -> Any:
+    """Delete an activity (who logged it, its participants, directors, administrators)."""
+    activity = activity_get_visible(user=request.user, activity_id=activity_id)
+    activity_delete(user=request.user, activity=activity)
+    return Status(204, None)

@@ -1,0 +1,252 @@
+"""A year of demo activities for the demo portfolio (``kam.demo``), seeded and reproducible.
+
+Each demo account gets visits, calls, meetings, business reviews and e-mails over the twelve
+months before ``today``, by its key account manager and, more often on bigger boxes, a
+colleague from its account team. The yearly person-hours follow the account's box in the
+latest review (key accounts most, opportunistic accounts least, roughly within the demo's
+box policies) with one realistic flaw: two key account managers spend far too much time on
+their opportunistic accounts, so the actual-time page and the plan-against-actual variance
+(kam-method.md section 2) have something to show.
+
+Numbers come only from ``numpy.random.default_rng([seed, STREAM])``, a stream of its own, so
+adding activities does not change any other part of the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TextIO
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account, AccountTeamMember
+from kam.activities.models import Activity, ActivityParticipant, ActivityType
+from kam.organisation.models import Box
+from kam.portfolio.models import Placement, Review
+
+STREAM = 3
+
+#: Typical yearly person-hours per account, by box in the latest review (unplaced: "").
+HOURS_PER_YEAR = {
+    Box.KEY: 140.0,
+    Box.KEY_DEVELOPMENT: 60.0,
+    Box.MAINTENANCE: 16.0,
+    Box.OPPORTUNISTIC: 4.0,
+    "": 12.0,
+}
+#: Key account managers who chase opportunistic accounts, and by how much (× the hours).
+OPPORTUNISTIC_CHASERS = {"james": 7.0, "freja": 5.0}
+#: Chance that a colleague from the account team joins, by box.
+TEAM_JOINS = {
+    Box.KEY: 0.55,
+    Box.KEY_DEVELOPMENT: 0.4,
+    Box.MAINTENANCE: 0.15,
+    Box.OPPORTUNISTIC: 0.08,
+    "": 0.15,
+}
+#: Mix of activity types, by box: visit, call, meeting, review, email, other.
+TYPES = (
+    ActivityType.VISIT,
+    ActivityType.CALL,
+    ActivityType.MEETING,
+    ActivityType.REVIEW,
+    ActivityType.EMAIL,
+    ActivityType.OTHER,
+)
+TYPE_MIX = {
+    Box.KEY: (0.25, 0.25, 0.3, 0.05, 0.1, 0.05),
+    Box.KEY_DEVELOPMENT: (0.25, 0.3, 0.25, 0.04, 0.12, 0.04),
+    Box.MAINTENANCE: (0.15, 0.45, 0.15, 0.03, 0.2, 0.02),
+    Box.OPPORTUNISTIC: (0.2, 0.45, 0.15, 0.0, 0.2, 0.0),
+    "": (0.15, 0.45, 0.15, 0.0, 0.25, 0.0),
+}
+#: Duration in minutes (low, high; in steps of 15) by type.
+DURATION = {
+    ActivityType.VISIT: (90, 240),
+    ActivityType.CALL: (15, 60),
+    ActivityType.MEETING: (45, 120),
+    ActivityType.REVIEW: (150, 300),
+    ActivityType.EMAIL: (15, 30),
+    ActivityType.OTHER: (30, 120),
+}
+TOPICS = {
+    ActivityType.VISIT: (
+        "Store visit and shelf check",
+        "Visit to the distribution centre",
+        "Category review at head office",
+        "Kitchen visit with the chef",
+        "Range presentation for next season",
+    ),
+    ActivityType.CALL: (
+        "Order forecast for the coming weeks",
+        "Delivery complaint follow-up",
+        "Price increase announcement",
+        "Promotion volumes",
+        "Listing of the new soups",
+    ),
+    ActivityType.MEETING: (
+        "Annual agreement negotiation",
+        "Joint promotion plan",
+        "Supply chain alignment",
+        "New product development workshop",
+        "Private label tender",
+    ),
+    ActivityType.REVIEW: (
+        "Quarterly business review",
+        "Half-year business review",
+        "Joint business plan review",
+    ),
+    ActivityType.EMAIL: (
+        "Quotation sent",
+        "Answers on the specification questions",
+        "Promotion proposal",
+        "Artwork approval",
+    ),
+    ActivityType.OTHER: (
+        "Trade fair meeting",
+        "Factory tour for the buyers",
+        "Tasting session",
+    ),
+}
+FIRST_NAMES = (
+    "Anna",
+    "Bram",
+    "Claire",
+    "Daan",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Henrik",
+    "Inès",
+    "Jakub",
+    "Karin",
+    "Lucas",
+    "Marta",
+    "Niels",
+    "Olivia",
+    "Paul",
+    "Sofie",
+    "Tomasz",
+)
+LAST_NAMES = (
+    "de Wit",
+    "Bos",
+    "Martin",
+    "Schneider",
+    "Nowak",
+    "Jensen",
+    "Taylor",
+    "Peeters",
+    "Lindberg",
+    "Dubois",
+    "Fischer",
+    "Smit",
+)
+ROLES = ("buyer", "category manager", "supply chain manager", "head chef", "director")
+
+
+def _box_of_accounts(account_ids: list[int]) -> dict[int, str]:
+    """Each account's box in the latest review ("" when not placed in it)."""
+    latest = Review.objects.order_by("-review_date", "-pk").first()
+    if latest is None:
+        return {}
+    return dict(
+        Placement.objects.filter(review=latest, account_id__in=account_ids).values_list(
+            "account_id", "box"
+        )
+    )
+
+
+def _workday(day: dt.date) -> dt.date:
+    """Saturday and Sunday move to the Friday before."""
+    return day - dt.timedelta(days=max(0, day.weekday() - 4))
+
+
+def demo_activities(
+    *, seed: int, today: dt.date, stdout: TextIO, external_id_prefix: str = "NHF-"
+) -> int:
+    """Log a year of activities on the demo accounts (see the module docstring).
+
+    Accounts whose external id starts with ``external_id_prefix`` are served; the twelve
+    months before ``today`` are filled. Returns how many activities were written (they go
+    in with ``bulk_create``; a few thousand for 250 accounts).
+    """
+    rng = np.random.default_rng([seed, STREAM])
+    accounts = list(
+        Account.objects.filter(external_id__startswith=external_id_prefix)
+        .order_by("external_id")
+        .values_list("pk", "owner_id")
+    )
+    if not accounts:
+        return 0
+    account_ids = [pk for pk, _owner in accounts]
+    boxes = _box_of_accounts(account_ids)
+    team: dict[int, list[int]] = {}
+    for account_id, user_id in (
+        AccountTeamMember.objects.filter(account_id__in=account_ids)
+        .order_by("account_id", "user__username")
+        .values_list("account_id", "user_id")
+    ):
+        team.setdefault(account_id, []).append(user_id)
+    usernames = dict(get_user_model().objects.values_list("pk", "username"))
+
+    activities: list[Activity] = []
+    participants: list[list[int]] = []
+    first_day = today - dt.timedelta(days=365)
+    for account_id, owner_id in accounts:
+        box = boxes.get(account_id, "")
+        lead = owner_id or (team.get(account_id) or [None])[0]
+        if lead is None:
+            continue
+        target = HOURS_PER_YEAR[box] * float(np.exp(rng.normal(0.0, 0.35)))
+        if box == Box.OPPORTUNISTIC:
+            target *= OPPORTUNISTIC_CHASERS.get(usernames.get(owner_id, ""), 1.0)
+        contacts = [
+            f"{FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]} "
+            f"{LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]} "
+            f"({ROLES[int(rng.integers(len(ROLES)))]})"
+            for _i in range(int(rng.integers(2, 5)))
+        ]
+        colleagues = [u for u in team.get(account_id, []) if u != lead]
+        spent = 0.0
+        while spent < target:
+            kind = TYPES[int(rng.choice(len(TYPES), p=TYPE_MIX[box]))]
+            low, high = DURATION[kind]
+            minutes = 15 * int(rng.integers(low // 15, high // 15 + 1))
+            people = [lead]
+            if colleagues and rng.random() < TEAM_JOINS[box] and kind != ActivityType.EMAIL:
+                people.append(colleagues[int(rng.integers(len(colleagues)))])
+            day = _workday(first_day + dt.timedelta(days=int(rng.integers(3, 366))))
+            met = contacts[: int(rng.integers(1, len(contacts) + 1))]
+            topics = TOPICS[kind]
+            activities.append(
+                Activity(
+                    account_id=account_id,
+                    date=day,
+                    duration_minutes=minutes,
+                    type=kind,
+                    topic=topics[int(rng.integers(len(topics)))],
+                    contact_names=met[:1] if kind == ActivityType.EMAIL else met,
+                    created_by_id=lead,
+                )
+            )
+            participants.append(people)
+            spent += minutes * len(people) / 60
+    Activity.objects.bulk_create(activities, batch_size=2000)
+    ActivityParticipant.objects.bulk_create(
+        [
+            ActivityParticipant(activity_id=a.pk, user_id=user_id)
+            for a, people in zip(activities, participants, strict=True)
+            for user_id in people
+        ],
+        batch_size=4000,
+    )
+    hours = sum(a.duration_minutes * len(p) for a, p in zip(activities, participants, strict=True))
+    stdout.write(
+        _("Activities: %(n)d over the last twelve months, %(hours)s person-hours.")
+        % {"n": len(activities), "hours": f"{hours / 60:,.0f}"}
+        + "\n"
+    )
+    return len(activities)

@@ -1,0 +1,123 @@
+"""Forms of the activity pages; they check shape only, the services check the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kam.accounts.selectors import account_list_visible
+from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityType
+from kam.activities.selectors import participant_candidates, period_start_default
+
+
+def _person_label(obj: Any) -> str:
+    full = obj.get_full_name()
+    return f"{full} ({obj.username})" if full else obj.username
+
+
+class _AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.external_id})"
+
+
+class _PeopleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _person_label(obj)
+
+
+class ActivityForm(forms.Form):
+    """Log or edit one activity; the account list holds only the accounts the user may read."""
+
+    account = _AccountChoice(label=_("Account"), queryset=None)  # type: ignore[arg-type]
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        min_value=1,
+        max_value=MAX_DURATION_MINUTES,
+        help_text=_("For each of our participants: a two-hour visit by two people is four hours."),
+        widget=forms.NumberInput(attrs={"step": 5, "style": "width: 8rem"}),
+    )
+    type = forms.ChoiceField(label=_("Type"), choices=ActivityType.choices)
+    participants = _PeopleChoice(
+        label=_("Our participants"),
+        queryset=None,  # type: ignore[arg-type]
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
+    )
+    contacts = forms.CharField(
+        label=_("Their contacts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One name or e-mail address per line."),
+    )
+    topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Fresh querysets per form: visibility is the user's, and new colleagues show at once.
+        self.fields["account"].queryset = account_list_visible(user=user).only(  # type: ignore[attr-defined]
+            "pk", "name", "external_id"
+        )
+        self.fields["participants"].queryset = participant_candidates()  # type: ignore[attr-defined]
+
+    def contact_names(self) -> list[str]:
+        """The contacts field as a list, one entry per non-empty line."""
+        return [line.strip() for line in self.cleaned_data.get("contacts", "").splitlines()]
+
+    @staticmethod
+    def initial_for(activity: Activity) -> dict[str, Any]:
+        return {
+            "account": activity.account_id,
+            "date": activity.date,
+            "duration_minutes": activity.duration_minutes,
+            "type": activity.type,
+            "participants": [p.pk for p in activity.participants.all()],
+            "contacts": "\n".join(activity.contact_names or []),
+            "topic": activity.topic,
+            "notes": activity.notes,
+        }
+
+    @staticmethod
+    def initial_new(*, user: Any, account_id: int | None) -> dict[str, Any]:
+        return {
+            "account": account_id,
+            "date": timezone.localdate(),
+            "duration_minutes": 60,
+            "type": ActivityType.MEETING,
+            "participants": [user.pk],
+        }
+
+
+class ImportForm(forms.Form):
+    """One CSV file of activities."""
+
+    file = forms.FileField(label=_("CSV file"))
+
+
+class PeriodForm(forms.Form):
+    """A date range, both ends inclusive; the last twelve months when left empty."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """(start, end): the dates given, else the twelve months up to and including today."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        end = data.get("end") or today
+        start = data.get("start") or period_start_default(end)
+        if start > end:
+            start, end = end, start
+        return start, end

@@ -1,0 +1,379 @@
+"""Import of activities from a CSV file, all or nothing (see docs/activities.md).
+
+Columns (header names, any order; the first five are required)::
+
+    date              YYYY-MM-DD
+    account           the account's external id
+    duration_minutes  whole minutes, 1-1440, for each participant
+    type              visit, call, meeting, review, email or other
+    participants      usernames of our people, separated by semicolons
+    contacts          the customer's people (names or e-mail addresses), by semicolons
+    topic             up to 200 characters
+    notes             free text
+    uid               optional id from the calendar or system the row came from
+
+Every row is checked first, with the same rules as logging one activity by hand
+(``kam.activities.services``); if any row is wrong nothing is written and the caller gets
+every problem with its row (the header is row 1), column and reason. A row whose ``uid``
+is already stored is skipped as unchanged, so importing the same file again adds nothing.
+
+The problem and summary types are the account import's (``kam.accounts.imports``), so both
+imports report alike. The whole import costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kam.accounts.imports import AccountImportError, ImportProblem, ImportSummary
+from kam.accounts.selectors import account_list_visible
+from kam.activities.models import Activity, ActivityParticipant
+from kam.activities.selectors import activity_may_log
+from kam.activities.services import (
+    contacts_clean,
+    date_clean,
+    duration_clean,
+    topic_clean,
+    type_clean,
+    uid_clean,
+)
+from kam.web.errors import ApplicationError
+
+User = AbstractBaseUser | AnonymousUser
+
+COLUMNS: tuple[str, ...] = (
+    "date",
+    "account",
+    "duration_minutes",
+    "type",
+    "participants",
+    "contacts",
+    "topic",
+    "notes",
+    "uid",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("date", "account", "duration_minutes", "type", "participants")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+class ActivityImportError(AccountImportError):
+    """An activity file refused whole; ``report`` lists every problem (row, column, reason)."""
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _table(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and numbered rows of CSV text (UTF-8 or Windows-1252; comma, semicolon or tab)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+    if "\x00" in text[:4096]:
+        raise ActivityImportError(
+            [
+                ImportProblem(
+                    None, "", _("The file is not CSV text; save it as CSV and upload that.")
+                )
+            ]
+        )
+    first_line = text.split("\n", 1)[0]
+    # Semicolons separate participants inside a cell, so only a header without commas and
+    # with semicolons is read as semicolon-separated.
+    delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else ";")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ActivityImportError(
+            [
+                ImportProblem(
+                    reader.line_num or None,
+                    "",
+                    _("The CSV text cannot be read: %(error)s") % {"error": exc},
+                )
+            ]
+        ) from None
+    if not records:
+        return [], []
+    return records[0], list(enumerate(records[1:], start=2))
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any] = field(default_factory=dict)
+    participant_ids: list[int] = field(default_factory=list)
+
+
+class _Import:
+    """One run: read the references once, check every row, then write in bulk."""
+
+    def __init__(self, *, user: User, header: list[str], rows: list[tuple[int, list[str]]]):
+        self.user = user
+        self.header = [h.strip().lower() for h in header]
+        self.rows = rows
+        self.columns: dict[str, int] = {}
+        self.problems: list[ImportProblem] = []
+
+    def problem(self, row: int | None, column: str, reason: str) -> None:
+        self.problems.append(ImportProblem(row, column, reason))
+
+    def check_header(self) -> None:
+        for index, name in enumerate(self.header):
+            if not name:
+                continue
+            if name in self.columns:
+                self.problem(1, name, _("the column appears twice."))
+            elif name not in COLUMNS:
+                self.problem(
+                    1,
+                    name,
+                    _("unknown column; the columns are %(columns)s.")
+                    % {"columns": ", ".join(COLUMNS)},
+                )
+            else:
+                self.columns[name] = index
+        for name in REQUIRED_COLUMNS:
+            if name not in self.columns:
+                self.problem(1, name, _("this column is required but missing."))
+
+    def cell(self, cells: list[str], column: str) -> str:
+        index = self.columns.get(column)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index].strip()
+
+    def load_reference(self) -> None:
+        """Visible accounts, users and stored uids: three queries whatever the file's length."""
+        self.accounts = dict(account_list_visible(user=self.user).values_list("external_id", "pk"))
+        self.users: dict[str, tuple[int, bool]] = {
+            username: (pk, active)
+            for pk, username, active in get_user_model()
+            .objects.filter(profile__isnull=False)
+            .values_list("pk", "username", "is_active")
+        }
+        uids = {self.cell(cells, "uid") for _n, cells in self.rows} - {""}
+        self.stored_uids: set[str] = set()
+        uid_list = sorted(uids)
+        for start in range(0, len(uid_list), 500):
+            self.stored_uids.update(
+                Activity.objects.filter(external_uid__in=uid_list[start : start + 500]).values_list(
+                    "external_uid", flat=True
+                )
+            )
+
+    def clean(self, number: int, column: str, rule: Any, value: Any) -> Any:
+        try:
+            return rule(value)
+        except ApplicationError as exc:
+            self.problem(number, column, exc.message)
+            return None
+
+    def read_rows(self) -> tuple[list[_Row], int]:
+        """The rows to write, and how many were skipped because their uid is stored."""
+        out: list[_Row] = []
+        skipped = 0
+        first_seen: dict[str, int] = {}
+        width = len(self.header)
+        for number, cells in self.rows:
+            if not any(c.strip() for c in cells):
+                continue
+            if any(c.strip() for c in cells[width:]):
+                self.problem(
+                    number,
+                    "",
+                    _(
+                        "the row has more values than the header has columns; is there a "
+                        "comma in a value that is not in quotes?"
+                    ),
+                )
+            uid = self.clean(number, "uid", uid_clean, self.cell(cells, "uid")) or ""
+            if uid:
+                if uid in first_seen:
+                    self.problem(
+                        number,
+                        "uid",
+                        _("'%(uid)s' appears more than once in the file (first on row %(first)d).")
+                        % {"uid": uid, "first": first_seen[uid]},
+                    )
+                    continue
+                first_seen[uid] = number
+                if uid in self.stored_uids:
+                    skipped += 1
+                    continue
+            row = _Row(number)
+            row.values["external_uid"] = uid
+            row.values["date"] = self.read_date(number, self.cell(cells, "date"))
+            row.values["account_id"] = self.read_account(number, self.cell(cells, "account"))
+            row.values["duration_minutes"] = self.clean(
+                number, "duration_minutes", duration_clean, self.cell(cells, "duration_minutes")
+            )
+            row.values["type"] = self.clean(number, "type", type_clean, self.cell(cells, "type"))
+            row.participant_ids = self.read_participants(number, self.cell(cells, "participants"))
+            row.values["contact_names"] = self.clean(
+                number, "contacts", contacts_clean, _split(self.cell(cells, "contacts"))
+            )
+            row.values["topic"] = self.clean(
+                number, "topic", topic_clean, self.cell(cells, "topic")
+            )
+            row.values["notes"] = self.cell(cells, "notes")
+            out.append(row)
+        return out, skipped
+
+    def read_date(self, number: int, text: str) -> dt.date | None:
+        if not text:
+            self.problem(number, "date", _("the date is missing."))
+            return None
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            self.problem(
+                number,
+                "date",
+                _("'%(value)s' is not a date in the form YYYY-MM-DD.") % {"value": text},
+            )
+            return None
+        return self.clean(number, "date", date_clean, value)
+
+    def read_account(self, number: int, external_id: str) -> int | None:
+        if not external_id:
+            self.problem(number, "account", _("the account's external id is missing."))
+            return None
+        pk = self.accounts.get(external_id)
+        if pk is None:
+            # Accounts the importer cannot read are reported exactly like missing ones.
+            self.problem(
+                number,
+                "account",
+                _("There is no account with external id '%(id)s'.") % {"id": external_id},
+            )
+        return pk
+
+    def read_participants(self, number: int, text: str) -> list[int]:
+        names = _split(text)
+        if not names:
+            self.problem(
+                number, "participants", _("Name at least one of our people who took part.")
+            )
+            return []
+        ids: list[int] = []
+        for name in names:
+            found = self.users.get(name)
+            if found is None:
+                self.problem(
+                    number,
+                    "participants",
+                    _("There is no user '%(username)s'.") % {"username": name},
+                )
+            elif not found[1]:
+                self.problem(
+                    number,
+                    "participants",
+                    _("%(name)s is no longer active and cannot take part.") % {"name": name},
+                )
+            elif found[0] not in ids:
+                ids.append(found[0])
+        return ids
+
+    def write(self, rows: list[_Row]) -> int:
+        creator = self.user if self.user.is_authenticated else None
+        activities = [Activity(created_by=creator, **row.values) for row in rows]
+        Activity.objects.bulk_create(activities, batch_size=1000)
+        if any(a.pk is None for a in activities):  # a database that cannot return ids
+            raise RuntimeError("bulk_create did not return the new activities' ids")
+        ActivityParticipant.objects.bulk_create(
+            [
+                ActivityParticipant(activity_id=a.pk, user_id=user_id)
+                for a, row in zip(activities, rows, strict=True)
+                for user_id in row.participant_ids
+            ],
+            batch_size=2000,
+        )
+        return len(activities)
+
+
+def activity_import(*, user: User, content: bytes, filename: str = "") -> ImportSummary:
+    """Import activities from CSV ``content``, all or nothing (see the module docstring).
+
+    Everyone who may log activities may import them, on the accounts they may read.
+    Returns how many were created and how many rows were skipped as already imported
+    (``unchanged``); ``updated`` is always 0. Raises ``ActivityImportError`` (422) with
+    every problem when the file cannot be imported as a whole.
+    """
+    if not activity_may_log(user=user):
+        raise ApplicationError(_("Viewers cannot log activities."), status=403)
+    if content[:4] == b"PK\x03\x04":
+        raise ActivityImportError(
+            [
+                ImportProblem(
+                    None,
+                    "",
+                    _("'%(name)s' is a spreadsheet workbook; save it as CSV and upload that.")
+                    % {"name": filename or "?"},
+                )
+            ]
+        )
+    header, rows = _table(content)
+    if not any(h.strip() for h in header):
+        raise ActivityImportError([ImportProblem(None, "", _("The file is empty."))])
+    run = _Import(user=user, header=header, rows=rows)
+    run.check_header()
+    if run.problems:
+        raise ActivityImportError(run.problems)
+    if not any(any(c.strip() for c in cells) for _n, cells in rows):
+        raise ActivityImportError(
+            [ImportProblem(None, "", _("The file has a header but no activity rows below it."))]
+        )
+    order = {name: i for i, name in enumerate(COLUMNS)}
+    try:
+        with transaction.atomic():
+            run.load_reference()
+            to_write, skipped = run.read_rows()
+            if run.problems:
+                run.problems.sort(key=lambda p: (p.row or 0, order.get(p.column, -1)))
+                raise ActivityImportError(run.problems)
+            created = run.write(to_write)
+    except IntegrityError:
+        raise ApplicationError(
+            _(
+                "Activities with the same uid were stored while the file was being imported; "
+                "nothing was imported. Please upload the file again."
+            ),
+            status=409,
+        ) from None
+    return ImportSummary(created=created, updated=0, unchanged=skipped)
+
+
+def activity_import_template() -> bytes:
+    """A CSV file with the import's columns and two example rows."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow(
+        [
+            "2026-03-12",
+            "C-1001",
+            "120",
+            "visit",
+            "sanne; pieter",
+            "Anna de Wit; j.bos@example.com",
+            "Quarterly business review",
+            "Agreed a joint promotion plan for the summer.",
+            "crm-48211",
+        ]
+    )
+    writer.writerow(
+        ["2026-03-14", "C-1001", "30", "call", "sanne", "Anna de Wit", "Follow-up", "", ""]
+    )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,132 @@
+"""Activities with customers (visits, calls, meetings …) and the time our people spent on them.
+
+Actual hours on an account are counted per person (kam-method.md section 2, "Planned
+against actual"): a one-hour visit by two of our people is two hours of our time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+#: The longest activity one person can log: a full day (minutes).
+MAX_DURATION_MINUTES = 24 * 60
+
+
+class ActivityType(models.TextChoices):
+    """What kind of contact an activity was."""
+
+    VISIT = "visit", _("Visit")
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+    REVIEW = "review", _("Business review")
+    EMAIL = "email", _("E-mail")
+    OTHER = "other", _("Other")
+
+
+class Activity(models.Model):
+    """One contact with a customer: date, duration in minutes, our participants, their contacts.
+
+    ``duration_minutes`` is the length of the activity (1 to 1440); every participant on our
+    side spends that time, so the activity counts ``duration × participants`` person-minutes.
+    ``contact_names`` holds the customer's people as typed (names or e-mail addresses).
+    ``external_uid`` is the calendar's or the file's id; when set it is unique, so that
+    importing the same file or calendar again adds nothing.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="activities",
+        verbose_name=_("account"),
+    )
+    date = models.DateField(_("date"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    type = models.CharField(
+        _("type"), max_length=10, choices=ActivityType.choices, default=ActivityType.MEETING
+    )
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="ActivityParticipant",
+        related_name="activities",
+        verbose_name=_("our participants"),
+    )
+    contact_names = models.JSONField(
+        _("their contacts"),
+        default=list,
+        blank=True,
+        help_text=_("Names or e-mail addresses of the customer's people who took part."),
+    )
+    external_uid = models.CharField(
+        _("external id"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_("The id in the calendar or file it came from; importing it again skips it."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["account", "date"]),
+            models.Index(fields=["date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1)
+                & Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="activity_duration_1_to_1440_minutes",
+            ),
+            models.UniqueConstraint(
+                fields=["external_uid"],
+                condition=~Q(external_uid=""),
+                name="activity_external_uid_unique_when_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_type_display()} {self.account_id}"
+
+    @property
+    def hours(self) -> float:
+        """The activity's length in hours (for one participant)."""
+        return self.duration_minutes / 60
+
+
+class ActivityParticipant(models.Model):
+    """One of our people who took part in an activity; each spent its full duration."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="activity_participations",
+    )
+
+    class Meta:
+        verbose_name = _("activity participant")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "user"], name="one_participation_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "activity"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.activity_id}"

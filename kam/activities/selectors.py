@@ -1,0 +1,318 @@
+"""Reads of activities and of actual hours, always through the caller's account visibility.
+
+Actual hours (kam-method.md section 2, "Planned against actual") are person-hours: every
+participant on our side counts the activity's full duration, so a two-person one-hour visit
+is two hours of our time on the account. The sums run in the database over
+``ActivityParticipant`` rows; each ``actual_hours_by_*`` selector is one aggregate query.
+
+Periods are inclusive calendar dates: ``start`` and ``end`` both count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.accounts.models import Account
+from kam.accounts.selectors import account_list_visible, user_role
+from kam.activities.models import Activity, ActivityParticipant
+from kam.organisation.models import Box
+from kam.portfolio.models import Placement, Review
+from kam.users.models import Role
+from kam.web.errors import ApplicationError
+
+User = AbstractBaseUser | AnonymousUser
+
+#: The key of hours on accounts without a placement in the review.
+UNPLACED = "unplaced"
+#: Box shares further apart than this (0-1) give a variance sentence.
+VARIANCE_THRESHOLD = 0.05
+
+#: The boxes in the order pages list them, unplaced last.
+BOX_ORDER: tuple[str, ...] = (*Box.values, UNPLACED)
+
+_BOX_ACCOUNTS = {
+    Box.KEY: gettext_lazy("key accounts"),
+    Box.KEY_DEVELOPMENT: gettext_lazy("key development accounts"),
+    Box.MAINTENANCE: gettext_lazy("maintenance accounts"),
+    Box.OPPORTUNISTIC: gettext_lazy("opportunistic accounts"),
+    UNPLACED: gettext_lazy("accounts without a box"),
+}
+
+
+def box_label(box: str) -> str:
+    """The display name of a box key, 'Not placed' for ``UNPLACED``."""
+    if box == UNPLACED:
+        return _("Not placed")
+    return str(dict(Box.choices).get(box, box))
+
+
+# --- activities -------------------------------------------------------------------------------
+
+
+def activity_list_visible(*, user: User) -> QuerySet[Activity]:
+    """Activities on the accounts ``user`` may read, newest first, with account and creator."""
+    return (
+        Activity.objects.filter(account__in=account_list_visible(user=user).values("pk"))
+        .select_related("account", "created_by")
+        .prefetch_related("participants")
+        .order_by("-date", "-pk")
+    )
+
+
+def activity_get_visible(*, user: User, activity_id: int) -> Activity:
+    """The activity ``activity_id`` if ``user`` may read its account; 404 otherwise."""
+    activity = activity_list_visible(user=user).filter(pk=activity_id).first()
+    if activity is None:
+        raise ApplicationError(_("There is no such activity."), status=404)
+    return activity
+
+
+def activity_may_log(*, user: User) -> bool:
+    """Whether ``user`` may log activities at all (everyone but viewers)."""
+    return user_role(user) in {
+        Role.ADMINISTRATOR,
+        Role.SALES_DIRECTOR,
+        Role.KEY_ACCOUNT_MANAGER,
+        Role.TEAM_MEMBER,
+    }
+
+
+def activity_may_change(*, user: User, activity: Activity) -> bool:
+    """Whether ``user`` may edit or delete ``activity`` (which they can already read).
+
+    Directors and administrators change any activity; key account managers and team
+    members those they logged or took part in; viewers none.
+    """
+    role = user_role(user)
+    if role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}:
+        return True
+    if role in {Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER}:
+        if activity.created_by_id == user.pk:
+            return True
+        return ActivityParticipant.objects.filter(activity=activity, user_id=user.pk).exists()
+    return False
+
+
+def participant_candidates() -> QuerySet[Any]:
+    """Our active people who can take part in an activity, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, profile__isnull=False)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def activity_people_visible(*, user: User) -> QuerySet[Any]:
+    """The people who took part in an activity on an account ``user`` may read (for filters)."""
+    visible = account_list_visible(user=user).values("pk")
+    return (
+        get_user_model()
+        .objects.filter(
+            pk__in=ActivityParticipant.objects.filter(activity__account__in=visible).values(
+                "user_id"
+            )
+        )
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def period_start_default(end: dt.date) -> dt.date:
+    """The first day of the twelve months that end on ``end`` (the pages' default period)."""
+    try:
+        return end.replace(year=end.year - 1) + dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year - 1, day=28) + dt.timedelta(days=1)
+
+
+# --- actual hours -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    """Person-minutes summed for one account, person or box; ``hours`` = minutes / 60."""
+
+    key: int | str
+    label: str
+    minutes: int
+    detail: str = ""
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+
+def _participations(*, user: User, start: dt.date, end: dt.date) -> QuerySet[ActivityParticipant]:
+    visible = account_list_visible(user=user).values("pk")
+    return ActivityParticipant.objects.filter(
+        activity__account__in=visible, activity__date__gte=start, activity__date__lte=end
+    )
+
+
+def actual_hours_by_account(*, start: dt.date, end: dt.date, user: User) -> list[HoursRow]:
+    """Person-hours per visible account from ``start`` to ``end`` (inclusive), most first.
+
+    ``key`` is the account id, ``label`` its name, ``detail`` its external id. Accounts
+    without activities in the period are left out. One query.
+    """
+    rows = (
+        _participations(user=user, start=start, end=end)
+        .values("activity__account_id", "activity__account__name", "activity__account__external_id")
+        .annotate(minutes=Sum("activity__duration_minutes"))
+        .order_by("-minutes", "activity__account__name")
+    )
+    return [
+        HoursRow(
+            key=r["activity__account_id"],
+            label=r["activity__account__name"],
+            minutes=int(r["minutes"]),
+            detail=r["activity__account__external_id"],
+        )
+        for r in rows
+    ]
+
+
+def actual_hours_by_person(*, start: dt.date, end: dt.date, user: User) -> list[HoursRow]:
+    """Person-hours per participant on the accounts ``user`` may read, most first.
+
+    ``key`` is the user id, ``label`` the full name (or username), ``detail`` the username.
+    One query.
+    """
+    rows = (
+        _participations(user=user, start=start, end=end)
+        .values("user_id", "user__first_name", "user__last_name", "user__username")
+        .annotate(minutes=Sum("activity__duration_minutes"))
+        .order_by("-minutes", "user__username")
+    )
+    return [
+        HoursRow(
+            key=r["user_id"],
+            label=f"{r['user__first_name']} {r['user__last_name']}".strip() or r["user__username"],
+            minutes=int(r["minutes"]),
+            detail=r["user__username"],
+        )
+        for r in rows
+    ]
+
+
+def actual_hours_by_box(
+    *, start: dt.date, end: dt.date, user: User, review: Review | None
+) -> list[HoursRow]:
+    """Person-hours per box of ``review`` (its Placement rows), in box order, unplaced last.
+
+    Accounts without a placement in ``review``, or with an empty box, count as
+    ``UNPLACED``; with no review every hour is unplaced. Every box appears, with 0 minutes
+    when no hours went there. One query.
+    """
+    qs = _participations(user=user, start=start, end=end)
+    if review is not None:
+        box: Any = Subquery(
+            Placement.objects.filter(review=review, account=OuterRef("activity__account_id"))
+            .exclude(box="")
+            .values("box")[:1],
+            output_field=CharField(),
+        )
+    else:
+        box = Value(None, output_field=CharField())
+    sums = {
+        r["box"]: int(r["minutes"])
+        for r in qs.annotate(box=Coalesce(box, Value(UNPLACED), output_field=CharField()))
+        .values("box")
+        .annotate(minutes=Sum("activity__duration_minutes"))
+        .order_by()
+    }
+    return [HoursRow(key=b, label=box_label(b), minutes=sums.get(b, 0)) for b in BOX_ORDER]
+
+
+def shares(rows: list[HoursRow]) -> dict[Any, float]:
+    """Each row's share (0-1) of the rows' total minutes; all 0 when the total is 0."""
+    total = sum(r.minutes for r in rows)
+    return {r.key: (r.minutes / total if total else 0.0) for r in rows}
+
+
+def actual_share_by_box(
+    *, start: dt.date, end: dt.date, user: User, review: Review | None
+) -> dict[str, float]:
+    """Box → share (0-1) of the visible person-hours in the period: the input of
+    ``variance_sentences``. One query."""
+    return shares(actual_hours_by_box(start=start, end=end, user=user, review=review))
+
+
+@dataclass(frozen=True)
+class AccountHours:
+    """The accounts with the most hours, and the rest summed (for the actual-time page)."""
+
+    top: list[HoursRow]
+    rest_accounts: int
+    rest_minutes: int
+    total_minutes: int
+
+    @property
+    def rest_hours(self) -> float:
+        return self.rest_minutes / 60
+
+
+def actual_hours_top_accounts(
+    *, start: dt.date, end: dt.date, user: User, limit: int = 50
+) -> AccountHours:
+    """The ``limit`` accounts with the most person-hours and the others summed (one query)."""
+    rows = actual_hours_by_account(start=start, end=end, user=user)
+    rest = rows[limit:]
+    return AccountHours(
+        top=rows[:limit],
+        rest_accounts=len(rest),
+        rest_minutes=sum(r.minutes for r in rest),
+        total_minutes=sum(r.minutes for r in rows),
+    )
+
+
+def variance_sentences(
+    actual_share_by_box: Mapping[str, float],
+    planned_share_by_box: Mapping[str, float],
+    *,
+    threshold: float = VARIANCE_THRESHOLD,
+) -> list[str]:
+    """Sentences for the boxes whose actual share of hours differs from the plan's.
+
+    Both arguments map a box (``Box`` value or ``UNPLACED``) to a share of hours, 0-1; a
+    box missing from one side counts as 0 there. A box is reported when the two shares
+    differ by more than ``threshold`` (default 5 percentage points), largest difference
+    first, for example "31 % of hours went to opportunistic accounts; the plan gives them
+    10 %." (kam-method.md section 2). Percentages are rounded to whole points.
+    """
+    rows = []
+    boxes = dict.fromkeys([*BOX_ORDER, *sorted({*actual_share_by_box, *planned_share_by_box})])
+    for box in boxes:
+        actual = float(actual_share_by_box.get(box, 0.0))
+        planned = float(planned_share_by_box.get(box, 0.0))
+        if abs(actual - planned) > threshold:
+            rows.append((box, actual, planned))
+    rows.sort(key=lambda r: -abs(r[1] - r[2]))
+    return [
+        _("%(actual)d %% of hours went to %(accounts)s; the plan gives them %(planned)d %%.")
+        % {
+            "actual": round(actual * 100),
+            "accounts": _BOX_ACCOUNTS.get(box, box),
+            "planned": round(planned * 100),
+        }
+        for box, actual, planned in rows
+    ]
+
+
+def activity_filter_accounts(*, user: User) -> QuerySet[Account]:
+    """The visible accounts that have at least one activity, by name (for the list filter)."""
+    return (
+        account_list_visible(user=user)
+        .filter(Q(pk__in=Activity.objects.values("account_id")))
+        .order_by("name")
+        .only("pk", "name", "external_id")
+    )

@@ -1,0 +1,287 @@
+"""Activity pages: the list (htmx filtering), log/edit/delete, import, and actual time.
+
+Views parse the request, call one selector or service, and render. Every read starts from
+the user's visible accounts; an activity on a hidden account answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kam.accounts.imports import AccountImportError
+from kam.accounts.selectors import review_latest_for_accounts, user_role
+from kam.activities.filters import activity_filter, activity_filters_parse
+from kam.activities.forms import ActivityForm, ImportForm, PeriodForm
+from kam.activities.imports import CSV_CONTENT_TYPE, activity_import, activity_import_template
+from kam.activities.models import Activity, ActivityParticipant, ActivityType
+from kam.activities.selectors import (
+    UNPLACED,
+    activity_filter_accounts,
+    activity_get_visible,
+    activity_list_visible,
+    activity_may_change,
+    activity_may_log,
+    activity_people_visible,
+    actual_hours_by_box,
+    actual_hours_by_person,
+    actual_hours_top_accounts,
+    shares,
+)
+from kam.activities.services import activity_create, activity_delete, activity_update
+from kam.users.models import Role
+from kam.web.errors import ApplicationError
+
+PAGE_SIZE = 50
+TOP_ACCOUNTS = 50
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "activities/forbidden.html", {"message": message}, status=403)
+
+
+def _get_or_404(request: HttpRequest, pk: int) -> Activity:
+    try:
+        return activity_get_visible(user=request.user, activity_id=pk)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+
+
+def _apply_error(form: ActivityForm, exc: ApplicationError) -> None:
+    field = {"contact_names": "contacts", "external_uid": None}.get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+@login_required
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """Activities on the accounts the user may read, filtered, newest first, 50 to a page.
+
+    An htmx request from the filter form or a page link gets only the table fragment.
+    """
+    filters = activity_filters_parse(request.GET)
+    activities = activity_filter(queryset=activity_list_visible(user=request.user), filters=filters)
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    person_minutes = ActivityParticipant.objects.filter(
+        activity__in=activities.order_by().values("pk")
+    ).aggregate(minutes=Sum("activity__duration_minutes"))["minutes"]
+    # The same rule as activity_may_change, from the rows already read (no query per row).
+    role = user_role(request.user)
+    changes_all = role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+    changes_own = role in {Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER}
+    rows = list(page.object_list)
+    for activity in rows:
+        people = list(activity.participants.all())
+        activity.people = people
+        activity.person_hours = activity.duration_minutes * len(people) / 60
+        activity.may_change = changes_all or (
+            changes_own
+            and (
+                activity.created_by_id == request.user.pk
+                or request.user.pk in {p.pk for p in people}
+            )
+        )
+    context: dict[str, Any] = {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "person_hours": (person_minutes or 0) / 60,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "activities/_activity_table.html", context)
+    context.update(
+        accounts=activity_filter_accounts(user=request.user),
+        people=activity_people_visible(user=request.user),
+        types=ActivityType.choices,
+        may_log=activity_may_log(user=request.user),
+    )
+    return render(request, "activities/activity_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_new(request: HttpRequest) -> HttpResponse:
+    """Log an activity; ``?account=<id>`` chooses the account beforehand."""
+    if not activity_may_log(user=request.user):
+        return _forbidden(request, _("Viewers cannot log activities."))
+    account_id = request.GET.get("account")
+    initial = ActivityForm.initial_new(
+        user=request.user, account_id=int(account_id) if (account_id or "").isdigit() else None
+    )
+    form = ActivityForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = activity_create(
+                user=request.user,
+                account=data["account"],
+                date=data["date"],
+                duration_minutes=data["duration_minutes"],
+                type=data["type"],
+                participants=list(data["participants"]),
+                contact_names=form.contact_names(),
+                topic=data["topic"],
+                notes=data["notes"],
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Activity logged on %(account)s.") % {"account": activity.account.name},
+            )
+            if "another" in request.POST:
+                return redirect(f"{request.path}?account={activity.account_id}")
+            return redirect("activities:list")
+    return render(request, "activities/activity_form.html", {"form": form, "activity": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an activity (who logged it, its participants, directors and administrators)."""
+    activity = _get_or_404(request, pk)
+    if not activity_may_change(user=request.user, activity=activity):
+        return _forbidden(
+            request,
+            _(
+                "Only the person who logged this activity, its participants or a sales "
+                "director can change it."
+            ),
+        )
+    form = ActivityForm(
+        request.POST or None, initial=ActivityForm.initial_for(activity), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity_update(
+                user=request.user,
+                activity=activity,
+                account=data["account"],
+                date=data["date"],
+                duration_minutes=data["duration_minutes"],
+                type=data["type"],
+                participants=list(data["participants"]),
+                contact_names=form.contact_names(),
+                topic=data["topic"],
+                notes=data["notes"],
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Activity saved."))
+            return redirect("activities:list")
+    return render(request, "activities/activity_form.html", {"form": form, "activity": activity})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask before deleting an activity; the POST deletes it."""
+    activity = _get_or_404(request, pk)
+    if not activity_may_change(user=request.user, activity=activity):
+        return _forbidden(
+            request,
+            _(
+                "Only the person who logged this activity, its participants or a sales "
+                "director can change it."
+            ),
+        )
+    if request.method == "POST":
+        activity_delete(user=request.user, activity=activity)
+        messages.success(request, _("Activity deleted."))
+        return redirect("activities:list")
+    return render(request, "activities/activity_delete.html", {"activity": activity})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV file; show every problem (nothing imported) or what was imported."""
+    if not activity_may_log(user=request.user):
+        return _forbidden(request, _("Viewers cannot log activities."))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            summary = activity_import(
+                user=request.user, content=upload.read(), filename=upload.name
+            )
+        except AccountImportError as exc:
+            context.update(report=exc.report, filename=upload.name)
+            status = 422
+        except ApplicationError as exc:
+            context.update(error=exc.message, filename=upload.name)
+            status = exc.status
+        else:
+            context.update(summary=summary, filename=upload.name)
+    return render(request, "activities/activity_import.html", context, status=status)
+
+
+@login_required
+@require_GET
+def activity_import_template_download(request: HttpRequest) -> HttpResponse:
+    """A CSV file with the import's columns and two example rows."""
+    response = HttpResponse(activity_import_template(), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="kam-activities-template.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def actual_time(request: HttpRequest) -> HttpResponse:
+    """Where our hours went in a period: per box (with shares), per person, per account.
+
+    Person-hours on the accounts the user may read; boxes as placed in the latest review.
+    """
+    period = PeriodForm(request.GET or None)
+    start, end = period.period()
+    review = review_latest_for_accounts()
+    boxes = actual_hours_by_box(start=start, end=end, user=request.user, review=review)
+    box_shares = shares(boxes)
+    people = actual_hours_by_person(start=start, end=end, user=request.user)
+    accounts = actual_hours_top_accounts(
+        start=start, end=end, user=request.user, limit=TOP_ACCOUNTS
+    )
+    total = accounts.total_minutes
+    activity_count = (
+        activity_list_visible(user=request.user)
+        .filter(date__gte=start, date__lte=end)
+        .order_by()
+        .aggregate(n=Count("pk"))["n"]
+    )
+    return render(
+        request,
+        "activities/actual_time.html",
+        {
+            "period": period,
+            "start": start,
+            "end": end,
+            "review": review,
+            # "Not placed" only shows when hours went there.
+            "boxes": [
+                {"row": row, "share": box_shares[row.key]}
+                for row in boxes
+                if row.minutes or row.key != UNPLACED
+            ],
+            "people": [{"row": r, "share": r.minutes / total if total else 0} for r in people],
+            "accounts": [
+                {"row": r, "share": r.minutes / total if total else 0} for r in accounts.top
+            ],
+            "rest": accounts,
+            "rest_share": accounts.rest_minutes / total if total else 0,
+            "total_hours": total / 60,
+            "activity_count": activity_count or 0,
+        },
+    )
