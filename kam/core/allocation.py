@@ -878,10 +878,61 @@ def solve_pool_units(
     _report(progress, 0.85, "repair")
     k = repair(acc, k, units)
     objective = float(acc.value(k, acc.cost).sum())
-    if upper - objective > gap_target * max(abs(objective), 1.0) and lam_lo > 0:
-        # the bound at the other end of the bracket may be the lower one
-        upper = min(upper, dual_value(acc, units, lam_lo, demand.last)[0])
+    if upper - objective > gap_target * max(abs(objective), 1.0):
+        # the hour grid moves the demand away from the continuous one: search the price
+        # again on the grid's own demand, keeping the lowest bound and the best repair
+        k_raw = dual_value(acc, units, lam, demand.last)[1]
+        lam, upper, k, objective, more = _grid_search(
+            acc, units, lam, upper, k_raw, k, objective, demand.last, gap_target
+        )
+        iterations += more
     return k, lam, upper, iterations
+
+
+def _grid_search(
+    acc: Accounts,
+    units: int,
+    lam: float,
+    upper: float,
+    k_raw: NDArray[np.int64],
+    k: NDArray[np.int64],
+    objective: float,
+    start: FloatArray | None,
+    gap_target: float,
+) -> tuple[float, float, NDArray[np.int64], float, int]:
+    """Bisection on the price with the exact grid demand (see ``solve_pool_units``)."""
+    best_lam = lam
+    excess = int(k_raw.sum()) - units
+    lo_lam, hi_lam = (lam, np.inf) if excess > 0 else (0.0, lam)
+    step = max(abs(lam) * 1e-3, 1e-9)
+    iterations = 0
+    for _ in range(40):
+        if np.isinf(hi_lam):
+            trial = lo_lam + step
+            step *= 2
+        elif lo_lam == 0.0 and excess <= 0 and hi_lam - step > 0:
+            trial = hi_lam - step
+            step *= 2
+        else:
+            trial = 0.5 * (lo_lam + hi_lam)
+        bound, k_trial = dual_value(acc, units, trial, start)
+        iterations += 1
+        over = int(k_trial.sum()) - units
+        if bound < upper:
+            upper, best_lam = bound, trial
+        if over > 0:
+            lo_lam = trial
+        else:
+            hi_lam = trial
+            candidate = repair(acc, k_trial, units)
+            value = float(acc.value(candidate, acc.cost).sum())
+            if value > objective:
+                k, objective = candidate, value
+        if upper - objective <= gap_target * max(abs(objective), 1.0):
+            break
+        if np.isfinite(hi_lam) and hi_lam - lo_lam <= 1e-12 * max(hi_lam, 1.0):
+            break
+    return best_lam, upper, k, objective, iterations
 
 
 #: accounts in the sample that gives a large pool's first price
