@@ -1,0 +1,32 @@
+"""bench/allocation.py runs against HiGHS and prints a row per problem (the quick run)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "allocation.py"
+
+
+def test_quick_bench_prints_times_ratios_and_objective_differences() -> None:
+    pytest.importorskip("highspy")
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [
+        line for line in result.stdout.splitlines() if re.match(r"\s+[\d,]+\s+(pool|team)", line)
+    ]
+    assert len(rows) == 2
+    for row in rows:
+        fields = row.split()
+        assert fields[-1] == "Optimal"
+        difference = float(fields[-2])
+        # kam's allocation is never better than the exact optimum, and its gap bounds the loss
+        gap = float(fields[-5])
+        assert difference <= 1e-8  # HiGHS stops within 1e-9 of its own bound
+        assert -difference <= gap + 1e-9
