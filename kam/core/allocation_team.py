@@ -33,6 +33,7 @@ from kam.core.allocation import (
     _report,
     as_curves,
     normalise_bounds,
+    repair,
     reference_allocation,
     solve_pool_units,
 )
@@ -238,6 +239,9 @@ def allocate_team(
         lam_t = max(0.0, lam_t - step * sub_t) if team.total_given else 0.0
         _report(progress, 0.05 + 0.9 * (it + 1) / DUAL_ITERATIONS, "prices")
     assert best_y is not None
+    _report(progress, 0.96, "improve")
+    best_y = _improve(team, lo, best_y)
+    best_obj = _objective(team, best_y)
     lam, mu, lam_t = best_prices
     person_hours = np.zeros((m, n))
     np.add.at(person_hours, (team.pair_p, team.pair_i), best_y * g)
@@ -340,6 +344,49 @@ def _primal(team: _Team, lo: NDArray[np.int64], k: NDArray[np.int64]) -> FloatAr
             break
     # cheapest people for these hours
     y = team.transport(np.zeros(n), x, lower=x)
+    return y
+
+
+def _improve(team: _Team, lo: NDArray[np.int64], y: FloatArray, passes: int = 4) -> FloatArray:
+    """Local search, one person at a time: with the others' hours fixed, the person's hours
+    over the accounts they may serve are a pool, improved by ``repair``'s moves (remove
+    where it loses least, add where it gains most, within the person's, the function's and
+    the total capacity)."""
+    y = y.copy()
+    c = team.curves
+    for _ in range(passes):
+        before = _objective(team, y)
+        for p in range(team.m):
+            pairs = np.flatnonzero(team.pair_p == p)
+            if pairs.size == 0:
+                continue
+            idx = team.pair_i[pairs]
+            x = np.bincount(team.pair_i, weights=y, minlength=team.n).astype(np.int64)
+            mine = y[pairs].astype(np.int64)
+            other = x[idx] - mine
+            f = team.function_of[p]
+            used_f = int(y[team.function_of[team.pair_p] == f].sum())
+            room = min(
+                int(team.cap[p]) - int(mine.sum()),
+                int(team.fcap[f]) - used_f,
+                team.total - int(x.sum()),
+            )
+            units = int(mine.sum()) + max(room, 0)
+            acc = Accounts(
+                c.c[idx],
+                (c.b - c.c)[idx],
+                c.d[idx],
+                c.e[idx],
+                c.reference_hours[idx],
+                np.full(idx.size, team.cost[p]),
+                np.maximum(lo[idx], other),
+                np.maximum(team.hi[idx], x[idx]),
+                team.g,
+            )
+            k = repair(acc, x[idx], int(other.sum()) + units)
+            y[pairs] = (k - other).astype(np.float64)
+        if _objective(team, y) <= before + 1e-9 * max(abs(before), 1.0):
+            break
     return y
 
 
