@@ -134,7 +134,9 @@ def judgements_for(
     *, period: PlanningPeriod, account_ids: list[int]
 ) -> dict[int, ResponseJudgement]:
     """The judgements of ``period`` for ``account_ids``, by account id (one query)."""
-    rows = ResponseJudgement.objects.filter(period=period, account_id__in=account_ids)
+    rows = ResponseJudgement.objects.filter(
+        period=period, account_id__in=account_ids
+    ).select_related("entered_by")
     return {j.account_id: j for j in rows}
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -473,9 +474,7 @@ def judgement_sketch(request: HttpRequest, period_id: int) -> HttpResponse:
     filled = [getattr(data, f) for f in JUDGEMENT_FIELDS[:5]]
     if any(str(v).strip() == "" for v in filled):
         return HttpResponse(
-            format_html(
-                '<span class="sketch-hint">{}</span>', _("Enter all five numbers to see the curve.")
-            )
+            format_html('<span class="sketch-hint">{}</span>', _("Enter all five numbers."))
         )
     try:
         checked = judgement_check(data)
@@ -580,9 +579,19 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
                 "boxes": _box_rows(run),
                 "hire_hours": s.get("hire_hours"),
                 "first_line": context["lines"][0] if context["lines"] else None,
+                "actual": _actual(run, request.user),
             }
         )
     return render(request, "allocation/run_detail.html", context)
+
+
+def _actual(run: AllocationRun, user: Any) -> dict[str, Any] | None:
+    # Planned against actual needs the activities app; without it the section is left out.
+    if not apps.is_installed("kam.activities"):
+        return None
+    from kam.allocation.actual import plan_against_actual
+
+    return plan_against_actual(run=run, user=user)
 
 
 def _people_rows(run: AllocationRun, user: Any) -> list[dict[str, Any]]:

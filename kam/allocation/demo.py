@@ -1,0 +1,161 @@
+"""The demo's year plan (kam-method.md section 2): a planning period for next year with the
+team's capacities and the box policies copied in, the four judgements for every key and
+key development account and a sample of maintenance accounts, and one finished run.
+
+The judgements follow each account's revenue: today's contribution is its gross margin
+(a margin of 18-30 % of last year's revenue in EUR); with no effort a key account would
+keep about half to three quarters of it, 50 % more hours would add 3-12 % and saturation
+15-40 %; key development accounts, still to be won, respond more strongly (+15-30 % and
++50-100 %). Today's hours sit inside the box policy's range, larger accounts nearer its top.
+Only ``numpy.random.default_rng(seed)`` draws numbers, so the same seed gives the same plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TextIO
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import AccountRevenue
+from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
+from kam.allocation.services import (
+    CORE_FIELDS,
+    JudgementInput,
+    judgement_check,
+    period_create,
+    run_execute,
+)
+from kam.organisation.models import Box
+from kam.organisation.selectors import exchange_rates_get, organisation_get
+from kam.portfolio.models import Placement
+from kam.portfolio.selectors import review_latest
+from kam.users.models import Role
+
+#: Share of maintenance accounts whose manager has judged them in the demo.
+MAINTENANCE_SAMPLE = 0.4
+#: (effort at zero as a share of today's contribution, low-high) per box
+KEEP_AT_ZERO = {
+    Box.KEY: (0.5, 0.75),
+    Box.KEY_DEVELOPMENT: (0.35, 0.6),
+    Box.MAINTENANCE: (0.7, 0.9),
+}
+
+
+def _say(stdout: TextIO, line: str) -> None:
+    stdout.write(line + "\n")
+    stdout.flush()
+
+
+def demo_allocation(
+    *, seed: int, stdout: TextIO, today: dt.date | None = None
+) -> PlanningPeriod | None:
+    """Create next year's planning period with judgements and one finished run (see the
+    module docstring). Returns the period, or None when there is no review to plan from."""
+    today = today or dt.date.today()
+    rng = np.random.default_rng(seed + 3)
+    review = review_latest()
+    User = get_user_model()
+    director = (
+        User.objects.filter(profile__role=Role.SALES_DIRECTOR, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if review is None or director is None:
+        _say(stdout, _("No portfolio review or sales director: no year plan in the demo."))
+        return None
+    year = today.year + 1
+    name = _("Plan %(year)d") % {"year": year}
+    PlanningPeriod.objects.filter(name=name).delete()
+    period = period_create(
+        created_by=director, name=name, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31)
+    )
+    policies = {p.box: p for p in period.policies.all()}
+    rates = exchange_rates_get(organisation=organisation_get())
+    placements = list(
+        Placement.objects.filter(review=review, account__active=True)
+        .exclude(box="")
+        .exclude(box=Box.OPPORTUNISTIC)
+        .select_related("account")
+        .order_by("account_id")
+    )
+    revenue = {
+        r.account_id: r.amount
+        for r in AccountRevenue.objects.filter(
+            account_id__in=[p.account_id for p in placements], year=today.year - 1
+        )
+    }
+    rows = []
+    for p in placements:
+        if p.box == Box.MAINTENANCE and rng.random() > MAINTENANCE_SAMPLE:
+            continue
+        amount = revenue.get(p.account_id)
+        rate = rates.get(p.account.currency)
+        if amount is None or rate is None or amount <= 0:
+            continue
+        rows.append((p, float(amount * rate)))
+    if not rows:
+        _say(stdout, _("No account with revenue to plan: no year plan in the demo."))
+        return period
+    biggest = max(r for _p, r in rows)
+    judgements = []
+    for p, revenue_eur in rows:
+        policy = policies[p.box]
+        size = (revenue_eur / biggest) ** 0.5  # 0-1, larger accounts nearer the policy's top
+        lo, hi = policy.min_hours_per_year, policy.max_hours_per_year
+        reference = round(lo + (hi - lo) * (0.15 + 0.6 * size) * rng.uniform(0.8, 1.2))
+        reference = max(reference, 8)
+        today_value = revenue_eur * rng.uniform(0.18, 0.30)
+        keep_lo, keep_hi = KEEP_AT_ZERO[Box(p.box)]
+        zero = today_value * rng.uniform(keep_lo, keep_hi)
+        if p.box == Box.KEY_DEVELOPMENT:  # still to be won: more effort pays more
+            more = today_value * (1 + rng.uniform(0.15, 0.30))
+            saturation = more + today_value * rng.uniform(0.35, 0.7)
+        else:
+            more = today_value * (1 + rng.uniform(0.03, 0.12))
+            saturation = more + today_value * rng.uniform(0.12, 0.28)
+        data = JudgementInput(
+            reference_hours=reference,
+            contribution_at_zero=round(zero),
+            contribution_at_reference=round(today_value),
+            contribution_at_150pct=round(more),
+            contribution_at_saturation=round(saturation),
+        )
+        checked = judgement_check(data)  # the demo's numbers always make a curve
+        owner = p.account.owner
+        judgements.append(
+            ResponseJudgement(
+                period=period,
+                account=p.account,
+                entered_by=owner if owner is not None else director,
+                min_hours=None,
+                max_hours=None,
+                **{name: getattr(checked, name) for name in CORE_FIELDS.values()},
+            )
+        )
+    ResponseJudgement.objects.bulk_create(judgements)
+    run = AllocationRun.objects.create(period=period, created_by=director)
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    if run.status == RunStatus.DONE:
+        _say(
+            stdout,
+            _(
+                "Year plan %(name)s: %(n)d accounts judged; the optimal plan brings "
+                "EUR %(uplift)s a year more than today's allocation (gap %(gap)s)."
+            )
+            % {
+                "name": name,
+                "n": len(judgements),
+                "uplift": f"{run.summary['uplift']:,.0f}",
+                "gap": f"{run.summary['relative_gap']:.1e}",
+            },
+        )
+    else:
+        _say(
+            stdout,
+            _("Year plan %(name)s: the run failed: %(error)s") % {"name": name, "error": run.error},
+        )
+    return period

@@ -1,0 +1,148 @@
+"""The year plan API: periods, capacities, policies, judgements (422 naming the field),
+runs with their status and lines, always through the caller's permissions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kam.allocation.services import judgement_save
+from kam.users.tokens import api_token_create
+from tests.allocation.conftest import JUDGEMENTS, judgement
+from tests.conftest import client_for
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/allocation"
+BODY = {
+    "reference_hours": 300,
+    "contribution_at_zero": 200000,
+    "contribution_at_reference": 400000,
+    "contribution_at_150pct": 450000,
+    "contribution_at_saturation": 500000,
+}
+
+
+def send(client: Client, method: str, url: str, body: object = None, **extra: str):  # type: ignore[no-untyped-def]
+    return getattr(client, method)(
+        BASE + url, json.dumps(body), content_type="application/json", **extra
+    )
+
+
+def test_a_director_plans_a_year_over_the_api_with_a_token(director, accounts):
+    _token, plain = api_token_create(user=director, name="script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {plain}"}
+    client = Client()
+    created = send(
+        client,
+        "post",
+        "/periods",
+        {"name": "API plan", "start": "2027-01-01", "end": "2027-12-31"},
+        **auth,
+    )
+    assert created.status_code == 201, created.content
+    pid = created.json()["id"]
+    caps = client.get(f"{BASE}/periods/{pid}/capacities", **auth).json()
+    assert {c["username"] for c in caps} == {"director", "kam1", "kam2"}
+    for account, numbers in zip(accounts, JUDGEMENTS, strict=True):
+        body = dict(zip(BODY, numbers, strict=True))
+        r = send(client, "put", f"/periods/{pid}/judgements/{account.pk}", body, **auth)
+        assert r.status_code == 200, r.content
+        assert r.json()["curve"]["d"] > 0
+    run = send(client, "post", f"/periods/{pid}/runs", None, **auth)
+    assert run.status_code == 200, run.content  # inline in the tests: already done
+    data = client.get(f"{BASE}/runs/{run.json()['id']}", **auth).json()
+    assert data["status"] == "done" and data["progress"] == 100
+    assert data["summary"]["gap"] >= 0
+    assert data["summary"]["upper_bound"] >= data["summary"]["objective"] - 1e-6
+    lines = client.get(f"{BASE}/runs/{data['id']}/lines", **auth).json()
+    assert lines["count"] == 5
+    assert sum(float(x["hours"]) for x in lines["items"]) <= sum(c["hours_per_year"] for c in caps)
+    people = client.get(f"{BASE}/runs/{data['id']}/people", **auth).json()
+    assert people["count"] >= 5
+
+
+def test_an_inconsistent_judgement_answers_422_with_the_field(judged, kam_user, accounts):
+    client = client_for(kam_user)
+    r = send(
+        client,
+        "put",
+        f"/periods/{judged.pk}/judgements/{accounts[0].pk}",
+        {**BODY, "contribution_at_150pct": 550000},
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "contribution_at_150pct"
+    assert "+50 %" in r.json()["detail"]
+
+
+def test_judgements_follow_account_permissions(judged, kam_user, viewer, accounts):
+    client = client_for(kam_user)
+    hidden = send(client, "put", f"/periods/{judged.pk}/judgements/{accounts[2].pk}", BODY)
+    assert hidden.status_code == 404
+    listed = client.get(f"{BASE}/periods/{judged.pk}/judgements").json()
+    assert {j["account"] for j in listed["items"]} == {"Customer 0", "Customer 1", "Customer 3"}
+    r = send(client_for(viewer), "put", f"/periods/{judged.pk}/judgements/{accounts[0].pk}", BODY)
+    assert r.status_code == 403
+
+
+def test_only_planners_change_capacities_policies_and_start_runs(judged, kam_user):
+    client = client_for(kam_user)
+    assert send(client, "post", f"/periods/{judged.pk}/runs").status_code == 403
+    r = send(
+        client,
+        "put",
+        f"/periods/{judged.pk}/policies",
+        [{"box": "key", "min_hours_per_year": 1, "max_hours_per_year": 2}],
+    )
+    assert r.status_code == 403
+    r = send(
+        client,
+        "post",
+        "/periods",
+        {"name": "X", "start": "2027-01-01", "end": "2027-12-31"},
+    )
+    assert r.status_code == 403
+
+
+def test_policy_errors_name_box_and_field(judged, director):
+    r = send(
+        client_for(director),
+        "put",
+        f"/periods/{judged.pk}/policies",
+        [{"box": "key", "min_hours_per_year": 300, "max_hours_per_year": 100}],
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "key.max_hours_per_year"
+
+
+def test_closing_a_period_over_the_api_freezes_it(judged, director, accounts):
+    client = client_for(director)
+    assert send(client, "patch", f"/periods/{judged.pk}", {"status": "closed"}).status_code == 200
+    r = send(client, "put", f"/periods/{judged.pk}/judgements/{accounts[0].pk}", BODY)
+    assert r.status_code == 409
+
+
+def test_the_judgement_list_costs_the_same_queries_for_more_rows(judged, director, kam_user):
+    client = client_for(director)
+    url = f"{BASE}/periods/{judged.pk}/judgements"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(10):
+        account = AccountFactory(name=f"Extra {n}", owner=kam_user)
+        judgement_save(
+            user=director, period=judged, account=account, data=judgement(*JUDGEMENTS[0])
+        )
+    assert count() == before
+
+
+def test_an_unknown_run_is_404(director):
+    assert client_for(director).get(f"{BASE}/runs/4242").status_code == 404
