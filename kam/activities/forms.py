@@ -33,7 +33,11 @@ class _PeopleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 class ActivityForm(forms.Form):
     """Log or edit one activity; the account list holds only the accounts the user may read."""
 
-    account = _AccountChoice(label=_("Account"), queryset=None)  # type: ignore[arg-type]
+    account = _AccountChoice(
+        label=_("Account"),
+        queryset=None,  # type: ignore[arg-type]
+        widget=forms.Select(attrs={"style": "width: 100%"}),
+    )
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
@@ -46,18 +50,25 @@ class ActivityForm(forms.Form):
     participants = _PeopleChoice(
         label=_("Our participants"),
         queryset=None,  # type: ignore[arg-type]
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.SelectMultiple(attrs={"size": 8, "style": "min-width: 20rem"}),
         help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
     )
     contacts = forms.CharField(
         label=_("Their contacts"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "style": "width: 100%"}),
         help_text=_("One name or e-mail address per line."),
     )
-    topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
+    topic = forms.CharField(
+        label=_("Topic"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"style": "width: 100%"}),
+    )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "style": "width: 100%"}),
     )
 
     def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "date,account,duration_minutes,type,participants,contacts,topic,notes,uid"
 GOOD = [
-    "2025-05-06,OWN-1,60,visit,kam1; member1,Anna de Wit; j.bos@example.com,Range review,Fine,cal-1",
+    "2025-05-06,OWN-1,60,visit,kam1; member1,Anna de Wit; j.bos@example.com,Range review,Ok,cal-1",
     "2025-05-07,OWN-1,30,call,kam1,,Follow-up,,cal-2",
     "2025-05-08,SRV-1,45,meeting,member1,,,,",
 ]
@@ -42,7 +42,7 @@ def test_good_file_imports_every_row(director, kam_user, member, accounts):  # t
     assert (summary.created, summary.unchanged) == (3, 0)
     visit = Activity.objects.get(external_uid="cal-1")
     assert visit.account == accounts["own"] and visit.date == dt.date(2025, 5, 6)
-    assert visit.type == "visit" and visit.topic == "Range review" and visit.notes == "Fine"
+    assert visit.type == "visit" and visit.topic == "Range review" and visit.notes == "Ok"
     assert visit.contact_names == ["Anna de Wit", "j.bos@example.com"]
     assert set(visit.participants.all()) == {kam_user, member}
     assert visit.created_by == director

@@ -245,7 +245,8 @@ def test_actual_time_page(director, kam_user, logged):  # type: ignore[no-untype
     start = period_start_default(TODAY)
     assert f'name="start" value="{start.isoformat()}"' in html
     assert f'name="end" value="{TODAY.isoformat()}"' in html
-    # 120 + 30 + 45 = 195 person-minutes: key 120 (62 %), opportunistic 30 (15 %), unplaced 45 (23 %)
+    # 120 + 30 + 45 = 195 person-minutes:
+    # key 120 (62 %), opportunistic 30 (15 %), unplaced 45 (23 %)
     box_table = html.split('data-testid="hours-by-box"')[1].split("</table>")[0]
     assert (
         "Key" in box_table and "62 %" in box_table and "15 %" in box_table and "23 %" in box_table
