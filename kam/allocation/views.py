@@ -453,8 +453,13 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
             values=values,
             errors={exc.field or "row": exc.message},
         )
+        # htmx swaps only successful answers, so the row with its message comes back as 200
+        # to htmx and as 422 to anything else.
         return render(
-            request, "allocation/_judgement_row.html", {"row": row, "period": period}, status=422
+            request,
+            "allocation/_judgement_row.html",
+            {"row": row, "period": period},
+            status=200 if request.htmx else 422,
         )
     row = _row(account, judgement, editable=True, saved=True)
     return render(request, "allocation/_judgement_row.html", {"row": row, "period": period})

@@ -177,7 +177,13 @@ def test_saving_a_row_answers_the_row_saved_or_refused(judged, kam_user, account
         url, {**ROW, "account": accounts[0].pk, "contribution_at_saturation": "420000"}
     )
     assert bad.status_code == 422
-    html = bad.content.decode()
+    as_htmx = client.post(
+        url,
+        {**ROW, "account": accounts[0].pk, "contribution_at_saturation": "420000"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert as_htmx.status_code == 200  # htmx swaps only 2xx answers
+    html = as_htmx.content.decode()
     assert 'aria-invalid="true"' in html and "not saved" in html
     assert 'value="420000"' in html  # what the user typed stays in the row
     # Customer 2 is kam2's: hidden from kam1, so it is not found.
