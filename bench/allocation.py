@@ -243,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances only")
     parser.add_argument("--time-limit", type=float, default=300.0, help="HiGHS seconds per run")
+    parser.add_argument(
+        "--only", choices=("pool", "team"), help="run only the pools or only the team"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         pools, highs_pools, team_size, limit = [2_000], {2_000}, (5, 300), 60.0
@@ -258,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'accounts':>10}  {'problem':<14} {'kam s':>8} {'kam gap':>9} {'HiGHS s':>9} "
         f"{'ratio':>8} {'obj diff':>9}  note"
     )
-    for n in pools:
+    for n in [] if args.only == "team" else pools:
         problem = pool(n)
         seconds, result = timed(problem)
         if n in highs_pools:
@@ -278,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
                 ).text(),
                 flush=True,
             )
+    if args.only == "pool":
+        return 0
     people, n = team_size
     problem_t = team(people, n)
     seconds, result = timed(problem_t)

@@ -33,8 +33,8 @@ from kam.core.allocation import (
     _report,
     as_curves,
     normalise_bounds,
-    repair,
     reference_allocation,
+    repair,
     solve_pool_units,
 )
 
@@ -242,6 +242,14 @@ def allocate_team(
     _report(progress, 0.96, "improve")
     best_y = _improve(team, lo, best_y)
     best_obj = _objective(team, best_y)
+    exact = False
+    if best_upper - best_obj > gap_target * max(abs(best_obj), 1.0):
+        _report(progress, 0.97, "exact")
+        closed = _exact(team, lo, gap_target)
+        if closed is not None and _objective(team, closed[0]) >= best_obj:
+            best_y, best_obj = closed[0], _objective(team, closed[0])
+            best_upper = min(best_upper, closed[1])
+            exact = closed[2]
     lam, mu, lam_t = best_prices
     person_hours = np.zeros((m, n))
     np.add.at(person_hours, (team.pair_p, team.pair_i), best_y * g)
@@ -286,7 +294,7 @@ def allocate_team(
         person_hours=person_hours,
         person_shadow_prices=person_prices,
         function_shadow_prices={f: float(mu[j]) for j, f in enumerate(team.functions)},
-        exact=gap <= 0,
+        exact=exact or gap <= 0,
         iterations=it + 1,
     )
 
@@ -345,6 +353,81 @@ def _primal(team: _Team, lo: NDArray[np.int64], k: NDArray[np.int64]) -> FloatAr
     # cheapest people for these hours
     y = team.transport(np.zeros(n), x, lower=x)
     return y
+
+
+#: largest number of grid choices for which a small team is solved exactly as a MILP
+EXACT_CHOICES = 20_000
+
+
+def _exact(
+    team: _Team, lo: NDArray[np.int64], gap_target: float
+) -> tuple[FloatArray, float, bool] | None:
+    """A small team solved exactly (HiGHS's MILP through scipy): each account chooses one of
+    its grid points (binaries, exactly one), integer hours per eligible person and account
+    add up to it, within every capacity. Returns (pair hours, the MILP's upper bound,
+    proven optimal) or None when the instance is too large or HiGHS finds nothing."""
+    from scipy.optimize import (
+        Bounds,
+        LinearConstraint,
+        milp,
+    )
+
+    n, m, g = team.n, team.m, team.g
+    hi = np.maximum(team.hi, lo)
+    sizes = hi - lo + 1
+    if int(sizes.sum()) > EXACT_CHOICES:
+        return None
+    account = np.repeat(np.arange(n), sizes)
+    offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    points = lo[account] + offset
+    m_z, m_y = points.shape[0], team.pair_p.shape[0]
+    nf = len(team.functions)
+    rows = np.concatenate(
+        [
+            account,
+            n + account,
+            n + team.pair_i,
+            2 * n + team.pair_p,
+            2 * n + m + team.function_of[team.pair_p],
+            np.full(m_y, 2 * n + m + nf),
+        ]
+    )
+    cols = np.concatenate([np.arange(m_z), np.arange(m_z)] + [m_z + np.arange(m_y)] * 4)
+    vals = np.concatenate(
+        [np.ones(m_z), points.astype(np.float64), -np.ones(m_y), np.ones(3 * m_y)]
+    )
+    a = coo_matrix((vals, (rows, cols)), shape=(2 * n + m + nf + 1, m_z + m_y)).tocsr()
+    c = team.curves
+    values = c.c[account] + (c.b - c.c)[account] * _share(
+        (points * g).astype(np.float64), c.d[account], c.e[account], c.reference_hours[account]
+    )
+    objective = np.concatenate([values, team.cost[team.pair_p] * g])
+    objective[:m_z] *= -1
+    upper_rows = np.concatenate(
+        [np.ones(n), np.zeros(n), team.cap, team.fcap, [team.total]]
+    ).astype(np.float64)
+    lower_rows = np.concatenate([np.ones(n), np.zeros(n), np.full(m + nf + 1, -np.inf)])
+    res = milp(
+        objective,
+        constraints=LinearConstraint(a, lower_rows, upper_rows),
+        integrality=np.ones(m_z + m_y),
+        bounds=Bounds(np.zeros(m_z + m_y), np.concatenate([np.ones(m_z), np.full(m_y, np.inf)])),
+        options={"mip_rel_gap": gap_target / 10, "time_limit": 60.0, "disp": False},
+    )
+    if res.x is None:
+        return None
+    y: FloatArray = np.round(np.asarray(res.x[m_z:], dtype=np.float64)).astype(np.float64)
+    bound = getattr(res, "mip_dual_bound", None)
+    upper = np.inf if bound is None or not np.isfinite(bound) else -float(bound)
+    return y, upper + 1e-9 * max(abs(upper), 1.0), bool(res.status == 0)
+
+
+def _share(h: FloatArray, d: FloatArray, e: FloatArray, ref: FloatArray) -> FloatArray:
+    """(h/ref)^d / (e + (h/ref)^d), 0 at h = 0."""
+    with np.errstate(divide="ignore"):
+        u = np.exp(d * np.log(h / ref))
+    out: FloatArray = u / (e + u)
+    return out
 
 
 def _improve(team: _Team, lo: NDArray[np.int64], y: FloatArray, passes: int = 4) -> FloatArray:
