@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kam.guide",
     "kam.casefor",
     "kam.activities",
+    "kam.allocation",
 ]
 
 MIDDLEWARE = [
