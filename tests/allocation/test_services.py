@@ -253,3 +253,18 @@ def test_a_run_without_capacity_fails_with_the_reason(judged, director, kam_user
     run = run_start(user=director, period=judged)
     assert run.status == RunStatus.FAILED
     assert "capacit" in run.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_in_the_background_finishes_and_closes_its_connection(settings, judged, director):
+    import threading
+
+    settings.KAM_ALLOCATION_SYNC = False
+    run = run_start(user=director, period=judged)
+    assert run.status == RunStatus.QUEUED  # the page answers at once
+    worker = next(t for t in threading.enumerate() if t.name == f"allocation-run-{run.pk}")
+    worker.join()
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE, run.error
+    assert run.progress == 100 and run.finished_at is not None
+    assert AllocationLine.objects.filter(run=run).count() == 5
