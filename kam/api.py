@@ -12,8 +12,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from kam.accounts.api import router as accounts_router
-from kam.allocation.api import router as allocation_router
 from kam.activities.api import router as activities_router
+from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.organisation.api import router as organisation_router
 from kam.portfolio.api import router as portfolio_router
