@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kam.classify_cli import BAD_INPUT, InputProblems, _, _file_text
+from kam.classify_cli import BAD_INPUT, InputProblems, _, _file_text, csv_rows
 from kam.core.allocation import (
     AllocationResult,
     CalibrationError,
@@ -186,28 +186,9 @@ def read_accounts(
     lows: list[float] = []
     highs: list[float] = []
     seen: dict[str, int] = {}
-    row_number = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(
-                _("%(file)s: row %(row)s: %(reason)s")
-                % {"file": name, "row": row_number + 1, "reason": exc}
-            )
-            break
-        row_number += 1
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) < len(header):
-            problems.append(
-                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
-                % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
-            )
-            continue
-        cells = {c: record[column[c]].strip() for c in COLUMNS}
+    for row_number, cells in csv_rows(
+        reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
+    ):
 
         def bad(field: str, message: str, row: int = row_number) -> None:
             problems.append(

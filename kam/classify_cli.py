@@ -24,7 +24,7 @@ import json
 import math
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -468,28 +468,9 @@ def read_scores(path: Path, name: str, scheme: SchemeFile, problems: list[str]) 
     known = scheme.keys if scheme.readable else None
     rows: list[ScoreRow] = []
     seen: dict[tuple[str, str, str], int] = {}
-    row_number = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(
-                _("%(file)s: row %(row)s: %(reason)s")
-                % {"file": name, "row": row_number + 1, "reason": exc}
-            )
-            break
-        row_number += 1
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) < len(header):
-            problems.append(
-                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
-                % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
-            )
-            continue
-        cells = {c: record[column[c]].strip() for c in COLUMNS}
+    for row_number, cells in csv_rows(
+        reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
+    ):
 
         def bad(field: str, message: str, row: int = row_number) -> None:
             problems.append(
@@ -735,3 +716,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def csv_rows(
+    reader: Iterator[list[str]],
+    *,
+    name: str,
+    header: Sequence[str],
+    column: Mapping[str, int],
+    columns: Sequence[str],
+    problems: list[str],
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The data rows after the header as (row number, cells of ``columns``), header = row 1.
+
+    Blank rows are skipped; a short row or unreadable CSV is reported in ``problems`` (a
+    CSV error ends the file, since nothing after it can be trusted).
+    """
+    row_number = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                _("%(file)s: row %(row)s: %(reason)s")
+                % {"file": name, "row": row_number + 1, "reason": exc}
+            )
+            return
+        row_number += 1
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) < len(header):
+            problems.append(
+                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
+                % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
+            )
+            continue
+        yield row_number, {c: record[column[c]].strip() for c in columns}
