@@ -23,7 +23,6 @@ from kam.accounts.forms import AccountForm, ImportForm, RevenueForm, TeamForm
 from kam.accounts.imports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
-    AccountImportError,
     account_export,
     account_import,
     account_import_template,
@@ -55,6 +54,7 @@ from kam.accounts.services import (
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.web.errors import ApplicationError
+from kam.web.uploads import import_page
 
 PAGE_SIZE = 50
 
@@ -326,22 +326,12 @@ def account_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a CSV or XLSX file; show the problems (nothing imported) or what was done."""
     if not account_may_import(user=request.user):
         return _forbidden(request, _("Only a sales director or administrator can import accounts."))
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            summary = account_import(user=request.user, content=upload.read(), filename=upload.name)
-        except AccountImportError as exc:
-            context.update(report=exc.report, filename=upload.name)
-            status = 422
-        except ApplicationError as exc:
-            context.update(error=exc.message, filename=upload.name)
-            status = exc.status
-        else:
-            context.update(summary=summary, filename=upload.name)
-    return render(request, "accounts/account_import.html", context, status=status)
+    return import_page(
+        request,
+        form=ImportForm(request.POST or None, request.FILES or None),
+        run=lambda content, name: account_import(user=request.user, content=content, filename=name),
+        template="accounts/account_import.html",
+    )
 
 
 @login_required

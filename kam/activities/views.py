@@ -17,7 +17,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kam.accounts.imports import AccountImportError
 from kam.accounts.selectors import review_latest_for_accounts, user_role
 from kam.activities.filters import activity_filter, activity_filters_parse
 from kam.activities.forms import ActivityForm, ImportForm, PeriodForm
@@ -39,6 +38,7 @@ from kam.activities.selectors import (
 from kam.activities.services import activity_create, activity_delete, activity_update
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
+from kam.web.uploads import import_page
 
 PAGE_SIZE = 50
 TOP_ACCOUNTS = 50
@@ -209,24 +209,14 @@ def activity_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a CSV file; show every problem (nothing imported) or what was imported."""
     if not activity_may_log(user=request.user):
         return _forbidden(request, _("Viewers cannot log activities."))
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            summary = activity_import(
-                user=request.user, content=upload.read(), filename=upload.name
-            )
-        except AccountImportError as exc:
-            context.update(report=exc.report, filename=upload.name)
-            status = 422
-        except ApplicationError as exc:
-            context.update(error=exc.message, filename=upload.name)
-            status = exc.status
-        else:
-            context.update(summary=summary, filename=upload.name)
-    return render(request, "activities/activity_import.html", context, status=status)
+    return import_page(
+        request,
+        form=ImportForm(request.POST or None, request.FILES or None),
+        run=lambda content, name: activity_import(
+            user=request.user, content=content, filename=name
+        ),
+        template="activities/activity_import.html",
+    )
 
 
 @login_required

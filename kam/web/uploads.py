@@ -1,0 +1,41 @@
+"""The one flow of an import page: check the upload, run the import, show what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from kam.accounts.imports import AccountImportError
+from kam.web.errors import ApplicationError
+
+
+def import_page(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    run: Callable[[bytes, str], Any],
+    template: str,
+) -> HttpResponse:
+    """Render ``template`` with the form and, after a valid upload, ``run(content, filename)``'s
+    summary, or the row/column/reason report of a refused file (422: nothing was written), or
+    the message of another broken rule (with its status).
+    """
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            summary = run(upload.read(), upload.name)
+        except AccountImportError as exc:
+            context.update(report=exc.report, filename=upload.name)
+            status = 422
+        except ApplicationError as exc:
+            context.update(error=exc.message, filename=upload.name)
+            status = exc.status
+        else:
+            context.update(summary=summary, filename=upload.name)
+    return render(request, template, context, status=status)
