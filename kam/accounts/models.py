@@ -36,6 +36,9 @@ class Account(models.Model):
         related_name="owned_accounts",
         verbose_name=_("key account manager"),
     )
+    owner_planned_hours = models.PositiveIntegerField(
+        _("key account manager's planned hours per year"), default=0
+    )
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. NL"))
     channel = models.CharField(
         _("industry / channel"),
@@ -44,6 +47,12 @@ class Account(models.Model):
         help_text=_("For example retail, wholesale, food service, online."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    email_domains = models.JSONField(
+        _("e-mail domains"),
+        default=list,
+        blank=True,
+        help_text=_("The customer's e-mail domains, e.g. example.com; the calendar import matches on them."),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -74,6 +83,13 @@ class AccountTeamMember(models.Model):
     team_role = models.CharField(
         _("team role"), max_length=10, choices=TeamRole.choices, default=TeamRole.CORE
     )
+    function = models.CharField(
+        _("function on this team"),
+        max_length=30,
+        blank=True,
+        help_text=_("Empty: the person's own function."),
+    )
+    planned_hours = models.PositiveIntegerField(_("planned hours per year"), default=0)
 
     class Meta:
         verbose_name = _("account team member")

@@ -61,6 +61,12 @@ class Activity(models.Model):
         blank=True,
         help_text=_("Names or e-mail addresses of the customer's people who took part."),
     )
+    contacts = models.ManyToManyField(
+        "relationships.Contact",
+        blank=True,
+        related_name="activities",
+        verbose_name=_("their contacts (people on file)"),
+    )
     external_uid = models.CharField(
         _("external id"),
         max_length=255,

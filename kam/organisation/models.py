@@ -78,6 +78,12 @@ class BoxPolicy(models.Model):
     min_hours_per_year = models.PositiveIntegerField(_("minimum hours per account per year"))
     max_hours_per_year = models.PositiveIntegerField(_("maximum hours per account per year"))
     review_cadence_months = models.PositiveSmallIntegerField(_("review every (months)"))
+    expected_functions = models.JSONField(
+        _("functions expected on the account team"),
+        default=list,
+        blank=True,
+        help_text=_("Our functions (sales, supply chain …) an account of this box should have."),
+    )
 
     class Meta:
         verbose_name = _("box policy")

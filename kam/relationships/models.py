@@ -1,0 +1,294 @@
+"""The customer's people, our links to them, the relationship stage and how the customer files us.
+
+kam-method.md section 3 (decision-making unit, contact matrix, stage) and section 4
+(supplier positioning). The account team itself is ``accounts.AccountTeamMember``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Seniority(models.TextChoices):
+    """How senior a contact is in the customer's organisation."""
+
+    BOARD = "board", _("Board / executive")
+    SENIOR = "senior", _("Senior management")
+    MIDDLE = "middle", _("Middle management")
+    STAFF = "staff", _("Staff")
+
+
+class ContactFunction(models.TextChoices):
+    """The function a contact works in at the customer."""
+
+    MANAGEMENT = "management", _("General management")
+    PURCHASING = "purchasing", _("Purchasing")
+    CATEGORY = "category", _("Category management")
+    SUPPLY_CHAIN = "supply_chain", _("Supply chain")
+    MARKETING = "marketing", _("Marketing")
+    FINANCE = "finance", _("Finance")
+    QUALITY = "quality", _("Quality")
+    OPERATIONS = "operations", _("Operations")
+    IT = "it", _("IT")
+    OTHER = "other", _("Other")
+
+
+class BuyingRole(models.TextChoices):
+    """Roles in the decision-making unit (section 3); a contact may hold several."""
+
+    INITIATOR = "initiator", _("Initiator")
+    USER = "user", _("User")
+    INFLUENCER = "influencer", _("Influencer")
+    DECIDER = "decider", _("Decider")
+    BUYER = "buyer", _("Buyer")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+    ECONOMIC_BUYER = "economic_buyer", _("Economic buyer")
+    TECHNICAL_BUYER = "technical_buyer", _("Technical buyer")
+    COACH = "coach", _("Coach")
+
+
+class Attitude(models.TextChoices):
+    """A contact's attitude to us (section 3)."""
+
+    CHAMPION = "champion", _("Champion")
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    CRITIC = "critic", _("Critic")
+    OPPONENT = "opponent", _("Opponent")
+
+
+class LawfulBasis(models.TextChoices):
+    """Why we may keep a person's data (GDPR article 6)."""
+
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+    CONTRACT = "contract", _("Contract")
+    CONSENT = "consent", _("Consent")
+
+
+class Strength(models.TextChoices):
+    """The strength of a link between one of our people and one of theirs (section 3)."""
+
+    NONE = "none", _("None")
+    WEAK = "weak", _("Weak")
+    MEDIUM = "medium", _("Medium")
+    STRONG = "strong", _("Strong")
+
+
+class Stage(models.TextChoices):
+    """McDonald's relationship stages plus disintegrating (section 3)."""
+
+    EXPLORATORY = "exploratory", _("Exploratory")
+    BASIC = "basic", _("Basic")
+    COOPERATIVE = "cooperative", _("Cooperative")
+    INTERDEPENDENT = "interdependent", _("Interdependent")
+    INTEGRATED = "integrated", _("Integrated")
+    DISINTEGRATING = "disintegrating", _("Disintegrating")
+
+
+class CustomerView(models.TextChoices):
+    """How the customer files us, from the buyer's side (Kraljic, section 4)."""
+
+    STRATEGIC = "strategic", _("Strategic (key supplier)")
+    BOTTLENECK = "bottleneck", _("Bottleneck (strategic security)")
+    LEVERAGE = "leverage", _("Leverage (tactical profit)")
+    NON_CRITICAL = "non_critical", _("Non-critical (tactical make-easy)")
+
+
+class Contact(models.Model):
+    """A person at the customer: role in the decision-making unit, attitude, our owner."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="contacts"
+    )
+    number = models.PositiveIntegerField(
+        _("number"),
+        help_text=_("Numbered per account; an erased contact shows as 'Former contact #n'."),
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    function = models.CharField(
+        _("function"), max_length=20, choices=ContactFunction.choices, default=ContactFunction.OTHER
+    )
+    seniority = models.CharField(
+        _("seniority"), max_length=10, choices=Seniority.choices, default=Seniority.MIDDLE
+    )
+    reports_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("reports to"),
+    )
+    buying_roles = models.JSONField(_("buying roles"), default=list, blank=True)
+    influence = models.PositiveSmallIntegerField(
+        _("influence (1–5)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    attitude = models.CharField(
+        _("attitude to us"), max_length=10, choices=Attitude.choices, default=Attitude.NEUTRAL
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+        verbose_name=_("relationship owner"),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    has_left = models.BooleanField(_("has left the company"), default=False)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    lawful_basis = models.CharField(
+        _("lawful basis"),
+        max_length=20,
+        choices=LawfulBasis.choices,
+        default=LawfulBasis.LEGITIMATE_INTEREST,
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        ordering = ["account", "name", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "number"], name="one_contact_number"),
+            models.CheckConstraint(
+                condition=Q(influence__gte=1) & Q(influence__lte=5), name="contact_influence_1_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name, or 'Former contact #n' once the person's data is erased."""
+        if self.erased_at is not None:
+            return str(_("Former contact #%(n)d") % {"n": self.number})
+        return self.name
+
+
+class ContactLink(models.Model):
+    """A link between one of our people and a contact set by hand (where no activities show it)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="manual_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_links"
+    )
+    strength = models.CharField(_("strength"), max_length=10, choices=Strength.choices)
+    meetings_per_year = models.PositiveSmallIntegerField(_("meetings per year"), default=0)
+    last_met = models.DateField(_("last met"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("manual link")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "user"], name="one_manual_link_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.contact}: {self.strength}"
+
+
+class AccountRelationship(models.Model):
+    """Per account: the inferred and the chosen relationship stage, and the customer's view of us."""
+
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="relationship"
+    )
+    inferred_stage = models.CharField(
+        _("inferred stage"), max_length=20, choices=Stage.choices, blank=True
+    )
+    inferred_at = models.DateTimeField(_("inferred"), null=True, blank=True)
+    chosen_stage = models.CharField(
+        _("chosen stage"), max_length=20, choices=Stage.choices, blank=True
+    )
+    chosen_reason = models.TextField(_("reason"), blank=True)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(_("chosen"), null=True, blank=True)
+    joint_plan = models.BooleanField(
+        _("joint plan agreed"),
+        default=False,
+        help_text=_("A plan written and agreed with the customer (a marker of interdependence)."),
+    )
+    shared_systems = models.BooleanField(
+        _("joint projects or shared systems"),
+        default=False,
+        help_text=_("Cross-company teams, joint projects, shared information or systems."),
+    )
+    customer_view = models.CharField(
+        _("how the customer files us"), max_length=20, choices=CustomerView.choices, blank=True
+    )
+    customer_view_note = models.TextField(_("evidence"), blank=True)
+    customer_view_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    customer_view_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account relationship")
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.chosen_stage or self.inferred_stage}"
+
+    @property
+    def stage(self) -> str:
+        """The stage in force: the chosen one when set, else the inferred one."""
+        return self.chosen_stage or self.inferred_stage
+
+
+class ErasureRecord(models.Model):
+    """Who erased which (numbered) contact of which account, and when: no personal data."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="erasures"
+    )
+    contact_number = models.PositiveIntegerField(_("contact number"))
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    erased_at = models.DateTimeField(_("erased"), auto_now_add=True)
+    activities_kept = models.PositiveIntegerField(_("activities kept"), default=0)
+
+    class Meta:
+        verbose_name = _("erasure record")
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account} #{self.contact_number} {self.erased_at:%Y-%m-%d}"
+
+
+class CalendarImport(models.Model):
+    """One uploaded .ics file, kept so that it can be run again after mapping addresses."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_imports"
+    )
+    filename = models.CharField(_("file"), max_length=255)
+    content = models.TextField()
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar import")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
