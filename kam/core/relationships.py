@@ -535,29 +535,20 @@ def _rank(link: Link) -> tuple[int, float, date]:
 def bow_tie_pair(links: Sequence[Link]) -> tuple[str, str] | None:
     """The pair (ours, theirs) every link runs through, or None (section 3, the bow-tie).
 
-    Every link must have ``ours`` equal to the pair's first person or ``theirs`` equal to
-    its second (so links from our other functions to their buyer, or from our account
-    manager to their other people, still run through the pair). Only the given links
-    count (pass the active ones). With several such pairs, the one with the strongest
-    link between the two wins, then the one covering most links directly, then by keys.
-    None when there are no links.
+    The two people of the pair are linked with each other (the knot of the bow-tie), and
+    every other link has ``ours`` equal to the pair's first person or ``theirs`` equal to
+    its second: links from our other functions to their buyer, or from our account manager
+    to their other people, still run through the pair; two separate threads (A–B and C–D)
+    are no bow-tie. Only the given links count (pass the active ones). With several such
+    pairs, the one with the strongest link wins, then by keys. None when there are no
+    links.
     """
-    if not links:
-        return None
-    ours = sorted({lk.ours for lk in links})
-    theirs = sorted({lk.theirs for lk in links})
-    direct = {(lk.ours, lk.theirs): lk for lk in links}
-    best: tuple[tuple[int, int, float, date, int], tuple[str, str]] | None = None
-    for o in ours:
-        rest = {lk.theirs for lk in links if lk.ours != o}
-        if len(rest) > 1:
-            continue
-        candidates = sorted(rest) if rest else theirs
-        for t in candidates:
-            lk = direct.get((o, t))
-            through = sum(1 for x in links if x.ours == o and x.theirs == t)
-            score = (1 if lk else 0, *(_rank(lk) if lk else (0, 0.0, date.min)), through)
-            if best is None or score > best[0]:
+    best: tuple[tuple[int, float, date], tuple[str, str]] | None = None
+    for knot in links:
+        o, t = knot.ours, knot.theirs
+        if all(lk.ours == o or lk.theirs == t for lk in links):
+            score = _rank(knot)
+            if best is None or score > best[0] or (score == best[0] and (o, t) < best[1]):
                 best = (score, (o, t))
     return best[1] if best else None
 
@@ -1410,9 +1401,11 @@ def _block(
         return _Block(total, 1 + max(b.height for b in blocks), [(key, centre, 0), *items])
     # wrapped: the manager at the top left, a free lane below it, the reports indented by
     # one column: the reports without reports in rows, then bands of the larger blocks
+    # (the larger blocks are laid out again for the narrower space, so that the block stays
+    # within max_width columns)
     inner = max(1, max_width - 1)
     leaves = [k for k in kids if not children.get(k)]
-    subs = [b for k, b in zip(kids, blocks, strict=True) if children.get(k)]
+    subs = [_block(k, children, contacts, max(2, inner)) for k in kids if children.get(k)]
     items = [(key, 0.5, 0)]
     row = 1
     width = 1
@@ -1444,8 +1437,9 @@ def org_chart_layout(
       manager sits at the top left with its reports indented by one column: reports
       without reports of their own wrapped in rows of at most ``max_width - 1``, then the
       larger sub-trees in bands of at most ``max_width - 1`` columns.
-    - Trees are placed in bands of at most ``max_width`` columns (a wider tree gets a band
-      of its own); contacts without manager or reports follow in rows of ``max_width``.
+    - Trees are placed in bands of at most ``max_width`` columns; contacts without manager
+      or reports follow in rows of ``max_width``. The chart is at most ``max_width``
+      columns wide unless wrapped managers nest more than ``max_width - 3`` levels deep.
 
     No two nodes overlap: nodes in one row are at least one unit apart. Use
     ``org_chart_edges`` for connectors that pass through no box.
