@@ -75,6 +75,7 @@ from kam.portfolio.services import (
     scheme_create,
     scheme_version_create,
 )
+from kam.relationships.demo import demo_relationships
 from kam.users.models import Function, Role
 from kam.users.services import user_create
 from kam.web.errors import ApplicationError
@@ -1564,5 +1565,8 @@ def demo_load(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
         demo_allocation(seed=seed, today=today, stdout=stdout)
+        demo_relationships(
+            seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
+        )
     _summary(stdout, plan)
     return _logins()

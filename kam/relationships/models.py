@@ -13,13 +13,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class Seniority(models.TextChoices):
-    """How senior a contact is in the customer's organisation."""
+class Seniority(models.IntegerChoices):
+    """How senior a contact is: 1 (board) to 5 (operational); 1 and 2 count as senior."""
 
-    BOARD = "board", _("Board / executive")
-    SENIOR = "senior", _("Senior management")
-    MIDDLE = "middle", _("Middle management")
-    STAFF = "staff", _("Staff")
+    BOARD = 1, _("Board / executive")
+    SENIOR = 2, _("Senior management")
+    MIDDLE = 3, _("Middle management")
+    PROFESSIONAL = 4, _("Professional / team lead")
+    OPERATIONAL = 5, _("Operational")
 
 
 class ContactFunction(models.TextChoices):
@@ -113,8 +114,8 @@ class Contact(models.Model):
     function = models.CharField(
         _("function"), max_length=20, choices=ContactFunction.choices, default=ContactFunction.OTHER
     )
-    seniority = models.CharField(
-        _("seniority"), max_length=10, choices=Seniority.choices, default=Seniority.MIDDLE
+    seniority = models.PositiveSmallIntegerField(
+        _("seniority"), choices=Seniority.choices, default=Seniority.MIDDLE
     )
     reports_to = models.ForeignKey(
         "self",
@@ -225,10 +226,11 @@ class AccountRelationship(models.Model):
         default=False,
         help_text=_("A plan written and agreed with the customer (a marker of interdependence)."),
     )
+    joint_projects = models.PositiveSmallIntegerField(_("joint projects running"), default=0)
     shared_systems = models.BooleanField(
-        _("joint projects or shared systems"),
+        _("shared information or systems"),
         default=False,
-        help_text=_("Cross-company teams, joint projects, shared information or systems."),
+        help_text=_("For example shared forecasts, EDI, vendor-managed inventory."),
     )
     customer_view = models.CharField(
         _("how the customer files us"), max_length=20, choices=CustomerView.choices, blank=True

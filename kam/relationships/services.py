@@ -182,7 +182,13 @@ def _contact_values(
         elif name == "function":
             values[name] = _choice(raw, ContactFunction, field=name)
         elif name == "seniority":
-            values[name] = _choice(raw, Seniority, field=name)
+            try:
+                level = int(raw)
+            except (TypeError, ValueError):
+                level = 0
+            if level not in Seniority.values:
+                raise ApplicationError(_("Seniority is 1 (board) to 5 (operational)."), field=name)
+            values[name] = level
         elif name == "attitude":
             values[name] = _choice(raw, Attitude, field=name)
         elif name == "lawful_basis":
@@ -585,14 +591,29 @@ def stage_override(*, user: User, account: Account, stage: str, reason: str) -> 
 
 
 def markers_set(
-    *, user: User, account: Account, joint_plan: bool, shared_systems: bool
+    *,
+    user: User,
+    account: Account,
+    joint_plan: bool,
+    joint_projects: int,
+    shared_systems: bool,
 ) -> AccountRelationship:
-    """The two stage markers kam cannot see in activities: a joint plan, joint projects/systems."""
+    """The stage markers kam cannot see in activities: a joint plan, joint projects, shared
+    information or systems (section 3, stage table)."""
     _check_editable(user=user, account=account)
+    try:
+        projects = int(joint_projects)
+    except (TypeError, ValueError):
+        projects = -1
+    if not 0 <= projects <= 100:
+        raise ApplicationError(
+            _("Joint projects is a count from 0 to 100."), field="joint_projects"
+        )
     rel = relationship_get_or_create(account=account)
     rel.joint_plan = bool(joint_plan)
+    rel.joint_projects = projects
     rel.shared_systems = bool(shared_systems)
-    rel.save(update_fields=["joint_plan", "shared_systems"])
+    rel.save(update_fields=["joint_plan", "joint_projects", "shared_systems"])
     return rel
 
 

@@ -1,0 +1,430 @@
+"""Reads of the relationship pages, always through the caller's visible accounts.
+
+The Django rows are turned into ``kam.core.relationships`` inputs here (one ``AccountMap``
+per account) and the pure functions do the method's work (kam-method.md sections 3 and 4):
+``derive_links`` for the contact matrix, ``findings``, ``infer_stage`` and
+``positioning_warnings``. Loading is batched: the maps of one account or of the whole
+visible portfolio cost the same fixed number of queries.
+
+Keys: our people are ``u<user id>``, the customer's ``c<contact id>``.
+
+Choices made here (docs/relationships.md):
+
+- the team is the key account manager, the core and the surround team, plus anybody of
+  ours who took part in the account's activities (they are linked to its people, so their
+  links count); a member is senior when they are a sales director or administrator or work
+  in management;
+- meetings are the account's activities (any type but e-mail) with their participants and
+  the contacts attached; the matrix window is the 365 days up to today;
+- business: revenue above zero in any of the last three calendar years; regular business:
+  in at least two of them;
+- the previous stage (for "disintegrating") is the stage stored for the account (chosen,
+  else the last inferred one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
+from kam.accounts.selectors import (
+    account_get_visible,
+    account_list_visible,
+    review_latest_for_accounts,
+)
+from kam.activities.models import Activity, ActivityParticipant, ActivityType
+from kam.core import relationships as core
+from kam.organisation.models import Box
+from kam.organisation.selectors import box_policy_rows_get, organisation_get
+from kam.portfolio.models import Placement
+from kam.relationships.models import (
+    AccountRelationship,
+    Contact,
+    ContactFunction,
+    ContactLink,
+)
+from kam.users.models import Role
+from kam.web.errors import ApplicationError
+
+User = AbstractBaseUser | AnonymousUser
+
+WINDOW_DAYS = core.DEFAULT_WINDOW_DAYS
+HALF_YEAR_DAYS = 182
+#: How far back activities are read: the matrix window plus the half-year before it, so
+#: that "falling contact" and last meetings before the window are known.
+LOOKBACK_DAYS = 2 * 365
+BOX_ORDER = {b: i for i, b in enumerate([*Box.values, ""])}
+
+
+def ukey(pk: int) -> str:
+    return f"u{pk}"
+
+
+def ckey(pk: int) -> str:
+    return f"c{pk}"
+
+
+def person_name(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
+@dataclass
+class Member:
+    """One of our people around an account, as the pages show them."""
+
+    user: Any
+    role: str  # core.TeamRole value
+    function: str  # kam.users Function value
+    planned_hours: int
+    on_team: bool
+    senior: bool
+
+    @property
+    def key(self) -> str:
+        return ukey(self.user.pk)
+
+    @property
+    def name(self) -> str:
+        return person_name(self.user)
+
+
+@dataclass
+class AccountData:
+    """Everything kam holds on one account's relationships, loaded in bulk."""
+
+    account: Account
+    box: str = ""
+    cadence_months: int = 12
+    expected_functions: list[str] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    meetings: list[core.Meeting] = field(default_factory=list)
+    manual: list[ContactLink] = field(default_factory=list)
+    revenue_years: set[int] = field(default_factory=set)
+    relationship: AccountRelationship | None = None
+    as_of: dt.date = field(default_factory=timezone.localdate)
+    activity_count: int = 0
+
+    # filled by ``analyse``
+    account_map: core.AccountMap | None = None
+    links: list[core.Link] = field(default_factory=list)
+    findings: list[core.Finding] = field(default_factory=list)
+    stage: core.StageInference | None = None
+    warnings: list[core.Message] = field(default_factory=list)
+
+    def contact(self, key: str) -> Contact | None:
+        return self._contacts.get(key) if hasattr(self, "_contacts") else None
+
+
+def _senior(user: Any, function: str) -> bool:
+    profile = getattr(user, "profile", None)
+    role = profile.role if profile is not None else ""
+    return role in {Role.SALES_DIRECTOR, Role.ADMINISTRATOR} or function == "management"
+
+
+def _function_of(user: Any) -> str:
+    profile = getattr(user, "profile", None)
+    return profile.function if profile is not None else "other"
+
+
+def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[AccountData]:
+    """The relationship data of ``accounts`` (a queryset), in a fixed number of queries."""
+    as_of = as_of or timezone.localdate()
+    rows = list(accounts.select_related("owner", "owner__profile").order_by("name", "pk"))
+    data = {a.pk: AccountData(account=a, as_of=as_of) for a in rows}
+    if not data:
+        return []
+    ids = accounts.values("pk")
+    review = review_latest_for_accounts()
+    if review is not None:
+        for account_id, box in Placement.objects.filter(
+            review=review, account_id__in=ids
+        ).values_list("account_id", "box"):
+            data[account_id].box = box
+    policies = {p.box: p for p in box_policy_rows_get(organisation=organisation_get())}
+    for d in data.values():
+        policy = policies.get(d.box)
+        if policy is not None:
+            d.cadence_months = policy.review_cadence_months
+            d.expected_functions = list(policy.expected_functions or [])
+    for c in (
+        Contact.objects.filter(account_id__in=ids)
+        .select_related("owner")
+        .order_by("account_id", "number")
+    ):
+        data[c.account_id].contacts.append(c)
+    members: dict[int, dict[int, Member]] = defaultdict(dict)
+    for d in data.values():
+        owner = d.account.owner
+        if owner is not None:
+            members[d.account.pk][owner.pk] = Member(
+                owner,
+                core.TeamRole.KEY_ACCOUNT_MANAGER,
+                _function_of(owner),
+                d.account.owner_planned_hours,
+                True,
+                _senior(owner, _function_of(owner)),
+            )
+    for m in AccountTeamMember.objects.filter(account_id__in=ids).select_related(
+        "user", "user__profile"
+    ):
+        if m.user_id in members[m.account_id]:
+            continue
+        function = m.function or _function_of(m.user)
+        members[m.account_id][m.user_id] = Member(
+            m.user,
+            core.TeamRole.CORE if m.team_role == TeamRole.CORE else core.TeamRole.SURROUND,
+            function,
+            m.planned_hours,
+            True,
+            _senior(m.user, function),
+        )
+    start = as_of - dt.timedelta(days=LOOKBACK_DAYS)
+    acts = Activity.objects.filter(account_id__in=ids, date__gte=start, date__lte=as_of).exclude(
+        type=ActivityType.EMAIL
+    )
+    act_rows = list(acts.values_list("pk", "account_id", "date"))
+    ours: dict[int, set[int]] = defaultdict(set)
+    outsiders: set[int] = set()
+    for activity_id, user_id in ActivityParticipant.objects.filter(activity__in=acts).values_list(
+        "activity_id", "user_id"
+    ):
+        ours[activity_id].add(user_id)
+    theirs: dict[int, set[int]] = defaultdict(set)
+    for activity_id, contact_id in Activity.contacts.through.objects.filter(
+        activity__in=acts
+    ).values_list("activity_id", "contact_id"):
+        theirs[activity_id].add(contact_id)
+    for activity_id, account_id, day in act_rows:
+        d = data[account_id]
+        d.activity_count += 1
+        people = ours.get(activity_id, set())
+        for user_id in people:
+            if user_id not in members[account_id]:
+                outsiders.add(user_id)
+        d.meetings.append(
+            core.Meeting(
+                day=day,
+                ours=frozenset(ukey(u) for u in people),
+                theirs=frozenset(ckey(c) for c in theirs.get(activity_id, set())),
+            )
+        )
+    if outsiders:
+        from django.contrib.auth import get_user_model
+
+        users = {
+            u.pk: u
+            for u in get_user_model().objects.filter(pk__in=outsiders).select_related("profile")
+        }
+        for activity_id, account_id, _day in act_rows:
+            for user_id in ours.get(activity_id, set()):
+                if user_id not in members[account_id] and user_id in users:
+                    u = users[user_id]
+                    members[account_id][user_id] = Member(
+                        u,
+                        core.TeamRole.SURROUND,
+                        _function_of(u),
+                        0,
+                        False,
+                        _senior(u, _function_of(u)),
+                    )
+    for account_id, by_user in members.items():
+        order = {
+            core.TeamRole.KEY_ACCOUNT_MANAGER: 0,
+            core.TeamRole.CORE: 1,
+            core.TeamRole.SURROUND: 2,
+        }
+        data[account_id].members = sorted(
+            by_user.values(), key=lambda m: (not m.on_team, order[m.role], m.name)
+        )
+    for link in ContactLink.objects.filter(contact__account_id__in=ids).select_related("contact"):
+        data[link.contact.account_id].manual.append(link)
+    last_year = as_of.year - 1
+    for account_id, year in AccountRevenue.objects.filter(
+        account_id__in=ids, year__gte=last_year - 2, year__lte=last_year, amount__gt=0
+    ).values_list("account_id", "year"):
+        data[account_id].revenue_years.add(year)
+    for rel in AccountRelationship.objects.filter(account_id__in=ids):
+        data[rel.account_id].relationship = rel
+    out = [data[a.pk] for a in rows]
+    for d in out:
+        analyse(d)
+    return out
+
+
+def _core_contact(c: Contact) -> core.Contact:
+    label = (
+        str(ContactFunction(c.function).label)
+        if c.function in ContactFunction.values
+        else c.function
+    )
+    return core.Contact(
+        key=ckey(c.pk),
+        name=c.display_name,
+        function=label,
+        seniority=int(c.seniority),
+        reports_to=ckey(c.reports_to_id) if c.reports_to_id else None,
+        buying_roles=frozenset(core.BuyingRole(r) for r in c.buying_roles or []),
+        influence=int(c.influence),
+        attitude=core.Attitude(c.attitude),
+        left=bool(c.has_left or c.erased_at),
+        left_on=c.left_on,
+    )
+
+
+def analyse(d: AccountData) -> AccountData:
+    """Build the account's ``AccountMap`` and run the method's functions on it."""
+    as_of = d.as_of
+    manual = [
+        core.Link(
+            ours=ukey(m.user_id),
+            theirs=ckey(m.contact_id),
+            strength=core.Strength(m.strength),
+            meetings_per_year=float(m.meetings_per_year),
+            last_met=m.last_met,
+            derived=False,
+        )
+        for m in d.manual
+    ]
+    d.links = core.derive_links(d.meetings, as_of=as_of, window_days=WINDOW_DAYS, manual=manual)
+    last_half = sum(1 for m in d.meetings if (as_of - m.day).days < HALF_YEAR_DAYS)
+    previous_half = sum(
+        1 for m in d.meetings if HALF_YEAR_DAYS <= (as_of - m.day).days < 2 * HALF_YEAR_DAYS
+    )
+    rel = d.relationship
+    previous = core.Stage(rel.stage) if rel is not None and rel.stage else None
+    d._contacts = {ckey(c.pk): c for c in d.contacts}  # type: ignore[attr-defined]
+    d.account_map = core.AccountMap(
+        as_of=as_of,
+        box=d.box,
+        review_cadence_months=d.cadence_months,
+        contacts=[_core_contact(c) for c in d.contacts],
+        team=[
+            core.TeamMember(
+                key=m.key,
+                name=m.name,
+                function=m.function,
+                role=core.TeamRole(m.role),
+                senior=m.senior,
+            )
+            for m in d.members
+        ],
+        links=d.links,
+        expected_functions=frozenset(d.expected_functions),
+        has_business=bool(d.revenue_years),
+        regular_business=len(d.revenue_years) >= 2,
+        has_joint_plan=bool(rel and rel.joint_plan),
+        joint_projects=int(rel.joint_projects) if rel else 0,
+        shared_systems=bool(rel and rel.shared_systems),
+        meetings_last_half=last_half,
+        meetings_previous_half=previous_half,
+        previous_stage=previous,
+    )
+    d.findings = core.findings(d.account_map)
+    d.stage = core.infer_stage(d.account_map)
+    view = rel.customer_view if rel is not None and rel.customer_view else None
+    d.warnings = core.positioning_warnings(
+        box=d.box, customer_view=core.CustomerView(view) if view else None
+    )
+    return d
+
+
+def account_data(*, user: User, account_id: int, as_of: dt.date | None = None) -> AccountData:
+    """One visible account's relationship data (404 when hidden)."""
+    account = account_get_visible(user=user, account_id=account_id)
+    return load(Account.objects.filter(pk=account.pk), as_of=as_of)[0]
+
+
+def contact_list_visible(*, user: User) -> QuerySet[Contact]:
+    """The contacts of the accounts ``user`` may read."""
+    return Contact.objects.filter(account__in=account_list_visible(user=user).values("pk"))
+
+
+def contact_get_visible(*, user: User, contact_id: int) -> Contact:
+    """One contact of a visible account; 404 otherwise (hidden and missing answer alike)."""
+    contact = (
+        contact_list_visible(user=user)
+        .select_related("account", "owner", "reports_to")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        raise ApplicationError(_("There is no such contact."), status=404)
+    return contact
+
+
+# --- the contact matrix as rows and columns ------------------------------------------------------
+
+
+@dataclass
+class MatrixCell:
+    strength: str
+    meetings_per_year: float
+    last_met: dt.date | None
+    derived: bool
+
+
+def matrix(d: AccountData) -> dict[str, Any]:
+    """Our people (rows) × their current people (columns) with the link in each cell."""
+    cells = {(lk.ours, lk.theirs): lk for lk in d.links}
+    contacts = [c for c in d.contacts if c.erased_at is None]
+    contacts.sort(key=lambda c: (c.has_left, c.seniority, -c.influence, c.name))
+    rows = []
+    for m in d.members:
+        row = []
+        for c in contacts:
+            lk = cells.get((m.key, ckey(c.pk)))
+            row.append(lk)
+        if m.on_team or any(row):
+            rows.append({"member": m, "cells": row})
+    last_met = core.contact_last_met(d.account_map) if d.account_map else {}
+    return {
+        "contacts": contacts,
+        "rows": rows,
+        "last_met": {c.pk: last_met.get(ckey(c.pk)) for c in contacts},
+    }
+
+
+# --- the portfolio's findings --------------------------------------------------------------------
+
+
+@dataclass
+class FindingRow:
+    account: Account
+    box: str
+    finding: core.Finding
+
+
+def findings_portfolio(
+    *, user: User, kind: str = "", box: str = "", sort: str = "box", as_of: dt.date | None = None
+) -> list[FindingRow]:
+    """Every coverage finding on the accounts ``user`` may read (section 3).
+
+    ``kind`` and ``box`` filter ('none' for accounts not placed); ``sort`` is ``box`` (key
+    accounts first, then severity) or ``severity`` (most serious first, then box) or
+    ``account``.
+    """
+    accounts = account_list_visible(user=user).filter(active=True)
+    out: list[FindingRow] = []
+    for d in load(accounts, as_of=as_of):
+        if box and (d.box or "none") != box:
+            continue
+        for f in d.findings:
+            if kind and f.kind != kind:
+                continue
+            out.append(FindingRow(d.account, d.box, f))
+    if sort == "severity":
+        out.sort(key=lambda r: (-r.finding.severity, BOX_ORDER.get(r.box, 9), r.account.name))
+    elif sort == "account":
+        out.sort(key=lambda r: (r.account.name, -r.finding.severity))
+    else:
+        out.sort(key=lambda r: (BOX_ORDER.get(r.box, 9), -r.finding.severity, r.account.name))
+    return out
