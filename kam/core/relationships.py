@@ -480,6 +480,26 @@ def derive_links(
     return [out[p] for p in sorted(out)]
 
 
+HALF_YEAR_DAYS = 182
+"""The half-year of falling contact (``AccountMap.meetings_last_half``), in days."""
+
+
+def half_year_counts(days: Iterable[date], *, as_of: date) -> tuple[int, int]:
+    """Meetings in the last half-year and in the half-year before it, for ``AccountMap``.
+
+    The last half-year is the 182 days up to and including ``as_of``; the one before is
+    the 182 days before that. Later (planned) and older days are not counted.
+    """
+    last = previous = 0
+    for day in days:
+        age = (as_of - day).days
+        if 0 <= age < HALF_YEAR_DAYS:
+            last += 1
+        elif HALF_YEAR_DAYS <= age < 2 * HALF_YEAR_DAYS:
+            previous += 1
+    return last, previous
+
+
 def contact_last_met(account_map: AccountMap) -> dict[str, date | None]:
     """The last meeting with each contact over all links (None: never met)."""
     result: dict[str, date | None] = {c.key: None for c in account_map.contacts}

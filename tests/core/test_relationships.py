@@ -33,6 +33,7 @@ from kam.core.relationships import (
     contact_last_met,
     derive_links,
     findings,
+    half_year_counts,
     infer_stage,
     months_before,
     positioning_warnings,
@@ -258,6 +259,12 @@ def test_contact_last_met_over_all_links() -> None:
         ),
     )
     assert contact_last_met(m) == {"buyer": ago(5), "qa": None}
+
+
+def test_half_year_counts() -> None:
+    days = [AS_OF, ago(181), ago(182), ago(363), ago(364), AS_OF + timedelta(days=1)]
+    assert half_year_counts(days, as_of=AS_OF) == (2, 2)
+    assert half_year_counts([], as_of=AS_OF) == (0, 0)
 
 
 def test_months_before_clamps_to_the_month_end() -> None:
