@@ -1371,7 +1371,7 @@ def _parents(contacts: Sequence[Contact]) -> dict[str, str | None]:
 
 
 def _order(contacts: Mapping[str, Contact], keys: Iterable[str]) -> list[str]:
-    return sorted(keys, key=lambda k: (contacts[k].seniority, contacts[k].name, k))
+    return sorted(keys, key=lambda k: (contacts[k].seniority, contacts[k].name.casefold(), k))
 
 
 def _pack(blocks: Sequence[_Block], max_width: int) -> list[list[_Block]]:
@@ -1388,7 +1388,9 @@ def _pack(blocks: Sequence[_Block], max_width: int) -> list[list[_Block]]:
 
 
 def _grid(keys: Sequence[str], columns: int) -> _Block:
-    cols = max(1, min(columns, len(keys)))
+    # as few rows as the width allows, filled evenly (13 in rows of at most 6: 5, 5, 3)
+    rows = math.ceil(len(keys) / max(1, columns))
+    cols = max(1, math.ceil(len(keys) / rows)) if rows else 1
     items = [(k, i % cols + 0.5, i // cols) for i, k in enumerate(keys)]
     return _Block(cols, math.ceil(len(keys) / cols), items)
 
@@ -1455,7 +1457,7 @@ def org_chart_layout(
     - Reports are ordered by seniority, then name. A manager whose reports fit in
       ``max_width`` columns sits centred above them (the classic tidy tree). Otherwise the
       manager sits at the top left with its reports indented by one column: reports
-      without reports of their own wrapped in rows of at most ``max_width - 1``, then the
+      without reports of their own wrapped in even rows of at most ``max_width - 1``, then the
       larger sub-trees in bands of at most ``max_width - 1`` columns.
     - Trees are placed in bands of at most ``max_width`` columns; contacts without manager
       or reports follow in rows of ``max_width``. The chart is at most ``max_width``

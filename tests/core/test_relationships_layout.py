@@ -115,6 +115,11 @@ def test_many_siblings_wrap_in_rows_beside_a_lane() -> None:
     reports = [n for k, n in nodes.items() if k != "boss"]
     assert min(n.x for n in reports) == 1.5  # indented one column: a free lane
     assert Counter(n.y for n in reports) == {1.0: 5, 2.0: 5, 3.0: 5, 4.0: 5}
+    # 13 reports in rows of at most 6: three rows, filled evenly (5, 5, 3, not 6, 6, 1)
+    people = [person("boss")] + [person(f"r{i:02d}", "boss") for i in range(13)]
+    nodes = {n.key: n for n in org_chart_layout(people, max_width=7)}
+    rows = Counter(n.y for k, n in nodes.items() if k != "boss")
+    assert rows == {1.0: 5, 2.0: 5, 3.0: 3}
     assert_edges_clear(list(nodes.values()), org_chart_edges(list(nodes.values())))
 
 
