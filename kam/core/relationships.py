@@ -48,6 +48,8 @@ CHAMPION_LEFT_DAYS = 365
 """A champion who left at most this many days before ``as_of`` (or on an unknown date) counts."""
 SENIOR_LINK_LOST_DAYS = 365
 """A senior contact who left at most this many days ago counts as a lost senior link."""
+NOT_MET_DUE_DAYS = 30
+"""A not-met finding asks for a meeting within this many days of ``as_of``."""
 FALLING_MIN_PREVIOUS = 4
 """Falling contact needs at least this many meetings in the previous half-year (fewer is noise)."""
 DEFAULT_MAX_WIDTH = 12
@@ -612,7 +614,8 @@ def findings(account_map: AccountMap) -> list[Finding]:
       date). Severity 3 when no current champion remains, else 2.
     - ``not_met``: a current contact whose last meeting (over all links) lies before
       ``as_of`` minus the review cadence in months; a contact never met counts. Severity 1,
-      plus 1 for a decider/influencer or influence ≥ 4, plus 1 when never met (at most 3).
+      plus 1 for a decider/influencer or influence ≥ 4, plus 1 when never met (at most 3);
+      it asks for a meeting within 30 days, with the suggested owner.
     - ``missing_function``: a function the box policy expects with nobody in our team.
       Severity 2.
 
@@ -839,7 +842,7 @@ def _not_met(view: _View, account_map: AccountMap) -> list[Finding]:
     out: list[Finding] = []
     cutoff = months_before(account_map.as_of, account_map.review_cadence_months)
     last = contact_last_met(account_map)
-    due = account_map.as_of + timedelta(days=30)
+    due = account_map.as_of + timedelta(days=NOT_MET_DUE_DAYS)
     for c in sorted(view.current.values(), key=lambda c: c.key):
         seen = last.get(c.key)
         if seen is not None and seen >= cutoff:
