@@ -399,3 +399,24 @@ def team_capacity_update(*, changes: Sequence[TeamCapacityChange]) -> list[Profi
             profile.save(update_fields=["function", "hours_per_year", "hourly_cost"])
             saved.append(profile)
     return saved
+
+
+def expected_functions_set(*, box_functions: Mapping[str, Sequence[str]]) -> None:
+    """The functions (ours: sales, supply chain …) an account team of each box should have
+    (kam-method.md section 3); kam shows the team's functions against them."""
+    from kam.organisation.selectors import box_policy_rows_get, organisation_get
+
+    org = organisation_get()
+    with transaction.atomic():
+        for row in box_policy_rows_get(organisation=org):
+            if row.box not in box_functions:
+                continue
+            chosen = set(box_functions[row.box])
+            unknown = chosen - set(Function.values)
+            if unknown:
+                raise ApplicationError(
+                    _("'%(value)s' is not a function.") % {"value": sorted(unknown)[0]},
+                    field="expected_functions",
+                )
+            row.expected_functions = [f for f in Function.values if f in chosen]
+            row.save()

@@ -39,9 +39,11 @@ from kam.organisation.services import (
     box_policies_update,
     exchange_rate_delete,
     exchange_rate_set,
+    expected_functions_set,
     organisation_update,
     team_capacity_update,
 )
+from kam.users.models import Function
 from kam.web.errors import ApplicationError
 
 ORGANISATION_FIELDS = (
@@ -197,6 +199,16 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("organisation:settings")
         saved = True
         done = _("Exchange rate for %(code)s removed.") % {"code": currency.upper()}
+    elif section == "functions":
+        try:
+            expected_functions_set(
+                box_functions={box: request.POST.getlist(f"functions-{box}") for box in Box.values}
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{request.path}#functions")
+        saved = True
+        done = _("Expected functions saved.")
     elif section is not None:
         return HttpResponse(_("Unknown section."), status=400)
     if saved:
@@ -222,6 +234,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         {
             "organisation": org,
             "box_forms": box_forms,
+            "function_choices": Function.choices,
             "team_formset": team_formset,
             "org_form": org_form,
             "rate_form": rate_form,

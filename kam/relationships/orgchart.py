@@ -150,7 +150,10 @@ def _legend(width: int) -> str:
     roles = " · ".join(
         f"{short} {str(BuyingRole(role).label).lower()}" for role, short in ROLE_SHORT.items()
     )
-    parts.append(f'<text x="{x}" y="{y}">{escape(_("Roles"))}: {escape(roles)}</text>')
+    parts.append(
+        f'<text x="{x}" y="{y}">{escape(_("Roles"))}: {escape(roles)} · '
+        f"{escape(_('● influence, 1 to 5'))}</text>"
+    )
     parts.append("</g>")
     return "".join(parts)
 

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account, AccountTeamMember, TeamRole
 from kam.accounts.selectors import account_editable_check
 from kam.activities.models import Activity
-from kam.organisation.models import BoxPolicy
 from kam.relationships.models import (
     AccountRelationship,
     Attitude,
@@ -517,14 +516,6 @@ def team_member_remove(*, user: User, account: Account, person: Any) -> None:
     """Take ``person`` off the account team."""
     _check_editable(user=user, account=account)
     AccountTeamMember.objects.filter(account=account, user=person).delete()
-
-
-def expected_functions_set(*, policy: BoxPolicy, functions: Iterable[str]) -> BoxPolicy:
-    """The functions (ours) that an account of the policy's box should have on its team."""
-    chosen = {_choice(f, Function, field="expected_functions") for f in functions if f}
-    policy.expected_functions = [f for f in Function.values if f in chosen]
-    policy.save(update_fields=["expected_functions"])
-    return policy
 
 
 def account_domains_set(*, user: User, account: Account, domains: Iterable[str]) -> Account:
