@@ -217,6 +217,10 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
                 theirs=frozenset(ckey(c) for c in theirs.get(activity_id, set())),
             )
         )
+    for link in ContactLink.objects.filter(contact__account_id__in=ids).select_related("contact"):
+        data[link.contact.account_id].manual.append(link)
+        if link.user_id not in members[link.contact.account_id]:
+            outsiders.add(link.user_id)
     if outsiders:
         from django.contrib.auth import get_user_model
 
@@ -224,18 +228,22 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
             u.pk: u
             for u in get_user_model().objects.filter(pk__in=outsiders).select_related("profile")
         }
-        for activity_id, account_id, _day in act_rows:
-            for user_id in ours.get(activity_id, set()):
-                if user_id not in members[account_id] and user_id in users:
-                    u = users[user_id]
-                    members[account_id][user_id] = Member(
-                        u,
-                        core.TeamRole.SURROUND,
-                        _function_of(u),
-                        0,
-                        False,
-                        _senior(u, _function_of(u)),
-                    )
+        pairs = [
+            (account_id, user_id)
+            for activity_id, account_id, _day in act_rows
+            for user_id in ours.get(activity_id, set())
+        ] + [(d.account.pk, m.user_id) for d in data.values() for m in d.manual]
+        for account_id, user_id in pairs:
+            if user_id not in members[account_id] and user_id in users:
+                u = users[user_id]
+                members[account_id][user_id] = Member(
+                    u,
+                    core.TeamRole.SURROUND,
+                    _function_of(u),
+                    0,
+                    False,
+                    _senior(u, _function_of(u)),
+                )
     for account_id, by_user in members.items():
         order = {
             core.TeamRole.KEY_ACCOUNT_MANAGER: 0,
@@ -245,8 +253,6 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
         data[account_id].members = sorted(
             by_user.values(), key=lambda m: (not m.on_team, order[m.role], m.name)
         )
-    for link in ContactLink.objects.filter(contact__account_id__in=ids).select_related("contact"):
-        data[link.contact.account_id].manual.append(link)
     last_year = as_of.year - 1
     for account_id, year in AccountRevenue.objects.filter(
         account_id__in=ids, year__gte=last_year - 2, year__lte=last_year, amount__gt=0

@@ -330,7 +330,7 @@ def contact_export(*, user: User, contact: Contact) -> dict[str, Any]:
         "account": {"external_id": contact.account.external_id, "name": contact.account.name},
         "contact": {
             "number": contact.number,
-            "name": contact.name,
+            "name": contact.display_name,
             "title": contact.title,
             "function": contact.function,
             "seniority": contact.seniority,
