@@ -57,7 +57,6 @@ from kam.web.errors import ApplicationError
 User = AbstractBaseUser | AnonymousUser
 
 WINDOW_DAYS = core.DEFAULT_WINDOW_DAYS
-HALF_YEAR_DAYS = 182
 #: How far back activities are read: the matrix window plus the half-year before it, so
 #: that "falling contact" and last meetings before the window are known.
 LOOKBACK_DAYS = 2 * 365
@@ -301,10 +300,7 @@ def analyse(d: AccountData) -> AccountData:
         for m in d.manual
     ]
     d.links = core.derive_links(d.meetings, as_of=as_of, window_days=WINDOW_DAYS, manual=manual)
-    last_half = sum(1 for m in d.meetings if (as_of - m.day).days < HALF_YEAR_DAYS)
-    previous_half = sum(
-        1 for m in d.meetings if HALF_YEAR_DAYS <= (as_of - m.day).days < 2 * HALF_YEAR_DAYS
-    )
+    last_half, previous_half = core.half_year_counts((m.day for m in d.meetings), as_of=as_of)
     rel = d.relationship
     previous = core.Stage(rel.stage) if rel is not None and rel.stage else None
     d._contacts = {ckey(c.pk): c for c in d.contacts}  # type: ignore[attr-defined]
