@@ -51,7 +51,7 @@ class Account(models.Model):
         _("e-mail domains"),
         default=list,
         blank=True,
-        help_text=_("The customer's e-mail domains, e.g. example.com; the calendar import matches on them."),
+        help_text=_("The customer's e-mail domains (example.com); calendar imports match on them."),
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

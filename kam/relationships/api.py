@@ -685,7 +685,8 @@ def _positioning(d: AccountData) -> dict[str, Any]:
     summary="Supplier positioning",
 )
 def get_positioning(request: HttpRequest, account_id: int) -> Any:
-    """How the customer files us (Kraljic), with the mismatch warnings against our box (section 4)."""
+    """How the customer files us (Kraljic), with the mismatch warnings against our box
+    (section 4)."""
     return _positioning(_data(request, account_id))
 
 

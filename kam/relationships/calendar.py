@@ -77,7 +77,7 @@ class CalendarImportError(AccountImportError):
 
 @dataclass
 class Unmatched:
-    """A customer-side address no contact has: where it appeared, and the account its domain names."""
+    """A customer-side address no contact has, how often it appeared, and its domain's account."""
 
     address: str
     name: str = ""
@@ -226,7 +226,8 @@ def period_clean(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     if end > timezone.localdate():
         raise ApplicationError(
             _(
-                "Meetings that have not happened yet are not activities; end the period today or earlier."
+                "Meetings that have not happened yet are not activities; "
+                "end the period today or earlier."
             ),
             field="period_end",
         )

@@ -433,7 +433,10 @@ def _positioning(
     if len(key_ids) > 1:
         mismatch = next(r for r in rels if r.account_id == key_ids[1])
         mismatch.customer_view = CustomerView.LEVERAGE
-        mismatch.customer_view_note = "The new head of purchasing runs quarterly e-auctions on our sauces; we are one of three approved suppliers."
+        mismatch.customer_view_note = (
+            "The new head of purchasing runs quarterly e-auctions on our sauces; "
+            "we are one of three approved suppliers."
+        )
         mismatch.customer_view_by = mismatch.account.owner
         mismatch.customer_view_at = now
     if key_ids:

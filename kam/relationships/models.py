@@ -204,7 +204,7 @@ class ContactLink(models.Model):
 
 
 class AccountRelationship(models.Model):
-    """Per account: the inferred and the chosen relationship stage, and the customer's view of us."""
+    """Per account: the inferred and the chosen stage, and how the customer files us."""
 
     account = models.OneToOneField(
         "accounts.Account", on_delete=models.CASCADE, related_name="relationship"

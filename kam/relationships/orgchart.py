@@ -94,7 +94,9 @@ def org_chart_svg(d: AccountData, *, columns: int = COLUMNS) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="{FONT}" role="img" '
         f'aria-labelledby="orgchart-title">',
-        f'<title id="orgchart-title">{escape(_("Org chart of %(account)s with our links") % {"account": d.account.name})}</title>',
+        '<title id="orgchart-title">'
+        + escape(_("Org chart of %(account)s with our links") % {"account": d.account.name})
+        + "</title>",
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     out.append(_legend(width))
@@ -120,7 +122,8 @@ def _legend(width: int) -> str:
     x = MARGIN
     y = MARGIN + 12
     parts.append(
-        f'<text x="{x}" y="{y}" font-weight="600" fill="#1d2733">{escape(_("Attitude to us"))}</text>'
+        f'<text x="{x}" y="{y}" font-weight="600" '
+        f'fill="#1d2733">{escape(_("Attitude to us"))}</text>'
     )
     x += 100
     for attitude, colour in ATTITUDE_COLOURS.items():
@@ -135,15 +138,18 @@ def _legend(width: int) -> str:
     x += 100
     for strength, label in (("strong", _("strong")), ("medium", _("medium")), ("weak", _("weak"))):
         parts.append(
-            f'<circle cx="{x + 6}" cy="{y - 4}" r="7" fill="{STRENGTH_FILL[strength]}" stroke="#1f3a5f" stroke-width=".6"/>'
+            f'<circle cx="{x + 6}" cy="{y - 4}" r="7" fill="{STRENGTH_FILL[strength]}" '
+            f'stroke="#1f3a5f" stroke-width=".6"/>'
         )
         parts.append(f'<text x="{x + 17}" y="{y}">{escape(label)}</text>')
         x += 30 + 7 * len(label)
     parts.append(
-        f'<rect x="{x}" y="{y - 10}" width="14" height="12" rx="2" fill="none" stroke="#b42318" stroke-width="2"/>'
+        f'<rect x="{x}" y="{y - 10}" width="14" height="12" rx="2" fill="none" stroke="#b42318" '
+        f'stroke-width="2"/>'
     )
     parts.append(
-        f'<text x="{x + 19}" y="{y}">{escape(_("decider or influencer without a medium or strong link"))}</text>'
+        f'<text x="{x + 19}" '
+        f'y="{y}">{escape(_("decider or influencer without a medium or strong link"))}</text>'
     )
     x = MARGIN
     y += 20
@@ -199,31 +205,39 @@ def _node(
     tx = x0 + 13
     name = c.display_name + (f" ({_('left')})" if c.has_left and c.erased_at is None else "")
     parts.append(
-        f'<text x="{tx:.1f}" y="{y0 + 17:.1f}" font-size="12.5" font-weight="700" fill="#1d2733">{escape(_cut(name, 24))}</text>'
+        f'<text x="{tx:.1f}" y="{y0 + 17:.1f}" font-size="12.5" font-weight="700" '
+        f'fill="#1d2733">{escape(_cut(name, 24))}</text>'
     )
     parts.append(
-        f'<text x="{tx:.1f}" y="{y0 + 32:.1f}" font-size="11" fill="#5b6775">{escape(_cut(c.title, 28))}</text>'
+        f'<text x="{tx:.1f}" y="{y0 + 32:.1f}" font-size="11" '
+        f'fill="#5b6775">{escape(_cut(c.title, 28))}</text>'
     )
     roles = " ".join(ROLE_SHORT[BuyingRole(r)] for r in c.buying_roles if r in BuyingRole.values)
     meta = "  ".join(p for p in (roles, "●" * int(c.influence)) if p)
     parts.append(
-        f'<text x="{tx:.1f}" y="{y0 + 47:.1f}" font-size="10.5" fill="#1f3a5f" font-weight="600">{escape(meta)}</text>'
+        f'<text x="{tx:.1f}" y="{y0 + 47:.1f}" font-size="10.5" fill="#1f3a5f" '
+        f'font-weight="600">{escape(meta)}</text>'
     )
     shown = sorted(links, key=lambda lk: (-core.STRENGTH_ORDER[lk.strength], names[lk.ours]))
     for i, lk in enumerate(shown[:6]):
         dx = tx + 8 + i * 19
         s = str(lk.strength)
         parts.append(
-            f'<circle cx="{dx:.1f}" cy="{y0 + 63:.1f}" r="8.5" fill="{STRENGTH_FILL[s]}" stroke="#1f3a5f" stroke-width=".6"/>'
-            f'<text x="{dx:.1f}" y="{y0 + 66.5:.1f}" font-size="8.5" font-weight="700" text-anchor="middle" fill="{STRENGTH_TEXT[s]}">{escape(_initials(names[lk.ours]))}</text>'
+            f'<circle cx="{dx:.1f}" cy="{y0 + 63:.1f}" r="8.5" fill="{STRENGTH_FILL[s]}" '
+            f'stroke="#1f3a5f" stroke-width=".6"/>'
+            f'<text x="{dx:.1f}" y="{y0 + 66.5:.1f}" font-size="8.5" font-weight="700" '
+            f'text-anchor="middle" '
+            f'fill="{STRENGTH_TEXT[s]}">{escape(_initials(names[lk.ours]))}</text>'
         )
     if len(shown) > 6:
         parts.append(
-            f'<text x="{tx + 8 + 6 * 19:.1f}" y="{y0 + 66.5:.1f}" font-size="10" fill="#5b6775">+{len(shown) - 6}</text>'
+            f'<text x="{tx + 8 + 6 * 19:.1f}" y="{y0 + 66.5:.1f}" font-size="10" '
+            f'fill="#5b6775">+{len(shown) - 6}</text>'
         )
     if not shown and not left:
         parts.append(
-            f'<text x="{tx:.1f}" y="{y0 + 67:.1f}" font-size="10" fill="#b42318">{escape(_("no link"))}</text>'
+            f'<text x="{tx:.1f}" y="{y0 + 67:.1f}" font-size="10" '
+            f'fill="#b42318">{escape(_("no link"))}</text>'
         )
     parts.append("</g>")
     return "".join(parts)

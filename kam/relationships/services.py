@@ -149,10 +149,7 @@ def _user_or_none(value: Any, *, field: str) -> Any:
     if value in (None, ""):
         return None
     UserModel = get_user_model()
-    if isinstance(value, UserModel):
-        person = value
-    else:
-        person = UserModel.objects.filter(pk=value).first()
+    person = value if isinstance(value, UserModel) else UserModel.objects.filter(pk=value).first()
     if person is None or not person.is_active:
         raise ApplicationError(_("There is no such active person on our side."), field=field)
     return person
@@ -519,7 +516,7 @@ def team_member_remove(*, user: User, account: Account, person: Any) -> None:
 
 
 def account_domains_set(*, user: User, account: Account, domains: Iterable[str]) -> Account:
-    """The customer's e-mail domains (for the calendar import); each domain belongs to one account."""
+    """The customer's e-mail domains (for the calendar import); a domain has one account."""
     _check_editable(user=user, account=account)
     cleaned: list[str] = []
     for d in domains:

@@ -22,7 +22,10 @@ def _largest_key_account() -> tuple[int, str, int]:
     review = Review.objects.order_by("-review_date", "-pk").first()
     keys = Placement.objects.filter(review=review, box="key").values("account_id")
     account = (
-        Account.objects.filter(pk__in=keys).annotate(n=Count("contacts")).order_by("-n", "pk").first()
+        Account.objects.filter(pk__in=keys)
+        .annotate(n=Count("contacts"))
+        .order_by("-n", "pk")
+        .first()
     )
     assert account is not None, "the demo has key accounts"
     return account.pk, account.name, account.n
@@ -53,13 +56,16 @@ def test_relationship_page_and_org_chart(live_server, page, demo_director):  # t
     assert chart.locator("g.node").count() == 60
     # boxes do not overlap: every pair of drawn nodes is apart
     boxes = chart.locator("g.node > rect:first-of-type").evaluate_all(
-        "els => els.map(e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; })"
     )
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
     # readable: the names are drawn at 12 px or more at 100 % zoom
-    size = chart.locator("g.node text").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    size = chart.locator("g.node text").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
     assert size >= 12
     page.screenshot(path=str(ARTIFACTS / "relationships-orgchart.png"), full_page=True)
     with page.expect_download() as download:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kam.activities.models import Activity
 from kam.organisation.models import BoxPolicy

@@ -77,7 +77,7 @@ def test_expected_functions_missing_from_the_team(dmu):  # type: ignore[no-untyp
 
 
 def _review_with(account, box):  # type: ignore[no-untyped-def]
-    from kam.portfolio.models import Placement, Review, ScoringScheme, SchemeVersion
+    from kam.portfolio.models import Placement, Review, SchemeVersion, ScoringScheme
 
     scheme = ScoringScheme.objects.create(name="s")
     version = SchemeVersion.objects.create(scheme=scheme, number=1)

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='account',
             name='email_domains',
-            field=models.JSONField(blank=True, default=list, help_text="The customer's e-mail domains, e.g. example.com; the calendar import matches on them.", verbose_name='e-mail domains'),
+            field=models.JSONField(blank=True, default=list, help_text="The customer's e-mail domains (example.com); calendar imports match on them.", verbose_name='e-mail domains'),
         ),
         migrations.AddField(
             model_name='account',
