@@ -375,14 +375,15 @@ def calendar_run(
     for pk, (_name, domains) in sorted(visible.items(), key=lambda kv: kv[1][0]):
         for d in domains:
             domain_account.setdefault(d.lower(), pk)
-    contacts: dict[str, tuple[int, int]] = {
-        email.lower(): (pk, account_id)
-        for pk, email, account_id in Contact.objects.filter(
-            account_id__in=list(visible), erased_at=None
-        )
+    contacts: dict[str, tuple[int, int]] = {}
+    contact_names: dict[int, str] = {}
+    for pk, email, account_id, name in (
+        Contact.objects.filter(account_id__in=list(visible), erased_at=None)
         .exclude(email="")
-        .values_list("pk", "email", "account_id")
-    }
+        .values_list("pk", "email", "account_id", "name")
+    ):
+        contacts[email.lower()] = (pk, account_id)
+        contact_names[pk] = name
     contact_account = dict(contacts.values())
 
     planned: dict[str, _Planned] = {}
@@ -453,7 +454,10 @@ def calendar_run(
         account_id = sorted((visible[a][0], a) for a, v in votes.items() if v == best)[0][1]
         if not people and user.is_authenticated:
             people = [user.pk]
-        names = [name or address for address, name, acc in strangers if acc == account_id]
+        attached = sorted({c for c in contact_ids if contact_account[c] == account_id})
+        names = [contact_names[c] for c in attached] + [
+            name or address for address, name, acc in strangers if acc == account_id
+        ]
         planned[key] = _Planned(
             uid=key,
             account_id=account_id,
@@ -461,7 +465,7 @@ def calendar_run(
             minutes=minutes,
             topic=" ".join(str(occ.get("SUMMARY", "")).split())[:200],
             participant_ids=people,
-            contact_ids=sorted({c for c in contact_ids if contact_account[c] == account_id}),
+            contact_ids=attached,
             contact_names=names[:50],
         )
     summary.unmatched = sorted(unmatched.values(), key=lambda u: (-u.events, u.address))

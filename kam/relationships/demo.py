@@ -443,8 +443,8 @@ def _positioning(
         chosen = next(r for r in rels if r.account_id == key_ids[0])
         chosen.chosen_stage = Stage.INTERDEPENDENT
         chosen.chosen_reason = (
-            "Joint business plan signed for this year and a shared forecast in the customer's "
-            "supplier portal; the diamond is there even where activities are not logged."
+            "The shared forecast runs as a pilot in one category only and both joint projects "
+            "are on hold until their new supply chain director starts; not integrated yet."
         )
         chosen.chosen_by = chosen.account.owner
         chosen.chosen_at = now
