@@ -238,3 +238,22 @@ def test_portfolio_findings_cost_a_fixed_number_of_queries(dmu, kam_user):  # ty
     kinds = {f["kind"] for f in client.get(BASE + "findings", {"kind": "uncovered_decider"}).json()}
     assert kinds == {"uncovered_decider"}
     assert client.get(BASE + "findings", {"kind": "nonsense"}).status_code == 422
+
+
+def test_findings_page_query_count_is_fixed(dmu, kam_user, django_assert_num_queries):  # type: ignore[no-untyped-def]
+    """The portfolio's findings page reads every account's data in bulk: the same number
+    of queries for one account as for six (session, user and profile included)."""
+    from tests.conftest import client_for
+    from tests.factories import AccountFactory
+
+    client = client_for(dmu["director"])
+    client.get("/relationships/")  # the organisation row and its policies exist from now on
+    with CaptureQueriesContext(connection) as baseline:
+        assert client.get("/relationships/").status_code == 200
+    for i in range(5):
+        account = AccountFactory(owner=kam_user)
+        Contact.objects.create(account=account, number=1, name=f"P{i}", buying_roles=["decider"])
+    with django_assert_num_queries(len(baseline.captured_queries)):
+        page = client.get("/relationships/")
+    assert page.content.decode().count("decides in the buying process") >= 6
+    assert len(baseline.captured_queries) <= 20, len(baseline.captured_queries)
