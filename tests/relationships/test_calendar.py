@@ -279,3 +279,28 @@ def test_accounts_the_user_cannot_see_get_nothing(world, other_kam):  # type: ig
     )
     assert summary.created == 0
     assert Activity.objects.count() == 0
+
+
+def test_cli_imports_a_file(world, tmp_path, capsys):  # type: ignore[no-untyped-def]
+    from kam.cli import main
+
+    path = tmp_path / "outlook.ics"
+    path.write_bytes(ics(OUTLOOK_WEEKLY))
+    args = [
+        "calendar-import",
+        str(path),
+        "--user",
+        "kam1",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-01",
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "4 activities created" in out and "piet@vandenberg.example" in out
+    assert main(args) == 0
+    assert "0 activities created, 4 already imported" in capsys.readouterr().out
+    path.write_bytes(b"not a calendar")
+    assert main(args) == 1
+    assert main([*args[:3], "nobody"]) == 2
