@@ -17,6 +17,7 @@ from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.organisation.api import router as organisation_router
 from kam.portfolio.api import router as portfolio_router
+from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.errors import ApplicationError
@@ -84,3 +85,4 @@ api.add_router("/", users_router)
 api.add_router("/business-case", casefor_router)
 api.add_router("/activities", activities_router)
 api.add_router("/allocation", allocation_router)
+api.add_router("/reports", reports_router)

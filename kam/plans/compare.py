@@ -76,7 +76,7 @@ class PlanComparison:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORDS = re.compile(r"\s+|\S+\s*")
 
 
 def text_diff(old: str, new: str) -> list[Segment]:
@@ -94,7 +94,13 @@ def text_diff(old: str, new: str) -> list[Segment]:
                 out.append(Segment("delete", "".join(a[i1:i2])))
             if j2 > j1:
                 out.append(Segment("insert", "".join(b[j1:j2])))
-    return out
+    merged: list[Segment] = []
+    for seg in out:
+        if merged and merged[-1].op == seg.op:
+            merged[-1] = Segment(seg.op, merged[-1].text + seg.text)
+        else:
+            merged.append(seg)
+    return merged
 
 
 def _fields_diff(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[FieldDiff]:

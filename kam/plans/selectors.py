@@ -271,12 +271,14 @@ def actions_overdue(
     """Unfinished actions due before ``today`` in the current plans of visible accounts.
 
     A plan stops being current when the next period's plan is made from it (its open
-    actions were carried over), so nothing is counted twice.
+    actions were carried over), so nothing is counted twice. A person also sees the
+    actions they own on accounts they do not serve (a commitment from another function).
     """
     today = today or timezone.localdate()
     return (
         PlanAction.objects.filter(
-            plan__account__in=account_list_visible(user=user),
+            Q(plan__account__in=account_list_visible(user=user))
+            | Q(owner_user_id=getattr(user, "pk", None)),
             plan__successors__isnull=True,
             due_date__lt=today,
         )
