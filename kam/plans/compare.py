@@ -76,7 +76,7 @@ class PlanComparison:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-_WORDS = re.compile(r"\s+|\S+\s*")
+_WORDS = re.compile(r"\s+|\S+")
 
 
 def text_diff(old: str, new: str) -> list[Segment]:
@@ -94,13 +94,39 @@ def text_diff(old: str, new: str) -> list[Segment]:
                 out.append(Segment("delete", "".join(a[i1:i2])))
             if j2 > j1:
                 out.append(Segment("insert", "".join(b[j1:j2])))
-    merged: list[Segment] = []
-    for seg in out:
-        if merged and merged[-1].op == seg.op:
-            merged[-1] = Segment(seg.op, merged[-1].text + seg.text)
-        else:
-            merged.append(seg)
-    return merged
+    return _regions(out)
+
+
+def _regions(segments: list[Segment]) -> list[Segment]:
+    """Join each run of changes (and the bare spaces between them) into one deletion and one
+    insertion, so that a changed phrase reads as a phrase rather than word by word."""
+    out: list[Segment] = []
+    i, n = 0, len(segments)
+    while i < n:
+        seg = segments[i]
+        if seg.op == "equal":
+            out.append(seg)
+            i += 1
+            continue
+        old, new = "", ""
+        while i < n:
+            seg = segments[i]
+            if seg.op == "equal":
+                bridge = not seg.text.strip() and i + 1 < n and segments[i + 1].op != "equal"
+                if not bridge:
+                    break
+                old += seg.text
+                new += seg.text
+            elif seg.op == "delete":
+                old += seg.text
+            else:
+                new += seg.text
+            i += 1
+        if old:
+            out.append(Segment("delete", old))
+        if new:
+            out.append(Segment("insert", new))
+    return out
 
 
 def _fields_diff(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> list[FieldDiff]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
@@ -177,11 +177,17 @@ def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
 
 
 def plan_list_annotated(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """Visible plans with counts of open and overdue actions, for the plans list (one query)."""
+    """Visible plans with counts of open and overdue actions and the account's box in the latest
+    review, for the plans list (one query)."""
     today = timezone.localdate()
     unfinished = ~Q(actions__status__in=list(FINISHED_STATUSES))
+    review = review_latest_for_accounts()
+    box = Subquery(
+        Placement.objects.filter(review=review, account=OuterRef("account_id")).values("box")[:1]
+    )
     return (
         plan_list_visible(user=user)
+        .annotate(box=box)
         .annotate(
             open_actions=Count("actions", filter=unfinished, distinct=True),
             overdue_actions=Count(

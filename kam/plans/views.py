@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.accounts.selectors import account_get_visible, account_list_editable
+from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans import services
 from kam.plans.compare import plan_compare
@@ -128,6 +129,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         {
             "plans": plans,
             "statuses": PlanStatus.choices,
+            "boxes": Box.choices,
             "status": status,
             "period": period,
             "periods": periods,
@@ -240,7 +242,15 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     versions = list(plan_versions(plan=plan))
+    team = doc.section("team")
+    columns = {"role": _("Team role"), "function": _("Function"), "hours": _("Planned hours")}
+    team_rows = [
+        {"name": m.title, **{k: dict(m.fields).get(label, "") for k, label in columns.items()}}
+        for m in (team.items if team else [])
+    ]
     context = {
+        "team_rows": team_rows,
+        "team_hours": any(r["hours"] for r in team_rows),
         "plan": plan,
         "doc": doc,
         "sections": sections,
