@@ -60,7 +60,7 @@ def plan_export(
     everything, ``customer`` only the shared sections and items (docs/exports.md)."""
     return _answer(
         plan_export_file(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             plan_id=plan_id,
             fmt=fmt,
             audience=audience,
@@ -96,7 +96,7 @@ def portfolio_export(
     and warnings, over the accounts the caller may read."""
     return _answer(
         portfolio_export_file(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             fmt=fmt,
             review_id=review_id,
             lang=lang,

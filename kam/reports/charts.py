@@ -1,7 +1,9 @@
 """Charts of the plan exports, as Vega-Lite definitions (Altair), like the matrix.
 
 One definition per chart: the PDF embeds it as SVG and the slide as PNG, both drawn by
-vl-convert (``kam.portfolio.charts.chart_svg`` / ``chart_png``), so both show one picture.
+vl-convert, so both show one picture. ``chart_svg`` and ``chart_png`` are those of
+``kam.portfolio.charts`` with the numbers written in the active language (1.234.567 in
+Dutch): the export is in one language from title to axis labels.
 """
 
 from __future__ import annotations
@@ -9,10 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import vl_convert
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kam.plans.document import ProfitPlanDoc
 from kam.portfolio.charts import FONT, INK, MUTED, chart_spec
+
+# d3-format locales of the languages kam speaks.
+NUMBER_LOCALES = {"en": "en-US", "nl": "nl-NL"}
 
 CURRENT = "#9aa3ad"
 TARGET = "#1f3a5f"
@@ -39,7 +46,7 @@ def profit_chart(profit: ProfitPlanDoc, *, currency: str) -> dict[str, Any] | No
     base = alt.Chart(alt.Data(values=values)).encode(
         x=alt.X(
             "k:N",
-            sort=[v["k"] for v in values],
+            sort=[str(v["k"]) for v in values],
             axis=alt.Axis(title=None, labelAngle=0, labelFontSize=13, labelColor=INK),
         ),
         y=alt.Y(
@@ -68,3 +75,14 @@ def profit_chart(profit: ProfitPlanDoc, *, currency: str) -> dict[str, Any] | No
         )
     )
     return chart_spec(chart)
+
+
+def chart_svg(spec: dict[str, Any]) -> str:
+    """The chart as an SVG document, numbers formatted in the active language."""
+    locale = NUMBER_LOCALES.get((get_language() or "en")[:2], "en-US")
+    return str(vl_convert.vegalite_to_svg(vl_spec=dict(spec), format_locale=locale))
+
+
+def chart_png(spec: dict[str, Any], *, scale: float = 2.0) -> bytes:
+    """The chart as a PNG, drawn through the SVG (as ``kam.portfolio.charts.chart_png``)."""
+    return bytes(vl_convert.svg_to_png(chart_svg(spec), scale=scale))

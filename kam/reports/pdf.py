@@ -9,20 +9,32 @@ URIs: the document refers to nothing outside itself, so WeasyPrint fetches nothi
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from kam.portfolio import charts
+from kam.reports.charts import chart_svg
 
 STYLESHEETS = ("kam/kam.css", "reports/reports.css")
 
 
+_TEXT_OPACITY = re.compile(r'(<text\b[^>]*?)\sopacity="')
+
+
+def svg_for_weasyprint(svg: str) -> str:
+    """``svg`` with each text's ``opacity`` written as ``fill-opacity``: the same picture
+    (Vega's text has a fill and no stroke), but WeasyPrint (up to at least v70) drops a text
+    that has both ``opacity`` and ``text-anchor="end"``, such as the matrix's "Key" and
+    "Maintenance" quadrant names."""
+    return _TEXT_OPACITY.sub(r'\1 fill-opacity="', svg)
+
+
 def svg_data_uri(spec: Mapping[str, Any]) -> str:
     """The chart ``spec`` drawn as SVG by vl-convert, as a data URI for an ``<img>``."""
-    svg = charts.chart_svg(spec)
+    svg = svg_for_weasyprint(chart_svg(dict(spec)))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 

@@ -28,12 +28,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kam.plans.document import ActionDoc, PlanDocument, plan_document
+from kam.plans.document import ActionDoc, ItemDoc, PlanDocument, plan_document
 from kam.plans.models import Plan, PlanVersion
-from kam.portfolio import charts
 from kam.portfolio.matrix import MatrixFilters, matrix_rows
 from kam.portfolio.selectors import review_latest, review_previous
-from kam.reports.charts import profit_chart
+from kam.reports.charts import chart_png, profit_chart
 from kam.reports.formats import decimal, percent
 from kam.reports.pdf import pdf_bytes, svg_data_uri
 from kam.reports.portfolio_deck import box_label, deck_chart, review_label
@@ -148,7 +147,9 @@ def plan_position(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Posi
     if review is None:
         return None
     previous = review_previous(review=review)
-    filters = MatrixFilters(owner=plan.account.owner_id) if plan.account.owner_id else MatrixFilters()
+    filters = (
+        MatrixFilters(owner=plan.account.owner_id) if plan.account.owner_id else MatrixFilters()
+    )
     rows = [
         r
         for r in matrix_rows(review=review, user=user, filters=filters, previous=previous)
@@ -170,7 +171,10 @@ def plan_position(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Posi
         certainty=row["p_box"],
         uncertain=bool(row["uncertain"]),
         chart_spec=deck_chart(
-            rows, review=review, axis=row["strength_axis"], currency=organisation_get().base_currency
+            rows,
+            review=review,
+            axis=row["strength_axis"],
+            currency=organisation_get().base_currency,
         ),
     )
 
@@ -277,7 +281,9 @@ def _status_class(a: ActionDoc) -> str:
 
 def _status_text(a: ActionDoc) -> str:
     label = a.status_label or a.status
-    return f"{label} · {_('overdue')}" if a.overdue else label
+    if not a.overdue:
+        return label
+    return _("%(status)s · overdue") % {"status": label}
 
 
 def _vp_value(v: Any, currency: str) -> str:
@@ -360,8 +366,40 @@ def plan_pdf(export: PlanExport) -> bytes:
             for a in doc.actions
         ],
         "generated": _date(doc.as_of),
+        "sections": [
+            {
+                "doc": s,
+                "table": items_table(s.items) if s.key in TABLE_SECTIONS and s.items else None,
+            }
+            for s in doc.sections
+        ],
     }
     return pdf_bytes(template="reports/plan_pdf.html", context=context)
+
+
+# Sections whose items are short facts (people, resources): one table reads better than a
+# block per item.
+TABLE_SECTIONS = ("team", "resources")
+
+
+def items_table(items: list[ItemDoc]) -> dict[str, Any]:
+    """Items as a table: the title, then each field label that any item has, in order."""
+    labels: list[str] = []
+    for item in items:
+        for label, _text in item.fields:
+            if label not in labels:
+                labels.append(label)
+    return {
+        "labels": labels,
+        "rows": [
+            {
+                "title": item.title,
+                "shared": item.shared,
+                "cells": [dict(item.fields).get(label, "") for label in labels],
+            }
+            for item in items
+        ],
+    }
 
 
 # -- PowerPoint ----------------------------------------------------------------------------
@@ -376,7 +414,10 @@ def _text_slides(
     used = 0.0
     height = CONTENT_BOTTOM - CONTENT_TOP
     for p in paragraphs:
-        h = text_lines(p, width_in=CONTENT_W - 0.2, size_pt=size) * size * 1.25 / 72 + size * 0.55 / 72
+        h = (
+            text_lines(p, width_in=CONTENT_W - 0.2, size_pt=size) * size * 1.25 / 72
+            + size * 0.55 / 72
+        )
         if pages[-1] and used + h > height:
             pages.append([])
             used = 0.0
@@ -386,8 +427,16 @@ def _text_slides(
     for i, page in enumerate(pages):
         heading = title if len(pages) == 1 else f"{title} ({i + 1}/{len(pages)})"
         slide = deck.content_slide(heading, subtitle=subtitle)
-        deck.paragraphs(slide, page, left=MARGIN, top=CONTENT_TOP, width=CONTENT_W,
-                        height=height, size=size, bullet=False)
+        deck.paragraphs(
+            slide,
+            page,
+            left=MARGIN,
+            top=CONTENT_TOP,
+            width=CONTENT_W,
+            height=height,
+            size=size,
+            bullet=False,
+        )
         slides.append(slide)
     return slides
 
@@ -412,6 +461,7 @@ def plan_pptx(export: PlanExport) -> bytes:
         subtitle=export.title,
         lines=lines,
         badge=export.audience_label,
+        badge_colour=BOX_COLOURS["key_development" if export.internal else "key"],
     )
 
     # Summary: figures on top, the executive summary, objectives and actions in brief.
@@ -427,18 +477,39 @@ def plan_pptx(export: PlanExport) -> bytes:
     right_w = CONTENT_W - left_w - 0.4
     avail = CONTENT_BOTTOM - top
     size = 14.0
-    while size > 10 and text and (
-        text_lines(text, width_in=left_w - 0.1, size_pt=size) * size * 1.3 / 72 > avail - 0.45
+    while (
+        size > 10
+        and text
+        and (text_lines(text, width_in=left_w - 0.1, size_pt=size) * size * 1.3 / 72 > avail - 0.45)
     ):
         size -= 1
-    fits = not text or text_lines(text, width_in=left_w - 0.1, size_pt=size) * size * 1.3 / 72 <= avail - 0.45
+    fits = (
+        not text
+        or text_lines(text, width_in=left_w - 0.1, size_pt=size) * size * 1.3 / 72 <= avail - 0.45
+    )
     if text:
-        deck.paragraphs(slide, [_("Executive summary")], left=MARGIN, top=top, width=left_w,
-                        height=0.4, size=15, bullet=False, colour=BRAND)
+        deck.paragraphs(
+            slide,
+            [_("Executive summary")],
+            left=MARGIN,
+            top=top,
+            width=left_w,
+            height=0.4,
+            size=15,
+            bullet=False,
+            colour=BRAND,
+        )
         shown = text if fits else _("The executive summary follows on the next slide.")
-        deck.paragraphs(slide, [p for p in shown.split("\n") if p.strip()], left=MARGIN,
-                        top=top + 0.45, width=left_w, height=avail - 0.45, size=size,
-                        bullet=False)
+        deck.paragraphs(
+            slide,
+            [p for p in shown.split("\n") if p.strip()],
+            left=MARGIN,
+            top=top + 0.45,
+            width=left_w,
+            height=avail - 0.45,
+            size=size,
+            bullet=False,
+        )
     brief: list[str | tuple[str, str]] = []
     if doc.objectives:
         brief.append(
@@ -453,7 +524,8 @@ def plan_pptx(export: PlanExport) -> bytes:
         brief.append(
             (
                 ngettext(
-                    "%(n)s value proposition", "%(n)s value propositions",
+                    "%(n)s value proposition",
+                    "%(n)s value propositions",
                     len(doc.value_propositions),
                 )
                 % {"n": len(doc.value_propositions)},
@@ -465,8 +537,7 @@ def plan_pptx(export: PlanExport) -> bytes:
     if brief:
         box_left = right_left if text else MARGIN
         box_w = right_w if text else CONTENT_W
-        deck.paragraphs(slide, brief, left=box_left, top=top, width=box_w, height=avail,
-                        size=13)
+        deck.paragraphs(slide, brief, left=box_left, top=top, width=box_w, height=avail, size=13)
     deck.notes(slide, "\n".join(p for p in (text, action_counts(doc) if doc.actions else "") if p))
     if text and not fits:
         _text_slides(deck, _("Executive summary"), text)
@@ -478,16 +549,25 @@ def plan_pptx(export: PlanExport) -> bytes:
             _("Position on the selection matrix"),
             subtitle=_("%(review)s: %(box)s") % {"review": pos.review_label, "box": pos.box_label},
         )
-        png = charts.chart_png(pos.chart_spec, scale=2.0)
+        png = chart_png(pos.chart_spec, scale=2.0)
         alt = _("Selection matrix: %(account)s in %(box)s") % {
             "account": doc.account_name,
             "box": pos.box_label,
         }
         deck.picture(slide, png, alt=alt, left=MARGIN, top=CONTENT_TOP, width=8.3, height=5.2)
-        deck.paragraphs(slide, list(pos.facts()), left=MARGIN + 8.6, top=CONTENT_TOP + 0.2,
-                        width=CONTENT_W - 8.6, height=4.8, size=14, bullet=False)
-        swatch = deck._rect(slide, MARGIN + 8.6, CONTENT_TOP, CONTENT_W - 8.6, 0.06,
-                            BOX_COLOURS.get(pos.box, BRAND))
+        deck.paragraphs(
+            slide,
+            list(pos.facts()),
+            left=MARGIN + 8.6,
+            top=CONTENT_TOP + 0.2,
+            width=CONTENT_W - 8.6,
+            height=4.8,
+            size=14,
+            bullet=False,
+        )
+        swatch = deck._rect(
+            slide, MARGIN + 8.6, CONTENT_TOP, CONTENT_W - 8.6, 0.06, BOX_COLOURS.get(pos.box, BRAND)
+        )
         swatch.name = "box colour"
         deck.notes(slide, "\n".join(f"{label}: {value}" for label, value in pos.facts()))
 
@@ -495,9 +575,9 @@ def plan_pptx(export: PlanExport) -> bytes:
         deck.table_slides(
             _("Opportunities and objectives"),
             [
-                Column(_("Objective"), 4.4),
-                Column(_("Measure"), 2.7),
-                Column(_("Baseline"), 1.6),
+                Column(_("Objective"), 4.1),
+                Column(_("Measure"), 2.6),
+                Column(_("Baseline"), 2.0),
                 Column(_("Target"), 1.8),
                 Column(_("By"), 1.6),
             ],
@@ -544,8 +624,12 @@ def plan_pptx(export: PlanExport) -> bytes:
                 Column(_("Status"), 2.0),
             ],
             [
-                [a.what, action_owner(a), _short_date(a.due_date),
-                 Cell(_status_text(a), bold=a.overdue)]
+                [
+                    a.what,
+                    action_owner(a),
+                    _short_date(a.due_date),
+                    Cell(_status_text(a), bold=a.overdue),
+                ]
                 for a in doc.actions
             ],
             subtitle=action_counts(doc),
@@ -554,12 +638,27 @@ def plan_pptx(export: PlanExport) -> bytes:
 
     if doc.profit_plan is not None and export.profit_spec is not None:
         slide = deck.content_slide(_("Profit plan"))
-        png = charts.chart_png(export.profit_spec, scale=2.0)
-        deck.picture(slide, png, alt=_("Profit plan: revenue now and target, investment and "
-                                        "expected return"),
-                     left=MARGIN, top=CONTENT_TOP, width=7.6, height=5.1)
+        png = chart_png(export.profit_spec, scale=2.0)
+        deck.picture(
+            slide,
+            png,
+            alt=_("Profit plan: revenue now and target, investment and expected return"),
+            left=MARGIN,
+            top=CONTENT_TOP,
+            width=7.6,
+            height=5.1,
+        )
         section = doc.section("profit_plan")
         facts = [(label, text) for label, text in (section.fields if section else [])]
-        deck.paragraphs(slide, facts, left=MARGIN + 8.0, top=CONTENT_TOP, width=CONTENT_W - 8.0,
-                        height=5.2, size=13, bullet=False, colour=MUTED)
+        deck.paragraphs(
+            slide,
+            facts,
+            left=MARGIN + 8.0,
+            top=CONTENT_TOP,
+            width=CONTENT_W - 8.0,
+            height=5.2,
+            size=13,
+            bullet=False,
+            colour=MUTED,
+        )
     return deck.save()

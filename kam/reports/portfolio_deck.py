@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kam.organisation.models import Box
-from kam.reports.formats import whole
 from kam.organisation.selectors import organisation_get
 from kam.portfolio import charts
 from kam.portfolio.matrix import (
@@ -38,6 +37,7 @@ from kam.portfolio.models import Review
 from kam.portfolio.selectors import review_previous
 from kam.portfolio.services import review_ensure_computed
 from kam.portfolio.views_matrix import MatrixState, chart_notes
+from kam.reports.formats import whole
 
 
 def box_strategy(box: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kam.portfolio import charts
+from kam.reports.charts import chart_png
 from kam.reports.formats import decimal, money, percent, whole
 from kam.reports.pdf import pdf_bytes, svg_data_uri
 from kam.reports.portfolio_deck import ReviewDeck
@@ -196,14 +196,25 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
         top = slides.callouts(slide, deck.warnings, left=side_left, top=top, width=side_width)
     else:
         slides.paragraphs(
-            slide, [deck.capacity_line], left=side_left, top=top, width=side_width, height=0.9,
-            size=13, bullet=False,
+            slide,
+            [deck.capacity_line],
+            left=side_left,
+            top=top,
+            width=side_width,
+            height=0.9,
+            size=13,
+            bullet=False,
         )
         top += 0.95
     if deck.findings:
         slides.paragraphs(
-            slide, deck.findings, left=side_left, top=top + 0.05, width=side_width,
-            height=max(0.5, 6.7 - top), size=12,
+            slide,
+            deck.findings,
+            left=side_left,
+            top=top + 0.05,
+            width=side_width,
+            height=max(0.5, 6.7 - top),
+            size=12,
         )
     slides.notes(slide, " ".join([deck.capacity_line, *deck.findings]))
 
@@ -213,24 +224,38 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
         subtitle=" ".join(deck.chart_notes[:1]),
     )
     if deck.chart_spec:
-        png = charts.chart_png(deck.chart_spec, scale=2.0)
+        png = chart_png(deck.chart_spec, scale=2.0)
         alt = ngettext(
             "Selection matrix with %(n)s account",
             "Selection matrix with %(n)s accounts",
             deck.placed,
         ) % {"n": deck.placed}
-        slides.picture(slide, png, alt=alt, left=MARGIN, top=CONTENT_TOP, width=CONTENT_W,
-                       height=5.0)
+        slides.picture(
+            slide, png, alt=alt, left=MARGIN, top=CONTENT_TOP, width=CONTENT_W, height=5.0
+        )
         notes = " ".join([*deck.chart_notes, deck.hidden_note]).strip()
         slides.paragraphs(
-            slide, [" ".join(deck.chart_notes[1:] + [deck.hidden_note]).strip()],
-            left=MARGIN, top=6.5, width=CONTENT_W, height=0.4, size=10, bullet=False,
+            slide,
+            [" ".join([*deck.chart_notes[1:], deck.hidden_note]).strip()],
+            left=MARGIN,
+            top=6.5,
+            width=CONTENT_W,
+            height=0.4,
+            size=10,
+            bullet=False,
             colour=MUTED,
         )
         slides.notes(slide, notes)
     else:
-        slides.paragraphs(slide, [_("No account is placed yet.")], left=MARGIN,
-                          top=CONTENT_TOP, width=CONTENT_W, height=0.5, bullet=False)
+        slides.paragraphs(
+            slide,
+            [_("No account is placed yet.")],
+            left=MARGIN,
+            top=CONTENT_TOP,
+            width=CONTENT_W,
+            height=0.5,
+            bullet=False,
+        )
 
     # Movement since the previous review.
     if deck.previous_label:
@@ -253,8 +278,13 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
             Column(_("Revenue (%(currency)s)") % {"currency": deck.currency}, 1.7, numeric=True),
         ]
         move_rows: list[list[Cell | str]] = [
-            [m.name, m.owner, Cell(m.from_label, box=m.from_box), Cell(m.to_label, box=m.to_box),
-             whole(m.revenue)]
+            [
+                m.name,
+                m.owner,
+                Cell(m.from_label, box=m.from_box),
+                Cell(m.to_label, box=m.to_box),
+                whole(m.revenue),
+            ]
             for m in deck.moves
         ]
         slides.table_slides(
@@ -297,4 +327,3 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
         empty=_("No account is a key or key development account in this review."),
     )
     return slides.save()
-

@@ -59,13 +59,13 @@ def _run(paragraph: Any, text: str, *, size: float, colour: RGBColor = INK, bold
     return run
 
 
-def text_lines(text: str, *, width_in: float, size_pt: float) -> int:
+def text_lines(text: str, *, width_in: float, size_pt: float, char_em: float = 0.52) -> int:
     """How many lines ``text`` takes in a box ``width_in`` inches wide at ``size_pt``.
 
-    An estimate: an average character of Calibri is about half the font size wide; a
-    little generous so that a table estimated to fit does fit.
+    An estimate: an average character of Calibri is about half the font size wide
+    (``char_em``); a little generous so that a table estimated to fit does fit.
     """
-    chars_per_line = max(1, int(width_in * 72 / (size_pt * 0.52)))
+    chars_per_line = max(1, int(width_in * 72 / (size_pt * char_em)))
     lines = 0
     for part in (text or "").split("\n"):
         lines += max(1, math.ceil(len(part) / chars_per_line))
@@ -111,7 +111,14 @@ class SlideDeck:
     # --- slides -------------------------------------------------------------------------
 
     def title_slide(
-        self, *, kicker: str, title: str, subtitle: str, lines: Sequence[str] = (), badge: str = ""
+        self,
+        *,
+        kicker: str,
+        title: str,
+        subtitle: str,
+        lines: Sequence[str] = (),
+        badge: str = "",
+        badge_colour: RGBColor = BOX_COLOURS["key_development"],
     ) -> Any:
         """The opening slide: brand background, the document's name and what it covers."""
         slide = self.prs.slides.add_slide(self._blank)
@@ -121,23 +128,37 @@ class SlideDeck:
             self._rect(
                 slide, MARGIN + (i % 2) * 0.34, 0.75 + (i // 2) * 0.34, 0.3, 0.3, BOX_COLOURS[box]
             )
-        self._text(slide, MARGIN, 1.75, CONTENT_W, 0.45, kicker.upper(), size=14, colour=PALE,
-                   bold=True)
-        self._text(slide, MARGIN, 2.2, CONTENT_W, 1.6, title, size=40, colour=WHITE, bold=True,
-                   anchor=MSO_ANCHOR.TOP)
+        self._text(
+            slide, MARGIN, 1.75, CONTENT_W, 0.45, kicker.upper(), size=14, colour=PALE, bold=True
+        )
+        self._text(
+            slide,
+            MARGIN,
+            2.2,
+            CONTENT_W,
+            1.6,
+            title,
+            size=40,
+            colour=WHITE,
+            bold=True,
+            anchor=MSO_ANCHOR.TOP,
+        )
         self._text(slide, MARGIN, 3.85, CONTENT_W, 0.8, subtitle, size=22, colour=LIGHT)
         top = 4.85
         for line in lines:
             self._text(slide, MARGIN, top, CONTENT_W, 0.4, line, size=15, colour=LIGHT)
             top += 0.42
         if badge:
-            box = self._rect(slide, SLIDE_W - MARGIN - 2.6, 0.75, 2.6, 0.45, BOX_COLOURS[
-                "key_development"])
+            width = min(CONTENT_W / 2, max(2.2, len(badge) * 0.125 + 0.4))
+            box = self._rect(slide, SLIDE_W - MARGIN - width, 0.75, width, 0.45, badge_colour)
             tf = box.text_frame
             tf.margin_left = tf.margin_right = Inches(0.08)
+            tf.word_wrap = False
             p = tf.paragraphs[0]
             p.alignment = PP_ALIGN.CENTER
-            _run(p, badge.upper(), size=12, colour=INK, bold=True)
+            _run(
+                p, badge.upper(), size=12, colour=INK if badge_colour != BRAND else WHITE, bold=True
+            )
             tf.vertical_anchor = MSO_ANCHOR.MIDDLE
         return slide
 
@@ -150,8 +171,18 @@ class SlideDeck:
         # Bold type runs wider than the average: shrink a long heading to stay on one line.
         while size > 18 and text_lines(title, width_in=CONTENT_W * 0.86, size_pt=size) > 1:
             size -= 1
-        self._text(slide, MARGIN, 0.32, CONTENT_W, 0.65, title, size=size, colour=BRAND,
-                   bold=True, anchor=MSO_ANCHOR.TOP)
+        self._text(
+            slide,
+            MARGIN,
+            0.32,
+            CONTENT_W,
+            0.65,
+            title,
+            size=size,
+            colour=BRAND,
+            bold=True,
+            anchor=MSO_ANCHOR.TOP,
+        )
         if subtitle:
             self._text(slide, MARGIN, 0.92, CONTENT_W, 0.4, subtitle, size=13, colour=MUTED)
         self._numbered.append(slide)
@@ -162,8 +193,15 @@ class SlideDeck:
         slide.notes_slide.notes_text_frame.text = text
 
     def picture(
-        self, slide: Any, png: bytes, *, alt: str, left: float, top: float, width: float,
-        height: float
+        self,
+        slide: Any,
+        png: bytes,
+        *,
+        alt: str,
+        left: float,
+        top: float,
+        width: float,
+        height: float,
     ) -> Any:
         """``png`` fitted inside the box (inches), centred, with ``alt`` as its description."""
         from PIL import Image
@@ -235,8 +273,17 @@ class SlideDeck:
             height = lines * size * 1.25 / 72 + 0.2
             self._rect(slide, left, top, width, height, fill)
             self._rect(slide, left, top, 0.07, height, bar)
-            self._text(slide, left + 0.17, top, width - 0.25, height, item, size=size,
-                       colour=colour, anchor=MSO_ANCHOR.MIDDLE)
+            self._text(
+                slide,
+                left + 0.17,
+                top,
+                width - 0.25,
+                height,
+                item,
+                size=size,
+                colour=colour,
+                anchor=MSO_ANCHOR.MIDDLE,
+            )
             top += height + 0.12
         return top
 
@@ -260,11 +307,22 @@ class SlideDeck:
             outline.line.width = Pt(0.75)
             self._rect(slide, x, top, 0.08, height, BOX_COLOURS.get(box, BRAND))
             size = 26.0
-            # Bold figures run wide: shrink an amount until it stays on one line.
-            while size > 12 and text_lines(number, width_in=(w - 0.3) * 0.85, size_pt=size) > 1:
+            # Bold digits run wider than average text (more so in a substitute font):
+            # shrink an amount until it stays on one line.
+            while size > 12 and text_lines(number, width_in=w - 0.3, size_pt=size, char_em=0.7) > 1:
                 size -= 1
-            self._text(slide, x + 0.2, top + 0.06, w - 0.25, 0.55, number, size=size,
-                       colour=BRAND, bold=True, anchor=MSO_ANCHOR.MIDDLE)
+            self._text(
+                slide,
+                x + 0.2,
+                top + 0.06,
+                w - 0.25,
+                0.55,
+                number,
+                size=size,
+                colour=BRAND,
+                bold=True,
+                anchor=MSO_ANCHOR.MIDDLE,
+            )
             self._text(slide, x + 0.2, top + 0.6, w - 0.25, 0.4, label, size=11, colour=MUTED)
 
     def table_slides(
@@ -305,9 +363,9 @@ class SlideDeck:
         size: float = 12,
     ) -> Any:
         """A table with a shaded header, thin rules and box swatches; widths in inches."""
-        height_in = row_height(
-            [c.title for c in columns], columns, size=size
-        ) + sum(row_height(r, columns, size=size) for r in rows)
+        height_in = row_height([c.title for c in columns], columns, size=size) + sum(
+            row_height(r, columns, size=size) for r in rows
+        )
         shape = slide.shapes.add_table(
             len(rows) + 1,
             len(columns),
@@ -323,8 +381,9 @@ class SlideDeck:
             table.columns[i].width = Inches(column.width)
         table.rows[0].height = Inches(row_height([c.title for c in columns], columns, size=size))
         for i, column in enumerate(columns):
-            self._cell(table.cell(0, i), Cell(column.title, bold=True), column, size=size,
-                       header=True)
+            self._cell(
+                table.cell(0, i), Cell(column.title, bold=True), column, size=size, header=True
+            )
         for r, row in enumerate(rows, start=1):
             table.rows[r].height = Inches(row_height(row, columns, size=size))
             for i, column in enumerate(columns):
@@ -344,18 +403,29 @@ class SlideDeck:
             )
             line.line.color.rgb = LINE
             line.line.width = Pt(0.75)
-            self._text(slide, MARGIN, 7.02, CONTENT_W - 1.2, 0.32, self.footer, size=10,
-                       colour=MUTED)
-            self._text(slide, SLIDE_W - MARGIN - 1.2, 7.02, 1.2, 0.32, f"{index} / {total}",
-                       size=10, colour=MUTED, align=PP_ALIGN.RIGHT)
+            self._text(
+                slide, MARGIN, 7.02, CONTENT_W - 1.2, 0.32, self.footer, size=10, colour=MUTED
+            )
+            self._text(
+                slide,
+                SLIDE_W - MARGIN - 1.2,
+                7.02,
+                1.2,
+                0.32,
+                f"{index} / {total}",
+                size=10,
+                colour=MUTED,
+                align=PP_ALIGN.RIGHT,
+            )
         out = io.BytesIO()
         self.prs.save(out)
         return out.getvalue()
 
     # --- shapes -------------------------------------------------------------------------
 
-    def _rect(self, slide: Any, left: float, top: float, width: float, height: float,
-              fill: RGBColor) -> Any:
+    def _rect(
+        self, slide: Any, left: float, top: float, width: float, height: float, fill: RGBColor
+    ) -> Any:
         shape = slide.shapes.add_shape(
             MSO_SHAPE.RECTANGLE, Inches(left), Inches(top), Inches(width), Inches(height)
         )
@@ -462,4 +532,3 @@ def paginate(
                 return even
             limit += 0.1
     return pages
-

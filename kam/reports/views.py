@@ -16,7 +16,7 @@ def _int(value: str | None) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         raise ApplicationError("", status=404) from None
 

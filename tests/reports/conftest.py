@@ -138,7 +138,9 @@ def build_marked_plan(*, account, owner, actions: int = 6) -> Plan:  # type: ign
             plan=plan,
             data={
                 "what": f"{marker}action{i:02d} "
-                + ("Send store sales data for the soup category every week" if i % 2 else "Cost it"),
+                + (
+                    "Send store sales data for the soup category every week" if i % 2 else "Cost it"
+                ),
                 "owner_side": "theirs" if i % 2 else "ours",
                 "owner_contact_name": "Bram Smit" if i % 2 else "",
                 "owner_contact_email": "bram@alpha.example" if i % 2 else "",

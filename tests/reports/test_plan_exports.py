@@ -60,8 +60,13 @@ def test_internal_plan_pdf_holds_every_section_the_position_and_page_numbers(mar
     ):
         assert heading in text, heading
     # All internal and shared text is there.
-    assert {f"{INTERNAL}summary", f"{INTERNAL}market", f"{INTERNAL}objective",
-            f"{INTERNAL}proposition", f"{INTERNAL}action02"} <= markers(text, INTERNAL)
+    assert {
+        f"{INTERNAL}summary",
+        f"{INTERNAL}market",
+        f"{INTERNAL}objective",
+        f"{INTERNAL}proposition",
+        f"{INTERNAL}action02",
+    } <= markers(text, INTERNAL)
     assert {f"{SHARED}objective", f"{SHARED}proposition", f"{SHARED}action01"} <= markers(
         text, SHARED
     )
