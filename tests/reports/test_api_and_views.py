@@ -129,3 +129,19 @@ def test_plan_export_links_render_for_a_plan(marked_plan, rf, kam_user):
     assert reverse("reports:plan_export", args=[marked_plan.pk, "pdf"]) in html
     assert reverse("reports:plan_export", args=[marked_plan.pk, "pptx"]) in html
     assert 'value="customer"' in html and 'value="nl"' in html
+
+
+def test_docs_name_the_api_endpoints_that_exist():
+    from pathlib import Path
+
+    from kam.api import api
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "exports.md").read_text()
+    paths = set(api.get_openapi_schema()["paths"])
+
+    for documented in (
+        "/api/reports/plans/{plan_id}/export/{fmt}",
+        "/api/reports/portfolio/export/{fmt}",
+    ):
+        assert documented in paths
+        assert documented.replace("{fmt}", "{pdf|pptx}") in docs
