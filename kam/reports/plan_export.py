@@ -245,6 +245,13 @@ def figures(export: PlanExport) -> list[tuple[str, str, str]]:
     return out
 
 
+def empty_text(export: PlanExport) -> str:
+    """What the file says when the plan holds nothing to show its audience yet."""
+    if export.internal:
+        return _("This plan has no content yet.")
+    return _("Nothing in this plan is shared with the customer yet.")
+
+
 def summary_text(doc: PlanDocument) -> str:
     """The executive summary as written (empty when the section is off or not shared)."""
     section = doc.section("summary")
@@ -366,6 +373,9 @@ def plan_pdf(export: PlanExport) -> bytes:
             for a in doc.actions
         ],
         "generated": _date(doc.as_of),
+        "empty": empty_text(export)
+        if not any(s.fields or s.items for s in doc.sections) and not figures(export)
+        else "",
         "sections": [
             {
                 "doc": s,
@@ -538,6 +548,18 @@ def plan_pptx(export: PlanExport) -> bytes:
         box_left = right_left if text else MARGIN
         box_w = right_w if text else CONTENT_W
         deck.paragraphs(slide, brief, left=box_left, top=top, width=box_w, height=avail, size=13)
+    elif not text and not tiles:
+        deck.paragraphs(
+            slide,
+            [empty_text(export)],
+            left=MARGIN,
+            top=top,
+            width=CONTENT_W,
+            height=0.6,
+            size=16,
+            bullet=False,
+            colour=MUTED,
+        )
     deck.notes(slide, "\n".join(p for p in (text, action_counts(doc) if doc.actions else "") if p))
     if text and not fits:
         _text_slides(deck, _("Executive summary"), text)

@@ -3,6 +3,7 @@ languages, slides that fit. Files are read back with pypdf and python-pptx."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -203,3 +204,25 @@ def test_an_approved_version_exports_from_its_snapshot(marked_plan, kam_user, di
     assert f"{INTERNAL}summary" in text
     assert "Rewritten later." not in text
     assert "approved by" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("audience", ["internal", "customer"])
+def test_a_new_empty_plan_exports_and_says_so(portfolio, kam_user, audience):
+    from kam.plans import services
+
+    plan = services.plan_create(
+        user=kam_user,
+        account=portfolio.accounts["Beta Wholesale"],
+        period_label="2027",
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2027, 12, 31),
+    )
+
+    _x, pdf, pptx = export(plan, kam_user, audience=audience)
+
+    if audience == "customer":
+        sentence = "Nothing in this plan is shared with the customer yet."
+        assert sentence in pdf_text(pdf)
+        assert sentence in pptx_texts(pptx)[1]
+    assert slide_titles(pptx)[1] == "Summary"
