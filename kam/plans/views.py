@@ -744,8 +744,10 @@ def _share_invalid(request: HttpRequest) -> HttpResponse:
 
 
 def _share_headers(response: HttpResponse) -> HttpResponse:
-    # The token is in the address: keep it out of referrers, caches and search engines.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: keep it out of other sites' referrers, caches and search
+    # engines ("same-origin", not "no-referrer": with no referrer at all browsers send
+    # "Origin: null" on the update form, which CSRF protection rightly refuses).
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
