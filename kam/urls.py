@@ -22,6 +22,7 @@ urlpatterns = [
     path("business-case/", include("kam.casefor.urls")),
     path("allocation/", include("kam.allocation.urls")),
     path("activities/", include("kam.activities.urls")),
+    path("reports/", include("kam.reports.urls")),
     path("plans/", include("kam.plans.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
