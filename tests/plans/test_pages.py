@@ -174,3 +174,41 @@ def test_list_and_new_plan_pages(account, kam_user):
     )
     assert response.status_code == 302
     assert client.get(reverse("plans:account", args=[account.pk])).status_code == 302
+
+
+def test_plan_list_costs_the_same_queries_for_more_plans(kam_user):
+    """The list is one query for the plans whatever their number (no N+1)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import AccountFactory
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            plan = services.plan_create(
+                user=kam_user,
+                account=AccountFactory(owner=kam_user),
+                period_label="2026",
+                period_start=dt.date(2026, 1, 1),
+                period_end=dt.date(2026, 12, 31),
+            )
+            services.action_create(
+                user=kam_user,
+                plan=plan,
+                data={"what": "Call", "owner_side": "ours", "owner_user": kam_user},
+            )
+
+    client = client_for(kam_user)
+    add(2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("plans:list")).status_code == 200
+    add(5)
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(reverse("plans:list")).status_code == 200
+    assert len(more) == len(few)
+
+
+def test_customer_preview_matches_the_share_page(full_plan, kam_user):
+    html = client_for(kam_user).get(reverse("plans:detail", args=[full_plan.pk]) + "?view=customer")
+    text = html.content.decode()
+    assert "Grow chilled soups" in text and "Raise our net price 4 %" not in text
