@@ -290,7 +290,7 @@ class PlanItem(models.Model):
     measure = models.CharField(_("measure"), max_length=200, blank=True)
     baseline = models.CharField(_("baseline"), max_length=100, blank=True)
     target = models.CharField(_("target"), max_length=100, blank=True)
-    due_date = models.DateField(_("by"), null=True, blank=True)
+    due_date = models.DateField(_("target date"), null=True, blank=True)
     # value propositions
     problem = models.TextField(_("the customer's problem"), blank=True)
     solution = models.TextField(_("our solution"), blank=True)
@@ -432,7 +432,7 @@ class ActionComment(models.Model):
     share_link = models.ForeignKey(
         "ShareLink", on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
     )
-    author_name = models.CharField(_("by"), max_length=200)
+    author_name = models.CharField(_("written by"), max_length=200)
     visible_to_customer = models.BooleanField(_("visible to the customer"), default=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
