@@ -321,17 +321,17 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Sections saved."))
             return redirect(_plan_url(plan))
+    data = form.data if form.is_bound else form.initial
+    getter = data.getlist if hasattr(data, "getlist") else data.get
     return render(
         request,
-        "plans/edit_form.html",
+        "plans/sections_edit.html",
         {
             "plan": plan,
             "form": form,
-            "title": _("Sections and sharing"),
-            "lead": _(
-                "Switch off what this account does not need. Shared sections are visible to "
-                "the customer's people through share links; in them only items marked shared."
-            ),
+            "choices": Section.choices,
+            "chosen": set(getter("sections") or []),
+            "shared": set(getter("shared_sections") or []),
         },
     )
 

@@ -212,3 +212,16 @@ def test_customer_preview_matches_the_share_page(full_plan, kam_user):
     html = client_for(kam_user).get(reverse("plans:detail", args=[full_plan.pk]) + "?view=customer")
     text = html.content.decode()
     assert "Grow chilled soups" in text and "Raise our net price 4 %" not in text
+
+
+def test_sections_page_switches_sections_and_sharing(plan, kam_user):
+    client = client_for(kam_user)
+    assert client.get(reverse("plans:sections", args=[plan.pk])).status_code == 200
+    response = client.post(
+        reverse("plans:sections", args=[plan.pk]),
+        {"sections": ["summary", "objectives", "actions"], "shared_sections": ["actions", "analysis"]},
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.sections == ["summary", "objectives", "actions"]
+    assert plan.shared_sections == ["actions"]
