@@ -219,9 +219,34 @@ def test_sections_page_switches_sections_and_sharing(plan, kam_user):
     assert client.get(reverse("plans:sections", args=[plan.pk])).status_code == 200
     response = client.post(
         reverse("plans:sections", args=[plan.pk]),
-        {"sections": ["summary", "objectives", "actions"], "shared_sections": ["actions", "analysis"]},
+        {
+            "sections": ["summary", "objectives", "actions"],
+            "shared_sections": ["actions", "analysis"],
+        },
     )
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.sections == ["summary", "objectives", "actions"]
     assert plan.shared_sections == ["actions"]
+
+
+def test_compare_with_last_periods_plan(full_plan, kam_user, director):
+    services.plan_submit(user=kam_user, plan=full_plan)
+    services.plan_approve(user=director, plan=full_plan)
+    new = services.plan_create_next_period(
+        user=kam_user,
+        source=full_plan,
+        period_label="2027",
+        period_start=dt.date(2027, 1, 1),
+        period_end=dt.date(2027, 12, 31),
+    )
+    grow = new.items.get(title="Grow chilled soups")
+    services.item_update(user=kam_user, item=grow, data={"target": "EUR 2.0 m"})
+    url = reverse("plans:compare", args=[new.pk]) + f"?old=p{full_plan.pk}:v1&new=current"
+    response = client_for(kam_user).get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "2026 version 1" in html and ">2.0<" in html
+    # another plan's id in the address answers 404
+    bad = reverse("plans:compare", args=[new.pk]) + f"?old=p{full_plan.pk + 999}:v1"
+    assert client_for(kam_user).get(bad).status_code == 404
