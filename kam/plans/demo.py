@@ -681,6 +681,10 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
             },
         )
         for what, owner, days, status, shared in _last_year_actions(today, kam.username):
+            if index > 0:
+                days += int(rng.integers(-30, 31))
+                if status == ActionStatus.IN_PROGRESS and rng.random() < 0.6:
+                    status = ActionStatus.DONE
             services.action_create(
                 user=kam,
                 plan=old,

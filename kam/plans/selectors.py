@@ -135,12 +135,14 @@ def template_list() -> list[TemplateRow]:
     rows = []
     for box, label in Box.choices:
         tpl = stored.get(box)
+        sections = list(tpl.sections if tpl else DEFAULT_SECTIONS_BY_BOX[box])
+        shared = tpl.shared_sections if tpl else DEFAULT_SHARED_SECTIONS
         rows.append(
             TemplateRow(
                 box=box,
                 label=str(label),
-                sections=list(tpl.sections if tpl else DEFAULT_SECTIONS_BY_BOX[box]),
-                shared_sections=list(tpl.shared_sections if tpl else DEFAULT_SHARED_SECTIONS),
+                sections=sections,
+                shared_sections=[s for s in shared if s in sections],
             )
         )
     return rows
