@@ -485,7 +485,14 @@ def update_action(request: HttpRequest, plan_id: int, action_id: int, payload: A
     summary="Update an action's status or comment on it (any plan status)",
 )
 def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: TrackIn) -> Any:
-    action = _action(_plan(request, plan_id), action_id)
+    """Editors of the plan and our own owner of the action (even on an account they do not
+    serve: a commitment from another function)."""
+    own = (
+        PlanAction.objects.select_related("plan", "owner_user")
+        .filter(pk=action_id, plan_id=plan_id, owner_user_id=request.user.pk)
+        .first()
+    )
+    action = own or _action(_plan(request, plan_id), action_id)
     return services.action_track(
         user=request.user,
         action=action,

@@ -140,3 +140,21 @@ def test_overdue_endpoint(full_plan, director, monkeypatch):
     groups = client_for(director).get("/api/plans/overdue?by=function").json()
     assert {g["label"] for g in groups} == {"Finance"}
     assert groups[0]["actions"][0]["days_late"] == (dt.date(2026, 3, 1) - dt.date(2026, 1, 20)).days
+
+
+def test_owner_tracks_own_action_through_the_api(full_plan, finance_person, member):
+    action = full_plan.actions.get(what="Cost the VMI set-up")
+    url = f"/api/plans/{full_plan.pk}/actions/{action.pk}/track"
+    response = client_for(finance_person).post(
+        url,
+        {"status": "in_progress", "comment": "Asked for quotes"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["status"] == "in_progress"
+    # someone who neither owns it nor reads the plan gets 404
+    assert (
+        client_for(member)
+        .post(url, {"status": "done"}, content_type="application/json")
+        .status_code
+        == 404
+    )
