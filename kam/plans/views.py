@@ -136,6 +136,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             "current_only": current_only,
             "may_create": account_list_editable(user=request.user).exists(),
             "may_templates": template_may_manage(user=request.user),
+            "waiting": (
+                plan_list_visible(user=request.user).filter(status=PlanStatus.IN_REVIEW).count()
+                if plan_may_approve(user=request.user)
+                else 0
+            ),
         },
     )
 
