@@ -16,8 +16,10 @@ from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.organisation.api import router as organisation_router
+from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
 from kam.relationships.api import router as relationships_router
+from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.errors import ApplicationError
@@ -86,3 +88,5 @@ api.add_router("/business-case", casefor_router)
 api.add_router("/activities", activities_router)
 api.add_router("/allocation", allocation_router)
 api.add_router("/relationships", relationships_router)
+api.add_router("/plans", plans_router)
+api.add_router("/reports", reports_router)

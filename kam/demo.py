@@ -63,6 +63,7 @@ from kam.organisation.services import (
     exchange_rate_set,
     organisation_update,
 )
+from kam.plans.demo import demo_plans
 from kam.portfolio.models import Axis, Review, ScoringScheme, ViewSource
 from kam.portfolio.services import (
     CriterionInput,
@@ -1568,5 +1569,6 @@ def demo_load(
         demo_relationships(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
+        demo_plans(seed=seed, today=today, stdout=stdout)
     _summary(stdout, plan)
     return _logins()

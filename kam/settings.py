@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "kam.activities",
     "kam.allocation",
     "kam.relationships",
+    "kam.reports",
+    "kam.plans",
 ]
 
 MIDDLEWARE = [

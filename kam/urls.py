@@ -23,6 +23,8 @@ urlpatterns = [
     path("allocation/", include("kam.allocation.urls")),
     path("activities/", include("kam.activities.urls")),
     path("relationships/", include("kam.relationships.urls")),
+    path("reports/", include("kam.reports.urls")),
+    path("plans/", include("kam.plans.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
     path("admin/", admin.site.urls),

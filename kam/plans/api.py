@@ -1,0 +1,611 @@
+"""API endpoints of the plans app, mounted at /api/plans (kam-method.md section 5).
+
+The same rules as the pages: a plan is read through the caller's visible accounts (a plan
+on another manager's account answers 404, as if it did not exist) and changed only when
+its account is editable (403 when it is only readable); content changes only in a draft
+(409); sales directors and administrators approve. A share link's token is returned once,
+by the call that creates it; the API itself never accepts a share token (only personal
+tokens and sessions), so a customer cannot reach internal items through it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from kam.accounts.selectors import account_get_visible
+from kam.plans import services
+from kam.plans.compare import plan_compare
+from kam.plans.document import PlanDocument, plan_document
+from kam.plans.models import ITEM_FIELDS, Plan, PlanAction, PlanItem, ShareLink
+from kam.plans.selectors import (
+    overdue_groups,
+    plan_get_visible,
+    plan_list_annotated,
+    plan_may_edit,
+    plan_versions,
+    version_get,
+)
+from kam.web.errors import ApplicationError
+
+router = Router(tags=["plans"])
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+    problems: list[str] = []
+
+
+class PlanOut(Schema):
+    """A plan as the list shows it."""
+
+    id: int
+    account_id: int
+    account_name: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    status: Literal["draft", "in_review", "approved"]
+    version_number: int = Field(description="The number the next approval carries.")
+    sections: list[str]
+    shared_sections: list[str]
+    previous_id: int | None
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_account_name(obj: Any) -> str:
+        return str(obj.account.name)
+
+
+class PlanCreateIn(Schema):
+    account_id: int
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+
+
+class PeriodIn(Schema):
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+
+
+class PlanUpdateIn(Schema):
+    """Section texts, profit plan numbers (money in the account's currency, margins in %),
+    and the sections switched on and shared. Only the fields sent change."""
+
+    sections: list[str] | None = None
+    shared_sections: list[str] | None = None
+    team_notes: str | None = None
+    summary: str | None = None
+    revenue_current: Decimal | None = None
+    revenue_target: Decimal | None = None
+    volume_current: Decimal | None = None
+    volume_target: Decimal | None = None
+    volume_unit: str | None = None
+    margin_current_pct: Decimal | None = None
+    margin_target_pct: Decimal | None = None
+    investment: Decimal | None = None
+    expected_return: Decimal | None = None
+    profit_notes: str | None = None
+    market: str | None = None
+    value_chain: str | None = None
+    customer_strategy: str | None = None
+    swot_strengths: str | None = None
+    swot_weaknesses: str | None = None
+    swot_opportunities: str | None = None
+    swot_threats: str | None = None
+    purchasing_strategy: str | None = None
+    category_spend: Decimal | None = None
+    resources_notes: str | None = None
+
+
+class ItemOut(Schema):
+    id: int
+    uid: str
+    kind: str
+    title: str
+    shared: bool
+    fields: dict[str, Any] = Field(description="The columns of this kind of item.")
+
+    @staticmethod
+    def resolve_uid(obj: Any) -> str:
+        return str(obj.uid)
+
+    @staticmethod
+    def resolve_fields(obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in ITEM_FIELDS[obj.kind]}
+
+
+class ItemIn(Schema):
+    """``kind`` on creation only; ``fields`` holds the columns of that kind (see ItemOut)."""
+
+    kind: Literal["opportunity", "objective", "value_proposition", "project", "resource"] | None = (
+        None
+    )
+    title: str | None = None
+    shared: bool | None = None
+    fields: dict[str, Any] = {}
+
+
+class ActionOut(Schema):
+    id: int
+    uid: str
+    what: str
+    owner_side: Literal["ours", "theirs"]
+    owner_user_id: int | None
+    owner_name: str
+    owner_contact_email: str
+    due_date: dt.date | None
+    status: str
+    shared: bool
+    objective_id: int | None
+
+    @staticmethod
+    def resolve_uid(obj: Any) -> str:
+        return str(obj.uid)
+
+
+class ActionIn(Schema):
+    what: str | None = None
+    owner_side: Literal["ours", "theirs"] | None = None
+    owner_user_id: int | None = None
+    owner_contact_name: str | None = None
+    owner_contact_email: str | None = None
+    due_date: dt.date | None = None
+    status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None
+    shared: bool | None = None
+    objective_id: int | None = None
+
+
+class TrackIn(Schema):
+    status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None
+    comment: str = ""
+    visible_to_customer: bool = False
+
+
+class VersionOut(Schema):
+    number: int
+    approved_by: str
+    approved_at: dt.datetime
+    note: str
+
+    @staticmethod
+    def resolve_approved_by(obj: Any) -> str:
+        return str(obj.approved_by_name)
+
+
+class ApproveIn(Schema):
+    note: str = ""
+
+
+class ShareLinkOut(Schema):
+    id: int
+    person_name: str
+    person_email: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    active: bool
+
+    @staticmethod
+    def resolve_active(obj: Any) -> bool:
+        return obj.revoked_at is None and obj.expires_at > timezone.now()
+
+
+class ShareLinkCreatedOut(ShareLinkOut):
+    token: str = Field(description="Shown only in this answer; kam stores its SHA-256 digest.")
+    url: str
+
+
+class ShareLinkIn(Schema):
+    person_name: str
+    person_email: str
+    days_valid: int = services.SHARE_DEFAULT_DAYS
+
+
+class OverdueActionOut(Schema):
+    id: int
+    plan_id: int
+    account_name: str
+    what: str
+    owner_name: str
+    due_date: dt.date
+    days_late: int
+    status: str
+
+    @staticmethod
+    def resolve_account_name(obj: Any) -> str:
+        return str(obj.plan.account.name)
+
+
+class OverdueGroupOut(Schema):
+    key: str
+    label: str
+    sublabel: str
+    count: int
+    actions: list[OverdueActionOut]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _plan(request: HttpRequest, plan_id: int) -> Plan:
+    return plan_get_visible(user=request.user, plan_id=plan_id)
+
+
+def _item(plan: Plan, item_id: int) -> PlanItem:
+    item = plan.items.filter(pk=item_id).first()
+    if item is None:
+        raise ApplicationError(_("There is no such item in this plan."), status=404)
+    return item
+
+
+def _action(plan: Plan, action_id: int) -> PlanAction:
+    action = plan.actions.select_related("plan", "owner_user").filter(pk=action_id).first()
+    if action is None:
+        raise ApplicationError(_("There is no such action in this plan."), status=404)
+    return action
+
+
+def _action_data(plan: Plan, sent: dict[str, Any]) -> dict[str, Any]:
+    data = dict(sent)
+    if "owner_user_id" in data:
+        user_id = data.pop("owner_user_id")
+        user = (
+            get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+        )
+        if user_id and user is None:
+            raise ApplicationError(_("There is no such person."), field="owner_user_id")
+        data["owner_user"] = user
+    if "objective_id" in data:
+        objective_id = data.pop("objective_id")
+        data["objective"] = _item(plan, objective_id) if objective_id else None
+    return data
+
+
+def _document_json(doc: PlanDocument) -> dict[str, Any]:
+    return doc.to_snapshot()
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+@router.get("/", response=list[PlanOut], summary="List plans")
+def list_plans(
+    request: HttpRequest,
+    status: str | None = None,
+    period: str | None = None,
+    current: bool = False,
+) -> Any:
+    """Plans on the accounts the caller may read; ``current`` leaves out plans that a next
+    period's plan was made from."""
+    plans = plan_list_annotated(user=request.user)
+    if status:
+        plans = plans.filter(status=status)
+    if period:
+        plans = plans.filter(period_label=period)
+    if current:
+        plans = plans.filter(successors__isnull=True)
+    return list(plans)
+
+
+@router.post(
+    "/",
+    response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Create a plan",
+)
+def create_plan(request: HttpRequest, payload: PlanCreateIn) -> Any:
+    """A new draft for an account the caller may change, with the sections of its box."""
+    account = account_get_visible(user=request.user, account_id=payload.account_id)
+    plan = services.plan_create(
+        user=request.user,
+        account=account,
+        period_label=payload.period_label,
+        period_start=payload.period_start,
+        period_end=payload.period_end,
+    )
+    return Status(201, plan)
+
+
+@router.get(
+    "/overdue",
+    response=list[OverdueGroupOut],
+    summary="Overdue actions per person, function or customer person",
+)
+def overdue(request: HttpRequest, by: Literal["person", "function", "customer"] = "person") -> Any:
+    """Unfinished actions past their due date in the current plans the caller may read."""
+    return overdue_groups(user=request.user, by=by)
+
+
+@router.get("/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="A plan")
+def get_plan(request: HttpRequest, plan_id: int) -> Any:
+    return _plan(request, plan_id)
+
+
+@router.get(
+    "/{plan_id}/document",
+    response={200: dict[str, Any], 404: ErrorOut},
+    summary="The plan as presented (PlanDocument)",
+)
+def get_document(
+    request: HttpRequest, plan_id: int, audience: Literal["internal", "customer"] = "internal"
+) -> Any:
+    """The live plan as a ``PlanDocument`` (see kam.plans.document); ``audience=customer``
+    gives exactly what a share link shows."""
+    return _document_json(plan_document(plan=_plan(request, plan_id), audience=audience))
+
+
+@router.patch(
+    "/{plan_id}",
+    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change a draft plan",
+)
+def update_plan(request: HttpRequest, plan_id: int, payload: PlanUpdateIn) -> Any:
+    plan = _plan(request, plan_id)
+    return services.plan_update(
+        user=request.user, plan=plan, data=payload.model_dump(exclude_unset=True)
+    )
+
+
+@router.post(
+    "/{plan_id}/submit",
+    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Send a draft for review",
+)
+def submit_plan(request: HttpRequest, plan_id: int) -> Any:
+    return services.plan_submit(user=request.user, plan=_plan(request, plan_id))
+
+
+@router.post(
+    "/{plan_id}/approve",
+    response={200: VersionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Approve a plan in review (directors, administrators)",
+)
+def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Any:
+    return services.plan_approve(user=request.user, plan=_plan(request, plan_id), note=payload.note)
+
+
+@router.post(
+    "/{plan_id}/reopen",
+    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Back to draft (the next version after an approval)",
+)
+def reopen_plan(request: HttpRequest, plan_id: int) -> Any:
+    return services.plan_reopen(user=request.user, plan=_plan(request, plan_id))
+
+
+@router.post(
+    "/{plan_id}/next-period",
+    response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Make next period's plan from the last approved version",
+)
+def next_period(request: HttpRequest, plan_id: int, payload: PeriodIn) -> Any:
+    plan = services.plan_create_next_period(
+        user=request.user, source=_plan(request, plan_id), **payload.model_dump()
+    )
+    return Status(201, plan)
+
+
+# --- items and actions ---------------------------------------------------------------------
+
+
+@router.get("/{plan_id}/items", response={200: list[ItemOut], 404: ErrorOut}, summary="Items")
+def list_items(request: HttpRequest, plan_id: int) -> Any:
+    return list(_plan(request, plan_id).items.order_by("kind", "position", "pk"))
+
+
+@router.post(
+    "/{plan_id}/items",
+    response={201: ItemOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Add an item",
+)
+def create_item(request: HttpRequest, plan_id: int, payload: ItemIn) -> Any:
+    if payload.kind is None:
+        raise ApplicationError(_("Say which kind of item."), field="kind")
+    data = {**payload.fields, "title": payload.title or ""}
+    if payload.shared is not None:
+        data["shared"] = payload.shared
+    item = services.item_create(
+        user=request.user, plan=_plan(request, plan_id), kind=payload.kind, data=data
+    )
+    return Status(201, item)
+
+
+@router.patch(
+    "/{plan_id}/items/{item_id}",
+    response={200: ItemOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change an item",
+)
+def update_item(request: HttpRequest, plan_id: int, item_id: int, payload: ItemIn) -> Any:
+    item = _item(_plan(request, plan_id), item_id)
+    data = dict(payload.fields)
+    if payload.title is not None:
+        data["title"] = payload.title
+    if payload.shared is not None:
+        data["shared"] = payload.shared
+    return services.item_update(user=request.user, item=item, data=data)
+
+
+@router.delete(
+    "/{plan_id}/items/{item_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Delete an item",
+)
+def delete_item(request: HttpRequest, plan_id: int, item_id: int) -> Any:
+    services.item_delete(user=request.user, item=_item(_plan(request, plan_id), item_id))
+    return Status(204, None)
+
+
+@router.get("/{plan_id}/actions", response={200: list[ActionOut], 404: ErrorOut}, summary="Actions")
+def list_actions(request: HttpRequest, plan_id: int) -> Any:
+    plan = _plan(request, plan_id)
+    return list(plan.actions.select_related("owner_user").order_by("due_date", "position", "pk"))
+
+
+@router.post(
+    "/{plan_id}/actions",
+    response={201: ActionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Add an action",
+)
+def create_action(request: HttpRequest, plan_id: int, payload: ActionIn) -> Any:
+    plan = _plan(request, plan_id)
+    data = _action_data(plan, payload.model_dump(exclude_unset=True))
+    return Status(201, services.action_create(user=request.user, plan=plan, data=data))
+
+
+@router.patch(
+    "/{plan_id}/actions/{action_id}",
+    response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change an action (draft only)",
+)
+def update_action(request: HttpRequest, plan_id: int, action_id: int, payload: ActionIn) -> Any:
+    plan = _plan(request, plan_id)
+    data = _action_data(plan, payload.model_dump(exclude_unset=True))
+    return services.action_update(user=request.user, action=_action(plan, action_id), data=data)
+
+
+@router.post(
+    "/{plan_id}/actions/{action_id}/track",
+    response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Update an action's status or comment on it (any plan status)",
+)
+def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: TrackIn) -> Any:
+    """Editors of the plan and our own owner of the action (even on an account they do not
+    serve: a commitment from another function)."""
+    own = (
+        PlanAction.objects.select_related("plan", "owner_user")
+        .filter(pk=action_id, plan_id=plan_id, owner_user_id=request.user.pk)
+        .first()
+    )
+    action = own or _action(_plan(request, plan_id), action_id)
+    return services.action_track(
+        user=request.user,
+        action=action,
+        status=payload.status,
+        comment=payload.comment,
+        visible_to_customer=payload.visible_to_customer,
+    )
+
+
+@router.delete(
+    "/{plan_id}/actions/{action_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Delete an action",
+)
+def delete_action(request: HttpRequest, plan_id: int, action_id: int) -> Any:
+    plan = _plan(request, plan_id)
+    services.action_delete(user=request.user, action=_action(plan, action_id))
+    return Status(204, None)
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{plan_id}/versions", response={200: list[VersionOut], 404: ErrorOut}, summary="Versions"
+)
+def list_versions(request: HttpRequest, plan_id: int) -> Any:
+    return list(plan_versions(plan=_plan(request, plan_id)))
+
+
+@router.get(
+    "/{plan_id}/versions/{number}",
+    response={200: dict[str, Any], 404: ErrorOut},
+    summary="An approved version as presented (PlanDocument snapshot)",
+)
+def get_version(
+    request: HttpRequest,
+    plan_id: int,
+    number: int,
+    audience: Literal["internal", "customer"] = "internal",
+) -> Any:
+    version = version_get(plan=_plan(request, plan_id), number=number)
+    return _document_json(plan_document(version=version, audience=audience))
+
+
+@router.get(
+    "/{plan_id}/compare",
+    response={200: dict[str, Any], 404: ErrorOut},
+    summary="What changed between two versions",
+)
+def compare(request: HttpRequest, plan_id: int, old: int, new: int | None = None) -> Any:
+    """Version ``old`` against version ``new`` (the live plan when ``new`` is left out):
+    per section the changed fields (old, new, word diff) and added, removed and changed
+    items."""
+    plan = _plan(request, plan_id)
+    old_doc = plan_document(version=version_get(plan=plan, number=old))
+    new_doc = (
+        plan_document(version=version_get(plan=plan, number=new))
+        if new is not None
+        else plan_document(plan=plan)
+    )
+    comparison = plan_compare(old=old_doc, new=new_doc)
+    return {
+        "counts": comparison.counts,
+        "sections": [dataclasses.asdict(s) for s in comparison.sections],
+    }
+
+
+# --- share links ---------------------------------------------------------------------------
+
+
+def _link(plan: Plan, link_id: int) -> ShareLink:
+    link = plan.share_links.filter(pk=link_id).first()
+    if link is None:
+        raise ApplicationError(_("There is no such link."), status=404)
+    return link
+
+
+@router.get(
+    "/{plan_id}/share-links",
+    response={200: list[ShareLinkOut], 403: ErrorOut, 404: ErrorOut},
+    summary="Share links of a plan",
+)
+def list_links(request: HttpRequest, plan_id: int) -> Any:
+    plan = _plan(request, plan_id)
+    if not plan_may_edit(user=request.user, plan=plan):
+        raise ApplicationError(_("You may read this plan but not change it."), status=403)
+    return list(plan.share_links.order_by("-created_at"))
+
+
+@router.post(
+    "/{plan_id}/share-links",
+    response={201: ShareLinkCreatedOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Create a share link (the token is returned only here)",
+)
+def create_link(request: HttpRequest, plan_id: int, payload: ShareLinkIn) -> Any:
+    link, token = services.share_link_create(
+        user=request.user,
+        plan=_plan(request, plan_id),
+        person_name=payload.person_name,
+        person_email=payload.person_email,
+        days_valid=payload.days_valid,
+    )
+    link.token = token  # type: ignore[attr-defined]
+    link.url = request.build_absolute_uri(reverse("plans:shared", args=[token]))  # type: ignore[attr-defined]
+    return Status(201, link)
+
+
+@router.post(
+    "/{plan_id}/share-links/{link_id}/revoke",
+    response={200: ShareLinkOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Revoke a share link",
+)
+def revoke_link(request: HttpRequest, plan_id: int, link_id: int) -> Any:
+    link = _link(_plan(request, plan_id), link_id)
+    return services.share_link_revoke(user=request.user, link=link)

@@ -1,0 +1,706 @@
+"""Reads of account plans, always through the caller's account visibility (section 5).
+
+A plan is visible when its account is (``account_list_visible``) and editable when its
+account is (``account_list_editable``); a plan on a hidden account answers 404, like a
+plan that does not exist. Approval is for sales directors and administrators (see
+``plan_may_approve``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account, AccountRevenue, TeamRole
+from kam.accounts.selectors import (
+    account_list_editable,
+    account_list_visible,
+    review_latest_for_accounts,
+    user_role,
+)
+from kam.allocation.models import AllocationPersonLine, RunStatus
+from kam.organisation.models import Box
+from kam.organisation.selectors import organisation_get
+from kam.plans.document import (
+    SECTION_KEYS,
+    ActionDoc,
+    ItemDoc,
+    ObjectiveDoc,
+    PlanDocument,
+    ProfitPlanDoc,
+    ProjectDoc,
+    SectionDoc,
+    ValuePropositionDoc,
+)
+from kam.plans.models import (
+    DEFAULT_SECTIONS_BY_BOX,
+    DEFAULT_SHARED_SECTIONS,
+    FINISHED_STATUSES,
+    ITEM_FIELDS,
+    ActionComment,
+    ActionStatus,
+    ItemKind,
+    OwnerSide,
+    Plan,
+    PlanAction,
+    PlanItem,
+    PlanStatus,
+    PlanTemplate,
+    PlanVersion,
+    Section,
+    ShareLink,
+)
+from kam.portfolio.models import Placement
+from kam.users.models import Function, Role
+from kam.web.errors import ApplicationError
+
+# -- who may do what -------------------------------------------------------------------------
+
+
+def plan_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+    """Plans on the accounts ``user`` may read, with their account and its owner."""
+    return Plan.objects.filter(account__in=account_list_visible(user=user)).select_related(
+        "account", "account__owner"
+    )
+
+
+def plan_get_visible(*, user: AbstractBaseUser | AnonymousUser, plan_id: int) -> Plan:
+    """The plan ``plan_id`` if ``user`` may read its account; 404 otherwise (no probing)."""
+    plan = plan_list_visible(user=user).filter(pk=plan_id).first()
+    if plan is None:
+        raise ApplicationError(_("There is no such plan."), status=404)
+    return plan
+
+
+def plan_may_edit(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> bool:
+    """Whether ``user`` may change the plan's content, sharing and links (account editable)."""
+    return account_list_editable(user=user).filter(pk=plan.account_id).exists()
+
+
+def plan_edit_check(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> None:
+    """403 when ``user`` reads the plan but may not change it."""
+    if not plan_may_edit(user=user, plan=plan):
+        raise ApplicationError(_("You may read this plan but not change it."), status=403)
+
+
+def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Sales directors and administrators approve plans.
+
+    The key account manager writes the plan and submits it; someone who answers for the
+    whole portfolio approves it (four eyes: the plan asks for resources that other
+    accounts then do not get, section 2). A director who writes a plan may approve it.
+    """
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+
+
+def template_may_manage(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Directors and administrators set the plan templates per box."""
+    return plan_may_approve(user=user)
+
+
+def action_may_update_status(*, user: AbstractBaseUser | AnonymousUser, action: PlanAction) -> bool:
+    """Editors of the plan, and our own owner of the action (a commitment they track)."""
+    if user.is_authenticated and action.owner_user_id == user.pk:
+        return True
+    return plan_may_edit(user=user, plan=action.plan)
+
+
+# -- templates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """The sections of plans for one box and the ones shared by default."""
+
+    box: str
+    label: str
+    sections: list[str]
+    shared_sections: list[str]
+
+
+def template_list() -> list[TemplateRow]:
+    """The template of every box, with the method's defaults where none is stored."""
+    stored = {t.box: t for t in PlanTemplate.objects.all()}
+    rows = []
+    for box, label in Box.choices:
+        tpl = stored.get(box)
+        sections = list(tpl.sections if tpl else DEFAULT_SECTIONS_BY_BOX[box])
+        shared = tpl.shared_sections if tpl else DEFAULT_SHARED_SECTIONS
+        rows.append(
+            TemplateRow(
+                box=box,
+                label=str(label),
+                sections=sections,
+                shared_sections=[s for s in shared if s in sections],
+            )
+        )
+    return rows
+
+
+def template_for_box(box: str) -> TemplateRow:
+    """The template for ``box``; an unplaced account gets the key account template."""
+    rows = {r.box: r for r in template_list()}
+    return rows.get(box) or rows[Box.KEY]
+
+
+def account_box(*, account: Account) -> str:
+    """The account's box in the latest portfolio review ("" when not placed)."""
+    review = review_latest_for_accounts()
+    if review is None:
+        return ""
+    return (
+        Placement.objects.filter(review=review, account=account)
+        .values_list("box", flat=True)
+        .first()
+        or ""
+    )
+
+
+def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
+    return (
+        AccountRevenue.objects.filter(account=account, year=year)
+        .values_list("amount", flat=True)
+        .first()
+    )
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+
+def plan_list_annotated(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+    """Visible plans with counts of open and overdue actions and the account's box in the latest
+    review, for the plans list (one query)."""
+    today = timezone.localdate()
+    unfinished = ~Q(actions__status__in=list(FINISHED_STATUSES))
+    review = review_latest_for_accounts()
+    box = Subquery(
+        Placement.objects.filter(review=review, account=OuterRef("account_id")).values("box")[:1]
+    )
+    return (
+        plan_list_visible(user=user)
+        .annotate(box=box)
+        .annotate(
+            open_actions=Count("actions", filter=unfinished, distinct=True),
+            overdue_actions=Count(
+                "actions", filter=unfinished & Q(actions__due_date__lt=today), distinct=True
+            ),
+            successor_count=Count("successors", distinct=True),
+        )
+        .order_by("account__name", "-period_start")
+    )
+
+
+def plan_items(*, plan: Plan) -> list[PlanItem]:
+    return list(plan.items.order_by("kind", "position", "pk"))
+
+
+def plan_actions(*, plan: Plan) -> list[PlanAction]:
+    return list(
+        plan.actions.select_related("owner_user", "owner_user__profile", "objective").order_by(
+            "due_date", "position", "pk"
+        )
+    )
+
+
+def plan_versions(*, plan: Plan) -> QuerySet[PlanVersion]:
+    return plan.versions.select_related("approved_by").order_by("-number")
+
+
+def version_get(*, plan: Plan, number: int) -> PlanVersion:
+    version = plan.versions.filter(number=number).first()
+    if version is None:
+        raise ApplicationError(_("There is no such version of this plan."), status=404)
+    return version
+
+
+def plan_last_approved(*, account: Account) -> Plan | None:
+    """The account's latest plan (by period) that has an approved version."""
+    return (
+        Plan.objects.filter(account=account, versions__isnull=False)
+        .order_by("-period_start", "-pk")
+        .distinct()
+        .first()
+    )
+
+
+def share_links(*, plan: Plan) -> list[ShareLink]:
+    return list(
+        plan.share_links.select_related("created_by")
+        .annotate(access_count=Count("accesses"))
+        .order_by("-created_at")
+    )
+
+
+def action_comments(*, actions: list[PlanAction]) -> dict[int, list[ActionComment]]:
+    """Comments per action id, oldest first (one query)."""
+    out: dict[int, list[ActionComment]] = defaultdict(list)
+    for c in ActionComment.objects.filter(action__in=[a.pk for a in actions]).order_by(
+        "created_at", "pk"
+    ):
+        out[c.action_id].append(c)
+    return out
+
+
+# -- overdue commitments (section 0: our own organisation is the biggest obstacle) ----------
+
+
+@dataclass
+class OverdueGroup:
+    """Overdue actions of one person (or one function), the oldest first."""
+
+    key: str
+    label: str
+    sublabel: str
+    actions: list[PlanAction] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.actions)
+
+    @property
+    def max_days_late(self) -> int:
+        return max((a.days_late for a in self.actions), default=0)  # type: ignore[attr-defined]
+
+
+def actions_overdue(
+    *, user: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
+) -> QuerySet[PlanAction]:
+    """Unfinished actions due before ``today`` in the current plans of visible accounts.
+
+    A plan stops being current when the next period's plan is made from it (its open
+    actions were carried over), so nothing is counted twice. A person also sees the
+    actions they own on accounts they do not serve (a commitment from another function).
+    """
+    today = today or timezone.localdate()
+    return (
+        PlanAction.objects.filter(
+            Q(plan__account__in=account_list_visible(user=user))
+            | Q(owner_user_id=getattr(user, "pk", None)),
+            plan__successors__isnull=True,
+            due_date__lt=today,
+        )
+        .exclude(status__in=list(FINISHED_STATUSES))
+        .select_related("plan", "plan__account", "owner_user", "owner_user__profile")
+        .order_by("due_date", "pk")
+    )
+
+
+def overdue_groups(
+    *, user: AbstractBaseUser | AnonymousUser, by: str, today: dt.date | None = None
+) -> list[OverdueGroup]:
+    """Overdue actions grouped ``by`` "person" (our people), "function" (ours) or "customer".
+
+    Groups are ordered by the number of overdue actions, then by name; each action gets
+    ``days_late`` (whole days past its due date).
+    """
+    today = today or timezone.localdate()
+    groups: dict[str, OverdueGroup] = {}
+    function_labels = dict(Function.choices)
+    for action in actions_overdue(user=user, today=today):
+        assert action.due_date is not None
+        action.days_late = (today - action.due_date).days  # type: ignore[attr-defined]
+        if by == "customer":
+            if action.owner_side != OwnerSide.THEIRS:
+                continue
+            who = action.owner_contact_email.lower() or action.owner_contact_name
+            key = f"{action.plan.account_id}:{who}"
+            label, sub = action.owner_contact_name or _("nobody named"), action.plan.account.name
+        else:
+            if action.owner_side != OwnerSide.OURS:
+                continue
+            owner = action.owner_user
+            profile = getattr(owner, "profile", None) if owner else None
+            function = profile.function if profile else ""
+            if by == "function":
+                key = function or "-"
+                label = str(function_labels.get(function, _("No owner")))
+                sub = ""
+            else:
+                key = str(owner.pk) if owner else "-"
+                label = action.owner_name or _("No owner")
+                sub = str(function_labels.get(function, ""))
+        group = groups.setdefault(key, OverdueGroup(key=key, label=label, sublabel=sub))
+        group.actions.append(action)
+    return sorted(groups.values(), key=lambda g: (-g.count, g.label.lower()))
+
+
+# -- the document of a live plan ------------------------------------------------------------
+
+
+def _name(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+def _money(value: Decimal | None, currency: str) -> str:
+    if value is None:
+        return ""
+    return f"{currency} {number_format(value, 0, use_l10n=True, force_grouping=True)}"
+
+
+def _number(value: Decimal | None, places: int = 0) -> str:
+    if value is None:
+        return ""
+    return str(number_format(value, places, use_l10n=True, force_grouping=True))
+
+
+def _pct(value: Decimal | float | None, places: int = 1) -> str:
+    if value is None:
+        return ""
+    return f"{number_format(value, places, use_l10n=True)} %"
+
+
+def _date(value: dt.date | None) -> str:
+    return date_format(value, "DATE_FORMAT") if value else ""
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(str(label), str(text)) for label, text in pairs if text not in ("", None)]
+
+
+def _field_label(name: str) -> str:
+    return str(PlanItem._meta.get_field(name).verbose_name).capitalize()
+
+
+def item_field_text(item: PlanItem, name: str, currency: str) -> str:
+    """The text a reader sees for one column of an item."""
+    value = getattr(item, name)
+    if name in {"measured_value", "investment", "expected_return"}:
+        return _money(value, currency)
+    if name == "hours":
+        return _number(value, 0) and f"{_number(value, 0)} h"
+    if name == "confirmed":
+        return str(_("yes") if value else _("no"))
+    if name == "due_date":
+        return _date(value)
+    if name == "resource_type":
+        return str(item.get_resource_type_display()) if value else ""
+    return str(value or "")
+
+
+def _planned_hours(*, plan: Plan) -> dict[int, Decimal]:
+    """Planned hours per person on the account, from the latest finished allocation run of a
+    planning period that overlaps the plan's period (section 2), or nothing."""
+    line = (
+        AllocationPersonLine.objects.filter(
+            account_id=plan.account_id,
+            run__status=RunStatus.DONE,
+            run__period__start__lte=plan.period_end,
+            run__period__end__gte=plan.period_start,
+        )
+        .order_by("-run__finished_at", "-run__pk")
+        .values_list("run_id", flat=True)
+        .first()
+    )
+    if line is None:
+        return {}
+    return dict(
+        AllocationPersonLine.objects.filter(run_id=line, account_id=plan.account_id).values_list(
+            "user_id", "hours"
+        )
+    )
+
+
+def _section_titles() -> dict[str, str]:
+    return {key: str(label) for key, label in Section.choices}
+
+
+def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocument:
+    """The internal ``PlanDocument`` of a live plan (``kam.plans.document``), in the active
+    language. Reads the plan, its items and actions, the account team, the box in the latest
+    review and planned hours from the latest allocation run."""
+    today = today or timezone.localdate()
+    account = plan.account
+    currency = account.currency
+    box = account_box(account=account)
+    shared = set(plan.shared_sections)
+    enabled = [k for k in SECTION_KEYS if k in set(plan.sections)]
+    titles = _section_titles()
+    items = plan_items(plan=plan)
+    actions = plan_actions(plan=plan)
+    last_version = plan.versions.select_related("approved_by").order_by("-number").first()
+    approved = plan.status == PlanStatus.APPROVED and last_version is not None
+
+    def item_doc(item: PlanItem) -> ItemDoc:
+        return ItemDoc(
+            kind=item.kind,
+            title=item.title,
+            shared=item.shared,
+            fields=_pairs(
+                [
+                    (_field_label(n), item_field_text(item, n, currency))
+                    for n in ITEM_FIELDS[item.kind]
+                ]
+            ),
+            ref=str(item.uid),
+        )
+
+    def action_fields(a: PlanAction) -> list[tuple[str, str]]:
+        side = str(a.get_owner_side_display())
+        return _pairs(
+            [
+                (_("Who"), f"{a.owner_name} ({side})" if a.owner_name else side),
+                (_("Due"), _date(a.due_date)),
+                (_("Status"), str(a.get_status_display())),
+                (_("For objective"), a.objective.title if a.objective else ""),
+            ]
+        )
+
+    sections: list[SectionDoc] = []
+    for key in enabled:
+        fields: list[tuple[str, str]] = []
+        section_items: list[ItemDoc] = []
+        if key == Section.TEAM:
+            hours = _planned_hours(plan=plan)
+            fields = _pairs(
+                [
+                    (_("Key account manager"), _name(account.owner)),
+                    (_("Roles and how the team works"), plan.team_notes),
+                ]
+            )
+            members = account.team.select_related("user", "user__profile").order_by(
+                "team_role", "user__last_name", "user__first_name"
+            )
+            people = []
+            if account.owner is not None:
+                people.append((account.owner, _("Key account manager")))
+            people += [
+                (
+                    m.user,
+                    _("Core team") if m.team_role == TeamRole.CORE else _("Surround team"),
+                )
+                for m in members
+                if m.user_id != account.owner_id
+            ]
+            for person, role in people:
+                profile = getattr(person, "profile", None)
+                planned = hours.get(person.pk)
+                section_items.append(
+                    ItemDoc(
+                        kind="team_member",
+                        title=_name(person),
+                        shared=key in shared,
+                        fields=_pairs(
+                            [
+                                (_("Team role"), str(role)),
+                                (
+                                    _("Function"),
+                                    str(profile.get_function_display()) if profile else "",
+                                ),
+                                (
+                                    _("Planned hours"),
+                                    f"{_number(planned)} h" if planned is not None else "",
+                                ),
+                            ]
+                        ),
+                        ref=f"user-{person.pk}",
+                    )
+                )
+        elif key == Section.SUMMARY:
+            fields = _pairs([(_("Executive summary"), plan.summary)])
+        elif key == Section.PROFIT_PLAN:
+            profit = _profit_doc(plan)
+            growth = profit.revenue_growth
+            roi = profit.return_on_investment
+
+            def span(a: str, b: str) -> str:
+                return f"{a or '—'} → {b or '—'}" if (a or b) else ""
+
+            fields = _pairs(
+                [
+                    (
+                        _("Revenue (current → target)"),
+                        span(
+                            _money(plan.revenue_current, currency),
+                            _money(plan.revenue_target, currency),
+                        )
+                        + (
+                            f" ({'+' if growth >= 0 else ''}{_pct(growth * 100)})"
+                            if growth is not None
+                            else ""
+                        ),
+                    ),
+                    (
+                        _("Volume (current → target)"),
+                        span(_number(plan.volume_current), _number(plan.volume_target))
+                        + (
+                            f" {plan.volume_unit}"
+                            if plan.volume_unit and (plan.volume_current or plan.volume_target)
+                            else ""
+                        ),
+                    ),
+                    (
+                        _("Gross margin (current → target)"),
+                        span(_pct(plan.margin_current_pct), _pct(plan.margin_target_pct)),
+                    ),
+                    (_("Investment required"), _money(plan.investment, currency)),
+                    (_("Expected return"), _money(plan.expected_return, currency)),
+                    (_("Return on investment"), _pct(roi * 100, 0) if roi is not None else ""),
+                    (_("Notes"), plan.profit_notes),
+                ]
+            )
+        elif key == Section.ANALYSIS:
+            wallet = plan.share_of_wallet
+            fields = _pairs(
+                [
+                    (_("The customer's market"), plan.market),
+                    (_("Their value chain and where we sit"), plan.value_chain),
+                    (_("Their strategy"), plan.customer_strategy),
+                    (_("Strengths"), plan.swot_strengths),
+                    (_("Weaknesses"), plan.swot_weaknesses),
+                    (_("Opportunities"), plan.swot_opportunities),
+                    (_("Threats"), plan.swot_threats),
+                    (_("Their purchasing strategy and how they see us"), plan.purchasing_strategy),
+                    (_("Their total spend in our category"), _money(plan.category_spend, currency)),
+                    (_("Share of wallet"), _pct(wallet * 100) if wallet is not None else ""),
+                ]
+            )
+        elif key == Section.RESOURCES:
+            fields = _pairs([(_("Resources asked"), plan.resources_notes)])
+            section_items = [item_doc(i) for i in items if i.kind == ItemKind.RESOURCE]
+        elif key == Section.OBJECTIVES:
+            section_items = [
+                item_doc(i) for i in items if i.kind in (ItemKind.OPPORTUNITY, ItemKind.OBJECTIVE)
+            ]
+        elif key == Section.VALUE_PROPOSITIONS:
+            section_items = [item_doc(i) for i in items if i.kind == ItemKind.VALUE_PROPOSITION]
+        elif key == Section.PROJECTS:
+            section_items = [item_doc(i) for i in items if i.kind == ItemKind.PROJECT]
+        elif key == Section.ACTIONS:
+            section_items = [
+                ItemDoc(
+                    kind="action",
+                    title=a.what,
+                    shared=a.shared,
+                    fields=action_fields(a),
+                    ref=str(a.uid),
+                )
+                for a in actions
+            ]
+        sections.append(
+            SectionDoc(
+                key=key,
+                title=titles[key],
+                shared=key in shared,
+                fields=fields,
+                items=section_items,
+            )
+        )
+
+    on = set(enabled)
+    function_labels = dict(Function.choices)
+    return PlanDocument(
+        account_name=account.name,
+        account_box=str(dict(Box.choices).get(box, "")) if box else "",
+        period_label=plan.period_label,
+        version_label=_("Version %(number)d") % {"number": plan.version_number},
+        status=plan.status,
+        status_label=str(plan.get_status_display()),
+        approved_by=last_version.approved_by_name if approved and last_version else "",
+        approved_at=last_version.approved_at if approved and last_version else None,
+        language=get_language() or settings.LANGUAGE_CODE,
+        audience="internal",
+        organisation_name=organisation_get().name,
+        currency=currency,
+        as_of=today,
+        sections=sections,
+        objectives=[
+            ObjectiveDoc(
+                ref=str(i.uid),
+                kind=i.kind,
+                title=i.title,
+                measure=i.measure,
+                baseline=i.baseline,
+                target=i.target,
+                due_date=i.due_date,
+                shared=i.shared,
+            )
+            for i in items
+            if i.kind in (ItemKind.OPPORTUNITY, ItemKind.OBJECTIVE) and "objectives" in on
+        ],
+        value_propositions=[
+            ValuePropositionDoc(
+                ref=str(i.uid),
+                title=i.title,
+                problem=i.problem,
+                solution=i.solution,
+                customer_impact=i.customer_impact,
+                beneficiaries=i.beneficiaries,
+                measured_value=i.measured_value,
+                measured_value_note=i.measured_value_note,
+                our_reward=i.our_reward,
+                confirmed=i.confirmed,
+                confirmed_by=i.confirmed_by,
+                shared=i.shared,
+            )
+            for i in items
+            if i.kind == ItemKind.VALUE_PROPOSITION and "value_propositions" in on
+        ],
+        projects=[
+            ProjectDoc(
+                ref=str(i.uid),
+                title=i.title,
+                objective=i.description,
+                investment=i.investment,
+                expected_return=i.expected_return,
+                milestones=i.milestones,
+                team=i.team,
+                shared=i.shared,
+            )
+            for i in items
+            if i.kind == ItemKind.PROJECT and "projects" in on
+        ],
+        actions=[
+            ActionDoc(
+                ref=str(a.uid),
+                what=a.what,
+                owner_name=a.owner_name,
+                owner_side="ours" if a.owner_side == OwnerSide.OURS else "theirs",
+                owner_function=(
+                    str(function_labels.get(a.owner_user.profile.function, ""))
+                    if a.owner_side == OwnerSide.OURS
+                    and a.owner_user is not None
+                    and getattr(a.owner_user, "profile", None) is not None
+                    else ""
+                ),
+                due_date=a.due_date,
+                status=a.status,
+                status_label=str(a.get_status_display()),
+                overdue=a.is_overdue(today),
+                shared=a.shared,
+            )
+            for a in actions
+            if "actions" in on
+        ],
+        profit_plan=_profit_doc(plan) if "profit_plan" in on else None,
+    )
+
+
+def _profit_doc(plan: Plan) -> ProfitPlanDoc:
+    return ProfitPlanDoc(
+        revenue_current=plan.revenue_current,
+        revenue_target=plan.revenue_target,
+        volume_current=plan.volume_current,
+        volume_target=plan.volume_target,
+        volume_unit=plan.volume_unit,
+        margin_current_pct=plan.margin_current_pct,
+        margin_target_pct=plan.margin_target_pct,
+        investment=plan.investment,
+        expected_return=plan.expected_return,
+    )
+
+
+def action_status_choices() -> list[tuple[str, str]]:
+    return [(k, str(v)) for k, v in ActionStatus.choices]

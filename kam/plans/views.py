@@ -1,0 +1,881 @@
+"""Plan pages: the list, a plan with its sections, editing, review, comparison, share links,
+overdue commitments, templates per box, and the customer's page behind a share link.
+
+Views parse the request, call one selector or service, and render. Every plan is read
+through the user's visible accounts; a plan on a hidden account answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kam.accounts.selectors import account_get_visible, account_list_editable
+from kam.organisation.models import Box
+from kam.organisation.selectors import organisation_get
+from kam.plans import services
+from kam.plans.compare import plan_compare
+from kam.plans.document import PlanDocument, plan_document
+from kam.plans.forms import (
+    SECTION_FIELDS,
+    SECTION_ITEM_KINDS,
+    ActionForm,
+    ApproveForm,
+    PeriodForm,
+    PlanNewForm,
+    SectionsForm,
+    ShareLinkForm,
+    TrackForm,
+    item_form_class,
+    section_form_class,
+    templates_from_post,
+)
+from kam.plans.models import (
+    ActionStatus,
+    ItemKind,
+    OwnerSide,
+    Plan,
+    PlanAction,
+    PlanItem,
+    PlanStatus,
+    Section,
+    ShareAccess,
+    ShareAccessKind,
+)
+from kam.plans.selectors import (
+    account_box,
+    action_comments,
+    overdue_groups,
+    plan_actions,
+    plan_document_build,
+    plan_get_visible,
+    plan_items,
+    plan_list_annotated,
+    plan_list_visible,
+    plan_may_approve,
+    plan_may_edit,
+    plan_versions,
+    share_links,
+    template_list,
+    template_may_manage,
+    version_get,
+)
+from kam.web.errors import ApplicationError
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _plan_or_404(request: HttpRequest, pk: int) -> Plan:
+    try:
+        return plan_get_visible(user=request.user, plan_id=pk)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+
+
+def _forbidden(request: HttpRequest, message: str, plan: Plan | None = None) -> HttpResponse:
+    return render(request, "plans/forbidden.html", {"message": message, "plan": plan}, status=403)
+
+
+def _form_error(form: Any, exc: ApplicationError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # Behind a proxy, settings decide whether X-Forwarded-For is trusted; REMOTE_ADDR is
+    # what Django gives without that knowledge.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _plan_url(plan: Plan, anchor: str = "") -> str:
+    url = reverse("plans:detail", args=[plan.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# -- list and creation ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def plan_list(request: HttpRequest) -> HttpResponse:
+    """Plans on the accounts the user may read, with open and overdue actions."""
+    plans = plan_list_annotated(user=request.user)
+    status = request.GET.get("status", "")
+    period = request.GET.get("period", "")
+    current_only = request.GET.get("all") != "1"
+    if status in PlanStatus.values:
+        plans = plans.filter(status=status)
+    if period:
+        plans = plans.filter(period_label=period)
+    if current_only:
+        plans = plans.filter(successors__isnull=True)
+    periods = sorted(
+        set(plan_list_annotated(user=request.user).values_list("period_label", flat=True)),
+        reverse=True,
+    )
+    return render(
+        request,
+        "plans/plan_list.html",
+        {
+            "plans": plans,
+            "statuses": PlanStatus.choices,
+            "boxes": Box.choices,
+            "status": status,
+            "period": period,
+            "periods": periods,
+            "current_only": current_only,
+            "may_create": account_list_editable(user=request.user).exists(),
+            "may_templates": template_may_manage(user=request.user),
+            "waiting": (
+                plan_list_visible(user=request.user).filter(status=PlanStatus.IN_REVIEW).count()
+                if plan_may_approve(user=request.user)
+                else 0
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_new(request: HttpRequest) -> HttpResponse:
+    """Start a plan for an account the user may change; ``?account=<id>`` picks it."""
+    accounts = account_list_editable(user=request.user).order_by("name")
+    if not accounts.exists():
+        return _forbidden(request, _("You cannot write plans: you change no accounts."))
+    initial = PeriodForm.initial_for_year(timezone.localdate().year)
+    if (request.GET.get("account") or "").isdigit():
+        initial["account"] = int(request.GET["account"])
+    form = PlanNewForm(request.POST or None, initial=initial, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(
+                user=request.user,
+                account=form.cleaned_data["account"],
+                period_label=form.cleaned_data["period_label"],
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Plan created with the sections of the account's box."))
+            return redirect(_plan_url(plan))
+    return render(request, "plans/plan_new.html", {"form": form})
+
+
+# -- the plan page --------------------------------------------------------------------------
+
+
+def _stats(plan: Plan, items: list[PlanItem], actions: list[PlanAction]) -> dict[str, Any]:
+    today = timezone.localdate()
+    confirmed = [
+        i.measured_value
+        for i in items
+        if i.kind == ItemKind.VALUE_PROPOSITION and i.confirmed and i.measured_value
+    ]
+    unconfirmed = [
+        i.measured_value
+        for i in items
+        if i.kind == ItemKind.VALUE_PROPOSITION and not i.confirmed and i.measured_value
+    ]
+    growth = None
+    if plan.revenue_current and plan.revenue_target is not None:
+        growth = (plan.revenue_target / plan.revenue_current - 1) * 100
+    roi = None
+    if plan.investment and plan.expected_return is not None:
+        roi = (plan.expected_return - plan.investment) / plan.investment * 100
+    return {
+        "growth_pct": growth,
+        "roi_pct": roi,
+        "value_confirmed": sum(confirmed) if confirmed else None,
+        "value_unconfirmed": sum(unconfirmed) if unconfirmed else None,
+        "open_actions": sum(1 for a in actions if a.status not in ("done", "dropped")),
+        "overdue_actions": sum(1 for a in actions if a.is_overdue(today)),
+        "wallet_pct": plan.share_of_wallet * 100 if plan.share_of_wallet is not None else None,
+    }
+
+
+@login_required
+@require_GET
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole plan, section by section, with what the user may do on it.
+
+    ``?view=customer`` shows exactly what a share link shows (the customer's view).
+    """
+    plan = _plan_or_404(request, pk)
+    may_edit = plan_may_edit(user=request.user, plan=plan)
+    doc = plan_document_build(plan=plan)
+    if request.GET.get("view") == "customer":
+        customer_doc = doc.for_customer()
+        return render(
+            request,
+            "plans/plan_customer_preview.html",
+            {
+                "plan": plan,
+                "doc": customer_doc,
+                "rows": _customer_action_rows(plan=plan, doc=customer_doc, owned=set()),
+            },
+        )
+    items = plan_items(plan=plan)
+    actions = plan_actions(plan=plan)
+    comments = action_comments(actions=actions)
+    today = timezone.localdate()
+    for a in actions:
+        a.overdue = a.is_overdue(today)  # type: ignore[attr-defined]
+        a.comment_list = comments.get(a.pk, [])  # type: ignore[attr-defined]
+        a.may_track = may_edit or a.owner_user_id == request.user.pk  # type: ignore[attr-defined]
+    draft = plan.status == PlanStatus.DRAFT
+    sections = []
+    for s in doc.sections:
+        sections.append(
+            {
+                "doc": s,
+                "key": s.key,
+                "editable_fields": may_edit and draft and s.key in SECTION_FIELDS,
+                "kinds": SECTION_ITEM_KINDS.get(s.key, []),
+                "items": [i for i in items if i.section == s.key],
+            }
+        )
+    versions = list(plan_versions(plan=plan))
+    team = doc.section("team")
+    columns = {"role": _("Team role"), "function": _("Function"), "hours": _("Planned hours")}
+    team_rows = [
+        {"name": m.title, **{k: dict(m.fields).get(label, "") for k, label in columns.items()}}
+        for m in (team.items if team else [])
+    ]
+    context = {
+        "team_rows": team_rows,
+        "team_hours": any(r["hours"] for r in team_rows),
+        "plan": plan,
+        "doc": doc,
+        "sections": sections,
+        "actions": actions,
+        "versions": versions,
+        "may_edit": may_edit,
+        "may_change_content": may_edit and draft,
+        "may_approve": plan_may_approve(user=request.user),
+        "stats": _stats(plan, items, actions),
+        "status_choices": ActionStatus.choices,
+        "kind_labels": dict(ItemKind.choices),
+        "successor": plan.successors.first(),
+        "link_count": plan.share_links.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count(),
+        "approve_form": ApproveForm(),
+        "currency": plan.account.currency,
+        "box_code": account_box(account=plan.account),
+    }
+    return render(request, "plans/plan_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """Edit the plan's own fields of one section (texts, profit plan numbers)."""
+    plan = _plan_or_404(request, pk)
+    if key not in SECTION_FIELDS:
+        raise Http404
+    if not plan_may_edit(user=request.user, plan=plan):
+        return _forbidden(request, _("You may read this plan but not change it."), plan)
+    form = section_form_class(key)(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_update(
+                user=request.user,
+                plan=Plan.objects.get(pk=plan.pk),
+                data={n: form.cleaned_data[n] for n in SECTION_FIELDS[key]},
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_plan_url(plan, key))
+    return render(
+        request,
+        "plans/edit_form.html",
+        {"plan": plan, "form": form, "title": dict(Section.choices)[key], "back": key},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tailor this plan: which sections it has and which the customer sees."""
+    plan = _plan_or_404(request, pk)
+    if not plan_may_edit(user=request.user, plan=plan):
+        return _forbidden(request, _("You may read this plan but not change it."), plan)
+    form = SectionsForm(
+        request.POST or None,
+        initial={"sections": plan.sections, "shared_sections": plan.shared_sections},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_update(user=request.user, plan=plan, data=form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Sections saved."))
+            return redirect(_plan_url(plan))
+    data = form.data if form.is_bound else form.initial
+    getter = data.getlist if hasattr(data, "getlist") else data.get
+    return render(
+        request,
+        "plans/sections_edit.html",
+        {
+            "plan": plan,
+            "form": form,
+            "choices": Section.choices,
+            "chosen": set(getter("sections") or []),
+            "shared": set(getter("shared_sections") or []),
+        },
+    )
+
+
+# -- items ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(
+    request: HttpRequest, pk: int, kind: str = "", item_id: int | None = None
+) -> HttpResponse:
+    """Add (``kind``) or edit (``item_id``) an objective, value proposition, project, resource."""
+    plan = _plan_or_404(request, pk)
+    item = None
+    if item_id is not None:
+        item = plan.items.filter(pk=item_id).first()
+        if item is None:
+            raise Http404
+        kind = item.kind
+    if kind not in ItemKind.values:
+        raise Http404
+    if not plan_may_edit(user=request.user, plan=plan):
+        return _forbidden(request, _("You may read this plan but not change it."), plan)
+    form_class = item_form_class(kind)
+    initial = {"shared": kind != ItemKind.RESOURCE}
+    form = form_class(request.POST or None, instance=item, initial=initial)
+    section = str(PlanItem(kind=kind).section)
+    if request.method == "POST" and "delete" in request.POST and item is not None:
+        try:
+            services.item_delete(user=request.user, item=item)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Deleted."))
+        return redirect(_plan_url(plan, section))
+    if request.method == "POST" and form.is_valid():
+        data = {n: form.cleaned_data[n] for n in form.fields}
+        try:
+            if item is None:
+                services.item_create(user=request.user, plan=plan, kind=kind, data=data)
+            else:
+                services.item_update(
+                    user=request.user, item=PlanItem.objects.get(pk=item.pk), data=data
+                )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_plan_url(plan, section))
+    label = dict(ItemKind.choices)[kind]
+    return render(
+        request,
+        "plans/edit_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "title": (_("Edit: %(what)s") % {"what": item.title}) if item else label,
+            "back": section,
+            "deletable": item is not None and plan.status == PlanStatus.DRAFT,
+        },
+    )
+
+
+# -- actions --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> HttpResponse:
+    """Add or edit a line of the timetable (draft only; status can be tracked any time)."""
+    plan = _plan_or_404(request, pk)
+    action = None
+    if action_id is not None:
+        action = plan.actions.filter(pk=action_id).first()
+        if action is None:
+            raise Http404
+    if not plan_may_edit(user=request.user, plan=plan):
+        return _forbidden(request, _("You may read this plan but not change it."), plan)
+    form = ActionForm(request.POST or None, instance=action, plan=plan)
+    if request.method == "POST" and "delete" in request.POST and action is not None:
+        try:
+            services.action_delete(user=request.user, action=action)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Deleted."))
+        return redirect(_plan_url(plan, "actions"))
+    if request.method == "POST" and form.is_valid():
+        data = {n: form.cleaned_data[n] for n in form.fields}
+        try:
+            if action is None:
+                services.action_create(user=request.user, plan=plan, data=data)
+            else:
+                services.action_update(
+                    user=request.user, action=PlanAction.objects.get(pk=action.pk), data=data
+                )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(_plan_url(plan, "actions"))
+    return render(
+        request,
+        "plans/edit_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "title": _("Edit action") if action else _("New action"),
+            "back": "actions",
+            "deletable": action is not None and plan.status == PlanStatus.DRAFT,
+            "action_form": True,
+        },
+    )
+
+
+@login_required
+@require_POST
+def action_track(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+    """Update an action's status and/or add a comment.
+
+    Our own owner of an action may do this even when the account is not theirs to read
+    (a commitment from another function); everyone else reads the plan first.
+    """
+    action = (
+        PlanAction.objects.select_related("owner_user", "owner_user__profile", "plan")
+        .filter(pk=action_id, plan_id=pk)
+        .first()
+    )
+    if action is None or (
+        action.owner_user_id != request.user.pk
+        and not plan_list_visible(user=request.user).filter(pk=pk).exists()
+    ):
+        raise Http404
+    plan = action.plan
+    form = TrackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_track(
+                user=request.user,
+                action=action,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                visible_to_customer=form.cleaned_data["visible_to_customer"],
+            )
+        except ApplicationError as exc:
+            if exc.status == 403:
+                return _forbidden(request, exc.message, plan)
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose a status."))
+    next_url = request.POST.get("next") or ""
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    if not plan_list_visible(user=request.user).filter(pk=pk).exists():
+        return redirect(reverse("plans:overdue") + "?by=person")
+    return redirect(_plan_url(plan, f"action-{action.pk}"))
+
+
+# -- review ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def plan_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Submit for review, approve, or reopen as a draft."""
+    plan = _plan_or_404(request, pk)
+    try:
+        if step == "submit":
+            services.plan_submit(user=request.user, plan=plan)
+            messages.success(request, _("Sent for review. Its content is frozen until approved."))
+        elif step == "approve":
+            form = ApproveForm(request.POST)
+            note = form.cleaned_data["note"] if form.is_valid() else ""
+            version = services.plan_approve(user=request.user, plan=plan, note=note)
+            messages.success(
+                request, _("Version %(n)d approved and frozen.") % {"n": version.number}
+            )
+        elif step == "reopen":
+            services.plan_reopen(user=request.user, plan=plan)
+            messages.success(request, _("The plan is a draft again."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        if exc.status == 403:
+            return _forbidden(request, exc.message, plan)
+        messages.error(request, exc.message)
+    return redirect(_plan_url(plan))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_next(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make next period's plan from this plan's last approved version."""
+    plan = _plan_or_404(request, pk)
+    if not plan_may_edit(user=request.user, plan=plan):
+        return _forbidden(request, _("You may read this plan but not change it."), plan)
+    year = plan.period_end.year + 1
+    initial = {
+        "period_label": str(year) if plan.period_label.isdigit() else "",
+        "period_start": plan.period_end + dt.timedelta(days=1),
+        "period_end": plan.period_end.replace(year=plan.period_end.year + 1),
+    }
+    form = PeriodForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.plan_create_next_period(
+                user=request.user, source=plan, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Plan for %(period)s made from version %(n)d of %(old)s.")
+                % {
+                    "period": new.period_label,
+                    "n": plan.versions.order_by("-number").first().number,  # type: ignore[union-attr]
+                    "old": plan.period_label,
+                },
+            )
+            return redirect(_plan_url(new))
+    return render(
+        request,
+        "plans/edit_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "title": _("Plan for the next period"),
+            "lead": _(
+                "Copies the last approved version: section texts, objectives, value "
+                "propositions, projects and resources, and the actions not yet done (with their "
+                "owners and due dates). Value propositions need the customer's confirmation "
+                "again; targets are set anew."
+            ),
+            "submit_label": _("Make the plan"),
+        },
+    )
+
+
+def _document_for(plan: Plan, ref: str) -> tuple[PlanDocument, str]:
+    """``current`` (the live plan) or ``v<number>`` (an approved version) of ``plan``, or
+    ``p<plan id>:v<number>`` for the previous period's plan."""
+    if ref.startswith("p") and ":" in ref and plan.previous_id:
+        plan_part, _sep, ref = ref.partition(":")
+        if plan_part != f"p{plan.previous_id}":
+            raise Http404
+        assert plan.previous is not None
+        source = plan.previous
+    else:
+        source = plan
+    if ref in ("", "current"):
+        if source != plan:
+            raise Http404
+        return plan_document_build(plan=plan), _("Current (%(status)s)") % {
+            "status": plan.get_status_display().lower()
+        }
+    if ref.startswith("v") and ref[1:].isdigit():
+        try:
+            version = version_get(plan=source, number=int(ref[1:]))
+        except ApplicationError:
+            raise Http404 from None
+        label = _("%(period)s version %(n)d, approved %(date)s") % {
+            "period": source.period_label,
+            "n": version.number,
+            "date": timezone.localtime(version.approved_at).strftime("%Y-%m-%d"),
+        }
+        return plan_document(version=version), label
+    raise Http404
+
+
+@login_required
+@require_GET
+def plan_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two versions side by side: what was added, removed and changed, with word diffs."""
+    plan = _plan_or_404(request, pk)
+    versions = list(plan_versions(plan=plan))
+    choices: list[tuple[str, str]] = [
+        ("current", _("Current (%(status)s)") % {"status": plan.get_status_display().lower()})
+    ]
+    choices += [(f"v{v.number}", _("Version %(n)d") % {"n": v.number}) for v in versions]
+    if plan.previous_id:
+        assert plan.previous is not None
+        choices += [
+            (
+                f"p{plan.previous_id}:v{v.number}",
+                f"{plan.previous.period_label} · " + _("Version %(n)d") % {"n": v.number},
+            )
+            for v in plan_versions(plan=plan.previous)
+        ]
+    default_old = choices[1][0] if len(choices) > 1 else "current"
+    old_ref = request.GET.get("old", default_old)
+    new_ref = request.GET.get("new", "current")
+    old_doc, old_label = _document_for(plan, old_ref)
+    new_doc, new_label = _document_for(plan, new_ref)
+    comparison = plan_compare(old=old_doc, new=new_doc)
+    only_changes = request.GET.get("all") != "1"
+    return render(
+        request,
+        "plans/plan_compare.html",
+        {
+            "plan": plan,
+            "comparison": comparison,
+            "old_label": old_label,
+            "new_label": new_label,
+            "old_ref": old_ref,
+            "new_ref": new_ref,
+            "choices": choices,
+            "only_changes": only_changes,
+        },
+    )
+
+
+# -- share links ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create and revoke share links; the new link's address is shown once."""
+    plan = _plan_or_404(request, pk)
+    may_edit = plan_may_edit(user=request.user, plan=plan)
+    form = ShareLinkForm(request.POST or None)
+    new_url = None
+    if request.method == "POST":
+        if not may_edit:
+            return _forbidden(request, _("You may read this plan but not change it."), plan)
+        if "revoke" in request.POST:
+            link = plan.share_links.filter(pk=request.POST.get("revoke")).first()
+            if link is None:
+                raise Http404
+            services.share_link_revoke(user=request.user, link=link)
+            messages.success(request, _("Link revoked: it no longer opens the plan."))
+            return redirect("plans:share", pk=plan.pk)
+        if form.is_valid():
+            try:
+                _link, token = services.share_link_create(
+                    user=request.user, plan=plan, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                _form_error(form, exc)
+            else:
+                new_url = request.build_absolute_uri(reverse("plans:shared", args=[token]))
+                form = ShareLinkForm()
+    links = share_links(plan=plan)
+    now = timezone.now()
+    for link in links:
+        link.state = (  # type: ignore[attr-defined]
+            "revoked" if link.revoked_at else ("expired" if link.expires_at <= now else "active")
+        )
+    accesses = (
+        ShareAccess.objects.filter(link__plan=plan)
+        .select_related("link", "action")
+        .order_by("-at", "-pk")[:50]
+    )
+    owners = sorted(
+        {
+            (a.owner_contact_name, a.owner_contact_email)
+            for a in plan.actions.filter(owner_side=OwnerSide.THEIRS).exclude(
+                owner_contact_email=""
+            )
+        }
+    )
+    return render(
+        request,
+        "plans/share_manage.html",
+        {
+            "plan": plan,
+            "form": form,
+            "links": links,
+            "new_url": new_url,
+            "accesses": accesses,
+            "may_edit": may_edit,
+            "owners": owners,
+            "shared_sections": [
+                label
+                for key, label in Section.choices
+                if key in plan.shared_sections and key in plan.sections
+            ],
+        },
+    )
+
+
+def _customer_action_rows(
+    *, plan: Plan, doc: PlanDocument, owned: set[str]
+) -> list[dict[str, Any]]:
+    """The customer's action lines with the comments they may read, in the document's order."""
+    by_uid = {str(a.uid): a for a in plan.actions.filter(shared=True)}
+    comments = action_comments(actions=list(by_uid.values()))
+    return [
+        {
+            "doc": a,
+            "owned": a.ref in owned,
+            "comments": [c for c in comments.get(by_uid[a.ref].pk, []) if c.visible_to_customer],
+        }
+        for a in doc.actions
+        if a.ref in by_uid
+    ]
+
+
+def _share_invalid(request: HttpRequest) -> HttpResponse:
+    """The one answer for every unusable link: it reveals nothing about why."""
+    response = render(
+        request,
+        "plans/share_invalid.html",
+        {"organisation": organisation_get().name},
+        status=404,
+    )
+    return _share_headers(response)
+
+
+def _share_headers(response: HttpResponse) -> HttpResponse:
+    # The token is in the address: keep it out of other sites' referrers, caches and search
+    # engines ("same-origin", not "no-referrer": with no referrer at all browsers send
+    # "Origin: null" on the update form, which CSRF protection rightly refuses).
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def shared_plan(request: HttpRequest, token: str, action_uid: str = "") -> HttpResponse:
+    """The customer's page behind a share link (no login): the shared part of the plan, and
+    a status/comment form on each action the person owns. Every use is logged."""
+    ip = _client_ip(request)
+    link = services.share_link_resolve(token=token, ip=ip)
+    if link is None:
+        return _share_invalid(request)
+    plan = link.plan
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+        if not form.is_valid():
+            services.share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="form")
+            return _share_invalid(request)
+        try:
+            action = services.share_action_update(
+                link=link,
+                action_uid=action_uid,
+                status=form.cleaned_data["status"],
+                comment=form.cleaned_data["comment"],
+                ip=ip,
+            )
+        except ApplicationError:
+            return _share_invalid(request)
+        messages.success(request, _("Thank you, your update is saved."))
+        response = redirect(reverse("plans:shared", args=[token]) + f"#action-{action.uid}")
+        return _share_headers(response)
+    services.share_access_log(link=link, kind=ShareAccessKind.VIEW, ip=ip)
+    doc = plan_document_build(plan=plan).for_customer()
+    owned = {str(a.uid) for a in services.share_owned_actions(link=link)}
+    rows = _customer_action_rows(plan=plan, doc=doc, owned=owned)
+    response = render(
+        request,
+        "plans/shared_plan.html",
+        {
+            "link": link,
+            "doc": doc,
+            "rows": rows,
+            "owned_count": len(owned),
+            "status_choices": ActionStatus.choices,
+            "organisation": organisation_get().name,
+            "token": token,
+        },
+    )
+    return _share_headers(response)
+
+
+# -- overdue commitments and templates ------------------------------------------------------
+
+
+@login_required
+@require_GET
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Overdue actions per person or per function on our side, or per customer person."""
+    by = request.GET.get("by", "person")
+    if by not in ("person", "function", "customer"):
+        by = "person"
+    groups = overdue_groups(user=request.user, by=by)
+    total = sum(g.count for g in groups)
+    return render(
+        request,
+        "plans/overdue.html",
+        {
+            "groups": groups,
+            "by": by,
+            "total": total,
+            "today": timezone.localdate(),
+            "status_choices": ActionStatus.choices,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def templates_edit(request: HttpRequest) -> HttpResponse:
+    """Which sections plans have per box, and which are shared by default (directors)."""
+    may = template_may_manage(user=request.user)
+    error = None
+    if request.method == "POST":
+        if not may:
+            return _forbidden(
+                request, _("Only sales directors and administrators set plan templates.")
+            )
+        try:
+            services.templates_save(user=request.user, rows=templates_from_post(request.POST))
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                _("Templates saved. New plans use them; existing plans keep their sections."),
+            )
+            return redirect("plans:templates")
+    return render(
+        request,
+        "plans/templates.html",
+        {"rows": template_list(), "sections": Section.choices, "may": may, "error": error},
+    )
+
+
+@login_required
+@require_GET
+def account_plans(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The plans of one account (linked from the account page)."""
+    try:
+        account = account_get_visible(user=request.user, account_id=account_id)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    latest = (
+        plan_list_annotated(user=request.user)
+        .filter(account=account)
+        .order_by("-period_start")
+        .first()
+    )
+    if latest is not None:
+        return redirect(_plan_url(latest))
+    if account_list_editable(user=request.user).filter(pk=account.pk).exists():
+        return redirect(reverse("plans:new") + f"?account={account.pk}")
+    messages.info(request, _("%(account)s has no plan yet.") % {"account": account.name})
+    return redirect("plans:list")

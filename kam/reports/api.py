@@ -1,0 +1,104 @@
+"""API of the exports, mounted at /api/reports: the plan and the portfolio review deck as
+PDF or PowerPoint files.
+
+Same visibility as the accounts: a plan on an account the caller may not read answers 404,
+exactly like one that does not exist. The language is ``lang`` (default English).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
+
+router = Router(tags=["exports"])
+
+Format = Literal["pdf", "pptx"]
+Language = Literal["en", "nl"]
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+    problems: list[str] = []
+
+
+def _answer(file: ExportFile) -> HttpResponse:
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
+
+
+@router.get(
+    "/plans/{plan_id}/export/{fmt}",
+    response={400: ErrorOut, 404: ErrorOut},
+    summary="A key account plan as PDF or PowerPoint",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file (application/pdf, or the PowerPoint media type).",
+                "content": {
+                    "application/pdf": {},
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {},
+                },
+            }
+        }
+    },
+)
+def plan_export(
+    request: HttpRequest,
+    plan_id: int,
+    fmt: Format,
+    audience: Literal["internal", "customer"] = "internal",
+    lang: Language = "en",
+    version: int | None = None,
+) -> HttpResponse:
+    """The plan (or its approved ``version``) for ``audience``: ``internal`` holds
+    everything, ``customer`` only the shared sections and items (docs/exports.md)."""
+    return _answer(
+        plan_export_file(
+            user=request.user,
+            plan_id=plan_id,
+            fmt=fmt,
+            audience=audience,
+            lang=lang,
+            version=version,
+        )
+    )
+
+
+@router.get(
+    "/portfolio/export/{fmt}",
+    response={400: ErrorOut, 404: ErrorOut},
+    summary="The portfolio review deck as PDF or PowerPoint",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file (application/pdf, or the PowerPoint media type).",
+                "content": {
+                    "application/pdf": {},
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {},
+                },
+            }
+        }
+    },
+)
+def portfolio_export(
+    request: HttpRequest,
+    fmt: Format,
+    review_id: int | None = None,
+    lang: Language = "en",
+) -> HttpResponse:
+    """The review ``review_id`` (default the latest): boxes, matrix, movement, key accounts
+    and warnings, over the accounts the caller may read."""
+    return _answer(
+        portfolio_export_file(
+            user=request.user,
+            fmt=fmt,
+            review_id=review_id,
+            lang=lang,
+        )
+    )

@@ -1,0 +1,116 @@
+"""The portfolio review deck for a director (kam-method.md section 1): boxes with counts and
+revenue, movement since the previous review, key accounts and warnings, as PDF and slides."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+
+from kam.organisation.selectors import organisation_get
+from kam.reports.portfolio_deck import review_deck
+from kam.reports.portfolio_export import movement_sentence, portfolio_pdf, portfolio_pptx
+from tests.reports.conftest import pdf_pages, pdf_text, pptx_texts, slide_titles
+from tests.reports.test_plan_exports import keep
+
+
+@pytest.mark.django_db
+def test_deck_counts_boxes_revenue_and_the_move_since_the_last_review(portfolio, director):
+    deck = review_deck(review=portfolio.review, user=director)
+
+    assert [(b.box, b.count) for b in deck.boxes] == [
+        ("key", 1),
+        ("key_development", 1),
+        ("maintenance", 1),
+        ("opportunistic", 1),
+    ]
+    # Revenue: Alpha 100,000 USD at 0.9 = 90,000 EUR; Beta 200,000; Gamma 300,000; Delta 400,000.
+    assert [round(b.revenue) for b in deck.boxes] == [90_000, 200_000, 300_000, 400_000]
+    assert deck.total_revenue == pytest.approx(990_000)
+    assert deck.boxes[3].revenue_share == pytest.approx(400_000 / 990_000)
+    # Alpha moved from key development to key; Gamma stayed where it was.
+    assert [(m.name, m.from_box, m.to_box) for m in deck.moves] == [
+        ("Alpha Retail", "key_development", "key")
+    ]
+    assert deck.transitions[1][0] == 1  # key development -> key
+    assert deck.transitions[2][2] == 1  # maintenance stayed
+    assert deck.newly_placed == 2  # Beta and Delta had no placement before
+    assert [k.name for k in deck.key_accounts] == ["Alpha Retail", "Beta Wholesale"]
+    assert deck.key_accounts[0].previous_label == "Key development"
+    assert deck.unplaced == 1  # Epsilon lacks a growth score
+    assert deck.chart_spec["datasets"]["accounts"]
+
+
+@pytest.mark.django_db
+def test_deck_warns_when_a_manager_carries_too_many_key_accounts(portfolio, director, kam_user):
+    org = organisation_get()
+    org.max_key_accounts_per_manager = 0
+    org.save()
+
+    deck = review_deck(review=portfolio.review, user=director)
+
+    assert any("Anna de Vries carries 1 key account" in w for w in deck.warnings)
+
+
+@pytest.mark.django_db
+def test_portfolio_pdf_and_pptx_hold_the_parts_a_director_reviews(portfolio, director):
+    with translation.override("en"):
+        deck = review_deck(review=portfolio.review, user=director)
+        pdf = portfolio_pdf(deck)
+        pptx = portfolio_pptx(deck)
+    keep("portfolio-en.pdf", pdf)
+    keep("portfolio-en.pptx", pptx)
+    text = pdf_text(pdf)
+    pages = pdf_pages(pdf)
+
+    for part in (
+        "Review 2026",
+        "Boxes",
+        "Can we serve them?",
+        "The selection matrix",
+        "Movement since Review 2025",
+        "Key accounts and key development accounts",
+        "Alpha Retail",
+        "990,000",
+        movement_sentence(deck),
+        f"{pages} / {pages}",
+    ):
+        assert part in text, part
+    titles = slide_titles(pptx)
+    assert titles[1:] == [
+        "Summary",
+        "The selection matrix",
+        "Movement since Review 2025 (March 1, 2025)",
+        "Accounts that changed box",
+        "Key accounts and key development accounts",
+    ]
+    slides = pptx_texts(pptx)
+    assert "Selection matrix with 4 accounts" in slides[2]  # the picture's description
+    assert "Alpha Retail" in slides[4] and "Key development" in slides[4]
+    assert f"{len(titles)} / {len(titles)}" in slides[-1]
+
+
+@pytest.mark.django_db
+def test_a_kam_deck_shows_only_their_own_accounts(portfolio, kam_user):
+    deck = review_deck(review=portfolio.review, user=kam_user)
+
+    names = {k.name for k in deck.key_accounts} | {m.name for m in deck.moves}
+    assert names == {"Alpha Retail", "Beta Wholesale"}
+    assert sum(b.count for b in deck.boxes) == 2
+    text = pdf_text(portfolio_pdf(deck))
+    assert "Gamma Foodservice" not in text and "Delta Online" not in text
+
+
+@pytest.mark.django_db
+def test_dutch_portfolio_deck_has_dutch_headings(portfolio, director):
+    with translation.override("nl"):
+        deck = review_deck(review=portfolio.review, user=director)
+        pdf = portfolio_pdf(deck)
+        pptx = portfolio_pptx(deck)
+    keep("portfolio-nl.pdf", pdf)
+    keep("portfolio-nl.pptx", pptx)
+    text = pdf_text(pdf)
+
+    for dutch in ("Kwadranten", "Kunnen we ze bedienen?", "Ontwikkelaccount", "Eigenaar"):
+        assert dutch in text, dutch
+    assert "Can we serve them?" not in text
+    assert "Samenvatting" in slide_titles(pptx)
