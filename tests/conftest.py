@@ -41,6 +41,16 @@ def client_for(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():  # type: ignore[no-untyped-def]
+    """Every test starts in English, whatever language an earlier request left active."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """PBKDF2 is slow on purpose; tests need logins, not its protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
