@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kam.casefor",
     "kam.activities",
     "kam.allocation",
+    "kam.economics",
 ]
 
 MIDDLEWARE = [
