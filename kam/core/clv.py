@@ -267,8 +267,6 @@ def bgnbd_fit(
         raise ClvFitError("the purchase model needs at least two customers")
     if not np.any(x > 0):
         raise ClvFitError("the purchase model needs at least one customer who bought twice")
-    if np.any(age <= 0):
-        raise ClvFitError("every customer's first purchase must lie before the calibration end")
     (ux, ut, uage), weight, _ = _unique_rows(x, t_x, age)
 
     def negative_ll(theta: FloatArray) -> float:
