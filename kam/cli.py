@@ -6,7 +6,8 @@
   serve unless told not to;
 - ``kam manage …``: any Django management command (``migrate``, ``createsuperuser`` …);
 - ``kam classify``: classify a portfolio from files, without a database (see docs/cli.md);
-- ``kam allocate``: divide yearly hours over accounts, without a database (docs/allocation.md).
+- ``kam allocate``: divide yearly hours over accounts, without a database (docs/allocation.md);
+- ``kam clv``: predicted purchases and value per account from transactions (docs/economics.md).
 """
 
 from __future__ import annotations
@@ -106,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     from kam.allocate_cli import add_allocate_parser
 
     add_allocate_parser(sub)
+
+    from kam.clv_cli import add_clv_parser
+
+    add_clv_parser(sub)
     return parser
 
 
@@ -126,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kam.allocate_cli import run_allocate
 
         return run_allocate(args)
+    if args.command == "clv":
+        from kam.clv_cli import run_clv
+
+        return run_clv(args)
     return 2
 
 
