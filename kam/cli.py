@@ -7,7 +7,8 @@
 - ``kam manage …``: any Django management command (``migrate``, ``createsuperuser`` …);
 - ``kam classify``: classify a portfolio from files, without a database (see docs/cli.md);
 - ``kam allocate``: divide yearly hours over accounts, without a database (docs/allocation.md);
-- ``kam clv``: predicted purchases and value per account from transactions (docs/economics.md).
+- ``kam clv``: predicted purchases and value per account from transactions (docs/economics.md);
+- ``kam facts``: every account's facts (revenue, growth, margin …) from invoice lines (docs/facts.md).
 """
 
 from __future__ import annotations
@@ -111,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     from kam.clv_cli import add_clv_parser
 
     add_clv_parser(sub)
+
+    from kam.facts_cli import add_facts_parser
+
+    add_facts_parser(sub)
     return parser
 
 
@@ -135,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kam.clv_cli import run_clv
 
         return run_clv(args)
+    if args.command == "facts":
+        from kam.facts_cli import run_facts
+
+        return run_facts(args)
     return 2
 
 
