@@ -22,6 +22,7 @@ urlpatterns = [
     path("business-case/", include("kam.casefor.urls")),
     path("allocation/", include("kam.allocation.urls")),
     path("activities/", include("kam.activities.urls")),
+    path("economics/", include("kam.economics.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
     path("admin/", admin.site.urls),

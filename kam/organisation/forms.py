@@ -63,6 +63,7 @@ class OrganisationForm(forms.Form):
     disagreement_points = _bounded_decimal(
         "disagreement_points", _("Rater spread that flags a criterion (points)"), 1
     )
+    discount_rate = _bounded_decimal("discount_rate", _("Discount rate per year"), 4)
 
 
 class TeamCapacityForm(forms.Form):

@@ -54,6 +54,7 @@ ORGANISATION_FIELDS = (
     "sensitivity_concentration",
     "uncertainty_threshold",
     "disagreement_points",
+    "discount_rate",
 )
 
 
