@@ -46,7 +46,7 @@ def _configure(chart: Any) -> dict[str, Any]:
 
 
 def _money_axis(currency: str) -> alt.Axis:
-    return alt.Axis(title=currency, format="~s", tickCount=5)
+    return alt.Axis(title=currency, format="~s", tickCount=6)
 
 
 def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
@@ -132,8 +132,9 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
                 "end": round(end, 2),
                 "amount": round(amount, 2),
                 "colour": colour,
-                "label": f"{amount:,.0f}",
                 "top": round(max(start, end), 2),
+                # small steps stay unlabelled: their numbers would sit on top of each other
+                "show": kind == "total" or abs(amount) >= 0.04 * max(abs(p.revenue), 1.0),
             }
         )
     domain = [r["step"] for r in rows]
@@ -149,8 +150,10 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
             alt.Tooltip("amount:Q", title=currency, format=",.0f"),
         ],
     )
-    labels = base.mark_text(dy=-6, fontSize=11, color=INK).encode(
-        y=alt.Y("top:Q"), text=alt.Text("amount:Q", format="~s")
+    labels = (
+        base.mark_text(dy=-6, fontSize=11, color=INK)
+        .encode(y=alt.Y("top:Q"), text=alt.Text("amount:Q", format=".3~s"))
+        .transform_filter("datum.show")
     )
     return _configure((bars + labels).properties(width="container", height=HEIGHT))
 

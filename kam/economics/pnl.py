@@ -109,6 +109,11 @@ class PeriodPnl:
     def gross_margin_pct(self) -> float | None:
         return self.pnl.gross_margin_pct
 
+    @property
+    def cost_to_serve_pct(self) -> float | None:
+        """Cost to serve as a percentage of revenue (None without revenue)."""
+        return None if self.revenue == 0 else 100 * self.cost_to_serve / self.revenue
+
 
 @dataclass
 class AccountLedger:

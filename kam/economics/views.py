@@ -10,6 +10,7 @@ Accounts are read through ``account_list_visible`` and changed through
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -138,7 +139,9 @@ def _account_context(
         "may_edit": account_may_edit(user=request.user, account=account),
         "cost_form": cost_form,
         "invest_form": invest_form,
-        "spend_form": SpendForm(initial={"available_spend": spend}),
+        "spend_form": SpendForm(
+            initial={"available_spend": None if spend is None else spend.quantize(Decimal(1))}
+        ),
         "available_spend": spend,
     }
 
@@ -257,16 +260,24 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     )
     has_lines = any(ledger.latest and ledger.latest.revenue for ledger in data.ledgers)
     invested = [(ledger, r) for ledger in data.ledgers for r in ledger.investments]
+    total_revenue = sum(r.revenue for r in rows)
+    total_cts = sum(r.cost_to_serve for r in rows)
     return render(
         request,
         "economics/portfolio.html",
         {
+            "total_cts": total_cts,
+            "contribution_pct": 100 * total_contribution / total_revenue if total_revenue else None,
+            "cts_pct": 100 * total_cts / total_revenue if total_revenue else None,
+            "total_invested": sum(
+                ledger.to_base(float(r.investment.amount)) for ledger, r in invested
+            ),
             "as_of": as_of,
             "data": data,
             "rows": rows,
             "labels": dict(Box.choices),
             "total_contribution": total_contribution,
-            "total_revenue": sum(r.revenue for r in rows),
+            "total_revenue": total_revenue,
             "total_hours": sum(r.team_hours for r in rows),
             "boxes_spec": charts.boxes_chart(rows) if has_lines else None,
             "has_lines": has_lines,
