@@ -693,7 +693,8 @@ def facts_compute(
             .select_related("scheme_version")
         )
         for review in open_reviews:
-            scores += review_derive_scores(review=review, as_of=as_of)
+            # at the review's own date: facts after it do not count for it
+            scores += review_derive_scores(review=review)
             reviews += 1
     if progress is not None:
         progress("facts", 1.0)
