@@ -336,7 +336,8 @@ def stage(
         raw.append(f"{text} AS t_{column.name}")
         typed = _typed(column.kind, f"t_{column.name}")
         selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
-        checks.extend(_checks(column, f"t_{column.name}", typed))
+        if column.name in found:
+            checks.extend(_checks(column, f"t_{column.name}", typed))
     if extra_checks is not None:
         checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
     row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
@@ -382,6 +383,7 @@ _REJECT_CODES = {
     "TOO MANY COLUMNS": "too_many_fields",
     "UNQUOTED VALUE": "bad_quote",
     "INVALID UNICODE": "not_utf8",
+    "INVALID ENCODING": "not_utf8",
 }
 
 
