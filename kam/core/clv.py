@@ -180,6 +180,38 @@ def _bgnbd_ll(
     return ll
 
 
+def _bgnbd_gradient(
+    r: float, alpha: float, a: float, b: float, x: FloatArray, t_x: FloatArray, age: FloatArray
+) -> FloatArray:
+    """Per-customer derivatives of :func:`_bgnbd_ll` by (r, α, a, b), shape (n, 4).
+
+    With LL = A + log(e^B₁ + e^B₂) and w₁ = e^B₁ / (e^B₁ + e^B₂), w₂ = 1 − w₁ (0 for x = 0):
+    ∂LL = ∂A + w₁ ∂B₁ + w₂ ∂B₂, where ψ is the digamma function, ∂B/∂a and ∂B/∂b come from
+    ∂ ln B(u, v)/∂u = ψ(u) − ψ(u + v)."""
+    psi = special.digamma
+    beta_ab = special.betaln(a, b)
+    log_age, log_recency = np.log(alpha + age), np.log(alpha + t_x)
+    still = special.betaln(a, b + x) - beta_ab - (r + x) * log_age
+    gone = np.full_like(x, -np.inf)
+    repeat = x > 0
+    gone[repeat] = (
+        special.betaln(a + 1, b + x[repeat] - 1) - beta_ab - (r + x[repeat]) * log_recency[repeat]
+    )
+    w_still = special.expit(still - gone)
+    w_gone = 1.0 - w_still
+    psi_total = psi(a + b + x)
+    d_ab_a, d_ab_b = psi(a) - psi(a + b), psi(b) - psi(a + b)
+    b_gone = np.where(repeat, b + x - 1, 1.0)  # ψ(b + x − 1) is only needed where x > 0
+    grad = np.empty((x.size, 4))
+    grad[:, 0] = psi(r + x) - psi(r) + math.log(alpha) - w_still * log_age - w_gone * log_recency
+    grad[:, 1] = r / alpha - (r + x) * (w_still / (alpha + age) + w_gone / (alpha + t_x))
+    grad[:, 2] = w_still * (psi(a + b) - psi_total) + w_gone * (psi(a + 1) - psi_total - d_ab_a)
+    grad[:, 3] = w_still * (psi(b + x) - psi_total - d_ab_b) + w_gone * (
+        psi(b_gone) - psi_total - d_ab_b
+    )
+    return grad
+
+
 def bgnbd_log_likelihood(
     params: BgNbdParams,
     *,
@@ -203,11 +235,14 @@ def _history(
 
 
 def _maximise(
-    negative_ll: Callable[[FloatArray], float], starts: list[FloatArray], what: str
+    negative_ll: Callable[[FloatArray], tuple[float, FloatArray]],
+    starts: list[FloatArray],
+    what: str,
 ) -> FloatArray:
-    """Minimise ``negative_ll`` over log-parameters in [−LOG_BOUND, LOG_BOUND] from each start
-    with L-BFGS-B (tight tolerances) and return the best: several starts guard against a
-    poor local optimum; on CDNOW all starts agree to five digits."""
+    """Minimise ``negative_ll`` (value and analytic gradient) over log-parameters in
+    [−LOG_BOUND, LOG_BOUND] from each start with L-BFGS-B (tight tolerances) and return the
+    best: several starts guard against a poor local optimum; on CDNOW all starts agree to
+    five digits."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(starts[0])
     best: FloatArray | None = None
     best_value = math.inf
@@ -216,6 +251,7 @@ def _maximise(
             negative_ll,
             start,
             method="L-BFGS-B",
+            jac=True,
             bounds=bounds,
             options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
         )
@@ -261,10 +297,15 @@ def bgnbd_fit(
         raise ClvFitError("the purchase model needs at least one customer who bought twice")
     (ux, ut, uage), weight, _ = _unique_rows(x, t_x, age)
 
-    def negative_ll(theta: FloatArray) -> float:
-        r, alpha, a, b = np.exp(theta)
+    def negative_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+        params = np.exp(theta)
+        r, alpha, a, b = (float(v) for v in params)
         value = -float(np.dot(weight, _bgnbd_ll(r, alpha, a, b, ux, ut, uage)))
-        return value if math.isfinite(value) else 1e300
+        if not math.isfinite(value):
+            return 1e300, np.zeros(4)
+        # chain rule for the log-parameters: ∂/∂ log θ = θ ∂/∂θ
+        gradient: FloatArray = -(weight @ _bgnbd_gradient(r, alpha, a, b, ux, ut, uage)) * params
+        return value, gradient
 
     mean_age = float(np.mean(age))
     starts = [
@@ -274,7 +315,7 @@ def bgnbd_fit(
     ]
     theta = _maximise(negative_ll, starts, "purchase (BG/NBD)")
     r, alpha, a, b = (float(v) for v in np.exp(theta))
-    return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-negative_ll(theta))
+    return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-negative_ll(theta)[0])
 
 
 def _log_odds_gone(
@@ -378,6 +419,20 @@ def _gamma_gamma_ll(p: float, q: float, gamma: float, x: FloatArray, m: FloatArr
     return ll
 
 
+def _gamma_gamma_gradient(
+    p: float, q: float, gamma: float, x: FloatArray, m: FloatArray
+) -> FloatArray:
+    """Per-customer derivatives of :func:`_gamma_gamma_ll` by (p, q, γ), shape (n, 3)."""
+    psi = special.digamma
+    px = p * x
+    log_total = np.log(gamma + m * x)
+    grad = np.empty((x.size, 3))
+    grad[:, 0] = x * (psi(px + q) - psi(px) + np.log(m) + np.log(x) - log_total)
+    grad[:, 1] = psi(px + q) - psi(q) + math.log(gamma) - log_total
+    grad[:, 2] = q / gamma - (px + q) / (gamma + m * x)
+    return grad
+
+
 def gamma_gamma_log_likelihood(
     params: GammaGammaParams, *, spend_count: npt.ArrayLike, mean_spend: npt.ArrayLike
 ) -> float:
@@ -403,10 +458,14 @@ def gamma_gamma_fit(*, spend_count: npt.ArrayLike, mean_spend: npt.ArrayLike) ->
         raise ClvFitError("the spend model needs customers whose mean spend differs")
     (ux, um), weight, _ = _unique_rows(count[m], mean[m])
 
-    def negative_ll(theta: FloatArray) -> float:
-        p, q, gamma = np.exp(theta)
+    def negative_ll(theta: FloatArray) -> tuple[float, FloatArray]:
+        params = np.exp(theta)
+        p, q, gamma = (float(v) for v in params)
         value = -float(np.dot(weight, _gamma_gamma_ll(p, q, gamma, ux, um)))
-        return value if math.isfinite(value) else 1e300
+        if not math.isfinite(value):
+            return 1e300, np.zeros(3)
+        gradient: FloatArray = -(weight @ _gamma_gamma_gradient(p, q, gamma, ux, um)) * params
+        return value, gradient
 
     scale = float(np.mean(mean[m]))
     starts = [

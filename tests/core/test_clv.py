@@ -302,3 +302,37 @@ def test_probability_alive_is_a_probability_and_one_without_repeat_purchases(
     assert 0 <= alive <= 1
     if x == 0:
         assert alive == 1
+
+
+def test_analytic_gradients_match_finite_differences() -> None:
+    # the fits use analytic gradients; a wrong one would stop L-BFGS-B short of the optimum
+    from scipy.optimize import approx_fprime
+
+    from kam.core.clv import (
+        _bgnbd_gradient,
+        _bgnbd_ll,
+        _gamma_gamma_gradient,
+        _gamma_gamma_ll,
+    )
+
+    x = np.array([0.0, 1, 2, 7, 30])
+    t_x = np.array([0.0, 3, 10, 20, 38])
+    age = np.array([5.0, 12, 30, 39, 39])
+    for params in ([0.24, 4.4, 0.79, 2.4], [2.0, 0.5, 3.0, 0.7]):
+        for i in range(x.size):
+
+            def ll(theta: np.ndarray, i: int = i) -> float:
+                return float(_bgnbd_ll(*theta, x[i : i + 1], t_x[i : i + 1], age[i : i + 1])[0])
+
+            numeric = approx_fprime(np.array(params), ll, 1e-7)
+            analytic = _bgnbd_gradient(*params, x[i : i + 1], t_x[i : i + 1], age[i : i + 1])[0]
+            assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-5)
+    count, mean = np.array([1.0, 3, 12]), np.array([20.0, 35, 8])
+    for i in range(count.size):
+
+        def gg(theta: np.ndarray, i: int = i) -> float:
+            return float(_gamma_gamma_ll(*theta, count[i : i + 1], mean[i : i + 1])[0])
+
+        numeric = approx_fprime(np.array([6.25, 3.74, 15.44]), gg, 1e-7)
+        analytic = _gamma_gamma_gradient(6.25, 3.74, 15.44, count[i : i + 1], mean[i : i + 1])[0]
+        assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-5)
