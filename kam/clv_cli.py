@@ -135,7 +135,7 @@ def run_clv(args: argparse.Namespace) -> int:
     except ClvFitError as error:
         print(
             _("%(file)s: the models cannot be fitted: %(reason)s")
-            % {"file": args.transactions, "reason": error.message},
+            % {"file": args.transactions, "reason": _(error.message)},
             file=sys.stderr,
         )
         return BAD_INPUT

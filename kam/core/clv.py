@@ -53,8 +53,14 @@ identify the model (for example: nobody bought twice), and the fit is refused.""
 _A_NEAR_ONE = 1e-9
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation without translating it (kam.core has no Django)."""
+    return message
+
+
 class ClvFitError(ValueError):
-    """The data cannot identify the model; ``message`` says why in words a user can act on."""
+    """The data cannot identify the model; ``message`` says why in words a user can act on
+    (English, marked for translation: the edge translates it)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -237,12 +243,13 @@ def _history(
 def _maximise(
     negative_ll: Callable[[FloatArray], tuple[float, FloatArray]],
     starts: list[FloatArray],
-    what: str,
+    messages: tuple[str, str],
 ) -> FloatArray:
     """Minimise ``negative_ll`` (value and analytic gradient) over log-parameters in
     [−LOG_BOUND, LOG_BOUND] from each start with L-BFGS-B (tight tolerances) and return the
     best: several starts guard against a poor local optimum; on CDNOW all starts agree to
-    five digits."""
+    five digits. ``messages``: why the fit is refused when the likelihood cannot be evaluated
+    at any start, and when the estimate runs off to the bounds."""
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(starts[0])
     best: FloatArray | None = None
     best_value = math.inf
@@ -258,12 +265,9 @@ def _maximise(
         if np.isfinite(result.fun) and result.fun < best_value:
             best, best_value = np.asarray(result.x, dtype=np.float64), float(result.fun)
     if best is None:
-        raise ClvFitError(f"the {what} likelihood cannot be evaluated on these data")
+        raise ClvFitError(messages[0])
     if np.any(np.abs(best) > LOG_BOUND - 0.5):
-        raise ClvFitError(
-            f"the {what} model is not identified by these data (a parameter runs off to "
-            "0 or infinity); it needs more customers with repeat purchases"
-        )
+        raise ClvFitError(messages[1])
     return best
 
 
@@ -292,9 +296,11 @@ def bgnbd_fit(
     """
     x, t_x, age = _history(frequency, recency_weeks, age_weeks)
     if x.size < 2:
-        raise ClvFitError("the purchase model needs at least two customers")
+        raise ClvFitError(gettext_noop("the purchase model needs at least two customers"))
     if not np.any(x > 0):
-        raise ClvFitError("the purchase model needs at least one customer who bought twice")
+        raise ClvFitError(
+            gettext_noop("the purchase model needs at least one customer who bought twice")
+        )
     (ux, ut, uage), weight, _ = _unique_rows(x, t_x, age)
 
     def negative_ll(theta: FloatArray) -> tuple[float, FloatArray]:
@@ -313,7 +319,17 @@ def bgnbd_fit(
         np.log(np.array([0.5, max(mean_age / 4, 1e-3), 0.5, 2.0])),
         np.log(np.array([0.1, 0.1, 0.1, 0.1])),
     ]
-    theta = _maximise(negative_ll, starts, "purchase (BG/NBD)")
+    theta = _maximise(
+        negative_ll,
+        starts,
+        (
+            gettext_noop("the purchase model cannot be evaluated on these data"),
+            gettext_noop(
+                "the purchase model is not identified by these data (a parameter runs off "
+                "to 0 or infinity); it needs more customers with repeat purchases"
+            ),
+        ),
+    )
     r, alpha, a, b = (float(v) for v in np.exp(theta))
     return BgNbdParams(r=r, alpha=alpha, a=a, b=b, log_likelihood=-negative_ll(theta)[0])
 
@@ -453,9 +469,11 @@ def gamma_gamma_fit(*, spend_count: npt.ArrayLike, mean_spend: npt.ArrayLike) ->
     count, mean = _spend(spend_count, mean_spend)
     m = count > 0
     if int(np.sum(m)) < 2:
-        raise ClvFitError("the spend model needs at least two customers with a repeat purchase")
+        raise ClvFitError(
+            gettext_noop("the spend model needs at least two customers with a repeat purchase")
+        )
     if np.ptp(mean[m]) == 0:
-        raise ClvFitError("the spend model needs customers whose mean spend differs")
+        raise ClvFitError(gettext_noop("the spend model needs customers whose mean spend differs"))
     (ux, um), weight, _ = _unique_rows(count[m], mean[m])
 
     def negative_ll(theta: FloatArray) -> tuple[float, FloatArray]:
@@ -473,7 +491,17 @@ def gamma_gamma_fit(*, spend_count: npt.ArrayLike, mean_spend: npt.ArrayLike) ->
         np.log(np.array([5.0, 3.0, scale])),
         np.log(np.array([0.5, 5.0, 10 * scale])),
     ]
-    theta = _maximise(negative_ll, starts, "spend (Gamma-Gamma)")
+    theta = _maximise(
+        negative_ll,
+        starts,
+        (
+            gettext_noop("the spend model cannot be evaluated on these data"),
+            gettext_noop(
+                "the spend model is not identified by these data (a parameter runs off "
+                "to 0 or infinity); it needs more customers with repeat purchases"
+            ),
+        ),
+    )
     p, q, gamma = (float(v) for v in np.exp(theta))
     return GammaGammaParams(p=p, q=q, gamma=gamma)
 
@@ -492,8 +520,10 @@ def gamma_gamma_expected_spend(
     denominator = p * count + q - 1
     if np.any(denominator <= 0):
         raise ClvFitError(
-            "the fitted spend model has no finite mean spend (q ≤ 1) for customers with few "
-            "repeat purchases"
+            gettext_noop(
+                "the fitted spend model has no finite mean spend (q ≤ 1) for customers with "
+                "few repeat purchases"
+            )
         )
     expected: FloatArray = (gamma * p + p * count * mean) / denominator
     return expected
