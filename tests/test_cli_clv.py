@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from kam.cli import main
-from kam.facts.clv import purchase_summary, transaction_problems
+from kam.facts.clv import clv_from_lines, purchase_summary, transaction_problems
 from tests.core.test_clv import lifetimes_dataset
 
 SMALL = (
@@ -298,3 +298,23 @@ def test_arguments_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
             ]
         )
     assert "the horizon must be from 1" in capsys.readouterr().err
+
+
+def test_clv_from_store_lines(cdnow_csv: Path, tmp_path: Path) -> None:
+    # invoice lines as the transaction store keeps them: Parquet, account_external_id,
+    # invoice_date, a decimal amount, a currency; two files read through one glob
+    for half, condition in (("a", "< '0500'"), ("b", ">= '0500'")):
+        duckdb.execute(
+            "COPY (SELECT account AS account_external_id, CAST(date AS DATE) AS invoice_date, "
+            "CAST(amount AS DECIMAL(18, 2)) AS amount, 'USD' AS currency "
+            f"FROM read_csv('{cdnow_csv}', header = true, all_varchar = true) "
+            f"WHERE account {condition}) TO '{tmp_path / f'lines-{half}.parquet'}'"
+        )
+    report = clv_from_lines(
+        str(tmp_path / "*.parquet"), calibration_end=dt.date(1997, 9, 30), horizon_weeks=39
+    )
+    bg, gg = report.model.bgnbd, report.model.gamma_gamma
+    assert [round(v, 3) for v in (bg.r, bg.alpha, bg.a, bg.b)] == [0.243, 4.414, 0.793, 2.426]
+    assert [round(v, 2) for v in (gg.p, gg.q, gg.gamma)] == [6.25, 3.74, 15.44]
+    assert report.summary.accounts[0] == "0001"
+    assert report.prediction.expected_purchases[0] == pytest.approx(1.226, abs=5e-4)

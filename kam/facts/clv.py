@@ -6,7 +6,8 @@ negative for credits); other columns are ignored. :func:`transaction_problems` c
 :func:`purchase_summary` turns it into the per-account calibration summary of
 :class:`kam.core.clv.PurchaseSummary` with DuckDB (the rows never become Python objects), and
 :func:`clv_from_transactions` fits BG/NBD and Gamma-Gamma on it and predicts each account's
-purchases and value.
+purchases and value; :func:`clv_from_lines` does the same on invoice lines already in
+Parquet (the transaction store of :mod:`kam.facts.store`).
 
 The summary follows the literature's conventions (see :mod:`kam.core.clv`): all lines of an
 account on one day are one purchase, whatever their amount; only days up to and including
@@ -303,18 +304,16 @@ def summary_sql(relation: str, calibration_end: dt.date) -> str:
     """
 
 
-def purchase_summary(
-    transactions: TransactionsFile,
-    *,
-    calibration_end: dt.date,
-    connection: duckdb.DuckDBPyConnection | None = None,
+def summary_of_relation(
+    relation: str, *, calibration_end: dt.date, connection: duckdb.DuckDBPyConnection
 ) -> tuple[PurchaseSummary, int]:
-    """The calibration summary of a checked file and the number of accounts left out because
-    their first purchase lies after ``calibration_end``."""
-    con = connection or duckdb.connect()
-    relation = transactions.relation_sql()
-    columns: dict[str, Any] = con.execute(summary_sql(relation, calibration_end)).fetchnumpy()
-    (later,) = con.execute(
+    """The calibration summary of any DuckDB ``SELECT`` yielding (account VARCHAR, day DATE,
+    amount DOUBLE), and the number of accounts left out because their first purchase lies
+    after ``calibration_end``."""
+    columns: dict[str, Any] = connection.execute(
+        summary_sql(relation, calibration_end)
+    ).fetchnumpy()
+    (later,) = connection.execute(
         f"SELECT count(*) FROM (SELECT account FROM ({relation}) AS t GROUP BY account "
         f"HAVING min(day) > DATE {_sql_string(calibration_end.isoformat())})"
     ).fetchone() or (0,)
@@ -329,6 +328,21 @@ def purchase_summary(
     return summary, int(later)
 
 
+def purchase_summary(
+    transactions: TransactionsFile,
+    *,
+    calibration_end: dt.date,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[PurchaseSummary, int]:
+    """The calibration summary of a checked file and the number of accounts left out because
+    their first purchase lies after ``calibration_end``."""
+    return summary_of_relation(
+        transactions.relation_sql(),
+        calibration_end=calibration_end,
+        connection=connection or duckdb.connect(),
+    )
+
+
 @dataclass(frozen=True)
 class ClvReport:
     """Everything ``kam clv`` shows: the summary, both fitted models, the prediction, and
@@ -340,22 +354,17 @@ class ClvReport:
     later_accounts: int
 
 
-def clv_from_transactions(
-    path: Path,
+def _report(
+    relation: str,
     *,
     calibration_end: dt.date,
     horizon_weeks: int,
-    annual_discount_rate: float = 0.0,
-    name: str | None = None,
+    annual_discount_rate: float,
+    margin: float,
+    connection: duckdb.DuckDBPyConnection,
 ) -> ClvReport:
-    """Check the file, build the summary, fit both models and predict over ``horizon_weeks``
-    (see :func:`kam.core.clv.clv_predict` for the discounting). Raises
-    :class:`TransactionProblems` for a bad file and :class:`kam.core.clv.ClvFitError` when
-    the data cannot identify a model."""
-    connection = duckdb.connect()
-    checked = transaction_problems(path, name=name, connection=connection)
-    summary, later = purchase_summary(
-        checked, calibration_end=calibration_end, connection=connection
+    summary, later = summary_of_relation(
+        relation, calibration_end=calibration_end, connection=connection
     )
     model = clv_fit(summary)
     prediction = clv_predict(
@@ -364,5 +373,60 @@ def clv_from_transactions(
         summary,
         horizon_weeks=horizon_weeks,
         annual_discount_rate=annual_discount_rate,
+        margin=margin,
     )
     return ClvReport(summary=summary, model=model, prediction=prediction, later_accounts=later)
+
+
+def clv_from_transactions(
+    path: Path,
+    *,
+    calibration_end: dt.date,
+    horizon_weeks: int,
+    annual_discount_rate: float = 0.0,
+    margin: float = 1.0,
+    name: str | None = None,
+) -> ClvReport:
+    """Check the file, build the summary, fit both models and predict over ``horizon_weeks``
+    (see :func:`kam.core.clv.clv_predict` for the discounting and ``margin``). Raises
+    :class:`TransactionProblems` for a bad file and :class:`kam.core.clv.ClvFitError` when
+    the data cannot identify a model."""
+    connection = duckdb.connect()
+    checked = transaction_problems(path, name=name, connection=connection)
+    return _report(
+        checked.relation_sql(),
+        calibration_end=calibration_end,
+        horizon_weeks=horizon_weeks,
+        annual_discount_rate=annual_discount_rate,
+        margin=margin,
+        connection=connection,
+    )
+
+
+def clv_from_lines(
+    lines: str,
+    *,
+    calibration_end: dt.date,
+    horizon_weeks: int,
+    annual_discount_rate: float = 0.0,
+    margin: float = 1.0,
+) -> ClvReport:
+    """The same report from invoice lines already checked into Parquet, such as the
+    transaction store's (``lines`` is a path or glob, e.g. ``TransactionStore.lines_glob()``):
+    columns ``account_external_id``, ``invoice_date`` and ``amount``, one currency. Raises
+    :class:`kam.core.clv.ClvFitError` when the data cannot identify a model."""
+    connection = duckdb.connect()
+    relation = (
+        "SELECT CAST(account_external_id AS VARCHAR) AS account, "
+        "CAST(invoice_date AS DATE) AS day, CAST(amount AS DOUBLE) AS amount "
+        f"FROM read_parquet({_sql_string(lines)}, union_by_name = true) "
+        "WHERE account_external_id IS NOT NULL"
+    )
+    return _report(
+        relation,
+        calibration_end=calibration_end,
+        horizon_weeks=horizon_weeks,
+        annual_discount_rate=annual_discount_rate,
+        margin=margin,
+        connection=connection,
+    )
