@@ -44,6 +44,24 @@ def test_json_facts_of_every_account(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [r["account_external_id"] for r in rows] == ["A", "B", "C", "E"]
     assert_facts([*rows[:3], {**EXPECTED["E"], "account_external_id": "E"}])
     assert rows[3]["revenue_12m"] == 50.0  # E's line without cost is not in the CSV
+    # four accounts cannot identify the purchase model: the prediction is empty, and said so
+    assert [r["predicted_future_value"] for r in rows] == [None] * 4
+    assert "predicted_future_value is empty" in err
+
+
+def test_no_predict_leaves_the_column_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(golden_csv(tmp_path / "lines.csv")),
+        "--no-predict",
+        "--format",
+        "json",
+    )
+    assert status == 0 and err == ""
+    assert "predicted_future_value" not in json.loads(out)[0]
 
 
 def test_csv_is_the_default_with_empty_cells_for_undefined_facts(
@@ -148,4 +166,3 @@ def test_progress_bar_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert status == 0
     assert "reading" in err and "facts" in err and "100.0%" in err
-
