@@ -218,6 +218,89 @@ def _bgnbd_gradient(
     return grad
 
 
+def _dot(u: FloatArray, v: FloatArray) -> float:
+    """Σ u·v without BLAS: a BLAS dot product may start threads, which on a busy machine
+    made one likelihood evaluation of 40,000 customers take 20 ms instead of 0.1 ms."""
+    return float(np.sum(u * v))
+
+
+@dataclass(frozen=True)
+class _Histories:
+    """Distinct (x, t_x, T) rows with their counts, each column also as indices into its own
+    distinct values: the special functions of the likelihood depend on x alone and the logs
+    on t_x or T alone, so a fit evaluates them once per distinct value, not per customer."""
+
+    weight: FloatArray
+    x: FloatArray
+    xs: FloatArray
+    ix: npt.NDArray[np.intp]
+    recencies: FloatArray
+    it: npt.NDArray[np.intp]
+    ages: FloatArray
+    ia: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, age: FloatArray) -> _Histories:
+        (ux, ut, uage), weight, _ = _unique_rows(x, t_x, age)
+        xs, ix = np.unique(ux, return_inverse=True)
+        recencies, it = np.unique(ut, return_inverse=True)
+        ages, ia = np.unique(uage, return_inverse=True)
+        return cls(weight, ux, xs, ix, recencies, it, ages, ia)
+
+
+def _bgnbd_value_and_gradient(
+    r: float, alpha: float, a: float, b: float, h: _Histories
+) -> tuple[float, FloatArray]:
+    """Σ weight × :func:`_bgnbd_ll` and Σ weight × :func:`_bgnbd_gradient`, computed on the
+    distinct values of ``h`` (the same numbers, far fewer special-function calls)."""
+    psi, betaln = special.digamma, special.betaln
+    xs, x = h.xs, h.x
+    beta_ab = betaln(a, b)
+    repeat_s = xs > 0
+    b_gone_s = np.where(repeat_s, b + xs - 1, 1.0)
+    per_x_common = special.gammaln(r + xs) - special.gammaln(r)
+    per_x_still = betaln(a, b + xs) - beta_ab
+    per_x_gone = np.where(repeat_s, betaln(a + 1, b_gone_s) - beta_ab, -np.inf)
+    psi_total_s = psi(a + b + xs)
+    log_age_s, log_recency_s = np.log(alpha + h.ages), np.log(alpha + h.recencies)
+    log_age, log_recency = log_age_s[h.ia], log_recency_s[h.it]
+    still = per_x_still[h.ix] - (r + x) * log_age
+    gone = per_x_gone[h.ix] - (r + x) * log_recency
+    ll = per_x_common[h.ix] + r * math.log(alpha) + np.logaddexp(still, gone)
+    value = _dot(h.weight, ll)
+    w_still = special.expit(still - gone)
+    w_gone = 1.0 - w_still
+    ww_still, ww_gone = h.weight * w_still, h.weight * w_gone
+    d_ab_a, d_ab_b = psi(a) - psi(a + b), psi(b) - psi(a + b)
+
+    def per_x(values: FloatArray, weights: FloatArray) -> float:
+        # Σ_rows weights × values[ix] without gathering: add the weights up per distinct x
+        return _dot(
+            np.bincount(h.ix, weights=weights, minlength=xs.size).astype(np.float64), values
+        )
+
+    total = float(h.weight.sum())
+    grad = np.empty(4)
+    grad[0] = (
+        per_x(psi(r + xs), h.weight)
+        - total * psi(r)
+        + total * math.log(alpha)
+        - _dot(ww_still, log_age)
+        - _dot(ww_gone, log_recency)
+    )
+    grad[1] = total * r / alpha - _dot(
+        (r + x) * (w_still / (alpha + h.ages[h.ia]) + w_gone / (alpha + h.recencies[h.it])),
+        h.weight,
+    )
+    grad[2] = per_x(psi(a + b) - psi_total_s, ww_still) + per_x(
+        psi(a + 1) - psi_total_s - d_ab_a, ww_gone
+    )
+    grad[3] = per_x(psi(b + xs) - psi_total_s - d_ab_b, ww_still) + per_x(
+        np.where(repeat_s, psi(b_gone_s) - psi_total_s - d_ab_b, 0.0), ww_gone
+    )
+    return value, grad
+
+
 def bgnbd_log_likelihood(
     params: BgNbdParams,
     *,
@@ -301,17 +384,17 @@ def bgnbd_fit(
         raise ClvFitError(
             gettext_noop("the purchase model needs at least one customer who bought twice")
         )
-    (ux, ut, uage), weight, _ = _unique_rows(x, t_x, age)
+    histories = _Histories.of(x, t_x, age)
 
     def negative_ll(theta: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(theta)
         r, alpha, a, b = (float(v) for v in params)
-        value = -float(np.dot(weight, _bgnbd_ll(r, alpha, a, b, ux, ut, uage)))
+        value, gradient = _bgnbd_value_and_gradient(r, alpha, a, b, histories)
         if not math.isfinite(value):
             return 1e300, np.zeros(4)
         # chain rule for the log-parameters: ∂/∂ log θ = θ ∂/∂θ
-        gradient: FloatArray = -(weight @ _bgnbd_gradient(r, alpha, a, b, ux, ut, uage)) * params
-        return value, gradient
+        log_gradient: FloatArray = -gradient * params
+        return -value, log_gradient
 
     mean_age = float(np.mean(age))
     starts = [
@@ -449,6 +532,39 @@ def _gamma_gamma_gradient(
     return grad
 
 
+def _gamma_gamma_value_and_gradient(
+    p: float,
+    q: float,
+    gamma: float,
+    weight: FloatArray,
+    x: FloatArray,
+    m: FloatArray,
+    xs: FloatArray,
+    ix: npt.NDArray[np.intp],
+    log_m: FloatArray,
+    log_x: FloatArray,
+) -> tuple[float, FloatArray]:
+    """Σ weight × :func:`_gamma_gamma_ll` and its gradient, with the special functions of
+    p·x + q and p·x evaluated once per distinct x (``xs``, ``ix``) and the logs of m and x
+    given."""
+    psi = special.digamma
+    pxs = p * xs
+    per_x_ll = special.gammaln(pxs + q) - special.gammaln(pxs)
+    per_x_psi = psi(pxs + q)
+    per_x_psi_px = psi(pxs)
+    px = p * x
+    total_spend = gamma + m * x
+    log_total = np.log(total_spend)
+    total = float(weight.sum())
+    ll = per_x_ll[ix] + (px - 1) * log_m + px * log_x - (px + q) * log_total
+    value = _dot(weight, ll) + total * (q * math.log(gamma) - float(special.gammaln(q)))
+    grad = np.empty(3)
+    grad[0] = _dot(weight * x, per_x_psi[ix] - per_x_psi_px[ix] + log_m + log_x - log_total)
+    grad[1] = _dot(weight, per_x_psi[ix] - log_total) + total * (math.log(gamma) - psi(q))
+    grad[2] = total * q / gamma - _dot(weight, (px + q) / total_spend)
+    return value, grad
+
+
 def gamma_gamma_log_likelihood(
     params: GammaGammaParams, *, spend_count: npt.ArrayLike, mean_spend: npt.ArrayLike
 ) -> float:
@@ -475,15 +591,19 @@ def gamma_gamma_fit(*, spend_count: npt.ArrayLike, mean_spend: npt.ArrayLike) ->
     if np.ptp(mean[m]) == 0:
         raise ClvFitError(gettext_noop("the spend model needs customers whose mean spend differs"))
     (ux, um), weight, _ = _unique_rows(count[m], mean[m])
+    xs, ix = np.unique(ux, return_inverse=True)
+    log_m, log_x = np.log(um), np.log(ux)
 
     def negative_ll(theta: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(theta)
         p, q, gamma = (float(v) for v in params)
-        value = -float(np.dot(weight, _gamma_gamma_ll(p, q, gamma, ux, um)))
+        value, gradient = _gamma_gamma_value_and_gradient(
+            p, q, gamma, weight, ux, um, xs, ix, log_m, log_x
+        )
         if not math.isfinite(value):
             return 1e300, np.zeros(3)
-        gradient: FloatArray = -(weight @ _gamma_gamma_gradient(p, q, gamma, ux, um)) * params
-        return value, gradient
+        log_gradient: FloatArray = -gradient * params
+        return -value, log_gradient
 
     scale = float(np.mean(mean[m]))
     starts = [
@@ -602,7 +722,7 @@ def clv_predict(
     factors = weekly_discount_factors(
         horizon_weeks=horizon, annual_discount_rate=annual_discount_rate
     )
-    discounted = (per_week @ factors)[inverse] * alive
+    discounted = np.sum(per_week * factors, axis=1)[inverse] * alive
     expected = while_alive[:, -1][inverse] * alive
     return ClvPrediction(
         accounts=summary.accounts,
