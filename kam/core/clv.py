@@ -374,8 +374,9 @@ def bgnbd_fit(
 
     Maximises the log-likelihood of Fader, Hardie & Lee (2005) over the logs of (r, α, a, b)
     with L-BFGS-B and the analytic gradient from three starting points, keeping the best.
-    Customers with the same history are counted once with a weight. Raises :class:`ClvFitError` when there
-    are fewer than two customers or nobody bought twice, or when the estimate runs off.
+    Customers with the same history are counted once with a weight. Raises
+    :class:`ClvFitError` when there are fewer than two customers or nobody bought twice, or
+    when the estimate runs off.
     """
     x, t_x, age = _history(frequency, recency_weeks, age_weeks)
     if x.size < 2:
