@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import numpy as np
 import pyarrow as pa
 
-from kam.core.clv import ClvFitError, PurchaseSummary, clv_fit, clv_predict
+from kam.core.clv import ClvFitError, clv_fit, clv_predict
 from kam.facts.checking import Progress, connect, polling, sql_string
-from kam.facts.clv import summary_sql
+from kam.facts.clv import summary_of_relation
 from kam.facts.definitions import FACT_COLUMNS, account_facts
 from kam.facts.store import TransactionStore
 
@@ -198,8 +197,9 @@ def predicted_future_values(
 
     The BG/NBD and Gamma-Gamma models of ``kam.core.clv`` are fitted on the purchase
     history up to ``as_of`` (all lines of an account on one day are one purchase; see
-    ``kam.facts.clv.summary_sql``). This is a model fit, so it runs on DuckDB and numpy
-    here rather than as an Ibis expression. Raises ``kam.core.clv.ClvFitError`` when the
+    ``kam.facts.clv.summary_sql``); accounts whose first purchase is after ``as_of`` are left
+    out. This is a model fit, so it runs on DuckDB and numpy here rather than as an Ibis
+    expression. Raises ``kam.core.clv.ClvFitError`` when the
     history cannot identify a model (too few accounts or repeat purchases).
     """
     paths = _paths(lines)
@@ -213,19 +213,11 @@ def predicted_future_values(
     )
     con = connect()
     try:
-        columns = con.execute(summary_sql(relation, as_of)).fetchnumpy()
+        summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
     finally:
         con.close()
-    if len(columns["account"]) == 0:
+    if len(summary.accounts) == 0:
         return {}
-    summary = PurchaseSummary.of(
-        accounts=[str(a) for a in columns["account"]],
-        frequency=np.asarray(columns["frequency"], dtype=np.float64),
-        recency_weeks=np.asarray(columns["recency_weeks"], dtype=np.float64),
-        age_weeks=np.asarray(columns["age_weeks"], dtype=np.float64),
-        spend_count=np.asarray(columns["spend_count"], dtype=np.float64),
-        mean_spend=np.asarray(columns["mean_spend"], dtype=np.float64),
-    )
     model = clv_fit(summary)
     prediction = clv_predict(
         model.bgnbd,
