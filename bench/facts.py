@@ -114,6 +114,20 @@ def run_duckdb(path: Path, out: Path, threads: int, memory_limit: str) -> float:
     return seconds
 
 
+def run_import(path: Path, threads: int, memory_limit: str) -> float:
+    """Import the file into a throw-away store (every value checked, then stored)."""
+    from kam.facts.store import TransactionStore
+
+    with tempfile.TemporaryDirectory() as root:
+        start = time.perf_counter()
+        report = TransactionStore(root).lines_import(
+            path=path, threads=threads, memory_limit=memory_limit
+        )
+        seconds = time.perf_counter() - start
+    assert report.imported and report.rows_bad == 0
+    return seconds
+
+
 def run_pandas(path: Path, out: Path) -> float:
     """The same definitions (``kam.facts.definitions``) in plain pandas."""
     import numpy as np
@@ -256,7 +270,13 @@ def main(argv: list[str] | None = None) -> int:
         "--pandas-max", type=int, default=None, help="run pandas only up to this many lines"
     )
     parser.add_argument("--cache", default=os.environ.get("KAM_BENCH_CACHE"))
-    parser.add_argument("--child", choices=("duckdb", "pandas"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        action="store_true",
+        help="also time importing each file (Parquet, and the same lines as CSV)",
+    )
+    parser.add_argument("--child", choices=("duckdb", "pandas", "import"), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -264,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         if args.child == "duckdb":
             seconds = run_duckdb(Path(args.file), Path(args.out), args.threads, args.memory_limit)
+        elif args.child == "import":
+            seconds = run_import(Path(args.file), args.threads, args.memory_limit)
         else:
             seconds = run_pandas(Path(args.file), Path(args.out))
         print(f"{seconds:.6f}")
@@ -312,6 +334,23 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'yes' if same else 'NO'} ({detail})",
                 flush=True,
             )
+    if args.imports:
+        print(f"{'import of':>12} {'format':>9} {'seconds':>9} {'peak MB':>10}")
+        for n in sizes:
+            parquet = cache / f"lines-{n}-{accounts}.parquet"
+            text = cache / f"lines-{n}-{accounts}.csv"
+            if not text.exists():
+                import duckdb
+
+                con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{text}.tmp' (HEADER)"
+                )
+                con.close()
+                os.replace(f"{text}.tmp", text)
+            for fmt, path in (("parquet", parquet), ("csv", text)):
+                seconds, rss = child("import", path, path, args.threads, args.memory_limit)
+                print(f"{n:>12,} {fmt:>9} {seconds:>9.2f} {rss / 1e6:>10.0f}", flush=True)
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
