@@ -112,8 +112,8 @@ def test_bad_rows_exit_2_one_line_each(tmp_path: Path, capsys: pytest.CaptureFix
     status, out, err = run(capsys, "--transactions", str(path), "--as-of", "2026-06-30")
     assert status == 2 and out == ""
     assert err.splitlines() == [
-        f"{path}, row 3, column cost: 'x' is not a number",
-        f"{path}, row 4, column invoice_date: 'yesterday' is not a date (YYYY-MM-DD)",
+        f"{path}: row 3, field cost: 'x' is not a number",
+        f"{path}: row 4, field invoice_date: 'yesterday' is not a date (YYYY-MM-DD)",
     ]
 
 
@@ -126,7 +126,7 @@ def test_skip_bad_rows_reports_and_goes_on(
     )
     assert status == 0
     assert [r["account_external_id"] for r in csv.DictReader(io.StringIO(out))] == ["A"]
-    assert "row 3, column cost" in err
+    assert "row 3, field cost" in err
 
 
 def test_a_missing_column_and_a_missing_file(
@@ -135,7 +135,7 @@ def test_a_missing_column_and_a_missing_file(
     path = write(tmp_path / "short.csv", "A,2026-01-01,1", header="account,date,amount")
     status, _, err = run(capsys, "--transactions", str(path))
     assert status == 2
-    assert err.splitlines() == [f"{path}, row 1, column currency: the column is missing"]
+    assert err.splitlines() == [f"{path}: row 1, field currency: the column is missing"]
     status, _, err = run(capsys, "--transactions", str(tmp_path / "nope.csv"))
     assert status == 2 and "no such file" in err
 
@@ -150,7 +150,7 @@ def test_bad_spend_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
         str(spend),
     )
     assert status == 2 and out == ""
-    assert err.splitlines() == [f"{spend}, row 2, column available_spend: 'lots' is not a number"]
+    assert err.splitlines() == [f"{spend}: row 2, field available_spend: 'lots' is not a number"]
 
 
 def test_a_bad_as_of_date_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

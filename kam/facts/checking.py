@@ -80,13 +80,28 @@ class ImportProblem:
         return template % {"value": self.value or ""}
 
     def line(self, filename: str) -> str:
-        """``filename: row 7, column amount: 'x' is not a number`` (the CLI's form)."""
-        where = [filename]
+        """``bad.csv: row 7, field amount: 'x' is not a number`` (the form of the other
+        ``kam`` commands)."""
+        if self.row is not None and self.column is not None:
+            return _("%(file)s: row %(row)s, field %(field)s: %(message)s") % {
+                "file": filename,
+                "row": self.row,
+                "field": self.column,
+                "message": self.reason,
+            }
         if self.row is not None:
-            where.append(_("row %(row)s") % {"row": self.row})
+            return _("%(file)s: row %(row)s: %(reason)s") % {
+                "file": filename,
+                "row": self.row,
+                "reason": self.reason,
+            }
         if self.column is not None:
-            where.append(_("column %(column)s") % {"column": self.column})
-        return f"{', '.join(where)}: {self.reason}"
+            return _("%(file)s: field %(field)s: %(message)s") % {
+                "file": filename,
+                "field": self.column,
+                "message": self.reason,
+            }
+        return _("%(file)s: %(reason)s") % {"file": filename, "reason": self.reason}
 
 
 def _reason_template(code: str) -> str:

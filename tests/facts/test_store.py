@@ -107,7 +107,7 @@ def test_reasons_name_the_value(tmp_path: Path) -> None:
     path = write(tmp_path / "bad.csv", "A,I1,2026-01-05,ten,1,,,EUR")
     with pytest.raises(TransactionImportError) as caught:
         store.lines_import(path=path)
-    assert caught.value.report.lines() == ["bad.csv, row 2, column amount: 'ten' is not a number"]
+    assert caught.value.report.lines() == ["bad.csv: row 2, field amount: 'ten' is not a number"]
     assert report_json(caught.value.report)["problems"] == [
         {"row": 2, "column": "amount", "reason": "'ten' is not a number"}
     ]
