@@ -2,10 +2,10 @@
 
 Reads invoice lines (CSV or Parquet, docs/facts.md), checks every value in DuckDB, and
 prints each account's revenue over the last 12 months and the year before, growth, gross
-margin %, orders, recency, amount-weighted days paid late and share of wallet at an as-of
-date (kam-method.md sections 1 and 6; definitions in ``kam.facts.definitions``). It goes
-through the same import and fact code as the web app, in a temporary store that is removed
-afterwards.
+margin %, orders, recency, amount-weighted days paid late, share of wallet and predicted
+future value at an as-of date (kam-method.md sections 1 and 6; definitions in
+``kam.facts.definitions``). It goes through the same import and fact code as the web app,
+in a temporary store that is removed afterwards.
 
 Bad input is reported one line per problem on stderr, naming the file, the row (the header
 is row 1) and the column; the command then prints nothing and exits with status 2.
@@ -27,8 +27,8 @@ from typing import Any, TextIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kam.facts.compute import facts_table
-from kam.facts.definitions import FACT_COLUMNS
+from kam.core.clv import ClvFitError
+from kam.facts.compute import facts_table, predicted_future_values
 from kam.facts.i18n import _
 from kam.facts.store import TransactionImportError, TransactionStore
 
@@ -94,6 +94,15 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
         help=_("show a progress bar on stderr (default: when stderr is a terminal)"),
     )
     parser.add_argument(
+        "--predict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=_(
+            "add predicted_future_value, the revenue expected over the next 52 weeks "
+            "(BG/NBD and Gamma-Gamma; default: on)"
+        ),
+    )
+    parser.add_argument(
         "--memory-limit",
         default=None,
         metavar="SIZE",
@@ -132,6 +141,7 @@ def _phase_name(phase: str) -> str:
         "checking": _("checking"),
         "writing": _("writing"),
         "facts": _("facts"),
+        "prediction": _("prediction"),
     }
     return names.get(phase, phase)
 
@@ -183,12 +193,36 @@ def run_facts(args: argparse.Namespace) -> int:
             memory_limit=args.memory_limit,
             temp_directory=str(Path(scratch) / "spill"),
         )
+        note = None
+        if args.predict:
+            table, note = _with_prediction(table, store, as_of, bar)
     if bar:
         bar.close()
+    if note:
+        print(note, file=sys.stderr)
     for line in report.lines():  # only with --skip-bad-rows: the rows left out
         print(line, file=sys.stderr)
     _write(table, args.format, args.output)
     return 0
+
+
+def _with_prediction(
+    table: pa.Table, store: TransactionStore, as_of: date, bar: ProgressBar | None
+) -> tuple[pa.Table, str | None]:
+    """The table with ``predicted_future_value``, and a note when the models cannot be
+    fitted (the column is then empty)."""
+    if bar:
+        bar("prediction", 0.0)
+    note = None
+    try:
+        values = predicted_future_values(lines=store, as_of=as_of)
+    except ClvFitError as exc:
+        values = {}
+        note = _("predicted_future_value is empty: %(reason)s") % {"reason": _(str(exc))}
+    if bar:
+        bar("prediction", 1.0)
+    column = [values.get(a) for a in table.column("account_external_id").to_pylist()]
+    return table.append_column("predicted_future_value", pa.array(column, pa.float64())), note
 
 
 def _write(table: pa.Table, fmt: str, output: str | None) -> None:
@@ -212,7 +246,7 @@ def render_csv(table: pa.Table) -> str:
     """The facts as CSV with a header row (empty where a fact is not defined)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FACT_COLUMNS)
+    writer.writerow(table.column_names)
     for row in table.to_pylist():
-        writer.writerow(["" if row[c] is None else row[c] for c in FACT_COLUMNS])
+        writer.writerow(["" if value is None else value for value in row.values()])
     return out.getvalue()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from kam.cli import main
-from kam.facts.clv import purchase_summary, transaction_problems
+from kam.facts.clv import clv_from_lines, purchase_summary, transaction_problems
 from tests.core.test_clv import lifetimes_dataset
 
 SMALL = (
@@ -298,3 +298,103 @@ def test_arguments_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
             ]
         )
     assert "the horizon must be from 1" in capsys.readouterr().err
+
+
+def test_clv_from_store_lines(cdnow_csv: Path, tmp_path: Path) -> None:
+    # invoice lines as the transaction store keeps them: Parquet, account_external_id,
+    # invoice_date, a decimal amount, a currency; two files read through one glob
+    for half, condition in (("a", "< '0500'"), ("b", ">= '0500'")):
+        duckdb.execute(
+            "COPY (SELECT account AS account_external_id, CAST(date AS DATE) AS invoice_date, "
+            "CAST(amount AS DECIMAL(18, 2)) AS amount, 'USD' AS currency "
+            f"FROM read_csv('{cdnow_csv}', header = true, all_varchar = true) "
+            f"WHERE account {condition}) TO '{tmp_path / f'lines-{half}.parquet'}'"
+        )
+    report = clv_from_lines(
+        str(tmp_path / "*.parquet"), calibration_end=dt.date(1997, 9, 30), horizon_weeks=39
+    )
+    bg, gg = report.model.bgnbd, report.model.gamma_gamma
+    assert [round(v, 3) for v in (bg.r, bg.alpha, bg.a, bg.b)] == [0.243, 4.414, 0.793, 2.426]
+    assert [round(v, 2) for v in (gg.p, gg.q, gg.gamma)] == [6.25, 3.74, 15.44]
+    assert report.summary.accounts[0] == "0001"
+    assert report.prediction.expected_purchases[0] == pytest.approx(1.226, abs=5e-4)
+
+
+TRICKY_DATES = [
+    "2024-01-05",
+    "2024-01-05T10:00",
+    "2024-01-05 10:00:00",
+    "2024-1-05",
+    "2024-02-30",
+    "0000-01-01",
+    "05-01-2024",
+    "2024-01-05x",
+    "",
+    "２０２４-01-05",
+]
+TRICKY_AMOUNTS = [
+    "12",
+    "-12.50",
+    "+3",
+    ".5",
+    "1.",
+    "1e3",
+    "1E+05",
+    "1_000",
+    "1,5",
+    "0x10",
+    "inf",
+    "nan",
+    "1e999",
+    "",
+    "12 EUR",
+    "١٢",
+]
+
+
+@pytest.mark.parametrize("date", TRICKY_DATES)
+@pytest.mark.parametrize("amount", TRICKY_AMOUNTS)
+def test_duckdb_and_the_row_check_agree_on_every_cell(
+    tmp_path: Path, date: str, amount: str
+) -> None:
+    # good files take DuckDB's fast check, bad ones the row-by-row check that names the row:
+    # both must accept exactly the same cells, or a file could pass one and fail the other
+    from kam.facts.clv import _all_valid_in_duckdb, _cell_problem
+
+    path = tmp_path / "one.csv"
+    path.write_text(f'account,date,amount\n A ,"{date} ","\t{amount}"\n', encoding="utf-8")
+    by_rows = _cell_problem("date", date) is None and _cell_problem("amount", amount) is None
+    assert _all_valid_in_duckdb(path, {"account": 0, "date": 1, "amount": 2}, 3) == by_rows
+
+
+def test_fast_path_reads_padded_cells_and_extra_fields(tmp_path: Path) -> None:
+    # no blank row, so DuckDB's check accepts the file at once; blanks around cells and extra
+    # fields are read as the row check would
+    text = (
+        "account , date,amount,note\n"
+        " A ,2024-01-05 , 100 ,x,extra\n"
+        "A,\t2024-01-09,50,\n"
+        "B,2024-02-01,1e1,y\n"
+        "B,2024-02-02,5,y\n"
+    )
+    checked = transaction_problems(Path(write(tmp_path, text)))
+    summary, _later = purchase_summary(checked, calibration_end=dt.date(2024, 3, 1))
+    assert summary.accounts == ("A", "B")
+    assert list(summary.frequency) == [1, 1]
+    assert summary.mean_spend == pytest.approx([50, 5])
+    assert summary.age_weeks == pytest.approx([56 / 7, 29 / 7])
+
+
+def test_duckdb_summary_of_cdnow_equals_the_published_conventions(cdnow_csv: Path) -> None:
+    # the DuckDB summary against the plain-Python one of tests/core/test_clv.py, which is
+    # itself checked customer by customer against Hardie's published summary
+    from tests.core.test_clv import cdnow_summary
+
+    expected = cdnow_summary()
+    summary, later = purchase_summary(
+        transaction_problems(cdnow_csv), calibration_end=dt.date(1997, 9, 30)
+    )
+    assert later == 0
+    assert summary.accounts == expected.accounts
+    for field in ("frequency", "recency_weeks", "age_weeks", "spend_count", "mean_spend"):
+        assert getattr(summary, field) == pytest.approx(getattr(expected, field), rel=1e-12)

@@ -289,7 +289,8 @@ def investment_return(
     trend of ``contributions_before`` (:func:`linear_trend_baseline`). Incremental
     contribution per period = contribution − baseline; ROI = (Σ incremental − investment) /
     investment; NPV = −investment + Σₜ incrementalₜ/(1 + d)ᵗ; the risk-adjusted NPV weights
-    the incremental flows by ``probability``. ``rate`` is per period."""
+    the incremental flows by ``probability``. ``rate`` is per period; ``investment`` must be
+    more than 0 (``ValueError`` otherwise, as for :func:`roi`)."""
     after = _series("contributions_after", contributions_after)
     if baseline is None:
         base = linear_trend_baseline(
@@ -335,12 +336,12 @@ def risk_adjusted_lifetime_value(
     cts = _series("cost_to_serve", cost_to_serve)
     if not (r.size == cogs.size == cts.size):
         raise ValueError("revenue, cost_of_goods and cost_to_serve need the same periods")
-    if isinstance(probability, (int, float)):
-        weights = np.full(r.size, _probability(float(probability)))
-    else:
+    if isinstance(probability, (Sequence, np.ndarray)) and np.ndim(probability) == 1:
         weights = _series("probability", probability)
         if weights.size != r.size or np.any((weights < 0) | (weights > 1)):
             raise ValueError("give one probability between 0 and 1 per period")
+    else:
+        weights = np.full(r.size, _probability(float(probability)))  # type: ignore[arg-type]
     return float(((r - cogs - cts) * weights) @ discount_factors(periods=r.size, rate=rate))
 
 

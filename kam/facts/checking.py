@@ -80,13 +80,28 @@ class ImportProblem:
         return template % {"value": self.value or ""}
 
     def line(self, filename: str) -> str:
-        """``filename: row 7, column amount: 'x' is not a number`` (the CLI's form)."""
-        where = [filename]
+        """``bad.csv: row 7, field amount: 'x' is not a number`` (the form of the other
+        ``kam`` commands)."""
+        if self.row is not None and self.column is not None:
+            return _("%(file)s: row %(row)s, field %(field)s: %(message)s") % {
+                "file": filename,
+                "row": self.row,
+                "field": self.column,
+                "message": self.reason,
+            }
         if self.row is not None:
-            where.append(_("row %(row)s") % {"row": self.row})
+            return _("%(file)s: row %(row)s: %(reason)s") % {
+                "file": filename,
+                "row": self.row,
+                "reason": self.reason,
+            }
         if self.column is not None:
-            where.append(_("column %(column)s") % {"column": self.column})
-        return f"{', '.join(where)}: {self.reason}"
+            return _("%(file)s: field %(field)s: %(message)s") % {
+                "file": filename,
+                "field": self.column,
+                "message": self.reason,
+            }
+        return _("%(file)s: %(reason)s") % {"file": filename, "reason": self.reason}
 
 
 def _reason_template(code: str) -> str:
@@ -232,14 +247,15 @@ def _source_sql(path: Path, fmt: str, header: Sequence[str] = (), delimiter: str
     )
 
 
-def _header(con: Any, path: Path, fmt: str) -> tuple[list[str], list[str], str]:
-    """The header's names, the names to select them by, and the CSV delimiter."""
+def _header(con: Any, path: Path, fmt: str) -> tuple[list[str], list[str], list[str], str]:
+    """The header's names, the names to select them by, their types and the delimiter."""
     if fmt == "parquet":
         rows = con.execute(f"DESCRIBE SELECT * FROM {_source_sql(path, fmt)}").fetchall()
-        names = [row[0] for row in rows if row[0] != "file_row_number"]
-        return names, names, ","
+        rows = [row for row in rows if row[0] != "file_row_number"]
+        names = [row[0] for row in rows]
+        return names, names, [str(row[1]) for row in rows], ","
     names, delimiter = csv_header(path)
-    return names, [f"c{i}" for i in range(len(names))], delimiter
+    return names, [f"c{i}" for i in range(len(names))], ["VARCHAR"] * len(names), delimiter
 
 
 def _typed(kind: Kind, text: str) -> str:
@@ -250,19 +266,28 @@ def _typed(kind: Kind, text: str) -> str:
     if kind == "double":
         return f"TRY_CAST({text} AS DOUBLE)"
     if kind == "currency":
-        return f"CASE WHEN regexp_full_match(upper({text}), '[A-Z]{{3}}') THEN upper({text}) END"
-    return text
+        upper = f"upper(CAST({text} AS VARCHAR))"
+        return f"CASE WHEN regexp_full_match({upper}, '[A-Z]{{3}}') THEN {upper} END"
+    return f"CAST({text} AS VARCHAR)"
 
 
-def _problem(column: str, code: str, value: str = "NULL") -> str:
-    return f"{{'col': {sql_string(column)}, 'code': {sql_string(code)}, 'value': {value}}}"
+#: A check: (SQL condition that the row has the problem, SQL struct describing it).
+Check = tuple[str, str]
 
 
-def _checks(column: Column, text: str, typed: str) -> list[str]:
-    """SQL CASE expressions, each a problem struct or NULL, for one column of one row."""
-    checks: list[str] = []
+def problem_struct(column: str, code: str, value: str = "NULL") -> str:
+    """The SQL struct of one problem; ``value`` is SQL (cast to text)."""
+    return (
+        f"{{'col': {sql_string(column)}, 'code': {sql_string(code)}, "
+        f"'value': CAST({value} AS VARCHAR)}}"
+    )
+
+
+def _checks(column: Column, text: str, typed: str) -> list[Check]:
+    """The checks of one column of a row: blank when required, and not of its type."""
+    checks: list[Check] = []
     if column.value_required:
-        checks.append(f"CASE WHEN {text} IS NULL THEN {_problem(column.name, 'empty')} END")
+        checks.append((f"{text} IS NULL", problem_struct(column.name, "empty")))
     if column.kind != "text":
         code = {
             "date": "not_a_date",
@@ -271,8 +296,7 @@ def _checks(column: Column, text: str, typed: str) -> list[str]:
             "currency": "not_a_currency",
         }[column.kind]
         checks.append(
-            f"CASE WHEN {text} IS NOT NULL AND {typed} IS NULL "
-            f"THEN {_problem(column.name, code, text)} END"
+            (f"({text} IS NOT NULL AND {typed} IS NULL)", problem_struct(column.name, code, text))
         )
     return checks
 
@@ -284,7 +308,7 @@ def stage(
     columns: Sequence[Column],
     staging: Path,
     aliases: dict[str, str] | None = None,
-    extra_checks: Callable[[dict[str, str]], list[str]] | None = None,
+    extra_checks: Callable[[dict[str, str]], list[Check]] | None = None,
     progress: Progress | None = None,
 ) -> CheckResult:
     """Read ``path`` and write its typed rows with their problems to ``staging`` (Parquet).
@@ -297,7 +321,7 @@ def stage(
     result = CheckResult()
     try:
         result.format = file_format(path)
-        header, selectable, delimiter = _header(con, path, result.format)
+        header, selectable, types, delimiter = _header(con, path, result.format)
     except (duckdb.Error, OSError, UnicodeDecodeError) as exc:
         result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
         result.problems_total = 1
@@ -307,7 +331,8 @@ def stage(
     known = {column.name for column in columns}
     found: dict[str, str] = {}
     header_row = 1 if result.format == "csv" else None
-    for name, select_as in zip(header, selectable, strict=True):
+    native: dict[str, str] = {}
+    for name, select_as, sql_type in zip(header, selectable, types, strict=True):
         key = name.strip().lower()
         key = aliases.get(key, key)
         if key not in known:
@@ -316,6 +341,7 @@ def stage(
             result.problems.append(ImportProblem(header_row, key, "duplicate_column"))
         else:
             found[key] = select_as
+            native[key] = sql_type
     for column in columns:
         if column.column_required and column.name not in found:
             result.problems.append(ImportProblem(header_row, column.name, "missing_column"))
@@ -326,27 +352,39 @@ def stage(
 
     raw: list[str] = []
     selects: list[str] = []
-    checks: list[str] = []
+    checks: list[Check] = []
     for column in columns:
         if column.name in found:
             source = _identifier(found[column.name])
-            text = f"NULLIF(trim(CAST({source} AS VARCHAR)), '')"
+            # a typed Parquet column is cast directly, without a detour through text
+            text = f"NULLIF(trim({source}), '')" if native[column.name] == "VARCHAR" else source
         else:
             text = "CAST(NULL AS VARCHAR)"
         raw.append(f"{text} AS t_{column.name}")
         typed = _typed(column.kind, f"t_{column.name}")
         selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
-        checks.extend(_checks(column, f"t_{column.name}", typed))
+        if column.name in found:
+            checks.extend(_checks(column, f"t_{column.name}", typed))
     if extra_checks is not None:
         checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
     row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
-    problem_list = "list_filter([" + ", ".join(checks) + "], lambda p: p IS NOT NULL)"
+    # The list of problems is built only for rows that have one (NULL for good rows):
+    # DuckDB evaluates a CASE branch only for the rows that take it.
+    any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
+    each = ", ".join(f"CASE WHEN {condition} THEN {struct} END" for condition, struct in checks)
+    problem_list = (
+        f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
+    )
     sql = (
         f"COPY (SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
         f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
         f"FROM {_source_sql(path, result.format, header, delimiter)})) "
-        f"TO {sql_string(str(staging))} (FORMAT parquet, COMPRESSION zstd)"
+        f"TO {sql_string(str(staging))} (FORMAT parquet, COMPRESSION snappy)"
     )
+    # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
+    # rows itself, so there DuckDB may write in any order, in parallel.
+    order = "true" if result.format == "csv" else "false"
+    con.execute(f"SET preserve_insertion_order = {order}")
     try:
         run_with_progress(con, sql, phase="reading", progress=progress)
     except duckdb.Error as exc:
@@ -358,8 +396,8 @@ def stage(
     rejects = _rejects(con) if result.format == "csv" else []
     result.rejects = rejects
     counts = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE len(problems) > 0), "
-        f"coalesce(sum(len(problems)), 0) FROM read_parquet({sql_string(str(staging))})"
+        "SELECT count(*), count(problems), coalesce(sum(len(problems)), 0) "
+        f"FROM read_parquet({sql_string(str(staging))})"
     ).fetchone()
     assert counts is not None
     result.rows_read = int(counts[0]) + len(rejects)
@@ -382,6 +420,7 @@ _REJECT_CODES = {
     "TOO MANY COLUMNS": "too_many_fields",
     "UNQUOTED VALUE": "bad_quote",
     "INVALID UNICODE": "not_utf8",
+    "INVALID ENCODING": "not_utf8",
 }
 
 
@@ -415,7 +454,7 @@ def first_problems(
     parts = [
         "SELECT _row, p.col AS col, p.code AS code, p.value AS value FROM "
         f"(SELECT _row, unnest(problems) AS p FROM read_parquet({sql_string(str(staging))}) "
-        "WHERE len(problems) > 0)"
+        "WHERE problems IS NOT NULL)"
     ]
     if extra_sql:
         parts.append(extra_sql)

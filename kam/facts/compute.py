@@ -20,9 +20,16 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from kam.facts.checking import Progress, polling
+from kam.core.clv import ClvFitError, clv_fit, clv_predict
+from kam.facts.checking import Progress, connect, polling, sql_string
+from kam.facts.clv import summary_of_relation
 from kam.facts.definitions import FACT_COLUMNS, account_facts
 from kam.facts.store import TransactionStore
+
+#: Weeks ahead that ``predicted_future_value`` covers by default: one year.
+PREDICTION_WEEKS = 52
+#: The columns of ``facts_table`` with the prediction.
+ALL_COLUMNS: tuple[str, ...] = (*FACT_COLUMNS, "predicted_future_value")
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class AccountFacts:
     mean_days_late: float | None
     available_spend: float | None
     share_of_wallet: float | None
+    predicted_future_value: float | None = None
 
 
 def duckdb_backend(
@@ -110,6 +118,7 @@ def empty_facts() -> pa.Table:
             ("mean_days_late", pa.float64()),
             ("available_spend", pa.float64()),
             ("share_of_wallet", pa.float64()),
+            ("predicted_future_value", pa.float64()),
         ]
     )
     return schema.empty_table()
@@ -125,16 +134,21 @@ def facts_table(
     threads: int | None = None,
     memory_limit: str | None = None,
     temp_directory: str | None = None,
+    predict: bool = False,
+    prediction_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
 ) -> pa.Table:
     """The facts of every account (or of ``accounts`` only) at ``as_of``, as Arrow.
 
     ``lines``: a store, or Parquet file(s)/glob(s) with the store's columns.
     ``available_spend``: a store (its available-spend table) or a mapping account → spend.
-    ``progress(phase, fraction)`` is called with the phase ``facts``.
+    ``progress(phase, fraction)`` is called with the phase ``facts`` (and ``prediction``).
+    With ``predict``, the column ``predicted_future_value`` is added (see
+    ``predicted_future_values``; null for every account when the models cannot be fitted).
     """
     paths = _paths(lines)
     if not paths:
-        return empty_facts()
+        return empty_facts() if predict else empty_facts().drop_columns(["predicted_future_value"])
     backend = duckdb_backend(
         threads=threads, memory_limit=memory_limit, temp_directory=temp_directory
     )
@@ -149,9 +163,74 @@ def facts_table(
         result: pa.Table = polling(
             backend.con, lambda: backend.to_pyarrow(expr), phase="facts", progress=progress
         )
-        return result.select(list(FACT_COLUMNS))
+        result = result.select(list(FACT_COLUMNS))
     finally:
         backend.disconnect()
+    if not predict:
+        return result
+    if progress is not None:
+        progress("prediction", 0.0)
+    try:
+        values = predicted_future_values(
+            lines=paths,
+            as_of=as_of,
+            horizon_weeks=prediction_weeks,
+            annual_discount_rate=annual_discount_rate,
+        )
+    except ClvFitError:
+        values = {}
+    if progress is not None:
+        progress("prediction", 1.0)
+    column = [values.get(a) for a in result.column("account_external_id").to_pylist()]
+    return result.append_column("predicted_future_value", pa.array(column, pa.float64()))
+
+
+def predicted_future_values(
+    *,
+    lines: TransactionStore | str | Path | Sequence[str | Path],
+    as_of: date,
+    horizon_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
+) -> dict[str, float]:
+    """Account → predicted future value: the revenue expected over the ``horizon_weeks``
+    after ``as_of`` (kam-method.md section 6), discounted at ``annual_discount_rate``.
+
+    The BG/NBD and Gamma-Gamma models of ``kam.core.clv`` are fitted on the purchase
+    history up to ``as_of`` (all lines of an account on one day are one purchase; see
+    ``kam.facts.clv.summary_sql``); accounts whose first purchase is after ``as_of`` are left
+    out. This is a model fit, so it runs on DuckDB and numpy here rather than as an Ibis
+    expression. Raises ``kam.core.clv.ClvFitError`` when the
+    history cannot identify a model (too few accounts or repeat purchases).
+    """
+    paths = _paths(lines)
+    if not paths:
+        return {}
+    relation = (
+        "SELECT account_external_id AS account, invoice_date AS day, "
+        "CAST(amount AS DOUBLE) AS amount FROM read_parquet(["
+        + ", ".join(sql_string(p) for p in paths)
+        + "])"
+    )
+    con = connect()
+    try:
+        summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
+    finally:
+        con.close()
+    if len(summary.accounts) == 0:
+        return {}
+    model = clv_fit(summary)
+    prediction = clv_predict(
+        model.bgnbd,
+        model.gamma_gamma,
+        summary,
+        horizon_weeks=horizon_weeks,
+        annual_discount_rate=annual_discount_rate,
+    )
+    return {
+        account: float(value)
+        for account, value in zip(prediction.accounts, prediction.expected_value, strict=True)
+        if math.isfinite(float(value))
+    }
 
 
 def _none_if_nan(value: Any) -> Any:
@@ -178,8 +257,15 @@ def store_facts(
     as_of: date,
     accounts: Iterable[str] | None = None,
     progress: Progress | None = None,
+    predict: bool = True,
 ) -> list[AccountFacts]:
-    """The facts of the store's accounts at ``as_of``, with its available spend."""
+    """The facts of the store's accounts at ``as_of``, with its available spend and, with
+    ``predict``, the predicted future value of the next ``PREDICTION_WEEKS`` weeks."""
     return facts_rows(
-        lines=store, as_of=as_of, available_spend=store, accounts=accounts, progress=progress
+        lines=store,
+        as_of=as_of,
+        available_spend=store,
+        accounts=accounts,
+        progress=progress,
+        predict=predict,
     )

@@ -94,11 +94,25 @@ def account_facts(
         cost_12m=t.cost.sum(where=in_year),
         lines_12m=in_year.cast("int64").sum(),
         costless_12m=(in_year & t.cost.isnull()).cast("int64").sum(),
-        invoices_12m=t.invoice_id.nunique(where=in_year),
-        idless_days_12m=t.invoice_date.nunique(where=in_year & t.invoice_id.isnull()),
         last_purchase=t.invoice_date.max(where=t.amount > 0),
         late_weighted=(days_late * amount).sum(where=due_in_year),
         late_weight=amount.sum(where=due_in_year),
+    )
+    # Orders: distinct (invoice id, or the day for lines without one) per account. Counted
+    # from a DISTINCT of the year's keys rather than COUNT(DISTINCT) inside the aggregate
+    # above: a plain DISTINCT and GROUP BY are partitioned and can spill, which keeps
+    # tens of millions of invoices within the memory limit.
+    year_lines = t.filter(in_year)
+    keys = year_lines.select(
+        "account_external_id",
+        "invoice_id",
+        idless_day=ibis.ifelse(
+            year_lines.invoice_id.isnull(), year_lines.invoice_date, ibis.null("date")
+        ),
+    ).distinct()
+    orders = keys.group_by("account_external_id").aggregate(orders_12m=keys.count())
+    per_account = per_account.left_join(orders, "account_external_id").select(
+        per_account, orders.orders_12m
     )
     if available_spend is not None:
         spend = available_spend.select(
@@ -125,7 +139,7 @@ def account_facts(
         gross_margin_pct=ibis.ifelse(
             margin_known, 100.0 * (revenue - cost_12m) / revenue, ibis.null("float64")
         ),
-        orders=(p.invoices_12m.fill_null(0) + p.idless_days_12m.fill_null(0)).cast("int64"),
+        orders=p.orders_12m.fill_null(0).cast("int64"),
         recency_days=d.delta(p.last_purchase, unit="day").cast("int64"),
         mean_days_late=ibis.ifelse(
             p.late_weight > 0, p.late_weighted / p.late_weight, ibis.null("float64")

@@ -36,12 +36,14 @@ from typing import Any
 
 from kam.facts.checking import (
     DECIMAL,
+    Check,
     CheckResult,
     Column,
     ImportProblem,
     Progress,
     connect,
     first_problems,
+    problem_struct,
     run_with_progress,
     sql_string,
     stage,
@@ -196,14 +198,14 @@ def check_lines_file(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE kam_other_currency AS "
         f"WITH firsts AS (SELECT account_external_id, arg_min(currency, _row) AS currency "
-        f"  FROM {staged} WHERE len(problems) = 0 GROUP BY account_external_id), "
+        f"  FROM {staged} WHERE problems IS NULL GROUP BY account_external_id), "
         f"stored AS (SELECT account_external_id, any_value(currency) AS currency FROM ({stored}) "
         "  GROUP BY account_external_id), "
         "expected AS (SELECT f.account_external_id, coalesce(s.currency, f.currency) AS currency "
         "  FROM firsts f LEFT JOIN stored s USING (account_external_id)) "
         f"SELECT l._row, 'currency' AS col, 'other_currency' AS code, e.currency AS value "
         f"FROM {staged} l JOIN expected e USING (account_external_id) "
-        "WHERE len(l.problems) = 0 AND l.currency <> e.currency"
+        "WHERE l.problems IS NULL AND l.currency <> e.currency"
     )
     conflict = con.execute("SELECT count(*) FROM kam_other_currency").fetchone()
     conflicts = int(conflict[0]) if conflict else 0
@@ -218,7 +220,7 @@ def check_lines_file(
     )
     names = ", ".join(LINE_COLUMN_NAMES)
     keep = (
-        f"SELECT {names} FROM {staged} WHERE len(problems) = 0 "
+        f"SELECT {names} FROM {staged} WHERE problems IS NULL "
         "AND _row NOT IN (SELECT _row FROM kam_other_currency)"
     )
     return check, keep
@@ -366,6 +368,7 @@ class TransactionStore:
             }
             kv = ", ".join(f"{k}: {sql_string(v)}" for k, v in metadata.items())
             partial = self.lines_dir / f".{target.name}.{uuid.uuid4().hex}.tmp"
+            con.execute("SET preserve_insertion_order = false")  # the store keeps no order
             run_with_progress(
                 con,
                 f"COPY ({keep}) TO {sql_string(str(partial))} "
@@ -424,12 +427,13 @@ class TransactionStore:
             try:
                 staging = Path(scratch) / "spend.parquet"
 
-                def negative(texts: dict[str, str]) -> list[str]:
+                def negative(texts: dict[str, str]) -> list[Check]:
                     text = texts["available_spend"]
                     return [
-                        f"CASE WHEN TRY_CAST({text} AS {DECIMAL}) < 0 THEN "
-                        "{'col': 'available_spend', 'code': 'negative', "
-                        f"'value': {text}}} END"
+                        (
+                            f"coalesce(TRY_CAST({text} AS {DECIMAL}) < 0, false)",
+                            problem_struct("available_spend", "negative", text),
+                        )
                     ]
 
                 check = stage(
