@@ -604,9 +604,11 @@ def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, 
     from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (kam-method.md
     section 6; ``kam.facts.clv`` summary, ``kam.core.clv`` models). Empty when the history
     cannot identify the models (too few customers or repeat purchases)."""
-    from kam.core.clv import ClvFitError, PurchaseSummary, clv_fit, clv_predict
+    import numpy as np
+
+    from kam.core.clv import ClvFitError, clv_fit, clv_predict
     from kam.facts.checking import connect
-    from kam.facts.clv import summary_sql
+    from kam.facts.clv import summary_of_relation
 
     store = store_get()
     files = store.line_files()
@@ -620,21 +622,11 @@ def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, 
     )
     con = connect()
     try:
-        columns = con.execute(summary_sql(relation, as_of)).fetchnumpy()
+        summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
     finally:
         con.close()
-    if len(columns["account"]) == 0:
+    if len(summary.accounts) == 0:
         return {}
-    import numpy as np
-
-    summary = PurchaseSummary.of(
-        accounts=[str(a) for a in columns["account"]],
-        frequency=np.asarray(columns["frequency"], dtype=np.float64),
-        recency_weeks=np.asarray(columns["recency_weeks"], dtype=np.float64),
-        age_weeks=np.asarray(columns["age_weeks"], dtype=np.float64),
-        spend_count=np.asarray(columns["spend_count"], dtype=np.float64),
-        mean_spend=np.asarray(columns["mean_spend"], dtype=np.float64),
-    )
     try:
         model = clv_fit(summary)
         prediction = clv_predict(
