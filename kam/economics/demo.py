@@ -46,7 +46,7 @@ SOURCE = "demo-invoices"
 YEARS = 3
 #: Orders per year by box in the latest review ("" = not placed).
 ORDERS_PER_YEAR = {
-    Box.KEY: 104,
+    Box.KEY: 150,
     Box.KEY_DEVELOPMENT: 40,
     Box.MAINTENANCE: 18,
     Box.OPPORTUNISTIC: 6,
@@ -202,7 +202,7 @@ def demo_economics(
             ramp = np.clip((days - np.datetime64(invest_day[i])).astype(int) / 180.0, 0, 1)
             level = steady * (1 + uplift * ramp)
             invest_size[i] = (
-                history[known[-1]] * max(uplift, 0.15) * GROSS_MARGIN[box] * rng.uniform(0.6, 1.1)
+                history[known[-1]] * max(uplift, 0.15) * GROSS_MARGIN[box] * rng.uniform(0.35, 0.7)
             )
         per_year = ORDERS_PER_YEAR[box] * float(np.exp(rng.normal(0, 0.2)))
         chance = np.where(open_day, per_year / 260.0 * season, 0.0)

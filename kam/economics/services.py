@@ -39,7 +39,7 @@ from kam.economics.models import (
 )
 from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
-from kam.organisation.selectors import organisation_get
+from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 
@@ -602,8 +602,11 @@ def transaction_import_execute(*, job_id: int) -> None:
 def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, float]:
     """Each account's predicted revenue of the next 52 weeks, discounted at ``annual_rate``,
     from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (kam-method.md
-    section 6; ``kam.facts.clv`` summary, ``kam.core.clv`` models). Empty when the history
-    cannot identify the models (too few customers or repeat purchases)."""
+    section 6; ``kam.facts.clv`` summary, ``kam.core.clv`` models), in the account's
+    currency. The models are fitted in the base currency (at the organisation's exchange
+    rates; a currency without a rate counts as 1). Empty when the history cannot identify
+    the models (too few customers or repeat purchases, or spend per order so spread out
+    that the Gamma-Gamma mean is infinite)."""
     import numpy as np
 
     from kam.core.clv import ClvFitError, clv_fit, clv_predict
@@ -614,12 +617,32 @@ def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, 
     files = store.line_files()
     if not files:
         return {}
+    # One model across accounts needs one currency: amounts in the base currency for the fit,
+    # each account's value back in its own currency after (as the other facts are).
+    org = organisation_get()
+    rates = {c: float(r) for c, r in exchange_rates_get(organisation=org).items()}
+    to_base = (
+        "CASE currency "
+        + " ".join(f"WHEN {sql_string(c)} THEN {r!r}" for c, r in rates.items())
+        + " ELSE 1.0 END"
+    )
     relation = (
         "SELECT account_external_id AS account, invoice_date AS day, "
-        "CAST(amount AS DOUBLE) AS amount FROM read_parquet(["
+        f"CAST(amount AS DOUBLE) * {to_base} AS amount FROM read_parquet(["
         + ", ".join(sql_string(str(f)) for f in files)
         + "])"
     )
+    con = connect()
+    try:
+        currency_of = dict(
+            con.execute(
+                "SELECT account_external_id, any_value(currency) FROM read_parquet(["
+                + ", ".join(sql_string(str(f)) for f in files)
+                + "]) GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
     con = connect()
     try:
         summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
@@ -640,7 +663,7 @@ def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, 
         log.warning("predicted future value left out: %s", exc)
         return {}
     return {
-        a: float(v)
+        a: float(v) / rates.get(currency_of.get(a, ""), 1.0)
         for a, v in zip(prediction.accounts, prediction.expected_value, strict=True)
         if np.isfinite(v)
     }

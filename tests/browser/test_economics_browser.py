@@ -65,9 +65,9 @@ def test_director_sees_the_portfolio_and_a_key_account_economics(
 
     page.goto(f"{live_server.url}/economics/import/")
     bad = (
-        "account_external_id,invoice_date,amount,currency\n"
-        "NHF-0001,2026-01-05,120.00,EUR\n"
-        "NHF-0001,5 January,80.00,EUR\n"
+        "account_external_id,invoice_date,amount,cost,currency\n"
+        "NHF-0001,2026-01-05,120.00,80.00,EUR\n"
+        "NHF-0001,5 January,80.00,50.00,EUR\n"
     )
     page.set_input_files(
         "input[name=file]",
