@@ -44,3 +44,19 @@ def pct(value: object, digits: int = 0) -> str:
         return "–"
     text = f"{number:.{int(digits)}f}".replace("-", "−")
     return f"{text} %"
+
+
+@register.filter
+def phase_label(phase: str) -> str:
+    """What a transaction import is doing, in words."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "fingerprint": _("reading the file"),
+        "reading": _("checking every value"),
+        "checking": _("checking the rows together"),
+        "writing": _("storing the lines"),
+        "facts": _("computing the facts"),
+        "prediction": _("predicting future value"),
+    }
+    return labels.get(phase, phase)
