@@ -127,3 +127,15 @@ def test_boxes_compare_only_the_accounts_the_caller_sees(mine, kam_user, other_k
     ]
     assert mine_only["currency"] == "EUR" and mine_only["answer"]
     assert mine_only["end"] == "2026-06-30"
+
+
+@pytest.mark.django_db
+def test_the_discount_rate_is_an_organisation_setting_in_the_api(director, kam_user):
+    body = json.dumps({"discount_rate": "0.06"})
+    url = "/api/organisation/settings"
+    assert client_for(director).get(url).json()["discount_rate"] == "0.0800"
+    assert (
+        client_for(kam_user).put(url, data=body, content_type="application/json").status_code == 403
+    )
+    response = client_for(director).put(url, data=body, content_type="application/json")
+    assert response.status_code == 200 and response.json()["discount_rate"] == "0.0600"
