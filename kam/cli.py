@@ -8,7 +8,8 @@
 - ``kam classify``: classify a portfolio from files, without a database (see docs/cli.md);
 - ``kam allocate``: divide yearly hours over accounts, without a database (docs/allocation.md);
 - ``kam clv``: predicted purchases and value per account from transactions (docs/economics.md);
-- ``kam facts``: every account's facts (revenue, growth, margin …) from invoice lines (docs/facts.md).
+- ``kam facts``: every account's facts (revenue, growth, margin …) from invoice lines
+  (docs/facts.md).
 """
 
 from __future__ import annotations

@@ -198,10 +198,16 @@ def run_facts(args: argparse.Namespace) -> int:
             table, note = _with_prediction(table, store, as_of, bar)
     if bar:
         bar.close()
-    if note:
-        print(note, file=sys.stderr)
     for line in report.lines():  # only with --skip-bad-rows: the rows left out
         print(line, file=sys.stderr)
+    if report.rows_bad:
+        print(
+            _("%(file)s: %(bad)s of %(rows)s rows left out")
+            % {"file": args.transactions, "bad": report.rows_bad, "rows": report.rows_read},
+            file=sys.stderr,
+        )
+    if note:
+        print(note, file=sys.stderr)
     _write(table, args.format, args.output)
     return 0
 

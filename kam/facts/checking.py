@@ -141,8 +141,12 @@ class CheckResult:
     file_problem: bool = False
     ignored_columns: list[str] = field(default_factory=list)
     format: str = "csv"
-    #: CSV lines DuckDB could not split into the header's fields (not in ``staging``)
+    #: CSV lines DuckDB could not split into the header's fields (not in ``staging``):
+    #: the first ``MAX_REJECTS_MAPPED`` of them, and how many there are
     rejects: list[ImportProblem] = field(default_factory=list)
+    rejects_total: int = 0
+    #: the columns in file-spec order (problems of one row are listed in this order)
+    column_order: list[str] = field(default_factory=list)
 
 
 def connect(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -393,16 +397,17 @@ def stage(
         result.file_problem = True
         return result
 
-    rejects = _rejects(con) if result.format == "csv" else []
-    result.rejects = rejects
+    rejects, rejected = _rejects(con) if result.format == "csv" else ([], 0)
+    result.rejects, result.rejects_total = rejects, rejected
+    result.column_order = [column.name for column in columns]
     counts = con.execute(
         "SELECT count(*), count(problems), coalesce(sum(len(problems)), 0) "
         f"FROM read_parquet({sql_string(str(staging))})"
     ).fetchone()
     assert counts is not None
-    result.rows_read = int(counts[0]) + len(rejects)
-    result.rows_bad = int(counts[1]) + len(rejects)
-    result.problems_total = int(counts[2]) + len(rejects)
+    result.rows_read = int(counts[0]) + rejected
+    result.rows_bad = int(counts[1]) + rejected
+    result.problems_total = int(counts[2]) + rejected
     if result.rows_read == 0:
         result.problems.append(ImportProblem(None, None, "no_rows"))
         result.problems_total = 1
@@ -424,33 +429,41 @@ _REJECT_CODES = {
 }
 
 
-def _rejects(con: Any) -> list[ImportProblem]:
-    """The CSV lines DuckDB could not split, one problem per line, in file order."""
+def _rejects(con: Any) -> tuple[list[ImportProblem], int]:
+    """The first ``MAX_REJECTS_MAPPED`` CSV lines DuckDB could not split, one problem per
+    line in file order, and the number of such lines."""
     try:
+        counted = con.execute("SELECT count(DISTINCT line) FROM kam_rejects").fetchone()
         rows = con.execute(
             "SELECT line, min(error_type), min(error_message) FROM kam_rejects "
-            "GROUP BY line ORDER BY line"
+            f"GROUP BY line ORDER BY line LIMIT {MAX_REJECTS_MAPPED}"
         ).fetchall()
     except duckdb.Error:
-        return []
+        return [], 0
     problems = []
     for line, error_type, message in rows:
         code = _REJECT_CODES.get(str(error_type), "bad_line")
         problems.append(ImportProblem(int(line), None, code, str(message)))
-    return problems
+    return problems, int(counted[0]) if counted else len(problems)
 
 
 def first_problems(
     con: Any,
     *,
     staging: Path,
-    rejects: list[ImportProblem],
+    check: CheckResult,
     limit: int,
     extra_sql: str | None = None,
 ) -> list[ImportProblem]:
-    """The first ``limit`` problems in row order: the staged rows', the unsplittable lines'
-    and those of ``extra_sql`` (a query giving ``_row, column, code, value``).
+    """The first ``limit`` problems in row order (within a row, in column order): the
+    staged rows', the unsplittable lines' and those of ``extra_sql`` (a query giving
+    ``_row, col, code, value``).
+
+    When more CSV lines could not be split than ``MAX_REJECTS_MAPPED``, the other rows'
+    numbers cannot be told and only the unsplittable lines are listed.
     """
+    rejects = check.rejects
+    order = "[" + ", ".join(sql_string(c) for c in check.column_order) + "]"
     parts = [
         "SELECT _row, p.col AS col, p.code AS code, p.value AS value FROM "
         f"(SELECT _row, unnest(problems) AS p FROM read_parquet({sql_string(str(staging))}) "
@@ -459,19 +472,20 @@ def first_problems(
     if extra_sql:
         parts.append(extra_sql)
     rows = con.execute(
-        f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY _row, col LIMIT {int(limit)}"
+        f"SELECT * FROM ({' UNION ALL '.join(parts)}) "
+        f"ORDER BY _row, list_position({order}, col) LIMIT {int(limit)}"
     ).fetchall()
     staged = [ImportProblem(int(r[0]), r[1], r[2], r[3]) for r in rows]
     if rejects:
         lines = sorted(p.row for p in rejects if p.row is not None)
-        if len(lines) <= MAX_REJECTS_MAPPED:
+        if check.rejects_total <= MAX_REJECTS_MAPPED:
             staged = [
                 ImportProblem(_line_of(p.row or 0, lines), p.column, p.code, p.value)
                 for p in staged
             ]
         else:
             staged = []
-    merged = sorted([*rejects[:limit], *staged], key=lambda p: (p.row or 0, p.column or ""))
+    merged = sorted([*rejects[:limit], *staged], key=lambda p: p.row or 0)  # stable
     return merged[:limit]
 
 

@@ -214,7 +214,7 @@ def check_lines_file(
     check.problems = first_problems(
         con,
         staging=staging,
-        rejects=check.rejects,
+        check=check,
         limit=max_problems,
         extra_sql="SELECT * FROM kam_other_currency",
     )
@@ -460,7 +460,7 @@ class TransactionStore:
                     check.problems = first_problems(
                         con,
                         staging=staging,
-                        rejects=check.rejects,
+                        check=check,
                         limit=max_problems,
                         extra_sql=duplicates,
                     )

@@ -91,14 +91,36 @@ def test_every_bad_value_is_reported_with_its_row_and_column(tmp_path: Path) -> 
     )
     problems = refused(store, path)
     assert problems == [
-        (3, "cost", "not_a_number"),
-        (3, "currency", "not_a_currency"),
-        (3, "due_date", "not_a_date"),
+        # in the columns' order (docs/facts.md)
         (3, "invoice_date", "not_a_date"),
+        (3, "cost", "not_a_number"),
+        (3, "due_date", "not_a_date"),
+        (3, "currency", "not_a_currency"),
         (4, "account_external_id", "empty"),
         (4, "amount", "empty"),
         (5, None, "too_many_fields"),
         (6, "currency", "other_currency"),
+    ]
+
+
+def test_a_file_of_unsplittable_lines_lists_those_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kam.facts.checking as checking
+
+    monkeypatch.setattr(checking, "MAX_REJECTS_MAPPED", 3)
+    rows = [f"A,I{i},2026-01-01,1,1,,,EUR,extra" for i in range(5)]
+    with pytest.raises(TransactionImportError) as caught:
+        TransactionStore(tmp_path).lines_import(
+            path=write(tmp_path / "bad.csv", *rows, "B,I9,nope,1,1,,,EUR")
+        )
+    report = caught.value.report
+    assert report.rows_bad == 6 and report.problems_total == 6
+    # past the cap the other rows' numbers cannot be told: only the first lines are listed
+    assert [(p.row, p.code) for p in report.problems] == [
+        (2, "too_many_fields"),
+        (3, "too_many_fields"),
+        (4, "too_many_fields"),
     ]
 
 
