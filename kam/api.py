@@ -15,6 +15,7 @@ from kam.accounts.api import router as accounts_router
 from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
+from kam.economics.api import router as economics_router
 from kam.organisation.api import router as organisation_router
 from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
@@ -90,3 +91,4 @@ api.add_router("/allocation", allocation_router)
 api.add_router("/relationships", relationships_router)
 api.add_router("/plans", plans_router)
 api.add_router("/reports", reports_router)
+api.add_router("/economics", economics_router)

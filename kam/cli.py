@@ -8,6 +8,9 @@
 - ``kam classify``: classify a portfolio from files, without a database (see docs/cli.md);
 - ``kam allocate``: divide yearly hours over accounts, without a database (docs/allocation.md);
 - ``kam calendar-import``: import an .ics calendar file as activities (docs/relationships.md).
+- ``kam clv``: predicted purchases and value per account from transactions (docs/economics.md);
+- ``kam facts``: every account's facts (revenue, growth, margin …) from invoice lines
+  (docs/facts.md).
 """
 
 from __future__ import annotations
@@ -111,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     from kam.relationships.cli import add_calendar_parser
 
     add_calendar_parser(sub)
+    from kam.clv_cli import add_clv_parser
+    add_clv_parser(sub)
+    from kam.facts_cli import add_facts_parser
+    add_facts_parser(sub)
     return parser
 
 
@@ -135,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kam.relationships.cli import run_calendar
 
         return run_calendar(args)
+    if args.command == "clv":
+        from kam.clv_cli import run_clv
+        return run_clv(args)
+    if args.command == "facts":
+        from kam.facts_cli import run_facts
+        return run_facts(args)
     return 2
 
 

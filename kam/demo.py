@@ -55,6 +55,7 @@ from kam.allocation.demo import demo_allocation
 from kam.core import portfolio as core
 from kam.core.scoring import BOXES, Scheme
 from kam.core.scoring import Criterion as CoreCriterion
+from kam.economics.demo import demo_economics
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.organisation.services import (
@@ -1570,5 +1571,6 @@ def demo_load(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
         demo_plans(seed=seed, today=today, stdout=stdout)
+        demo_economics(seed=seed, today=today, stdout=stdout)
     _summary(stdout, plan)
     return _logins()

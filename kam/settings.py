@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kam.relationships",
     "kam.reports",
     "kam.plans",
+    "kam.economics",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("relationships/", include("kam.relationships.urls")),
     path("reports/", include("kam.reports.urls")),
     path("plans/", include("kam.plans.urls")),
+    path("economics/", include("kam.economics.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
     path("admin/", admin.site.urls),

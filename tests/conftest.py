@@ -54,3 +54,9 @@ def _english_by_default():  # type: ignore[no-untyped-def]
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """PBKDF2 is slow on purpose; tests need logins, not its protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _transaction_store(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Invoice lines a test imports (the demo does) go to a store of its own, not ./var."""
+    settings.KAM_TRANSACTIONS_ROOT = str(tmp_path_factory.mktemp("transactions"))

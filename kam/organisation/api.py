@@ -48,6 +48,7 @@ class SettingsOut(Schema):
     sensitivity_concentration: Decimal
     uncertainty_threshold: Decimal
     disagreement_points: Decimal
+    discount_rate: Decimal
     exchange_rates: dict[str, Decimal]
 
 
@@ -63,6 +64,7 @@ class SettingsIn(Schema):
     sensitivity_concentration: Decimal | None = None
     uncertainty_threshold: Decimal | None = None
     disagreement_points: Decimal | None = None
+    discount_rate: Decimal | None = None
 
 
 class BoxPolicySchema(Schema):
@@ -121,6 +123,7 @@ def _settings(org: Organisation) -> SettingsOut:
         sensitivity_concentration=org.sensitivity_concentration,
         uncertainty_threshold=org.uncertainty_threshold,
         disagreement_points=org.disagreement_points,
+        discount_rate=org.discount_rate,
         exchange_rates=exchange_rates_get(organisation=org),
     )
 

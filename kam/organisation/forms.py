@@ -63,6 +63,8 @@ class OrganisationForm(forms.Form):
     disagreement_points = _bounded_decimal(
         "disagreement_points", _("Rater spread that flags a criterion (points)"), 1
     )
+    discount_rate = _bounded_decimal("discount_rate", _("Discount rate per year"), 4)
+    discount_rate.required = False  # left out: kept as it is
 
 
 class TeamCapacityForm(forms.Form):

@@ -61,6 +61,17 @@ class Organisation(models.Model):
         default=Decimal("3.0"),
     )
 
+    discount_rate = models.DecimalField(
+        _("discount rate per year"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.0800"),
+        help_text=_(
+            "The yearly rate at which future contribution is discounted and payment terms "
+            "are financed (0.08 = 8 %)."
+        ),
+    )
+
     class Meta:
         verbose_name = _("organisation")
 

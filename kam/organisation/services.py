@@ -38,6 +38,8 @@ ORGANISATION_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
     "uncertainty_threshold": (Decimal("0.50"), Decimal("1.00")),
     # Scores run 1-10, so raters can differ by at most 9 points.
     "disagreement_points": (Decimal("1.0"), Decimal("9.0")),
+    # A yearly cost of capital; above 50 % every future year would be worth next to nothing.
+    "discount_rate": (Decimal("0.0000"), Decimal("0.5000")),
 }
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _RATE_PLACES = Decimal("0.000001")
@@ -235,6 +237,7 @@ def organisation_update(
     sensitivity_concentration: Decimal | None = None,
     uncertainty_threshold: Decimal | None = None,
     disagreement_points: Decimal | None = None,
+    discount_rate: Decimal | None = None,
 ) -> Organisation:
     """Change the organisation's settings; an argument left ``None`` keeps its value.
 
@@ -245,6 +248,8 @@ def organisation_update(
       the sensitivity analysis of section 1;
     - ``disagreement_points``: the spread between raters (in score points) that flags a
       criterion for discussion;
+    - ``discount_rate``: the yearly rate (0.08 = 8 %) of net present values and of the cost
+      of payment terms (kam-method.md section 6);
     - ``base_currency``: changing it re-expresses the stored exchange rates in the new
       base, which therefore needs a rate first.
     """
@@ -256,6 +261,7 @@ def organisation_update(
         "sensitivity_concentration": _("The concentration"),
         "uncertainty_threshold": _("The certainty threshold"),
         "disagreement_points": _("The disagreement spread"),
+        "discount_rate": _("The discount rate"),
     }
     given: dict[str, object] = {
         "max_key_accounts": max_key_accounts,
@@ -265,6 +271,7 @@ def organisation_update(
         "sensitivity_concentration": sensitivity_concentration,
         "uncertainty_threshold": uncertainty_threshold,
         "disagreement_points": disagreement_points,
+        "discount_rate": discount_rate,
     }
     changes: dict[str, object] = {}
     if name is not None:

@@ -56,6 +56,7 @@ ORGANISATION_FIELDS = (
     "sensitivity_concentration",
     "uncertainty_threshold",
     "disagreement_points",
+    "discount_rate",
 )
 
 

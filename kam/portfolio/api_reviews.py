@@ -37,6 +37,7 @@ from kam.portfolio.services import (
     ratings_save,
     review_close,
     review_create,
+    review_derive_scores,
     review_ensure_computed,
 )
 from kam.web.errors import ApplicationError
@@ -107,7 +108,8 @@ class RatingOut(Schema):
     account_id: int
     criterion_id: int
     criterion_key: str
-    rater_id: int
+    rater_id: int | None = Field(description="None for a score derived from the account's facts")
+    derived: bool
     score: int
     competitor_score: int | None
     competitor_id: int | None
@@ -248,6 +250,7 @@ def _rating_out(r: Rating) -> RatingOut:
         criterion_id=r.criterion_id,
         criterion_key=r.criterion.key,
         rater_id=r.rater_id,
+        derived=r.derived,
         score=r.score,
         competitor_score=r.competitor_score,
         competitor_id=r.competitor_id,
@@ -305,6 +308,27 @@ def reviews_ratings_save(
         ],
     )
     return RatingsSavedOut(created=saved.created, updated=saved.updated, deleted=saved.deleted)
+
+
+class DerivedOut(Schema):
+    derived: int
+
+
+@router.post(
+    "/{review_id}/derive",
+    response=DerivedOut,
+    summary="Derive the fact-bound scores again (directors)",
+    description="Replaces the scores kam derives from account facts for criteria bound to "
+    "a fact, from each account's latest facts at the review date; raters' overrides stay. "
+    "409 when the review is closed.",
+)
+def reviews_derive(request: HttpRequest, review_id: int) -> DerivedOut:
+    review = review_get(review_id=review_id)
+    if not user_can_manage(request.user):
+        raise ApplicationError(
+            _("Only a sales director or an administrator may do this."), status=403
+        )
+    return DerivedOut(derived=review_derive_scores(review=review))
 
 
 @router.post(

@@ -36,6 +36,17 @@ class CriterionIn(Schema):
     anchor_2: str = ""
     anchor_5: str = ""
     anchor_8: str = ""
+    fact: str = Field(
+        "",
+        description="Score this criterion from an account fact (revenue_12m, growth, "
+        "gross_margin_pct, orders, recency_days, mean_days_late, share_of_wallet, "
+        "predicted_future_value); empty for scores by raters.",
+    )
+    fact_rule: dict[str, object] = Field(
+        default_factory=dict,
+        description='With a fact: {"method": "thresholds", "cuts": [1-9 increasing numbers], '
+        '"higher_is_better": true} or {"method": "percentiles", "higher_is_better": true}.',
+    )
 
 
 class SchemeContentIn(Schema):
@@ -50,7 +61,17 @@ class SchemeContentIn(Schema):
     def to_content(self) -> SchemeContent:
         return SchemeContent(
             criteria=[
-                CriterionInput(c.axis, c.key, c.name, c.weight, c.anchor_2, c.anchor_5, c.anchor_8)
+                CriterionInput(
+                    c.axis,
+                    c.key,
+                    c.name,
+                    c.weight,
+                    c.anchor_2,
+                    c.anchor_5,
+                    c.anchor_8,
+                    c.fact,
+                    c.fact_rule,
+                )
                 for c in self.criteria
             ],
             competitors=list(self.competitors),
@@ -83,6 +104,8 @@ class CriterionOut(Schema):
     anchor_5: str
     anchor_8: str
     position: int
+    fact: str
+    fact_rule: dict[str, object]
 
 
 class VersionOut(Schema):

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.fact_scores import FACTS, LOWER_IS_BETTER, RuleMethod
 from kam.portfolio.models import Axis, SchemeVersion
 from kam.portfolio.review_selectors import rater_candidates
 from kam.portfolio.services import CriterionInput, SchemeContent
@@ -28,6 +29,9 @@ from kam.web.errors import Problem
 
 AXIS_PREFIX = {Axis.ATTRACTIVENESS: "a", Axis.STRENGTH: "s"}
 ROW_FIELDS = ("key", "name", "weight", "anchor_2", "anchor_5", "anchor_8")
+#: the binding to an account fact (kam.core.fact_scores); a select always posts a value
+FACT_FIELDS = ("fact", "fact_method", "fact_cuts", "fact_direction")
+CUT_SPLIT = re.compile(r"\s*;\s*|,\s+|\s+")
 KEY_PATTERN = re.compile(r"^[a-z0-9_-]{1,40}$")
 
 
@@ -42,6 +46,10 @@ class CriterionRow:
     anchor_2: str = ""
     anchor_5: str = ""
     anchor_8: str = ""
+    fact: str = ""
+    fact_method: str = RuleMethod.PERCENTILES.value
+    fact_cuts: str = ""
+    fact_direction: str = "higher"
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -52,14 +60,37 @@ class CriterionRow:
         text = self.weight.strip()
         return int(text) if re.fullmatch(r"\d{1,3}", text) else None
 
+    def cuts(self) -> list[float] | None:
+        """The cut points typed (``10; 20; 30`` or ``10 20 30``; a decimal comma is fine)."""
+        text = self.fact_cuts.strip()
+        if not text:
+            return []
+        try:
+            return [float(t.replace(",", ".")) for t in CUT_SPLIT.split(text) if t]
+        except ValueError:
+            return None
+
+    def fact_rule(self) -> dict[str, object]:
+        if not self.fact:
+            return {}
+        return {
+            "method": self.fact_method,
+            "cuts": self.cuts() or [],
+            "higher_is_better": self.fact_direction != "lower",
+        }
+
 
 def _rows_from_post(data: QueryDict, axis: str) -> list[CriterionRow]:
     prefix = AXIS_PREFIX[axis]
-    columns = {f: data.getlist(f"{prefix}-{f}") for f in ROW_FIELDS}
-    n = max((len(v) for v in columns.values()), default=0)
+    columns = {f: data.getlist(f"{prefix}-{f}") for f in ROW_FIELDS + FACT_FIELDS}
+    n = max((len(columns[f]) for f in ROW_FIELDS), default=0)
     rows = []
     for i in range(n):
-        values = {f: (columns[f][i] if i < len(columns[f]) else "") for f in ROW_FIELDS}
+        values = {
+            f: (columns[f][i] if i < len(columns[f]) else "") for f in ROW_FIELDS + FACT_FIELDS
+        }
+        values["fact_method"] = values["fact_method"] or RuleMethod.PERCENTILES.value
+        values["fact_direction"] = values["fact_direction"] or "higher"
         row = CriterionRow(axis=axis, **values)
         if not row.blank:
             rows.append(row)
@@ -76,6 +107,10 @@ def _rows_from_content(content: SchemeContent, axis: str) -> list[CriterionRow]:
             anchor_2=c.anchor_2,
             anchor_5=c.anchor_5,
             anchor_8=c.anchor_8,
+            fact=c.fact,
+            fact_method=str(c.fact_rule.get("method", RuleMethod.PERCENTILES.value)),
+            fact_cuts="; ".join(f"{float(x):g}" for x in c.fact_rule.get("cuts", []) or []),  # type: ignore[attr-defined]
+            fact_direction="higher" if c.fact_rule.get("higher_is_better", True) else "lower",
         )
         for c in content.criteria
         if c.axis == axis
@@ -163,6 +198,10 @@ class SchemeForm(forms.Form):
             self.rows = {axis: [CriterionRow(axis=axis)] for axis in AXIS_PREFIX}
 
     @property
+    def fact_choices(self) -> list[tuple[str, str]]:
+        return fact_choices()
+
+    @property
     def attractiveness_rows(self) -> list[CriterionRow]:
         return self.rows[Axis.ATTRACTIVENESS]
 
@@ -214,6 +253,14 @@ class SchemeForm(forms.Form):
                         gettext("The weight of '%(name)s' must be a whole number, e.g. 20.")
                         % {"name": row.name or row.key}
                     )
+                if row.fact and row.cuts() is None:
+                    row.errors.append(
+                        gettext(
+                            "The cut points of '%(name)s' must be numbers, lowest first, e.g. "
+                            "'10; 20; 30'."
+                        )
+                        % {"name": row.name or row.key}
+                    )
                 shape_problems += row.errors
         if shape_problems:
             self.problems += shape_problems
@@ -233,6 +280,8 @@ class SchemeForm(forms.Form):
                     anchor_2=row.anchor_2.strip(),
                     anchor_5=row.anchor_5.strip(),
                     anchor_8=row.anchor_8.strip(),
+                    fact=row.fact,
+                    fact_rule=row.fact_rule(),
                 )
                 for axis in AXIS_PREFIX
                 for row in self.rows[axis]
@@ -329,3 +378,14 @@ class ReviewForm(forms.Form):
         )
         self.fields["scheme_version"].queryset = versions  # type: ignore[attr-defined]
         self.fields["raters"].queryset = rater_candidates()  # type: ignore[attr-defined]
+
+
+def fact_choices() -> list[tuple[str, str]]:
+    """The facts a criterion can be scored from, for the editor's select (blank: raters)."""
+    return [("", gettext("Raters score it"))] + [
+        (name, gettext(label)) for name, label in FACTS.items()
+    ]
+
+
+def lower_is_better_facts() -> list[str]:
+    return sorted(LOWER_IS_BETTER)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account
@@ -94,6 +95,18 @@ class Criterion(models.Model):
     anchor_5 = models.CharField(_("a 5 means"), max_length=300, blank=True)
     anchor_8 = models.CharField(_("an 8 means"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    fact = models.CharField(
+        _("scored from fact"),
+        max_length=40,
+        blank=True,
+        help_text=_("When set, kam derives the score from this account fact by the rule."),
+    )
+    fact_rule = models.JSONField(
+        _("rule"),
+        default=dict,
+        blank=True,
+        help_text=_("kam.core.fact_scores.FactRule as JSON: method, cuts, higher_is_better."),
+    )
 
     class Meta:
         verbose_name = _("criterion")
@@ -105,6 +118,39 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.weight})"
+
+    @property
+    def fact_label(self) -> str:
+        """The bound fact's name in the reader's language ('' when raters score it)."""
+        from kam.core.fact_scores import FACTS
+
+        return gettext(FACTS[self.fact]) if self.fact in FACTS else self.fact
+
+    @property
+    def rule_label(self) -> str:
+        """The rule in words: 'by decile, higher is better' or 'cut points 10; 20; 30, …'."""
+        if not self.fact:
+            return ""
+        rule = self.fact_rule or {}
+        direction = (
+            gettext("higher is better")
+            if rule.get("higher_is_better", True)
+            else gettext("lower is better")
+        )
+        if rule.get("method") == "thresholds":
+            cuts = "; ".join(f"{float(x):g}" for x in rule.get("cuts", []))
+            return gettext("cut points %(cuts)s, %(direction)s") % {
+                "cuts": cuts,
+                "direction": direction,
+            }
+        return gettext("by decile, %(direction)s") % {"direction": direction}
+
+    @property
+    def binding_label(self) -> str:
+        """How the score is found, for version comparisons."""
+        if not self.fact:
+            return gettext("raters")
+        return f"{self.fact_label} ({self.rule_label})"
 
 
 class Competitor(models.Model):
@@ -183,14 +229,24 @@ class ViewSource(models.TextChoices):
 
 
 class Rating(models.Model):
-    """One rater's score (1-10) for one account on one criterion in one review."""
+    """One rater's score (1-10) for one account on one criterion in one review.
+
+    A *derived* rating has no rater: kam computed it from an account fact for a criterion
+    bound to that fact. A rater's own score on such a criterion overrides it, with a reason
+    in the comment; the review then uses the raters' scores instead of the derived one.
+    """
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ratings")
     rater = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        null=True,
+        blank=True,
     )
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="ratings")
+    derived = models.BooleanField(_("derived from a fact"), default=False)
     score = models.PositiveSmallIntegerField(
         _("score"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
@@ -219,6 +275,16 @@ class Rating(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "account", "rater", "criterion"], name="one_score_per_rater"
+            ),
+            models.UniqueConstraint(
+                fields=["review", "account", "criterion"],
+                condition=models.Q(rater__isnull=True),
+                name="one_derived_score",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rater__isnull=True, derived=True)
+                | models.Q(rater__isnull=False, derived=False),
+                name="derived_iff_no_rater",
             ),
             models.CheckConstraint(
                 condition=models.Q(score__gte=1, score__lte=10), name="score_1_to_10"

@@ -110,14 +110,15 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     """Progress of every rater of every review in ``reviews`` (raters prefetched).
 
     A rater's cells are the review's accounts that the rater may read, times the number of
-    criteria. The number of queries does not grow with the number of reviews: one per
-    distinct rater whose visibility is limited, plus a fixed few.
+    criteria that are not scored from facts (kam derives those; a rater only overrides).
+    The number of queries does not grow with the number of reviews: one per distinct
+    rater whose visibility is limited, plus a fixed few.
     """
     reviews = list(reviews)
     if not reviews:
         return {}
     n_criteria = dict(
-        Criterion.objects.filter(version_id__in={r.scheme_version_id for r in reviews})
+        Criterion.objects.filter(version_id__in={r.scheme_version_id for r in reviews}, fact="")
         .order_by()
         .values_list("version_id")
         .annotate(n=Count("pk"))
@@ -136,7 +137,9 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     scored: dict[tuple[int, int], int] = {}
     if open_ids:
         rows = (
-            Rating.objects.filter(review_id__in=open_ids, account__active=True)
+            Rating.objects.filter(
+                review_id__in=open_ids, account__active=True, derived=False, criterion__fact=""
+            )
             .values_list("review_id", "rater_id")
             .annotate(n=Count("pk"))
         )
@@ -144,7 +147,10 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     if frozen_ids:
         rows = (
             Rating.objects.filter(
-                review_id__in=frozen_ids, account__placements__review_id=F("review_id")
+                review_id__in=frozen_ids,
+                account__placements__review_id=F("review_id"),
+                derived=False,
+                criterion__fact="",
             )
             .values_list("review_id", "rater_id")
             .annotate(n=Count("pk"))
@@ -191,7 +197,7 @@ def _is_frozen(review: Review) -> bool:
 class RaterScore:
     """One rater's score on a flagged criterion, with the competitor score and comment."""
 
-    rater: AbstractBaseUser
+    rater: AbstractBaseUser | None  # None: derived from the account's facts
     score: int
     competitor_score: int | None
     view_source: str
@@ -231,7 +237,11 @@ def review_disagreements(
         .order_by("rater__first_name", "rater__last_name", "rater__username")
     )
     by_cell: dict[tuple[int, int], list[RaterScore]] = defaultdict(list)
+    ratings = list(ratings)
+    overridden = {(r.account_id, r.criterion_id) for r in ratings if not r.derived}
     for r in ratings:
+        if r.derived and (r.account_id, r.criterion_id) in overridden:
+            continue
         by_cell[(r.account_id, r.criterion_id)].append(
             RaterScore(r.rater, r.score, r.competitor_score, r.view_source, r.comment)
         )

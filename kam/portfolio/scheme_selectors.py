@@ -142,6 +142,7 @@ def scheme_version_diff(*, version: SchemeVersion, previous: SchemeVersion) -> V
         ("anchor_2", _("a 2 means")),
         ("anchor_5", _("a 5 means")),
         ("anchor_8", _("an 8 means")),
+        ("binding_label", _("scored from")),
     ]
     for key, c in new.items():
         before = old.get(key)

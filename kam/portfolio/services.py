@@ -7,7 +7,7 @@ pages, the API, the demo and the tests all go through them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
+from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
 from kam.core.scoring import BOXES, SchemeError
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import (
@@ -47,7 +48,11 @@ def _require_manager(user: AbstractBaseUser | None) -> None:
 
 @dataclass(frozen=True)
 class CriterionInput:
-    """A criterion as entered: axis, key, name, whole-number weight and anchors for 2, 5, 8."""
+    """A criterion as entered: axis, key, name, whole-number weight and anchors for 2, 5, 8.
+
+    ``fact`` and ``fact_rule`` bind the criterion to an account fact (kam.core.fact_scores):
+    its score is then derived from the fact, and raters only override it with a reason.
+    """
 
     axis: str
     key: str
@@ -56,6 +61,14 @@ class CriterionInput:
     anchor_2: str = ""
     anchor_5: str = ""
     anchor_8: str = ""
+    fact: str = ""
+    fact_rule: Mapping[str, object] = field(default_factory=dict)
+
+    def rule(self) -> FactRule | None:
+        """The binding as a rule (None when unbound); raises FactRuleError when broken."""
+        if not self.fact:
+            return None
+        return FactRule.from_json(self.fact, self.fact_rule)
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ class SchemeContent:
                     c.anchor_2.strip(),
                     c.anchor_5.strip(),
                     c.anchor_8.strip(),
+                    c.fact,
+                    _rule_key(c),
                 )
                 for c in by_axis
             ),
@@ -91,11 +106,32 @@ class SchemeContent:
         )
 
 
+def _rule_key(c: CriterionInput) -> tuple[object, ...]:
+    if not c.fact:
+        return ()
+    try:
+        rule = c.rule()
+    except FactRuleError:
+        return ("invalid", repr(sorted(c.fact_rule.items())))
+    assert rule is not None
+    return (rule.method.value, rule.cuts, rule.higher_is_better)
+
+
 def scheme_content_of(*, version: SchemeVersion) -> SchemeContent:
     """The content of a stored version, for editing it into the next version."""
     return SchemeContent(
         criteria=[
-            CriterionInput(c.axis, c.key, c.name, c.weight, c.anchor_2, c.anchor_5, c.anchor_8)
+            CriterionInput(
+                c.axis,
+                c.key,
+                c.name,
+                c.weight,
+                c.anchor_2,
+                c.anchor_5,
+                c.anchor_8,
+                c.fact,
+                dict(c.fact_rule or {}),
+            )
             for c in version.criteria.order_by("axis", "position")
         ],
         competitors=[c.name for c in version.competitors.all()],
@@ -145,14 +181,29 @@ def _scheme_problems(content: SchemeContent) -> list[Problem]:
                     field="name",
                 )
             )
-        if c.axis == Axis.ATTRACTIVENESS and not (
-            c.anchor_2.strip() and c.anchor_5.strip() and c.anchor_8.strip()
+        try:
+            c.rule()
+        except FactRuleError as exc:
+            problems += [
+                Problem(
+                    _("Criterion '%(key)s', scored from a fact: %(problem)s")
+                    % {"key": c.key, "problem": _(p)},
+                    axis=c.axis,
+                    key=c.key,
+                    field="fact",
+                )
+                for p in exc.problems
+            ]
+        if (
+            c.axis == Axis.ATTRACTIVENESS
+            and not c.fact
+            and not (c.anchor_2.strip() and c.anchor_5.strip() and c.anchor_8.strip())
         ):
             problems.append(
                 Problem(
                     _(
                         "Attractiveness criterion '%(key)s' needs anchors: what a 2, a 5 and "
-                        "an 8 mean, so that raters score alike."
+                        "an 8 mean, so that raters score alike (or score it from a fact)."
                     )
                     % {"key": c.key},
                     axis=c.axis,
@@ -195,6 +246,8 @@ def _version_write(
                 anchor_5=c.anchor_5.strip(),
                 anchor_8=c.anchor_8.strip(),
                 position=positions[c.axis],
+                fact=c.fact,
+                fact_rule=rule.as_json() if (rule := c.rule()) else {},
             )
         )
     Criterion.objects.bulk_create(rows)
@@ -302,7 +355,60 @@ def review_create(
             created_by=created_by,
         )
         review.raters.set(raters)
+        review_derive_scores(review=review)
     return review
+
+
+def review_derive_scores(*, review: Review, as_of: dt.date | None = None) -> int:
+    """Derive the scores of fact-bound criteria from the accounts' facts; returns the count.
+
+    For every criterion of the review's scheme version that is bound to a fact, each
+    account in scope gets a derived rating from its latest facts at or before ``as_of``
+    (the review date by default), by the criterion's rule (kam.core.fact_scores).
+    Percentile bands are taken over the accounts in scope. Earlier derived ratings are
+    replaced; raters' own scores (overrides) are kept. Accounts without the fact get no
+    derived score and are left to the raters.
+    """
+    from kam.economics.selectors import account_facts_latest, fact_value
+
+    if review.status != ReviewStatus.OPEN:
+        raise ApplicationError(
+            _("This review is closed; its scores can no longer change."), status=409
+        )
+    bound = [c for c in review.scheme_version.criteria.all() if c.fact]
+    account_ids = list(review_scope(review=review).order_by("pk").values_list("pk", flat=True))
+    facts = account_facts_latest(account_ids=account_ids, as_of=as_of or review.review_date)
+    rows: list[Rating] = []
+    for crit in bound:
+        rule = FactRule.from_json(crit.fact, crit.fact_rule)
+        values = np.array(
+            [
+                np.nan if (v := fact_value(facts.get(pk), crit.fact)) is None else v
+                for pk in account_ids
+            ],
+            dtype=np.float64,
+        )
+        scores = scores_from_fact(values, rule)
+        label = _(FACTS[crit.fact])
+        rows += [
+            Rating(
+                review=review,
+                account_id=pk,
+                rater=None,
+                derived=True,
+                criterion=crit,
+                score=int(score),
+                comment=_("Derived from %(fact)s = %(value)s")
+                % {"fact": label, "value": f"{value:,.4g}"},
+            )
+            for pk, score, value in zip(account_ids, scores, values, strict=True)
+            if score > 0
+        ]
+    with transaction.atomic():
+        Rating.objects.filter(review=review, derived=True).delete()
+        Rating.objects.bulk_create(rows, batch_size=2000)
+        Review.objects.filter(pk=review.pk).update(ratings_changed_at=timezone.now())
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -388,6 +494,14 @@ def ratings_save(
                 )
                 % {"where": where, "criterion": crit.key}
             )
+        if crit.fact and e.score is not None and not e.comment.strip():
+            problems.append(
+                _(
+                    "%(where)s: %(criterion)s is scored from the account's facts; give a reason "
+                    "in the comment to override it."
+                )
+                % {"where": where, "criterion": crit.key}
+            )
         if e.view_source and e.view_source not in ViewSource.values:
             problems.append(
                 _("%(where)s: whose view must be 'customer' or 'estimate'.") % {"where": where}
@@ -462,11 +576,14 @@ def review_compute(*, review: Review) -> int:
     keys = [c.key for c in criteria]
     account_ids = list(review_scope(review=review).order_by("pk").values_list("pk", flat=True))
     row_of = {pk: i for i, pk in enumerate(account_ids)}
-    ratings = list(
+    all_ratings = list(
         Rating.objects.filter(review=review, account_id__in=account_ids).values_list(
-            "account_id", "criterion_id", "score", "competitor_score"
+            "account_id", "criterion_id", "score", "competitor_score", "derived"
         )
     )
+    # a rater's own score on a fact-bound criterion overrides the derived one
+    overridden = {(r[0], r[1]) for r in all_ratings if not r[4]}
+    ratings = [r for r in all_ratings if not (r[4] and (r[0], r[1]) in overridden)]
     acc = np.fromiter((row_of[r[0]] for r in ratings), dtype=np.int64, count=len(ratings))
     col = np.fromiter((column[r[1]] for r in ratings), dtype=np.int64, count=len(ratings))
     val = np.fromiter((r[2] for r in ratings), dtype=np.float64, count=len(ratings))

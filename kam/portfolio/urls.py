@@ -17,4 +17,5 @@ urlpatterns = [
     path("reviews/<int:pk>/", views_reviews.review_detail, name="review_detail"),
     path("reviews/<int:pk>/score/", views_reviews.review_score, name="review_score"),
     path("reviews/<int:pk>/close/", views_reviews.review_close, name="review_close"),
+    path("reviews/<int:pk>/derive/", views_reviews.review_derive, name="review_derive"),
 ]

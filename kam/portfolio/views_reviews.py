@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from kam.accounts.models import Account
@@ -55,6 +55,7 @@ from kam.portfolio.selectors import review_previous
 from kam.portfolio.services import (
     RatingInput,
     ratings_save,
+    review_derive_scores,
     review_ensure_computed,
 )
 from kam.portfolio.services import review_close as review_close_service
@@ -147,6 +148,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_open": review.status == ReviewStatus.OPEN,
             "disagreement_points": f"{org.disagreement_points.normalize():f}",
             "certainty_percent": round(org.uncertainty_threshold * 100),
+            "bound_criteria": [c for c in review.scheme_version.criteria.all() if c.fact],
         },
     )
 
@@ -167,6 +169,30 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("portfolio:review_detail", args=[review.pk]))
 
 
+@login_required
+@require_POST
+def review_derive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Derive the fact-bound scores again from the accounts' latest facts (directors)."""
+    review = _review_or_404(pk)
+    if not user_can_manage(request.user):
+        raise PermissionDenied(_("Only a sales director or an administrator may do this."))
+    try:
+        n = review_derive_scores(review=review)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d score derived from the accounts' facts.",
+                "%(n)d scores derived from the accounts' facts.",
+                n,
+            )
+            % {"n": n},
+        )
+    return redirect(reverse("portfolio:review_detail", args=[review.pk]))
+
+
 # --- the scoring grid ---------------------------------------------------------------------
 
 
@@ -179,6 +205,8 @@ class GridCell:
     competitor_score: str = ""
     comment: str = ""
     errors: list[str] = field(default_factory=list)
+    derived: str = ""  # the score kam derived from the account's facts, if any
+    derived_note: str = ""
 
     @property
     def is_strength(self) -> bool:
@@ -218,7 +246,7 @@ class GridRow:
 
     @property
     def scored(self) -> int:
-        return sum(1 for c in self.cells if c.score.strip())
+        return sum(1 for c in self.cells if c.score.strip() or c.derived)
 
     @property
     def has_errors(self) -> bool:
@@ -250,6 +278,26 @@ def _grid_setup(review: Review) -> GridSetup:
     return GridSetup(review, criteria, list(review.scheme_version.competitors.all()))
 
 
+def _derived(setup: GridSetup, account_ids: list[int]) -> dict[tuple[int, int], Rating]:
+    """The scores kam derived from facts for these accounts, by (account, criterion)."""
+    if not any(c.fact for c in setup.criteria):
+        return {}
+    return {
+        (r.account_id, r.criterion_id): r
+        for r in Rating.objects.filter(
+            review=setup.review, derived=True, account_id__in=account_ids
+        )
+    }
+
+
+def _mark_derived(rows: list[GridRow], derived: dict[tuple[int, int], Rating]) -> None:
+    for row in rows:
+        for cell in row.cells:
+            r = derived.get((row.account.pk, cell.criterion.pk))
+            if r is not None:
+                cell.derived, cell.derived_note = str(r.score), r.comment
+
+
 def _rows_from_db(
     setup: GridSetup, accounts: list[Account], rater: Any, previous: dict[int, str]
 ) -> list[GridRow]:
@@ -279,6 +327,7 @@ def _rows_from_db(
         rows.append(
             GridRow(account, cells, view_source, competitor_id, previous.get(account.pk, ""))
         )
+    _mark_derived(rows, _derived(setup, [a.pk for a in accounts]))
     return rows
 
 
@@ -374,7 +423,11 @@ def _grid_accounts(request: HttpRequest, review: Review, n_criteria: int) -> Que
         qs = qs.annotate(
             mine=Count(
                 "ratings",
-                filter=Q(ratings__review=review, ratings__rater=request.user),
+                filter=Q(
+                    ratings__review=review,
+                    ratings__rater=request.user,
+                    ratings__criterion__fact="",
+                ),
             )
         ).filter(mine__lt=n_criteria)
     return qs
@@ -441,6 +494,7 @@ def review_score(request: HttpRequest, pk: int) -> HttpResponse:
                 row, row_entries = _row_from_post(setup, account, request.POST, previous)
                 rows.append(row)
                 entries += row_entries
+            _mark_derived(rows, _derived(setup, wanted))
             problems = [e for r in rows for e in r.errors + [x for c in r.cells for x in c.errors]]
             if not problems:
                 try:
@@ -504,7 +558,7 @@ def _render_grid(
     problems: list[str],
     status: int,
 ) -> HttpResponse:
-    qs = _grid_accounts(request, review, len(setup.criteria))
+    qs = _grid_accounts(request, review, sum(1 for c in setup.criteria if not c.fact))
     page = Paginator(qs, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
     if posted_rows is not None:
         rows = posted_rows

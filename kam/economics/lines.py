@@ -1,0 +1,165 @@
+"""Reading the invoice lines of the transaction store per account and period (DuckDB).
+
+The lines stay in the store's Parquet files (``kam.facts.store``); only one row per account
+and period comes back: revenue, cost of goods, and the amount-weighted days from invoice to
+payment of the paid lines. Periods are the facts' years (``kam.facts.definitions``): period
+``k`` (0 = the latest) holds the lines dated in (D − 365·(k+1), D − 365·k] for the as-of
+date D, so the latest period's revenue is the facts' ``revenue_12m``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from kam.facts.checking import connect, sql_string
+from kam.facts.store import TransactionStore
+
+DAYS_PER_PERIOD = 365
+#: The most periods (years) the pages show.
+MAX_PERIODS = 5
+
+
+def store_get() -> TransactionStore:
+    """The installation's transaction store: ``KAM_TRANSACTIONS_ROOT`` when set (tests), else
+    ``<KAM_DATA_DIR>/transactions``."""
+    root = getattr(settings, "KAM_TRANSACTIONS_ROOT", None)
+    return TransactionStore(Path(root) if root else Path(settings.DATA_DIR) / "transactions")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One year of the P&L: ``index`` 0 is the 12 months to the as-of date, −1 the year
+    before, …; ``start`` and ``end`` both count; ``complete`` is false when the store's
+    lines begin inside it (its numbers cover only part of the year)."""
+
+    index: int
+    start: dt.date
+    end: dt.date
+    complete: bool
+
+    @property
+    def label(self) -> str:
+        """ "Dec 2025 – Nov 2026" (the months it spans)."""
+        return f"{self.start:%b %Y} – {self.end:%b %Y}"
+
+    @property
+    def short_label(self) -> str:
+        """The year the period ends in, marked when it is the latest (the 12 months to date)."""
+        if self.index == 0:
+            return _("12 months to %(date)s") % {"date": f"{self.end:%b %Y}"}
+        return _("year to %(date)s") % {"date": f"{self.end:%b %Y}"}
+
+    def holds(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def periods_for(*, as_of: dt.date, first_day: dt.date | None) -> list[Period]:
+    """The periods from the first with lines to the latest, oldest first, at most
+    ``MAX_PERIODS``; only the latest when there are no lines at all."""
+    out = []
+    for k in range(MAX_PERIODS):
+        end = as_of - dt.timedelta(days=DAYS_PER_PERIOD * k)
+        start = end - dt.timedelta(days=DAYS_PER_PERIOD - 1)
+        if k > 0 and (first_day is None or end < first_day):
+            break
+        out.append(
+            Period(index=-k, start=start, end=end, complete=first_day is None or start >= first_day)
+        )
+    return out[::-1]
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    """One account's invoice lines in one period (the account's currency)."""
+
+    revenue: float
+    cost_of_goods: float
+    paid_amount: float
+    paid_amount_days: float
+
+    @property
+    def payment_days(self) -> float:
+        """Amount-weighted mean days from invoice to payment of the paid lines (0 without)."""
+        return self.paid_amount_days / self.paid_amount if self.paid_amount > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class StoreTotals:
+    """What the store holds for some accounts: totals per (external id, period index), each
+    account's currency, and the first invoice date of all lines (None: no lines)."""
+
+    totals: dict[tuple[str, int], LineTotals]
+    currency: dict[str, str]
+    first_day: dt.date | None
+
+
+def first_line_day(store: TransactionStore) -> dt.date | None:
+    """The earliest invoice date in the store (None when it holds no lines)."""
+    files = store.line_files()
+    if not files:
+        return None
+    con = connect()
+    try:
+        row = con.execute(
+            f"SELECT min(invoice_date) FROM read_parquet({_file_list(files)})"
+        ).fetchone()
+    finally:
+        con.close()
+    return row[0] if row and row[0] is not None else None
+
+
+def _file_list(files: Iterable[Path]) -> str:
+    return "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
+
+
+def store_totals(
+    *, store: TransactionStore, as_of: dt.date, external_ids: Iterable[str] | None = None
+) -> StoreTotals:
+    """Revenue, cost of goods and payment days per account and period up to ``as_of`` (one
+    DuckDB query over the Parquet files; ``external_ids`` limits the accounts)."""
+    files = store.line_files()
+    if not files:
+        return StoreTotals({}, {}, None)
+    first = first_line_day(store)
+    periods = periods_for(as_of=as_of, first_day=first)
+    cases = " ".join(
+        f"WHEN invoice_date BETWEEN DATE '{p.start.isoformat()}' AND DATE '{p.end.isoformat()}' "
+        f"THEN {p.index}"
+        for p in periods
+    )
+    where = (
+        f"invoice_date BETWEEN DATE '{periods[0].start.isoformat()}' AND DATE '{as_of.isoformat()}'"
+    )
+    if external_ids is not None:
+        ids = sorted(set(external_ids))
+        if not ids:
+            return StoreTotals({}, {}, first)
+        where += " AND account_external_id IN (" + ", ".join(sql_string(i) for i in ids) + ")"
+    sql = f"""
+        SELECT account_external_id, any_value(currency), CASE {cases} END AS period,
+            CAST(sum(amount) AS DOUBLE),
+            CAST(sum(coalesce(cost, 0)) AS DOUBLE),
+            CAST(coalesce(sum(amount) FILTER (WHERE paid_date IS NOT NULL), 0) AS DOUBLE),
+            CAST(coalesce(sum(amount * date_diff('day', invoice_date, paid_date))
+                FILTER (WHERE paid_date IS NOT NULL), 0) AS DOUBLE)
+        FROM read_parquet({_file_list(files)})
+        WHERE {where}
+        GROUP BY account_external_id, period
+    """
+    con = connect()
+    try:
+        rows = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    totals: dict[tuple[str, int], LineTotals] = {}
+    currency: dict[str, str] = {}
+    for external_id, cur, period, revenue, cost, paid, paid_days in rows:
+        totals[(external_id, int(period))] = LineTotals(revenue, cost, paid, paid_days)
+        currency[external_id] = cur
+    return StoreTotals(totals, currency, first)

@@ -1,0 +1,465 @@
+"""Account P&L per year, the return on each investment and the by-box comparison
+(kam-method.md section 6), assembled from the transaction store, the activities, the
+cost-to-serve items and the investment ledger, computed by ``kam.core.economics``.
+
+Per account and period (``kam.economics.lines.Period``, the facts' 365-day years):
+
+- revenue and cost of goods: the invoice lines of the period (account currency);
+- cost to serve (activity-based): team hours × each person's hourly cost (``Profile.hourly_cost``,
+  base currency, converted to the account's currency at the organisation's rate; the
+  current hourly cost is applied to every period, kam keeps no history of it), plus the
+  dated cost-to-serve items by kind, plus the cost of payment terms: revenue × the
+  amount-weighted days from invoice to payment / 365 × the organisation's discount rate
+  (``kam.core.economics.payment_term_cost``), on top of any payment-terms items;
+- contribution = revenue − cost of goods − cost to serve.
+
+kam.core's ``CostToServe`` has no "other" kind: other items count there with service (so the
+total and the contribution are right) and the page shows them on a line of their own.
+
+An investment's return compares the contribution of the periods from the one holding its
+date on with its baseline (the trend of the periods before, or the user's amount per year),
+at the discount rate per year (periods are years), with its probability
+(``kam.core.economics.investment_return``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, IntegerField, Sum, Value, When
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account
+from kam.activities.models import ActivityParticipant
+from kam.core import economics as core
+from kam.economics.lines import Period, StoreTotals, periods_for, store_get, store_totals
+from kam.economics.models import BaselineMethod, CostKind, CostToServeItem, Investment
+from kam.organisation.selectors import exchange_rates_get, organisation_get
+from kam.users.models import Profile
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """One period's cost to serve by kind (account currency); ``payment_financing`` is the
+    computed cost of the days the customer takes to pay, ``payment_terms`` the entered items."""
+
+    team: float = 0.0
+    team_hours: float = 0.0
+    logistics: float = 0.0
+    service: float = 0.0
+    rebates: float = 0.0
+    payment_terms: float = 0.0
+    payment_financing: float = 0.0
+    other: float = 0.0
+
+    def core(self) -> core.CostToServe:
+        """As kam.core's ``CostToServe`` (other counts with service there)."""
+        return core.CostToServe(
+            team=self.team,
+            team_hours=self.team_hours,
+            logistics=self.logistics,
+            service=self.service + self.other,
+            rebates=self.rebates,
+            payment_terms=self.payment_terms + self.payment_financing,
+        )
+
+    @property
+    def total(self) -> float:
+        return self.core().total
+
+
+@dataclass(frozen=True)
+class PeriodPnl:
+    """An account's P&L in one period (account currency) and its payment days."""
+
+    period: Period
+    pnl: core.AccountPnl
+    costs: CostBreakdown
+    payment_days: float
+
+    @property
+    def revenue(self) -> float:
+        return self.pnl.revenue
+
+    @property
+    def cost_of_goods(self) -> float:
+        return self.pnl.cost_of_goods
+
+    @property
+    def gross_margin(self) -> float:
+        return self.pnl.gross_margin
+
+    @property
+    def cost_to_serve(self) -> float:
+        return self.pnl.cost_to_serve.total
+
+    @property
+    def contribution(self) -> float:
+        return self.pnl.contribution
+
+    @property
+    def contribution_pct(self) -> float | None:
+        return self.pnl.contribution_pct
+
+    @property
+    def gross_margin_pct(self) -> float | None:
+        return self.pnl.gross_margin_pct
+
+    @property
+    def cost_to_serve_pct(self) -> float | None:
+        """Cost to serve as a percentage of revenue (None without revenue)."""
+        return None if self.revenue == 0 else 100 * self.cost_to_serve / self.revenue
+
+
+@dataclass
+class AccountLedger:
+    """Everything the economics of one account needs: its periods' P&L (oldest first), its
+    currency and the rate of that currency to the base currency (None: no rate known)."""
+
+    account: Account
+    currency: str
+    rate_to_base: float | None
+    periods: list[PeriodPnl]
+    investments: list[InvestmentResult] = field(default_factory=list)
+
+    @property
+    def latest(self) -> PeriodPnl | None:
+        return self.periods[-1] if self.periods else None
+
+    def to_base(self, amount: float) -> float:
+        """An amount of the account's currency in the base currency (unchanged without a rate)."""
+        return amount * self.rate_to_base if self.rate_to_base is not None else amount
+
+
+@dataclass(frozen=True)
+class InvestmentResult:
+    """An investment with its return, or why there is none yet (``problem``)."""
+
+    investment: Investment
+    periods_after: list[Period]
+    result: core.InvestmentReturn | None
+    problem: str = ""
+
+    @property
+    def roi_pct(self) -> float | None:
+        return None if self.result is None else 100 * self.result.roi
+
+
+def _periods_case(periods: Sequence[Period], field_name: str) -> Case:
+    return Case(
+        *[When(**{f"{field_name}__range": (p.start, p.end)}, then=Value(p.index)) for p in periods],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def _team_costs(
+    account_ids: list[int], periods: Sequence[Period]
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """(account id, period) → (person-hours, their cost in base currency). Two queries."""
+    if not periods:
+        return {}
+    cost = {
+        user_id: float(c) for user_id, c in Profile.objects.values_list("user_id", "hourly_cost")
+    }
+    rows = (
+        ActivityParticipant.objects.filter(
+            activity__account_id__in=account_ids,
+            activity__date__range=(periods[0].start, periods[-1].end),
+        )
+        .annotate(p=_periods_case(periods, "activity__date"))
+        .values("activity__account_id", "user_id", "p")
+        .annotate(minutes=Sum("activity__duration_minutes"))
+        .order_by()
+    )
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for r in rows:
+        if r["p"] is None:
+            continue
+        key = (r["activity__account_id"], r["p"])
+        hours, money = out.get(key, (0.0, 0.0))
+        team = core.cost_to_serve(
+            team_hours={"person": r["minutes"] / 60},
+            hourly_cost={"person": cost.get(r["user_id"], 0.0)},
+        )
+        out[key] = (hours + team.team_hours, money + team.team)
+    return out
+
+
+def _item_costs(
+    account_ids: list[int], periods: Sequence[Period]
+) -> dict[tuple[int, int], dict[str, float]]:
+    """(account id, period) → kind → Σ amount. One query."""
+    if not periods:
+        return {}
+    rows = (
+        CostToServeItem.objects.filter(
+            account_id__in=account_ids, date__range=(periods[0].start, periods[-1].end)
+        )
+        .annotate(p=_periods_case(periods, "date"))
+        .values("account_id", "kind", "p")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    out: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        if r["p"] is not None:
+            out[(r["account_id"], r["p"])][r["kind"]] = float(r["total"])
+    return out
+
+
+def _rate(rates: dict[str, Decimal], currency: str) -> float | None:
+    value = rates.get(currency)
+    return None if value is None else float(value)
+
+
+def ledgers_build(
+    *,
+    accounts: Iterable[Account],
+    as_of: dt.date,
+    with_investments: bool = True,
+    totals: StoreTotals | None = None,
+) -> list[AccountLedger]:
+    """The P&L per period (and the return of each investment) of ``accounts`` at ``as_of``.
+
+    One DuckDB query over the store and a fixed number of database queries, whatever the
+    number of accounts."""
+    accounts = list(accounts)
+    org = organisation_get()
+    annual_rate = float(org.discount_rate)
+    rates = exchange_rates_get(organisation=org)
+    if totals is None:
+        totals = store_totals(
+            store=store_get(), as_of=as_of, external_ids=[a.external_id for a in accounts]
+        )
+    periods = periods_for(as_of=as_of, first_day=totals.first_day)
+    ids = [a.pk for a in accounts]
+    team = _team_costs(ids, periods)
+    items = _item_costs(ids, periods)
+    investments: dict[int, list[Investment]] = defaultdict(list)
+    if with_investments:
+        for inv in Investment.objects.filter(account_id__in=ids).order_by("date", "pk"):
+            investments[inv.account_id].append(inv)
+    ledgers = []
+    for account in accounts:
+        currency = totals.currency.get(account.external_id, account.currency)
+        rate = _rate(rates, currency)
+        rows = []
+        for p in periods:
+            lines = totals.totals.get((account.external_id, p.index))
+            revenue = lines.revenue if lines else 0.0
+            hours, team_base = team.get((account.pk, p.index), (0.0, 0.0))
+            kinds = items.get((account.pk, p.index), {})
+            days = lines.payment_days if lines else 0.0
+            costs = CostBreakdown(
+                team=team_base / rate if rate else team_base,
+                team_hours=hours,
+                logistics=kinds.get(CostKind.LOGISTICS, 0.0),
+                service=kinds.get(CostKind.SERVICE, 0.0),
+                rebates=kinds.get(CostKind.REBATES, 0.0),
+                payment_terms=kinds.get(CostKind.PAYMENT_TERMS, 0.0),
+                payment_financing=core.payment_term_cost(
+                    revenue=revenue, payment_days=days, annual_rate=annual_rate
+                ),
+                other=kinds.get(CostKind.OTHER, 0.0),
+            )
+            pnl = core.account_pnl(
+                revenue=revenue,
+                cost_of_goods=lines.cost_of_goods if lines else 0.0,
+                cost_to_serve=costs.core(),
+            )
+            rows.append(PeriodPnl(period=p, pnl=pnl, costs=costs, payment_days=days))
+        ledger = AccountLedger(account=account, currency=currency, rate_to_base=rate, periods=rows)
+        ledger.investments = [
+            investment_result(ledger=ledger, investment=inv, annual_rate=annual_rate)
+            for inv in investments.get(account.pk, [])
+        ]
+        ledgers.append(ledger)
+    return ledgers
+
+
+def investment_result(
+    *, ledger: AccountLedger, investment: Investment, annual_rate: float
+) -> InvestmentResult:
+    """The return on ``investment`` from the ledger's periods (see the module docstring)."""
+    rows = ledger.periods
+    start = next((i for i, r in enumerate(rows) if r.period.holds(investment.date)), None)
+    if start is None:
+        if rows and investment.date < rows[0].period.start:
+            start = 0
+        else:
+            return InvestmentResult(
+                investment,
+                [],
+                None,
+                _(
+                    "Made after the last period with numbers: its return shows once a period "
+                    "after it has passed."
+                ),
+            )
+    before = [r.contribution for r in rows[:start]]
+    after = [r.contribution for r in rows[start:]]
+    baseline: list[float] | None = None
+    if investment.baseline_method == BaselineMethod.AMOUNT:
+        if investment.baseline_amount is None:
+            return InvestmentResult(
+                investment, [], None, _("Set the baseline contribution per year.")
+            )
+        baseline = [float(investment.baseline_amount)] * len(after)
+    elif not before:
+        return InvestmentResult(
+            investment,
+            [r.period for r in rows[start:]],
+            None,
+            _("No year before the investment to draw a trend from: set a baseline amount."),
+        )
+    try:
+        result = core.investment_return(
+            contributions_after=after,
+            contributions_before=before,
+            baseline=baseline,
+            investment=float(investment.amount),
+            rate=annual_rate,
+            probability=float(investment.probability),
+        )
+    except ValueError as exc:
+        return InvestmentResult(investment, [r.period for r in rows[start:]], None, str(exc))
+    return InvestmentResult(investment, [r.period for r in rows[start:]], result)
+
+
+# --- by box ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoxComparison:
+    """The four boxes compared (base currency) over the latest period, the review whose boxes
+    were used, and the one-sentence answer to "do key accounts earn their special return?"."""
+
+    rows: list[core.BoxEconomics]
+    period: Period | None
+    answer: str
+    accounts: int
+    earns: bool | None = None
+
+
+def account_economics(
+    ledgers: Iterable[AccountLedger], boxes: dict[int, str]
+) -> list[core.AccountEconomics]:
+    """Each ledger's latest period in base currency, with its investments' measured
+    incremental contribution (as kam.core's ``AccountEconomics``)."""
+    out = []
+    for ledger in ledgers:
+        latest = ledger.latest
+        if latest is None:
+            continue
+        invested = sum(float(r.investment.amount) for r in ledger.investments if r.result)
+        incremental = sum(r.result.total_incremental for r in ledger.investments if r.result)
+        out.append(
+            core.AccountEconomics(
+                account=ledger.account.external_id,
+                box=boxes.get(ledger.account.pk) or None,
+                revenue=ledger.to_base(latest.revenue),
+                contribution=ledger.to_base(latest.contribution),
+                cost_to_serve=ledger.to_base(latest.cost_to_serve),
+                team_hours=latest.costs.team_hours,
+                investment=ledger.to_base(invested),
+                incremental_contribution=ledger.to_base(incremental),
+            )
+        )
+    return out
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{currency} {value:,.0f}"
+
+
+def box_answer(rows: Sequence[core.BoxEconomics], currency: str) -> str:
+    """One sentence: do key accounts earn the special return that justifies them?"""
+    by = {r.box: r for r in rows}
+    key = by.get("key")
+    others = [r for r in rows if r.box != "key"]
+    other_hours = sum(r.team_hours for r in others)
+    other_contribution = sum(r.contribution for r in others)
+    if key is None or key.accounts == 0:
+        return _("No account is in the key box yet: place accounts on the matrix first.")
+    if key.contribution_per_hour is None or other_hours == 0:
+        return _(
+            "Key accounts contribute %(contribution)s, but no team hours are logged to set "
+            "it against: log activities to see whether they earn their special return."
+        ) % {"contribution": _money(key.contribution, currency)}
+    rest = other_contribution / other_hours
+    total = sum(r.contribution for r in rows)
+    values = {
+        "key": _money(key.contribution_per_hour, currency),
+        "rest": _money(rest, currency),
+        "share": f"{100 * key.hours_share:.0f}",
+        "contribution": f"{100 * key.contribution / max(total, 1e-9):.0f}",
+    }
+    roi = key.roi
+    if roi is not None:
+        values["roi"] = f"{100 * roi:.0f}"
+    earns = key.contribution_per_hour >= rest and (roi is None or roi > 0)
+    if earns and roi is not None:
+        return (
+            _(
+                "Yes: key accounts return %(key)s of contribution per team hour against %(rest)s "
+                "in the other boxes, take %(share)s %% of the team's hours for %(contribution)s %% "
+                "of the contribution, and their investments return %(roi)s %%."
+            )
+            % values
+        )
+    if earns:
+        return (
+            _(
+                "Yes: key accounts return %(key)s of contribution per team hour against %(rest)s "
+                "in the other boxes, and take %(share)s %% of the team's hours for "
+                "%(contribution)s %% of the contribution."
+            )
+            % values
+        )
+    if key.contribution_per_hour < rest:
+        return (
+            _(
+                "Not yet: key accounts return %(key)s of contribution per team hour, less than "
+                "the %(rest)s of the other boxes, while taking %(share)s %% of the team's hours."
+            )
+            % values
+        )
+    return (
+        _(
+            "Not yet: key accounts return %(key)s per team hour (%(rest)s elsewhere), but their "
+            "investments return %(roi)s %%: the extra effort has not paid back."
+        )
+        % values
+    )
+
+
+def box_comparison(
+    *, ledgers: Sequence[AccountLedger], boxes: dict[int, str], currency: str
+) -> BoxComparison:
+    """compare_boxes over the ledgers' latest period, with its answer sentence."""
+    rows = core.compare_boxes(account_economics(ledgers, boxes))
+    period = next((ledger.latest.period for ledger in ledgers if ledger.latest), None)
+    return BoxComparison(
+        rows=rows,
+        period=period,
+        answer=box_answer(rows, currency),
+        accounts=len(ledgers),
+        earns=key_accounts_earn(rows),
+    )
+
+
+def key_accounts_earn(rows: Sequence[core.BoxEconomics]) -> bool | None:
+    """True when key accounts earn at least the other boxes' contribution per team hour and
+    their investments (if any) return more than they cost; None when it cannot be told."""
+    key = next((r for r in rows if r.box == "key"), None)
+    others = [r for r in rows if r.box != "key"]
+    other_hours = sum(r.team_hours for r in others)
+    if key is None or key.accounts == 0 or key.contribution_per_hour is None or not other_hours:
+        return None
+    rest = sum(r.contribution for r in others) / other_hours
+    return key.contribution_per_hour >= rest and (key.roi is None or key.roi > 0)

@@ -1,0 +1,727 @@
+"""Writes of the economics app (kam-method.md section 6): account facts, cost-to-serve items,
+the investment ledger, available spend, and the transaction import that runs in the
+background and recomputes the facts and the fact-bound scores of open reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts.imports import AccountImportError, ImportProblem
+from kam.accounts.models import Account
+from kam.accounts.selectors import account_editable_check, user_role
+from kam.core.fact_scores import FACTS
+from kam.economics.lines import store_get
+from kam.economics.models import (
+    AccountFacts,
+    BaselineMethod,
+    CostKind,
+    CostToServeItem,
+    ImportStatus,
+    Investment,
+    InvestmentKind,
+    TransactionImport,
+)
+from kam.facts.checking import sql_string
+from kam.facts.store import TransactionImportError, report_json
+from kam.organisation.selectors import exchange_rates_get, organisation_get
+from kam.users.models import Role
+from kam.web.errors import ApplicationError
+
+log = logging.getLogger(__name__)
+User = AbstractBaseUser | AnonymousUser
+
+MAX_AMOUNT = Decimal("999999999999.99")
+#: Weeks of the predicted future value's horizon (one year).
+PFV_HORIZON_WEEKS = 52
+
+
+def account_facts_save(
+    *, as_of: dt.date, rows: Iterable[tuple[int, Mapping[str, float | None]]]
+) -> int:
+    """Store facts per account at ``as_of`` (replacing that day's rows); returns the count.
+
+    ``rows`` holds (account id, {fact name: value}); names outside the known facts are
+    ignored, missing ones stored as null.
+    """
+    objects = [
+        AccountFacts(
+            account_id=account_id,
+            as_of=as_of,
+            **{name: (None if values.get(name) is None else float(values[name])) for name in FACTS},  # type: ignore[arg-type]
+        )
+        for account_id, values in rows
+    ]
+    with transaction.atomic():
+        AccountFacts.objects.filter(
+            as_of=as_of, account_id__in=[o.account_id for o in objects]
+        ).delete()
+        AccountFacts.objects.bulk_create(objects, batch_size=2000)
+    return len(objects)
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+
+def may_import(user: User) -> bool:
+    """Sales directors and administrators import invoice lines and available spend (they
+    touch every account)."""
+    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+
+
+def _import_check(user: User) -> None:
+    if not may_import(user):
+        raise ApplicationError(
+            _("Only sales directors and administrators import transactions."), status=403
+        )
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def _amount(value: Any, *, field: str, positive: bool = False) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(" ", ""))
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(_("Give an amount as a number."), field=field) from None
+    if not number.is_finite() or abs(number) > MAX_AMOUNT:
+        raise ApplicationError(_("Give an amount as a number."), field=field)
+    if positive and number <= 0:
+        raise ApplicationError(_("The amount must be more than 0."), field=field)
+    return number.quantize(Decimal("0.01"))
+
+
+def _choice(value: Any, choices: Any, *, field: str) -> str:
+    text = str(value or "").strip().lower()
+    if text not in choices.values:
+        raise ApplicationError(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)},
+            field=field,
+        )
+    return text
+
+
+def _date(value: Any, *, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ApplicationError(_("Give a date as YYYY-MM-DD."), field=field) from None
+
+
+def _probability(value: Any) -> Decimal:
+    try:
+        p = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        p = Decimal(-1)
+    if not p.is_finite() or not Decimal(0) <= p <= Decimal(1):
+        raise ApplicationError(
+            _("The probability must lie between 0 and 1 (0.8 = 80 %)."), field="probability"
+        )
+    return p.quantize(Decimal("0.01"))
+
+
+def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise ApplicationError(_("This field is required."), field=field)
+    if len(text) > max_length:
+        raise ApplicationError(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+    return text
+
+
+# --- cost-to-serve items --------------------------------------------------------------------
+
+
+def cost_item_create(
+    *,
+    user: User,
+    account: Account,
+    date: dt.date | str,
+    kind: str,
+    amount: Decimal | float | str,
+    note: str = "",
+) -> CostToServeItem:
+    """Record a cost of serving ``account`` (account currency), for users who may edit it."""
+    account_editable_check(user=user, account=account)
+    return CostToServeItem.objects.create(
+        account=account,
+        date=_date(date, field="date"),
+        kind=_choice(kind, CostKind, field="kind"),
+        amount=_amount(amount, field="amount"),
+        note=_text(note, field="note", max_length=200),
+        created_by=user if user.is_authenticated else None,
+    )
+
+
+def cost_item_update(*, user: User, item: CostToServeItem, **changes: Any) -> CostToServeItem:
+    """Change an item's date, kind, amount or note (the others are kept)."""
+    account_editable_check(user=user, account=item.account)
+    if changes.get("date") is not None:
+        item.date = _date(changes["date"], field="date")
+    if changes.get("kind") is not None:
+        item.kind = _choice(changes["kind"], CostKind, field="kind")
+    if changes.get("amount") is not None:
+        item.amount = _amount(changes["amount"], field="amount")
+    if changes.get("note") is not None:
+        item.note = _text(changes["note"], field="note", max_length=200)
+    item.save()
+    return item
+
+
+def cost_item_delete(*, user: User, item: CostToServeItem) -> None:
+    """Remove an item."""
+    account_editable_check(user=user, account=item.account)
+    item.delete()
+
+
+@dataclass(frozen=True)
+class CostImportSummary:
+    """What a cost-to-serve import added: items per kind and the accounts they concern."""
+
+    created: int
+    accounts: int
+    total: Decimal
+
+
+COST_COLUMNS = ("account_external_id", "date", "kind", "amount", "note")
+COST_REQUIRED = ("account_external_id", "date", "kind", "amount")
+
+
+def _csv_rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    import csv
+    import io
+
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+    if "\x00" in text[:4096]:
+        raise AccountImportError(
+            [
+                ImportProblem(
+                    None, "", _("The file is not CSV text; save it as CSV and upload that.")
+                )
+            ]
+        )
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise AccountImportError(
+            [
+                ImportProblem(
+                    reader.line_num or None,
+                    "",
+                    _("The CSV text cannot be read: %(error)s") % {"error": exc},
+                )
+            ]
+        ) from None
+    if not records:
+        return [], []
+    return [h.strip().lower() for h in records[0]], list(enumerate(records[1:], start=2))
+
+
+def cost_items_import(*, user: User, content: bytes, filename: str = "") -> CostImportSummary:
+    """Import cost-to-serve items from CSV (columns ``account_external_id, date, kind, amount``
+    and an optional ``note``), all or nothing: any bad row refuses the file with every
+    problem named by row, column and reason. Accounts must exist and be editable by
+    ``user``. A fixed number of queries, whatever the file's length."""
+    header, rows = _csv_rows(content)
+    problems: list[ImportProblem] = []
+    missing = [c for c in COST_REQUIRED if c not in header]
+    if not header or missing:
+        problems.append(
+            ImportProblem(
+                1,
+                "",
+                _("Columns missing: %(columns)s.")
+                % {"columns": ", ".join(missing or COST_REQUIRED)},
+            )
+        )
+        raise AccountImportError(problems)
+    position = {name: header.index(name) for name in COST_COLUMNS if name in header}
+    editable = {
+        a.external_id: a
+        for a in Account.objects.filter(pk__in=_editable_ids(user)).only("pk", "external_id")
+    }
+    known = set(Account.objects.values_list("external_id", flat=True))
+    items: list[CostToServeItem] = []
+    for number, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue
+        values = {
+            name: (cells[i].strip() if i < len(cells) else "") for name, i in position.items()
+        }
+        row_ok = True
+        external_id = values["account_external_id"]
+        account = editable.get(external_id)
+        if not external_id:
+            problems.append(
+                ImportProblem(number, "account_external_id", _("This field is required."))
+            )
+            row_ok = False
+        elif account is None:
+            reason = (
+                _("You may not change this account.")
+                if external_id in known
+                else _("No account has the external id %(id)s.") % {"id": external_id}
+            )
+            problems.append(ImportProblem(number, "account_external_id", reason))
+            row_ok = False
+        parsed: dict[str, Any] = {}
+        for name, check in (
+            ("date", lambda v: _date(v, field="date")),
+            ("kind", lambda v: _choice(v, CostKind, field="kind")),
+            ("amount", lambda v: _amount(v, field="amount")),
+            ("note", lambda v: _text(v, field="note", max_length=200)),
+        ):
+            try:
+                parsed[name] = check(values.get(name, ""))
+            except ApplicationError as exc:
+                problems.append(ImportProblem(number, name, exc.message))
+                row_ok = False
+        if row_ok and account is not None:
+            items.append(
+                CostToServeItem(
+                    account=account,
+                    created_by=user if user.is_authenticated else None,
+                    **parsed,
+                )
+            )
+    if problems:
+        raise AccountImportError(problems)
+    with transaction.atomic():
+        CostToServeItem.objects.bulk_create(items, batch_size=2000)
+    return CostImportSummary(
+        created=len(items),
+        accounts=len({i.account_id for i in items}),
+        total=sum((i.amount for i in items), Decimal(0)),
+    )
+
+
+def _editable_ids(user: User) -> Any:
+    from kam.accounts.selectors import account_list_editable
+
+    return account_list_editable(user=user).values("pk")
+
+
+# --- investments ----------------------------------------------------------------------------
+
+
+def _investment_values(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    checks = {
+        "date": lambda v: _date(v, field="date"),
+        "kind": lambda v: _choice(v, InvestmentKind, field="kind"),
+        "amount": lambda v: _amount(v, field="amount", positive=True),
+        "description": lambda v: _text(v, field="description", max_length=300, required=True),
+        "plan_label": lambda v: _text(v, field="plan_label", max_length=200),
+        "baseline_method": lambda v: _choice(v, BaselineMethod, field="baseline_method"),
+        "baseline_amount": lambda v: (
+            None if v in (None, "") else _amount(v, field="baseline_amount")
+        ),
+        "probability": _probability,
+    }
+    for name, check in checks.items():
+        if name in data and (data[name] is not None or name == "baseline_amount"):
+            out[name] = check(data[name])
+        elif not partial and name in {"date", "kind", "amount", "description"}:
+            raise ApplicationError(_("This field is required."), field=name)
+    return out
+
+
+def _baseline_check(investment: Investment) -> None:
+    if investment.baseline_method == BaselineMethod.AMOUNT and investment.baseline_amount is None:
+        raise ApplicationError(
+            _("Give the contribution per year you expected without the investment."),
+            field="baseline_amount",
+        )
+
+
+def investment_create(*, user: User, account: Account, **data: Any) -> Investment:
+    """Add an investment to ``account``'s ledger (account currency): date, kind, amount,
+    description, optional plan project label, baseline (trend by default, or an amount per
+    year) and the probability (0-1) that the forecast comes true."""
+    account_editable_check(user=user, account=account)
+    values = _investment_values(data, partial=False)
+    investment = Investment(
+        account=account, created_by=user if user.is_authenticated else None, **values
+    )
+    _baseline_check(investment)
+    investment.save()
+    return investment
+
+
+def investment_update(*, user: User, investment: Investment, **data: Any) -> Investment:
+    """Change some fields of an investment; the others are kept."""
+    account_editable_check(user=user, account=investment.account)
+    for name, value in _investment_values(data, partial=True).items():
+        setattr(investment, name, value)
+    _baseline_check(investment)
+    investment.save()
+    return investment
+
+
+def investment_delete(*, user: User, investment: Investment) -> None:
+    """Remove an investment from the ledger."""
+    account_editable_check(user=user, account=investment.account)
+    investment.delete()
+
+
+# --- available spend ------------------------------------------------------------------------
+
+
+def available_spend_set(
+    *, user: User, account: Account, amount: Decimal | float | str | None
+) -> None:
+    """Enter (or with ``None``/blank clear) an account's yearly available spend in our
+    category, in its currency (for share of wallet)."""
+    account_editable_check(user=user, account=account)
+    if amount in (None, ""):
+        value = None
+    else:
+        value = _amount(amount, field="available_spend")
+        if value < 0:
+            raise ApplicationError(_("The amount must be 0 or more."), field="available_spend")
+    store_get().available_spend_set(values={account.external_id: value})
+
+
+def _problems_of(report: Any) -> list[ImportProblem]:
+    problems = [ImportProblem(p.row, p.column or "", p.reason) for p in report.problems]
+    rest = report.problems_total - len(report.problems)
+    if rest > 0:
+        problems.append(
+            ImportProblem(None, "", _("%(n)d more problem(s) not shown.") % {"n": rest})
+        )
+    return problems
+
+
+def available_spend_import(*, user: User, content: bytes, filename: str) -> dict[str, int]:
+    """Import ``account_external_id, available_spend`` (CSV or Parquet), all or nothing;
+    every account must exist. Returns ``{"accounts": n}``."""
+    _import_check(user)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / Path(filename or "spend.csv").name
+        path.write_bytes(content)
+        unknown = _unknown_accounts(path)
+        if unknown:
+            raise AccountImportError(
+                [
+                    ImportProblem(
+                        row,
+                        "account_external_id",
+                        _("No account has the external id %(id)s.") % {"id": ext},
+                    )
+                    for row, ext in unknown
+                ]
+            )
+        try:
+            report = store_get().available_spend_import(path=path, filename=filename)
+        except TransactionImportError as exc:
+            raise AccountImportError(_problems_of(exc.report)) from None
+    return {"accounts": report.rows_imported}
+
+
+def _unknown_accounts(path: Path) -> list[tuple[int, str]]:
+    """Rows whose account does not exist (row numbers as the spreadsheet counts them)."""
+    from kam.facts.checking import connect, file_format
+
+    fmt = file_format(path)
+    con = connect()
+    try:
+        if fmt == "parquet":
+            source = f"read_parquet({sql_string(str(path))})"
+            first = 1
+        else:
+            source = f"read_csv({sql_string(str(path))}, all_varchar=true, header=true)"
+            first = 2
+        try:
+            rows = con.execute(
+                f"SELECT row_number() OVER () - 1 + {first}, "
+                f"CAST(account_external_id AS VARCHAR) FROM {source}"
+            ).fetchall()
+        except Exception:  # a broken file: the store's own check reports it properly
+            return []
+    finally:
+        con.close()
+    known = set(Account.objects.values_list("external_id", flat=True))
+    return [
+        (int(n), str(ext).strip())
+        for n, ext in rows
+        if ext is not None and str(ext).strip() and str(ext).strip() not in known
+    ][:100]
+
+
+# --- transactions and facts -----------------------------------------------------------------
+
+
+def _imports_dir() -> Path:
+    path = store_get().root / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def transaction_import_start(
+    *, user: User, content: bytes, filename: str, as_of: dt.date | None = None
+) -> TransactionImport:
+    """Keep the uploaded file and import it in a background thread (inline when the setting
+    ``KAM_ECONOMICS_SYNC`` is true, as in the tests); the job's row shows its progress."""
+    _import_check(user)
+    name = Path(filename or "lines.csv").name
+    if Path(name).suffix.lower() not in {".csv", ".parquet", ".pq", ".txt"}:
+        raise ApplicationError(
+            _("Upload a CSV or Parquet file of invoice lines."), field="file", status=422
+        )
+    busy = TransactionImport.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
+        created_at__gte=timezone.now() - dt.timedelta(hours=2),
+    )
+    if busy.exists():
+        raise ApplicationError(
+            _("An import is already under way; wait for it to finish."), status=409
+        )
+    folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
+    path = folder / name
+    path.write_bytes(content)
+    job = TransactionImport.objects.create(
+        filename=name,
+        path=str(path),
+        as_of=as_of or timezone.localdate(),
+        created_by=user if user.is_authenticated else None,
+    )
+    if getattr(settings, "KAM_ECONOMICS_SYNC", False):
+        transaction_import_execute(job_id=job.pk)
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: _start_thread(job.pk))
+    return job
+
+
+def _start_thread(job_id: int) -> None:
+    threading.Thread(
+        target=_run_in_thread, args=(job_id,), name=f"transaction-import-{job_id}", daemon=True
+    ).start()
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        transaction_import_execute(job_id=job_id)
+    finally:
+        connections.close_all()
+
+
+#: Each phase's share of the progress bar: (from %, to %).
+PHASES = {
+    "fingerprint": (0, 10),
+    "reading": (10, 55),
+    "checking": (55, 65),
+    "writing": (65, 80),
+    "facts": (80, 90),
+    "prediction": (90, 99),
+}
+
+
+class _Progress:
+    """Writes the job's phase and progress at most every half second, only forward."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.last_pct = -1
+        self.last_time = 0.0
+
+    def __call__(self, phase: str, fraction: float) -> None:
+        lo, hi = PHASES.get(phase, (0, 99))
+        pct = lo + round((hi - lo) * min(max(fraction, 0.0), 1.0))
+        now = time.monotonic()
+        if pct <= self.last_pct or (now - self.last_time < 0.5 and pct < hi):
+            return
+        self.last_pct, self.last_time = pct, now
+        TransactionImport.objects.filter(pk=self.job_id, progress__lt=pct).update(
+            progress=pct, phase=phase
+        )
+
+
+def transaction_import_execute(*, job_id: int) -> None:
+    """Import the job's file into the store (all or nothing), then compute the facts at the
+    job's as-of date, store them per account and re-derive the fact-bound scores of open
+    reviews. A refused file keeps its report (row, column, reason); nothing is written."""
+    job = TransactionImport.objects.get(pk=job_id)
+    TransactionImport.objects.filter(pk=job_id).update(
+        status=ImportStatus.RUNNING, progress=1, phase="fingerprint"
+    )
+    progress = _Progress(job_id)
+    path = Path(job.path)
+    try:
+        try:
+            report = store_get().lines_import(path=path, filename=job.filename, progress=progress)
+        except TransactionImportError as exc:
+            TransactionImport.objects.filter(pk=job_id).update(
+                status=ImportStatus.REFUSED,
+                report=report_json(exc.report),
+                finished_at=timezone.now(),
+            )
+            return
+        summary: dict[str, Any] = {"import": report_json(report)}
+        summary.update(facts_compute(as_of=job.as_of, progress=progress))
+        TransactionImport.objects.filter(pk=job_id).update(
+            status=ImportStatus.DONE,
+            progress=100,
+            phase="",
+            report=report_json(report),
+            summary=summary,
+            finished_at=timezone.now(),
+        )
+    except Exception as exc:  # the job must end, whatever went wrong; the reason is kept
+        log.exception("transaction import %s failed", job_id)
+        message = exc.message if isinstance(exc, ApplicationError) else str(exc) or repr(exc)
+        TransactionImport.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
+        )
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, float]:
+    """Each account's predicted revenue of the next 52 weeks, discounted at ``annual_rate``,
+    from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (kam-method.md
+    section 6; ``kam.facts.clv`` summary, ``kam.core.clv`` models), in the account's
+    currency. The models are fitted in the base currency (at the organisation's exchange
+    rates; a currency without a rate counts as 1). Empty when the history cannot identify
+    the models (too few customers or repeat purchases, or spend per order so spread out
+    that the Gamma-Gamma mean is infinite)."""
+    import numpy as np
+
+    from kam.core.clv import ClvFitError, clv_fit, clv_predict
+    from kam.facts.checking import connect
+    from kam.facts.clv import summary_of_relation
+
+    store = store_get()
+    files = store.line_files()
+    if not files:
+        return {}
+    # One model across accounts needs one currency: amounts in the base currency for the fit,
+    # each account's value back in its own currency after (as the other facts are).
+    org = organisation_get()
+    rates = {c: float(r) for c, r in exchange_rates_get(organisation=org).items()}
+    to_base = (
+        "CASE currency "
+        + " ".join(f"WHEN {sql_string(c)} THEN {r!r}" for c, r in rates.items())
+        + " ELSE 1.0 END"
+    )
+    relation = (
+        "SELECT account_external_id AS account, invoice_date AS day, "
+        f"CAST(amount AS DOUBLE) * {to_base} AS amount FROM read_parquet(["
+        + ", ".join(sql_string(str(f)) for f in files)
+        + "])"
+    )
+    con = connect()
+    try:
+        currency_of = dict(
+            con.execute(
+                "SELECT account_external_id, any_value(currency) FROM read_parquet(["
+                + ", ".join(sql_string(str(f)) for f in files)
+                + "]) GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    con = connect()
+    try:
+        summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
+    finally:
+        con.close()
+    if len(summary.accounts) == 0:
+        return {}
+    try:
+        model = clv_fit(summary)
+        prediction = clv_predict(
+            model.bgnbd,
+            model.gamma_gamma,
+            summary,
+            horizon_weeks=PFV_HORIZON_WEEKS,
+            annual_discount_rate=annual_rate,
+        )
+    except (ClvFitError, ValueError) as exc:
+        log.warning("predicted future value left out: %s", exc)
+        return {}
+    return {
+        a: float(v) / rates.get(currency_of.get(a, ""), 1.0)
+        for a, v in zip(prediction.accounts, prediction.expected_value, strict=True)
+        if np.isfinite(v)
+    }
+
+
+def facts_compute(
+    *, as_of: dt.date, progress: Any = None, derive_scores: bool = True
+) -> dict[str, Any]:
+    """Compute every account's facts at ``as_of`` from the store (``kam.facts``), add the
+    predicted future value, store them per account (matched on ``Account.external_id``) and
+    re-derive the scores of open reviews whose scheme has fact-bound criteria.
+
+    Returns counts: ``facts`` (accounts stored), ``unmatched`` (external ids in the lines
+    without an account), ``reviews`` (open reviews re-derived), ``scores`` (derived scores)."""
+    from kam.facts.compute import store_facts
+    from kam.portfolio.models import Review, ReviewStatus
+    from kam.portfolio.services import review_derive_scores
+
+    store = store_get()
+    # kam.facts can predict too, but over the lines' mixed currencies and undiscounted; the
+    # prediction here fits in the base currency and discounts at the organisation's rate.
+    rows = store_facts(store, as_of=as_of, progress=progress, predict=False)
+    org = organisation_get()
+    if progress is not None:
+        progress("prediction", 0.0)
+    pfv = predicted_future_values(as_of=as_of, annual_rate=float(org.discount_rate))
+    ids = dict(
+        Account.objects.filter(external_id__in=[r.account_external_id for r in rows]).values_list(
+            "external_id", "pk"
+        )
+    )
+    to_save = []
+    for r in rows:
+        pk = ids.get(r.account_external_id)
+        if pk is None:
+            continue
+        values = {name: getattr(r, name, None) for name in FACTS}
+        values["predicted_future_value"] = pfv.get(r.account_external_id)
+        to_save.append((pk, values))
+    saved = account_facts_save(as_of=as_of, rows=to_save)
+    reviews = scores = 0
+    if derive_scores:
+        open_reviews = (
+            Review.objects.filter(status=ReviewStatus.OPEN, scheme_version__criteria__fact__gt="")
+            .distinct()
+            .select_related("scheme_version")
+        )
+        for review in open_reviews:
+            # at the review's own date: facts after it do not count for it
+            scores += review_derive_scores(review=review)
+            reviews += 1
+    if progress is not None:
+        progress("prediction", 1.0)
+    return {
+        "facts": saved,
+        "unmatched": len(rows) - saved,
+        "reviews": reviews,
+        "scores": scores,
+        "as_of": as_of.isoformat(),
+    }

@@ -1,0 +1,62 @@
+"""Money as the economics pages show it: whole units with thousands separators, a real minus
+sign, and a dash for nothing."""
+
+from __future__ import annotations
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+register = template.Library()
+
+
+def _whole(value: object) -> int | None:
+    try:
+        return round(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def money(value: object) -> str:
+    """1234567.8 → "1,234,568"; −5 → "−5"; None → "–"."""
+    number = _whole(value)
+    if number is None:
+        return "–"
+    text = intcomma(abs(number))
+    return f"−{text}" if number < 0 else str(text)
+
+
+@register.filter
+def cost(value: object) -> str:
+    """A cost shown as a deduction: 1234 → "−1,234"; 0 or None → "–"."""
+    number = _whole(value)
+    if not number:
+        return "–"
+    return money(-number)
+
+
+@register.filter
+def pct(value: object, digits: int = 0) -> str:
+    """A fraction as a percentage: 0.253 → "25 %"; None → "–"."""
+    try:
+        number = 100 * float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    text = f"{number:.{int(digits)}f}".replace("-", "−")
+    return f"{text} %"
+
+
+@register.filter
+def phase_label(phase: str) -> str:
+    """What a transaction import is doing, in words."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "fingerprint": _("reading the file"),
+        "reading": _("checking every value"),
+        "checking": _("checking the rows together"),
+        "writing": _("storing the lines"),
+        "facts": _("computing the facts"),
+        "prediction": _("predicting future value"),
+    }
+    return labels.get(phase, phase)

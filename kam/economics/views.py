@@ -1,0 +1,394 @@
+"""Pages of the return on the investment (kam-method.md section 6): an account's economics
+(P&L per year, the waterfall, cost to serve, investments and their return, facts), the
+portfolio's four boxes compared, and the imports of invoice lines, available spend and
+cost-to-serve items.
+
+Accounts are read through ``account_list_visible`` and changed through
+``account_list_editable``; imports are for sales directors and administrators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kam.accounts.selectors import account_may_edit
+from kam.economics import charts
+from kam.economics.forms import (
+    CostItemForm,
+    FileForm,
+    InvestmentForm,
+    SpendForm,
+    TransactionUploadForm,
+)
+from kam.economics.lines import store_get
+from kam.economics.models import ImportStatus, TransactionImport
+from kam.economics.selectors import (
+    account_economics_visible,
+    account_facts_latest,
+    account_ledger,
+    account_planned_cost,
+    boxes_latest,
+    cost_item_get,
+    cost_items_of,
+    investment_get,
+    portfolio_economics,
+)
+from kam.economics.services import (
+    available_spend_import,
+    available_spend_set,
+    cost_item_create,
+    cost_item_delete,
+    cost_items_import,
+    investment_create,
+    investment_delete,
+    may_import,
+    transaction_import_start,
+)
+from kam.organisation.models import Box
+from kam.organisation.selectors import organisation_get
+from kam.web.errors import ApplicationError
+from kam.web.uploads import import_page
+
+
+def _raise_for(exc: ApplicationError) -> None:
+    if exc.status == 404:
+        raise Http404(exc.message) from exc
+    if exc.status == 403:
+        raise PermissionDenied(exc.message) from exc
+
+
+def _as_of(request: HttpRequest) -> dt.date:
+    text = request.GET.get("as_of", "")
+    try:
+        return dt.date.fromisoformat(text) if text else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _account(request: HttpRequest, account_id: int) -> Any:
+    try:
+        return account_economics_visible(user=request.user, account_id=account_id)
+    except ApplicationError as exc:
+        _raise_for(exc)
+        raise
+
+
+def _page_url(account_id: int, anchor: str = "") -> str:
+    return reverse("economics:account", args=[account_id]) + (f"#{anchor}" if anchor else "")
+
+
+# --- an account -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
+    """An account's economics: P&L per year (chart and table), the waterfall of the latest
+    year, cost to serve, the investment ledger with each return, and the facts."""
+    account = _account(request, account_id)
+    return render(
+        request,
+        "economics/account.html",
+        _account_context(request, account, cost_form=CostItemForm(), invest_form=InvestmentForm()),
+    )
+
+
+def _account_context(
+    request: HttpRequest, account: Any, *, cost_form: CostItemForm, invest_form: InvestmentForm
+) -> dict[str, Any]:
+    as_of = _as_of(request)
+    ledger = account_ledger(account=account, as_of=as_of)
+    latest = ledger.latest
+    facts = account_facts_latest(account_ids=[account.pk], as_of=as_of).get(account.pk)
+    _review, boxes = boxes_latest(account_ids=[account.pk])
+    org = organisation_get()
+    spend = store_get().available_spend().get(account.external_id)
+    has_lines = any(p.revenue for p in ledger.periods)
+    return {
+        "account": account,
+        "as_of": as_of,
+        "ledger": ledger,
+        "latest": latest,
+        "has_lines": has_lines,
+        "partial": any(not p.period.complete for p in ledger.periods),
+        "pnl_spec": charts.pnl_chart(ledger.periods, currency=ledger.currency)
+        if has_lines
+        else None,
+        "waterfall_spec": charts.waterfall_chart(latest, currency=ledger.currency)
+        if has_lines and latest
+        else None,
+        "facts": facts,
+        "box": boxes.get(account.pk, ""),
+        "box_label": dict(Box.choices).get(boxes.get(account.pk, ""), ""),
+        "planned": account_planned_cost(account=account),
+        "base_currency": org.base_currency,
+        "discount_rate_pct": float(org.discount_rate) * 100,
+        "cost_items": cost_items_of(account=account),
+        "may_edit": account_may_edit(user=request.user, account=account),
+        "cost_form": cost_form,
+        "invest_form": invest_form,
+        "spend_form": SpendForm(
+            initial={"available_spend": None if spend is None else spend.quantize(Decimal(1))}
+        ),
+        "available_spend": spend,
+    }
+
+
+def _edit_post(
+    request: HttpRequest, account_id: int, form: Any, save: Any, anchor: str, done: str
+) -> HttpResponse:
+    account = _account(request, account_id)
+    if form.is_valid():
+        try:
+            save(account, form.cleaned_data)
+        except ApplicationError as exc:
+            _raise_for(exc)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, done)
+            return redirect(_page_url(account.pk, anchor))
+    forms = {"cost_form": CostItemForm(), "invest_form": InvestmentForm()}
+    forms["cost_form" if isinstance(form, CostItemForm) else "invest_form"] = form
+    if isinstance(form, SpendForm):
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(_page_url(account.pk, anchor))
+    return render(
+        request, "economics/account.html", _account_context(request, account, **forms), status=422
+    )
+
+
+@login_required
+@require_POST
+def cost_item_add(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Add a cost-to-serve item to the account (users who may edit it)."""
+    return _edit_post(
+        request,
+        account_id,
+        CostItemForm(request.POST),
+        lambda account, data: cost_item_create(user=request.user, account=account, **data),
+        "costs",
+        _("Cost item added."),
+    )
+
+
+@login_required
+@require_POST
+def cost_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Remove a cost-to-serve item."""
+    try:
+        item = cost_item_get(user=request.user, item_id=item_id)
+        cost_item_delete(user=request.user, item=item)
+    except ApplicationError as exc:
+        _raise_for(exc)
+        raise
+    messages.success(request, _("Cost item removed."))
+    return redirect(_page_url(item.account_id, "costs"))
+
+
+@login_required
+@require_POST
+def investment_add(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Add an investment to the account's ledger."""
+    return _edit_post(
+        request,
+        account_id,
+        InvestmentForm(request.POST),
+        lambda account, data: investment_create(user=request.user, account=account, **data),
+        "investments",
+        _("Investment added to the ledger."),
+    )
+
+
+@login_required
+@require_POST
+def investment_remove(request: HttpRequest, investment_id: int) -> HttpResponse:
+    """Remove an investment from the ledger."""
+    try:
+        investment = investment_get(user=request.user, investment_id=investment_id)
+        investment_delete(user=request.user, investment=investment)
+    except ApplicationError as exc:
+        _raise_for(exc)
+        raise
+    messages.success(request, _("Investment removed from the ledger."))
+    return redirect(_page_url(investment.account_id, "investments"))
+
+
+@login_required
+@require_POST
+def spend_save(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Enter or clear the account's available spend (share of wallet)."""
+    return _edit_post(
+        request,
+        account_id,
+        SpendForm(request.POST),
+        lambda account, data: available_spend_set(
+            user=request.user, account=account, amount=data["available_spend"]
+        ),
+        "facts",
+        _("Available spend saved; it counts in share of wallet from the next facts run."),
+    )
+
+
+# --- the portfolio --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def portfolio_page(request: HttpRequest) -> HttpResponse:
+    """The four boxes compared on contribution, cost to serve, return on investment and
+    share of team hours, with the one-sentence answer (kam-method.md section 6, "By box")."""
+    as_of = _as_of(request)
+    data = portfolio_economics(user=request.user, as_of=as_of)
+    rows = data.comparison.rows
+    total_contribution = sum(r.contribution for r in rows)
+    top = sorted(
+        (ledger for ledger in data.ledgers if ledger.latest and ledger.latest.revenue),
+        key=lambda ledger: ledger.to_base(ledger.latest.contribution),  # type: ignore[union-attr]
+        reverse=True,
+    )
+    has_lines = any(ledger.latest and ledger.latest.revenue for ledger in data.ledgers)
+    invested = [(ledger, r) for ledger in data.ledgers for r in ledger.investments]
+    total_revenue = sum(r.revenue for r in rows)
+    total_cts = sum(r.cost_to_serve for r in rows)
+    return render(
+        request,
+        "economics/portfolio.html",
+        {
+            "total_cts": total_cts,
+            "contribution_pct": 100 * total_contribution / total_revenue if total_revenue else None,
+            "cts_pct": 100 * total_cts / total_revenue if total_revenue else None,
+            "total_invested": sum(
+                ledger.to_base(float(r.investment.amount)) for ledger, r in invested
+            ),
+            "as_of": as_of,
+            "data": data,
+            "rows": rows,
+            "labels": dict(Box.choices),
+            "total_contribution": total_contribution,
+            "total_revenue": total_revenue,
+            "total_hours": sum(r.team_hours for r in rows),
+            "boxes_spec": charts.boxes_chart(rows) if has_lines else None,
+            "has_lines": has_lines,
+            "top": [(ledger, ledger.to_base(ledger.latest.contribution)) for ledger in top[:10]],  # type: ignore[union-attr]
+            "bottom": [
+                (ledger, ledger.to_base(ledger.latest.contribution))  # type: ignore[union-attr]
+                for ledger in top[::-1][:5]
+                if ledger.latest and ledger.latest.contribution < 0
+            ],
+            "invested": invested,
+            "may_import": may_import(request.user),
+        },
+    )
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+def _import_guard(request: HttpRequest) -> None:
+    if not may_import(request.user):
+        raise PermissionDenied(_("Only sales directors and administrators import transactions."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_transactions(request: HttpRequest) -> HttpResponse:
+    """Upload invoice lines (CSV or Parquet); the import runs in the background and its row
+    shows the progress, then the refused rows or what was imported and computed."""
+    _import_guard(request)
+    form = TransactionUploadForm(
+        request.POST or None, request.FILES or None, initial={"as_of": timezone.localdate()}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = transaction_import_start(
+                    user=request.user,
+                    content=upload.read(),
+                    filename=upload.name,
+                    as_of=form.cleaned_data.get("as_of"),
+                )
+            except ApplicationError as exc:
+                _raise_for(exc)
+                form.add_error("file" if exc.field == "file" else None, exc.message)
+                status = exc.status
+            else:
+                return redirect(reverse("economics:import") + f"#job-{job.pk}")
+        else:
+            status = 422
+    jobs = list(TransactionImport.objects.select_related("created_by")[:10])
+    store = store_get()
+    return render(
+        request,
+        "economics/import.html",
+        {"form": form, "jobs": jobs, "sources": store.sources(), "today": timezone.localdate()},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """One import's row with its progress; polled every second while it runs."""
+    _import_guard(request)
+    job = TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None:
+        raise Http404(_("There is no such import."))
+    return render(request, "economics/_job.html", {"job": job})
+
+
+@login_required
+@require_GET
+def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+    """What one import did, or the rows that refused it."""
+    _import_guard(request)
+    job = TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None:
+        raise Http404(_("There is no such import."))
+    return render(
+        request,
+        "economics/import_report.html",
+        {"job": job, "refused": job.status == ImportStatus.REFUSED},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_spend(request: HttpRequest) -> HttpResponse:
+    """Import each account's yearly available spend (share of wallet), all or nothing."""
+    _import_guard(request)
+    return import_page(
+        request,
+        form=FileForm(request.POST or None, request.FILES or None),
+        run=lambda content, name: available_spend_import(
+            user=request.user, content=content, filename=name
+        ),
+        template="economics/import_spend.html",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_costs(request: HttpRequest) -> HttpResponse:
+    """Import cost-to-serve items from CSV, all or nothing (the accounts must be editable)."""
+    return import_page(
+        request,
+        form=FileForm(request.POST or None, request.FILES or None),
+        run=lambda content, name: cost_items_import(
+            user=request.user, content=content, filename=name
+        ),
+        template="economics/import_costs.html",
+    )

@@ -1,0 +1,503 @@
+"""Reading and checking a transaction file (CSV or Parquet) in DuckDB, row numbers and all.
+
+A file of 50 million invoice lines must never become 50 million Python objects. So the
+check is one SQL pass: DuckDB reads the file, ``TRY_CAST``s every value to its type and
+writes the typed lines, each with its record number and the list of what is wrong with
+it, to a staging Parquet file. The report is then a few small queries on that file: how
+many rows are bad, and the first ``max_problems`` of them in file order (``ORDER BY _row
+LIMIT n``). Only those few problems reach Python.
+
+Row numbers follow the spreadsheet: in a CSV file the header is row 1 and the first line
+row 2; in a Parquet file (which has no header row) the first record is row 1. A CSV line
+that cannot be split into the header's fields (too many or too few, a stray quote, text
+that is not UTF-8) is reported with its line number from DuckDB's reject table; the other
+rows keep their own numbers around it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from kam.facts.i18n import _
+
+#: ``progress(phase, fraction)``: the phase's name and how far it is, from 0.0 to 1.0.
+Progress = Callable[[str, float], None]
+
+Kind = Literal["text", "date", "decimal", "double", "currency"]
+
+#: Money is kept exactly: four decimals, up to 14 digits before the point.
+DECIMAL = "DECIMAL(18,4)"
+SQL_TYPE: dict[str, str] = {
+    "text": "VARCHAR",
+    "date": "DATE",
+    "decimal": DECIMAL,
+    "double": "DOUBLE",
+    "currency": "VARCHAR",
+}
+#: Structural CSV problems beyond this many are counted but their rows are not mapped.
+MAX_REJECTS_MAPPED = 100_000
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file.
+
+    ``column_required``: the file must have the column. ``value_required``: when the column
+    is there, every row needs a value in it (a blank is a problem).
+    """
+
+    name: str
+    kind: Kind
+    column_required: bool
+    value_required: bool
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with a file: the row (``None`` for the file as a whole), the column
+    (``None`` when it is the whole row) and a code with the offending value.
+
+    ``reason`` is the message in the current language (see ``kam.facts.i18n``).
+    """
+
+    row: int | None
+    column: str | None
+    code: str
+    value: str | None = None
+
+    @property
+    def reason(self) -> str:
+        template = _reason_template(self.code)
+        return template % {"value": self.value or ""}
+
+    def line(self, filename: str) -> str:
+        """``bad.csv: row 7, field amount: 'x' is not a number`` (the form of the other
+        ``kam`` commands)."""
+        if self.row is not None and self.column is not None:
+            return _("%(file)s: row %(row)s, field %(field)s: %(message)s") % {
+                "file": filename,
+                "row": self.row,
+                "field": self.column,
+                "message": self.reason,
+            }
+        if self.row is not None:
+            return _("%(file)s: row %(row)s: %(reason)s") % {
+                "file": filename,
+                "row": self.row,
+                "reason": self.reason,
+            }
+        if self.column is not None:
+            return _("%(file)s: field %(field)s: %(message)s") % {
+                "file": filename,
+                "field": self.column,
+                "message": self.reason,
+            }
+        return _("%(file)s: %(reason)s") % {"file": filename, "reason": self.reason}
+
+
+def _reason_template(code: str) -> str:
+    reasons = {
+        "empty": _("is empty"),
+        "not_a_date": _("'%(value)s' is not a date (YYYY-MM-DD)"),
+        "not_a_number": _("'%(value)s' is not a number"),
+        "not_a_currency": _("'%(value)s' is not a currency code (three letters, such as EUR)"),
+        "negative": _("'%(value)s' is below 0"),
+        "missing_column": _("the column is missing"),
+        "duplicate_column": _("the column appears more than once"),
+        "other_currency": _(
+            "the account's lines are in %(value)s: kam adds up amounts without converting, "
+            "so each account keeps one currency"
+        ),
+        "duplicate_account": _("the account appears again (first on row %(value)s)"),
+        "too_few_fields": _("the line has fewer fields than the header"),
+        "too_many_fields": _("the line has more fields than the header"),
+        "bad_quote": _("a quote is in the wrong place"),
+        "not_utf8": _("the line is not UTF-8 text"),
+        "bad_line": _("the line cannot be read (%(value)s)"),
+        "unreadable": _("the file cannot be read as CSV or Parquet (%(value)s)"),
+        "no_rows": _("the file has no rows"),
+    }
+    return reasons.get(code, code)
+
+
+@dataclass
+class CheckResult:
+    """What checking a file found. The typed rows are in ``staging`` (Parquet)."""
+
+    rows_read: int = 0
+    rows_bad: int = 0
+    problems_total: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    #: the file as a whole was refused (unreadable, a required column missing, no rows)
+    file_problem: bool = False
+    ignored_columns: list[str] = field(default_factory=list)
+    format: str = "csv"
+    #: CSV lines DuckDB could not split into the header's fields (not in ``staging``):
+    #: the first ``MAX_REJECTS_MAPPED`` of them, and how many there are
+    rejects: list[ImportProblem] = field(default_factory=list)
+    rejects_total: int = 0
+    #: the columns in file-spec order (problems of one row are listed in this order)
+    column_order: list[str] = field(default_factory=list)
+
+
+def connect(*, threads: int | None = None, memory_limit: str | None = None) -> Any:
+    """A fresh in-process DuckDB connection with progress tracking on and its own bar off."""
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    return con
+
+
+def run_with_progress(
+    con: Any, sql: str, *, phase: str, progress: Progress | None, fetch: bool = False
+) -> Any:
+    """Run ``sql`` on ``con``; while it runs, report DuckDB's own progress of the query."""
+
+    def work() -> Any:
+        result = con.execute(sql)
+        return result.fetchall() if fetch else None
+
+    return polling(con, work, phase=phase, progress=progress)
+
+
+def polling(con: Any, work: Callable[[], Any], *, phase: str, progress: Progress | None) -> Any:
+    """``work()``'s result; while it runs a query on the DuckDB connection ``con``, the
+    query's progress is passed to ``progress(phase, fraction)`` five times a second."""
+    if progress is None:
+        return work()
+    progress(phase, 0.0)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    last = 0.0
+    while worker.is_alive():
+        worker.join(POLL_SECONDS)
+        try:
+            percent = float(con.query_progress())
+        except duckdb.Error:
+            percent = -1.0
+        if percent >= 0 and percent / 100.0 > last:
+            last = min(percent / 100.0, 1.0)
+            progress(phase, last)
+    if "error" in outcome:
+        raise outcome["error"]
+    progress(phase, 1.0)
+    return outcome.get("value")
+
+
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def file_format(path: Path) -> str:
+    """``parquet`` when the file starts with Parquet's magic bytes, else ``csv``."""
+    with path.open("rb") as handle:
+        return "parquet" if handle.read(4) == b"PAR1" else "csv"
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_header(path: Path) -> tuple[list[str], str]:
+    """The header's column names and the delimiter, read from the file's first line.
+
+    The delimiter is the one of ``, ; TAB |`` that the header uses most (spreadsheets in
+    Dutch and German save with ``;``). Reading the header ourselves, rather than letting
+    DuckDB sniff the file, keeps a file with a few ragged lines readable: those lines are
+    then reported, not the whole file.
+    """
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 20)
+    text = first.decode("utf-8-sig").rstrip("\r\n")
+    delimiter = max(DELIMITERS, key=text.count)
+    names = next(csv.reader([text], delimiter=delimiter)) if text else []
+    return names, delimiter
+
+
+def _source_sql(path: Path, fmt: str, header: Sequence[str] = (), delimiter: str = ",") -> str:
+    if fmt == "parquet":
+        return f"read_parquet({sql_string(str(path))}, file_row_number = true)"
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    return (
+        f"read_csv({sql_string(str(path))}, columns = {{{columns}}}, header = true, "
+        f"delim = {sql_string(delimiter)}, quote = '\"', escape = '\"', "
+        "store_rejects = true, rejects_table = 'kam_rejects', rejects_scan = 'kam_reject_scans')"
+    )
+
+
+def _header(con: Any, path: Path, fmt: str) -> tuple[list[str], list[str], list[str], str]:
+    """The header's names, the names to select them by, their types and the delimiter."""
+    if fmt == "parquet":
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_source_sql(path, fmt)}").fetchall()
+        rows = [row for row in rows if row[0] != "file_row_number"]
+        names = [row[0] for row in rows]
+        return names, names, [str(row[1]) for row in rows], ","
+    names, delimiter = csv_header(path)
+    return names, [f"c{i}" for i in range(len(names))], ["VARCHAR"] * len(names), delimiter
+
+
+def _typed(kind: Kind, text: str) -> str:
+    if kind == "date":
+        return f"TRY_CAST({text} AS DATE)"
+    if kind == "decimal":
+        return f"TRY_CAST({text} AS {DECIMAL})"
+    if kind == "double":
+        return f"TRY_CAST({text} AS DOUBLE)"
+    if kind == "currency":
+        upper = f"upper(CAST({text} AS VARCHAR))"
+        return f"CASE WHEN regexp_full_match({upper}, '[A-Z]{{3}}') THEN {upper} END"
+    return f"CAST({text} AS VARCHAR)"
+
+
+#: A check: (SQL condition that the row has the problem, SQL struct describing it).
+Check = tuple[str, str]
+
+
+def problem_struct(column: str, code: str, value: str = "NULL") -> str:
+    """The SQL struct of one problem; ``value`` is SQL (cast to text)."""
+    return (
+        f"{{'col': {sql_string(column)}, 'code': {sql_string(code)}, "
+        f"'value': CAST({value} AS VARCHAR)}}"
+    )
+
+
+def _checks(column: Column, text: str, typed: str) -> list[Check]:
+    """The checks of one column of a row: blank when required, and not of its type."""
+    checks: list[Check] = []
+    if column.value_required:
+        checks.append((f"{text} IS NULL", problem_struct(column.name, "empty")))
+    if column.kind != "text":
+        code = {
+            "date": "not_a_date",
+            "decimal": "not_a_number",
+            "double": "not_a_number",
+            "currency": "not_a_currency",
+        }[column.kind]
+        checks.append(
+            (f"({text} IS NOT NULL AND {typed} IS NULL)", problem_struct(column.name, code, text))
+        )
+    return checks
+
+
+def stage(
+    con: Any,
+    *,
+    path: Path,
+    columns: Sequence[Column],
+    staging: Path,
+    aliases: dict[str, str] | None = None,
+    extra_checks: Callable[[dict[str, str]], list[Check]] | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Read ``path`` and write its typed rows with their problems to ``staging`` (Parquet).
+
+    The staging file has ``_row`` (the row number as described in the module's docstring),
+    one typed column per entry of ``columns`` (NULL when the file lacks an optional one)
+    and ``problems``, a list of ``{column, code, value}``. Header problems (a missing
+    required column) end the check early: nothing is staged and ``file_problem`` is set.
+    """
+    result = CheckResult()
+    try:
+        result.format = file_format(path)
+        header, selectable, types, delimiter = _header(con, path, result.format)
+    except (duckdb.Error, OSError, UnicodeDecodeError) as exc:
+        result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
+        result.problems_total = 1
+        result.file_problem = True
+        return result
+    aliases = aliases or {}
+    known = {column.name for column in columns}
+    found: dict[str, str] = {}
+    header_row = 1 if result.format == "csv" else None
+    native: dict[str, str] = {}
+    for name, select_as, sql_type in zip(header, selectable, types, strict=True):
+        key = name.strip().lower()
+        key = aliases.get(key, key)
+        if key not in known:
+            result.ignored_columns.append(name)
+        elif key in found:
+            result.problems.append(ImportProblem(header_row, key, "duplicate_column"))
+        else:
+            found[key] = select_as
+            native[key] = sql_type
+    for column in columns:
+        if column.column_required and column.name not in found:
+            result.problems.append(ImportProblem(header_row, column.name, "missing_column"))
+    if result.problems:
+        result.problems_total = len(result.problems)
+        result.file_problem = True
+        return result
+
+    raw: list[str] = []
+    selects: list[str] = []
+    checks: list[Check] = []
+    for column in columns:
+        if column.name in found:
+            source = _identifier(found[column.name])
+            # a typed Parquet column is cast directly, without a detour through text
+            text = f"NULLIF(trim({source}), '')" if native[column.name] == "VARCHAR" else source
+        else:
+            text = "CAST(NULL AS VARCHAR)"
+        raw.append(f"{text} AS t_{column.name}")
+        typed = _typed(column.kind, f"t_{column.name}")
+        selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
+        if column.name in found:
+            checks.extend(_checks(column, f"t_{column.name}", typed))
+    if extra_checks is not None:
+        checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
+    row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
+    # The list of problems is built only for rows that have one (NULL for good rows):
+    # DuckDB evaluates a CASE branch only for the rows that take it.
+    any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
+    each = ", ".join(f"CASE WHEN {condition} THEN {struct} END" for condition, struct in checks)
+    problem_list = (
+        f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
+    )
+    sql = (
+        f"COPY (SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
+        f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
+        f"FROM {_source_sql(path, result.format, header, delimiter)})) "
+        f"TO {sql_string(str(staging))} (FORMAT parquet, COMPRESSION snappy)"
+    )
+    # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
+    # rows itself, so there DuckDB may write in any order, in parallel.
+    order = "true" if result.format == "csv" else "false"
+    con.execute(f"SET preserve_insertion_order = {order}")
+    try:
+        run_with_progress(con, sql, phase="reading", progress=progress)
+    except duckdb.Error as exc:
+        result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
+        result.problems_total = 1
+        result.file_problem = True
+        return result
+
+    rejects, rejected = _rejects(con) if result.format == "csv" else ([], 0)
+    result.rejects, result.rejects_total = rejects, rejected
+    result.column_order = [column.name for column in columns]
+    counts = con.execute(
+        "SELECT count(*), count(problems), coalesce(sum(len(problems)), 0) "
+        f"FROM read_parquet({sql_string(str(staging))})"
+    ).fetchone()
+    assert counts is not None
+    result.rows_read = int(counts[0]) + rejected
+    result.rows_bad = int(counts[1]) + rejected
+    result.problems_total = int(counts[2]) + rejected
+    if result.rows_read == 0:
+        result.problems.append(ImportProblem(None, None, "no_rows"))
+        result.problems_total = 1
+        result.file_problem = True
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+_REJECT_CODES = {
+    "MISSING COLUMNS": "too_few_fields",
+    "TOO MANY COLUMNS": "too_many_fields",
+    "UNQUOTED VALUE": "bad_quote",
+    "INVALID UNICODE": "not_utf8",
+    "INVALID ENCODING": "not_utf8",
+}
+
+
+def _rejects(con: Any) -> tuple[list[ImportProblem], int]:
+    """The first ``MAX_REJECTS_MAPPED`` CSV lines DuckDB could not split, one problem per
+    line in file order, and the number of such lines."""
+    try:
+        counted = con.execute("SELECT count(DISTINCT line) FROM kam_rejects").fetchone()
+        rows = con.execute(
+            "SELECT line, min(error_type), min(error_message) FROM kam_rejects "
+            f"GROUP BY line ORDER BY line LIMIT {MAX_REJECTS_MAPPED}"
+        ).fetchall()
+    except duckdb.Error:
+        return [], 0
+    problems = []
+    for line, error_type, message in rows:
+        code = _REJECT_CODES.get(str(error_type), "bad_line")
+        problems.append(ImportProblem(int(line), None, code, str(message)))
+    return problems, int(counted[0]) if counted else len(problems)
+
+
+def first_problems(
+    con: Any,
+    *,
+    staging: Path,
+    check: CheckResult,
+    limit: int,
+    extra_sql: str | None = None,
+) -> list[ImportProblem]:
+    """The first ``limit`` problems in row order (within a row, in column order): the
+    staged rows', the unsplittable lines' and those of ``extra_sql`` (a query giving
+    ``_row, col, code, value``).
+
+    When more CSV lines could not be split than ``MAX_REJECTS_MAPPED``, the other rows'
+    numbers cannot be told and only the unsplittable lines are listed.
+    """
+    rejects = check.rejects
+    order = "[" + ", ".join(sql_string(c) for c in check.column_order) + "]"
+    parts = [
+        "SELECT _row, p.col AS col, p.code AS code, p.value AS value FROM "
+        f"(SELECT _row, unnest(problems) AS p FROM read_parquet({sql_string(str(staging))}) "
+        "WHERE problems IS NOT NULL)"
+    ]
+    if extra_sql:
+        parts.append(extra_sql)
+    rows = con.execute(
+        f"SELECT * FROM ({' UNION ALL '.join(parts)}) "
+        f"ORDER BY _row, list_position({order}, col) LIMIT {int(limit)}"
+    ).fetchall()
+    staged = [ImportProblem(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    if rejects:
+        lines = sorted(p.row for p in rejects if p.row is not None)
+        if check.rejects_total <= MAX_REJECTS_MAPPED:
+            staged = [
+                ImportProblem(_line_of(p.row or 0, lines), p.column, p.code, p.value)
+                for p in staged
+            ]
+        else:
+            staged = []
+    merged = sorted([*rejects[:limit], *staged], key=lambda p: p.row or 0)  # stable
+    return merged[:limit]
+
+
+def _line_of(row: int, rejected: list[int]) -> int:
+    """The file line of the staged row numbered ``row`` when ``rejected`` lines were left out.
+
+    Staged rows are numbered as if no line had been rejected (header 1, then 2, 3, …); each
+    rejected line before a row pushes it one further down the file.
+    """
+    line = row
+    while True:
+        moved = row + bisect.bisect_right(rejected, line)
+        if moved == line:
+            return line
+        line = moved

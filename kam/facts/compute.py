@@ -1,0 +1,271 @@
+"""Running the account facts on DuckDB in-process: the default engine of kam.
+
+``facts_table`` runs ``kam.facts.definitions.account_facts`` over Parquet files of lines
+(the store's, or any) with Ibis's DuckDB backend and returns an Arrow table, one row per
+account; ``facts_rows`` gives the same rows as ``AccountFacts`` dataclasses. DuckDB streams
+the files: memory stays bounded by ``memory_limit`` (spilling to a temporary directory when
+needed), not by the number of lines.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from kam.core.clv import ClvFitError, clv_fit, clv_predict
+from kam.facts.checking import Progress, connect, polling, sql_string
+from kam.facts.clv import summary_of_relation
+from kam.facts.definitions import FACT_COLUMNS, account_facts
+from kam.facts.store import TransactionStore
+
+#: Weeks ahead that ``predicted_future_value`` covers by default: one year.
+PREDICTION_WEEKS = 52
+#: The columns of ``facts_table`` with the prediction.
+ALL_COLUMNS: tuple[str, ...] = (*FACT_COLUMNS, "predicted_future_value")
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """The facts of one account at an as-of date (definitions in ``kam.facts.definitions``).
+
+    Money is in the account's ``currency``; ``growth`` and ``share_of_wallet`` are
+    fractions (0.1 = 10 %); ``gross_margin_pct`` is a percentage; days are whole days
+    except ``mean_days_late`` (an amount-weighted mean). ``None`` = not defined.
+    """
+
+    account_external_id: str
+    currency: str
+    revenue_12m: float
+    revenue_prev_12m: float
+    growth: float | None
+    gross_margin_pct: float | None
+    orders: int
+    recency_days: int | None
+    mean_days_late: float | None
+    available_spend: float | None
+    share_of_wallet: float | None
+    predicted_future_value: float | None = None
+
+
+def duckdb_backend(
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+) -> Any:
+    """An Ibis DuckDB backend (in-process, in memory) with kam's settings: DuckDB's
+    progress tracking on and its own progress bar off; ``threads``, ``memory_limit``
+    (``"1GB"``) and ``temp_directory`` (where to spill) when given."""
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if temp_directory:
+        config["temp_directory"] = temp_directory
+    backend = ibis.duckdb.connect(**config)
+    backend.raw_sql("SET enable_progress_bar = true")
+    backend.raw_sql("SET enable_progress_bar_print = false")
+    return backend
+
+
+def _paths(lines: TransactionStore | str | Path | Sequence[str | Path]) -> list[str]:
+    if isinstance(lines, TransactionStore):
+        return [str(p) for p in lines.line_files()]
+    if isinstance(lines, str | Path):
+        return [str(lines)]
+    return [str(p) for p in lines]
+
+
+def _spend_table(
+    backend: Any, spend: TransactionStore | Mapping[str, Decimal | float] | None
+) -> Any:
+    if spend is None:
+        return None
+    if isinstance(spend, TransactionStore):
+        if not spend.spend_path.exists():
+            return None
+        return backend.read_parquet(str(spend.spend_path), table_name="kam_available_spend")
+    return ibis.memtable(
+        {
+            "account_external_id": [str(a) for a in spend],
+            "available_spend": [float(v) for v in spend.values()],
+        },
+        schema={"account_external_id": "string", "available_spend": "float64"},
+    )
+
+
+def empty_facts() -> pa.Table:
+    """A facts table with no rows (the schema of ``facts_table``)."""
+    schema = pa.schema(
+        [
+            ("account_external_id", pa.string()),
+            ("currency", pa.string()),
+            ("revenue_12m", pa.float64()),
+            ("revenue_prev_12m", pa.float64()),
+            ("growth", pa.float64()),
+            ("gross_margin_pct", pa.float64()),
+            ("orders", pa.int64()),
+            ("recency_days", pa.int64()),
+            ("mean_days_late", pa.float64()),
+            ("available_spend", pa.float64()),
+            ("share_of_wallet", pa.float64()),
+            ("predicted_future_value", pa.float64()),
+        ]
+    )
+    return schema.empty_table()
+
+
+def facts_table(
+    *,
+    lines: TransactionStore | str | Path | Sequence[str | Path],
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    accounts: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+    predict: bool = False,
+    prediction_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
+) -> pa.Table:
+    """The facts of every account (or of ``accounts`` only) at ``as_of``, as Arrow.
+
+    ``lines``: a store, or Parquet file(s)/glob(s) with the store's columns.
+    ``available_spend``: a store (its available-spend table) or a mapping account → spend.
+    ``progress(phase, fraction)`` is called with the phase ``facts`` (and ``prediction``).
+    With ``predict``, the column ``predicted_future_value`` is added (see
+    ``predicted_future_values``; null for every account when the models cannot be fitted).
+    """
+    paths = _paths(lines)
+    if not paths:
+        return empty_facts() if predict else empty_facts().drop_columns(["predicted_future_value"])
+    backend = duckdb_backend(
+        threads=threads, memory_limit=memory_limit, temp_directory=temp_directory
+    )
+    try:
+        table = backend.read_parquet(paths, table_name="kam_lines")
+        if accounts is not None:
+            wanted = sorted({str(a) for a in accounts})
+            table = table.filter(table.account_external_id.isin(wanted))
+        expr = account_facts(
+            table, as_of=as_of, available_spend=_spend_table(backend, available_spend)
+        )
+        result: pa.Table = polling(
+            backend.con, lambda: backend.to_pyarrow(expr), phase="facts", progress=progress
+        )
+        result = result.select(list(FACT_COLUMNS))
+    finally:
+        backend.disconnect()
+    if not predict:
+        return result
+    if progress is not None:
+        progress("prediction", 0.0)
+    try:
+        values = predicted_future_values(
+            lines=paths,
+            as_of=as_of,
+            horizon_weeks=prediction_weeks,
+            annual_discount_rate=annual_discount_rate,
+        )
+    except ClvFitError:
+        values = {}
+    if progress is not None:
+        progress("prediction", 1.0)
+    column = [values.get(a) for a in result.column("account_external_id").to_pylist()]
+    return result.append_column("predicted_future_value", pa.array(column, pa.float64()))
+
+
+def predicted_future_values(
+    *,
+    lines: TransactionStore | str | Path | Sequence[str | Path],
+    as_of: date,
+    horizon_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
+) -> dict[str, float]:
+    """Account → predicted future value: the revenue expected over the ``horizon_weeks``
+    after ``as_of`` (kam-method.md section 6), discounted at ``annual_discount_rate``.
+
+    The BG/NBD and Gamma-Gamma models of ``kam.core.clv`` are fitted on the purchase
+    history up to ``as_of`` (all lines of an account on one day are one purchase; see
+    ``kam.facts.clv.summary_sql``); accounts whose first purchase is after ``as_of`` are left
+    out. This is a model fit, so it runs on DuckDB and numpy here rather than as an Ibis
+    expression. Raises ``kam.core.clv.ClvFitError`` when the
+    history cannot identify a model (too few accounts or repeat purchases).
+    """
+    paths = _paths(lines)
+    if not paths:
+        return {}
+    relation = (
+        "SELECT account_external_id AS account, invoice_date AS day, "
+        "CAST(amount AS DOUBLE) AS amount FROM read_parquet(["
+        + ", ".join(sql_string(p) for p in paths)
+        + "])"
+    )
+    con = connect()
+    try:
+        summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
+    finally:
+        con.close()
+    if len(summary.accounts) == 0:
+        return {}
+    model = clv_fit(summary)
+    prediction = clv_predict(
+        model.bgnbd,
+        model.gamma_gamma,
+        summary,
+        horizon_weeks=horizon_weeks,
+        annual_discount_rate=annual_discount_rate,
+    )
+    return {
+        account: float(value)
+        for account, value in zip(prediction.accounts, prediction.expected_value, strict=True)
+        if math.isfinite(float(value))
+    }
+
+
+def _none_if_nan(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def rows_of(table: pa.Table) -> list[AccountFacts]:
+    """A facts table's rows as ``AccountFacts``."""
+    return [
+        AccountFacts(**{k: _none_if_nan(v) for k, v in row.items()}) for row in table.to_pylist()
+    ]
+
+
+def facts_rows(**kwargs: Any) -> list[AccountFacts]:
+    """``facts_table(**kwargs)`` as ``AccountFacts`` rows, ordered by account."""
+    return rows_of(facts_table(**kwargs))
+
+
+def store_facts(
+    store: TransactionStore,
+    *,
+    as_of: date,
+    accounts: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    predict: bool = True,
+) -> list[AccountFacts]:
+    """The facts of the store's accounts at ``as_of``, with its available spend and, with
+    ``predict``, the predicted future value of the next ``PREDICTION_WEEKS`` weeks."""
+    return facts_rows(
+        lines=store,
+        as_of=as_of,
+        available_spend=store,
+        accounts=accounts,
+        progress=progress,
+        predict=predict,
+    )

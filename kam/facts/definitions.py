@@ -1,0 +1,151 @@
+"""The account facts, defined once as Ibis expressions (kam-method.md sections 1 and 6).
+
+``account_facts(lines, as_of=D)`` builds one expression; whichever Ibis backend holds
+``lines`` runs it where the lines are: DuckDB in-process by default (``kam.facts.compute``),
+Spark, BigQuery or Snowflake by connecting Ibis to them (docs/facts.md). The raw lines never
+move; only one row per account comes back.
+
+``lines`` needs the store's columns (``kam.facts.store.LINE_COLUMNS``): at least
+``account_external_id`` (string), ``invoice_id`` (string, may be null), ``invoice_date``
+(date), ``amount`` and ``cost`` (decimal or float; cost may be null), ``due_date`` and
+``paid_date`` (dates, may be null) and ``currency`` (string).
+
+At the as-of date D, over the lines dated on or before D (later lines are ignored), per
+account; "the last 12 months" is the window (D − 365 days, D]:
+
+- ``revenue_12m``: Σ amount dated in (D − 365, D]; 0 when none.
+- ``revenue_prev_12m``: Σ amount dated in (D − 730, D − 365]; 0 when none.
+- ``growth``: revenue_12m / revenue_prev_12m − 1; null when revenue_prev_12m is 0.
+- ``gross_margin_pct``: 100 · (Σ amount − Σ cost) / Σ amount over the last 12 months; null
+  when that revenue is 0 or when a line of those months has no cost.
+- ``orders``: distinct invoice ids among the lines of the last 12 months, plus, for lines
+  without an invoice id, distinct invoice dates (one order per day).
+- ``recency_days``: D − the latest invoice date of a line with a positive amount (a
+  purchase, not a credit note), in days; null when there is none.
+- ``mean_days_late``: over the lines due in (D − 365, D] with a positive amount,
+  max(0, min(paid date, D) − due date) in days (an unpaid line runs late until D; a
+  payment after D was still open at D), weighted by amount: an invoice weighs its amount.
+  Null when no line was due.
+- ``available_spend``: the account's yearly spend in our category that we could win
+  (entered or imported; null when unknown).
+- ``share_of_wallet``: revenue_12m / available_spend, a fraction (0.25 = a quarter); null
+  when the spend is unknown or 0.
+
+Amounts are in the account's own currency, as imported (an import keeps one currency per
+account); kam does not convert currencies, so ``currency`` comes with every row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+#: The fact columns, in output order.
+FACT_COLUMNS: tuple[str, ...] = (
+    "account_external_id",
+    "currency",
+    "revenue_12m",
+    "revenue_prev_12m",
+    "growth",
+    "gross_margin_pct",
+    "orders",
+    "recency_days",
+    "mean_days_late",
+    "available_spend",
+    "share_of_wallet",
+)
+#: Days in the facts' year: a window is 365 days, whatever the calendar.
+YEAR_DAYS = 365
+
+
+def _zero_if_null(value: Any) -> Any:
+    return value.fill_null(0.0)
+
+
+def account_facts(
+    lines: ir.Table, *, as_of: date, available_spend: ir.Table | None = None
+) -> ir.Table:
+    """One row per account with a line dated on or before ``as_of``: the facts above.
+
+    ``available_spend``, when given, has ``account_external_id`` and ``available_spend``
+    (one row per account; the same backend as ``lines``). Rows are ordered by account.
+    """
+    d = ibis.literal(as_of, type="date")
+    year_ago = ibis.literal(as_of - timedelta(days=YEAR_DAYS), type="date")
+    two_years_ago = ibis.literal(as_of - timedelta(days=2 * YEAR_DAYS), type="date")
+
+    t = lines.filter(lines.invoice_date <= d)
+    amount = t.amount.cast("float64")
+    in_year = t.invoice_date > year_ago
+    in_prev_year = (t.invoice_date > two_years_ago) & (t.invoice_date <= year_ago)
+    due_in_year = (
+        t.due_date.notnull() & (t.due_date > year_ago) & (t.due_date <= d) & (t.amount > 0)
+    )
+    settled = ibis.least(t.paid_date.fill_null(d), d)
+    days_late = ibis.greatest(settled.delta(t.due_date, unit="day"), 0).cast("float64")
+
+    per_account = t.group_by("account_external_id").aggregate(
+        currency=t.currency.max(),
+        revenue_12m=t.amount.sum(where=in_year),
+        revenue_prev_12m=t.amount.sum(where=in_prev_year),
+        cost_12m=t.cost.sum(where=in_year),
+        lines_12m=in_year.cast("int64").sum(),
+        costless_12m=(in_year & t.cost.isnull()).cast("int64").sum(),
+        last_purchase=t.invoice_date.max(where=t.amount > 0),
+        late_weighted=(days_late * amount).sum(where=due_in_year),
+        late_weight=amount.sum(where=due_in_year),
+    )
+    # Orders: distinct (invoice id, or the day for lines without one) per account. Counted
+    # from a DISTINCT of the year's keys rather than COUNT(DISTINCT) inside the aggregate
+    # above: a plain DISTINCT and GROUP BY are partitioned and can spill, which keeps
+    # tens of millions of invoices within the memory limit.
+    year_lines = t.filter(in_year)
+    keys = year_lines.select(
+        "account_external_id",
+        "invoice_id",
+        idless_day=ibis.ifelse(
+            year_lines.invoice_id.isnull(), year_lines.invoice_date, ibis.null("date")
+        ),
+    ).distinct()
+    orders = keys.group_by("account_external_id").aggregate(orders_12m=keys.count())
+    per_account = per_account.left_join(orders, "account_external_id").select(
+        per_account, orders.orders_12m
+    )
+    if available_spend is not None:
+        spend = available_spend.select(
+            "account_external_id",
+            available_spend=available_spend.available_spend.cast("float64"),
+        )
+        per_account = per_account.left_join(spend, "account_external_id").select(
+            per_account, spend.available_spend
+        )
+    else:
+        per_account = per_account.mutate(available_spend=ibis.null("float64"))
+
+    p = per_account
+    revenue = _zero_if_null(p.revenue_12m.cast("float64"))
+    previous = _zero_if_null(p.revenue_prev_12m.cast("float64"))
+    cost_12m = p.cost_12m.cast("float64")
+    margin_known = (revenue != 0) & (p.costless_12m == 0) & (p.lines_12m > 0)
+    return p.select(
+        account_external_id=p.account_external_id,
+        currency=p.currency,
+        revenue_12m=revenue,
+        revenue_prev_12m=previous,
+        growth=ibis.ifelse(previous != 0, revenue / previous - 1, ibis.null("float64")),
+        gross_margin_pct=ibis.ifelse(
+            margin_known, 100.0 * (revenue - cost_12m) / revenue, ibis.null("float64")
+        ),
+        orders=p.orders_12m.fill_null(0).cast("int64"),
+        recency_days=d.delta(p.last_purchase, unit="day").cast("int64"),
+        mean_days_late=ibis.ifelse(
+            p.late_weight > 0, p.late_weighted / p.late_weight, ibis.null("float64")
+        ),
+        available_spend=p.available_spend,
+        share_of_wallet=ibis.ifelse(
+            p.available_spend > 0, revenue / p.available_spend, ibis.null("float64")
+        ),
+    ).order_by("account_external_id")

@@ -1,0 +1,258 @@
+"""``kam facts``: every account's facts from a transaction file, without a database.
+
+Reads invoice lines (CSV or Parquet, docs/facts.md), checks every value in DuckDB, and
+prints each account's revenue over the last 12 months and the year before, growth, gross
+margin %, orders, recency, amount-weighted days paid late, share of wallet and predicted
+future value at an as-of date (kam-method.md sections 1 and 6; definitions in
+``kam.facts.definitions``). It goes through the same import and fact code as the web app,
+in a temporary store that is removed afterwards.
+
+Bad input is reported one line per problem on stderr, naming the file, the row (the header
+is row 1) and the column; the command then prints nothing and exits with status 2.
+``--skip-bad-rows`` reports the bad rows the same way and goes on with the good ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kam.core.clv import ClvFitError
+from kam.facts.compute import facts_table, predicted_future_values
+from kam.facts.i18n import _
+from kam.facts.store import TransactionImportError, TransactionStore
+
+BAD_INPUT = 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": text}
+        ) from None
+
+
+def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add ``kam facts`` to the ``kam`` command's subparsers."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "facts",
+        help=_("compute every account's facts (revenue, growth, margin …) from invoice lines"),
+        description=_(
+            "Compute revenue, growth, gross margin, orders, recency, days paid late and "
+            "share of wallet per account from a file of invoice lines (CSV or Parquet) at "
+            "an as-of date. No database needed."
+        ),
+    )
+    parser.add_argument(
+        "--transactions",
+        required=True,
+        metavar="FILE",
+        help=_("invoice lines, CSV or Parquet (columns in docs/facts.md)"),
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help=_("the date the facts are computed at (default: today)"),
+    )
+    parser.add_argument(
+        "--available-spend",
+        metavar="FILE",
+        help=_("account_external_id, available_spend per account (CSV or Parquet)"),
+    )
+    parser.add_argument(
+        "--format",
+        choices=("json", "csv", "parquet"),
+        default="csv",
+        help=_("output format (default: csv)"),
+    )
+    parser.add_argument(
+        "--output", metavar="PATH", help=_("write to this file instead of standard output")
+    )
+    parser.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help=_("report bad rows and go on with the good ones (default: refuse the file)"),
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=_("show a progress bar on stderr (default: when stderr is a terminal)"),
+    )
+    parser.add_argument(
+        "--predict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=_(
+            "add predicted_future_value, the revenue expected over the next 52 weeks "
+            "(BG/NBD and Gamma-Gamma; default: on)"
+        ),
+    )
+    parser.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help=_("DuckDB's memory limit, such as 1GB (default: DuckDB's)"),
+    )
+    return parser
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal: the phase, a bar and a percentage."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, phase: str, fraction: float) -> None:
+        filled = round(fraction * self.WIDTH)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        name = _phase_name(phase)
+        self.stream.write(f"\r{name:<12} [{bar}] {fraction * 100:5.1f}%")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _phase_name(phase: str) -> str:
+    names = {
+        "fingerprint": _("fingerprint"),
+        "reading": _("reading"),
+        "checking": _("checking"),
+        "writing": _("writing"),
+        "facts": _("facts"),
+        "prediction": _("prediction"),
+    }
+    return names.get(phase, phase)
+
+
+def run_facts(args: argparse.Namespace) -> int:
+    """Run ``kam facts``; returns the exit status (0, or 2 for bad input)."""
+    if args.format == "parquet" and not args.output:
+        print(_("--format parquet needs --output PATH"), file=sys.stderr)
+        return BAD_INPUT
+    path = Path(args.transactions)
+    if not path.is_file():
+        print(_("%(filename)s: no such file") % {"filename": args.transactions}, file=sys.stderr)
+        return BAD_INPUT
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = ProgressBar(sys.stderr) if show else None
+    as_of = args.as_of or date.today()
+    with tempfile.TemporaryDirectory(prefix="kam-facts-") as scratch:
+        store = TransactionStore(scratch)
+        try:
+            report = store.lines_import(
+                path=path,
+                filename=args.transactions,
+                skip_bad_rows=args.skip_bad_rows,
+                progress=bar,
+                memory_limit=args.memory_limit,
+            )
+            if args.available_spend:
+                spend_path = Path(args.available_spend)
+                if not spend_path.is_file():
+                    if bar:
+                        bar.close()
+                    print(
+                        _("%(filename)s: no such file") % {"filename": args.available_spend},
+                        file=sys.stderr,
+                    )
+                    return BAD_INPUT
+                store.available_spend_import(path=spend_path, filename=args.available_spend)
+        except TransactionImportError as refused:
+            if bar:
+                bar.close()
+            for line in refused.report.lines():
+                print(line, file=sys.stderr)
+            return BAD_INPUT
+        table = facts_table(
+            lines=store,
+            as_of=as_of,
+            available_spend=store,
+            progress=bar,
+            memory_limit=args.memory_limit,
+            temp_directory=str(Path(scratch) / "spill"),
+        )
+        note = None
+        if args.predict:
+            table, note = _with_prediction(table, store, as_of, bar)
+    if bar:
+        bar.close()
+    for line in report.lines():  # only with --skip-bad-rows: the rows left out
+        print(line, file=sys.stderr)
+    if report.rows_bad:
+        print(
+            _("%(file)s: %(bad)s of %(rows)s rows left out")
+            % {"file": args.transactions, "bad": report.rows_bad, "rows": report.rows_read},
+            file=sys.stderr,
+        )
+    if note:
+        print(note, file=sys.stderr)
+    _write(table, args.format, args.output)
+    return 0
+
+
+def _with_prediction(
+    table: pa.Table, store: TransactionStore, as_of: date, bar: ProgressBar | None
+) -> tuple[pa.Table, str | None]:
+    """The table with ``predicted_future_value``, and a note when the models cannot be
+    fitted (the column is then empty)."""
+    if bar:
+        bar("prediction", 0.0)
+    note = None
+    try:
+        values = predicted_future_values(lines=store, as_of=as_of)
+    except ClvFitError as exc:
+        values = {}
+        note = _("predicted_future_value is empty: %(reason)s") % {"reason": _(str(exc))}
+    if bar:
+        bar("prediction", 1.0)
+    column = [values.get(a) for a in table.column("account_external_id").to_pylist()]
+    return table.append_column("predicted_future_value", pa.array(column, pa.float64())), note
+
+
+def _write(table: pa.Table, fmt: str, output: str | None) -> None:
+    if fmt == "parquet":
+        assert output is not None
+        pq.write_table(table, output)
+        return
+    text = render_json(table) if fmt == "json" else render_csv(table)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def render_json(table: pa.Table) -> str:
+    """The facts as a JSON list of objects (null where a fact is not defined)."""
+    return json.dumps(table.to_pylist(), indent=2, allow_nan=False) + "\n"
+
+
+def render_csv(table: pa.Table) -> str:
+    """The facts as CSV with a header row (empty where a fact is not defined)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(["" if value is None else value for value in row.values()])
+    return out.getvalue()

@@ -1,0 +1,22 @@
+"""bench/facts.py runs and checks that DuckDB and pandas agree (the quick run, 20,000 lines)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "facts.py"
+
+
+def test_quick_bench_gives_the_same_facts_both_ways(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--cache", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.strip().startswith("20,000")]
+    assert len(rows) == 1
+    assert rows[0].rstrip().endswith("yes (1000 accounts)")

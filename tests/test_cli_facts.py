@@ -1,0 +1,177 @@
+"""``kam facts``: the facts of every account from a file, and bad input named by row and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from kam.cli import main
+from tests.facts.golden import AS_OF, EXPECTED, assert_facts
+from tests.facts.test_store import golden_csv, write
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["facts", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _spend(tmp_path: Path) -> Path:
+    return write(
+        tmp_path / "spend.csv", "A,16000", "C,0", header="account_external_id,available_spend"
+    )
+
+
+def test_json_facts_of_every_account(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(golden_csv(tmp_path / "lines.csv")),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--available-spend",
+        str(_spend(tmp_path)),
+        "--format",
+        "json",
+    )
+    assert status == 0, err
+    rows = json.loads(out)
+    assert [r["account_external_id"] for r in rows] == ["A", "B", "C", "E"]
+    assert_facts([*rows[:3], {**EXPECTED["E"], "account_external_id": "E"}])
+    assert rows[3]["revenue_12m"] == 50.0  # E's line without cost is not in the CSV
+    # four accounts cannot identify the purchase model: the prediction is empty, and said so
+    assert [r["predicted_future_value"] for r in rows] == [None] * 4
+    assert "predicted_future_value is empty" in err
+
+
+def test_no_predict_leaves_the_column_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(golden_csv(tmp_path / "lines.csv")),
+        "--no-predict",
+        "--format",
+        "json",
+    )
+    assert status == 0 and err == ""
+    assert "predicted_future_value" not in json.loads(out)[0]
+
+
+def test_csv_is_the_default_with_empty_cells_for_undefined_facts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(
+        capsys, "--transactions", str(golden_csv(tmp_path / "l.csv")), "--as-of", "2026-06-30"
+    )
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[1]["account_external_id"] == "B"
+    assert rows[1]["growth"] == "" and float(rows[1]["mean_days_late"]) == 25.0
+    assert rows[0]["orders"] == "3"
+
+
+def test_parquet_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_path = tmp_path / "facts.parquet"
+    status, out, _ = run(
+        capsys,
+        "--transactions",
+        str(golden_csv(tmp_path / "l.csv")),
+        "--as-of",
+        "2026-06-30",
+        "--format",
+        "parquet",
+        "--output",
+        str(out_path),
+    )
+    assert status == 0 and out == ""
+    table = pq.read_table(out_path)
+    assert table.column("revenue_12m").to_pylist() == [4000.0, 500.0, 0.0, 50.0]
+
+
+def test_parquet_needs_an_output_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(
+        capsys, "--transactions", str(golden_csv(tmp_path / "l.csv")), "--format", "parquet"
+    )
+    assert status == 2 and out == "" and "--output" in err
+
+
+def test_bad_rows_exit_2_one_line_each(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(
+        tmp_path / "bad.csv",
+        "A,I1,2026-01-05,100,60,,,EUR",
+        "B,I2,2026-01-05,12,x,,,EUR",
+        "C,I3,yesterday,1,1,,,EUR",
+    )
+    status, out, err = run(capsys, "--transactions", str(path), "--as-of", "2026-06-30")
+    assert status == 2 and out == ""
+    assert err.splitlines() == [
+        f"{path}: row 3, field cost: 'x' is not a number",
+        f"{path}: row 4, field invoice_date: 'yesterday' is not a date (YYYY-MM-DD)",
+    ]
+
+
+def test_skip_bad_rows_reports_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "bad.csv", "A,I1,2026-01-05,100,60,,,EUR", "B,I2,2026-01-05,12,x,,,EUR")
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(path),
+        "--as-of",
+        "2026-06-30",
+        "--skip-bad-rows",
+        "--no-predict",
+    )
+    assert status == 0
+    assert [r["account_external_id"] for r in csv.DictReader(io.StringIO(out))] == ["A"]
+    assert err.splitlines() == [
+        f"{path}: row 3, field cost: 'x' is not a number",
+        f"{path}: 1 of 2 rows left out",
+    ]
+
+
+def test_a_missing_column_and_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "short.csv", "A,2026-01-01,1", header="account,date,amount")
+    status, _, err = run(capsys, "--transactions", str(path))
+    assert status == 2
+    assert err.splitlines() == [f"{path}: row 1, field currency: the column is missing"]
+    status, _, err = run(capsys, "--transactions", str(tmp_path / "nope.csv"))
+    assert status == 2 and "no such file" in err
+
+
+def test_bad_spend_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spend = write(tmp_path / "spend.csv", "A,lots", header="account_external_id,available_spend")
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(golden_csv(tmp_path / "l.csv")),
+        "--available-spend",
+        str(spend),
+    )
+    assert status == 2 and out == ""
+    assert err.splitlines() == [f"{spend}: row 2, field available_spend: 'lots' is not a number"]
+
+
+def test_a_bad_as_of_date_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["facts", "--transactions", "x.csv", "--as-of", "30-06-2026"])
+    assert exited.value.code == 2
+    assert "is not a date" in capsys.readouterr().err
+
+
+def test_progress_bar_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(
+        capsys, "--transactions", str(golden_csv(tmp_path / "l.csv")), "--progress"
+    )
+    assert status == 0
+    assert "reading" in err and "facts" in err and "100.0%" in err
