@@ -510,7 +510,8 @@ def test_no_catalog_english_is_left_on_the_dutch_pages(director, placed_portfoli
     leftovers = []
     for name, url in _pages(placed_portfolio).items():
         text = visible_text(client.get(url).content.decode())
-        leftovers += [f"{name}: {p!r}" for p in phrases if p in text]
+        # the glossary quotes the English term in brackets on purpose: "(key account)"
+        leftovers += [f"{name}: {p!r}" for p in phrases if p in text.replace(f"({p})", "")]
     assert not leftovers, "\n".join(leftovers)
 
 

@@ -88,7 +88,7 @@ def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
                 alt.Tooltip("period:N", title=_("Year")),
                 alt.Tooltip("part:N", title=_("Part")),
                 alt.Tooltip("amount:Q", title=currency, format=",.0f"),
-                alt.Tooltip("pct:Q", title=_("% of revenue"), format=".1f"),
+                alt.Tooltip("pct:Q", title=_("Share of revenue, %"), format=".1f"),
             ],
         )
     )
@@ -187,7 +187,7 @@ def boxes_chart(rows: Sequence[BoxEconomics]) -> dict[str, Any]:
         yOffset=alt.YOffset("measure:N", sort=[hours, contribution]),
     )
     bars = base.mark_bar(height={"band": 0.9}).encode(
-        x=alt.X("share:Q", title=_("% of the portfolio")),
+        x=alt.X("share:Q", title=_("Share of the portfolio, %")),
         color=alt.Color(
             "measure:N",
             title=None,

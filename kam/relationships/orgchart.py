@@ -109,9 +109,10 @@ def org_chart_svg(d: AccountData, *, columns: int = COLUMNS) -> str:
         c = contacts[n.key]
         out.append(_node(c, n, cx(n.x), cy(n.y), links.get(n.key, []), names, n.key in uncovered))
     if not nodes:
+        empty = escape(_("No contacts yet."))
         out.append(
             f'<text x="{MARGIN}" y="{MARGIN + LEGEND_H + 20}" font-size="14" fill="#5b6775">'
-            f"{escape(_('No contacts yet.'))}</text>"
+            f"{empty}</text>"
         )
     out.append("</svg>")
     return "\n".join(out)
@@ -121,10 +122,8 @@ def _legend(width: int) -> str:
     parts = ['<g font-size="11" fill="#5b6775">']
     x = MARGIN
     y = MARGIN + 12
-    parts.append(
-        f'<text x="{x}" y="{y}" font-weight="600" '
-        f'fill="#1d2733">{escape(_("Attitude to us"))}</text>'
-    )
+    attitude = escape(_("Attitude to us"))
+    parts.append(f'<text x="{x}" y="{y}" font-weight="600" fill="#1d2733">{attitude}</text>')
     x += 100
     for attitude, colour in ATTITUDE_COLOURS.items():
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" rx="2" fill="{colour}"/>')
@@ -132,9 +131,8 @@ def _legend(width: int) -> str:
         x += 22 + 7 * len(str(attitude.label))
     x = MARGIN
     y += 22
-    parts.append(
-        f'<text x="{x}" y="{y}" font-weight="600" fill="#1d2733">{escape(_("Our links"))}</text>'
-    )
+    our_links = escape(_("Our links"))
+    parts.append(f'<text x="{x}" y="{y}" font-weight="600" fill="#1d2733">{our_links}</text>')
     x += 100
     for strength, label in (("strong", _("strong")), ("medium", _("medium")), ("weak", _("weak"))):
         parts.append(
@@ -147,19 +145,16 @@ def _legend(width: int) -> str:
         f'<rect x="{x}" y="{y - 10}" width="14" height="12" rx="2" fill="none" stroke="#b42318" '
         f'stroke-width="2"/>'
     )
-    parts.append(
-        f'<text x="{x + 19}" '
-        f'y="{y}">{escape(_("decider or influencer without a medium or strong link"))}</text>'
-    )
+    uncovered = escape(_("decider or influencer without a medium or strong link"))
+    parts.append(f'<text x="{x + 19}" y="{y}">{uncovered}</text>')
     x = MARGIN
     y += 20
     roles = " · ".join(
         f"{short} {str(BuyingRole(role).label).lower()}" for role, short in ROLE_SHORT.items()
     )
-    parts.append(
-        f'<text x="{x}" y="{y}">{escape(_("Roles"))}: {escape(roles)} · '
-        f"{escape(_('● influence, 1 to 5'))}</text>"
-    )
+    roles_label = escape(_("Roles"))
+    influence = escape(_("● influence, 1 to 5"))
+    parts.append(f'<text x="{x}" y="{y}">{roles_label}: {escape(roles)} · {influence}</text>')
     parts.append("</g>")
     return "".join(parts)
 
@@ -203,7 +198,8 @@ def _node(
         f'<rect x="{x0:.1f}" y="{y0:.1f}" width="6" height="{BOX_H}" rx="3" fill="{colour}"/>'
     )
     tx = x0 + 13
-    name = c.display_name + (f" ({_('left')})" if c.has_left and c.erased_at is None else "")
+    left_label = _("left")
+    name = c.display_name + (f" ({left_label})" if c.has_left and c.erased_at is None else "")
     parts.append(
         f'<text x="{tx:.1f}" y="{y0 + 17:.1f}" font-size="12.5" font-weight="700" '
         f'fill="#1d2733">{escape(_cut(name, 24))}</text>'
@@ -235,9 +231,9 @@ def _node(
             f'fill="#5b6775">+{len(shown) - 6}</text>'
         )
     if not shown and not left:
+        no_link = escape(_("no link"))
         parts.append(
-            f'<text x="{tx:.1f}" y="{y0 + 67:.1f}" font-size="10" '
-            f'fill="#b42318">{escape(_("no link"))}</text>'
+            f'<text x="{tx:.1f}" y="{y0 + 67:.1f}" font-size="10" fill="#b42318">{no_link}</text>'
         )
     parts.append("</g>")
     return "".join(parts)
