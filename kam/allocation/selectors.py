@@ -27,6 +27,7 @@ from kam.allocation.models import (
     AllocationRun,
     PeriodBoxPolicy,
     PeriodCapacity,
+    PeriodFunctionCapacity,
     PlanningPeriod,
     ResponseJudgement,
     RunStatus,
@@ -34,7 +35,7 @@ from kam.allocation.models import (
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.selectors import review_latest
-from kam.users.models import Role
+from kam.users.models import Function, Role
 from kam.web.errors import ApplicationError
 
 
@@ -82,6 +83,40 @@ def capacity_list(*, period: PlanningPeriod) -> QuerySet[PeriodCapacity]:
     return period.capacities.select_related("user").order_by(
         "user__last_name", "user__first_name", "user__username"
     )
+
+
+def function_capacity_list(*, period: PlanningPeriod) -> list[PeriodFunctionCapacity]:
+    """The period's caps per function, in the order of ``Function``."""
+    order = {f: i for i, f in enumerate(Function.values)}
+    return sorted(period.function_capacities.all(), key=lambda f: order.get(f.function, 99))
+
+
+def function_capacity_rows(*, period: PlanningPeriod) -> list[dict[str, Any]]:
+    """Per function that has people in ``period`` or a cap: its label, how many people,
+    their hours together and the cap (None: no cap), in the order of ``Function``
+    (two queries)."""
+    people = (
+        period.capacities.values("function")
+        .annotate(people=Count("pk"), hours=Sum("hours_per_year"))
+        .order_by()
+    )
+    found = {r["function"]: r for r in people}
+    caps = {f.function: f.hours_per_year for f in period.function_capacities.all()}
+    out = []
+    for function in Function:
+        r = found.get(function.value)
+        if r is None and function.value not in caps:
+            continue
+        out.append(
+            {
+                "function": function.value,
+                "label": function.label,
+                "people": r["people"] if r else 0,
+                "people_hours": int(r["hours"] or 0) if r else 0,
+                "cap": caps.get(function.value),
+            }
+        )
+    return out
 
 
 def policy_list(*, period: PlanningPeriod) -> list[PeriodBoxPolicy]:

@@ -29,6 +29,7 @@ from kam.accounts.selectors import account_filter_options, account_list_editable
 from kam.allocation import charts
 from kam.allocation.forms import (
     CapacityFormSet,
+    FunctionCapacityForm,
     JudgementFilterForm,
     PeriodForm,
     PeriodStatusForm,
@@ -38,6 +39,7 @@ from kam.allocation.forms import (
 from kam.allocation.models import AllocationRun, PeriodStatus, PlanningPeriod, RunStatus
 from kam.allocation.selectors import (
     capacity_list,
+    function_capacity_rows,
     judgement_accounts,
     judgement_counts_by_box,
     judgement_may_enter,
@@ -55,9 +57,11 @@ from kam.allocation.selectors import (
 )
 from kam.allocation.services import (
     CapacityChange,
+    FunctionCapacityChange,
     JudgementInput,
     PolicyChange,
     capacities_update,
+    function_capacities_update,
     judgement_check,
     judgement_curve,
     judgement_save,
@@ -69,6 +73,7 @@ from kam.allocation.services import (
 from kam.allocation.wording import shortfall_text
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
+from kam.users.models import Function
 from kam.web.errors import ApplicationError
 
 PAGE_SIZE = 50
@@ -179,6 +184,20 @@ def _policy_forms(period: PlanningPeriod, data: Any = None) -> list[tuple[Any, P
     ]
 
 
+def _function_forms(
+    period: PlanningPeriod, data: Any = None
+) -> list[tuple[dict[str, Any], FunctionCapacityForm]]:
+    return [
+        (
+            row,
+            FunctionCapacityForm(
+                data, prefix=f"fn-{row['function']}", initial={"hours_per_year": row["cap"]}
+            ),
+        )
+        for row in function_capacity_rows(period=period)
+    ]
+
+
 def _place_error(form: Any, field: str | None, message: str) -> None:
     form.add_error(field if field and field in form.fields else None, message)
 
@@ -195,6 +214,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
         raise PermissionDenied(_("Only sales directors and administrators plan."))
     formset, rows = _capacity_formset(period, request.POST if section == "capacities" else None)
     policy_forms = _policy_forms(period, request.POST if section == "policies" else None)
+    function_forms = _function_forms(period, request.POST if section == "functions" else None)
     status_form = PeriodStatusForm(
         request.POST if section == "status" else None, initial={"status": period.status}
     )
@@ -215,6 +235,17 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             )
             messages.success(request, _("Box policies of this period saved."))
             return redirect(reverse("allocation:period", args=[period.pk]) + "#policies")
+        if section == "functions" and all(f.is_valid() for _r, f in function_forms):
+            function_capacities_update(
+                user=request.user,  # type: ignore[arg-type]
+                period=period,
+                changes=[
+                    FunctionCapacityChange(r["function"], f.cleaned_data["hours_per_year"])
+                    for r, f in function_forms
+                ],
+            )
+            messages.success(request, _("Capacities per function saved."))
+            return redirect(reverse("allocation:period", args=[period.pk]) + "#functions")
         if section == "status" and status_form.is_valid():
             period_update(
                 user=request.user,  # type: ignore[arg-type]
@@ -240,6 +271,12 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 _place_error(target, field, exc.message)
+        elif section == "functions":
+            target = next((f for r, f in function_forms if r["function"] == head), None)
+            if target is None:
+                messages.error(request, exc.message)
+            else:
+                _place_error(target, field, exc.message)
         else:
             _place_error(status_form, exc.field, exc.message)
     counts = judgement_counts_by_box(period=period)
@@ -257,6 +294,8 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             "capacity_rows": list(zip(rows, formset.forms, strict=True)),
             "capacity_total": sum(r.hours_per_year for r in rows),
             "policy_forms": policy_forms,
+            "function_forms": function_forms,
+            "any_function_cap": any(r["cap"] is not None for r, _f in function_forms),
             "status_form": status_form,
             "counts": counts,
             "judged_total": sum(c["judged"] for c in counts),
@@ -581,6 +620,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
                 "s": s,
                 "gap_pct": 100.0 * float(s.get("relative_gap", 0.0)),
                 "people": _people_rows(run, request.user),
+                "functions": _function_rows(run),
                 "boxes": _box_rows(run),
                 "hire_hours": s.get("hire_hours"),
                 "first_line": context["lines"][0] if context["lines"] else None,
@@ -604,6 +644,24 @@ def _people_rows(run: AllocationRun, user: Any) -> list[dict[str, Any]]:
     rows = run_hours_by_person(run=run, user=user)
     for r in rows:
         r["shadow_price"] = prices.get(str(r["user"].pk))
+    return rows
+
+
+def _function_rows(run: AllocationRun) -> list[dict[str, Any]]:
+    # Totals over all the run's accounts, as the summary's other totals (runs made before
+    # caps per function existed have none: the section is left out).
+    labels = {f.value: f.label for f in Function}
+    rows = []
+    for r in run.summary.get("functions", []):
+        cap = r.get("cap")
+        rows.append(
+            {
+                **r,
+                "label": labels.get(r["function"], r["function"]),
+                "used": 100.0 * r["hours"] / cap if cap else None,
+                "binds": cap is not None and r["hours"] >= cap - 0.5,
+            }
+        )
     return rows
 
 
