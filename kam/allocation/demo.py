@@ -82,12 +82,9 @@ def demo_allocation(
         c.hours_per_year for c in period.capacities.all() if c.function == Function.SALES
     )
     if sales_hours:
+        cap = int(round(sales_hours * SALES_CAP_SHARE, -2))  # whole hundreds: 6,200 of 6,500
         function_capacities_update(
-            user=director,
-            period=period,
-            changes=[
-                FunctionCapacityChange(Function.SALES, int(round(sales_hours * SALES_CAP_SHARE, -2)))
-            ],
+            user=director, period=period, changes=[FunctionCapacityChange(Function.SALES, cap)]
         )
     policies = {p.box: p for p in period.policies.all()}
     rates = exchange_rates_get(organisation=organisation_get())

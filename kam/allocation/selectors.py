@@ -16,7 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember
@@ -149,7 +160,9 @@ def judgement_accounts(
 ) -> QuerySet[Account]:
     """The active accounts ``user`` can read (or edit), each annotated with its ``box`` in the
     latest review and the ``judgement_id`` it has in ``period`` (None when not yet entered),
-    filtered by owner and box, by name. One query for any page of it."""
+    filtered by owner and box; key accounts first, then key development, maintenance,
+    opportunistic and unplaced ones, by name within a box (the accounts whose judgements
+    matter most come first). One query for any page of it."""
     base = account_list_editable(user=user) if editable_only else account_list_visible(user=user)
     qs = base.filter(active=True).select_related("owner")
     review = review_for_boxes()
@@ -162,7 +175,14 @@ def judgement_accounts(
         qs = qs.filter(owner_id=owner_id)
     if box and sub is not None:
         qs = qs.filter(box=box)
-    return qs.order_by("name", "pk")
+    if sub is None:
+        return qs.order_by("name", "pk")
+    rank = Case(
+        *(When(box=b.value, then=Value(i)) for i, b in enumerate(Box)),
+        default=Value(len(Box)),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(box_rank=rank).order_by("box_rank", "name", "pk")
 
 
 def judgements_for(

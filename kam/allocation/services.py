@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -77,6 +78,7 @@ MAX_FUNCTION_HOURS_PER_YEAR = 1_000_000
 _MONEY_MAX = Decimal("99999999999999.99")
 _HOURS_MAX = Decimal(MAX_HOURS_PER_ACCOUNT)
 _CENT = Decimal("0.01")
+_GROUPING = re.compile(r"[,\s]")
 _TENTH = Decimal("0.1")
 
 
@@ -350,7 +352,9 @@ def _decimal(value: object, *, field: str, label: str) -> Decimal:
     if isinstance(value, bool) or value is None or value == "":
         raise ApplicationError(_("%(label)s is needed.") % {"label": label}, field=field)
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        # Digits may come grouped by commas or by spaces ("1,200,000", "1 200 000"), as
+        # the judgements page shows them.
+        number = Decimal(_GROUPING.sub("", str(value)))
     except InvalidOperation as exc:
         raise ApplicationError(
             _("%(label)s must be a number.") % {"label": label}, field=field

@@ -347,12 +347,19 @@ def _cell_labels() -> dict[str, str]:
     }
 
 
+#: Groups of three digits in the judgement inputs are set apart by a narrow no-break space:
+#: neither a comma nor a point, which mean opposite things in English and Dutch, and the
+#: services read the number back whatever spaces it holds.
+GROUP = "\u202f"
+
+
 def _plain(value: Any) -> str:
-    # Amounts as typed back into an input: no thousands separators, no trailing ".00".
+    # Amounts as shown in an input: digits grouped by threes, no trailing ".00".
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+        text = f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,f}"
+        return text.replace(",", GROUP)
     return str(value)
 
 
@@ -364,14 +371,22 @@ def _row(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: bool = False,
+    policies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One account's row on the judgements page: its inputs (from ``values`` as typed, or
-    the saved judgement), the sketch of its saved curve, and any message."""
+    the saved judgement), the sketch of its saved curve, and any message. Empty bounds
+    show the box policy's (from ``policies``, by box) as their placeholder."""
     if values is None:
         values = {f: getattr(judgement, f) for f in JUDGEMENT_FIELDS} if judgement else {}
     errors = errors or {}
     labels = _cell_labels()
     box = getattr(account, "box", "") or ""
+    policy = (policies or {}).get(box)
+    placeholders = (
+        {"min_hours": policy.min_hours_per_year, "max_hours": policy.max_hours_per_year}
+        if policy is not None
+        else {}
+    )
     sketch = ""
     if judgement is not None and not errors:
         sketch = charts.sketch_svg(judgement_curve(judgement), title=account.name)
@@ -387,6 +402,7 @@ def _row(
                 "value": _plain(values.get(f)),
                 "error": errors.get(f, ""),
                 "short": f in ("min_hours", "max_hours"),
+                "placeholder": placeholders.get(f, ""),
             }
             for f in JUDGEMENT_FIELDS
         ],
@@ -432,7 +448,11 @@ def judgements_page(request: HttpRequest, period_id: int) -> HttpResponse:
         if open_period
         else set()
     )
-    rows = [_row(a, judgements.get(a.pk), editable=a.pk in editable_ids) for a in accounts]
+    policies = {p.box: p for p in policy_list(period=period)}
+    rows = [
+        _row(a, judgements.get(a.pk), editable=a.pk in editable_ids, policies=policies)
+        for a in accounts
+    ]
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
 
     def page_query(n: int) -> str:
@@ -491,6 +511,7 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
             editable=True,
             values=values,
             errors={exc.field or "row": exc.message},
+            policies={p.box: p for p in policy_list(period=period)},
         )
         # htmx swaps only successful answers, so the row with its message comes back as 200
         # to htmx and as 422 to anything else.
@@ -500,7 +521,13 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
             {"row": row, "period": period},
             status=200 if request.htmx else 422,
         )
-    row = _row(account, judgement, editable=True, saved=True)
+    row = _row(
+        account,
+        judgement,
+        editable=True,
+        saved=True,
+        policies={p.box: p for p in policy_list(period=period)},
+    )
     return render(request, "allocation/_judgement_row.html", {"row": row, "period": period})
 
 
@@ -614,13 +641,15 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     context: dict[str, Any] = {"run": run, "period": run.period, "currency": _currency()}
     if run.status == RunStatus.DONE:
         s = run.summary
+        functions = _function_rows(run)
         context.update(_lines_context(request, run))
         context.update(
             {
                 "s": s,
                 "gap_pct": 100.0 * float(s.get("relative_gap", 0.0)),
                 "people": _people_rows(run, request.user),
-                "functions": _function_rows(run),
+                "functions": functions,
+                "any_function_cap": any(f["cap"] is not None for f in functions),
                 "boxes": _box_rows(run),
                 "hire_hours": s.get("hire_hours"),
                 "first_line": context["lines"][0] if context["lines"] else None,
