@@ -32,6 +32,7 @@ from kam.core.allocation import (
     TeamProblem,
     _report,
     as_curves,
+    flat_rule,
     normalise_bounds,
     reference_allocation,
     repair,
@@ -265,9 +266,12 @@ def allocate_team(
     baseline_objective = float((curves.contribution(baseline) - mean_cost * baseline).sum())
     flat_hours = flat_objective = None
     if problem.flat_hours is not None:
-        flat = np.asarray(problem.flat_hours, dtype=np.float64)
-        total = float(flat.sum())
-        flat_hours = flat * (capacity_hours / total) if total > 0 else flat.copy()
+        flat_hours = flat_rule(
+            np.asarray(problem.flat_hours, dtype=np.float64),
+            capacity_hours,
+            (team.lo_policy * g).astype(np.float64),
+            (team.hi * g).astype(np.float64),
+        )
         flat_objective = float((curves.contribution(flat_hours) - mean_cost * flat_hours).sum())
     person_prices = lam + mu[team.function_of] + lam_t
     shadow = lam_t if team.total_given and lam_t > 0 else float(person_prices @ weights)

@@ -20,6 +20,7 @@ from kam.core.allocation import (
     calibrate,
     capacity_curve,
     curve_from_parameters,
+    flat_rule,
 )
 
 # --- calibration, worked by hand --------------------------------------------------------------
@@ -346,3 +347,36 @@ def test_team_minimums_that_eligible_people_cannot_meet_are_explained() -> None:
     reasons = {s.index: s.reason for s in result.shortfalls}
     assert set(reasons.values()) == {ShortfallReason.ELIGIBLE_CAPACITY}
     assert result.hours[:2].sum() <= 10
+
+
+def test_the_flat_rule_keeps_each_account_within_its_bounds() -> None:
+    # Hand-worked: policy middles 10, 10, 5, 5 h; bounds 0-12, 0-12, 0-6, 2-40 h.
+    flat = np.array([10.0, 10, 5, 5])
+    lo, hi = np.array([0.0, 0, 0, 2]), np.array([12.0, 12, 6, 40])
+    # 15 h: one factor of 0.5 for all, inside every bound.
+    assert flat_rule(flat, 15.0, lo, hi) == pytest.approx([5, 5, 2.5, 2.5])
+    # 60 h: the factor grows until the first three hit their maximums (12, 12, 6) and the
+    # fourth takes the rest, 30 h = 5 × 6.
+    assert flat_rule(flat, 60.0, lo, hi) == pytest.approx([12, 12, 6, 30])
+    # 200 h is more than the bounds allow: every account at its maximum, below the capacity.
+    assert flat_rule(flat, 200.0, lo, hi) == pytest.approx([12, 12, 6, 40])
+    # 1 h is less than the minimums (2 h): they are scaled down together.
+    assert flat_rule(flat, 1.0, lo, hi) == pytest.approx([0, 0, 0, 1])
+
+
+def test_a_plan_is_never_worse_than_the_flat_rule_with_capacity_to_spare() -> None:
+    curves = random_curves(6, 7)
+    hi = curves.reference_hours * 1.2
+    result = allocate(
+        PoolProblem(
+            curves,
+            float(curves.reference_hours.sum()) * 5,  # far more hours than the maximums
+            hour_cost=3.0,
+            max_hours=hi,
+            flat_hours=curves.reference_hours,
+        )
+    )
+    assert result.flat_hours is not None
+    assert np.all(result.flat_hours <= np.floor(hi) + 1e-9)
+    assert result.flat_objective is not None
+    assert result.objective >= result.flat_objective - 1e-9
