@@ -295,6 +295,10 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             "capacity_total": sum(r.hours_per_year for r in rows),
             "policy_forms": policy_forms,
             "function_forms": function_forms,
+            "capacity_within_caps": sum(
+                min(r["people_hours"], r["cap"]) if r["cap"] is not None else r["people_hours"]
+                for r, _f in function_forms
+            ),
             "any_function_cap": any(r["cap"] is not None for r, _f in function_forms),
             "status_form": status_form,
             "counts": counts,

@@ -41,6 +41,8 @@ from kam.core.allocation import (
 
 #: subgradient iterations on the prices
 DUAL_ITERATIONS = 300
+#: how many times more iterations a team with a cap per function gets
+FUNCTION_CAP_FACTOR = 10
 #: how often (in iterations) a feasible allocation is built from the dual's hours
 PRIMAL_EVERY = 10
 #: how often the allocation is also built by the transport LP and greedy filling
@@ -66,6 +68,9 @@ class _Team:
         self.functions = sorted({p.function for p in people})
         self.function_of = np.array([self.functions.index(p.function) for p in people], np.int64)
         fc = problem.function_capacity or {}
+        #: functions with a cap of their own; the others' constraint never binds, so their
+        #: price stays 0 (a price there would only shift value between equivalent prices)
+        self.capped = np.array([f in fc for f in self.functions], dtype=bool)
         self.fcap = np.array(
             [
                 math.floor(fc[f] / g + 1e-9)
@@ -208,7 +213,10 @@ def allocate_team(
     best_obj = -np.inf
     best_y: FloatArray | None = None
     start: FloatArray | None = None
-    for it in range(DUAL_ITERATIONS):
+    # A function's cap couples its people's prices: the subgradient needs more steps to
+    # settle them (on the demo: a 0.9 % gap after 300, 0.016 % after 3,000).
+    iterations = DUAL_ITERATIONS * (FUNCTION_CAP_FACTOR if team.capped.any() else 1)
+    for it in range(iterations):
         upper, k, who, _ = team.dual(lam, mu, lam_t, acc, start)
         start = (k * g).astype(np.float64)
         if upper < best_upper:
@@ -230,15 +238,16 @@ def allocate_team(
         use = np.bincount(who, weights=k, minlength=m)  # grid units per person
         sub_p = team.cap - use
         sub_f = team.fcap - np.bincount(team.function_of, weights=use, minlength=len(mu))
+        sub_f = np.where(team.capped, sub_f, 0.0)
         sub_t = team.total - float(k.sum())
         norm = float(sub_p @ sub_p + sub_f @ sub_f + sub_t * sub_t) * g * g
         if norm == 0:
             break
         step = max(upper - best_obj, 1e-12) / norm * g
         lam = np.maximum(0.0, lam - step * sub_p * 1.0)
-        mu = np.maximum(0.0, mu - step * sub_f)
+        mu = np.where(team.capped, np.maximum(0.0, mu - step * sub_f), 0.0)
         lam_t = max(0.0, lam_t - step * sub_t) if team.total_given else 0.0
-        _report(progress, 0.05 + 0.9 * (it + 1) / DUAL_ITERATIONS, "prices")
+        _report(progress, 0.05 + 0.9 * (it + 1) / iterations, "prices")
     assert best_y is not None
     _report(progress, 0.96, "improve")
     best_y = _improve(team, lo, best_y)

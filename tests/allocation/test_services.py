@@ -325,7 +325,7 @@ def test_a_run_respects_a_cap_per_function_and_reports_its_shadow_price(
 def test_the_shadow_price_of_a_cap_is_what_more_cap_hours_bring(judged, director):
     # One more hour of a binding cap is worth about its shadow price: raising the sales cap
     # from 700 h to 750 h gains about 50 times the price at 700 h (the curves bend, so
-    # not exactly; measured: 794 a hour predicted, 839 a hour gained).
+    # not exactly; measured: 861 a hour predicted, 839 a hour gained).
     function_capacities_update(
         user=director, period=judged, changes=[FunctionCapacityChange("sales", 700)]
     )
@@ -337,7 +337,7 @@ def test_the_shadow_price_of_a_cap_is_what_more_cap_hours_bring(judged, director
     gain_per_hour = (at_750["objective"] - at_700["objective"]) / 50
     assert gain_per_hour > 0
     price = at_700["function_shadow_prices"]["sales"]
-    assert price == pytest.approx(gain_per_hour, rel=0.25)
+    assert price == pytest.approx(gain_per_hour, rel=0.1)
 
 
 def test_function_caps_are_set_removed_and_checked(period, director, kam_user):
