@@ -380,3 +380,22 @@ def test_a_plan_is_never_worse_than_the_flat_rule_with_capacity_to_spare() -> No
     assert np.all(result.flat_hours <= np.floor(hi) + 1e-9)
     assert result.flat_objective is not None
     assert result.objective >= result.flat_objective - 1e-9
+
+
+def test_a_binding_function_cap_is_priced_like_the_pool_it_makes() -> None:
+    # Everyone may serve everything at one cost, three people of 15 h and a cap of 30 h on
+    # their function: the team is the pool of 30 h, so the cap's price is the pool's
+    # shadow price, the people (with hours to spare) price 0 on their own, and a function
+    # without a cap has no price of its own.
+    curves = random_curves(8, 11)
+    people = [Person(k, 15, "kam", 10.0) for k in ("a", "b", "c")] + [
+        Person("d", 0, "service", 10.0)
+    ]
+    team = allocate(TeamProblem(curves, people, function_capacity={"kam": 30}))
+    pool = allocate(PoolProblem(curves, 30, hour_cost=10.0))
+    assert team.hours.sum() <= 30 + 1e-9
+    assert team.objective == pytest.approx(pool.objective, rel=1e-6)
+    assert team.function_shadow_prices["service"] == 0
+    assert team.function_shadow_prices["kam"] == pytest.approx(pool.shadow_price, rel=0.05)
+    assert team.person_shadow_prices is not None
+    assert team.person_shadow_prices[:3] == pytest.approx([pool.shadow_price] * 3, rel=0.05)
