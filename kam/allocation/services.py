@@ -745,10 +745,15 @@ def run_execute(*, run_id: int) -> None:
             )
         AllocationRun.objects.filter(pk=run_id).update(progress=5)
         result = core.allocate(built.problem, progress=_Progress(run_id, 5, 60))
-        totals = [built.capacity_hours * s for s in WHAT_IF_SHARES] + [
+        # The what-if at today's capacity is the plan just computed: it is not solved twice.
+        totals = [built.capacity_hours * s for s in WHAT_IF_SHARES if s != 1.0] + [
             built.capacity_hours + HIRE_HOURS
         ]
-        points = core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95))
+        solved = iter(
+            core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95))
+        )
+        today = core.CapacityPoint(built.capacity_hours, result.objective, result.shadow_price)
+        points = [today if s == 1.0 else next(solved) for s in WHAT_IF_SHARES] + [next(solved)]
         _store(run, built, result, points)
     except Exception as exc:  # the run must end, whatever went wrong; the reason is kept
         log.exception("allocation run %s failed", run_id)

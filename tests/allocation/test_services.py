@@ -196,6 +196,8 @@ def test_a_run_keeps_hours_within_capacity_and_bounds_and_stores_its_gap(judged,
     assert len(s["what_if"]) == 11
     objectives = [p["objective"] for p in s["what_if"]]
     assert objectives == sorted(objectives)  # more capacity never lowers the best plan
+    today = s["what_if"][4]  # at 100 %: the plan itself, not solved twice
+    assert (today["capacity"], today["objective"]) == (s["capacity_hours"], s["objective"])
     assert s["shadow_price"] >= 0
 
 
