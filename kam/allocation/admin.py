@@ -8,6 +8,7 @@ from kam.allocation.models import (
     AllocationRun,
     PeriodBoxPolicy,
     PeriodCapacity,
+    PeriodFunctionCapacity,
     PlanningPeriod,
     ResponseJudgement,
 )
@@ -23,13 +24,18 @@ class PeriodBoxPolicyInline(admin.TabularInline):
     extra = 0
 
 
+class PeriodFunctionCapacityInline(admin.TabularInline):
+    model = PeriodFunctionCapacity
+    extra = 0
+
+
 @admin.register(PlanningPeriod)
 class PlanningPeriodAdmin(admin.ModelAdmin):
     """Periods with their copied capacities and box policies."""
 
     list_display = ("name", "start", "end", "status", "created_by")
     list_filter = ("status",)
-    inlines = [PeriodCapacityInline, PeriodBoxPolicyInline]
+    inlines = [PeriodCapacityInline, PeriodBoxPolicyInline, PeriodFunctionCapacityInline]
 
 
 @admin.register(ResponseJudgement)

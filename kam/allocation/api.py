@@ -29,6 +29,7 @@ from kam.allocation.models import (
 )
 from kam.allocation.selectors import (
     capacity_list,
+    function_capacity_rows,
     judgement_accounts,
     period_get,
     period_list,
@@ -40,9 +41,11 @@ from kam.allocation.selectors import (
 )
 from kam.allocation.services import (
     CapacityChange,
+    FunctionCapacityChange,
     JudgementInput,
     PolicyChange,
     capacities_update,
+    function_capacities_update,
     judgement_curve,
     judgement_save,
     period_create,
@@ -103,6 +106,24 @@ class CapacityIn(Schema):
     hourly_cost: Decimal
 
 
+class FunctionCapacityOut(Schema):
+    """One function in the period: its people, their yearly hours together, and the cap on
+    the function's hours for customers (``null``: no cap)."""
+
+    function: str
+    label: str
+    people: int
+    people_hours: int
+    hours_per_year: int | None
+
+
+class FunctionCapacityIn(Schema):
+    """The cap of one function in yearly hours; ``null`` removes it."""
+
+    function: str
+    hours_per_year: int | None
+
+
 class PolicyOut(Schema):
     box: str
     min_hours_per_year: int
@@ -153,7 +174,9 @@ class JudgementOut(Schema):
 
 class RunOut(Schema):
     """A run's status and progress (0-100) and, when done, its summary: objective, upper
-    bound and gap (base currency per year), shadow prices (per hour), comparisons."""
+    bound and gap (base currency per year), shadow prices (per hour: in total, per person
+    and per capped function), comparisons, and ``functions``: per function its people's
+    hours, its cap, the hours planned and the shadow price of the cap."""
 
     id: int
     period_id: int
@@ -310,6 +333,50 @@ def capacities_put(request: HttpRequest, period_id: int, payload: list[CapacityI
         changes=[CapacityChange(**c.dict()) for c in payload],
     )
     return capacities_get(request, period_id)
+
+
+@router.get(
+    "/periods/{period_id}/function-capacities",
+    response={200: list[FunctionCapacityOut], 404: ErrorOut},
+    summary="The period's caps per function",
+)
+def function_capacities_get(request: HttpRequest, period_id: int) -> Any:
+    """Every function with people in the period or a cap, with its cap (null: none)."""
+    period = period_get(user=request.user, period_id=period_id)
+    return [
+        FunctionCapacityOut(
+            function=r["function"],
+            label=str(r["label"]),
+            people=r["people"],
+            people_hours=r["people_hours"],
+            hours_per_year=r["cap"],
+        )
+        for r in function_capacity_rows(period=period)
+    ]
+
+
+@router.put(
+    "/periods/{period_id}/function-capacities",
+    response={
+        200: list[FunctionCapacityOut],
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Set or remove caps per function (all or none)",
+)
+def function_capacities_put(
+    request: HttpRequest, period_id: int, payload: list[FunctionCapacityIn]
+) -> Any:
+    """Functions not named keep their cap; ``hours_per_year: null`` removes one."""
+    period = period_get(user=request.user, period_id=period_id)
+    function_capacities_update(
+        user=request.user,  # type: ignore[arg-type]
+        period=period,
+        changes=[FunctionCapacityChange(c.function, c.hours_per_year) for c in payload],
+    )
+    return function_capacities_get(request, period_id)
 
 
 @router.get(

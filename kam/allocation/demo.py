@@ -1,6 +1,8 @@
 """The demo's year plan (kam-method.md section 2): a planning period for next year with the
 team's capacities and the box policies copied in, the four judgements for every key and
-key development account and a sample of maintenance accounts, and one finished run.
+key development account and a sample of maintenance accounts, a cap on the sales
+function's hours (part of the key account managers' year goes to a tender team, so sales
+gives accounts at most ``SALES_CAP_SHARE`` of its people's hours), and one finished run.
 
 The judgements follow each account's revenue: today's contribution is its gross margin
 (a margin of 18-30 % of last year's revenue in EUR); with no effort a key account would
@@ -23,7 +25,9 @@ from kam.accounts.models import AccountRevenue
 from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
 from kam.allocation.services import (
     CORE_FIELDS,
+    FunctionCapacityChange,
     JudgementInput,
+    function_capacities_update,
     judgement_check,
     period_create,
     run_execute,
@@ -32,8 +36,10 @@ from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import review_latest
-from kam.users.models import Role
+from kam.users.models import Function, Role
 
+#: The sales function's cap as a share of its people's hours (the rest goes to tenders).
+SALES_CAP_SHARE = 0.95
 #: Share of maintenance accounts whose manager has judged them in the demo.
 MAINTENANCE_SAMPLE = 0.4
 #: (effort at zero as a share of today's contribution, low-high) per box
@@ -72,6 +78,14 @@ def demo_allocation(
     period = period_create(
         created_by=director, name=name, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31)
     )
+    sales_hours = sum(
+        c.hours_per_year for c in period.capacities.all() if c.function == Function.SALES
+    )
+    if sales_hours:
+        cap = int(round(sales_hours * SALES_CAP_SHARE, -2))  # whole hundreds: 6,200 of 6,500
+        function_capacities_update(
+            user=director, period=period, changes=[FunctionCapacityChange(Function.SALES, cap)]
+        )
     policies = {p.box: p for p in period.policies.all()}
     rates = exchange_rates_get(organisation=organisation_get())
     placements = list(

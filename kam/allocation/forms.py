@@ -59,6 +59,18 @@ class CapacityForm(forms.Form):
 CapacityFormSet = forms.formset_factory(CapacityForm, extra=0)
 
 
+class FunctionCapacityForm(forms.Form):
+    """One function's cap on its people's hours for customers in the period (empty: none)."""
+
+    hours_per_year = forms.IntegerField(
+        label=_("Most hours per year for accounts"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"placeholder": _("no cap")}),
+    )
+
+
 class PolicyForm(forms.Form):
     """One box's minimum and maximum yearly hours per account in the period."""
 

@@ -230,3 +230,24 @@ class AllocationPersonLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.account}: {self.hours} h"
+
+
+class PeriodFunctionCapacity(models.Model):
+    """The most hours one function may spend on customers in the period, over all its
+    people together (kam-method.md section 2: capacity per function); no row, no cap."""
+
+    period = models.ForeignKey(
+        PlanningPeriod, on_delete=models.CASCADE, related_name="function_capacities"
+    )
+    function = models.CharField(_("function"), max_length=30, choices=Function.choices)
+    hours_per_year = models.PositiveIntegerField(_("most hours per year for accounts"))
+
+    class Meta:
+        verbose_name = _("capacity of a function in a period")
+        verbose_name_plural = _("capacities of functions in a period")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "function"], name="one_capacity_per_function")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_function_display()}: {self.hours_per_year} h"

@@ -16,7 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember
@@ -27,6 +38,7 @@ from kam.allocation.models import (
     AllocationRun,
     PeriodBoxPolicy,
     PeriodCapacity,
+    PeriodFunctionCapacity,
     PlanningPeriod,
     ResponseJudgement,
     RunStatus,
@@ -34,7 +46,7 @@ from kam.allocation.models import (
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.selectors import review_latest
-from kam.users.models import Role
+from kam.users.models import Function, Role
 from kam.web.errors import ApplicationError
 
 
@@ -84,6 +96,40 @@ def capacity_list(*, period: PlanningPeriod) -> QuerySet[PeriodCapacity]:
     )
 
 
+def function_capacity_list(*, period: PlanningPeriod) -> list[PeriodFunctionCapacity]:
+    """The period's caps per function, in the order of ``Function``."""
+    order = {f: i for i, f in enumerate(Function.values)}
+    return sorted(period.function_capacities.all(), key=lambda f: order.get(f.function, 99))
+
+
+def function_capacity_rows(*, period: PlanningPeriod) -> list[dict[str, Any]]:
+    """Per function that has people in ``period`` or a cap: its label, how many people,
+    their hours together and the cap (None: no cap), in the order of ``Function``
+    (two queries)."""
+    people = (
+        period.capacities.values("function")
+        .annotate(people=Count("pk"), hours=Sum("hours_per_year"))
+        .order_by()
+    )
+    found = {r["function"]: r for r in people}
+    caps = {f.function: f.hours_per_year for f in period.function_capacities.all()}
+    out = []
+    for function in Function:
+        r = found.get(function.value)
+        if r is None and function.value not in caps:
+            continue
+        out.append(
+            {
+                "function": function.value,
+                "label": function.label,
+                "people": r["people"] if r else 0,
+                "people_hours": int(r["hours"] or 0) if r else 0,
+                "cap": caps.get(function.value),
+            }
+        )
+    return out
+
+
 def policy_list(*, period: PlanningPeriod) -> list[PeriodBoxPolicy]:
     """The period's box policies in box order (key first)."""
     order = {b.value: i for i, b in enumerate(Box)}
@@ -114,7 +160,9 @@ def judgement_accounts(
 ) -> QuerySet[Account]:
     """The active accounts ``user`` can read (or edit), each annotated with its ``box`` in the
     latest review and the ``judgement_id`` it has in ``period`` (None when not yet entered),
-    filtered by owner and box, by name. One query for any page of it."""
+    filtered by owner and box; key accounts first, then key development, maintenance,
+    opportunistic and unplaced ones, by name within a box (the accounts whose judgements
+    matter most come first). One query for any page of it."""
     base = account_list_editable(user=user) if editable_only else account_list_visible(user=user)
     qs = base.filter(active=True).select_related("owner")
     review = review_for_boxes()
@@ -127,7 +175,14 @@ def judgement_accounts(
         qs = qs.filter(owner_id=owner_id)
     if box and sub is not None:
         qs = qs.filter(box=box)
-    return qs.order_by("name", "pk")
+    if sub is None:
+        return qs.order_by("name", "pk")
+    rank = Case(
+        *(When(box=b.value, then=Value(i)) for i, b in enumerate(Box)),
+        default=Value(len(Box)),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(box_rank=rank).order_by("box_rank", "name", "pk")
 
 
 def judgements_for(

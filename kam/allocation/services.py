@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,7 @@ from kam.allocation.models import (
     AllocationRun,
     PeriodBoxPolicy,
     PeriodCapacity,
+    PeriodFunctionCapacity,
     PeriodStatus,
     PlanningPeriod,
     ResponseJudgement,
@@ -71,9 +73,12 @@ CORE_FIELDS = {
     "at_150pct": "contribution_at_150pct",
     "at_saturation": "contribution_at_saturation",
 }
+#: The most hours a function may be given: far beyond any team, so only typos are refused.
+MAX_FUNCTION_HOURS_PER_YEAR = 1_000_000
 _MONEY_MAX = Decimal("99999999999999.99")
 _HOURS_MAX = Decimal(MAX_HOURS_PER_ACCOUNT)
 _CENT = Decimal("0.01")
+_GROUPING = re.compile(r"[,\s]")
 _TENTH = Decimal("0.1")
 
 
@@ -227,6 +232,67 @@ def capacities_update(
 
 
 @dataclass(frozen=True)
+class FunctionCapacityChange:
+    """The most yearly hours one function may spend on customers in the period, over all
+    its people together; ``None`` removes the cap (the function's people's own hours are
+    then its only limit)."""
+
+    function: str
+    hours_per_year: int | None
+
+
+def function_capacities_update(
+    *,
+    user: AbstractBaseUser,
+    period: PlanningPeriod,
+    changes: Sequence[FunctionCapacityChange],
+) -> list[PeriodFunctionCapacity]:
+    """Set or remove the period's caps per function, all or none (kam-method.md section 2:
+    the team's capacity in total, per person and per function). Functions not named keep
+    their cap. An error names its field as ``"<function>.hours_per_year"``."""
+    _plan_check(user)
+    _open_check(period)
+    saved = []
+    seen: set[str] = set()
+    with transaction.atomic():
+        for change in changes:
+            if change.function not in Function.values:
+                raise ApplicationError(
+                    _("Unknown function “%(f)s”.") % {"f": change.function}, field="function"
+                )
+            field = f"{change.function}.hours_per_year"
+            label = Function(change.function).label
+            if change.function in seen:
+                raise ApplicationError(
+                    _("%(function)s is named twice.") % {"function": label}, field=field
+                )
+            seen.add(change.function)
+            hours = change.hours_per_year
+            if hours is None:
+                PeriodFunctionCapacity.objects.filter(
+                    period=period, function=change.function
+                ).delete()
+                continue
+            if isinstance(hours, bool) or int(hours) != hours or hours < 0:
+                raise ApplicationError(
+                    _("%(function)s: hours per year must be a whole number, 0 or more.")
+                    % {"function": label},
+                    field=field,
+                )
+            if hours > MAX_FUNCTION_HOURS_PER_YEAR:
+                raise ApplicationError(
+                    _("%(function)s: more than %(n)s hours a year is a typo.")
+                    % {"function": label, "n": f"{MAX_FUNCTION_HOURS_PER_YEAR:,}"},
+                    field=field,
+                )
+            row, _created = PeriodFunctionCapacity.objects.update_or_create(
+                period=period, function=change.function, defaults={"hours_per_year": int(hours)}
+            )
+            saved.append(row)
+    return saved
+
+
+@dataclass(frozen=True)
 class PolicyChange:
     """A box's minimum and maximum yearly hours per account in the period."""
 
@@ -286,7 +352,9 @@ def _decimal(value: object, *, field: str, label: str) -> Decimal:
     if isinstance(value, bool) or value is None or value == "":
         raise ApplicationError(_("%(label)s is needed.") % {"label": label}, field=field)
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        # Digits may come grouped by commas or by spaces ("1,200,000", "1 200 000"), as
+        # the judgements page shows them.
+        number = Decimal(_GROUPING.sub("", str(value)))
     except InvalidOperation as exc:
         raise ApplicationError(
             _("%(label)s must be a number.") % {"label": label}, field=field
@@ -556,6 +624,10 @@ class _Built:
     max_hours: np.ndarray
     user_ids: list[int]
     capacity_hours: float
+    #: the function of each person in ``user_ids``
+    functions: list[str]
+    #: the period's caps per function (yearly hours), only the functions that have one
+    function_caps: dict[str, float]
 
 
 def _flat_hours(box: str, policies: Mapping[str, PeriodBoxPolicy], reference: float) -> float:
@@ -571,7 +643,7 @@ def run_problem(*, period: PlanningPeriod) -> _Built:
     """The core problem of ``period``: one curve per active account with a judgement,
     bounds from the judgement's override or the period's policy for the account's box in
     the latest review, and the team (people with hours, their cost, who may serve which
-    account: owner and account team)."""
+    account: owner and account team) with the period's caps per function."""
     judgements = list(
         ResponseJudgement.objects.filter(period=period, account__active=True).order_by("account_id")
     )
@@ -623,16 +695,29 @@ def run_problem(*, period: PlanningPeriod) -> _Built:
             if u in index:
                 eligible[index[u], j] = True
     capacity = float(sum(c.hours_per_year for c in caps))
+    function_caps = {f.function: float(f.hours_per_year) for f in period.function_capacities.all()}
     problem = core.TeamProblem(
         curves=core.Curves.of(curves),
         people=people,
         eligible=eligible,
+        function_capacity=function_caps or None,
         min_hours=min_hours,
         max_hours=max_hours,
         flat_hours=np.array(flat, dtype=float),
         accounts=tuple(account_ids),
     )
-    return _Built(problem, account_ids, boxes, curves, min_hours, max_hours, user_ids, capacity)
+    return _Built(
+        problem,
+        account_ids,
+        boxes,
+        curves,
+        min_hours,
+        max_hours,
+        user_ids,
+        capacity,
+        [c.function for c in caps],
+        function_caps,
+    )
 
 
 def _money(value: float) -> Decimal:
@@ -660,10 +745,15 @@ def run_execute(*, run_id: int) -> None:
             )
         AllocationRun.objects.filter(pk=run_id).update(progress=5)
         result = core.allocate(built.problem, progress=_Progress(run_id, 5, 60))
-        totals = [built.capacity_hours * s for s in WHAT_IF_SHARES] + [
+        # The what-if at today's capacity is the plan just computed: it is not solved twice.
+        totals = [built.capacity_hours * s for s in WHAT_IF_SHARES if s != 1.0] + [
             built.capacity_hours + HIRE_HOURS
         ]
-        points = core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95))
+        solved = iter(
+            core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95))
+        )
+        today = core.CapacityPoint(built.capacity_hours, result.objective, result.shadow_price)
+        points = [today if s == 1.0 else next(solved) for s in WHAT_IF_SHARES] + [next(solved)]
         _store(run, built, result, points)
     except Exception as exc:  # the run must end, whatever went wrong; the reason is kept
         log.exception("allocation run %s failed", run_id)
@@ -671,6 +761,40 @@ def run_execute(*, run_id: int) -> None:
         AllocationRun.objects.filter(pk=run_id).update(
             status=RunStatus.FAILED, error=message, finished_at=timezone.now()
         )
+
+
+def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict[str, Any]]:
+    """Per function (in the order of ``Function``): its people's hours, its cap (None when
+    it has none), the hours planned for its people and, when capped, the value of one more
+    hour of the cap (its shadow price μ_f, per hour; kam-method.md section 2)."""
+    people_hours: dict[str, float] = {}
+    planned: dict[str, float] = {}
+    per_person = (
+        result.person_hours.sum(axis=1)
+        if result.person_hours is not None
+        else np.zeros(len(built.user_ids))
+    )
+    capacities = built.problem.people if isinstance(built.problem, core.TeamProblem) else []
+    for function, person, hours in zip(built.functions, capacities, per_person, strict=True):
+        people_hours[function] = people_hours.get(function, 0.0) + float(person.capacity_hours)
+        planned[function] = planned.get(function, 0.0) + float(hours)
+    prices = result.function_shadow_prices
+    out = []
+    for function in Function.values:
+        if function not in people_hours and function not in built.function_caps:
+            continue
+        cap = built.function_caps.get(function)
+        price = prices.get(function, 0.0) if cap is not None else None
+        out.append(
+            {
+                "function": function,
+                "people_hours": people_hours.get(function, 0.0),
+                "cap": cap,
+                "hours": round(planned.get(function, 0.0), 1),
+                "shadow_price": None if price is None else float(price),
+            }
+        )
+    return out
 
 
 def _store(
@@ -687,6 +811,7 @@ def _store(
         if result.person_shadow_prices is not None
         else {}
     )
+    functions = _function_summary(built, result)
     summary = {
         "objective": float(result.objective),
         "upper_bound": float(result.upper_bound),
@@ -696,6 +821,10 @@ def _store(
         "iterations": int(result.iterations),
         "shadow_price": float(result.shadow_price),
         "person_shadow_prices": person_prices,
+        "function_shadow_prices": {
+            f["function"]: f["shadow_price"] for f in functions if f["shadow_price"] is not None
+        },
+        "functions": functions,
         "baseline_objective": float(result.baseline_objective),
         "flat_objective": (
             float(result.flat_objective) if result.flat_objective is not None else None

@@ -29,6 +29,7 @@ from kam.accounts.selectors import account_filter_options, account_list_editable
 from kam.allocation import charts
 from kam.allocation.forms import (
     CapacityFormSet,
+    FunctionCapacityForm,
     JudgementFilterForm,
     PeriodForm,
     PeriodStatusForm,
@@ -38,6 +39,7 @@ from kam.allocation.forms import (
 from kam.allocation.models import AllocationRun, PeriodStatus, PlanningPeriod, RunStatus
 from kam.allocation.selectors import (
     capacity_list,
+    function_capacity_rows,
     judgement_accounts,
     judgement_counts_by_box,
     judgement_may_enter,
@@ -55,9 +57,11 @@ from kam.allocation.selectors import (
 )
 from kam.allocation.services import (
     CapacityChange,
+    FunctionCapacityChange,
     JudgementInput,
     PolicyChange,
     capacities_update,
+    function_capacities_update,
     judgement_check,
     judgement_curve,
     judgement_save,
@@ -69,6 +73,7 @@ from kam.allocation.services import (
 from kam.allocation.wording import shortfall_text
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
+from kam.users.models import Function
 from kam.web.errors import ApplicationError
 
 PAGE_SIZE = 50
@@ -179,6 +184,20 @@ def _policy_forms(period: PlanningPeriod, data: Any = None) -> list[tuple[Any, P
     ]
 
 
+def _function_forms(
+    period: PlanningPeriod, data: Any = None
+) -> list[tuple[dict[str, Any], FunctionCapacityForm]]:
+    return [
+        (
+            row,
+            FunctionCapacityForm(
+                data, prefix=f"fn-{row['function']}", initial={"hours_per_year": row["cap"]}
+            ),
+        )
+        for row in function_capacity_rows(period=period)
+    ]
+
+
 def _place_error(form: Any, field: str | None, message: str) -> None:
     form.add_error(field if field and field in form.fields else None, message)
 
@@ -195,6 +214,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
         raise PermissionDenied(_("Only sales directors and administrators plan."))
     formset, rows = _capacity_formset(period, request.POST if section == "capacities" else None)
     policy_forms = _policy_forms(period, request.POST if section == "policies" else None)
+    function_forms = _function_forms(period, request.POST if section == "functions" else None)
     status_form = PeriodStatusForm(
         request.POST if section == "status" else None, initial={"status": period.status}
     )
@@ -215,6 +235,17 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             )
             messages.success(request, _("Box policies of this period saved."))
             return redirect(reverse("allocation:period", args=[period.pk]) + "#policies")
+        if section == "functions" and all(f.is_valid() for _r, f in function_forms):
+            function_capacities_update(
+                user=request.user,  # type: ignore[arg-type]
+                period=period,
+                changes=[
+                    FunctionCapacityChange(r["function"], f.cleaned_data["hours_per_year"])
+                    for r, f in function_forms
+                ],
+            )
+            messages.success(request, _("Capacities per function saved."))
+            return redirect(reverse("allocation:period", args=[period.pk]) + "#functions")
         if section == "status" and status_form.is_valid():
             period_update(
                 user=request.user,  # type: ignore[arg-type]
@@ -240,6 +271,12 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
                 messages.error(request, exc.message)
             else:
                 _place_error(target, field, exc.message)
+        elif section == "functions":
+            target = next((f for r, f in function_forms if r["function"] == head), None)
+            if target is None:
+                messages.error(request, exc.message)
+            else:
+                _place_error(target, field, exc.message)
         else:
             _place_error(status_form, exc.field, exc.message)
     counts = judgement_counts_by_box(period=period)
@@ -257,6 +294,12 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             "capacity_rows": list(zip(rows, formset.forms, strict=True)),
             "capacity_total": sum(r.hours_per_year for r in rows),
             "policy_forms": policy_forms,
+            "function_forms": function_forms,
+            "capacity_within_caps": sum(
+                min(r["people_hours"], r["cap"]) if r["cap"] is not None else r["people_hours"]
+                for r, _f in function_forms
+            ),
+            "any_function_cap": any(r["cap"] is not None for r, _f in function_forms),
             "status_form": status_form,
             "counts": counts,
             "judged_total": sum(c["judged"] for c in counts),
@@ -308,12 +351,19 @@ def _cell_labels() -> dict[str, str]:
     }
 
 
+#: Groups of three digits in the judgement inputs are set apart by a narrow no-break space:
+#: neither a comma nor a point, which mean opposite things in English and Dutch, and the
+#: services read the number back whatever spaces it holds.
+GROUP = "\u202f"
+
+
 def _plain(value: Any) -> str:
-    # Amounts as typed back into an input: no thousands separators, no trailing ".00".
+    # Amounts as shown in an input: digits grouped by threes, no trailing ".00".
     if value is None or value == "":
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
+        text = f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,f}"
+        return text.replace(",", GROUP)
     return str(value)
 
 
@@ -325,14 +375,22 @@ def _row(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: bool = False,
+    policies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One account's row on the judgements page: its inputs (from ``values`` as typed, or
-    the saved judgement), the sketch of its saved curve, and any message."""
+    the saved judgement), the sketch of its saved curve, and any message. Empty bounds
+    show the box policy's (from ``policies``, by box) as their placeholder."""
     if values is None:
         values = {f: getattr(judgement, f) for f in JUDGEMENT_FIELDS} if judgement else {}
     errors = errors or {}
     labels = _cell_labels()
     box = getattr(account, "box", "") or ""
+    policy = (policies or {}).get(box)
+    placeholders = (
+        {"min_hours": policy.min_hours_per_year, "max_hours": policy.max_hours_per_year}
+        if policy is not None
+        else {}
+    )
     sketch = ""
     if judgement is not None and not errors:
         sketch = charts.sketch_svg(judgement_curve(judgement), title=account.name)
@@ -348,6 +406,7 @@ def _row(
                 "value": _plain(values.get(f)),
                 "error": errors.get(f, ""),
                 "short": f in ("min_hours", "max_hours"),
+                "placeholder": placeholders.get(f, ""),
             }
             for f in JUDGEMENT_FIELDS
         ],
@@ -393,7 +452,11 @@ def judgements_page(request: HttpRequest, period_id: int) -> HttpResponse:
         if open_period
         else set()
     )
-    rows = [_row(a, judgements.get(a.pk), editable=a.pk in editable_ids) for a in accounts]
+    policies = {p.box: p for p in policy_list(period=period)}
+    rows = [
+        _row(a, judgements.get(a.pk), editable=a.pk in editable_ids, policies=policies)
+        for a in accounts
+    ]
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
 
     def page_query(n: int) -> str:
@@ -452,6 +515,7 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
             editable=True,
             values=values,
             errors={exc.field or "row": exc.message},
+            policies={p.box: p for p in policy_list(period=period)},
         )
         # htmx swaps only successful answers, so the row with its message comes back as 200
         # to htmx and as 422 to anything else.
@@ -461,7 +525,13 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
             {"row": row, "period": period},
             status=200 if request.htmx else 422,
         )
-    row = _row(account, judgement, editable=True, saved=True)
+    row = _row(
+        account,
+        judgement,
+        editable=True,
+        saved=True,
+        policies={p.box: p for p in policy_list(period=period)},
+    )
     return render(request, "allocation/_judgement_row.html", {"row": row, "period": period})
 
 
@@ -575,12 +645,15 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     context: dict[str, Any] = {"run": run, "period": run.period, "currency": _currency()}
     if run.status == RunStatus.DONE:
         s = run.summary
+        functions = _function_rows(run)
         context.update(_lines_context(request, run))
         context.update(
             {
                 "s": s,
                 "gap_pct": 100.0 * float(s.get("relative_gap", 0.0)),
                 "people": _people_rows(run, request.user),
+                "functions": functions,
+                "any_function_cap": any(f["cap"] is not None for f in functions),
                 "boxes": _box_rows(run),
                 "hire_hours": s.get("hire_hours"),
                 "first_line": context["lines"][0] if context["lines"] else None,
@@ -604,6 +677,24 @@ def _people_rows(run: AllocationRun, user: Any) -> list[dict[str, Any]]:
     rows = run_hours_by_person(run=run, user=user)
     for r in rows:
         r["shadow_price"] = prices.get(str(r["user"].pk))
+    return rows
+
+
+def _function_rows(run: AllocationRun) -> list[dict[str, Any]]:
+    # Totals over all the run's accounts, as the summary's other totals (runs made before
+    # caps per function existed have none: the section is left out).
+    labels = {f.value: f.label for f in Function}
+    rows = []
+    for r in run.summary.get("functions", []):
+        cap = r.get("cap")
+        rows.append(
+            {
+                **r,
+                "label": labels.get(r["function"], r["function"]),
+                "used": 100.0 * r["hours"] / cap if cap else None,
+                "binds": cap is not None and r["hours"] >= cap - 0.5,
+            }
+        )
     return rows
 
 

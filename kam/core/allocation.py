@@ -390,7 +390,8 @@ class AllocationResult:
     - ``baseline_hours`` / ``baseline_objective``: today's allocation (reference hours,
       scaled down proportionally when over capacity) and its objective;
     - ``flat_hours`` / ``flat_objective``: the flat per-box rule scaled to the capacity
-      (None when the problem gave no ``flat_hours``);
+      within each account's bounds (``flat_rule``; None when the problem gave no
+      ``flat_hours``);
     - ``shortfalls``: accounts ending below their policy minimum, with the reason;
     - ``exact``: True when the allocation is proven optimal (gap closed);
     - ``contributions``: r(hours) per account.
@@ -663,6 +664,45 @@ def _newton(
     return result
 
 
+def flat_rule(
+    flat: FloatArray, capacity_hours: float, lo_hours: FloatArray, hi_hours: FloatArray
+) -> FloatArray:
+    """The flat per-box rule to compare a plan with (kam-method.md section 2): every
+    account its box's policy hours ``flat``, all scaled by one factor so that together they
+    use ``capacity_hours``, but never outside an account's own bounds (a plan is held to
+    them, so the rule is too). Where the bounds leave less room than the capacity, the
+    rule ends below it. The factor is found by bisection (the total is non-decreasing)."""
+    flat = np.asarray(flat, dtype=np.float64)
+    lo = np.minimum(np.asarray(lo_hours, dtype=np.float64), np.asarray(hi_hours, np.float64))
+    hi = np.asarray(hi_hours, dtype=np.float64)
+
+    def at(factor: float) -> FloatArray:
+        out: FloatArray = np.clip(flat * factor, lo, hi)
+        return out
+
+    total = float(flat.sum())
+    if total <= 0:
+        return at(1.0)
+    if float(at(0.0).sum()) >= capacity_hours:
+        # the minimums alone exceed the capacity: scale them down together, as a plan must
+        low = at(0.0)
+        low_total = float(low.sum())
+        scaled: FloatArray = low * (capacity_hours / low_total) if low_total > 0 else low
+        return scaled
+    a, b = 0.0, capacity_hours / total
+    while float(at(b).sum()) < capacity_hours and b < 1e12:
+        if np.all(at(b) >= hi):
+            return at(b)  # every account at its maximum
+        a, b = b, b * 2.0
+    for _ in range(100):
+        mid = (a + b) / 2.0
+        if float(at(mid).sum()) < capacity_hours:
+            a = mid
+        else:
+            b = mid
+    return at(a)
+
+
 def normalise_bounds(
     n: int,
     min_hours: FloatArray | None,
@@ -763,9 +803,12 @@ def _allocate_pool(
     baseline_objective = float((curves.contribution(baseline) - cost * baseline).sum())
     flat_hours = flat_objective = None
     if problem.flat_hours is not None:
-        flat = np.asarray(problem.flat_hours, dtype=np.float64)
-        total = float(flat.sum())
-        flat_hours = flat * (problem.capacity_hours / total) if total > 0 else flat.copy()
+        flat_hours = flat_rule(
+            np.asarray(problem.flat_hours, dtype=np.float64),
+            problem.capacity_hours,
+            (acc.lo * g).astype(np.float64),
+            (acc.hi * g).astype(np.float64),
+        )
         flat_objective = float((curves.contribution(flat_hours) - cost * flat_hours).sum())
     shortfalls = tuple(
         Shortfall(

@@ -146,3 +146,44 @@ def test_the_judgement_list_costs_the_same_queries_for_more_rows(judged, directo
 
 def test_an_unknown_run_is_404(director):
     assert client_for(director).get(f"{BASE}/runs/4242").status_code == 404
+
+
+def test_caps_per_function_are_read_and_written_and_the_run_reports_them(
+    judged, director, kam_user
+):
+    client = client_for(director)
+    url = f"/periods/{judged.pk}/function-capacities"
+    listed = client.get(BASE + url).json()
+    assert [(f["function"], f["people"], f["hours_per_year"]) for f in listed] == [
+        ("sales", 3, None)
+    ]
+    assert listed[0]["people_hours"] == 1400
+    r = send(client, "put", url, [{"function": "sales", "hours_per_year": 700}])
+    assert r.status_code == 200, r.content
+    assert r.json()[0]["hours_per_year"] == 700
+    r = send(client, "put", url, [{"function": "supply_chain", "hours_per_year": 1200}])
+    assert {f["function"]: f["hours_per_year"] for f in r.json()} == {
+        "sales": 700,
+        "supply_chain": 1200,
+    }
+    bad = send(client, "put", url, [{"function": "sales", "hours_per_year": -5}])
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "sales.hours_per_year"
+    assert send(client_for(kam_user), "put", url, []).status_code == 403
+
+    run = send(client, "post", f"/periods/{judged.pk}/runs").json()
+    functions = {f["function"]: f for f in run["summary"]["functions"]}
+    assert functions["sales"]["cap"] == 700
+    assert functions["sales"]["hours"] <= 700
+    assert functions["sales"]["shadow_price"] > 0
+    assert run["summary"]["function_shadow_prices"]["sales"] == functions["sales"]["shadow_price"]
+    # A cap on a function without people in the period is kept and reported, unused.
+    assert functions["supply_chain"] == {
+        "function": "supply_chain",
+        "people_hours": 0.0,
+        "cap": 1200.0,
+        "hours": 0.0,
+        "shadow_price": 0.0,
+    }
+    removed = send(client, "put", url, [{"function": "supply_chain", "hours_per_year": None}])
+    assert [f["function"] for f in removed.json()] == ["sales"]

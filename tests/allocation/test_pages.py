@@ -269,3 +269,35 @@ def test_dates_in_period_list(judged, director):
     judged.start = dt.date(2027, 1, 1)
     html = client_for(director).get(reverse("allocation:periods")).content.decode()
     assert "Plan 2027" in html
+
+
+def test_the_period_page_sets_a_cap_per_function_and_the_results_show_it(
+    judged, director, kam_user
+):
+    client = client_for(director)
+    url = reverse("allocation:period", args=[judged.pk])
+    html = client.get(url).content.decode()
+    assert "Capacity per function" in html and 'name="fn-sales-hours_per_year"' in html
+    bad = client.post(url, {"section": "functions", "fn-sales-hours_per_year": "-3"})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    assert not judged.function_capacities.exists()
+    saved = client.post(url, {"section": "functions", "fn-sales-hours_per_year": "700"})
+    assert saved.status_code == 302
+    assert judged.function_capacities.get(function="sales").hours_per_year == 700
+    assert 'value="700"' in client.get(url).content.decode()
+
+    response = client.post(reverse("allocation:run_start", args=[judged.pk]))
+    page = client.get(response["Location"]).content.decode()
+    assert "Hours per function" in page and "Value of one more hour of the cap" in page
+    assert 'data-function="sales"' in page
+    run = AllocationRun.objects.get(period=judged)
+    price = run.summary["function_shadow_prices"]["sales"]
+    assert f"{price:,.0f}" in page
+
+    # Emptying the field removes the cap; a key account manager may not post it.
+    client.post(url, {"section": "functions", "fn-sales-hours_per_year": ""})
+    assert not judged.function_capacities.exists()
+    forbidden = client_for(kam_user).post(
+        url, {"section": "functions", "fn-sales-hours_per_year": "5"}
+    )
+    assert forbidden.status_code == 403

@@ -20,6 +20,7 @@ from kam.core.allocation import (
     calibrate,
     capacity_curve,
     curve_from_parameters,
+    flat_rule,
 )
 
 # --- calibration, worked by hand --------------------------------------------------------------
@@ -346,3 +347,55 @@ def test_team_minimums_that_eligible_people_cannot_meet_are_explained() -> None:
     reasons = {s.index: s.reason for s in result.shortfalls}
     assert set(reasons.values()) == {ShortfallReason.ELIGIBLE_CAPACITY}
     assert result.hours[:2].sum() <= 10
+
+
+def test_the_flat_rule_keeps_each_account_within_its_bounds() -> None:
+    # Hand-worked: policy middles 10, 10, 5, 5 h; bounds 0-12, 0-12, 0-6, 2-40 h.
+    flat = np.array([10.0, 10, 5, 5])
+    lo, hi = np.array([0.0, 0, 0, 2]), np.array([12.0, 12, 6, 40])
+    # 15 h: one factor of 0.5 for all, inside every bound.
+    assert flat_rule(flat, 15.0, lo, hi) == pytest.approx([5, 5, 2.5, 2.5])
+    # 60 h: the factor grows until the first three hit their maximums (12, 12, 6) and the
+    # fourth takes the rest, 30 h = 5 × 6.
+    assert flat_rule(flat, 60.0, lo, hi) == pytest.approx([12, 12, 6, 30])
+    # 200 h is more than the bounds allow: every account at its maximum, below the capacity.
+    assert flat_rule(flat, 200.0, lo, hi) == pytest.approx([12, 12, 6, 40])
+    # 1 h is less than the minimums (2 h): they are scaled down together.
+    assert flat_rule(flat, 1.0, lo, hi) == pytest.approx([0, 0, 0, 1])
+
+
+def test_a_plan_is_never_worse_than_the_flat_rule_with_capacity_to_spare() -> None:
+    curves = random_curves(6, 7)
+    hi = curves.reference_hours * 1.2
+    result = allocate(
+        PoolProblem(
+            curves,
+            float(curves.reference_hours.sum()) * 5,  # far more hours than the maximums
+            hour_cost=3.0,
+            max_hours=hi,
+            flat_hours=curves.reference_hours,
+        )
+    )
+    assert result.flat_hours is not None
+    assert np.all(result.flat_hours <= np.floor(hi) + 1e-9)
+    assert result.flat_objective is not None
+    assert result.objective >= result.flat_objective - 1e-9
+
+
+def test_a_binding_function_cap_is_priced_like_the_pool_it_makes() -> None:
+    # Everyone may serve everything at one cost, three people of 15 h and a cap of 30 h on
+    # their function: the team is the pool of 30 h, so the cap's price is the pool's
+    # shadow price, the people (with hours to spare) price 0 on their own, and a function
+    # without a cap has no price of its own.
+    curves = random_curves(8, 11)
+    people = [Person(k, 15, "kam", 10.0) for k in ("a", "b", "c")] + [
+        Person("d", 0, "service", 10.0)
+    ]
+    team = allocate(TeamProblem(curves, people, function_capacity={"kam": 30}))
+    pool = allocate(PoolProblem(curves, 30, hour_cost=10.0))
+    assert team.hours.sum() <= 30 + 1e-9
+    assert team.objective == pytest.approx(pool.objective, rel=1e-6)
+    assert team.function_shadow_prices["service"] == 0
+    assert team.function_shadow_prices["kam"] == pytest.approx(pool.shadow_price, rel=0.05)
+    assert team.person_shadow_prices is not None
+    assert team.person_shadow_prices[:3] == pytest.approx([pool.shadow_price] * 3, rel=0.05)
