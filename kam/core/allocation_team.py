@@ -34,10 +34,18 @@ the MILP's proven bound) is a certified upper bound. Δ starts at the gap target
 grows while the gap is open and the MILP stays small; with Δ at the gap between L and an
 allocation found, the MILP contains the optimum, so a solved one is exact.
 
-**Safety net.** When the MILP is too large or fails, the allocation comes from the dual's
-hours: a transport LP serves as many of them as the capacities allow, greedy filling
-adds hours where they pay, and a min-cost transport gives them to the cheapest people.
-The gap is reported as it is.
+**Large teams.** With many person-account pairs (people whose prices tie may all serve
+most accounts, so the MILP above would hold a transport problem over every account), the
+first MILPs are quick ones: Δ is set so that a few hundred accounts have a second choice;
+the other accounts keep their best hours, which a maximum flow (scipy's Dinic) gives to
+people within Δ; the people of a sample of them (``EXCHANGE``) stay free in the MILP so
+that hours can move between people. Its allocation's gap is certified by L as always;
+when it is above the target the exact MILP follows while its size allows.
+
+**Safety net.** When no MILP gives an allocation, it comes from the dual's hours: a
+transport LP serves as many of them as the capacities allow, greedy filling adds hours
+where they pay, and a min-cost transport gives them to the cheapest people. The gap is
+reported as it is.
 """
 
 from __future__ import annotations
@@ -103,6 +111,8 @@ class _Team:
         n = len(curves)
         people = list(problem.people)
         m = len(people)
+        if m == 0:
+            raise ValueError("a team needs at least one person")
         g = float(problem.granularity)
         self.n, self.m, self.g = n, m, g
         for person in people:
