@@ -647,7 +647,11 @@ def allocate_team(
     # first prices: the pool with everyone's hours at the cheapest eligible cost
     _, lam0, _, _ = solve_pool_units(team.accounts(lo, best_cost), team.total, repair_=False)
     z0 = np.zeros(team.free)
-    z0[:m] = lam0
+    # people end at about one price per hour (their cost plus their λ) when they can
+    # stand in for each other: start there
+    served = ~team.nobody
+    level = lam0 + (float(best_cost[served].mean()) if served.any() else 0.0)
+    z0[:m] = np.maximum(level - team.cost, 0.0)
     box = team.price_box(acc)
     _report(progress, 0.05, "prices")
     bound = _minimise_dual(team, acc, z0, box, gap_target, progress)

@@ -18,6 +18,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from kam.core.allocation import Curves, Person, TeamProblem, allocate
+from kam.core.allocation_team import EXACT_PAIRS
 
 
 def random_curves(n: int, seed: int) -> Curves:
@@ -196,8 +197,9 @@ def test_a_larger_team_takes_the_quick_route_and_meets_the_gap_target() -> None:
         Person(f"p{j}", total / 6, "kam" if j % 2 == 0 else "service", 60.0 - 25.0 * (j % 2))
         for j in range(6)
     ]
-    eligible = rng.random((6, n)) < 0.5
+    eligible = rng.random((6, n)) < 0.7
     eligible[rng.integers(0, 6, n), np.arange(n)] = True
+    assert eligible.sum() > EXACT_PAIRS
     minimum = np.where(rng.random(n) < 0.2, 2.0, 0.0)
     problem = TeamProblem(
         curves, people, eligible=eligible, min_hours=minimum, max_hours=np.full(n, 40.0)
