@@ -649,8 +649,8 @@ def allocate_team(
     z0 = np.zeros(team.free)
     # people end at about one price per hour (their cost plus their λ) when they can
     # stand in for each other: start there
-    served = ~team.nobody
-    level = lam0 + (float(best_cost[served].mean()) if served.any() else 0.0)
+    can_serve = ~team.nobody
+    level = lam0 + (float(best_cost[can_serve].mean()) if can_serve.any() else 0.0)
     z0[:m] = np.maximum(level - team.cost, 0.0)
     box = team.price_box(acc)
     _report(progress, 0.05, "prices")
