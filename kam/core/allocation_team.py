@@ -96,8 +96,8 @@ MILP_SECONDS = 60.0
 MILP_GAP = 1e-4
 #: teams with more person-account pairs than this first get quick MILPs (module docstring)
 EXACT_PAIRS = 10_000
-#: quick MILPs tried, Δ growing fourfold each time
-QUICK_ROUNDS = 3
+#: quick MILPs tried, Δ doubling each time (fourfold after one that found nothing)
+QUICK_ROUNDS = 4
 #: most candidate steps scanned away from each account's best choice
 SCAN = 10_000
 
@@ -404,10 +404,22 @@ class _Restricted:
     columns: int
 
 
-def _route(team: _Team, hours: NDArray[np.int64], pairs: NDArray[np.intp]) -> FloatArray:
-    """Whole hours per pair (of ``pairs`` only) serving as much of ``hours`` as every
-    capacity allows: a maximum flow from the accounts through the people, their functions
-    and the total (scipy's Dinic)."""
+def _route(
+    team: _Team,
+    hours: NDArray[np.int64],
+    pairs: NDArray[np.intp],
+    cap: NDArray[np.int64],
+    fcap: NDArray[np.int64],
+    total: int,
+    first: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Whole hours per pair (of ``pairs`` only) serving as much of ``hours`` as the
+    capacities ``cap`` (per person), ``fcap`` (per function) and ``total`` allow: a maximum
+    flow from the accounts through the people, their functions and the total (scipy's
+    Dinic). The people marked ``first`` (those whose own capacity has a price, so that
+    their unused hours cost) are filled first: a flow through them alone, then augmented
+    through everyone (which moves hours off them only where that serves more hours in
+    all)."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import maximum_flow  # type: ignore[import-untyped]
 
@@ -433,15 +445,32 @@ def _route(team: _Team, hours: NDArray[np.int64], pairs: NDArray[np.intp]) -> Fl
             [sink],
         ]
     ).astype(np.int64)
-    cap = np.concatenate(
-        [hours[want], hours[team.pair_i[pairs]], team.cap, team.fcap, [team.total]]
-    ).astype(np.int32)
-    graph = csr_matrix((cap, (src, dst)), shape=(sink + 1, sink + 1))
-    flow = maximum_flow(graph, 0, sink, method="dinic").flow
+    capacity = np.maximum(
+        np.concatenate([hours[want], hours[team.pair_i[pairs]], cap, fcap, [total]]), 0
+    ).astype(np.int64)
+    shape = (sink + 1, sink + 1)
+    flow_e = np.zeros(capacity.size, dtype=np.int64)
+    if first is not None and first.any() and not first.all():
+        # only the marked people's edges to their functions open
+        stage = capacity.copy()
+        people_edges = slice(want.size + pairs.size, want.size + pairs.size + m)
+        stage[people_edges] = np.where(first, stage[people_edges], 0)
+        graph = csr_matrix((stage.astype(np.int32), (src, dst)), shape=shape)
+        flow = maximum_flow(graph, 0, sink, method="dinic").flow
+        flow_e = np.asarray(flow[src, dst], dtype=np.int64).ravel()
+    # the residual network (forward room and the way back), augmented
+    residual = csr_matrix(
+        (
+            np.concatenate([capacity - flow_e, flow_e]).astype(np.int32),
+            (np.concatenate([src, dst]), np.concatenate([dst, src])),
+        ),
+        shape=shape,
+    )
+    more = maximum_flow(residual, 0, sink, method="dinic").flow
+    flow_e = flow_e + np.asarray(more[src, dst], dtype=np.int64).ravel()
     y = np.zeros(team.pair_p.shape[0])
-    y[pairs] = np.asarray(
-        flow[1 + team.pair_i[pairs], first_p + team.pair_p[pairs]], dtype=np.float64
-    ).ravel()
+    pair_edges = slice(want.size, want.size + pairs.size)
+    y[pairs] = flow_e[pair_edges].astype(np.float64)
     return np.maximum(y, 0.0)
 
 
@@ -481,6 +510,8 @@ def _restricted_milp(
     time_limit: float,
     *,
     exact: bool,
+    route: FloatArray | None = None,
+    seed: int = 0,
 ) -> _Restricted:
     """The allocations within ``delta`` of L at the prices ``z`` (module docstring).
 
@@ -517,7 +548,30 @@ def _restricted_milp(
         # every account's best choice, given to people by a maximum flow
         best = np.zeros(n, dtype=np.int64)
         np.maximum.at(best, ci, np.where(closs <= 0.0, ck, 0))
-        y = _route(team, best, pairs)
+        y = np.zeros(team.pair_p.shape[0])
+        keep = np.zeros(n, dtype=bool)
+        if route is not None:
+            # people as in an allocation found before, where it gives these hours within
+            # Δ; the flow routes the rest through what is left
+            within = np.zeros(team.pair_p.shape[0], dtype=bool)
+            within[pairs] = True
+            outside = np.bincount(team.pair_i, weights=route * ~within, minlength=n)
+            same = np.rint(np.bincount(team.pair_i, weights=route, minlength=n)) == best
+            keep = same & (outside == 0) & (best > 0)
+            y = np.where(keep[team.pair_i], route, 0.0)
+        use_p = np.bincount(team.pair_p, weights=y, minlength=team.m)
+        y += _route(
+            team,
+            np.where(keep, 0, best),
+            pairs,
+            team.cap - use_p.astype(np.int64),
+            team.fcap
+            - np.bincount(team.function_of, weights=use_p, minlength=len(team.functions)).astype(
+                np.int64
+            ),
+            team.total - int(use_p.sum()),
+            first=lam > 0,
+        )
         routed = np.rint(np.bincount(team.pair_i, weights=y, minlength=n)).astype(np.int64)
         short = np.flatnonzero(routed < best)
         if short.size:
@@ -539,7 +593,7 @@ def _restricted_milp(
             choices = np.bincount(ci, minlength=n)
         several = np.flatnonzero((choices == 1) & (per_account >= 2))
         if several.size > EXCHANGE:
-            several = np.sort(np.random.default_rng(0).choice(several, EXCHANGE, replace=False))
+            several = np.sort(np.random.default_rng(seed).choice(several, EXCHANGE, replace=False))
         fixed_acc = choices == 1
         fixed_acc[several] = False
         fixed_acc[short] = False
@@ -677,15 +731,20 @@ def allocate_team(
     delta = target
     if team.pair_p.size > EXACT_PAIRS:
         delta = min(target, _quick_delta(team, lo, bound.z))
-        # a large team: quick MILPs (people fixed by a maximum flow for most accounts)
-        for _ in range(QUICK_ROUNDS):
+        # a large team: quick MILPs (people fixed by a maximum flow for most accounts),
+        # each after the first starting from the best allocation's people
+        for round_ in range(QUICK_ROUNDS):
             left = deadline - time.perf_counter()
             if left <= 0:
                 break
-            take(_restricted_milp(team, lo, bound.z, delta, left, exact=False))
+            answer = _restricted_milp(
+                team, lo, bound.z, delta, left, exact=False, route=best_y, seed=round_
+            )
+            take(answer)
             if best_loss <= target:
                 break
-            delta *= 4.0
+            delta *= 2.0 if answer.y is not None else 4.0
+            _report(progress, 0.75, "allocation")
         delta = min(best_loss, target) if np.isfinite(best_loss) else target
     ceiling = math.inf  # the smallest Δ whose MILP was too large
     while best_loss - proven_loss > target and time.perf_counter() < deadline:
