@@ -38,8 +38,10 @@ allocation found, the MILP contains the optimum, so a solved one is exact.
 most accounts, so the MILP above would hold a transport problem over every account), the
 first MILPs are quick ones: Δ is set so that a few hundred accounts have a second choice;
 the other accounts keep their best hours, which a maximum flow (scipy's Dinic) gives to
-people within Δ; the people of a sample of them (``EXCHANGE``) stay free in the MILP so
-that hours can move between people. Its allocation's gap is certified by L as always;
+people within Δ, filling first the people whose capacity has a price (their unused hours
+lose against L); the people of a sample of them (``EXCHANGE``) stay free in the MILP so
+that hours can move between people, and a next quick MILP (Δ doubled) starts from the
+best allocation's people. Its allocation's gap is certified by L as always;
 when it is above the target the exact MILP follows while its size allows.
 
 **Safety net.** When no MILP gives an allocation, it comes from the dual's hours: a
