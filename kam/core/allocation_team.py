@@ -1,25 +1,69 @@
 """The team allocation problem (kam-method.md section 2): people with their own capacity,
 function and hourly cost, who may serve only some accounts.
 
-Lagrangian dual over every capacity constraint: with prices λₚ per person, μ_f per function
-and λ_T on the total, an hour on account i costs πᵢ = λ_T + min over eligible p of
-(costₚ + λₚ + μ_f(p)); each account then chooses its hours alone (the pool sub-problem), and
+**Bound.** Lagrangian dual over every capacity constraint: with prices λₚ per person, μ_f
+per function and λ_T on the total, person p's hour costs νₚ = costₚ + λₚ + μ_f(p) + λ_T, an
+hour on account i costs πᵢ = min over the people who may serve it of νₚ; each account then
+chooses its hours alone (the pool sub-problem, exact on the hour grid), and
 
-    L(λ, μ, λ_T) = Σᵢ maxₖ [rᵢ(k g) − πᵢ k g] + Σ λₚ capₚ + Σ μ_f cap_f + λ_T T
+    L(λ, μ, λ_T) = Σᵢ maxₖ [rᵢ(k g) − πᵢ k g] + g (Σ λₚ capₚ + Σ μ_f cap_f + λ_T T)
 
-bounds every feasible allocation from above, for any non-negative prices. The prices are
-improved by projected subgradient steps (Polyak's step towards the best allocation found);
-allocations come from the dual's hours, made feasible by a transport LP (HiGHS through
-scipy) and filled greedily, and the gap between the two is reported as it is.
+bounds every feasible allocation from above, for any non-negative prices (capacities in
+grid units of g hours). L is convex and piecewise linear in the few prices (one per
+person, one per function whose capacity can bind, one on the total when it can bind) and
+costs one vectorised pass over the accounts. It is minimised by the level bundle method
+(Lemaréchal, Nemirovskii and Nesterov 1995): every evaluation adds a cutting plane, a
+small LP over the prices (HiGHS through scipy's ``linprog``) gives the lower model's
+minimum, and the next prices are the point nearest (∞-norm) to the best so far where the
+model reaches a level between that minimum and the best value. It stops when the best
+value is within a small fraction of the gap target of the model's minimum: the prices
+are then the dual optimum to within that.
+
+**Allocation, by reduced-cost fixing.** At prices (λ, μ, λ_T) every feasible allocation
+loses, against L, a sum of non-negative terms: for each account its choice's shortfall
+against its best choice, maxₖ[...] − [rᵢ(xᵢ) − πᵢ xᵢ], for each hour of person p on account
+i its excess price νₚ − πᵢ, and for each capacity its price times its unused hours. So an
+allocation within Δ of L uses only the choices and person-account pairs whose own loss
+is at most Δ. With the dual optimal prices almost every account has one such choice and
+one such person, and the rest (the accounts near indifference, and who serves the
+accounts that people tie on) is a small MILP: binaries for each account's choices,
+integer hours per person and account, every capacity, minimising the total loss (HiGHS
+through scipy's ``milp``). Its solution is the best allocation within Δ; when it is
+infeasible or loses more than Δ, no allocation is within Δ of L, so L − Δ (or L minus
+the MILP's proven bound) is a certified upper bound. Δ starts at the gap target and
+grows while the gap is open and the MILP stays small; with Δ at the gap between L and an
+allocation found, the MILP contains the optimum, so a solved one is exact.
+
+**Large teams.** With many person-account pairs (people whose prices tie may all serve
+most accounts, so the MILP above would hold a transport problem over every account), the
+first MILPs are quick ones: Δ is set so that a few hundred accounts have a second choice;
+the other accounts keep their best hours, which a maximum flow (scipy's Dinic) gives to
+people within Δ, filling first the people whose capacity has a price (their unused hours
+lose against L); the people of a sample of them (``EXCHANGE``) stay free in the MILP so
+that hours can move between people, and a next quick MILP (Δ doubled) starts from the
+best allocation's people. Its allocation's gap is certified by L as always;
+when it is above the target the exact MILP follows while its size allows.
+
+**Safety net.** When no MILP gives an allocation, it comes from the dual's hours: a
+transport LP serves as many of them as the capacities allow, greedy filling adds hours
+where they pay, and a min-cost transport gives them to the cheapest people. The gap is
+reported as it is.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linprog  # type: ignore[import-untyped]
+from scipy.optimize import (  # type: ignore[import-untyped]
+    Bounds,
+    LinearConstraint,
+    linprog,
+    milp,
+)
 from scipy.sparse import coo_matrix, vstack  # type: ignore[import-untyped]
 
 from kam.core.allocation import (
@@ -30,23 +74,35 @@ from kam.core.allocation import (
     Shortfall,
     ShortfallReason,
     TeamProblem,
+    _dr,
+    _inflection,
     _report,
     as_curves,
     flat_rule,
     normalise_bounds,
     reference_allocation,
-    repair,
     solve_pool_units,
 )
 
-#: subgradient iterations on the prices
-DUAL_ITERATIONS = 300
-#: how many times more iterations a team with a cap per function gets
-FUNCTION_CAP_FACTOR = 10
-#: how often (in iterations) a feasible allocation is built from the dual's hours
-PRIMAL_EVERY = 10
-#: how often the allocation is also built by the transport LP and greedy filling
-LP_PRIMAL_EVERY = 100
+#: most evaluations of the dual (cutting planes) in the level bundle method
+DUAL_ITERATIONS = 400
+#: where the level sits between the model's minimum (0) and the best value (1)
+LEVEL = 0.3
+#: the bundle stops when the best value is within this share of the gap target of the
+#: model's minimum (the rest of the gap is left to the allocation)
+DUAL_SHARE = 0.05
+#: largest reduced-cost MILP (columns: choices plus person-account pairs) solved
+MILP_COLUMNS = 120_000
+#: seconds HiGHS may spend on one reduced-cost MILP
+MILP_SECONDS = 60.0
+#: HiGHS's relative MIP gap on the MILP's total loss (a small number, so this is tight)
+MILP_GAP = 1e-4
+#: teams with more person-account pairs than this first get quick MILPs (module docstring)
+EXACT_PAIRS = 10_000
+#: quick MILPs tried, Δ doubling each time (fourfold after one that found nothing)
+QUICK_ROUNDS = 4
+#: most candidate steps scanned away from each account's best choice
+SCAN = 10_000
 
 
 class _Team:
@@ -58,6 +114,8 @@ class _Team:
         n = len(curves)
         people = list(problem.people)
         m = len(people)
+        if m == 0:
+            raise ValueError("a team needs at least one person")
         g = float(problem.granularity)
         self.n, self.m, self.g = n, m, g
         for person in people:
@@ -68,9 +126,6 @@ class _Team:
         self.functions = sorted({p.function for p in people})
         self.function_of = np.array([self.functions.index(p.function) for p in people], np.int64)
         fc = problem.function_capacity or {}
-        #: functions with a cap of their own; the others' constraint never binds, so their
-        #: price stays 0 (a price there would only shift value between equivalent prices)
-        self.capped = np.array([f in fc for f in self.functions], dtype=bool)
         self.fcap = np.array(
             [
                 math.floor(fc[f] / g + 1e-9)
@@ -87,6 +142,14 @@ class _Team:
         )
         self.total = min(total, int(self.cap.sum()))
         self.total_given = problem.total_capacity_hours is not None
+        # the capacities that can bind get a price: every person, a function whose
+        # capacity is below its people's, the total when below everyone's
+        per_function = np.bincount(
+            self.function_of, weights=self.cap, minlength=len(self.functions)
+        )
+        self.free_f = np.flatnonzero(self.fcap < per_function)
+        self.free_t = self.total < int(self.cap.sum())
+        self.free = m + self.free_f.size + int(self.free_t)
         eligible = (
             np.ones((m, n), dtype=bool)
             if problem.eligible is None
@@ -159,22 +222,457 @@ class _Team:
         y: FloatArray = np.round(np.asarray(res.x, dtype=np.float64)).astype(np.float64)
         return y
 
+    def price_box(self, acc: Accounts) -> float:
+        """A price (per hour) above which nobody buys an hour beyond the minimums: the
+        steepest step of any curve on the grid, plus the spread of the hourly costs."""
+        c = acc
+        infl = _inflection(c.d, c.e, c.ref)
+        steepest = np.where(c.d > 1, _dr(infl, c.a, c.d, c.e, c.ref), 0.0)
+        first = (acc.value(acc.lo + 1, 0.0) - acc.value(acc.lo, 0.0)) / self.g
+        top = float(np.max(np.maximum(steepest, first), initial=0.0))
+        spread = float(np.ptp(self.cost)) if self.cost.size else 0.0
+        return 1.5 * (top + spread) + 1.0
+
+    def prices(self, z: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+        """(λ per person, μ per function, λ_T) from the free prices ``z`` (see ``free``)."""
+        m = self.m
+        lam = z[:m]
+        mu = np.zeros(len(self.functions))
+        mu[self.free_f] = z[m : m + self.free_f.size]
+        lam_t = float(z[-1]) if self.free_t else 0.0
+        return lam, mu, lam_t
+
     def dual(
-        self, lam: FloatArray, mu: FloatArray, lam_t: float, acc: Accounts, start: FloatArray | None
-    ) -> tuple[float, NDArray[np.int64], NDArray[np.int64], FloatArray]:
-        """(L, hours per account, cheapest eligible person per account, effective price)."""
-        person_price = self.cost + lam + mu[self.function_of]
+        self, z: FloatArray, acc: Accounts, start: FloatArray | None
+    ) -> tuple[float, FloatArray, NDArray[np.int64], NDArray[np.int64]]:
+        """L at the free prices ``z``, a subgradient (grid units × g), the best hours per
+        account and the cheapest eligible person per account."""
+        lam, mu, lam_t = self.prices(z)
+        person_price = self.cost + lam + mu[self.function_of] + lam_t
         priced = np.where(self.eligible, person_price[:, None], np.inf)
         who = np.argmin(priced, axis=0)
-        price = priced[who, np.arange(self.n)] + lam_t
-        price = np.where(self.nobody, 0.0, price)
+        price = np.where(self.nobody, 0.0, priced[who, np.arange(self.n)])
         acc.cost = price
         k, v = acc.best(price, start)
         # prices are per hour, capacities in grid units of g hours
         value = float(v.sum()) + self.g * (
             float(lam @ self.cap) + float(mu @ self.fcap) + lam_t * self.total
         )
-        return value, k, who, price
+        use = np.bincount(who, weights=k, minlength=self.m)
+        sub = [self.cap - use]
+        if self.free_f.size:
+            use_f = np.bincount(self.function_of, weights=use, minlength=len(self.functions))
+            sub.append((self.fcap - use_f)[self.free_f])
+        if self.free_t:
+            sub.append(np.array([self.total - float(k.sum())]))
+        return value, self.g * np.concatenate(sub), k, who
+
+
+@dataclass
+class _Bound:
+    """The dual's best value and prices, and the iterations it took."""
+
+    value: float
+    z: FloatArray
+    iterations: int
+
+
+def _minimise_dual(
+    team: _Team,
+    acc: Accounts,
+    z0: FloatArray,
+    box: float,
+    gap_target: float,
+    progress: ProgressCallback | None,
+) -> _Bound:
+    """The level bundle method on L over the free prices in [0, box] (module docstring).
+
+    The prices first stay within a few times the first ones (much smaller than ``box``,
+    which holds for the steepest curve); the limit grows when the best prices reach it."""
+    d = z0.shape[0]
+    limit = min(box, 4.0 * float(np.max(z0, initial=0.0)) + 2.0 * float(np.ptp(team.cost)) + 1.0)
+    z = np.clip(z0, 0.0, limit)
+    points: list[FloatArray] = []
+    slopes: list[FloatArray] = []
+    values: list[float] = []
+    best = _Bound(np.inf, z.copy(), 0)
+    low = -np.inf
+    start: FloatArray | None = None
+    bounds_z = [(0.0, limit)] * d
+    for it in range(DUAL_ITERATIONS):
+        value, sub, k, _ = team.dual(z, acc, start)
+        start = (k * team.g).astype(np.float64)
+        best.iterations = it + 1
+        points.append(z.copy())
+        slopes.append(sub)
+        values.append(value)
+        if value < best.value:
+            best.value, best.z = value, z.copy()
+        # cuts: value_j + slope_j · (z − z_j) ≤ r
+        a = np.array(slopes)
+        b = np.array(values) - np.einsum("ij,ij->i", a, np.array(points))
+        ones = np.ones((len(values), 1))
+        res = linprog(
+            np.r_[np.zeros(d), 1.0],
+            A_ub=np.hstack([a, -ones]),
+            b_ub=-b,
+            bounds=[*bounds_z, (None, None)],
+            method="highs",
+        )
+        if res.status != 0 or res.x is None:
+            break
+        low = max(low, float(res.fun))
+        gap = best.value - low
+        _report(progress, 0.05 + 0.6 * min(1.0, (it + 1) / 150), "prices")
+        if gap <= DUAL_SHARE * gap_target * max(abs(best.value), 1.0):
+            if limit >= box or np.all(best.z < limit * (1 - 1e-6)):
+                break
+            limit = min(box, 4.0 * limit)
+            bounds_z = [(0.0, limit)] * d
+            low = -np.inf
+            continue
+        level = low + LEVEL * gap
+        # the point nearest (∞-norm) to the best prices where the model is at most the level
+        eye = np.eye(d)
+        res = linprog(
+            np.r_[np.zeros(d), 1.0],
+            A_ub=np.vstack(
+                [
+                    np.hstack([a, 0 * ones]),
+                    np.hstack([eye, -np.ones((d, 1))]),
+                    np.hstack([-eye, -np.ones((d, 1))]),
+                ]
+            ),
+            b_ub=np.r_[level - b, best.z, -best.z],
+            bounds=[*bounds_z, (0.0, None)],
+            method="highs",
+        )
+        if res.status != 0 or res.x is None:
+            break
+        z = np.asarray(res.x[:d], dtype=np.float64)
+    return best
+
+
+def _candidates(
+    acc: Accounts,
+    price: FloatArray,
+    delta: float,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], FloatArray, FloatArray]:
+    """Every account's grid choices whose loss against its best at ``price`` is at most
+    ``delta``: (account, choice, loss) sorted by account, and each account's best value.
+
+    r(k g) − price k g is convex then concave in k (convex then concave curve), so those
+    choices are an interval from the lower bound and one around the concave part's best;
+    both are scanned outwards from their seeds."""
+    best_k, best_v = acc.best(price)
+    h_star = acc.stationary(price)
+    kf = np.floor(h_star / acc.g + 1e-9).astype(np.int64)
+    n = price.shape[0]
+    found_i: list[NDArray[np.int64]] = []
+    found_k: list[NDArray[np.int64]] = []
+    found_l: list[FloatArray] = []
+    limit = delta * (1 + 1e-9) + 1e-9 * np.maximum(np.abs(best_v), 1.0)
+    for seed, directions in ((acc.lo, (1,)), (kf, (-1, 1)), (kf + 1, (-1, 1)), (best_k, (-1, 1))):
+        for direction in directions:
+            idx = np.arange(n)
+            base = np.clip(seed, acc.lo, acc.hi)
+            for step in range(SCAN):
+                k = base[idx] + direction * step
+                ok = (k >= acc.lo[idx]) & (k <= acc.hi[idx])
+                idx, k = idx[ok], k[ok]
+                loss = best_v[idx] - acc.subset(idx).value(k, price[idx])
+                ok = loss <= limit[idx]
+                idx, k = idx[ok], k[ok]
+                if idx.size == 0:
+                    break
+                found_i.append(idx)
+                found_k.append(k)
+                found_l.append(np.maximum(loss[ok], 0.0))
+    i = np.concatenate(found_i)
+    k = np.concatenate(found_k)
+    loss = np.concatenate(found_l)
+    key = i * (int(acc.hi.max()) + 2) + k
+    _, first = np.unique(key, return_index=True)
+    return i[first], k[first], loss[first], best_v
+
+
+@dataclass
+class _Restricted:
+    """One reduced-cost MILP's answer: pair hours (or None), the total loss it proves
+    no allocation within Δ can beat, and whether it was solved to optimality."""
+
+    y: FloatArray | None
+    bound: float
+    optimal: bool
+    columns: int
+
+
+def _route(
+    team: _Team,
+    hours: NDArray[np.int64],
+    pairs: NDArray[np.intp],
+    cap: NDArray[np.int64],
+    fcap: NDArray[np.int64],
+    total: int,
+    first: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Whole hours per pair (of ``pairs`` only) serving as much of ``hours`` as the
+    capacities ``cap`` (per person), ``fcap`` (per function) and ``total`` allow: a maximum
+    flow from the accounts through the people, their functions and the total (scipy's
+    Dinic). The people marked ``first`` (those whose own capacity has a price, so that
+    their unused hours cost) are filled first: a flow through them alone, then augmented
+    through everyone (which moves hours off them only where that serves more hours in
+    all)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow  # type: ignore[import-untyped]
+
+    n, m, nf = team.n, team.m, len(team.functions)
+    first_p, first_f = 1 + n, 1 + n + m
+    top, sink = 1 + n + m + nf, 2 + n + m + nf
+    want = np.flatnonzero(hours > 0)
+    src = np.concatenate(
+        [
+            np.zeros(want.size),
+            1 + team.pair_i[pairs],
+            first_p + np.arange(m),
+            first_f + np.arange(nf),
+            [top],
+        ]
+    ).astype(np.int64)
+    dst = np.concatenate(
+        [
+            1 + want,
+            first_p + team.pair_p[pairs],
+            first_f + team.function_of,
+            np.full(nf, top),
+            [sink],
+        ]
+    ).astype(np.int64)
+    capacity = np.maximum(
+        np.concatenate([hours[want], hours[team.pair_i[pairs]], cap, fcap, [total]]), 0
+    ).astype(np.int64)
+    shape = (sink + 1, sink + 1)
+    flow_e = np.zeros(capacity.size, dtype=np.int64)
+    if first is not None and first.any() and not first.all():
+        # only the marked people's edges to their functions open
+        stage = capacity.copy()
+        people_edges = slice(want.size + pairs.size, want.size + pairs.size + m)
+        stage[people_edges] = np.where(first, stage[people_edges], 0)
+        graph = csr_matrix((stage.astype(np.int32), (src, dst)), shape=shape)
+        flow = maximum_flow(graph, 0, sink, method="dinic").flow
+        flow_e = np.asarray(flow[src, dst], dtype=np.int64).ravel()
+    # the residual network (forward room and the way back), augmented
+    residual = csr_matrix(
+        (
+            np.concatenate([capacity - flow_e, flow_e]).astype(np.int32),
+            (np.concatenate([src, dst]), np.concatenate([dst, src])),
+        ),
+        shape=shape,
+    )
+    more = maximum_flow(residual, 0, sink, method="dinic").flow
+    flow_e = flow_e + np.asarray(more[src, dst], dtype=np.int64).ravel()
+    y = np.zeros(team.pair_p.shape[0])
+    pair_edges = slice(want.size, want.size + pairs.size)
+    y[pairs] = flow_e[pair_edges].astype(np.float64)
+    return np.maximum(y, 0.0)
+
+
+#: accounts with a second choice that the first quick MILP lets choose
+QUICK_ACCOUNTS = 300
+
+
+def _quick_delta(team: _Team, lo: NDArray[np.int64], z: FloatArray) -> float:
+    """The Δ at which about ``QUICK_ACCOUNTS`` accounts have a second choice within Δ."""
+    lam, mu, lam_t = team.prices(z)
+    person_price = team.cost + lam + mu[team.function_of] + lam_t
+    priced = np.where(team.eligible, person_price[:, None], np.inf)
+    price = np.where(team.nobody, 0.0, priced.min(axis=0))
+    acc = team.accounts(lo, price)
+    best_k, best_v = acc.best(price)
+    second = np.full(team.n, np.inf)
+    for k in (best_k - 1, best_k + 1, acc.lo):
+        ok = (k >= acc.lo) & (k <= acc.hi) & (k != best_k)
+        loss = best_v - acc.value(np.clip(k, acc.lo, acc.hi), price)
+        second = np.where(ok, np.minimum(second, loss), second)
+    second = second[np.isfinite(second)]
+    if second.size <= QUICK_ACCOUNTS:
+        return math.inf
+    return float(np.partition(second, QUICK_ACCOUNTS)[QUICK_ACCOUNTS])
+
+
+#: accounts (with several people within Δ) whose people stay free in the quick MILP, so
+#: that hours can move between people
+EXCHANGE = 500
+
+
+def _restricted_milp(
+    team: _Team,
+    lo: NDArray[np.int64],
+    z: FloatArray,
+    delta: float,
+    time_limit: float,
+    *,
+    exact: bool,
+    route: FloatArray | None = None,
+    seed: int = 0,
+) -> _Restricted:
+    """The allocations within ``delta`` of L at the prices ``z`` (module docstring).
+
+    ``exact``: every person-account pair within Δ is a variable, so the MILP's bound is a
+    proof. Otherwise (quick) the hours of the accounts with one choice are first given to
+    people by a maximum flow and stay there, except for ``EXCHANGE`` of them whose people
+    stay free; the answer is then an allocation only, with no bound."""
+    n, g = team.n, team.g
+    lam, mu, lam_t = team.prices(z)
+    person_price = team.cost + lam + mu[team.function_of] + lam_t
+    priced = np.where(team.eligible, person_price[:, None], np.inf)
+    price = np.where(team.nobody, 0.0, priced.min(axis=0))
+    acc = team.accounts(lo, price)
+    ci, ck, closs, best_v = _candidates(acc, price, delta)
+    constant = g * (float(lam @ team.cap) + float(mu @ team.fcap) + lam_t * team.total)
+    # person-account pairs whose hours each lose at most delta
+    pair_loss = g * (person_price[team.pair_p] - price[team.pair_i])
+    tiny = 1e-9 * max(abs(float(price.max(initial=0.0))) * g, 1.0)
+    pairs = np.flatnonzero(pair_loss <= delta + tiny)
+    top = np.zeros(n, dtype=np.int64)
+    np.maximum.at(top, ci, ck)
+    pairs = pairs[top[team.pair_i[pairs]] > 0]
+    choices = np.bincount(ci, minlength=n)
+    per_account = np.bincount(team.pair_i[pairs], minlength=n)
+    y = np.zeros(team.pair_p.shape[0])
+    if exact:
+        fixed_acc = (choices == 1) & (per_account <= 1)
+        on_pair = fixed_acc[team.pair_i[pairs]]
+        y[pairs[on_pair]] = top[team.pair_i[pairs[on_pair]]]
+        if np.any(fixed_acc & (top > 0) & (per_account == 0)):
+            # an account fixed above 0 hours that nobody can serve within delta
+            return _Restricted(None, math.inf, True, 0)
+    else:
+        # every account's best choice, given to people by a maximum flow
+        best = np.zeros(n, dtype=np.int64)
+        np.maximum.at(best, ci, np.where(closs <= 0.0, ck, 0))
+        y = np.zeros(team.pair_p.shape[0])
+        keep = np.zeros(n, dtype=bool)
+        if route is not None:
+            # people as in an allocation found before, where it gives these hours within
+            # Δ; the flow routes the rest through what is left
+            within = np.zeros(team.pair_p.shape[0], dtype=bool)
+            within[pairs] = True
+            outside = np.bincount(team.pair_i, weights=route * ~within, minlength=n)
+            same = np.rint(np.bincount(team.pair_i, weights=route, minlength=n)) == best
+            keep = same & (outside == 0) & (best > 0)
+            y = np.where(keep[team.pair_i], route, 0.0)
+        use_p = np.bincount(team.pair_p, weights=y, minlength=team.m)
+        y += _route(
+            team,
+            np.where(keep, 0, best),
+            pairs,
+            team.cap - use_p.astype(np.int64),
+            team.fcap
+            - np.bincount(team.function_of, weights=use_p, minlength=len(team.functions)).astype(
+                np.int64
+            ),
+            team.total - int(use_p.sum()),
+            first=lam > 0,
+        )
+        routed = np.rint(np.bincount(team.pair_i, weights=y, minlength=n)).astype(np.int64)
+        short = np.flatnonzero(routed < best)
+        if short.size:
+            # accounts the flow could not serve fully may also take fewer hours
+            span = np.minimum(best[short] - lo[short], 8)
+            extra_i = np.repeat(short, span + 1)
+            extra_k = best[extra_i] - (
+                np.arange(extra_i.size) - np.repeat(np.cumsum(span + 1) - span - 1, span + 1)
+            )
+            extra_k = np.concatenate([extra_k, lo[short]])
+            extra_i = np.concatenate([extra_i, short])
+            extra_l = best_v[extra_i] - acc.subset(extra_i).value(extra_k, price[extra_i])
+            ci = np.concatenate([ci, extra_i])
+            ck = np.concatenate([ck, extra_k])
+            closs = np.concatenate([closs, np.maximum(extra_l, 0.0)])
+            key = ci * (int(acc.hi.max()) + 2) + ck
+            _, first = np.unique(key, return_index=True)
+            ci, ck, closs = ci[first], ck[first], closs[first]
+            choices = np.bincount(ci, minlength=n)
+        several = np.flatnonzero((choices == 1) & (per_account >= 2))
+        if several.size > EXCHANGE:
+            several = np.sort(np.random.default_rng(seed).choice(several, EXCHANGE, replace=False))
+        fixed_acc = choices == 1
+        fixed_acc[several] = False
+        fixed_acc[short] = False
+        y[~fixed_acc[team.pair_i]] = 0.0
+    flex = np.flatnonzero(choices >= 2)
+    zc = np.flatnonzero(choices[ci] >= 2)  # candidate rows that become binaries
+    fixed_c = np.flatnonzero(choices[ci] == 1)
+    fixed_k = np.zeros(n, dtype=np.int64)
+    fixed_k[ci[fixed_c]] = ck[fixed_c]
+    constant += float(closs[fixed_c].sum())
+    constant += float((g * (team.cost[team.pair_p] - price[team.pair_i])) @ y)
+    free_pairs = pairs[~fixed_acc[team.pair_i[pairs]]]
+    use_p = np.bincount(team.pair_p, weights=y, minlength=team.m)
+    cap = team.cap - use_p
+    fcap = team.fcap - np.bincount(team.function_of, weights=use_p, minlength=len(team.functions))
+    total = team.total - float(use_p.sum())
+    m_z, m_y = zc.size, free_pairs.size
+    if m_z + m_y > MILP_COLUMNS:
+        return _Restricted(None, 0.0, False, m_z + m_y)
+    if np.any(cap < 0) or np.any(fcap < 0) or total < 0:
+        return _Restricted(None, math.inf if exact else 0.0, exact, m_z + m_y)
+    rows_acc = np.full(n, -1)
+    balance = np.unique(np.concatenate([team.pair_i[free_pairs], flex[top[flex] > 0]]))
+    rows_acc[balance] = np.arange(balance.size)
+    one_row = np.full(n, -1)
+    one_row[flex] = balance.size + np.arange(flex.size)
+    r0 = balance.size + flex.size
+    nf = len(team.functions)
+    zi, zk = ci[zc], ck[zc]
+    # z columns: the one-hot row, and −k in the balance row (when the account has pairs)
+    has_balance = rows_acc[zi] >= 0
+    pi, pp = team.pair_i[free_pairs], team.pair_p[free_pairs]
+    rows = np.concatenate(
+        [
+            one_row[zi],
+            rows_acc[zi[has_balance]],
+            rows_acc[pi],
+            r0 + pp,
+            r0 + team.m + team.function_of[pp],
+            np.full(m_y, r0 + team.m + nf),
+        ]
+    )
+    cols = np.concatenate(
+        [np.arange(m_z), np.flatnonzero(has_balance)] + [m_z + np.arange(m_y)] * 4
+    )
+    vals = np.concatenate(
+        [np.ones(m_z), -zk[has_balance].astype(np.float64), np.ones(m_y), np.ones(3 * m_y)]
+    )
+    n_rows = r0 + team.m + nf + 1
+    a = coo_matrix((vals, (rows, cols)), shape=(n_rows, m_z + m_y + 1)).tocsr()
+    # fixed-hours accounts with several people: their balance row's right-hand side
+    rhs = np.where(choices[balance] == 1, fixed_k[balance], 0).astype(np.float64)
+    lower = np.concatenate([rhs, np.ones(flex.size), np.full(team.m + nf + 1, -np.inf)])
+    upper = np.concatenate([rhs, np.ones(flex.size), cap, fcap, [total]]).astype(np.float64)
+    objective = np.concatenate([closs[zc], g * (team.cost[pp] - price[pi]), [constant]])
+    res = milp(
+        objective,
+        constraints=LinearConstraint(a, lower, upper),
+        integrality=np.r_[np.ones(m_z + m_y), 0.0],
+        bounds=Bounds(
+            np.r_[np.zeros(m_z + m_y), 1.0],
+            np.r_[np.ones(m_z), np.full(m_y, np.inf), 1.0],
+        ),
+        options={"mip_rel_gap": MILP_GAP, "time_limit": time_limit, "disp": False},
+    )
+    safety = 1e-9 * (abs(constant) + float(np.abs(objective[:-1]).sum()) + 1.0)
+    if res.status == 2:  # infeasible: nothing within delta (a proof only when exact)
+        return _Restricted(None, math.inf if exact else 0.0, exact, m_z + m_y)
+    bound = getattr(res, "mip_dual_bound", None)
+    proven = -math.inf if bound is None or not np.isfinite(bound) else float(bound) - safety
+    if not exact:
+        proven = 0.0
+    if res.x is None:
+        return _Restricted(None, max(proven, 0.0), False, m_z + m_y)
+    y[free_pairs] = np.rint(np.asarray(res.x[m_z : m_z + m_y], dtype=np.float64))
+    return _Restricted(y, max(proven, 0.0), exact and res.status == 0, m_z + m_y)
 
 
 def allocate_team(
@@ -205,67 +703,83 @@ def allocate_team(
     acc = team.accounts(lo, best_cost.copy())
     # first prices: the pool with everyone's hours at the cheapest eligible cost
     _, lam0, _, _ = solve_pool_units(team.accounts(lo, best_cost), team.total, repair_=False)
-    lam = np.full(m, lam0)
-    mu = np.zeros(len(team.functions))
-    lam_t = 0.0
-    best_upper = np.inf
-    best_prices = (lam.copy(), mu.copy(), lam_t)
-    best_obj = -np.inf
+    z0 = np.zeros(team.free)
+    # people end at about one price per hour (their cost plus their λ) when they can
+    # stand in for each other: start there
+    can_serve = ~team.nobody
+    level = lam0 + (float(best_cost[can_serve].mean()) if can_serve.any() else 0.0)
+    z0[:m] = np.maximum(level - team.cost, 0.0)
+    box = team.price_box(acc)
+    _report(progress, 0.05, "prices")
+    bound = _minimise_dual(team, acc, z0, box, gap_target, progress)
+    upper_l = bound.value
+    target = gap_target * max(abs(upper_l), 1.0)
+    # the allocation: reduced-cost MILPs with a growing Δ (module docstring)
+    _report(progress, 0.7, "allocation")
+    proven_loss = 0.0  # no allocation loses less than this against L
     best_y: FloatArray | None = None
-    start: FloatArray | None = None
-    # A function's cap couples its people's prices: the subgradient needs more steps to
-    # settle them (on the demo: a 0.9 % gap after 300, 0.016 % after 3,000).
-    iterations = DUAL_ITERATIONS * (FUNCTION_CAP_FACTOR if team.capped.any() else 1)
-    for it in range(iterations):
-        upper, k, who, _ = team.dual(lam, mu, lam_t, acc, start)
-        start = (k * g).astype(np.float64)
-        if upper < best_upper:
-            best_upper = upper
-            best_prices = (lam.copy(), mu.copy(), lam_t)
-        if it % PRIMAL_EVERY == 0:
-            y_split = _primal_split(team, lo, who)
-            if y_split is not None:
-                obj = _objective(team, y_split)
-                if obj > best_obj:
-                    best_obj, best_y = obj, y_split
-            if it % LP_PRIMAL_EVERY == 0:
-                y = _primal(team, lo, k)
-                obj = _objective(team, y)
-                if obj > best_obj:
-                    best_obj, best_y = obj, y
-        if best_upper - best_obj <= gap_target * max(abs(best_obj), 1.0):
-            break
-        use = np.bincount(who, weights=k, minlength=m)  # grid units per person
-        sub_p = team.cap - use
-        sub_f = team.fcap - np.bincount(team.function_of, weights=use, minlength=len(mu))
-        sub_f = np.where(team.capped, sub_f, 0.0)
-        sub_t = team.total - float(k.sum())
-        norm = float(sub_p @ sub_p + sub_f @ sub_f + sub_t * sub_t) * g * g
-        if norm == 0:
-            break
-        step = max(upper - best_obj, 1e-12) / norm * g
-        lam = np.maximum(0.0, lam - step * sub_p * 1.0)
-        mu = np.where(team.capped, np.maximum(0.0, mu - step * sub_f), 0.0)
-        lam_t = max(0.0, lam_t - step * sub_t) if team.total_given else 0.0
-        _report(progress, 0.05 + 0.9 * (it + 1) / iterations, "prices")
-    assert best_y is not None
-    _report(progress, 0.96, "improve")
-    best_y = _improve(team, lo, best_y)
-    best_obj = _objective(team, best_y)
+    best_loss = math.inf
     exact = False
-    if best_upper - best_obj > gap_target * max(abs(best_obj), 1.0):
-        _report(progress, 0.97, "exact")
-        closed = _exact(team, lo, gap_target)
-        if closed is not None and _objective(team, closed[0]) >= best_obj:
-            best_y, best_obj = closed[0], _objective(team, closed[0])
-            best_upper = min(best_upper, closed[1])
-            exact = closed[2]
-    lam, mu, lam_t = best_prices
+    deadline = time.perf_counter() + MILP_SECONDS
+
+    def take(answer: _Restricted) -> float:
+        nonlocal best_y, best_loss
+        if answer.y is None:
+            return math.inf
+        loss = upper_l - _objective(team, answer.y)
+        if loss < best_loss:
+            best_y, best_loss = answer.y, loss
+        return loss
+
+    delta = target
+    if team.pair_p.size > EXACT_PAIRS:
+        delta = min(target, _quick_delta(team, lo, bound.z))
+        # a large team: quick MILPs (people fixed by a maximum flow for most accounts),
+        # each after the first starting from the best allocation's people
+        for round_ in range(QUICK_ROUNDS):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            answer = _restricted_milp(
+                team, lo, bound.z, delta, left, exact=False, route=best_y, seed=round_
+            )
+            take(answer)
+            if best_loss <= target:
+                break
+            delta *= 2.0 if answer.y is not None else 4.0
+            _report(progress, 0.75, "allocation")
+        delta = min(best_loss, target) if np.isfinite(best_loss) else target
+    ceiling = math.inf  # the smallest Δ whose MILP was too large
+    while best_loss - proven_loss > target and time.perf_counter() < deadline:
+        answer = _restricted_milp(
+            team, lo, bound.z, delta, deadline - time.perf_counter(), exact=True
+        )
+        if answer.columns > MILP_COLUMNS:
+            ceiling = delta
+            if best_y is not None or delta < 1e-3 * target:
+                break
+            delta /= 8.0
+            continue
+        proven_loss = max(proven_loss, min(delta, answer.bound))
+        loss = take(answer)
+        if answer.optimal and loss <= delta:
+            exact = True
+            break
+        # with Δ at the best allocation's loss the MILP holds the optimum
+        delta = min(4.0 * delta, best_loss)
+        if delta >= ceiling or delta <= proven_loss:
+            break
+        _report(progress, 0.85, "allocation")
+    if best_y is None:
+        _, _, k, _ = team.dual(bound.z, acc, None)
+        best_y = _primal(team, lo, k)
+    best_obj = _objective(team, best_y)
+    lam, mu, lam_t = team.prices(bound.z)
     person_hours = np.zeros((m, n))
     np.add.at(person_hours, (team.pair_p, team.pair_i), best_y * g)
     hours = person_hours.sum(axis=0)
     objective = best_obj
-    upper = max(best_upper, objective)
+    upper = max(upper_l - proven_loss, objective)
     gap = upper - objective
     contributions = curves.contribution(hours)
     capacity_hours = float(team.total * g)
@@ -308,7 +822,7 @@ def allocate_team(
         person_shadow_prices=person_prices,
         function_shadow_prices={f: float(mu[j]) for j, f in enumerate(team.functions)},
         exact=exact or gap <= 0,
-        iterations=it + 1,
+        iterations=bound.iterations,
     )
 
 
@@ -366,158 +880,3 @@ def _primal(team: _Team, lo: NDArray[np.int64], k: NDArray[np.int64]) -> FloatAr
     # cheapest people for these hours
     y = team.transport(np.zeros(n), x, lower=x)
     return y
-
-
-#: largest number of grid choices for which a small team is solved exactly as a MILP
-EXACT_CHOICES = 20_000
-
-
-def _exact(
-    team: _Team, lo: NDArray[np.int64], gap_target: float
-) -> tuple[FloatArray, float, bool] | None:
-    """A small team solved exactly (HiGHS's MILP through scipy): each account chooses one of
-    its grid points (binaries, exactly one), integer hours per eligible person and account
-    add up to it, within every capacity. Returns (pair hours, the MILP's upper bound,
-    proven optimal) or None when the instance is too large or HiGHS finds nothing."""
-    from scipy.optimize import (
-        Bounds,
-        LinearConstraint,
-        milp,
-    )
-
-    n, m, g = team.n, team.m, team.g
-    hi = np.maximum(team.hi, lo)
-    sizes = hi - lo + 1
-    if int(sizes.sum()) > EXACT_CHOICES:
-        return None
-    account = np.repeat(np.arange(n), sizes)
-    offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    points = lo[account] + offset
-    m_z, m_y = points.shape[0], team.pair_p.shape[0]
-    nf = len(team.functions)
-    rows = np.concatenate(
-        [
-            account,
-            n + account,
-            n + team.pair_i,
-            2 * n + team.pair_p,
-            2 * n + m + team.function_of[team.pair_p],
-            np.full(m_y, 2 * n + m + nf),
-        ]
-    )
-    cols = np.concatenate([np.arange(m_z), np.arange(m_z)] + [m_z + np.arange(m_y)] * 4)
-    vals = np.concatenate(
-        [np.ones(m_z), points.astype(np.float64), -np.ones(m_y), np.ones(3 * m_y)]
-    )
-    a = coo_matrix((vals, (rows, cols)), shape=(2 * n + m + nf + 1, m_z + m_y)).tocsr()
-    c = team.curves
-    values = c.c[account] + (c.b - c.c)[account] * _share(
-        (points * g).astype(np.float64), c.d[account], c.e[account], c.reference_hours[account]
-    )
-    objective = np.concatenate([values, team.cost[team.pair_p] * g])
-    objective[:m_z] *= -1
-    upper_rows = np.concatenate(
-        [np.ones(n), np.zeros(n), team.cap, team.fcap, [team.total]]
-    ).astype(np.float64)
-    lower_rows = np.concatenate([np.ones(n), np.zeros(n), np.full(m + nf + 1, -np.inf)])
-    res = milp(
-        objective,
-        constraints=LinearConstraint(a, lower_rows, upper_rows),
-        integrality=np.ones(m_z + m_y),
-        bounds=Bounds(np.zeros(m_z + m_y), np.concatenate([np.ones(m_z), np.full(m_y, np.inf)])),
-        options={"mip_rel_gap": gap_target / 10, "time_limit": 60.0, "disp": False},
-    )
-    if res.x is None:
-        return None
-    y: FloatArray = np.round(np.asarray(res.x[m_z:], dtype=np.float64)).astype(np.float64)
-    bound = getattr(res, "mip_dual_bound", None)
-    upper = np.inf if bound is None or not np.isfinite(bound) else -float(bound)
-    return y, upper + 1e-9 * max(abs(upper), 1.0), bool(res.status == 0)
-
-
-def _share(h: FloatArray, d: FloatArray, e: FloatArray, ref: FloatArray) -> FloatArray:
-    """(h/ref)^d / (e + (h/ref)^d), 0 at h = 0."""
-    with np.errstate(divide="ignore"):
-        u = np.exp(d * np.log(h / ref))
-    out: FloatArray = u / (e + u)
-    return out
-
-
-def _improve(team: _Team, lo: NDArray[np.int64], y: FloatArray, passes: int = 4) -> FloatArray:
-    """Local search, one person at a time: with the others' hours fixed, the person's hours
-    over the accounts they may serve are a pool, improved by ``repair``'s moves (remove
-    where it loses least, add where it gains most, within the person's, the function's and
-    the total capacity)."""
-    y = y.copy()
-    c = team.curves
-    for _ in range(passes):
-        before = _objective(team, y)
-        for p in range(team.m):
-            pairs = np.flatnonzero(team.pair_p == p)
-            if pairs.size == 0:
-                continue
-            idx = team.pair_i[pairs]
-            x = np.bincount(team.pair_i, weights=y, minlength=team.n).astype(np.int64)
-            mine = y[pairs].astype(np.int64)
-            other = x[idx] - mine
-            f = team.function_of[p]
-            used_f = int(y[team.function_of[team.pair_p] == f].sum())
-            room = min(
-                int(team.cap[p]) - int(mine.sum()),
-                int(team.fcap[f]) - used_f,
-                team.total - int(x.sum()),
-            )
-            units = int(mine.sum()) + max(room, 0)
-            acc = Accounts(
-                c.c[idx],
-                (c.b - c.c)[idx],
-                c.d[idx],
-                c.e[idx],
-                c.reference_hours[idx],
-                np.full(idx.size, team.cost[p]),
-                np.maximum(lo[idx], other),
-                np.maximum(team.hi[idx], x[idx]),
-                team.g,
-            )
-            k = repair(acc, x[idx], int(other.sum()) + units)
-            y[pairs] = (k - other).astype(np.float64)
-        if _objective(team, y) <= before + 1e-9 * max(abs(before), 1.0):
-            break
-    return y
-
-
-def _primal_split(team: _Team, lo: NDArray[np.int64], who: NDArray[np.int64]) -> FloatArray | None:
-    """A feasible allocation that gives each account to one person (``who``, the cheapest
-    at the current prices) and solves each person's accounts as a pool (with its repair
-    moves); None when that breaks a minimum, a function's or the total capacity."""
-    n, g = team.n, team.g
-    c = team.curves
-    x = np.zeros(n, dtype=np.int64)
-    for p in range(team.m):
-        idx = np.flatnonzero((who == p) & ~team.nobody)
-        if idx.size == 0:
-            continue
-        if int(lo[idx].sum()) > team.cap[p]:
-            return None
-        acc = Accounts(
-            c.c[idx],
-            (c.b - c.c)[idx],
-            c.d[idx],
-            c.e[idx],
-            c.reference_hours[idx],
-            np.full(idx.size, team.cost[p]),
-            lo[idx],
-            np.maximum(np.minimum(team.hi[idx], team.cap[p]), lo[idx]),
-            g,
-        )
-        k, _, _, _ = solve_pool_units(acc, int(team.cap[p]))
-        x[idx] = k
-    used_f = np.bincount(
-        team.function_of[who[~team.nobody]], weights=x[~team.nobody], minlength=len(team.functions)
-    )
-    if np.any(used_f > team.fcap) or int(x.sum()) > team.total:
-        return None
-    pair = np.zeros(team.pair_p.shape[0])
-    chosen = who[team.pair_i] == team.pair_p
-    pair[chosen] = x[team.pair_i[chosen]]
-    return pair
