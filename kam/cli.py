@@ -115,8 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_calendar_parser(sub)
     from kam.clv_cli import add_clv_parser
+
     add_clv_parser(sub)
     from kam.facts_cli import add_facts_parser
+
     add_facts_parser(sub)
     return parser
 
@@ -144,9 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_calendar(args)
     if args.command == "clv":
         from kam.clv_cli import run_clv
+
         return run_clv(args)
     if args.command == "facts":
         from kam.facts_cli import run_facts
+
         return run_facts(args)
     return 2
 
