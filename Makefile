@@ -52,8 +52,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## bench: every benchmark at a size that runs in minutes; the full runs (HiGHS on 10k
+## accounts, 50M invoice lines) are `bench/allocation.py` and `bench/facts.py --sizes 10000000 50000000`
 bench: install
 	$(BIN)/python bench/portfolio.py
+	$(BIN)/python bench/allocation.py --quick
+	$(BIN)/python bench/facts.py --sizes 1000000
 
 ## messages: refresh the Dutch catalogs from kam's code (Python and templates, then the
 ## JavaScript domain) and compile them; translate new entries in kam/locale/nl before committing

@@ -601,7 +601,7 @@ def plan_pptx(export: PlanExport) -> bytes:
                 Column(_("Measure"), 2.6),
                 Column(_("Baseline"), 2.0),
                 Column(_("Target"), 1.8),
-                Column(_("By"), 1.6),
+                Column(_("Target date"), 1.6),
             ],
             [
                 [Cell(o.title, bold=True), o.measure, o.baseline, o.target, _short_date(o.due_date)]
