@@ -319,8 +319,8 @@ def calendar_run(
     }
     problems: list[ImportProblem] = []
     for event in calendar.walk("VEVENT"):
-        summary = event.get("SUMMARY") or _("no summary")
-        label = f"{event.get('UID') or '?'} ({summary})"
+        subject = event.get("SUMMARY") or _("no summary")
+        label = f"{event.get('UID') or '?'} ({subject})"
         if not event.get("UID"):
             problems.append(ImportProblem(None, "UID", _("event %(e)s has no UID.") % {"e": label}))
         if event.get("DTSTART") is None:
