@@ -516,7 +516,9 @@ def plan_approve(*, user: User, plan: Plan, note: str = "") -> PlanVersion:
             _("Only a sales director or an administrator approves plans."), status=403
         )
     locked = (
-        Plan.objects.select_for_update().select_related("account", "account__owner").get(pk=plan.pk)
+        Plan.objects.select_for_update(of=("self",))
+        .select_related("account", "account__owner")
+        .get(pk=plan.pk)
     )
     if locked.status != PlanStatus.IN_REVIEW:
         raise ApplicationError(_("Only a plan in review can be approved."), status=409)
