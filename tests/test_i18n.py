@@ -469,7 +469,15 @@ def test_a_director_who_picks_dutch_gets_dutch_pages(director, placed_portfolio)
         text = visible_text(html)
         texts[name] = text
         # The navigation and the user menu on every page.
-        for dutch in ("Beoordelingen", "Scoremodellen", "Beleid", "Uitloggen"):
+        for dutch in (
+            "Beoordelingen",
+            "Jaarplan",
+            "Relaties",
+            "Plannen",
+            "Economie",
+            "Beleid",
+            "Uitloggen",
+        ):
             assert dutch in text, (name, dutch)
         for english in ("Log out", "Reviews", "Scoring schemes", "Policies"):
             assert english not in text, (name, english)
