@@ -21,7 +21,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -158,19 +158,43 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _read_csv(content: bytes) -> _Table:
+def csv_records(
+    content: bytes,
+    *,
+    error: type[AccountImportError] | None = None,
+    delimiter_of: Callable[[str], str] | None = None,
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the numbered rows (from 2) of CSV text, for every CSV import of kam.
+
+    UTF-8 (with or without a byte-order mark) or, as spreadsheet programs on Windows save
+    it, Windows-1252. The delimiter is the one of comma, semicolon and tab that the first
+    line holds most, unless ``delimiter_of(first_line)`` says otherwise. A file that is not
+    text, or that the csv module cannot read, raises ``error`` (AccountImportError by
+    default) naming the row.
+    """
+    error = error or AccountImportError
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # Spreadsheet programs on Windows save "CSV" in Windows-1252.
         text = content.decode("cp1252", errors="replace")
+    if "\x00" in text[:4096]:
+        raise error(
+            [
+                ImportProblem(
+                    None, "", _("The file is not CSV text; save it as CSV and upload that.")
+                )
+            ]
+        )
     first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    if delimiter_of is not None:
+        delimiter = delimiter_of(first_line)
+    else:
+        delimiter = max(",;\t", key=first_line.count) if first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise AccountImportError(
+        raise error(
             [
                 ImportProblem(
                     reader.line_num or None,
@@ -180,9 +204,13 @@ def _read_csv(content: bytes) -> _Table:
             ]
         ) from None
     if not records:
-        return _Table([], [])
-    rows = [(n, [_unquote(c) for c in cells]) for n, cells in enumerate(records[1:], start=2)]
-    return _Table(records[0], rows)
+        return [], []
+    return records[0], list(enumerate(records[1:], start=2))
+
+
+def _read_csv(content: bytes) -> _Table:
+    header, records = csv_records(content)
+    return _Table(header, [(n, [_unquote(c) for c in cells]) for n, cells in records])
 
 
 def _read_xlsx(content: bytes) -> _Table:

@@ -34,7 +34,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kam.accounts.imports import AccountImportError, ImportProblem, ImportSummary
+from kam.accounts.imports import AccountImportError, ImportProblem, ImportSummary, csv_records
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import Activity, ActivityParticipant
 from kam.activities.selectors import activity_may_log
@@ -73,40 +73,15 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def _table(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and numbered rows of CSV text (UTF-8 or Windows-1252; comma, semicolon or tab)."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
-    if "\x00" in text[:4096]:
-        raise ActivityImportError(
-            [
-                ImportProblem(
-                    None, "", _("The file is not CSV text; save it as CSV and upload that.")
-                )
-            ]
-        )
-    first_line = text.split("\n", 1)[0]
+def _delimiter(first_line: str) -> str:
     # Semicolons separate participants inside a cell, so only a header without commas and
     # with semicolons is read as semicolon-separated.
-    delimiter = "\t" if "\t" in first_line else ("," if "," in first_line else ";")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise ActivityImportError(
-            [
-                ImportProblem(
-                    reader.line_num or None,
-                    "",
-                    _("The CSV text cannot be read: %(error)s") % {"error": exc},
-                )
-            ]
-        ) from None
-    if not records:
-        return [], []
-    return records[0], list(enumerate(records[1:], start=2))
+    return "\t" if "\t" in first_line else ("," if "," in first_line else ";")
+
+
+def _table(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and numbered rows of CSV text (UTF-8 or Windows-1252; comma, semicolon or tab)."""
+    return csv_records(content, error=ActivityImportError, delimiter_of=_delimiter)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts.imports import AccountImportError, ImportProblem
+from kam.accounts.imports import AccountImportError, ImportProblem, csv_records
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check, user_role
 from kam.core.fact_scores import FACTS
@@ -205,39 +205,8 @@ COST_REQUIRED = ("account_external_id", "date", "kind", "amount")
 
 
 def _csv_rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    import csv
-    import io
-
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
-    if "\x00" in text[:4096]:
-        raise AccountImportError(
-            [
-                ImportProblem(
-                    None, "", _("The file is not CSV text; save it as CSV and upload that.")
-                )
-            ]
-        )
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise AccountImportError(
-            [
-                ImportProblem(
-                    reader.line_num or None,
-                    "",
-                    _("The CSV text cannot be read: %(error)s") % {"error": exc},
-                )
-            ]
-        ) from None
-    if not records:
-        return [], []
-    return [h.strip().lower() for h in records[0]], list(enumerate(records[1:], start=2))
+    header, rows = csv_records(content)
+    return [h.strip().lower() for h in header], rows
 
 
 def cost_items_import(*, user: User, content: bytes, filename: str = "") -> CostImportSummary:
