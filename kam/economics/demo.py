@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
@@ -275,6 +275,7 @@ def demo_economics(
     _write_spend(rng, accounts, boxes, cols, today, store)
     _write_investments(rng, accounts, invested, invest_day, invest_size, failing)
     facts = facts_compute(as_of=today)
+    _scheme_from_facts()
     stdout.write(
         _(
             "Invoice lines: %(lines)s over three years for %(accounts)d accounts; facts of "
@@ -290,6 +291,54 @@ def demo_economics(
         + "\n"
     )
     return int(table.num_rows)
+
+
+#: the demo scheme's criteria that the invoice history measures, and how (scoring.md)
+FACT_BINDINGS = {
+    # days paid late, lower is better: at most 1 day scores 10 … more than 90 days scores 1
+    "payment": (
+        "mean_days_late",
+        {
+            "method": "thresholds",
+            "cuts": [1, 3, 7, 14, 21, 30, 45, 60, 90],
+            "higher_is_better": False,
+        },
+    ),
+    # gross margin %: under 10 % scores 1 … 35 % and more scores 10
+    "profitability": (
+        "gross_margin_pct",
+        {
+            "method": "thresholds",
+            "cuts": [10, 13, 16, 19, 22, 25, 28, 32, 35],
+            "higher_is_better": True,
+        },
+    ),
+}
+
+
+def _scheme_from_facts() -> None:
+    """A next version of the demo scheme that scores payment discipline and profitability
+    from the invoice history, ready for the next review (the demo's reviews keep theirs)."""
+    from kam.portfolio.models import ScoringScheme
+    from kam.portfolio.services import scheme_content_of, scheme_version_create
+
+    scheme = ScoringScheme.objects.order_by("pk").first()
+    latest = scheme.latest_version() if scheme else None
+    if scheme is None or latest is None:
+        return
+    content = scheme_content_of(version=latest)
+    criteria = [
+        replace(c, fact=FACT_BINDINGS[c.key][0], fact_rule=FACT_BINDINGS[c.key][1])
+        if c.key in FACT_BINDINGS
+        else c
+        for c in content.criteria
+    ]
+    scheme_version_create(
+        scheme=scheme,
+        content=replace(content, criteria=criteria),
+        change_note="Payment discipline and profitability scored from the invoice history",
+        created_by=None,
+    )
 
 
 def _revenue_by_period(cols: dict[str, list], today: dt.date) -> dict[tuple[str, int], float]:
