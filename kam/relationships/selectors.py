@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,6 +109,10 @@ class AccountData:
     manual: list[ContactLink] = field(default_factory=list)
     revenue_years: set[int] = field(default_factory=set)
     relationship: AccountRelationship | None = None
+    #: the current period's plan is open to the customer (a share link that still works)
+    plan_shared: bool = False
+    #: projects of the current period's plan shared with the customer
+    plan_projects: int = 0
     as_of: dt.date = field(default_factory=timezone.localdate)
     activity_count: int = 0
 
@@ -259,10 +263,33 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
         data[account_id].revenue_years.add(year)
     for rel in AccountRelationship.objects.filter(account_id__in=ids):
         data[rel.account_id].relationship = rel
+    _load_plans(data, ids, as_of)
     out = [data[a.pk] for a in rows]
     for d in out:
         analyse(d)
     return out
+
+
+def _load_plans(data: dict[int, AccountData], ids: list[int], as_of: dt.date) -> None:
+    """The plan markers of the stage (method section 3): a joint plan is a plan of the
+    current period that the customer can open through a working share link (kam.plans);
+    joint projects are that period's projects shared with the customer."""
+    from kam.plans.models import ItemKind, Plan, PlanItem
+
+    current = Plan.objects.filter(
+        account_id__in=ids, period_start__lte=as_of, period_end__gte=as_of
+    )
+    for account_id in current.filter(
+        share_links__revoked_at__isnull=True, share_links__expires_at__gt=timezone.now()
+    ).values_list("account_id", flat=True):
+        data[account_id].plan_shared = True
+    for account_id, n in (
+        PlanItem.objects.filter(plan__in=current, kind=ItemKind.PROJECT, shared=True)
+        .order_by()
+        .values_list("plan__account_id")
+        .annotate(n=Count("pk"))
+    ):
+        data[account_id].plan_projects = max(data[account_id].plan_projects, int(n))
 
 
 def _core_contact(c: Contact) -> core.Contact:
@@ -323,8 +350,9 @@ def analyse(d: AccountData) -> AccountData:
         expected_functions=frozenset(d.expected_functions),
         has_business=bool(d.revenue_years),
         regular_business=len(d.revenue_years) >= 2,
-        has_joint_plan=bool(rel and rel.joint_plan),
-        joint_projects=int(rel.joint_projects) if rel else 0,
+        # recorded by hand (plans kept outside kam) or found in kam's plans
+        has_joint_plan=bool(rel and rel.joint_plan) or d.plan_shared,
+        joint_projects=max(int(rel.joint_projects) if rel else 0, d.plan_projects),
         shared_systems=bool(rel and rel.shared_systems),
         meetings_last_half=last_half,
         meetings_previous_half=previous_half,
