@@ -274,8 +274,29 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "approve_form": ApproveForm(),
         "currency": plan.account.currency,
         "box_code": account_box(account=plan.account),
+        "relationship": _relationship_summary(request, plan),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+def _relationship_summary(request: HttpRequest, plan: Plan) -> dict[str, object]:
+    """The account's relationship in one line for the plan's team section (issue 4's
+    stage, findings and positioning, method sections 3 and 4)."""
+    from kam.core import relationships as rel_core
+    from kam.relationships.selectors import account_data
+
+    data = account_data(user=request.user, account_id=plan.account_id)
+    rel = data.relationship
+    chosen = rel.chosen_stage if rel is not None and rel.chosen_stage else ""
+    stage = chosen or (data.stage.stage.value if data.stage is not None else "")
+    view = rel.customer_view if rel is not None and rel.customer_view else ""
+    return {
+        "stage": _(rel_core.STAGE_LABELS[rel_core.Stage(stage)]) if stage else "",
+        "chosen": bool(chosen),
+        "findings": len(data.findings),
+        "serious": sum(1 for f in data.findings if f.severity >= 3),
+        "view": _(rel_core.CUSTOMER_VIEW_LABELS[rel_core.CustomerView(view)]) if view else "",
+    }
 
 
 @login_required
