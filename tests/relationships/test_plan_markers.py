@@ -54,3 +54,24 @@ def test_a_plan_shared_with_the_customer_is_a_joint_plan_until_the_link_is_revok
     plans.share_link_revoke(user=kam_user, link=link)
     revoked, _stage = _map(account)
     assert not revoked.has_joint_plan
+
+
+@pytest.mark.django_db
+def test_the_plan_page_says_where_the_relationship_stands(kam_user):  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    account = AccountFactory(owner=kam_user)
+    plan = plans.plan_create(
+        user=kam_user,
+        account=account,
+        period_label="2026",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+    )
+    text = client_for(kam_user).get(reverse("plans:detail", args=[plan.pk])).content.decode()
+    assert "Relationship:" in text
+    assert reverse("relationships:account", args=[account.pk]) in text
+    # no business and no contacts yet: the first stage, inferred
+    assert "Exploratory" in text and "(inferred)" in text
