@@ -10,15 +10,14 @@ Bad input is reported all at once, one line per problem on stderr naming the fil
 table) and the field; the command then prints nothing on stdout and exits with status 2.
 
 Messages are marked for translation with the project's catalogue (``kam/locale``), read
-through the standard ``gettext`` module so that the command needs no Django set-up; the
-language follows ``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG``.
+through ``kam.i18n`` so that the command needs no Django set-up; the language follows
+``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import gettext
 import io
 import json
 import math
@@ -40,11 +39,7 @@ from kam.core.portfolio import (
     uncertain,
 )
 from kam.core.scoring import BOXES, Criterion, Scheme
-
-_catalogue = gettext.translation(
-    "django", localedir=str(Path(__file__).resolve().parent / "locale"), fallback=True
-)
-_ = _catalogue.gettext
+from kam.i18n import _
 
 BAD_INPUT = 2
 DECIMALS = 4

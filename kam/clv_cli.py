@@ -27,7 +27,7 @@ from typing import Any
 from kam.classify_cli import BAD_INPUT
 from kam.core.clv import ClvFitError
 from kam.facts.clv import ClvReport, TransactionProblems, clv_from_transactions
-from kam.facts.i18n import _
+from kam.i18n import _
 
 DECIMALS = 4
 PARAMETER_DIGITS = 6

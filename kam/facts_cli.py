@@ -29,8 +29,8 @@ import pyarrow.parquet as pq
 
 from kam.core.clv import ClvFitError
 from kam.facts.compute import facts_table, predicted_future_values
-from kam.facts.i18n import _
 from kam.facts.store import TransactionImportError, TransactionStore
+from kam.i18n import _
 
 BAD_INPUT = 2
 

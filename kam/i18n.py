@@ -1,4 +1,4 @@
-"""Translation of the messages of ``kam.facts`` in and outside Django.
+"""Translation of messages that kam shows in and outside Django (kam.facts, the file commands).
 
 Inside the web app (Django configured) a message follows the request's language through
 Django's ``gettext``; in ``kam facts`` and notebooks, where Django is not set up, it is
@@ -14,7 +14,7 @@ import gettext as _gettext
 from pathlib import Path
 
 _catalogue = _gettext.translation(
-    "django", localedir=str(Path(__file__).resolve().parent.parent / "locale"), fallback=True
+    "django", localedir=str(Path(__file__).resolve().parent / "locale"), fallback=True
 )
 
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from kam.facts.i18n import _
+from kam.i18n import _
 
 #: ``progress(phase, fraction)``: the phase's name and how far it is, from 0.0 to 1.0.
 Progress = Callable[[str, float], None]
@@ -66,7 +66,7 @@ class ImportProblem:
     """One thing wrong with a file: the row (``None`` for the file as a whole), the column
     (``None`` when it is the whole row) and a code with the offending value.
 
-    ``reason`` is the message in the current language (see ``kam.facts.i18n``).
+    ``reason`` is the message in the current language (see ``kam.i18n``).
     """
 
     row: int | None

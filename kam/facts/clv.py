@@ -34,7 +34,7 @@ import duckdb
 import numpy as np
 
 from kam.core.clv import ClvModel, ClvPrediction, PurchaseSummary, clv_fit, clv_predict
-from kam.facts.i18n import _
+from kam.i18n import _
 
 COLUMNS = ("account", "date", "amount")
 MAX_PROBLEMS = 100

@@ -117,7 +117,7 @@ class ImportReport:
         out = [problem.line(self.filename) for problem in self.problems]
         rest = self.problems_total - len(self.problems)
         if rest > 0:
-            from kam.facts.i18n import _
+            from kam.i18n import _
 
             out.append(
                 _("%(filename)s: %(count)s more problem(s) not shown")
