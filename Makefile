@@ -5,13 +5,30 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test test-unit test-browser test-postgres lint format bench install browser clean messages
+.PHONY: lock demo test test-unit test-browser test-postgres lint format bench install browser clean messages
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+UV_VERSION := 0.13.9
+
+# Installs come from requirements.lock, so a fresh clone gets exactly what CI tested.
+# uv (from PyPI, pinned) installs the lock in seconds with a warm cache; `make lock`
+# refreshes the lock from pyproject.toml.
+$(STAMP): requirements.lock pyproject.toml
+	@echo "==> Creating the virtual environment in $(VENV) ($(PYTHON))"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "==> Installing uv $(UV_VERSION), the installer"
+	@$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "==> Installing the locked dependencies (requirements.lock)"
+	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@echo "==> Installing kam itself (editable)"
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+	@echo "==> Environment ready: $(VENV)"
+
+## lock: re-resolve requirements.lock from pyproject.toml (then run `make test` before committing)
+lock:
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
+	$(BIN)/uv pip compile pyproject.toml --extra dev --upgrade --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --no-header -o requirements.lock
 
 install: $(STAMP)
 	@# WeasyPrint (the business case PDF) needs Pango from the system
