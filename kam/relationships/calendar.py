@@ -20,15 +20,21 @@ Rules (docs/relationships.md, "Calendar import"):
   accounts the importing user may read; events without any customer attendee (internal
   meetings) are skipped. Our matched people are the participants (the organiser too); when
   none matches, the importing user is the participant (it is their calendar);
+- the file is read as UTF-8 (BOM or not), UTF-16 (BOM or not) or else Windows-1252;
 - an occurrence's ``external_uid`` is ``ics:<UID>`` for a single event and
   ``ics:<UID>/<original start in UTC>`` for an occurrence of a recurring one (the
-  RECURRENCE-ID, so a moved instance keeps its id): importing the same file again creates
-  nothing; it only attaches contacts that were mapped since;
+  RECURRENCE-ID, so a moved instance keeps its id; after a THISANDFUTURE edit each later
+  occurrence keeps its own original start); an event without UID gets one derived from
+  its content (``_derived_uid``): importing the same file again creates nothing; it only
+  attaches contacts that were mapped since;
 - customer attendees without a contact are listed as unmatched, with their name when the
   file gives one (CN), for the user to map to a contact (new or existing) or to an account
   domain before running the file again;
 - one file is one transaction: a broken file or event writes nothing and reports every
-  problem (with the event's UID and summary as its "row").
+  problem, naming the event (number, line, UID, summary), the property and the reason;
+  every event is checked before the period is chosen or anything expanded, and a series
+  that would need more than MAX_SERIES_STEPS occurrences to reach the period's end is
+  refused before it is expanded.
 """
 
 from __future__ import annotations
