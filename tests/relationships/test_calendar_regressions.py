@@ -214,3 +214,46 @@ def test_api_too_long_period_is_4xx(world):  # type: ignore[no-untyped-def]
     )
     assert response.status_code == 422
     assert "at most one year" in response.json()["detail"]
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period", [{"period_start": "2026-01-01", "period_end": "2026-05-31"}, {}])
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("dtstart_twice.ics", "DTSTART is given 2 times"),
+        ("broken_rrule.ics", "RRULE cannot be read"),
+        ("secondly.ics", "RRULE repeats too often"),
+    ],
+)
+def test_page_lists_the_problems(world, name, words, period):  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    upload = SimpleUploadedFile(name, (FILES / name).read_bytes())
+    response = client_for(world).post(reverse("relationships:calendar"), {"file": upload, **period})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert words in html and "nothing was written" in html
+
+
+def test_page_speaks_dutch(world):  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.conftest import client_for
+
+    client = client_for(world)
+    upload = SimpleUploadedFile("x.ics", (FILES / "dtstart_twice.ics").read_bytes())
+    with translation.override("nl"):
+        response = client.post(
+            reverse("relationships:calendar"),
+            {"file": upload},
+            headers={"Accept-Language": "nl"},
+        )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "afspraak 1 (regel 4, UID twice-1" in html and "staat er 2 keer in" in html
