@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kam.activities.models import Activity
 from kam.relationships.calendar import CalendarImportError, calendar_run
 from kam.web.errors import ApplicationError
+from tests.factories import AccountFactory
 from tests.relationships.test_api import token_client
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +62,33 @@ def test_the_corpus_is_big_enough() -> None:
     assert set(MANIFEST) == {str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*.ics")}
 
 
+#: The attendees' domains in the corpus: their events become activities of one account, so
+#: that re-importing shows whether the identities hold (no duplicates).
+CUSTOMER_DOMAINS = [
+    "example.com",
+    "example.org",
+    "mozilla.com",
+    "gmail.com",
+    "googlemail.com",
+    "domain.tld",
+    "xs4all.nl",
+    "daxlab.com",
+    "yahoo.com",
+    "bar.com",
+    "baz.com",
+    "yyy.zzz",
+]
+
+
+@pytest.fixture
+def customer(kam_user):  # type: ignore[no-untyped-def]
+    kam_user.email = "kam1@supplier.example"
+    kam_user.save()
+    return AccountFactory(owner=kam_user, name="Corpus", email_domains=CUSTOMER_DOMAINS)
+
+
 @pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_corpus_file(kam_user, name):  # type: ignore[no-untyped-def]
+def test_corpus_file(kam_user, customer, name):  # type: ignore[no-untyped-def]
     entry = MANIFEST[name]
     content = (CORPUS / name).read_bytes()
     start, end = period(entry) if "period" in entry else (None, None)
@@ -72,6 +99,12 @@ def test_corpus_file(kam_user, name):  # type: ignore[no-untyped-def]
         assert summary.occurrences == entry["occurrences"]
         held = summary.occurrences - summary.cancelled - summary.all_day - summary.not_held_yet
         assert held == entry["meetings"]
+        assert Activity.objects.count() == summary.created
+        again = calendar_run(
+            user=kam_user, content=content, period_start=start, period_end=end, now=NOW
+        )
+        assert (again.created, again.unchanged) == (0, summary.created)
+        CREATED[name] = summary.created
     else:
         with pytest.raises(CalendarImportError) as exc:
             calendar_run(
@@ -90,6 +123,8 @@ def test_corpus_file(kam_user, name):  # type: ignore[no-untyped-def]
     except ApplicationError as exc:
         assert_clear([exc.message])
 
+
+CREATED: dict[str, int] = {}
 
 SAMPLE = sorted(MANIFEST)[::25]
 
@@ -125,3 +160,13 @@ def test_corpus_sample_through_cli_and_api(kam_user, tmp_path, capsys, name):  #
         if data or entry.get("reason") != "limit":
             expected = 200 if entry["expected"] == "imported" else 422
             assert response.status_code == expected, response.content
+
+
+def test_zz_corpus_made_activities() -> None:
+    """Runs after the files (when they ran in this session): some files did make activities,
+    so the re-import check above was not only about empty imports."""
+    if len(CREATED) < 100:
+        pytest.skip("the corpus files did not run in this session")
+    files = sum(1 for n in CREATED.values() if n)
+    print(f"corpus: {files} files made {sum(CREATED.values())} activities")
+    assert files >= 5
