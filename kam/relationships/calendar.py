@@ -330,9 +330,12 @@ def _event_problems(calendar: icalendar.Calendar, text: str) -> list[ImportProbl
                 continue
             for value in values:
                 try:
-                    value.dt  # noqa: B018 - reading it is the check
+                    read = value.dt
                 except Exception as exc:
                     problem(name, _("cannot be read: %(e)s") % {"e": _readable(exc)})
+                    continue
+                if name != "DURATION" and not isinstance(read, dt.date):
+                    problem(name, _("is not a date or a date with a time."))
         for name in ("RDATE", "EXDATE"):
             for value in _many(event, name):
                 try:

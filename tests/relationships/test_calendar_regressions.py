@@ -257,3 +257,25 @@ def test_page_speaks_dutch(world):  # type: ignore[no-untyped-def]
     html = response.content.decode()
     assert response.status_code == 422
     assert "afspraak 1 (regel 4, UID twice-1" in html and "staat er 2 keer in" in html
+
+
+@pytest.mark.parametrize("period", [PERIOD, None], ids=["period", "no-period"])
+def test_a_start_that_is_only_a_time_is_refused(world, period):  # type: ignore[no-untyped-def]
+    content = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:time-only\r\n"
+        "SUMMARY:Daily at ten\r\nDTSTART;VALUE=TIME:100000\r\nRRULE:FREQ=DAILY\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    with pytest.raises(CalendarImportError) as exc:
+        calendar_run(
+            user=world,
+            content=content,
+            period_start=period[0] if period else None,
+            period_end=period[1] if period else None,
+            now=NOW,
+        )
+    (problem,) = [str(p) for p in exc.value.report]
+    assert problem == (
+        'event 1 (line 4, UID time-only, "Daily at ten"): '
+        "DTSTART is not a date or a date with a time."
+    )
