@@ -719,7 +719,9 @@ def import_calendar(
 ) -> Any:
     """Meetings in the file become activities (multipart field ``file``; optional form
     fields ``period_start``/``period_end``, default the file's span up to today, at most a
-    year). All or nothing; importing the same file again creates nothing."""
+    year). All or nothing; importing the same file again creates nothing. A refused file
+    answers 422 with one entry per problem in ``report`` (the event, property and reason);
+    a period longer than a year or ending after today answers 422 too."""
     try:
         record, summary = calendar_import_create(
             user=request.user,

@@ -20,21 +20,30 @@ Rules (docs/relationships.md, "Calendar import"):
   accounts the importing user may read; events without any customer attendee (internal
   meetings) are skipped. Our matched people are the participants (the organiser too); when
   none matches, the importing user is the participant (it is their calendar);
+- the file is read as UTF-8 (BOM or not), UTF-16 (BOM or not) or else Windows-1252;
 - an occurrence's ``external_uid`` is ``ics:<UID>`` for a single event and
   ``ics:<UID>/<original start in UTC>`` for an occurrence of a recurring one (the
-  RECURRENCE-ID, so a moved instance keeps its id): importing the same file again creates
-  nothing; it only attaches contacts that were mapped since;
+  RECURRENCE-ID, so a moved instance keeps its id; after a THISANDFUTURE edit each later
+  occurrence keeps its own original start); an event without UID gets one derived from
+  its content (``_derived_uid``): importing the same file again creates nothing; it only
+  attaches contacts that were mapped since;
 - customer attendees without a contact are listed as unmatched, with their name when the
   file gives one (CN), for the user to map to a contact (new or existing) or to an account
   domain before running the file again;
 - one file is one transaction: a broken file or event writes nothing and reports every
-  problem (with the event's UID and summary as its "row").
+  problem, naming the event (number, line, UID, summary), the property and the reason;
+  every event is checked before the period is chosen or anything expanded, and a series
+  that would need more than MAX_SERIES_STEPS occurrences to reach the period's end is
+  refused before it is expanded.
 """
 
 from __future__ import annotations
 
+import ast
+import codecs
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +78,10 @@ User = AbstractBaseUser | AnonymousUser
 MAX_PERIOD_DAYS = 366
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_OCCURRENCES = 50_000
+#: One recurring series may need at most this many occurrences from its first one to the end
+#: of the period (the expansion walks them all); a file at most MAX_EXPANSION_STEPS in all.
+MAX_SERIES_STEPS = 50_000
+MAX_EXPANSION_STEPS = 500_000
 
 
 class CalendarImportError(AccountImportError):
@@ -136,34 +149,206 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
+_BYTES_REPR = re.compile(r"""\bb(['"])((?:\\.|(?!\1).)*)\1""")
+
+
+def _readable(error: object, limit: int = 200) -> str:
+    """An error message on one line, with ``b'...'`` byte quotes shown as the decoded text."""
+
+    def decode(match: re.Match[str]) -> str:
+        try:
+            raw = ast.literal_eval(match.group(0))
+        except (ValueError, SyntaxError):
+            return match.group(0)
+        return "'" + raw.decode("utf-8", errors="replace") + "'"
+
+    text = " ".join(_BYTES_REPR.sub(decode, str(error)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refuse(reason: str, field_name: str = "") -> CalendarImportError:
+    return CalendarImportError([ImportProblem(None, field_name, reason)])
+
+
+def ics_decode(content: bytes | str) -> str:
+    """The file's text: UTF-8 (with or without BOM), UTF-16 (BOM, or without one but with the
+    zero bytes of ASCII text), else Windows-1252 / Latin-1 as older calendar programs write."""
+    if isinstance(content, str):
+        return content.removeprefix("\ufeff")
+    if len(content) > MAX_FILE_BYTES:
+        raise _refuse(_("The file is larger than 20 MB; export a shorter period."))
+    if content.startswith(codecs.BOM_UTF8):
+        return content[3:].decode("utf-8", errors="replace")
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return content.decode("utf-16", errors="replace").removeprefix("\ufeff")
+    head = content[:200]
+    if len(head) >= 2 and head.count(0) * 3 >= len(head):
+        # UTF-16 without a BOM: every other byte of ASCII text is zero.
+        even_zeros = head[0::2].count(0)
+        odd_zeros = head[1::2].count(0)
+        return content.decode("utf-16-be" if even_zeros > odd_zeros else "utf-16-le", "replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
+        return content.decode("latin-1")
+
+
 def ics_parse(content: bytes | str) -> icalendar.Calendar:
     """The calendar in ``content``, or a refusal that says why it is not an iCalendar file."""
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    if len(content) > MAX_FILE_BYTES:
-        raise CalendarImportError(
-            [ImportProblem(None, "", _("The file is larger than 20 MB; export a shorter period."))]
-        )
-    if b"BEGIN:VCALENDAR" not in content[:4096].upper():
-        raise CalendarImportError(
-            [
-                ImportProblem(
-                    None,
-                    "",
-                    _(
-                        "This is not an iCalendar (.ics) file: it does not start with "
-                        "BEGIN:VCALENDAR. Export the calendar from Outlook or Google Calendar "
-                        "as .ics."
-                    ),
-                )
-            ]
+    text = ics_decode(content)
+    if "BEGIN:VCALENDAR" not in text.lstrip()[:4096].upper():
+        raise _refuse(
+            _(
+                "This is not an iCalendar (.ics) file: it does not start with "
+                "BEGIN:VCALENDAR. Export the calendar from Outlook or Google Calendar "
+                "as .ics."
+            )
         )
     try:
-        return icalendar.Calendar.from_ical(content)
-    except (ValueError, KeyError, IndexError) as exc:
-        raise CalendarImportError(
-            [ImportProblem(None, "", _("The calendar cannot be read: %(error)s") % {"error": exc})]
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        if not calendars:
+            raise ValueError(_("the file has no calendar in it."))
+        if len(calendars) == 1:
+            return calendars[0]
+        # Some programs write several calendars into one file: read them as one.
+        merged = icalendar.Calendar()
+        for name, value in calendars[0].property_items(recursive=False)[1:-1]:
+            merged.add(name, value)
+        for part in calendars:
+            for component in part.subcomponents:
+                merged.add_component(component)
+        return merged
+    except Exception as exc:  # the parser raises many types for broken files
+        raise _refuse(
+            _("The calendar cannot be read: %(error)s") % {"error": _readable(exc)}
         ) from None
+
+
+def _event_lines(text: str) -> list[int]:
+    """The line number of every BEGIN:VEVENT, in the order the events are walked."""
+    return [
+        n
+        for n, line in enumerate(re.split(r"\r\n|\n|\r", text), start=1)
+        if line.strip().upper() == "BEGIN:VEVENT"
+    ]
+
+
+def _one(event: Any, name: str) -> Any:
+    """The event's property ``name``: the first when it is (wrongly) given more than once."""
+    value = event.get(name)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _many(event: Any, name: str) -> list[Any]:
+    value = event.get(name)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _event_label(event: Any, number: int, line: int | None = None) -> str:
+    """How a refusal names an event: its number and line in the file, UID and summary."""
+    line = line or getattr(event, "kam_line", None)
+    summary = " ".join(str(_one(event, "SUMMARY") or "").split())[:80]
+    uid = str(_one(event, "UID") or "")[:80]
+    details = [_("line %(n)d") % {"n": line}] if line else []
+    if uid and not uid.startswith("kam-derived-"):
+        details.append(_("UID %(uid)s") % {"uid": uid})
+    details.append(f'"{summary}"' if summary else _("no summary"))
+    return _("event %(n)d (%(details)s)") % {"n": number, "details": ", ".join(details)}
+
+
+def _derived_uid(event: Any) -> str:
+    """A stable identity for an event without UID: a hash of what it says (the same file gives
+    the same identity every time; a changed start or summary gives a new one)."""
+    digest = hashlib.sha256()
+    for name in (
+        "DTSTART",
+        "DTEND",
+        "DURATION",
+        "SUMMARY",
+        "ORGANIZER",
+        "LOCATION",
+        "RRULE",
+        "RDATE",
+        "RECURRENCE-ID",
+    ):
+        for value in _many(event, name):
+            try:
+                raw = value.to_ical()
+            except Exception:  # a broken value still has its text
+                raw = str(value).encode()
+            raw = raw if isinstance(raw, bytes) else str(raw).encode()
+            digest.update(name.encode() + b":" + raw + b"\x1f")
+    return "kam-derived-" + digest.hexdigest()[:32]
+
+
+def _event_problems(calendar: icalendar.Calendar, text: str) -> list[ImportProblem]:
+    """Every event that cannot be read, named by its line, UID and summary; events without
+    UID get a derived one (``_derived_uid``)."""
+    events = list(calendar.walk("VEVENT"))
+    lines = _event_lines(text)
+    if len(lines) != len(events):
+        lines = []
+    problems: list[ImportProblem] = []
+    for number, event in enumerate(events, start=1):
+        if lines:
+            event.kam_line = lines[number - 1]
+        label = _event_label(event, number)
+
+        def problem(name: str, reason: str, label: str = label) -> None:
+            problems.append(
+                ImportProblem(
+                    None,
+                    name,
+                    _("%(event)s: %(field)s %(reason)s")
+                    % {"event": label, "field": name, "reason": reason},
+                )
+            )
+
+        uids = _many(event, "UID")
+        if len(uids) > 1:
+            problem("UID", _("is given %(n)d times.") % {"n": len(uids)})
+        elif not uids or not str(uids[0]).strip():
+            event.pop("UID", None)
+            event.add("UID", _derived_uid(event))
+        starts = _many(event, "DTSTART")
+        if not starts:
+            problem("DTSTART", _("is missing: the event has no start."))
+        elif len(starts) > 1:
+            problem("DTSTART", _("is given %(n)d times.") % {"n": len(starts)})
+        for name in ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"):
+            values = _many(event, name)
+            if name != "DTSTART" and len(values) > 1:
+                problem(name, _("is given %(n)d times.") % {"n": len(values)})
+                continue
+            for value in values:
+                try:
+                    read = value.dt
+                except Exception as exc:
+                    problem(name, _("cannot be read: %(e)s") % {"e": _readable(exc)})
+                    continue
+                if name != "DURATION" and not isinstance(read, dt.date):
+                    problem(name, _("is not a date or a date with a time."))
+        for name in ("RDATE", "EXDATE"):
+            for value in _many(event, name):
+                try:
+                    value.dts  # noqa: B018
+                except Exception as exc:
+                    problem(name, _("cannot be read: %(e)s") % {"e": _readable(exc)})
+        for value in _many(event, "RRULE"):
+            try:
+                if not value.get("FREQ"):
+                    problem("RRULE", _("has no FREQ."))
+            except Exception as exc:
+                problem("RRULE", _("cannot be read: %(e)s") % {"e": _readable(exc)})
+    return problems
 
 
 def _start_date(value: Any) -> dt.date:
@@ -172,25 +357,27 @@ def _start_date(value: Any) -> dt.date:
     return value  # type: ignore[no-any-return]
 
 
+def _rule_end(rule: Any) -> dt.date | None:
+    """The last day a rule may reach (its UNTIL), or None when it has none or it is unreadable."""
+    try:
+        until = rule.get("UNTIL")
+        return _start_date(until[0]) if until else None
+    except Exception:  # a broken rule was reported by _event_problems
+        return None
+
+
 def ics_span(calendar: icalendar.Calendar) -> tuple[dt.date, dt.date] | None:
     """The first and last day the file's events touch (an open-ended series counts as one year)."""
     first: dt.date | None = None
     last: dt.date | None = None
     for event in calendar.walk("VEVENT"):
-        start = event.get("DTSTART")
-        if start is None:
+        try:
+            day = _start_date(_one(event, "DTSTART").dt)
+        except Exception:  # no or broken start: reported by _event_problems
             continue
-        day = _start_date(start.dt)
         end_day = day
-        rrule = event.get("RRULE")
-        if rrule is not None:
-            until = rrule.get("UNTIL")
-            if until:
-                end_day = _start_date(until[0])
-            elif rrule.get("COUNT"):
-                end_day = day + dt.timedelta(days=MAX_PERIOD_DAYS)
-            else:
-                end_day = day + dt.timedelta(days=MAX_PERIOD_DAYS)
+        for rule in _many(event, "RRULE"):
+            end_day = max(end_day, _rule_end(rule) or day + dt.timedelta(days=MAX_PERIOD_DAYS))
         first = day if first is None or day < first else first
         last = end_day if last is None or end_day > last else last
     if first is None or last is None:
@@ -237,13 +424,11 @@ def period_clean(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
 def _addresses(event: Any) -> list[tuple[str, str, bool]]:
     """(address, name, is_organiser) of the organiser and every attendee who did not decline."""
     out: list[tuple[str, str, bool]] = []
-    organiser = event.get("ORGANIZER")
-    if organiser:
-        out.append((str(organiser), str(organiser.params.get("CN", "")), True))
-    attendees = event.get("ATTENDEE") or []
-    if not isinstance(attendees, list):
-        attendees = [attendees]
-    for a in attendees:
+    for organiser in _many(event, "ORGANIZER"):
+        out.append((str(organiser), str(getattr(organiser, "params", {}).get("CN", "")), True))
+    for a in _many(event, "ATTENDEE"):
+        if not hasattr(a, "params"):
+            continue
         if str(a.params.get("PARTSTAT", "")).upper() == "DECLINED":
             continue
         out.append((str(a), str(a.params.get("CN", "")), False))
@@ -262,14 +447,190 @@ def _addresses(event: Any) -> list[tuple[str, str, bool]]:
     return cleaned
 
 
+#: Seconds between two steps of a rule (months and years at their shortest, so an estimate
+#: errs on the high side).
+_STEP_SECONDS = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3600,
+    "DAILY": 86400,
+    "WEEKLY": 7 * 86400,
+    "MONTHLY": 28 * 86400,
+    "YEARLY": 365 * 86400,
+}
+#: How many occurrences one step of a rule may give per value of a BY-part finer than it.
+_BY_WIDTH = {"BYSECOND": 1, "BYMINUTE": 1, "BYHOUR": 1, "BYDAY": 1, "BYMONTHDAY": 1}
+
+
+def _rule_estimate(rule: Any, start: dt.datetime, until: dt.datetime) -> int:
+    """At most how many occurrences the library walks through to expand ``rule`` from its
+    start to ``until`` (it walks from the series' first occurrence, whatever the period)."""
+    freq = str(rule.get("FREQ", [""])[0]).upper()
+    step = _STEP_SECONDS.get(freq)
+    if step is None:
+        return 0  # unknown rules are refused by the expansion itself
+    interval = max(int((rule.get("INTERVAL") or [1])[0] or 1), 1)
+    end = until
+    rule_until = rule.get("UNTIL")
+    if rule_until:
+        value = rule_until[0]
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time.max)
+        end = min(end, _aware(value))
+    seconds = max((end - start).total_seconds(), 0)
+    steps = int(seconds // (step * interval)) + 1
+    for part in _BY_WIDTH:
+        values = rule.get(part)
+        if values:
+            steps *= len(values)
+    count = rule.get("COUNT")
+    if count and not any(k.startswith("BY") for k in rule):
+        steps = min(steps, int(count[0]))
+    return steps
+
+
+def _expansion_check(calendar: icalendar.Calendar, period_end: dt.date) -> None:
+    """Refuse, before expanding anything, a series that would need more than
+    MAX_SERIES_STEPS steps to reach the period's end, or a file that needs more than
+    MAX_EXPANSION_STEPS in all (a FREQ=SECONDLY rule would otherwise run for hours)."""
+    until = dt.datetime.combine(period_end + dt.timedelta(days=1), dt.time(), tzinfo=_local_tz())
+    events = list(calendar.walk("VEVENT"))
+    total = 0
+    problems: list[ImportProblem] = []
+    for number, event in enumerate(events, start=1):
+        rules = _many(event, "RRULE")
+        if not rules:
+            continue
+        start = _one(event, "DTSTART").dt
+        if not isinstance(start, dt.datetime):
+            start = dt.datetime.combine(start, dt.time())
+        start = _aware(start)
+        steps = 0
+        for rule in rules:
+            try:
+                steps += _rule_estimate(rule, start, until)
+            except Exception:  # a rule we cannot estimate: the expansion says
+                continue
+        total += steps
+        if steps > MAX_SERIES_STEPS:
+            problems.append(
+                ImportProblem(
+                    None,
+                    "RRULE",
+                    _(
+                        "%(event)s: RRULE repeats too often: about %(n)s occurrences from "
+                        "its start to the end of the period (at most %(max)s); import a "
+                        "shorter period or export the calendar without this series."
+                    )
+                    % {
+                        "event": _event_label(event, number),
+                        "n": f"{steps:,}",
+                        "max": f"{MAX_SERIES_STEPS:,}",
+                    },
+                )
+            )
+    if problems:
+        raise CalendarImportError(problems)
+    if total > MAX_EXPANSION_STEPS:
+        raise _refuse(
+            _(
+                "The recurring events of this file need about %(n)s occurrences from their "
+                "start to the end of the period (at most %(max)s); import a shorter period."
+            )
+            % {"n": f"{total:,}", "max": f"{MAX_EXPANSION_STEPS:,}"},
+            "RRULE",
+        )
+
+
+def _expand(calendar: icalendar.Calendar, period_start: dt.date, period_end: dt.date) -> list[Any]:
+    """Every occurrence in the period; when the library fails, each series is tried on its own
+    so the refusal names the events it cannot expand."""
+    end = period_end + dt.timedelta(days=1)
+    try:
+        return list(recurring_ical_events.of(calendar).between(period_start, end))
+    except Exception as whole:  # the library raises many types for broken rules
+        first_error = whole
+    by_uid: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    for number, event in enumerate(calendar.walk("VEVENT"), start=1):
+        by_uid[str(_one(event, "UID"))].append((number, event))
+    problems: list[ImportProblem] = []
+    for members in by_uid.values():
+        single = icalendar.Calendar()
+        for name, value in calendar.property_items(recursive=False):
+            if name.startswith("X-WR-"):
+                single.add(name, value)
+        for zone in calendar.walk("VTIMEZONE"):
+            single.add_component(zone)
+        for _number, event in members:
+            single.add_component(event)
+        try:
+            recurring_ical_events.of(single).between(period_start, end)
+        except Exception as exc:
+            number, event = members[0]
+            problems.append(
+                ImportProblem(
+                    None,
+                    "RRULE",
+                    _("%(event)s: the recurrences cannot be expanded: %(e)s")
+                    % {"event": _event_label(event, number), "e": _readable(exc)},
+                )
+            )
+    if not problems:
+        problems.append(
+            ImportProblem(
+                None,
+                "RRULE",
+                _("The recurrences cannot be expanded: %(e)s") % {"e": _readable(first_error)},
+            )
+        )
+    raise CalendarImportError(problems)
+
+
+def _original_start(occurrence: Any, shifts: dict[tuple[str, str], dt.timedelta]) -> Any:
+    """The start an occurrence had in the series before it was edited (its identity).
+
+    A "this and all future occurrences" edit (RECURRENCE-ID;RANGE=THISANDFUTURE) is handed
+    on to every later occurrence with the edit's RECURRENCE-ID; each keeps its own identity
+    by undoing the edit's shift: original = start - (edit's start - edit's RECURRENCE-ID).
+    """
+    rid = occurrence.get("RECURRENCE-ID")
+    if rid is None:
+        return None
+    original = rid.dt
+    if str(rid.params.get("RANGE", "")).upper() == "THISANDFUTURE":
+        shift = shifts.get((str(occurrence.get("UID")), _stamp(original)))
+        start = occurrence.get("DTSTART").dt
+        if shift is not None and isinstance(start, type(original)):
+            original = start - shift
+    return original
+
+
+def _future_shifts(calendar: icalendar.Calendar) -> dict[tuple[str, str], dt.timedelta]:
+    """(UID, RECURRENCE-ID) of each THISANDFUTURE edit: how far it moved its occurrences."""
+    shifts: dict[tuple[str, str], dt.timedelta] = {}
+    for event in calendar.walk("VEVENT"):
+        rid = _one(event, "RECURRENCE-ID")
+        if rid is None or str(rid.params.get("RANGE", "")).upper() != "THISANDFUTURE":
+            continue
+        start = _one(event, "DTSTART").dt
+        if type(start) is not type(rid.dt):
+            continue
+        a = _aware(start) if isinstance(start, dt.datetime) else start
+        b = _aware(rid.dt) if isinstance(rid.dt, dt.datetime) else rid.dt
+        shifts[(str(_one(event, "UID")), _stamp(rid.dt))] = a - b
+    return shifts
+
+
+def _stamp(original: dt.datetime | dt.date) -> str:
+    if isinstance(original, dt.datetime):
+        return _aware(original).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return original.strftime("%Y%m%d")
+
+
 def _uid(uid: str, original: dt.datetime | dt.date | None) -> str:
     key = f"ics:{uid}"
     if original is not None:
-        if isinstance(original, dt.datetime):
-            stamp = _aware(original).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        else:
-            stamp = original.strftime("%Y%m%d")
-        key = f"{key}/{stamp}"
+        key = f"{key}/{_stamp(original)}"
     if len(key) > 255:
         key = "ics:sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key
@@ -301,7 +662,11 @@ def calendar_run(
     """Import the events of one .ics file within the period (see the module docstring)."""
     if not activity_may_log(user=user):
         raise ApplicationError(_("Viewers cannot import calendars."), status=403)
-    calendar = ics_parse(content)
+    text = ics_decode(content)
+    calendar = ics_parse(text)
+    problems = _event_problems(calendar, text)
+    if problems:
+        raise CalendarImportError(problems)
     now = now or timezone.now()
     if period_start is None or period_end is None:
         default_start, default_end = period_default(
@@ -311,48 +676,18 @@ def calendar_run(
         period_end = period_end or default_end
     period_start, period_end = period_clean(period_start, period_end)
     summary = CalendarSummary(period_start=period_start, period_end=period_end)
-
+    _expansion_check(calendar, period_end)
     recurring_uids = {
-        str(e.get("UID"))
+        str(_one(e, "UID"))
         for e in calendar.walk("VEVENT")
         if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")
     }
-    problems: list[ImportProblem] = []
-    for event in calendar.walk("VEVENT"):
-        subject = event.get("SUMMARY") or _("no summary")
-        label = f"{event.get('UID') or '?'} ({subject})"
-        if not event.get("UID"):
-            problems.append(ImportProblem(None, "UID", _("event %(e)s has no UID.") % {"e": label}))
-        if event.get("DTSTART") is None:
-            problems.append(
-                ImportProblem(None, "DTSTART", _("event %(e)s has no start.") % {"e": label})
-            )
-    if problems:
-        raise CalendarImportError(problems)
-    try:
-        occurrences = list(
-            recurring_ical_events.of(calendar).between(
-                period_start, period_end + dt.timedelta(days=1)
-            )
-        )
-    except Exception as exc:  # the library raises several types for broken rules and zones
-        raise CalendarImportError(
-            [
-                ImportProblem(
-                    None, "RRULE", _("The recurrences cannot be expanded: %(e)s") % {"e": exc}
-                )
-            ]
-        ) from None
+    shifts = _future_shifts(calendar)
+    occurrences = _expand(calendar, period_start, period_end)
     if len(occurrences) > MAX_OCCURRENCES:
-        raise CalendarImportError(
-            [
-                ImportProblem(
-                    None,
-                    "",
-                    _("More than %(n)d meetings in the period; import a shorter period.")
-                    % {"n": MAX_OCCURRENCES},
-                )
-            ]
+        raise _refuse(
+            _("More than %(n)d meetings in the period; import a shorter period.")
+            % {"n": MAX_OCCURRENCES}
         )
 
     # Reference data: a fixed number of queries whatever the file's size.
@@ -391,7 +726,7 @@ def calendar_run(
     unmatched: dict[str, Unmatched] = {}
     for occ in occurrences:
         summary.occurrences += 1
-        if str(occ.get("STATUS", "")).upper() == "CANCELLED":
+        if str(_one(occ, "STATUS") or "").upper() == "CANCELLED":
             summary.cancelled += 1
             continue
         start = occ.get("DTSTART").dt
@@ -414,12 +749,8 @@ def calendar_run(
         if minutes > MAX_DURATION_MINUTES:
             minutes = MAX_DURATION_MINUTES
             summary.capped += 1
-        uid = str(occ.get("UID"))
-        original = (
-            occ.get("RECURRENCE-ID").dt
-            if uid in recurring_uids and occ.get("RECURRENCE-ID")
-            else None
-        )
+        uid = str(_one(occ, "UID"))
+        original = _original_start(occ, shifts) if uid in recurring_uids else None
         key = _uid(uid, original)
         people: list[int] = []
         contact_ids: list[int] = []
@@ -464,7 +795,7 @@ def calendar_run(
             account_id=account_id,
             date=start.astimezone(_local_tz()).date(),
             minutes=minutes,
-            topic=" ".join(str(occ.get("SUMMARY", "")).split())[:200],
+            topic=" ".join(str(_one(occ, "SUMMARY") or "").split())[:200],
             participant_ids=people,
             contact_ids=attached,
             contact_names=names[:50],
@@ -554,7 +885,7 @@ def calendar_import_create(
     summary = calendar_run(
         user=user, content=content, period_start=period_start, period_end=period_end
     )
-    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
+    text = ics_decode(content)
     record = CalendarImport.objects.create(
         uploaded_by=user,
         filename=filename[:255],

@@ -51,13 +51,13 @@ def run_calendar(args: argparse.Namespace) -> int:
             period_end=args.end,
         )
     except CalendarImportError as exc:
-        print(exc.message, file=sys.stderr)
+        # One line per problem (the event, the field, the reason), nothing imported.
         for problem in exc.report:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        return 2
     except ApplicationError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+        print(f"{args.file}: {exc.message}", file=sys.stderr)
+        return 2
     print(
         f"{s.period_start} to {s.period_end}: {s.created} activities created, "
         f"{s.unchanged} already imported, {s.contacts_attached} contacts attached; skipped: "

@@ -252,12 +252,13 @@ END:VEVENT"""
 
 def test_a_broken_file_writes_nothing(world):  # type: ignore[no-untyped-def]
     bad = """BEGIN:VEVENT
-SUMMARY:No uid here
-DTSTART:20260120T090000Z
+UID:no-start
+SUMMARY:No start here
 END:VEVENT"""
     with pytest.raises(CalendarImportError) as exc:
         run(world, ics(GOOGLE_UTC, bad))
-    assert [p.column for p in exc.value.report] == ["UID"]
+    assert [p.column for p in exc.value.report] == ["DTSTART"]
+    assert "No start here" in exc.value.report[0].reason
     assert Activity.objects.count() == 0
     with pytest.raises(CalendarImportError):
         run(world, b"hello, this is a CSV")
@@ -302,5 +303,5 @@ def test_cli_imports_a_file(world, tmp_path, capsys):  # type: ignore[no-untyped
     assert main(args) == 0
     assert "0 activities created, 4 already imported" in capsys.readouterr().out
     path.write_bytes(b"not a calendar")
-    assert main(args) == 1
+    assert main(args) == 2
     assert main([*args[:3], "nobody"]) == 2
