@@ -131,6 +131,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One date format per language on every page (kam/web/locale_formats); numbers follow
+# the language too (kam.web.formats).
+FORMAT_MODULE_PATH = ["kam.web.locale_formats"]
 TIME_ZONE = os.environ.get("KAM_TIME_ZONE", "Europe/Amsterdam")
 USE_TZ = True
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityType
 from kam.activities.selectors import participant_candidates, period_start_default
+from kam.web.widgets import IsoDateInput
 
 
 def _person_label(obj: Any) -> str:
@@ -38,7 +39,7 @@ class ActivityForm(forms.Form):
         queryset=None,  # type: ignore[arg-type]
         widget=forms.Select(attrs={"style": "width: 100%"}),
     )
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
         min_value=1,
@@ -116,12 +117,8 @@ class ImportForm(forms.Form):
 class PeriodForm(forms.Form):
     """A date range, both ends inclusive; the last twelve months when left empty."""
 
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
 
     def period(self) -> tuple[dt.date, dt.date]:
         """(start, end): the dates given, else the twelve months up to and including today."""

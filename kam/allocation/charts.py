@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.allocation import ResponseCurve
 from kam.portfolio.charts import FONT, INK, MUTED
+from kam.web import formats
 
 SKETCH_WIDTH = 180
 SKETCH_HEIGHT = 56
@@ -232,5 +233,5 @@ def what_if_chart(
 
 
 def spec_of(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec of ``chart`` as a JSON-able dict."""
-    return dict(chart.to_dict(validate=False))
+    """The Vega-Lite spec of ``chart`` as a JSON-able dict, in the active language's locale."""
+    return formats.chart_localised(dict(chart.to_dict(validate=False)))

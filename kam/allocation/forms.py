@@ -17,6 +17,7 @@ from kam.organisation.services import (
     MAX_PERSON_HOURS_PER_YEAR,
 )
 from kam.users.models import Function
+from kam.web.widgets import IsoDateInput
 
 
 def next_year_initial() -> dict[str, Any]:
@@ -33,8 +34,8 @@ class PeriodForm(forms.Form):
     """A new planning period: its name and first and last day."""
 
     name = forms.CharField(label=_("Name"), max_length=100)
-    start = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("First day"), widget=IsoDateInput())
+    end = forms.DateField(label=_("Last day"), widget=IsoDateInput())
 
 
 class PeriodStatusForm(forms.Form):

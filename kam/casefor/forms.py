@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.business_case import LEVELS, READINESS, REASONS
+from kam.web.widgets import IsoDateInput
 
 
 class AssessmentForm(forms.Form):
@@ -20,7 +21,7 @@ class AssessmentForm(forms.Form):
     assessed_on = forms.DateField(
         label=_("Date of the assessment"),
         # ISO: a date input takes nothing else, whatever the language
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
     )
     notes = forms.CharField(
         label=_("Notes for the board"),

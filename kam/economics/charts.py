@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kam.core.economics import BoxEconomics
 from kam.economics.pnl import PeriodPnl
 from kam.portfolio.charts import FONT, INK, MUTED, box_labels
+from kam.web import formats
 
 COGS = "#b8c2cc"
 CTS = "#e9a23b"
@@ -42,11 +43,11 @@ def _configure(chart: Any) -> dict[str, Any]:
         ),
         legend=alt.LegendConfig(labelFontSize=12, titleFontSize=12, labelColor=INK, orient="top"),
     ).to_dict()
-    return spec
+    return formats.chart_localised(spec)
 
 
 def _money_axis(currency: str) -> alt.Axis:
-    return alt.Axis(title=currency, format="~s", tickCount=6)
+    return alt.Axis(title=currency, labelExpr=formats.vega_compact_expr(), tickCount=6)
 
 
 def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
@@ -152,7 +153,8 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
     )
     labels = (
         base.mark_text(dy=-6, fontSize=11, color=INK)
-        .encode(y=alt.Y("top:Q"), text=alt.Text("amount:Q", format=".3~s"))
+        .transform_calculate(label=formats.vega_compact_expr("datum.amount"))
+        .encode(y=alt.Y("top:Q"), text=alt.Text("label:N"))
         .transform_filter("datum.show")
     )
     return _configure((bars + labels).properties(width="container", height=HEIGHT))

@@ -6,10 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.economics.models import BaselineMethod, CostKind, InvestmentKind
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from kam.web.widgets import IsoDateInput
 
 
 class TransactionUploadForm(forms.Form):
@@ -19,7 +16,7 @@ class TransactionUploadForm(forms.Form):
         label=_("CSV or Parquet file of invoice lines"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.parquet,text/csv"}),
     )
-    as_of = forms.DateField(label=_("Compute the facts as of"), widget=DateInput, required=False)
+    as_of = forms.DateField(label=_("Compute the facts as of"), widget=IsoDateInput, required=False)
 
 
 class FileForm(forms.Form):
@@ -34,7 +31,7 @@ class FileForm(forms.Form):
 class CostItemForm(forms.Form):
     """One cost-to-serve item of an account."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput)
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=CostKind.choices)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -43,7 +40,7 @@ class CostItemForm(forms.Form):
 class InvestmentForm(forms.Form):
     """One investment of an account's ledger."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput)
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=InvestmentKind.choices)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0)
     description = forms.CharField(label=_("Description"), max_length=300)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from kam.facts.checking import connect, sql_string
 from kam.facts.store import TransactionStore
+from kam.web import formats
 
 DAYS_PER_PERIOD = 365
 #: The most periods (years) the pages show.
@@ -45,15 +46,15 @@ class Period:
 
     @property
     def label(self) -> str:
-        """ "Dec 2025 – Nov 2026" (the months it spans)."""
-        return f"{self.start:%b %Y} – {self.end:%b %Y}"
+        """ "Dec 2025 – Nov 2026" (the months it spans, in the active language)."""
+        return f"{formats.month(self.start)} – {formats.month(self.end)}"
 
     @property
     def short_label(self) -> str:
         """The year the period ends in, marked when it is the latest (the 12 months to date)."""
         if self.index == 0:
-            return _("12 months to %(date)s") % {"date": f"{self.end:%b %Y}"}
-        return _("year to %(date)s") % {"date": f"{self.end:%b %Y}"}
+            return _("12 months to %(date)s") % {"date": formats.month(self.end)}
+        return _("year to %(date)s") % {"date": formats.month(self.end)}
 
     def holds(self, day: dt.date) -> bool:
         return self.start <= day <= self.end

@@ -40,6 +40,7 @@ from kam.economics.lines import Period, StoreTotals, periods_for, store_get, sto
 from kam.economics.models import BaselineMethod, CostKind, CostToServeItem, Investment
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Profile
+from kam.web import formats
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,7 @@ def account_economics(
 
 
 def _money(value: float, currency: str) -> str:
-    return f"{currency} {value:,.0f}"
+    return formats.money(value, currency)
 
 
 def box_answer(rows: Sequence[core.BoxEconomics], currency: str) -> str:
@@ -396,12 +397,12 @@ def box_answer(rows: Sequence[core.BoxEconomics], currency: str) -> str:
     values = {
         "key": _money(key.contribution_per_hour, currency),
         "rest": _money(rest, currency),
-        "share": f"{100 * key.hours_share:.0f}",
-        "contribution": f"{100 * key.contribution / max(total, 1e-9):.0f}",
+        "share": formats.number(100 * key.hours_share),
+        "contribution": formats.number(100 * key.contribution / max(total, 1e-9)),
     }
     roi = key.roi
     if roi is not None:
-        values["roi"] = f"{100 * roi:.0f}"
+        values["roi"] = formats.number(100 * roi)
     earns = key.contribution_per_hour >= rest and (roi is None or roi > 0)
     if earns and roi is not None:
         return (

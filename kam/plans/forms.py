@@ -21,6 +21,7 @@ from kam.plans.models import (
     Section,
 )
 from kam.plans.services import SHARE_DEFAULT_DAYS, SHARE_MAX_DAYS
+from kam.web.widgets import IsoDateInput
 
 # The plan's own fields per section (items and actions have their own forms).
 SECTION_FIELDS: dict[str, list[str]] = {
@@ -67,7 +68,7 @@ def _textareas(model: Any, names: list[str]) -> dict[str, forms.Widget]:
         if field.get_internal_type() == "TextField":
             widgets[name] = forms.Textarea(attrs={"rows": 4, "style": "width: 100%"})
         elif field.get_internal_type() == "DateField":
-            widgets[name] = forms.DateInput(attrs={"type": "date"})
+            widgets[name] = IsoDateInput()
         elif field.get_internal_type() == "CharField" and not field.choices:
             widgets[name] = forms.TextInput(attrs={"style": "width: 100%"})
     return widgets
@@ -117,7 +118,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {
             "what": forms.TextInput(attrs={"style": "width: 100%"}),
             "owner_side": forms.RadioSelect,
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "due_date": IsoDateInput(),
         }
         help_texts = {
             "owner_contact_email": _(
@@ -159,12 +160,8 @@ class PeriodForm(forms.Form):
     """The period of a new plan."""
 
     period_label = forms.CharField(label=_("Period"), max_length=40)
-    period_start = forms.DateField(
-        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("Period start"), widget=IsoDateInput())
+    period_end = forms.DateField(label=_("Period end"), widget=IsoDateInput())
 
     @staticmethod
     def initial_for_year(year: int) -> dict[str, Any]:

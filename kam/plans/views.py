@@ -70,6 +70,7 @@ from kam.plans.selectors import (
     template_may_manage,
     version_get,
 )
+from kam.web import formats
 from kam.web.errors import ApplicationError
 
 # -- helpers --------------------------------------------------------------------------------
@@ -623,7 +624,7 @@ def _document_for(plan: Plan, ref: str) -> tuple[PlanDocument, str]:
         label = _("%(period)s version %(n)d, approved %(date)s") % {
             "period": source.period_label,
             "n": version.number,
-            "date": timezone.localtime(version.approved_at).strftime("%Y-%m-%d"),
+            "date": formats.date(timezone.localtime(version.approved_at)),
         }
         return plan_document(version=version), label
     raise Http404

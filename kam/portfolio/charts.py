@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from kam.organisation.models import Box
 from kam.portfolio.matrix import BOX_ORDER, account_url_pattern
+from kam.web import formats
 
 BOX_COLOURS: dict[str, str] = {
     "key": "#2a9d8f",
@@ -316,7 +317,7 @@ def matrix_chart(
                 scale=alt.Scale(type="sqrt", domain=[0, max_revenue], range=[30, 1500]),
                 legend=alt.Legend(
                     title=size_title or _("Revenue"),
-                    format="~s",
+                    labelExpr=formats.vega_compact_expr(),
                     orient="right",
                     symbolFillColor="#c9d1da",
                     symbolStrokeColor="#8a96a3",
@@ -407,7 +408,7 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
         chart.datasets = datasets
     if datasets is not alt.Undefined:
         spec["datasets"] = dict(datasets)
-    return spec
+    return formats.chart_localised(spec)
 
 
 def chart_png(spec: Mapping[str, Any], *, scale: float = 2.0) -> bytes:
@@ -420,5 +421,12 @@ def chart_png(spec: Mapping[str, Any], *, scale: float = 2.0) -> bytes:
 
 
 def chart_svg(spec: Mapping[str, Any]) -> str:
-    """The chart as an SVG document."""
-    return str(vl_convert.vegalite_to_svg(vl_spec=dict(spec)))
+    """The chart as an SVG document, numbers and months in the active language."""
+    locale = formats.d3_locale()
+    return str(
+        vl_convert.vegalite_to_svg(
+            vl_spec=dict(spec),
+            format_locale=locale["format"],
+            time_format_locale=locale["time"],
+        )
+    )

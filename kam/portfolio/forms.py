@@ -26,6 +26,7 @@ from kam.portfolio.models import Axis, SchemeVersion
 from kam.portfolio.review_selectors import rater_candidates
 from kam.portfolio.services import CriterionInput, SchemeContent
 from kam.web.errors import Problem
+from kam.web.widgets import IsoDateInput
 
 AXIS_PREFIX = {Axis.ATTRACTIVENESS: "a", Axis.STRENGTH: "s"}
 ROW_FIELDS = ("key", "name", "weight", "anchor_2", "anchor_5", "anchor_8")
@@ -356,7 +357,7 @@ class ReviewForm(forms.Form):
     )
     review_date = forms.DateField(
         label=_("Review date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("The day of the review meeting; the matrix shows movement between dates."),
     )
     scheme_version = VersionChoiceField(

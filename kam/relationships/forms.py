@@ -12,6 +12,7 @@ from kam.relationships.models import (
     LawfulBasis,
     Seniority,
 )
+from kam.web.widgets import IsoDateInput
 
 
 class ContactForm(forms.Form):
@@ -44,9 +45,7 @@ class ContactForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     has_left = forms.BooleanField(label=_("Has left the company"), required=False)
-    left_on = forms.DateField(
-        label=_("Left on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    left_on = forms.DateField(label=_("Left on"), required=False, widget=IsoDateInput())
     lawful_basis = forms.ChoiceField(
         label=_("Lawful basis for keeping this person's data"),
         choices=LawfulBasis.choices,
@@ -66,9 +65,5 @@ class CalendarForm(forms.Form):
     """An .ics file and the period to import (empty: the file's span, at most a year)."""
 
     file = forms.FileField(label=_("Calendar file (.ics)"))
-    period_start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    period_end = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())

@@ -12,14 +12,12 @@ from typing import Any
 
 import altair as alt
 import vl_convert
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kam.plans.document import ProfitPlanDoc
 from kam.portfolio.charts import FONT, INK, MUTED, chart_spec
-
-# d3-format locales of the languages kam speaks.
-NUMBER_LOCALES = {"en": "en-US", "nl": "nl-NL"}
+from kam.portfolio.charts import chart_svg as portfolio_chart_svg
+from kam.web import formats
 
 CURRENT = "#9aa3ad"
 TARGET = "#1f3a5f"
@@ -51,7 +49,12 @@ def profit_chart(profit: ProfitPlanDoc, *, currency: str) -> dict[str, Any] | No
         ),
         y=alt.Y(
             "v:Q",
-            axis=alt.Axis(title=currency, format="~s", grid=True, gridColor="#eef2f7"),
+            axis=alt.Axis(
+                title=currency,
+                labelExpr=formats.vega_compact_expr(),
+                grid=True,
+                gridColor="#eef2f7",
+            ),
             scale=alt.Scale(nice=True, zero=True),
         ),
     )
@@ -78,9 +81,8 @@ def profit_chart(profit: ProfitPlanDoc, *, currency: str) -> dict[str, Any] | No
 
 
 def chart_svg(spec: dict[str, Any]) -> str:
-    """The chart as an SVG document, numbers formatted in the active language."""
-    locale = NUMBER_LOCALES.get((get_language() or "en")[:2], "en-US")
-    return str(vl_convert.vegalite_to_svg(vl_spec=dict(spec), format_locale=locale))
+    """The chart as an SVG document, numbers and months in the active language."""
+    return portfolio_chart_svg(spec)
 
 
 def chart_png(spec: dict[str, Any], *, scale: float = 2.0) -> bytes:

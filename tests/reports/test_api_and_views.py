@@ -87,7 +87,7 @@ def test_page_download_in_dutch_for_the_customer(marked_plan, kam_user):
     assert 'filename="alpha-retail-plan-2026-customer-nl.pptx"' in response["Content-Disposition"]
     slides = "\n".join(pptx_texts(response.content))
     assert INTERNAL not in slides
-    assert "31-12-2026" in slides  # Dutch short date of the objective
+    assert "31 dec 2026" in slides  # the objective's date, as Dutch pages write it
 
 
 @pytest.mark.django_db

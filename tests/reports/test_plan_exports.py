@@ -183,8 +183,8 @@ def test_dutch_plan_export_speaks_dutch(marked_plan, kam_user):
 
     assert "Samenvatting" in titles
     assert "Summary" not in titles
-    # Dates and numbers in Dutch: "31 december 2026", "1.600.000".
-    assert "31 december 2026" in text
+    # Dates and numbers in Dutch: "31 dec 2026", "1.600.000".
+    assert "31 dec 2026" in text
     assert "1.600.000" in text
     assert "December" not in text
 

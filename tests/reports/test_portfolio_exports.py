@@ -79,7 +79,7 @@ def test_portfolio_pdf_and_pptx_hold_the_parts_a_director_reviews(portfolio, dir
     assert titles[1:] == [
         "Summary",
         "The selection matrix",
-        "Movement since Review 2025 (March 1, 2025)",
+        "Movement since Review 2025 (1 Mar 2025)",
         "Accounts that changed box",
         "Key accounts and key development accounts",
     ]

@@ -1,10 +1,11 @@
 """Money as the economics pages show it: whole units with thousands separators, a real minus
-sign, and a dash for nothing."""
+sign, and a dash for nothing, in the user's language (``kam.web.formats``)."""
 
 from __future__ import annotations
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
+
+from kam.web import formats
 
 register = template.Library()
 
@@ -18,12 +19,8 @@ def _whole(value: object) -> int | None:
 
 @register.filter
 def money(value: object) -> str:
-    """1234567.8 → "1,234,568"; −5 → "−5"; None → "–"."""
-    number = _whole(value)
-    if number is None:
-        return "–"
-    text = intcomma(abs(number))
-    return f"−{text}" if number < 0 else str(text)
+    """1234567.8 → "1,234,568" (Dutch "1.234.568"); −5 → "−5"; None → "–"."""
+    return formats.number(value)
 
 
 @register.filter
@@ -37,13 +34,8 @@ def cost(value: object) -> str:
 
 @register.filter
 def pct(value: object, digits: int = 0) -> str:
-    """A fraction as a percentage: 0.253 → "25 %"; None → "–"."""
-    try:
-        number = 100 * float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "–"
-    text = f"{number:.{int(digits)}f}".replace("-", "−")
-    return f"{text} %"
+    """A fraction as a percentage: 0.253 → "25%"; None → "–"."""
+    return formats.percent(value, int(digits))
 
 
 @register.filter

@@ -3,6 +3,14 @@
    an account in the hours table points the response-curve chart at that account. */
 (function () {
   "use strict";
+  // The spec carries the language's d3 locale (config.locale, kam.web.formats); vega-embed
+  // gets it too, so numbers and months read as on the page (1.234,5 and "dec" in Dutch).
+  function withLocale(spec, options) {
+    var locale = (spec && spec.config && spec.config.locale) || {};
+    if (locale.number) { options.formatLocale = locale.number; }
+    if (locale.time) { options.timeFormatLocale = locale.time; }
+    return options;
+  }
   var views = new WeakMap();
 
   function embed(el) {
@@ -18,7 +26,7 @@
       .then(function (data) {
         var previous = views.get(el);
         if (previous) { previous.finalize(); }
-        return window.vegaEmbed(el, data.spec, { actions: false, renderer: "svg" }).then(function (result) {
+        return window.vegaEmbed(el, data.spec, withLocale(data.spec, { actions: false, renderer: "svg" })).then(function (result) {
           views.set(el, result);
           el.setAttribute("data-ready", "true");
           el.removeAttribute("aria-busy");

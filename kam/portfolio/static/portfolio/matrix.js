@@ -3,6 +3,14 @@
    Runs on page load and again whenever htmx swaps in new matrix content. */
 (function () {
   "use strict";
+  // The spec carries the language's d3 locale (config.locale, kam.web.formats); vega-embed
+  // gets it too, so numbers and months read as on the page (1.234,5 and "dec" in Dutch).
+  function withLocale(spec, options) {
+    var locale = (spec && spec.config && spec.config.locale) || {};
+    if (locale.number) { options.formatLocale = locale.number; }
+    if (locale.time) { options.timeFormatLocale = locale.time; }
+    return options;
+  }
   var current = null;
 
   function embed(el) {
@@ -18,11 +26,11 @@
       })
       .then(function (data) {
         if (current) { current.finalize(); current = null; }
-        return window.vegaEmbed(el, data.spec, {
+        return window.vegaEmbed(el, data.spec, withLocale(data.spec, {
           actions: false,
           renderer: "canvas",
           loader: { target: "_self" },
-        }).then(function (result) {
+        })).then(function (result) {
           current = result;
           window.kamMatrixView = result.view;
           el.setAttribute("data-points", String(data.points));
