@@ -8,6 +8,10 @@ spaces, a byte-order mark and stray carriage returns, so that ``amount\\r`` is `
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
+
 DELIMITERS = (",", ";", "\t")
 
 
@@ -34,3 +38,10 @@ def without_stray_cr(text: str) -> str:
     if "\r" not in core:
         return text
     return core.replace("\r", "") + ending + newline + rest
+
+
+def csv_reader(text: str) -> Iterator[list[str]]:
+    """A ``csv.reader`` over ``text`` in its own delimiter, with stray CRs out of the header
+    line (the caller trims the header names with ``header_name``)."""
+    text = without_stray_cr(text)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.split("\n", 1)[0]))
