@@ -33,6 +33,7 @@ from kam.imports.numbers import (
     decide,
     number_reason,
     sql_counts,
+    sql_matches,
     sql_normalised,
     sql_number,
 )
@@ -422,6 +423,8 @@ def stage(
             result.file_problem = True
             return result
     raw: list[str] = []
+    flags: list[str] = []
+    readings: list[str] = []
     selects: list[str] = []
     checks: list[Check] = []
     for column in columns:
@@ -439,9 +442,16 @@ def stage(
         raw.append(f"{text} AS t_{column.name}")
         t_name = f"t_{column.name}"
         if column in text_numbers:
-            typed, number_checks = sql_number(
-                t_name, convention, given=decimal is not None, sql_type=SQL_TYPE[column.kind]
+            number = sql_number(
+                t_name,
+                convention,
+                given=decimal is not None,
+                sql_type=SQL_TYPE[column.kind],
+                name=column.name,
             )
+            flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
+            readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+            typed = number.typed
             if column.value_required:
                 checks.append((f"{t_name} IS NULL", problem_struct(column.name, "empty")))
             checks.extend(
@@ -449,7 +459,7 @@ def stage(
                     f"({t_name} IS NOT NULL AND {condition})",
                     problem_struct(column.name, code, t_name),
                 )
-                for condition, code in number_checks
+                for condition, code in number.checks
             )
         else:
             typed = _typed(column.kind, t_name)
@@ -468,8 +478,10 @@ def stage(
     )
     sql = (
         f"COPY (SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
+        f"FROM (SELECT *{''.join(', ' + r for r in readings)} "
+        f"FROM (SELECT *{''.join(', ' + f for f in flags)} "
         f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
-        f"FROM {_source_sql(path, result.format, header, delimiter)})) "
+        f"FROM {_source_sql(path, result.format, header, delimiter)})))) "
         f"TO {sql_string(str(staging))} (FORMAT parquet, COMPRESSION snappy)"
     )
     # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
@@ -513,15 +525,15 @@ def _convention(
     """The decimal convention of the text number columns ``selectable``, told by one
     aggregate pass over them (``kam.imports.numbers.decide``)."""
     aggregates: list[str] = []
-    for index in range(len(selectable)):
-        aggregates.extend(sql_counts(f"n_{index}"))
-    normal = ", ".join(
-        f"NULLIF({sql_normalised(_identifier(name))}, '') AS n_{index}"
-        for index, name in enumerate(selectable)
-    )
+    flags: list[str] = []
+    for index, name in enumerate(selectable):
+        normal = sql_normalised(_identifier(name))
+        flags.append(f"{sql_matches(normal, 'point')} AS p_{index}")
+        flags.append(f"{sql_matches(normal, 'comma')} AS c_{index}")
+        aggregates.extend(sql_counts(f"p_{index}", f"c_{index}"))
     source = _source_sql(path, fmt, header, delimiter, rejects=False)
     counts = con.execute(
-        f"SELECT {', '.join(aggregates)} FROM (SELECT {normal} FROM {source})"
+        f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} FROM {source})"
     ).fetchone()
     assert counts is not None
     return decide(sum(counts[0::2]), sum(counts[1::2]))

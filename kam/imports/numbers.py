@@ -303,9 +303,12 @@ def sql_matches(normal_sql: str, convention: Convention) -> str:
     return f"regexp_full_match({normal_sql}, {_sql_string(PATTERNS[convention])})"
 
 
-def sql_reading(normal_sql: str, convention: Convention, sql_type: str) -> str:
+def sql_reading(
+    normal_sql: str, convention: Convention, sql_type: str, *, matches: str | None = None
+) -> str:
     """SQL of ``reading`` as ``sql_type`` (NULL when not a number in ``convention``, or too
-    large for ``LARGEST`` or the type)."""
+    large for ``LARGEST`` or the type). ``matches``: SQL of ``sql_matches`` when the query
+    has it already (a column), so that the pattern is not run twice."""
     if convention == "point":
         plain = f"replace(replace({normal_sql}, ',', ''), ' ', '')"
     else:
@@ -314,45 +317,62 @@ def sql_reading(normal_sql: str, convention: Convention, sql_type: str) -> str:
     limit = f"abs({value}) < {LARGEST:f}"
     if sql_type == "DOUBLE":
         limit = f"isfinite({value}) AND {limit}"
-    return f"CASE WHEN {sql_matches(normal_sql, convention)} AND {limit} THEN {value} END"
+    matched = matches or sql_matches(normal_sql, convention)
+    return f"CASE WHEN {matched} AND {limit} THEN {value} END"
 
 
-def sql_counts(normal_sql: str) -> tuple[str, str]:
+def sql_counts(point_ok: str, comma_ok: str) -> tuple[str, str]:
     """SQL aggregates: how many values read only with a decimal point, and only with a
-    decimal comma (for ``decide``)."""
-    point = sql_matches(normal_sql, "point")
-    comma = sql_matches(normal_sql, "comma")
+    decimal comma (for ``decide``); ``point_ok``/``comma_ok`` are ``sql_matches`` columns."""
     return (
-        f"count(*) FILTER (WHERE {point} AND NOT {comma})",
-        f"count(*) FILTER (WHERE {comma} AND NOT {point})",
+        f"count(*) FILTER (WHERE {point_ok} AND NOT {comma_ok})",
+        f"count(*) FILTER (WHERE {comma_ok} AND NOT {point_ok})",
     )
 
 
+@dataclass(frozen=True)
+class SqlNumber:
+    """A text column read as numbers in SQL, in three steps of a query: ``flags`` (alias →
+    SQL over the normalised text), then ``readings`` (alias → SQL over the text and the
+    flags), then ``typed`` (the value) and ``checks`` (``(condition, code)`` for each
+    problem a value can have; they assume the text is not NULL), over all of those."""
+
+    flags: dict[str, str]
+    readings: dict[str, str]
+    typed: str
+    checks: list[tuple[str, str]]
+
+
 def sql_number(
-    normal_sql: str, convention: Convention | None, *, given: bool, sql_type: str
-) -> tuple[str, list[tuple[str, str]]]:
-    """SQL of a text column read as numbers in the file's ``convention`` (None: undecided):
-    the typed value, and ``(condition, code)`` for each problem a value can have. The
-    conditions assume ``normal_sql`` is not NULL."""
-    point_ok, comma_ok = sql_matches(normal_sql, "point"), sql_matches(normal_sql, "comma")
+    normal: str, convention: Convention | None, *, given: bool, sql_type: str, name: str
+) -> SqlNumber:
+    """The text column ``normal`` (already ``sql_normalised``) read as numbers in the file's
+    ``convention`` (None: undecided, see the module docstring); ``name`` makes the aliases
+    of its helper columns unique. Each pattern runs once per value."""
+    point_ok, comma_ok = f"mp_{name}", f"mc_{name}"
+    flags = {point_ok: sql_matches(normal, "point"), comma_ok: sql_matches(normal, "comma")}
     neither = f"NOT {point_ok} AND NOT {comma_ok}"
     if convention is None:
-        point = sql_reading(normal_sql, "point", sql_type)
-        comma = sql_reading(normal_sql, "comma", sql_type)
+        point, comma = f"rp_{name}", f"rc_{name}"
+        readings = {
+            point: sql_reading(normal, "point", sql_type, matches=point_ok),
+            comma: sql_reading(normal, "comma", sql_type, matches=comma_ok),
+        }
         typed = f"CASE WHEN {point} = {comma} THEN {point} END"
-        return typed, [
+        return SqlNumber(flags, readings, typed, [
             (neither, "not_a_number"),
             (f"({point_ok} <> {comma_ok})", "mixed"),
             (f"({point_ok} AND {comma_ok} AND {point} <> {comma})", "ambiguous"),
             (f"({point_ok} AND {comma_ok} AND {typed} IS NULL "
              f"AND coalesce({point} = {comma}, true))", "too_large"),
-        ]  # fmt: skip
+        ])  # fmt: skip
     mine = point_ok if convention == "point" else comma_ok
     other = comma_ok if convention == "point" else point_ok
-    typed = sql_reading(normal_sql, convention, sql_type)
+    typed = f"v_{name}"
+    readings = {typed: sql_reading(normal, convention, sql_type, matches=mine)}
     wrong = f"not_{convention}" if given else f"written_{_OTHER[convention]}"
-    return typed, [
+    return SqlNumber(flags, readings, typed, [
         (neither, "not_a_number"),
         (f"(NOT {mine} AND {other})", wrong),
         (f"({mine} AND {typed} IS NULL)", "too_large"),
-    ]
+    ])  # fmt: skip
