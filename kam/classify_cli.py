@@ -210,7 +210,9 @@ def classify_files(
 
 def _file_text(path: Path, name: str, problems: list[str]) -> str | None:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        # newline="": line ends as they are, so that a CR inside a CSV header is seen as one
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return handle.read()
     except FileNotFoundError:
         problems.append(_("%(file)s: the file does not exist") % {"file": name})
     except IsADirectoryError:

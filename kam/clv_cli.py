@@ -171,7 +171,8 @@ def normalised_transactions(
         with path.open("rb") as handle:
             if handle.read(4) == b"PAR1":
                 return path
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError):
         return path
     try:

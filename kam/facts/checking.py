@@ -526,14 +526,16 @@ def _convention(
     aggregate pass over them (``kam.imports.numbers.decide``)."""
     aggregates: list[str] = []
     flags: list[str] = []
+    normal: list[str] = []
     for index, name in enumerate(selectable):
-        normal = sql_normalised(_identifier(name))
-        flags.append(f"{sql_matches(normal, 'point')} AS p_{index}")
-        flags.append(f"{sql_matches(normal, 'comma')} AS c_{index}")
+        normal.append(f"{sql_normalised(_identifier(name))} AS n_{index}")
+        flags.append(f"{sql_matches(f'n_{index}', 'point')} AS p_{index}")
+        flags.append(f"{sql_matches(f'n_{index}', 'comma')} AS c_{index}")
         aggregates.extend(sql_counts(f"p_{index}", f"c_{index}"))
     source = _source_sql(path, fmt, header, delimiter, rejects=False)
     counts = con.execute(
-        f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} FROM {source})"
+        f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} "
+        f"FROM (SELECT {', '.join(normal)} FROM {source}))"
     ).fetchone()
     assert counts is not None
     return decide(sum(counts[0::2]), sum(counts[1::2]))

@@ -291,10 +291,16 @@ def _sql_string(text: str) -> str:
 
 
 def sql_normalised(text_sql: str) -> str:
-    """SQL of ``normalised`` applied to the text expression ``text_sql``."""
-    return (
+    """SQL of ``normalised`` applied to the text expression ``text_sql`` (a column: it is
+    named three times). ``translate`` costs more than the rest of the reading together, so
+    only text with a character beyond ASCII (more bytes than characters) goes through it."""
+    translated = (
         f"trim(translate({text_sql}, {_sql_string(_SPACES + _MINUS)}, "
         f"{_sql_string(' ' * len(_SPACES) + '-')}))"
+    )
+    return (
+        f"CASE WHEN strlen({text_sql}) = length({text_sql}) THEN trim({text_sql}) "
+        f"ELSE {translated} END"
     )
 
 
@@ -306,19 +312,25 @@ def sql_matches(normal_sql: str, convention: Convention) -> str:
 def sql_reading(
     normal_sql: str, convention: Convention, sql_type: str, *, matches: str | None = None
 ) -> str:
-    """SQL of ``reading`` as ``sql_type`` (NULL when not a number in ``convention``, or too
-    large for ``LARGEST`` or the type). ``matches``: SQL of ``sql_matches`` when the query
-    has it already (a column), so that the pattern is not run twice."""
+    """SQL of ``reading`` as ``sql_type``: NULL when not a number in ``convention`` or too
+    large for the type; ``sql_limited`` then applies ``LARGEST``. ``matches``: SQL of
+    ``sql_matches`` when the query has it already (a column), so that the pattern is not
+    run twice."""
     if convention == "point":
         plain = f"replace(replace({normal_sql}, ',', ''), ' ', '')"
     else:
         plain = f"replace(replace(replace({normal_sql}, '.', ''), ' ', ''), ',', '.')"
-    value = f"TRY_CAST({plain} AS {sql_type})"
+    matched = matches or sql_matches(normal_sql, convention)
+    return f"CASE WHEN {matched} THEN TRY_CAST({plain} AS {sql_type}) END"
+
+
+def sql_limited(value: str, sql_type: str) -> str:
+    """SQL: the number ``value`` (a column), NULL when it is at least ``LARGEST`` (or not
+    finite)."""
     limit = f"abs({value}) < {LARGEST:f}"
     if sql_type == "DOUBLE":
         limit = f"isfinite({value}) AND {limit}"
-    matched = matches or sql_matches(normal_sql, convention)
-    return f"CASE WHEN {matched} AND {limit} THEN {value} END"
+    return f"CASE WHEN {limit} THEN {value} END"
 
 
 def sql_counts(point_ok: str, comma_ok: str) -> tuple[str, str]:
@@ -353,11 +365,12 @@ def sql_number(
     flags = {point_ok: sql_matches(normal, "point"), comma_ok: sql_matches(normal, "comma")}
     neither = f"NOT {point_ok} AND NOT {comma_ok}"
     if convention is None:
-        point, comma = f"rp_{name}", f"rc_{name}"
+        raw_point, raw_comma = f"rp_{name}", f"rc_{name}"
         readings = {
-            point: sql_reading(normal, "point", sql_type, matches=point_ok),
-            comma: sql_reading(normal, "comma", sql_type, matches=comma_ok),
+            raw_point: sql_reading(normal, "point", sql_type, matches=point_ok),
+            raw_comma: sql_reading(normal, "comma", sql_type, matches=comma_ok),
         }
+        point, comma = sql_limited(raw_point, sql_type), sql_limited(raw_comma, sql_type)
         typed = f"CASE WHEN {point} = {comma} THEN {point} END"
         return SqlNumber(flags, readings, typed, [
             (neither, "not_a_number"),
@@ -368,8 +381,8 @@ def sql_number(
         ])  # fmt: skip
     mine = point_ok if convention == "point" else comma_ok
     other = comma_ok if convention == "point" else point_ok
-    typed = f"v_{name}"
-    readings = {typed: sql_reading(normal, convention, sql_type, matches=mine)}
+    readings = {f"v_{name}": sql_reading(normal, convention, sql_type, matches=mine)}
+    typed = sql_limited(f"v_{name}", sql_type)
     wrong = f"not_{convention}" if given else f"written_{_OTHER[convention]}"
     return SqlNumber(flags, readings, typed, [
         (neither, "not_a_number"),

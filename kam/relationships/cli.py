@@ -51,13 +51,13 @@ def run_calendar(args: argparse.Namespace) -> int:
             period_end=args.end,
         )
     except CalendarImportError as exc:
-        print(exc.message, file=sys.stderr)
-        for problem in exc.report:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+        # a refused file exits 2 with one line per problem, as every kam command does
+        for problem in exc.report or [exc.message]:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        return 2
     except ApplicationError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+        print(f"{args.file}: {exc.message}", file=sys.stderr)
+        return 2
     print(
         f"{s.period_start} to {s.period_end}: {s.created} activities created, "
         f"{s.unchanged} already imported, {s.contacts_attached} contacts attached; skipped: "

@@ -302,5 +302,5 @@ def test_cli_imports_a_file(world, tmp_path, capsys):  # type: ignore[no-untyped
     assert main(args) == 0
     assert "0 activities created, 4 already imported" in capsys.readouterr().out
     path.write_bytes(b"not a calendar")
-    assert main(args) == 1
+    assert main(args) == 2  # a refused file exits 2, as in every kam command
     assert main([*args[:3], "nobody"]) == 2
