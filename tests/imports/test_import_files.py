@@ -218,3 +218,24 @@ def test_invoice_lines_text_amounts_in_parquet(tmp_path):
 
     amounts = duckdb.sql(f"SELECT sum(amount) FROM '{store.lines_glob}'").fetchall()[0][0]
     assert amounts == Decimal("3750.5000")
+
+
+def test_account_import_api_takes_the_decimal_separator(director):
+    from tests.accounts.test_api import token_client
+
+    client, _ = token_client(director)
+    content = b"external_id;name;country;revenue_2025\nNL-1;A;NL;1.250\n"
+    response = client.post("/api/accounts/import", {"file": SimpleUploadedFile("a.csv", content)})
+    assert response.status_code == 422
+    assert response.json()["report"][0]["column"] == "revenue_2025"
+    response = client.post(
+        "/api/accounts/import",
+        {"file": SimpleUploadedFile("a.csv", content), "decimal": "comma"},
+    )
+    assert response.status_code == 200
+    assert revenues() == {("NL-1", 2025): Decimal("1250.00")}
+    response = client.post(
+        "/api/accounts/import",
+        {"file": SimpleUploadedFile("a.csv", content), "decimal": "dot"},
+    )
+    assert response.status_code == 422  # not a convention kam knows: refused, not a 500
