@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from kam.classify_cli import BAD_INPUT, InputProblems, _, _file_text, csv_rows
+from kam.classify_cli import (
+    BAD_INPUT,
+    InputProblems,
+    _,
+    _file_text,
+    csv_rows,
+    read_file_numbers,
+)
 from kam.core.allocation import (
     AllocationResult,
     CalibrationError,
@@ -34,6 +41,9 @@ from kam.core.allocation import (
     allocate,
     calibrate,
 )
+from kam.imports.cli import add_decimal_argument
+from kam.imports.numbers import Convention
+from kam.imports.tables import csv_reader, header_name
 
 COLUMNS = (
     "account",
@@ -105,13 +115,16 @@ def add_allocate_parser(sub: Any) -> argparse.ArgumentParser:
         default="table",
         help=_("output format (default: table)"),
     )
+    add_decimal_argument(parser)
     return parser
 
 
 def run_allocate(args: argparse.Namespace) -> int:
     """Run ``kam allocate``; returns the exit status (0, or 2 for bad input)."""
     try:
-        accounts, curves, lo, hi = read_accounts(Path(args.accounts), args.accounts)
+        accounts, curves, lo, hi = read_accounts(
+            Path(args.accounts), args.accounts, decimal=args.decimal
+        )
     except InputProblems as problems:
         for line in problems.lines:
             print(line, file=sys.stderr)
@@ -135,28 +148,22 @@ def run_allocate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def read_accounts(
-    path: Path, name: str
+    path: Path, name: str, *, decimal: Convention | None = None
 ) -> tuple[list[str], list[ResponseCurve], np.ndarray[Any, np.dtype[np.float64]], Any]:
     """Accounts, calibrated curves, minimum and maximum hours (NaN = none) from ``path``.
 
-    Raises ``InputProblems`` with every problem found.
+    Comma, semicolon and tab separated files are read; numbers are read by
+    ``kam.imports.numbers`` (``decimal``: the separator the user gave, None: told from the
+    file). Raises ``InputProblems`` with every problem found.
     """
     problems: list[str] = []
     text = _file_text(path, name, problems)
     if text is None:
         raise InputProblems(problems)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv_reader(text)
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [header_name(h) for h in next(reader)]
     except StopIteration:
         raise InputProblems(
             [
@@ -186,9 +193,18 @@ def read_accounts(
     lows: list[float] = []
     highs: list[float] = []
     seen: dict[str, int] = {}
-    for row_number, cells in csv_rows(
-        reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
-    ):
+    records = list(
+        csv_rows(
+            reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
+        )
+    )
+    reading, refused = read_file_numbers(records, COLUMNS[1:], decimal=decimal)
+
+    def _number(row: int, field: str) -> float | None:
+        value = reading.values.get((row, field))
+        return None if value is None else float(value)
+
+    for row_number, cells in records:
 
         def bad(field: str, message: str, row: int = row_number) -> None:
             problems.append(
@@ -208,9 +224,13 @@ def read_accounts(
             seen[account] = row_number
         numbers: dict[str, float] = {}
         for field in JUDGEMENTS:
-            value = _number(cells[field])
+            value = _number(row_number, field)
             if value is None:
-                bad(field, _("'%(value)s' is not a number") % {"value": cells[field]})
+                bad(
+                    field,
+                    refused.get((row_number, field))
+                    or _("'%(value)s' is not a number") % {"value": cells[field]},
+                )
                 ok = False
             else:
                 numbers[field] = value
@@ -219,11 +239,13 @@ def read_accounts(
             if not cells[field]:
                 bounds[field] = math.nan
                 continue
-            value = _number(cells[field])
+            value = _number(row_number, field)
             if value is None or value < 0:
                 bad(
                     field,
-                    _("'%(value)s' is not a number of hours (0 or more)") % {"value": cells[field]},
+                    refused.get((row_number, field))
+                    or _("'%(value)s' is not a number of hours (0 or more)")
+                    % {"value": cells[field]},
                 )
                 ok = False
             else:

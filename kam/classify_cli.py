@@ -40,6 +40,9 @@ from kam.core.portfolio import (
 )
 from kam.core.scoring import BOXES, Criterion, Scheme
 from kam.i18n import _
+from kam.imports.cli import add_decimal_argument
+from kam.imports.numbers import Convention, NumberReading, read_numbers
+from kam.imports.tables import csv_reader, header_name
 
 BAD_INPUT = 2
 DECIMALS = 4
@@ -146,6 +149,7 @@ def add_classify_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="N",
         help=_("seed of the sensitivity draws; the same seed gives the same result"),
     )
+    add_decimal_argument(parser)
     return parser
 
 
@@ -159,6 +163,7 @@ def run_classify(args: argparse.Namespace) -> int:
             seed=args.seed,
             scheme_label=args.scheme,
             scores_label=args.scores,
+            decimal=args.decimal,
         )
     except InputProblems as problems:
         for line in problems.lines:
@@ -186,16 +191,18 @@ def classify_files(
     seed: int = 0,
     scheme_label: str | None = None,
     scores_label: str | None = None,
+    decimal: Convention | None = None,
 ) -> list[AccountResult]:
     """Read, check and classify; raises ``InputProblems`` listing every problem found.
 
-    ``*_label`` is how messages name each file (default: the path as given).
+    ``*_label`` is how messages name each file (default: the path as given); ``decimal``
+    the scores file's decimal separator (None: told from the file, ``kam.imports.numbers``).
     """
     scheme_name = scheme_label or str(scheme_path)
     scores_name = scores_label or str(scores_path)
     problems: list[str] = []
     scheme_file = read_scheme(scheme_path, scheme_name, problems)
-    rows = read_scores(scores_path, scores_name, scheme_file, problems)
+    rows = read_scores(scores_path, scores_name, scheme_file, problems, decimal=decimal)
     if problems or scheme_file.scheme is None:
         raise InputProblems(problems)
     return classify_rows(scheme_file.scheme, rows, draws=draws, seed=seed)
@@ -203,7 +210,9 @@ def classify_files(
 
 def _file_text(path: Path, name: str, problems: list[str]) -> str | None:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        # newline="": line ends as they are, so that a CR inside a CSV header is seen as one
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return handle.read()
     except FileNotFoundError:
         problems.append(_("%(file)s: the file does not exist") % {"file": name})
     except IsADirectoryError:
@@ -417,27 +426,58 @@ def _criterion(
     return Criterion(key=key.strip(), name=label, weight=weight, anchors=anchors)
 
 
-def _score(text: str) -> float | None:
-    """A whole number from 1 to 10 ("7" or "7.0"), or None."""
-    try:
-        value = float(text)
-    except ValueError:
+def _score(numbers: NumberReading, row: int, field: str) -> float | None:
+    """The cell's whole number from 1 to 10 ("7", "7.0" or "7,0"), or None."""
+    value = numbers.values.get((row, field))
+    if value is None or value != value.to_integral_value() or not 1 <= value <= 10:
         return None
-    if not value.is_integer() or not 1 <= value <= 10:
-        return None
-    return value
+    return float(value)
 
 
-def read_scores(path: Path, name: str, scheme: SchemeFile, problems: list[str]) -> list[ScoreRow]:
+def read_file_numbers(
+    rows: Sequence[tuple[int, Mapping[str, str]]],
+    fields: Sequence[str],
+    *,
+    decimal: Convention | None,
+) -> tuple[NumberReading, dict[tuple[int, str], str]]:
+    """The numbers of ``fields`` in every row, read together (``kam.imports.numbers``), and
+    the reason each one written in the wrong convention is refused, by (row, field)."""
+    numbers = read_numbers(
+        (
+            ((row, field), row, field, cells[field])
+            for row, cells in rows
+            for field in fields
+            if cells[field]
+        ),
+        decimal=decimal,
+    )
+    # A cell that is no number at all gets the caller's own message, which says what
+    # the field wants; the others (two readings, the file's other convention) get these.
+    refused = {
+        (p.row or 0, p.column): p.reason for p in numbers.problems if p.code != "not_a_number"
+    }
+    return numbers, refused
+
+
+def read_scores(
+    path: Path,
+    name: str,
+    scheme: SchemeFile,
+    problems: list[str],
+    *,
+    decimal: Convention | None = None,
+) -> list[ScoreRow]:
     """The score rows of ``path``; every problem found is appended to ``problems``.
 
     Criteria are checked against the keys the scheme file declares (not when the scheme
     file could not be read at all). Columns beyond the five of the format are ignored.
+    Comma, semicolon and tab separated files are read; scores are read by
+    ``kam.imports.numbers``.
     """
     text = _file_text(path, name, problems)
     if text is None:
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv_reader(text)
     try:
         header = next(reader)
     except StopIteration:
@@ -449,7 +489,7 @@ def read_scores(path: Path, name: str, scheme: SchemeFile, problems: list[str]) 
     except csv.Error as exc:
         problems.append(_("%(file)s: row 1: %(reason)s") % {"file": name, "reason": exc})
         return []
-    header = [h.strip() for h in header]
+    header = [header_name(h) for h in header]
     column = {h: i for i, h in enumerate(header) if h in COLUMNS}
     lacking = [c for c in COLUMNS if c not in column]
     for c in lacking:
@@ -463,14 +503,27 @@ def read_scores(path: Path, name: str, scheme: SchemeFile, problems: list[str]) 
     known = scheme.keys if scheme.readable else None
     rows: list[ScoreRow] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for row_number, cells in csv_rows(
-        reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
-    ):
+    records = list(
+        csv_rows(
+            reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
+        )
+    )
+    numbers, refused = read_file_numbers(records, ("score", "competitor_score"), decimal=decimal)
+    for row_number, cells in records:
 
         def bad(field: str, message: str, row: int = row_number) -> None:
             problems.append(
                 _("%(file)s: row %(row)s, field %(field)s: %(message)s")
                 % {"file": name, "row": row, "field": field, "message": message}
+            )
+
+        def not_a_score(
+            field: str, row: int = row_number, values: Mapping[str, str] = cells
+        ) -> None:
+            bad(
+                field,
+                refused.get((row, field))
+                or _("'%(value)s' is not a whole number from 1 to 10") % {"value": values[field]},
             )
 
         ok = True
@@ -488,22 +541,15 @@ def read_scores(path: Path, name: str, scheme: SchemeFile, problems: list[str]) 
                 % {"value": criterion, "keys": ", ".join(sorted(known))},
             )
             ok = False
-        score = _score(cells["score"])
+        score = _score(numbers, row_number, "score")
         if score is None:
-            bad(
-                "score",
-                _("'%(value)s' is not a whole number from 1 to 10") % {"value": cells["score"]},
-            )
+            not_a_score("score")
             ok = False
         competitor: float | None = None
         if cells["competitor_score"]:
-            competitor = _score(cells["competitor_score"])
+            competitor = _score(numbers, row_number, "competitor_score")
             if competitor is None:
-                bad(
-                    "competitor_score",
-                    _("'%(value)s' is not a whole number from 1 to 10")
-                    % {"value": cells["competitor_score"]},
-                )
+                not_a_score("competitor_score")
                 ok = False
             elif known is not None and criterion in known and criterion not in strength_keys:
                 bad(

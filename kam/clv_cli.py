@@ -16,10 +16,12 @@ models (for example: nobody bought twice) also exit with status 2 and say why.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
 import math
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,9 @@ from kam.classify_cli import BAD_INPUT
 from kam.core.clv import ClvFitError
 from kam.facts.clv import ClvReport, TransactionProblems, clv_from_transactions
 from kam.i18n import _
+from kam.imports.cli import add_decimal_argument
+from kam.imports.numbers import Convention, read_numbers
+from kam.imports.tables import csv_reader, header_name
 
 DECIMALS = 4
 PARAMETER_DIGITS = 6
@@ -115,19 +120,24 @@ def add_clv_parser(sub: Any) -> argparse.ArgumentParser:
         default="table",
         help=_("output format (default: table)"),
     )
+    add_decimal_argument(parser)
     return parser
 
 
 def run_clv(args: argparse.Namespace) -> int:
     """Run ``kam clv``; returns the exit status (0, or 2 for bad input)."""
     try:
-        report = clv_from_transactions(
-            Path(args.transactions),
-            calibration_end=args.calibration_end,
-            horizon_weeks=args.horizon_weeks,
-            annual_discount_rate=args.discount_rate,
-            name=args.transactions,
-        )
+        with tempfile.TemporaryDirectory(prefix="kam-clv-") as scratch:
+            source = normalised_transactions(
+                Path(args.transactions), args.transactions, Path(scratch), decimal=args.decimal
+            )
+            report = clv_from_transactions(
+                source,
+                calibration_end=args.calibration_end,
+                horizon_weeks=args.horizon_weeks,
+                annual_discount_rate=args.discount_rate,
+                name=args.transactions,
+            )
     except TransactionProblems as problems:
         for line in problems.lines:
             print(line, file=sys.stderr)
@@ -142,6 +152,62 @@ def run_clv(args: argparse.Namespace) -> int:
     text = render_json(report) if args.format == "json" else render_table(report)
     sys.stdout.write(text)
     return 0
+
+
+def normalised_transactions(
+    path: Path, name: str, scratch: Path, *, decimal: Convention | None = None
+) -> Path:
+    """The transactions file as the CLV check reads it: a CSV file in another delimiter
+    (semicolon, tab), with stray CRs or spaces in its header, or with amounts written with
+    a decimal comma or thousands separators is rewritten into ``scratch`` as a plain
+    comma-separated file, amounts read by ``kam.imports.numbers`` and written as plain
+    decimal numbers, every row on its own line number. Parquet files, and files that cannot
+    be read as text (the check reports those), are returned as they are.
+
+    Raises ``TransactionProblems`` for amounts that cannot be told apart (``1.250`` in a
+    file with nothing else to go by) or that mix the two conventions.
+    """
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) == b"PAR1":
+                return path
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return path
+    try:
+        records = list(csv_reader(text))
+    except csv.Error:  # the check reports it, with its row
+        return path
+    if not records:
+        return path
+    header = [header_name(h) for h in records[0]]
+    if "amount" not in header:
+        return path
+    at = header.index("amount")
+    numbers = read_numbers(
+        ((n, n, "amount", cells[at]) for n, cells in enumerate(records[1:], start=2)
+         if at < len(cells) and cells[at].strip(" \t")),
+        decimal=decimal,
+    )  # fmt: skip
+    refused = [
+        _("%(file)s: row %(row)s, field %(field)s: %(message)s")
+        % {"file": name, "row": p.row, "field": "amount", "message": p.reason}
+        for p in numbers.problems
+        if p.code != "not_a_number"  # the check itself says so, with its other problems
+    ]
+    if refused:
+        raise TransactionProblems(refused)
+    target = scratch / "transactions.csv"
+    with target.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for n, cells in enumerate(records[1:], start=2):
+            value = numbers.values.get(n)
+            if value is not None:
+                cells = [*cells[:at], f"{value:f}", *cells[at + 1 :]]
+            writer.writerow(cells)
+    return target
 
 
 def _round(value: float, digits: int = DECIMALS) -> float:

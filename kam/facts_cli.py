@@ -31,6 +31,7 @@ from kam.core.clv import ClvFitError
 from kam.facts.compute import facts_table, predicted_future_values
 from kam.facts.store import TransactionImportError, TransactionStore
 from kam.i18n import _
+from kam.imports.cli import add_decimal_argument
 
 BAD_INPUT = 2
 
@@ -73,6 +74,7 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help=_("account_external_id, available_spend per account (CSV or Parquet)"),
     )
+    add_decimal_argument(parser)
     parser.add_argument(
         "--format",
         choices=("json", "csv", "parquet"),
@@ -167,6 +169,7 @@ def run_facts(args: argparse.Namespace) -> int:
                 skip_bad_rows=args.skip_bad_rows,
                 progress=bar,
                 memory_limit=args.memory_limit,
+                decimal=args.decimal,
             )
             if args.available_spend:
                 spend_path = Path(args.available_spend)
@@ -178,7 +181,9 @@ def run_facts(args: argparse.Namespace) -> int:
                         file=sys.stderr,
                     )
                     return BAD_INPUT
-                store.available_spend_import(path=spend_path, filename=args.available_spend)
+                store.available_spend_import(
+                    path=spend_path, filename=args.available_spend, decimal=args.decimal
+                )
         except TransactionImportError as refused:
             if bar:
                 bar.close()

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -317,14 +317,23 @@ def export_accounts(
     response={200: ImportSummaryOut, 403: ErrorOut, 409: ErrorOut, 422: ImportFailedOut},
     summary="Import accounts from CSV or XLSX",
 )
-def import_accounts(request: HttpRequest, file: File[UploadedFile]) -> Any:
+def import_accounts(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    decimal: Form[Literal["comma", "point"] | None] = None,
+) -> Any:
     """Import a CSV or XLSX file (multipart field ``file``), all or nothing.
+
+    ``decimal`` (optional form field, ``comma`` or ``point``): the file's decimal
+    separator; without it kam tells it from the file (docs/import.md, Numbers).
 
     Sales directors and administrators only. 422 with every problem (row, column,
     reason) when any row is wrong; nothing is written then.
     """
     try:
-        summary = account_import(user=request.user, content=file.read(), filename=file.name or "")
+        summary = account_import(
+            user=request.user, content=file.read(), filename=file.name or "", decimal=decimal
+        )
     except AccountImportError as exc:
         return Status(
             422,

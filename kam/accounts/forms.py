@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import owner_candidates, team_candidates
+from kam.imports.forms import decimal_field
 
 
 class _UserChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -153,3 +154,4 @@ class ImportForm(forms.Form):
         label=_("CSV or XLSX file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
+    decimal = decimal_field()

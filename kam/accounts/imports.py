@@ -50,6 +50,9 @@ from kam.accounts.services import (
     external_id_clean,
     name_clean,
 )
+from kam.imports.numbers import Convention, read_numbers
+from kam.imports.tables import delimiter_of as _delimiter_of
+from kam.imports.tables import header_name, without_stray_cr
 from kam.organisation.selectors import organisation_get
 from kam.web.errors import ApplicationError
 
@@ -136,6 +139,8 @@ class AccountImportError(ApplicationError):
 class _Table:
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (row number in the file, cell texts)
+    #: cells an XLSX file stores as numbers, by (row number, column index): taken as they are
+    numbers: dict[tuple[int, int], int | float] = field(default_factory=dict)
 
 
 def _cell_text(value: Any) -> str:
@@ -168,9 +173,10 @@ def csv_records(
 
     UTF-8 (with or without a byte-order mark) or, as spreadsheet programs on Windows save
     it, Windows-1252. The delimiter is the one of comma, semicolon and tab that the first
-    line holds most, unless ``delimiter_of(first_line)`` says otherwise. A file that is not
-    text, or that the csv module cannot read, raises ``error`` (AccountImportError by
-    default) naming the row.
+    line holds most, unless ``delimiter_of(first_line)`` says otherwise. Header names are
+    trimmed (``kam.imports.tables``); a carriage return inside the header line is taken out.
+    A file that is not text, or that the csv module cannot read, raises ``error``
+    (AccountImportError by default) naming the row.
     """
     error = error or AccountImportError
     try:
@@ -185,11 +191,9 @@ def csv_records(
                 )
             ]
         )
+    text = without_stray_cr(text)
     first_line = text.split("\n", 1)[0]
-    if delimiter_of is not None:
-        delimiter = delimiter_of(first_line)
-    else:
-        delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    delimiter = (delimiter_of or _delimiter_of)(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(reader)
@@ -205,7 +209,7 @@ def csv_records(
         ) from None
     if not records:
         return [], []
-    return records[0], list(enumerate(records[1:], start=2))
+    return [header_name(h) for h in records[0]], list(enumerate(records[1:], start=2))
 
 
 def _read_csv(content: bytes) -> _Table:
@@ -213,22 +217,57 @@ def _read_csv(content: bytes) -> _Table:
     return _Table(header, [(n, [_unquote(c) for c in cells]) for n, cells in records])
 
 
-def _read_xlsx(content: bytes) -> _Table:
+def _sheet_values(content: bytes, *, data_only: bool) -> list[tuple[Any, ...]]:
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
         raise AccountImportError(
             [ImportProblem(None, "", _("The file cannot be read as an XLSX workbook."))]
         ) from None
     try:
-        sheet = workbook.worksheets[0]
-        records = [[_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+        return list(workbook.worksheets[0].iter_rows(values_only=True))
     finally:
         workbook.close()
-    if not records:
+
+
+def _read_xlsx(content: bytes) -> _Table:
+    """The first sheet's cells as text, with the cells stored as numbers kept aside.
+
+    A formula cell is read by the value the spreadsheet program stored with it. A workbook
+    written by a program that stores no values (a script, some exports) has only the
+    formula: such a cell is refused, never read as blank, so the workbook is read a second
+    time for its formulas.
+    """
+    values = _sheet_values(content, data_only=True)
+    if not values:
         return _Table([], [])
+    formulas = _sheet_values(content, data_only=False)
+    problems: list[ImportProblem] = []
+    numbers: dict[tuple[int, int], int | float] = {}
+    records: list[list[str]] = []
+    for number, (row, row_formulas) in enumerate(zip(values, formulas, strict=False), start=1):
+        for index, value in enumerate(row):
+            formula = row_formulas[index] if index < len(row_formulas) else None
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                problems.append(
+                    ImportProblem(
+                        number,
+                        get_column_letter(index + 1),
+                        _(
+                            "the cell holds the formula %(formula)s but no value computed "
+                            "from it; open the file in a spreadsheet program, save it, and "
+                            "upload it again (or type the value)."
+                        )
+                        % {"formula": formula},
+                    )
+                )
+            elif isinstance(value, int | float) and not isinstance(value, bool) and number > 1:
+                numbers[(number, index)] = value
+        records.append([_cell_text(v) for v in row])
+    if problems:
+        raise AccountImportError(problems)
     rows = [(n, cells) for n, cells in enumerate(records[1:], start=2)]
-    return _Table(records[0], rows)
+    return _Table([header_name(_cell_text(h)) for h in values[0]], rows, numbers)
 
 
 def _file_problem(message: str) -> AccountImportError:
@@ -302,8 +341,9 @@ class _Existing:
 class _Import:
     """One import run: read everything it needs once, check every row, then write in bulk."""
 
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: _Table, decimal: Convention | None = None) -> None:
         self.table = table
+        self.decimal = decimal
         self.problems: list[ImportProblem] = []
         self.columns: dict[str, int] = {}
         self.revenue_columns: dict[int, str] = {}  # year -> column name
@@ -404,9 +444,25 @@ class _Import:
             self.problem(number, column, exc.message)
             return None
 
+    def read_revenues(self) -> dict[Any, Decimal]:
+        """Every revenue cell's number, read together (``kam.imports.numbers``): the
+        file's decimal convention is decided by all of them at once."""
+        cells = []
+        for number, row_cells in self.table.rows:
+            for column in self.revenue_columns.values():
+                index = self.columns[column]
+                stored = self.table.numbers.get((number, index))
+                value = stored if stored is not None else self.cell(row_cells, column)
+                cells.append(((number, column), number, column, value))
+        reading = read_numbers(cells, decimal=self.decimal)
+        for problem in reading.problems:
+            self.problem(problem.row, problem.column, problem.reason + ".")
+        return reading.values
+
     def read_rows(self) -> list[_Row]:
         rows: list[_Row] = []
         first_seen: dict[str, int] = {}
+        revenues = self.read_revenues()
         for number, cells in self.table.rows:
             if not any(c.strip() for c in cells):
                 continue  # blank lines between blocks of rows are common in spreadsheets
@@ -454,9 +510,9 @@ class _Import:
             if self.has("parent_external_id"):
                 row.parent_external_id = self.cell(cells, "parent_external_id") or None
             for year, column in self.revenue_columns.items():
-                text = self.cell(cells, column)
-                if text:
-                    amount = self.clean(number, column, amount_clean, text, field=column)
+                value = revenues.get((number, column))
+                if value is not None:
+                    amount = self.clean(number, column, amount_clean, value, field=column)
                     if amount is not None:
                         row.revenues[year] = amount
             self.read_team(row, cells)
@@ -836,10 +892,14 @@ def _update_many(model: type[Model], fields: list[str], rows: list[tuple[Any, ..
         cursor.executemany(sql, params)
 
 
-def account_import(*, user: User, content: bytes, filename: str) -> ImportSummary:
+def account_import(
+    *, user: User, content: bytes, filename: str, decimal: Convention | None = None
+) -> ImportSummary:
     """Import accounts from a CSV or XLSX file, all or nothing (see the module docstring).
 
-    Only sales directors and administrators may import. Raises ``AccountImportError``
+    Revenue figures written as text are read by ``kam.imports.numbers``: ``decimal``
+    (``"comma"`` or ``"point"``) is the convention the user gave, None to tell it from the
+    file. Only sales directors and administrators may import. Raises ``AccountImportError``
     (status 422) with every problem when the file cannot be imported as a whole.
     """
     if not account_may_import(user=user):
@@ -849,7 +909,7 @@ def account_import(*, user: User, content: bytes, filename: str) -> ImportSummar
     table = _read(content, filename)
     if not table.header or not any(h.strip() for h in table.header):
         raise AccountImportError([ImportProblem(None, "", _("The file is empty."))])
-    run = _Import(table)
+    run = _Import(table, decimal)
     run.check_header()
     if run.problems:
         raise AccountImportError(run.problems)

@@ -329,7 +329,9 @@ def account_import_page(request: HttpRequest) -> HttpResponse:
     return import_page(
         request,
         form=ImportForm(request.POST or None, request.FILES or None),
-        run=lambda content, name: account_import(user=request.user, content=content, filename=name),
+        run=lambda content, name, decimal: account_import(
+            user=request.user, content=content, filename=name, decimal=decimal
+        ),
         template="accounts/account_import.html",
     )
 

@@ -7,12 +7,12 @@ Actual hours are person-hours (kam-method.md section 2).
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -250,14 +250,20 @@ def hours_by_box(
     response={200: ImportSummaryOut, 403: ErrorOut, 409: ErrorOut, 422: ImportFailedOut},
     summary="Import activities from CSV",
 )
-def import_activities(request: HttpRequest, file: File[UploadedFile]) -> Any:
+def import_activities(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    decimal: Form[Literal["comma", "point"] | None] = None,
+) -> Any:
     """Import a CSV file (multipart field ``file``), all or nothing.
 
     422 with every problem (row, column, reason) when any row is wrong; nothing is written
     then. Rows whose uid was imported before are skipped (``unchanged``).
     """
     try:
-        summary = activity_import(user=request.user, content=file.read(), filename=file.name or "")
+        summary = activity_import(
+            user=request.user, content=file.read(), filename=file.name or "", decimal=decimal
+        )
     except AccountImportError as exc:
         return Status(
             422,

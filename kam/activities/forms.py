@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityType
 from kam.activities.selectors import participant_candidates, period_start_default
+from kam.imports.forms import decimal_field
 from kam.web.widgets import IsoDateInput
 
 
@@ -112,6 +113,7 @@ class ImportForm(forms.Form):
     """One CSV file of activities."""
 
     file = forms.FileField(label=_("CSV file"))
+    decimal = decimal_field()
 
 
 class PeriodForm(forms.Form):

@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -46,6 +47,7 @@ from kam.activities.services import (
     type_clean,
     uid_clean,
 )
+from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
@@ -94,8 +96,16 @@ class _Row:
 class _Import:
     """One run: read the references once, check every row, then write in bulk."""
 
-    def __init__(self, *, user: User, header: list[str], rows: list[tuple[int, list[str]]]):
+    def __init__(
+        self,
+        *,
+        user: User,
+        header: list[str],
+        rows: list[tuple[int, list[str]]],
+        decimal: Convention | None = None,
+    ):
         self.user = user
+        self.decimal = decimal
         self.header = [h.strip().lower() for h in header]
         self.rows = rows
         self.columns: dict[str, int] = {}
@@ -161,6 +171,14 @@ class _Import:
         skipped = 0
         first_seen: dict[str, int] = {}
         width = len(self.header)
+        durations = read_numbers(
+            (
+                (number, number, "duration_minutes", self.cell(cells, "duration_minutes"))
+                for number, cells in self.rows
+            ),
+            decimal=self.decimal,
+        )
+        bad_duration = {p.row: p for p in durations.problems}
         for number, cells in self.rows:
             if not any(c.strip() for c in cells):
                 continue
@@ -191,8 +209,8 @@ class _Import:
             row.values["external_uid"] = uid
             row.values["date"] = self.read_date(number, self.cell(cells, "date"))
             row.values["account_id"] = self.read_account(number, self.cell(cells, "account"))
-            row.values["duration_minutes"] = self.clean(
-                number, "duration_minutes", duration_clean, self.cell(cells, "duration_minutes")
+            row.values["duration_minutes"] = self.duration(
+                number, self.cell(cells, "duration_minutes"), durations.values, bad_duration
             )
             row.values["type"] = self.clean(number, "type", type_clean, self.cell(cells, "type"))
             row.participant_ids = self.read_participants(number, self.cell(cells, "participants"))
@@ -205,6 +223,22 @@ class _Import:
             row.values["notes"] = self.cell(cells, "notes")
             out.append(row)
         return out, skipped
+
+    def duration(
+        self,
+        number: int,
+        text: str,
+        values: dict[Any, Decimal],
+        problems: dict[int | None, NumberProblem],
+    ) -> int | None:
+        """The row's minutes, read as a number of the file (``kam.imports.numbers``)."""
+        if number in problems:
+            self.problem(number, "duration_minutes", problems[number].reason + ".")
+            return None
+        value = values.get(number)
+        if value is not None and value == value.to_integral_value():
+            return self.clean(number, "duration_minutes", duration_clean, int(value))
+        return self.clean(number, "duration_minutes", duration_clean, text)
 
     def read_date(self, number: int, text: str) -> dt.date | None:
         if not text:
@@ -278,8 +312,13 @@ class _Import:
         return len(activities)
 
 
-def activity_import(*, user: User, content: bytes, filename: str = "") -> ImportSummary:
+def activity_import(
+    *, user: User, content: bytes, filename: str = "", decimal: Convention | None = None
+) -> ImportSummary:
     """Import activities from CSV ``content``, all or nothing (see the module docstring).
+
+    ``duration_minutes`` is read by ``kam.imports.numbers`` (``decimal``: the convention the
+    user gave, None to tell it from the file).
 
     Everyone who may log activities may import them, on the accounts they may read.
     Returns how many were created and how many rows were skipped as already imported
@@ -302,7 +341,7 @@ def activity_import(*, user: User, content: bytes, filename: str = "") -> Import
     header, rows = _table(content)
     if not any(h.strip() for h in header):
         raise ActivityImportError([ImportProblem(None, "", _("The file is empty."))])
-    run = _Import(user=user, header=header, rows=rows)
+    run = _Import(user=user, header=header, rows=rows, decimal=decimal)
     run.check_header()
     if run.problems:
         raise ActivityImportError(run.problems)

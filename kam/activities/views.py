@@ -212,8 +212,8 @@ def activity_import_page(request: HttpRequest) -> HttpResponse:
     return import_page(
         request,
         form=ImportForm(request.POST or None, request.FILES or None),
-        run=lambda content, name: activity_import(
-            user=request.user, content=content, filename=name
+        run=lambda content, name, decimal: activity_import(
+            user=request.user, content=content, filename=name, decimal=decimal
         ),
         template="activities/activity_import.html",
     )

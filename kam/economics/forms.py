@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.economics.models import BaselineMethod, CostKind, InvestmentKind
+from kam.imports.forms import decimal_field
 from kam.web.widgets import IsoDateInput
 
 
@@ -26,6 +27,7 @@ class FileForm(forms.Form):
         label=_("CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.parquet,text/csv"}),
     )
+    decimal = decimal_field()
 
 
 class CostItemForm(forms.Form):

@@ -39,6 +39,7 @@ from kam.economics.models import (
 )
 from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
+from kam.imports.numbers import Convention, read_numbers
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
@@ -209,11 +210,15 @@ def _csv_rows(content: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return [h.strip().lower() for h in header], rows
 
 
-def cost_items_import(*, user: User, content: bytes, filename: str = "") -> CostImportSummary:
+def cost_items_import(
+    *, user: User, content: bytes, filename: str = "", decimal: Convention | None = None
+) -> CostImportSummary:
     """Import cost-to-serve items from CSV (columns ``account_external_id, date, kind, amount``
     and an optional ``note``), all or nothing: any bad row refuses the file with every
     problem named by row, column and reason. Accounts must exist and be editable by
-    ``user``. A fixed number of queries, whatever the file's length."""
+    ``user``. Amounts are read by ``kam.imports.numbers`` (``decimal``: the convention the
+    user gave, None to tell it from the file). A fixed number of queries, whatever the
+    file's length."""
     header, rows = _csv_rows(content)
     problems: list[ImportProblem] = []
     missing = [c for c in COST_REQUIRED if c not in header]
@@ -233,6 +238,16 @@ def cost_items_import(*, user: User, content: bytes, filename: str = "") -> Cost
         for a in Account.objects.filter(pk__in=_editable_ids(user)).only("pk", "external_id")
     }
     known = set(Account.objects.values_list("external_id", flat=True))
+    amount_at = position["amount"]
+    amounts = read_numbers(
+        (
+            (number, number, "amount", cells[amount_at] if amount_at < len(cells) else "")
+            for number, cells in rows
+            if any(c.strip() for c in cells)
+        ),
+        decimal=decimal,
+    )
+    bad_amount = {p.row: p.reason + "." for p in amounts.problems}
     items: list[CostToServeItem] = []
     for number, cells in rows:
         if not any(c.strip() for c in cells):
@@ -260,7 +275,7 @@ def cost_items_import(*, user: User, content: bytes, filename: str = "") -> Cost
         for name, check in (
             ("date", lambda v: _date(v, field="date")),
             ("kind", lambda v: _choice(v, CostKind, field="kind")),
-            ("amount", lambda v: _amount(v, field="amount")),
+            ("amount", lambda v, n=number: _read_amount(n, v, amounts.values, bad_amount)),
             ("note", lambda v: _text(v, field="note", max_length=200)),
         ):
             try:
@@ -285,6 +300,16 @@ def cost_items_import(*, user: User, content: bytes, filename: str = "") -> Cost
         accounts=len({i.account_id for i in items}),
         total=sum((i.amount for i in items), Decimal(0)),
     )
+
+
+def _read_amount(
+    number: int, text: str, values: dict[Any, Decimal], problems: dict[int | None, str]
+) -> Decimal:
+    """A row's amount as the file's number reading found it (``kam.imports.numbers``)."""
+    if number in problems:
+        raise ApplicationError(problems[number], field="amount")
+    value = values.get(number)
+    return _amount(text if value is None else value, field="amount")
 
 
 def _editable_ids(user: User) -> Any:
@@ -384,9 +409,12 @@ def _problems_of(report: Any) -> list[ImportProblem]:
     return problems
 
 
-def available_spend_import(*, user: User, content: bytes, filename: str) -> dict[str, int]:
+def available_spend_import(
+    *, user: User, content: bytes, filename: str, decimal: Convention | None = None
+) -> dict[str, int]:
     """Import ``account_external_id, available_spend`` (CSV or Parquet), all or nothing;
-    every account must exist. Returns ``{"accounts": n}``."""
+    every account must exist; amounts are read by ``kam.imports.numbers`` (``decimal``: the
+    convention the user gave). Returns ``{"accounts": n}``."""
     _import_check(user)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / Path(filename or "spend.csv").name
@@ -404,7 +432,9 @@ def available_spend_import(*, user: User, content: bytes, filename: str) -> dict
                 ]
             )
         try:
-            report = store_get().available_spend_import(path=path, filename=filename)
+            report = store_get().available_spend_import(
+                path=path, filename=filename, decimal=decimal
+            )
         except TransactionImportError as exc:
             raise AccountImportError(_problems_of(exc.report)) from None
     return {"accounts": report.rows_imported}

@@ -373,8 +373,8 @@ def import_spend(request: HttpRequest) -> HttpResponse:
     return import_page(
         request,
         form=FileForm(request.POST or None, request.FILES or None),
-        run=lambda content, name: available_spend_import(
-            user=request.user, content=content, filename=name
+        run=lambda content, name, decimal: available_spend_import(
+            user=request.user, content=content, filename=name, decimal=decimal
         ),
         template="economics/import_spend.html",
     )
@@ -387,8 +387,8 @@ def import_costs(request: HttpRequest) -> HttpResponse:
     return import_page(
         request,
         form=FileForm(request.POST or None, request.FILES or None),
-        run=lambda content, name: cost_items_import(
-            user=request.user, content=content, filename=name
+        run=lambda content, name, decimal: cost_items_import(
+            user=request.user, content=content, filename=name, decimal=decimal
         ),
         template="economics/import_costs.html",
     )

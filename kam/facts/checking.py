@@ -27,6 +27,17 @@ from typing import Any, Literal
 import duckdb
 
 from kam.i18n import _
+from kam.imports.numbers import (
+    NUMBER_CODES,
+    Convention,
+    decide,
+    number_reason,
+    sql_counts,
+    sql_matches,
+    sql_normalised,
+    sql_number,
+)
+from kam.imports.tables import header_name
 
 #: ``progress(phase, fraction)``: the phase's name and how far it is, from 0.0 to 1.0.
 Progress = Callable[[str, float], None]
@@ -76,6 +87,8 @@ class ImportProblem:
 
     @property
     def reason(self) -> str:
+        if self.code in NUMBER_CODES:
+            return number_reason(self.code, self.value or "")
         template = _reason_template(self.code)
         return template % {"value": self.value or ""}
 
@@ -124,6 +137,10 @@ def _reason_template(code: str) -> str:
         "not_utf8": _("the line is not UTF-8 text"),
         "bad_line": _("the line cannot be read (%(value)s)"),
         "unreadable": _("the file cannot be read as CSV or Parquet (%(value)s)"),
+        "cr_in_header": _(
+            "the header line has a carriage return (CR) inside a column name; save the file "
+            "again as CSV"
+        ),
         "no_rows": _("the file has no rows"),
     }
     return reasons.get(code, code)
@@ -235,19 +252,43 @@ def csv_header(path: Path) -> tuple[list[str], str]:
     with path.open("rb") as handle:
         first = handle.readline(1 << 20)
     text = first.decode("utf-8-sig").rstrip("\r\n")
+    if "\r" in text:
+        raise HeaderError("cr_in_header")
     delimiter = max(DELIMITERS, key=text.count)
-    names = next(csv.reader([text], delimiter=delimiter)) if text else []
-    return names, delimiter
+    try:
+        names = next(csv.reader([text], delimiter=delimiter)) if text else []
+    except csv.Error as exc:
+        raise HeaderError("unreadable", str(exc)) from None
+    return [header_name(name) for name in names], delimiter
 
 
-def _source_sql(path: Path, fmt: str, header: Sequence[str] = (), delimiter: str = ",") -> str:
+class HeaderError(ValueError):
+    """A CSV header line that cannot be read: the problem code and the detail."""
+
+    def __init__(self, code: str, value: str | None = None) -> None:
+        super().__init__(code)
+        self.code, self.value = code, value
+
+
+def _source_sql(
+    path: Path,
+    fmt: str,
+    header: Sequence[str] = (),
+    delimiter: str = ",",
+    *,
+    rejects: bool = True,
+) -> str:
     if fmt == "parquet":
         return f"read_parquet({sql_string(str(path))}, file_row_number = true)"
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+    errors = (
+        "store_rejects = true, rejects_table = 'kam_rejects', rejects_scan = 'kam_reject_scans'"
+        if rejects
+        else "ignore_errors = true"
+    )
     return (
         f"read_csv({sql_string(str(path))}, columns = {{{columns}}}, header = true, "
-        f"delim = {sql_string(delimiter)}, quote = '\"', escape = '\"', "
-        "store_rejects = true, rejects_table = 'kam_rejects', rejects_scan = 'kam_reject_scans')"
+        f"delim = {sql_string(delimiter)}, quote = '\"', escape = '\"', {errors})"
     )
 
 
@@ -314,8 +355,14 @@ def stage(
     aliases: dict[str, str] | None = None,
     extra_checks: Callable[[dict[str, str]], list[Check]] | None = None,
     progress: Progress | None = None,
+    decimal: Convention | None = None,
 ) -> CheckResult:
     """Read ``path`` and write its typed rows with their problems to ``staging`` (Parquet).
+
+    Numbers the file stores as text (every number of a CSV file) are read by the rules of
+    ``kam.imports.numbers``, in SQL: ``decimal`` is the convention the user gave; without
+    it, one aggregate pass over the number columns first tells the file's convention.
+    Numbers stored as numbers (typed Parquet columns) are taken as they are.
 
     The staging file has ``_row`` (the row number as described in the module's docstring),
     one typed column per entry of ``columns`` (NULL when the file lacks an optional one)
@@ -326,6 +373,11 @@ def stage(
     try:
         result.format = file_format(path)
         header, selectable, types, delimiter = _header(con, path, result.format)
+    except HeaderError as exc:
+        result.problems.append(ImportProblem(1, None, exc.code, exc.value))
+        result.problems_total = 1
+        result.file_problem = True
+        return result
     except (duckdb.Error, OSError, UnicodeDecodeError) as exc:
         result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
         result.problems_total = 1
@@ -354,21 +406,66 @@ def stage(
         result.file_problem = True
         return result
 
+    text_numbers = [
+        c
+        for c in columns
+        if c.kind in ("decimal", "double") and c.name in found and native[c.name] == "VARCHAR"
+    ]
+    convention = decimal
+    if text_numbers and decimal is None:
+        try:
+            convention = _convention(
+                con, path, result.format, header, delimiter, [found[c.name] for c in text_numbers]
+            )
+        except duckdb.Error as exc:
+            result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
+            result.problems_total = 1
+            result.file_problem = True
+            return result
     raw: list[str] = []
+    flags: list[str] = []
+    readings: list[str] = []
     selects: list[str] = []
     checks: list[Check] = []
     for column in columns:
         if column.name in found:
             source = _identifier(found[column.name])
             # a typed Parquet column is cast directly, without a detour through text
-            text = f"NULLIF(trim({source}), '')" if native[column.name] == "VARCHAR" else source
+            if column in text_numbers:
+                text = f"NULLIF({sql_normalised(source)}, '')"
+            elif native[column.name] == "VARCHAR":
+                text = f"NULLIF(trim({source}), '')"
+            else:
+                text = source
         else:
             text = "CAST(NULL AS VARCHAR)"
         raw.append(f"{text} AS t_{column.name}")
-        typed = _typed(column.kind, f"t_{column.name}")
+        t_name = f"t_{column.name}"
+        if column in text_numbers:
+            number = sql_number(
+                t_name,
+                convention,
+                given=decimal is not None,
+                sql_type=SQL_TYPE[column.kind],
+                name=column.name,
+            )
+            flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
+            readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+            typed = number.typed
+            if column.value_required:
+                checks.append((f"{t_name} IS NULL", problem_struct(column.name, "empty")))
+            checks.extend(
+                (
+                    f"({t_name} IS NOT NULL AND {condition})",
+                    problem_struct(column.name, code, t_name),
+                )
+                for condition, code in number.checks
+            )
+        else:
+            typed = _typed(column.kind, t_name)
+            if column.name in found:
+                checks.extend(_checks(column, t_name, typed))
         selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
-        if column.name in found:
-            checks.extend(_checks(column, f"t_{column.name}", typed))
     if extra_checks is not None:
         checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
     row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
@@ -381,8 +478,10 @@ def stage(
     )
     sql = (
         f"COPY (SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
+        f"FROM (SELECT *{''.join(', ' + r for r in readings)} "
+        f"FROM (SELECT *{''.join(', ' + f for f in flags)} "
         f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
-        f"FROM {_source_sql(path, result.format, header, delimiter)})) "
+        f"FROM {_source_sql(path, result.format, header, delimiter)})))) "
         f"TO {sql_string(str(staging))} (FORMAT parquet, COMPRESSION snappy)"
     )
     # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
@@ -413,6 +512,33 @@ def stage(
         result.problems_total = 1
         result.file_problem = True
     return result
+
+
+def _convention(
+    con: Any,
+    path: Path,
+    fmt: str,
+    header: Sequence[str],
+    delimiter: str,
+    selectable: Sequence[str],
+) -> Convention | None:
+    """The decimal convention of the text number columns ``selectable``, told by one
+    aggregate pass over them (``kam.imports.numbers.decide``)."""
+    aggregates: list[str] = []
+    flags: list[str] = []
+    normal: list[str] = []
+    for index, name in enumerate(selectable):
+        normal.append(f"{sql_normalised(_identifier(name))} AS n_{index}")
+        flags.append(f"{sql_matches(f'n_{index}', 'point')} AS p_{index}")
+        flags.append(f"{sql_matches(f'n_{index}', 'comma')} AS c_{index}")
+        aggregates.extend(sql_counts(f"p_{index}", f"c_{index}"))
+    source = _source_sql(path, fmt, header, delimiter, rejects=False)
+    counts = con.execute(
+        f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} "
+        f"FROM (SELECT {', '.join(normal)} FROM {source}))"
+    ).fetchone()
+    assert counts is not None
+    return decide(sum(counts[0::2]), sum(counts[1::2]))
 
 
 def _first_line(exc: BaseException) -> str:

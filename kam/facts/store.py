@@ -48,6 +48,7 @@ from kam.facts.checking import (
     sql_string,
     stage,
 )
+from kam.imports.numbers import Convention
 
 #: The columns of an invoice-line file, in the order the store keeps them.
 LINE_COLUMNS: tuple[Column, ...] = (
@@ -172,6 +173,7 @@ def check_lines_file(
     max_problems: int = MAX_PROBLEMS,
     expected_currency_sql: str | None = None,
     progress: Progress | None = None,
+    decimal: Convention | None = None,
 ) -> tuple[CheckResult, str]:
     """Check an invoice-line file into ``staging``; returns the check and the SQL of the
     rows to keep (``_row`` of refused rows left out), for ``COPY``.
@@ -187,6 +189,7 @@ def check_lines_file(
         staging=staging,
         aliases=LINE_ALIASES,
         progress=progress,
+        decimal=decimal,
     )
     if check.file_problem:
         return check, ""
@@ -304,8 +307,12 @@ class TransactionStore:
         progress: Progress | None = None,
         threads: int | None = None,
         memory_limit: str | None = None,
+        decimal: Convention | None = None,
     ) -> ImportReport:
         """Import an invoice-line file (CSV or Parquet) as the source ``source``.
+
+        Amounts written as text are read by ``kam.imports.numbers``; ``decimal`` is the
+        convention the user gave (None: told from the file).
 
         All or nothing: when any row is wrong, nothing is written and
         ``TransactionImportError`` carries the report, unless ``skip_bad_rows`` is true,
@@ -352,6 +359,7 @@ class TransactionStore:
                 max_problems=max_problems,
                 expected_currency_sql=stored_currency,
                 progress=progress,
+                decimal=decimal,
             )
             _fill(report, check)
             if progress is not None:
@@ -414,7 +422,12 @@ class TransactionStore:
         self._spend_write(current.items())
 
     def available_spend_import(
-        self, *, path: Path | str, filename: str | None = None, max_problems: int = MAX_PROBLEMS
+        self,
+        *,
+        path: Path | str,
+        filename: str | None = None,
+        max_problems: int = MAX_PROBLEMS,
+        decimal: Convention | None = None,
     ) -> ImportReport:
         """Import ``account_external_id, available_spend`` rows (CSV or Parquet); the
         accounts in the file get the new values, the others keep theirs. All or nothing:
@@ -428,10 +441,14 @@ class TransactionStore:
                 staging = Path(scratch) / "spend.parquet"
 
                 def negative(texts: dict[str, str]) -> list[Check]:
+                    # Without its separators a number keeps its sign, in either convention.
                     text = texts["available_spend"]
+                    bare = f"CAST({text} AS VARCHAR)"
+                    for mark in (".", ",", " "):
+                        bare = f"replace({bare}, '{mark}', '')"
                     return [
                         (
-                            f"coalesce(TRY_CAST({text} AS {DECIMAL}) < 0, false)",
+                            f"coalesce(TRY_CAST({bare} AS DOUBLE) < 0, false)",
                             problem_struct("available_spend", "negative", text),
                         )
                     ]
@@ -443,6 +460,7 @@ class TransactionStore:
                     staging=staging,
                     aliases=LINE_ALIASES,
                     extra_checks=negative,
+                    decimal=decimal,
                 )
                 if not check.file_problem:
                     staged = f"read_parquet({sql_string(str(staging))})"

@@ -51,8 +51,8 @@ def run_calendar(args: argparse.Namespace) -> int:
             period_end=args.end,
         )
     except CalendarImportError as exc:
-        # One line per problem (the event, the field, the reason), nothing imported.
-        for problem in exc.report:
+        # a refused file exits 2 with one line per problem, as every kam command does
+        for problem in exc.report or [exc.message]:
             print(f"{args.file}: {problem}", file=sys.stderr)
         return 2
     except ApplicationError as exc:

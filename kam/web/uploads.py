@@ -17,19 +17,21 @@ def import_page(
     request: HttpRequest,
     *,
     form: forms.Form,
-    run: Callable[[bytes, str], Any],
+    run: Callable[[bytes, str, Any], Any],
     template: str,
 ) -> HttpResponse:
-    """Render ``template`` with the form and, after a valid upload, ``run(content, filename)``'s
-    summary, or the row/column/reason report of a refused file (422: nothing was written), or
-    the message of another broken rule (with its status).
+    """Render ``template`` with the form and, after a valid upload,
+    ``run(content, filename, decimal)``'s summary (``decimal``: the form's decimal separator
+    field, None when blank or absent), or the row/column/reason report of a refused file
+    (422: nothing was written), or the message of another broken rule (with its status).
     """
     context: dict[str, Any] = {"form": form}
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            summary = run(upload.read(), upload.name)
+            decimal = form.cleaned_data.get("decimal") or None
+            summary = run(upload.read(), upload.name, decimal)
         except AccountImportError as exc:
             context.update(report=exc.report, filename=upload.name)
             status = 422

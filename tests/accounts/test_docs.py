@@ -46,7 +46,7 @@ def test_documented_report_lines_are_what_kam_says(director):
         + "NL-0005,F,G-0009,,NL,\n"
         + "NL-0006,G,,,NL,\n"
         + "NL-0007,H,,,NL,\n"
-        + 'NL-0008,I,,,NL,"1.250.000,00"\n'
+        + "NL-0008,I,,,NL,1.25 mln\n"
     ).encode()
     with pytest.raises(AccountImportError) as exc:
         account_import(user=director, content=content, filename="a.csv")

@@ -205,7 +205,7 @@ def row(**changes: str) -> list[str]:
             "row 2, column parent_external_id: an account cannot be its own group",
         ),
         (row(revenue_2024="lots"), "row 2, column revenue_2024: 'lots' is not a number"),
-        (row(revenue_2025="1.234,50"), "row 2, column revenue_2025: '1.234,50' is not a number"),
+        (row(revenue_2025="1.234,50 EUR"), "row 2, column revenue_2025: '1.234,50 EUR' is not a"),
         (row(revenue_2025="-10"), "row 2, column revenue_2025: Revenue cannot be negative"),
         (row(name=""), "row 2, column name: The name is empty"),
         (row(external_id=""), "row 2, column external_id: The external id is empty"),
