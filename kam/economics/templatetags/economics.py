@@ -6,14 +6,17 @@ from __future__ import annotations
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from kam.economics.figures import half_up
+
 register = template.Library()
 
 
 def _whole(value: object) -> int | None:
     try:
-        return round(float(value))  # type: ignore[arg-type]
+        rounded = half_up(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+    return None if rounded is None else int(rounded)
 
 
 @register.filter
@@ -42,7 +45,7 @@ def pct(value: object, digits: int = 0) -> str:
         number = 100 * float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return "–"
-    text = f"{number:.{int(digits)}f}".replace("-", "−")
+    text = f"{half_up(number, int(digits))}".replace("-", "−")
     return f"{text} %"
 
 
