@@ -156,6 +156,8 @@ def test_every_key_account_shows_the_same_figures_on_every_page_file_and_api(set
         if plan is None:
             continue
         with_plan += 1
+        if client.get(f"/api/plans/{plan.pk}/figures").json() != api:
+            problems.append(f"{account.name}: the plan's API figures differ from the account's")
         html = client.get(f"/plans/{plan.pk}/").content.decode()
         pdf = pdf_text(client.get(f"/reports/plans/{plan.pk}/export.pdf?lang=en").content)
         deck = pptx_text(client.get(f"/reports/plans/{plan.pk}/export.pptx?lang=en").content)
