@@ -422,3 +422,81 @@ def compare_boxes(
             )
         )
     return result
+
+
+#: The least team hours a box needs before its contribution per hour is judged (a year of
+#: logged activities on three accounts at about two hours a week): fewer hours say more about
+#: what was logged than about what the box earns.
+MIN_HOURS_PER_BOX = 200.0
+#: The least accounts a box needs before it is judged: one or two accounts are anecdotes.
+MIN_ACCOUNTS_PER_BOX = 3
+
+
+@dataclass(frozen=True)
+class BoxVerdict:
+    """Which box earns most per hour of cost-to-serve time, and how key accounts compare.
+
+    ``judged``: the boxes with enough hours and accounts, best first (by contribution per
+    team hour); ``too_few``: the boxes with accounts but too few hours or accounts;
+    ``best``: the first of ``judged`` (None when none is); ``key_beats``/``key_trails``: the
+    judged other boxes key accounts earn at least/less than per hour (empty when key
+    accounts are not judged); ``earns``: True when key accounts are judged and earn at least
+    every judged other box per hour (and there is one), False when one earns more, None
+    when it cannot be told."""
+
+    judged: tuple[BoxEconomics, ...]
+    too_few: tuple[BoxEconomics, ...]
+    best: BoxEconomics | None
+    key: BoxEconomics | None
+    key_beats: tuple[BoxEconomics, ...]
+    key_trails: tuple[BoxEconomics, ...]
+    earns: bool | None
+    min_hours: float
+    min_accounts: int
+
+
+def box_verdict(
+    rows: Iterable[BoxEconomics],
+    *,
+    key_box: str = "key",
+    min_hours: float = MIN_HOURS_PER_BOX,
+    min_accounts: int = MIN_ACCOUNTS_PER_BOX,
+) -> BoxVerdict:
+    """Compare the boxes of :func:`compare_boxes` per team hour (section 6, "By box"): a box
+    is judged when it has at least ``min_hours`` team hours and ``min_accounts`` accounts;
+    key accounts are set against each judged other box on its own, never against the other
+    boxes lumped together (a mean over boxes hides the one that earns more)."""
+    rows = list(rows)
+    judged = sorted(
+        (
+            r
+            for r in rows
+            if r.accounts >= min_accounts
+            and r.team_hours >= min_hours
+            and r.contribution_per_hour is not None
+        ),
+        key=lambda r: -(r.contribution_per_hour or 0.0),
+    )
+    too_few = tuple(r for r in rows if r.accounts > 0 and r not in judged)
+    key = next((r for r in rows if r.box == key_box), None)
+    key_judged = key is not None and key in judged
+    others = [r for r in judged if r.box != key_box]
+    beats: tuple[BoxEconomics, ...] = ()
+    trails: tuple[BoxEconomics, ...] = ()
+    earns: bool | None = None
+    if key_judged and key is not None and key.contribution_per_hour is not None:
+        own = key.contribution_per_hour
+        beats = tuple(r for r in others if own >= (r.contribution_per_hour or 0.0))
+        trails = tuple(r for r in others if own < (r.contribution_per_hour or 0.0))
+        earns = None if not others else not trails
+    return BoxVerdict(
+        judged=tuple(judged),
+        too_few=too_few,
+        best=judged[0] if judged else None,
+        key=key,
+        key_beats=beats,
+        key_trails=trails,
+        earns=earns,
+        min_hours=min_hours,
+        min_accounts=min_accounts,
+    )

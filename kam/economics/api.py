@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from kam.economics.figures import account_figures
 from kam.economics.models import CostToServeItem, Investment
 from kam.economics.pnl import InvestmentResult, PeriodPnl
 from kam.economics.selectors import (
@@ -157,6 +158,50 @@ def account_pnl(request: HttpRequest, account_id: int, query: Query[AsOf]) -> An
         "as_of": as_of,
         "periods": [_period(p) for p in ledger.periods],
     }
+
+
+class FiguresQuery(Schema):
+    year: int | None = Field(
+        None, ge=1901, le=2999, description="The plan year; this year when left out."
+    )
+
+
+class FiguresOut(Schema):
+    """An account's headline figures for a plan year, as every page and export shows them
+    (docs/economics.md, "One figure, one definition"). Money in ``currency``; ratios as
+    fractions (0.25 = 25 %); null = unknown."""
+
+    account_id: int
+    year: int
+    base_year: int = Field(description="The calendar year revenue is of: year − 1.")
+    currency: str
+    revenue: float | None
+    revenue_source: str = Field(description="invoices, entered, plan, or empty when unknown.")
+    available_spend: float | None
+    share_of_wallet: float | None
+    revenue_target: float | None
+    growth: float | None
+    investment: float | None
+    expected_return: float | None
+    roi: float | None
+    payback_years: float | None
+    box: str
+    hours_planned: float | None
+    hours_actual: float
+    plan_id: int | None
+
+
+@router.get(
+    "/accounts/{account_id}/figures",
+    response={200: FiguresOut, 404: ErrorOut},
+    summary="An account's headline figures",
+)
+def account_figures_get(request: HttpRequest, account_id: int, query: Query[FiguresQuery]) -> Any:
+    """Revenue of the year before, share of wallet, planned growth, ROI and payback, box and
+    team hours (planned and logged) of the account for the plan year ``year``."""
+    account = account_economics_visible(user=request.user, account_id=account_id)
+    year = query.year or timezone.localdate().year
+    return account_figures(account=account, year=year).as_dict()
 
 
 # --- cost-to-serve items --------------------------------------------------------------------

@@ -378,65 +378,102 @@ def _money(value: float, currency: str) -> str:
     return formats.money(value, currency)
 
 
+def _box_name(box: str) -> str:
+    from kam.organisation.models import Box
+
+    return str(dict(Box.choices).get(box, box))
+
+
+def _box_amounts(rows: Sequence[core.BoxEconomics], currency: str) -> str:
+    """ "Key development EUR 6,421, Maintenance EUR 6,608" (contribution per team hour)."""
+    return ", ".join(
+        f"{_box_name(r.box)} {_money(r.contribution_per_hour or 0.0, currency)}" for r in rows
+    )
+
+
 def box_answer(rows: Sequence[core.BoxEconomics], currency: str) -> str:
-    """One sentence: do key accounts earn the special return that justifies them?"""
-    by = {r.box: r for r in rows}
-    key = by.get("key")
-    others = [r for r in rows if r.box != "key"]
-    other_hours = sum(r.team_hours for r in others)
-    other_contribution = sum(r.contribution for r in others)
+    """A few sentences: which box earns most per hour of cost-to-serve time (contribution per
+    team hour), whether key accounts earn more per hour than each other box, and which boxes
+    have too few hours or accounts to judge (``kam.core.economics.box_verdict``)."""
+    verdict = core.box_verdict(rows)
+    key = verdict.key
+    limits = {
+        "min_hours": formats.number(verdict.min_hours),
+        "min_accounts": verdict.min_accounts,
+    }
     if key is None or key.accounts == 0:
         return _("No account is in the key box yet: place accounts on the matrix first.")
-    if key.contribution_per_hour is None or other_hours == 0:
-        return _(
-            "Key accounts contribute %(contribution)s, but no team hours are logged to set "
-            "it against: log activities to see whether they earn their special return."
-        ) % {"contribution": _money(key.contribution, currency)}
-    rest = other_contribution / other_hours
-    total = sum(r.contribution for r in rows)
-    values = {
-        "key": _money(key.contribution_per_hour, currency),
-        "rest": _money(rest, currency),
-        "share": formats.number(100 * key.hours_share),
-        "contribution": formats.number(100 * key.contribution / max(total, 1e-9)),
-    }
-    roi = key.roi
-    if roi is not None:
-        values["roi"] = formats.number(100 * roi)
-    earns = key.contribution_per_hour >= rest and (roi is None or roi > 0)
-    if earns and roi is not None:
-        return (
+    sentences: list[str] = []
+    if key not in verdict.judged:
+        sentences.append(
             _(
-                "Yes: key accounts return %(key)s of contribution per team hour against %(rest)s "
-                "in the other boxes, take %(share)s %% of the team's hours for %(contribution)s %% "
-                "of the contribution, and their investments return %(roi)s %%."
+                "Too few hours logged to judge key accounts yet: %(hours)s team hours on "
+                "%(accounts)s accounts, and a box is judged from %(min_hours)s hours on "
+                "%(min_accounts)s accounts."
             )
-            % values
+            % {"hours": formats.number(key.team_hours), "accounts": key.accounts, **limits}
         )
-    if earns:
-        return (
-            _(
-                "Yes: key accounts return %(key)s of contribution per team hour against %(rest)s "
-                "in the other boxes, and take %(share)s %% of the team's hours for "
-                "%(contribution)s %% of the contribution."
+        if verdict.best is not None:
+            sentences.append(
+                _("Of the boxes that can be judged, %(best)s earns the most per hour: %(amount)s.")
+                % {
+                    "best": _box_name(verdict.best.box),
+                    "amount": _money(verdict.best.contribution_per_hour or 0.0, currency),
+                }
             )
-            % values
-        )
-    if key.contribution_per_hour < rest:
-        return (
-            _(
-                "Not yet: key accounts return %(key)s of contribution per team hour, less than "
-                "the %(rest)s of the other boxes, while taking %(share)s %% of the team's hours."
+    else:
+        values = {
+            "key": _money(key.contribution_per_hour or 0.0, currency),
+            "beats": _box_amounts(verdict.key_beats, currency),
+            "trails": _box_amounts(verdict.key_trails, currency),
+            "share": formats.number(100 * key.hours_share),
+            **limits,
+        }
+        if verdict.earns is None:
+            sentences.append(
+                _(
+                    "Key accounts return %(key)s of contribution per team hour, but no other "
+                    "box has the %(min_hours)s hours on %(min_accounts)s accounts it takes to "
+                    "compare with."
+                )
+                % values
             )
-            % values
+        elif verdict.earns:
+            sentences.append(
+                _(
+                    "Yes: key accounts earn the most per hour, %(key)s of contribution per "
+                    "team hour, against %(beats)s; they take %(share)s %% of the team's hours."
+                )
+                % values
+            )
+        else:
+            assert verdict.best is not None
+            values["best"] = _box_name(verdict.best.box)
+            values["best_amount"] = _money(verdict.best.contribution_per_hour or 0.0, currency)
+            if verdict.key_beats:
+                text = _(
+                    "Not yet: %(best)s earns the most per hour, %(best_amount)s of contribution "
+                    "per team hour. Key accounts earn %(key)s: less than %(trails)s, more than "
+                    "%(beats)s."
+                )
+            else:
+                text = _(
+                    "Not yet: %(best)s earns the most per hour, %(best_amount)s of contribution "
+                    "per team hour. Key accounts earn %(key)s: less than %(trails)s."
+                )
+            sentences.append(text % values)
+        if key.roi is not None:
+            sentences.append(
+                _("The investments in key accounts return %(roi)s %%.")
+                % {"roi": formats.number(100 * key.roi)}
+            )
+    others_too_few = [r for r in verdict.too_few if r.box != key.box]
+    if others_too_few:
+        sentences.append(
+            _("Too few hours or accounts to judge: %(boxes)s.")
+            % {"boxes": ", ".join(_box_name(r.box) for r in others_too_few)}
         )
-    return (
-        _(
-            "Not yet: key accounts return %(key)s per team hour (%(rest)s elsewhere), but their "
-            "investments return %(roi)s %%: the extra effort has not paid back."
-        )
-        % values
-    )
+    return " ".join(sentences)
 
 
 def box_comparison(
@@ -455,12 +492,6 @@ def box_comparison(
 
 
 def key_accounts_earn(rows: Sequence[core.BoxEconomics]) -> bool | None:
-    """True when key accounts earn at least the other boxes' contribution per team hour and
-    their investments (if any) return more than they cost; None when it cannot be told."""
-    key = next((r for r in rows if r.box == "key"), None)
-    others = [r for r in rows if r.box != "key"]
-    other_hours = sum(r.team_hours for r in others)
-    if key is None or key.accounts == 0 or key.contribution_per_hour is None or not other_hours:
-        return None
-    rest = sum(r.contribution for r in others) / other_hours
-    return key.contribution_per_hour >= rest and (key.roi is None or key.roi > 0)
+    """True when key accounts, judged (enough hours and accounts), earn at least every judged
+    other box per team hour; False when one earns more; None when it cannot be told."""
+    return core.box_verdict(rows).earns

@@ -16,8 +16,8 @@ from kam.core.fact_scores import FACTS
 from kam.economics.models import AccountFacts, CostToServeItem, Investment
 from kam.economics.pnl import AccountLedger, BoxComparison, box_comparison, ledgers_build
 from kam.organisation.selectors import organisation_get
-from kam.portfolio.models import Placement, Review
-from kam.portfolio.selectors import review_latest
+from kam.portfolio.models import Review
+from kam.portfolio.selectors import boxes_of, review_latest
 from kam.web.errors import ApplicationError
 
 
@@ -96,18 +96,26 @@ class PlannedCost:
     cost: float
 
 
-def account_planned_cost(*, account: Account) -> PlannedCost | None:
-    """The latest finished year plan's team hours and cost for ``account`` (None: no plan)."""
+def account_planned_cost(*, account: Account, year: int) -> PlannedCost | None:
+    """The team hours the year plan for ``year`` gives ``account`` and their cost (None: no
+    plan). The run is the one the figures use (``kam.economics.figures``): the latest
+    finished allocation run of a planning period overlapping ``year``."""
     from kam.allocation.models import AllocationPersonLine, AllocationRun, RunStatus
 
-    run = (
-        AllocationRun.objects.filter(status=RunStatus.DONE)
-        .select_related("period")
-        .order_by("-period__start", "-finished_at", "-pk")
+    run_id = (
+        AllocationPersonLine.objects.filter(
+            account=account,
+            run__status=RunStatus.DONE,
+            run__period__start__lte=dt.date(year, 12, 31),
+            run__period__end__gte=dt.date(year, 1, 1),
+        )
+        .order_by("-run__finished_at", "-run__pk")
+        .values_list("run_id", flat=True)
         .first()
     )
-    if run is None:
+    if run_id is None:
         return None
+    run = AllocationRun.objects.select_related("period").get(pk=run_id)
     hours = 0.0
     cost = 0.0
     for line_hours, hourly in AllocationPersonLine.objects.filter(
@@ -123,14 +131,9 @@ def account_planned_cost(*, account: Account) -> PlannedCost | None:
 
 
 def boxes_latest(*, account_ids: Iterable[int]) -> tuple[Review | None, dict[int, str]]:
-    """The latest review and each account's box in it ("" or missing: not placed)."""
-    review = review_latest()
-    if review is None:
-        return None, {}
-    rows = Placement.objects.filter(review=review, account_id__in=list(account_ids)).values_list(
-        "account_id", "box"
-    )
-    return review, {pk: box for pk, box in rows if box}
+    """The portfolio's review and each account's box in it (missing: not placed), through
+    ``kam.portfolio.selectors.boxes_of``."""
+    return review_latest(), boxes_of(account_ids=account_ids)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kam.accounts.selectors import account_may_edit
 from kam.economics import charts
+from kam.economics.figures import account_figures
 from kam.economics.forms import (
     CostItemForm,
     FileForm,
@@ -39,7 +40,6 @@ from kam.economics.selectors import (
     account_facts_latest,
     account_ledger,
     account_planned_cost,
-    boxes_latest,
     cost_item_get,
     cost_items_of,
     investment_get,
@@ -77,6 +77,12 @@ def _as_of(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
+def _year(request: HttpRequest, as_of: dt.date) -> int:
+    """The plan year of the page's figures: ``?year=`` when it is a year, else the as-of's."""
+    text = request.GET.get("year", "")
+    return int(text) if text.isdigit() and 1900 < int(text) < 3000 else as_of.year
+
+
 def _account(request: HttpRequest, account_id: int) -> Any:
     try:
         return account_economics_visible(user=request.user, account_id=account_id)
@@ -112,7 +118,7 @@ def _account_context(
     ledger = account_ledger(account=account, as_of=as_of)
     latest = ledger.latest
     facts = account_facts_latest(account_ids=[account.pk], as_of=as_of).get(account.pk)
-    _review, boxes = boxes_latest(account_ids=[account.pk])
+    figures = account_figures(account=account, year=_year(request, as_of))
     org = organisation_get()
     spend = store_get().available_spend().get(account.external_id)
     has_lines = any(p.revenue for p in ledger.periods)
@@ -130,9 +136,10 @@ def _account_context(
         if has_lines and latest
         else None,
         "facts": facts,
-        "box": boxes.get(account.pk, ""),
-        "box_label": dict(Box.choices).get(boxes.get(account.pk, ""), ""),
-        "planned": account_planned_cost(account=account),
+        "figures": figures,
+        "box": figures.box,
+        "box_label": dict(Box.choices).get(figures.box, ""),
+        "planned": account_planned_cost(account=account, year=figures.year),
         "base_currency": org.base_currency,
         "discount_rate_pct": float(org.discount_rate) * 100,
         "cost_items": cost_items_of(account=account),

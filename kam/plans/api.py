@@ -23,12 +23,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from kam.accounts.selectors import account_get_visible
+from kam.economics.api import FiguresOut
 from kam.plans import services
 from kam.plans.compare import plan_compare
 from kam.plans.document import PlanDocument, plan_document
 from kam.plans.models import ITEM_FIELDS, Plan, PlanAction, PlanItem, ShareLink
 from kam.plans.selectors import (
     overdue_groups,
+    plan_figures,
     plan_get_visible,
     plan_list_annotated,
     plan_may_edit,
@@ -335,6 +337,18 @@ def overdue(request: HttpRequest, by: Literal["person", "function", "customer"] 
 @router.get("/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="A plan")
 def get_plan(request: HttpRequest, plan_id: int) -> Any:
     return _plan(request, plan_id)
+
+
+@router.get(
+    "/{plan_id}/figures",
+    response={200: FiguresOut, 404: ErrorOut},
+    summary="The plan's headline figures",
+)
+def get_plan_figures(request: HttpRequest, plan_id: int) -> Any:
+    """Revenue of the year before the plan, share of wallet, growth to the target, ROI,
+    payback, box and hours, as the plan page and its exports show them (the same as
+    ``/api/economics/accounts/{id}/figures?year=`` for the plan's year)."""
+    return plan_figures(plan=_plan(request, plan_id)).as_dict()
 
 
 @router.get(

@@ -22,14 +22,20 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kam.accounts.models import Account, AccountRevenue, TeamRole
+from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_list_editable,
     account_list_visible,
     review_latest_for_accounts,
     user_role,
 )
-from kam.allocation.models import AllocationPersonLine, RunStatus
+from kam.economics.figures import (
+    AccountFigures,
+    account_figures,
+    half_up,
+    planned_hours_by_person,
+    revenues_of_year,
+)
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans.document import (
@@ -62,6 +68,7 @@ from kam.plans.models import (
     ShareLink,
 )
 from kam.portfolio.models import Placement
+from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.users.models import Function, Role
 from kam.web.errors import ApplicationError
 
@@ -155,24 +162,21 @@ def template_for_box(box: str) -> TemplateRow:
 
 
 def account_box(*, account: Account) -> str:
-    """The account's box in the latest portfolio review ("" when not placed)."""
-    review = review_latest_for_accounts()
-    if review is None:
-        return ""
-    return (
-        Placement.objects.filter(review=review, account=account)
-        .values_list("box", flat=True)
-        .first()
-        or ""
-    )
+    """The account's box in the portfolio ("" when not placed)."""
+    return portfolio_account_box(account=account)
+
+
+def plan_figures(*, plan: Plan) -> AccountFigures:
+    """The plan's headline figures (revenue of the year before, growth to the target, share of
+    wallet, ROI, payback, box, hours), as every page and export shows them."""
+    return account_figures(account=plan.account, year=plan.period_start.year, plan=plan)
 
 
 def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
-    return (
-        AccountRevenue.objects.filter(account=account, year=year)
-        .values_list("amount", flat=True)
-        .first()
-    )
+    """The account's revenue in calendar ``year`` as the figures define it (invoiced, else
+    entered), to two decimals; None when unknown."""
+    found = revenues_of_year(accounts=[account], year=year).get(account.pk)
+    return None if found is None else Decimal(str(round(found.amount, 2)))
 
 
 # -- lists ----------------------------------------------------------------------------------
@@ -359,7 +363,8 @@ def _number(value: Decimal | None, places: int = 0) -> str:
 def _pct(value: Decimal | float | None, places: int = 1) -> str:
     if value is None:
         return ""
-    return f"{number_format(value, places, use_l10n=True)} %"
+    # Rounded half up first: number_format alone cuts the digits off (233.9 would show 233).
+    return f"{number_format(half_up(value, places), places, use_l10n=True)} %"
 
 
 def _date(value: dt.date | None) -> str:
@@ -393,23 +398,8 @@ def item_field_text(item: PlanItem, name: str, currency: str) -> str:
 def _planned_hours(*, plan: Plan) -> dict[int, Decimal]:
     """Planned hours per person on the account, from the latest finished allocation run of a
     planning period that overlaps the plan's period (section 2), or nothing."""
-    line = (
-        AllocationPersonLine.objects.filter(
-            account_id=plan.account_id,
-            run__status=RunStatus.DONE,
-            run__period__start__lte=plan.period_end,
-            run__period__end__gte=plan.period_start,
-        )
-        .order_by("-run__finished_at", "-run__pk")
-        .values_list("run_id", flat=True)
-        .first()
-    )
-    if line is None:
-        return {}
-    return dict(
-        AllocationPersonLine.objects.filter(run_id=line, account_id=plan.account_id).values_list(
-            "user_id", "hours"
-        )
+    return planned_hours_by_person(
+        account_id=plan.account_id, start=plan.period_start, end=plan.period_end
     )
 
 
@@ -424,7 +414,8 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
     today = today or timezone.localdate()
     account = plan.account
     currency = account.currency
-    box = account_box(account=account)
+    figures = plan_figures(plan=plan)
+    box = figures.box
     shared = set(plan.shared_sections)
     enabled = [k for k in SECTION_KEYS if k in set(plan.sections)]
     titles = _section_titles()
@@ -511,9 +502,9 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
         elif key == Section.SUMMARY:
             fields = _pairs([(_("Executive summary"), plan.summary)])
         elif key == Section.PROFIT_PLAN:
-            profit = _profit_doc(plan)
-            growth = profit.revenue_growth
-            roi = profit.return_on_investment
+            profit = _profit_doc(plan, figures)
+            growth = figures.growth
+            roi = figures.roi
 
             def span(a: str, b: str) -> str:
                 return f"{a or '—'} → {b or '—'}" if (a or b) else ""
@@ -523,8 +514,8 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
                     (
                         _("Revenue (current → target)"),
                         span(
-                            _money(plan.revenue_current, currency),
-                            _money(plan.revenue_target, currency),
+                            _money(profit.revenue_current, currency),
+                            _money(profit.revenue_target, currency),
                         )
                         + (
                             f" ({'+' if growth >= 0 else ''}{_pct(growth * 100)})"
@@ -548,11 +539,19 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
                     (_("Investment required"), _money(plan.investment, currency)),
                     (_("Expected return"), _money(plan.expected_return, currency)),
                     (_("Return on investment"), _pct(roi * 100, 0) if roi is not None else ""),
+                    (
+                        _("Payback"),
+                        _("%(years)s years")
+                        % {"years": _number(half_up(figures.payback_years, 1), 1)}
+                        if figures.payback_years is not None
+                        else "",
+                    ),
                     (_("Notes"), plan.profit_notes),
                 ]
             )
         elif key == Section.ANALYSIS:
-            wallet = plan.share_of_wallet
+            wallet = figures.share_of_wallet
+            spend = figures.available_spend
             fields = _pairs(
                 [
                     (_("The customer's market"), plan.market),
@@ -563,8 +562,18 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
                     (_("Opportunities"), plan.swot_opportunities),
                     (_("Threats"), plan.swot_threats),
                     (_("Their purchasing strategy and how they see us"), plan.purchasing_strategy),
-                    (_("Their total spend in our category"), _money(plan.category_spend, currency)),
-                    (_("Share of wallet"), _pct(wallet * 100) if wallet is not None else ""),
+                    (
+                        _("Their total spend in our category"),
+                        _money(Decimal(str(spend)) if spend is not None else None, currency),
+                    ),
+                    (
+                        _("Share of wallet"),
+                        _pct(wallet * 100, 0)
+                        + " "
+                        + _("of the revenue of %(year)s") % {"year": figures.base_year}
+                        if wallet is not None
+                        else "",
+                    ),
                 ]
             )
         elif key == Section.RESOURCES:
@@ -684,13 +693,16 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
             for a in actions
             if "actions" in on
         ],
-        profit_plan=_profit_doc(plan) if "profit_plan" in on else None,
+        profit_plan=_profit_doc(plan, figures) if "profit_plan" in on else None,
     )
 
 
-def _profit_doc(plan: Plan) -> ProfitPlanDoc:
+def _profit_doc(plan: Plan, figures: AccountFigures) -> ProfitPlanDoc:
+    """The profit plan: the current revenue is the figures' (the year before the plan's)."""
     return ProfitPlanDoc(
-        revenue_current=plan.revenue_current,
+        revenue_current=(
+            Decimal(str(round(figures.revenue, 2))) if figures.revenue is not None else None
+        ),
         revenue_target=plan.revenue_target,
         volume_current=plan.volume_current,
         volume_target=plan.volume_target,

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.accounts.selectors import account_get_visible, account_list_editable
+from kam.economics.figures import half_up
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans import services
@@ -53,11 +54,11 @@ from kam.plans.models import (
     ShareAccessKind,
 )
 from kam.plans.selectors import (
-    account_box,
     action_comments,
     overdue_groups,
     plan_actions,
     plan_document_build,
+    plan_figures,
     plan_get_visible,
     plan_items,
     plan_list_annotated,
@@ -189,20 +190,20 @@ def _stats(plan: Plan, items: list[PlanItem], actions: list[PlanAction]) -> dict
         for i in items
         if i.kind == ItemKind.VALUE_PROPOSITION and not i.confirmed and i.measured_value
     ]
-    growth = None
-    if plan.revenue_current and plan.revenue_target is not None:
-        growth = (plan.revenue_target / plan.revenue_current - 1) * 100
-    roi = None
-    if plan.investment and plan.expected_return is not None:
-        roi = (plan.expected_return - plan.investment) / plan.investment * 100
+    figures = plan_figures(plan=plan)
     return {
-        "growth_pct": growth,
-        "roi_pct": roi,
+        "figures": figures,
+        "revenue": half_up(figures.revenue),
+        "growth_pct": half_up(figures.growth * 100, 1) if figures.growth is not None else None,
+        "roi_pct": half_up(figures.roi * 100) if figures.roi is not None else None,
+        "payback_years": half_up(figures.payback_years, 1),
         "value_confirmed": sum(confirmed) if confirmed else None,
         "value_unconfirmed": sum(unconfirmed) if unconfirmed else None,
         "open_actions": sum(1 for a in actions if a.status not in ("done", "dropped")),
         "overdue_actions": sum(1 for a in actions if a.is_overdue(today)),
-        "wallet_pct": plan.share_of_wallet * 100 if plan.share_of_wallet is not None else None,
+        "wallet_pct": (
+            half_up(figures.share_of_wallet * 100) if figures.share_of_wallet is not None else None
+        ),
     }
 
 
@@ -254,6 +255,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"name": m.title, **{k: dict(m.fields).get(label, "") for k, label in columns.items()}}
         for m in (team.items if team else [])
     ]
+    stats = _stats(plan, items, actions)
     context = {
         "team_rows": team_rows,
         "team_hours": any(r["hours"] for r in team_rows),
@@ -265,7 +267,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_edit": may_edit,
         "may_change_content": may_edit and draft,
         "may_approve": plan_may_approve(user=request.user),
-        "stats": _stats(plan, items, actions),
+        "stats": stats,
         "status_choices": ActionStatus.choices,
         "kind_labels": dict(ItemKind.choices),
         "successor": plan.successors.first(),
@@ -274,7 +276,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ).count(),
         "approve_form": ApproveForm(),
         "currency": plan.account.currency,
-        "box_code": account_box(account=plan.account),
+        "box_code": stats["figures"].box,
         "relationship": _relationship_summary(request, plan),
     }
     return render(request, "plans/plan_detail.html", context)

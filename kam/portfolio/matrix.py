@@ -162,6 +162,7 @@ _PLACEMENT_FIELDS = (
     "account__country",
     "account__channel",
     "account__currency",
+    "account__external_id",
     "attractiveness",
     "strength",
     "competitor_strength",
@@ -246,14 +247,17 @@ def matrix_rows(
             .values("account_id", "attractiveness", "strength", "relative_strength", "box")
         }
 
-    from kam.accounts.models import AccountRevenue
+    from kam.economics.figures import revenues_of_year_by_id
 
+    # The revenue is the figures' (kam.economics.figures): invoiced, else entered.
     year = revenue_year(review=review)
-    revenue = dict(
-        AccountRevenue.objects.filter(year=year, account_id__in=ids).values_list(
-            "account_id", "amount"
-        )
-    )
+    revenue = {
+        pk: found.amount
+        for pk, found in revenues_of_year_by_id(
+            external_ids={p["account_id"]: p["account__external_id"] for p in placements},
+            year=year,
+        ).items()
+    }
     rates = exchange_rates_get(organisation=organisation_get())
     prefix, suffix = account_url_pattern()
 
@@ -272,7 +276,7 @@ def matrix_rows(
         amount = revenue.get(pk)
         rate = rates.get(p["account__currency"])
         revenue_base = (
-            float(Decimal(amount) * rate) if amount is not None and rate is not None else None
+            float(Decimal(str(amount)) * rate) if amount is not None and rate is not None else None
         )
         old = before.get(pk)
         prev_a = prev_x = None

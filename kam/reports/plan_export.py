@@ -28,6 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kam.economics.figures import half_up
 from kam.plans.document import ActionDoc, ItemDoc, PlanDocument, plan_document
 from kam.plans.models import Plan, PlanVersion
 from kam.portfolio.matrix import MatrixFilters, matrix_rows
@@ -219,6 +220,11 @@ def _short_date(value: dt.date | None) -> str:
     return date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
+def _percent(ratio: Decimal | float) -> str:
+    """A ratio as a whole percentage rounded half up, as the plan page rounds it ("234%")."""
+    return f"{half_up(float(ratio) * 100)}%"
+
+
 def figures(export: PlanExport) -> list[tuple[str, str, str]]:
     """The profit plan's headline figures: (number, label, colour key) for tiles."""
     profit = export.doc.profit_plan
@@ -232,7 +238,7 @@ def figures(export: PlanExport) -> list[tuple[str, str, str]]:
         growth = profit.revenue_growth
         label = _("revenue target")
         if growth is not None:
-            label += f" ({'+' if growth >= 0 else ''}{percent(float(growth))})"
+            label += f" ({'+' if growth >= 0 else ''}{_percent(growth)})"
         out.append((_money(profit.revenue_target, currency), label, ""))
     if profit.investment is not None:
         out.append((_money(profit.investment, currency), _("investment"), "key_development"))
@@ -240,7 +246,7 @@ def figures(export: PlanExport) -> list[tuple[str, str, str]]:
         roi = profit.return_on_investment
         label = _("expected return")
         if roi is not None:
-            label += " · " + _("ROI %(roi)s") % {"roi": percent(float(roi))}
+            label += " · " + _("ROI %(roi)s") % {"roi": _percent(roi)}
         out.append((_money(profit.expected_return, currency), label, "key"))
     return out
 

@@ -12,9 +12,10 @@ register = template.Library()
 
 def _whole(value: object) -> int | None:
     try:
-        return round(float(value))  # type: ignore[arg-type]
+        rounded = half_up(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+    return None if rounded is None else int(rounded)
 
 
 @register.filter

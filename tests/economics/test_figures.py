@@ -1,0 +1,96 @@
+"""The figures' definitions (docs/economics.md, "One figure, one definition"), by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from kam.accounts.models import AccountRevenue
+from kam.activities.models import Activity, ActivityParticipant
+from kam.economics.figures import account_figures, half_up
+from kam.economics.lines import store_get
+from kam.plans.models import Plan
+from tests.economics.conftest import import_lines
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_for(account, **amounts):  # type: ignore[no-untyped-def]
+    return Plan.objects.create(
+        account=account,
+        period_label="2026",
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        **amounts,
+    )
+
+
+def test_invoiced_revenue_of_the_year_before_wins_over_entered_amounts(tmp_path, kam_user):
+    account = AccountFactory(external_id="A1", owner=kam_user)
+    import_lines(
+        tmp_path,
+        [
+            ("A1", "i0", "2024-06-01", "500", "0", None, None, "EUR"),  # before 2025
+            ("A1", "i1", "2025-01-01", "1000", "0", None, None, "EUR"),
+            ("A1", "i2", "2025-12-31", "3000", "0", None, None, "EUR"),
+            ("A1", "i3", "2026-01-01", "7000", "0", None, None, "EUR"),  # in the plan year
+        ],
+    )
+    AccountRevenue.objects.create(account=account, year=2025, amount=Decimal("9999"))
+    store_get().available_spend_set(values={"A1": 16000})
+    plan = plan_for(
+        account,
+        revenue_current=Decimal("8888"),
+        revenue_target=Decimal("5000"),
+        category_spend=Decimal("40000"),
+        investment=Decimal("300"),
+        expected_return=Decimal("1001.5"),
+    )
+    activity = Activity.objects.create(
+        account=account, date=dt.date(2026, 2, 1), duration_minutes=90
+    )
+    ActivityParticipant.objects.create(activity=activity, user=kam_user)
+
+    f = account_figures(account=account, year=2026)
+    assert f.plan_id == plan.pk and f.base_year == 2025
+    assert f.revenue == pytest.approx(4000) and f.revenue_source == "invoices"  # 1,000 + 3,000
+    assert f.available_spend == 16000  # the entered spend, not the plan's 40,000
+    assert f.share_of_wallet == pytest.approx(0.25)  # 4,000 / 16,000
+    assert f.growth == pytest.approx(0.25)  # 5,000 / 4,000 − 1
+    assert f.roi == pytest.approx(2.338333, abs=1e-6)  # (1,001.5 − 300) / 300
+    assert f.payback_years == pytest.approx(300 / 1001.5)
+    assert f.hours_actual == pytest.approx(1.5)
+    assert f.hours_planned is None and f.box == ""
+
+
+def test_without_lines_for_the_whole_year_the_entered_revenue_counts(tmp_path, kam_user):
+    account = AccountFactory(external_id="B1", owner=kam_user)
+    # The store begins in March 2025: 2025 is only partly there.
+    import_lines(tmp_path, [("B1", "i1", "2025-03-01", "1000", "0", None, None, "EUR")])
+    AccountRevenue.objects.create(account=account, year=2025, amount=Decimal("6000"))
+    plan_for(account, revenue_current=Decimal("8888"), category_spend=Decimal("24000"))
+    f = account_figures(account=account, year=2026)
+    assert f.revenue == 6000 and f.revenue_source == "entered"
+    assert f.share_of_wallet == pytest.approx(0.25)  # the plan's spend: none entered
+
+
+def test_with_nothing_else_the_plans_revenue_counts_and_unknowns_stay_unknown(kam_user):
+    account = AccountFactory(external_id="C1", owner=kam_user)
+    plan_for(account, revenue_current=Decimal("8000"))
+    f = account_figures(account=account, year=2026)
+    assert f.revenue == 8000 and f.revenue_source == "plan"
+    assert f.share_of_wallet is None and f.growth is None and f.roi is None
+    other = AccountFactory(external_id="C2", owner=kam_user)
+    g = account_figures(account=other, year=2026)
+    assert g.revenue is None and g.revenue_source == "" and g.plan_id is None
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [(233.5, 0, "234"), (233.49, 0, "233"), (-3.85, 1, "-3.9"), (0.25, 1, "0.3")],
+)
+def test_figures_round_half_up(value, places, shown):
+    assert str(half_up(value, places)) == shown
