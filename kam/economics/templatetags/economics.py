@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import template
 
+from kam.economics.figures import half_up
 from kam.web import formats
 
 register = template.Library()
