@@ -22,7 +22,7 @@ SMALL = (
     "A,2024-01-05,50,2\n"  # same day: one purchase of 150
     "A,2024-01-09 10:00:00,50,3\n"  # the time is ignored
     "B,2024-02-01,10,4\n"
-    "B,2024-03-01,-20,5\n"  # a credit day: a purchase, but not in the spend
+    "B,2024-03-01,-20,5\n"  # a credit note: no purchase, no spend
     "C,2024-01-01,5,6\n"
     "C,2024-01-20,8,7\n"
     "C,2024-04-20,3,8\n"
@@ -42,15 +42,16 @@ def write(tmp_path: Path, text: str, name: str = "transactions.csv") -> str:
 def test_summary_of_a_small_file_by_hand(tmp_path: Path) -> None:
     # calibration end 2024-06-30:
     # A: days 01-05 (150), 01-09 (50): x = 1, t_x = 4/7, T = 177/7, repeat spend 50
-    # B: days 02-01, 03-01 (−20): x = 1, t_x = 29/7, T = 150/7, no positive repeat spend
+    # B: day 02-01 and a credit note on 03-01 (−20), which is no purchase: x = 0, t_x = 0,
+    #    T = 150/7 (2024 is a leap year: 29 + 121 days)
     # C: days 01-01, 01-20 (8), 04-20 (3): x = 2, t_x = 110/7, T = 181/7, mean spend 5.5
     # D: day 05-01: x = 0, t_x = 0, T = 60/7
     checked = transaction_problems(Path(write(tmp_path, SMALL)))
     summary, later = purchase_summary(checked, calibration_end=dt.date(2024, 6, 30))
     assert summary.accounts == ("A", "B", "C", "D")
     assert later == 1
-    assert list(summary.frequency) == [1, 1, 2, 0]
-    assert summary.recency_weeks == pytest.approx([4 / 7, 29 / 7, 110 / 7, 0])
+    assert list(summary.frequency) == [1, 0, 2, 0]
+    assert summary.recency_weeks == pytest.approx([4 / 7, 0, 110 / 7, 0])
     assert summary.age_weeks == pytest.approx([177 / 7, 150 / 7, 181 / 7, 60 / 7])
     assert list(summary.spend_count) == [1, 0, 2, 0]
     assert summary.mean_spend == pytest.approx([50, 0, 5.5, 0])
