@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from kam.cli import main
-from kam.facts.clv import clv_from_lines, purchase_summary, transaction_problems
+from kam.facts.clv import (
+    clv_from_lines,
+    clv_from_transactions,
+    purchase_summary,
+    transaction_problems,
+)
 from tests.core.test_clv import lifetimes_dataset
 
 SMALL = (
@@ -113,7 +118,8 @@ def test_end_to_end_on_simulated_transactions(
     path = tmp_path / "simulated.csv"
     end, actual = simulate(path, customers=1500, seed=7)
     out = run_json(str(path), end.isoformat(), 26, capsys)
-    assert list(out) == ["bgnbd", "gamma_gamma", "accounts"]
+    assert list(out) == ["bgnbd", "gamma_gamma", "value_missing", "accounts"]
+    assert out["value_missing"] == []
     assert list(out["bgnbd"]) == ["r", "alpha", "a", "b", "log_likelihood"]
     assert list(out["gamma_gamma"]) == ["p", "q", "gamma"]
     assert all(
@@ -269,6 +275,61 @@ def test_missing_column_file_and_fit(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert err.startswith(f"{once}: the models cannot be fitted: ")
     assert "bought twice" in err
+
+
+def test_purchases_without_the_spend_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # every line is worth 10 (a day of two lines 20): the purchase model fits, the spend
+    # model cannot (its parameters run off); the purchases are given, the value is not, and
+    # stderr says why
+    path = tmp_path / "simulated.csv"
+    end, _actual = simulate(path, customers=600, seed=3)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    flat = tmp_path / "flat.csv"
+    with flat.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([rows[0], *([a, d, "10"] for a, d, _v in rows[1:])])
+    args = ["clv", "--transactions", str(flat), "--calibration-end", end.isoformat()]
+    status = main([*args, "--horizon-weeks", "26", "--format", "json"])
+    captured = capsys.readouterr()
+    assert status == 0
+    reason = (
+        "the spend model is not identified by these data (a parameter runs off to 0 or "
+        "infinity); it needs more customers with repeat purchases"
+    )
+    assert captured.err.splitlines() == [
+        f"{flat}: no expected value, the spend model cannot be fitted: {reason}"
+    ]
+    out = json.loads(captured.out)
+    assert out["gamma_gamma"] is None
+    assert out["value_missing"] == [reason]
+    assert len(out["accounts"]) == 600
+    assert all(a["expected_value"] is None for a in out["accounts"])
+    # the purchases are those of the same file with a spend model (amounts do not enter)
+    with_spend = run_json(str(path), end.isoformat(), 26, capsys)
+    assert [a["expected_purchases"] for a in out["accounts"]] == [
+        a["expected_purchases"] for a in with_spend["accounts"]
+    ]
+    assert all(a["expected_purchases"] >= 0 for a in out["accounts"])
+    # the table shows the purchases and a dash for spend and value
+    assert main([*args, "--horizon-weeks", "26"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[1] == "Gamma-Gamma (spend): not fitted, so no spend and no value"
+    assert all(line.split()[-2:] == ["-", "-"] for line in table[5:])
+
+
+def test_json_keeps_full_precision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "simulated.csv"
+    end, _actual = simulate(path, customers=300, seed=5)
+    out = run_json(str(path), end.isoformat(), 26, capsys)
+    report = clv_from_transactions(path, calibration_end=end, horizon_weeks=26)
+    assert out["bgnbd"]["r"] == report.model.bgnbd.r
+    assert out["gamma_gamma"]["gamma"] == report.model.gamma_gamma.gamma  # type: ignore[union-attr]
+    assert [a["expected_value"] for a in out["accounts"]] == [
+        float(v) for v in report.prediction.expected_value
+    ]
+    # not rounded to 4 decimals: some value has more
+    assert any(round(a["expected_value"], 4) != a["expected_value"] for a in out["accounts"])
 
 
 def test_arguments_are_checked(capsys: pytest.CaptureFixture[str]) -> None:

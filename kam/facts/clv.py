@@ -488,12 +488,17 @@ def purchase_summary(
 @dataclass(frozen=True)
 class ClvReport:
     """Everything ``kam clv`` shows: the summary, both fitted models, the prediction, and
-    how many accounts first bought after the calibration end (left out)."""
+    how many accounts first bought after the calibration end (left out).
+
+    When only the spend model cannot be fitted, the purchase forecast stands:
+    ``model.gamma_gamma`` is None, the prediction's spend and value are NaN and
+    ``value_missing`` says why, one reason each (English, marked for translation)."""
 
     summary: PurchaseSummary
     model: ClvModel
     prediction: ClvPrediction
     later_accounts: int
+    value_missing: tuple[str, ...] = ()
 
 
 def _report(
@@ -508,7 +513,7 @@ def _report(
     summary, later = summary_of_relation(
         relation, calibration_end=calibration_end, connection=connection
     )
-    model = clv_fit(summary)
+    model = clv_fit(summary, spend_required=False)
     prediction = clv_predict(
         model.bgnbd,
         model.gamma_gamma,
@@ -517,7 +522,14 @@ def _report(
         annual_discount_rate=annual_discount_rate,
         margin=margin,
     )
-    return ClvReport(summary=summary, model=model, prediction=prediction, later_accounts=later)
+    missing = () if model.spend_problem is None else (model.spend_problem,)
+    return ClvReport(
+        summary=summary,
+        model=model,
+        prediction=prediction,
+        later_accounts=later,
+        value_missing=missing,
+    )
 
 
 def clv_from_transactions(
@@ -532,7 +544,8 @@ def clv_from_transactions(
     """Check the file, build the summary, fit both models and predict over ``horizon_weeks``
     (see :func:`kam.core.clv.clv_predict` for the discounting and ``margin``). Raises
     :class:`TransactionProblems` for a bad file and :class:`kam.core.clv.ClvFitError` when
-    the data cannot identify a model."""
+    the data cannot identify the purchase model; when only the spend model cannot be
+    fitted, the report has the purchases and says why the value is missing."""
     connection = duckdb.connect()
     checked = transaction_problems(path, name=name, connection=connection)
     return _report(
