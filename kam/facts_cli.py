@@ -325,7 +325,9 @@ def _write(table: pa.Table, fmt: str, output: str | None) -> None:
 
 
 def render_json(table: pa.Table) -> str:
-    """The facts as a JSON list of objects (null where a fact is not defined)."""
+    """The facts as a JSON list of objects (null where a fact is not defined). Floats are
+    not rounded: each is written as its repr, the shortest text that reads back as the same
+    float."""
     return json.dumps(table.to_pylist(), indent=2, allow_nan=False) + "\n"
 
 

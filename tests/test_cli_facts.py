@@ -44,6 +44,9 @@ def test_json_facts_of_every_account(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [r["account_external_id"] for r in rows] == ["A", "B", "C", "E"]
     assert_facts([*rows[:3], {**EXPECTED["E"], "account_external_id": "E"}])
     assert rows[3]["revenue_12m"] == 50.0  # E's line without cost is not in the CSV
+    # full precision: A's growth is 4000 / 3000 − 1 to the last bit, not 0.3333
+    assert rows[0]["growth"] == 4000 / 3000 - 1
+    assert rows[0]["mean_days_late"] == 30000 / 3500
     # four accounts cannot identify the purchase model: the prediction is empty, and said so
     assert [r["predicted_future_value"] for r in rows] == [None] * 4
     assert "predicted_future_value is empty" in err
