@@ -129,3 +129,12 @@ def test_a_credit_note_lowers_revenue_but_is_no_order() -> None:
     assert only["revenue_12m"] == -10.0 and only["orders"] == 0
     assert only["recency_days"] is None
     assert only["growth"] is None or math.isnan(only["growth"])
+
+
+def test_the_economics_years_are_the_facts_years() -> None:
+    from kam.economics.lines import periods_for
+
+    # as of 29 February 2024: 1 March 2023 … 29 February 2024, then 1 March 2022 … 28 Feb 2023
+    latest, before = periods_for(as_of=date(2024, 2, 29), first_day=date(2020, 1, 1))[-1:-3:-1]
+    assert (latest.start, latest.end) == (date(2023, 3, 1), date(2024, 2, 29))
+    assert (before.start, before.end) == (date(2022, 3, 1), date(2023, 2, 28))
