@@ -630,17 +630,22 @@ def classify_rows(
 # --- output ---------------------------------------------------------------------------------
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, DECIMALS)
+def _rounded(value: float | None, digits: int | None = DECIMALS) -> float | None:
+    if value is None or digits is None:
+        return value
+    return round(value, digits)
 
 
-def _record(r: AccountResult, *, with_probabilities: bool) -> dict[str, Any]:
+def _record(
+    r: AccountResult, *, with_probabilities: bool, digits: int | None = DECIMALS
+) -> dict[str, Any]:
+    """One account's fields; floats rounded to ``digits`` decimals (None: not rounded)."""
     record: dict[str, Any] = {
         "account": r.account,
-        "attractiveness": _rounded(r.attractiveness),
-        "strength": _rounded(r.strength),
-        "competitor_strength": _rounded(r.competitor_strength),
-        "relative_strength": _rounded(r.relative_strength),
+        "attractiveness": _rounded(r.attractiveness, digits),
+        "strength": _rounded(r.strength, digits),
+        "competitor_strength": _rounded(r.competitor_strength, digits),
+        "relative_strength": _rounded(r.relative_strength, digits),
         "strength_axis": r.strength_axis,
         "box": r.box,
         "missing": r.missing,
@@ -650,15 +655,17 @@ def _record(r: AccountResult, *, with_probabilities: bool) -> dict[str, Any]:
         record["box_probabilities"] = (
             None
             if r.box_probabilities is None
-            else {b: round(p, DECIMALS) for b, p in r.box_probabilities.items()}
+            else {b: _rounded(p, digits) for b, p in r.box_probabilities.items()}
         )
         record["uncertain"] = r.uncertain
     return record
 
 
 def render_json(results: Sequence[AccountResult], *, with_probabilities: bool) -> str:
-    """A JSON list with one object per account (floats to 4 decimals, null when absent)."""
-    records = [_record(r, with_probabilities=with_probabilities) for r in results]
+    """A JSON list with one object per account (null when absent). Floats are not rounded:
+    each is written as its repr, the shortest text that reads back as the same float, so a
+    program reading the JSON gets what kam computed (the table and CSV round for reading)."""
+    records = [_record(r, with_probabilities=with_probabilities, digits=None) for r in results]
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
 
 

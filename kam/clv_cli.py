@@ -10,7 +10,12 @@ and the output.
 Bad input is reported all at once, one line per problem on stderr naming the file, the row
 and the field (a CSV's header is row 1); the command then prints nothing on stdout and exits
 with status 2, as ``kam classify`` and ``kam allocate`` do. Data that cannot identify the
-models (for example: nobody bought twice) also exit with status 2 and say why.
+purchase model (for example: nobody bought twice) also exit with status 2 and say why. When
+only the spend model cannot be fitted, the expected purchases are still printed, the value
+is left empty (``null`` in JSON) and stderr says why, one line per reason.
+
+JSON keeps every number at full precision (a float's shortest exact representation); the
+table rounds for reading.
 """
 
 from __future__ import annotations
@@ -34,8 +39,6 @@ from kam.imports.cli import add_decimal_argument
 from kam.imports.numbers import Convention, read_numbers
 from kam.imports.tables import csv_reader, header_name
 
-DECIMALS = 4
-PARAMETER_DIGITS = 6
 MAX_HORIZON_WEEKS = 52 * 50
 
 
@@ -149,6 +152,12 @@ def run_clv(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return BAD_INPUT
+    for reason in report.value_missing:
+        print(
+            _("%(file)s: no expected value, the spend model cannot be fitted: %(reason)s")
+            % {"file": args.transactions, "reason": _(reason)},
+            file=sys.stderr,
+        )
     text = render_json(report) if args.format == "json" else render_table(report)
     sys.stdout.write(text)
     return 0
@@ -210,34 +219,36 @@ def normalised_transactions(
     return target
 
 
-def _round(value: float, digits: int = DECIMALS) -> float:
-    return round(float(value), digits)
+def _number(value: float) -> float | None:
+    """A float for JSON at full precision; None (null) when it is not finite."""
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def render_json(report: ClvReport) -> str:
-    """``{"bgnbd": {...}, "gamma_gamma": {...}, "accounts": [...]}`` (docs/economics.md),
-    indented, with one account per line (a portfolio of 100,000 accounts stays readable and
-    is written by the fast C encoder)."""
+    """``{"bgnbd": {...}, "gamma_gamma": {...}, "value_missing": [...], "accounts": [...]}``
+    (docs/economics.md), indented, with one account per line (a portfolio of 100,000
+    accounts stays readable and is written by the fast C encoder). Numbers are not rounded:
+    each float is written as its repr, the shortest text that reads back as the same float.
+    Without a spend model ``gamma_gamma`` and each ``expected_value`` are null and
+    ``value_missing`` lists why (empty otherwise)."""
     bg, gg, prediction = report.model.bgnbd, report.model.gamma_gamma, report.prediction
-    head = {
+    head: dict[str, Any] = {
         "bgnbd": {
-            "r": _round(bg.r, PARAMETER_DIGITS),
-            "alpha": _round(bg.alpha, PARAMETER_DIGITS),
-            "a": _round(bg.a, PARAMETER_DIGITS),
-            "b": _round(bg.b, PARAMETER_DIGITS),
-            "log_likelihood": _round(bg.log_likelihood, DECIMALS),
+            "r": bg.r,
+            "alpha": bg.alpha,
+            "a": bg.a,
+            "b": bg.b,
+            "log_likelihood": _number(bg.log_likelihood),
         },
-        "gamma_gamma": {
-            "p": _round(gg.p, PARAMETER_DIGITS),
-            "q": _round(gg.q, PARAMETER_DIGITS),
-            "gamma": _round(gg.gamma, PARAMETER_DIGITS),
-        },
+        "gamma_gamma": None if gg is None else {"p": gg.p, "q": gg.q, "gamma": gg.gamma},
+        "value_missing": [_(reason) for reason in report.value_missing],
     }
     # one account per line; floats as JSON numbers (repr of a finite float is valid JSON)
     accounts = [
         f'{{"account": {json.dumps(account, ensure_ascii=False)}, '
-        f'"expected_purchases": {round(purchases, DECIMALS)!r}, '
-        f'"expected_value": {round(value, DECIMALS)!r}}}'
+        f'"expected_purchases": {json.dumps(_number(purchases))}, '
+        f'"expected_value": {json.dumps(_number(value))}}}'
         for account, purchases, value in zip(
             prediction.accounts,
             prediction.expected_purchases.tolist(),
@@ -247,7 +258,7 @@ def render_json(report: ClvReport) -> str:
     ]
     lines = ["{"]
     for key, value in head.items():
-        lines.append(f'  "{key}": {json.dumps(value)},')
+        lines.append(f'  "{key}": {json.dumps(value, ensure_ascii=False, allow_nan=False)},')
     lines.append('  "accounts": [' + ("" if accounts else "]"))
     if accounts:
         lines.append(",\n".join(f"    {line}" for line in accounts))
@@ -268,8 +279,12 @@ def render_table(report: ClvReport) -> str:
             "b": f"{bg.b:.4f}",
             "ll": f"{bg.log_likelihood:,.2f}",
         },
-        _("Gamma-Gamma (spend): p %(p)s, q %(q)s, gamma %(gamma)s")
-        % {"p": f"{gg.p:.4f}", "q": f"{gg.q:.4f}", "gamma": f"{gg.gamma:.4f}"},
+        (
+            _("Gamma-Gamma (spend): p %(p)s, q %(q)s, gamma %(gamma)s")
+            % {"p": f"{gg.p:.4f}", "q": f"{gg.q:.4f}", "gamma": f"{gg.gamma:.4f}"}
+            if gg is not None
+            else _("Gamma-Gamma (spend): not fitted, so no spend and no value")
+        ),
         _(
             "%(accounts)s accounts, %(spenders)s with repeat purchases; horizon %(weeks)s "
             "weeks, discount rate %(rate)s a year"
@@ -287,17 +302,17 @@ def render_table(report: ClvReport) -> str:
             % {"count": report.later_accounts}
         )
     lines = [[_("account"), _("purchases"), _("P(alive)"), _("spend"), _("value")]]
-    order = sorted(
-        range(len(prediction.accounts)), key=lambda i: (-prediction.expected_value[i], i)
-    )
+    # highest value first; without a spend model, most purchases first
+    rank = prediction.expected_value if gg is not None else prediction.expected_purchases
+    order = sorted(range(len(prediction.accounts)), key=lambda i: (-rank[i], i))
     for i in order:
         lines.append(
             [
                 prediction.accounts[i],
                 f"{prediction.expected_purchases[i]:.2f}",
                 f"{prediction.probability_alive[i]:.2f}",
-                f"{prediction.expected_spend[i]:,.2f}",
-                f"{prediction.expected_value[i]:,.2f}",
+                _money(prediction.expected_spend[i]),
+                _money(prediction.expected_value[i]),
             ]
         )
     widths = [max(len(row[j]) for row in lines) for j in range(len(lines[0]))]
@@ -309,6 +324,10 @@ def render_table(report: ClvReport) -> str:
         for row in lines
     ]
     return "\n".join(text) + "\n"
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}" if math.isfinite(value) else "-"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

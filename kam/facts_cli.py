@@ -7,6 +7,10 @@ future value at an as-of date (kam-method.md sections 1 and 6; definitions in
 ``kam.facts.definitions``). It goes through the same import and fact code as the web app,
 in a temporary store that is removed afterwards.
 
+A file without a ``currency`` column is in one currency: ``--currency``, by default the base
+currency of the kam installation the command runs in (its organisation settings), or EUR
+where there is none.
+
 Bad input is reported one line per problem on stderr, naming the file, the row (the header
 is row 1) and the column; the command then prints nothing and exits with status 2.
 ``--skip-bad-rows`` reports the bad rows the same way and goes on with the good ones.
@@ -18,6 +22,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 import tempfile
 from datetime import date
@@ -27,8 +32,8 @@ from typing import Any, TextIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kam.core.clv import ClvFitError
-from kam.facts.compute import facts_table, predicted_future_values
+from kam.facts.checking import csv_header, file_format
+from kam.facts.compute import facts_table, predict_future_values
 from kam.facts.store import TransactionImportError, TransactionStore
 from kam.i18n import _
 from kam.imports.cli import add_decimal_argument
@@ -43,6 +48,51 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": text}
         ) from None
+
+
+def _currency(text: str) -> str:
+    code = text.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise argparse.ArgumentTypeError(
+            _("'%(value)s' is not a currency code (three letters, such as EUR)") % {"value": text}
+        )
+    return code
+
+
+#: The currency of a file without a currency column outside a configured installation.
+FALLBACK_CURRENCY = "EUR"
+
+
+def installation_currency() -> str:
+    """The base currency of the kam installation this command runs in (its organisation),
+    or ``FALLBACK_CURRENCY`` when there is no configured installation: no database yet, or
+    one without an organisation. Never creates a database or an organisation."""
+    try:
+        from django.conf import settings
+
+        from kam.cli import _django_setup
+
+        _django_setup()
+        from django.db import DatabaseError, connection
+
+        from kam.organisation.models import Organisation
+
+        database = settings.DATABASES["default"]
+        name = str(database["NAME"])
+        in_memory = name == ":memory:" or "mode=memory" in name
+        if str(database["ENGINE"]).endswith("sqlite3") and not (in_memory or Path(name).is_file()):
+            return FALLBACK_CURRENCY  # opening it would create an empty database
+        try:
+            if Organisation._meta.db_table not in connection.introspection.table_names():
+                return FALLBACK_CURRENCY
+            code = (
+                Organisation.objects.order_by("pk").values_list("base_currency", flat=True).first()
+            )
+        finally:
+            connection.close()
+    except (ImportError, RuntimeError, DatabaseError, KeyError):
+        return FALLBACK_CURRENCY
+    return str(code) if code else FALLBACK_CURRENCY
 
 
 def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
@@ -68,6 +118,17 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         metavar="YYYY-MM-DD",
         help=_("the date the facts are computed at (default: today)"),
+    )
+    parser.add_argument(
+        "--currency",
+        type=_currency,
+        default=None,
+        metavar="XXX",
+        help=_(
+            "the currency of the lines of a file without a currency column (default: the "
+            "base currency of this kam installation, or EUR outside a configured "
+            "installation); a file with the column keeps its own"
+        ),
     )
     parser.add_argument(
         "--available-spend",
@@ -101,7 +162,7 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
         default=True,
         help=_(
             "add predicted_future_value, the revenue expected over the next 52 weeks "
-            "(BG/NBD and Gamma-Gamma; default: on)"
+            "(BG/NBD, and a Gamma-Gamma spend model per currency; default: on)"
         ),
     )
     parser.add_argument(
@@ -160,6 +221,9 @@ def run_facts(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = ProgressBar(sys.stderr) if show else None
     as_of = args.as_of or date.today()
+    currency = args.currency
+    if currency is None and not _has_currency_column(path):
+        currency = installation_currency()
     with tempfile.TemporaryDirectory(prefix="kam-facts-") as scratch:
         store = TransactionStore(scratch)
         try:
@@ -170,6 +234,7 @@ def run_facts(args: argparse.Namespace) -> int:
                 progress=bar,
                 memory_limit=args.memory_limit,
                 decimal=args.decimal,
+                default_currency=currency,
             )
             if args.available_spend:
                 spend_path = Path(args.available_spend)
@@ -198,9 +263,9 @@ def run_facts(args: argparse.Namespace) -> int:
             memory_limit=args.memory_limit,
             temp_directory=str(Path(scratch) / "spill"),
         )
-        note = None
+        notes: list[str] = []
         if args.predict:
-            table, note = _with_prediction(table, store, as_of, bar)
+            table, notes = _with_prediction(table, store, as_of, bar)
     if bar:
         bar.close()
     for line in report.lines():  # only with --skip-bad-rows: the rows left out
@@ -211,29 +276,45 @@ def run_facts(args: argparse.Namespace) -> int:
             % {"file": args.transactions, "bad": report.rows_bad, "rows": report.rows_read},
             file=sys.stderr,
         )
-    if note:
+    for note in notes:
         print(note, file=sys.stderr)
     _write(table, args.format, args.output)
     return 0
 
 
+def _has_currency_column(path: Path) -> bool:
+    """Whether the file's header names a ``currency`` column (False when it cannot be read:
+    the import then says what is wrong with the file)."""
+    try:
+        if file_format(path) == "parquet":
+            names = pq.read_schema(path).names
+        else:
+            names, _delimiter = csv_header(path)
+    except (OSError, ValueError, UnicodeDecodeError, pa.ArrowException, csv.Error):
+        return False
+    return any(str(name).strip().lower() == "currency" for name in names)
+
+
 def _with_prediction(
     table: pa.Table, store: TransactionStore, as_of: date, bar: ProgressBar | None
-) -> tuple[pa.Table, str | None]:
-    """The table with ``predicted_future_value``, and a note when the models cannot be
-    fitted (the column is then empty)."""
+) -> tuple[pa.Table, list[str]]:
+    """The table with ``predicted_future_value``, and a note per model that cannot be fitted
+    (the value of its accounts is then empty)."""
     if bar:
         bar("prediction", 0.0)
-    note = None
-    try:
-        values = predicted_future_values(lines=store, as_of=as_of)
-    except ClvFitError as exc:
-        values = {}
-        note = _("predicted_future_value is empty: %(reason)s") % {"reason": _(str(exc))}
+    result = predict_future_values(lines=store, as_of=as_of)
+    notes = [
+        _("predicted_future_value is empty: %(reason)s") % {"reason": _(reason)}
+        if currency is None
+        else _("predicted_future_value is empty for the accounts in %(currency)s: %(reason)s")
+        % {"currency": currency, "reason": _(reason)}
+        for currency, reason in result.missing
+    ]
     if bar:
         bar("prediction", 1.0)
+    values = result.values
     column = [values.get(a) for a in table.column("account_external_id").to_pylist()]
-    return table.append_column("predicted_future_value", pa.array(column, pa.float64())), note
+    return table.append_column("predicted_future_value", pa.array(column, pa.float64())), notes
 
 
 def _write(table: pa.Table, fmt: str, output: str | None) -> None:
@@ -249,7 +330,9 @@ def _write(table: pa.Table, fmt: str, output: str | None) -> None:
 
 
 def render_json(table: pa.Table) -> str:
-    """The facts as a JSON list of objects (null where a fact is not defined)."""
+    """The facts as a JSON list of objects (null where a fact is not defined). Floats are
+    not rounded: each is written as its repr, the shortest text that reads back as the same
+    float."""
     return json.dumps(table.to_pylist(), indent=2, allow_nan=False) + "\n"
 
 

@@ -78,17 +78,19 @@ def test_json_output_hand_checked(files: tuple[Path, Path], capsys) -> None:  # 
     )
     assert code == 0 and err == ""
     acme, bolt, cora = json.loads(out)
+    # JSON keeps full precision: relative strength 5.8 / 5.4 = 1.074074…, not 1.0741
     assert acme == {
         "account": "acme",
-        "attractiveness": 6.1,
-        "strength": 5.8,
-        "competitor_strength": 5.4,
-        "relative_strength": 1.0741,
+        "attractiveness": pytest.approx(6.1, rel=1e-12),
+        "strength": pytest.approx(5.8, rel=1e-12),
+        "competitor_strength": pytest.approx(5.4, rel=1e-12),
+        "relative_strength": pytest.approx(5.8 / 5.4, rel=1e-12),
         "strength_axis": "relative",
         "box": "key",
         "missing": [],
         "disagreement": [],
     }
+    assert round(acme["relative_strength"], 4) != acme["relative_strength"]
     assert (bolt["attractiveness"], bolt["strength"], bolt["strength_axis"], bolt["box"]) == (
         5.0,
         5.0,

@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from kam.cli import main
-from kam.facts.clv import clv_from_lines, purchase_summary, transaction_problems
+from kam.facts.clv import (
+    clv_from_lines,
+    clv_from_transactions,
+    purchase_summary,
+    transaction_problems,
+)
 from tests.core.test_clv import lifetimes_dataset
 
 SMALL = (
@@ -22,7 +27,7 @@ SMALL = (
     "A,2024-01-05,50,2\n"  # same day: one purchase of 150
     "A,2024-01-09 10:00:00,50,3\n"  # the time is ignored
     "B,2024-02-01,10,4\n"
-    "B,2024-03-01,-20,5\n"  # a credit day: a purchase, but not in the spend
+    "B,2024-03-01,-20,5\n"  # a credit note: no purchase, no spend
     "C,2024-01-01,5,6\n"
     "C,2024-01-20,8,7\n"
     "C,2024-04-20,3,8\n"
@@ -42,15 +47,16 @@ def write(tmp_path: Path, text: str, name: str = "transactions.csv") -> str:
 def test_summary_of_a_small_file_by_hand(tmp_path: Path) -> None:
     # calibration end 2024-06-30:
     # A: days 01-05 (150), 01-09 (50): x = 1, t_x = 4/7, T = 177/7, repeat spend 50
-    # B: days 02-01, 03-01 (−20): x = 1, t_x = 29/7, T = 150/7, no positive repeat spend
+    # B: day 02-01 and a credit note on 03-01 (−20), which is no purchase: x = 0, t_x = 0,
+    #    T = 150/7 (2024 is a leap year: 29 + 121 days)
     # C: days 01-01, 01-20 (8), 04-20 (3): x = 2, t_x = 110/7, T = 181/7, mean spend 5.5
     # D: day 05-01: x = 0, t_x = 0, T = 60/7
     checked = transaction_problems(Path(write(tmp_path, SMALL)))
     summary, later = purchase_summary(checked, calibration_end=dt.date(2024, 6, 30))
     assert summary.accounts == ("A", "B", "C", "D")
     assert later == 1
-    assert list(summary.frequency) == [1, 1, 2, 0]
-    assert summary.recency_weeks == pytest.approx([4 / 7, 29 / 7, 110 / 7, 0])
+    assert list(summary.frequency) == [1, 0, 2, 0]
+    assert summary.recency_weeks == pytest.approx([4 / 7, 0, 110 / 7, 0])
     assert summary.age_weeks == pytest.approx([177 / 7, 150 / 7, 181 / 7, 60 / 7])
     assert list(summary.spend_count) == [1, 0, 2, 0]
     assert summary.mean_spend == pytest.approx([50, 0, 5.5, 0])
@@ -112,7 +118,8 @@ def test_end_to_end_on_simulated_transactions(
     path = tmp_path / "simulated.csv"
     end, actual = simulate(path, customers=1500, seed=7)
     out = run_json(str(path), end.isoformat(), 26, capsys)
-    assert list(out) == ["bgnbd", "gamma_gamma", "accounts"]
+    assert list(out) == ["bgnbd", "gamma_gamma", "value_missing", "accounts"]
+    assert out["value_missing"] == []
     assert list(out["bgnbd"]) == ["r", "alpha", "a", "b", "log_likelihood"]
     assert list(out["gamma_gamma"]) == ["p", "q", "gamma"]
     assert all(
@@ -268,6 +275,61 @@ def test_missing_column_file_and_fit(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert err.startswith(f"{once}: the models cannot be fitted: ")
     assert "bought twice" in err
+
+
+def test_purchases_without_the_spend_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # every line is worth 10 (a day of two lines 20): the purchase model fits, the spend
+    # model cannot (its parameters run off); the purchases are given, the value is not, and
+    # stderr says why
+    path = tmp_path / "simulated.csv"
+    end, _actual = simulate(path, customers=600, seed=3)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    flat = tmp_path / "flat.csv"
+    with flat.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([rows[0], *([a, d, "10"] for a, d, _v in rows[1:])])
+    args = ["clv", "--transactions", str(flat), "--calibration-end", end.isoformat()]
+    status = main([*args, "--horizon-weeks", "26", "--format", "json"])
+    captured = capsys.readouterr()
+    assert status == 0
+    reason = (
+        "the spend model is not identified by these data (a parameter runs off to 0 or "
+        "infinity); it needs more customers with repeat purchases"
+    )
+    assert captured.err.splitlines() == [
+        f"{flat}: no expected value, the spend model cannot be fitted: {reason}"
+    ]
+    out = json.loads(captured.out)
+    assert out["gamma_gamma"] is None
+    assert out["value_missing"] == [reason]
+    assert len(out["accounts"]) == 600
+    assert all(a["expected_value"] is None for a in out["accounts"])
+    # the purchases are those of the same file with a spend model (amounts do not enter)
+    with_spend = run_json(str(path), end.isoformat(), 26, capsys)
+    assert [a["expected_purchases"] for a in out["accounts"]] == [
+        a["expected_purchases"] for a in with_spend["accounts"]
+    ]
+    assert all(a["expected_purchases"] >= 0 for a in out["accounts"])
+    # the table shows the purchases and a dash for spend and value
+    assert main([*args, "--horizon-weeks", "26"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[1] == "Gamma-Gamma (spend): not fitted, so no spend and no value"
+    assert all(line.split()[-2:] == ["-", "-"] for line in table[5:])
+
+
+def test_json_keeps_full_precision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "simulated.csv"
+    end, _actual = simulate(path, customers=300, seed=5)
+    out = run_json(str(path), end.isoformat(), 26, capsys)
+    report = clv_from_transactions(path, calibration_end=end, horizon_weeks=26)
+    assert out["bgnbd"]["r"] == report.model.bgnbd.r
+    assert out["gamma_gamma"]["gamma"] == report.model.gamma_gamma.gamma  # type: ignore[union-attr]
+    assert [a["expected_value"] for a in out["accounts"]] == [
+        float(v) for v in report.prediction.expected_value
+    ]
+    # not rounded to 4 decimals: some value has more
+    assert any(round(a["expected_value"], 4) != a["expected_value"] for a in out["accounts"])
 
 
 def test_arguments_are_checked(capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,6 +44,9 @@ def test_json_facts_of_every_account(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [r["account_external_id"] for r in rows] == ["A", "B", "C", "E"]
     assert_facts([*rows[:3], {**EXPECTED["E"], "account_external_id": "E"}])
     assert rows[3]["revenue_12m"] == 50.0  # E's line without cost is not in the CSV
+    # full precision: A's growth is 4000 / 3000 − 1 to the last bit, not 0.3333
+    assert rows[0]["growth"] == 4000 / 3000 - 1
+    assert rows[0]["mean_days_late"] == 30000 / 3500
     # four accounts cannot identify the purchase model: the prediction is empty, and said so
     assert [r["predicted_future_value"] for r in rows] == [None] * 4
     assert "predicted_future_value is empty" in err
@@ -141,10 +144,10 @@ def test_skip_bad_rows_reports_and_goes_on(
 def test_a_missing_column_and_a_missing_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path / "short.csv", "A,2026-01-01,1", header="account,date,amount")
+    path = write(tmp_path / "short.csv", "A,2026-01-01", header="account,date")
     status, _, err = run(capsys, "--transactions", str(path))
     assert status == 2
-    assert err.splitlines() == [f"{path}: row 1, field currency: the column is missing"]
+    assert err.splitlines() == [f"{path}: row 1, field amount: the column is missing"]
     status, _, err = run(capsys, "--transactions", str(tmp_path / "nope.csv"))
     assert status == 2 and "no such file" in err
 
@@ -175,3 +178,88 @@ def test_progress_bar_on_request(tmp_path: Path, capsys: pytest.CaptureFixture[s
     )
     assert status == 0
     assert "reading" in err and "facts" in err and "100.0%" in err
+
+
+NO_CURRENCY = ("A,2026-01-05,100", "A,2026-03-05,-40", "B,2025-02-01,70")
+
+
+def _no_currency_facts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> list[dict[str, object]]:
+    # the file of the issue that introduced kam facts: account,date,amount and nothing else
+    path = write(tmp_path / "plain.csv", *NO_CURRENCY, header="account,date,amount")
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(path),
+        "--as-of",
+        "2026-06-30",
+        "--no-predict",
+        "--format",
+        "json",
+        *extra,
+    )
+    assert status == 0, err
+    assert err == ""
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_a_file_without_currency_is_in_the_currency_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _no_currency_facts(tmp_path, capsys, "--currency", "usd")
+    assert [(r["account_external_id"], r["currency"]) for r in rows] == [
+        ("A", "USD"),
+        ("B", "USD"),
+    ]
+    # A: 100 − 40 (a credit note: revenue, no order); B: 70 in the year before
+    assert rows[0]["revenue_12m"] == 60.0 and rows[0]["orders"] == 1
+    assert rows[1]["revenue_12m"] == 0.0 and rows[1]["revenue_prev_12m"] == 70.0
+
+
+def test_a_file_without_currency_is_in_euro_outside_an_installation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no database to read the organisation from (this test may not touch one)
+    rows = _no_currency_facts(tmp_path, capsys)
+    assert {r["currency"] for r in rows} == {"EUR"}
+
+
+@pytest.mark.django_db
+def test_a_file_without_currency_is_in_the_installations_base_currency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.organisation.models import Organisation
+
+    Organisation.objects.create(base_currency="CHF")
+    rows = _no_currency_facts(tmp_path, capsys)
+    assert {r["currency"] for r in rows} == {"CHF"}
+
+
+def test_a_currency_column_wins_over_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path / "lines.csv", "A,2026-01-05,100,GBP", header="account,date,amount,currency"
+    )
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(path),
+        "--as-of",
+        "2026-06-30",
+        "--no-predict",
+        "--format",
+        "json",
+        "--currency",
+        "USD",
+    )
+    assert status == 0, err
+    assert json.loads(out)[0]["currency"] == "GBP"
+
+
+def test_a_bad_currency_option_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["facts", "--transactions", "x.csv", "--currency", "EURO"])
+    assert exit_info.value.code == 2
+    assert "'EURO' is not a currency code" in capsys.readouterr().err

@@ -680,7 +680,7 @@ class ClvPrediction:
 
 def clv_predict(
     bgnbd: BgNbdParams,
-    gamma_gamma: GammaGammaParams,
+    gamma_gamma: GammaGammaParams | None,
     summary: PurchaseSummary,
     *,
     horizon_weeks: int,
@@ -698,6 +698,9 @@ def clv_predict(
 
     At d = 0 this is margin · E[M] · E[Y(H)]. This is the discrete form used by the lifetimes
     library (its ``customer_lifetime_value``, here per week), not the continuous DERT.
+
+    Without a spend model (``gamma_gamma`` None: it could not be fitted) the expected
+    purchases and probabilities are given and the expected spend and value are NaN.
     """
     if horizon_weeks < 0 or int(horizon_weeks) != horizon_weeks:
         raise ValueError("horizon_weeks must be a whole number of 0 or more")
@@ -706,9 +709,12 @@ def clv_predict(
     horizon = int(horizon_weeks)
     x, t_x, age = summary.frequency, summary.recency_weeks, summary.age_weeks
     alive = special.expit(-_log_odds_gone(bgnbd, x, t_x, age))
-    spend = gamma_gamma_expected_spend(
-        gamma_gamma, spend_count=summary.spend_count, mean_spend=summary.mean_spend
-    )
+    if gamma_gamma is None:
+        spend = np.full_like(x, np.nan)
+    else:
+        spend = gamma_gamma_expected_spend(
+            gamma_gamma, spend_count=summary.spend_count, mean_spend=summary.mean_spend
+        )
     if horizon == 0:
         zeros = np.zeros_like(x)
         return ClvPrediction(
@@ -738,26 +744,51 @@ def clv_predict(
 
 @dataclass(frozen=True)
 class ClvModel:
-    """Both fitted models and the number of customers each was fitted on."""
+    """Both fitted models and the number of customers each was fitted on.
+
+    ``gamma_gamma`` is None when the spend model could not be fitted (only with
+    ``clv_fit(..., spend_required=False)``); ``spend_problem`` then says why (English, marked
+    for translation)."""
 
     bgnbd: BgNbdParams
-    gamma_gamma: GammaGammaParams
+    gamma_gamma: GammaGammaParams | None
     customers: int
     spend_customers: int
+    spend_problem: str | None = None
 
 
-def clv_fit(summary: PurchaseSummary) -> ClvModel:
+def spend_fit(summary: PurchaseSummary) -> GammaGammaParams:
+    """Gamma-Gamma fitted on the customers of ``summary`` with positive repeat purchases, and
+    checked to give every customer a finite expected spend. Raises :class:`ClvFitError`."""
+    params = gamma_gamma_fit(spend_count=summary.spend_count, mean_spend=summary.mean_spend)
+    gamma_gamma_expected_spend(
+        params, spend_count=summary.spend_count, mean_spend=summary.mean_spend
+    )
+    return params
+
+
+def clv_fit(summary: PurchaseSummary, *, spend_required: bool = True) -> ClvModel:
     """Fit BG/NBD on every customer of ``summary`` and Gamma-Gamma on those with positive
-    repeat purchases. Raises :class:`ClvFitError` when either model is not identified."""
+    repeat purchases. Raises :class:`ClvFitError` when the purchase model is not identified,
+    and when the spend model is not (or has no finite mean) unless ``spend_required`` is
+    False: the model then has no spend model and says why in ``spend_problem``."""
     bgnbd = bgnbd_fit(
         frequency=summary.frequency,
         recency_weeks=summary.recency_weeks,
         age_weeks=summary.age_weeks,
     )
-    gamma_gamma = gamma_gamma_fit(spend_count=summary.spend_count, mean_spend=summary.mean_spend)
+    gamma_gamma: GammaGammaParams | None = None
+    problem = None
+    try:
+        gamma_gamma = spend_fit(summary)
+    except ClvFitError as exc:
+        if spend_required:
+            raise
+        problem = exc.message
     return ClvModel(
         bgnbd=bgnbd,
         gamma_gamma=gamma_gamma,
         customers=len(summary.accounts),
         spend_customers=int(np.sum(summary.spend_count > 0)),
+        spend_problem=problem,
     )

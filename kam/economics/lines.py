@@ -3,8 +3,9 @@
 The lines stay in the store's Parquet files (``kam.facts.store``); only one row per account
 and period comes back: revenue, cost of goods, and the amount-weighted days from invoice to
 payment of the paid lines. Periods are the facts' years (``kam.facts.definitions``): period
-``k`` (0 = the latest) holds the lines dated in (D − 365·(k+1), D − 365·k] for the as-of
-date D, so the latest period's revenue is the facts' ``revenue_12m``.
+``k`` (0 = the latest) holds the lines dated in (D − 12·(k+1) months, D − 12·k months] for
+the as-of date D, in calendar months (``months_before``), so the latest period's revenue is
+the facts' ``revenue_12m`` and the one before is ``revenue_prev_12m``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kam.facts.checking import connect, sql_string
+from kam.facts.definitions import months_before
 from kam.facts.store import TransactionStore
 from kam.web import formats
 
-DAYS_PER_PERIOD = 365
+#: Months in a period: a year, counted in calendar months as the facts count it.
+MONTHS_PER_PERIOD = 12
 #: The most periods (years) the pages show.
 MAX_PERIODS = 5
 
@@ -65,8 +68,8 @@ def periods_for(*, as_of: dt.date, first_day: dt.date | None) -> list[Period]:
     ``MAX_PERIODS``; only the latest when there are no lines at all."""
     out = []
     for k in range(MAX_PERIODS):
-        end = as_of - dt.timedelta(days=DAYS_PER_PERIOD * k)
-        start = end - dt.timedelta(days=DAYS_PER_PERIOD - 1)
+        end = months_before(as_of, MONTHS_PER_PERIOD * k)
+        start = months_before(as_of, MONTHS_PER_PERIOD * (k + 1)) + dt.timedelta(days=1)
         if k > 0 and (first_day is None or end < first_day):
             break
         out.append(

@@ -10,11 +10,12 @@ purchases and value; :func:`clv_from_lines` does the same on invoice lines alrea
 Parquet (the transaction store of :mod:`kam.facts.store`).
 
 The summary follows the literature's conventions (see :mod:`kam.core.clv`): all lines of an
-account on one day are one purchase, whatever their amount; only days up to and including
-the calibration end count; ``frequency`` is the number of purchase days after the first,
-``recency_weeks`` the weeks from the first to the last purchase day, ``age_weeks`` the weeks
-from the first purchase day to the calibration end; the spend is the mean value of the repeat
-purchase days whose value is positive. Accounts whose first purchase lies after the
+account on one day are one purchase, whatever their number; a line with a negative amount is
+a credit (credit note, return), and a day of credits only is no purchase; only days up to and
+including the calibration end count; ``frequency`` is the number of purchase days after the
+first, ``recency_weeks`` the weeks from the first to the last purchase day, ``age_weeks`` the
+weeks from the first purchase day to the calibration end; the spend is the mean value of the
+repeat purchase days whose value is positive. Accounts whose first purchase lies after the
 calibration end are not part of the calibration cohort and are left out (counted in
 :attr:`ClvReport.later_accounts`).
 """
@@ -33,7 +34,15 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from kam.core.clv import ClvModel, ClvPrediction, PurchaseSummary, clv_fit, clv_predict
+from kam.core.clv import (
+    ClvFitError,
+    ClvModel,
+    ClvPrediction,
+    PurchaseSummary,
+    clv_fit,
+    clv_predict,
+    gettext_noop,
+)
 from kam.i18n import _
 
 COLUMNS = ("account", "date", "amount")
@@ -361,20 +370,39 @@ def transaction_problems(
 # --- the summary and the models -------------------------------------------------------------
 
 
+#: Exact money in the summary: amounts are added up as DECIMAL(38, 10), whatever order the
+#: lines arrive in (see :func:`summary_sql`).
+EXACT_AMOUNT = "DECIMAL(38,10)"
+
+
 def summary_sql(relation: str, calibration_end: dt.date) -> str:
     """DuckDB SQL of the per-account summary over ``relation`` (account, day, amount), in one
-    pass: every account with its calibration summary, and ``later`` = true for an account
-    whose first purchase lies after ``calibration_end`` (its other columns are then NULL).
+    pass: every account with a purchase day, with its calibration summary, and ``later`` =
+    true for an account whose first purchase day lies after ``calibration_end`` (its other
+    columns are then NULL).
 
-    The positive repeat purchase days are the positive days up to the end less the first
-    day when that was positive (its value found with ``arg_min``), which avoids joining the
-    days back to each account's first day."""
+    A line with a negative amount is a **credit** (a credit note or a return); any other line
+    is a sale (0 included: CDNOW, the literature's data, has purchases of $0). A **purchase
+    day** is a day with at least one sale line; a credit lowers the value of its day, and a
+    day of credits only is no purchase, so it counts neither in ``frequency`` nor in the
+    recency. An account that never bought (credits only) is not in the summary.
+
+    The amounts are added up exactly, as DECIMAL(38, 10) (a line's value rounded to 10
+    decimals), and only then turned into floating point: a floating-point sum depends on the
+    order the lines are read in, which differs between a CSV and a Parquet file of the same
+    lines and between DuckDB's threads, and a difference in the last bit of one mean spend
+    moved the fitted spend model by 1e-8 (the optimiser stops within its own tolerance of the
+    optimum, wherever the input puts it). The positive repeat purchase days are the purchase
+    days of positive value up to the end less the first day when that was positive (its value
+    found with ``arg_min``), which avoids joining the days back to each account's first
+    day."""
     end = f"DATE {_sql_string(calibration_end.isoformat())}"
     return f"""
         WITH days AS (
-            SELECT account, day, sum(amount) AS value
+            SELECT account, day, sum(CAST(amount AS {EXACT_AMOUNT})) AS value
             FROM ({relation}) AS t
             GROUP BY account, day
+            HAVING bool_or(amount >= 0)
         ),
         accounts AS (
             SELECT
@@ -403,7 +431,8 @@ def summary_sql(relation: str, calibration_end: dt.date) -> str:
             date_diff('day', first_day, last_day) / 7.0 AS recency_weeks,
             date_diff('day', first_day, {end}) / 7.0 AS age_weeks,
             spend_count,
-            CASE WHEN spend_count > 0 THEN spend_value / spend_count ELSE 0 END AS mean_spend
+            CASE WHEN spend_count > 0 THEN CAST(spend_value AS DOUBLE) / spend_count ELSE 0 END
+                AS mean_spend
         FROM repeat
         ORDER BY account
     """
@@ -414,10 +443,16 @@ def summary_of_relation(
 ) -> tuple[PurchaseSummary, int]:
     """The calibration summary of any DuckDB ``SELECT`` yielding (account VARCHAR, day DATE,
     amount DOUBLE), and the number of accounts left out because their first purchase lies
-    after ``calibration_end``."""
-    columns: dict[str, Any] = connection.execute(
-        summary_sql(relation, calibration_end)
-    ).fetchnumpy()
+    after ``calibration_end``. Raises :class:`kam.core.clv.ClvFitError` when an amount or a
+    day's total is too large to add up exactly (beyond 10^27)."""
+    try:
+        columns: dict[str, Any] = connection.execute(
+            summary_sql(relation, calibration_end)
+        ).fetchnumpy()
+    except (duckdb.ConversionException, duckdb.OutOfRangeException):
+        raise ClvFitError(
+            gettext_noop("an amount or a day's total is too large (more than 10^27)")
+        ) from None
     later = np.asarray(columns["later"], dtype=bool)
     cohort = ~later
 
@@ -453,12 +488,17 @@ def purchase_summary(
 @dataclass(frozen=True)
 class ClvReport:
     """Everything ``kam clv`` shows: the summary, both fitted models, the prediction, and
-    how many accounts first bought after the calibration end (left out)."""
+    how many accounts first bought after the calibration end (left out).
+
+    When only the spend model cannot be fitted, the purchase forecast stands:
+    ``model.gamma_gamma`` is None, the prediction's spend and value are NaN and
+    ``value_missing`` says why, one reason each (English, marked for translation)."""
 
     summary: PurchaseSummary
     model: ClvModel
     prediction: ClvPrediction
     later_accounts: int
+    value_missing: tuple[str, ...] = ()
 
 
 def _report(
@@ -473,7 +513,7 @@ def _report(
     summary, later = summary_of_relation(
         relation, calibration_end=calibration_end, connection=connection
     )
-    model = clv_fit(summary)
+    model = clv_fit(summary, spend_required=False)
     prediction = clv_predict(
         model.bgnbd,
         model.gamma_gamma,
@@ -482,7 +522,14 @@ def _report(
         annual_discount_rate=annual_discount_rate,
         margin=margin,
     )
-    return ClvReport(summary=summary, model=model, prediction=prediction, later_accounts=later)
+    missing = () if model.spend_problem is None else (model.spend_problem,)
+    return ClvReport(
+        summary=summary,
+        model=model,
+        prediction=prediction,
+        later_accounts=later,
+        value_missing=missing,
+    )
 
 
 def clv_from_transactions(
@@ -497,7 +544,8 @@ def clv_from_transactions(
     """Check the file, build the summary, fit both models and predict over ``horizon_weeks``
     (see :func:`kam.core.clv.clv_predict` for the discounting and ``margin``). Raises
     :class:`TransactionProblems` for a bad file and :class:`kam.core.clv.ClvFitError` when
-    the data cannot identify a model."""
+    the data cannot identify the purchase model; when only the spend model cannot be
+    fitted, the report has the purchases and says why the value is missing."""
     connection = duckdb.connect()
     checked = transaction_problems(path, name=name, connection=connection)
     return _report(

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import numpy as np
 import pyarrow as pa
 
-from kam.core.clv import ClvFitError, clv_fit, clv_predict
+from kam.core.clv import ClvFitError, PurchaseSummary, bgnbd_fit, clv_predict, spend_fit
 from kam.facts.checking import Progress, connect, polling, sql_string
 from kam.facts.clv import summary_of_relation
 from kam.facts.definitions import FACT_COLUMNS, account_facts
@@ -144,7 +145,7 @@ def facts_table(
     ``available_spend``: a store (its available-spend table) or a mapping account → spend.
     ``progress(phase, fraction)`` is called with the phase ``facts`` (and ``prediction``).
     With ``predict``, the column ``predicted_future_value`` is added (see
-    ``predicted_future_values``; null for every account when the models cannot be fitted).
+    ``predict_future_values``; null where the models cannot be fitted).
     """
     paths = _paths(lines)
     if not paths:
@@ -170,19 +171,132 @@ def facts_table(
         return result
     if progress is not None:
         progress("prediction", 0.0)
-    try:
-        values = predicted_future_values(
-            lines=paths,
-            as_of=as_of,
-            horizon_weeks=prediction_weeks,
-            annual_discount_rate=annual_discount_rate,
-        )
-    except ClvFitError:
-        values = {}
+    values = predict_future_values(
+        lines=paths,
+        as_of=as_of,
+        horizon_weeks=prediction_weeks,
+        annual_discount_rate=annual_discount_rate,
+    ).values
     if progress is not None:
         progress("prediction", 1.0)
     column = [values.get(a) for a in result.column("account_external_id").to_pylist()]
     return result.append_column("predicted_future_value", pa.array(column, pa.float64()))
+
+
+@dataclass(frozen=True)
+class FutureValues:
+    """The predicted future values and why some are missing.
+
+    ``values``: account → value, in the account's own currency, for the accounts that have
+    one. ``spend_models``: how the spend model was fitted, one entry per model: a currency
+    (fitted on that currency's accounts alone) or ``"base"`` (on amounts converted at the
+    exchange rates given). ``missing``: (currency or None for every account, reason) per
+    model that could not be fitted; the reason is English, marked for translation."""
+
+    values: dict[str, float]
+    spend_models: tuple[str, ...] = ()
+    missing: tuple[tuple[str | None, str], ...] = ()
+
+
+def predict_future_values(
+    *,
+    lines: TransactionStore | str | Path | Sequence[str | Path],
+    as_of: date,
+    horizon_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
+    rates: Mapping[str, float] | None = None,
+) -> FutureValues:
+    """Each account's predicted future value: the revenue expected over the
+    ``horizon_weeks`` after ``as_of`` (kam-method.md section 6), discounted at
+    ``annual_discount_rate``, in the account's own currency.
+
+    The purchase model (BG/NBD) is fitted once on every account's purchase history up to
+    ``as_of``: it counts purchase days and does not look at amounts (all lines of an account
+    on one day are one purchase, a day of credits only is none; see
+    ``kam.facts.clv.summary_sql``). Accounts whose first purchase is after ``as_of`` are left
+    out. The spend model (Gamma-Gamma) compares amounts, so it is fitted **per currency**, on
+    the accounts of that currency alone: 100 yen and 100 euro are not the same spend. With
+    ``rates`` (currency → value of one unit in the base currency, as the organisation keeps
+    them), the amounts of the currencies with a rate are converted to the base currency and
+    share one spend model, and each value is converted back; a currency without a rate gets
+    its own. When the purchase model cannot be fitted no account has a value; when a spend
+    model cannot, the accounts of its currency have none; ``missing`` says why."""
+    paths = _paths(lines)
+    if not paths:
+        return FutureValues({})
+    files = "[" + ", ".join(sql_string(p) for p in paths) + "]"
+    converted = {c: float(r) for c, r in (rates or {}).items() if float(r) > 0}
+    factor = (
+        "CASE currency "
+        + " ".join(f"WHEN {sql_string(c)} THEN {r!r}" for c, r in converted.items())
+        + " ELSE 1.0 END"
+        if converted
+        else "1.0"
+    )
+    relation = (
+        "SELECT account_external_id AS account, invoice_date AS day, "
+        f"CAST(amount AS DOUBLE) * {factor} AS amount FROM read_parquet({files})"
+    )
+    con = connect()
+    try:
+        try:
+            summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
+        except ClvFitError as exc:
+            return FutureValues({}, missing=((None, exc.message),))
+        currency_of: dict[str, str] = dict(
+            con.execute(
+                "SELECT account_external_id, any_value(currency) "
+                f"FROM read_parquet({files}) GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    if len(summary.accounts) == 0:
+        return FutureValues({})
+    try:
+        bgnbd = bgnbd_fit(
+            frequency=summary.frequency,
+            recency_weeks=summary.recency_weeks,
+            age_weeks=summary.age_weeks,
+        )
+    except ClvFitError as exc:
+        return FutureValues({}, missing=((None, exc.message),))
+    # one spend model per currency, or one for the currencies with an exchange rate
+    groups: dict[str, list[int]] = {}
+    for i, account in enumerate(summary.accounts):
+        currency = currency_of.get(account, "")
+        groups.setdefault("base" if currency in converted else currency, []).append(i)
+    values: dict[str, float] = {}
+    models: list[str] = []
+    missing: list[tuple[str | None, str]] = []
+    for group in sorted(groups):
+        rows = np.asarray(groups[group], dtype=np.intp)
+        part = PurchaseSummary.of(
+            accounts=[summary.accounts[i] for i in rows],
+            frequency=summary.frequency[rows],
+            recency_weeks=summary.recency_weeks[rows],
+            age_weeks=summary.age_weeks[rows],
+            spend_count=summary.spend_count[rows],
+            mean_spend=summary.mean_spend[rows],
+        )
+        try:
+            spend = spend_fit(part)
+        except ClvFitError as exc:
+            missing.append((group, exc.message))
+            continue
+        models.append(group)
+        prediction = clv_predict(
+            bgnbd,
+            spend,
+            part,
+            horizon_weeks=horizon_weeks,
+            annual_discount_rate=annual_discount_rate,
+        )
+        for account, value in zip(prediction.accounts, prediction.expected_value, strict=True):
+            if math.isfinite(float(value)):
+                rate = converted.get(currency_of.get(account, ""), 1.0)
+                values[account] = float(value) / rate
+    return FutureValues(values, tuple(models), tuple(missing))
 
 
 def predicted_future_values(
@@ -191,46 +305,23 @@ def predicted_future_values(
     as_of: date,
     horizon_weeks: int = PREDICTION_WEEKS,
     annual_discount_rate: float = 0.0,
+    rates: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
-    """Account → predicted future value: the revenue expected over the ``horizon_weeks``
-    after ``as_of`` (kam-method.md section 6), discounted at ``annual_discount_rate``.
-
-    The BG/NBD and Gamma-Gamma models of ``kam.core.clv`` are fitted on the purchase
-    history up to ``as_of`` (all lines of an account on one day are one purchase; see
-    ``kam.facts.clv.summary_sql``); accounts whose first purchase is after ``as_of`` are left
-    out. This is a model fit, so it runs on DuckDB and numpy here rather than as an Ibis
-    expression. Raises ``kam.core.clv.ClvFitError`` when the
-    history cannot identify a model (too few accounts or repeat purchases).
-    """
-    paths = _paths(lines)
-    if not paths:
-        return {}
-    relation = (
-        "SELECT account_external_id AS account, invoice_date AS day, "
-        "CAST(amount AS DOUBLE) AS amount FROM read_parquet(["
-        + ", ".join(sql_string(p) for p in paths)
-        + "])"
-    )
-    con = connect()
-    try:
-        summary, _later = summary_of_relation(relation, calibration_end=as_of, connection=con)
-    finally:
-        con.close()
-    if len(summary.accounts) == 0:
-        return {}
-    model = clv_fit(summary)
-    prediction = clv_predict(
-        model.bgnbd,
-        model.gamma_gamma,
-        summary,
+    """Account → predicted future value (``predict_future_values``, whose docstring says how
+    the models are fitted). Raises ``kam.core.clv.ClvFitError`` when the history cannot
+    identify the purchase model (too few accounts or repeat purchases); accounts of a
+    currency whose spend model cannot be fitted are left out."""
+    result = predict_future_values(
+        lines=lines,
+        as_of=as_of,
         horizon_weeks=horizon_weeks,
         annual_discount_rate=annual_discount_rate,
+        rates=rates,
     )
-    return {
-        account: float(value)
-        for account, value in zip(prediction.accounts, prediction.expected_value, strict=True)
-        if math.isfinite(float(value))
-    }
+    for currency, reason in result.missing:
+        if currency is None:
+            raise ClvFitError(reason)
+    return result.values
 
 
 def _none_if_nan(value: Any) -> Any:

@@ -11,18 +11,34 @@ move; only one row per account comes back.
 ``paid_date`` (dates, may be null) and ``currency`` (string).
 
 At the as-of date D, over the lines dated on or before D (later lines are ignored), per
-account; "the last 12 months" is the window (D − 365 days, D]:
+account. **The last 12 months** are (D − 12 months, D], counted in calendar months as a
+finance department does: D − 12 months is the same day of the month a year earlier (a
+year before 15 March 2026 is 15 March 2025); when that month is shorter, its last day (a
+year before 29 February 2024 is 28 February 2023); when D is the last day of its month, the
+last day of that month a year earlier (a year before 28 February 2025 is 29 February 2024).
+The year before is (D − 24 months, D − 12 months], by the same rule. So a customer billed
+on the same day of every month (any day up to the 28th, the 1st for instance) has exactly
+12 invoices in each window at every as-of date, leap years included (``months_before``).
+A customer billed on the last day of each month has 12 as well, except at 28 February of a
+leap year: that February's invoice is still to come, and the one of a year before, on
+28 February, is exactly a year old.
 
-- ``revenue_12m``: Σ amount dated in (D − 365, D]; 0 when none.
-- ``revenue_prev_12m``: Σ amount dated in (D − 730, D − 365]; 0 when none.
+A line with a negative amount is a **credit** (a credit note or a return); every other line,
+0 included, is a **sale**. Credits lower revenue (and cost), but are no orders and no
+purchases.
+
+- ``revenue_12m``: Σ amount of the lines of the last 12 months, credits included; 0 when none.
+- ``revenue_prev_12m``: Σ amount of the lines of the year before; 0 when none.
 - ``growth``: revenue_12m / revenue_prev_12m − 1; null when revenue_prev_12m is 0.
 - ``gross_margin_pct``: 100 · (Σ amount − Σ cost) / Σ amount over the last 12 months; null
   when that revenue is 0 or when a line of those months has no cost.
-- ``orders``: distinct invoice ids among the lines of the last 12 months, plus, for lines
-  without an invoice id, distinct invoice dates (one order per day).
-- ``recency_days``: D − the latest invoice date of a line with a positive amount (a
-  purchase, not a credit note), in days; null when there is none.
-- ``mean_days_late``: over the lines due in (D − 365, D] with a positive amount,
+- ``orders``: the orders of the last 12 months: distinct invoice ids among the sale lines of
+  those months, plus, for sale lines without an invoice id, distinct invoice dates (one order
+  per day). A credit note is no order, whether it has its own invoice id or repeats the id of
+  the invoice it corrects (that invoice counts once, by its sale lines).
+- ``recency_days``: D − the latest invoice date of a sale line, in days; null when there is
+  none.
+- ``mean_days_late``: over the lines due in the last 12 months with a positive amount,
   max(0, min(paid date, D) − due date) in days (an unpaid line runs late until D; a
   payment after D was still open at D), weighted by amount: an invoice weighs its amount.
   Null when no line was due.
@@ -37,7 +53,8 @@ account); kam does not convert currencies, so ``currency`` comes with every row.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import calendar
+from datetime import date
 from typing import Any
 
 import ibis
@@ -57,8 +74,31 @@ FACT_COLUMNS: tuple[str, ...] = (
     "available_spend",
     "share_of_wallet",
 )
-#: Days in the facts' year: a window is 365 days, whatever the calendar.
-YEAR_DAYS = 365
+#: Months in the facts' year: the windows are counted in calendar months.
+YEAR_MONTHS = 12
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def months_before(day: date, months: int) -> date:
+    """``day`` − ``months`` calendar months: the same day of the month, or the last day of the
+    earlier month when that month is shorter or when ``day`` is the last day of its month.
+
+    >>> months_before(date(2026, 3, 15), 12), months_before(date(2024, 2, 29), 12)
+    (datetime.date(2025, 3, 15), datetime.date(2023, 2, 28))
+    >>> months_before(date(2025, 2, 28), 12), months_before(date(2026, 4, 30), 2)
+    (datetime.date(2024, 2, 29), datetime.date(2026, 2, 28))
+    """
+    if months < 0:
+        raise ValueError("months must be 0 or more")
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    end = _month_end(year, month + 1)
+    if day == _month_end(day.year, day.month) or day.day > end.day:
+        return end
+    return date(year, month + 1, day.day)
 
 
 def _zero_if_null(value: Any) -> Any:
@@ -74,8 +114,8 @@ def account_facts(
     (one row per account; the same backend as ``lines``). Rows are ordered by account.
     """
     d = ibis.literal(as_of, type="date")
-    year_ago = ibis.literal(as_of - timedelta(days=YEAR_DAYS), type="date")
-    two_years_ago = ibis.literal(as_of - timedelta(days=2 * YEAR_DAYS), type="date")
+    year_ago = ibis.literal(months_before(as_of, YEAR_MONTHS), type="date")
+    two_years_ago = ibis.literal(months_before(as_of, 2 * YEAR_MONTHS), type="date")
 
     t = lines.filter(lines.invoice_date <= d)
     amount = t.amount.cast("float64")
@@ -94,7 +134,7 @@ def account_facts(
         cost_12m=t.cost.sum(where=in_year),
         lines_12m=in_year.cast("int64").sum(),
         costless_12m=(in_year & t.cost.isnull()).cast("int64").sum(),
-        last_purchase=t.invoice_date.max(where=t.amount > 0),
+        last_purchase=t.invoice_date.max(where=t.amount >= 0),
         late_weighted=(days_late * amount).sum(where=due_in_year),
         late_weight=amount.sum(where=due_in_year),
     )
@@ -102,7 +142,8 @@ def account_facts(
     # from a DISTINCT of the year's keys rather than COUNT(DISTINCT) inside the aggregate
     # above: a plain DISTINCT and GROUP BY are partitioned and can spill, which keeps
     # tens of millions of invoices within the memory limit.
-    year_lines = t.filter(in_year)
+    # a credit (negative amount) is no order: only the sale lines make orders
+    year_lines = t.filter(in_year & (t.amount >= 0))
     keys = year_lines.select(
         "account_external_id",
         "invoice_id",

@@ -174,18 +174,31 @@ def check_lines_file(
     expected_currency_sql: str | None = None,
     progress: Progress | None = None,
     decimal: Convention | None = None,
+    default_currency: str | None = None,
 ) -> tuple[CheckResult, str]:
     """Check an invoice-line file into ``staging``; returns the check and the SQL of the
     rows to keep (``_row`` of refused rows left out), for ``COPY``.
+
+    ``default_currency`` (three capital letters): the currency of every line of a file
+    without a ``currency`` column (without it, the column is required). A file with the
+    column still needs a currency on every line.
 
     Besides each value's own check, every account must keep one currency: within the file,
     the currency of its first good row; against the store, ``expected_currency_sql`` (a
     query of ``account_external_id, currency`` from the other sources) when given.
     """
+    columns = LINE_COLUMNS
+    if default_currency is not None:
+        if not re.fullmatch(r"[A-Z]{3}", default_currency):
+            raise ValueError("default_currency must be three capital letters, such as EUR")
+        columns = tuple(
+            Column(c.name, c.kind, False, c.value_required) if c.name == "currency" else c
+            for c in LINE_COLUMNS
+        )
     check = stage(
         con,
         path=path,
-        columns=LINE_COLUMNS,
+        columns=columns,
         staging=staging,
         aliases=LINE_ALIASES,
         progress=progress,
@@ -194,6 +207,12 @@ def check_lines_file(
     if check.file_problem:
         return check, ""
     staged = f"read_parquet({sql_string(str(staging))})"
+    if default_currency is not None:
+        # a file without the column: every line in the default currency
+        staged = (
+            f"(SELECT * REPLACE (coalesce(currency, {sql_string(default_currency)}) "
+            f"AS currency) FROM {staged})"
+        )
     stored = expected_currency_sql or (
         "SELECT CAST(NULL AS VARCHAR) AS account_external_id, "
         "CAST(NULL AS VARCHAR) AS currency WHERE false"
@@ -308,11 +327,14 @@ class TransactionStore:
         threads: int | None = None,
         memory_limit: str | None = None,
         decimal: Convention | None = None,
+        default_currency: str | None = None,
     ) -> ImportReport:
         """Import an invoice-line file (CSV or Parquet) as the source ``source``.
 
         Amounts written as text are read by ``kam.imports.numbers``; ``decimal`` is the
         convention the user gave (None: told from the file).
+        ``default_currency``: the currency of the lines of a file without a ``currency``
+        column (``check_lines_file``); without it, such a file is refused.
 
         All or nothing: when any row is wrong, nothing is written and
         ``TransactionImportError`` carries the report, unless ``skip_bad_rows`` is true,
@@ -360,6 +382,7 @@ class TransactionStore:
                 expected_currency_sql=stored_currency,
                 progress=progress,
                 decimal=decimal,
+                default_currency=default_currency,
             )
             _fill(report, check)
             if progress is not None:

@@ -1,7 +1,8 @@
 """A hand-made invoice table and its facts, worked out by hand (the golden test's data).
 
-As-of date D = 2026-06-30. The last 12 months are (2025-06-30, 2026-06-30] (365 days; no
-29 February inside) and the year before is (2024-06-30, 2025-06-30].
+As-of date D = 2026-06-30, the last day of June. The last 12 months are (D − 12 months, D] =
+(2025-06-30, 2026-06-30] and the year before is (2024-06-30, 2025-06-30]. A line with a
+negative amount is a credit: revenue, but no order and no purchase.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ SPEND = {"A": 16000.0, "C": 0.0, "E": 600.0}
 EXPECTED = {
     "A": {
         "currency": "EUR",
-        # 1000 + 500 + 2000 + 500 (2025-06-30 is D - 365: the year before)
+        # 1000 + 500 + 2000 + 500 (2025-06-30 is D − 12 months: the year before)
         "revenue_12m": 4000.0,
-        # 1000 (2025-06-30) + 2000 (2024-07-01)
+        # 1000 (2025-06-30: D − 12 months, so the year before) + 2000 (2024-07-01)
         "revenue_prev_12m": 3000.0,
         "growth": 4000 / 3000 - 1,  # 0.3333...
         # cost 600 + 200 + 1500 + 300 = 2600; 100 * (4000 - 2600) / 4000
@@ -64,7 +65,8 @@ EXPECTED = {
         "revenue_prev_12m": 0.0,
         "growth": None,  # the year before is 0
         "gross_margin_pct": 60.0,  # cost 100 + 100 - 50 + 50 = 200; 100 · 300 / 500
-        "orders": 3,  # no invoice ids: days 2026-05-01, 2026-05-20, 2026-03-01
+        # no invoice ids: days 2026-05-01 and 2026-03-01; the credit note of 05-20 is no order
+        "orders": 2,
         "recency_days": 60,  # 2026-05-01 (the credit note of 05-20 is no purchase)
         # unpaid, due 05-31: 30 days at D (300); paid after D: also 30 at D (200);
         # the credit note weighs nothing; paid early: 0 (100). (9000 + 6000) / 600

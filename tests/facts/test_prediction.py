@@ -13,7 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kam.facts.clv import clv_from_transactions
-from kam.facts.compute import ALL_COLUMNS, facts_table, predicted_future_values
+from kam.facts.compute import (
+    ALL_COLUMNS,
+    facts_table,
+    predict_future_values,
+    predicted_future_values,
+)
 from tests.facts.golden import AS_OF, lines_table
 
 END = date(2026, 6, 30)
@@ -68,8 +73,11 @@ def test_the_prediction_is_kam_clv_on_the_same_history(tmp_path: Path) -> None:
     theirs = clv_from_transactions(tmp_path / "tx.csv", calibration_end=END, horizon_weeks=52)
     expected = dict(zip(theirs.prediction.accounts, theirs.prediction.expected_value, strict=True))
     assert len(ours) == 400 and set(ours) == set(expected)
+    # The same lines give the same summary to the last bit (the amounts are added up exactly,
+    # whatever order the CSV and the Parquet file deliver them in), so the same fit: equal,
+    # not merely close.
     for account, value in ours.items():
-        assert math.isclose(value, float(expected[account]), rel_tol=1e-9), account
+        assert value == float(expected[account]), account
     assert all(value >= 0 for value in ours.values())
 
 
@@ -86,3 +94,81 @@ def test_too_little_history_leaves_the_prediction_empty(tmp_path: Path) -> None:
     table = facts_table(lines=tmp_path / "lines.parquet", as_of=AS_OF, predict=True)
     assert table.column("predicted_future_value").to_pylist() == [None] * 4
     assert table.column("revenue_12m").to_pylist() == [4000.0, 500.0, 0.0, 150.0]
+
+
+def test_the_spend_model_is_fitted_per_currency(tmp_path: Path) -> None:
+    # The same 400 histories twice: in EUR, and as accounts "JPY…" in yen at 150 yen a
+    # euro. The purchase model sees the same histories twice (the same estimate); each
+    # currency gets its own spend model, and Gamma-Gamma scales with the money (p and q
+    # unchanged, gamma × 150), so each yen value is 150 × its euro twin. One spend model over
+    # both currencies would have mixed 100-euro purchases with 15,000-yen ones.
+    history(tmp_path / "eur.parquet")
+    eur = pq.read_table(tmp_path / "eur.parquet")
+    yen = eur.set_column(
+        0,
+        "account_external_id",
+        pa.array(
+            [a.replace("ACC", "JPY") for a in eur.column(0).to_pylist()],
+            pa.string(),
+        ),
+    )
+    yen = yen.set_column(
+        yen.schema.get_field_index("amount"),
+        "amount",
+        pa.array([v * 150 for v in eur.column("amount").to_pylist()], pa.decimal128(18, 4)),
+    )
+    yen = yen.set_column(
+        yen.schema.get_field_index("currency"), "currency", pa.array(["JPY"] * yen.num_rows)
+    )
+    pq.write_table(yen, tmp_path / "yen.parquet")
+    both = predict_future_values(
+        lines=[tmp_path / "eur.parquet", tmp_path / "yen.parquet"], as_of=END
+    )
+    assert both.spend_models == ("EUR", "JPY") and both.missing == ()
+    alone = predicted_future_values(lines=tmp_path / "eur.parquet", as_of=END)
+    assert len(both.values) == 800
+    for account, value in alone.items():
+        # the same purchase model (fitted on the histories twice) and the same spend model:
+        # equal up to the optimiser's stopping tolerance
+        assert math.isclose(both.values[account], value, rel_tol=1e-6), account
+        twin = both.values[account.replace("ACC", "JPY")]
+        assert math.isclose(twin, 150 * value, rel_tol=1e-6), account
+
+
+def test_exchange_rates_give_one_spend_model_in_the_base_currency(tmp_path: Path) -> None:
+    history(tmp_path / "lines.parquet")
+    plain = predicted_future_values(lines=tmp_path / "lines.parquet", as_of=END)
+    # every account in EUR, worth 2 base units a euro: fitted in the base currency and
+    # converted back, the values in euro are those fitted in euro
+    result = predict_future_values(lines=tmp_path / "lines.parquet", as_of=END, rates={"EUR": 2.0})
+    assert result.spend_models == ("base",)
+    for account, value in plain.items():
+        assert math.isclose(result.values[account], value, rel_tol=1e-6), account
+
+
+def test_a_currency_whose_spend_model_fails_has_no_value_and_says_why(tmp_path: Path) -> None:
+    history(tmp_path / "eur.parquet")
+    # one USD account with a single purchase: its own spend model has nobody to learn from
+    pq.write_table(
+        pa.table(
+            {
+                "account_external_id": pa.array(["USD1"], pa.string()),
+                "invoice_id": pa.array(["U1"], pa.string()),
+                "invoice_date": pa.array([date(2026, 1, 5)], pa.date32()),
+                "amount": pa.array([Decimal("10")], pa.decimal128(18, 4)),
+                "cost": pa.array([None], pa.decimal128(18, 4)),
+                "due_date": pa.array([None], pa.date32()),
+                "paid_date": pa.array([None], pa.date32()),
+                "currency": pa.array(["USD"], pa.string()),
+            }
+        ),
+        tmp_path / "usd.parquet",
+    )
+    result = predict_future_values(
+        lines=[tmp_path / "eur.parquet", tmp_path / "usd.parquet"], as_of=END
+    )
+    assert result.spend_models == ("EUR",)
+    assert result.missing == (
+        ("USD", "the spend model needs at least two customers with a repeat purchase"),
+    )
+    assert "USD1" not in result.values and len(result.values) == 400

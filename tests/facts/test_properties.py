@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from kam.facts.definitions import account_facts
 
 D = date(2026, 6, 30)
-YEAR_AGO = D - timedelta(days=365)
-TWO_YEARS_AGO = D - timedelta(days=730)
+# D − 12 and D − 24 calendar months (D is the last day of June)
+YEAR_AGO = date(2025, 6, 30)
+TWO_YEARS_AGO = date(2024, 6, 30)
 
 days = st.integers(min_value=-800, max_value=40).map(lambda n: D + timedelta(days=n))
 line = st.tuples(
@@ -43,10 +44,12 @@ def reference(lines: list[tuple]) -> dict[str, dict[str, object]]:
         margin = None
         if revenue != 0 and year and all(c is not None for c in costs):
             margin = 100.0 * (revenue - float(sum(costs, Decimal(0)))) / revenue
-        orders = len({r[1] for r in year if r[1] is not None}) + len(
-            {r[2] for r in year if r[1] is None}
+        # a credit (negative amount) is no order and no purchase
+        sales = [r for r in year if r[3] >= 0]
+        orders = len({r[1] for r in sales if r[1] is not None}) + len(
+            {r[2] for r in sales if r[1] is None}
         )
-        purchases = [r[2] for r in rows if r[3] > 0]
+        purchases = [r[2] for r in rows if r[3] >= 0]
         due = []
         for r in rows:
             if r[5] is None or r[3] <= 0:

@@ -62,7 +62,9 @@ def test_a_good_file_is_stored_and_gives_the_facts(tmp_path: Path) -> None:
     facts = {f.account_external_id: f for f in store_facts(store, as_of=AS_OF)}
     assert set(facts) == {"A", "B", "C", "E"}
     assert facts["A"].revenue_12m == 4000.0 and facts["A"].share_of_wallet == 0.25
-    assert facts["B"].mean_days_late == 25.0 and facts["B"].orders == 3
+    assert (
+        facts["B"].mean_days_late == 25.0 and facts["B"].orders == 2
+    )  # the credit note is no order
     assert facts["C"].growth == -1.0 and facts["C"].share_of_wallet is None
     # E kept only its line with a cost: 50 revenue, margin 100 · 40 / 50
     assert facts["E"].revenue_12m == 50.0 and facts["E"].gross_margin_pct == 80.0
