@@ -70,7 +70,7 @@ def test_the_sentence_says_not_yet_with_every_box_per_hour_in_english_and_dutch(
     with translation.override("nl"):
         dutch = box_answer(rows, "EUR")
     assert dutch.startswith("Nog niet: Onderhoudsaccount verdient het meest per uur")
-    assert "EUR 6,359" in dutch and "EUR 6,608" in dutch
+    assert "EUR 6.359" in dutch and "EUR 6.608" in dutch  # Dutch thousands separator
 
 
 def test_key_accounts_that_beat_every_box_get_a_yes():
