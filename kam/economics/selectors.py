@@ -16,8 +16,8 @@ from kam.core.fact_scores import FACTS
 from kam.economics.models import AccountFacts, CostToServeItem, Investment
 from kam.economics.pnl import AccountLedger, BoxComparison, box_comparison, ledgers_build
 from kam.organisation.selectors import organisation_get
-from kam.portfolio.models import Placement, Review
-from kam.portfolio.selectors import review_latest
+from kam.portfolio.models import Review
+from kam.portfolio.selectors import boxes_of, portfolio_review
 from kam.web.errors import ApplicationError
 
 
@@ -123,14 +123,12 @@ def account_planned_cost(*, account: Account) -> PlannedCost | None:
 
 
 def boxes_latest(*, account_ids: Iterable[int]) -> tuple[Review | None, dict[int, str]]:
-    """The latest review and each account's box in it ("" or missing: not placed)."""
-    review = review_latest()
+    """The portfolio review (the latest closed one) and each account's box in it (missing:
+    not placed)."""
+    review = portfolio_review()
     if review is None:
         return None, {}
-    rows = Placement.objects.filter(review=review, account_id__in=list(account_ids)).values_list(
-        "account_id", "box"
-    )
-    return review, {pk: box for pk, box in rows if box}
+    return review, boxes_of(account_ids=account_ids, review=review)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from kam.accounts.models import Account, AccountRevenue, TeamRole
 from kam.accounts.selectors import (
     account_list_editable,
     account_list_visible,
-    review_latest_for_accounts,
     user_role,
 )
 from kam.allocation.models import AllocationPersonLine, RunStatus
@@ -62,6 +61,8 @@ from kam.plans.models import (
     ShareLink,
 )
 from kam.portfolio.models import Placement
+from kam.portfolio.selectors import account_box as portfolio_account_box
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
 from kam.web.errors import ApplicationError
 
@@ -155,16 +156,8 @@ def template_for_box(box: str) -> TemplateRow:
 
 
 def account_box(*, account: Account) -> str:
-    """The account's box in the latest portfolio review ("" when not placed)."""
-    review = review_latest_for_accounts()
-    if review is None:
-        return ""
-    return (
-        Placement.objects.filter(review=review, account=account)
-        .values_list("box", flat=True)
-        .first()
-        or ""
-    )
+    """The account's box in the portfolio review, the latest closed one ("" when not placed)."""
+    return portfolio_account_box(account=account)
 
 
 def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
@@ -179,11 +172,11 @@ def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
 
 
 def plan_list_annotated(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """Visible plans with counts of open and overdue actions and the account's box in the latest
-    review, for the plans list (one query)."""
+    """Visible plans with counts of open and overdue actions and the account's box in the
+    portfolio review (the latest closed one), for the plans list (one query)."""
     today = timezone.localdate()
     unfinished = ~Q(actions__status__in=list(FINISHED_STATUSES))
-    review = review_latest_for_accounts()
+    review = portfolio_review()
     box = Subquery(
         Placement.objects.filter(review=review, account=OuterRef("account_id")).values("box")[:1]
     )
