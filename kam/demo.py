@@ -14,9 +14,13 @@ countries. ``demo_load`` creates, in one transaction:
 - a scoring scheme with five attractiveness criteria and five of the customers' buying
   criteria (anchors for 2, 5 and 8, weights of 100) and four competitors, plus a second
   version with adjusted weights (section 1);
-- two portfolio reviews a year apart, the first with version 1 and closed, the latest with
-  version 2; three raters score every account: the sales director, the account's key
-  account manager and one colleague from its account team.
+- two closed portfolio reviews a year apart, the first with version 1, the latest (the
+  portfolio every page works with) with version 2; three raters score every account: the
+  sales director, the account's key account manager and one colleague from its account
+  team;
+- a third review, dated six months after the latest and still open for scoring: the
+  director and some managers have scored part of their accounts, so most accounts are not
+  placed yet -- it shows in the matrix only as a preview and changes nothing elsewhere.
 
 The scores are not random noise: each account has a latent "true" position on both axes
 (correlated with its size and growth) from which the raters' scores are drawn with rater
@@ -29,7 +33,8 @@ section 1 shows.
 
 Only ``numpy.random.default_rng(seed)`` draws numbers, so the same seed gives the same
 data; dates are relative to today (revenue for the three calendar years before this one,
-reviews on the first of this month and of the same month a year earlier).
+reviews on the first of this month and of the same month a year earlier; the open one six
+months ahead).
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ from kam.organisation.services import (
     organisation_update,
 )
 from kam.plans.demo import demo_plans
-from kam.portfolio.models import Axis, Review, ScoringScheme, ViewSource
+from kam.portfolio.models import Axis, Review, SchemeVersion, ScoringScheme, ViewSource
 from kam.portfolio.services import (
     CriterionInput,
     RatingInput,
@@ -1395,6 +1400,64 @@ def _write_review(
     return review
 
 
+def _write_open_review(
+    *,
+    plan: _Plan,
+    pks: list[int],
+    people: dict[str, AbstractUser],
+    version: SchemeVersion,
+    review_date: dt.date,
+) -> Review:
+    """The next review, open and partly scored: the director has scored two accounts in
+    five, each account's manager one in five, nobody else anything yet. The scores are the
+    latest review's, as a rater who starts from last time's view would give."""
+    director = people[DIRECTOR]
+    raters_of = [(DIRECTOR, a.owner, a.third_rater) for a in plan.accounts]
+    rater_names = sorted({u for trio in raters_of for u in trio})
+    review = review_create(
+        name=f"Portfolio review {review_date:%B %Y}",
+        review_date=review_date,
+        scheme_version=version,
+        raters=[people[u] for u in rater_names],
+        created_by=director,
+    )
+    by_key = {c.key: c.pk for c in version.criteria.all()}
+    criterion_pks = [by_key[c.key] for c in CRITERIA]
+    competitors = {c.name: c.pk for c in version.competitors.all()}
+    ratings = plan.latest
+    entries: dict[str, list[RatingInput]] = {u: [] for u in rater_names}
+    k_att = N_ATTRACTIVENESS
+    for i, (pk, a) in enumerate(zip(pks, plan.accounts, strict=True)):
+        for slot, username in enumerate(raters_of[i]):
+            if not ((slot == 0 and i % 5 < 2) or (slot == 1 and i % 5 == 0)):
+                continue
+            for j, criterion_pk in enumerate(criterion_pks):
+                score = int(ratings.score[slot, i, j])
+                if score == 0:
+                    continue
+                comp = int(ratings.competitor[slot, i, j])
+                strength = j >= k_att
+                entries[username].append(
+                    RatingInput(
+                        account_id=pk,
+                        criterion_id=criterion_pk,
+                        score=score,
+                        competitor_score=comp if strength and comp else None,
+                        competitor_id=(
+                            competitors[a.competitor]
+                            if strength and comp and a.competitor
+                            else None
+                        ),
+                        view_source=ratings.view_source[i] if strength else "",
+                    )
+                )
+    for username in rater_names:
+        if entries[username]:
+            ratings_save(review=review, rater=people[username], entries=entries[username])
+    review_compute(review=review)
+    return review
+
+
 def _write_scheme_and_reviews(
     stdout: TextIO,
     plan: _Plan,
@@ -1452,8 +1515,31 @@ def _write_scheme_and_reviews(
             % {"name": review.name, "ratings": n_ratings, "raters": review.raters.count()},
         )
         reviews.append(review)
-    review_close(review=reviews[0], closed_by=director)
+    for review in reviews:
+        review_close(review=review, closed_by=director)
+    open_date = _months_later(latest_date, 6)
+    upcoming = _write_open_review(
+        plan=plan, pks=pks, people=people, version=v2, review_date=open_date
+    )
+    _say(
+        stdout,
+        _(
+            "Review '%(name)s' is open for scoring (%(n)d scores so far); the portfolio "
+            "stays '%(current)s' until it is closed."
+        )
+        % {
+            "name": upcoming.name,
+            "n": upcoming.ratings.filter(derived=False).count(),
+            "current": reviews[1].name,
+        },
+    )
     return reviews[0], reviews[1]
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _summary(stdout: TextIO, plan: _Plan) -> None:

@@ -15,7 +15,7 @@ from kam.demo import DEMO_ORGANISATION, DemoLogins, demo_load
 from kam.organisation.models import Box, ExchangeRate
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Placement, Rating, Review, ReviewStatus
-from kam.portfolio.selectors import review_latest, review_previous
+from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.users.models import Role
 from tests.factories import AccountFactory
 
@@ -38,7 +38,7 @@ def load(seed: int = SEED, **kwargs) -> tuple[DemoLogins, str]:  # type: ignore[
 
 
 def latest_and_previous() -> tuple[Review, Review]:
-    latest = review_latest()
+    latest = portfolio_review()
     assert latest is not None
     previous = review_previous(review=latest)
     assert previous is not None
@@ -103,6 +103,25 @@ def test_latest_review_uses_the_second_scheme_version_and_places_accounts_in_all
     boxes = Counter(latest.placements.values_list("box", flat=True))
     assert all(boxes[b] > 0 for b in Box.values), boxes
     assert boxes[Box.OPPORTUNISTIC] > boxes[Box.KEY]  # a long tail, few key accounts
+
+
+def test_the_portfolio_is_the_latest_closed_review_and_a_later_one_is_open_and_partly_scored():
+    load()
+    latest, previous = latest_and_previous()
+    assert latest.status == previous.status == ReviewStatus.CLOSED
+    assert latest.closed_at is not None and latest.closed_by is not None
+    (upcoming,) = Review.objects.filter(status=ReviewStatus.OPEN)
+    assert upcoming.review_date > latest.review_date
+    assert upcoming.scheme_version_id == latest.scheme_version_id
+    scored = set(
+        Rating.objects.filter(review=upcoming, derived=False).values_list("account_id", flat=True)
+    )
+    assert 0 < len(scored) < ACCOUNTS  # partly scored
+    placements = Counter(upcoming.placements.values_list("box", flat=True))
+    assert placements[""] > ACCOUNTS / 2  # most accounts not placed yet
+    assert sum(n for box, n in placements.items() if box) > 0  # some already are
+    # the open review does not become the portfolio
+    assert Counter(latest.placements.values_list("box", flat=True))[""] < ACCOUNTS / 10
 
 
 def test_some_accounts_changed_box_between_the_reviews_and_most_did_not():
@@ -170,7 +189,7 @@ def test_loading_again_changes_nothing_and_says_so():
     assert again == logins
     assert Account.objects.count() == accounts
     assert Rating.objects.count() == ratings
-    assert Review.objects.count() == 2
+    assert Review.objects.count() == 3  # two closed, one open
 
 
 def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
@@ -180,7 +199,7 @@ def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
     _logins, output = load(reset=True)
     assert "Removed the earlier demo data" in output
     assert Account.objects.count() == ACCOUNTS
-    assert Review.objects.count() == 2
+    assert Review.objects.count() == 3  # two closed, one open
     latest, _previous = latest_and_previous()
     assert snapshot(latest) == first
     load(seed=SEED + 1, reset=True)

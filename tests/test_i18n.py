@@ -36,6 +36,7 @@ from kam.portfolio.services import (
     RatingInput,
     SchemeContent,
     ratings_save,
+    review_close,
     review_compute,
     review_create,
     scheme_create,
@@ -389,6 +390,7 @@ def placed_portfolio(director, kam_user):  # type: ignore[no-untyped-def]
             ratings_save(review=review, rater=director, entries=entries)
     for review in reviews:
         review_compute(review=review)
+        review_close(review=review, closed_by=director)  # the portfolio is a closed review
     return {"version": version, "review": reviews[-1], "accounts": accounts}
 
 

@@ -130,18 +130,13 @@ def revenue_year_last() -> int:
     return timezone.localdate().year - 1
 
 
-def review_latest_for_accounts() -> Review | None:
-    """The latest portfolio review (by date, then the later created), whose boxes lists show."""
-    return Review.objects.order_by("-review_date", "-pk").first()
-
-
 def account_list_annotated(
     *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
 ) -> QuerySet[Account]:
     """Visible accounts with their owner and three computed columns for lists and exports.
 
-    - ``box``: the account's box in ``review`` (the latest review when left ``True``;
-      empty when the account was not placed or there is no review);
+    - ``box``: the account's box in ``review`` (the portfolio review -- the latest closed
+      one -- when left ``True``; empty when the account was not placed or there is none);
     - ``revenue_last_year``: revenue of the last complete calendar year in the account's
       currency (None when unknown);
     - ``revenue_last_year_base``: the same in the organisation's base currency, None
@@ -150,7 +145,10 @@ def account_list_annotated(
     Everything is computed by subqueries in one SELECT, so a page of 50 costs one query.
     """
     if review is True:
-        review = review_latest_for_accounts()
+        # imported here: kam.portfolio.selectors itself reads accounts through this module
+        from kam.portfolio.selectors import portfolio_review
+
+        review = portfolio_review()
     qs = account_list_visible(user=user).select_related("owner")
     if isinstance(review, Review):
         box: Any = Subquery(
@@ -205,9 +203,11 @@ def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[st
 
 
 def account_placements(*, account: Account) -> QuerySet[Placement]:
-    """The account's placement in every review, newest review first (kam-method.md section 1)."""
+    """The account's placement in every closed or open review, newest review first
+    (kam-method.md section 1); an open review's row is work in progress, not its box."""
     return (
         Placement.objects.filter(account=account)
+        .exclude(review__status="cancelled")
         .select_related("review")
         .order_by("-review__review_date", "-review__pk")
     )

@@ -41,7 +41,6 @@ from kam.accounts.selectors import (
     account_placements,
     account_team,
     revenue_year_last,
-    review_latest_for_accounts,
     user_role,
 )
 from kam.accounts.services import (
@@ -53,6 +52,7 @@ from kam.accounts.services import (
 )
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
+from kam.portfolio.selectors import account_box, portfolio_review
 from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
 
@@ -86,7 +86,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     An htmx request (the filter form or a sort link) gets only the table fragment.
     """
     filters = account_filters_parse(request.GET)
-    review = review_latest_for_accounts()
+    review = portfolio_review()
     accounts = account_filter(
         queryset=account_list_annotated(user=request.user, review=review), filters=filters
     )
@@ -144,6 +144,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for r in account.revenues.order_by("-year")
     ]
     team = list(account_team(account=account))
+    portfolio = portfolio_review()
+    box = account_box(account=account, review=portfolio) if portfolio else ""
     parent_visible = account_get_visible_or_none(request, account.parent_id) is not None
     return render(
         request,
@@ -158,6 +160,9 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "base_currency": organisation.base_currency,
             "show_base": rate is not None and account.currency != organisation.base_currency,
             "placements": account_placements(account=account),
+            "portfolio": portfolio,
+            "portfolio_box": box,
+            "portfolio_box_label": Box(box).label if box else "",
             "may_edit": account_may_edit(user=request.user, account=account),
         },
     )

@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.imports import AccountImportError
-from kam.accounts.selectors import account_get_visible, review_latest_for_accounts
+from kam.accounts.selectors import account_get_visible
 from kam.activities.filters import ActivityFilters, activity_filter
 from kam.activities.imports import activity_import
 from kam.activities.models import Activity
@@ -38,6 +38,7 @@ from kam.activities.services import (
     users_by_username,
 )
 from kam.portfolio.models import Review
+from kam.portfolio.selectors import portfolio_review
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["activities"])
@@ -233,10 +234,11 @@ def hours_by_box(
     end: dt.date | None = None,
     review_id: int | None = None,
 ) -> Any:
-    """Person-hours per box of a review (default: the latest); 'unplaced' for the rest."""
+    """Person-hours per box of a review (default: the portfolio review, the latest closed
+    one); 'unplaced' for the rest."""
     start, end = _period(start, end)
     if review_id is None:
-        review = review_latest_for_accounts()
+        review = portfolio_review()
     else:
         review = Review.objects.filter(pk=review_id).first()
         if review is None:

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account, AccountTeamMember
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.organisation.models import Box
-from kam.portfolio.models import Placement, Review
+from kam.portfolio.models import Placement
+from kam.portfolio.selectors import portfolio_review
 
 STREAM = 3
 
@@ -148,8 +149,8 @@ ROLES = ("buyer", "category manager", "supply chain manager", "head chef", "dire
 
 
 def _box_of_accounts(account_ids: list[int]) -> dict[int, str]:
-    """Each account's box in the latest review ("" when not placed in it)."""
-    latest = Review.objects.order_by("-review_date", "-pk").first()
+    """Each account's box in the portfolio review ("" when not placed in it)."""
+    latest = portfolio_review()
     if latest is None:
         return {}
     return dict(

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kam.accounts.selectors import review_latest_for_accounts, user_role
+from kam.accounts.selectors import user_role
 from kam.activities.filters import activity_filter, activity_filters_parse
 from kam.activities.forms import ActivityForm, ImportForm, PeriodForm
 from kam.activities.imports import CSV_CONTENT_TYPE, activity_import, activity_import_template
@@ -36,6 +36,7 @@ from kam.activities.selectors import (
     shares,
 )
 from kam.activities.services import activity_create, activity_delete, activity_update
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
@@ -233,11 +234,12 @@ def activity_import_template_download(request: HttpRequest) -> HttpResponse:
 def actual_time(request: HttpRequest) -> HttpResponse:
     """Where our hours went in a period: per box (with shares), per person, per account.
 
-    Person-hours on the accounts the user may read; boxes as placed in the latest review.
+    Person-hours on the accounts the user may read; boxes as placed in the portfolio review
+    (the latest closed one).
     """
     period = PeriodForm(request.GET or None)
     start, end = period.period()
-    review = review_latest_for_accounts()
+    review = portfolio_review()
     boxes = actual_hours_by_box(start=start, end=end, user=request.user, review=review)
     box_shares = shares(boxes)
     people = actual_hours_by_person(start=start, end=end, user=request.user)

@@ -35,7 +35,7 @@ from kam.allocation.services import (
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.portfolio.models import Placement
-from kam.portfolio.selectors import review_latest
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
 
 #: The sales function's cap as a share of its people's hours (the rest goes to tenders).
@@ -62,7 +62,7 @@ def demo_allocation(
     module docstring). Returns the period, or None when there is no review to plan from."""
     today = today or dt.date.today()
     rng = np.random.default_rng(seed + 3)
-    review = review_latest()
+    review = portfolio_review()
     User = get_user_model()
     director = (
         User.objects.filter(profile__role=Role.SALES_DIRECTOR, is_active=True)

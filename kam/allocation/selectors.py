@@ -45,7 +45,7 @@ from kam.allocation.models import (
 )
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
-from kam.portfolio.selectors import review_latest
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
 from kam.web.errors import ApplicationError
 
@@ -137,8 +137,9 @@ def policy_list(*, period: PlanningPeriod) -> list[PeriodBoxPolicy]:
 
 
 def review_for_boxes() -> Review | None:
-    """The review whose boxes a plan uses: the latest one (kam-method.md section 1)."""
-    return review_latest()
+    """The review whose boxes a year plan uses: the portfolio review, the latest closed one
+    (kam-method.md section 1); an open review changes nothing until it is closed."""
+    return portfolio_review()
 
 
 def box_subquery(review: Review | None) -> Any:
@@ -159,7 +160,7 @@ def judgement_accounts(
     editable_only: bool = False,
 ) -> QuerySet[Account]:
     """The active accounts ``user`` can read (or edit), each annotated with its ``box`` in the
-    latest review and the ``judgement_id`` it has in ``period`` (None when not yet entered),
+    portfolio review and the ``judgement_id`` it has in ``period`` (None when not yet entered),
     filtered by owner and box; key accounts first, then key development, maintenance,
     opportunistic and unplaced ones, by name within a box (the accounts whose judgements
     matter most come first). One query for any page of it."""
@@ -196,7 +197,7 @@ def judgements_for(
 
 
 def judgement_counts_by_box(*, period: PlanningPeriod) -> list[dict[str, Any]]:
-    """Per box of the latest review: active accounts and how many have a judgement in
+    """Per box of the portfolio review: active accounts and how many have a judgement in
     ``period`` (one query). Accounts not placed count under the empty box ``""``."""
     review = review_for_boxes()
     qs = Account.objects.filter(active=True)

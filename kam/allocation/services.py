@@ -642,8 +642,9 @@ def _flat_hours(box: str, policies: Mapping[str, PeriodBoxPolicy], reference: fl
 def run_problem(*, period: PlanningPeriod) -> _Built:
     """The core problem of ``period``: one curve per active account with a judgement,
     bounds from the judgement's override or the period's policy for the account's box in
-    the latest review, and the team (people with hours, their cost, who may serve which
-    account: owner and account team) with the period's caps per function."""
+    the portfolio review (the latest closed one), and the team (people with hours, their
+    cost, who may serve which account: owner and account team) with the period's caps per
+    function."""
     judgements = list(
         ResponseJudgement.objects.filter(period=period, account__active=True).order_by("account_id")
     )

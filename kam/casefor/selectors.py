@@ -19,7 +19,7 @@ from kam.organisation.selectors import (
     team_capacity_hours,
 )
 from kam.portfolio.models import Placement
-from kam.portfolio.selectors import review_latest
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
 
 
@@ -86,13 +86,14 @@ def key_account_manager_count() -> int:
 
 
 def capacity_inputs_current() -> CapacityInputs:
-    """Today's capacity figures from the organisation's policies, team and latest review."""
+    """Today's capacity figures from the organisation's policies, team and the portfolio
+    review (the latest closed one)."""
     org = organisation_get()
     policies = box_policies_get(organisation=org)
     limits = capacity_limits_get(organisation=org)
     current_key: int | None = None
     current_development = 0
-    review = review_latest()
+    review = portfolio_review()
     if review is not None:
         counts = Placement.objects.filter(review=review).aggregate(
             placed=Count("pk", filter=~Q(box="")),

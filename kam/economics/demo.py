@@ -39,7 +39,8 @@ from kam.accounts.models import Account, AccountRevenue
 from kam.economics.lines import store_get
 from kam.economics.models import CostKind, CostToServeItem, Investment, InvestmentKind
 from kam.organisation.models import Box
-from kam.portfolio.models import Placement, Review
+from kam.portfolio.models import Placement
+from kam.portfolio.selectors import portfolio_review
 
 STREAM = 6
 SOURCE = "demo-invoices"
@@ -91,7 +92,7 @@ class _Plan:
 
 
 def _boxes() -> dict[int, str]:
-    latest = Review.objects.order_by("-review_date", "-pk").first()
+    latest = portfolio_review()
     if latest is None:
         return {}
     return dict(Placement.objects.filter(review=latest).values_list("account_id", "box"))

@@ -17,7 +17,7 @@ from kam.economics.models import AccountFacts, CostToServeItem, Investment
 from kam.economics.pnl import AccountLedger, BoxComparison, box_comparison, ledgers_build
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Review
-from kam.portfolio.selectors import boxes_of, review_latest
+from kam.portfolio.selectors import boxes_of, portfolio_review
 from kam.web.errors import ApplicationError
 
 
@@ -131,9 +131,12 @@ def account_planned_cost(*, account: Account, year: int) -> PlannedCost | None:
 
 
 def boxes_latest(*, account_ids: Iterable[int]) -> tuple[Review | None, dict[int, str]]:
-    """The portfolio's review and each account's box in it (missing: not placed), through
-    ``kam.portfolio.selectors.boxes_of``."""
-    return review_latest(), boxes_of(account_ids=account_ids)
+    """The portfolio review (the latest closed one) and each account's box in it (missing:
+    not placed)."""
+    review = portfolio_review()
+    if review is None:
+        return None, {}
+    return review, boxes_of(account_ids=account_ids, review=review)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ from kam.accounts.models import Account
 from kam.organisation.models import Box
 from kam.plans import services
 from kam.plans.models import ActionStatus, PlanVersion
-from kam.portfolio.models import Placement, Review
+from kam.portfolio.models import Placement
+from kam.portfolio.selectors import portfolio_review
 
 STREAM = 5
 
@@ -525,7 +526,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
     User = get_user_model()
     people = {u.username: u for u in User.objects.select_related("profile")}
     director = people.get("maarten")
-    review = Review.objects.order_by("-review_date", "-pk").first()
+    review = portfolio_review()
     if review is None or director is None:
         return 0
     account_ids = list(

@@ -26,7 +26,6 @@ from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_list_editable,
     account_list_visible,
-    review_latest_for_accounts,
     user_role,
 )
 from kam.economics.figures import (
@@ -69,6 +68,7 @@ from kam.plans.models import (
 )
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
 from kam.web.errors import ApplicationError
 
@@ -162,7 +162,7 @@ def template_for_box(box: str) -> TemplateRow:
 
 
 def account_box(*, account: Account) -> str:
-    """The account's box in the portfolio ("" when not placed)."""
+    """The account's box in the portfolio review, the latest closed one ("" when not placed)."""
     return portfolio_account_box(account=account)
 
 
@@ -183,11 +183,11 @@ def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
 
 
 def plan_list_annotated(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
-    """Visible plans with counts of open and overdue actions and the account's box in the latest
-    review, for the plans list (one query)."""
+    """Visible plans with counts of open and overdue actions and the account's box in the
+    portfolio review (the latest closed one), for the plans list (one query)."""
     today = timezone.localdate()
     unfinished = ~Q(actions__status__in=list(FINISHED_STATUSES))
-    review = review_latest_for_accounts()
+    review = portfolio_review()
     box = Subquery(
         Placement.objects.filter(review=review, account=OuterRef("account_id")).values("box")[:1]
     )

@@ -20,7 +20,7 @@ from kam.portfolio.matrix import (
     matrix_review_get,
     matrix_rows,
 )
-from kam.portfolio.models import Review
+from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import review_previous
 from kam.portfolio.services import review_ensure_computed
 from kam.web.errors import ApplicationError
@@ -29,12 +29,13 @@ router = Router(tags=["matrix"])
 
 
 class ReviewRef(Schema):
-    """A review by id, name, date and status."""
+    """A review by id, name, date and status; ``closed_on`` is the day it was closed."""
 
     id: int
     name: str
     review_date: dt.date
     status: str
+    closed_on: dt.date | None = None
 
 
 class AxisCounts(Schema):
@@ -80,6 +81,10 @@ class MatrixRowOut(Schema):
 
 
 class MatrixOut(Schema):
+    """``preview`` is true when ``review`` is still open for scoring: its placements are work
+    in progress, not the portfolio (the latest closed review, the default)."""
+
+    preview: bool
     review: ReviewRef
     previous_review: ReviewRef | None
     axis_counts: AxisCounts
@@ -124,7 +129,10 @@ def _review(filters: MatrixFilters) -> Review:
     review = matrix_review_get(filters=filters)
     if review is None:
         raise ApplicationError(
-            _("There is no portfolio review yet; open one and score the accounts first."),
+            _(
+                "There is no closed portfolio review yet; close a review (or ask for an open "
+                "one by review_id to preview it)."
+            ),
             status=404,
         )
     review_ensure_computed(review=review)
@@ -139,6 +147,7 @@ def _ref(review: Review | None) -> dict[str, object] | None:
         "name": review.name,
         "review_date": review.review_date,
         "status": review.status,
+        "closed_on": review.closed_on,
     }
 
 
@@ -150,6 +159,7 @@ def matrix_get(request: HttpRequest, filters: Query[MatrixFilters]) -> dict[str,
     previous = review_previous(review=review)
     rows = matrix_rows(review=review, user=request.user, filters=filters, previous=previous)
     return {
+        "preview": review.status == ReviewStatus.OPEN,
         "review": _ref(review),
         "previous_review": _ref(previous),
         "axis_counts": axis_counts(rows),

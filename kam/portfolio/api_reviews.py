@@ -31,10 +31,11 @@ from kam.portfolio.review_selectors import (
     review_uncertain,
     user_can_manage,
 )
-from kam.portfolio.selectors import placement_list
+from kam.portfolio.selectors import placement_list, portfolio_review
 from kam.portfolio.services import (
     RatingInput,
     ratings_save,
+    review_cancel,
     review_close,
     review_create,
     review_derive_scores,
@@ -57,10 +58,18 @@ class RaterProgressOut(Schema):
 
 
 class ReviewOut(Schema):
+    """A review. ``status`` is open, closed or cancelled; ``is_portfolio`` is true for the one
+    review whose boxes the rest of kam uses (the latest closed one)."""
+
     id: int
     name: str
     review_date: dt.date
     status: str
+    is_portfolio: bool
+    closed_at: dt.datetime | None
+    closed_by: int | None
+    cancelled_at: dt.datetime | None
+    cancelled_by: int | None
     scheme_id: int
     scheme_name: str
     scheme_version: int
@@ -138,13 +147,22 @@ def _progress_out(progress: list[RaterProgress]) -> list[RaterProgressOut]:
     ]
 
 
-def _review_fields(review: Review, progress: list[RaterProgress]) -> dict[str, object]:
+def _review_fields(
+    review: Review, progress: list[RaterProgress], portfolio: Review | None = None
+) -> dict[str, object]:
+    if portfolio is None:
+        portfolio = portfolio_review()
     version = review.scheme_version
     return {
         "id": review.pk,
         "name": review.name,
         "review_date": review.review_date,
         "status": review.status,
+        "is_portfolio": portfolio is not None and portfolio.pk == review.pk,
+        "closed_at": review.closed_at,
+        "closed_by": review.closed_by_id,
+        "cancelled_at": review.cancelled_at,
+        "cancelled_by": review.cancelled_by_id,
         "scheme_id": version.scheme_id,
         "scheme_name": version.scheme.name,
         "scheme_version": version.number,
@@ -176,7 +194,8 @@ def _detail(request: HttpRequest, review: Review) -> ReviewDetailOut:
 def reviews_list(request: HttpRequest) -> list[ReviewOut]:
     reviews = list(review_list())
     progress = review_progress_map(reviews=reviews)
-    return [ReviewOut(**_review_fields(r, progress.get(r.pk, []))) for r in reviews]
+    portfolio = portfolio_review()
+    return [ReviewOut(**_review_fields(r, progress.get(r.pk, []), portfolio)) for r in reviews]
 
 
 @router.post(
@@ -342,3 +361,19 @@ def reviews_close(request: HttpRequest, review_id: int) -> ReviewDetailOut:
     review = review_get(review_id=review_id)
     review_close(review=review, closed_by=request.user)  # type: ignore[arg-type]
     return _detail(request, review_get(review_id=review_id))
+
+
+@router.post(
+    "/{review_id}/cancel",
+    response=ReviewOut,
+    summary="Cancel an open review (directors)",
+    description="For a review opened by mistake or abandoned. The review stays, marked "
+    "cancelled with who and when; its scores and placements are deleted. The portfolio (the "
+    "latest closed review) never changes. 403 for anyone but a sales director or an "
+    "administrator, 409 for a closed review; cancelling a cancelled review changes nothing.",
+)
+def reviews_cancel(request: HttpRequest, review_id: int) -> dict[str, object]:
+    review = review_get(review_id=review_id)
+    review_cancel(review=review, cancelled_by=request.user)  # type: ignore[arg-type]
+    review = review_get(review_id=review_id)
+    return _review_fields(review, review_progress_map(reviews=[review]).get(review.pk, []))

@@ -46,8 +46,8 @@ from kam.organisation.selectors import (
     organisation_get,
     team_capacity_hours,
 )
-from kam.portfolio.models import Criterion, Placement, Review
-from kam.portfolio.selectors import review_latest, review_previous
+from kam.portfolio.models import Criterion, Placement, Review, ReviewStatus
+from kam.portfolio.selectors import portfolio_review, review_choices_for_matrix, review_previous
 from kam.web.errors import ApplicationError
 
 UNPLACED = "unplaced"
@@ -57,12 +57,17 @@ BoxFilter = Literal["key", "key_development", "maintenance", "opportunistic", "u
 
 
 class MatrixFilters(Schema):
-    """Which accounts the matrix shows: one review (default the latest) and optional filters.
+    """Which accounts the matrix shows: one review (default the portfolio review, the latest
+    closed one; an open review is shown as a preview) and optional filters.
 
     Empty strings (an "All" choice in the page's form) mean "no filter".
     """
 
-    review_id: int | None = Field(None, description="Review id; the latest review when empty.")
+    review_id: int | None = Field(
+        None,
+        description="Review id; when empty, the portfolio review (the latest closed one). "
+        "An open review's id previews its placements so far.",
+    )
     owner: int | None = Field(None, description="User id of the key account manager.")
     country: str | None = Field(None, description="ISO 3166 country code, e.g. NL.")
     channel: str | None = Field(None, description="Industry / channel, e.g. retail.")
@@ -107,12 +112,12 @@ def matrix_filters_parse(data: Mapping[str, Any]) -> MatrixFilters:
 
 
 def matrix_review_get(*, filters: MatrixFilters) -> Review | None:
-    """The review the filters ask for, or the latest one; None when there is no review yet.
+    """The review the filters ask for, or the portfolio review; None when none is closed yet.
 
-    An unknown ``review_id`` raises ``ApplicationError`` (404).
+    An unknown ``review_id`` raises ``ApplicationError`` (404), a cancelled one 409.
     """
     if filters.review_id is None:
-        return review_latest()
+        return portfolio_review()
     review = (
         Review.objects.select_related("scheme_version__scheme").filter(pk=filters.review_id).first()
     )
@@ -122,12 +127,18 @@ def matrix_review_get(*, filters: MatrixFilters) -> Review | None:
             field="review_id",
             status=404,
         )
+    if review.status == ReviewStatus.CANCELLED:
+        raise ApplicationError(
+            _("Review %(name)s was cancelled; it has no boxes.") % {"name": review.name},
+            field="review_id",
+            status=409,
+        )
     return review
 
 
 def review_choices() -> list[Review]:
-    """Every review, newest first, for the review picker."""
-    return list(Review.objects.order_by("-review_date", "-pk"))
+    """Closed and open reviews, newest first, for the review picker."""
+    return review_choices_for_matrix()
 
 
 def person_name(first: str | None, last: str | None, username: str | None) -> str:

@@ -5,11 +5,13 @@ Implements the selection matrix of kam-method.md section 1.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -171,8 +173,12 @@ class Competitor(models.Model):
 
 
 class ReviewStatus(models.TextChoices):
+    """Where a review stands. Only a closed review is ever "the portfolio"; an open one is
+    work in progress; a cancelled one was opened by mistake and counts nowhere."""
+
     OPEN = "open", _("Open for scoring")
     CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Review(models.Model):
@@ -205,6 +211,24 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ratings_changed_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
 
     class Meta:
         verbose_name = _("portfolio review")
@@ -212,6 +236,28 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.review_date})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReviewStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == ReviewStatus.CLOSED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ReviewStatus.CANCELLED
+
+    @property
+    def closed_on(self) -> dt.date | None:
+        """The day the review was closed (its review date for reviews closed before kam
+        recorded the moment); None while it is not closed."""
+        if self.status != ReviewStatus.CLOSED:
+            return None
+        if self.closed_at is not None:
+            return timezone.localdate(self.closed_at)
+        return self.review_date
 
     @property
     def is_stale(self) -> bool:

@@ -27,7 +27,7 @@ from kam.portfolio.models import (
     Review,
     ReviewStatus,
 )
-from kam.portfolio.selectors import placement_list, review_scope
+from kam.portfolio.selectors import placement_list, review_scope, reviews_newest_first
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 
@@ -58,7 +58,8 @@ def rater_candidates() -> QuerySet[AbstractBaseUser]:
 def review_list() -> QuerySet[Review]:
     """Every review, newest first, with its scheme version and raters."""
     return (
-        Review.objects.select_related("scheme_version__scheme")
+        reviews_newest_first()
+        .select_related("scheme_version__scheme")
         .prefetch_related(
             Prefetch(
                 "raters",
@@ -67,7 +68,6 @@ def review_list() -> QuerySet[Review]:
                 .order_by("first_name", "last_name", "username"),
             )
         )
-        .order_by("-review_date", "-pk")
     )
 
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from kam.portfolio.models import Axis, Criterion, Review, SchemeVersion, ScoringScheme
+from kam.portfolio.models import Axis, Criterion, SchemeVersion, ScoringScheme
+from kam.portfolio.selectors import reviews_newest_first
 from kam.web.errors import ApplicationError
 
 
@@ -25,9 +26,7 @@ def scheme_list() -> QuerySet[ScoringScheme]:
     versions = (
         SchemeVersion.objects.annotate(criteria_count=Count("criteria"))
         .select_related("created_by")
-        .prefetch_related(
-            Prefetch("reviews", queryset=Review.objects.order_by("-review_date", "-pk"))
-        )
+        .prefetch_related(Prefetch("reviews", queryset=reviews_newest_first()))
         .order_by("-number")
     )
     return ScoringScheme.objects.prefetch_related(Prefetch("versions", queryset=versions)).order_by(
@@ -51,7 +50,7 @@ def scheme_version_get(*, scheme: ScoringScheme, number: int | None = None) -> S
         .prefetch_related(
             Prefetch("criteria", queryset=Criterion.objects.order_by("axis", "position")),
             "competitors",
-            Prefetch("reviews", queryset=Review.objects.order_by("-review_date", "-pk")),
+            Prefetch("reviews", queryset=reviews_newest_first()),
         )
         .order_by("-number")
     )

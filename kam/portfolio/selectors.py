@@ -1,4 +1,12 @@
-"""Reads of schemes, reviews and placements (the selection matrix, kam-method.md section 1)."""
+"""Reads of schemes, reviews and placements (the selection matrix, kam-method.md section 1).
+
+"The portfolio" -- the boxes every other part of kam works with (account pages and lists,
+allocation, plan templates, economics, the business case, warnings, API defaults) -- is the
+latest CLOSED review, ``portfolio_review()``. It is defined here and only here: a review
+that is open for scoring is work in progress (half-scored, its boxes still moving) and a
+cancelled one was opened by mistake; neither changes what the rest of kam shows. Call
+``account_box`` or ``boxes_of`` for an account's box; never pick a review by date elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.core.scoring import Criterion as CoreCriterion
 from kam.core.scoring import Scheme
-from kam.portfolio.models import Axis, Placement, Review, SchemeVersion
+from kam.portfolio.models import Axis, Placement, Review, ReviewStatus, SchemeVersion
 
 
 def scheme_version_to_core(*, version: SchemeVersion) -> Scheme:
@@ -35,27 +43,69 @@ def scheme_version_to_core(*, version: SchemeVersion) -> Scheme:
     )
 
 
-def review_latest() -> Review | None:
-    """The most recent review by date (ties: the later created)."""
+def _closed_reviews() -> QuerySet[Review]:
     return (
-        Review.objects.select_related("scheme_version__scheme")
+        Review.objects.filter(status=ReviewStatus.CLOSED)
+        .select_related("scheme_version__scheme", "closed_by")
         .order_by("-review_date", "-pk")
-        .first()
     )
+
+
+def portfolio_review() -> Review | None:
+    """The portfolio: the latest CLOSED review by review date (ties: the later created).
+
+    None when no review has been closed yet. Open and cancelled reviews never count, so
+    opening a review changes nothing until it is closed.
+    """
+    return _closed_reviews().first()
+
+
+def boxes_of(*, account_ids: Iterable[int], review: Review | None = None) -> dict[int, str]:
+    """Box of each account in the portfolio review (or in ``review`` when given).
+
+    Only placed accounts appear: an account missing from the answer is not placed (or there
+    is no closed review yet).
+    """
+    review = review if review is not None else portfolio_review()
+    if review is None:
+        return {}
+    rows = Placement.objects.filter(review=review, account_id__in=list(account_ids)).values_list(
+        "account_id", "box"
+    )
+    return {pk: box for pk, box in rows if box}
+
+
+def account_box(*, account: Account, review: Review | None = None) -> str:
+    """The account's box in the portfolio review (or in ``review``); "" when not placed."""
+    return boxes_of(account_ids=[account.pk], review=review).get(account.pk, "")
 
 
 def review_previous(*, review: Review) -> Review | None:
-    """The review before ``review`` in time, whose placements give the arrows on the matrix."""
-    return (
-        Review.objects.filter(review_date__lt=review.review_date)
-        .order_by("-review_date", "-pk")
-        .first()
-    )
+    """The closed review before ``review`` in time, whose placements give the matrix's arrows.
+
+    For the portfolio review this is the review it replaced; for a review in progress it is
+    the portfolio review (or the last closed one dated before it).
+    """
+    return _closed_reviews().filter(review_date__lt=review.review_date).first()
+
+
+def reviews_newest_first() -> QuerySet[Review]:
+    """Every review (open, closed, cancelled), newest first: for lists and histories.
+
+    Not for finding "the" review whose boxes count: that is ``portfolio_review()``.
+    """
+    return Review.objects.order_by("-review_date", "-pk")
+
+
+def review_choices_for_matrix() -> list[Review]:
+    """Closed and open reviews, newest first, for the matrix's review chooser (cancelled
+    reviews have no boxes)."""
+    return list(reviews_newest_first().exclude(status=ReviewStatus.CANCELLED))
 
 
 def review_scope(*, review: Review) -> QuerySet[Account]:
     """The accounts a review covers: active accounts while open; the placed ones once closed."""
-    if review.status == "closed" and review.computed_at is not None:
+    if review.status == ReviewStatus.CLOSED and review.computed_at is not None:
         return Account.objects.filter(placements__review=review)
     return Account.objects.filter(active=True)
 

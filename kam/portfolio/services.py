@@ -7,6 +7,7 @@ pages, the API, the demo and the tests all go through them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,12 +38,23 @@ from kam.portfolio.models import (
 from kam.portfolio.selectors import review_scope, scheme_version_to_core
 from kam.web.errors import ApplicationError, Problem
 
+logger = logging.getLogger(__name__)
+
 
 def _require_manager(user: AbstractBaseUser | None) -> None:
     profile = getattr(user, "profile", None)
     if user is not None and (profile is None or not profile.can_manage_portfolio):
         raise ApplicationError(
             _("Only a sales director or an administrator may do this."), status=403
+        )
+
+
+def _require_open(review: Review) -> None:
+    if review.status == ReviewStatus.CANCELLED:
+        raise ApplicationError(_("This review was cancelled; it takes no more scores."), status=409)
+    if review.status != ReviewStatus.OPEN:
+        raise ApplicationError(
+            _("This review is closed; its scores can no longer change."), status=409
         )
 
 
@@ -371,10 +383,7 @@ def review_derive_scores(*, review: Review, as_of: dt.date | None = None) -> int
     """
     from kam.economics.selectors import account_facts_latest, fact_value
 
-    if review.status != ReviewStatus.OPEN:
-        raise ApplicationError(
-            _("This review is closed; its scores can no longer change."), status=409
-        )
+    _require_open(review)
     bound = [c for c in review.scheme_version.criteria.all() if c.fact]
     account_ids = list(review_scope(review=review).order_by("pk").values_list("pk", flat=True))
     facts = account_facts_latest(account_ids=account_ids, as_of=as_of or review.review_date)
@@ -440,10 +449,7 @@ def ratings_save(
     Scores are whole numbers 1-10; competitor scores and whose view it is belong to strength
     criteria only.
     """
-    if review.status != ReviewStatus.OPEN:
-        raise ApplicationError(
-            _("This review is closed; its scores can no longer change."), status=409
-        )
+    _require_open(review)
     if not review.raters.filter(pk=rater.pk).exists():
         raise ApplicationError(_("You are not a rater in this review."), status=403)
     criteria = {c.pk: c for c in review.scheme_version.criteria.all()}
@@ -640,18 +646,73 @@ def review_compute(*, review: Review) -> int:
 
 
 def review_ensure_computed(*, review: Review) -> Review:
-    """Recompute a review's placements when its scores changed since the last computation."""
-    if review.is_stale:
+    """Recompute a review's placements when its scores changed since the last computation.
+
+    A cancelled review keeps no placements and is never recomputed."""
+    if review.status != ReviewStatus.CANCELLED and review.is_stale:
         review_compute(review=review)
     return review
 
 
 def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -> Review:
-    """Close a review: its scores freeze and its placements are computed one last time."""
+    """Close a review: its scores freeze and its placements are computed one last time.
+
+    From then on it is the portfolio (``selectors.portfolio_review``) unless a closed review
+    with a later date exists. Closing a closed review changes nothing; a cancelled review
+    cannot be closed (409).
+    """
     _require_manager(closed_by)
     if review.status == ReviewStatus.CLOSED:
         return review
-    review_compute(review=review)
-    review.status = ReviewStatus.CLOSED
-    review.save(update_fields=["status"])
+    if review.status == ReviewStatus.CANCELLED:
+        raise ApplicationError(_("This review was cancelled; it cannot be closed."), status=409)
+    with transaction.atomic():
+        review_compute(review=review)
+        review.status = ReviewStatus.CLOSED
+        review.closed_at = timezone.now()
+        review.closed_by = closed_by
+        review.save(update_fields=["status", "closed_at", "closed_by"])
+    logger.info(
+        "Portfolio review %s (%s) closed by %s",
+        review.pk,
+        review.name,
+        getattr(closed_by, "username", "kam"),
+    )
+    return review
+
+
+def review_cancel(*, review: Review, cancelled_by: AbstractBaseUser | None = None) -> Review:
+    """Cancel an open review (opened by mistake, or abandoned); the portfolio never changes.
+
+    Only a sales director or an administrator may (403). A closed review is the record of a
+    decision and cannot be cancelled (409); cancelling a cancelled review changes nothing.
+
+    The review itself stays, marked cancelled with who and when (and a log line), so the
+    review list keeps an honest history. Its scores and placements are DELETED: they were
+    never a result, nothing may count them, and an account's history of boxes must not show
+    them.
+    """
+    _require_manager(cancelled_by)
+    if review.status == ReviewStatus.CANCELLED:
+        return review
+    if review.status == ReviewStatus.CLOSED:
+        raise ApplicationError(
+            _("A closed review cannot be cancelled: its boxes are a decision on record."),
+            status=409,
+        )
+    with transaction.atomic():
+        n_ratings = Rating.objects.filter(review=review).count()
+        Rating.objects.filter(review=review).delete()
+        Placement.objects.filter(review=review).delete()
+        review.status = ReviewStatus.CANCELLED
+        review.cancelled_at = timezone.now()
+        review.cancelled_by = cancelled_by
+        review.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    logger.info(
+        "Portfolio review %s (%s) cancelled by %s; %d scores deleted",
+        review.pk,
+        review.name,
+        getattr(cancelled_by, "username", "kam"),
+        n_ratings,
+    )
     return review

@@ -17,5 +17,6 @@ urlpatterns = [
     path("reviews/<int:pk>/", views_reviews.review_detail, name="review_detail"),
     path("reviews/<int:pk>/score/", views_reviews.review_score, name="review_score"),
     path("reviews/<int:pk>/close/", views_reviews.review_close, name="review_close"),
+    path("reviews/<int:pk>/cancel/", views_reviews.review_cancel, name="review_cancel"),
     path("reviews/<int:pk>/derive/", views_reviews.review_derive, name="review_derive"),
 ]

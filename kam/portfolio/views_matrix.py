@@ -43,8 +43,8 @@ from kam.portfolio.matrix import (
     revenue_year,
     review_choices,
 )
-from kam.portfolio.models import Review
-from kam.portfolio.selectors import review_previous
+from kam.portfolio.models import Review, ReviewStatus
+from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.portfolio.services import review_ensure_computed
 from kam.web.errors import ApplicationError
 
@@ -146,13 +146,19 @@ def _chart_for(state: MatrixState, *, titled: bool) -> Any:
         axis=state.axis,
         cuts=matrix_cuts(review=state.review),
         size_by="revenue",
-        title=_("Customer portfolio: %(review)s") % {"review": _review_label(state.review)}
-        if titled
-        else "",
+        title=_chart_title(state.review) if titled else "",
         subtitle=chart_notes(state, with_hidden=True) if titled else (),
         size_title=_("Revenue %(year)s (%(currency)s)")
         % {"year": year, "currency": org.base_currency},
     )
+
+
+def _chart_title(review: Review) -> str:
+    if review.status == ReviewStatus.OPEN:
+        return _("Preview of review %(name)s in progress — not the portfolio") % {
+            "name": _review_label(review)
+        }
+    return _("Customer portfolio: %(review)s") % {"review": _review_label(review)}
 
 
 def _hidden_note(state: MatrixState) -> str:
@@ -270,6 +276,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
         "review": state.review,
         "previous": state.previous,
         "reviews": review_choices(),
+        "portfolio": portfolio_review(),
         "choices": filter_choices(user=request.user),
         "stats": stats,
         "box_stats": box_stats,
@@ -301,7 +308,11 @@ def matrix(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         return _error(request, exc)
     if state.review is None:
-        return render(request, "portfolio/matrix.html", {"review": None})
+        return render(
+            request,
+            "portfolio/matrix.html",
+            {"review": None, "open_reviews": [r for r in review_choices() if r.is_open]},
+        )
     context = _main_context(request, state)
     if request.htmx and not request.htmx.boosted:
         return render(request, "portfolio/_matrix_main.html", context)

@@ -51,13 +51,14 @@ from kam.portfolio.review_selectors import (
     user_can_manage,
 )
 from kam.portfolio.review_selectors import review_list as review_list_query
-from kam.portfolio.selectors import review_previous
+from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.portfolio.services import (
     RatingInput,
     ratings_save,
     review_derive_scores,
     review_ensure_computed,
 )
+from kam.portfolio.services import review_cancel as review_cancel_service
 from kam.portfolio.services import review_close as review_close_service
 from kam.portfolio.services import review_create as review_create_service
 from kam.web.errors import ApplicationError
@@ -84,7 +85,12 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portfolio/review_list.html",
-        {"rows": rows, "page_obj": page, "can_manage": user_can_manage(request.user)},
+        {
+            "rows": rows,
+            "page_obj": page,
+            "can_manage": user_can_manage(request.user),
+            "portfolio": portfolio_review(),
+        },
     )
 
 
@@ -146,6 +152,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "is_rater": review_is_rater(review=review, user=user),
             "is_open": review.status == ReviewStatus.OPEN,
+            "portfolio": portfolio_review(),
             "disagreement_points": f"{org.disagreement_points.normalize():f}",
             "certainty_percent": round(org.uncertainty_threshold * 100),
             "bound_criteria": [c for c in review.scheme_version.criteria.all() if c.fact],
@@ -167,6 +174,48 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Review closed; its scores are now frozen."))
     return redirect(reverse("portfolio:review_detail", args=[review.pk]))
+
+
+@login_required
+def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel an open review (directors): a confirmation page, then the POST cancels it.
+
+    Anyone else gets 403; a closed or cancelled review answers with the review page and
+    a message saying why nothing happened.
+    """
+    review = _review_or_404(pk)
+    if not user_can_manage(request.user):
+        raise PermissionDenied(_("Only a sales director or an administrator may do this."))
+    if review.status != ReviewStatus.OPEN:
+        messages.error(
+            request,
+            _("A closed review cannot be cancelled: its boxes are a decision on record.")
+            if review.status == ReviewStatus.CLOSED
+            else _("This review is already cancelled."),
+        )
+        return redirect(reverse("portfolio:review_detail", args=[review.pk]))
+    if request.method == "POST":
+        try:
+            review_cancel_service(review=review, cancelled_by=request.user)
+        except ApplicationError as exc:
+            if exc.status == 403:
+                raise PermissionDenied(exc.message) from exc
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Review %(name)s cancelled; the portfolio is unchanged.") % {"name": review.name},
+            )
+        return redirect(reverse("portfolio:review_detail", args=[review.pk]))
+    return render(
+        request,
+        "portfolio/review_cancel.html",
+        {
+            "review": review,
+            "portfolio": portfolio_review(),
+            "scores": Rating.objects.filter(review=review, derived=False).count(),
+        },
+    )
 
 
 @login_required

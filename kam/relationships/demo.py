@@ -31,7 +31,8 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account, AccountTeamMember, TeamRole
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.organisation.models import Box, BoxPolicy
-from kam.portfolio.models import Placement, Review
+from kam.portfolio.models import Placement
+from kam.portfolio.selectors import portfolio_review
 from kam.relationships.models import (
     AccountRelationship,
     Contact,
@@ -198,7 +199,7 @@ def _positions(n: int) -> list[tuple[str, str, int, tuple[str, ...], int, int | 
 
 
 def _key_boxes(prefix: str) -> dict[int, str]:
-    latest = Review.objects.order_by("-review_date", "-pk").first()
+    latest = portfolio_review()
     if latest is None:
         return {}
     return dict(

@@ -38,13 +38,12 @@ from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, Team
 from kam.accounts.selectors import (
     account_get_visible,
     account_list_visible,
-    review_latest_for_accounts,
 )
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.core import relationships as core
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get
-from kam.portfolio.models import Placement
+from kam.portfolio.selectors import boxes_of
 from kam.relationships.models import (
     AccountRelationship,
     Contact,
@@ -146,12 +145,8 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
     if not data:
         return []
     ids = accounts.values("pk")
-    review = review_latest_for_accounts()
-    if review is not None:
-        for account_id, box in Placement.objects.filter(
-            review=review, account_id__in=ids
-        ).values_list("account_id", "box"):
-            data[account_id].box = box
+    for account_id, box in boxes_of(account_ids=data).items():
+        data[account_id].box = box
     policies = {p.box: p for p in box_policy_rows_get(organisation=organisation_get())}
     for d in data.values():
         policy = policies.get(d.box)

@@ -32,7 +32,7 @@ from kam.economics.figures import half_up
 from kam.plans.document import ActionDoc, ItemDoc, PlanDocument, plan_document
 from kam.plans.models import Plan, PlanVersion
 from kam.portfolio.matrix import MatrixFilters, matrix_rows
-from kam.portfolio.selectors import review_latest, review_previous
+from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.reports.charts import chart_png, profit_chart
 from kam.reports.formats import decimal, percent
 from kam.reports.pdf import pdf_bytes, svg_data_uri
@@ -57,7 +57,7 @@ AUDIENCES: tuple[str, ...] = ("internal", "customer")
 
 @dataclass(frozen=True)
 class Position:
-    """Where the account sits on the selection matrix of the latest review (internal only)."""
+    """Where the account sits on the selection matrix of the portfolio review (internal only)."""
 
     review_label: str
     previous_label: str
@@ -144,7 +144,7 @@ def plan_position(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Posi
     The chart is ``kam.portfolio.charts.matrix_chart`` with this one account: its bubble in
     its box and the arrow from where it stood in the previous review.
     """
-    review = review_latest()
+    review = portfolio_review()
     if review is None:
         return None
     previous = review_previous(review=review)

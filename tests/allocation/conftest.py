@@ -16,6 +16,7 @@ from kam.portfolio.services import (
     RatingInput,
     SchemeContent,
     ratings_save,
+    review_close,
     review_compute,
     review_create,
     scheme_create,
@@ -78,6 +79,7 @@ def accounts(director, kam_user, other_kam, team):  # type: ignore[no-untyped-de
         ] + [RatingInput(account.pk, criteria["price"], strength)]
     ratings_save(review=review, rater=director, entries=entries)
     review_compute(review=review)
+    review_close(review=review, closed_by=director)  # the portfolio is a closed review
     AccountTeamMember.objects.create(account=rows[0], user=other_kam)
     return rows
 

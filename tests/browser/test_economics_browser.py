@@ -19,9 +19,9 @@ pytestmark = pytest.mark.browser
 def _key_account_with_investment() -> int:
     from kam.economics.models import Investment
     from kam.portfolio.models import Placement
-    from kam.portfolio.selectors import review_latest
+    from kam.portfolio.selectors import portfolio_review
 
-    review = review_latest()
+    review = portfolio_review()
     keys = set(
         Placement.objects.filter(review=review, box="key").values_list("account_id", flat=True)
     )

@@ -62,10 +62,10 @@ def _expected_points(username: str) -> tuple[int, str]:
     from django.contrib.auth import get_user_model
 
     from kam.portfolio.matrix import MatrixFilters, axis_choose, axis_counts, matrix_rows
-    from kam.portfolio.selectors import review_latest
+    from kam.portfolio.selectors import portfolio_review
 
     user = get_user_model().objects.get(username=username)
-    rows = matrix_rows(review=review_latest(), user=user, filters=MatrixFilters())
+    rows = matrix_rows(review=portfolio_review(), user=user, filters=MatrixFilters())
     counts = axis_counts(rows)
     axis = axis_choose(None, counts)
     return counts[axis], axis

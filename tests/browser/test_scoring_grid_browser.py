@@ -10,9 +10,10 @@ pytestmark = pytest.mark.browser
 
 
 def _latest_review_and_first_cells():  # type: ignore[no-untyped-def]
-    from kam.portfolio.models import Axis, Review
+    from kam.portfolio.models import Axis, Review, ReviewStatus
 
-    review = Review.objects.order_by("-review_date", "-pk").first()
+    # the demo's review in progress (the closed ones take no more scores)
+    review = Review.objects.get(status=ReviewStatus.OPEN)
     criteria = list(
         review.scheme_version.criteria.filter(axis=Axis.ATTRACTIVENESS).order_by("position")
     )

@@ -13,6 +13,7 @@ from kam.portfolio.services import (
     RatingInput,
     SchemeContent,
     ratings_save,
+    review_close,
     review_compute,
     review_create,
     scheme_create,
@@ -80,4 +81,5 @@ def placed(director, team):  # type: ignore[no-untyped-def]
         ] + [RatingInput(account.pk, criteria["price"], strength)]
     ratings_save(review=review, rater=director, entries=entries)
     review_compute(review=review)
+    review_close(review=review, closed_by=director)  # the portfolio is a closed review
     return review

@@ -85,7 +85,7 @@ def test_answering_saves_and_shows_the_business_case(director, team, placed):
     assert "Start with a pilot of two or three key accounts" in html
     assert "Build an account P&amp;L" in html
     assert "No executive sponsor" in html
-    assert "The latest review has 3 key accounts." in html
+    assert "The portfolio has 3 key accounts." in html
 
 
 def test_a_missing_answer_is_shown_beside_its_question_and_nothing_is_saved(director):

@@ -36,6 +36,7 @@ from kam.portfolio.services import (
     RatingInput,
     SchemeContent,
     ratings_save,
+    review_close,
     review_compute,
     review_create,
     scheme_create,
@@ -102,13 +103,14 @@ class Portfolio:
     accounts: dict[str, Account] = field(default_factory=dict)
 
 
-def matrix_portfolio(*, director, owners, extra: int = 0) -> Portfolio:  # type: ignore[no-untyped-def]
+def matrix_portfolio(*, director, owners, extra: int = 0, closed: bool = True) -> Portfolio:  # type: ignore[no-untyped-def]
     """Two reviews a year apart. In the latest: one account per box (Alpha key, Beta key
     development, Gamma maintenance, Delta opportunistic), Epsilon not placed (no growth
     score), and ``extra`` more accounts cycling through the boxes. Alpha was key development
     in the previous review (an arrow); Gamma stood where it stands now (no arrow).
     ``owners`` is a list of users the accounts are spread over (Alpha and Beta go to the
-    first, Gamma and Delta to the second when there is one)."""
+    first, Gamma and Delta to the second when there is one). Both reviews are closed, so
+    the latest is the portfolio, unless ``closed`` is False (both stay open)."""
     version = scheme_create(name="Food retail", content=scheme_content(), created_by=director)
     previous = review_create(
         name="Review 2025",
@@ -159,6 +161,9 @@ def matrix_portfolio(*, director, owners, extra: int = 0) -> Portfolio:  # type:
             score(previous, director, account, PROFILES["maintenance"])
     review_compute(review=previous)
     review_compute(review=review)
+    if closed:
+        review_close(review=previous, closed_by=director)
+        review_close(review=review, closed_by=director)
     return portfolio
 
 
@@ -541,7 +546,7 @@ def test_data_json_gives_the_spec_and_the_number_of_points(portfolio, director):
 
 @pytest.mark.django_db
 def test_absolute_axis_accounts_are_counted_not_drawn_on_the_relative_axis(director, kam_user):
-    portfolio = matrix_portfolio(director=director, owners=[kam_user])
+    portfolio = matrix_portfolio(director=director, owners=[kam_user], closed=False)
     review = portfolio.review
     criteria = {c.key: c.pk for c in review.scheme_version.criteria.all()}
     # Beta loses its competitor score on quality: it is placed on S_us instead.
@@ -550,6 +555,8 @@ def test_absolute_axis_accounts_are_counted_not_drawn_on_the_relative_axis(direc
         rater=director,
         entries=[RatingInput(portfolio.accounts["Beta Wholesale"].pk, criteria["quality"], 3)],
     )
+    review_close(review=portfolio.previous, closed_by=director)
+    review_close(review=review, closed_by=director)
     client = client_for(director)
     html = client.get(reverse("portfolio:matrix")).content.decode()
     assert "relative strength (3 accounts)" in html
@@ -587,7 +594,7 @@ def test_empty_state_explains_what_to_do(director, kam_user):
     assert client_for(kam_user).get(reverse("portfolio:matrix")).status_code == 200
     api = client_for(director).get("/api/portfolio/matrix")
     assert api.status_code == 404
-    assert "no portfolio review yet" in api.json()["detail"]
+    assert "no closed portfolio review yet" in api.json()["detail"]
     assert client_for(director).get("/api/portfolio/warnings").status_code == 404
 
 

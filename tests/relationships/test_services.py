@@ -77,11 +77,16 @@ def test_expected_functions_missing_from_the_team(dmu):  # type: ignore[no-untyp
 
 
 def _review_with(account, box):  # type: ignore[no-untyped-def]
-    from kam.portfolio.models import Placement, Review, SchemeVersion, ScoringScheme
+    from kam.portfolio.models import Placement, Review, ReviewStatus, SchemeVersion, ScoringScheme
 
     scheme = ScoringScheme.objects.create(name="s")
     version = SchemeVersion.objects.create(scheme=scheme, number=1)
-    review = Review.objects.create(name="r", scheme_version=version, review_date=dt.date.today())
+    review = Review.objects.create(
+        name="r",
+        scheme_version=version,
+        review_date=dt.date.today(),
+        status=ReviewStatus.CLOSED,  # only a closed review is the portfolio
+    )
     Placement.objects.create(review=review, account=account, box=box)
     return review
 
