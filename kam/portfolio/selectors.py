@@ -129,20 +129,3 @@ def account_placements(*, account: Account) -> QuerySet[Placement]:
         .select_related("review", "review__scheme_version__scheme")
         .order_by("-review__review_date", "-review__pk")
     )
-
-
-def boxes_of(*, account_ids: Iterable[int]) -> dict[int, str]:
-    """Each account's box in the portfolio (today: the latest review; accounts not placed
-    there are left out). The one place that says which review "the portfolio" is."""
-    review = review_latest()
-    if review is None:
-        return {}
-    rows = Placement.objects.filter(review=review, account_id__in=list(account_ids)).values_list(
-        "account_id", "box"
-    )
-    return {pk: box for pk, box in rows if box}
-
-
-def account_box(*, account: Account) -> str:
-    """The account's box in the portfolio ("" when not placed), as ``boxes_of``."""
-    return boxes_of(account_ids=[account.pk]).get(account.pk, "")
