@@ -100,6 +100,8 @@ def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
 # every step shows; its label and tooltip keep the true amount.
 MIN_STEP_SHARE = 0.012
 ROW_HEIGHT = 30
+# A bar at least this share of the span long has room for its label inside it.
+INSIDE_SHARE = 0.4
 
 
 def _amount_label(amount: float) -> str:
@@ -143,7 +145,7 @@ def waterfall_rows(p: PeriodPnl) -> list[dict[str, Any]]:
             level = end
             colour = COGS if order == 1 else CTS
         x, x2 = start, end
-        if abs(end - start) < least:
+        if amount != 0 and abs(end - start) < least:
             x2 = start + (least if end > start or (end == start and kind == "total") else -least)
         rows.append(
             {
@@ -156,6 +158,8 @@ def waterfall_rows(p: PeriodPnl) -> list[dict[str, Any]]:
                 "amount": round(amount, 2),
                 "colour": colour,
                 "right": round(max(x, x2), 2),
+                # a long bar carries its label inside, at its right end
+                "inside": abs(x2 - x) >= INSIDE_SHARE * span,
                 "label": _amount_label(amount),
                 "total": kind == "total",
             }
@@ -172,8 +176,8 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
     domain = [r["step"] for r in rows]
     low = min(0.0, *(min(r["x"], r["x2"]) for r in rows))
     high = max(0.0, *(r["right"] for r in rows))
-    # Room on the right for the longest bar's label.
-    high += 0.22 * ((high - low) or 1.0)
+    # Room on the right for the labels beside the shorter bars.
+    high += 0.3 * ((high - low) or 1.0)
     base = alt.Chart(alt.Data(values=rows)).encode(
         y=alt.Y(
             "step:N",
@@ -196,12 +200,19 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
             alt.Tooltip("label:N", title=currency),
         ],
     )
-    labels = base.mark_text(align="left", dx=5, fontSize=12, color=INK).encode(
-        x=alt.X("right:Q"),
-        text=alt.Text("label:N"),
+    text = {"fontSize": 12}
+    beside = (
+        base.mark_text(align="left", dx=5, color=INK, **text)
+        .encode(x=alt.X("right:Q"), text=alt.Text("label:N"))
+        .transform_filter("!datum.inside")
+    )
+    inside = (
+        base.mark_text(align="right", dx=-6, color="#ffffff", fontWeight=600, **text)
+        .encode(x=alt.X("right:Q"), text=alt.Text("label:N"))
+        .transform_filter("datum.inside")
     )
     height = ROW_HEIGHT * len(rows)
-    return _configure((bars + labels).properties(width="container", height=height))
+    return _configure((bars + beside + inside).properties(width="container", height=height))
 
 
 def boxes_chart(rows: Sequence[BoxEconomics]) -> dict[str, Any]:

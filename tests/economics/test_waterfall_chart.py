@@ -50,6 +50,8 @@ def test_every_step_is_long_enough_to_see_and_keeps_its_true_amount():
     span = 2_400_000.0  # from 0 to the revenue
     for r in rows:
         assert abs(r["x2"] - r["x"]) >= MIN_STEP_SHARE * span - 0.01, r["step"]
+        # Long bars carry their label inside; the cost-to-serve steps beside them.
+        assert r["inside"] == (r["step"] in ("Revenue", "Cost of goods")), r["step"]
     by_step = {r["step"]: r for r in rows}
     # The true walk: 600,000 gross margin less 23,840 leaves 576,160.
     assert by_step["Gross margin"]["end"] == 600_000.0
@@ -85,11 +87,24 @@ def test_the_chart_draws_a_bar_and_a_label_per_step():
 
     layers = spec["layer"]
     marks = [layer["mark"]["type"] for layer in layers]
-    assert marks == ["bar", "text"]
-    assert layers[1]["encoding"]["text"]["field"] == "label"
+    assert marks == ["bar", "text", "text"]  # labels beside short bars, inside long ones
+    assert all(layer["encoding"]["text"]["field"] == "label" for layer in layers[1:])
     values = spec["data"]["values"] if "data" in spec else spec["datasets"]
     rows = values if isinstance(values, list) else next(iter(values.values()))
     assert len(rows) == 9
     # One row per step, tall enough to read: the height grows with the steps.
     assert spec["height"] >= 9 * 24
     assert spec["width"] == "container"
+
+
+def test_a_step_of_nothing_draws_no_bar_but_says_0():
+    costs = CostBreakdown(team=100.0, team_hours=1.0, rebates=0.0)
+    pnl = core.AccountPnl(revenue=1000.0, cost_of_goods=500.0, cost_to_serve=costs.core())
+    period = Period(index=0, start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30), complete=True)
+    with translation.override("en"):
+        rows = {
+            r["step"]: r
+            for r in waterfall_rows(PeriodPnl(period=period, pnl=pnl, costs=costs, payment_days=0))
+        }
+    assert rows["Rebates"]["x2"] == rows["Rebates"]["x"]
+    assert rows["Rebates"]["label"] == "0"
