@@ -96,9 +96,24 @@ def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
     return _configure(bars.properties(width="container", height=HEIGHT))
 
 
-def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
-    """The year's walk from revenue to contribution: revenue, minus cost of goods, gross
-    margin, minus each kind of cost to serve, contribution."""
+# A step smaller than this share of the chart's span is drawn this long anyway, so that
+# every step shows; its label and tooltip keep the true amount.
+MIN_STEP_SHARE = 0.012
+ROW_HEIGHT = 30
+# A bar at least this share of the span long has room for its label inside it.
+INSIDE_SHARE = 0.4
+
+
+def _amount_label(amount: float) -> str:
+    """``amount`` as a whole number in the active language ("1,234" or "1.234"), a negative
+    one (a cost) with a minus sign in front."""
+    return formats.number(amount)
+
+
+def waterfall_rows(p: PeriodPnl) -> list[dict[str, Any]]:
+    """The steps of the walk from revenue to contribution, each with where its bar starts
+    and ends (true amounts) and where it is drawn (``x``/``x2``: at least
+    ``MIN_STEP_SHARE`` of the span long), and its label in the active language."""
     c = p.costs
     steps: list[tuple[str, float, str]] = [
         (_("Revenue"), p.revenue, "total"),
@@ -112,6 +127,9 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
         (_("Other"), -c.other, "step"),
         (_("Contribution"), p.contribution, "total"),
     ]
+    levels = [0.0, p.revenue, p.gross_margin, p.contribution]
+    span = max(levels) - min(levels) or 1.0
+    least = MIN_STEP_SHARE * span
     rows = []
     level = 0.0
     for order, (name, amount, kind) in enumerate(steps):
@@ -125,39 +143,75 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
             start, end = level, level + amount
             level = end
             colour = COGS if order == 1 else CTS
+        x, x2 = start, end
+        if amount != 0 and abs(end - start) < least:
+            x2 = start + (least if end > start or (end == start and kind == "total") else -least)
         rows.append(
             {
                 "step": name,
                 "order": order,
                 "start": round(start, 2),
                 "end": round(end, 2),
+                "x": round(x, 2),
+                "x2": round(x2, 2),
                 "amount": round(amount, 2),
                 "colour": colour,
-                "top": round(max(start, end), 2),
-                # small steps stay unlabelled: their numbers would sit on top of each other
-                "show": kind == "total" or abs(amount) >= 0.04 * max(abs(p.revenue), 1.0),
+                "right": round(max(x, x2), 2),
+                # a long bar carries its label inside, at its right end
+                "inside": abs(x2 - x) >= INSIDE_SHARE * span,
+                "label": _amount_label(amount),
+                "total": kind == "total",
             }
         )
+    return rows
+
+
+def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
+    """The year's walk from revenue to contribution as horizontal bars, one row per step:
+    revenue, minus cost of goods, gross margin, minus each kind of cost to serve,
+    contribution. Each bar carries its amount; a small step is drawn a little longer than
+    it is so that it shows (the label and tooltip give the true amount)."""
+    rows = waterfall_rows(p)
     domain = [r["step"] for r in rows]
+    low = min(0.0, *(min(r["x"], r["x2"]) for r in rows))
+    high = max(0.0, *(r["right"] for r in rows))
+    # Room on the right for the labels beside the shorter bars.
+    high += 0.3 * ((high - low) or 1.0)
     base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("step:N", title=None, sort=domain, axis=alt.Axis(labelAngle=-30, labelLimit=120))
+        y=alt.Y(
+            "step:N",
+            title=None,
+            sort=domain,
+            axis=alt.Axis(labelLimit=170, labelFontSize=12, ticks=False, domain=False),
+            scale=alt.Scale(paddingInner=0.25),
+        )
     )
-    bars = base.mark_bar(width={"band": 0.7}).encode(
-        y=alt.Y("start:Q", axis=_money_axis(currency)),
-        y2="end:Q",
+    bars = base.mark_bar(cornerRadius=1).encode(
+        x=alt.X(
+            "x:Q",
+            axis=alt.Axis(title=currency, format="~s", tickCount=5),
+            scale=alt.Scale(domain=[low, high], nice=False),
+        ),
+        x2="x2:Q",
         color=alt.Color("colour:N", scale=None),
         tooltip=[
             alt.Tooltip("step:N", title=_("Step")),
-            alt.Tooltip("amount:Q", title=currency, format=",.0f"),
+            alt.Tooltip("label:N", title=currency),
         ],
     )
-    labels = (
-        base.mark_text(dy=-6, fontSize=11, color=INK)
-        .transform_calculate(label=formats.vega_compact_expr("datum.amount"))
-        .encode(y=alt.Y("top:Q"), text=alt.Text("label:N"))
-        .transform_filter("datum.show")
+    text = {"fontSize": 12}
+    beside = (
+        base.mark_text(align="left", dx=5, color=INK, **text)
+        .encode(x=alt.X("right:Q"), text=alt.Text("label:N"))
+        .transform_filter("!datum.inside")
     )
-    return _configure((bars + labels).properties(width="container", height=HEIGHT))
+    inside = (
+        base.mark_text(align="right", dx=-6, color="#ffffff", fontWeight=600, **text)
+        .encode(x=alt.X("right:Q"), text=alt.Text("label:N"))
+        .transform_filter("datum.inside")
+    )
+    height = ROW_HEIGHT * len(rows)
+    return _configure((bars + beside + inside).properties(width="container", height=height))
 
 
 def boxes_chart(rows: Sequence[BoxEconomics]) -> dict[str, Any]:

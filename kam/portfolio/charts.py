@@ -180,6 +180,7 @@ def matrix_chart(
     title: str | Sequence[str] = "",
     subtitle: Sequence[str] = (),
     size_title: str = "",
+    width: int | str = WIDTH,
 ) -> alt.LayerChart:
     """The selection matrix of ``rows`` (from ``matrix.matrix_rows``) on the strength ``axis``.
 
@@ -187,7 +188,9 @@ def matrix_chart(
     names what bubble area shows (only "revenue": last full year, base currency, sqrt
     scale so that area is proportional). Accounts classified on the other axis, and those
     not placed, are left out; the caller says so beside the chart. ``size_title`` names
-    the size legend (for example "Revenue 2024 (EUR)").
+    the size legend (for example "Revenue 2024 (EUR)"). ``width`` is the plot's width in
+    pixels (files), or "container": the page's chart takes its box's width, legends and
+    axes included, so that it never runs out of the page.
 
     Layers: quadrant names, cut lines, movement arrows, bubbles (named "bubbles", Vega
     mark "bubbles_marks"). The bubble data is the named dataset "accounts".
@@ -356,7 +359,7 @@ def matrix_chart(
     chart = alt.LayerChart(
         layer=layers,
         datasets={"accounts": points, "moves": moves},
-        width=WIDTH,
+        width=width,
         height=HEIGHT,
         title=alt.TitleParams(
             text=title_text,

@@ -150,6 +150,8 @@ def _chart_for(state: MatrixState, *, titled: bool) -> Any:
         subtitle=chart_notes(state, with_hidden=True) if titled else (),
         size_title=_("Revenue %(year)s (%(currency)s)")
         % {"year": year, "currency": org.base_currency},
+        # On the page the chart fits its box; a downloaded file keeps its fixed size.
+        width=charts.WIDTH if titled else "container",
     )
 
 

@@ -12,8 +12,8 @@ the language asked for. Two audiences:
   classification of the customer) and the box are left out whatever is shared.
 
 The PDF is A4 portrait: a first page with the summary, then every section. The deck is
-16:9: title, summary, matrix position (internal), objectives, value propositions, the
-action plan (split over slides when long) and the profit plan.
+16:9: title, summary, matrix position (internal), then every section the PDF carries, in
+the same order and under the same titles (long tables and texts split over slides).
 """
 
 from __future__ import annotations
@@ -457,11 +457,211 @@ def _text_slides(
     return slides
 
 
-def plan_pptx(export: PlanExport) -> bytes:
-    """The plan as a 16:9 deck: title, summary, matrix position (internal), objectives,
-    value propositions, the action plan and the profit plan."""
+def _pairs_slides(
+    deck: SlideDeck, title: str, pairs: list[tuple[str, str]], *, size: float = 14
+) -> list[Any]:
+    """(label, text) fields over as many slides as they need, each label in bold before its
+    text; a field is never split over two slides."""
+    height = CONTENT_BOTTOM - CONTENT_TOP
+    pages: list[list[tuple[str, str]]] = [[]]
+    used = 0.0
+    for label, text in pairs:
+        h = (
+            text_lines(f"{label}  {text}", width_in=CONTENT_W - 0.2, size_pt=size)
+            * size
+            * 1.25
+            / 72
+            + size * 0.55 / 72
+        )
+        if pages[-1] and used + h > height:
+            pages.append([])
+            used = 0.0
+        pages[-1].append((label, text))
+        used += h
+    slides = []
+    for i, page in enumerate(pages):
+        heading = title if len(pages) == 1 else f"{title} ({i + 1}/{len(pages)})"
+        slide = deck.content_slide(heading)
+        deck.paragraphs(
+            slide,
+            list(page),
+            left=MARGIN,
+            top=CONTENT_TOP,
+            width=CONTENT_W,
+            height=height,
+            size=size,
+            bullet=False,
+        )
+        deck.notes(slide, "\n".join(f"{label}: {text}" for label, text in page))
+        slides.append(slide)
+    return slides
+
+
+def _empty_slide(deck: SlideDeck, title: str, text: str) -> None:
+    slide = deck.content_slide(title)
+    deck.paragraphs(
+        slide,
+        [text],
+        left=MARGIN,
+        top=CONTENT_TOP,
+        width=CONTENT_W,
+        height=0.6,
+        size=16,
+        bullet=False,
+        colour=MUTED,
+    )
+
+
+def _item_columns(table: dict[str, Any]) -> list[Column]:
+    """Columns for ``items_table``: the title, then each field, as wide as its text needs
+    (the longest texts get the most room, none narrower than 1.1 inches)."""
+    names = ["", *table["labels"]]
+    lengths = [max([len(r["title"]) for r in table["rows"]] + [12])]
+    for i, label in enumerate(table["labels"]):
+        texts = [r["cells"][i] for r in table["rows"]]
+        lengths.append(max(len(label), min(120, max((len(t) for t in texts), default=0))))
+    weights = [max(8, n) for n in lengths]
+    total = sum(weights)
+    minimum = 1.1
+    widths = [max(minimum, CONTENT_W * w / total) for w in weights]
+    # Give back what the minimum widths took from the widest columns.
+    excess = sum(widths) - CONTENT_W
+    if excess > 0:
+        wide = [i for i, w in enumerate(widths) if w > minimum]
+        room = sum(widths[i] - minimum for i in wide)
+        for i in wide:
+            widths[i] -= excess * (widths[i] - minimum) / room
+    return [Column(name, round(w, 2)) for name, w in zip(names, widths, strict=True)]
+
+
+def _section_slides(deck: SlideDeck, section: Any) -> None:
+    """A section without its own slide design (team, analysis, projects, resources, the
+    profit plan without figures): its fields, then its items as a table."""
+    if section.fields:
+        _pairs_slides(deck, section.title, list(section.fields))
+    if section.items:
+        table = items_table(section.items)
+        columns = _item_columns(table)
+        deck.table_slides(
+            section.title,
+            columns,
+            [[Cell(r["title"], bold=True), *r["cells"]] for r in table["rows"]],
+            size=12,
+        )
+    if not section.fields and not section.items:
+        _empty_slide(deck, section.title, _("Nothing written yet."))
+
+
+def _objective_slides(deck: SlideDeck, export: PlanExport, section: Any) -> None:
     doc = export.doc
-    currency = doc.currency
+    if not doc.objectives:
+        _empty_slide(deck, section.title, _("No objectives yet."))
+        return
+    deck.table_slides(
+        section.title,
+        [
+            Column(_("Objective"), 4.1),
+            Column(_("Measure"), 2.6),
+            Column(_("Baseline"), 2.0),
+            Column(_("Target"), 1.8),
+            Column(_("Target date"), 1.6),
+        ],
+        [
+            [Cell(o.title, bold=True), o.measure, o.baseline, o.target, _short_date(o.due_date)]
+            for o in doc.objectives
+        ],
+        size=13,
+        notes="\n".join(
+            f"{o.title}: {o.measure} {o.baseline} → {o.target}".strip() for o in doc.objectives
+        ),
+    )
+
+
+def _proposition_slides(deck: SlideDeck, export: PlanExport, section: Any) -> None:
+    doc = export.doc
+    if not doc.value_propositions:
+        _empty_slide(deck, section.title, _("No value propositions yet."))
+        return
+    deck.table_slides(
+        section.title,
+        [
+            Column(_("Proposition"), 2.3),
+            Column(_("The customer's problem"), 2.9),
+            Column(_("Our solution"), 2.9),
+            Column(_("Value for them"), 2.4),
+            Column(_("Confirmed"), 1.6),
+        ],
+        [
+            [
+                Cell(v.title, bold=True),
+                v.problem,
+                v.solution,
+                "\n".join(p for p in (v.customer_impact, _vp_value(v, doc.currency)) if p),
+                (v.confirmed_by or _("yes")) if v.confirmed else _("not yet"),
+            ]
+            for v in doc.value_propositions
+        ],
+        size=12,
+    )
+
+
+def _action_slides(deck: SlideDeck, export: PlanExport, section: Any) -> None:
+    doc = export.doc
+    if not doc.actions:
+        _empty_slide(deck, section.title, _("No actions yet."))
+        return
+    deck.table_slides(
+        section.title,
+        [
+            Column(_("What"), 5.3),
+            Column(_("Who"), 3.3),
+            Column(_("Due"), 1.5),
+            Column(_("Status"), 2.0),
+        ],
+        [
+            [
+                a.what,
+                action_owner(a),
+                _short_date(a.due_date),
+                Cell(_status_text(a), bold=a.overdue),
+            ]
+            for a in doc.actions
+        ],
+        subtitle=action_counts(doc),
+        size=13,
+    )
+
+
+def _profit_slide(deck: SlideDeck, export: PlanExport, section: Any) -> None:
+    assert export.profit_spec is not None
+    slide = deck.content_slide(section.title)
+    png = chart_png(export.profit_spec, scale=2.0)
+    deck.picture(
+        slide,
+        png,
+        alt=_("Profit plan: revenue now and target, investment and expected return"),
+        left=MARGIN,
+        top=CONTENT_TOP,
+        width=7.6,
+        height=5.1,
+    )
+    deck.paragraphs(
+        slide,
+        list(section.fields),
+        left=MARGIN + 8.0,
+        top=CONTENT_TOP,
+        width=CONTENT_W - 8.0,
+        height=5.2,
+        size=13,
+        bullet=False,
+        colour=MUTED,
+    )
+
+
+def plan_pptx(export: PlanExport) -> bytes:
+    """The plan as a 16:9 deck: title, summary, matrix position (internal), then every
+    section the PDF holds for the audience, in the PDF's order and under its titles."""
+    doc = export.doc
     deck = SlideDeck(
         footer=export.footer,
         title=f"{doc.account_name} · {export.title}",
@@ -599,94 +799,18 @@ def plan_pptx(export: PlanExport) -> bytes:
         swatch.name = "box colour"
         deck.notes(slide, "\n".join(f"{label}: {value}" for label, value in pos.facts()))
 
-    if doc.objectives:
-        deck.table_slides(
-            _("Opportunities and objectives"),
-            [
-                Column(_("Objective"), 4.1),
-                Column(_("Measure"), 2.6),
-                Column(_("Baseline"), 2.0),
-                Column(_("Target"), 1.8),
-                Column(_("Target date"), 1.6),
-            ],
-            [
-                [Cell(o.title, bold=True), o.measure, o.baseline, o.target, _short_date(o.due_date)]
-                for o in doc.objectives
-            ],
-            size=13,
-            notes="\n".join(
-                f"{o.title}: {o.measure} {o.baseline} → {o.target}".strip() for o in doc.objectives
-            ),
-        )
-
-    if doc.value_propositions:
-        deck.table_slides(
-            _("Value propositions"),
-            [
-                Column(_("Proposition"), 2.3),
-                Column(_("The customer's problem"), 2.9),
-                Column(_("Our solution"), 2.9),
-                Column(_("Value for them"), 2.4),
-                Column(_("Confirmed"), 1.6),
-            ],
-            [
-                [
-                    Cell(v.title, bold=True),
-                    v.problem,
-                    v.solution,
-                    "\n".join(p for p in (v.customer_impact, _vp_value(v, currency)) if p),
-                    (v.confirmed_by or _("yes")) if v.confirmed else _("not yet"),
-                ]
-                for v in doc.value_propositions
-            ],
-            size=12,
-        )
-
-    if doc.actions:
-        deck.table_slides(
-            _("Action plan"),
-            [
-                Column(_("What"), 5.3),
-                Column(_("Who"), 3.3),
-                Column(_("Due"), 1.5),
-                Column(_("Status"), 2.0),
-            ],
-            [
-                [
-                    a.what,
-                    action_owner(a),
-                    _short_date(a.due_date),
-                    Cell(_status_text(a), bold=a.overdue),
-                ]
-                for a in doc.actions
-            ],
-            subtitle=action_counts(doc),
-            size=13,
-        )
-
-    if doc.profit_plan is not None and export.profit_spec is not None:
-        slide = deck.content_slide(_("Profit plan"))
-        png = chart_png(export.profit_spec, scale=2.0)
-        deck.picture(
-            slide,
-            png,
-            alt=_("Profit plan: revenue now and target, investment and expected return"),
-            left=MARGIN,
-            top=CONTENT_TOP,
-            width=7.6,
-            height=5.1,
-        )
-        section = doc.section("profit_plan")
-        facts = [(label, text) for label, text in (section.fields if section else [])]
-        deck.paragraphs(
-            slide,
-            facts,
-            left=MARGIN + 8.0,
-            top=CONTENT_TOP,
-            width=CONTENT_W - 8.0,
-            height=5.2,
-            size=13,
-            bullet=False,
-            colour=MUTED,
-        )
+    # Every section the PDF carries, in the same order and under the same titles.
+    for section in doc.sections:
+        if section.key == "summary":
+            continue
+        if section.key == "objectives":
+            _objective_slides(deck, export, section)
+        elif section.key == "value_propositions":
+            _proposition_slides(deck, export, section)
+        elif section.key == "actions":
+            _action_slides(deck, export, section)
+        elif section.key == "profit_plan" and export.profit_spec is not None:
+            _profit_slide(deck, export, section)
+        else:
+            _section_slides(deck, section)
     return deck.save()

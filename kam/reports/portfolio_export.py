@@ -9,7 +9,9 @@ and the key and key development accounts.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,6 +30,8 @@ from kam.reports.slides import (
     Column,
     SlideDeck,
 )
+
+T = TypeVar("T")
 
 
 def movement_sentence(deck: ReviewDeck) -> str:
@@ -63,6 +67,50 @@ def _transition_rows(deck: ReviewDeck) -> list[dict[str, Any]]:
             "cells": [{"n": n, "diag": i == j} for j, n in enumerate(deck.transitions[i])],
         }
         for i, line in enumerate(deck.boxes)
+    ]
+
+
+# Rows of a one-line table on an A4 landscape page: a whole page under its heading, and what
+# is left of the movement page under the from/to table.
+PDF_ROWS_PER_PAGE = 20
+PDF_ROWS_AFTER_TRANSITIONS = 12
+# A table does not start with fewer rows than this at the foot of a page.
+MIN_ROWS = 4
+
+
+def table_pages(rows: Sequence[T], *, first: int, per_page: int) -> list[list[T]]:
+    """``rows`` split into pages: at most ``first`` on the page the table starts on, at most
+    ``per_page`` on each page after it, and as evenly as that allows, so that no page holds
+    a handful of rows (a starting page with room for fewer than ``MIN_ROWS`` is skipped:
+    the first part is then empty and the table starts on the next page)."""
+    rows = list(rows)
+    if len(rows) <= first:
+        return [rows]
+    if first < MIN_ROWS:
+        return [[], *table_pages(rows, first=per_page, per_page=per_page)]
+    count = 1 + math.ceil((len(rows) - first) / per_page)
+    head = min(first, math.ceil(len(rows) / count))
+    rest = rows[head:]
+    pages, left = [rows[:head]], count - 1
+    while rest:
+        size = math.ceil(len(rest) / left)
+        pages.append(rest[:size])
+        rest, left = rest[size:], left - 1
+    return pages
+
+
+def _parts(title: str, pages: list[list[Any]]) -> list[dict[str, Any]]:
+    """Pages of a table for the template: its heading ("Title (2/3)" when it spans pages),
+    its rows, and whether it starts a new page."""
+    shown = [p for p in pages if p]
+    starts_later = bool(pages) and not pages[0]
+    return [
+        {
+            "title": title if len(shown) == 1 else f"{title} ({n}/{len(shown)})",
+            "rows": rows,
+            "new_page": n > 1 or starts_later,
+        }
+        for n, rows in enumerate(shown, start=1)
     ]
 
 
@@ -118,6 +166,14 @@ def portfolio_pdf(deck: ReviewDeck) -> bytes:
             for k in deck.key_accounts
         ],
     }
+    context["move_pages"] = _parts(
+        _("Accounts that changed box"),
+        table_pages(context["moves"], first=PDF_ROWS_AFTER_TRANSITIONS, per_page=PDF_ROWS_PER_PAGE),
+    )
+    context["key_pages"] = _parts(
+        _("Key accounts and key development accounts"),
+        table_pages(context["key_accounts"], first=PDF_ROWS_PER_PAGE, per_page=PDF_ROWS_PER_PAGE),
+    )
     return pdf_bytes(template="reports/portfolio_pdf.html", context=context)
 
 

@@ -128,7 +128,11 @@ def build_marked_plan(*, account, owner, actions: int = 6) -> Plan:  # type: ign
         user=owner,
         plan=plan,
         kind="project",
-        data={"title": f"{INTERNAL}project VMI pilot", "description": "Pilot in ten stores."},
+        data={
+            "title": f"{INTERNAL}project VMI pilot",
+            "description": "Pilot in ten stores.",
+            "shared": False,
+        },
     )
     for i in range(actions):
         shared = i % 3 != 2
@@ -220,6 +224,23 @@ def pptx_raw_text(data: bytes) -> str:
             for name in z.namelist()
             if name.endswith((".xml", ".rels"))
         )
+
+
+def pdf_section_titles(data: bytes) -> list[str]:
+    """The PDF's section headings as its outline (bookmarks) lists them: the second level,
+    under the document's title."""
+    reader = PdfReader(io.BytesIO(data))
+    titles: list[str] = []
+
+    def walk(entries: list, depth: int) -> None:  # type: ignore[type-arg]
+        for entry in entries:
+            if isinstance(entry, list):
+                walk(entry, depth + 1)
+            elif depth == 1:
+                titles.append(str(entry.title).strip())
+
+    walk(reader.outline, 0)
+    return titles
 
 
 def slide_titles(data: bytes) -> list[str]:

@@ -21,6 +21,7 @@ from tests.reports.conftest import (
     SHARED,
     markers,
     pdf_pages,
+    pdf_section_titles,
     pdf_text,
     pptx_raw_text,
     pptx_texts,
@@ -89,13 +90,17 @@ def test_internal_deck_has_the_slides_a_kam_presents(marked_plan, kam_user):
     titles = slide_titles(pptx)
 
     assert titles[0] == "KEY ACCOUNT PLAN"  # the kicker on the title slide
-    assert titles[1:] == [
+    assert _deck_sections(pptx) == [
         "Summary",
         "Position on the selection matrix",
+        "Account team",
+        "Profit plan",
+        "Analysis",
         "Opportunities and objectives",
         "Value propositions",
-        "Action plan",
-        "Profit plan",
+        "Projects",
+        "Resources",
+        "Actions",
     ]
     prs = Presentation(io.BytesIO(pptx))
     assert prs.slide_width == Emu(int(SLIDE_W * 914400))
@@ -103,7 +108,7 @@ def test_internal_deck_has_the_slides_a_kam_presents(marked_plan, kam_user):
     assert "Alpha Retail" in texts[0]
     # The matrix and the profit plan are pictures with a description.
     assert "Selection matrix: Alpha Retail in Key" in texts[2]
-    assert "Profit plan: revenue now and target" in texts[6]
+    assert "Profit plan: revenue now and target" in texts[titles.index("Profit plan")]
     # Footer and page numbers on every slide but the title.
     total = len(titles)
     for number, text in enumerate(texts[1:], start=2):
@@ -127,10 +132,10 @@ def test_a_long_action_plan_splits_over_slides_that_each_fit(long_plan, kam_user
     keep("plan-long-en.pptx", pptx)
     keep("plan-long-en.pdf", pdf)
     titles = slide_titles(pptx)
-    action_slides = [t for t in titles if t.startswith("Action plan")]
+    action_slides = [t for t in titles if t.startswith("Actions")]
 
     assert len(action_slides) >= 2
-    assert action_slides[0] == f"Action plan (1/{len(action_slides)})"
+    assert action_slides[0] == f"Actions (1/{len(action_slides)})"
     # Every action is on some slide, once.
     texts = "\n".join(pptx_texts(pptx))
     found = re.findall(r"(?:INTERNALMARK|SHAREDMARK)action(\d\d)", texts)
@@ -226,3 +231,89 @@ def test_a_new_empty_plan_exports_and_says_so(portfolio, kam_user, audience):
         assert sentence in pdf_text(pdf)
         assert sentence in pptx_texts(pptx)[1]
     assert slide_titles(pptx)[1] == "Summary"
+
+
+def _deck_sections(pptx: bytes) -> list[str]:
+    """The deck's section titles in order: slide headings after the title slide, without
+    "(2/3)" continuation marks, each once."""
+    out: list[str] = []
+    for title in slide_titles(pptx)[1:]:
+        title = re.sub(r" \(\d+/\d+\)$", "", title)
+        if not out or out[-1] != title:
+            out.append(title)
+    return out
+
+
+def _share_projects_and_resources(plan, owner) -> None:  # type: ignore[no-untyped-def]
+    """Share the projects and resources sections, with one shared item in each."""
+    from kam.plans import services
+
+    services.plan_update(
+        user=owner,
+        plan=plan,
+        data={
+            "shared_sections": [
+                "objectives",
+                "value_propositions",
+                "projects",
+                "resources",
+                "actions",
+            ],
+            "resources_notes": f"{SHARED}resourcesnotes One analyst for six months.",
+        },
+    )
+    services.item_create(
+        user=owner,
+        plan=plan,
+        kind="project",
+        data={
+            "title": f"{SHARED}project Shelf sensors",
+            "description": "Sensors on the soup shelves of twenty stores.",
+            "milestones": "Pilot in March, roll-out in September",
+            "shared": True,
+        },
+    )
+    services.item_create(
+        user=owner,
+        plan=plan,
+        kind="resource",
+        data={"title": f"{SHARED}resource Data analyst", "hours": "400", "shared": True},
+    )
+    plan.refresh_from_db()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["en", "nl"])
+@pytest.mark.parametrize("audience", ["internal", "customer"])
+def test_the_deck_carries_every_section_the_pdf_carries(marked_plan, kam_user, audience, lang):
+    _share_projects_and_resources(marked_plan, kam_user)
+    _x, pdf, pptx = export(marked_plan, kam_user, audience=audience, lang=lang)
+    keep(f"plan-{audience}-{lang}-sections.pdf", pdf)
+    keep(f"plan-{audience}-{lang}-sections.pptx", pptx)
+    with translation.override(lang):
+        summary = str(translation.gettext("Summary"))
+        executive = str(translation.gettext("Executive summary"))
+        shared = str(translation.gettext("shared"))
+        internal = str(translation.gettext("internal"))
+
+    # The PDF's headings carry a "shared"/"internal" tag in the internal copy.
+    in_pdf = [re.sub(rf"\s*({shared}|{internal})$", "", t) for t in pdf_section_titles(pdf)]
+    in_deck = _deck_sections(pptx)
+
+    if audience == "internal":
+        # The PDF's first page holds the executive summary; the deck its summary slide.
+        assert in_pdf[0] == executive
+        in_pdf = in_pdf[1:]
+        assert len(in_pdf) == 1 + 8  # the position and the plan's sections but the summary
+    else:
+        # Only what is shared, with the projects and resources the customer PDF shows.
+        assert executive not in in_pdf
+        assert len(in_pdf) == 5
+    assert in_deck[0] == summary
+    assert in_deck[1:] == in_pdf
+    slides = "\n".join(pptx_texts(pptx))
+    for marker in (f"{SHARED}project", f"{SHARED}resource"):
+        assert marker in pdf_text(pdf)
+        assert marker in slides
+    if audience == "customer":
+        assert INTERNAL not in slides

@@ -114,3 +114,86 @@ def test_dutch_portfolio_deck_has_dutch_headings(portfolio, director):
         assert dutch in text, dutch
     assert "Can we serve them?" not in text
     assert "Samenvatting" in slide_titles(pptx)
+
+
+def _long_deck(portfolio, director, *, moves: int, keys: int):  # type: ignore[no-untyped-def]
+    """The fixture's deck with ``moves`` accounts that changed box and ``keys`` key accounts
+    (names "Moved 01" ..., "Keyacct 01" ...), as a large portfolio has."""
+    import dataclasses
+
+    from kam.reports.portfolio_deck import KeyAccountLine, Move
+
+    deck = review_deck(review=portfolio.review, user=director)
+    return dataclasses.replace(
+        deck,
+        moves=[
+            Move(
+                name=f"Moved {i:02d}",
+                owner="Anna de Vries",
+                from_box="key_development",
+                from_label="Key development",
+                to_box="key",
+                to_label="Key",
+                revenue=1000.0 * (moves - i),
+            )
+            for i in range(1, moves + 1)
+        ],
+        key_accounts=[
+            KeyAccountLine(
+                name=f"Keyacct {i:02d}",
+                owner="Anna de Vries",
+                box="key",
+                box_label="Key",
+                attractiveness=7.5,
+                strength_text="RS 1.20",
+                revenue=2000.0 * (keys - i),
+                certainty=0.9,
+                previous_label="Key",
+            )
+            for i in range(1, keys + 1)
+        ],
+    )
+
+
+def _rows_per_page(pdf: bytes, prefix: str) -> list[int]:
+    """How many table rows named ``prefix`` NN each page holds (pages without any left out)."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    counts = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        n = len(set(re.findall(rf"{prefix} (\d\d)", page.extract_text() or "")))
+        if n:
+            counts.append(n)
+    return counts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("moves", "keys"), [(45, 37), (19, 21), (3, 2)])
+def test_review_deck_pages_are_filled_and_only_a_tables_last_page_may_be_short(
+    portfolio, director, moves, keys
+):
+    with translation.override("en"):
+        deck = _long_deck(portfolio, director, moves=moves, keys=keys)
+        pdf = portfolio_pdf(deck)
+        pptx = portfolio_pptx(deck)
+    keep(f"portfolio-long-{moves}-{keys}.pdf", pdf)
+    keep(f"portfolio-long-{moves}-{keys}.pptx", pptx)
+
+    for prefix, total in (("Moved", moves), ("Keyacct", keys)):
+        in_pdf = _rows_per_page(pdf, prefix)
+        in_deck = [
+            len(set(__import__("re").findall(rf"{prefix} (\d\d)", text)))
+            for text in pptx_texts(pptx)
+        ]
+        in_deck = [n for n in in_deck if n]
+        for where, pages in (("pdf", in_pdf), ("pptx", in_deck)):
+            # Every row once, on as few pages as fit ~15-20 rows each.
+            assert sum(pages) == total, (where, prefix, pages)
+            assert len(pages) <= max(1, -(-total // 12)), (where, prefix, pages)
+            # No page holds only a few rows unless it is the table's last.
+            assert all(n >= 8 for n in pages[:-1]), (where, prefix, pages)
+            if total >= 12:
+                assert min(pages) >= 8, (where, prefix, pages)

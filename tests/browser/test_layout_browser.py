@@ -1,0 +1,284 @@
+"""Every page fits a 1280 px wide screen, in English and in Dutch: no sideways scroll.
+
+The pages come from the URL resolver, so a new page is covered as soon as it is added: each
+route is either a page (filled in with an object of the demo portfolio) or named below as
+not a page (files, fragments, JSON, POST-only actions). A route in neither list fails the
+test, so whoever adds one decides which it is.
+
+Wide content (the scoring grid, long tables) may scroll inside its own box; the document
+itself may not be wider than the window. Full-page screenshots of every page go to
+test-artifacts/layout/ for people to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, log_in
+
+pytestmark = pytest.mark.browser
+
+WIDTH = 1280
+HEIGHT = 800
+LANGUAGES = ("en", "nl")
+
+# Routes that are not pages a person reads: files, JSON, htmx fragments and POST actions.
+NOT_PAGES = {
+    "login",  # seen before logging in; a narrow form
+    "logout",
+    "set_language",
+    "javascript-catalog",
+    "vega_bundle",
+    "accounts:import_template",
+    "accounts:export",
+    "portfolio:matrix_data",
+    "portfolio:matrix_table",
+    "portfolio:matrix_export",
+    "portfolio:review_close",
+    "portfolio:review_derive",
+    "casefor:pdf",
+    "allocation:run_start",
+    "allocation:judgement_save",
+    "allocation:judgement_sketch",
+    "allocation:run_progress",
+    "allocation:run_curve",
+    "allocation:run_what_if",
+    "activities:import_template",
+    "relationships:action",
+    "relationships:orgchart_file",
+    "relationships:contact_export",
+    "relationships:contact_erase",
+    "reports:plan_export",
+    "reports:portfolio_export",
+    "plans:shared_action",
+    "plans:action_track",
+    "plans:transition",
+    "plans:next",
+    "economics:cost_add",
+    "economics:cost_delete",
+    "economics:investment_add",
+    "economics:investment_delete",
+    "economics:spend",
+    "economics:import_progress",
+    "users:token_revoke",
+}
+
+CHARTS_DRAWN = """
+() => [...document.querySelectorAll(
+    '[data-matrix-chart], [data-econ-chart], [data-alloc-chart][data-src]'
+  )].every(e => e.dataset.ready === 'true' || e.dataset.ready === 'error')
+"""
+
+# Which of the document's elements stick out on the right: for the failure message.
+OVERFLOW = """
+(width) => {
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 && r.width > 0) {
+      let inside = false;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const s = getComputedStyle(p);
+        if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX)) { inside = true; break; }
+      }
+      if (!inside) {
+        const id = el.id ? '#' + el.id : '';
+        const cls = el.className && typeof el.className === 'string'
+          ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+        out.push(`${el.tagName.toLowerCase()}${id}${cls} right=${Math.round(r.right)}`);
+      }
+    }
+  }
+  return out.slice(0, 6);
+}
+"""
+
+
+def _routes() -> list[tuple[str, str]]:
+    """(name, route) of every named route outside the admin and the API."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    out: list[tuple[str, str]] = []
+
+    def walk(patterns: list[Any], prefix: str, namespace: str | None) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                route = prefix + str(p.pattern)
+                if route.startswith(("admin/", "api/")):
+                    continue
+                walk(p.url_patterns, route, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                name = f"{namespace}:{p.name}" if namespace else p.name
+                out.append((name, prefix + str(p.pattern)))
+
+    walk(get_resolver().url_patterns, "", None)
+    return out
+
+
+def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]]:
+    """For each page with parameters: the demo object it shows (the busiest or longest one,
+    where it matters for the width)."""
+    from django.db.models import Count
+    from django.db.models.functions import Length
+
+    from kam.accounts.models import Account
+    from kam.activities.models import Activity
+    from kam.allocation.models import AllocationRun, PlanningPeriod
+    from kam.casefor.models import Assessment
+    from kam.economics.models import TransactionImport
+    from kam.plans import services as plan_services
+    from kam.plans.models import Plan, PlanAction, PlanItem
+    from kam.portfolio.models import Review, ScoringScheme
+    from kam.relationships.models import CalendarImport, Contact
+
+    def account() -> int:
+        a = Account.objects.annotate(n=Length("name")).order_by("-n", "pk").first()
+        assert a is not None
+        return a.pk
+
+    def plan() -> Plan:
+        p = Plan.objects.annotate(n=Count("items") + Count("actions")).order_by("-n", "pk").first()
+        assert p is not None, "the demo has plans"
+        return p
+
+    def one(model: Any, **filters: Any) -> int | None:
+        row = model.objects.filter(**filters).order_by("-pk").first()
+        return row.pk if row is not None else None
+
+    def review() -> int:
+        r = Review.objects.order_by("-review_date", "-pk").first()
+        assert r is not None
+        return r.pk
+
+    def shared() -> dict[str, Any]:
+        p = plan()
+        _link, token = plan_services.share_link_create(
+            user=p.account.owner or director,
+            plan=p,
+            person_name="Bram Smit",
+            person_email="bram@example.com",
+        )
+        return {"token": token}
+
+    def maybe(key: str, value: int | None) -> dict[str, Any] | None:
+        return None if value is None else {key: value}
+
+    return {
+        "accounts:detail": lambda: {"pk": account()},
+        "accounts:edit": lambda: {"pk": account()},
+        "portfolio:scheme_detail": lambda: {"pk": one(ScoringScheme)},
+        "portfolio:scheme_edit": lambda: {"pk": one(ScoringScheme)},
+        "portfolio:review_detail": lambda: {"pk": review()},
+        "portfolio:review_score": lambda: {"pk": review()},
+        "casefor:detail": lambda: maybe("assessment_id", one(Assessment)),
+        "allocation:period": lambda: maybe("period_id", one(PlanningPeriod)),
+        "allocation:judgements": lambda: maybe("period_id", one(PlanningPeriod)),
+        "allocation:run": lambda: maybe("run_id", one(AllocationRun)),
+        "activities:edit": lambda: maybe("pk", one(Activity)),
+        "activities:delete": lambda: maybe("pk", one(Activity)),
+        "relationships:account": lambda: {"pk": account()},
+        "relationships:orgchart": lambda: {"pk": account()},
+        "relationships:contact_new": lambda: {"pk": account()},
+        "relationships:contact_edit": lambda: maybe("contact_id", one(Contact)),
+        "relationships:calendar_detail": lambda: maybe("import_id", one(CalendarImport)),
+        "plans:account": lambda: {"account_id": plan().account_id},
+        "plans:shared": shared,
+        "plans:detail": lambda: {"pk": plan().pk},
+        "plans:sections": lambda: {"pk": plan().pk},
+        "plans:section": lambda: {"pk": plan().pk, "key": "analysis"},
+        "plans:item_new": lambda: {"pk": plan().pk, "kind": "value_proposition"},
+        "plans:item_edit": lambda: (
+            {"pk": plan().pk, "item_id": i}
+            if (i := one(PlanItem, plan=plan(), kind="value_proposition")) is not None
+            else None
+        ),
+        "plans:action_new": lambda: {"pk": plan().pk},
+        "plans:action_edit": lambda: (
+            {"pk": plan().pk, "action_id": a}
+            if (a := one(PlanAction, plan=plan())) is not None
+            else None
+        ),
+        "plans:compare": lambda: {"pk": plan().pk},
+        "plans:share": lambda: {"pk": plan().pk},
+        "economics:account": lambda: {"account_id": account()},
+        "economics:import_report": lambda: maybe("job_id", one(TransactionImport)),
+    }
+
+
+def _page_urls(director: Any) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, path) of every page to load, and the names of routes no one has classified."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    user = get_user_model().objects.get(username=director.username)
+    providers = _page_kwargs(user)
+    pages: list[tuple[str, str]] = []
+    unclassified: list[str] = []
+    for name, route in _routes():
+        if name in NOT_PAGES:
+            continue
+        if "<" not in route:
+            pages.append((name, reverse(name)))
+        elif name in providers:
+            kwargs = providers[name]()
+            if kwargs is not None:
+                pages.append((name, reverse(name, kwargs=kwargs)))
+        else:
+            unclassified.append(name)
+    return pages, unclassified
+
+
+def test_every_page_fits_1280_px_in_english_and_dutch(live_server, chromium, demo_director):
+    pages, unclassified = _page_urls(demo_director)
+    assert not unclassified, f"new routes: add them to the pages or to NOT_PAGES: {unclassified}"
+    names = {name for name, _path in pages}
+    # The main pages are there (the demo has the objects they show).
+    assert {
+        "portfolio:matrix",
+        "accounts:list",
+        "accounts:detail",
+        "portfolio:scheme_edit",
+        "portfolio:review_list",
+        "portfolio:review_detail",
+        "portfolio:review_score",
+        "allocation:periods",
+        "allocation:period",
+        "allocation:run",
+        "activities:actual_time",
+        "relationships:findings",
+        "relationships:account",
+        "plans:list",
+        "plans:detail",
+        "economics:portfolio",
+        "economics:account",
+        "casefor:case",
+        "guide:method",
+    } <= names
+
+    shots = ARTIFACTS / "layout"
+    shots.mkdir(parents=True, exist_ok=True)
+    too_wide: list[str] = []
+    for lang in LANGUAGES:
+        context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        log_in(page, live_server.url, demo_director)
+        for name, path in pages:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, (name, path, lang)
+            page.wait_for_load_state("networkidle")
+            # Charts take their width once drawn: wait until every chart says it is done.
+            page.wait_for_function(CHARTS_DRAWN)
+            assert page.evaluate("document.documentElement.lang") == lang, (name, lang)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            safe = name.replace(":", "-")
+            page.screenshot(path=str(shots / f"{safe}-{lang}.png"), full_page=True)
+            if width > WIDTH:
+                culprits = page.evaluate(OVERFLOW, WIDTH)
+                too_wide.append(f"{lang} {path} ({name}): {width} px; {culprits}")
+        context.close()
+    assert not too_wide, "pages wider than 1280 px:\n" + "\n".join(too_wide)
