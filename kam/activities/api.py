@@ -62,6 +62,17 @@ class AccountRefOut(Schema):
     name: str
 
 
+class ContactRefOut(Schema):
+    """One of the customer's people on file (a contact of the account)."""
+
+    id: int
+    name: str = Field(description="The name, or 'Former contact #n' once erased.")
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class ActivityOut(Schema):
     """One activity; ``person_hours`` = duration × number of our participants, in hours."""
 
@@ -73,7 +84,15 @@ class ActivityOut(Schema):
     topic: str
     notes: str
     participants: list[PersonOut]
-    contact_names: list[str] = Field(description="The customer's people, as typed.")
+    contacts: list[ContactRefOut] = Field(
+        description="The customer's people who took part: contacts of the account."
+    )
+    contact_names: list[str] = Field(
+        description=(
+            "Names or e-mail addresses kept as typed that match no contact of the account "
+            "(older or imported data, shown as 'not matched')."
+        )
+    )
     external_uid: str | None = Field(None, description="Id in the calendar or file it came from.")
     created_by: PersonOut | None
     person_hours: float
@@ -81,6 +100,10 @@ class ActivityOut(Schema):
     @staticmethod
     def resolve_participants(obj: Activity) -> list[Any]:
         return list(obj.participants.all())
+
+    @staticmethod
+    def resolve_contacts(obj: Activity) -> list[Any]:
+        return list(obj.contacts.all())
 
     @staticmethod
     def resolve_external_uid(obj: Activity) -> str | None:
@@ -97,7 +120,17 @@ class ActivityIn(Schema):
     duration_minutes: int = Field(description="Length for each participant: 1 to 1440 minutes.")
     type: str = Field(description="visit, call, meeting, review, email or other.")
     participants: list[str] = Field(description="Usernames of our people who took part.")
-    contact_names: list[str] = Field(default_factory=list)
+    contacts: list[int] = Field(
+        default_factory=list, description="Ids of the account's contacts who took part."
+    )
+    contact_names: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Names or e-mail addresses of the account's contacts, for compatibility: each "
+            "must match exactly one contact (full name without regard to case or accents, or "
+            "e-mail address), else 422 lists the names that match none."
+        ),
+    )
     topic: str = ""
     notes: str = ""
     external_uid: str = Field("", description="Optional; unique. A repeated uid answers 409.")
@@ -111,7 +144,12 @@ class ActivityUpdateIn(Schema):
     duration_minutes: int | None = None
     type: str | None = None
     participants: list[str] | None = None
-    contact_names: list[str] | None = None
+    contacts: list[int] | None = Field(
+        None, description="Replaces the contacts: ids of the account's contacts."
+    )
+    contact_names: list[str] | None = Field(
+        None, description="Names matched to contacts as on logging; 422 lists those matching none."
+    )
     topic: str | None = None
     notes: str | None = None
 
@@ -291,7 +329,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
         duration_minutes=payload.duration_minutes,
         type=payload.type,
         participants=users_by_username(payload.participants),
+        contacts=payload.contacts,
         contact_names=payload.contact_names,
+        refuse_unmatched=True,
         topic=payload.topic,
         notes=payload.notes,
         external_uid=payload.external_uid,
@@ -318,7 +358,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
         changes["account"] = _account(request, sent["account_id"])
     if "participants" in sent:
         changes["participants"] = users_by_username(sent["participants"])
-    activity_update(user=request.user, activity=activity, **changes)
+    activity_update(user=request.user, activity=activity, refuse_unmatched=True, **changes)
     return Status(200, activity_get_visible(user=request.user, activity_id=activity_id))
 
 

@@ -382,7 +382,8 @@ def activity_update(
             account=activity.account,
             contact_ids=contacts if contacts is not None else (),
             names=contact_names if contact_names is not None else activity.contact_names,
-            refuse_unmatched=refuse_unmatched,
+            # Names kept from before are not refused: only the names sent now are.
+            refuse_unmatched=refuse_unmatched and contact_names is not None,
             keep_ids=current_ids,
         )
         activity.contact_names = unmatched
