@@ -7,19 +7,20 @@ Actual hours are person-hours (kam-method.md section 2).
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import TypeAdapter, ValidationError
 
 from kam.accounts.imports import AccountImportError
 from kam.accounts.selectors import account_get_visible, review_latest_for_accounts
 from kam.activities.filters import ActivityFilters, activity_filter
-from kam.activities.imports import activity_import
+from kam.activities.imports import ActivityImportUnmatched, activity_import
 from kam.activities.models import Activity
 from kam.activities.selectors import (
     HoursRow,
@@ -165,11 +166,34 @@ class ImportProblemOut(Schema):
     reason: str
 
 
+class UnmatchedNameOut(Schema):
+    account_id: int
+    account: str = Field(description="The account's external id.")
+    account_name: str
+    name: str = Field(description="The name as in the file.")
+    rows: list[int]
+
+
 class ImportFailedOut(Schema):
     detail: str
     field: str | None = None
     problems: list[str]
-    report: list[ImportProblemOut]
+    report: list[ImportProblemOut] = []
+    unmatched: list[UnmatchedNameOut] = Field(
+        default_factory=list,
+        description=(
+            "Names in the contacts column that match no contact of their account; send the "
+            "file again with a mapping for each."
+        ),
+    )
+
+
+class MappingIn(Schema):
+    """What one unmatched name is: a contact id of the account, 'new' or 'ignore'."""
+
+    account_id: int
+    name: str
+    to: int | Literal["new", "ignore"]
 
 
 class ErrorOut(Schema):
@@ -288,14 +312,45 @@ def hours_by_box(
     response={200: ImportSummaryOut, 403: ErrorOut, 409: ErrorOut, 422: ImportFailedOut},
     summary="Import activities from CSV",
 )
-def import_activities(request: HttpRequest, file: File[UploadedFile]) -> Any:
+def import_activities(
+    request: HttpRequest, file: File[UploadedFile], mapping: Form[str] = ""
+) -> Any:
     """Import a CSV file (multipart field ``file``), all or nothing.
 
     422 with every problem (row, column, reason) when any row is wrong; nothing is written
-    then. Rows whose uid was imported before are skipped (``unchanged``).
+    then. Rows whose uid was imported before are skipped (``unchanged``). Names in the
+    contacts column are matched to the account's contacts (full name without regard to
+    case or accents, or e-mail address); when some match none, 422 lists them in
+    ``unmatched`` and the file is sent again with ``mapping``: a JSON list of
+    ``{"account_id", "name", "to"}`` where ``to`` is a contact id of the account, ``"new"``
+    (create the contact) or ``"ignore"`` (keep the name as not matched).
     """
     try:
-        summary = activity_import(user=request.user, content=file.read(), filename=file.name or "")
+        rules = TypeAdapter(list[MappingIn]).validate_json(mapping or "[]")
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("The mapping is a JSON list of {account_id, name, to}: %(error)s")
+            % {"error": exc.errors()[0].get("msg", "")},
+            field="mapping",
+        ) from None
+    try:
+        summary = activity_import(
+            user=request.user,
+            content=file.read(),
+            filename=file.name or "",
+            mapping={(m.account_id, m.name): m.to for m in rules},
+        )
+    except ActivityImportUnmatched as exc:
+        return Status(
+            422,
+            {
+                "detail": exc.message,
+                "field": exc.field,
+                "problems": exc.problems,
+                "report": [],
+                "unmatched": [u.as_dict() for u in exc.unmatched],
+            },
+        )
     except AccountImportError as exc:
         return Status(
             422,

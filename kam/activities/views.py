@@ -6,6 +6,7 @@ the user's visible accounts; an activity on a hidden account answers 404.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +19,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kam.accounts.imports import AccountImportError
 from kam.accounts.selectors import account_list_visible, review_latest_for_accounts, user_role
 from kam.activities.filters import activity_filter, activity_filters_parse
 from kam.activities.forms import ActivityForm, ImportForm, PeriodForm
-from kam.activities.imports import CSV_CONTENT_TYPE, activity_import, activity_import_template
+from kam.activities.imports import (
+    CSV_CONTENT_TYPE,
+    IGNORE,
+    NEW,
+    ActivityImportUnmatched,
+    activity_import,
+    activity_import_template,
+)
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import (
     UNPLACED,
@@ -46,7 +55,6 @@ from kam.activities.services import (
 )
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
-from kam.web.uploads import import_page
 
 PAGE_SIZE = 50
 TOP_ACCOUNTS = 50
@@ -388,14 +396,109 @@ def activity_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a CSV file; show every problem (nothing imported) or what was imported."""
     if not activity_may_log(user=request.user):
         return _forbidden(request, _("Viewers cannot log activities."))
-    return import_page(
-        request,
-        form=ImportForm(request.POST or None, request.FILES or None),
-        run=lambda content, name: activity_import(
-            user=request.user, content=content, filename=name
-        ),
-        template="activities/activity_import.html",
-    )
+    if request.method == "POST" and request.POST.get("action") == "map":
+        return _import_mapped(request)
+    # kam.web.uploads.import_page's flow, plus the names to map (kept in the session).
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        context["filename"] = upload.name
+        try:
+            summary = activity_import(user=request.user, content=content, filename=upload.name)
+        except ActivityImportUnmatched as exc:
+            pending = {"content": content, "name": upload.name}
+            context.update(_unmatched_context(request, exc, pending))
+        except AccountImportError as exc:
+            context.update(report=exc.report)
+            status = 422
+        except ApplicationError as exc:
+            context.update(error=exc.message)
+            status = exc.status
+        else:
+            context.update(summary=summary)
+    return render(request, "activities/activity_import.html", context, status=status)
+
+
+#: The session key of a file waiting for its names to be mapped.
+PENDING_IMPORT = "activities.import.pending"
+
+
+def _unmatched_context(
+    request: HttpRequest, exc: ActivityImportUnmatched, pending: dict[str, Any]
+) -> dict[str, Any]:
+    """Keep the file (in the session) and list its unmatched names with what each can be."""
+    if pending:
+        request.session[PENDING_IMPORT] = {
+            "name": pending["name"],
+            "content": base64.b64encode(pending["content"]).decode("ascii"),
+        }
+    from kam.relationships.models import Contact
+
+    ids = {u.account_id for u in exc.unmatched}
+    contacts: dict[int, list[Any]] = {}
+    for c in Contact.objects.filter(account_id__in=ids, erased_at=None).order_by("name"):
+        contacts.setdefault(c.account_id, []).append(c)
+    return {
+        "unmatched": [{"u": u, "contacts": contacts.get(u.account_id, [])} for u in exc.unmatched],
+        "unmatched_message": exc.message,
+        "choices": {"new": NEW, "ignore": IGNORE},
+    }
+
+
+def _import_mapped(request: HttpRequest) -> HttpResponse:
+    """Import the kept file again with what the user said each unmatched name is."""
+    pending = request.session.get(PENDING_IMPORT)
+    form = ImportForm()
+    if not pending:
+        return render(
+            request,
+            "activities/activity_import.html",
+            {"form": form, "error": _("Upload the file again; the one to map is gone.")},
+            status=409,
+        )
+    mapping: dict[tuple[int, str], str | int] = {}
+    missing: list[str] = []
+    for key in request.POST:
+        if not (key.startswith("u-") and key.endswith("-name")):
+            continue
+        prefix = key[: -len("-name")]
+        name = request.POST.get(key, "")
+        account = request.POST.get(f"{prefix}-account", "")
+        choice = request.POST.get(f"{prefix}-to", "")
+        if not account.isdigit():
+            continue
+        if choice in (NEW, IGNORE) or choice.isdigit():
+            mapping[(int(account), name)] = int(choice) if choice.isdigit() else choice
+        else:
+            missing.append(name)
+    content = base64.b64decode(pending["content"])
+    context: dict[str, Any] = {"form": form, "filename": pending["name"]}
+    status = 200
+    try:
+        summary = activity_import(
+            user=request.user, content=content, filename=pending["name"], mapping=mapping
+        )
+    except ActivityImportUnmatched as exc:
+        context.update(_unmatched_context(request, exc, {}))
+        if missing:
+            context["unmatched_message"] = _("Choose what each name is: %(names)s.") % {
+                "names": ", ".join(f"'{n}'" for n in missing)
+            }
+        status = 422
+    except AccountImportError as exc:
+        request.session.pop(PENDING_IMPORT, None)
+        context.update(report=exc.report)
+        status = 422
+    except ApplicationError as exc:
+        context.update(error=exc.message)
+        status = exc.status
+    else:
+        request.session.pop(PENDING_IMPORT, None)
+        context.update(summary=summary)
+    return render(request, "activities/activity_import.html", context, status=status)
 
 
 @login_required

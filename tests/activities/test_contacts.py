@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -292,3 +293,99 @@ def test_a_viewer_cannot_create_on_the_spot(viewer, accounts, people):  # type: 
     )
     assert response.status_code in (403, 422)
     assert not Contact.objects.filter(name="Lotte Vos").exists()
+
+
+# --- the import page: names to map ------------------------------------------------------------
+
+IMPORT = reverse("activities:import")
+FILE = (
+    "date,account,duration_minutes,type,participants,contacts,uid\n"
+    "2025-05-06,OWN-1,60,visit,kam1,Anna de Wit; Piet Vos; Kees,i-1\n"
+)
+
+
+def test_import_page_asks_to_map_then_imports_the_kept_file(kam_user, accounts, people):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(kam_user)
+    response = client.post(IMPORT, {"file": SimpleUploadedFile("a.csv", FILE.encode())})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="mapping-form"' in html and "Piet Vos" in html and "Kees" in html
+    assert Activity.objects.count() == 0
+    own = accounts["own"].pk
+    rows = dict(
+        re.findall(r'name="(u-\d+)-name" value="([^"]+)"', html)
+    )  # {"u-1": "Piet Vos", "u-2": "Kees"}
+    by_name = {name: prefix for prefix, name in rows.items()}
+    # Only one name mapped: the page asks again, nothing is written.
+    response = client.post(
+        IMPORT,
+        {
+            "action": "map",
+            f"{by_name['Piet Vos']}-name": "Piet Vos",
+            f"{by_name['Piet Vos']}-account": own,
+            f"{by_name['Piet Vos']}-to": "new",
+            f"{by_name['Kees']}-name": "Kees",
+            f"{by_name['Kees']}-account": own,
+            f"{by_name['Kees']}-to": "",
+        },
+    )
+    assert response.status_code == 422
+    assert "Choose what each name is: &#x27;Kees&#x27;." in response.content.decode()
+    assert Activity.objects.count() == 0 and not Contact.objects.filter(name="Piet Vos").exists()
+    response = client.post(
+        IMPORT,
+        {
+            "action": "map",
+            f"{by_name['Piet Vos']}-name": "Piet Vos",
+            f"{by_name['Piet Vos']}-account": own,
+            f"{by_name['Piet Vos']}-to": "new",
+            f"{by_name['Kees']}-name": "Kees",
+            f"{by_name['Kees']}-account": own,
+            f"{by_name['Kees']}-to": str(people["karel"].pk),
+        },
+    )
+    assert response.status_code == 200
+    assert 'data-testid="import-summary"' in response.content.decode()
+    activity = Activity.objects.get()
+    piet = Contact.objects.get(name="Piet Vos", account=accounts["own"])
+    assert set(activity.contacts.all()) == {people["anna"], piet, people["karel"]}
+    # The kept file is gone: mapping again asks for a new upload.
+    response = client.post(IMPORT, {"action": "map"})
+    assert response.status_code == 409
+
+
+def test_import_api_lists_unmatched_names_and_takes_a_mapping(kam_user, accounts, people):  # type: ignore[no-untyped-def]
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.activities.test_api import token_client
+
+    client = token_client(kam_user)
+    url = "/api/activities/import"
+    response = client.post(url, {"file": SimpleUploadedFile("a.csv", FILE.encode())})
+    assert response.status_code == 422
+    body = response.json()
+    assert [(u["name"], u["rows"]) for u in body["unmatched"]] == [
+        ("Piet Vos", [2]),
+        ("Kees", [2]),
+    ]
+    own = accounts["own"].pk
+    mapping = [
+        {"account_id": own, "name": "Piet Vos", "to": "ignore"},
+        {"account_id": own, "name": "Kees", "to": people["karel"].pk},
+    ]
+    response = client.post(
+        url,
+        {"file": SimpleUploadedFile("a.csv", FILE.encode()), "mapping": json.dumps(mapping)},
+    )
+    assert response.status_code == 200, response.content
+    activity = Activity.objects.get()
+    assert set(activity.contacts.all()) == {people["anna"], people["karel"]}
+    assert activity.contact_names == ["Piet Vos"]
+    response = client.post(
+        url, {"file": SimpleUploadedFile("b.csv", FILE.encode()), "mapping": '[{"name": 1}]'}
+    )
+    assert response.status_code == 422 and response.json()["field"] == "mapping"
