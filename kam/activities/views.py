@@ -201,7 +201,10 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             picked.append(created.pk)
             values = {"name": "", "title": "", "email": ""}
     context = _picker_context(
-        request, account_id=account.pk if account else None, picked_ids=picked
+        request,
+        account_id=account.pk if account else None,
+        picked_ids=picked,
+        query=request.POST.get("contact_q", "")[:200],
     )
     context.update(new_contact=values, picker_error=error, oob=True)
     # htmx swaps only 2xx answers; the error shows in the list it replaces.
