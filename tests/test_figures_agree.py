@@ -28,7 +28,7 @@ from kam.demo import demo_load
 from kam.economics.lines import store_get
 from kam.plans.models import Plan
 from kam.portfolio.models import Placement
-from kam.portfolio.selectors import review_latest
+from kam.portfolio.selectors import portfolio_review
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -96,7 +96,7 @@ def invoiced(year: int) -> dict[str, float]:
 def test_every_key_account_shows_the_same_figures_on_every_page_file_and_api(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_load(seed=11, accounts=60, stdout=io.StringIO(), today=TODAY)
-    review = review_latest()
+    review = portfolio_review()  # the key accounts of the portfolio
     assert review is not None
     key_ids = list(
         Placement.objects.filter(review=review, box="key").values_list("account_id", flat=True)

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import TypeAdapter, ValidationError
 
 from kam.accounts.imports import AccountImportError
 from kam.accounts.selectors import account_get_visible
 from kam.activities.filters import ActivityFilters, activity_filter
-from kam.activities.imports import activity_import
+from kam.activities.imports import ActivityImportUnmatched, activity_import
 from kam.activities.models import Activity
 from kam.activities.selectors import (
     HoursRow,
@@ -63,6 +64,17 @@ class AccountRefOut(Schema):
     name: str
 
 
+class ContactRefOut(Schema):
+    """One of the customer's people on file (a contact of the account)."""
+
+    id: int
+    name: str = Field(description="The name, or 'Former contact #n' once erased.")
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj.display_name)
+
+
 class ActivityOut(Schema):
     """One activity; ``person_hours`` = duration × number of our participants, in hours."""
 
@@ -74,7 +86,15 @@ class ActivityOut(Schema):
     topic: str
     notes: str
     participants: list[PersonOut]
-    contact_names: list[str] = Field(description="The customer's people, as typed.")
+    contacts: list[ContactRefOut] = Field(
+        description="The customer's people who took part: contacts of the account."
+    )
+    contact_names: list[str] = Field(
+        description=(
+            "Names or e-mail addresses kept as typed that match no contact of the account "
+            "(older or imported data, shown as 'not matched')."
+        )
+    )
     external_uid: str | None = Field(None, description="Id in the calendar or file it came from.")
     created_by: PersonOut | None
     person_hours: float
@@ -82,6 +102,10 @@ class ActivityOut(Schema):
     @staticmethod
     def resolve_participants(obj: Activity) -> list[Any]:
         return list(obj.participants.all())
+
+    @staticmethod
+    def resolve_contacts(obj: Activity) -> list[Any]:
+        return list(obj.contacts.all())
 
     @staticmethod
     def resolve_external_uid(obj: Activity) -> str | None:
@@ -98,7 +122,17 @@ class ActivityIn(Schema):
     duration_minutes: int = Field(description="Length for each participant: 1 to 1440 minutes.")
     type: str = Field(description="visit, call, meeting, review, email or other.")
     participants: list[str] = Field(description="Usernames of our people who took part.")
-    contact_names: list[str] = Field(default_factory=list)
+    contacts: list[int] = Field(
+        default_factory=list, description="Ids of the account's contacts who took part."
+    )
+    contact_names: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Names or e-mail addresses of the account's contacts, for compatibility: each "
+            "must match exactly one contact (full name without regard to case or accents, or "
+            "e-mail address), else 422 lists the names that match none."
+        ),
+    )
     topic: str = ""
     notes: str = ""
     external_uid: str = Field("", description="Optional; unique. A repeated uid answers 409.")
@@ -112,7 +146,12 @@ class ActivityUpdateIn(Schema):
     duration_minutes: int | None = None
     type: str | None = None
     participants: list[str] | None = None
-    contact_names: list[str] | None = None
+    contacts: list[int] | None = Field(
+        None, description="Replaces the contacts: ids of the account's contacts."
+    )
+    contact_names: list[str] | None = Field(
+        None, description="Names matched to contacts as on logging; 422 lists those matching none."
+    )
     topic: str | None = None
     notes: str | None = None
 
@@ -128,11 +167,34 @@ class ImportProblemOut(Schema):
     reason: str
 
 
+class UnmatchedNameOut(Schema):
+    account_id: int
+    account: str = Field(description="The account's external id.")
+    account_name: str
+    name: str = Field(description="The name as in the file.")
+    rows: list[int]
+
+
 class ImportFailedOut(Schema):
     detail: str
     field: str | None = None
     problems: list[str]
-    report: list[ImportProblemOut]
+    report: list[ImportProblemOut] = []
+    unmatched: list[UnmatchedNameOut] = Field(
+        default_factory=list,
+        description=(
+            "Names in the contacts column that match no contact of their account; send the "
+            "file again with a mapping for each."
+        ),
+    )
+
+
+class MappingIn(Schema):
+    """What one unmatched name is: a contact id of the account, 'new' or 'ignore'."""
+
+    account_id: int
+    name: str
+    to: int | Literal["new", "ignore"]
 
 
 class ErrorOut(Schema):
@@ -256,15 +318,44 @@ def import_activities(
     request: HttpRequest,
     file: File[UploadedFile],
     decimal: Form[Literal["comma", "point"] | None] = None,
+    mapping: Form[str] = "",
 ) -> Any:
     """Import a CSV file (multipart field ``file``), all or nothing.
 
     422 with every problem (row, column, reason) when any row is wrong; nothing is written
-    then. Rows whose uid was imported before are skipped (``unchanged``).
+    then. Rows whose uid was imported before are skipped (``unchanged``). Names in the
+    contacts column are matched to the account's contacts (full name without regard to
+    case or accents, or e-mail address); when some match none, 422 lists them in
+    ``unmatched`` and the file is sent again with ``mapping``: a JSON list of
+    ``{"account_id", "name", "to"}`` where ``to`` is a contact id of the account, ``"new"``
+    (create the contact) or ``"ignore"`` (keep the name as not matched).
     """
     try:
+        rules = TypeAdapter(list[MappingIn]).validate_json(mapping or "[]")
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("The mapping is a JSON list of {account_id, name, to}: %(error)s")
+            % {"error": exc.errors()[0].get("msg", "")},
+            field="mapping",
+        ) from None
+    try:
         summary = activity_import(
-            user=request.user, content=file.read(), filename=file.name or "", decimal=decimal
+            user=request.user,
+            content=file.read(),
+            filename=file.name or "",
+            mapping={(m.account_id, m.name): m.to for m in rules},
+            decimal=decimal,
+        )
+    except ActivityImportUnmatched as exc:
+        return Status(
+            422,
+            {
+                "detail": exc.message,
+                "field": exc.field,
+                "problems": exc.problems,
+                "report": [],
+                "unmatched": [u.as_dict() for u in exc.unmatched],
+            },
         )
     except AccountImportError as exc:
         return Status(
@@ -299,7 +390,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
         duration_minutes=payload.duration_minutes,
         type=payload.type,
         participants=users_by_username(payload.participants),
+        contacts=payload.contacts,
         contact_names=payload.contact_names,
+        refuse_unmatched=True,
         topic=payload.topic,
         notes=payload.notes,
         external_uid=payload.external_uid,
@@ -326,7 +419,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
         changes["account"] = _account(request, sent["account_id"])
     if "participants" in sent:
         changes["participants"] = users_by_username(sent["participants"])
-    activity_update(user=request.user, activity=activity, **changes)
+    activity_update(user=request.user, activity=activity, refuse_unmatched=True, **changes)
     return Status(200, activity_get_visible(user=request.user, activity_id=activity_id))
 
 

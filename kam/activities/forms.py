@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,13 +33,32 @@ class _PeopleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return _person_label(obj)
 
 
+class _ContactIds(forms.TypedMultipleChoiceField):
+    """Contact ids as posted (blanks dropped); the service checks they are the account's."""
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(v) for v in super().to_python(value) if str(v).strip()]
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
 class ActivityForm(forms.Form):
     """Log or edit one activity; the account list holds only the accounts the user may read."""
 
     account = _AccountChoice(
         label=_("Account"),
         queryset=None,  # type: ignore[arg-type]
-        widget=forms.Select(attrs={"style": "width: 100%"}),
+        widget=forms.Select(
+            attrs={
+                "style": "width: 100%",
+                "hx-get": reverse_lazy("activities:contact_picker"),
+                "hx-trigger": "change",
+                "hx-target": "#contact-picker",
+                "hx-swap": "outerHTML",
+                "hx-vals": '{"whole": "1"}',
+            }
+        ),
     )
     date = forms.DateField(label=_("Date"), widget=IsoDateInput())
     duration_minutes = forms.IntegerField(
@@ -55,12 +75,24 @@ class ActivityForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8, "style": "min-width: 20rem"}),
         help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
     )
-    contacts = forms.CharField(
+    contacts = _ContactIds(
         label=_("Their contacts"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "style": "width: 100%"}),
-        help_text=_("One name or e-mail address per line."),
+        coerce=int,
+        help_text=_("The account's people who took part; type to search."),
     )
+    contact_names = forms.CharField(
+        label=_("Not matched"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "style": "width: 100%"}),
+        help_text=_(
+            "Names as typed that match no contact of the account, one per line; they do not "
+            "count in the contact matrix. Pick or create the contact and remove the name."
+        ),
+    )
+    new_contact_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    new_contact_title = forms.CharField(label=_("Role"), max_length=200, required=False)
+    new_contact_email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     topic = forms.CharField(
         label=_("Topic"),
         max_length=200,
@@ -81,9 +113,34 @@ class ActivityForm(forms.Form):
         )
         self.fields["participants"].queryset = participant_candidates()  # type: ignore[attr-defined]
 
-    def contact_names(self) -> list[str]:
-        """The contacts field as a list, one entry per non-empty line."""
-        return [line.strip() for line in self.cleaned_data.get("contacts", "").splitlines()]
+    @property
+    def account_id(self) -> int | None:
+        """The account chosen (as posted, else as given beforehand)."""
+        raw = self.data.get("account") if self.is_bound else self.initial.get("account")
+        return int(raw) if str(raw or "").isdigit() else None
+
+    def contact_ids(self) -> list[int]:
+        """The contacts picked (as posted, else as given beforehand)."""
+        if self.is_bound:
+            raw = self.data.getlist("contacts") if hasattr(self.data, "getlist") else []
+        else:
+            raw = self.initial.get("contacts") or []
+        return [int(v) for v in raw if str(v).isdigit()]
+
+    def unmatched_names(self) -> list[str]:
+        """The names not matched, one entry per non-empty line."""
+        return [line.strip() for line in self.cleaned_data.get("contact_names", "").splitlines()]
+
+    def new_contact(self) -> dict[str, str] | None:
+        """The contact to create on the spot (name, role, e-mail), or None when no name."""
+        name = (self.cleaned_data.get("new_contact_name") or "").strip()
+        if not name:
+            return None
+        return {
+            "name": name,
+            "title": self.cleaned_data.get("new_contact_title") or "",
+            "email": self.cleaned_data.get("new_contact_email") or "",
+        }
 
     @staticmethod
     def initial_for(activity: Activity) -> dict[str, Any]:
@@ -93,7 +150,8 @@ class ActivityForm(forms.Form):
             "duration_minutes": activity.duration_minutes,
             "type": activity.type,
             "participants": [p.pk for p in activity.participants.all()],
-            "contacts": "\n".join(activity.contact_names or []),
+            "contacts": [c.pk for c in activity.contacts.all()],
+            "contact_names": "\n".join(activity.contact_names or []),
             "topic": activity.topic,
             "notes": activity.notes,
         }

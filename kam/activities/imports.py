@@ -17,6 +17,14 @@ Every row is checked first, with the same rules as logging one activity by hand
 every problem with its row (the header is row 1), column and reason. A row whose ``uid``
 is already stored is skipped as unchanged, so importing the same file again adds nothing.
 
+The names in ``contacts`` are matched to the account's contacts by the rule of
+``kam.core.contact_match``. Names that match nobody refuse the file as a whole
+(``ActivityImportUnmatched``, listing each name with its account and rows) until a
+``mapping`` says for each what it is: an existing contact of the account (its id), a new
+contact (``NEW``; created with the activities) or nothing to match (``IGNORE``; kept on the
+activity as "not matched"). All or nothing stays: the contacts created and the activities
+are written in one transaction.
+
 The problem and summary types are the account import's (``kam.accounts.imports``), so both
 imports report alike. The whole import costs a fixed number of queries.
 """
@@ -40,6 +48,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.activities.models import Activity, ActivityParticipant
 from kam.activities.selectors import activity_may_log
 from kam.activities.services import (
+    activity_contact_create,
     contacts_clean,
     date_clean,
     duration_clean,
@@ -47,6 +56,7 @@ from kam.activities.services import (
     type_clean,
     uid_clean,
 )
+from kam.core.contact_match import Candidate, match_names
 from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.web.errors import ApplicationError
 
@@ -67,8 +77,65 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("date", "account", "duration_minutes", "typ
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
+#: Mapping choices for a name that matches no contact (besides a contact id).
+NEW = "new"
+IGNORE = "ignore"
+
+#: (account id, name as in the file) -> NEW, IGNORE or a contact id
+Mapping = dict[tuple[int, str], str | int]
+
+
 class ActivityImportError(AccountImportError):
     """An activity file refused whole; ``report`` lists every problem (row, column, reason)."""
+
+
+@dataclass
+class UnmatchedName:
+    """A name in the contacts column that matches no contact of the row's account."""
+
+    account_id: int
+    account: str  # external id
+    account_name: str
+    name: str
+    rows: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "account": self.account,
+            "account_name": self.account_name,
+            "name": self.name,
+            "rows": self.rows,
+        }
+
+
+class ActivityImportUnmatched(ApplicationError):
+    """A file whose contacts column names people who match no contact; nothing was written.
+
+    ``unmatched`` lists each name with its account and rows, to be mapped (``mapping`` of
+    ``activity_import``) before the file is imported again.
+    """
+
+    def __init__(self, unmatched: list[UnmatchedName]) -> None:
+        self.unmatched = unmatched
+        super().__init__(
+            _(
+                "%(count)d name(s) in the contacts column match no contact of their account; "
+                "map each to a contact, create it or ignore it. Nothing was imported."
+            )
+            % {"count": len(unmatched)},
+            field="contacts",
+            status=422,
+            problems=[
+                _("row %(rows)s: '%(name)s' matches no contact of %(account)s.")
+                % {
+                    "rows": ", ".join(str(r) for r in u.rows),
+                    "name": u.name,
+                    "account": u.account_name,
+                }
+                for u in unmatched
+            ],
+        )
 
 
 def _split(text: str) -> list[str]:
@@ -91,6 +158,9 @@ class _Row:
     number: int
     values: dict[str, Any] = field(default_factory=dict)
     participant_ids: list[int] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    contact_ids: list[int] = field(default_factory=list)
+    new_contacts: list[str] = field(default_factory=list)
 
 
 class _Import:
@@ -103,9 +173,12 @@ class _Import:
         header: list[str],
         rows: list[tuple[int, list[str]]],
         decimal: Convention | None = None,
+        mapping: Mapping | None = None,
     ):
         self.user = user
         self.decimal = decimal
+        self.mapping = dict(mapping or {})
+        self.unmatched: dict[tuple[int, str], UnmatchedName] = {}
         self.header = [h.strip().lower() for h in header]
         self.rows = rows
         self.columns: dict[str, int] = {}
@@ -142,6 +215,24 @@ class _Import:
     def load_reference(self) -> None:
         """Visible accounts, users and stored uids: three queries whatever the file's length."""
         self.accounts = dict(account_list_visible(user=self.user).values_list("external_id", "pk"))
+        wanted = {self.accounts.get(self.cell(cells, "account")) for _n, cells in self.rows}
+        self.candidates: dict[int, list[Candidate]] = {}
+        self.account_names: dict[int, tuple[str, str]] = {}
+        if "contacts" in self.columns:
+            from kam.accounts.models import Account
+            from kam.relationships.models import Contact
+
+            ids = sorted(pk for pk in wanted if pk is not None)
+            for pk, account_id, name, email in Contact.objects.filter(
+                account_id__in=ids, erased_at=None
+            ).values_list("pk", "account_id", "name", "email"):
+                self.candidates.setdefault(account_id, []).append(Candidate(pk, name, email))
+            self.account_names = {
+                pk: (external_id, name)
+                for pk, external_id, name in Account.objects.filter(pk__in=ids).values_list(
+                    "pk", "external_id", "name"
+                )
+            }
         self.users: dict[str, tuple[int, bool]] = {
             username: (pk, active)
             for pk, username, active in get_user_model()
@@ -214,9 +305,13 @@ class _Import:
             )
             row.values["type"] = self.clean(number, "type", type_clean, self.cell(cells, "type"))
             row.participant_ids = self.read_participants(number, self.cell(cells, "participants"))
-            row.values["contact_names"] = self.clean(
-                number, "contacts", contacts_clean, _split(self.cell(cells, "contacts"))
+            row.names = (
+                self.clean(number, "contacts", contacts_clean, _split(self.cell(cells, "contacts")))
+                or []
             )
+            row.values["contact_names"] = []
+            if row.values["account_id"] is not None:
+                self.read_contacts(row)
             row.values["topic"] = self.clean(
                 number, "topic", topic_clean, self.cell(cells, "topic")
             )
@@ -239,6 +334,73 @@ class _Import:
         if value is not None and value == value.to_integral_value():
             return self.clean(number, "duration_minutes", duration_clean, int(value))
         return self.clean(number, "duration_minutes", duration_clean, text)
+
+    def read_contacts(self, row: _Row) -> None:
+        """Match the row's names; the unmatched go by the mapping, or are listed to map."""
+        account_id = row.values["account_id"]
+        people = self.candidates.get(account_id, [])
+        match = match_names(row.names, people)
+        row.contact_ids = match.ids
+        for name in match.unmatched:
+            choice = self.mapping.get((account_id, name))
+            if choice is None:
+                external_id, account_name = self.account_names.get(account_id, ("", ""))
+                self.unmatched.setdefault(
+                    (account_id, name),
+                    UnmatchedName(account_id, external_id, account_name, name),
+                ).rows.append(row.number)
+            elif choice == IGNORE:
+                row.values["contact_names"].append(name)
+            elif choice == NEW:
+                row.new_contacts.append(name)
+            elif str(choice).isdigit() and int(choice) in {c.id for c in people}:
+                if int(choice) not in row.contact_ids:
+                    row.contact_ids.append(int(choice))
+            else:
+                self.problem(
+                    row.number,
+                    "contacts",
+                    _("'%(name)s' is mapped to a contact that is not one of the account's.")
+                    % {"name": name},
+                )
+
+    def create_contacts(self, rows: list[_Row]) -> None:
+        """The contacts the mapping asks to create, once per account and name."""
+        from kam.accounts.models import Account
+
+        made: dict[tuple[int, str], int] = {}
+        accounts = {a.pk: a for a in Account.objects.filter(pk__in=self.account_names)}
+        for row in rows:
+            for name in row.new_contacts:
+                key = (row.values["account_id"], name)
+                if key not in made:
+                    account = accounts[key[0]]
+                    if "@" in name:
+                        label = name.split("@", 1)[0].replace(".", " ").title()
+                        values = {"name": label, "email": name}
+                    else:
+                        values = {"name": name}
+                    try:
+                        made[key] = activity_contact_create(
+                            user=self.user, account=account, **values
+                        ).pk
+                    except ApplicationError as exc:
+                        raise ActivityImportError(
+                            [
+                                ImportProblem(
+                                    row.number,
+                                    "contacts",
+                                    _("'%(name)s' cannot be added to %(account)s: %(reason)s")
+                                    % {
+                                        "name": name,
+                                        "account": account.name,
+                                        "reason": exc.message,
+                                    },
+                                )
+                            ]
+                        ) from None
+                if made[key] not in row.contact_ids:
+                    row.contact_ids.append(made[key])
 
     def read_date(self, number: int, text: str) -> dt.date | None:
         if not text:
@@ -309,11 +471,25 @@ class _Import:
             ],
             batch_size=2000,
         )
+        Through = Activity.contacts.through
+        Through.objects.bulk_create(
+            [
+                Through(activity_id=a.pk, contact_id=contact_id)
+                for a, row in zip(activities, rows, strict=True)
+                for contact_id in row.contact_ids
+            ],
+            batch_size=2000,
+        )
         return len(activities)
 
 
 def activity_import(
-    *, user: User, content: bytes, filename: str = "", decimal: Convention | None = None
+    *,
+    user: User,
+    content: bytes,
+    filename: str = "",
+    decimal: Convention | None = None,
+    mapping: Mapping | None = None,
 ) -> ImportSummary:
     """Import activities from CSV ``content``, all or nothing (see the module docstring).
 
@@ -323,7 +499,9 @@ def activity_import(
     Everyone who may log activities may import them, on the accounts they may read.
     Returns how many were created and how many rows were skipped as already imported
     (``unchanged``); ``updated`` is always 0. Raises ``ActivityImportError`` (422) with
-    every problem when the file cannot be imported as a whole.
+    every problem when the file cannot be imported as a whole, and
+    ``ActivityImportUnmatched`` (422) when names in the contacts column match no contact
+    and ``mapping`` does not say what they are.
     """
     if not activity_may_log(user=user):
         raise ApplicationError(_("Viewers cannot log activities."), status=403)
@@ -341,7 +519,7 @@ def activity_import(
     header, rows = _table(content)
     if not any(h.strip() for h in header):
         raise ActivityImportError([ImportProblem(None, "", _("The file is empty."))])
-    run = _Import(user=user, header=header, rows=rows, decimal=decimal)
+    run = _Import(user=user, header=header, rows=rows, decimal=decimal, mapping=mapping)
     run.check_header()
     if run.problems:
         raise ActivityImportError(run.problems)
@@ -357,6 +535,9 @@ def activity_import(
             if run.problems:
                 run.problems.sort(key=lambda p: (p.row or 0, order.get(p.column, -1)))
                 raise ActivityImportError(run.problems)
+            if run.unmatched:
+                raise ActivityImportUnmatched(list(run.unmatched.values()))
+            run.create_contacts(to_write)
             created = run.write(to_write)
     except IntegrityError:
         raise ApplicationError(

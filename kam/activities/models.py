@@ -31,7 +31,9 @@ class Activity(models.Model):
 
     ``duration_minutes`` is the length of the activity (1 to 1440); every participant on our
     side spends that time, so the activity counts ``duration × participants`` person-minutes.
-    ``contact_names`` holds the customer's people as typed (names or e-mail addresses).
+    The customer's people are ``contacts`` (the decision-making unit's contacts, which the
+    contact matrix counts); ``contact_names`` keeps the names or e-mail addresses that match
+    no contact (``kam.core.contact_match``), shown as "not matched" until someone maps them.
     ``external_uid`` is the calendar's or the file's id; when set it is unique, so that
     importing the same file or calendar again adds nothing.
     """
@@ -56,10 +58,13 @@ class Activity(models.Model):
         verbose_name=_("our participants"),
     )
     contact_names = models.JSONField(
-        _("their contacts"),
+        _("their contacts, not matched"),
         default=list,
         blank=True,
-        help_text=_("Names or e-mail addresses of the customer's people who took part."),
+        help_text=_(
+            "Names or e-mail addresses as typed that match no contact of the account; "
+            "they do not count in the contact matrix."
+        ),
     )
     contacts = models.ManyToManyField(
         "relationships.Contact",

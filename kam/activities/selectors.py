@@ -64,7 +64,7 @@ def activity_list_visible(*, user: User) -> QuerySet[Activity]:
     return (
         Activity.objects.filter(account__in=account_list_visible(user=user).values("pk"))
         .select_related("account", "created_by")
-        .prefetch_related("participants")
+        .prefetch_related("participants", "contacts")
         .order_by("-date", "-pk")
     )
 
@@ -316,3 +316,34 @@ def activity_filter_accounts(*, user: User) -> QuerySet[Account]:
         .order_by("name")
         .only("pk", "name", "external_id")
     )
+
+
+# --- the customer's people on an activity ----------------------------------------------------
+
+
+def contact_candidates(*, account_id: int) -> list[Any]:
+    """The account's contacts an activity can name (not erased), by name."""
+    from kam.relationships.models import Contact
+
+    return list(
+        Contact.objects.filter(account_id=account_id, erased_at=None).order_by("name", "number")
+    )
+
+
+def contact_search(*, user: User, account_id: int, query: str = "", limit: int = 20) -> list[Any]:
+    """The contacts of a readable account whose name, title or e-mail holds ``query``.
+
+    The comparison ignores case and accents (``kam.core.contact_match.name_key``); an
+    account the user cannot read gives no contacts.
+    """
+    from kam.core.contact_match import name_key
+
+    if not account_list_visible(user=user).filter(pk=account_id).exists():
+        return []
+    wanted = name_key(query)
+    out = [
+        c
+        for c in contact_candidates(account_id=account_id)
+        if not wanted or wanted in name_key(f"{c.name} {c.title} {c.email}")
+    ]
+    return out[:limit]

@@ -31,6 +31,7 @@ from kam.activities.models import (
     ActivityType,
 )
 from kam.activities.selectors import activity_may_change, activity_may_log
+from kam.core.contact_match import Candidate, NameMatch, match_names
 from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
@@ -149,6 +150,101 @@ def participants_clean(participants: Sequence[Any]) -> list[Any]:
     return out
 
 
+def contact_match(*, account_id: int, names: Iterable[str]) -> NameMatch:
+    """``names`` matched to the account's contacts (``kam.core.contact_match``'s rule)."""
+    from kam.relationships.models import Contact
+
+    candidates = [
+        Candidate(pk, name, email)
+        for pk, name, email in Contact.objects.filter(
+            account_id=account_id, erased_at=None
+        ).values_list("pk", "name", "email")
+    ]
+    return match_names(names, candidates)
+
+
+def unmatched_error(names: Sequence[str], *, field: str = "contact_names") -> ApplicationError:
+    """The refusal of names that match no contact of the account, each one listed."""
+    return ApplicationError(
+        _("No contact of the account matches %(names)s; add them as contacts first.")
+        % {"names": ", ".join(f"'{n}'" for n in names)},
+        field=field,
+        problems=[_("No contact of the account matches '%(name)s'.") % {"name": n} for n in names],
+    )
+
+
+def contacts_resolve(
+    *,
+    account: Account,
+    contact_ids: Iterable[Any] = (),
+    names: Iterable[str] = (),
+    refuse_unmatched: bool = False,
+    keep_ids: Iterable[int] = (),
+) -> tuple[list[int], list[str]]:
+    """The contact ids an activity on ``account`` names, and the names left unmatched.
+
+    ``contact_ids`` must be contacts of ``account`` (an erased one only when it is in
+    ``keep_ids``, the activity's contacts already); ``names`` are matched by the rule of
+    ``kam.core.contact_match``; the names that match nobody are refused when
+    ``refuse_unmatched`` (the API), else kept to be shown as "not matched".
+    """
+    from kam.relationships.models import Contact
+
+    wanted: list[int] = []
+    for raw in contact_ids:
+        pk = getattr(raw, "pk", raw)
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise ApplicationError(
+                _("'%(value)s' is not a contact id.") % {"value": raw}, field="contacts"
+            ) from None
+        if pk not in wanted:
+            wanted.append(pk)
+    if wanted:
+        rows = dict(
+            Contact.objects.filter(pk__in=wanted, account=account).values_list("pk", "erased_at")
+        )
+        keep = set(keep_ids)
+        wrong = [pk for pk in wanted if pk not in rows or (rows[pk] and pk not in keep)]
+        if wrong:
+            raise ApplicationError(
+                _("Contact %(ids)s is not a contact of %(account)s.")
+                % {"ids": ", ".join(f"#{pk}" for pk in wrong), "account": account.name},
+                field="contacts",
+            )
+    match = contact_match(account_id=account.pk, names=contacts_clean(names))
+    if match.unmatched and refuse_unmatched:
+        raise unmatched_error(match.unmatched)
+    for pk in match.ids:
+        if pk not in wanted:
+            wanted.append(pk)
+    if len(wanted) > MAX_CONTACTS:
+        raise ApplicationError(
+            _("An activity lists at most %(max)d contacts.") % {"max": MAX_CONTACTS},
+            field="contacts",
+        )
+    return wanted, match.unmatched
+
+
+def activity_contact_create(
+    *, user: User, account: Account, name: str, title: str = "", email: str = ""
+) -> Any:
+    """Add a contact to ``account`` while logging an activity (name; job title, e-mail optional).
+
+    The same rules as the relationship page's contact form: who may change the account
+    may add its contacts, and an e-mail address is unique within the account.
+    """
+    from kam.relationships.services import contact_create
+
+    data: dict[str, Any] = {"name": name}
+    if (title or "").strip():
+        data["title"] = title
+    if (email or "").strip():
+        data["email"] = email
+    return contact_create(user=user, account=account, **data)
+
+
 # --- checks --------------------------------------------------------------------------------------
 
 
@@ -187,21 +283,32 @@ def activity_create(
     topic: str = "",
     notes: str = "",
     external_uid: str = "",
+    contacts: Iterable[Any] = (),
+    refuse_unmatched: bool = False,
 ) -> Activity:
     """Log an activity on ``account`` (see the module docstring for who may).
 
     ``duration_minutes`` is the length for each participant (1-1440); every participant
     counts it in full towards the account's actual hours. A set ``external_uid`` that is
-    already stored is refused with 409.
+    already stored is refused with 409. The customer's people are ``contacts`` (contacts of
+    the account, or their ids) and ``contact_names`` matched to contacts by name or e-mail
+    (``contacts_resolve``); names that match nobody are kept as "not matched", or refused
+    with ``refuse_unmatched``.
     """
     _check_may_log(user=user, account=account)
+    contact_ids, unmatched = contacts_resolve(
+        account=account,
+        contact_ids=contacts,
+        names=contact_names,
+        refuse_unmatched=refuse_unmatched,
+    )
     values = {
         "date": date_clean(date),
         "duration_minutes": duration_clean(duration_minutes),
         "type": type_clean(type),
         "topic": topic_clean(topic),
         "notes": (notes or "").strip(),
-        "contact_names": contacts_clean(contact_names),
+        "contact_names": unmatched,
         "external_uid": uid_clean(external_uid),
     }
     people = participants_clean(participants)
@@ -223,6 +330,7 @@ def activity_create(
             ActivityParticipant.objects.bulk_create(
                 [ActivityParticipant(activity=activity, user=p) for p in people]
             )
+            activity.contacts.set(contact_ids)
     except IntegrityError:
         raise ApplicationError(
             _("An activity with uid '%(uid)s' is already stored.")
@@ -248,16 +356,44 @@ def activity_update(
     contact_names: Iterable[str] | None = None,
     topic: str | None = None,
     notes: str | None = None,
+    contacts: Iterable[Any] | None = None,
+    refuse_unmatched: bool = False,
 ) -> Activity:
     """Change the fields given (None leaves a field as it is); the same rules as logging.
 
     Moving an activity to another account needs that account to be readable by ``user``.
     The external uid never changes: it is what a re-import recognises.
+
+    The customer's people: ``contacts`` replaces the contacts attached; ``contact_names``
+    replaces the "not matched" names after matching them (a name that now matches a
+    contact is attached instead). Given alone, ``contact_names`` replaces the contacts
+    too (all the people are in it). When the account changes and neither is given, the
+    contacts of the old account are kept as names, not matched.
     """
     _check_may_change(user=user, activity=activity)
-    if account is not None and account.pk != activity.account_id:
+    current_ids = list(activity.contacts.values_list("pk", flat=True))
+    moved = account is not None and account.pk != activity.account_id
+    if account is not None and moved:
         _check_may_log(user=user, account=account)
         activity.account = account
+    contact_ids: list[int] | None = None
+    if contacts is not None or contact_names is not None:
+        contact_ids, unmatched = contacts_resolve(
+            account=activity.account,
+            contact_ids=contacts if contacts is not None else (),
+            names=contact_names if contact_names is not None else activity.contact_names,
+            # Names kept from before are not refused: only the names sent now are.
+            refuse_unmatched=refuse_unmatched and contact_names is not None,
+            keep_ids=current_ids,
+        )
+        activity.contact_names = unmatched
+    elif moved and current_ids:
+        from kam.relationships.models import Contact
+
+        former = [c.display_name for c in Contact.objects.filter(pk__in=current_ids)]
+        contact_ids, activity.contact_names = contacts_resolve(
+            account=activity.account, names=[*former, *(activity.contact_names or [])]
+        )
     if date is not None:
         activity.date = date_clean(date)
     if duration_minutes is not None:
@@ -268,11 +404,11 @@ def activity_update(
         activity.topic = topic_clean(topic)
     if notes is not None:
         activity.notes = notes.strip()
-    if contact_names is not None:
-        activity.contact_names = contacts_clean(contact_names)
     people = participants_clean(participants) if participants is not None else None
     with transaction.atomic():
         activity.save()
+        if contact_ids is not None:
+            activity.contacts.set(contact_ids)
         if people is not None:
             wanted = {p.pk for p in people}
             current = set(activity.participations.values_list("user_id", flat=True))

@@ -149,6 +149,9 @@ class ActionOut(Schema):
     what: str
     owner_side: Literal["ours", "theirs"]
     owner_user_id: int | None
+    owner_contact_id: int | None = Field(
+        None, description="The customer's owner: a contact of the plan's account."
+    )
     owner_name: str
     owner_contact_email: str
     due_date: dt.date | None
@@ -165,7 +168,16 @@ class ActionIn(Schema):
     what: str | None = None
     owner_side: Literal["ours", "theirs"] | None = None
     owner_user_id: int | None = None
-    owner_contact_name: str | None = None
+    owner_contact_id: int | None = Field(
+        None, description="The customer's owner: the id of a contact of the plan's account."
+    )
+    owner_contact_name: str | None = Field(
+        None,
+        description=(
+            "For compatibility: a name (or with owner_contact_email an address) matched to one "
+            "contact of the account; 422 when it matches none."
+        ),
+    )
     owner_contact_email: str | None = None
     due_date: dt.date | None = None
     status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None
@@ -258,7 +270,11 @@ def _item(plan: Plan, item_id: int) -> PlanItem:
 
 
 def _action(plan: Plan, action_id: int) -> PlanAction:
-    action = plan.actions.select_related("plan", "owner_user").filter(pk=action_id).first()
+    action = (
+        plan.actions.select_related("plan", "owner_user", "owner_contact")
+        .filter(pk=action_id)
+        .first()
+    )
     if action is None:
         raise ApplicationError(_("There is no such action in this plan."), status=404)
     return action
@@ -274,6 +290,17 @@ def _action_data(plan: Plan, sent: dict[str, Any]) -> dict[str, Any]:
         if user_id and user is None:
             raise ApplicationError(_("There is no such person."), field="owner_user_id")
         data["owner_user"] = user
+    if "owner_contact_id" in data:
+        from kam.relationships.models import Contact
+
+        contact_id = data.pop("owner_contact_id")
+        contact = Contact.objects.filter(pk=contact_id).first() if contact_id else None
+        if contact_id and (contact is None or contact.account_id != plan.account_id):
+            raise ApplicationError(
+                _("Choose one of %(account)s's contacts.") % {"account": plan.account.name},
+                field="owner_contact_id",
+            )
+        data["owner_contact"] = contact
     if "objective_id" in data:
         objective_id = data.pop("objective_id")
         data["objective"] = _item(plan, objective_id) if objective_id else None
@@ -468,7 +495,11 @@ def delete_item(request: HttpRequest, plan_id: int, item_id: int) -> Any:
 @router.get("/{plan_id}/actions", response={200: list[ActionOut], 404: ErrorOut}, summary="Actions")
 def list_actions(request: HttpRequest, plan_id: int) -> Any:
     plan = _plan(request, plan_id)
-    return list(plan.actions.select_related("owner_user").order_by("due_date", "position", "pk"))
+    return list(
+        plan.actions.select_related("owner_user", "owner_contact").order_by(
+            "due_date", "position", "pk"
+        )
+    )
 
 
 @router.post(

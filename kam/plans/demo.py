@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,7 @@ from kam.plans import services
 from kam.plans.models import ActionStatus, PlanVersion
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import portfolio_review
+from kam.relationships.models import Contact
 
 STREAM = 5
 
@@ -94,6 +96,19 @@ UPDATES = {
     "wholesale": "After the business review in September: the forecasting pilot cut their stock by six days; we now propose it for every product in our range.",
     "food_service": "After the business review in September: the pilot kitchens cut waste by 18 %; we now aim for portioned packs in every region before the end of the year.",
 }
+
+
+def _owner_contact(account: Account, name: str, email: str) -> Contact:
+    """The account's contact with ``email`` (else ``name``), added when the relationship demo
+    did not write one: a plan action's customer owner is one of the account's contacts."""
+    found = (
+        Contact.objects.filter(account=account, email__iexact=email, erased_at=None).first()
+        or Contact.objects.filter(account=account, name=name, erased_at=None).first()
+    )
+    if found is not None:
+        return found
+    last = Contact.objects.filter(account=account).aggregate(n=Max("number"))["n"] or 0
+    return Contact.objects.create(account=account, number=last + 1, name=name, email=email)
 
 
 def _slug(text: str) -> str:
@@ -567,14 +582,16 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
         price_per_tonne = 3400 / float(rates.get(account.currency, Decimal(1)) or 1)
 
         def owner_fields(
-            key: str, contact: list[tuple[str, str]] = contact, kam: Any = kam
+            key: str,
+            contact: list[tuple[str, str]] = contact,
+            kam: Any = kam,
+            account: Account = account,
         ) -> dict[str, Any]:
             if key.startswith("c"):
                 name, email = contact[int(key[1])]
                 return {
                     "owner_side": "theirs",
-                    "owner_contact_name": name,
-                    "owner_contact_email": email,
+                    "owner_contact": _owner_contact(account, name, email),
                 }
             user = people.get(key, kam)
             return {"owner_side": "ours", "owner_user": user}

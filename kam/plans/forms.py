@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kam.organisation.models import Box
@@ -93,13 +94,28 @@ class _PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{name} – {profile.get_function_display()}" if profile else name
 
 
+class _ContactChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.display_name
+        return f"{name} – {obj.title}" if obj.title and obj.erased_at is None else name
+
+
 class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
-    """What, who (one of our people, or a named person at the customer), due, status."""
+    """What, who (one of our people, or a contact of the account), due, status."""
 
     owner_user = _PersonChoice(
         label=_("Owner on our side"),
         queryset=get_user_model().objects.none(),
         required=False,
+    )
+    owner_contact = _ContactChoice(
+        label=_("Owner at the customer"),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        help_text=_(
+            "One of the account's contacts; a share link for the contact's e-mail address "
+            "lets the person update the action."
+        ),
     )
 
     class Meta:
@@ -108,8 +124,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
             "what",
             "owner_side",
             "owner_user",
-            "owner_contact_name",
-            "owner_contact_email",
+            "owner_contact",
             "due_date",
             "status",
             "objective",
@@ -119,11 +134,6 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
             "what": forms.TextInput(attrs={"style": "width: 100%"}),
             "owner_side": forms.RadioSelect,
             "due_date": IsoDateInput(),
-        }
-        help_texts = {
-            "owner_contact_email": _(
-                "A share link for this address lets the person update the action."
-            ),
         }
 
     def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
@@ -139,6 +149,18 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
         )
         self.fields["objective"].required = False
         self.fields["owner_side"].initial = OwnerSide.OURS
+        from kam.relationships.models import Contact
+
+        current = self.instance.owner_contact_id if self.instance.pk else None
+        self.fields["owner_contact"].queryset = Contact.objects.filter(  # type: ignore[attr-defined]
+            Q(erased_at=None) | Q(pk=current or 0), account_id=plan.account_id
+        ).order_by("name", "number")
+        if self.instance.pk and self.instance.owner_not_matched:
+            self.fields["owner_contact"].help_text = _(
+                "Typed before owners were contacts: “%(name)s”, which matches no contact of "
+                "the account (not matched). Choose the contact, or add them on the "
+                "relationship page first."
+            ) % {"name": self.instance.owner_contact_name}
 
 
 class TrackForm(forms.Form):

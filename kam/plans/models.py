@@ -356,8 +356,11 @@ class PlanAction(models.Model):
     """One line of the implementation timetable: what, who (ours or theirs), by when, status.
 
     On our side the owner is a user (their function makes the per-function lists); on the
-    customer's side a named person with an e-mail address, which a share link for that
-    person matches (case-insensitively) to let them update the action.
+    customer's side a contact of the plan's account (``owner_contact``). Its name and
+    e-mail address are copied to ``owner_contact_name`` and ``owner_contact_email``: a share
+    link for that address (case-insensitively) lets the person update the action, and a
+    name typed before owners were contacts that matches no contact stays there, shown as
+    "not matched".
     """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
@@ -374,6 +377,14 @@ class PlanAction(models.Model):
         blank=True,
         related_name="plan_actions",
         verbose_name=_("owner (our side)"),
+    )
+    owner_contact = models.ForeignKey(
+        "relationships.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_actions",
+        verbose_name=_("owner at the customer"),
     )
     owner_contact_name = models.CharField(_("owner (customer)"), max_length=200, blank=True)
     owner_contact_email = models.EmailField(_("owner's e-mail (customer)"), blank=True)
@@ -410,7 +421,18 @@ class PlanAction(models.Model):
             if self.owner_user is None:
                 return ""
             return str(self.owner_user.get_full_name() or self.owner_user.get_username())
+        if self.owner_contact_id is not None and self.owner_contact is not None:
+            return str(self.owner_contact.display_name)
         return self.owner_contact_name
+
+    @property
+    def owner_not_matched(self) -> bool:
+        """The customer's owner is a name typed before owners were contacts, matching none."""
+        return (
+            self.owner_side == OwnerSide.THEIRS
+            and self.owner_contact_id is None
+            and bool(self.owner_contact_name)
+        )
 
     def is_overdue(self, today: object) -> bool:
         """Due before ``today`` and neither done nor dropped."""

@@ -211,9 +211,9 @@ def plan_items(*, plan: Plan) -> list[PlanItem]:
 
 def plan_actions(*, plan: Plan) -> list[PlanAction]:
     return list(
-        plan.actions.select_related("owner_user", "owner_user__profile", "objective").order_by(
-            "due_date", "position", "pk"
-        )
+        plan.actions.select_related(
+            "owner_user", "owner_user__profile", "owner_contact", "objective"
+        ).order_by("due_date", "position", "pk")
     )
 
 
@@ -295,7 +295,9 @@ def actions_overdue(
             due_date__lt=today,
         )
         .exclude(status__in=list(FINISHED_STATUSES))
-        .select_related("plan", "plan__account", "owner_user", "owner_user__profile")
+        .select_related(
+            "plan", "plan__account", "owner_user", "owner_user__profile", "owner_contact"
+        )
         .order_by("due_date", "pk")
     )
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
+from kam.core.contact_match import Candidate, match_names
 from kam.plans.document import PlanDocument
 from kam.plans.models import (
     ALL_SECTIONS,
@@ -99,6 +100,7 @@ ACTION_CONTENT_FIELDS = [
     "what",
     "owner_side",
     "owner_user",
+    "owner_contact",
     "owner_contact_name",
     "owner_contact_email",
     "due_date",
@@ -324,7 +326,38 @@ def item_delete(*, user: User, item: PlanItem) -> None:
 # -- actions --------------------------------------------------------------------------------
 
 
+def _owner_contact_check(action: PlanAction, contact: Any) -> None:
+    """The customer's owner must be a contact of the plan's account (not erased, unless it
+    is the owner already)."""
+    if contact is None:
+        return
+    if contact.account_id != action.plan.account_id or (
+        contact.erased_at is not None and contact.pk != action.owner_contact_id
+    ):
+        raise ApplicationError(
+            _("Choose one of %(account)s's contacts.") % {"account": action.plan.account.name},
+            field="owner_contact",
+        )
+
+
+def _owner_contact_match(action: PlanAction, name: str) -> Any:
+    """The one contact of the plan's account that ``name`` (or an address) matches, else a
+    refusal naming it (``kam.core.contact_match``'s rule)."""
+    from kam.relationships.models import Contact
+
+    people = list(Contact.objects.filter(account_id=action.plan.account_id, erased_at=None))
+    found = match_names([name], [Candidate(c.pk, c.name, c.email) for c in people]).ids
+    if not found:
+        raise ApplicationError(
+            _("No contact of %(account)s matches '%(name)s'; add them as a contact first.")
+            % {"account": action.plan.account.name, "name": name},
+            field="owner_contact",
+        )
+    return next(c for c in people if c.pk == found[0])
+
+
 def _action_apply(action: PlanAction, data: dict[str, Any]) -> None:
+    typed_before = (action.owner_contact_name, action.owner_contact_email)
     for name, value in data.items():
         if name not in ACTION_CONTENT_FIELDS:
             raise ApplicationError(
@@ -347,22 +380,38 @@ def _action_apply(action: PlanAction, data: dict[str, Any]) -> None:
             value = bool(value)
         if name == "objective" and value is not None and value.plan_id != action.plan_id:
             raise ApplicationError(_("That objective is in another plan."), field=name)
+        if name == "owner_contact":
+            _owner_contact_check(action, value)
         setattr(action, name, value)
     if not action.what:
         raise ApplicationError(_("Say what is to be done."), field="what")
     if len(action.what) > 300:
         raise ApplicationError(_("Keep this to %(n)d characters.") % {"n": 300}, field="what")
     if action.owner_side == OwnerSide.OURS:
+        action.owner_contact = None
         action.owner_contact_name = ""
         action.owner_contact_email = ""
         if action.owner_user is None:
             raise ApplicationError(_("Choose who on our side owns it."), field="owner_user")
-    else:
-        action.owner_user = None
-        if not action.owner_contact_name:
-            raise ApplicationError(
-                _("Name the person at the customer who owns it."), field="owner_contact_name"
-            )
+        return
+    action.owner_user = None
+    typed = (action.owner_contact_name, action.owner_contact_email)
+    if "owner_contact" not in data and typed != typed_before and any(typed):
+        # A name or address sent (the API, older clients): it must match one contact.
+        action.owner_contact = _owner_contact_match(
+            action, action.owner_contact_name or action.owner_contact_email
+        )
+    contact = action.owner_contact
+    if contact is not None:
+        # The copy lets share links match the address and keeps the name in versions.
+        action.owner_contact_name = contact.display_name
+        action.owner_contact_email = (contact.email or action.owner_contact_email).lower()
+    elif not action.owner_contact_name or typed != typed_before:
+        # Only a name typed before owners were contacts may stay unmatched.
+        raise ApplicationError(
+            _("Choose the person at the customer who owns it from the account's contacts."),
+            field="owner_contact",
+        )
 
 
 @transaction.atomic
@@ -483,6 +532,7 @@ def plan_content_dump(plan: Plan) -> dict[str, Any]:
                 "what": a.what,
                 "owner_side": a.owner_side,
                 "owner_user_id": a.owner_user_id,
+                "owner_contact_id": a.owner_contact_id,
                 "owner_contact_name": a.owner_contact_name,
                 "owner_contact_email": a.owner_contact_email,
                 "due_date": value(a.due_date),
@@ -639,6 +689,13 @@ def plan_create_next_period(
             item.confirmed_by = ""
         item.save()
         by_uid[row["uid"]] = item
+    from kam.relationships.models import Contact
+
+    owners = set(
+        Contact.objects.filter(account_id=plan.account_id, erased_at=None).values_list(
+            "pk", flat=True
+        )
+    )
     for row in content["actions"]:
         if row["status"] in FINISHED_STATUSES:
             continue
@@ -649,6 +706,9 @@ def plan_create_next_period(
             what=row["what"],
             owner_side=row["owner_side"],
             owner_user_id=row["owner_user_id"],
+            owner_contact_id=(
+                row.get("owner_contact_id") if row.get("owner_contact_id") in owners else None
+            ),
             owner_contact_name=row["owner_contact_name"],
             owner_contact_email=row["owner_contact_email"],
             due_date=dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None,

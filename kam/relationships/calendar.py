@@ -787,9 +787,8 @@ def calendar_run(
         if not people and user.is_authenticated:
             people = [user.pk]
         attached = sorted({c for c in contact_ids if contact_account[c] == account_id})
-        names = [contact_names[c] for c in attached] + [
-            name or address for address, name, acc in strangers if acc == account_id
-        ]
+        # The attached contacts are in contact_ids; contact_names keeps only the unmatched.
+        names = [name or address for address, name, acc in strangers if acc == account_id]
         planned[key] = _Planned(
             uid=key,
             account_id=account_id,

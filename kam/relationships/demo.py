@@ -351,7 +351,8 @@ def demo_relationships(
             for c in met:
                 through_rows.append((a.pk, c.pk))
             if met:
-                a.contact_names = [c.name for c in met]
+                # The people are attached as contacts; names are kept only when not matched.
+                a.contact_names = []
                 renamed.append(a)
         # The sales director meets the board at a few reviews of the richer key accounts.
         if director is not None and box == Box.KEY and account.pk not in bow_ties:

@@ -401,6 +401,8 @@ def contact_erase(*, user: User, contact: Contact) -> ErasureRecord:
         contact.has_left = True
         contact.erased_at = timezone.now()
         contact.save()
+        # Plan actions the person owns keep pointing at them; the copied name and address go.
+        contact.plan_actions.update(owner_contact_name=label, owner_contact_email="")
         return ErasureRecord.objects.create(
             account=contact.account,
             contact_number=contact.number,

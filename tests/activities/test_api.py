@@ -10,6 +10,7 @@ from django.test import Client
 
 from kam.activities.models import Activity
 from kam.portfolio.models import Placement
+from kam.relationships.services import contact_create
 from kam.users.tokens import api_token_create
 from tests.activities.conftest import DAY, log, make_review
 from tests.conftest import client_for
@@ -75,11 +76,16 @@ def test_detail_of_another_managers_activity_is_404(kam_user, logged):  # type: 
 
 
 def test_create(kam_user, accounts):  # type: ignore[no-untyped-def]
-    response = post(token_client(kam_user), BASE, payload(accounts["own"], contact_names=["Anna"]))
+    anna = contact_create(user=kam_user, account=accounts["own"], name="Anna de Wit")
+    response = post(
+        token_client(kam_user), BASE, payload(accounts["own"], contact_names=["ANNA de wit"])
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["account"]["external_id"] == "OWN-1"
-    assert body["person_hours"] == 0.75 and body["contact_names"] == ["Anna"]
+    assert body["person_hours"] == 0.75
+    assert body["contacts"] == [{"id": anna.pk, "name": "Anna de Wit"}]
+    assert body["contact_names"] == []
     assert body["created_by"]["username"] == "kam1"
     assert Activity.objects.count() == 1
 
@@ -181,3 +187,59 @@ def test_actual_hours(director, kam_user, member, logged):  # type: ignore[no-un
         ).status_code
         == 422
     )
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+def test_create_with_contact_ids(kam_user, accounts):  # type: ignore[no-untyped-def]
+    anna = contact_create(user=kam_user, account=accounts["own"], name="Anna de Wit")
+    bob = contact_create(user=kam_user, account=accounts["own"], name="Bob Smit", email="b@o.nl")
+    response = post(
+        token_client(kam_user),
+        BASE,
+        payload(accounts["own"], contacts=[anna.pk], contact_names=["B@O.nl"]),
+    )
+    assert response.status_code == 201, response.content
+    assert [c["id"] for c in response.json()["contacts"]] == [anna.pk, bob.pk]
+    assert set(Activity.objects.get().contacts.all()) == {anna, bob}
+
+
+def test_unmatched_names_answer_422_listing_each(kam_user, accounts):  # type: ignore[no-untyped-def]
+    contact_create(user=kam_user, account=accounts["own"], name="Anna de Wit")
+    response = post(
+        token_client(kam_user),
+        BASE,
+        payload(accounts["own"], contact_names=["Anna de Wit", "Piet", "kees@x.nl"]),
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["field"] == "contact_names"
+    assert "'Piet'" in body["detail"] and "'kees@x.nl'" in body["detail"]
+    assert len(body["problems"]) == 2
+    assert Activity.objects.count() == 0
+
+
+def test_a_contact_id_of_another_account_answers_422(kam_user, other_kam, accounts):  # type: ignore[no-untyped-def]
+    stranger = contact_create(user=other_kam, account=accounts["other"], name="Stan")
+    response = post(
+        token_client(kam_user), BASE, payload(accounts["own"], contacts=[stranger.pk, 999999])
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "contacts"
+    assert f"#{stranger.pk}" in response.json()["detail"] and "#999999" in response.json()["detail"]
+
+
+def test_patch_replaces_contacts_and_keeps_older_unmatched_names(kam_user, accounts):  # type: ignore[no-untyped-def]
+    anna = contact_create(user=kam_user, account=accounts["own"], name="Anna de Wit")
+    activity = log(kam_user, accounts["own"], 60, [kam_user], contact_names=["Piet"])
+    client = token_client(kam_user)
+    response = patch(client, f"{BASE}{activity.pk}", {"contacts": [anna.pk]})
+    assert response.status_code == 200, response.content
+    assert response.json()["contacts"] == [{"id": anna.pk, "name": "Anna de Wit"}]
+    assert response.json()["contact_names"] == ["Piet"]
+    response = patch(client, f"{BASE}{activity.pk}", {"contact_names": ["Nobody"]})
+    assert response.status_code == 422 and "'Nobody'" in response.json()["detail"]
+    response = patch(client, f"{BASE}{activity.pk}", {"contact_names": []})
+    assert response.status_code == 200
+    assert response.json()["contacts"] == [] and response.json()["contact_names"] == []

@@ -9,12 +9,17 @@ import pytest
 
 from kam.activities.imports import (
     COLUMNS,
+    IGNORE,
+    NEW,
     ActivityImportError,
+    ActivityImportUnmatched,
     activity_import,
     activity_import_template,
 )
 from kam.activities.models import Activity, ActivityParticipant
 from kam.activities.selectors import actual_hours_by_account
+from kam.relationships.models import Contact
+from kam.relationships.services import contact_create
 from kam.web.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +32,18 @@ GOOD = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def own_contacts(kam_user, accounts):  # type: ignore[no-untyped-def]
+    """The people GOOD names on OWN-1: Anna de Wit, and Jan Bos by his address."""
+    own = accounts["own"]
+    return {
+        "anna": contact_create(user=kam_user, account=own, name="Anna de Wit"),
+        "jan": contact_create(
+            user=kam_user, account=own, name="Jan Bos", email="j.bos@example.com"
+        ),
+    }
+
+
 def csv_bytes(*rows: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode("utf-8")
 
@@ -37,13 +54,14 @@ def problems(user, content: bytes) -> list[tuple[int | None, str]]:  # type: ign
     return [(p.row, p.column) for p in exc.value.report]
 
 
-def test_good_file_imports_every_row(director, kam_user, member, accounts):  # type: ignore[no-untyped-def]
+def test_good_file_imports_every_row(director, kam_user, member, accounts, own_contacts):  # type: ignore[no-untyped-def]
     summary = activity_import(user=director, content=csv_bytes(*GOOD), filename="a.csv")
     assert (summary.created, summary.unchanged) == (3, 0)
     visit = Activity.objects.get(external_uid="cal-1")
     assert visit.account == accounts["own"] and visit.date == dt.date(2025, 5, 6)
     assert visit.type == "visit" and visit.topic == "Range review" and visit.notes == "Ok"
-    assert visit.contact_names == ["Anna de Wit", "j.bos@example.com"]
+    assert set(visit.contacts.all()) == {own_contacts["anna"], own_contacts["jan"]}
+    assert visit.contact_names == []
     assert set(visit.participants.all()) == {kam_user, member}
     assert visit.created_by == director
     assert Activity.objects.get(account=accounts["served"]).external_uid == ""
@@ -175,3 +193,81 @@ def test_import_costs_a_fixed_number_of_queries(director, accounts, django_asser
     with django_assert_max_num_queries(12):
         activity_import(user=director, content=csv_bytes(*rows), filename="a.csv")
     assert Activity.objects.count() == 28
+
+
+# --- names that match no contact -----------------------------------------------------------
+
+MIXED = [
+    "2025-05-06,OWN-1,60,visit,kam1,anna de wit; Piet Vos; p.vos@example.com,Review,,m-1",
+    "2025-05-07,OWN-1,30,call,kam1,Piet Vos,Follow-up,,m-2",
+    "2025-05-08,SRV-1,45,meeting,member1,Karin,,,m-3",
+]
+
+
+def unmatched(user, content: bytes, mapping=None):  # type: ignore[no-untyped-def]
+    with pytest.raises(ActivityImportUnmatched) as exc:
+        activity_import(user=user, content=content, filename="a.csv", mapping=mapping)
+    return [(u.account, u.name, u.rows) for u in exc.value.unmatched]
+
+
+def test_unmatched_names_are_listed_and_nothing_is_written(director, accounts):  # type: ignore[no-untyped-def]
+    assert unmatched(director, csv_bytes(*MIXED)) == [
+        ("OWN-1", "Piet Vos", [2, 3]),
+        ("OWN-1", "p.vos@example.com", [2]),
+        ("SRV-1", "Karin", [4]),
+    ]
+    assert Activity.objects.count() == 0
+
+
+def test_a_mapping_for_each_name_imports_the_file(director, accounts, own_contacts):  # type: ignore[no-untyped-def]
+    own, served = accounts["own"].pk, accounts["served"].pk
+    mapping = {
+        (own, "Piet Vos"): NEW,
+        (own, "p.vos@example.com"): own_contacts["jan"].pk,
+        (served, "Karin"): IGNORE,
+    }
+    summary = activity_import(
+        user=director, content=csv_bytes(*MIXED), filename="a.csv", mapping=mapping
+    )
+    assert summary.created == 3
+    piet = Contact.objects.get(name="Piet Vos")
+    assert piet.account == accounts["own"]
+    first = Activity.objects.get(external_uid="m-1")
+    assert set(first.contacts.all()) == {own_contacts["anna"], piet, own_contacts["jan"]}
+    assert first.contact_names == []
+    assert list(Activity.objects.get(external_uid="m-2").contacts.all()) == [piet]
+    karin = Activity.objects.get(external_uid="m-3")
+    assert list(karin.contacts.all()) == [] and karin.contact_names == ["Karin"]
+    assert Contact.objects.filter(name="Piet Vos").count() == 1  # once for both rows
+
+
+def test_a_partial_mapping_still_lists_the_rest(director, accounts):  # type: ignore[no-untyped-def]
+    own = accounts["own"].pk
+    left = unmatched(director, csv_bytes(*MIXED), {(own, "Piet Vos"): IGNORE})
+    assert [name for _a, name, _r in left] == ["p.vos@example.com", "Karin"]
+    assert Activity.objects.count() == 0 and not Contact.objects.filter(name="Piet Vos").exists()
+
+
+def test_a_contact_of_another_account_in_the_mapping_is_a_row_problem(  # type: ignore[no-untyped-def]
+    director, other_kam, accounts
+):
+    stranger = contact_create(user=other_kam, account=accounts["other"], name="Stan")
+    mapping = {(accounts["served"].pk, "Karin"): stranger.pk}
+    assert problems_mapped(director, csv_bytes(MIXED[2]), mapping) == [(2, "contacts")]
+
+
+def test_creating_is_refused_where_the_importer_may_not_change_the_account(  # type: ignore[no-untyped-def]
+    member, accounts
+):
+    # member1 serves SRV-1 (may log there) but may not add its contacts: nothing is written.
+    mapping = {(accounts["served"].pk, "Karin"): NEW}
+    with pytest.raises(ActivityImportError) as exc:
+        activity_import(user=member, content=csv_bytes(MIXED[2]), filename="a.csv", mapping=mapping)
+    assert "'Karin' cannot be added to Served Online" in exc.value.report[0].reason
+    assert Activity.objects.count() == 0 and not Contact.objects.filter(name="Karin").exists()
+
+
+def problems_mapped(user, content: bytes, mapping):  # type: ignore[no-untyped-def]
+    with pytest.raises(ActivityImportError) as exc:
+        activity_import(user=user, content=content, filename="a.csv", mapping=mapping)
+    return [(p.row, p.column) for p in exc.value.report]

@@ -118,7 +118,7 @@ def test_log_an_activity(kam_user, member, accounts):  # type: ignore[no-untyped
             "duration_minutes": "90",
             "type": "visit",
             "participants": [kam_user.pk, member.pk],
-            "contacts": "Anna de Wit\n\n j.bos@example.com \n",
+            "contact_names": "Anna de Wit\n\n j.bos@example.com \n",
             "topic": "Plant visit",
             "notes": "",
         },

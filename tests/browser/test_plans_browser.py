@@ -27,6 +27,11 @@ def shared_plan(transactional_db):  # type: ignore[no-untyped-def]
         Role.KEY_ACCOUNT_MANAGER, username="sanne", first_name="Sanne", last_name="Bakker"
     )
     account = AccountFactory(name="Van Dijk Retail", owner=kam)
+    from kam.relationships.models import Contact
+
+    Contact.objects.create(
+        account=account, number=1, name="Eva Meijer", email="eva.meijer@vandijk.example"
+    )
     plan = services.plan_create(
         user=kam,
         account=account,

@@ -8,13 +8,22 @@ import pytest
 
 from kam.plans import services
 from kam.plans.models import ActionStatus
+from kam.relationships.models import Contact
 from kam.users.models import Function
 from tests.factories import AccountFactory, make_user
 
 
 @pytest.fixture
 def account(kam_user):  # type: ignore[no-untyped-def]
-    return AccountFactory(name="Van Dijk Retail", owner=kam_user)
+    """Van Dijk Retail with two contacts, Anna de Vries and Bram Smit (customer owners)."""
+    account = AccountFactory(name="Van Dijk Retail", owner=kam_user)
+    Contact.objects.create(
+        account=account, number=1, name="Anna de Vries", email="anna@vandijk.example"
+    )
+    Contact.objects.create(
+        account=account, number=2, name="Bram Smit", email="bram@vandijk.example"
+    )
+    return account
 
 
 @pytest.fixture

@@ -67,15 +67,17 @@ def test_item_and_action_forms(plan, kam_user):
         {
             "what": "Send the data",
             "owner_side": "theirs",
-            "owner_contact_name": "Anna",
-            "owner_contact_email": "anna@example.com",
+            "owner_contact": plan.account.contacts.get(name="Anna de Vries").pk,
             "due_date": "2026-03-01",
             "status": "open",
             "shared": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert plan.actions.get().owner_contact_email == "anna@example.com"
+    action = plan.actions.get()
+    assert action.owner_contact.name == "Anna de Vries"
+    # The contact's address is what a share link for the person matches.
+    assert action.owner_contact_email == "anna@vandijk.example"
     # a missing owner shows beside the field
     response = client.post(
         reverse("plans:action_new", args=[plan.pk]),

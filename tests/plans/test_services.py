@@ -97,7 +97,7 @@ def test_action_needs_an_owner_on_its_side(plan, kam_user):
         services.action_create(
             user=kam_user, plan=plan, data={"what": "Call", "owner_side": "theirs"}
         )
-    assert exc.value.field == "owner_contact_name"
+    assert exc.value.field == "owner_contact"
     with pytest.raises(ApplicationError) as exc:
         services.action_create(
             user=kam_user, plan=plan, data={"what": "Call", "owner_side": "ours"}

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kam.plans import services
 from kam.plans.models import ActionComment, ActionStatus, ShareAccess, ShareAccessKind, ShareLink
+from kam.relationships.models import Contact
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,9 +111,13 @@ def test_person_cannot_change_actions_they_do_not_own(link_and_token, full_plan,
 def test_action_of_another_plan_is_refused(link_and_token, kam_user):
     """Editing the URL to another plan's action (even one owned by the same person) fails."""
     _link, token = link_and_token
+    elsewhere = AccountFactory(owner=kam_user)
+    Contact.objects.create(
+        account=elsewhere, number=1, name="Anna de Vries", email="anna@vandijk.example"
+    )
     other_plan = services.plan_create(
         user=kam_user,
-        account=AccountFactory(owner=kam_user),
+        account=elsewhere,
         period_label="2026",
         period_start=dt.date(2026, 1, 1),
         period_end=dt.date(2026, 12, 31),

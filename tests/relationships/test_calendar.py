@@ -149,8 +149,8 @@ def test_outlook_recurrence_with_exdate_and_moved_instance(world):  # type: igno
     assert list(first.participants.all()) == [world["kam"]]
     # Upper-case MAILTO and address match Anna; Piet (no CN) is listed by address.
     assert list(first.contacts.all()) == [world["anna"]]
-    # Activity pages show every customer attendee: contacts by name, the others as given.
-    assert first.contact_names == ["Anna de Wit", "piet@vandenberg.example"]
+    # The attendees without a contact are kept as given, shown as "not matched".
+    assert first.contact_names == ["piet@vandenberg.example"]
     assert [u.address for u in summary.unmatched] == ["piet@vandenberg.example"]
     assert summary.unmatched[0].account_id == world["account"].pk
     assert summary.unmatched[0].events == 4 - 1  # the moved instance lists only Anna

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from kam.plans import services
 from kam.plans.models import ActionStatus, Plan
+from kam.relationships.models import Contact
 from tests.factories import make_user
 from tests.portfolio.test_matrix import matrix_portfolio
 
@@ -37,6 +38,10 @@ def portfolio(director, kam_user, other_kam):  # type: ignore[no-untyped-def]
 
 def build_marked_plan(*, account, owner, actions: int = 6) -> Plan:  # type: ignore[no-untyped-def]
     """A plan for ``account`` with every section on, internal and shared text marked."""
+    # The customer's owner of an action is one of the account's contacts.
+    Contact.objects.get_or_create(
+        account=account, number=1, defaults={"name": "Bram Smit", "email": "bram@alpha.example"}
+    )
     plan = services.plan_create(
         user=owner,
         account=account,
