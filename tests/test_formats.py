@@ -76,3 +76,11 @@ def test_the_chart_locale_of_dutch_writes_a_decimal_comma_and_dutch_months():
     assert (en["format"]["decimal"], en["format"]["thousands"]) == (".", ",")
     assert en["time"]["shortMonths"][11] == "Dec"
     assert en["time"]["days"][0] == "Sunday"
+
+
+def test_a_gain_always_shows_its_sign_and_nothing_is_not_a_gain():
+    assert f.signed_money(1_060_000.4, language="en") == "EUR +1,060,000"
+    assert f.signed_money(-1_083_486, language="en") == "EUR −1,083,486"
+    assert f.signed_money(1234.5, language="nl") == "EUR +1.235"
+    assert f.signed_money(0.2, language="en") == "EUR 0"
+    assert f.signed_money(None) == "–"

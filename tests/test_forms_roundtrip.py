@@ -101,6 +101,7 @@ EXCLUDED_TARGETS: dict[str, str] = {
     "portfolio:scheme_create": "creates a scoring scheme",
     "portfolio:review_create": "opens a new review",
     "portfolio:review_close": "closes a review",
+    "portfolio:review_cancel": "cancels a review in progress (its confirmation is the change)",
     "portfolio:review_derive": "derives a new scheme version",
     "relationships:action": "a step on the relationship (infer, choose, ...)",
     "relationships:contact_new": "adds a contact",

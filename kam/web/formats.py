@@ -81,6 +81,18 @@ def money(
     return f"{currency} {number(value, digits, language=language)}".strip()
 
 
+def signed_money(
+    value: Any, currency: str = "EUR", digits: int = 0, *, language: str | None = None
+) -> str:
+    """A gain or loss with its sign always written: "EUR +1,060,000" / "EUR −1.083.486"
+    (nothing rounds to zero gets no sign)."""
+    x = _float(value)
+    text = money(value, currency, digits, language=language)
+    if x is None or round(x, max(int(digits), 0)) <= 0:
+        return text
+    return f"{currency} +{number(x, digits, language=language)}".strip()
+
+
 def percent(fraction: Any, digits: int = 0, *, language: str | None = None) -> str:
     """A fraction as a percentage: 0.253 → "25%"; with one digit "25.3%" / "25,3%"."""
     x = _float(fraction)

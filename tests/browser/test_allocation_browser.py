@@ -139,7 +139,7 @@ def test_a_director_runs_the_plan_and_reads_the_results(live_server, page, demo_
     summary = page.inner_text("[data-testid=summary]")
     assert "more than today's allocation" in summary
     assert "more than the flat per-box rule" in summary
-    uplift = re.search(r"([+−-])([\d,]+) EUR\s+more than today's allocation", summary)
+    uplift = re.search(r"EUR ([+−-])([\d,]+)\s+more than today's allocation", summary)
     assert uplift is not None and uplift.group(1) == "+"
     assert int(uplift.group(2).replace(",", "")) > 0
 

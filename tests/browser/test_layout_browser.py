@@ -173,6 +173,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "portfolio:scheme_edit": lambda: {"pk": one(ScoringScheme)},
         "portfolio:review_detail": lambda: {"pk": review()},
         "portfolio:review_score": lambda: {"pk": review()},
+        "portfolio:review_cancel": lambda: {"pk": review()},
         "casefor:detail": lambda: maybe("assessment_id", one(Assessment)),
         "allocation:period": lambda: maybe("period_id", one(PlanningPeriod)),
         "allocation:judgements": lambda: maybe("period_id", one(PlanningPeriod)),

@@ -17,9 +17,10 @@ def _largest_key_account() -> tuple[int, str, int]:
     from django.db.models import Count
 
     from kam.accounts.models import Account
-    from kam.portfolio.models import Placement, Review
+    from kam.portfolio.models import Placement
+    from kam.portfolio.selectors import portfolio_review
 
-    review = Review.objects.order_by("-review_date", "-pk").first()
+    review = portfolio_review()
     keys = Placement.objects.filter(review=review, box="key").values("account_id")
     account = (
         Account.objects.filter(pk__in=keys)
@@ -34,7 +35,9 @@ def _largest_key_account() -> tuple[int, str, int]:
 def test_relationship_page_and_org_chart(live_server, page, demo_director):  # type: ignore[no-untyped-def]
     log_in(page, live_server.url, demo_director)
     pk, name, contacts = _largest_key_account()
-    assert contacts == 60, "the largest demo key account has 60 contacts"
+    # 60 from the relationship demo, plus the customer owners of its plan's actions, who are
+    # contacts of the account too
+    assert contacts >= 60, "the largest demo key account has 60 contacts or more"
 
     # from the account detail page to its relationship page
     page.goto(f"{live_server.url}/accounts/{pk}/")
@@ -42,7 +45,7 @@ def test_relationship_page_and_org_chart(live_server, page, demo_director):  # t
     page.wait_for_url(f"**/relationships/account/{pk}/")
     assert name in page.get_by_test_id("relationship-heading").inner_text()
     rows = page.locator("#matrix tbody tr")
-    assert rows.count() == 60
+    assert rows.count() == contacts
     assert page.locator("#matrix .str-strong").count() > 0
     assert page.get_by_test_id("findings").locator("li").count() > 0
     page.get_by_text("Evidence for each marker").click()
@@ -53,7 +56,7 @@ def test_relationship_page_and_org_chart(live_server, page, demo_director):  # t
     page.get_by_role("link", name="Org chart").first.click()
     page.wait_for_url(f"**/relationships/account/{pk}/orgchart/")
     chart = page.get_by_test_id("orgchart").locator("svg")
-    assert chart.locator("g.node").count() == 60
+    assert chart.locator("g.node").count() == contacts
     # boxes do not overlap: every pair of drawn nodes is apart
     boxes = chart.locator("g.node > rect:first-of-type").evaluate_all(
         "els => els.map(e => { const b = e.getBoundingClientRect();"

@@ -28,6 +28,11 @@ def money(value: Any, currency: str = "EUR") -> str:
 
 
 @register.filter
+def signed_money(value: Any, currency: str = "EUR") -> str:
+    return formats.signed_money(value, currency)
+
+
+@register.filter
 def percent(value: Any, digits: int = 0) -> str:
     return formats.percent(value, digits)
 
