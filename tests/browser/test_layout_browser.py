@@ -47,6 +47,8 @@ NOT_PAGES = {
     "allocation:run_curve",
     "allocation:run_what_if",
     "activities:import_template",
+    "activities:contact_picker",  # the htmx fragment of the activity form's contact list
+    "activities:contact_new",  # POST only: a contact created from the activity form
     "relationships:action",
     "relationships:orgchart_file",
     "relationships:contact_export",
