@@ -66,7 +66,8 @@ class AccountRefOut(Schema):
 
 
 class AccountOut(Schema):
-    """An account as the list shows it; ``box`` is its box in the latest review."""
+    """An account as the list shows it; ``box`` is its box in the portfolio (the latest
+    closed review)."""
 
     id: int
     external_id: str
@@ -77,7 +78,9 @@ class AccountOut(Schema):
     active: bool
     parent_id: int | None
     owner: PersonOut | None
-    box: str | None = Field(None, description="Box in the latest review; null when not placed.")
+    box: str | None = Field(
+        None, description="Box in the portfolio (the latest closed review); null when not placed."
+    )
     revenue_last_year: Decimal | None = Field(
         None, description="Revenue of the last complete calendar year, in the account's currency."
     )

@@ -59,7 +59,10 @@ class AccountFilters(Schema):
     country: str = Field("", description="ISO country code, e.g. NL.", max_length=2)
     channel: str = Field("", description="Industry or channel, exactly as stored.", max_length=60)
     box: BoxFilter = Field(
-        "", description="Box in the latest review; 'none' for accounts not placed in it."
+        "",
+        description=(
+            "Box in the portfolio (the latest closed review); 'none' for accounts not placed in it."
+        ),
     )
     sort: SortKey = Field("name", description="Column to sort by; a leading '-' sorts descending.")
 

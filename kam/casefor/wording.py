@@ -50,7 +50,7 @@ OBSTACLES = {
         "%(managers)d key account managers. Enter them on the policies page."
     ),
     "capacity_shortfall": gettext_lazy(
-        "Too many key accounts: the latest review has %(current)d, the team can carry %(capacity)d."
+        "Too many key accounts: the portfolio has %(current)d, the team can carry %(capacity)d."
     ),
 }
 
@@ -89,7 +89,7 @@ STEPS = {
         "and train them: a strong salesperson is not automatically a key account manager."
     ),
     "cut_key_accounts": gettext_lazy(
-        "Cut the list: the latest review has %(current)d key accounts and the team can carry "
+        "Cut the list: the portfolio has %(current)d key accounts and the team can carry "
         "%(capacity)d. Move %(excess)d to key development or maintenance, or add capacity, "
         "before promising key account service."
     ),
