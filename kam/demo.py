@@ -1552,7 +1552,7 @@ def _summary(stdout: TextIO, plan: _Plan) -> None:
     _say(
         stdout,
         _(
-            "Latest review: %(boxes)s, %(missing)d not placed; %(moved)d accounts "
+            "The portfolio: %(boxes)s, %(missing)d not placed; %(moved)d accounts "
             "changed box since the previous review."
         )
         % {"boxes": parts, "missing": counts.get("", 0), "moved": moved},
