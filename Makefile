@@ -9,26 +9,23 @@ PYTEST_ARGS ?= -n 2
 
 UV_VERSION := 0.13.9
 
-# Installs come from requirements.lock, so a fresh clone gets exactly what CI tested.
-# uv (from PyPI, pinned) installs the lock in seconds with a warm cache; `make lock`
-# refreshes the lock from pyproject.toml.
-$(STAMP): requirements.lock pyproject.toml
+# Installs come from uv.lock, so a fresh clone gets exactly what CI tested. uv (from PyPI,
+# pinned here and in the dev extra, so the lock keeps it) installs the lock in seconds with a
+# warm cache; `make lock` re-resolves the lock from pyproject.toml.
+$(STAMP): uv.lock pyproject.toml
 	@echo "==> Creating the virtual environment in $(VENV) ($(PYTHON))"
 	@$(PYTHON) -m venv $(VENV)
 	@echo "==> Installing uv $(UV_VERSION), the installer"
 	@$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	@echo "==> Installing the locked dependencies (requirements.lock)"
-	@$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
-	@echo "==> Installing kam itself (editable)"
-	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@echo "==> Installing kam and the locked dependencies (uv.lock, exactly)"
+	@VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv sync --quiet --frozen --extra dev --active
 	@touch $(STAMP)
 	@echo "==> Environment ready: $(VENV)"
 
-## lock: re-resolve requirements.lock from pyproject.toml (then run `make test` before committing)
+## lock: re-resolve uv.lock from pyproject.toml (then run `make test` before committing)
 lock:
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==$(UV_VERSION); }
-	$(BIN)/uv pip compile pyproject.toml --extra dev --upgrade --python-version 3.11 \
-	  --python-platform x86_64-unknown-linux-gnu --no-header -o requirements.lock
+	$(BIN)/uv lock --upgrade --python $(PYTHON)
 
 install: $(STAMP)
 	@# WeasyPrint (the business case PDF) needs Pango from the system

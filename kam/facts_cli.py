@@ -123,7 +123,7 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
         "--currency",
         type=_currency,
         default=None,
-        metavar="XXX",
+        metavar="CODE",
         help=_(
             "the currency of the lines of a file without a currency column (default: the "
             "base currency of this kam installation, or EUR outside a configured "
