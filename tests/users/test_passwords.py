@@ -120,6 +120,8 @@ def test_the_reset_e_mail_is_dutch_for_a_dutch_user(anna):
     message = mail.outbox[0]
     assert message.subject == "Stel je kam-wachtwoord opnieuw in"
     assert "De link werkt één keer" in message.body
+    assert "Iemand, waarschijnlijk jij" in message.body
+    assert "“anna”" in message.body
     page = client.get("/password-reset/sent/").content.decode()
     assert "Kijk in je e-mail" in page
 
