@@ -187,6 +187,7 @@ KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "").rstrip("/")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * int(os.environ.get("KAM_PASSWORD_RESET_HOURS", "24"))
 KAM_IDLE_MINUTES = int(os.environ.get("KAM_IDLE_MINUTES", str(8 * 60)))
 SESSION_COOKIE_AGE = 60 * 60 * 24 * int(os.environ.get("KAM_SESSION_MAX_DAYS", "14"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = os.environ.get("KAM_SESSION_BROWSER_CLOSE", "") == "1"
 KAM_OIDC = {
     "issuer": os.environ.get("KAM_OIDC_ISSUER", "").rstrip("/"),
     "authorization_endpoint": os.environ.get("KAM_OIDC_AUTHORIZATION_ENDPOINT", ""),

@@ -103,8 +103,8 @@ def _role_for(claims: dict[str, Any]) -> str | None:
     cfg = oidc_config()
     claim = cfg["role_claim"]
     if claim:
-        values = claims.get(claim) or []
-        values = [values] if isinstance(values, str) else list(values)
+        raw = claims.get(claim)
+        values = list(raw) if isinstance(raw, list | tuple) else [] if raw is None else [raw]
         mapping: dict[str, str] = {}
         for pair in str(cfg["roles"]).split(","):
             if "=" in pair:

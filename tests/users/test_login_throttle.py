@@ -143,3 +143,11 @@ def test_force_login_and_the_test_clients_login_still_work(anna):
     client.force_login(anna)
     assert client.get("/me/tokens/").status_code == 200
     assert Client().login(username="anna", password=PASSWORD)
+
+
+def test_a_malformed_header_from_a_trusted_proxy_counts_as_the_proxy(anna, settings):
+    settings.KAM_TRUSTED_PROXIES = ["127.0.0.0/8"]
+    for _ in range(5):
+        _login(Client(), "wrong", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
+    assert _login(Client(), PASSWORD, HTTP_X_FORWARDED_FOR="<script>").status_code == 429

@@ -243,3 +243,31 @@ def test_an_unreachable_provider_sends_the_browser_back_with_a_message(settings)
     response = kam.get("/oidc/authenticate/", follow=True)
     assert response.redirect_chain[-1][0] == "/login/"
     assert "Test ID cannot be reached" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("groups", "roles", "default", "expected"),
+    [
+        (
+            ["kam-team", "kam-directors"],
+            "kam-team=team_member,kam-directors=sales_director",
+            "viewer",
+            "sales_director",
+        ),  # the most powerful mapped role
+        (["other"], "kam-team=team_member", "viewer", "viewer"),
+        (["other"], "kam-team=team_member", "", None),  # no default: refused
+        ("key_account_manager", "", "viewer", "key_account_manager"),  # names kam's roles
+        (["kam-x"], "kam-x=sales-director", "viewer", "viewer"),  # a typo maps to nothing
+        (42, "", "viewer", "viewer"),  # a claim of the wrong shape
+    ],
+)
+def test_groups_map_to_roles(settings, groups, roles, default, expected):
+    from kam.users.oidc import _role_for
+
+    settings.KAM_OIDC = {
+        **settings.KAM_OIDC,
+        "role_claim": "groups",
+        "roles": roles,
+        "default_role": default,
+    }
+    assert _role_for({"groups": groups}) == expected
