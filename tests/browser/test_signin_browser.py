@@ -38,6 +38,7 @@ def _fits(page) -> None:  # type: ignore[no-untyped-def]
 def test_the_user_menu_leads_to_the_password_change(live_server, chromium, anna, language):
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale=language)
     page = context.new_page()
+    page.set_default_timeout(120_000)  # the first page of a session warms the server up
     try:
         page.goto(f"{live_server.url}/login/")
         _fits(page)
@@ -72,6 +73,7 @@ def test_the_locked_out_and_reset_pages(live_server, chromium, anna, settings, l
     settings.KAM_OIDC["provider_name"] = "Contoso"
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale=language)
     page = context.new_page()
+    page.set_default_timeout(120_000)
     try:
         page.goto(f"{live_server.url}/login/")
         assert page.locator("a.sso").is_visible()
