@@ -13,6 +13,7 @@ Everything an operator may need to change comes from the environment:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -155,3 +156,55 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KAM_LOG_LEVEL", "WARNING")},
 }
+
+# --- Sign-in and sessions (docs/operations.md, "Signing in") -----------------------------
+# Throttling (django-axes): a user name + client address pair is locked out after
+# KAM_LOGIN_FAILURES wrong passwords for KAM_LOGIN_COOLOFF_MINUTES. The client address is
+# REMOTE_ADDR unless the request comes from one of KAM_TRUSTED_PROXIES (then the right-most
+# untrusted address of KAM_CLIENT_IP_HEADER, default X-Forwarded-For).
+# Idle timeout: a session ends after KAM_IDLE_MINUTES without a request and in any case
+# KAM_SESSION_MAX_DAYS after the sign-in. Single sign-on: KAM_OIDC_* (off unless set).
+INSTALLED_APPS.append("axes")
+MIDDLEWARE += ["kam.users.middleware.IdleTimeoutMiddleware", "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "kam.users.throttle.LoginThrottleBackend",  # axes' AxesStandaloneBackend, first
+    "django.contrib.auth.backends.ModelBackend",
+    "kam.users.oidc.OidcBackend",  # answers only on the OpenID callback, when configured
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("KAM_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("KAM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "kam.users.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "kam.users.throttle.client_ip"
+AXES_VERBOSE = False
+KAM_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("KAM_TRUSTED_PROXIES", "").split(",")]
+KAM_TRUSTED_PROXIES = [p for p in KAM_TRUSTED_PROXIES if p]
+KAM_CLIENT_IP_HEADER = os.environ.get("KAM_CLIENT_IP_HEADER", "X-Forwarded-For")
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "").rstrip("/")
+PASSWORD_RESET_TIMEOUT = 60 * 60 * int(os.environ.get("KAM_PASSWORD_RESET_HOURS", "24"))
+KAM_IDLE_MINUTES = int(os.environ.get("KAM_IDLE_MINUTES", str(8 * 60)))
+SESSION_COOKIE_AGE = 60 * 60 * 24 * int(os.environ.get("KAM_SESSION_MAX_DAYS", "14"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = os.environ.get("KAM_SESSION_BROWSER_CLOSE", "") == "1"
+KAM_OIDC = {
+    "issuer": os.environ.get("KAM_OIDC_ISSUER", "").rstrip("/"),
+    "authorization_endpoint": os.environ.get("KAM_OIDC_AUTHORIZATION_ENDPOINT", ""),
+    "token_endpoint": os.environ.get("KAM_OIDC_TOKEN_ENDPOINT", ""),
+    "userinfo_endpoint": os.environ.get("KAM_OIDC_USERINFO_ENDPOINT", ""),
+    "jwks_uri": os.environ.get("KAM_OIDC_JWKS_ENDPOINT", ""),
+    "client_id": os.environ.get("KAM_OIDC_CLIENT_ID", ""),
+    "client_secret": os.environ.get("KAM_OIDC_CLIENT_SECRET", ""),
+    "sign_algo": os.environ.get("KAM_OIDC_SIGN_ALGO", "RS256"),
+    "scopes": os.environ.get("KAM_OIDC_SCOPES", "openid email profile"),
+    "provider_name": os.environ.get("KAM_OIDC_PROVIDER_NAME", "single sign-on"),
+    "create_users": os.environ.get("KAM_OIDC_CREATE_USERS", "") == "1",
+    "username_claim": os.environ.get("KAM_OIDC_USERNAME_CLAIM", ""),
+    "role_claim": os.environ.get("KAM_OIDC_ROLE_CLAIM", ""),
+    "roles": os.environ.get("KAM_OIDC_ROLES", ""),  # "group=role,group=role"
+    "default_role": os.environ.get("KAM_OIDC_DEFAULT_ROLE", "viewer"),  # "" refuses
+}
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 15

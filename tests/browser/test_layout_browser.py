@@ -29,6 +29,8 @@ LANGUAGES = ("en", "nl")
 NOT_PAGES = {
     "login",  # seen before logging in; a narrow form
     "logout",
+    "oidc_authentication_init",  # a redirect to the OpenID provider (404 when off)
+    "oidc_authentication_callback",  # where the provider returns: a redirect
     "set_language",
     "javascript-catalog",
     "vega_bundle",
@@ -208,6 +210,8 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "plans:share": lambda: {"pk": plan().pk},
         "economics:account": lambda: {"account_id": account()},
         "economics:import_report": lambda: maybe("job_id", one(TransactionImport)),
+        # a reset link that no longer works: the page says so and offers a new one
+        "password_reset_confirm": lambda: {"uidb64": "MQ", "token": "used-token"},
     }
 
 
