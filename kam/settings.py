@@ -9,6 +9,9 @@ Everything an operator may need to change comes from the environment:
 - ``KAM_SECRET_KEY``: the secret key; generated once into ``KAM_DATA_DIR`` when unset.
 - ``KAM_DEBUG``: ``1`` for Django's debug pages (never in production).
 - ``KAM_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
+- ``KAM_BASE_URL``: the address people open kam at, for links in e-mails.
+- ``KAM_EMAIL_URL`` (or ``KAM_EMAIL_HOST``/``PORT``/``USER``/``PASSWORD``/``USE_TLS``/
+  ``USE_SSL``) and ``KAM_EMAIL_FROM``: the mail relay (docs/operations.md, "E-mail").
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from kam.notifications.email_url import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KAM_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -69,6 +74,7 @@ INSTALLED_APPS = [
     "kam.reports",
     "kam.plans",
     "kam.economics",
+    "kam.notifications",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +154,19 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# --- E-mail (docs/operations.md, "E-mail"): console backend unless a relay is named ---
+# KAM_BASE_URL: where people open kam; every absolute link in an e-mail (notifications,
+# password reset) starts with it.
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+globals().update(email_settings(os.environ))  # EMAIL_*, DEFAULT_FROM_EMAIL, SERVER_EMAIL
+# Jobs run on a schedule by the job runner (``kam worker``); cron may run the same work
+# with ``kam manage send_digest`` and ``kam manage send_reminders``.
+KAM_PERIODIC_TASKS = [
+    {"task": "kam.notifications.tasks.send_digests", "weekday": 0, "hour": 7},
+    {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 0, "hour": 8},
+    {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},
+]
 
 LOGGING = {
     "version": 1,
