@@ -187,7 +187,7 @@ def _review_context(review: Review, rater: AbstractBaseUser) -> dict[str, Any]:
         "review_url": absolute(reverse("portfolio:review_detail", args=[review.pk])),
         "opened_by": (
             (review.created_by.get_full_name() or review.created_by.get_username())
-            if review.created_by
+            if review.created_by and review.created_by_id != rater.pk
             else ""
         ),
     }

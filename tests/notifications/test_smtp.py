@@ -173,3 +173,30 @@ def test_a_wrong_relay_password_is_an_error_not_a_silent_loss(relay, settings, m
     with pytest.raises(Exception):  # noqa: B017 - smtplib's error depends on the mechanism
         services.digest_send(user=manager, today=TODAY)
     assert relay.received == [] and not Sent.objects.exists()
+
+
+def test_a_relay_that_is_down_does_not_stop_a_review_from_opening(
+    settings, boss, manager, accounts, version, django_capture_on_commit_callbacks
+):
+    """The invitation job fails (nothing listens on the port); the director's page works,
+    the review is open, and no invitation is recorded as sent."""
+    from django.urls import reverse
+
+    from kam.portfolio.models import Review
+    from tests.conftest import client_for
+
+    for name, value in parse_email_url(f"smtp://127.0.0.1:{_free_port()}?timeout=2").items():
+        setattr(settings, name, value)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(boss).post(
+            reverse("portfolio:review_create"),
+            {
+                "name": "Spring 2026",
+                "review_date": "2026-04-01",
+                "scheme_version": version.pk,
+                "raters": [manager.pk],
+            },
+        )
+    assert response.status_code == 302
+    assert Review.objects.get(name="Spring 2026").status == "open"
+    assert not Sent.objects.exists()
