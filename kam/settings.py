@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from kam.notifications.email_url import email_settings
+from kam.notifications.email_url import EmailConfigError, email_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KAM_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -159,7 +160,11 @@ NINJA_PAGINATION_PER_PAGE = 100
 # KAM_BASE_URL: where people open kam; every absolute link in an e-mail (notifications,
 # password reset) starts with it.
 KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-globals().update(email_settings(os.environ))  # EMAIL_*, DEFAULT_FROM_EMAIL, SERVER_EMAIL
+try:
+    globals().update(email_settings(os.environ))  # EMAIL_*, DEFAULT_FROM_EMAIL, SERVER_EMAIL
+except EmailConfigError as exc:  # a clear message, not a traceback
+    sys.stderr.write(f"kam: {exc}\n")
+    raise SystemExit(2) from None
 # Jobs run on a schedule by the job runner (``kam worker``); cron may run the same work
 # with ``kam manage send_digest`` and ``kam manage send_reminders``.
 KAM_PERIODIC_TASKS = [

@@ -55,3 +55,18 @@ def test_single_variables_when_there_is_no_url():
 def test_settings_that_cannot_work_are_refused_with_the_reason(env, says):
     with pytest.raises(EmailConfigError, match=says):
         email_settings(env)
+
+
+def test_kam_refuses_to_start_with_mail_settings_it_cannot_use(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KAM_DATA_DIR": str(tmp_path), "KAM_EMAIL_URL": "http://mail.example"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import kam.settings"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "kam: KAM_EMAIL_URL: unknown scheme 'http'; use smtp://, smtps:// or console://.\n"
+    )

@@ -200,3 +200,14 @@ def test_a_relay_that_is_down_does_not_stop_a_review_from_opening(
     assert response.status_code == 302
     assert Review.objects.get(name="Spring 2026").status == "open"
     assert not Sent.objects.exists()
+
+
+def test_cron_command_with_the_relay_down_says_so_without_a_traceback(settings, manager, plan):
+    from django.core.management.base import CommandError
+
+    for name, value in parse_email_url(f"smtp://127.0.0.1:{_free_port()}?timeout=2").items():
+        setattr(settings, name, value)
+    with pytest.raises(CommandError, match="The mail relay failed") as caught:
+        call_command("send_digest", "--date", TODAY.isoformat())
+    assert caught.value.returncode == 1
+    assert not Sent.objects.exists()

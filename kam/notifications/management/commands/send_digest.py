@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,6 +21,17 @@ def parse_day(text: str | None) -> dt.date:
         raise CommandError(f"--date {text!r}: write the day as YYYY-MM-DD.", returncode=2) from None
 
 
+def relay_error(exc: Exception) -> CommandError:
+    """The mail relay failed: say so (what was sent before stays recorded; a rerun sends
+    the rest)."""
+    return CommandError(
+        f"The mail relay failed ({type(exc).__name__}: {exc}). E-mails sent before it are "
+        "recorded; run the command again when the relay works to send the rest. "
+        "Settings: docs/operations.md, section E-mail.",
+        returncode=1,
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Send every person the weekly digest of their overdue and coming actions. "
@@ -31,5 +43,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = parse_day(options.get("date"))
-        n = digests_send_all(today=day)
+        try:
+            n = digests_send_all(today=day)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise relay_error(exc) from exc
         self.stdout.write(f"Digests sent: {n} (week of {day.isoformat()}).")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kam.notifications.management.commands.send_digest import parse_day
+from kam.notifications.management.commands.send_digest import parse_day, relay_error
 from kam.notifications.services import reminders_send_all
 
 
@@ -21,5 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = parse_day(options.get("date"))
-        n = reminders_send_all(today=day)
+        try:
+            n = reminders_send_all(today=day)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise relay_error(exc) from exc
         self.stdout.write(f"Reminders sent: {n} ({day.isoformat()}).")
