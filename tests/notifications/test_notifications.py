@@ -391,3 +391,34 @@ def test_scores_nothing_left_no_reminder(boss, manager, accounts, version):
     score_all(review, manager, accounts[0], {"a1": 5, "a2": 5, "a3": 5, "s1": 5, "s2": 5})
     assert Rating.objects.filter(review=review).count() == 5
     assert services.reminders_send(review_id=review.pk, today=TODAY) == 0
+
+
+def test_customer_update_in_dutch_for_a_dutch_manager(
+    shared, plan, manager, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    from kam.plans.models import ActionStatus
+
+    Preferences.objects.create(user=manager, language="nl")
+    _link, token = shared
+    with django_capture_on_commit_callbacks(execute=True):
+        _customer_posts(token, plan.actions.get(what="Send store sales data"), status="done")
+    (message,) = mail.outbox
+    assert message.subject == "Van Dijk Retail: de klant heeft een actie bijgewerkt"
+    with translation.override("nl"):
+        done, still_open = str(ActionStatus.DONE.label), str(ActionStatus.OPEN.label)
+    assert done != "Done"
+    assert f"Status: {still_open} → {done}" in message.body
+    assert "Via het gedeelde plan heeft de klant deze acties bijgewerkt:" in message.body
+    assert translation.get_language() == "en"  # the request's language is left alone
+
+
+def test_dutch_digest(dutch, accounts, plan):
+    plan.account = accounts[1]  # Anouk's account: the customer's actions are hers to follow
+    plan.save()
+    assert services.digest_send(user=dutch, today=TODAY) is True
+    (message,) = mail.outbox
+    assert message.subject == "Uw acties deze week: 0 verlopen, 0 komend"
+    assert "Verlopen acties van de klant bij uw accounts" in message.body
+    assert "(3 dagen te laat)" in message.body
