@@ -17,8 +17,11 @@ TODAY = dt.date(2026, 3, 2)  # a Monday
 
 
 @pytest.fixture(autouse=True)
-def _base_url(settings):  # type: ignore[no-untyped-def]
+def _base_url_and_jobs_run_inline(settings):  # type: ignore[no-untyped-def]
+    """Links start with BASE; jobs run when queued (whatever job runner kam is set up with),
+    so a test reads the e-mails right after the commit that caused them."""
     settings.KAM_BASE_URL = BASE
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
