@@ -161,10 +161,6 @@ def _deliver(
     return True
 
 
-def _users(ids: Iterable[int]) -> list[AbstractBaseUser]:
-    return list(get_user_model().objects.filter(pk__in=list(ids)).order_by("pk"))
-
-
 def _on_commit_enqueue(task_name: str, *args: Any) -> None:
     """Queue the task ``task_name`` of kam.notifications.tasks once the transaction commits."""
 
