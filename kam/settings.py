@@ -9,6 +9,9 @@ Everything an operator may need to change comes from the environment:
 - ``KAM_SECRET_KEY``: the secret key; generated once into ``KAM_DATA_DIR`` when unset.
 - ``KAM_DEBUG``: ``1`` for Django's debug pages (never in production).
 - ``KAM_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
+- ``KAM_BASE_URL``: the address people open kam at, for links in e-mails.
+- ``KAM_EMAIL_URL`` (or ``KAM_EMAIL_HOST``/``PORT``/``USER``/``PASSWORD``/``USE_TLS``/
+  ``USE_SSL``) and ``KAM_EMAIL_FROM``: the mail relay (docs/operations.md, "E-mail").
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from kam.notifications.email_url import EmailConfigError, email_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KAM_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -70,6 +76,7 @@ INSTALLED_APPS = [
     "kam.reports",
     "kam.plans",
     "kam.economics",
+    "kam.notifications",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +157,24 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 NINJA_PAGINATION_PER_PAGE = 100
 
+# --- E-mail (docs/operations.md, "E-mail"): console backend unless a relay is named ---
+# KAM_BASE_URL: where people open kam; every absolute link in an e-mail (notifications,
+# password reset) starts with it.
+# Unset: password-reset links use the request's host, notifications http://127.0.0.1:8000.
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "").rstrip("/")
+try:
+    globals().update(email_settings(os.environ))  # EMAIL_*, DEFAULT_FROM_EMAIL, SERVER_EMAIL
+except EmailConfigError as exc:  # a clear message, not a traceback
+    sys.stderr.write(f"kam: {exc}\n")
+    raise SystemExit(2) from None
+# Jobs run on a schedule by the job runner (``kam worker``); cron may run the same work
+# with ``kam manage send_digest`` and ``kam manage send_reminders``.
+KAM_PERIODIC_TASKS = [
+    {"task": "kam.notifications.tasks.send_digests", "weekday": 0, "hour": 7},
+    {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 0, "hour": 8},
+    {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -183,7 +208,6 @@ AXES_VERBOSE = False
 KAM_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("KAM_TRUSTED_PROXIES", "").split(",")]
 KAM_TRUSTED_PROXIES = [p for p in KAM_TRUSTED_PROXIES if p]
 KAM_CLIENT_IP_HEADER = os.environ.get("KAM_CLIENT_IP_HEADER", "X-Forwarded-For")
-KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "").rstrip("/")
 PASSWORD_RESET_TIMEOUT = 60 * 60 * int(os.environ.get("KAM_PASSWORD_RESET_HOURS", "24"))
 KAM_IDLE_MINUTES = int(os.environ.get("KAM_IDLE_MINUTES", str(8 * 60)))
 SESSION_COOKIE_AGE = 60 * 60 * 24 * int(os.environ.get("KAM_SESSION_MAX_DAYS", "14"))

@@ -48,5 +48,6 @@ urlpatterns = [
     path("economics/", include("kam.economics.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
+    path("notifications/", include("kam.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -60,6 +60,8 @@ EXCLUDED_PAGES: dict[str, str] = {
     "plans:shared": "the customer's page: its token is stored only as a digest",
     "plans:shared_action": "the customer's page: its token is stored only as a digest",
     "plans:item_new": "a form for a new item: saving it adds a row by design",
+    "notifications:unsubscribe": "a signed token from an e-mail; its button switches a kind off",
+    "notifications:review_remind": "POST only: the remind-raters button of the review page",
 }
 # Namespaces left out entirely.
 EXCLUDED_NAMESPACES: dict[str, str] = {
@@ -114,6 +116,7 @@ EXCLUDED_TARGETS: dict[str, str] = {
     "relationships:calendar": "a calendar file upload",
     "users:tokens": "creates an API token",
     "users:token_revoke": "revokes an API token",
+    "notifications:review_remind": "e-mails a reminder to the raters who have not finished",
 }
 
 # Forms that post to an edit page but do something else there, told apart by a field

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
 from kam.core.contact_match import Candidate, match_names
+from kam.notifications import services as notifications
 from kam.plans.document import PlanDocument
 from kam.plans.models import (
     ALL_SECTIONS,
@@ -865,6 +866,7 @@ def share_action_update(
         share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="action")
         raise ApplicationError(_("There is no such action."), status=404)
     text = _comment_clean(comment)
+    status_before = action.status
     if status and status != action.status:
         old = action.get_status_display()
         _status_apply(action, status)
@@ -887,4 +889,12 @@ def share_action_update(
         share_access_log(
             link=link, kind=ShareAccessKind.COMMENT, ip=ip, action=action, detail=text[:300]
         )
+    changed = action.status != status_before
+    notifications.customer_update_record(  # tells the key account manager, batched
+        link=link,
+        action=action,
+        status_from=status_before if changed else "",
+        status_to=action.status if changed else "",
+        comment=text,
+    )
     return action

@@ -22,6 +22,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
 from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
 from kam.core.scoring import BOXES, SchemeError
+from kam.notifications import services as notifications
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import (
     Axis,
@@ -368,6 +369,7 @@ def review_create(
         )
         review.raters.set(raters)
         review_derive_scores(review=review)
+        notifications.review_opened(review=review, raters=raters)  # e-mails after commit
     return review
 
 

@@ -68,6 +68,7 @@ NOT_PAGES = {
     "economics:spend",
     "economics:import_progress",
     "users:token_revoke",
+    "notifications:review_remind",  # POST only: the review page's "remind raters" button
 }
 
 CHARTS_DRAWN = """
@@ -167,6 +168,11 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         )
         return {"token": token}
 
+    def unsubscribe() -> dict[str, Any]:
+        from kam.notifications.services import unsubscribe_token
+
+        return {"token": unsubscribe_token(user=director, kind="digest")}
+
     def maybe(key: str, value: int | None) -> dict[str, Any] | None:
         return None if value is None else {key: value}
 
@@ -191,6 +197,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "relationships:calendar_detail": lambda: maybe("import_id", one(CalendarImport)),
         "plans:account": lambda: {"account_id": plan().account_id},
         "plans:shared": shared,
+        "notifications:unsubscribe": unsubscribe,
         "plans:detail": lambda: {"pk": plan().pk},
         "plans:sections": lambda: {"pk": plan().pk},
         "plans:section": lambda: {"pk": plan().pk, "key": "analysis"},
