@@ -54,7 +54,7 @@ from kam.allocation.services import (
     run_start,
 )
 from kam.allocation.wording import shortfall_text
-from kam.web.concurrency import ConflictOut, conflict_shows, if_match_list, list_etag
+from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["allocation"])
@@ -421,6 +421,7 @@ def _policy_out(p: Any) -> PolicyOut:
         422: ErrorOut,
     },
     summary="Set the period's box policies (all or none)",
+    openapi_extra=IF_MATCH,
     description="Send the ETag of the GET as If-Match (or each policy's ``version``): when "
     "someone saved one of them since, nothing is saved and the answer is 412 (If-Match) or "
     "409 (body version) with the current policies and what you sent. 409 also for a closed "

@@ -30,7 +30,7 @@ from kam.organisation.services import (
     exchange_rate_set,
     organisation_update,
 )
-from kam.web.concurrency import ConflictOut, conflict_shows, if_match_list, list_etag
+from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["organisation"])
@@ -180,6 +180,7 @@ def box_policies_list(request: HttpRequest, response: HttpResponse) -> list[BoxP
     "/box-policies",
     response={200: list[BoxPolicySchema], 409: ConflictOut, 412: ConflictOut},
     summary="Change box policies (all or none)",
+    openapi_extra=IF_MATCH,
     description="Send the ETag of GET /box-policies as If-Match (or each policy's "
     "``version``): when someone saved one of them since, nothing is saved and the answer is "
     "412 (If-Match) or 409 (body version) with the current policies and what you sent.",

@@ -38,6 +38,7 @@ from kam.plans.selectors import (
     version_get,
 )
 from kam.web.concurrency import (
+    IF_MATCH,
     ConflictOut,
     conflict_shows,
     expected_version,
@@ -444,6 +445,7 @@ CONFLICT_HELP = (
     "/{plan_id}",
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **CONFLICTS},
     summary="Change a draft plan",
+    openapi_extra=IF_MATCH,
     description="Only the fields sent change; 409 also when the plan is not a draft."
     + CONFLICT_HELP,
 )
@@ -543,6 +545,7 @@ def get_item(request: HttpRequest, plan_id: int, item_id: int, response: HttpRes
     "/{plan_id}/items/{item_id}",
     response={200: ItemOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **CONFLICTS},
     summary="Change an item",
+    openapi_extra=IF_MATCH,
     description="409 also when the plan is not a draft." + CONFLICT_HELP,
 )
 def update_item(
@@ -616,6 +619,7 @@ def get_action(request: HttpRequest, plan_id: int, action_id: int, response: Htt
     "/{plan_id}/actions/{action_id}",
     response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **CONFLICTS},
     summary="Change an action (draft only)",
+    openapi_extra=IF_MATCH,
     description="409 also when the plan is not a draft. A status change (track, or the "
     "customer through a share link) counts the version up too." + CONFLICT_HELP,
 )

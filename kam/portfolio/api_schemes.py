@@ -22,7 +22,7 @@ from kam.portfolio.services import (
     scheme_create,
     scheme_version_create,
 )
-from kam.web.concurrency import ConflictOut, conflict_shows, expected_version, set_etag
+from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, expected_version, set_etag
 
 router = Router(tags=["schemes"])
 
@@ -289,6 +289,7 @@ def _new_version(
     "/{scheme_id}/versions",
     response={200: VersionOut, 201: VersionOut, 409: ConflictOut, 412: ConflictOut},
     summary="Save the next version of a scheme",
+    openapi_extra=IF_MATCH,
     description="201 with the new version; 200 with the latest version when nothing changed. "
     "Reviews keep the version they were scored with." + CONFLICT_HELP,
 )
@@ -304,6 +305,7 @@ def schemes_version_create(
     "/{scheme_id}",
     response={200: VersionOut, 409: ConflictOut, 412: ConflictOut},
     summary="Change a scheme (saves its next version)",
+    openapi_extra=IF_MATCH,
     description="The same as POST /schemes/{id}/versions; answers with the version now latest."
     + CONFLICT_HELP,
 )

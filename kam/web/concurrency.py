@@ -273,6 +273,23 @@ def schema_dump(schema: type[Schema]) -> Callable[[Any], Any]:
     return lambda obj: schema.from_orm(obj).model_dump(mode="json")
 
 
+IF_MATCH = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": (
+                "The ETag you loaded ('\"4\"'): 412 and nothing saved when the object "
+                "changed since (docs/api.md, Versions)."
+            ),
+        }
+    ]
+}
+"""``openapi_extra`` of a write that honours If-Match: documents the header."""
+
+
 def set_etag(response: HttpResponse, version: int) -> None:
     response["ETag"] = etag(version)
 
