@@ -234,13 +234,16 @@ def plan_update(
     data: dict[str, Any],
     expected_version: int | None = None,
     precondition: bool = False,
+    base: str | None = None,
 ) -> Plan:
     """Change section texts, profit plan numbers, and which sections are on and shared.
 
     Keys not in ``data`` are left alone. Only a draft changes. ``expected_version`` is the
     version the change was made on: when someone saved since, nothing is written and
     ``kam.web.concurrency.VersionConflict`` says so (412 if ``precondition``, else 409).
-    Saving what is already there writes nothing and keeps the version.
+    Saving what is already there writes nothing and keeps the version. ``base``: the
+    fingerprint of the sent fields as the form showed them; when only other fields (another
+    section) were saved since, the change is no conflict (``kam.web.concurrency``).
     """
     plan_edit_check(user=user, plan=plan)
     _check_draft(plan)
@@ -267,7 +270,12 @@ def plan_update(
     plan.shared_sections = [s for s in plan.shared_sections if s in plan.sections]
     if changed:
         save_versioned(
-            plan, before=before, expected=expected_version, user=user, precondition=precondition
+            plan,
+            before=before,
+            expected=expected_version,
+            user=user,
+            precondition=precondition,
+            base=base,
         )
     return plan
 

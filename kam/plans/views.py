@@ -72,7 +72,7 @@ from kam.plans.selectors import (
     version_get,
 )
 from kam.web import formats
-from kam.web.concurrency import VersionConflict, conflict_response, parse_version
+from kam.web.concurrency import VersionConflict, conflict_response, fingerprint, parse_version
 from kam.web.errors import ApplicationError
 
 # -- helpers --------------------------------------------------------------------------------
@@ -111,6 +111,14 @@ def _edit_version(request: HttpRequest, obj: Any) -> int | None:
     if request.method == "POST":
         return parse_version(request.POST.get("version"))
     return int(obj.version) if obj is not None else None
+
+
+def _edit_base(request: HttpRequest, plan: Plan, names: list[str]) -> str:
+    """The fingerprint of the fields a plan form shows, as loaded: a save over someone
+    else's save of other sections of the plan is then no conflict."""
+    if request.method == "POST":
+        return (request.POST.get("base") or "")[:64]
+    return fingerprint(plan, names)
 
 
 def _conflict(
@@ -342,6 +350,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         return _forbidden(request, _("You may read this plan but not change it."), plan)
     form = section_form_class(key)(request.POST or None, instance=plan)
     version = _edit_version(request, plan)
+    base = _edit_base(request, plan, SECTION_FIELDS[key])
     title = dict(Section.choices)[key]
     if request.method == "POST" and form.is_valid():
         try:
@@ -350,6 +359,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 plan=Plan.objects.get(pk=plan.pk),
                 data={n: form.cleaned_data[n] for n in SECTION_FIELDS[key]},
                 expected_version=version,
+                base=base,
             )
         except VersionConflict as exc:
             return _conflict(request, exc, plan, title, key)
@@ -361,7 +371,14 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     return render(
         request,
         "plans/edit_form.html",
-        {"plan": plan, "form": form, "title": title, "back": key, "edit_version": version},
+        {
+            "plan": plan,
+            "form": form,
+            "title": title,
+            "back": key,
+            "edit_version": version,
+            "edit_base": base,
+        },
     )
 
 
@@ -377,10 +394,15 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"sections": plan.sections, "shared_sections": plan.shared_sections},
     )
     version = _edit_version(request, plan)
+    base = _edit_base(request, plan, ["sections", "shared_sections"])
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_update(
-                user=request.user, plan=plan, data=form.cleaned_data, expected_version=version
+                user=request.user,
+                plan=plan,
+                data=form.cleaned_data,
+                expected_version=version,
+                base=base,
             )
         except VersionConflict as exc:
             return _conflict(request, exc, plan, _("Sections of this plan"), "")
@@ -401,6 +423,7 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "chosen": set(getter("sections") or []),
             "shared": set(getter("shared_sections") or []),
             "edit_version": version,
+            "edit_base": base,
         },
     )
 

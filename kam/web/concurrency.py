@@ -19,6 +19,8 @@ changes nothing writes nothing and keeps the version: a form saved unchanged is 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -94,6 +96,14 @@ def snapshot(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def fingerprint(obj: models.Model, names: Iterable[str]) -> str:
+    """A short digest of the values of ``names`` on ``obj``: what a form showed when it was
+    loaded, to tell later whether those fields changed since (see :func:`save_versioned`)."""
+    values = snapshot(obj, sorted(names))
+    text = json.dumps(values, default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def changed_fields(obj: models.Model, before: Mapping[str, Any]) -> list[str]:
     """The names in ``before`` whose value on ``obj`` differs now."""
     after = snapshot(obj, before)
@@ -108,6 +118,7 @@ def save_versioned(
     user: Any = None,
     precondition: bool = False,
     extra_fields: Iterable[str] = (),
+    base: str | None = None,
 ) -> bool:
     """Save ``obj``'s fields that differ from ``before`` if its version is still ``expected``.
 
@@ -117,6 +128,11 @@ def save_versioned(
     (``If-Match``), which is checked even then. ``expected`` None: no
     check (the command line, older API clients), the version is still counted up.
     Returns whether anything was written; raises :class:`VersionConflict` when stale.
+
+    ``base`` is the :func:`fingerprint` of the fields in ``before`` as the form showed them.
+    When the version is stale but those fields are still as shown (someone saved another
+    part of the same row, another section of the same plan), there is nothing to lose: the
+    change is saved on top of the version now stored, still in one conditional update.
     """
     changed = changed_fields(obj, before)
     model = type(obj)
@@ -129,14 +145,22 @@ def save_versioned(
                     current=current, expected=expected, yours={}, precondition=True
                 )
         return False
+    yours = {name: getattr(obj, name) for name in before}
     with transaction.atomic():
-        obj.version = claim_version(  # type: ignore[attr-defined]
-            model,
-            pk=obj.pk,
-            expected=expected,
-            yours={name: getattr(obj, name) for name in before},
-            precondition=precondition,
-        )
+        try:
+            obj.version = claim_version(  # type: ignore[attr-defined]
+                model, pk=obj.pk, expected=expected, yours=yours, precondition=precondition
+            )
+        except VersionConflict as exc:
+            if base is None or fingerprint(exc.current, before) != base:
+                raise
+            obj.version = claim_version(  # type: ignore[attr-defined]
+                model,
+                pk=obj.pk,
+                expected=version_of(exc.current),
+                yours=yours,
+                precondition=precondition,
+            )
         fields = {*changed, *extra_fields, "version"}
         names = {f.name for f in model._meta.concrete_fields}
         if "updated_by" in names and user is not None and getattr(user, "is_authenticated", False):

@@ -141,6 +141,37 @@ def test_two_people_save_the_same_section(plan, kam_user, colleague):
     assert fresh.updated_by == colleague
 
 
+def test_two_people_save_different_sections_of_one_plan(plan, kam_user, colleague):
+    """The sections live on one row: saving the profit plan after someone saved the summary
+    loses nothing, so it is saved (the summary stays), not refused."""
+    first, second = client_for(kam_user), client_for(colleague)
+    summary = first.get(f"/plans/{plan.pk}/section/summary/").content.decode()
+    team = second.get(f"/plans/{plan.pk}/section/team/").content.decode()
+    base = re.search(r'name="base" value="([0-9a-f]+)"', team)
+    assert base, "the section form carries what it showed"
+
+    response = first.post(
+        f"/plans/{plan.pk}/section/summary/",
+        {"summary": "Grow soups.", "version": _version_in(summary)},
+    )
+    assert response.status_code == 302
+    response = second.post(
+        f"/plans/{plan.pk}/section/team/",
+        {"team_notes": "Carla meets their buyer.", "version": _version_in(team), "base": base[1]},
+    )
+    assert response.status_code == 302
+    fresh = Plan.objects.get(pk=plan.pk)
+    assert (fresh.summary, fresh.team_notes) == ("Grow soups.", "Carla meets their buyer.")
+    assert fresh.version == plan.version + 2
+
+    # The same section from the same old page is still refused.
+    response = second.post(
+        f"/plans/{plan.pk}/section/team/",
+        {"team_notes": "Stale.", "version": _version_in(team), "base": base[1]},
+    )
+    assert response.status_code == 409
+
+
 def test_conflict_page_in_dutch(plan, kam_user, colleague):
     url = f"/plans/{plan.pk}/section/summary/"
     second = client_for(colleague)
