@@ -448,4 +448,6 @@ def expected_functions_set(*, box_functions: Mapping[str, Sequence[str]]) -> Non
                     field="expected_functions",
                 )
             row.expected_functions = [f for f in Function.values if f in chosen]
-            row.save()
+            # Only this field: a full save would write back hours (and a version) read
+            # before someone else's save of the policy.
+            row.save(update_fields=["expected_functions", "updated_at"] if row.pk else None)
