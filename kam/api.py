@@ -23,6 +23,7 @@ from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
+from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
 from kam.web.errors import ApplicationError
 
 api = NinjaAPI(
@@ -41,6 +42,15 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
         {"detail": exc.message, "field": exc.field, "problems": exc.problems},
         status=exc.status,
     )
+
+
+@api.exception_handler(VersionConflict)
+def version_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
+    """Someone saved in between: 412 (stale ``If-Match``) or 409 (stale body ``version``),
+    with the object as it is now and what the caller sent; the ETag is the current one."""
+    response = api.create_response(request, conflict_body(exc), status=exc.status)
+    response["ETag"] = etag(version_of(exc.current))
+    return response
 
 
 def _place(loc: list[object] | tuple[object, ...]) -> str:
