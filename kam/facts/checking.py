@@ -27,6 +27,7 @@ from typing import Any, Literal
 import duckdb
 
 from kam.i18n import _
+from kam.imports.limits import date_reason, sql_date_plausible
 from kam.imports.numbers import (
     NUMBER_CODES,
     Convention,
@@ -89,6 +90,8 @@ class ImportProblem:
     def reason(self) -> str:
         if self.code in NUMBER_CODES:
             return number_reason(self.code, self.value or "")
+        if self.code == "implausible_date":
+            return date_reason(self.value or "")
         template = _reason_template(self.code)
         return template % {"value": self.value or ""}
 
@@ -342,6 +345,15 @@ def _checks(column: Column, text: str, typed: str) -> list[Check]:
         }[column.kind]
         checks.append(
             (f"({text} IS NOT NULL AND {typed} IS NULL)", problem_struct(column.name, code, text))
+        )
+    if column.kind == "date":
+        # year 0, 9999 or -2026 are dates to DuckDB but not to Python, nor to a reader of
+        # the facts: the same years as every other import, checked in SQL (vectorised)
+        checks.append(
+            (
+                f"({typed} IS NOT NULL AND NOT {sql_date_plausible(typed)})",
+                problem_struct(column.name, "implausible_date", text),
+            )
         )
     return checks
 
