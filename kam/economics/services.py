@@ -609,6 +609,58 @@ def transaction_import_execute(*, job_id: int) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class SourceRemoval:
+    """What removing a transaction source did: its lines, its import records, the facts."""
+
+    source: str
+    lines: int
+    imports: int
+    facts: dict[str, Any]
+
+
+def may_remove_source(user: User) -> bool:
+    """Only administrators remove imported invoice lines (the facts of every account change)."""
+    return user_role(user) == Role.ADMINISTRATOR
+
+
+def transaction_source_remove(*, user: User, source: str) -> SourceRemoval:
+    """Remove an imported transaction source: its invoice lines from the Parquet store and
+    the import records (``TransactionImport``) that brought it, then recompute every
+    account's facts as of today. For a source imported by mistake, or one with wrong data
+    (dates in year 0 from before dates were checked). Administrators only (403); an unknown
+    source is 404; while an import runs, 409 (it may be writing the same store)."""
+    if not may_remove_source(user):
+        raise ApplicationError(
+            _("Only administrators remove imported transaction sources."), status=403
+        )
+    store = store_get()
+    found = next((s for s in store.sources() if s.name == source), None)
+    if found is None:
+        raise ApplicationError(
+            _("There is no transaction source '%(source)s'.") % {"source": source[:200]},
+            field="source",
+            status=404,
+        )
+    busy = TransactionImport.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
+        created_at__gte=timezone.now() - dt.timedelta(hours=2),
+    )
+    if busy.exists():
+        raise ApplicationError(
+            _("An import is under way; remove the source when it has finished."), status=409
+        )
+    found.path.unlink(missing_ok=True)
+    records = [
+        job.pk
+        for job in TransactionImport.objects.filter(status=ImportStatus.DONE).only("pk", "report")
+        if isinstance(job.report, dict) and job.report.get("source") == source
+    ]
+    TransactionImport.objects.filter(pk__in=records).delete()
+    facts = facts_compute(as_of=timezone.localdate())
+    return SourceRemoval(source=source, lines=found.lines, imports=len(records), facts=facts)
+
+
 def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, float]:
     """Each account's predicted revenue of the next 52 weeks, discounted at ``annual_rate``,
     from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (kam-method.md

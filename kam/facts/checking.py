@@ -27,7 +27,7 @@ from typing import Any, Literal
 import duckdb
 
 from kam.i18n import _
-from kam.imports.limits import date_reason, sql_date_plausible
+from kam.imports.limits import date_reason, limit, sql_date_plausible
 from kam.imports.numbers import (
     NUMBER_CODES,
     Convention,
@@ -120,6 +120,13 @@ class ImportProblem:
         return _("%(file)s: %(reason)s") % {"file": filename, "reason": self.reason}
 
 
+def _too_many_columns() -> str:
+    return _(
+        "the header has %(value)s columns; kam reads at most %(max)s (setting "
+        "KAM_IMPORT_MAX_COLUMNS)"
+    ).replace("%(max)s", f"{limit('KAM_IMPORT_MAX_COLUMNS'):,}")
+
+
 def _reason_template(code: str) -> str:
     reasons = {
         "empty": _("is empty"),
@@ -128,6 +135,7 @@ def _reason_template(code: str) -> str:
         "not_a_currency": _("'%(value)s' is not a currency code (three letters, such as EUR)"),
         "negative": _("'%(value)s' is below 0"),
         "missing_column": _("the column is missing"),
+        "too_many_columns": _too_many_columns(),
         "duplicate_column": _("the column appears more than once"),
         "other_currency": _(
             "the account's lines are in %(value)s: kam adds up amounts without converting, "
@@ -262,6 +270,8 @@ def csv_header(path: Path) -> tuple[list[str], str]:
         names = next(csv.reader([text], delimiter=delimiter)) if text else []
     except csv.Error as exc:
         raise HeaderError("unreadable", str(exc)) from None
+    if len(names) > limit("KAM_IMPORT_MAX_COLUMNS"):
+        raise HeaderError("too_many_columns", f"{len(names):,}")
     return [header_name(name) for name in names], delimiter
 
 

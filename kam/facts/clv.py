@@ -44,6 +44,7 @@ from kam.core.clv import (
     gettext_noop,
 )
 from kam.i18n import _
+from kam.imports.limits import ImportLimitError, limited_records
 
 COLUMNS = ("account", "date", "amount")
 MAX_PROBLEMS = 100
@@ -146,7 +147,9 @@ def _csv_records(path: Path, name: str, problems: list[str]) -> Iterator[list[st
     """The file's CSV records, streaming; a file or encoding error ends it with a problem."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from csv.reader(handle)
+            yield from limited_records(csv.reader(handle), rows=False)
+    except ImportLimitError as exc:
+        problems.append(f"{name}: {exc.message}")
     except FileNotFoundError:
         problems.append(_("%(file)s: the file does not exist") % {"file": name})
     except IsADirectoryError:

@@ -32,13 +32,14 @@ import io
 import os
 import time
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, TypeVar
 
 from kam.i18n import _
 from kam.web.errors import ApplicationError
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Sized)
 
 DEFAULTS: dict[str, int] = {
     "KAM_MAX_UPLOAD_BYTES": 25 * 1024 * 1024,
@@ -140,17 +141,18 @@ def rows_check(count: int, *, what: str = "") -> None:
 
 
 def limited_records(
-    records: Iterable[Sequence[T]], *, header_rows: int = 1
-) -> Iterator[Sequence[T]]:
+    records: Iterable[R], *, header_rows: int = 1, rows: bool = True
+) -> Iterator[R]:
     """``records`` (the rows of a table, header first), refusing a row wider than
-    ``KAM_IMPORT_MAX_COLUMNS`` and more than ``KAM_IMPORT_MAX_ROWS`` rows of data, as they are
-    read (a million-column line is refused before the next line is parsed)."""
-    most_rows = limit("KAM_IMPORT_MAX_ROWS") + header_rows
+    ``KAM_IMPORT_MAX_COLUMNS`` and (with ``rows``) more than ``KAM_IMPORT_MAX_ROWS`` rows of
+    data, as they are read (a million-column line is refused before the next line is
+    parsed). Files of invoice lines, read by DuckDB, have no row limit (``rows=False``)."""
+    most_rows = limit("KAM_IMPORT_MAX_ROWS") + header_rows if rows else None
     most_columns = limit("KAM_IMPORT_MAX_COLUMNS")
     for number, record in enumerate(records, start=1):
         if len(record) > most_columns:
             columns_check(len(record), row=number)
-        if number > most_rows:
+        if most_rows is not None and number > most_rows:
             rows_check(number - header_rows)
         yield record
 
