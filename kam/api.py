@@ -16,13 +16,13 @@ from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.economics.api import router as economics_router
+from kam.imports.limits import ImportLimitError
 from kam.organisation.api import router as organisation_router
 from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
 from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
-from kam.imports.limits import ImportLimitError
 from kam.users.auth import API_AUTH
 from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
