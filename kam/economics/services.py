@@ -627,7 +627,7 @@ def may_remove_source(user: User) -> bool:
 def transaction_source_remove(*, user: User, source: str) -> SourceRemoval:
     """Remove an imported transaction source: its invoice lines from the Parquet store and
     the import records (``TransactionImport``) that brought it, then recompute every
-    account's facts as of today. For a source imported by mistake, or one with wrong data
+    account's facts at each as-of date stored, and today. For a source imported by mistake, or one with wrong data
     (dates in year 0 from before dates were checked). Administrators only (403); an unknown
     source is 404; while an import runs, 409 (it may be writing the same store)."""
     if not may_remove_source(user):
@@ -656,8 +656,18 @@ def transaction_source_remove(*, user: User, source: str) -> SourceRemoval:
         for job in TransactionImport.objects.filter(status=ImportStatus.DONE).only("pk", "report")
         if isinstance(job.report, dict) and job.report.get("source") == source
     ]
-    TransactionImport.objects.filter(pk__in=records).delete()
-    facts = facts_compute(as_of=timezone.localdate())
+    today = timezone.localdate()
+    # every stored snapshot of the facts may have counted the removed lines: each as-of
+    # date is computed again from what the store now holds (an account left without lines
+    # keeps no facts); the scores of open reviews follow once, at the end
+    days = sorted({*AccountFacts.objects.values_list("as_of", flat=True).distinct(), today})
+    with transaction.atomic():
+        TransactionImport.objects.filter(pk__in=records).delete()
+        AccountFacts.objects.all().delete()
+        for day in days:
+            if day != today:
+                facts_compute(as_of=day, derive_scores=False)
+        facts = facts_compute(as_of=today)
     return SourceRemoval(source=source, lines=found.lines, imports=len(records), facts=facts)
 
 
