@@ -627,9 +627,10 @@ def may_remove_source(user: User) -> bool:
 def transaction_source_remove(*, user: User, source: str) -> SourceRemoval:
     """Remove an imported transaction source: its invoice lines from the Parquet store and
     the import records (``TransactionImport``) that brought it, then recompute every
-    account's facts at each as-of date stored, and today. For a source imported by mistake, or one with wrong data
-    (dates in year 0 from before dates were checked). Administrators only (403); an unknown
-    source is 404; while an import runs, 409 (it may be writing the same store)."""
+    account's facts at each as-of date stored, and today. For a source imported by
+    mistake, or one with wrong data (dates in year 0 from before dates were checked).
+    Administrators only (403); an unknown source is 404; while an import runs, 409 (it may
+    be writing the same store)."""
     if not may_remove_source(user):
         raise ApplicationError(
             _("Only administrators remove imported transaction sources."), status=403

@@ -137,9 +137,10 @@ def test_the_imports_page_asks_before_removing(admin, director, kam_user):  # ty
     client = client_for(admin)
     page = client.get(reverse("economics:import")).content.decode()
     assert 'data-testid="source-remove"' in page
-    assert 'data-testid="source-remove"' not in client_for(director).get(
-        reverse("economics:import")
-    ).content.decode()
+    assert (
+        'data-testid="source-remove"'
+        not in client_for(director).get(reverse("economics:import")).content.decode()
+    )
     url = reverse("economics:import_source_remove") + "?source=erp.csv"
     confirm = client.get(url)
     assert confirm.status_code == 200

@@ -71,8 +71,12 @@ def test_the_secondly_rrule_is_refused_before_it_is_expanded(kam_user):  # type:
     "rule",
     [
         # BY-parts that expand a coarse rule: a year of days, each with 24 × 30 times
-        "FREQ=YEARLY;BYYEARDAY=" + ",".join(str(d) for d in range(1, 367)) + ";BYHOUR="
-        + ",".join(str(h) for h in range(24)) + ";BYMINUTE=" + ",".join(str(m) for m in range(30)),
+        "FREQ=YEARLY;BYYEARDAY="
+        + ",".join(str(d) for d in range(1, 367))
+        + ";BYHOUR="
+        + ",".join(str(h) for h in range(24))
+        + ";BYMINUTE="
+        + ",".join(str(m) for m in range(30)),
         "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=" + ",".join(str(h) for h in range(24)),
         "FREQ=MINUTELY;INTERVAL=1;COUNT=1000000",
         "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9,10,11,12,13,14,15,16;BYMINUTE="
@@ -262,7 +266,9 @@ def test_a_file_over_the_limit_is_refused_by_every_importer(director, settings):
         assert exc.value.status == 413 and "KAM_MAX_UPLOAD_BYTES" in exc.value.message
 
 
-def test_the_calendar_command_refuses_a_large_file_with_exit_2(kam_user, settings, tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_the_calendar_command_refuses_a_large_file_with_exit_2(  # type: ignore[no-untyped-def]
+    kam_user, settings, tmp_path, capsys
+):
     from kam.cli import main
 
     settings.KAM_MAX_UPLOAD_BYTES = 100
@@ -298,9 +304,7 @@ def test_the_deadline_passes_while_there_is_time():  # type: ignore[no-untyped-d
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1850-06-01"])
 def test_activity_dates_outside_the_plausible_years_are_refused(kam_user, day):  # type: ignore[no-untyped-def]
     AccountFactory(owner=kam_user, external_id="A1")
-    content = (
-        "date,account,duration_minutes,type,participants\n" f"{day},A1,30,call,kam1\n"
-    ).encode()
+    content = (f"date,account,duration_minutes,type,participants\n{day},A1,30,call,kam1\n").encode()
     with pytest.raises(AccountImportError) as exc:
         activity_import(user=kam_user, content=content, filename="a.csv")
     text = str(exc.value.report[0])
