@@ -63,7 +63,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
-from kam.imports.limits import Deadline, limit, upload_size_check
+from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.relationships.models import CalendarImport, Contact
 from kam.relationships.services import (
     account_domains_set,
@@ -401,7 +401,9 @@ def period_default(
 
 
 def period_clean(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """A period of at most one year that does not end after today."""
+    """A period of at most one year that does not end after today, in the years every
+    import accepts (``kam.imports.limits``)."""
+    date_check(start, field="period_start")
     if end < start:
         raise ApplicationError(_("The period ends before it starts."), field="period_end")
     if (end - start).days >= MAX_PERIOD_DAYS:

@@ -310,3 +310,64 @@ def test_activity_dates_outside_the_plausible_years_are_refused(kam_user, day): 
     text = str(exc.value.report[0])
     assert "row 2" in text and "date" in text and "1900 to 2100" in text
     assert Activity.objects.count() == 0
+
+
+# --- the commands: the same years, the same columns ----------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_kam_clv_refuses_impossible_years_naming_row_and_field(tmp_path, capsys, day):  # type: ignore[no-untyped-def]
+    from kam.cli import main
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"account,date,amount\nA,2024-01-05,100\nB,{day},10\n")
+    argv = ["--calibration-end", "2024-06-30", "--horizon-weeks", "4"]
+    status = main(["clv", "--transactions", str(path), *argv])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert f"row 3, field date: '{day}' is outside the years 1900 to 2100" in err
+
+
+def test_kam_facts_refuses_a_year_zero_parquet_file(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    import duckdb
+
+    from kam.cli import main
+
+    path = tmp_path / "lines.parquet"
+    duckdb.connect().execute(
+        "COPY (SELECT 'A' AS account_external_id, DATE '0000-01-01' AS invoice_date, "
+        f"10.0 AS amount, 'EUR' AS currency) TO '{path}' (FORMAT parquet)"
+    )
+    status = main(["facts", "--transactions", str(path), "--as-of", "2026-06-30"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "invoice_date" in err and "1900" in err
+
+
+def test_kam_classify_refuses_a_wide_scores_file_with_exit_2(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    from kam.cli import main
+    from tests.test_cli_classify import SCHEME
+
+    scheme = tmp_path / "scheme.toml"
+    scheme.write_text(SCHEME)
+    scores = tmp_path / "scores.csv"
+    scores.write_text("account," + ",".join(f"c{n}" for n in range(300)) + "\nA,1\n")
+    status = main(["classify", "--scheme", str(scheme), "--scores", str(scores)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "301 columns" in err and "KAM_IMPORT_MAX_COLUMNS" in err
+    assert "Traceback" not in err
+
+
+def test_the_calendar_period_keeps_to_the_plausible_years(kam_user):  # type: ignore[no-untyped-def]
+    from kam.web.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as exc:
+        calendar_run(
+            user=kam_user,
+            content=SECONDLY,
+            period_start=dt.date(1, 1, 1),
+            period_end=dt.date(1, 6, 1),
+            now=NOW,
+        )
+    assert exc.value.field == "period_start" and "1900" in exc.value.message
