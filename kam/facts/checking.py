@@ -311,6 +311,8 @@ def _header(con: Any, path: Path, fmt: str) -> tuple[list[str], list[str], list[
         rows = con.execute(f"DESCRIBE SELECT * FROM {_source_sql(path, fmt)}").fetchall()
         rows = [row for row in rows if row[0] != "file_row_number"]
         names = [row[0] for row in rows]
+        if len(names) > limit("KAM_IMPORT_MAX_COLUMNS"):
+            raise HeaderError("too_many_columns", f"{len(names):,}")
         return names, names, [str(row[1]) for row in rows], ","
     names, delimiter = csv_header(path)
     return names, [f"c{i}" for i in range(len(names))], ["VARCHAR"] * len(names), delimiter
