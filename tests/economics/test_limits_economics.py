@@ -173,10 +173,9 @@ def test_a_source_with_impossible_dates_can_be_removed(admin, director, tmp_path
 
 def test_a_file_of_lines_with_too_many_columns_is_refused(director, settings):  # type: ignore[no-untyped-def]
     settings.KAM_IMPORT_MAX_COLUMNS = 10
-    header = ("account_external_id", "invoice_date", "amount", "currency") + tuple(
-        f"extra{n}" for n in range(20)
-    )
-    rows = [("A1", "2026-01-10", "150", "EUR") + ("",) * 20]
+    extra = [f"extra{n}" for n in range(20)]
+    header = ["account_external_id", "invoice_date", "amount", "currency", *extra]
+    rows = [["A1", "2026-01-10", "150", "EUR", *[""] * 20]]
     job = transaction_import_start(
         user=director, content=lines_csv(rows, header=header), filename="wide.csv"
     )
