@@ -2,7 +2,8 @@
 page offers **Remove…**, the confirmation says what goes and fits 1280 px in English and
 Dutch, and removing leaves the store empty.
 
-Saves screenshots to test-artifacts/economics-source-remove-{en,nl}.png.
+Saves screenshots to test-artifacts/economics-import-sources-{en,nl}.png and
+economics-source-remove-{en,nl}.png.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def test_an_administrator_removes_a_source_after_confirming(  # type: ignore[no-
         page = context.new_page()
         log_in(page, live_server.url, Login("admin1", "pw-for-tests-1"))
         page.goto(f"{live_server.url}/economics/import/")
+        page.screenshot(
+            path=str(ARTIFACTS / f"economics-import-sources-{lang}.png"), full_page=True
+        )
         page.click("[data-testid=source-remove]")
         page.wait_for_selector("[data-testid=source-remove-form]")
         assert "erp-2026.csv" in page.inner_text("main")
