@@ -91,6 +91,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Refuses a request body above KAM_MAX_UPLOAD_BYTES before it is read (413).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "kam.web.limits.RequestSizeMiddleware",
+)
 
 ROOT_URLCONF = "kam.urls"
 WSGI_APPLICATION = "kam.wsgi.application"
@@ -154,6 +159,21 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# Limits on what arrives (kam/imports/limits.py, docs/import.md "Limits"): each one from the
+# environment, with a default real files stay far below.
+KAM_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+# A request body that is not a file (a form, a JSON body): Django refuses a larger one.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KAM_MAX_BODY_BYTES", 5 * 1024 * 1024))
+KAM_IMPORT_MAX_COLUMNS = int(os.environ.get("KAM_IMPORT_MAX_COLUMNS", 200))
+KAM_IMPORT_MAX_ROWS = int(os.environ.get("KAM_IMPORT_MAX_ROWS", 100_000))
+KAM_IMPORT_MAX_PROBLEMS = int(os.environ.get("KAM_IMPORT_MAX_PROBLEMS", 1_000))
+KAM_IMPORT_MAX_OCCURRENCES = int(os.environ.get("KAM_IMPORT_MAX_OCCURRENCES", 10_000))
+KAM_IMPORT_MAX_XLSX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_XLSX_BYTES", 100 * 1024 * 1024))
+KAM_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("KAM_IMPORT_MAX_XLSX_RATIO", 100))
+KAM_IMPORT_SECONDS = int(os.environ.get("KAM_IMPORT_SECONDS", 60))
+KAM_IMPORT_FIRST_YEAR = int(os.environ.get("KAM_IMPORT_FIRST_YEAR", 1900))
+KAM_IMPORT_LAST_YEAR = int(os.environ.get("KAM_IMPORT_LAST_YEAR", 2100))
 
 NINJA_PAGINATION_PER_PAGE = 100
 

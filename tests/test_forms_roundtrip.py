@@ -94,6 +94,7 @@ EXCLUDED_TARGETS: dict[str, str] = {
     "economics:import": "a file upload",
     "economics:import_spend": "a file upload",
     "economics:import_costs": "a file upload",
+    "economics:import_source_remove": "removes a transaction source (after asking)",
     "plans:new": "creates a plan",
     "plans:item_new": "adds a plan item",
     "plans:action_new": "adds an action",

@@ -67,6 +67,10 @@ NOT_PAGES = {
     "economics:investment_delete",
     "economics:spend",
     "economics:import_progress",
+    # the confirmation before removing a transaction source: administrators only (the demo
+    # director is not one) and only with ?source=; its layout is tested in
+    # tests/browser/test_source_remove_browser.py
+    "economics:import_source_remove",
     "users:token_revoke",
     "notifications:review_remind",  # POST only: the review page's "remind raters" button
 }
