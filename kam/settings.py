@@ -9,6 +9,8 @@ Everything an operator may need to change comes from the environment:
 - ``KAM_SECRET_KEY``: the secret key; generated once into ``KAM_DATA_DIR`` when unset.
 - ``KAM_DEBUG``: ``1`` for Django's debug pages (never in production).
 - ``KAM_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
+- ``KAM_TASKS_BACKEND``: the django-tasks backend of the background jobs (default the
+  database backend that ``kam worker`` serves; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ INSTALLED_APPS = [
     "kam.reports",
     "kam.plans",
     "kam.economics",
+    "django_tasks",
+    "django_tasks_db",
+    "kam.jobs",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +118,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Concurrent writers wait for each other (up to 20 s) instead of failing with
+            # "database is locked": the write lock is taken when a transaction begins.
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -148,6 +159,17 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 NINJA_PAGINATION_PER_PAGE = 100
+
+# Background jobs (kam.jobs, docs/operations.md): django-tasks on its database backend, run
+# by `kam worker`; another django-tasks backend (RQ, Celery …) by KAM_TASKS_BACKEND.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KAM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+#: Jobs the worker enqueues on a schedule: [{"task": dotted path, "weekday": 0-6 (Monday 0;
+#: absent: every day), "hour": 0-23}], in TIME_ZONE.
+KAM_PERIODIC_TASKS: list[dict[str, object]] = []
 
 LOGGING = {
     "version": 1,
