@@ -280,6 +280,25 @@ def test_a_run_waits_in_the_queue_until_a_worker_runs_it(settings, judged, direc
     assert AllocationLine.objects.filter(run=run).count() == 5
 
 
+def test_a_running_optimisation_cancelled_stores_no_plan(settings, judged, director):
+    from kam.jobs.models import Job
+    from kam.jobs.services import job_cancel
+    from tests.jobs.conftest import run_queued_jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run = run_start(user=director, period=judged)
+    job = Job.objects.get(kind="allocation_run", object_id=run.pk)
+    Job.objects.filter(pk=job.pk).update(status="running")  # as a worker runs it
+    job_cancel(user=director, job=job)
+    Job.objects.filter(pk=job.pk).update(status="queued")  # so the test's worker picks it up
+    run_queued_jobs()
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert job.status == "cancelled", job.error
+    assert run.status == RunStatus.FAILED and "Cancelled" in run.error
+    assert not AllocationLine.objects.filter(run=run).exists()
+
+
 # --- capacity per function (kam-method.md section 2) ----------------------------------------
 
 
