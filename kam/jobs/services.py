@@ -195,20 +195,26 @@ def _stop(
     """End ``job`` (if still in ``from_status``) as ``status`` with ``reason``; its kind's
     row is told (and cleans up); its task result, if still waiting or running in the
     database backend, is closed so that no worker picks it up."""
-    ended = Job.objects.filter(pk=job.pk, status__in=from_status).update(
-        status=status, error=reason, finished_at=timezone.now()
-    )
-    if not ended:
-        return False
-    _close_task_result(job.task_id, reason)
-    kind = KINDS.get(job.kind)
-    if hook and kind is not None and job.object_id is not None:
-        try:
-            import_string(kind.stopped)(
-                object_id=job.object_id, reason=reason, cancelled=status == JobStatus.CANCELLED
-            )
-        except Exception:  # the job has ended whatever its row's clean-up did
-            log.exception("clean-up of job %s failed", job.pk)
+    # One transaction: whoever sees the job ended also sees its row ended and its temporary
+    # files gone (the clean-up runs before the commit).
+    with transaction.atomic():
+        ended = Job.objects.filter(pk=job.pk, status__in=from_status).update(
+            status=status, error=reason, finished_at=timezone.now()
+        )
+        if not ended:
+            return False
+        _close_task_result(job.task_id, reason)
+        kind = KINDS.get(job.kind)
+        if hook and kind is not None and job.object_id is not None:
+            try:
+                with transaction.atomic():
+                    import_string(kind.stopped)(
+                        object_id=job.object_id,
+                        reason=reason,
+                        cancelled=status == JobStatus.CANCELLED,
+                    )
+            except Exception:  # the job has ended whatever its row's clean-up did
+                log.exception("clean-up of job %s failed", job.pk)
     return True
 
 
@@ -372,7 +378,11 @@ def jobs_reap(*, exclude_worker: str = "") -> int:
     host) or its heartbeat is older than ``KAM_WORKER_STALE_SECONDS`` (60 s). Each such job
     gets the reason "the worker stopped (…)" and its kind cleans up its temporary files.
     Returns how many jobs were failed."""
-    stale = float(getattr(settings, "KAM_WORKER_STALE_SECONDS", WORKER_STALE_SECONDS))
+    stale = float(
+        getattr(settings, "KAM_WORKER_STALE_SECONDS", None)
+        or os.environ.get("KAM_WORKER_STALE_SECONDS")
+        or WORKER_STALE_SECONDS
+    )
     now = timezone.now()
     host = socket.gethostname()[:255]
     failed = 0

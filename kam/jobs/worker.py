@@ -55,7 +55,7 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, worker_id: str = "
     stops at once, and the job fails as "the worker stopped"). ``batch``: stop when no job
     waits. Returns the exit code."""
     from django.conf import settings
-    from django_tasks import default_task_backend
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.management.commands.db_worker import Worker
 
@@ -69,6 +69,9 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, worker_id: str = "
     )
     from kam.web.errors import ApplicationError
 
+    # Until the worker loop takes over the signals, SIGTERM stops in order too (the
+    # start-up's clean-up of dead workers' jobs is one transaction each).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         periodic_tasks()
     except ApplicationError as exc:
@@ -103,7 +106,7 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, worker_id: str = "
 
     print(f"kam worker {worker_id} is running jobs (Ctrl+C stops it)", flush=True)
     try:
-        backend = default_task_backend
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if isinstance(backend, DatabaseBackend):
             worker = KamWorker(
                 queue_names=["*"],

@@ -66,6 +66,8 @@ NOT_PAGES = {
     "economics:spend",
     "economics:import_progress",
     "users:token_revoke",
+    "jobs:cancel",  # POST only
+    "jobs:retry",  # POST only
 }
 
 CHARTS_DRAWN = """
