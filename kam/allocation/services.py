@@ -559,9 +559,10 @@ def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRu
             _("No account has its four judgements yet: enter them before optimising."),
             status=422,
         )
-    _busy_check(period)
-    run = AllocationRun.objects.create(period=period, created_by=user)
-    job_enqueue(kind=RUN_JOB, user=user, object_id=run.pk, label=str(period))
+    with transaction.atomic():  # the check and the new run together (see economics)
+        _busy_check(period)
+        run = AllocationRun.objects.create(period=period, created_by=user)
+        job_enqueue(kind=RUN_JOB, user=user, object_id=run.pk, label=str(period))
     run.refresh_from_db()
     return run
 

@@ -490,21 +490,24 @@ def transaction_import_start(
         raise ApplicationError(
             _("Upload a CSV or Parquet file of invoice lines."), field="file", status=422
         )
-    if job_busy(kind=IMPORT_JOB):
-        raise ApplicationError(
-            _("An import is already under way; wait for it to finish."), status=409
+    # The check and the new job in one transaction: on SQLite (write lock taken at the
+    # start) two uploads at the same moment cannot both pass it.
+    with transaction.atomic():
+        if job_busy(kind=IMPORT_JOB):
+            raise ApplicationError(
+                _("An import is already under way; wait for it to finish."), status=409
+            )
+        _prune_failed_uploads()
+        folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
+        path = folder / name
+        path.write_bytes(content)
+        job = TransactionImport.objects.create(
+            filename=name,
+            path=str(path),
+            as_of=as_of or timezone.localdate(),
+            created_by=user if user.is_authenticated else None,
         )
-    _prune_failed_uploads()
-    folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
-    path = folder / name
-    path.write_bytes(content)
-    job = TransactionImport.objects.create(
-        filename=name,
-        path=str(path),
-        as_of=as_of or timezone.localdate(),
-        created_by=user if user.is_authenticated else None,
-    )
-    job_enqueue(kind=IMPORT_JOB, user=user, object_id=job.pk, label=name)
+        job_enqueue(kind=IMPORT_JOB, user=user, object_id=job.pk, label=name)
     job.refresh_from_db()
     return job
 

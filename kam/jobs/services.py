@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -219,7 +220,9 @@ def _stop(
 
 
 def _close_task_result(task_id: str, reason: str) -> None:
-    if not task_id:
+    try:
+        uuid.UUID(task_id)
+    except ValueError:  # no result of the database backend (the immediate backend's id)
         return
     try:
         from django_tasks_db.models import DBTaskResult
