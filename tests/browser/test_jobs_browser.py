@@ -57,7 +57,7 @@ def _jobs(username: str) -> dict[str, int]:
 def test_the_jobs_page_shows_progress_and_cancels_a_running_job(live_server, page, demo_director):
     ids = _jobs(demo_director.username)
     log_in(page, live_server.url, demo_director)
-    page.click("nav >> text=Jobs")
+    page.click(".usernav a:has-text('Jobs')")
     page.wait_for_url(f"{live_server.url}/jobs/")
     running = page.locator(f"#job-{ids['running']}")
     assert running.get_attribute("data-status") == "running"
