@@ -352,12 +352,22 @@ def _process_alive(pid: int) -> bool:
         return True
 
 
+def _host() -> str:
+    """This machine's name and its process-id namespace: a process id is checked only from
+    where it means the same process (two containers may share a host name)."""
+    try:
+        namespace = f"#{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}{namespace}"[:255]
+
+
 def worker_register(*, worker_id: str) -> JobWorker:
     now = timezone.now()
     worker, _created = JobWorker.objects.update_or_create(
         worker_id=worker_id,
         defaults={
-            "hostname": socket.gethostname()[:255],
+            "hostname": _host(),
             "pid": os.getpid(),
             "heartbeat_at": now,
             "stopped_at": None,
@@ -387,7 +397,7 @@ def jobs_reap(*, exclude_worker: str = "") -> int:
         or WORKER_STALE_SECONDS
     )
     now = timezone.now()
-    host = socket.gethostname()[:255]
+    host = _host()
     failed = 0
     workers = JobWorker.objects.filter(stopped_at__isnull=True).exclude(worker_id=exclude_worker)
     for worker in workers:

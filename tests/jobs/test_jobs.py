@@ -199,11 +199,11 @@ def test_a_running_task_without_progress_points_cannot_be_cancelled(director):
 
 
 def _running_import_on(director, **worker) -> tuple[TransactionImport, Job, JobWorker]:  # type: ignore[no-untyped-def]
-    import socket
+    from kam.jobs.services import _host
 
     row = _start(director)
     job = _job(row)
-    worker = JobWorker.objects.create(hostname=socket.gethostname(), **worker)
+    worker = JobWorker.objects.create(hostname=_host(), **worker)
     TransactionImport.objects.filter(pk=row.pk).update(status=ImportStatus.RUNNING, progress=30)
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, worker_id=worker.worker_id)
     staging = store_get().root / ".staging" / "tmpwork"
@@ -254,6 +254,20 @@ def test_a_worker_whose_process_is_gone_fails_its_job(director, accounts):
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert job.error == f"The worker stopped (its process {gone.pid} ended)."
+
+
+def test_a_process_id_on_another_host_or_namespace_is_not_checked(director, accounts):
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that means nothing here
+    _row, job, _worker = _running_import_on(
+        director, worker_id="w-elsewhere", pid=gone.pid, heartbeat_at=timezone.now()
+    )
+    JobWorker.objects.filter(worker_id="w-elsewhere").update(hostname="other-host#1")
+    assert jobs_reap() == 0  # its heartbeat is fresh: it lives
+    assert Job.objects.get(pk=job.pk).status == JobStatus.RUNNING
 
 
 def test_a_live_worker_keeps_its_job(director, accounts):
