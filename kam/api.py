@@ -17,6 +17,7 @@ from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.economics.api import router as economics_router
 from kam.imports.limits import ImportLimitError
+from kam.jobs.api import router as jobs_router
 from kam.organisation.api import router as organisation_router
 from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
@@ -121,3 +122,4 @@ api.add_router("/relationships", relationships_router)
 api.add_router("/plans", plans_router)
 api.add_router("/reports", reports_router)
 api.add_router("/economics", economics_router)
+api.add_router("/jobs", jobs_router)

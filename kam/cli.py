@@ -1,7 +1,8 @@
 """The ``kam`` command.
 
 - ``kam serve``: run kam with gunicorn (a production WSGI server), after migrating and
-  collecting static files;
+  collecting static files, with one ``kam worker`` beside it;
+- ``kam worker``: run the background jobs (docs/operations.md);
 - ``kam demo [--no-serve]``: migrate, load the demo portfolio, print the demo logins, and
   serve unless told not to;
 - ``kam manage …``: any Django management command (``migrate``, ``createsuperuser`` …);
@@ -102,6 +103,8 @@ def _serve(bind: str, workers: int, threads: int) -> int:
     _prepare()
     from gunicorn.app.wsgiapp import WSGIApplication
 
+    from kam.jobs.supervise import WorkerSupervisor
+
     sys.argv = gunicorn_argv(bind, workers, threads)
     if threads > 1:
         print(
@@ -110,7 +113,8 @@ def _serve(bind: str, workers: int, threads: int) -> int:
             flush=True,
         )
     print(f"kam is serving at http://{bind}/ (Ctrl+C stops it)", flush=True)
-    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    with WorkerSupervisor():  # the jobs' worker starts and stops with the web server
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
     return 0
 
 
@@ -155,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=_default_workers())
     demo.add_argument("--threads", type=int, default=1)
 
+    worker = sub.add_parser("worker", help="run the background jobs (imports, optimisations …)")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    worker.add_argument("--batch", action="store_true", help="stop when no job waits")
+
     sub.add_parser("manage", help="run a Django management command", add_help=False)
 
     from kam.classify_cli import add_classify_parser
@@ -197,6 +205,11 @@ def _run(args: argparse.Namespace) -> int:
         return _serve(args.bind, args.workers, args.threads)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "worker":
+        _django_setup()
+        from kam.jobs.worker import run_worker
+
+        return run_worker(interval=args.interval, batch=args.batch)
     if args.command == "classify":
         from kam.classify_cli import run_classify
 

@@ -12,6 +12,8 @@ Everything an operator may need to change comes from the environment:
 - ``KAM_BASE_URL``: the address people open kam at, for links in e-mails.
 - ``KAM_EMAIL_URL`` (or ``KAM_EMAIL_HOST``/``PORT``/``USER``/``PASSWORD``/``USE_TLS``/
   ``USE_SSL``) and ``KAM_EMAIL_FROM``: the mail relay (docs/operations.md, "E-mail").
+- ``KAM_TASKS_BACKEND``: the django-tasks backend of the background jobs (default the
+  database backend that ``kam worker`` serves; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
     "kam.plans",
     "kam.economics",
     "kam.notifications",
+    "django_tasks",
+    "django_tasks_db",
+    "kam.jobs",
 ]
 
 MIDDLEWARE = [
@@ -126,7 +131,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Concurrent writers wait for each other (up to 20 s) instead of failing with
+            # "database is locked": the write lock is taken when a transaction begins.
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -187,9 +198,18 @@ try:
 except EmailConfigError as exc:  # a clear message, not a traceback
     sys.stderr.write(f"kam: {exc}\n")
     raise SystemExit(2) from None
-# Jobs run on a schedule by the job runner (``kam worker``); cron may run the same work
-# with ``kam manage send_digest`` and ``kam manage send_reminders``.
-KAM_PERIODIC_TASKS = [
+
+# Background jobs (kam.jobs, docs/operations.md): django-tasks on its database backend, run
+# by `kam worker`; another django-tasks backend (RQ, Celery …) by KAM_TASKS_BACKEND.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KAM_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+#: Jobs the worker enqueues on a schedule: [{"task": dotted path, "weekday": 0-6 (Monday 0;
+#: absent: every day), "hour": 0-23}], in TIME_ZONE.
+#: cron may run the same work with ``kam manage send_digest`` and ``send_reminders``.
+KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     {"task": "kam.notifications.tasks.send_digests", "weekday": 0, "hour": 7},
     {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 0, "hour": 8},
     {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},

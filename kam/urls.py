@@ -49,5 +49,6 @@ urlpatterns = [
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
     path("notifications/", include("kam.notifications.urls")),
+    path("jobs/", include("kam.jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -57,6 +57,13 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _jobs_run_inline(settings):  # type: ignore[no-untyped-def]
+    """Background jobs run inside the call that enqueues them (django-tasks' immediate
+    backend); tests of the worker itself (tests/jobs) use the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _transaction_store(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Invoice lines a test imports (the demo does) go to a store of its own, not ./var."""
     settings.KAM_TRANSACTIONS_ROOT = str(tmp_path_factory.mktemp("transactions"))

@@ -66,10 +66,33 @@ def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
         assert "gunicorn" in server.lower()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/kam/kam.css", timeout=5) as r:
             assert r.status == 200
+        # the background worker runs beside gunicorn (its heartbeat row)
+        deadline = time.monotonic() + 300
+        while not _workers(tmp_path, "stopped_at IS NULL") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _workers(tmp_path, "stopped_at IS NULL") == 1
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=300)
     assert "kam is serving" in out
+    assert "is running jobs" in out
+    # SIGTERM stopped the worker with the server, in order
+    assert _workers(tmp_path, "stopped_at IS NULL") == 0
+    assert _workers(tmp_path, "stopped_at IS NOT NULL") == 1
+
+
+def _workers(data: Path, condition: str) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(data / "kam.sqlite3", timeout=30)
+    try:
+        return int(
+            con.execute(f"SELECT count(*) FROM jobs_jobworker WHERE {condition}").fetchone()[0]
+        )
+    except sqlite3.OperationalError:  # not migrated yet
+        return 0
+    finally:
+        con.close()
 
 
 def test_serve_runs_sync_workers_whose_timeout_is_real(monkeypatch) -> None:  # type: ignore[no-untyped-def]

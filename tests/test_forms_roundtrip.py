@@ -57,6 +57,8 @@ EXCLUDED_PAGES: dict[str, str] = {
     "reports:plan_export": "a file download",
     "reports:portfolio_export": "a file download",
     "economics:import_progress": "a progress fragment polled while an import works",
+    "jobs:cancel": "POST only: cancels a background job",
+    "jobs:retry": "POST only: retries a failed background job",
     "plans:shared": "the customer's page: its token is stored only as a digest",
     "plans:shared_action": "the customer's page: its token is stored only as a digest",
     "plans:item_new": "a form for a new item: saving it adds a row by design",
@@ -118,6 +120,8 @@ EXCLUDED_TARGETS: dict[str, str] = {
     "users:tokens": "creates an API token",
     "users:token_revoke": "revokes an API token",
     "notifications:review_remind": "e-mails a reminder to the raters who have not finished",
+    "jobs:cancel": "cancels a background job",
+    "jobs:retry": "runs a failed background job again",
 }
 
 # Forms that post to an edit page but do something else there, told apart by a field

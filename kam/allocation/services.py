@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +43,7 @@ from kam.allocation.selectors import (
     review_for_boxes,
 )
 from kam.core import allocation as core
+from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get, team_capacity_list
 from kam.organisation.services import (
@@ -64,8 +63,6 @@ WHAT_IF_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
 #: The hours of one more hire for the "one more hire" estimate (a full-time person's
 #: customer hours after holidays, travel and internal work).
 HIRE_HOURS = 1400
-#: A run queued or running for longer than this is taken to have died with its server.
-RUN_STALE_AFTER = dt.timedelta(minutes=30)
 #: The judgement fields of the form and API, and the names ``kam.core`` gives them.
 CORE_FIELDS = {
     "reference_hours": "reference_hours",
@@ -573,9 +570,9 @@ def judgement_curve(judgement: ResponseJudgement) -> core.ResponseCurve:
 
 
 def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRun:
-    """Queue an optimisation of ``period`` and start it in a background thread (inline when
-    the setting ``KAM_ALLOCATION_SYNC`` is true, as in the tests). Refused while another
-    run of the period is under way (409) or when no account has a judgement (422)."""
+    """Queue an optimisation of ``period`` as a background job (``kam worker`` runs it;
+    docs/operations.md). Refused while another run of the period is queued or running
+    (409) or when no account has a judgement (422)."""
     _plan_check(user)
     _open_check(period)
     if not period.judgements.filter(account__active=True).exists():
@@ -583,54 +580,68 @@ def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRu
             _("No account has its four judgements yet: enter them before optimising."),
             status=422,
         )
-    busy = period.runs.filter(
-        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
-        created_at__gte=timezone.now() - RUN_STALE_AFTER,
-    )
-    if busy.exists():
+    with transaction.atomic():  # the check and the new run together (see economics)
+        _busy_check(period)
+        run = AllocationRun.objects.create(period=period, created_by=user)
+        job_enqueue(kind=RUN_JOB, user=user, object_id=run.pk, label=str(period))
+    run.refresh_from_db()
+    return run
+
+
+RUN_JOB = "allocation_run"
+
+
+def _busy_check(period: PlanningPeriod) -> None:
+    if job_busy(kind=RUN_JOB, object_ids=list(period.runs.values_list("pk", flat=True))):
         raise ApplicationError(
             _("An optimisation of this period is already under way; wait for it to finish."),
             status=409,
         )
-    run = AllocationRun.objects.create(period=period, created_by=user)
-    if getattr(settings, "KAM_ALLOCATION_SYNC", False):
-        run_execute(run_id=run.pk)
-        run.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: _start_thread(run.pk))
-    return run
 
 
-def _start_thread(run_id: int) -> None:
-    thread = threading.Thread(
-        target=_run_in_thread, args=(run_id,), name=f"allocation-run-{run_id}", daemon=True
+def run_stopped(*, object_id: int, reason: str, cancelled: bool) -> None:
+    """The job of a run stopped without finishing (its worker died, it crashed or was
+    cancelled): the run is marked failed with ``reason``; it stored nothing."""
+    AllocationRun.objects.filter(
+        pk=object_id, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    ).update(status=RunStatus.FAILED, error=reason, finished_at=timezone.now())
+
+
+def run_retry(*, user: AbstractBaseUser, object_id: int) -> None:
+    """Check that a failed run may run again (its period open, no other run of it under
+    way) and put it back in the queue."""
+    _plan_check(user)
+    run = AllocationRun.objects.select_related("period").filter(pk=object_id).first()
+    if run is None:
+        raise ApplicationError(_("There is no such optimisation."), status=404)
+    _open_check(run.period)
+    _busy_check(run.period)
+    AllocationRun.objects.filter(pk=object_id).update(
+        status=RunStatus.QUEUED, progress=0, error="", started_at=None, finished_at=None
     )
-    thread.start()
-
-
-def _run_in_thread(run_id: int) -> None:
-    try:
-        run_execute(run_id=run_id)
-    finally:
-        # The thread's own connection is not closed by any request cycle.
-        connections.close_all()
 
 
 class _Progress:
-    """Writes the run's progress (0-100) at most every half second, and only forward."""
+    """Writes the run's progress (0-100) at most every half second, and only forward; at
+    each call a requested cancel stops the run (nothing is stored before the end)."""
 
-    def __init__(self, run_id: int, lo: int, hi: int) -> None:
+    def __init__(self, run_id: int, lo: int, hi: int, tracker: JobTracker | None = None) -> None:
         self.run_id, self.lo, self.hi = run_id, lo, hi
+        self.tracker = tracker
         self.last_pct = -1
         self.last_time = 0.0
 
     def __call__(self, fraction: float, phase: str = "") -> None:
+        if self.tracker is not None:
+            self.tracker.check()
         pct = self.lo + round((self.hi - self.lo) * min(max(fraction, 0.0), 1.0))
         now = time.monotonic()
         if pct <= self.last_pct or (now - self.last_time < 0.5 and pct < self.hi):
             return
         self.last_pct, self.last_time = pct, now
         AllocationRun.objects.filter(pk=self.run_id, progress__lt=pct).update(progress=pct)
+        if self.tracker is not None:
+            self.tracker.update(pct)
 
 
 @dataclass
@@ -750,11 +761,13 @@ def _hours(value: float) -> Decimal:
     return Decimal(str(round(float(value), 1))).quantize(_TENTH)
 
 
-def run_execute(*, run_id: int) -> None:
+def run_execute(*, run_id: int, tracker: JobTracker | None = None) -> None:
     """Solve the run's period and store its lines and summary (kam-method.md section 2).
 
     Progress: building 0-5 %, the optimisation 5-60 %, the capacity what-if 60-95 %,
-    storing 95-100 %. Any failure marks the run failed with the reason."""
+    storing 95-100 %. Any failure marks the run failed with the reason; a cancel reported
+    by ``tracker`` (the background job's) stops it before it stores anything
+    (``JobCancelled`` propagates)."""
     run = AllocationRun.objects.select_related("period").get(pk=run_id)
     AllocationRun.objects.filter(pk=run_id).update(
         status=RunStatus.RUNNING, started_at=timezone.now(), progress=1
@@ -766,17 +779,21 @@ def run_execute(*, run_id: int) -> None:
                 _("Nobody in this period has hours for customers: set the capacities first.")
             )
         AllocationRun.objects.filter(pk=run_id).update(progress=5)
-        result = core.allocate(built.problem, progress=_Progress(run_id, 5, 60))
+        result = core.allocate(built.problem, progress=_Progress(run_id, 5, 60, tracker))
         # The what-if at today's capacity is the plan just computed: it is not solved twice.
         totals = [built.capacity_hours * s for s in WHAT_IF_SHARES if s != 1.0] + [
             built.capacity_hours + HIRE_HOURS
         ]
         solved = iter(
-            core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95))
+            core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95, tracker))
         )
         today = core.CapacityPoint(built.capacity_hours, result.objective, result.shadow_price)
         points = [today if s == 1.0 else next(solved) for s in WHAT_IF_SHARES] + [next(solved)]
+        if tracker is not None:
+            tracker.check()
         _store(run, built, result, points)
+    except JobCancelled:
+        raise
     except Exception as exc:  # the run must end, whatever went wrong; the reason is kept
         log.exception("allocation run %s failed", run_id)
         message = exc.message if isinstance(exc, ApplicationError) else str(exc) or repr(exc)

@@ -8,7 +8,6 @@ import datetime as dt
 import logging
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,9 +15,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +39,7 @@ from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
 from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
+from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
@@ -491,8 +490,9 @@ def _imports_dir() -> Path:
 def transaction_import_start(
     *, user: User, content: bytes, filename: str, as_of: dt.date | None = None
 ) -> TransactionImport:
-    """Keep the uploaded file and import it in a background thread (inline when the setting
-    ``KAM_ECONOMICS_SYNC`` is true, as in the tests); the job's row shows its progress."""
+    """Keep the uploaded file and enqueue its import as a background job (``kam worker``
+    runs it; docs/operations.md); the import's row shows its progress. Refused (409) while
+    another import is queued or running."""
     _import_check(user)
     upload_size_check(len(content), name=filename)
     name = Path(filename or "lines.csv").name
@@ -500,42 +500,88 @@ def transaction_import_start(
         raise ApplicationError(
             _("Upload a CSV or Parquet file of invoice lines."), field="file", status=422
         )
-    busy = TransactionImport.objects.filter(
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
-        created_at__gte=timezone.now() - dt.timedelta(hours=2),
-    )
-    if busy.exists():
-        raise ApplicationError(
-            _("An import is already under way; wait for it to finish."), status=409
+    # The check and the new job in one transaction: on SQLite (write lock taken at the
+    # start) two uploads at the same moment cannot both pass it.
+    with transaction.atomic():
+        if job_busy(kind=IMPORT_JOB):
+            raise ApplicationError(
+                _("An import is already under way; wait for it to finish."), status=409
+            )
+        _prune_failed_uploads()
+        folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
+        path = folder / name
+        path.write_bytes(content)
+        job = TransactionImport.objects.create(
+            filename=name,
+            path=str(path),
+            as_of=as_of or timezone.localdate(),
+            created_by=user if user.is_authenticated else None,
         )
-    folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
-    path = folder / name
-    path.write_bytes(content)
-    job = TransactionImport.objects.create(
-        filename=name,
-        path=str(path),
-        as_of=as_of or timezone.localdate(),
-        created_by=user if user.is_authenticated else None,
-    )
-    if getattr(settings, "KAM_ECONOMICS_SYNC", False):
-        transaction_import_execute(job_id=job.pk)
-        job.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: _start_thread(job.pk))
+        job_enqueue(kind=IMPORT_JOB, user=user, object_id=job.pk, label=name)
+    job.refresh_from_db()
     return job
 
 
-def _start_thread(job_id: int) -> None:
-    threading.Thread(
-        target=_run_in_thread, args=(job_id,), name=f"transaction-import-{job_id}", daemon=True
-    ).start()
+IMPORT_JOB = "transaction_import"
+#: The upload of a failed import is kept this long, for a retry.
+KEEP_FAILED_UPLOADS = dt.timedelta(days=7)
 
 
-def _run_in_thread(job_id: int) -> None:
-    try:
-        transaction_import_execute(job_id=job_id)
-    finally:
-        connections.close_all()
+def _prune_failed_uploads() -> None:
+    old = TransactionImport.objects.filter(
+        status=ImportStatus.FAILED, finished_at__lt=timezone.now() - KEEP_FAILED_UPLOADS
+    ).exclude(path="")
+    for row in old:
+        _remove_upload(row.path)
+    old.update(path="")
+
+
+def _remove_upload(path: str) -> None:
+    """Remove an upload's own folder (never anything outside the uploads folder)."""
+    if not path:
+        return
+    folder = Path(path).parent
+    if folder.parent.resolve() == _imports_dir().resolve():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def transaction_import_stopped(*, object_id: int, reason: str, cancelled: bool) -> None:
+    """The job of an import stopped without finishing (its worker died, it crashed or was
+    cancelled): the import is marked failed with ``reason``, the store's temporary files
+    are removed, and the upload too when cancelled (a failed one is kept for a retry)."""
+    TransactionImport.objects.filter(
+        pk=object_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+    ).update(status=ImportStatus.FAILED, error=reason, finished_at=timezone.now())
+    if cancelled:
+        row = TransactionImport.objects.filter(pk=object_id).first()
+        if row is not None:
+            _remove_upload(row.path)
+    store_get().scratch_clear()
+
+
+def transaction_import_retry(*, user: User, object_id: int) -> None:
+    """Check that a failed import can run again (its upload is still kept, no other import
+    is under way) and put it back in the queue."""
+    _import_check(user)
+    row = TransactionImport.objects.filter(pk=object_id).first()
+    if row is None or not row.path or not Path(row.path).is_file():
+        raise ApplicationError(
+            _("The uploaded file of this import is no longer kept: upload it again."),
+            status=409,
+        )
+    if job_busy(kind=IMPORT_JOB):
+        raise ApplicationError(
+            _("An import is already under way; wait for it to finish."), status=409
+        )
+    TransactionImport.objects.filter(pk=object_id).update(
+        status=ImportStatus.QUEUED,
+        progress=0,
+        phase="",
+        error="",
+        report={},
+        summary={},
+        finished_at=None,
+    )
 
 
 #: Each phase's share of the progress bar: (from %, to %).
@@ -549,15 +595,23 @@ PHASES = {
 }
 
 
-class _Progress:
-    """Writes the job's phase and progress at most every half second, only forward."""
+#: Phases in which a cancel stops the import: nothing has been written yet.
+CANCELLABLE = {"fingerprint", "reading", "checking"}
 
-    def __init__(self, job_id: int) -> None:
+
+class _Progress:
+    """Writes the job's phase and progress at most every half second, only forward; stops
+    the import at a requested cancel while nothing is written yet."""
+
+    def __init__(self, job_id: int, tracker: JobTracker | None = None) -> None:
         self.job_id = job_id
+        self.tracker = tracker
         self.last_pct = -1
         self.last_time = 0.0
 
     def __call__(self, phase: str, fraction: float) -> None:
+        if self.tracker is not None and phase in CANCELLABLE:
+            self.tracker.check()
         lo, hi = PHASES.get(phase, (0, 99))
         pct = lo + round((hi - lo) * min(max(fraction, 0.0), 1.0))
         now = time.monotonic()
@@ -567,18 +621,24 @@ class _Progress:
         TransactionImport.objects.filter(pk=self.job_id, progress__lt=pct).update(
             progress=pct, phase=phase
         )
+        if self.tracker is not None:
+            self.tracker.update(pct, phase)
 
 
-def transaction_import_execute(*, job_id: int) -> None:
+def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None) -> None:
     """Import the job's file into the store (all or nothing), then compute the facts at the
     job's as-of date, store them per account and re-derive the fact-bound scores of open
-    reviews. A refused file keeps its report (row, column, reason); nothing is written."""
+    reviews. A refused file keeps its report (row, column, reason); nothing is written.
+    ``tracker`` (the background job's) gets the progress; a cancel it reports stops the
+    import before anything is written (``JobCancelled`` propagates). The upload is removed
+    when the import ends, except after a failure (kept for a retry)."""
     job = TransactionImport.objects.get(pk=job_id)
     TransactionImport.objects.filter(pk=job_id).update(
         status=ImportStatus.RUNNING, progress=1, phase="fingerprint"
     )
-    progress = _Progress(job_id)
+    progress = _Progress(job_id, tracker)
     path = Path(job.path)
+    keep_upload = False
     try:
         try:
             report = store_get().lines_import(path=path, filename=job.filename, progress=progress)
@@ -599,14 +659,18 @@ def transaction_import_execute(*, job_id: int) -> None:
             summary=summary,
             finished_at=timezone.now(),
         )
+    except JobCancelled:
+        raise
     except Exception as exc:  # the job must end, whatever went wrong; the reason is kept
         log.exception("transaction import %s failed", job_id)
         message = exc.message if isinstance(exc, ApplicationError) else str(exc) or repr(exc)
         TransactionImport.objects.filter(pk=job_id).update(
             status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
         )
+        keep_upload = True
     finally:
-        shutil.rmtree(path.parent, ignore_errors=True)
+        if not keep_upload:
+            _remove_upload(str(path))
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,12 @@ def polling(con: Any, work: Callable[[], Any], *, phase: str, progress: Progress
             percent = -1.0
         if percent >= 0 and percent / 100.0 > last:
             last = min(percent / 100.0, 1.0)
-            progress(phase, last)
+            try:
+                progress(phase, last)
+            except BaseException:  # a cancel: stop the query before the caller goes on
+                con.interrupt()
+                worker.join()
+                raise
     if "error" in outcome:
         raise outcome["error"]
     progress(phase, 1.0)

@@ -415,6 +415,24 @@ class TransactionStore:
             con.close()
             shutil.rmtree(work, ignore_errors=True)
 
+    def scratch_clear(self) -> int:
+        """Remove what an interrupted import left behind (its staging folder and a partly
+        written lines file); call it only while no import runs. Returns the paths removed."""
+        removed = 0
+        scratch = self.root / ".staging"
+        if scratch.is_dir():
+            for entry in scratch.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+        if self.lines_dir.is_dir():
+            for partial in self.lines_dir.glob(".*.tmp"):
+                partial.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     # --- available spend --------------------------------------------------------------
 
     def available_spend(self) -> dict[str, Decimal]:

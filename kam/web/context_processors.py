@@ -12,4 +12,7 @@ def kam(request: HttpRequest) -> dict[str, Any]:
     return {
         "kam_profile": profile,
         "kam_can_manage": bool(profile and profile.can_manage_portfolio),
+        "kam_can_see_jobs": bool(
+            profile and profile.role in {"administrator", "sales_director", "key_account_manager"}
+        ),
     }

@@ -24,12 +24,6 @@ from kam.portfolio.services import (
 from tests.factories import AccountFactory
 
 
-@pytest.fixture(autouse=True)
-def _sync_runs(settings):  # type: ignore[no-untyped-def]
-    """Optimisation runs execute inline, so a test sees the finished run."""
-    settings.KAM_ALLOCATION_SYNC = True
-
-
 @pytest.fixture
 def team(director, kam_user, other_kam):  # type: ignore[no-untyped-def]
     """Two key account managers with 600 h each at 60 an hour, a director with 200 h at 90."""

@@ -259,19 +259,44 @@ def test_a_run_without_capacity_fails_with_the_reason(judged, director, kam_user
     assert "capacit" in run.error
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_run_in_the_background_finishes_and_closes_its_connection(settings, judged, director):
-    import threading
+def test_a_run_waits_in_the_queue_until_a_worker_runs_it(settings, judged, director):
+    from kam.jobs.models import Job
+    from tests.jobs.conftest import run_queued_jobs
 
-    settings.KAM_ALLOCATION_SYNC = False
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     run = run_start(user=director, period=judged)
     assert run.status == RunStatus.QUEUED  # the page answers at once
-    worker = next(t for t in threading.enumerate() if t.name == f"allocation-run-{run.pk}")
-    worker.join()
+    job = Job.objects.get(kind="allocation_run", object_id=run.pk)
+    assert job.status == "queued" and job.created_by == director
+    with pytest.raises(ApplicationError) as busy:
+        run_start(user=director, period=judged)
+    assert busy.value.status == 409
+    run_queued_jobs()
     run.refresh_from_db()
+    job.refresh_from_db()
     assert run.status == RunStatus.DONE, run.error
     assert run.progress == 100 and run.finished_at is not None
+    assert job.status == "done" and job.progress == 100
     assert AllocationLine.objects.filter(run=run).count() == 5
+
+
+def test_a_running_optimisation_cancelled_stores_no_plan(settings, judged, director):
+    from kam.jobs.models import Job
+    from kam.jobs.services import job_cancel
+    from tests.jobs.conftest import run_queued_jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run = run_start(user=director, period=judged)
+    job = Job.objects.get(kind="allocation_run", object_id=run.pk)
+    Job.objects.filter(pk=job.pk).update(status="running")  # as a worker runs it
+    job_cancel(user=director, job=job)
+    Job.objects.filter(pk=job.pk).update(status="queued")  # so the test's worker picks it up
+    run_queued_jobs()
+    job.refresh_from_db()
+    run.refresh_from_db()
+    assert job.status == "cancelled", job.error
+    assert run.status == RunStatus.FAILED and "Cancelled" in run.error
+    assert not AllocationLine.objects.filter(run=run).exists()
 
 
 # --- capacity per function (kam-method.md section 2) ----------------------------------------

@@ -117,11 +117,9 @@ def test_typing_the_judgements_redraws_the_sketch_and_names_the_number_to_change
 
 
 def test_a_director_runs_the_plan_and_reads_the_results(live_server, page, demo_director, settings):
-    # The run works inline: the tests' in-memory SQLite locks whole tables, so a run in a
-    # background thread and the page polling its progress would lock each other out (a
-    # file database, as kam uses, waits instead). The progress row's polling is tested in
+    # The run works inline (the tests' immediate task backend, tests/conftest.py); a real
+    # worker is tested in tests/jobs. The progress row's polling is tested in
     # tests/allocation/test_pages.py.
-    settings.KAM_ALLOCATION_SYNC = True
     log_in(page, live_server.url, demo_director)
     period = _period_url(page, live_server.url)
     page.goto(period)

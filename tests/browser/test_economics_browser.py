@@ -38,7 +38,6 @@ def _charts_drawn(page, count: int) -> None:  # type: ignore[no-untyped-def]
 def test_director_sees_the_portfolio_and_a_key_account_economics(
     settings, live_server, page, demo_director
 ):
-    settings.KAM_ECONOMICS_SYNC = True
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     ARTIFACTS.mkdir(exist_ok=True)

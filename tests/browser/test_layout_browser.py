@@ -73,6 +73,8 @@ NOT_PAGES = {
     "economics:import_source_remove",
     "users:token_revoke",
     "notifications:review_remind",  # POST only: the review page's "remind raters" button
+    "jobs:cancel",  # POST only
+    "jobs:retry",  # POST only
 }
 
 CHARTS_DRAWN = """

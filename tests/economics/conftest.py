@@ -23,7 +23,6 @@ LINE_HEADER = (
 @pytest.fixture(autouse=True)
 def store_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.KAM_TRANSACTIONS_ROOT = str(tmp_path / "transactions")
-    settings.KAM_ECONOMICS_SYNC = True
     return tmp_path / "transactions"
 
 

@@ -1,0 +1,116 @@
+"""The background jobs in the API (docs/operations.md, "Background jobs"): list, one job,
+cancel, retry. A key account manager sees their own jobs, directors and administrators
+all; a job one may not see answers 404 like one that does not exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from kam.jobs.models import Job
+from kam.jobs.selectors import job_get_visible, job_kind_label, job_list_visible, may_see_jobs
+from kam.jobs.services import job_cancel, job_retry, jobs_reap
+from kam.web.errors import ApplicationError
+
+router = Router(tags=["jobs"])
+
+
+class JobErrorOut(Schema):
+    detail: str
+    field: str | None = None
+    problems: list[str] = []
+
+
+class JobOut(Schema):
+    """One background job: ``status`` is queued, running, done, failed or cancelled;
+    ``kind`` transaction_import, allocation_run or task (any other task, e.g. e-mail);
+    ``object_id`` the import or run it works on."""
+
+    id: int
+    kind: str
+    kind_label: str
+    label: str
+    object_id: int | None
+    started_by: str | None
+    status: str
+    progress: int
+    phase: str
+    error: str
+    cancel_requested: bool
+    attempts: int
+    enqueued_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_id(job: Job) -> int:
+        return job.pk
+
+    @staticmethod
+    def resolve_kind_label(job: Job) -> str:
+        return job_kind_label(job)
+
+    @staticmethod
+    def resolve_started_by(job: Job) -> str | None:
+        return job.created_by.get_username() if job.created_by else None
+
+
+def _out(job: Job) -> Job:
+    return job
+
+
+def _guard(request: HttpRequest) -> None:
+    if not may_see_jobs(request.user):
+        raise ApplicationError(
+            _("Only key account managers, directors and administrators see jobs."), status=403
+        )
+
+
+@router.get("", response={200: list[JobOut], 403: JobErrorOut}, summary="List jobs")
+@paginate(PageNumberPagination, page_size=100)
+def jobs_list(request: HttpRequest) -> Any:
+    """The jobs the caller sees, newest first (jobs of a stopped worker are failed first)."""
+    _guard(request)
+    jobs_reap()
+    return job_list_visible(user=request.user)
+
+
+@router.get(
+    "/{job_id}", response={200: JobOut, 403: JobErrorOut, 404: JobErrorOut}, summary="One job"
+)
+def jobs_get(request: HttpRequest, job_id: int) -> Any:
+    _guard(request)
+    return _out(job_get_visible(user=request.user, job_id=job_id))
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response={200: JobOut, 403: JobErrorOut, 404: JobErrorOut, 409: JobErrorOut},
+    summary="Cancel a job",
+)
+def jobs_cancel(request: HttpRequest, job_id: int) -> Any:
+    """A queued job is cancelled at once; a running one stops at its next progress point
+    (``cancel_requested`` is true until it has). 409 when the job has ended, or when it is
+    a running job of a task without progress points."""
+    _guard(request)
+    job = job_get_visible(user=request.user, job_id=job_id)
+    return _out(job_cancel(user=request.user, job=job))
+
+
+@router.post(
+    "/{job_id}/retry",
+    response={200: JobOut, 403: JobErrorOut, 404: JobErrorOut, 409: JobErrorOut},
+    summary="Retry a failed job",
+)
+def jobs_retry(request: HttpRequest, job_id: int) -> Any:
+    """Queue a failed or cancelled job again. 409 when it has not failed, when another job
+    of its kind is under way, or when its input is no longer kept; 403 when the caller may
+    not start such work."""
+    _guard(request)
+    job = job_get_visible(user=request.user, job_id=job_id)
+    return _out(job_retry(user=request.user, job=job))

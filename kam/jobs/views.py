@@ -1,0 +1,95 @@
+"""The jobs page (docs/operations.md, "Background jobs"): every background job the user may
+see, with its progress; cancel a queued or running one, retry a failed one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kam.jobs.models import LIVE
+from kam.jobs.selectors import (
+    job_get_visible,
+    job_kind_label,
+    job_list_visible,
+    may_see_jobs,
+    workers_alive,
+)
+from kam.jobs.services import KINDS, job_cancel, job_retry, jobs_reap
+from kam.web.errors import ApplicationError
+
+PER_PAGE = 50
+
+
+def _guard(request: HttpRequest) -> None:
+    if not may_see_jobs(request.user):
+        raise Http404(_("There is no such page."))
+
+
+@login_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    """The jobs, newest first, 50 a page; while one is live the table refreshes itself."""
+    _guard(request)
+    jobs_reap()
+    page = Paginator(job_list_visible(user=request.user), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    jobs = list(page.object_list)
+    for job in jobs:
+        kind = KINDS.get(job.kind)
+        job.kind_label = job_kind_label(job)  # type: ignore[attr-defined]
+        job.link = (  # type: ignore[attr-defined]
+            reverse(kind.url, args=[job.object_id]) if kind and job.object_id else ""
+        )
+    context = {
+        "page": page,
+        "jobs": jobs,
+        "live": any(j.status in LIVE for j in page.object_list),
+        "workers": workers_alive().count(),
+    }
+    if request.htmx:
+        return render(request, "jobs/_table.html", context)
+    return render(request, "jobs/list.html", context)
+
+
+def _act(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
+    _guard(request)
+    try:
+        job = job_get_visible(user=request.user, job_id=job_id)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    try:
+        if action == "cancel":
+            job = job_cancel(user=request.user, job=job)
+            messages.success(
+                request,
+                _("Job %(id)s cancelled.") % {"id": job.pk}
+                if job.status == "cancelled"
+                else _("Job %(id)s stops at its next step.") % {"id": job.pk},
+            )
+        else:
+            job_retry(user=request.user, job=job)
+            messages.success(request, _("Job %(id)s is queued again.") % {"id": job.pk})
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+    return redirect(reverse("jobs:list") + f"#job-{job_id}")
+
+
+@login_required
+@require_POST
+def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    return _act(request, job_id, "cancel")
+
+
+@login_required
+@require_POST
+def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    return _act(request, job_id, "retry")
