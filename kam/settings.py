@@ -174,6 +174,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Limits on what arrives (kam/imports/limits.py, docs/import.md "Limits"): each one from the
 # environment, with a default real files stay far below.
 KAM_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+KAM_MAX_LINES_UPLOAD_BYTES = int(os.environ.get("KAM_MAX_LINES_UPLOAD_BYTES", 2 * 1024**3))
 # A request body that is not a file (a form, a JSON body): Django refuses a larger one.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KAM_MAX_BODY_BYTES", 5 * 1024 * 1024))
 KAM_IMPORT_MAX_COLUMNS = int(os.environ.get("KAM_IMPORT_MAX_COLUMNS", 200))

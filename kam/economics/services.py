@@ -494,7 +494,7 @@ def transaction_import_start(
     runs it; docs/operations.md); the import's row shows its progress. Refused (409) while
     another import is queued or running."""
     _import_check(user)
-    upload_size_check(len(content), name=filename)
+    upload_size_check(len(content), name=filename, setting="KAM_MAX_LINES_UPLOAD_BYTES")
     name = Path(filename or "lines.csv").name
     if Path(name).suffix.lower() not in {".csv", ".parquet", ".pq", ".txt"}:
         raise ApplicationError(

@@ -10,6 +10,7 @@ with a default that real files stay far below:
 setting                         what                                   default
 ==============================  =====================================  ===============
 KAM_MAX_UPLOAD_BYTES            one uploaded or imported file          25 MB
+KAM_MAX_LINES_UPLOAD_BYTES      one file of invoice lines (a job)      2 GB
 KAM_IMPORT_MAX_COLUMNS          columns of a table                     200
 KAM_IMPORT_MAX_ROWS             rows of a row-by-row import            100,000
 KAM_IMPORT_MAX_PROBLEMS         problems listed (and "N more")         1,000
@@ -43,6 +44,9 @@ R = TypeVar("R", bound=Sized)
 
 DEFAULTS: dict[str, int] = {
     "KAM_MAX_UPLOAD_BYTES": 25 * 1024 * 1024,
+    # Invoice lines are imported by a background job, in DuckDB, and real ERP exports of a
+    # few years run to hundreds of megabytes: they have a limit of their own.
+    "KAM_MAX_LINES_UPLOAD_BYTES": 2 * 1024 * 1024 * 1024,
     "KAM_IMPORT_MAX_COLUMNS": 200,
     "KAM_IMPORT_MAX_ROWS": 100_000,
     "KAM_IMPORT_MAX_PROBLEMS": 1_000,
@@ -95,17 +99,23 @@ class ImportLimitError(ApplicationError):
 # --- size, columns, rows ------------------------------------------------------------------
 
 
-def upload_size_check(size: int, *, name: str = "") -> None:
-    """Refuse a file of ``size`` bytes above ``KAM_MAX_UPLOAD_BYTES`` (413)."""
-    largest = limit("KAM_MAX_UPLOAD_BYTES")
+def upload_size_check(size: int, *, name: str = "", setting: str = "KAM_MAX_UPLOAD_BYTES") -> None:
+    """Refuse a file of ``size`` bytes above the limit ``setting`` (413); invoice lines use
+    ``KAM_MAX_LINES_UPLOAD_BYTES``, every other file ``KAM_MAX_UPLOAD_BYTES``."""
+    largest = limit(setting)
     if size > largest:
         raise ImportLimitError(
             _(
                 "%(name)s is %(size)s; kam reads files of at most %(max)s "
-                "(setting KAM_MAX_UPLOAD_BYTES). Split the file or ask the administrator."
+                "(setting %(setting)s). Split the file or ask the administrator."
             )
-            % {"name": name or _("The file"), "size": _size(size), "max": _size(largest)},
-            setting="KAM_MAX_UPLOAD_BYTES",
+            % {
+                "name": name or _("The file"),
+                "size": _size(size),
+                "max": _size(largest),
+                "setting": setting,
+            },
+            setting=setting,
             status=413,
             field="file",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from kam.imports.limits import ImportLimitError, limit, upload_size_check
@@ -12,9 +13,21 @@ from kam.imports.limits import ImportLimitError, limit, upload_size_check
 #: What a multipart body may hold beside the file: the other fields and the part headers.
 _ENVELOPE = 1024 * 1024
 
+#: Routes whose upload has a limit of its own (by URL name): the invoice-lines import.
+_OWN_LIMIT = {"economics:import": "KAM_MAX_LINES_UPLOAD_BYTES"}
+
+
+def _setting_for(path: str) -> str:
+    try:
+        name = resolve(path).view_name
+    except Resolver404:
+        return "KAM_MAX_UPLOAD_BYTES"
+    return _OWN_LIMIT.get(name, "KAM_MAX_UPLOAD_BYTES")
+
 
 class RequestSizeMiddleware:
-    """Answer 413 to a request whose body is larger than ``KAM_MAX_UPLOAD_BYTES`` (plus room
+    """Answer 413 to a request whose body is larger than ``KAM_MAX_UPLOAD_BYTES`` (the
+    invoice-lines import: ``KAM_MAX_LINES_UPLOAD_BYTES``) (plus room
     for the form around the file), from its Content-Length and before anything reads it;
     under WSGI a body without a Content-Length is empty, so none gets past. The API answers
     in its JSON shape, pages with a short text."""
@@ -28,8 +41,9 @@ class RequestSizeMiddleware:
         except ValueError:
             length = 0
         if length > limit("KAM_MAX_UPLOAD_BYTES") + _ENVELOPE:
+            setting = _setting_for(request.path_info)
             try:
-                upload_size_check(length - _ENVELOPE, name=_("The upload"))
+                upload_size_check(length - _ENVELOPE, name=_("The upload"), setting=setting)
             except ImportLimitError as exc:
                 if request.path.startswith("/api/"):
                     return JsonResponse(

@@ -371,3 +371,31 @@ def test_the_calendar_period_keeps_to_the_plausible_years(kam_user):  # type: ig
             now=NOW,
         )
     assert exc.value.field == "period_start" and "1900" in exc.value.message
+
+
+def test_invoice_lines_have_a_size_limit_of_their_own(settings) -> None:  # type: ignore[no-untyped-def]
+    """A file of invoice lines runs to hundreds of megabytes and is read by a job: it is held
+    to KAM_MAX_LINES_UPLOAD_BYTES, every other upload to KAM_MAX_UPLOAD_BYTES."""
+    from kam.imports.limits import ImportLimitError, upload_size_check
+
+    settings.KAM_MAX_UPLOAD_BYTES = 1_000
+    settings.KAM_MAX_LINES_UPLOAD_BYTES = 10_000
+    upload_size_check(5_000, name="lines.csv", setting="KAM_MAX_LINES_UPLOAD_BYTES")
+    with pytest.raises(ImportLimitError) as refused:
+        upload_size_check(5_000, name="accounts.csv")
+    assert "KAM_MAX_UPLOAD_BYTES" in refused.value.message
+    with pytest.raises(ImportLimitError) as refused:
+        upload_size_check(20_000, name="lines.csv", setting="KAM_MAX_LINES_UPLOAD_BYTES")
+    assert "KAM_MAX_LINES_UPLOAD_BYTES" in refused.value.message
+
+
+def test_the_invoice_lines_page_takes_a_file_above_the_general_limit(director, settings):  # type: ignore[no-untyped-def]
+    settings.KAM_MAX_UPLOAD_BYTES = 100_000
+    big = SimpleUploadedFile("lines.csv", b"x" * 1_200_000, content_type="text/csv")
+    page = client_for(director).post(reverse("economics:import"), {"file": big})
+    assert page.status_code != 413
+    settings.KAM_MAX_LINES_UPLOAD_BYTES = 100_000
+    big.seek(0)
+    page = client_for(director).post(reverse("economics:import"), {"file": big})
+    assert page.status_code == 413
+    assert "KAM_MAX_LINES_UPLOAD_BYTES" in page.content.decode()
