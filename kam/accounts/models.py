@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.history_records import KamHistoricalRecords
+
 
 class Account(models.Model):
     """A customer organisation; ``parent`` links a country company to its group.
@@ -56,6 +58,8 @@ class Account(models.Model):
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("account")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.models import Account
 from kam.organisation.models import Box
 from kam.users.models import Function
+from kam.web.history_records import KamHistoricalRecords
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 HOURS = {"max_digits": 10, "decimal_places": 1}
@@ -98,6 +99,8 @@ class PeriodBoxPolicy(models.Model):
     box = models.CharField(_("box"), max_length=20, choices=Box.choices)
     min_hours_per_year = models.PositiveIntegerField(_("minimum hours per account per year"))
     max_hours_per_year = models.PositiveIntegerField(_("maximum hours per account per year"))
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("box policy in a period")

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.history_records import KamHistoricalRecords
+
 
 class Box(models.TextChoices):
     """The four boxes of the selection matrix (kam-method.md section 1)."""
@@ -95,6 +97,8 @@ class BoxPolicy(models.Model):
         blank=True,
         help_text=_("Our functions (sales, supply chain …) an account of this box should have."),
     )
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("box policy")

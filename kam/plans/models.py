@@ -27,6 +27,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.organisation.models import Box
+from kam.web.history_records import KamHistoricalRecords
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
 
@@ -188,6 +189,8 @@ class Plan(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("account plan")
         ordering = ["account__name", "-period_start"]
@@ -317,6 +320,8 @@ class PlanItem(models.Model):
     )
     hours = models.DecimalField(_("hours"), max_digits=10, decimal_places=1, null=True, blank=True)
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("plan item")
         ordering = ["plan", "kind", "position", "pk"]
@@ -403,6 +408,8 @@ class PlanAction(models.Model):
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("plan action")
@@ -518,6 +525,8 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    history = KamHistoricalRecords(excluded_fields=["lookup", "digest", "last_used_at"])
 
     class Meta:
         verbose_name = _("share link")
