@@ -486,10 +486,7 @@ def action_track(
     text = _comment_clean(comment)
     if status and status != action.status:
         _status_apply(action, status)
-        with history_reason(
-            _("Updated by %(name)s through a share link") % {"name": link.person_name}
-        ):
-            action.save(update_fields=["status", "completed_at", "updated_at"])
+        action.save(update_fields=["status", "completed_at", "updated_at"])
     if text:
         ActionComment.objects.create(
             action=action,
