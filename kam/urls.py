@@ -28,5 +28,6 @@ urlpatterns = [
     path("economics/", include("kam.economics.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),
+    path("history/", include("kam.web.urls")),
     path("admin/", admin.site.urls),
 ]
