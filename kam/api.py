@@ -23,6 +23,7 @@ from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
+from kam.web.api import router as history_router
 from kam.web.errors import ApplicationError
 
 api = NinjaAPI(
@@ -92,3 +93,4 @@ api.add_router("/relationships", relationships_router)
 api.add_router("/plans", plans_router)
 api.add_router("/reports", reports_router)
 api.add_router("/economics", economics_router)
+api.add_router("/history", history_router)
