@@ -57,6 +57,8 @@ EXCLUDED_PAGES: dict[str, str] = {
     "plans:shared": "the customer's page: its token is stored only as a digest",
     "plans:shared_action": "the customer's page: its token is stored only as a digest",
     "plans:item_new": "a form for a new item: saving it adds a row by design",
+    "history:export": "a file download",
+    "history:object_export": "a file download",
 }
 # Namespaces left out entirely.
 EXCLUDED_NAMESPACES: dict[str, str] = {
@@ -177,6 +179,8 @@ PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     ("relationships", "pk"): _first("accounts.Account", contacts__isnull=False),
     ("relationships", "contact_id"): _first("relationships.Contact", left_on__isnull=False),
     ("relationships", "import_id"): _first("relationships.CalendarImport"),
+    ("history", "kind"): lambda kwargs: "account",
+    ("history", "pk"): _first("accounts.Account", plans__isnull=False),
 }
 
 

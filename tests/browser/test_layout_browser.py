@@ -66,6 +66,11 @@ NOT_PAGES = {
     "economics:spend",
     "economics:import_progress",
     "users:token_revoke",
+    "history:export",  # a file download
+    "history:object_export",  # a file download
+    # the administrator's page of all history: the director walking these pages gets 404;
+    # tests/browser/test_history_browser.py checks its layout as an administrator
+    "history:all",
 }
 
 CHARTS_DRAWN = """
@@ -208,6 +213,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "plans:share": lambda: {"pk": plan().pk},
         "economics:account": lambda: {"account_id": account()},
         "economics:import_report": lambda: maybe("job_id", one(TransactionImport)),
+        "history:object": lambda: {"kind": "plan", "pk": plan().pk},
     }
 
 
