@@ -13,11 +13,13 @@ import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.factories
 os.environ.setdefault("KAM_DATA_DIR", tempfile.mkdtemp(prefix="kam-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -27,6 +29,7 @@ from django.core.management import call_command  # noqa: E402
 def main(n: int) -> None:
     call_command("migrate", verbosity=0)
     from kam.accounts.imports import account_import
+    from kam.accounts.models import Account
     from kam.users.models import Role
     from tests.factories import make_user
 
@@ -38,7 +41,16 @@ def main(n: int) -> None:
         writer = csv.writer(out)
         writer.writerow(["external_id", "name", "owner", "country", "channel", "revenue_2025"])
         for i in range(n):
-            writer.writerow([f"B-{i:06d}", f"Account {i} {suffix}", owner.username, "NL", "retail", str(1000 + i)])
+            writer.writerow(
+                [
+                    f"B-{i:06d}",
+                    f"Account {i} {suffix}",
+                    owner.username,
+                    "NL",
+                    "retail",
+                    str(1000 + i),
+                ]
+            )
         return out.getvalue().encode()
 
     for label, suffix in (("create", "a"), ("update", "b"), ("unchanged", "b")):
@@ -46,7 +58,7 @@ def main(n: int) -> None:
         start = time.perf_counter()
         summary = account_import(user=director, content=data, filename=f"bench-{label}.csv")
         took = time.perf_counter() - start
-        history = getattr(__import__("kam.accounts.models", fromlist=["Account"]).Account, "history", None)
+        history = getattr(Account, "history", None)  # absent before kam kept history
         rows = history.count() if history is not None else "-"
         print(f"{label:9s} {n} rows: {took:6.2f} s  {summary}  history rows: {rows}")
 

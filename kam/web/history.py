@@ -329,6 +329,11 @@ def _label(record: Any) -> str:
         return f"#{record.id}"
 
 
+def _field_label(f: models.Field[Any, Any]) -> str:
+    # verbose names made by Django from the field's name ("user") are plain strings
+    return str(capfirst(_(str(f.verbose_name))))
+
+
 def _entry(record: Any, previous: Any, fmt: _Formatter) -> Entry:
     model = record.instance_type
     fields = compared_fields(model)
@@ -340,16 +345,12 @@ def _entry(record: Any, previous: Any, fmt: _Formatter) -> Entry:
             after = getattr(record, f.attname)
             before = getattr(previous, f.attname) if previous is not None else None
             if previous is None and record.history_type == "~":
-                changes.append(Change(str(capfirst(f.verbose_name)), "?", fmt.value(f, after)))
+                changes.append(Change(_field_label(f), "?", fmt.value(f, after)))
             elif previous is None:
                 if after not in (None, "", [], {}):
-                    changes.append(
-                        Change(str(capfirst(f.verbose_name)), formats.DASH, fmt.value(f, after))
-                    )
+                    changes.append(Change(_field_label(f), formats.DASH, fmt.value(f, after)))
             elif before != after:
-                changes.append(
-                    Change(str(capfirst(f.verbose_name)), fmt.value(f, before), fmt.value(f, after))
-                )
+                changes.append(Change(_field_label(f), fmt.value(f, before), fmt.value(f, after)))
     return Entry(
         when=record.history_date,
         who=fmt.user(record.history_user_id),
