@@ -31,14 +31,15 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.accounts.imports import _FORMULA_START
 from kam.web import formats
 from kam.web.errors import ApplicationError
 from kam.web.history_records import compared_fields
 
 PER_PAGE = 20
 # Cells starting with one of these are formulas to a spreadsheet program: the account
-# exports write them with a leading apostrophe, and so does this export.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# exports write them with a leading apostrophe, and so does this export (the same guard).
+FORMULA_START = _FORMULA_START
 
 KINDS: dict[str, Any] = {
     "account": gettext_lazy("account"),
