@@ -341,8 +341,8 @@ def _entry(record: Any, previous: Any, fmt: _Formatter) -> Entry:
     changes: list[Change] = []
     if record.history_type != "-":
         for f in fields:
-            if f.primary_key:
-                continue
+            if f.primary_key or isinstance(f, models.UUIDField):
+                continue  # ids say nothing to a person
             after = getattr(record, f.attname)
             before = getattr(previous, f.attname) if previous is not None else None
             if previous is None and record.history_type == "~":
