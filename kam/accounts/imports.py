@@ -55,7 +55,7 @@ from kam.imports.tables import delimiter_of as _delimiter_of
 from kam.imports.tables import header_name, without_stray_cr
 from kam.organisation.selectors import organisation_get
 from kam.web.errors import ApplicationError
-from kam.web.history_records import bulk_history, history_reason
+from kam.web.history_records import bulk_history, history_actor, history_reason
 
 User = AbstractBaseUser | AnonymousUser
 FileFormat = Literal["csv", "xlsx"]
@@ -1000,7 +1000,10 @@ def account_import(
                     )
                 )
                 raise AccountImportError(run.problems)
-            with history_reason(_("Import of %(file)s") % {"file": filename}):
+            with (
+                history_reason(_("Import of %(file)s") % {"file": filename}),
+                history_actor(user),
+            ):
                 return run.write(rows)
     except IntegrityError:
         raise ApplicationError(

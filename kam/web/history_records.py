@@ -18,7 +18,8 @@ a full snapshot row per change (``Historical<Model>``) with who (``history_user`
 
 Who acted comes from ``simple_history.middleware.HistoryRequestMiddleware`` for pages and
 the API (token authentication sets ``request.user``); commands run without a request and
-record no user, which the pages show as "system".
+record no user, which the pages show as "system", unless the work runs on someone's
+behalf inside ``with history_actor(user):`` (the account import does).
 """
 
 from __future__ import annotations
@@ -47,6 +48,21 @@ def history_reason(reason: str) -> Iterator[None]:
 
 def current_reason() -> str | None:
     return getattr(_local, "reason", None)
+
+
+@contextlib.contextmanager
+def history_actor(user: Any) -> Iterator[None]:
+    """History rows written inside the block name ``user`` when no request says who acts.
+
+    For work that runs outside a request on someone's behalf (an import in a background
+    job, a command given ``--user``): without it such changes show as "system".
+    """
+    previous = getattr(_local, "user", None)
+    _local.user = user if getattr(user, "is_authenticated", False) else None
+    try:
+        yield
+    finally:
+        _local.user = previous
 
 
 def compared_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -107,6 +123,10 @@ class KamHistoricalRecords(HistoricalRecords):
                 return
             _baseline(model, stored, instance.pk)
         super().post_save(instance, created, using=using, **kwargs)
+
+    def get_history_user(self, instance: Any) -> Any:
+        user = super().get_history_user(instance)
+        return user if user is not None else getattr(_local, "user", None)
 
     def get_change_reason_for_object(self, instance: Any, history_type: Any, using: Any) -> Any:
         return super().get_change_reason_for_object(instance, history_type, using) or (
