@@ -929,6 +929,15 @@ class _Import:
             AccountTeamMember.objects.filter(pk__in=to_delete[start : start + 500]).delete()
         _update_many(AccountTeamMember, ["team_role"], [(m.team_role, m.pk) for m in to_update])
         AccountTeamMember.objects.bulk_create(to_create, batch_size=1000)
+        # the audit history of the seats created and changed (deletes sent their signals)
+        bulk_history(AccountTeamMember, to_create)
+        updated_pks = [m.pk for m in to_update]
+        for start in range(0, len(updated_pks), 1000):
+            bulk_history(
+                AccountTeamMember,
+                AccountTeamMember.objects.filter(pk__in=updated_pks[start : start + 1000]),
+                update=True,
+            )
         return changed
 
 

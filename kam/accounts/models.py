@@ -95,6 +95,8 @@ class AccountTeamMember(models.Model):
     )
     planned_hours = models.PositiveIntegerField(_("planned hours per year"), default=0)
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("account team member")
         constraints = [

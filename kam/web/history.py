@@ -54,6 +54,7 @@ KINDS: dict[str, Any] = {
 # Every audited model (app label, model name), for the administrator's export.
 AUDITED = [
     ("accounts", "Account"),
+    ("accounts", "AccountTeamMember"),
     ("portfolio", "ScoringScheme"),
     ("portfolio", "SchemeVersion"),
     ("portfolio", "Criterion"),
@@ -175,6 +176,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
             str(account),
             [
                 _history("accounts", "Account").filter(id=pk),
+                _history("accounts", "AccountTeamMember").filter(account_id=pk),
                 _history("economics", "Investment").filter(account_id=pk),
             ],
         )

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, AccountTeamMember
 from kam.economics.models import Investment
 from kam.organisation.models import BoxPolicy
 from kam.organisation.selectors import organisation_get
@@ -111,6 +111,27 @@ def test_account_history_shows_on_its_page_and_history_page_and_export(kam_user)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert any(r[6] == "Industry / channel" and r[8] == "wholesale" for r in values[1:])
+
+
+def test_account_team_changes_record_who_joined_moved_and_left(kam_user, member):
+    account = AccountFactory(owner=kam_user)
+    path = f"/api/accounts/{account.pk}/team"
+    api(kam_user, "put", path, {"core": [member.username]})
+    api(kam_user, "put", path, {"surround": [member.username]})
+    api(kam_user, "put", path, {})
+    rows = list(
+        AccountTeamMember.history.filter(account_id=account.pk).order_by(
+            "history_date", "history_id"
+        )
+    )
+    assert [(r.history_type, r.team_role, r.history_user_id) for r in rows] == [
+        ("+", "core", kam_user.pk),
+        ("~", "surround", kam_user.pk),
+        ("-", "surround", kam_user.pk),
+    ]
+    body = client_for(kam_user).get(reverse("history:object", args=["account", account.pk]))
+    text = body.content.decode()
+    assert "Core team" in text and "Surround team" in text and "deleted" in text
 
 
 def test_other_managers_get_404_for_the_history_of_accounts_they_cannot_see(kam_user, other_kam):
