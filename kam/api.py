@@ -26,6 +26,7 @@ from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
+from kam.web.api import router as history_router
 from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
 
@@ -123,3 +124,4 @@ api.add_router("/plans", plans_router)
 api.add_router("/reports", reports_router)
 api.add_router("/economics", economics_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/history", history_router)

@@ -50,5 +50,6 @@ urlpatterns = [
     path("me/", include("kam.users.urls")),
     path("notifications/", include("kam.notifications.urls")),
     path("jobs/", include("kam.jobs.urls")),
+    path("history/", include("kam.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -64,6 +64,8 @@ EXCLUDED_PAGES: dict[str, str] = {
     "plans:item_new": "a form for a new item: saving it adds a row by design",
     "notifications:unsubscribe": "a signed token from an e-mail; its button switches a kind off",
     "notifications:review_remind": "POST only: the remind-raters button of the review page",
+    "history:export": "a file download",
+    "history:object_export": "a file download",
 }
 # Namespaces left out entirely.
 EXCLUDED_NAMESPACES: dict[str, str] = {
@@ -190,6 +192,8 @@ PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     ("relationships", "pk"): _first("accounts.Account", contacts__isnull=False),
     ("relationships", "contact_id"): _first("relationships.Contact", left_on__isnull=False),
     ("relationships", "import_id"): _first("relationships.CalendarImport"),
+    ("history", "kind"): lambda kwargs: "account",
+    ("history", "pk"): _first("accounts.Account", plans__isnull=False),
 }
 
 

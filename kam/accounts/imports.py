@@ -66,6 +66,7 @@ from kam.imports.tables import delimiter_of as _delimiter_of
 from kam.imports.tables import header_name, without_stray_cr
 from kam.organisation.selectors import organisation_get
 from kam.web.errors import ApplicationError
+from kam.web.history_records import bulk_history, history_actor, history_reason
 
 User = AbstractBaseUser | AnonymousUser
 FileFormat = Literal["csv", "xlsx"]
@@ -767,6 +768,7 @@ class _Import:
             ],
         )
 
+        self.write_history(new_accounts, changed_accounts, pk_by_external_id)
         changed_ids |= self.write_revenues(rows, pk_by_external_id)
         changed_ids |= self.write_teams(rows, pk_by_external_id)
 
@@ -775,6 +777,73 @@ class _Import:
         return ImportSummary(
             created=created, updated=updated, unchanged=len(rows) - created - updated
         )
+
+    def write_history(
+        self,
+        new_accounts: list[Account],
+        changed_accounts: list[Account],
+        pk_by_external_id: dict[str, int],
+    ) -> None:
+        """The audit history of the accounts the file created or changed, in bulk.
+
+        The writes above bypass model signals (bulk insert, one ``executemany``), so the
+        history rows are written here: the stored rows read back in chunks and inserted
+        with one bulk insert per 1,000 (kam/web/history_records.py). An account changed
+        for the first time since history was kept first gets its stored state before the
+        import (``self.existing``), so the change shows its "before".
+        """
+        changed_pks = [a.pk for a in changed_accounts]
+        pks = [pk_by_external_id[a.external_id] for a in new_accounts]
+        with_history = set()
+        for start in range(0, len(changed_pks), 500):
+            with_history.update(
+                Account.history.filter(id__in=changed_pks[start : start + 500])
+                .values_list("id", flat=True)
+                .distinct()
+            )
+        baseline_pks = [pk for pk in changed_pks if pk not in with_history]
+        if baseline_pks:
+            by_pk = {e.pk: e for e in self.existing.values()}
+            before = [
+                Account(
+                    pk=pk,
+                    external_id=by_pk[pk].external_id,
+                    name=by_pk[pk].name,
+                    parent_id=by_pk[pk].parent_id,
+                    owner_id=by_pk[pk].owner_id,
+                    country=by_pk[pk].country,
+                    channel=by_pk[pk].channel,
+                    currency=by_pk[pk].currency,
+                )
+                for pk in baseline_pks
+            ]
+            # the fields the import does not touch, as stored
+            for start in range(0, len(before), 500):
+                chunk = before[start : start + 500]
+                stored = {
+                    row["pk"]: row
+                    for row in Account.objects.filter(pk__in=[a.pk for a in chunk]).values(
+                        "pk", "owner_planned_hours", "email_domains", "active", "created_at"
+                    )
+                }
+                for account in chunk:
+                    row = stored[account.pk]
+                    account.owner_planned_hours = row["owner_planned_hours"]
+                    account.email_domains = row["email_domains"]
+                    account.active = row["active"]
+                    account.created_at = account.updated_at = row["created_at"]
+                    account._history_date = row["created_at"]  # type: ignore[attr-defined]
+                    account._history_user = None  # type: ignore[attr-defined]
+            with history_reason(""):
+                bulk_history(Account, before)
+        changed_set = set(changed_pks)
+        for start in range(0, len(pks) + len(changed_pks), 1000):
+            wanted = (pks + changed_pks)[start : start + 1000]
+            stored_accounts = list(Account.objects.filter(pk__in=wanted))
+            created = [a for a in stored_accounts if a.pk not in changed_set]
+            updated = [a for a in stored_accounts if a.pk in changed_set]
+            bulk_history(Account, created)
+            bulk_history(Account, updated, update=True)
 
     def create_accounts(
         self,
@@ -888,6 +957,15 @@ class _Import:
             AccountTeamMember.objects.filter(pk__in=to_delete[start : start + 500]).delete()
         _update_many(AccountTeamMember, ["team_role"], [(m.team_role, m.pk) for m in to_update])
         AccountTeamMember.objects.bulk_create(to_create, batch_size=1000)
+        # the audit history of the seats created and changed (deletes sent their signals)
+        bulk_history(AccountTeamMember, to_create)
+        updated_pks = [m.pk for m in to_update]
+        for start in range(0, len(updated_pks), 1000):
+            bulk_history(
+                AccountTeamMember,
+                AccountTeamMember.objects.filter(pk__in=updated_pks[start : start + 1000]),
+                update=True,
+            )
         return changed
 
 
@@ -960,7 +1038,11 @@ def account_import(
                     )
                 )
                 raise AccountImportError(run.problems)
-            return run.write(rows)
+            with (
+                history_reason(_("Import of %(file)s") % {"file": filename}),
+                history_actor(user),
+            ):
+                return run.write(rows)
     except IntegrityError:
         raise ApplicationError(
             _(

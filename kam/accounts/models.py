@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.history_records import KamHistoricalRecords
+
 
 class Account(models.Model):
     """A customer organisation; ``parent`` links a country company to its group.
@@ -57,6 +59,8 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("account")
         ordering = ["name"]
@@ -90,6 +94,8 @@ class AccountTeamMember(models.Model):
         help_text=_("Empty: the person's own function."),
     )
     planned_hours = models.PositiveIntegerField(_("planned hours per year"), default=0)
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("account team member")

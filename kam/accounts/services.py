@@ -23,6 +23,7 @@ from kam.accounts.selectors import account_editable_check, account_list_visible,
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
+from kam.web.history_records import bulk_history
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -383,11 +384,14 @@ def account_team_set(
                 current[user_id].team_role = team_role
                 changed_role.append(current[user_id])
         AccountTeamMember.objects.bulk_update(changed_role, ["team_role"])
-        AccountTeamMember.objects.bulk_create(
+        added = AccountTeamMember.objects.bulk_create(
             AccountTeamMember(account=account, user_id=user_id, team_role=team_role)
             for user_id, team_role in wanted.items()
             if user_id not in current
         )
+        # bulk writes send no signals: their audit history is written here
+        bulk_history(AccountTeamMember, changed_role, update=True)
+        bulk_history(AccountTeamMember, added)
     return list(account.team.select_related("user").order_by("team_role", "user__username"))
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.models import Account
 from kam.organisation.models import Box
 from kam.users.models import Function
+from kam.web.history_records import KamHistoricalRecords
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 HOURS = {"max_digits": 10, "decimal_places": 1}
@@ -108,6 +109,8 @@ class PeriodBoxPolicy(models.Model):
         editable=False,
         help_text=_("Counts every save; a save made on an older version is refused."),
     )
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("box policy in a period")

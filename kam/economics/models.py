@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account
+from kam.web.history_records import KamHistoricalRecords
 
 
 class AccountFacts(models.Model):
@@ -126,6 +127,8 @@ class Investment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("investment")

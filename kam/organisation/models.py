@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.history_records import KamHistoricalRecords
+
 
 class Box(models.TextChoices):
     """The four boxes of the selection matrix (kam-method.md section 1)."""
@@ -106,6 +108,8 @@ class BoxPolicy(models.Model):
         editable=False,
         help_text=_("Counts every save; a save made on an older version is refused."),
     )
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("box policy")

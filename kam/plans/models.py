@@ -27,6 +27,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.organisation.models import Box
+from kam.web.history_records import KamHistoricalRecords
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
 
@@ -197,6 +198,8 @@ class Plan(models.Model):
         help_text=_("Counts every save; a save made on an older version is refused."),
     )
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("account plan")
         ordering = ["account__name", "-period_start"]
@@ -336,6 +339,8 @@ class PlanItem(models.Model):
         help_text=_("Counts every save; a save made on an older version is refused."),
     )
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("plan item")
         ordering = ["plan", "kind", "position", "pk"]
@@ -431,6 +436,8 @@ class PlanAction(models.Model):
         editable=False,
         help_text=_("Counts every save; a save made on an older version is refused."),
     )
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("plan action")
@@ -546,6 +553,8 @@ class ShareLink(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    history = KamHistoricalRecords(excluded_fields=["lookup", "digest", "last_used_at"])
 
     class Meta:
         verbose_name = _("share link")

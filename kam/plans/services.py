@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
@@ -66,6 +67,7 @@ from kam.plans.selectors import (
 )
 from kam.web.concurrency import bump, save_versioned, snapshot
 from kam.web.errors import ApplicationError
+from kam.web.history_records import history_reason
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -611,6 +613,7 @@ def plan_content_dump(plan: Plan) -> dict[str, Any]:
 
 
 @transaction.atomic
+@history_reason(gettext_lazy("Plan submitted for review"))
 def plan_submit(*, user: User, plan: Plan) -> Plan:
     """Send a draft for review; its content is frozen until approved or reopened."""
     plan_edit_check(user=user, plan=plan)
@@ -622,6 +625,7 @@ def plan_submit(*, user: User, plan: Plan) -> Plan:
 
 
 @transaction.atomic
+@history_reason(gettext_lazy("Plan approved"))
 def plan_approve(*, user: User, plan: Plan, note: str = "") -> PlanVersion:
     """Approve a plan in review: freeze version ``plan.version_number`` with who and when.
 
@@ -665,6 +669,7 @@ def plan_approve(*, user: User, plan: Plan, note: str = "") -> PlanVersion:
 
 
 @transaction.atomic
+@history_reason(gettext_lazy("Plan reopened"))
 def plan_reopen(*, user: User, plan: Plan) -> Plan:
     """Back to draft: from review (sent back, same version) or from approved (next version)."""
     current = Plan.objects.select_for_update().values("status", "version_number").get(pk=plan.pk)
@@ -692,6 +697,7 @@ def _may_edit(user: User, plan: Plan) -> bool:
 
 
 @transaction.atomic
+@history_reason(gettext_lazy("Copied from the previous period's plan"))
 def plan_create_next_period(
     *,
     user: User,
@@ -845,6 +851,7 @@ def share_link_create(
 
 
 @transaction.atomic
+@history_reason(gettext_lazy("Share link revoked"))
 def share_link_revoke(*, user: User, link: ShareLink) -> ShareLink:
     """Revoke a link now; it never opens the plan again. Revoking twice is a no-op."""
     plan_edit_check(user=user, plan=link.plan)
@@ -938,7 +945,10 @@ def share_action_update(
         old = action.get_status_display()
         _status_apply(action, status)
         bump(action)
-        action.save(update_fields=["status", "completed_at", "updated_at", "version"])
+        with history_reason(
+            _("Updated by %(name)s through a share link") % {"name": link.person_name}
+        ):
+            action.save(update_fields=["status", "completed_at", "updated_at", "version"])
         share_access_log(
             link=link,
             kind=ShareAccessKind.STATUS,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account
 from kam.organisation.models import Box
+from kam.web.history_records import KamHistoricalRecords
 
 
 class Axis(models.TextChoices):
@@ -41,6 +42,8 @@ class ScoringScheme(models.Model):
             "refused (no lost updates)."
         ),
     )
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("scoring scheme")
@@ -81,6 +84,8 @@ class SchemeVersion(models.Model):
         _("absolute strength cut"), max_digits=5, decimal_places=2, default=Decimal("5.00")
     )
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("scheme version")
         ordering = ["scheme", "-number"]
@@ -118,6 +123,8 @@ class Criterion(models.Model):
         blank=True,
         help_text=_("kam.core.fact_scores.FactRule as JSON: method, cuts, higher_is_better."),
     )
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("criterion")
@@ -239,6 +246,8 @@ class Review(models.Model):
         verbose_name=_("cancelled by"),
     )
 
+    history = KamHistoricalRecords(excluded_fields=["ratings_changed_at", "computed_at"])
+
     class Meta:
         verbose_name = _("portfolio review")
         ordering = ["-review_date", "-pk"]
@@ -324,6 +333,8 @@ class Rating(models.Model):
     )
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = KamHistoricalRecords()
 
     class Meta:
         verbose_name = _("rating")

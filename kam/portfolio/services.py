@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
@@ -39,6 +40,7 @@ from kam.portfolio.models import (
 from kam.portfolio.selectors import review_scope, scheme_version_to_core
 from kam.web.concurrency import claim_version
 from kam.web.errors import ApplicationError, Problem
+from kam.web.history_records import bulk_history, history_reason
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +267,7 @@ def _version_write(
             )
         )
     Criterion.objects.bulk_create(rows)
+    bulk_history(Criterion, rows)
     Competitor.objects.bulk_create(
         Competitor(version=version, name=n)
         for n in sorted({n.strip() for n in content.competitors if n.strip()})
@@ -413,6 +416,7 @@ def review_create(
     return review
 
 
+@history_reason(gettext_lazy("Scores derived from the accounts' facts"))
 def review_derive_scores(*, review: Review, as_of: dt.date | None = None) -> int:
     """Derive the scores of fact-bound criteria from the accounts' facts; returns the count.
 
@@ -458,6 +462,7 @@ def review_derive_scores(*, review: Review, as_of: dt.date | None = None) -> int
     with transaction.atomic():
         Rating.objects.filter(review=review, derived=True).delete()
         Rating.objects.bulk_create(rows, batch_size=2000)
+        bulk_history(Rating, rows)
         Review.objects.filter(pk=review.pk).update(ratings_changed_at=timezone.now())
     return len(rows)
 
@@ -601,6 +606,9 @@ def ratings_save(
         Rating.objects.bulk_update(
             to_update, ["score", "competitor_score", "competitor_id", "view_source", "comment"]
         )
+        # bulk writes send no signals: their audit history is written here
+        bulk_history(Rating, to_create)
+        bulk_history(Rating, to_update, update=True)
         Rating.objects.filter(pk__in=to_delete).delete()
         if to_create or to_update or to_delete:
             Review.objects.filter(pk=review.pk).update(ratings_changed_at=timezone.now())
@@ -696,6 +704,7 @@ def review_ensure_computed(*, review: Review) -> Review:
     return review
 
 
+@history_reason(gettext_lazy("Review closed"))
 def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -> Review:
     """Close a review: its scores freeze and its placements are computed one last time.
 
@@ -723,6 +732,7 @@ def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -
     return review
 
 
+@history_reason(gettext_lazy("Review cancelled"))
 def review_cancel(*, review: Review, cancelled_by: AbstractBaseUser | None = None) -> Review:
     """Cancel an open review (opened by mistake, or abandoned); the portfolio never changes.
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from kam.users.models import ApiToken, Profile
 
@@ -20,8 +21,12 @@ class ProfileInline(admin.StackedInline):
     fields = ("role", "function", "hours_per_year", "hourly_cost")
 
 
-class UserAdmin(DjangoUserAdmin):
-    """Django's user admin with the kam role, function and capacity on the same page."""
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    """Django's user admin with the kam role, function and capacity on the same page.
+
+    Its "History" button lists every change of the user (simple-history); kam's own page
+    ``/history/user/<id>/`` shows the user's and their role's changes together.
+    """
 
     inlines = (ProfileInline,)
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
@@ -49,7 +54,7 @@ admin.site.register(User, UserAdmin)
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(SimpleHistoryAdmin):
     list_display = ("user", "role", "function", "hours_per_year", "hourly_cost")
     list_filter = ("role", "function")
     list_select_related = ("user",)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
+
+from kam.web.history_records import KamHistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -58,6 +62,8 @@ class Profile(models.Model):
         _("hourly cost"), max_digits=8, decimal_places=2, default=Decimal("0.00")
     )
 
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("profile")
 
@@ -93,3 +99,13 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# Users themselves (active, staff, names, e-mail; never the password hash or the last
+# login) keep history too: who made whom an administrator, who switched someone off.
+register(
+    User,
+    app="kam.users",
+    records_class=KamHistoricalRecords,
+    excluded_fields=["password", "last_login"],
+)

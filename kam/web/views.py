@@ -1,14 +1,30 @@
-"""Site-wide views: the home redirect and the Vega bundle kam serves itself (no CDN)."""
+"""Site-wide views: the home redirect, the Vega bundle kam serves itself (no CDN), and the
+audit history pages and exports (docs/history.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from kam.web.errors import ApplicationError
+from kam.web.history import (
+    EXPORT_FORMATS,
+    KINDS,
+    HistoryScope,
+    history_all_scope,
+    history_export,
+    history_page,
+    history_range,
+    history_scope,
+)
 
 
 @login_required
@@ -34,3 +50,131 @@ def vega_bundle(request: HttpRequest) -> HttpResponse:
     response["ETag"] = f'"{etag}"'
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+# --- audit history (kam/web/history.py, docs/history.md) -----------------------------------
+
+
+def _history_dates(request: HttpRequest) -> tuple[dt.date | None, dt.date | None, list[str]]:
+    """The ``since`` and ``until`` days of the query string, and what was wrong with them."""
+    problems: list[str] = []
+    days: list[dt.date | None] = []
+    for name, label in (("since", _("From")), ("until", _("Until"))):
+        raw = (request.GET.get(name) or "").strip()
+        day = None
+        if raw:
+            try:
+                day = dt.date.fromisoformat(raw)
+            except ValueError:
+                problems.append(
+                    _("%(field)s: %(value)s is not a date (YYYY-MM-DD).")
+                    % {"field": label, "value": raw[:40]}
+                )
+        days.append(day)
+    since, until = days
+    if since and until and since > until:
+        problems.append(_("From must not be after Until."))
+    return since, until, problems
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 9 else 1
+
+
+def _history_scope_or_404(request: HttpRequest, kind: str, pk: int) -> HistoryScope:
+    try:
+        return history_scope(user=request.user, kind=kind, pk=pk)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+
+
+def _download(content: bytes, file_format: str, name: str) -> HttpResponse:
+    types = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(content, content_type=types[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response
+
+
+@login_required
+@require_GET
+def history_object(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Every change of one object (and its parts), newest first, paginated."""
+    scope = _history_scope_or_404(request, kind, pk)
+    page = history_page(scope=scope, page=_page_number(request))
+    return render(
+        request,
+        "web/history.html",
+        {"scope": scope, "page": page, "kind_label": KINDS[kind], "back": _object_url(kind, pk)},
+    )
+
+
+@login_required
+@require_GET
+def history_object_export(
+    request: HttpRequest, kind: str, pk: int, file_format: str
+) -> HttpResponse:
+    """The history of one object as CSV or XLSX."""
+    scope = _history_scope_or_404(request, kind, pk)
+    if file_format not in EXPORT_FORMATS:
+        raise Http404(_("Choose CSV or XLSX."))
+    content = history_export(scope=scope, file_format=file_format)
+    return _download(content, file_format, f"history-{kind}-{pk}")
+
+
+@login_required
+@require_GET
+def history_all(request: HttpRequest) -> HttpResponse:
+    """The administrator's view of all history in a date range, with its export."""
+    try:
+        scope = history_all_scope(user=request.user)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    since, until, problems = _history_dates(request)
+    page = None
+    if not problems:
+        page = history_page(
+            scope=history_range(scope=scope, since=since, until=until),
+            page=_page_number(request),
+        )
+    return render(
+        request,
+        "web/history_all.html",
+        {"page": page, "since": since, "until": until, "problems": problems},
+    )
+
+
+@login_required
+@require_GET
+def history_all_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """All history in the date range as CSV or XLSX (administrators)."""
+    try:
+        scope = history_all_scope(user=request.user)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    if file_format not in EXPORT_FORMATS:
+        raise Http404(_("Choose CSV or XLSX."))
+    since, until, problems = _history_dates(request)
+    if problems:
+        return HttpResponse("\n".join(problems), status=400, content_type="text/plain")
+    content = history_export(scope=scope, file_format=file_format, since=since, until=until)
+    name = "history" + (f"-{since}" if since else "") + (f"-{until}" if until else "")
+    return _download(content, file_format, name)
+
+
+def _object_url(kind: str, pk: int) -> str:
+    """The object's own page, to go back to."""
+    names = {
+        "account": ("accounts:detail", [pk]),
+        "plan": ("plans:detail", [pk]),
+        "scheme": ("portfolio:scheme_detail", [pk]),
+        "review": ("portfolio:review_detail", [pk]),
+        "policies": ("organisation:settings", []),
+        "period": ("allocation:period", [pk]),
+        "user": ("admin:auth_user_change", [pk]),
+    }
+    name, args = names[kind]
+    return reverse(name, args=args)

@@ -75,6 +75,11 @@ NOT_PAGES = {
     "notifications:review_remind",  # POST only: the review page's "remind raters" button
     "jobs:cancel",  # POST only
     "jobs:retry",  # POST only
+    "history:export",  # a file download
+    "history:object_export",  # a file download
+    # the administrator's page of all history: the director walking these pages gets 404;
+    # tests/browser/test_history_browser.py checks its layout as an administrator
+    "history:all",
 }
 
 CHARTS_DRAWN = """
@@ -225,6 +230,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "economics:import_report": lambda: maybe("job_id", one(TransactionImport)),
         # a reset link that no longer works: the page says so and offers a new one
         "password_reset_confirm": lambda: {"uidb64": "MQ", "token": "used-token"},
+        "history:object": lambda: {"kind": "plan", "pk": plan().pk},
     }
 
 
