@@ -14,6 +14,7 @@ from kam.notifications.models import CustomerUpdate, Kind, Preferences, Sent
 from kam.plans.models import FINISHED_STATUSES, OwnerSide, PlanAction
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.review_selectors import RaterProgress, review_progress_map, user_can_manage
+from kam.portfolio.selectors import reviews_open
 
 DIGEST_DAYS_AHEAD = 14
 
@@ -63,7 +64,8 @@ def raters_behind(*, review: Review) -> list[RaterProgress]:
 
 
 def open_reviews() -> QuerySet[Review]:
-    return Review.objects.filter(status=ReviewStatus.OPEN).order_by("review_date", "pk")
+    """The reviews whose raters may be reminded (kam.portfolio.selectors.reviews_open)."""
+    return reviews_open()
 
 
 @dataclass

@@ -97,6 +97,11 @@ def reviews_newest_first() -> QuerySet[Review]:
     return Review.objects.order_by("-review_date", "-pk")
 
 
+def reviews_open() -> QuerySet[Review]:
+    """The reviews still being scored, oldest first: for reminders to their raters."""
+    return Review.objects.filter(status=ReviewStatus.OPEN).order_by("review_date", "pk")
+
+
 def review_choices_for_matrix() -> list[Review]:
     """Closed and open reviews, newest first, for the matrix's review chooser (cancelled
     reviews have no boxes)."""
