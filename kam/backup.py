@@ -103,7 +103,9 @@ def _count_rows(cursor: Any, tables: list[str], quote: Any) -> dict[str, int]:
     return counts
 
 
-def _migrations(cursor: Any) -> dict[str, list[str]]:
+def _migrations(cursor: Any, tables: list[str]) -> dict[str, list[str]]:
+    if "django_migrations" not in tables:  # a database kam never migrated
+        return {}
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
     applied: dict[str, list[str]] = {}
     for app, name in cursor.fetchall():
@@ -205,8 +207,9 @@ def _pg_snapshot(target: Path) -> tuple[dict[str, int], dict[str, list[str]], st
         with conn.cursor() as cursor:
             cursor.execute("SELECT pg_export_snapshot(), current_setting('server_version')")
             snapshot, server_version = cursor.fetchone()  # type: ignore[misc]
-            counts = _count_rows(cursor, _pg_tables(cursor), _pg_quote)
-            migrations = _migrations(cursor)
+            tables = _pg_tables(cursor)
+            counts = _count_rows(cursor, tables, _pg_quote)
+            migrations = _migrations(cursor, tables)
             _pg_run(
                 "pg_dump",
                 [
@@ -271,8 +274,9 @@ def _sqlite_snapshot(target: Path) -> tuple[dict[str, int], dict[str, list[str]]
         source.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         cursor = copy.cursor()
-        counts = _count_rows(cursor, _sqlite_tables(copy), _sqlite_quote)
-        migrations = _migrations(cursor)
+        tables = _sqlite_tables(copy)
+        counts = _count_rows(cursor, tables, _sqlite_quote)
+        migrations = _migrations(cursor, tables)
     finally:
         copy.close()
         source.close()

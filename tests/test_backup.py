@@ -374,3 +374,66 @@ def test_restore_into_a_used_installation_needs_force(
     assert used.counts()["auth_user"] == 1
     used.kam("restore", str(archive), "--force")
     assert used.counts() == _manifest(archive)["row_counts"]
+
+
+def test_restore_migrates_an_archive_of_an_older_kam(tmp_path: Path) -> None:
+    """An archive made before kam's latest economics migration comes up to date."""
+    older = Installation(tmp_path / "older", None)
+    older.kam("manage", "migrate", "--verbosity", "0")
+    older.kam("manage", "migrate", "economics", "0001", "--verbosity", "0")
+    archive = tmp_path / "older.tar.gz"
+    older.kam("backup", str(archive))
+    manifest = _manifest(archive)
+    assert (
+        "0002_investment_transactionimport_costtoserveitem"
+        not in manifest["migrations"]["economics"]
+    )
+    target = Installation(tmp_path / "target", None)
+    target.kam("restore", str(archive))
+    counts = target.counts()
+    assert "economics_investment" in counts  # the table of the newer migration exists
+    plan = target.kam("manage", "migrate", "--plan")
+    assert "No planned migration operations" in plan.stdout, plan.stdout
+
+
+@pytest.fixture
+def pg_empty() -> Iterator[str]:
+    """An empty PostgreSQL database of this branch's own (kam_ops_tools)."""
+    if shutil.which("psql") is None:
+        pytest.skip("psql is not installed")
+    sql = "DROP DATABASE IF EXISTS kam_ops_tools WITH (FORCE); CREATE DATABASE kam_ops_tools;"
+    for statement in sql.split(";")[:2]:
+        done = subprocess.run(
+            ["psql", f"{PG}/postgres", "-qc", statement], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432: {done.stderr}")
+    yield f"{PG}/kam_ops_tools"
+    subprocess.run(
+        ["psql", f"{PG}/postgres", "-qc", "DROP DATABASE IF EXISTS kam_ops_tools WITH (FORCE)"],
+        capture_output=True,
+    )
+
+
+def test_backup_says_when_pg_dump_is_missing_or_too_old(tmp_path: Path, pg_empty: str) -> None:
+    installation = Installation(tmp_path / "pg", pg_empty)
+    env = installation.env()
+    archive = tmp_path / "pg.tar.gz"
+    command = [sys.executable, "-m", "kam.cli", "backup", str(archive)]
+
+    missing = subprocess.run(
+        command, env={**env, "PATH": str(tmp_path / "empty")}, capture_output=True, text=True
+    )
+    _refused(missing, "pg_dump was not found on PATH", "postgresql-client")
+
+    # A pg_dump older than the server answers as PostgreSQL's own does.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "pg_dump").write_text(
+        "#!/bin/sh\necho 'pg_dump: error: aborting because of server version mismatch' >&2\n"
+        "echo 'pg_dump: detail: server version: 17.2; pg_dump version: 13.1' >&2\nexit 1\n"
+    )
+    (fake / "pg_dump").chmod(0o755)
+    old = subprocess.run(command, env={**env, "PATH": str(fake)}, capture_output=True, text=True)
+    _refused(old, "pg_dump failed", "server version mismatch", "postgresql-client")
+    assert not archive.exists()
