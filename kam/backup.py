@@ -652,11 +652,24 @@ def _summary(manifest: dict[str, Any]) -> str:
     }
 
 
+def _failure(exc: Exception) -> str:
+    """A message for a failure of the system (disk, permissions, database connection)."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def run_backup(args: argparse.Namespace) -> int:
+    import psycopg
+    from django.db import Error as DatabaseError
+
     try:
         manifest = backup_create(path=args.path, force=args.force)
     except BackupError as exc:
         print(exc, file=sys.stderr)
+        return BAD_INPUT
+    except (OSError, DatabaseError, psycopg.Error, sqlite3.Error) as exc:
+        print(_("kam backup failed: %(reason)s") % {"reason": _failure(exc)}, file=sys.stderr)
         return BAD_INPUT
     print(_("Backup written to %(path)s") % {"path": Path(args.path).absolute()})
     print(_summary(manifest))
@@ -665,10 +678,16 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    import psycopg
+    from django.db import Error as DatabaseError
+
     try:
         manifest = restore(path=args.path, force=args.force)
     except BackupError as exc:
         print(exc, file=sys.stderr)
+        return BAD_INPUT
+    except (OSError, DatabaseError, psycopg.Error, sqlite3.Error) as exc:
+        print(_("kam restore failed: %(reason)s") % {"reason": _failure(exc)}, file=sys.stderr)
         return BAD_INPUT
     print(_("Restored %(path)s") % {"path": Path(args.path).absolute()})
     print(_summary(manifest))

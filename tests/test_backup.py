@@ -437,3 +437,12 @@ def test_backup_says_when_pg_dump_is_missing_or_too_old(tmp_path: Path, pg_empty
     old = subprocess.run(command, env={**env, "PATH": str(fake)}, capture_output=True, text=True)
     _refused(old, "pg_dump failed", "server version mismatch", "postgresql-client")
     assert not archive.exists()
+
+
+def test_an_unreachable_database_is_a_clear_failure(tmp_path: Path) -> None:
+    nowhere = Installation(tmp_path / "nowhere", "postgres://postgres@127.0.0.1:1/kam_ops_none")
+    archive = tmp_path / "x.tar.gz"
+    _refused(nowhere.kam("backup", str(archive), check=False), "kam backup failed", "127.0.0.1")
+    assert not archive.exists()
+    no_dir = nowhere.kam("backup", str(tmp_path / "missing" / "x.tar.gz"), check=False)
+    _refused(no_dir, "does not exist")
