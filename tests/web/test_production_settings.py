@@ -22,10 +22,10 @@ KAM = Path(__file__).resolve().parents[2] / "kam"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The test's environment without kam's and Django's settings (the browser tests set
+    DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly warns about)."""
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("KAM_", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"))
+        k: v for k, v in os.environ.items() if not k.startswith(("KAM_", "DATABASE_URL", "DJANGO_"))
     }
     env["KAM_DATA_DIR"] = str(tmp_path / "data")
     env.update(extra)
