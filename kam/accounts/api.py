@@ -317,7 +317,13 @@ def export_accounts(
 
 @router.post(
     "/import",
-    response={200: ImportSummaryOut, 403: ErrorOut, 409: ErrorOut, 422: ImportFailedOut},
+    response={
+        200: ImportSummaryOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ImportFailedOut,
+    },
     summary="Import accounts from CSV or XLSX",
 )
 def import_accounts(

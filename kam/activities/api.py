@@ -311,7 +311,13 @@ def hours_by_box(
 
 @router.post(
     "/import",
-    response={200: ImportSummaryOut, 403: ErrorOut, 409: ErrorOut, 422: ImportFailedOut},
+    response={
+        200: ImportSummaryOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ImportFailedOut,
+    },
     summary="Import activities from CSV",
 )
 def import_activities(

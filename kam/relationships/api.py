@@ -708,7 +708,7 @@ def set_positioning(request: HttpRequest, account_id: int, payload: PositioningI
 
 @router.post(
     "/calendar/import",
-    response={200: CalendarOut, 403: ErrorOut, 422: ImportFailedOut},
+    response={200: CalendarOut, 403: ErrorOut, 413: ErrorOut, 422: ImportFailedOut},
     summary="Import an iCalendar (.ics) file",
 )
 def import_calendar(
