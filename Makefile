@@ -33,9 +33,11 @@ install: $(STAMP)
 	  echo "Installing Pango for WeasyPrint"; \
 	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
-## demo: set up, load the demo portfolio and serve it at http://127.0.0.1:8000
+## demo: set up, load the demo portfolio and serve it at http://127.0.0.1:8000; its data
+## directory is ./var (DEMO_DATA_DIR), never the KAM_DATA_DIR of a real installation
+DEMO_DATA_DIR ?= $(CURDIR)/var
 demo: install
-	$(BIN)/kam demo
+	KAM_DATA_DIR=$(DEMO_DATA_DIR) $(BIN)/kam demo
 
 ## test: set up and run the whole suite (unit, API, CLI and browser tests) on SQLite
 test: install browser

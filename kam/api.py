@@ -25,8 +25,8 @@ from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
-from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
 from kam.web.api import router as history_router
+from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
 from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
 

@@ -12,6 +12,13 @@
 - ``kam clv``: predicted purchases and value per account from transactions (docs/economics.md);
 - ``kam facts``: every account's facts (revenue, growth, margin …) from invoice lines
   (docs/facts.md).
+- ``kam backup PATH`` / ``kam restore PATH``: one archive of the database, the transaction
+  store and the secret key, taken while kam runs; restored into an empty installation
+  (docs/operations.md).
+
+Every command starts with the umask 077 (kam's files are 0600, its directories 0700), and
+those that use the database first check the data directory (``kam.datadir``): when it
+cannot be created or written they say so and exit with status 2.
 """
 
 from __future__ import annotations
@@ -22,7 +29,22 @@ import sys
 from collections.abc import Sequence
 
 
+def _data_dir_ready() -> None:
+    """Check the data directory before Django reads the settings; on failure, print why
+    and exit with status 2 (no traceback)."""
+    from kam.datadir import DataDirError, data_dir, data_dir_ensure, tighten
+
+    path = data_dir()
+    try:
+        data_dir_ensure(path)
+    except DataDirError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    tighten(path)
+
+
 def _django_setup() -> None:
+    _data_dir_ready()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     import django
 
@@ -30,6 +52,7 @@ def _django_setup() -> None:
 
 
 def _manage(argv: Sequence[str]) -> int:
+    _data_dir_ready()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     from django.core.management import execute_from_command_line
 
@@ -40,8 +63,10 @@ def _manage(argv: Sequence[str]) -> int:
 def _prepare() -> None:
     """Bring the database schema and static files up to date before serving."""
     _django_setup()
+    from django.conf import settings
     from django.core.management import call_command
 
+    print(f"kam's data directory: {settings.DATA_DIR}", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
 
@@ -182,10 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     from kam.facts_cli import add_facts_parser
 
     add_facts_parser(sub)
+    from kam.backup import add_backup_parsers
+
+    add_backup_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kam.datadir import UMASK
+
+    os.umask(UMASK)
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "manage":
         return _manage(argv[1:])
@@ -230,6 +261,11 @@ def _run(args: argparse.Namespace) -> int:
         from kam.facts_cli import run_facts
 
         return run_facts(args)
+    if args.command in ("backup", "restore"):
+        _django_setup()
+        from kam.backup import run_backup, run_restore
+
+        return run_backup(args) if args.command == "backup" else run_restore(args)
     return 2
 
 

@@ -4,11 +4,14 @@ Everything an operator may need to change comes from the environment:
 
 - ``DATABASE_URL``: any URL dj-database-url understands; SQLite file ``var/kam.sqlite3``
   when unset.
-- ``KAM_DATA_DIR``: where the SQLite file, the secret key and collected static files live
-  (default ``./var``).
+- ``KAM_DATA_DIR``: where the SQLite file, the secret key, the transaction store and
+  collected static files live (default ``$XDG_DATA_HOME/kam`` or ``~/.local/share/kam``,
+  never the current directory; ``kam.datadir``).
 - ``KAM_SECRET_KEY``: the secret key; generated once into ``KAM_DATA_DIR`` when unset.
 - ``KAM_DEBUG``: ``1`` for Django's debug pages (never in production).
 - ``KAM_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
+- ``KAM_HTTPS``, ``KAM_PROXY_SSL_HEADER``, ``KAM_HSTS_*``: HTTPS in production (the block
+  "Production: HTTPS and Content-Security-Policy" below; docs/operations.md).
 - ``KAM_BASE_URL``: the address people open kam at, for links in e-mails.
 - ``KAM_EMAIL_URL`` (or ``KAM_EMAIL_HOST``/``PORT``/``USER``/``PASSWORD``/``USE_TLS``/
   ``USE_SSL``) and ``KAM_EMAIL_FROM``: the mail relay (docs/operations.md, "E-mail").
@@ -25,13 +28,21 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kam.datadir import DataDirError, data_dir, data_dir_ensure
 from kam.notifications.email_url import EmailConfigError, email_settings
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("KAM_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data directory: KAM_DATA_DIR, else a per-user directory, never the current one
+# (kam.datadir). The kam command checks it first and exits 2 with this message.
+DATA_DIR = data_dir()
+try:
+    data_dir_ensure(DATA_DIR)
+except DataDirError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 (DATA_DIR / "static").mkdir(exist_ok=True)  # whitenoise expects STATIC_ROOT to exist
 
 
@@ -39,9 +50,13 @@ def _secret_key() -> str:
     if key := os.environ.get("KAM_SECRET_KEY"):
         return key
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+    try:  # created 0600 in one step, and only once when two processes start together
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -53,6 +68,42 @@ ALLOWED_HOSTS = [
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("KAM_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
+
+# --- Production: HTTPS and Content-Security-Policy (docs/operations.md) -------------------
+# KAM_HTTPS=1 when kam is reached over HTTPS (directly or behind a proxy): Secure cookies,
+# redirect of plain HTTP, HSTS. `kam manage check --deploy` is clean in that mode.
+KAM_HTTPS = os.environ.get("KAM_HTTPS", "") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = KAM_HTTPS
+SECURE_SSL_REDIRECT = KAM_HTTPS and os.environ.get("KAM_SSL_REDIRECT", "1") == "1"
+SECURE_HSTS_SECONDS = int(os.environ.get("KAM_HSTS_SECONDS", "31536000")) if KAM_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("KAM_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("KAM_HSTS_PRELOAD", "1") == "1"
+# Behind a proxy that ends TLS: the header it sets to "https" (e.g. X-Forwarded-Proto). Only
+# when told, since a client could send the header itself where no proxy replaces it.
+if _proxy_header := os.environ.get("KAM_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# On every response (csp.middleware.CSPMiddleware): scripts only from kam's own files (no
+# inline script, no eval: the charts use Vega's expression interpreter, `ast: true`).
+# style-src keeps 'unsafe-inline' for now: templates still carry style="" attributes, which
+# another issue removes; then it goes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +117,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "simple_history",
+    "csp",
     "kam.web",
     "kam.organisation",
     "kam.users",
@@ -87,6 +139,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -140,10 +140,11 @@ class Source:
 
 
 def default_root() -> Path:
-    """``<KAM_DATA_DIR>/transactions``, with kam's default data directory (``./var``) when
-    ``KAM_DATA_DIR`` is unset, as in ``kam.settings``."""
-    data_dir = Path(os.environ.get("KAM_DATA_DIR", Path.cwd() / "var")).resolve()
-    return data_dir / "transactions"
+    """``<data directory>/transactions``: ``KAM_DATA_DIR``, else kam's per-user default
+    (``kam.datadir``), as in ``kam.settings``."""
+    from kam.datadir import data_dir
+
+    return data_dir() / "transactions"
 
 
 def fingerprint_file(path: Path, progress: Progress | None = None) -> str:

@@ -23,10 +23,9 @@ def add_calendar_parser(sub: Any) -> None:
 
 
 def run_calendar(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
-    import django
+    from kam.cli import _django_setup
 
-    django.setup()
+    _django_setup()
     from django.contrib.auth import get_user_model
 
     from kam.relationships.calendar import CalendarImportError, calendar_import_create

@@ -8,6 +8,11 @@ test, so whoever adds one decides which it is.
 Wide content (the scoring grid, long tables) may scroll inside its own box; the document
 itself may not be wider than the window. Full-page screenshots of every page go to
 test-artifacts/layout/ for people to look at.
+
+The same walk holds every page to kam's Content-Security-Policy (kam.settings, script-src
+'self', no eval): the browser reports each violation (a `securitypolicyviolation` event,
+and a console message), and there must be none; every chart must be drawn (under the policy
+Vega runs its expression interpreter, not `new Function`).
 """
 
 from __future__ import annotations
@@ -81,6 +86,20 @@ NOT_PAGES = {
     # tests/browser/test_history_browser.py checks its layout as an administrator
     "history:all",
 }
+
+# Collects the page's Content-Security-Policy violations, from the first script on.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(
+  `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`
+));
+"""
+
+CHARTS_FAILED = """
+() => [...document.querySelectorAll(
+    '[data-matrix-chart], [data-econ-chart], [data-alloc-chart][data-src]'
+  )].filter(e => e.dataset.ready !== 'true').map(e => e.outerHTML.slice(0, 120))
+"""
 
 CHARTS_DRAWN = """
 () => [...document.querySelectorAll(
@@ -287,18 +306,38 @@ def test_every_page_fits_1280_px_in_english_and_dutch(live_server, chromium, dem
     shots = ARTIFACTS / "layout"
     shots.mkdir(parents=True, exist_ok=True)
     too_wide: list[str] = []
+    violations: list[str] = []
+    charts_failed: list[str] = []
+    charts_drawn = 0
     for lang in LANGUAGES:
         context = chromium.new_context(viewport={"width": WIDTH, "height": HEIGHT})
         context.add_cookies([{"name": "django_language", "value": lang, "url": live_server.url}])
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.set_default_timeout(60_000)
+        console: list[str] = []
+        page.on(
+            "console",
+            lambda message, out=console: (
+                out.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         log_in(page, live_server.url, demo_director)
         for name, path in pages:
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, (name, path, lang)
+            policy = response.header_value("content-security-policy") or ""
+            assert "script-src 'self'" in policy and "unsafe-eval" not in policy, (name, policy)
             page.wait_for_load_state("networkidle")
             # Charts take their width once drawn: wait until every chart says it is done.
             page.wait_for_function(CHARTS_DRAWN)
+            charts_failed += [f"{lang} {path}: {c}" for c in page.evaluate(CHARTS_FAILED)]
+            charts_drawn += page.evaluate(
+                "document.querySelectorAll('[data-ready=\"true\"]').length"
+            )
+            violations += [f"{lang} {path}: {v}" for v in page.evaluate("window.__cspViolations")]
+            violations += [f"{lang} {path}: console: {m}" for m in console]
+            console.clear()
             assert page.evaluate("document.documentElement.lang") == lang, (name, lang)
             width = page.evaluate("document.documentElement.scrollWidth")
             safe = name.replace(":", "-")
@@ -308,3 +347,7 @@ def test_every_page_fits_1280_px_in_english_and_dutch(live_server, chromium, dem
                 too_wide.append(f"{lang} {path} ({name}): {width} px; {culprits}")
         context.close()
     assert not too_wide, "pages wider than 1280 px:\n" + "\n".join(too_wide)
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+    assert not charts_failed, "charts not drawn:\n" + "\n".join(charts_failed)
+    # The matrix, the economics pages and the allocation run draw charts in both languages.
+    assert charts_drawn >= 2 * 4, charts_drawn

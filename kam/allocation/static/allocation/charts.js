@@ -26,7 +26,7 @@
       .then(function (data) {
         var previous = views.get(el);
         if (previous) { previous.finalize(); }
-        return window.vegaEmbed(el, data.spec, withLocale(data.spec, { actions: false, renderer: "svg" })).then(function (result) {
+        return window.vegaEmbed(el, data.spec, withLocale(data.spec, { actions: false, renderer: "svg", ast: true })).then(function (result) {
           views.set(el, result);
           el.setAttribute("data-ready", "true");
           el.removeAttribute("aria-busy");

@@ -15,7 +15,7 @@
     var source = document.getElementById(el.getAttribute("data-econ-chart"));
     if (!source || typeof window.vegaEmbed !== "function") { return; }
     var spec = JSON.parse(source.textContent);
-    window.vegaEmbed(el, spec, withLocale(spec, { actions: false, renderer: "svg" })).then(function () {
+    window.vegaEmbed(el, spec, withLocale(spec, { actions: false, renderer: "svg", ast: true })).then(function () {
       el.setAttribute("data-ready", "true");
     }).catch(function () {
       el.setAttribute("data-ready", "error");

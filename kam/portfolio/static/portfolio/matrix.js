@@ -28,6 +28,9 @@
         if (current) { current.finalize(); current = null; }
         return window.vegaEmbed(el, data.spec, withLocale(data.spec, {
           actions: false,
+          // Vega's expression interpreter instead of new Function(): the
+          // Content-Security-Policy allows no eval (docs/operations.md).
+          ast: true,
           renderer: "canvas",
           loader: { target: "_self" },
         })).then(function (result) {
