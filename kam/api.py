@@ -6,6 +6,8 @@ the browser session, and reads accounts only through the caller's visibility.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
@@ -23,9 +25,22 @@ from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
+from kam.web.api_schemas import declare_error_responses
 from kam.web.errors import ApplicationError
 
-api = NinjaAPI(
+
+class KamAPI(NinjaAPI):
+    """kam's API: every operation documents the error statuses it can answer."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_error_responses(schema)
+        return schema
+
+
+api = KamAPI(
     title="kam API",
     version="1",
     description="Key account management: accounts, scoring schemes, reviews and the portfolio.",
@@ -76,7 +91,11 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"detail": gettext("Authentication required: a Bearer token or a session.")},
+        {
+            "detail": gettext("Authentication required: a Bearer token or a session."),
+            "field": None,
+            "problems": [],
+        },
         status=401,
     )
 

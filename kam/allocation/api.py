@@ -54,18 +54,13 @@ from kam.allocation.services import (
     run_start,
 )
 from kam.allocation.wording import shortfall_text
+from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["allocation"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
-
-
-class PeriodIn(Schema):
+class AllocationPeriodIn(Schema):
     """A new planning period: name, first and last day."""
 
     name: str
@@ -80,7 +75,7 @@ class PeriodPatch(Schema):
     status: str | None = None
 
 
-class PeriodOut(Schema):
+class AllocationPeriodOut(Schema):
     id: int
     name: str
     start: dt.date
@@ -89,7 +84,7 @@ class PeriodOut(Schema):
     created_by: str | None
 
 
-class CapacityOut(Schema):
+class AllocationCapacityOut(Schema):
     """One person's yearly hours for customers, function and hourly cost in the period."""
 
     user_id: int
@@ -226,8 +221,8 @@ def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def _period_out(p: PlanningPeriod) -> PeriodOut:
-    return PeriodOut(
+def _period_out(p: PlanningPeriod) -> AllocationPeriodOut:
+    return AllocationPeriodOut(
         id=p.pk,
         name=p.name,
         start=p.start,
@@ -256,7 +251,9 @@ def _run_out(r: AllocationRun) -> RunOut:
 
 
 @router.get(
-    "/periods", response={200: list[PeriodOut], 403: ErrorOut}, summary="List planning periods"
+    "/periods",
+    response={200: list[AllocationPeriodOut], 403: ErrorOut},
+    summary="List planning periods",
 )
 def periods_list(request: HttpRequest) -> Any:
     if not period_may_read(request.user):
@@ -266,10 +263,10 @@ def periods_list(request: HttpRequest) -> Any:
 
 @router.post(
     "/periods",
-    response={201: PeriodOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: AllocationPeriodOut, 403: ErrorOut, 422: ErrorOut},
     summary="Create a planning period",
 )
-def periods_create(request: HttpRequest, payload: PeriodIn) -> Any:
+def periods_create(request: HttpRequest, payload: AllocationPeriodIn) -> Any:
     """Create a draft period with the team's capacities and the box policies copied in."""
     period = period_create(
         created_by=request.user,  # type: ignore[arg-type]
@@ -280,14 +277,16 @@ def periods_create(request: HttpRequest, payload: PeriodIn) -> Any:
     return Status(201, _period_out(period))
 
 
-@router.get("/periods/{period_id}", response={200: PeriodOut, 404: ErrorOut}, summary="One period")
+@router.get(
+    "/periods/{period_id}", response={200: AllocationPeriodOut, 404: ErrorOut}, summary="One period"
+)
 def periods_get(request: HttpRequest, period_id: int) -> Any:
     return _period_out(period_get(user=request.user, period_id=period_id))
 
 
 @router.patch(
     "/periods/{period_id}",
-    response={200: PeriodOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AllocationPeriodOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Rename a period or change its status",
 )
 def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) -> Any:
@@ -303,13 +302,13 @@ def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) ->
 
 @router.get(
     "/periods/{period_id}/capacities",
-    response={200: list[CapacityOut], 404: ErrorOut},
+    response={200: list[AllocationCapacityOut], 404: ErrorOut},
     summary="The period's capacities",
 )
 def capacities_get(request: HttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     return [
-        CapacityOut(
+        AllocationCapacityOut(
             user_id=c.user_id,
             username=c.user.get_username(),
             hours_per_year=c.hours_per_year,
@@ -322,7 +321,13 @@ def capacities_get(request: HttpRequest, period_id: int) -> Any:
 
 @router.put(
     "/periods/{period_id}/capacities",
-    response={200: list[CapacityOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: list[AllocationCapacityOut],
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Change capacities (all or none)",
 )
 def capacities_put(request: HttpRequest, period_id: int, payload: list[CapacityIn]) -> Any:

@@ -108,7 +108,7 @@ class CriterionOut(Schema):
     fact_rule: dict[str, object]
 
 
-class VersionOut(Schema):
+class SchemeVersionOut(Schema):
     """One immutable version; cut lines on 0-10 (A, S_us) and as a ratio (RS)."""
 
     id: int
@@ -139,12 +139,12 @@ class SchemeOut(Schema):
     id: int
     name: str
     description: str
-    versions: list[VersionOut]
+    versions: list[SchemeVersionOut]
 
 
-def _version_out(version: SchemeVersion) -> VersionOut:
+def _version_out(version: SchemeVersion) -> SchemeVersionOut:
     who = version.created_by
-    return VersionOut(
+    return SchemeVersionOut(
         id=version.pk,
         number=version.number,
         created_at=version.created_at,
@@ -202,9 +202,9 @@ def schemes_detail(request: HttpRequest, scheme_id: int) -> SchemeOut:
 
 
 @router.get(
-    "/{scheme_id}/versions/{number}", response=VersionOut, summary="One version of a scheme"
+    "/{scheme_id}/versions/{number}", response=SchemeVersionOut, summary="One version of a scheme"
 )
-def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> VersionOut:
+def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> SchemeVersionOut:
     return _version_out(scheme_version_get(scheme=scheme_get(scheme_id=scheme_id), number=number))
 
 
@@ -225,7 +225,7 @@ def schemes_create(request: HttpRequest, payload: SchemeIn) -> tuple[int, Scheme
     return Status(201, _scheme_out(version.scheme))
 
 
-def _new_version(request: HttpRequest, scheme_id: int, payload: VersionIn) -> VersionOut:
+def _new_version(request: HttpRequest, scheme_id: int, payload: VersionIn) -> SchemeVersionOut:
     scheme = scheme_get(scheme_id=scheme_id)
     version = scheme_version_create(
         scheme=scheme,
@@ -238,14 +238,14 @@ def _new_version(request: HttpRequest, scheme_id: int, payload: VersionIn) -> Ve
 
 @router.post(
     "/{scheme_id}/versions",
-    response={200: VersionOut, 201: VersionOut},
+    response={200: SchemeVersionOut, 201: SchemeVersionOut},
     summary="Save the next version of a scheme",
     description="201 with the new version; 200 with the latest version when nothing changed. "
     "Reviews keep the version they were scored with.",
 )
 def schemes_version_create(
     request: HttpRequest, scheme_id: int, payload: VersionIn
-) -> tuple[int, VersionOut]:
+) -> tuple[int, SchemeVersionOut]:
     before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
     out = _new_version(request, scheme_id, payload)
     return Status(201 if out.number != before else 200, out)
@@ -253,11 +253,11 @@ def schemes_version_create(
 
 @router.put(
     "/{scheme_id}",
-    response=VersionOut,
+    response=SchemeVersionOut,
     summary="Change a scheme (saves its next version)",
     description="The same as POST /schemes/{id}/versions; answers with the version now latest.",
 )
-def schemes_update(request: HttpRequest, scheme_id: int, payload: VersionIn) -> VersionOut:
+def schemes_update(request: HttpRequest, scheme_id: int, payload: VersionIn) -> SchemeVersionOut:
     return _new_version(request, scheme_id, payload)
 
 
