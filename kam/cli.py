@@ -60,6 +60,9 @@ def _serve(bind: str, workers: int, threads: int) -> int:
         str(threads),
         "--access-logfile",
         "-",
+        # Share-link tokens never reach the access log (kam/web/serving.py).
+        "--logger-class",
+        "kam.web.serving.RedactingLogger",
         "--timeout",
         "120",
     ]

@@ -152,6 +152,8 @@ NINJA_PAGINATION_PER_PAGE = 100
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Share-link tokens never reach the log (kam/web/redact.py).
+    "filters": {"redact_share_tokens": {"()": "kam.web.redact.RedactShareTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_share_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("KAM_LOG_LEVEL", "WARNING")},
 }

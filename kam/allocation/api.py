@@ -33,6 +33,7 @@ from kam.allocation.selectors import (
     judgement_accounts,
     period_get,
     period_list,
+    period_may_plan,
     period_may_read,
     policy_list,
     run_get,
@@ -85,13 +86,15 @@ class AllocationPeriodOut(Schema):
 
 
 class AllocationCapacityOut(Schema):
-    """One person's yearly hours for customers, function and hourly cost in the period."""
+    """One person's yearly hours for customers, function and hourly cost in the period;
+    ``hourly_cost`` only for sales directors and administrators (who plan), ``null`` for
+    everyone else, as on the period's page and the team capacity."""
 
     user_id: int
     username: str
     hours_per_year: int
     function: str
-    hourly_cost: Decimal
+    hourly_cost: Decimal | None
 
 
 class CapacityIn(Schema):
@@ -307,13 +310,14 @@ def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) ->
 )
 def capacities_get(request: HttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
+    show_cost = period_may_plan(request.user)  # colleagues' costs are the planners' to see
     return [
         AllocationCapacityOut(
             user_id=c.user_id,
             username=c.user.get_username(),
             hours_per_year=c.hours_per_year,
             function=c.function,
-            hourly_cost=c.hourly_cost,
+            hourly_cost=c.hourly_cost if show_cost else None,
         )
         for c in capacity_list(period=period)
     ]
