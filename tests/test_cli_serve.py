@@ -7,10 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+SHARE_TOKEN = "sHaReToKeN-kept-out-of-the-log_0123456789ab"
 
 
 def _free_port() -> int:
@@ -66,7 +69,17 @@ def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
         assert "gunicorn" in server.lower()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/kam/kam.css", timeout=5) as r:
             assert r.status == 200
+        # A share link's token must not reach the access log (nor Django's "Not Found").
+        shared = f"http://127.0.0.1:{port}/plans/shared/{SHARE_TOKEN}/"
+        request = urllib.request.Request(shared, headers={"Referer": shared})
+        try:
+            urllib.request.urlopen(request, timeout=30)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 404
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=300)
     assert "kam is serving" in out
+    assert '"GET /login/ HTTP/1.1" 200' in out  # the access log is written ...
+    assert '"GET /plans/shared/[redacted]/ HTTP/1.1" 404' in out  # ... with the token out
+    assert SHARE_TOKEN not in out

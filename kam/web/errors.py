@@ -56,8 +56,8 @@ def control_characters_refuse(value: str, *, field: str) -> str:
     if has_control_character(value):
         code = next(c for c in value if has_control_character(c))
         raise ApplicationError(
-            _("The %(field)s holds a control character (U+%(code)04X); use plain text.")
-            % {"field": field.replace("_", " "), "code": ord(code)},
+            _("%(field)s: a control character (U+%(code)04X) is not allowed; use plain text.")
+            % {"field": field, "code": ord(code)},
             field=field,
         )
     return value

@@ -24,7 +24,7 @@ def _url(token: str) -> str:
 
 
 def test_a_guess_writes_no_row(link_and_token) -> None:  # type: ignore[no-untyped-def]
-    link, token = link_and_token
+    _link, token = link_and_token
     client = Client()
     before = ShareAccess.objects.count()
     for guess in ("x" * 43, token[:-1] + ("A" if token[-1] != "A" else "B"), "abc"):
@@ -40,7 +40,7 @@ def test_a_valid_link_still_records_its_access(link_and_token) -> None:  # type:
 
 
 def test_twenty_bad_tokens_from_one_address_then_429(link_and_token) -> None:  # type: ignore[no-untyped-def]
-    link, token = link_and_token
+    _link, token = link_and_token
     guesser = Client(REMOTE_ADDR="203.0.113.7")
     for n in range(services.SHARE_GUESS_LIMIT):
         assert guesser.get(_url(f"guess-{n:040d}")).status_code == 404
@@ -58,7 +58,7 @@ def test_twenty_bad_tokens_from_one_address_then_429(link_and_token) -> None:  #
 def test_the_window_ends(link_and_token) -> None:  # type: ignore[no-untyped-def]
     from django.core.cache import cache
 
-    link, token = link_and_token
+    _link, token = link_and_token
     guesser = Client(REMOTE_ADDR="203.0.113.8")
     for n in range(services.SHARE_GUESS_LIMIT):
         guesser.get(_url(f"guess-{n:040d}"))
