@@ -11,13 +11,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kam.accounts.api import router as accounts_router
 from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.economics.api import router as economics_router
+from kam.imports.limits import ImportLimitError
 from kam.organisation.api import router as organisation_router
 from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
@@ -26,7 +27,9 @@ from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.api_schemas import declare_error_responses
+from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
 from kam.web.errors import ApplicationError
+from kam.web.numbers import CheckedParser, NumberOutOfRange
 
 
 class KamAPI(NinjaAPI):
@@ -46,16 +49,42 @@ api = KamAPI(
     description="Key account management: accounts, scoring schemes, reviews and the portfolio.",
     auth=API_AUTH,
     urls_namespace="api",
+    # numbers no column can hold (1e400, NaN, 20-digit integers) are refused with their
+    # place before any schema sees them (kam/web/numbers.py)
+    parser=CheckedParser(),
 )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own answer to an ``HttpError``, except for a body with a refused number: 422
+    naming its place, in the shape of a broken rule."""
+    cause = exc.__cause__
+    if isinstance(cause, NumberOutOfRange):
+        return api.create_response(
+            request,
+            {"detail": cause.message, "field": cause.place or None, "problems": [cause.message]},
+            status=422,
+        )
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"detail": exc.message, "field": exc.field, "problems": exc.problems},
-        status=exc.status,
-    )
+    body: dict[str, object] = {"detail": exc.message, "field": exc.field, "problems": exc.problems}
+    if isinstance(exc, ImportLimitError):
+        # a file beyond an import limit: in the shape of the import's own report
+        body["report"] = [{"row": None, "column": exc.field or "", "reason": exc.message}]
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(VersionConflict)
+def version_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
+    """Someone saved in between: 412 (stale ``If-Match``) or 409 (stale body ``version``),
+    with the object as it is now and what the caller sent; the ETag is the current one."""
+    response = api.create_response(request, conflict_body(exc), status=exc.status)
+    response["ETag"] = etag(version_of(exc.current))
+    return response
 
 
 def _place(loc: list[object] | tuple[object, ...]) -> str:

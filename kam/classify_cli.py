@@ -42,6 +42,7 @@ from kam.core.portfolio import (
 from kam.core.scoring import BOXES, Criterion, Scheme
 from kam.i18n import _
 from kam.imports.cli import add_decimal_argument
+from kam.imports.limits import upload_size_check
 from kam.imports.numbers import Convention, NumberReading, read_numbers
 from kam.imports.tables import csv_reader, header_name
 
@@ -212,6 +213,8 @@ def classify_files(
 def _file_text(path: Path, name: str, problems: list[str]) -> str | None:
     try:
         # newline="": line ends as they are, so that a CR inside a CSV header is seen as one
+        # a file beyond KAM_MAX_UPLOAD_BYTES is refused before it is read (exit 2)
+        upload_size_check(path.stat().st_size, name=name)
         with path.open(encoding="utf-8-sig", newline="") as handle:
             return handle.read()
     except FileNotFoundError:

@@ -45,27 +45,73 @@ def _prepare() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _serve(bind: str, workers: int, threads: int) -> int:
-    _prepare()
-    from gunicorn.app.wsgiapp import WSGIApplication
+def _default_workers() -> int:
+    """Worker processes when KAM_WORKERS is unset: gunicorn's advice (2 × cores + 1), at
+    most 8 (each is a Django process of about 100 MB)."""
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
 
-    sys.argv = [
+
+def gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
+    """The gunicorn command line of ``kam serve`` (docs/operations.md, Limits).
+
+    Per-request time is limited by gunicorn's ``--timeout`` (``KAM_REQUEST_TIMEOUT``,
+    default 120 s): the arbiter kills a worker whose request runs longer and starts a new
+    one. That only works with the *sync* worker: a threaded (gthread) worker keeps
+    notifying the arbiter from its main thread while a request thread runs for ever, so
+    with threads the timeout never fires. So ``kam serve`` runs one request per process
+    (``--threads 1``, the default) and gets its concurrency from processes; an operator
+    who asks for threads gets them, without a per-request limit (said at start). The time
+    budget of an import (``KAM_IMPORT_SECONDS``, 60 s) stays below the timeout, so a long
+    import is refused with a message before its worker would be killed. ``--max-requests``
+    with jitter recycles each worker after about a thousand requests (memory a library
+    keeps is given back; not all workers at once); ``--graceful-timeout`` lets a worker
+    finish its request on restart.
+    """
+    timeout = os.environ.get("KAM_REQUEST_TIMEOUT", "120")
+    argv = [
         "gunicorn",
         "kam.wsgi:application",
         "--bind",
         bind,
         "--workers",
         str(workers),
-        "--threads",
-        str(threads),
         "--access-logfile",
         "-",
         # Share-link tokens never reach the access log (kam/web/serving.py).
         "--logger-class",
         "kam.web.serving.RedactingLogger",
         "--timeout",
-        "120",
+        timeout,
+        "--graceful-timeout",
+        os.environ.get("KAM_GRACEFUL_TIMEOUT", "30"),
+        "--max-requests",
+        os.environ.get("KAM_MAX_REQUESTS", "1000"),
+        "--max-requests-jitter",
+        os.environ.get("KAM_MAX_REQUESTS_JITTER", "100"),
+        # the request line and headers: gunicorn's own limits, said here so they are seen
+        "--limit-request-line",
+        "8190",
+        "--limit-request-fields",
+        "100",
     ]
+    if threads > 1:
+        argv += ["--worker-class", "gthread", "--threads", str(threads)]
+    else:
+        argv += ["--worker-class", "sync"]
+    return argv
+
+
+def _serve(bind: str, workers: int, threads: int) -> int:
+    _prepare()
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = gunicorn_argv(bind, workers, threads)
+    if threads > 1:
+        print(
+            f"kam serve: {threads} threads per worker; gunicorn's --timeout does not stop a "
+            "long request in a threaded worker (use --threads 1 for a per-request limit)",
+            flush=True,
+        )
     print(f"kam is serving at http://{bind}/ (Ctrl+C stops it)", flush=True)
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
     return 0
@@ -90,8 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve kam with gunicorn")
     serve.add_argument("--bind", default=os.environ.get("KAM_BIND", "127.0.0.1:8000"))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("KAM_WORKERS", "2")))
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("KAM_THREADS", "4")))
+    serve.add_argument(
+        "--workers", type=int, default=int(os.environ.get("KAM_WORKERS") or _default_workers())
+    )
+    # one request per process: gunicorn's --timeout then really stops a long request
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("KAM_THREADS", "1")),
+        help="threads per worker (above 1, the per-request timeout no longer applies)",
+    )
 
     demo = sub.add_parser("demo", help="load the demo portfolio, then serve")
     demo.add_argument("--no-serve", action="store_true", help="load the data and stop")
@@ -101,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--accounts", type=int, default=250, help="number of customers")
     demo.add_argument("--bind", default=os.environ.get("KAM_BIND", "127.0.0.1:8000"))
-    demo.add_argument("--workers", type=int, default=2)
-    demo.add_argument("--threads", type=int, default=4)
+    demo.add_argument("--workers", type=int, default=_default_workers())
+    demo.add_argument("--threads", type=int, default=1)
 
     sub.add_parser("manage", help="run a Django management command", add_help=False)
 
@@ -131,6 +185,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "manage":
         return _manage(argv[1:])
     args = build_parser().parse_args(argv)
+    from kam.imports.limits import ImportLimitError
+
+    try:
+        return _run(args)
+    except ImportLimitError as exc:
+        # a file beyond one of the import limits (kam.imports.limits): said, exit 2
+        print(f"kam {args.command}: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args.bind, args.workers, args.threads)
     if args.command == "demo":

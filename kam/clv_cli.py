@@ -185,7 +185,7 @@ def normalised_transactions(
     except (OSError, UnicodeDecodeError):
         return path
     try:
-        records = list(csv_reader(text))
+        records = list(csv_reader(text, rows=False))
     except csv.Error:  # the check reports it, with its row
         return path
     if not records:

@@ -9,16 +9,23 @@ Everything an operator may need to change comes from the environment:
 - ``KAM_SECRET_KEY``: the secret key; generated once into ``KAM_DATA_DIR`` when unset.
 - ``KAM_DEBUG``: ``1`` for Django's debug pages (never in production).
 - ``KAM_ALLOWED_HOSTS``: comma-separated host names (default ``127.0.0.1,localhost``).
+- ``KAM_BASE_URL``: the address people open kam at, for links in e-mails.
+- ``KAM_EMAIL_URL`` (or ``KAM_EMAIL_HOST``/``PORT``/``USER``/``PASSWORD``/``USE_TLS``/
+  ``USE_SSL``) and ``KAM_EMAIL_FROM``: the mail relay (docs/operations.md, "E-mail").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from kam.notifications.email_url import EmailConfigError, email_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("KAM_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -69,6 +76,7 @@ INSTALLED_APPS = [
     "kam.reports",
     "kam.plans",
     "kam.economics",
+    "kam.notifications",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +91,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+# Refuses a request body above KAM_MAX_UPLOAD_BYTES before it is read (413).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
+    "kam.web.limits.RequestSizeMiddleware",
+)
 
 ROOT_URLCONF = "kam.urls"
 WSGI_APPLICATION = "kam.wsgi.application"
@@ -147,7 +160,40 @@ WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# Limits on what arrives (kam/imports/limits.py, docs/import.md "Limits"): each one from the
+# environment, with a default real files stay far below.
+KAM_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+# A request body that is not a file (a form, a JSON body): Django refuses a larger one.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KAM_MAX_BODY_BYTES", 5 * 1024 * 1024))
+KAM_IMPORT_MAX_COLUMNS = int(os.environ.get("KAM_IMPORT_MAX_COLUMNS", 200))
+KAM_IMPORT_MAX_ROWS = int(os.environ.get("KAM_IMPORT_MAX_ROWS", 100_000))
+KAM_IMPORT_MAX_PROBLEMS = int(os.environ.get("KAM_IMPORT_MAX_PROBLEMS", 1_000))
+KAM_IMPORT_MAX_OCCURRENCES = int(os.environ.get("KAM_IMPORT_MAX_OCCURRENCES", 10_000))
+KAM_IMPORT_MAX_XLSX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_XLSX_BYTES", 100 * 1024 * 1024))
+KAM_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("KAM_IMPORT_MAX_XLSX_RATIO", 100))
+KAM_IMPORT_SECONDS = int(os.environ.get("KAM_IMPORT_SECONDS", 60))
+KAM_IMPORT_FIRST_YEAR = int(os.environ.get("KAM_IMPORT_FIRST_YEAR", 1900))
+KAM_IMPORT_LAST_YEAR = int(os.environ.get("KAM_IMPORT_LAST_YEAR", 2100))
+
 NINJA_PAGINATION_PER_PAGE = 100
+
+# --- E-mail (docs/operations.md, "E-mail"): console backend unless a relay is named ---
+# KAM_BASE_URL: where people open kam; every absolute link in an e-mail (notifications,
+# password reset) starts with it.
+# Unset: password-reset links use the request's host, notifications http://127.0.0.1:8000.
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "").rstrip("/")
+try:
+    globals().update(email_settings(os.environ))  # EMAIL_*, DEFAULT_FROM_EMAIL, SERVER_EMAIL
+except EmailConfigError as exc:  # a clear message, not a traceback
+    sys.stderr.write(f"kam: {exc}\n")
+    raise SystemExit(2) from None
+# Jobs run on a schedule by the job runner (``kam worker``); cron may run the same work
+# with ``kam manage send_digest`` and ``kam manage send_reminders``.
+KAM_PERIODIC_TASKS = [
+    {"task": "kam.notifications.tasks.send_digests", "weekday": 0, "hour": 7},
+    {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 0, "hour": 8},
+    {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},
+]
 
 LOGGING = {
     "version": 1,
@@ -157,3 +203,54 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_share_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("KAM_LOG_LEVEL", "WARNING")},
 }
+
+# --- Sign-in and sessions (docs/operations.md, "Signing in") -----------------------------
+# Throttling (django-axes): a user name + client address pair is locked out after
+# KAM_LOGIN_FAILURES wrong passwords for KAM_LOGIN_COOLOFF_MINUTES. The client address is
+# REMOTE_ADDR unless the request comes from one of KAM_TRUSTED_PROXIES (then the right-most
+# untrusted address of KAM_CLIENT_IP_HEADER, default X-Forwarded-For).
+# Idle timeout: a session ends after KAM_IDLE_MINUTES without a request and in any case
+# KAM_SESSION_MAX_DAYS after the sign-in. Single sign-on: KAM_OIDC_* (off unless set).
+INSTALLED_APPS.append("axes")
+MIDDLEWARE += ["kam.users.middleware.IdleTimeoutMiddleware", "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "kam.users.throttle.LoginThrottleBackend",  # axes' AxesStandaloneBackend, first
+    "django.contrib.auth.backends.ModelBackend",
+    "kam.users.oidc.OidcBackend",  # answers only on the OpenID callback, when configured
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("KAM_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("KAM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "kam.users.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "kam.users.throttle.client_ip"
+AXES_VERBOSE = False
+KAM_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("KAM_TRUSTED_PROXIES", "").split(",")]
+KAM_TRUSTED_PROXIES = [p for p in KAM_TRUSTED_PROXIES if p]
+KAM_CLIENT_IP_HEADER = os.environ.get("KAM_CLIENT_IP_HEADER", "X-Forwarded-For")
+PASSWORD_RESET_TIMEOUT = 60 * 60 * int(os.environ.get("KAM_PASSWORD_RESET_HOURS", "24"))
+KAM_IDLE_MINUTES = int(os.environ.get("KAM_IDLE_MINUTES", str(8 * 60)))
+SESSION_COOKIE_AGE = 60 * 60 * 24 * int(os.environ.get("KAM_SESSION_MAX_DAYS", "14"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = os.environ.get("KAM_SESSION_BROWSER_CLOSE", "") == "1"
+KAM_OIDC = {
+    "issuer": os.environ.get("KAM_OIDC_ISSUER", "").rstrip("/"),
+    "authorization_endpoint": os.environ.get("KAM_OIDC_AUTHORIZATION_ENDPOINT", ""),
+    "token_endpoint": os.environ.get("KAM_OIDC_TOKEN_ENDPOINT", ""),
+    "userinfo_endpoint": os.environ.get("KAM_OIDC_USERINFO_ENDPOINT", ""),
+    "jwks_uri": os.environ.get("KAM_OIDC_JWKS_ENDPOINT", ""),
+    "client_id": os.environ.get("KAM_OIDC_CLIENT_ID", ""),
+    "client_secret": os.environ.get("KAM_OIDC_CLIENT_SECRET", ""),
+    "sign_algo": os.environ.get("KAM_OIDC_SIGN_ALGO", "RS256"),
+    "scopes": os.environ.get("KAM_OIDC_SCOPES", "openid email profile"),
+    "provider_name": os.environ.get("KAM_OIDC_PROVIDER_NAME", "single sign-on"),
+    "create_users": os.environ.get("KAM_OIDC_CREATE_USERS", "") == "1",
+    "username_claim": os.environ.get("KAM_OIDC_USERNAME_CLAIM", ""),
+    "role_claim": os.environ.get("KAM_OIDC_ROLE_CLAIM", ""),
+    "roles": os.environ.get("KAM_OIDC_ROLES", ""),  # "group=role,group=role"
+    "default_role": os.environ.get("KAM_OIDC_DEFAULT_ROLE", "viewer"),  # "" refuses
+}
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 15

@@ -83,3 +83,66 @@ def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
     assert '"GET /login/ HTTP/1.1" 200' in out  # the access log is written ...
     assert '"GET /plans/shared/[redacted]/ HTTP/1.1" 404' in out  # ... with the token out
     assert SHARE_TOKEN not in out
+
+
+def test_serve_runs_sync_workers_whose_timeout_is_real(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """gunicorn's --timeout only ends a long request in a sync worker (a threaded worker
+    keeps telling the arbiter it is alive): kam serve runs sync workers by default, recycles
+    them, and takes the timeout from KAM_REQUEST_TIMEOUT."""
+    from kam.cli import build_parser, gunicorn_argv
+
+    monkeypatch.setenv("KAM_REQUEST_TIMEOUT", "45")
+    args = build_parser().parse_args(["serve"])
+    argv = gunicorn_argv(args.bind, args.workers, args.threads)
+    assert argv[argv.index("--worker-class") + 1] == "sync"
+    assert "--threads" not in argv
+    assert argv[argv.index("--timeout") + 1] == "45"
+    assert int(argv[argv.index("--graceful-timeout") + 1]) > 0
+    assert int(argv[argv.index("--max-requests") + 1]) > 0
+    assert int(argv[argv.index("--max-requests-jitter") + 1]) > 0
+    threaded = gunicorn_argv("127.0.0.1:1", 1, 4)
+    assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+
+
+@pytest.mark.slow
+def test_a_request_beyond_the_timeout_is_ended(tmp_path: Path) -> None:
+    """The arguments of kam serve, with a WSGI app that never answers: the arbiter kills the
+    worker (WORKER TIMEOUT) and the client gets no answer rather than waiting for ever."""
+    import http.client
+
+    from kam.cli import gunicorn_argv
+
+    (tmp_path / "never_answers.py").write_text(
+        "import time\n\ndef app(environ, start_response):\n    time.sleep(3600)\n"
+    )
+    port = _free_port()
+    argv = gunicorn_argv(f"127.0.0.1:{port}", 1, 1)
+    argv[argv.index("kam.wsgi:application")] = "never_answers:app"
+    env = _env(tmp_path)
+    env["PYTHONPATH"] = str(tmp_path)
+    argv[argv.index("--timeout") + 1] = "2"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from gunicorn.app.wsgiapp import run; run()", *argv[1:]],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        answered = None
+        for _ in range(600):  # wait until it listens (a hang guard, not a measurement)
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+                conn.request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        try:
+            answered = conn.getresponse().status
+        except (http.client.RemoteDisconnected, ConnectionError):
+            answered = None
+        assert answered in (None, 500, 502, 504)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=300)
+    assert "WORKER TIMEOUT" in out

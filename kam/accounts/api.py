@@ -315,6 +315,7 @@ def export_accounts(
         200: AccountImportSummaryOut,
         403: ErrorOut,
         409: ErrorOut,
+        413: ErrorOut,
         422: AccountImportFailedOut,
     },
     summary="Import accounts from CSV or XLSX",

@@ -51,6 +51,17 @@ from kam.accounts.services import (
     name_clean,
 )
 from kam.core.cells import spreadsheet_row, xml_safe
+from kam.imports.limits import (
+    Deadline,
+    columns_check,
+    limited_records,
+    more_problems_text,
+    problems_shown,
+    rows_check,
+    upload_size_check,
+    xlsx_check,
+    year_range,
+)
 from kam.imports.numbers import Convention, read_numbers
 from kam.imports.tables import delimiter_of as _delimiter_of
 from kam.imports.tables import header_name, without_stray_cr
@@ -120,10 +131,13 @@ class AccountImportError(ApplicationError):
     """A file that was refused whole; ``report`` lists every problem found."""
 
     def __init__(self, report: Sequence[ImportProblem]) -> None:
-        self.report = list(report)
+        # the first KAM_IMPORT_MAX_PROBLEMS, then one line for the rest: a file with a
+        # million problems answers a short report (kam.imports.limits)
+        shown, more = problems_shown(report)
+        self.total = len(report)
+        self.report = shown + ([ImportProblem(None, "", more_problems_text(more))] if more else [])
         super().__init__(
-            _("The file has %(count)d problem(s); nothing was imported.")
-            % {"count": len(self.report)},
+            _("The file has %(count)d problem(s); nothing was imported.") % {"count": self.total},
             status=422,
             problems=[str(p) for p in self.report],
         )
@@ -193,7 +207,7 @@ def csv_records(
     delimiter = (delimiter_of or _delimiter_of)(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        records = list(reader)
+        records = [list(r) for r in limited_records(reader)]
     except csv.Error as exc:
         raise error(
             [
@@ -215,6 +229,7 @@ def _read_csv(content: bytes) -> _Table:
 
 
 def _sheet_values(content: bytes, *, data_only: bool) -> list[tuple[Any, ...]]:
+    xlsx_check(content)  # a zip bomb is refused from the archive's directory, unpacked never
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
@@ -222,7 +237,14 @@ def _sheet_values(content: bytes, *, data_only: bool) -> list[tuple[Any, ...]]:
             [ImportProblem(None, "", _("The file cannot be read as an XLSX workbook."))]
         ) from None
     try:
-        return list(workbook.worksheets[0].iter_rows(values_only=True))
+        sheet = workbook.worksheets[0]
+        # the size the sheet declares (openpyxl pads every row to it): refused before reading
+        columns_check(sheet.max_column or 0, row=None)
+        rows_check((sheet.max_row or 1) - 1)
+        deadline = Deadline()
+        return [
+            tuple(row) for row in deadline.each(limited_records(sheet.iter_rows(values_only=True)))
+        ]
     finally:
         workbook.close()
 
@@ -373,9 +395,13 @@ class _Import:
             match = REVENUE_COLUMN.match(name)
             if match:
                 year = int(match.group(1))
-                if not 1900 <= year <= 2100:
+                first, last = year_range()
+                if not first <= year <= last:
                     self.problem(
-                        1, name, _("%(year)d is not a year between 1900 and 2100.") % {"year": year}
+                        1,
+                        name,
+                        _("%(year)d is not a year between %(first)d and %(last)d.")
+                        % {"year": year, "first": first, "last": last},
                     )
                     continue
                 self.revenue_columns[year] = name
@@ -460,7 +486,9 @@ class _Import:
         rows: list[_Row] = []
         first_seen: dict[str, int] = {}
         revenues = self.read_revenues()
+        deadline = Deadline()
         for number, cells in self.table.rows:
+            deadline.check()
             if not any(c.strip() for c in cells):
                 continue  # blank lines between blocks of rows are common in spreadsheets
             width = len(self.table.header)
@@ -903,6 +931,7 @@ def account_import(
         raise ApplicationError(
             _("Only a sales director or administrator can import accounts."), status=403
         )
+    upload_size_check(len(content), name=filename)
     table = _read(content, filename)
     if not table.header or not any(h.strip() for h in table.header):
         raise AccountImportError([ImportProblem(None, "", _("The file is empty."))])

@@ -307,6 +307,7 @@ def hours_by_box(
         200: ActivityImportSummaryOut,
         403: ErrorOut,
         409: ErrorOut,
+        413: ErrorOut,
         422: ActivityImportFailedOut,
     },
     summary="Import activities from CSV",

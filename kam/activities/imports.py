@@ -57,6 +57,7 @@ from kam.activities.services import (
     uid_clean,
 )
 from kam.core.contact_match import Candidate, match_names
+from kam.imports.limits import Deadline, date_plausible, date_reason, upload_size_check
 from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.web.errors import ApplicationError
 
@@ -270,7 +271,9 @@ class _Import:
             decimal=self.decimal,
         )
         bad_duration = {p.row: p for p in durations.problems}
+        deadline = Deadline()
         for number, cells in self.rows:
+            deadline.check()
             if not any(c.strip() for c in cells):
                 continue
             if any(c.strip() for c in cells[width:]):
@@ -415,6 +418,9 @@ class _Import:
                 _("'%(value)s' is not a date in the form YYYY-MM-DD.") % {"value": text},
             )
             return None
+        if not date_plausible(value):  # the same years in every import (kam.imports.limits)
+            self.problem(number, "date", date_reason(text))
+            return None
         return self.clean(number, "date", date_clean, value)
 
     def read_account(self, number: int, external_id: str) -> int | None:
@@ -505,6 +511,7 @@ def activity_import(
     """
     if not activity_may_log(user=user):
         raise ApplicationError(_("Viewers cannot log activities."), status=403)
+    upload_size_check(len(content), name=filename)
     if content[:4] == b"PK\x03\x04":
         raise ActivityImportError(
             [

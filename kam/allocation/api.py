@@ -14,9 +14,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.selectors import account_get_visible
@@ -56,6 +56,7 @@ from kam.allocation.services import (
 )
 from kam.allocation.wording import shortfall_text
 from kam.web.api_schemas import ErrorOut
+from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["allocation"])
@@ -126,6 +127,13 @@ class PolicyOut(Schema):
     box: str
     min_hours_per_year: int
     max_hours_per_year: int
+    version: int | None = Field(
+        None,
+        description=(
+            "The policy's version. Send back what you loaded: a policy saved by someone "
+            "since is refused (409, with both); nothing is saved."
+        ),
+    )
 
 
 class JudgementIn(Schema):
@@ -393,31 +401,68 @@ def function_capacities_put(
     response={200: list[PolicyOut], 404: ErrorOut},
     summary="The period's box policies",
 )
-def policies_get(request: HttpRequest, period_id: int) -> Any:
+def policies_get(request: HttpRequest, period_id: int, response: HttpResponse) -> Any:
+    """Each box's policy with its ``version``; the ``ETag`` holds the versions of all of them
+    in this order, for If-Match."""
     period = period_get(user=request.user, period_id=period_id)
-    return [
-        PolicyOut(
-            box=p.box,
-            min_hours_per_year=p.min_hours_per_year,
-            max_hours_per_year=p.max_hours_per_year,
-        )
-        for p in policy_list(period=period)
-    ]
+    rows = policy_list(period=period)
+    response["ETag"] = list_etag(p.version for p in rows)
+    return [_policy_out(p) for p in rows]
+
+
+def _policy_out(p: Any) -> PolicyOut:
+    return PolicyOut(
+        box=p.box,
+        min_hours_per_year=p.min_hours_per_year,
+        max_hours_per_year=p.max_hours_per_year,
+        version=p.version,
+    )
 
 
 @router.put(
     "/periods/{period_id}/policies",
-    response={200: list[PolicyOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: list[PolicyOut],
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ConflictOut,
+        412: ConflictOut,
+        422: ErrorOut,
+    },
     summary="Set the period's box policies (all or none)",
+    openapi_extra=IF_MATCH,
+    description="Send the ETag of the GET as If-Match (or each policy's ``version``): when "
+    "someone saved one of them since, nothing is saved and the answer is 412 (If-Match) or "
+    "409 (body version) with the current policies and what you sent. 409 also for a closed "
+    "period.",
 )
-def policies_put(request: HttpRequest, period_id: int, payload: list[PolicyOut]) -> Any:
+def policies_put(
+    request: HttpRequest, period_id: int, payload: list[PolicyOut], response: HttpResponse
+) -> Any:
     period = period_get(user=request.user, period_id=period_id)
-    policies_update(
-        user=request.user,  # type: ignore[arg-type]
-        period=period,
-        changes=[PolicyChange(**p.dict()) for p in payload],
+    rows = policy_list(period=period)
+    matched = if_match_list(request, len(rows))
+    expected = (
+        dict(zip([p.box for p in rows], matched, strict=True)) if matched is not None else None
     )
-    return policies_get(request, period_id)
+    with conflict_shows(
+        lambda _current: [_policy_out(p).model_dump() for p in policy_list(period=period)]
+    ):
+        policies_update(
+            user=request.user,  # type: ignore[arg-type]
+            period=period,
+            changes=[
+                PolicyChange(
+                    box=p.box,
+                    min_hours_per_year=p.min_hours_per_year,
+                    max_hours_per_year=p.max_hours_per_year,
+                    version=expected.get(p.box) if expected is not None else p.version,
+                )
+                for p in payload
+            ],
+            precondition=expected is not None,
+        )
+    return policies_get(request, period_id, response)
 
 
 @router.get(

@@ -98,6 +98,16 @@ class PeriodBoxPolicy(models.Model):
     box = models.CharField(_("box"), max_length=20, choices=Box.choices)
     min_hours_per_year = models.PositiveIntegerField(_("minimum hours per account per year"))
     max_hours_per_year = models.PositiveIntegerField(_("maximum hours per account per year"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(
+        _("saved version"),
+        default=1,
+        editable=False,
+        help_text=_("Counts every save; a save made on an older version is refused."),
+    )
 
     class Meta:
         verbose_name = _("box policy in a period")

@@ -54,6 +54,7 @@ from kam.organisation.services import (
 )
 from kam.portfolio.models import Placement
 from kam.users.models import Function
+from kam.web.concurrency import save_versioned, snapshot
 from kam.web.errors import ApplicationError, control_characters_refuse
 
 log = logging.getLogger(__name__)
@@ -299,14 +300,22 @@ class PolicyChange:
     box: str
     min_hours_per_year: int
     max_hours_per_year: int
+    version: int | None = None  # the policy's version it was changed on (None: no check)
 
 
 def policies_update(
-    *, user: AbstractBaseUser, period: PlanningPeriod, changes: Sequence[PolicyChange]
+    *,
+    user: AbstractBaseUser,
+    period: PlanningPeriod,
+    changes: Sequence[PolicyChange],
+    precondition: bool = False,
 ) -> list[PeriodBoxPolicy]:
     """Set the period's box policies, all or none (the organisation's stay as they are).
 
-    An error names its field as ``"<box>.<field>"``, e.g. ``"key.max_hours_per_year"``."""
+    An error names its field as ``"<box>.<field>"``, e.g. ``"key.max_hours_per_year"``.
+    A change made on an older ``version`` of a policy saves none
+    (``kam.web.concurrency.VersionConflict``: 409, or 412 with ``precondition``); an
+    unchanged policy is not written and keeps its version."""
     _plan_check(user)
     _open_check(period)
     saved = []
@@ -336,11 +345,23 @@ def policies_update(
                     % {"box": label, "hi": hi, "lo": lo},
                     field=f"{change.box}.max_hours_per_year",
                 )
-            policy, _created = PeriodBoxPolicy.objects.update_or_create(
-                period=period,
-                box=change.box,
-                defaults={"min_hours_per_year": int(lo), "max_hours_per_year": int(hi)},
-            )
+            values = {"min_hours_per_year": int(lo), "max_hours_per_year": int(hi)}
+            policy = PeriodBoxPolicy.objects.filter(period=period, box=change.box).first()
+            if policy is None:
+                policy = PeriodBoxPolicy.objects.create(
+                    period=period, box=change.box, updated_by=user, **values
+                )
+            else:
+                before = snapshot(policy, list(values))
+                for name, value in values.items():
+                    setattr(policy, name, value)
+                save_versioned(
+                    policy,
+                    before=before,
+                    expected=change.version,
+                    user=user,
+                    precondition=precondition,
+                )
             saved.append(policy)
     return saved
 

@@ -74,6 +74,7 @@ from kam.allocation.wording import shortfall_text
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Function
+from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.errors import ApplicationError
 
 PAGE_SIZE = 50
@@ -168,20 +169,22 @@ def _capacity_formset(period: PlanningPeriod, data: Any = None) -> tuple[Any, li
 
 
 def _policy_forms(period: PlanningPeriod, data: Any = None) -> list[tuple[Any, PolicyForm]]:
-    return [
-        (
-            p,
-            PolicyForm(
-                data,
-                prefix=p.box,
-                initial={
-                    "min_hours_per_year": p.min_hours_per_year,
-                    "max_hours_per_year": p.max_hours_per_year,
-                },
-            ),
+    out = []
+    for p in policy_list(period=period):
+        form = PolicyForm(
+            data,
+            prefix=p.box,
+            initial={
+                "min_hours_per_year": p.min_hours_per_year,
+                "max_hours_per_year": p.max_hours_per_year,
+            },
         )
-        for p in policy_list(period=period)
-    ]
+        # The version the row was loaded with (kept when the form comes back with an error).
+        form.edit_version = (  # type: ignore[attr-defined]
+            parse_version(data.get(f"{p.box}-version")) if data is not None else p.version
+        )
+        out.append((p, form))
+    return out
 
 
 def _function_forms(
@@ -231,7 +234,10 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             policies_update(
                 user=request.user,  # type: ignore[arg-type]
                 period=period,
-                changes=[PolicyChange(box=p.box, **f.cleaned_data) for p, f in policy_forms],
+                changes=[
+                    PolicyChange(box=p.box, **f.cleaned_data, version=f.edit_version)  # type: ignore[attr-defined]
+                    for p, f in policy_forms
+                ],
             )
             messages.success(request, _("Box policies of this period saved."))
             return redirect(reverse("allocation:period", args=[period.pk]) + "#policies")
@@ -254,6 +260,16 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             )
             messages.success(request, _("Status changed."))
             return redirect("allocation:period", period_id=period.pk)
+    except VersionConflict as exc:
+        box = exc.current.box  # type: ignore[attr-defined]
+        return conflict_response(
+            request,
+            exc,
+            title=_("Box policies of this period") + f": {Box(box).label}",
+            back_url=reverse("allocation:period", args=[period.pk]) + "#policies",
+            version_field=f"{box}-version",
+            extra={"crumbs": period.name},
+        )
     except ApplicationError as exc:
         _raise_for(exc)
         head, _sep, field = (exc.field or "").partition(".")

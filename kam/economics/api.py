@@ -34,6 +34,7 @@ from kam.economics.services import (
     investment_create,
     investment_delete,
     investment_update,
+    transaction_source_remove,
 )
 from kam.web.api_schemas import ErrorOut
 
@@ -265,6 +266,33 @@ def delete_cost_item(request: HttpRequest, item_id: int) -> Any:
     item = cost_item_get(user=request.user, item_id=item_id)
     cost_item_delete(user=request.user, item=item)
     return Status(204, None)
+
+
+# --- transaction sources ----------------------------------------------------------------
+
+
+class SourceRemovedOut(Schema):
+    source: str = Field(description="The source removed (its name in the store).")
+    lines: int = Field(description="Invoice lines removed.")
+    imports: int = Field(description="Import records removed with it.")
+    facts: int = Field(description="Accounts whose facts were recomputed.")
+
+
+@router.delete(
+    "/sources/{source}",
+    response={200: SourceRemovedOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Remove an imported transaction source (administrators)",
+)
+def delete_source(request: HttpRequest, source: str) -> Any:
+    """Remove a source's invoice lines from the store and its import records, then
+    recompute every account's facts (today)."""
+    done = transaction_source_remove(user=request.user, source=source)
+    return {
+        "source": done.source,
+        "lines": done.lines,
+        "imports": done.imports,
+        "facts": int(done.facts.get("facts", 0)),
+    }
 
 
 # --- investments ----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 from django.db.models import F, Sum
 
 from kam.accounts.models import Account, AccountRevenue
-from kam.economics.lines import _file_list, first_line_day, store_get
+from kam.economics.lines import _lines, first_line_day, store_get
 from kam.facts.checking import connect, sql_string
 from kam.portfolio.selectors import account_box
 
@@ -105,7 +105,7 @@ def _invoiced_in_year(*, external_ids: list[str], year: int) -> dict[str, float]
     ids = ", ".join(sql_string(i) for i in sorted(set(external_ids)))
     sql = f"""
         SELECT account_external_id, CAST(sum(amount) AS DOUBLE)
-        FROM read_parquet({_file_list(files)})
+        FROM {_lines(files)}
         WHERE invoice_date BETWEEN DATE '{year}-01-01' AND DATE '{year}-12-31'
           AND account_external_id IN ({ids})
         GROUP BY account_external_id

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kam.facts.checking import connect, sql_string
 from kam.facts.definitions import months_before
 from kam.facts.store import TransactionStore
+from kam.imports.limits import sql_plausible_lines
 from kam.web import formats
 
 #: Months in a period: a year, counted in calendar months as the facts count it.
@@ -110,9 +111,7 @@ def first_line_day(store: TransactionStore) -> dt.date | None:
         return None
     con = connect()
     try:
-        row = con.execute(
-            f"SELECT min(invoice_date) FROM read_parquet({_file_list(files)})"
-        ).fetchone()
+        row = con.execute(f"SELECT min(invoice_date) FROM {_lines(files)}").fetchone()
     finally:
         con.close()
     return row[0] if row and row[0] is not None else None
@@ -120,6 +119,11 @@ def first_line_day(store: TransactionStore) -> dt.date | None:
 
 def _file_list(files: Iterable[Path]) -> str:
     return "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
+
+
+def _lines(files: Iterable[Path]) -> str:
+    """The stored lines with a plausible invoice date (``kam.imports.limits``)."""
+    return sql_plausible_lines(f"read_parquet({_file_list(files)})")
 
 
 def store_totals(
@@ -152,7 +156,7 @@ def store_totals(
             CAST(coalesce(sum(amount) FILTER (WHERE paid_date IS NOT NULL), 0) AS DOUBLE),
             CAST(coalesce(sum(amount * date_diff('day', invoice_date, paid_date))
                 FILTER (WHERE paid_date IS NOT NULL), 0) AS DOUBLE)
-        FROM read_parquet({_file_list(files)})
+        FROM {_lines(files)}
         WHERE {where}
         GROUP BY account_external_id, period
     """

@@ -39,6 +39,7 @@ from kam.economics.models import (
 )
 from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
+from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Role
@@ -118,12 +119,16 @@ def _choice(value: Any, choices: Any, *, field: str) -> str:
 
 
 def _date(value: Any, *, field: str) -> dt.date:
+    """A date of a cost item or investment: ISO text or a date, in the years every import
+    accepts (``kam.imports.limits.date_check``)."""
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ApplicationError(_("Give a date as YYYY-MM-DD."), field=field) from None
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ApplicationError(_("Give a date as YYYY-MM-DD."), field=field) from None
+    return date_check(day, field=field)
 
 
 def _probability(value: Any) -> Decimal:
@@ -219,6 +224,7 @@ def cost_items_import(
     ``user``. Amounts are read by ``kam.imports.numbers`` (``decimal``: the convention the
     user gave, None to tell it from the file). A fixed number of queries, whatever the
     file's length."""
+    upload_size_check(len(content), name=filename)
     header, rows = _csv_rows(content)
     problems: list[ImportProblem] = []
     missing = [c for c in COST_REQUIRED if c not in header]
@@ -249,7 +255,9 @@ def cost_items_import(
     )
     bad_amount = {p.row: p.reason + "." for p in amounts.problems}
     items: list[CostToServeItem] = []
+    deadline = Deadline()
     for number, cells in rows:
+        deadline.check()
         if not any(c.strip() for c in cells):
             continue
         values = {
@@ -416,6 +424,7 @@ def available_spend_import(
     every account must exist; amounts are read by ``kam.imports.numbers`` (``decimal``: the
     convention the user gave). Returns ``{"accounts": n}``."""
     _import_check(user)
+    upload_size_check(len(content), name=filename)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / Path(filename or "spend.csv").name
         path.write_bytes(content)
@@ -485,6 +494,7 @@ def transaction_import_start(
     """Keep the uploaded file and import it in a background thread (inline when the setting
     ``KAM_ECONOMICS_SYNC`` is true, as in the tests); the job's row shows its progress."""
     _import_check(user)
+    upload_size_check(len(content), name=filename)
     name = Path(filename or "lines.csv").name
     if Path(name).suffix.lower() not in {".csv", ".parquet", ".pq", ".txt"}:
         raise ApplicationError(
@@ -599,6 +609,69 @@ def transaction_import_execute(*, job_id: int) -> None:
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class SourceRemoval:
+    """What removing a transaction source did: its lines, its import records, the facts."""
+
+    source: str
+    lines: int
+    imports: int
+    facts: dict[str, Any]
+
+
+def may_remove_source(user: User) -> bool:
+    """Only administrators remove imported invoice lines (the facts of every account change)."""
+    return user_role(user) == Role.ADMINISTRATOR
+
+
+def transaction_source_remove(*, user: User, source: str) -> SourceRemoval:
+    """Remove an imported transaction source: its invoice lines from the Parquet store and
+    the import records (``TransactionImport``) that brought it, then recompute every
+    account's facts at each as-of date stored, and today. For a source imported by
+    mistake, or one with wrong data (dates in year 0 from before dates were checked).
+    Administrators only (403); an unknown source is 404; while an import runs, 409 (it may
+    be writing the same store)."""
+    if not may_remove_source(user):
+        raise ApplicationError(
+            _("Only administrators remove imported transaction sources."), status=403
+        )
+    store = store_get()
+    found = next((s for s in store.sources() if s.name == source), None)
+    if found is None:
+        raise ApplicationError(
+            _("There is no transaction source '%(source)s'.") % {"source": source[:200]},
+            field="source",
+            status=404,
+        )
+    busy = TransactionImport.objects.filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
+        created_at__gte=timezone.now() - dt.timedelta(hours=2),
+    )
+    if busy.exists():
+        raise ApplicationError(
+            _("An import is under way; remove the source when it has finished."), status=409
+        )
+    found.path.unlink(missing_ok=True)
+    records = [
+        job.pk
+        for job in TransactionImport.objects.filter(status=ImportStatus.DONE).only("pk", "report")
+        if isinstance(job.report, dict) and job.report.get("source") == source
+    ]
+    today = timezone.localdate()
+    # every stored snapshot of the facts may have counted the removed lines: each as-of
+    # date is computed again from what the store now holds (an account left without lines
+    # keeps no facts); the scores of open reviews follow once, at the end
+    days = sorted({*AccountFacts.objects.values_list("as_of", flat=True).distinct(), today})
+    with transaction.atomic():
+        TransactionImport.objects.filter(pk__in=records).delete()
+        AccountFacts.objects.all().delete()
+        for day in days:
+            if day != today:
+                facts_compute(as_of=day, derive_scores=False)
+        facts = facts_compute(as_of=today)
+    return SourceRemoval(source=source, lines=found.lines, imports=len(records), facts=facts)
+
+
 def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, float]:
     """Each account's predicted revenue of the next 52 weeks, discounted at ``annual_rate``,
     from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (kam-method.md
@@ -628,9 +701,10 @@ def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, 
     )
     relation = (
         "SELECT account_external_id AS account, invoice_date AS day, "
-        f"CAST(amount AS DOUBLE) * {to_base} AS amount FROM read_parquet(["
-        + ", ".join(sql_string(str(f)) for f in files)
-        + "])"
+        f"CAST(amount AS DOUBLE) * {to_base} AS amount FROM "
+        + sql_plausible_lines(
+            "read_parquet([" + ", ".join(sql_string(str(f)) for f in files) + "])"
+        )
     )
     con = connect()
     try:

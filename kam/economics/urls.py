@@ -20,5 +20,6 @@ urlpatterns = [
     path("import/<int:job_id>/progress/", views.import_progress, name="import_progress"),
     path("import/<int:job_id>/", views.import_report, name="import_report"),
     path("import/spend/", views.import_spend, name="import_spend"),
+    path("import/source-remove/", views.import_source_remove, name="import_source_remove"),
     path("import/costs/", views.import_costs, name="import_costs"),
 ]

@@ -54,7 +54,9 @@ from kam.economics.services import (
     investment_create,
     investment_delete,
     may_import,
+    may_remove_source,
     transaction_import_start,
+    transaction_source_remove,
 )
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
@@ -341,7 +343,13 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "economics/import.html",
-        {"form": form, "jobs": jobs, "sources": store.sources(), "today": timezone.localdate()},
+        {
+            "form": form,
+            "jobs": jobs,
+            "sources": store.sources(),
+            "today": timezone.localdate(),
+            "may_remove": may_remove_source(request.user),
+        },
         status=status,
     )
 
@@ -370,6 +378,42 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
         "economics/import_report.html",
         {"job": job, "refused": job.status == ImportStatus.REFUSED},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_source_remove(request: HttpRequest) -> HttpResponse:
+    """Ask, then remove one transaction source (``?source=``): its lines, its import
+    records, and the facts recomputed. Administrators only."""
+    if not may_remove_source(request.user):
+        raise PermissionDenied(_("Only administrators remove imported transaction sources."))
+    name = (request.POST.get("source") if request.method == "POST" else None) or request.GET.get(
+        "source", ""
+    )
+    found = next((s for s in store_get().sources() if s.name == name), None)
+    if found is None:
+        raise Http404(_("There is no such transaction source."))
+    if request.method == "POST":
+        try:
+            done = transaction_source_remove(user=request.user, source=name)
+        except ApplicationError as exc:
+            _raise_for(exc)
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Source %(source)s removed: %(lines)s invoice lines; the facts of "
+                    "%(facts)s accounts were recomputed."
+                )
+                % {
+                    "source": done.source,
+                    "lines": f"{done.lines:,}",
+                    "facts": done.facts.get("facts", 0),
+                },
+            )
+        return redirect(reverse("economics:import") + "#jobs")
+    return render(request, "economics/import_source_remove.html", {"source": found})
 
 
 @login_required

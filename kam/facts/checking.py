@@ -27,6 +27,7 @@ from typing import Any, Literal
 import duckdb
 
 from kam.i18n import _
+from kam.imports.limits import date_reason, limit, sql_date_plausible
 from kam.imports.numbers import (
     NUMBER_CODES,
     Convention,
@@ -89,6 +90,8 @@ class ImportProblem:
     def reason(self) -> str:
         if self.code in NUMBER_CODES:
             return number_reason(self.code, self.value or "")
+        if self.code == "implausible_date":
+            return date_reason(self.value or "")
         template = _reason_template(self.code)
         return template % {"value": self.value or ""}
 
@@ -117,6 +120,13 @@ class ImportProblem:
         return _("%(file)s: %(reason)s") % {"file": filename, "reason": self.reason}
 
 
+def _too_many_columns() -> str:
+    return _(
+        "the header has %(value)s columns; kam reads at most %(max)s (setting "
+        "KAM_IMPORT_MAX_COLUMNS)"
+    ).replace("%(max)s", f"{limit('KAM_IMPORT_MAX_COLUMNS'):,}")
+
+
 def _reason_template(code: str) -> str:
     reasons = {
         "empty": _("is empty"),
@@ -125,6 +135,7 @@ def _reason_template(code: str) -> str:
         "not_a_currency": _("'%(value)s' is not a currency code (three letters, such as EUR)"),
         "negative": _("'%(value)s' is below 0"),
         "missing_column": _("the column is missing"),
+        "too_many_columns": _too_many_columns(),
         "duplicate_column": _("the column appears more than once"),
         "other_currency": _(
             "the account's lines are in %(value)s: kam adds up amounts without converting, "
@@ -259,6 +270,8 @@ def csv_header(path: Path) -> tuple[list[str], str]:
         names = next(csv.reader([text], delimiter=delimiter)) if text else []
     except csv.Error as exc:
         raise HeaderError("unreadable", str(exc)) from None
+    if len(names) > limit("KAM_IMPORT_MAX_COLUMNS"):
+        raise HeaderError("too_many_columns", f"{len(names):,}")
     return [header_name(name) for name in names], delimiter
 
 
@@ -298,6 +311,8 @@ def _header(con: Any, path: Path, fmt: str) -> tuple[list[str], list[str], list[
         rows = con.execute(f"DESCRIBE SELECT * FROM {_source_sql(path, fmt)}").fetchall()
         rows = [row for row in rows if row[0] != "file_row_number"]
         names = [row[0] for row in rows]
+        if len(names) > limit("KAM_IMPORT_MAX_COLUMNS"):
+            raise HeaderError("too_many_columns", f"{len(names):,}")
         return names, names, [str(row[1]) for row in rows], ","
     names, delimiter = csv_header(path)
     return names, [f"c{i}" for i in range(len(names))], ["VARCHAR"] * len(names), delimiter
@@ -342,6 +357,15 @@ def _checks(column: Column, text: str, typed: str) -> list[Check]:
         }[column.kind]
         checks.append(
             (f"({text} IS NOT NULL AND {typed} IS NULL)", problem_struct(column.name, code, text))
+        )
+    if column.kind == "date":
+        # year 0, 9999 or -2026 are dates to DuckDB but not to Python, nor to a reader of
+        # the facts: the same years as every other import, checked in SQL (vectorised)
+        checks.append(
+            (
+                f"({typed} IS NOT NULL AND NOT {sql_date_plausible(typed)})",
+                problem_struct(column.name, "implausible_date", text),
+            )
         )
     return checks
 

@@ -44,6 +44,13 @@ from kam.core.clv import (
     gettext_noop,
 )
 from kam.i18n import _
+from kam.imports.limits import (
+    ImportLimitError,
+    date_plausible,
+    date_reason,
+    limited_records,
+    sql_date_plausible,
+)
 
 COLUMNS = ("account", "date", "amount")
 MAX_PROBLEMS = 100
@@ -133,10 +140,11 @@ def _cell_problem(field: str, value: str) -> str | None:
         try:
             if match is None:
                 raise ValueError
-            dt.date.fromisoformat(match.group(1))
+            day = dt.date.fromisoformat(match.group(1))
         except ValueError:
             return _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": value}
-        return None
+        # the same years as every import of kam (kam.imports.limits)
+        return None if date_plausible(day) else date_reason(value)
     if _NUMBER.fullmatch(value) is None or not math.isfinite(float(value)):
         return _("'%(value)s' is not a number") % {"value": value}
     return None
@@ -146,7 +154,9 @@ def _csv_records(path: Path, name: str, problems: list[str]) -> Iterator[list[st
     """The file's CSV records, streaming; a file or encoding error ends it with a problem."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from csv.reader(handle)
+            yield from limited_records(csv.reader(handle), rows=False)
+    except ImportLimitError as exc:
+        problems.append(f"{name}: {exc.message}")
     except FileNotFoundError:
         problems.append(_("%(file)s: the file does not exist") % {"file": name})
     except IsADirectoryError:
@@ -196,7 +206,7 @@ def _valid_sql(columns: dict[str, str]) -> dict[str, str]:
         "account": f"coalesce({account} <> '', false)",
         "date": (
             f"coalesce(regexp_full_match({date}, {_sql_string(DATE_PATTERN)}) "
-            f"AND TRY_CAST(substr({date}, 1, 10) AS DATE) >= DATE '0001-01-01', false)"
+            "AND " + sql_date_plausible(f"TRY_CAST(substr({date}, 1, 10) AS DATE)") + ", false)"
         ),
         "amount": (
             f"coalesce(regexp_full_match({amount}, {_sql_string(NUMBER_PATTERN)}) "

@@ -26,6 +26,7 @@ from kam.facts.checking import Progress, connect, polling, sql_string
 from kam.facts.clv import summary_of_relation
 from kam.facts.definitions import FACT_COLUMNS, account_facts
 from kam.facts.store import TransactionStore
+from kam.imports.limits import first_last_day, sql_plausible_lines
 
 #: Weeks ahead that ``predicted_future_value`` covers by default: one year.
 PREDICTION_WEEKS = 52
@@ -155,6 +156,9 @@ def facts_table(
     )
     try:
         table = backend.read_parquet(paths, table_name="kam_lines")
+        # lines stored before dates were checked (year 0, 9999) are left out
+        first, last = first_last_day()
+        table = table.filter(table.invoice_date.between(first, last))
         if accounts is not None:
             wanted = sorted({str(a) for a in accounts})
             table = table.filter(table.account_external_id.isin(wanted))
@@ -235,7 +239,8 @@ def predict_future_values(
     )
     relation = (
         "SELECT account_external_id AS account, invoice_date AS day, "
-        f"CAST(amount AS DOUBLE) * {factor} AS amount FROM read_parquet({files})"
+        f"CAST(amount AS DOUBLE) * {factor} AS amount "
+        f"FROM {sql_plausible_lines(f'read_parquet({files})')}"
     )
     con = connect()
     try:

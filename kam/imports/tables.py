@@ -12,6 +12,8 @@ import csv
 import io
 from collections.abc import Iterator
 
+from kam.imports.limits import limited_records
+
 DELIMITERS = (",", ";", "\t")
 
 
@@ -40,8 +42,14 @@ def without_stray_cr(text: str) -> str:
     return core.replace("\r", "") + ending + newline + rest
 
 
-def csv_reader(text: str) -> Iterator[list[str]]:
+def csv_reader(text: str, *, rows: bool = True) -> Iterator[list[str]]:
     """A ``csv.reader`` over ``text`` in its own delimiter, with stray CRs out of the header
-    line (the caller trims the header names with ``header_name``)."""
+    line (the caller trims the header names with ``header_name``). ``rows``: whether the
+    row limit applies (files of transactions have none)."""
     text = without_stray_cr(text)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.split("\n", 1)[0]))
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=delimiter_of(text.split("\n", 1)[0])
+    )
+    # a row wider than KAM_IMPORT_MAX_COLUMNS, or more rows than KAM_IMPORT_MAX_ROWS, is
+    # refused as it is read (kam.imports.limits)
+    return limited_records(reader, rows=rows)

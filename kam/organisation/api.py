@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from kam.organisation.models import Organisation
 from kam.organisation.selectors import (
@@ -30,6 +30,7 @@ from kam.organisation.services import (
     exchange_rate_set,
     organisation_update,
 )
+from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["organisation"])
@@ -74,6 +75,13 @@ class BoxPolicySchema(Schema):
     min_hours_per_year: int
     max_hours_per_year: int
     review_cadence_months: int
+    version: int | None = Field(
+        None,
+        description=(
+            "The policy's version (null: never saved). Send back what you loaded: a policy "
+            "saved by someone since is refused (409, with both); nothing is saved."
+        ),
+    )
 
 
 class PersonCapacityOut(Schema):
@@ -135,9 +143,15 @@ def _box_policies(org: Organisation) -> list[BoxPolicySchema]:
             min_hours_per_year=row.min_hours_per_year,
             max_hours_per_year=row.max_hours_per_year,
             review_cadence_months=row.review_cadence_months,
+            version=row.version if row.pk else None,
         )
         for row in box_policy_rows_get(organisation=org)
     ]
+
+
+def _box_policies_etag(response: HttpResponse, org: Organisation) -> None:
+    rows = box_policy_rows_get(organisation=org)
+    response["ETag"] = list_etag(row.version if row.pk else 0 for row in rows)
 
 
 @router.get("/settings", response=SettingsOut, summary="Limits and analysis settings")
@@ -154,30 +168,50 @@ def settings_put(request: HttpRequest, payload: SettingsIn) -> SettingsOut:
 
 
 @router.get("/box-policies", response=list[BoxPolicySchema], summary="Box policies")
-def box_policies_list(request: HttpRequest) -> list[BoxPolicySchema]:
-    return _box_policies(organisation_get())
+def box_policies_list(request: HttpRequest, response: HttpResponse) -> list[BoxPolicySchema]:
+    """Every box's policy with its ``version``; the ``ETag`` holds the versions of all four
+    (box order: key, key development, maintenance, opportunistic) for If-Match."""
+    org = organisation_get()
+    _box_policies_etag(response, org)
+    return _box_policies(org)
 
 
 @router.put(
-    "/box-policies", response=list[BoxPolicySchema], summary="Change box policies (all or none)"
+    "/box-policies",
+    response={200: list[BoxPolicySchema], 409: ConflictOut, 412: ConflictOut},
+    summary="Change box policies (all or none)",
+    openapi_extra=IF_MATCH,
+    description="Send the ETag of GET /box-policies as If-Match (or each policy's "
+    "``version``): when someone saved one of them since, nothing is saved and the answer is "
+    "412 (If-Match) or 409 (body version) with the current policies and what you sent.",
 )
-def box_policies_put(request: HttpRequest, payload: list[BoxPolicySchema]) -> list[BoxPolicySchema]:
+def box_policies_put(
+    request: HttpRequest, payload: list[BoxPolicySchema], response: HttpResponse
+) -> list[BoxPolicySchema]:
     _require_editor(request.user)  # type: ignore[arg-type]
     boxes = [p.box for p in payload]
     if len(set(boxes)) != len(boxes):
         raise ApplicationError(_("Each box may appear only once."), field="box")
     org = organisation_get()
-    box_policies_update(
-        organisation=org,
-        policies={
-            p.box: BoxPolicyInput(
-                min_hours_per_year=p.min_hours_per_year,
-                max_hours_per_year=p.max_hours_per_year,
-                review_cadence_months=p.review_cadence_months,
-            )
-            for p in payload
-        },
-    )
+    order = [row.box for row in box_policy_rows_get(organisation=org)]
+    matched = if_match_list(request, len(order))
+    expected = dict(zip(order, matched, strict=True)) if matched is not None else None
+    with conflict_shows(lambda _current: [p.model_dump() for p in _box_policies(org)]):
+        box_policies_update(
+            organisation=org,
+            policies={
+                p.box: BoxPolicyInput(
+                    min_hours_per_year=p.min_hours_per_year,
+                    max_hours_per_year=p.max_hours_per_year,
+                    review_cadence_months=p.review_cadence_months,
+                    version=expected.get(p.box) if expected is not None else p.version,
+                )
+                for p in payload
+            },
+            user=request.user,
+            precondition=expected is not None,
+        )
+    _box_policies_etag(response, org)
     return _box_policies(org)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +95,16 @@ class BoxPolicy(models.Model):
         default=list,
         blank=True,
         help_text=_("Our functions (sales, supply chain …) an account of this box should have."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(
+        _("saved version"),
+        default=1,
+        editable=False,
+        help_text=_("Counts every save; a save made on an older version is refused."),
     )
 
     class Meta:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kam.organisation.models import Box, BoxPolicy, ExchangeRate, Organisation
 from kam.users.models import Function, Profile
+from kam.web.concurrency import VersionConflict, save_versioned, snapshot
 from kam.web.errors import ApplicationError
 
 # Bounds shared by the services (the authority) and the forms (which show every field's
@@ -53,6 +55,7 @@ class BoxPolicyInput:
     min_hours_per_year: int
     max_hours_per_year: int
     review_cadence_months: int
+    version: int | None = None  # the policy's version it was changed on (None: no check)
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,17 @@ def box_policy_update(
     min_hours_per_year: int,
     max_hours_per_year: int,
     review_cadence_months: int,
+    expected_version: int | None = None,
+    precondition: bool = False,
+    user: Any = None,
 ) -> BoxPolicy:
     """Set the policy of one box: yearly hours per account (minimum, maximum) and how many
     months between reviews (kam-method.md section 2). The minimum is what the capacity
-    check counts for key and key development accounts."""
+    check counts for key and key development accounts.
+
+    ``expected_version``: the policy's version the change was made on; when someone saved
+    it since, nothing is written (``kam.web.concurrency.VersionConflict``, 409 or 412 with
+    ``precondition``). An unchanged policy is not written and keeps its version."""
     if box not in Box.values:
         raise ApplicationError(
             _("Unknown box “%(box)s”; use one of: %(boxes)s.")
@@ -119,25 +129,32 @@ def box_policy_update(
             _("Review every 1 to %(n)d months.") % {"n": MAX_REVIEW_CADENCE_MONTHS},
             field="review_cadence_months",
         )
-    policy, _created = BoxPolicy.objects.update_or_create(
-        organisation=organisation,
-        box=box,
-        defaults={
-            "min_hours_per_year": lo,
-            "max_hours_per_year": hi,
-            "review_cadence_months": months,
-        },
+    values = {"min_hours_per_year": lo, "max_hours_per_year": hi, "review_cadence_months": months}
+    policy = BoxPolicy.objects.filter(organisation=organisation, box=box).first()
+    if policy is None:
+        by = user if user is not None and getattr(user, "is_authenticated", False) else None
+        return BoxPolicy.objects.create(organisation=organisation, box=box, updated_by=by, **values)
+    before = snapshot(policy, list(values))
+    for name, value in values.items():
+        setattr(policy, name, value)
+    save_versioned(
+        policy, before=before, expected=expected_version, user=user, precondition=precondition
     )
     return policy
 
 
 def box_policies_update(
-    *, organisation: Organisation, policies: Mapping[str, BoxPolicyInput]
+    *,
+    organisation: Organisation,
+    policies: Mapping[str, BoxPolicyInput],
+    user: Any = None,
+    precondition: bool = False,
 ) -> list[BoxPolicy]:
     """Set several box policies at once, all or none.
 
     An error names its field as ``"<box>.<field>"``, for example
-    ``"key.max_hours_per_year"``.
+    ``"key.max_hours_per_year"``. Each input's ``version`` is checked as in
+    :func:`box_policy_update`; a conflict on one box saves none.
     """
     saved = []
     with transaction.atomic():
@@ -150,8 +167,13 @@ def box_policies_update(
                         min_hours_per_year=policy.min_hours_per_year,
                         max_hours_per_year=policy.max_hours_per_year,
                         review_cadence_months=policy.review_cadence_months,
+                        expected_version=policy.version,
+                        precondition=precondition,
+                        user=user,
                     )
                 )
+            except VersionConflict:
+                raise
             except ApplicationError as exc:
                 label = Box(box).label if box in Box.values else box
                 raise ApplicationError(
@@ -426,4 +448,6 @@ def expected_functions_set(*, box_functions: Mapping[str, Sequence[str]]) -> Non
                     field="expected_functions",
                 )
             row.expected_functions = [f for f in Function.values if f in chosen]
-            row.save()
+            # Only this field: a full save would write back hours (and a version) read
+            # before someone else's save of the policy.
+            row.save(update_fields=["expected_functions", "updated_at"] if row.pk else None)

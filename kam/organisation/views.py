@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kam.organisation.forms import (
@@ -44,6 +45,7 @@ from kam.organisation.services import (
     team_capacity_update,
 )
 from kam.users.models import Function
+from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.errors import ApplicationError
 
 ORGANISATION_FIELDS = (
@@ -66,21 +68,25 @@ def _add_error(form: forms.Form, field: str | None, message: str) -> None:
 
 def _box_forms(org: Organisation, data: Any = None) -> list[tuple[Any, BoxPolicyForm]]:
     rows = box_policy_rows_get(organisation=org)
-    return [
-        (
-            row,
-            BoxPolicyForm(
-                data,
-                prefix=row.box,
-                initial={
-                    "min_hours_per_year": row.min_hours_per_year,
-                    "max_hours_per_year": row.max_hours_per_year,
-                    "review_cadence_months": row.review_cadence_months,
-                },
-            ),
+    out = []
+    for row in rows:
+        form = BoxPolicyForm(
+            data,
+            prefix=row.box,
+            initial={
+                "min_hours_per_year": row.min_hours_per_year,
+                "max_hours_per_year": row.max_hours_per_year,
+                "review_cadence_months": row.review_cadence_months,
+            },
         )
-        for row in rows
-    ]
+        # The version the row was loaded with (kept when the form comes back with an error).
+        form.edit_version = (  # type: ignore[attr-defined]
+            parse_version(data.get(f"{row.box}-version"))
+            if data is not None
+            else (row.version if row.pk else None)
+        )
+        out.append((row, form))
+    return out
 
 
 def _team_formset(data: Any = None) -> tuple[Any, dict[int, Any]]:
@@ -105,14 +111,22 @@ def _organisation_form(org: Organisation, data: Any = None) -> OrganisationForm:
     return OrganisationForm(data, initial={f: getattr(org, f) for f in ORGANISATION_FIELDS})
 
 
-def _save_boxes(org: Organisation, box_forms: list[tuple[Any, BoxPolicyForm]]) -> bool:
+def _save_boxes(
+    org: Organisation, box_forms: list[tuple[Any, BoxPolicyForm]], user: Any = None
+) -> bool:
     if not all(form.is_valid() for _row, form in box_forms):
         return False
     try:
         box_policies_update(
             organisation=org,
-            policies={row.box: BoxPolicyInput(**form.cleaned_data) for row, form in box_forms},
+            policies={
+                row.box: BoxPolicyInput(**form.cleaned_data, version=form.edit_version)  # type: ignore[attr-defined]
+                for row, form in box_forms
+            },
+            user=user,
         )
+    except VersionConflict:
+        raise
     except ApplicationError as exc:
         box, _sep, field = (exc.field or "").partition(".")
         target = next((f for row, f in box_forms if row.box == box), box_forms[0][1])
@@ -180,7 +194,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
     saved = False
     if section == "boxes":
-        saved = _save_boxes(org, box_forms)
+        try:
+            saved = _save_boxes(org, box_forms, request.user)
+        except VersionConflict as exc:
+            box = exc.current.box  # type: ignore[attr-defined]
+            return conflict_response(
+                request,
+                exc,
+                title=_("Box policies") + f": {Box(box).label}",
+                back_url=reverse("organisation:settings") + "#boxes",
+                version_field=f"{box}-version",
+            )
         done = _("Box policies saved.")
     elif section == "team":
         saved = _save_team(team_formset)

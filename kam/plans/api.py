@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,14 @@ from kam.plans.selectors import (
     version_get,
 )
 from kam.web.api_schemas import ErrorOut
+from kam.web.concurrency import (
+    IF_MATCH,
+    ConflictOut,
+    conflict_shows,
+    expected_version,
+    schema_dump,
+    set_etag,
+)
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["plans"])
@@ -61,6 +69,9 @@ class PlanOut(Schema):
     shared_sections: list[str]
     previous_id: int | None
     updated_at: dt.datetime
+    version: int = Field(
+        description="Counts every save; send it back (If-Match or ``version``) to change it."
+    )
 
     @staticmethod
     def resolve_account_name(obj: Any) -> str:
@@ -108,6 +119,13 @@ class PlanUpdateIn(Schema):
     purchasing_strategy: str | None = None
     category_spend: Decimal | None = None
     resources_notes: str | None = None
+    version: int | None = Field(
+        None,
+        description=(
+            "The version you loaded: the change is refused (409, with both) when someone "
+            "saved since. The If-Match header does the same with 412 and wins when both are sent."
+        ),
+    )
 
 
 class ItemOut(Schema):
@@ -117,6 +135,9 @@ class ItemOut(Schema):
     title: str
     shared: bool
     fields: dict[str, Any] = Field(description="The columns of this kind of item.")
+    version: int = Field(
+        description="Counts every save; send it back (If-Match or ``version``) to change it."
+    )
 
     @staticmethod
     def resolve_uid(obj: Any) -> str:
@@ -136,6 +157,13 @@ class ItemIn(Schema):
     title: str | None = None
     shared: bool | None = None
     fields: dict[str, Any] = {}
+    version: int | None = Field(
+        None,
+        description=(
+            "The version you loaded: the change is refused (409, with both) when someone "
+            "saved since. The If-Match header does the same with 412 and wins when both are sent."
+        ),
+    )
 
 
 class ActionOut(Schema):
@@ -153,6 +181,9 @@ class ActionOut(Schema):
     status: str
     shared: bool
     objective_id: int | None
+    version: int = Field(
+        description="Counts every save; send it back (If-Match or ``version``) to change it."
+    )
 
     @staticmethod
     def resolve_uid(obj: Any) -> str:
@@ -178,6 +209,13 @@ class ActionIn(Schema):
     status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None
     shared: bool | None = None
     objective_id: int | None = None
+    version: int | None = Field(
+        None,
+        description=(
+            "The version you loaded: the change is refused (409, with both) when someone "
+            "saved since. The If-Match header does the same with 412 and wins when both are sent."
+        ),
+    )
 
 
 class TrackIn(Schema):
@@ -357,8 +395,11 @@ def overdue(request: HttpRequest, by: Literal["person", "function", "customer"] 
 
 
 @router.get("/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="A plan")
-def get_plan(request: HttpRequest, plan_id: int) -> Any:
-    return _plan(request, plan_id)
+def get_plan(request: HttpRequest, plan_id: int, response: HttpResponse) -> Any:
+    """The plan with its ``version``; the ``ETag`` header is that version (for If-Match)."""
+    plan = _plan(request, plan_id)
+    set_etag(response, plan.version)
+    return plan
 
 
 @router.get(
@@ -386,16 +427,41 @@ def get_document(
     return _document_json(plan_document(plan=_plan(request, plan_id), audience=audience))
 
 
+CONFLICTS = {409: ConflictOut, 412: ConflictOut}
+CONFLICT_HELP = (
+    " Send the version you loaded as If-Match (or ``version`` in the body): when someone "
+    "saved since, nothing changes and the answer is 412 (If-Match) or 409 (body), with the "
+    "current object and what you sent. 200 answers with the new version and ETag; a change "
+    "that changes nothing keeps the version."
+)
+
+
 @router.patch(
     "/{plan_id}",
-    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **CONFLICTS},
     summary="Change a draft plan",
+    openapi_extra=IF_MATCH,
+    description="Only the fields sent change; 409 also when the plan is not a draft."
+    + CONFLICT_HELP,
 )
-def update_plan(request: HttpRequest, plan_id: int, payload: PlanUpdateIn) -> Any:
+def update_plan(
+    request: HttpRequest, plan_id: int, payload: PlanUpdateIn, response: HttpResponse
+) -> Any:
     plan = _plan(request, plan_id)
-    return services.plan_update(
-        user=request.user, plan=plan, data=payload.model_dump(exclude_unset=True)
-    )
+    data = payload.model_dump(exclude_unset=True)
+    with conflict_shows(schema_dump(PlanOut)):
+        expected, precondition = expected_version(
+            request, body_version=data.pop("version", None), current=plan
+        )
+        plan = services.plan_update(
+            user=request.user,
+            plan=plan,
+            data=data,
+            expected_version=expected,
+            precondition=precondition,
+        )
+    set_etag(response, plan.version)
+    return plan
 
 
 @router.post(
@@ -462,19 +528,43 @@ def create_item(request: HttpRequest, plan_id: int, payload: ItemIn) -> Any:
     return Status(201, item)
 
 
+@router.get("/{plan_id}/items/{item_id}", response={200: ItemOut, 404: ErrorOut}, summary="An item")
+def get_item(request: HttpRequest, plan_id: int, item_id: int, response: HttpResponse) -> Any:
+    """The item with its ``version``; the ``ETag`` header is that version (for If-Match)."""
+    item = _item(_plan(request, plan_id), item_id)
+    set_etag(response, item.version)
+    return item
+
+
 @router.patch(
     "/{plan_id}/items/{item_id}",
-    response={200: ItemOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ItemOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **CONFLICTS},
     summary="Change an item",
+    openapi_extra=IF_MATCH,
+    description="409 also when the plan is not a draft." + CONFLICT_HELP,
 )
-def update_item(request: HttpRequest, plan_id: int, item_id: int, payload: ItemIn) -> Any:
+def update_item(
+    request: HttpRequest, plan_id: int, item_id: int, payload: ItemIn, response: HttpResponse
+) -> Any:
     item = _item(_plan(request, plan_id), item_id)
     data = dict(payload.fields)
     if payload.title is not None:
         data["title"] = payload.title
     if payload.shared is not None:
         data["shared"] = payload.shared
-    return services.item_update(user=request.user, item=item, data=data)
+    with conflict_shows(schema_dump(ItemOut)):
+        expected, precondition = expected_version(
+            request, body_version=payload.version, current=item
+        )
+        item = services.item_update(
+            user=request.user,
+            item=item,
+            data=data,
+            expected_version=expected,
+            precondition=precondition,
+        )
+    set_etag(response, item.version)
+    return item
 
 
 @router.delete(
@@ -508,15 +598,51 @@ def create_action(request: HttpRequest, plan_id: int, payload: ActionIn) -> Any:
     return Status(201, services.action_create(user=request.user, plan=plan, data=data))
 
 
+@router.get(
+    "/{plan_id}/actions/{action_id}",
+    response={200: ActionOut, 404: ErrorOut},
+    summary="An action",
+)
+def get_action(request: HttpRequest, plan_id: int, action_id: int, response: HttpResponse) -> Any:
+    """The action with its ``version``; the ``ETag`` header is that version (for If-Match)."""
+    action = _action(_plan(request, plan_id), action_id)
+    set_etag(response, action.version)
+    return action
+
+
 @router.patch(
     "/{plan_id}/actions/{action_id}",
-    response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, **CONFLICTS},
     summary="Change an action (draft only)",
+    openapi_extra=IF_MATCH,
+    description="409 also when the plan is not a draft. A status change (track, or the "
+    "customer through a share link) counts the version up too." + CONFLICT_HELP,
 )
-def update_action(request: HttpRequest, plan_id: int, action_id: int, payload: ActionIn) -> Any:
+def update_action(
+    request: HttpRequest,
+    plan_id: int,
+    action_id: int,
+    payload: ActionIn,
+    response: HttpResponse,
+) -> Any:
     plan = _plan(request, plan_id)
-    data = _action_data(plan, payload.model_dump(exclude_unset=True))
-    return services.action_update(user=request.user, action=_action(plan, action_id), data=data)
+    sent = payload.model_dump(exclude_unset=True)
+    body_version = sent.pop("version", None)
+    data = _action_data(plan, sent)
+    action = _action(plan, action_id)
+    with conflict_shows(schema_dump(ActionOut)):
+        expected, precondition = expected_version(
+            request, body_version=body_version, current=action
+        )
+        action = services.action_update(
+            user=request.user,
+            action=action,
+            data=data,
+            expected_version=expected,
+            precondition=precondition,
+        )
+    set_etag(response, action.version)
+    return action
 
 
 @router.post(

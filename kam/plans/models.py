@@ -187,6 +187,15 @@ class Plan(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(
+        _("saved version"),
+        default=1,
+        editable=False,
+        help_text=_("Counts every save; a save made on an older version is refused."),
+    )
 
     class Meta:
         verbose_name = _("account plan")
@@ -316,6 +325,16 @@ class PlanItem(models.Model):
         _("resource"), max_length=20, choices=ResourceType.choices, blank=True
     )
     hours = models.DecimalField(_("hours"), max_digits=10, decimal_places=1, null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(
+        _("saved version"),
+        default=1,
+        editable=False,
+        help_text=_("Counts every save; a save made on an older version is refused."),
+    )
 
     class Meta:
         verbose_name = _("plan item")
@@ -403,6 +422,15 @@ class PlanAction(models.Model):
     )
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(
+        _("saved version"),
+        default=1,
+        editable=False,
+        help_text=_("Counts every save; a save made on an older version is refused."),
+    )
 
     class Meta:
         verbose_name = _("plan action")

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
 from kam.core.contact_match import Candidate, match_names
+from kam.notifications import services as notifications
 from kam.plans.document import PlanDocument
 from kam.plans.models import (
     ALL_SECTIONS,
@@ -65,6 +66,7 @@ from kam.plans.selectors import (
     template_for_box,
     template_may_manage,
 )
+from kam.web.concurrency import bump, save_versioned, snapshot
 from kam.web.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -230,13 +232,30 @@ def plan_create(
 
 
 @transaction.atomic
-def plan_update(*, user: User, plan: Plan, data: dict[str, Any]) -> Plan:
+def plan_update(
+    *,
+    user: User,
+    plan: Plan,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    precondition: bool = False,
+    base: str | None = None,
+) -> Plan:
     """Change section texts, profit plan numbers, and which sections are on and shared.
 
-    Keys not in ``data`` are left alone. Only a draft changes.
+    Keys not in ``data`` are left alone. Only a draft changes. ``expected_version`` is the
+    version the change was made on: when someone saved since, nothing is written and
+    ``kam.web.concurrency.VersionConflict`` says so (412 if ``precondition``, else 409).
+    Saving what is already there writes nothing and keeps the version. ``base``: the
+    fingerprint of the sent fields as the form showed them; when only other fields (another
+    section) were saved since, the change is no conflict (``kam.web.concurrency``).
     """
     plan_edit_check(user=user, plan=plan)
     _check_draft(plan)
+    names = [n for n in data if n in PLAN_CONTENT_FIELDS]
+    if "sections" in data and "shared_sections" not in names:
+        names.append("shared_sections")
+    before = snapshot(plan, names)
     changed = []
     for name, value in data.items():
         if name in PLAN_TEXT_FIELDS:
@@ -255,7 +274,14 @@ def plan_update(*, user: User, plan: Plan, data: dict[str, Any]) -> Plan:
         raise ApplicationError(_("A plan needs at least one section."), field="sections")
     plan.shared_sections = [s for s in plan.shared_sections if s in plan.sections]
     if changed:
-        plan.save()
+        save_versioned(
+            plan,
+            before=before,
+            expected=expected_version,
+            user=user,
+            precondition=precondition,
+            base=base,
+        )
     return plan
 
 
@@ -305,18 +331,35 @@ def item_create(*, user: User, plan: Plan, kind: str, data: dict[str, Any]) -> P
     if kind not in ItemKind.values:
         raise ApplicationError(_("Unknown kind of item."), field="kind")
     last = plan.items.filter(kind=kind).aggregate(m=Max("position"))["m"]
-    item = PlanItem(plan=plan, kind=kind, position=(last or 0) + 1)
+    item = PlanItem(
+        plan=plan,
+        kind=kind,
+        position=(last or 0) + 1,
+        updated_by=user if user.is_authenticated else None,
+    )
     _item_apply(item, data)
     item.save()
     return item
 
 
 @transaction.atomic
-def item_update(*, user: User, item: PlanItem, data: dict[str, Any]) -> PlanItem:
+def item_update(
+    *,
+    user: User,
+    item: PlanItem,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    precondition: bool = False,
+) -> PlanItem:
+    """Change an item of a draft; ``expected_version`` as in :func:`plan_update`."""
     plan_edit_check(user=user, plan=item.plan)
     _check_draft(item.plan)
+    allowed = {"title", "shared", *ITEM_FIELDS[item.kind]}
+    before = snapshot(item, [n for n in data if n in allowed])
     _item_apply(item, data)
-    item.save()
+    save_versioned(
+        item, before=before, expected=expected_version, user=user, precondition=precondition
+    )
     return item
 
 
@@ -424,7 +467,11 @@ def action_create(*, user: User, plan: Plan, data: dict[str, Any]) -> PlanAction
     plan_edit_check(user=user, plan=plan)
     _check_draft(plan)
     last = plan.actions.aggregate(m=Max("position"))["m"]
-    action = PlanAction(plan=plan, position=(last or 0) + 1)
+    action = PlanAction(
+        plan=plan,
+        position=(last or 0) + 1,
+        updated_by=user if user.is_authenticated else None,
+    )
     status = data.pop("status", None)
     _action_apply(action, data)
     if status:
@@ -434,15 +481,32 @@ def action_create(*, user: User, plan: Plan, data: dict[str, Any]) -> PlanAction
 
 
 @transaction.atomic
-def action_update(*, user: User, action: PlanAction, data: dict[str, Any]) -> PlanAction:
-    """Change what an action is, who owns it or when it is due (draft only)."""
+def action_update(
+    *,
+    user: User,
+    action: PlanAction,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    precondition: bool = False,
+) -> PlanAction:
+    """Change what an action is, who owns it or when it is due (draft only);
+    ``expected_version`` as in :func:`plan_update`."""
     plan_edit_check(user=user, plan=action.plan)
     _check_draft(action.plan)
     status = data.pop("status", None)
+    before = snapshot(
+        action,
+        [
+            *ACTION_CONTENT_FIELDS,
+            *(["status", "completed_at"] if status else []),
+        ],
+    )
     _action_apply(action, data)
     if status:
         _status_apply(action, status)
-    action.save()
+    save_versioned(
+        action, before=before, expected=expected_version, user=user, precondition=precondition
+    )
     return action
 
 
@@ -488,7 +552,8 @@ def action_track(
     text = _comment_clean(comment)
     if status and status != action.status:
         _status_apply(action, status)
-        action.save(update_fields=["status", "completed_at", "updated_at"])
+        bump(action)  # an edit form loaded before this cannot put the old status back
+        action.save(update_fields=["status", "completed_at", "updated_at", "version"])
     if text:
         ActionComment.objects.create(
             action=action,
@@ -555,7 +620,8 @@ def plan_submit(*, user: User, plan: Plan) -> Plan:
     plan_edit_check(user=user, plan=plan)
     _check_draft(plan)
     plan.status = PlanStatus.IN_REVIEW
-    plan.save(update_fields=["status", "updated_at"])
+    bump(plan)  # a section form loaded on the draft is refused, not saved into review
+    plan.save(update_fields=["status", "updated_at", "version"])
     return plan
 
 
@@ -577,7 +643,8 @@ def plan_approve(*, user: User, plan: Plan, note: str = "") -> PlanVersion:
     if locked.status != PlanStatus.IN_REVIEW:
         raise ApplicationError(_("Only a plan in review can be approved."), status=409)
     locked.status = plan.status = PlanStatus.APPROVED
-    locked.save(update_fields=["status", "updated_at"])
+    bump(locked)
+    locked.save(update_fields=["status", "updated_at", "version"])
     plan = locked
     now = timezone.now()
     name = str(user.get_full_name() or user.get_username())  # type: ignore[union-attr]
@@ -615,7 +682,8 @@ def plan_reopen(*, user: User, plan: Plan) -> Plan:
         plan_edit_check(user=user, plan=plan)
         plan.version_number += 1
     plan.status = PlanStatus.DRAFT
-    plan.save(update_fields=["status", "version_number", "updated_at"])
+    bump(plan)
+    plan.save(update_fields=["status", "version_number", "updated_at", "version"])
     return plan
 
 
@@ -902,10 +970,12 @@ def share_action_update(
         share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="action")
         raise ApplicationError(_("There is no such action."), status=404)
     text = _comment_clean(comment)
+    status_before = action.status
     if status and status != action.status:
         old = action.get_status_display()
         _status_apply(action, status)
-        action.save(update_fields=["status", "completed_at", "updated_at"])
+        bump(action)
+        action.save(update_fields=["status", "completed_at", "updated_at", "version"])
         share_access_log(
             link=link,
             kind=ShareAccessKind.STATUS,
@@ -924,4 +994,12 @@ def share_action_update(
         share_access_log(
             link=link, kind=ShareAccessKind.COMMENT, ip=ip, action=action, detail=text[:300]
         )
+    changed = action.status != status_before
+    notifications.customer_update_record(  # tells the key account manager, batched
+        link=link,
+        action=action,
+        status_from=status_before if changed else "",
+        status_to=action.status if changed else "",
+        comment=text,
+    )
     return action

@@ -72,6 +72,7 @@ from kam.plans.selectors import (
     version_get,
 )
 from kam.web import formats
+from kam.web.concurrency import VersionConflict, conflict_response, fingerprint, parse_version
 from kam.web.errors import ApplicationError
 
 # -- helpers --------------------------------------------------------------------------------
@@ -102,6 +103,42 @@ def _client_ip(request: HttpRequest) -> str | None:
 def _plan_url(plan: Plan, anchor: str = "") -> str:
     url = reverse("plans:detail", args=[plan.pk])
     return f"{url}#{anchor}" if anchor else url
+
+
+def _edit_version(request: HttpRequest, obj: Any) -> int | None:
+    """The version an edit form carries: the one it was loaded with (kept when the form
+    comes back with an error), so that a save over someone else's is refused."""
+    if request.method == "POST":
+        return parse_version(request.POST.get("version"))
+    return int(obj.version) if obj is not None else None
+
+
+def _edit_base(request: HttpRequest, plan: Plan, names: list[str]) -> str:
+    """The fingerprint of the fields a plan form shows, as loaded: a save over someone
+    else's save of other sections of the plan is then no conflict."""
+    if request.method == "POST":
+        return (request.POST.get("base") or "")[:64]
+    return fingerprint(plan, names)
+
+
+def _conflict(
+    request: HttpRequest, exc: VersionConflict, plan: Plan, title: str, anchor: str
+) -> HttpResponse:
+    """Both versions side by side (409): keep mine, or take theirs (the plan's section)."""
+    from kam.plans.models import ResourceType
+
+    return conflict_response(
+        request,
+        exc,
+        title=title,
+        back_url=_plan_url(plan, anchor),
+        choices={
+            "sections": dict(Section.choices),
+            "shared_sections": dict(Section.choices),
+            "resource_type": dict(ResourceType.choices),
+        },
+        extra={"crumbs": f"{plan.account.name} {plan.period_label}"},
+    )
 
 
 # -- list and creation ----------------------------------------------------------------------
@@ -312,13 +349,20 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if not plan_may_edit(user=request.user, plan=plan):
         return _forbidden(request, _("You may read this plan but not change it."), plan)
     form = section_form_class(key)(request.POST or None, instance=plan)
+    version = _edit_version(request, plan)
+    base = _edit_base(request, plan, SECTION_FIELDS[key])
+    title = dict(Section.choices)[key]
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_update(
                 user=request.user,
                 plan=Plan.objects.get(pk=plan.pk),
                 data={n: form.cleaned_data[n] for n in SECTION_FIELDS[key]},
+                expected_version=version,
+                base=base,
             )
+        except VersionConflict as exc:
+            return _conflict(request, exc, plan, title, key)
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
@@ -327,7 +371,14 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     return render(
         request,
         "plans/edit_form.html",
-        {"plan": plan, "form": form, "title": dict(Section.choices)[key], "back": key},
+        {
+            "plan": plan,
+            "form": form,
+            "title": title,
+            "back": key,
+            "edit_version": version,
+            "edit_base": base,
+        },
     )
 
 
@@ -342,9 +393,19 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"sections": plan.sections, "shared_sections": plan.shared_sections},
     )
+    version = _edit_version(request, plan)
+    base = _edit_base(request, plan, ["sections", "shared_sections"])
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_update(user=request.user, plan=plan, data=form.cleaned_data)
+            services.plan_update(
+                user=request.user,
+                plan=plan,
+                data=form.cleaned_data,
+                expected_version=version,
+                base=base,
+            )
+        except VersionConflict as exc:
+            return _conflict(request, exc, plan, _("Sections of this plan"), "")
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
@@ -361,6 +422,8 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "choices": Section.choices,
             "chosen": set(getter("sections") or []),
             "shared": set(getter("shared_sections") or []),
+            "edit_version": version,
+            "edit_base": base,
         },
     )
 
@@ -397,6 +460,7 @@ def item_edit(
         else:
             messages.success(request, _("Deleted."))
         return redirect(_plan_url(plan, section))
+    version = _edit_version(request, item)
     if request.method == "POST" and form.is_valid():
         data = {n: form.cleaned_data[n] for n in form.fields}
         try:
@@ -404,8 +468,16 @@ def item_edit(
                 services.item_create(user=request.user, plan=plan, kind=kind, data=data)
             else:
                 services.item_update(
-                    user=request.user, item=PlanItem.objects.get(pk=item.pk), data=data
+                    user=request.user,
+                    item=PlanItem.objects.get(pk=item.pk),
+                    data=data,
+                    expected_version=version,
                 )
+        except VersionConflict as exc:
+            assert item is not None
+            return _conflict(
+                request, exc, plan, _("Edit: %(what)s") % {"what": item.title}, section
+            )
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
@@ -421,6 +493,7 @@ def item_edit(
             "title": (_("Edit: %(what)s") % {"what": item.title}) if item else label,
             "back": section,
             "deletable": item is not None and plan.status == PlanStatus.DRAFT,
+            "edit_version": version,
         },
     )
 
@@ -449,6 +522,7 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
         else:
             messages.success(request, _("Deleted."))
         return redirect(_plan_url(plan, "actions"))
+    version = _edit_version(request, action)
     if request.method == "POST" and form.is_valid():
         data = {n: form.cleaned_data[n] for n in form.fields}
         try:
@@ -456,8 +530,13 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
                 services.action_create(user=request.user, plan=plan, data=data)
             else:
                 services.action_update(
-                    user=request.user, action=PlanAction.objects.get(pk=action.pk), data=data
+                    user=request.user,
+                    action=PlanAction.objects.get(pk=action.pk),
+                    data=data,
+                    expected_version=version,
                 )
+        except VersionConflict as exc:
+            return _conflict(request, exc, plan, _("Edit action"), "actions")
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
@@ -473,6 +552,7 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
             "back": "actions",
             "deletable": action is not None and plan.status == PlanStatus.DRAFT,
             "action_form": True,
+            "edit_version": version,
         },
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from kam.portfolio.models import SchemeVersion, ScoringScheme
@@ -22,6 +22,7 @@ from kam.portfolio.services import (
     scheme_create,
     scheme_version_create,
 )
+from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, expected_version, set_etag
 
 router = Router(tags=["schemes"])
 
@@ -92,6 +93,19 @@ class VersionIn(SchemeContentIn):
     """The next version of a scheme, with a note on what changed."""
 
     change_note: str = ""
+    version: int | None = Field(
+        None,
+        description=(
+            "The scheme's version you loaded: refused (409, with both) when someone saved a "
+            "version since. The If-Match header does the same with 412 and wins."
+        ),
+    )
+
+
+class SchemeContentOut(SchemeContentIn):
+    """The latest version's content with the scheme's ``version`` (send it back)."""
+
+    version: int = Field(description="The scheme's version; also the ETag.")
 
 
 class CriterionOut(Schema):
@@ -139,6 +153,7 @@ class SchemeOut(Schema):
     id: int
     name: str
     description: str
+    version: int = Field(description="Counts every saved version; also the ETag.")
     versions: list[SchemeVersionOut]
 
 
@@ -173,6 +188,7 @@ def _scheme_out(scheme: ScoringScheme) -> SchemeOut:
         id=scheme.pk,
         name=scheme.name,
         description=scheme.description,
+        version=scheme.version,
         versions=[_version_out(v) for v in versions],
     )
 
@@ -197,8 +213,11 @@ def schemes_list(request: HttpRequest) -> list[SchemeSummaryOut]:
 
 
 @router.get("/{scheme_id}", response=SchemeOut, summary="A scheme with every version")
-def schemes_detail(request: HttpRequest, scheme_id: int) -> SchemeOut:
-    return _scheme_out(scheme_get(scheme_id=scheme_id))
+def schemes_detail(request: HttpRequest, scheme_id: int, response: HttpResponse) -> SchemeOut:
+    """With the scheme's ``version``; the ``ETag`` header is that version (for If-Match)."""
+    scheme = scheme_get(scheme_id=scheme_id)
+    set_etag(response, scheme.version)
+    return _scheme_out(scheme)
 
 
 @router.get(
@@ -225,53 +244,86 @@ def schemes_create(request: HttpRequest, payload: SchemeIn) -> tuple[int, Scheme
     return Status(201, _scheme_out(version.scheme))
 
 
-def _new_version(request: HttpRequest, scheme_id: int, payload: VersionIn) -> SchemeVersionOut:
-    scheme = scheme_get(scheme_id=scheme_id)
-    version = scheme_version_create(
-        scheme=scheme,
-        content=payload.to_content(),
-        change_note=payload.change_note,
-        created_by=request.user,  # type: ignore[arg-type]
-    )
-    return _version_out(scheme_version_get(scheme=scheme, number=version.number))
-
-
-@router.post(
-    "/{scheme_id}/versions",
-    response={200: SchemeVersionOut, 201: SchemeVersionOut},
-    summary="Save the next version of a scheme",
-    description="201 with the new version; 200 with the latest version when nothing changed. "
-    "Reviews keep the version they were scored with.",
+CONFLICT_HELP = (
+    " Send the scheme's version you loaded as If-Match (or ``version`` in the body): when "
+    "someone saved a version since, nothing is saved and the answer is 412 (If-Match) or 409 "
+    "(body) with the current content and what you sent. The ETag of the answer is the "
+    "scheme's version now."
 )
-def schemes_version_create(
-    request: HttpRequest, scheme_id: int, payload: VersionIn
-) -> tuple[int, SchemeVersionOut]:
-    before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
-    out = _new_version(request, scheme_id, payload)
-    return Status(201 if out.number != before else 200, out)
 
 
-@router.put(
-    "/{scheme_id}",
-    response=SchemeVersionOut,
-    summary="Change a scheme (saves its next version)",
-    description="The same as POST /schemes/{id}/versions; answers with the version now latest.",
-)
-def schemes_update(request: HttpRequest, scheme_id: int, payload: VersionIn) -> SchemeVersionOut:
-    return _new_version(request, scheme_id, payload)
-
-
-@router.get(
-    "/{scheme_id}/content",
-    response=SchemeContentIn,
-    summary="The latest version's content, ready to edit and PUT back",
-)
-def schemes_content(request: HttpRequest, scheme_id: int) -> SchemeContentIn:
-    content = scheme_content_of(version=scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)))
-    return SchemeContentIn(
+def _content_out(scheme: ScoringScheme) -> SchemeContentOut:
+    content = scheme_content_of(version=scheme_version_get(scheme=scheme))
+    return SchemeContentOut(
         criteria=[CriterionIn(**c.__dict__) for c in content.criteria],
         competitors=sorted(content.competitors),
         attractiveness_cut=content.attractiveness_cut,
         strength_cut_relative=content.strength_cut_relative,
         strength_cut_absolute=content.strength_cut_absolute,
+        version=scheme.version,
     )
+
+
+def _new_version(
+    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+) -> SchemeVersionOut:
+    scheme = scheme_get(scheme_id=scheme_id)
+    with conflict_shows(lambda current: _content_out(current).model_dump(mode="json")):
+        expected, precondition = expected_version(
+            request, body_version=payload.version, current=scheme
+        )
+        version = scheme_version_create(
+            scheme=scheme,
+            content=payload.to_content(),
+            change_note=payload.change_note,
+            created_by=request.user,  # type: ignore[arg-type]
+            expected_version=expected,
+            precondition=precondition,
+        )
+    scheme.refresh_from_db(fields=["version"])
+    set_etag(response, scheme.version)
+    return _version_out(scheme_version_get(scheme=scheme, number=version.number))
+
+
+@router.post(
+    "/{scheme_id}/versions",
+    response={200: SchemeVersionOut, 201: SchemeVersionOut, 409: ConflictOut, 412: ConflictOut},
+    summary="Save the next version of a scheme",
+    openapi_extra=IF_MATCH,
+    description="201 with the new version; 200 with the latest version when nothing changed. "
+    "Reviews keep the version they were scored with." + CONFLICT_HELP,
+)
+def schemes_version_create(
+    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+) -> tuple[int, SchemeVersionOut]:
+    before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
+    out = _new_version(request, scheme_id, payload, response)
+    return Status(201 if out.number != before else 200, out)
+
+
+@router.put(
+    "/{scheme_id}",
+    response={200: SchemeVersionOut, 409: ConflictOut, 412: ConflictOut},
+    summary="Change a scheme (saves its next version)",
+    openapi_extra=IF_MATCH,
+    description="The same as POST /schemes/{id}/versions; answers with the version now latest."
+    + CONFLICT_HELP,
+)
+def schemes_update(
+    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+) -> SchemeVersionOut:
+    return _new_version(request, scheme_id, payload, response)
+
+
+@router.get(
+    "/{scheme_id}/content",
+    response=SchemeContentOut,
+    summary="The latest version's content, ready to edit and PUT back",
+    description="With the scheme's ``version``, also as the ETag: send it back as If-Match.",
+)
+def schemes_content(
+    request: HttpRequest, scheme_id: int, response: HttpResponse
+) -> SchemeContentOut:
+    scheme = scheme_get(scheme_id=scheme_id)
+    set_etag(response, scheme.version)
+    return _content_out(scheme)

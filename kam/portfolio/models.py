@@ -32,6 +32,15 @@ class ScoringScheme(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(
+        _("saved version"),
+        default=1,
+        editable=False,
+        help_text=_(
+            "Counts every saved change of the scheme; a change made from an older one is "
+            "refused (no lost updates)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("scoring scheme")

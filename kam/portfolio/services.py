@@ -22,6 +22,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
 from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
 from kam.core.scoring import BOXES, SchemeError
+from kam.notifications import services as notifications
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import (
     Axis,
@@ -36,6 +37,7 @@ from kam.portfolio.models import (
     ViewSource,
 )
 from kam.portfolio.selectors import review_scope, scheme_version_to_core
+from kam.web.concurrency import claim_version
 from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 
 logger = logging.getLogger(__name__)
@@ -302,16 +304,42 @@ def scheme_create(
         )
 
 
+def scheme_content_summary(content: SchemeContent) -> dict[str, str]:
+    """A scheme's content as label → text, one line per criterion and cut line, to show two
+    contents side by side (the conflict page, ``kam.web.concurrency``)."""
+    axes = dict(Axis.choices)
+    out: dict[str, str] = {}
+    for c in content.criteria:
+        pairs = (("2", c.anchor_2), ("5", c.anchor_5), ("8", c.anchor_8))
+        anchors = "; ".join(f"{n}: {a.strip()}" for n, a in pairs)
+        text = _("%(name)s, weight %(weight)d") % {"name": c.name.strip(), "weight": c.weight}
+        if c.fact:
+            text += " · " + _("scored from fact %(fact)s") % {"fact": c.fact}
+        elif any(a.strip() for a in (c.anchor_2, c.anchor_5, c.anchor_8)):
+            text += " · " + anchors
+        out[f"{axes.get(c.axis, c.axis)}: {c.key.strip()}"] = text
+    out[_("Competitors")] = ", ".join(sorted({n.strip() for n in content.competitors if n.strip()}))
+    out[_("Attractiveness cut")] = str(Decimal(content.attractiveness_cut).normalize())
+    out[_("Relative strength cut")] = str(Decimal(content.strength_cut_relative).normalize())
+    out[_("Absolute strength cut")] = str(Decimal(content.strength_cut_absolute).normalize())
+    return out
+
+
 def scheme_version_create(
     *,
     scheme: ScoringScheme,
     content: SchemeContent,
     change_note: str = "",
     created_by: AbstractBaseUser | None = None,
+    expected_version: int | None = None,
+    precondition: bool = False,
 ) -> SchemeVersion:
     """Save a changed scheme as its next version; reviews keep the version they were scored with.
 
     Saving content equal to the latest version creates nothing and returns that version.
+    ``expected_version`` is the scheme's ``version`` the change was made on (what the edit
+    form or ``If-Match`` carries): when someone saved a version since, nothing is written
+    and ``kam.web.concurrency.VersionConflict`` shows both (412 if ``precondition``).
     """
     _require_manager(created_by)
     problems = _scheme_problems(content)
@@ -328,6 +356,19 @@ def scheme_version_create(
             content.normalised()
         ):
             return latest
+
+        def theirs(current: ScoringScheme) -> dict[str, str]:
+            newest = current.versions.order_by("-number").first()
+            return scheme_content_summary(scheme_content_of(version=newest)) if newest else {}
+
+        scheme.version = claim_version(
+            ScoringScheme,
+            pk=scheme.pk,
+            expected=expected_version,
+            yours=scheme_content_summary(content),
+            precondition=precondition,
+            theirs=theirs,
+        )
         return _version_write(
             scheme=scheme,
             number=(latest.number + 1) if latest else 1,
@@ -368,6 +409,7 @@ def review_create(
         )
         review.raters.set(raters)
         review_derive_scores(review=review)
+        notifications.review_opened(review=review, raters=raters)  # e-mails after commit
     return review
 
 

@@ -25,6 +25,7 @@ from kam.portfolio.scheme_selectors import (
     scheme_version_get,
     scheme_version_previous,
 )
+from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.errors import ApplicationError
 
 
@@ -114,6 +115,9 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     scheme = _scheme_or_404(pk)
     latest = scheme_version_get(scheme=scheme)
+    edit_version = (
+        parse_version(request.POST.get("version")) if request.method == "POST" else scheme.version
+    )
     if request.method == "POST":
         form = SchemeForm(request.POST, creating=False)
         if form.is_valid():
@@ -123,6 +127,21 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     content=form.content(),
                     change_note=form.cleaned_data["change_note"],
                     created_by=request.user,
+                    expected_version=edit_version,
+                )
+            except VersionConflict as exc:
+                newest = scheme_version_get(scheme=exc.current)  # type: ignore[arg-type]
+                who = newest.created_by
+                return conflict_response(
+                    request,
+                    exc,
+                    title=_("Change %(name)s") % {"name": scheme.name},
+                    back_url=reverse("portfolio:scheme_detail", args=[scheme.pk]),
+                    who={
+                        "name": (who.get_full_name() or who.get_username()) if who else "",
+                        "when": newest.created_at,
+                        "version": newest.number,
+                    },
                 )
             except ApplicationError as exc:
                 form.add_problems(exc.problems, field_name=exc.field, located=exc.located)
@@ -142,5 +161,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = SchemeForm(creating=False, content=services.scheme_content_of(version=latest))
     return render(
-        request, "portfolio/scheme_form.html", {"form": form, "scheme": scheme, "latest": latest}
+        request,
+        "portfolio/scheme_form.html",
+        {"form": form, "scheme": scheme, "latest": latest, "edit_version": edit_version},
     )

@@ -700,7 +700,7 @@ def set_positioning(request: HttpRequest, account_id: int, payload: PositioningI
 
 @router.post(
     "/calendar/import",
-    response={200: CalendarOut, 403: ErrorOut, 422: CalendarImportFailedOut},
+    response={200: CalendarOut, 403: ErrorOut, 413: ErrorOut, 422: CalendarImportFailedOut},
     summary="Import an iCalendar (.ics) file",
 )
 def import_calendar(

@@ -63,6 +63,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
+from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.relationships.models import CalendarImport, Contact
 from kam.relationships.services import (
     account_domains_set,
@@ -76,7 +77,6 @@ User = AbstractBaseUser | AnonymousUser
 
 #: The longest period one import may span (days).
 MAX_PERIOD_DAYS = 366
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_OCCURRENCES = 50_000
 #: One recurring series may need at most this many occurrences from its first one to the end
 #: of the period (the expansion walks them all); a file at most MAX_EXPANSION_STEPS in all.
@@ -173,10 +173,9 @@ def _refuse(reason: str, field_name: str = "") -> CalendarImportError:
 def ics_decode(content: bytes | str) -> str:
     """The file's text: UTF-8 (with or without BOM), UTF-16 (BOM, or without one but with the
     zero bytes of ASCII text), else Windows-1252 / Latin-1 as older calendar programs write."""
+    upload_size_check(len(content), name=_("The calendar file"))
     if isinstance(content, str):
         return content.removeprefix("\ufeff")
-    if len(content) > MAX_FILE_BYTES:
-        raise _refuse(_("The file is larger than 20 MB; export a shorter period."))
     if content.startswith(codecs.BOM_UTF8):
         return content[3:].decode("utf-8", errors="replace")
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -402,7 +401,9 @@ def period_default(
 
 
 def period_clean(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """A period of at most one year that does not end after today."""
+    """A period of at most one year that does not end after today, in the years every
+    import accepts (``kam.imports.limits``)."""
+    date_check(start, field="period_start")
     if end < start:
         raise ApplicationError(_("The period ends before it starts."), field="period_end")
     if (end - start).days >= MAX_PERIOD_DAYS:
@@ -458,13 +459,48 @@ _STEP_SECONDS = {
     "MONTHLY": 28 * 86400,
     "YEARLY": 365 * 86400,
 }
-#: How many occurrences one step of a rule may give per value of a BY-part finer than it.
-_BY_WIDTH = {"BYSECOND": 1, "BYMINUTE": 1, "BYHOUR": 1, "BYDAY": 1, "BYMONTHDAY": 1}
+_COARSER_THAN = {  # the frequencies a BY-part of this unit expands (gives several per step)
+    "BYHOUR": {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"},
+    "BYMINUTE": {"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"},
+    "BYSECOND": {"MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"},
+}
 
 
-def _rule_estimate(rule: Any, start: dt.datetime, until: dt.datetime) -> int:
-    """At most how many occurrences the library walks through to expand ``rule`` from its
-    start to ``until`` (it walks from the series' first occurrence, whatever the period)."""
+def _values(rule: Any, part: str) -> list[Any]:
+    values = rule.get(part)
+    return list(values) if values else []
+
+
+def _days_per_step(rule: Any, freq: str) -> int:
+    """At most how many days one step of ``rule`` gives (its day-level BY-parts expand a
+    week, a month or a year; for daily and finer rules they only limit)."""
+    by_day = [str(d) for d in _values(rule, "BYDAY")]
+    # "MO" is every Monday (at most 5 a month), "-1SU" one day
+    per_month = len(_values(rule, "BYMONTHDAY")) or (
+        sum(1 if any(c.isdigit() for c in d) else 5 for d in by_day) if by_day else 0
+    )
+    if freq == "YEARLY":
+        if _values(rule, "BYYEARDAY"):
+            return min(len(_values(rule, "BYYEARDAY")), 366)
+        if _values(rule, "BYWEEKNO"):
+            return min(len(_values(rule, "BYWEEKNO")) * 7, 366)
+        months = len(_values(rule, "BYMONTH")) or (12 if per_month else 1)
+        return min(months * max(per_month, 1), 366)
+    if freq == "MONTHLY":
+        return min(max(per_month, 1), 31)
+    if freq == "WEEKLY":
+        return min(max(len(by_day), 1), 7)
+    return 1
+
+
+def _rule_estimate(
+    rule: Any, start: dt.datetime, until: dt.datetime, since: dt.datetime | None = None
+) -> int:
+    """At most how many occurrences ``rule`` of a series starting at ``start`` has before
+    ``until`` (and from ``since`` on, when given): its steps (FREQ, INTERVAL, UNTIL, COUNT)
+    times what each step may give (BY-parts finer than FREQ). Computed from the rule alone,
+    before anything is expanded. Without ``since`` it is the work of the expansion, which
+    walks from the series' first occurrence whatever the period."""
     freq = str(rule.get("FREQ", [""])[0]).upper()
     step = _STEP_SECONDS.get(freq)
     if step is None:
@@ -477,23 +513,41 @@ def _rule_estimate(rule: Any, start: dt.datetime, until: dt.datetime) -> int:
         if not isinstance(value, dt.datetime):
             value = dt.datetime.combine(value, dt.time.max)
         end = min(end, _aware(value))
-    seconds = max((end - start).total_seconds(), 0)
+    begin = max(start, since) if since is not None else start
+    if end < begin:
+        return 0
+    seconds = (end - begin).total_seconds()
     steps = int(seconds // (step * interval)) + 1
-    for part in _BY_WIDTH:
-        values = rule.get(part)
-        if values:
-            steps *= len(values)
+    per_step = _days_per_step(rule, freq)
+    for part, frequencies in _COARSER_THAN.items():
+        if freq in frequencies:
+            per_step *= max(len(_values(rule, part)), 1)
     count = rule.get("COUNT")
     if count and not any(k.startswith("BY") for k in rule):
         steps = min(steps, int(count[0]))
-    return steps
+        return steps
+    total = steps * per_step
+    if count:
+        # a step gives at least one occurrence when no BY-part limits it; else COUNT only
+        # caps what is kept, not what is walked
+        total = min(total, max(int(count[0]), 0) * per_step) if "BYSETPOS" not in rule else total
+    return total
 
 
-def _expansion_check(calendar: icalendar.Calendar, period_end: dt.date) -> None:
-    """Refuse, before expanding anything, a series that would need more than
+def _expansion_check(
+    calendar: icalendar.Calendar, period_end: dt.date, period_start: dt.date | None = None
+) -> None:
+    """Refuse, before expanding anything, a series that would have more than
+    ``KAM_IMPORT_MAX_OCCURRENCES`` occurrences in the period, or need more than
     MAX_SERIES_STEPS steps to reach the period's end, or a file that needs more than
     MAX_EXPANSION_STEPS in all (a FREQ=SECONDLY rule would otherwise run for hours)."""
     until = dt.datetime.combine(period_end + dt.timedelta(days=1), dt.time(), tzinfo=_local_tz())
+    since = (
+        dt.datetime.combine(period_start, dt.time(), tzinfo=_local_tz())
+        if period_start is not None
+        else None
+    )
+    most = limit("KAM_IMPORT_MAX_OCCURRENCES")
     events = list(calendar.walk("VEVENT"))
     total = 0
     problems: list[ImportProblem] = []
@@ -505,14 +559,29 @@ def _expansion_check(calendar: icalendar.Calendar, period_end: dt.date) -> None:
         if not isinstance(start, dt.datetime):
             start = dt.datetime.combine(start, dt.time())
         start = _aware(start)
-        steps = 0
+        steps = in_period = 0
         for rule in rules:
             try:
                 steps += _rule_estimate(rule, start, until)
+                in_period += _rule_estimate(rule, start, until, since)
             except Exception:  # a rule we cannot estimate: the expansion says
                 continue
         total += steps
-        if steps > MAX_SERIES_STEPS:
+        label = _event_label(event, number)
+        if in_period > most:
+            problems.append(
+                ImportProblem(
+                    None,
+                    "RRULE",
+                    _(
+                        "%(event)s: RRULE repeats too often: up to %(n)s occurrences in the "
+                        "period (at most %(max)s per event, setting KAM_IMPORT_MAX_OCCURRENCES); "
+                        "import a shorter period or export the calendar without this series."
+                    )
+                    % {"event": label, "n": f"{in_period:,}", "max": f"{most:,}"},
+                )
+            )
+        elif steps > MAX_SERIES_STEPS:
             problems.append(
                 ImportProblem(
                     None,
@@ -523,7 +592,7 @@ def _expansion_check(calendar: icalendar.Calendar, period_end: dt.date) -> None:
                         "shorter period or export the calendar without this series."
                     )
                     % {
-                        "event": _event_label(event, number),
+                        "event": label,
                         "n": f"{steps:,}",
                         "max": f"{MAX_SERIES_STEPS:,}",
                     },
@@ -676,7 +745,7 @@ def calendar_run(
         period_end = period_end or default_end
     period_start, period_end = period_clean(period_start, period_end)
     summary = CalendarSummary(period_start=period_start, period_end=period_end)
-    _expansion_check(calendar, period_end)
+    _expansion_check(calendar, period_end, period_start)
     recurring_uids = {
         str(_one(e, "UID"))
         for e in calendar.walk("VEVENT")
@@ -724,7 +793,9 @@ def calendar_run(
 
     planned: dict[str, _Planned] = {}
     unmatched: dict[str, Unmatched] = {}
+    deadline = Deadline()
     for occ in occurrences:
+        deadline.check()
         summary.occurrences += 1
         if str(_one(occ, "STATUS") or "").upper() == "CANCELLED":
             summary.cancelled += 1

@@ -36,11 +36,18 @@ def run_calendar(args: argparse.Namespace) -> int:
     if user is None:
         print(f"There is no active user '{args.user}'.", file=sys.stderr)
         return 2
+    from kam.imports.limits import upload_size_check
+
     try:
+        # a file beyond KAM_MAX_UPLOAD_BYTES is refused before it is read into memory
+        upload_size_check(os.path.getsize(args.file), name=os.path.basename(args.file))
         with open(args.file, "rb") as fh:
             content = fh.read()
     except OSError as exc:
         print(f"Cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    except ApplicationError as exc:
+        print(f"{args.file}: {exc.message}", file=sys.stderr)
         return 2
     try:
         _record, s = calendar_import_create(

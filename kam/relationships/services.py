@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -402,7 +403,10 @@ def contact_erase(*, user: User, contact: Contact) -> ErasureRecord:
         contact.erased_at = timezone.now()
         contact.save()
         # Plan actions the person owns keep pointing at them; the copied name and address go.
-        contact.plan_actions.update(owner_contact_name=label, owner_contact_email="")
+        # The version counts up: an action form opened before cannot bring the address back.
+        contact.plan_actions.update(
+            owner_contact_name=label, owner_contact_email="", version=F("version") + 1
+        )
         return ErasureRecord.objects.create(
             account=contact.account,
             contact_number=contact.number,

@@ -1,4 +1,4 @@
-"""Writes about people: creating users with their kam role and capacity."""
+"""Writes about people: creating users with their kam role and capacity, changing roles."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kam.users.models import Function, Profile, Role
+from kam.web.errors import ApplicationError
 
 
 def user_create(
@@ -35,7 +37,7 @@ def user_create(
             is_superuser=role == Role.ADMINISTRATOR,
             is_staff=role == Role.ADMINISTRATOR,
         )
-        profile, _ = Profile.objects.update_or_create(
+        profile, _created = Profile.objects.update_or_create(
             user=user,
             defaults={
                 "role": role,
@@ -47,3 +49,29 @@ def user_create(
     # The post_save signal cached a default profile on ``user``; hand back the real one.
     user.profile = profile
     return user  # type: ignore[no-any-return]
+
+
+def user_role_set(*, user: AbstractUser, role: str) -> Profile:
+    """Give a user another kam role; administrators are the Django superusers and staff."""
+    if role not in Role.values:
+        raise ApplicationError(
+            _("“%(role)s” is not a kam role.") % {"role": role}, field="role", status=400
+        )
+    with transaction.atomic():
+        profile, _created = Profile.objects.get_or_create(user=user)
+        admin = role == Role.ADMINISTRATOR
+        if profile.role != role:
+            profile.role = role
+            profile.save(update_fields=["role"])
+        if user.is_superuser != admin or user.is_staff != admin:
+            user.is_superuser = admin
+            user.is_staff = admin
+            user.save(update_fields=["is_superuser", "is_staff"])
+    return profile
+
+
+def login_lockout_clear(*, username: str) -> int:
+    """End the login lockouts of a user name (after a password reset); returns how many."""
+    from axes.utils import reset
+
+    return int(reset(username=username))

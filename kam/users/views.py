@@ -1,9 +1,14 @@
-"""Pages about the signed-in person: personal API tokens."""
+"""Pages about the signed-in person: personal API tokens, password change and reset."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.users.selectors import api_token_get, api_token_list
+from kam.users.services import login_lockout_clear
 from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
 from kam.web.errors import ApplicationError
 
@@ -73,3 +79,63 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         return render(request, "users/_token_row.html", {"token": token})
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("users:tokens")
+
+
+# --- password change and reset (Django's views, kam's templates) ---------------------------
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change my password; the session stays signed in, other sessions end."""
+
+    template_name = "users/password_change.html"
+
+    def get_success_url(self) -> str:
+        return reverse("users:password_change")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response  # type: ignore[no-any-return]
+
+
+def _base_url(request: HttpRequest) -> str:
+    """Scheme and host for links in e-mails: ``KAM_BASE_URL``, else this request's host."""
+    if settings.KAM_BASE_URL:
+        parts = urlsplit(settings.KAM_BASE_URL)
+        return f"{parts.scheme}://{parts.netloc}"
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link by e-mail; the answer is the same whether the address is known."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        self.extra_email_context = {"base_url": _base_url(self.request)}
+        return super().form_valid(form)  # type: ignore[no-any-return]
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choose a new password from the e-mailed link; a lockout of that user name ends."""
+
+    template_name = "registration/password_reset_confirm.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        login_lockout_clear(username=self.user.get_username())
+        return response  # type: ignore[no-any-return]
+
+
+class LoginView(auth_views.LoginView):
+    """The login page; it offers single sign-on when OpenID Connect is configured."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from kam.users.oidc import oidc_enabled, provider_name
+
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = oidc_enabled()
+        context["oidc_provider_name"] = provider_name()
+        return context  # type: ignore[no-any-return]

@@ -15,8 +15,9 @@ from typing import Any
 from ninja import Field, Schema
 
 # What ApplicationError (400, 403, 404, 409, 422), the authentication (401), the
-# validation handler (422) and throttling (429) can answer, whatever the operation.
-ERROR_STATUSES: tuple[int, ...] = (400, 401, 403, 404, 409, 422, 429)
+# validation handler (422), the request size limit (413) and throttling (429) can answer,
+# whatever the operation.
+ERROR_STATUSES: tuple[int, ...] = (400, 401, 403, 404, 409, 413, 422, 429)
 
 
 class ErrorOut(Schema):

@@ -6,3 +6,9 @@ class WebConfig(AppConfig):
     name = "kam.web"
     label = "web"
     verbose_name = _("Web")
+
+    def ready(self) -> None:
+        # every numeric form field refuses what no column can hold (kam/web/numbers.py)
+        from kam.web.numbers import install_form_validators
+
+        install_form_validators()

@@ -29,6 +29,8 @@ LANGUAGES = ("en", "nl")
 NOT_PAGES = {
     "login",  # seen before logging in; a narrow form
     "logout",
+    "oidc_authentication_init",  # a redirect to the OpenID provider (404 when off)
+    "oidc_authentication_callback",  # where the provider returns: a redirect
     "set_language",
     "javascript-catalog",
     "vega_bundle",
@@ -65,7 +67,12 @@ NOT_PAGES = {
     "economics:investment_delete",
     "economics:spend",
     "economics:import_progress",
+    # the confirmation before removing a transaction source: administrators only (the demo
+    # director is not one) and only with ?source=; its layout is tested in
+    # tests/browser/test_source_remove_browser.py
+    "economics:import_source_remove",
     "users:token_revoke",
+    "notifications:review_remind",  # POST only: the review page's "remind raters" button
 }
 
 CHARTS_DRAWN = """
@@ -165,6 +172,11 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         )
         return {"token": token}
 
+    def unsubscribe() -> dict[str, Any]:
+        from kam.notifications.services import unsubscribe_token
+
+        return {"token": unsubscribe_token(user=director, kind="digest")}
+
     def maybe(key: str, value: int | None) -> dict[str, Any] | None:
         return None if value is None else {key: value}
 
@@ -189,6 +201,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "relationships:calendar_detail": lambda: maybe("import_id", one(CalendarImport)),
         "plans:account": lambda: {"account_id": plan().account_id},
         "plans:shared": shared,
+        "notifications:unsubscribe": unsubscribe,
         "plans:detail": lambda: {"pk": plan().pk},
         "plans:sections": lambda: {"pk": plan().pk},
         "plans:section": lambda: {"pk": plan().pk, "key": "analysis"},
@@ -208,6 +221,8 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "plans:share": lambda: {"pk": plan().pk},
         "economics:account": lambda: {"account_id": account()},
         "economics:import_report": lambda: maybe("job_id", one(TransactionImport)),
+        # a reset link that no longer works: the page says so and offers a new one
+        "password_reset_confirm": lambda: {"uidb64": "MQ", "token": "used-token"},
     }
 
 
