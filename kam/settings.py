@@ -96,6 +96,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
     "kam.web.limits.RequestSizeMiddleware",
 )
+# An id in the path or a number in an API query that no row can have: 404/422, not 500.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kam.web.limits.RequestSizeMiddleware") + 1,
+    "kam.web.ranges.NumberRangeMiddleware",
+)
 
 ROOT_URLCONF = "kam.urls"
 WSGI_APPLICATION = "kam.wsgi.application"

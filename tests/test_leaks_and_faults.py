@@ -282,3 +282,46 @@ def test_gunicorn_access_log_atoms_are_redacted() -> None:
     )
     assert "SeCrEtToKeN" not in json.dumps(atoms, default=str)
     assert atoms["U"] == "/plans/shared/[redacted]/"
+
+
+# --- numbers in the address that no row can have (found by the fuzzer) ---------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/plans/887626046488001763476504576/actions/1/track",
+        "/api/accounts/99999999999999999999",
+        "/api/plans/1/items/" + "9" * 5000,
+    ],
+)
+def test_an_impossible_id_in_the_path_is_404(kam_user, path) -> None:  # type: ignore[no-untyped-def]
+    client = _api(kam_user)
+    response = client.post(path, data="{}", content_type="application/json")
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail", "field", "problems"}
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_impossible_id_in_a_page_address_is_404(kam_user) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(kam_user).get("/plans/99999999999999999999/")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["page=6700410449717940224", "page=145386473871635104&page_size=25330", "page=" + "1" * 30],
+)
+def test_an_impossible_page_is_422_naming_it(kam_user, query) -> None:  # type: ignore[no-untyped-def]
+    response = _api(kam_user).get(f"/api/accounts/?{query}")
+    assert response.status_code == 422
+    assert response.json()["field"] == "page"
+
+
+@pytest.mark.django_db
+def test_a_far_but_possible_page_is_still_answered(kam_user) -> None:  # type: ignore[no-untyped-def]
+    response = _api(kam_user).get("/api/accounts/?page=999999")
+    assert response.status_code in (200, 404)
