@@ -26,10 +26,22 @@ from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
-from kam.web.api_schemas import declare_error_responses
+from kam.web.api_schemas import NulCharacter, declare_error_responses, nul_place
 from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
 from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
+
+
+class KamParser(CheckedParser):
+    """The checked JSON parser, refusing also a string with U+0000 (PostgreSQL cannot store
+    it; it used to answer 500 there)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        place = nul_place(data)
+        if place is not None:
+            raise NulCharacter(place)
+        return data
 
 
 class KamAPI(NinjaAPI):
@@ -51,7 +63,7 @@ api = KamAPI(
     urls_namespace="api",
     # numbers no column can hold (1e400, NaN, 20-digit integers) are refused with their
     # place before any schema sees them (kam/web/numbers.py)
-    parser=CheckedParser(),
+    parser=KamParser(),
 )
 
 
@@ -60,6 +72,12 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own answer to an ``HttpError``, except for a body with a refused number: 422
     naming its place, in the shape of a broken rule."""
     cause = exc.__cause__
+    if isinstance(cause, NulCharacter):
+        return api.create_response(
+            request,
+            {"detail": cause.message, "field": cause.place or None, "problems": [cause.message]},
+            status=422,
+        )
     if isinstance(cause, NumberOutOfRange):
         return api.create_response(
             request,

@@ -221,7 +221,7 @@ def test_xlsx_export_survives_a_stored_control_character(director) -> None:  # t
 @pytest.mark.django_db
 def test_org_chart_png_survives_a_stored_control_character(kam_user) -> None:  # type: ignore[no-untyped-def]
     account = AccountFactory(owner=kam_user, name="Chart\x0bCo")
-    Contact.objects.create(account=account, number=1, name="Eva\x00 Jansen", title="Buyer\x1b")
+    Contact.objects.create(account=account, number=1, name="Eva\x01 Jansen", title="Buyer\x1b")
     client = client_for(kam_user)
     png = client.get(reverse("relationships:orgchart_file", args=[account.pk, "png"]))
     assert png.status_code == 200
@@ -325,3 +325,18 @@ def test_an_impossible_page_is_422_naming_it(kam_user, query) -> None:  # type: 
 def test_a_far_but_possible_page_is_still_answered(kam_user) -> None:  # type: ignore[no-untyped-def]
     response = _api(kam_user).get("/api/accounts/?page=999999")
     assert response.status_code in (200, 404)
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_body_is_422_naming_its_place(kam_user) -> None:  # type: ignore[no-untyped-def]
+    account = AccountFactory(owner=kam_user, name="Mine")
+    response = _api(kam_user).post(
+        "/api/activities/",
+        data=json.dumps(
+            {"account_id": account.pk, "date": "2026-03-01", "type": "call", "notes": "a\x00b"}
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "notes"
+    assert "U+0000" in response.json()["detail"]

@@ -51,3 +51,42 @@ def declare_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
                         "content": {"application/json": {"schema": ref}},
                     }
     return schema
+
+
+class NulCharacter(Exception):
+    """A string of a request body holds U+0000, which no text column can store."""
+
+    def __init__(self, place: str) -> None:
+        from django.utils.translation import gettext as _
+
+        self.place = place
+        self.message = _("%(place)s: the text holds a NUL character (U+0000); use plain text.") % {
+            "place": place or _("the body")
+        }
+        super().__init__(self.message)
+
+
+def nul_place(data: Any, path: tuple[str | int, ...] = ()) -> str | None:
+    """The place (``rows[3].notes``) of the first string with U+0000 in ``data``, or None."""
+    if isinstance(data, str):
+        return _place(path) if "\x00" in data else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if "\x00" in str(key):
+                return _place((*path, key))
+            found = nul_place(value, (*path, key))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found = nul_place(value, (*path, index))
+            if found is not None:
+                return found
+    return None
+
+
+def _place(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
