@@ -41,6 +41,7 @@ from kam.core.allocation import (
     allocate,
     calibrate,
 )
+from kam.core.cells import spreadsheet_row
 from kam.imports.cli import add_decimal_argument
 from kam.imports.numbers import Convention
 from kam.imports.tables import csv_reader, header_name
@@ -336,7 +337,7 @@ def render_csv(result: AllocationResult) -> str:
     for a, h, r, b in zip(
         result.accounts, result.hours, result.contributions, result.baseline_hours, strict=True
     ):
-        writer.writerow([a, _hours(h), _round(r), _round(b)])
+        writer.writerow(spreadsheet_row([a, _hours(h), _round(r), _round(b)]))
     return buffer.getvalue()
 
 

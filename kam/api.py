@@ -6,6 +6,8 @@ the browser session, and reads accounts only through the caller's visibility.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
@@ -26,11 +28,36 @@ from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.api import router as history_router
+from kam.web.api_schemas import NulCharacter, declare_error_responses, nul_place
 from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
 from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
 
-api = NinjaAPI(
+
+class KamParser(CheckedParser):
+    """The checked JSON parser, refusing also a string with U+0000 (PostgreSQL cannot store
+    it; it used to answer 500 there)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        place = nul_place(data)
+        if place is not None:
+            raise NulCharacter(place)
+        return data
+
+
+class KamAPI(NinjaAPI):
+    """kam's API: every operation documents the error statuses it can answer."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_error_responses(schema)
+        return schema
+
+
+api = KamAPI(
     title="kam API",
     version="1",
     description="Key account management: accounts, scoring schemes, reviews and the portfolio.",
@@ -38,7 +65,7 @@ api = NinjaAPI(
     urls_namespace="api",
     # numbers no column can hold (1e400, NaN, 20-digit integers) are refused with their
     # place before any schema sees them (kam/web/numbers.py)
-    parser=CheckedParser(),
+    parser=KamParser(),
 )
 
 
@@ -47,6 +74,12 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own answer to an ``HttpError``, except for a body with a refused number: 422
     naming its place, in the shape of a broken rule."""
     cause = exc.__cause__
+    if isinstance(cause, NulCharacter):
+        return api.create_response(
+            request,
+            {"detail": cause.message, "field": cause.place or None, "problems": [cause.message]},
+            status=422,
+        )
     if isinstance(cause, NumberOutOfRange):
         return api.create_response(
             request,
@@ -107,7 +140,11 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"detail": gettext("Authentication required: a Bearer token or a session.")},
+        {
+            "detail": gettext("Authentication required: a Bearer token or a session."),
+            "field": None,
+            "problems": [],
+        },
         status=401,
     )
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kam.core.cells import spreadsheet_row
 from kam.core.portfolio import (
     NOT_PLACED,
     Classification,
@@ -704,7 +705,9 @@ def render_csv(results: Sequence[AccountResult], *, with_probabilities: bool) ->
                 record[f"p_{b.value}"] = None if probabilities is None else probabilities[b.value]
             record["uncertain"] = None if r.uncertain is None else str(r.uncertain).lower()
         writer.writerow(
-            ["" if record[f] is None else record[f] for f in _csv_fields(with_probabilities)]
+            spreadsheet_row(
+                ["" if record[f] is None else record[f] for f in _csv_fields(with_probabilities)]
+            )
         )
     return buffer.getvalue()
 

@@ -103,6 +103,9 @@ def gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
         str(workers),
         "--access-logfile",
         "-",
+        # Share-link tokens never reach the access log (kam/web/serving.py).
+        "--logger-class",
+        "kam.web.serving.RedactingLogger",
         "--timeout",
         timeout,
         "--graceful-timeout",

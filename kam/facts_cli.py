@@ -32,6 +32,7 @@ from typing import Any, TextIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kam.core.cells import spreadsheet_row
 from kam.facts.checking import csv_header, file_format
 from kam.facts.compute import facts_table, predict_future_values
 from kam.facts.store import TransactionImportError, TransactionStore
@@ -342,5 +343,5 @@ def render_csv(table: pa.Table) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
     for row in table.to_pylist():
-        writer.writerow(["" if value is None else value for value in row.values()])
+        writer.writerow(spreadsheet_row(["" if v is None else v for v in row.values()]))
     return out.getvalue()

@@ -157,6 +157,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware") + 1,
     "kam.web.limits.RequestSizeMiddleware",
 )
+# An id in the path or a number in an API query that no row can have: 404/422, not 500.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("kam.web.limits.RequestSizeMiddleware") + 1,
+    "kam.web.ranges.NumberRangeMiddleware",
+)
 
 ROOT_URLCONF = "kam.urls"
 WSGI_APPLICATION = "kam.wsgi.application"
@@ -275,7 +280,9 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Share-link tokens never reach the log (kam/web/redact.py).
+    "filters": {"redact_share_tokens": {"()": "kam.web.redact.RedactShareTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_share_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("KAM_LOG_LEVEL", "WARNING")},
 }
 

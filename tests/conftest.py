@@ -67,3 +67,13 @@ def _jobs_run_inline(settings):  # type: ignore[no-untyped-def]
 def _transaction_store(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Invoice lines a test imports (the demo does) go to a store of its own, not ./var."""
     settings.KAM_TRANSACTIONS_ROOT = str(tmp_path_factory.mktemp("transactions"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """Counters kept in the cache (share-link guesses per address) start at zero per test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -7,10 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+SHARE_TOKEN = "sHaReToKeN-kept-out-of-the-log_0123456789ab"
 
 
 def _free_port() -> int:
@@ -71,6 +74,13 @@ def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
         while not _workers(tmp_path, "stopped_at IS NULL") and time.monotonic() < deadline:
             time.sleep(0.5)
         assert _workers(tmp_path, "stopped_at IS NULL") == 1
+        # A share link's token must not reach the access log (nor Django's "Not Found").
+        shared = f"http://127.0.0.1:{port}/plans/shared/{SHARE_TOKEN}/"
+        request = urllib.request.Request(shared, headers={"Referer": shared})
+        try:
+            urllib.request.urlopen(request, timeout=30)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 404
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=300)
@@ -79,6 +89,9 @@ def test_serve_answers_with_gunicorn(tmp_path: Path) -> None:
     # SIGTERM stopped the worker with the server, in order
     assert _workers(tmp_path, "stopped_at IS NULL") == 0
     assert _workers(tmp_path, "stopped_at IS NOT NULL") == 1
+    assert '"GET /login/ HTTP/1.1" 200' in out  # the access log is written ...
+    assert '"GET /plans/shared/[redacted]/ HTTP/1.1" 404' in out  # ... with the token out
+    assert SHARE_TOKEN not in out
 
 
 def _workers(data: Path, condition: str) -> int:

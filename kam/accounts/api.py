@@ -41,6 +41,7 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["accounts"])
@@ -168,29 +169,22 @@ class RevenueIn(Schema):
     amount: Decimal | None = Field(description="In the account's currency; null removes the year.")
 
 
-class ImportSummaryOut(Schema):
+class AccountImportSummaryOut(Schema):
     created: int
     updated: int
     unchanged: int
 
 
-class ImportProblemOut(Schema):
+class AccountImportProblemOut(Schema):
     row: int | None = Field(description="Row in the file; the header is row 1.")
     column: str
     reason: str
 
 
-class ImportFailedOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = Field(description="Each problem as one line of text.")
-    report: list[ImportProblemOut] = Field(description="Each problem with its row and column.")
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
+class AccountImportFailedOut(ErrorOut):
+    report: list[AccountImportProblemOut] = Field(
+        default_factory=list, description="Each problem with its row and column."
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -318,11 +312,11 @@ def export_accounts(
 @router.post(
     "/import",
     response={
-        200: ImportSummaryOut,
+        200: AccountImportSummaryOut,
         403: ErrorOut,
         409: ErrorOut,
         413: ErrorOut,
-        422: ImportFailedOut,
+        422: AccountImportFailedOut,
     },
     summary="Import accounts from CSV or XLSX",
 )

@@ -50,6 +50,7 @@ from kam.accounts.services import (
     external_id_clean,
     name_clean,
 )
+from kam.core.cells import spreadsheet_row, xml_safe
 from kam.imports.limits import (
     Deadline,
     columns_check,
@@ -89,10 +90,6 @@ REVENUE_PREFIX = "revenue_"
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# Spreadsheet programs run a cell that starts with one of these as a formula; export puts
-# a quote before such text in CSV files and import takes it off again (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -1109,9 +1106,8 @@ def _csv_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            [f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in row]
-        )
+        # Text that would run as a formula gets a quote; import takes it off (_unquote).
+        writer.writerow(spreadsheet_row(row))
     # The byte-order mark makes spreadsheet programs read the file as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -1130,6 +1126,8 @@ def _xlsx_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
     for row in rows:
         cells = []
         for value in row:
+            if isinstance(value, str):
+                value = xml_safe(value)  # openpyxl refuses control characters
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # text, never a formula

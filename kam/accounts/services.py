@@ -22,7 +22,7 @@ from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, Team
 from kam.accounts.selectors import account_editable_check, account_list_visible, user_role
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, control_characters_refuse
 from kam.web.history_records import bulk_history
 
 User = AbstractBaseUser | AnonymousUser
@@ -58,7 +58,7 @@ UNSET: Final = _Unset()
 
 def name_clean(value: str) -> str:
     """An account name: not empty, at most 200 characters, outer spaces removed."""
-    name = (value or "").strip()
+    name = control_characters_refuse((value or "").strip(), field="name")
     if not name:
         raise ApplicationError(_("The name is empty."), field="name")
     if len(name) > NAME_MAX:

@@ -40,6 +40,7 @@ from kam.activities.services import (
 )
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import portfolio_review
+from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["activities"])
@@ -48,7 +49,7 @@ router = Router(tags=["activities"])
 # --- schemas -------------------------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class ActivityPersonOut(Schema):
     id: int
     username: str
     name: str
@@ -58,7 +59,7 @@ class PersonOut(Schema):
         return str(obj.get_full_name() or obj.username)
 
 
-class AccountRefOut(Schema):
+class ActivityAccountRefOut(Schema):
     id: int
     external_id: str
     name: str
@@ -79,13 +80,13 @@ class ActivityOut(Schema):
     """One activity; ``person_hours`` = duration × number of our participants, in hours."""
 
     id: int
-    account: AccountRefOut
+    account: ActivityAccountRefOut
     date: dt.date
     duration_minutes: int = Field(description="Length for each participant, in minutes.")
     type: str
     topic: str
     notes: str
-    participants: list[PersonOut]
+    participants: list[ActivityPersonOut]
     contacts: list[ContactRefOut] = Field(
         description="The customer's people who took part: contacts of the account."
     )
@@ -96,7 +97,7 @@ class ActivityOut(Schema):
         )
     )
     external_uid: str | None = Field(None, description="Id in the calendar or file it came from.")
-    created_by: PersonOut | None
+    created_by: ActivityPersonOut | None
     person_hours: float
 
     @staticmethod
@@ -156,12 +157,12 @@ class ActivityUpdateIn(Schema):
     notes: str | None = None
 
 
-class ImportSummaryOut(Schema):
+class ActivityImportSummaryOut(Schema):
     created: int
     unchanged: int = Field(description="Rows skipped because their uid was imported before.")
 
 
-class ImportProblemOut(Schema):
+class ActivityImportProblemOut(Schema):
     row: int | None = Field(description="Row in the file; the header is row 1.")
     column: str
     reason: str
@@ -175,11 +176,8 @@ class UnmatchedNameOut(Schema):
     rows: list[int]
 
 
-class ImportFailedOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str]
-    report: list[ImportProblemOut] = []
+class ActivityImportFailedOut(ErrorOut):
+    report: list[ActivityImportProblemOut] = []
     unmatched: list[UnmatchedNameOut] = Field(
         default_factory=list,
         description=(
@@ -195,12 +193,6 @@ class MappingIn(Schema):
     account_id: int
     name: str
     to: int | Literal["new", "ignore"]
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
 
 
 class HoursRowOut(Schema):
@@ -312,11 +304,11 @@ def hours_by_box(
 @router.post(
     "/import",
     response={
-        200: ImportSummaryOut,
+        200: ActivityImportSummaryOut,
         403: ErrorOut,
         409: ErrorOut,
         413: ErrorOut,
-        422: ImportFailedOut,
+        422: ActivityImportFailedOut,
     },
     summary="Import activities from CSV",
 )

@@ -33,6 +33,7 @@ from kam.allocation.selectors import (
     judgement_accounts,
     period_get,
     period_list,
+    period_may_plan,
     period_may_read,
     policy_list,
     run_get,
@@ -54,19 +55,14 @@ from kam.allocation.services import (
     run_start,
 )
 from kam.allocation.wording import shortfall_text
+from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["allocation"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
-
-
-class PeriodIn(Schema):
+class AllocationPeriodIn(Schema):
     """A new planning period: name, first and last day."""
 
     name: str
@@ -81,7 +77,7 @@ class PeriodPatch(Schema):
     status: str | None = None
 
 
-class PeriodOut(Schema):
+class AllocationPeriodOut(Schema):
     id: int
     name: str
     start: dt.date
@@ -90,14 +86,16 @@ class PeriodOut(Schema):
     created_by: str | None
 
 
-class CapacityOut(Schema):
-    """One person's yearly hours for customers, function and hourly cost in the period."""
+class AllocationCapacityOut(Schema):
+    """One person's yearly hours for customers, function and hourly cost in the period;
+    ``hourly_cost`` only for sales directors and administrators (who plan), ``null`` for
+    everyone else, as on the period's page and the team capacity."""
 
     user_id: int
     username: str
     hours_per_year: int
     function: str
-    hourly_cost: Decimal
+    hourly_cost: Decimal | None
 
 
 class CapacityIn(Schema):
@@ -234,8 +232,8 @@ def _username(user: Any) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def _period_out(p: PlanningPeriod) -> PeriodOut:
-    return PeriodOut(
+def _period_out(p: PlanningPeriod) -> AllocationPeriodOut:
+    return AllocationPeriodOut(
         id=p.pk,
         name=p.name,
         start=p.start,
@@ -264,7 +262,9 @@ def _run_out(r: AllocationRun) -> RunOut:
 
 
 @router.get(
-    "/periods", response={200: list[PeriodOut], 403: ErrorOut}, summary="List planning periods"
+    "/periods",
+    response={200: list[AllocationPeriodOut], 403: ErrorOut},
+    summary="List planning periods",
 )
 def periods_list(request: HttpRequest) -> Any:
     if not period_may_read(request.user):
@@ -274,10 +274,10 @@ def periods_list(request: HttpRequest) -> Any:
 
 @router.post(
     "/periods",
-    response={201: PeriodOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: AllocationPeriodOut, 403: ErrorOut, 422: ErrorOut},
     summary="Create a planning period",
 )
-def periods_create(request: HttpRequest, payload: PeriodIn) -> Any:
+def periods_create(request: HttpRequest, payload: AllocationPeriodIn) -> Any:
     """Create a draft period with the team's capacities and the box policies copied in."""
     period = period_create(
         created_by=request.user,  # type: ignore[arg-type]
@@ -288,14 +288,16 @@ def periods_create(request: HttpRequest, payload: PeriodIn) -> Any:
     return Status(201, _period_out(period))
 
 
-@router.get("/periods/{period_id}", response={200: PeriodOut, 404: ErrorOut}, summary="One period")
+@router.get(
+    "/periods/{period_id}", response={200: AllocationPeriodOut, 404: ErrorOut}, summary="One period"
+)
 def periods_get(request: HttpRequest, period_id: int) -> Any:
     return _period_out(period_get(user=request.user, period_id=period_id))
 
 
 @router.patch(
     "/periods/{period_id}",
-    response={200: PeriodOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: AllocationPeriodOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Rename a period or change its status",
 )
 def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) -> Any:
@@ -311,18 +313,19 @@ def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) ->
 
 @router.get(
     "/periods/{period_id}/capacities",
-    response={200: list[CapacityOut], 404: ErrorOut},
+    response={200: list[AllocationCapacityOut], 404: ErrorOut},
     summary="The period's capacities",
 )
 def capacities_get(request: HttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
+    show_cost = period_may_plan(request.user)  # colleagues' costs are the planners' to see
     return [
-        CapacityOut(
+        AllocationCapacityOut(
             user_id=c.user_id,
             username=c.user.get_username(),
             hours_per_year=c.hours_per_year,
             function=c.function,
-            hourly_cost=c.hourly_cost,
+            hourly_cost=c.hourly_cost if show_cost else None,
         )
         for c in capacity_list(period=period)
     ]
@@ -330,7 +333,13 @@ def capacities_get(request: HttpRequest, period_id: int) -> Any:
 
 @router.put(
     "/periods/{period_id}/capacities",
-    response={200: list[CapacityOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: list[AllocationCapacityOut],
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Change capacities (all or none)",
 )
 def capacities_put(request: HttpRequest, period_id: int, payload: list[CapacityIn]) -> Any:

@@ -54,7 +54,7 @@ from kam.organisation.services import (
 from kam.portfolio.models import Placement
 from kam.users.models import Function
 from kam.web.concurrency import save_versioned, snapshot
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, control_characters_refuse
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def period_create(
     member's hours, function and hourly cost and the organisation's box policies copied
     in, so that later profile or policy edits do not rewrite this plan."""
     _plan_check(created_by)
-    name = (name or "").strip()
+    name = control_characters_refuse((name or "").strip(), field="name")
     if not name:
         raise ApplicationError(_("Give the period a name, such as “Plan 2027”."), field="name")
     if end <= start:
@@ -154,7 +154,7 @@ def period_update(
         )
     with transaction.atomic():
         if name is not None:
-            name = name.strip()
+            name = control_characters_refuse(name.strip(), field="name")
             if not name:
                 raise ApplicationError(_("Give the period a name."), field="name")
             period.name = name[:100]

@@ -22,15 +22,10 @@ from kam.casefor.selectors import (
 )
 from kam.casefor.services import assessment_create
 from kam.casefor.wording import OBSTACLES, STEPS, finding_text, headline
+from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["business case"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
 
 
 class AssessmentIn(Schema):
@@ -61,7 +56,7 @@ class RewardOut(Schema):
     drivers: list[str]
 
 
-class FindingOut(Schema):
+class CaseFindingOut(Schema):
     """An obstacle or a next step: a stable ``code``, its ``params`` and the sentence."""
 
     code: str
@@ -69,7 +64,7 @@ class FindingOut(Schema):
     text: str
 
 
-class CapacityOut(Schema):
+class CaseCapacityOut(Schema):
     """Key accounts the team can carry: by hours (``null`` = no hours minimum), by key
     account managers, the lower of the two, which binds, and the excess of today's list."""
 
@@ -100,9 +95,9 @@ class BusinessCaseOut(Schema):
     headline: list[str]
     top_reasons: list[str]
     expected_rewards: list[RewardOut]
-    obstacles: list[FindingOut]
-    capacity: CapacityOut
-    next_steps: list[FindingOut]
+    obstacles: list[CaseFindingOut]
+    capacity: CaseCapacityOut
+    next_steps: list[CaseFindingOut]
 
 
 class AssessmentDetailOut(Schema):
@@ -160,10 +155,10 @@ def _detail(assessment: Assessment) -> AssessmentDetailOut:
                 for r in case.expected_rewards
             ],
             obstacles=[
-                FindingOut(code=f.code, params=dict(f.params), text=finding_text(f, OBSTACLES))
+                CaseFindingOut(code=f.code, params=dict(f.params), text=finding_text(f, OBSTACLES))
                 for f in case.obstacles
             ],
-            capacity=CapacityOut(
+            capacity=CaseCapacityOut(
                 team_hours_per_year=assessment.team_hours_per_year,
                 capacity_share=float(assessment.capacity_share),
                 usable_hours=cap.usable_hours,
@@ -181,7 +176,7 @@ def _detail(assessment: Assessment) -> AssessmentDetailOut:
                 shortfall=cap.shortfall,
             ),
             next_steps=[
-                FindingOut(code=f.code, params=dict(f.params), text=finding_text(f, STEPS))
+                CaseFindingOut(code=f.code, params=dict(f.params), text=finding_text(f, STEPS))
                 for f in case.next_steps
             ],
         ),

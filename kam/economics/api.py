@@ -36,14 +36,9 @@ from kam.economics.services import (
     investment_update,
     transaction_source_remove,
 )
+from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["economics"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] | None = None
 
 
 class AsOf(Schema):
@@ -85,7 +80,7 @@ class CostsOut(Schema):
     total: float
 
 
-class PeriodOut(Schema):
+class EconomicsPeriodOut(Schema):
     """One year of an account's P&L (account currency)."""
 
     start: dt.date
@@ -103,7 +98,7 @@ class PnlOut(Schema):
     account_id: int
     currency: str
     as_of: dt.date
-    periods: list[PeriodOut]
+    periods: list[EconomicsPeriodOut]
 
 
 def _period(p: PeriodPnl) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from kam.plans.selectors import (
     plan_versions,
     version_get,
 )
+from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import (
     IF_MATCH,
     ConflictOut,
@@ -51,12 +52,6 @@ router = Router(tags=["plans"])
 
 
 # --- schemas -------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
 
 
 class PlanOut(Schema):
@@ -90,7 +85,7 @@ class PlanCreateIn(Schema):
     period_end: dt.date
 
 
-class PeriodIn(Schema):
+class PlanPeriodIn(Schema):
     period_label: str
     period_start: dt.date
     period_end: dt.date
@@ -229,7 +224,7 @@ class TrackIn(Schema):
     visible_to_customer: bool = False
 
 
-class VersionOut(Schema):
+class PlanVersionOut(Schema):
     number: int
     approved_by: str
     approved_at: dt.datetime
@@ -480,7 +475,7 @@ def submit_plan(request: HttpRequest, plan_id: int) -> Any:
 
 @router.post(
     "/{plan_id}/approve",
-    response={200: VersionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: PlanVersionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Approve a plan in review (directors, administrators)",
 )
 def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Any:
@@ -501,7 +496,7 @@ def reopen_plan(request: HttpRequest, plan_id: int) -> Any:
     response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Make next period's plan from the last approved version",
 )
-def next_period(request: HttpRequest, plan_id: int, payload: PeriodIn) -> Any:
+def next_period(request: HttpRequest, plan_id: int, payload: PlanPeriodIn) -> Any:
     plan = services.plan_create_next_period(
         user=request.user, source=_plan(request, plan_id), **payload.model_dump()
     )
@@ -688,7 +683,7 @@ def delete_action(request: HttpRequest, plan_id: int, action_id: int) -> Any:
 
 
 @router.get(
-    "/{plan_id}/versions", response={200: list[VersionOut], 404: ErrorOut}, summary="Versions"
+    "/{plan_id}/versions", response={200: list[PlanVersionOut], 404: ErrorOut}, summary="Versions"
 )
 def list_versions(request: HttpRequest, plan_id: int) -> Any:
     return list(plan_versions(plan=_plan(request, plan_id)))

@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -68,6 +70,8 @@ from kam.plans.selectors import (
 from kam.web.concurrency import bump, save_versioned, snapshot
 from kam.web.errors import ApplicationError
 from kam.web.history_records import history_reason
+
+logger = logging.getLogger(__name__)
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -872,12 +876,40 @@ def share_access_log(
     ShareAccess.objects.create(link=link, kind=kind, ip=ip, action=action, detail=detail[:300])
 
 
+# Share-link guessing: after this many unusable tokens from one address within the window,
+# that address gets 429 until the window ends (cache-based; see docs/operations.md).
+SHARE_GUESS_LIMIT = 20
+SHARE_GUESS_WINDOW = 600  # seconds
+
+
+def _share_guess_key(ip: str | None) -> str:
+    return f"kam:share-guesses:{ip or 'unknown'}"
+
+
+def share_guess_count(*, ip: str | None) -> int:
+    """Count one unusable token from ``ip``; the window starts at the first one."""
+    key = _share_guess_key(ip)
+    if cache.add(key, 1, timeout=SHARE_GUESS_WINDOW):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=SHARE_GUESS_WINDOW)
+        return 1
+
+
+def share_guesses_exceeded(*, ip: str | None) -> bool:
+    """Whether ``ip`` has used up its unusable tokens for the current window."""
+    return int(cache.get(_share_guess_key(ip), 0)) >= SHARE_GUESS_LIMIT
+
+
 def share_link_resolve(*, token: str, ip: str | None) -> ShareLink | None:
     """The live link for ``token`` (not expired, not revoked), or None.
 
     Every failure (unknown, tampered, expired, revoked) gives the same None; the digest
-    is compared in constant time; a refused attempt is logged (on the link when one was
-    found by its first characters, otherwise without one).
+    is compared in constant time. An expired or revoked link records the refused attempt on
+    the link; an unknown token writes nothing (it is only logged). Every failure counts
+    towards the address's limit (``share_guesses_exceeded``).
     """
     token = token or ""
     digest = _digest(token)
@@ -896,7 +928,12 @@ def share_link_resolve(*, token: str, ip: str | None) -> ShareLink | None:
             link = candidate
     now = timezone.now()
     if link is None or link.revoked_at is not None or link.expires_at <= now:
-        reason = "unknown" if link is None else ("revoked" if link.revoked_at else "expired")
+        share_guess_count(ip=ip)
+        if link is None:
+            # A guess writes nothing (guessing must not fill the database); the log says it.
+            logger.warning("share link refused: unknown token from %s", ip or "?")
+            return None
+        reason = "revoked" if link.revoked_at else "expired"
         share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail=reason)
         return None
     ShareLink.objects.filter(pk=link.pk).update(last_used_at=now)

@@ -852,6 +852,18 @@ def _share_invalid(request: HttpRequest) -> HttpResponse:
     return _share_headers(response)
 
 
+def _share_throttled(request: HttpRequest) -> HttpResponse:
+    """Too many unusable links from this address: 429 until the window ends."""
+    response = render(
+        request,
+        "plans/share_invalid.html",
+        {"organisation": organisation_get().name, "throttled": True},
+        status=429,
+    )
+    response["Retry-After"] = str(services.SHARE_GUESS_WINDOW)
+    return _share_headers(response)
+
+
 def _share_headers(response: HttpResponse) -> HttpResponse:
     # The token is in the address: keep it out of other sites' referrers, caches and search
     # engines ("same-origin", not "no-referrer": with no referrer at all browsers send
@@ -868,6 +880,8 @@ def shared_plan(request: HttpRequest, token: str, action_uid: str = "") -> HttpR
     """The customer's page behind a share link (no login): the shared part of the plan, and
     a status/comment form on each action the person owns. Every use is logged."""
     ip = _client_ip(request)
+    if services.share_guesses_exceeded(ip=ip):
+        return _share_throttled(request)
     link = services.share_link_resolve(token=token, ip=ip)
     if link is None:
         return _share_invalid(request)

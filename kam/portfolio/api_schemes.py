@@ -122,7 +122,7 @@ class CriterionOut(Schema):
     fact_rule: dict[str, object]
 
 
-class VersionOut(Schema):
+class SchemeVersionOut(Schema):
     """One immutable version; cut lines on 0-10 (A, S_us) and as a ratio (RS)."""
 
     id: int
@@ -154,12 +154,12 @@ class SchemeOut(Schema):
     name: str
     description: str
     version: int = Field(description="Counts every saved version; also the ETag.")
-    versions: list[VersionOut]
+    versions: list[SchemeVersionOut]
 
 
-def _version_out(version: SchemeVersion) -> VersionOut:
+def _version_out(version: SchemeVersion) -> SchemeVersionOut:
     who = version.created_by
-    return VersionOut(
+    return SchemeVersionOut(
         id=version.pk,
         number=version.number,
         created_at=version.created_at,
@@ -221,9 +221,9 @@ def schemes_detail(request: HttpRequest, scheme_id: int, response: HttpResponse)
 
 
 @router.get(
-    "/{scheme_id}/versions/{number}", response=VersionOut, summary="One version of a scheme"
+    "/{scheme_id}/versions/{number}", response=SchemeVersionOut, summary="One version of a scheme"
 )
-def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> VersionOut:
+def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> SchemeVersionOut:
     return _version_out(scheme_version_get(scheme=scheme_get(scheme_id=scheme_id), number=number))
 
 
@@ -266,7 +266,7 @@ def _content_out(scheme: ScoringScheme) -> SchemeContentOut:
 
 def _new_version(
     request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
-) -> VersionOut:
+) -> SchemeVersionOut:
     scheme = scheme_get(scheme_id=scheme_id)
     with conflict_shows(lambda current: _content_out(current).model_dump(mode="json")):
         expected, precondition = expected_version(
@@ -287,7 +287,7 @@ def _new_version(
 
 @router.post(
     "/{scheme_id}/versions",
-    response={200: VersionOut, 201: VersionOut, 409: ConflictOut, 412: ConflictOut},
+    response={200: SchemeVersionOut, 201: SchemeVersionOut, 409: ConflictOut, 412: ConflictOut},
     summary="Save the next version of a scheme",
     openapi_extra=IF_MATCH,
     description="201 with the new version; 200 with the latest version when nothing changed. "
@@ -295,7 +295,7 @@ def _new_version(
 )
 def schemes_version_create(
     request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
-) -> tuple[int, VersionOut]:
+) -> tuple[int, SchemeVersionOut]:
     before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
     out = _new_version(request, scheme_id, payload, response)
     return Status(201 if out.number != before else 200, out)
@@ -303,7 +303,7 @@ def schemes_version_create(
 
 @router.put(
     "/{scheme_id}",
-    response={200: VersionOut, 409: ConflictOut, 412: ConflictOut},
+    response={200: SchemeVersionOut, 409: ConflictOut, 412: ConflictOut},
     summary="Change a scheme (saves its next version)",
     openapi_extra=IF_MATCH,
     description="The same as POST /schemes/{id}/versions; answers with the version now latest."
@@ -311,7 +311,7 @@ def schemes_version_create(
 )
 def schemes_update(
     request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
-) -> VersionOut:
+) -> SchemeVersionOut:
     return _new_version(request, scheme_id, payload, response)
 
 

@@ -24,6 +24,7 @@ import altair as alt
 import vl_convert
 from django.utils.translation import gettext as _
 
+from kam.core.cells import xml_safe
 from kam.organisation.models import Box
 from kam.portfolio.matrix import BOX_ORDER, account_url_pattern
 from kam.web import formats
@@ -420,7 +421,7 @@ def chart_png(spec: Mapping[str, Any], *, scale: float = 2.0) -> bytes:
     Drawn through SVG: with 10,000 bubbles that is ten times faster than vl-convert's
     direct PNG path, and the picture is the same.
     """
-    return bytes(vl_convert.svg_to_png(chart_svg(spec), scale=scale))
+    return bytes(vl_convert.svg_to_png(xml_safe(chart_svg(spec)), scale=scale))
 
 
 def chart_svg(spec: Mapping[str, Any]) -> str:

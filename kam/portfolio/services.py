@@ -39,7 +39,7 @@ from kam.portfolio.models import (
 )
 from kam.portfolio.selectors import review_scope, scheme_version_to_core
 from kam.web.concurrency import claim_version
-from kam.web.errors import ApplicationError, Problem
+from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 from kam.web.history_records import bulk_history, history_reason
 
 logger = logging.getLogger(__name__)
@@ -284,7 +284,7 @@ def scheme_create(
 ) -> SchemeVersion:
     """Create a scheme and its version 1; refuses a scheme that breaks the method's rules."""
     _require_manager(created_by)
-    name = name.strip()
+    name = control_characters_refuse(name.strip(), field="name")
     if not name:
         raise ApplicationError(_("The scheme needs a name."), field="name")
     if ScoringScheme.objects.filter(name=name).exists():
@@ -391,7 +391,7 @@ def review_create(
 ) -> Review:
     """Open a dated portfolio review with one scheme version and its raters."""
     _require_manager(created_by)
-    if not name.strip():
+    if not control_characters_refuse(name.strip(), field="name"):
         raise ApplicationError(_("The review needs a name."), field="name")
     raters = list(raters)
     if not raters:

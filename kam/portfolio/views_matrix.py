@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from kam.core.cells import spreadsheet_cell
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.portfolio import charts
@@ -404,7 +405,7 @@ def _csv(rows: list[dict[str, Any]], request: HttpRequest) -> str:
                 value = "yes" if value else "no"
             elif isinstance(value, float):
                 value = f"{value:.4f}".rstrip("0").rstrip(".")
-            line.append("" if value is None else value)
+            line.append(spreadsheet_cell("" if value is None else value))
         writer.writerow(line)
     return out.getvalue()
 

@@ -31,18 +31,13 @@ from kam.relationships.selectors import (
     contact_get_visible,
     findings_portfolio,
 )
+from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["relationships"])
 
 
 # --- schemas -------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
 
 
 class ContactOut(Schema):
@@ -172,7 +167,7 @@ class LinkIn(Schema):
     note: str = ""
 
 
-class FindingOut(Schema):
+class RelationshipFindingOut(Schema):
     account_id: int
     account_name: str
     box: str
@@ -259,17 +254,14 @@ class CalendarOut(Schema):
     unmatched: list[UnmatchedOut]
 
 
-class ImportProblemOut(Schema):
+class CalendarImportProblemOut(Schema):
     row: int | None
     column: str
     reason: str
 
 
-class ImportFailedOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str]
-    report: list[ImportProblemOut]
+class CalendarImportFailedOut(ErrorOut):
+    report: list[CalendarImportProblemOut] = []
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -549,7 +541,7 @@ def orgchart_png(request: HttpRequest, account_id: int) -> Any:
 
 @router.get(
     "/accounts/{account_id}/findings",
-    response={200: list[FindingOut], 404: ErrorOut},
+    response={200: list[RelationshipFindingOut], 404: ErrorOut},
     summary="Findings of an account",
 )
 def account_findings(request: HttpRequest, account_id: int) -> Any:
@@ -567,7 +559,7 @@ class FindingFilters(Schema):
 
 @router.get(
     "/findings",
-    response={200: list[FindingOut], 422: ErrorOut},
+    response={200: list[RelationshipFindingOut], 422: ErrorOut},
     summary="Findings across the portfolio",
 )
 def portfolio_findings(request: HttpRequest, filters: Query[FindingFilters]) -> Any:
@@ -708,7 +700,7 @@ def set_positioning(request: HttpRequest, account_id: int, payload: PositioningI
 
 @router.post(
     "/calendar/import",
-    response={200: CalendarOut, 403: ErrorOut, 413: ErrorOut, 422: ImportFailedOut},
+    response={200: CalendarOut, 403: ErrorOut, 413: ErrorOut, 422: CalendarImportFailedOut},
     summary="Import an iCalendar (.ics) file",
 )
 def import_calendar(

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from kam.core import relationships as core
+from kam.core.cells import xml_safe
 from kam.relationships.models import Attitude, BuyingRole
 from kam.relationships.selectors import AccountData, ckey
 
@@ -115,7 +116,8 @@ def org_chart_svg(d: AccountData, *, columns: int = COLUMNS) -> str:
             f"{empty}</text>"
         )
     out.append("</svg>")
-    return "\n".join(out)
+    # A control character stored in a name would make the SVG invalid XML (and its PNG fail).
+    return xml_safe("\n".join(out))
 
 
 def _legend(width: int) -> str:

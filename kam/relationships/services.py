@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember, TeamRole
-from kam.accounts.selectors import account_editable_check
+from kam.accounts.selectors import account_editable_check, account_list_visible
 from kam.activities.models import Activity
 from kam.relationships.models import (
     AccountRelationship,
@@ -41,7 +41,7 @@ from kam.relationships.models import (
     Strength,
 )
 from kam.users.models import Function
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, control_characters_refuse
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -73,7 +73,7 @@ CONTACT_FIELDS: dict[str, Any] = {
 
 
 def _text(value: Any, *, field: str, label: str, required: bool = False) -> str:
-    text = " ".join(str(value or "").split())
+    text = control_characters_refuse(" ".join(str(value or "").split()), field=field)
     if required and not text:
         raise ApplicationError(_("%(label)s is required.") % {"label": label}, field=field)
     if len(text) > MAX_TEXT:
@@ -537,11 +537,16 @@ def account_domains_set(*, user: User, account: Account, domains: Iterable[str])
     ):
         clash = set(other.email_domains or []) & set(cleaned)
         if clash:
-            raise ApplicationError(
-                _("The domain %(d)s belongs to %(account)s already.")
-                % {"d": sorted(clash)[0], "account": other.name},
-                field="email_domains",
-            )
+            domain = sorted(clash)[0]
+            # Name the other account only to someone who may see it (a leak otherwise).
+            if account_list_visible(user=user).filter(pk=other.pk).exists():
+                message = _("The domain %(d)s belongs to %(account)s already.") % {
+                    "d": domain,
+                    "account": other.name,
+                }
+            else:
+                message = _("The domain %(d)s belongs to another account already.") % {"d": domain}
+            raise ApplicationError(message, field="email_domains", status=409)
     account.email_domains = cleaned
     account.save(update_fields=["email_domains", "updated_at"])
     return account

@@ -10,20 +10,15 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router
 
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
+from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["exports"])
 
 Format = Literal["pdf", "pptx"]
 Language = Literal["en", "nl"]
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
 
 
 def _answer(file: ExportFile) -> HttpResponse:

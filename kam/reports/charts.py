@@ -14,6 +14,7 @@ import altair as alt
 import vl_convert
 from django.utils.translation import gettext as _
 
+from kam.core.cells import xml_safe
 from kam.plans.document import ProfitPlanDoc
 from kam.portfolio.charts import FONT, INK, MUTED, chart_spec
 from kam.portfolio.charts import chart_svg as portfolio_chart_svg
@@ -87,4 +88,4 @@ def chart_svg(spec: dict[str, Any]) -> str:
 
 def chart_png(spec: dict[str, Any], *, scale: float = 2.0) -> bytes:
     """The chart as a PNG, drawn through the SVG (as ``kam.portfolio.charts.chart_png``)."""
-    return bytes(vl_convert.svg_to_png(chart_svg(spec), scale=scale))
+    return bytes(vl_convert.svg_to_png(xml_safe(chart_svg(spec)), scale=scale))

@@ -41,3 +41,23 @@ class ApplicationError(Exception):
         self.status = status
         self.located = located or []
         self.problems = problems or [p.message for p in self.located] or [message]
+
+
+def control_characters_refuse(value: str, *, field: str) -> str:
+    """``value`` unchanged, or a refusal when it holds a control character.
+
+    A name is one line of plain text; a control character in it breaks the files kam
+    writes (XLSX, SVG and PNG charts) and the screens of others.
+    """
+    from django.utils.translation import gettext as _
+
+    from kam.core.cells import has_control_character
+
+    if has_control_character(value):
+        code = next(c for c in value if has_control_character(c))
+        raise ApplicationError(
+            _("%(field)s: a control character (U+%(code)04X) is not allowed; use plain text.")
+            % {"field": field, "code": ord(code)},
+            field=field,
+        )
+    return value

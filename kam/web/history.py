@@ -31,16 +31,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kam.accounts.imports import _FORMULA_START
+from kam.core.cells import spreadsheet_row
 from kam.web import formats
 from kam.web.errors import ApplicationError
 from kam.web.history_records import compared_fields
 
 PER_PAGE = 20
-# Cells starting with one of these are formulas to a spreadsheet program: the account
-# exports write them with a leading apostrophe, and so does this export (the same guard).
-FORMULA_START = _FORMULA_START
-
 KINDS: dict[str, Any] = {
     "account": gettext_lazy("account"),
     "plan": gettext_lazy("account plan"),
@@ -460,10 +456,6 @@ def history_rows(entries: Iterable[Entry]) -> Iterator[list[Any]]:
             yield [*head, c.label, c.before, c.after, e.reason]
 
 
-def _safe(value: Any) -> Any:
-    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
 def history_export(
     *,
     scope: HistoryScope,
@@ -501,19 +493,15 @@ def history_export(
         writer = csv.writer(out)
         writer.writerow(header)
         for row in rows:
-            writer.writerow([_safe(v) for v in row])
+            writer.writerow(spreadsheet_row(row))
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def xlsx_text(value: str) -> str:  # control characters are not allowed in XLSX cells
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(_("History"))[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([_safe(xlsx_text(v)) if isinstance(v, str) else v for v in row])
+        sheet.append(spreadsheet_row(row))
     out_bytes = io.BytesIO()
     workbook.save(out_bytes)
     return out_bytes.getvalue()
