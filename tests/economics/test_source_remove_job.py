@@ -24,7 +24,7 @@ from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.economics.conftest import lines_csv
 from tests.factories import AccountFactory, make_user
-from tests.jobs.conftest import db_backend, run_queued_jobs  # noqa: F401 (a fixture)
+from tests.jobs.conftest import DB_BACKEND, run_queued_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,12 @@ REMOVED = [
 @pytest.fixture
 def admin(db):  # type: ignore[no-untyped-def]
     return make_user(Role.ADMINISTRATOR, username="admin1")
+
+
+@pytest.fixture
+def db_tasks(settings):  # type: ignore[no-untyped-def]
+    """Jobs wait on the database backend until ``run_queued_jobs`` (tests/jobs)."""
+    settings.TASKS = DB_BACKEND
 
 
 @pytest.fixture
@@ -112,7 +118,7 @@ def test_facts_after_a_removal_equal_those_of_a_store_that_never_had_the_source(
 
 
 def test_a_second_removal_or_an_import_while_a_removal_waits_is_409(  # type: ignore[no-untyped-def]
-    admin, director, accounts, db_backend
+    admin, director, accounts, db_tasks
 ):
     _store_with_both_on_the_db_backend(director)
     first = transaction_source_remove(user=admin, source="mistake.csv")
@@ -157,7 +163,7 @@ def _store_with_both_on_the_db_backend(director):  # type: ignore[no-untyped-def
 
 
 def test_a_removal_while_an_import_waits_is_409_and_the_import_runs(  # type: ignore[no-untyped-def]
-    admin, director, accounts, db_backend
+    admin, director, accounts, db_tasks
 ):
     _store_with_both_on_the_db_backend(director)
     waiting = transaction_import_start(
@@ -174,7 +180,7 @@ def test_a_removal_while_an_import_waits_is_409_and_the_import_runs(  # type: ig
 
 
 def test_a_cancelled_removal_leaves_the_source_and_the_facts_whole(  # type: ignore[no-untyped-def]
-    admin, director, accounts, db_backend
+    admin, director, accounts, db_tasks
 ):
     _store_with_both_on_the_db_backend(director)
     before = _facts()
