@@ -53,7 +53,8 @@ def test_an_administrator_removes_a_source_after_confirming(  # type: ignore[no-
             page.click("[data-testid=source-remove-form] button[type=submit]")
             # the removal runs as a background job: the jobs page shows its row
             page.wait_for_url(f"{live_server.url}/jobs/**")
-            row = page.locator("tr[id^=job-]", has_text="erp-2026.csv")
+            row = page.locator("tr#" + page.url.rsplit("#", 1)[1])  # the URL names its row
+            assert "erp-2026.csv" in row.inner_text()
             assert row.get_attribute("data-status") == "done"
             assert "Removal of a transaction source" in row.inner_text()
             page.screenshot(
