@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -36,6 +37,8 @@ from kam.economics.services import (
     investment_update,
     transaction_source_remove,
 )
+from kam.jobs.api import JobOut
+from kam.jobs.models import Job
 from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["economics"])
@@ -271,28 +274,28 @@ def delete_cost_item(request: HttpRequest, item_id: int) -> Any:
 # --- transaction sources ----------------------------------------------------------------
 
 
-class SourceRemovedOut(Schema):
-    source: str = Field(description="The source removed (its name in the store).")
-    lines: int = Field(description="Invoice lines removed.")
-    imports: int = Field(description="Import records removed with it.")
-    facts: int = Field(description="Accounts whose facts were recomputed.")
+class SourceRemovalJobOut(JobOut):
+    """The background job removing a source (``kind`` transaction_source_remove; ``label``
+    the source). Follow it at ``links.job`` (``GET /api/jobs/{id}``)."""
+
+    links: dict[str, str]
+
+    @staticmethod
+    def resolve_links(job: Job) -> dict[str, str]:
+        return {"job": f"/api/jobs/{job.pk}", "page": reverse("jobs:list") + f"#job-{job.pk}"}
 
 
 @router.delete(
     "/sources/{source}",
-    response={200: SourceRemovedOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Remove an imported transaction source (administrators)",
+    response={202: SourceRemovalJobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Remove an imported transaction source (administrators), as a background job",
 )
 def delete_source(request: HttpRequest, source: str) -> Any:
-    """Remove a source's invoice lines from the store and its import records, then
-    recompute every account's facts (today)."""
-    done = transaction_source_remove(user=request.user, source=source)
-    return {
-        "source": done.source,
-        "lines": done.lines,
-        "imports": done.imports,
-        "facts": int(done.facts.get("facts", 0)),
-    }
+    """Enqueue the removal of a source: its invoice lines leave the store and its import
+    records go, then every account's facts are computed again. Answers 202 with the job;
+    409 while an import or another removal is queued or running."""
+    job = transaction_source_remove(user=request.user, source=source)
+    return Status(202, job)
 
 
 # --- investments ----------------------------------------------------------------------------

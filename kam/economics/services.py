@@ -39,6 +39,7 @@ from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
 from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
+from kam.jobs.models import Job
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Role
@@ -503,10 +504,7 @@ def transaction_import_start(
     # The check and the new job in one transaction: on SQLite (write lock taken at the
     # start) two uploads at the same moment cannot both pass it.
     with transaction.atomic():
-        if job_busy(kind=IMPORT_JOB):
-            raise ApplicationError(
-                _("An import is already under way; wait for it to finish."), status=409
-            )
+        _store_busy_check(doing="import")
         _prune_failed_uploads()
         folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
         path = folder / name
@@ -569,10 +567,7 @@ def transaction_import_retry(*, user: User, object_id: int) -> None:
             _("The uploaded file of this import is no longer kept: upload it again."),
             status=409,
         )
-    if job_busy(kind=IMPORT_JOB):
-        raise ApplicationError(
-            _("An import is already under way; wait for it to finish."), status=409
-        )
+    _store_busy_check(doing="import")
     TransactionImport.objects.filter(pk=object_id).update(
         status=ImportStatus.QUEUED,
         progress=0,
@@ -688,52 +683,118 @@ def may_remove_source(user: User) -> bool:
     return user_role(user) == Role.ADMINISTRATOR
 
 
-def transaction_source_remove(*, user: User, source: str) -> SourceRemoval:
-    """Remove an imported transaction source: its invoice lines from the Parquet store and
-    the import records (``TransactionImport``) that brought it, then recompute every
-    account's facts at each as-of date stored, and today. For a source imported by
-    mistake, or one with wrong data (dates in year 0 from before dates were checked).
-    Administrators only (403); an unknown source is 404; while an import runs, 409 (it may
-    be writing the same store)."""
+REMOVE_JOB = "transaction_source_remove"
+
+
+def _store_busy_check(*, doing: str) -> None:
+    """Refuse (409) while an import or a removal of a source is queued or running: both
+    write the store and recompute every account's facts. ``doing``: "import" or "remove"."""
+    if job_busy(kind=IMPORT_JOB):
+        raise ApplicationError(
+            _("An import is under way; remove the source when it has finished.")
+            if doing == "remove"
+            else _("An import is already under way; wait for it to finish."),
+            status=409,
+        )
+    if job_busy(kind=REMOVE_JOB):
+        raise ApplicationError(
+            _("A transaction source is being removed; wait for it to finish."), status=409
+        )
+
+
+def transaction_source_remove(*, user: User, source: str) -> Job:
+    """Enqueue the removal of an imported transaction source as a background job
+    (``transaction_source_remove_execute`` does it; docs/operations.md, "Removing an
+    imported transaction source"). For a source imported by mistake, or one with wrong
+    data (dates in year 0 from before dates were checked). Administrators only (403); an
+    unknown source is 404; while an import or another removal is queued or running, 409
+    (both write the same store and the same facts)."""
     if not may_remove_source(user):
         raise ApplicationError(
             _("Only administrators remove imported transaction sources."), status=403
         )
-    store = store_get()
-    found = next((s for s in store.sources() if s.name == source), None)
-    if found is None:
+    if not any(s.name == source for s in store_get().sources()):
         raise ApplicationError(
             _("There is no transaction source '%(source)s'.") % {"source": source[:200]},
             field="source",
             status=404,
         )
-    busy = TransactionImport.objects.filter(
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
-        created_at__gte=timezone.now() - dt.timedelta(hours=2),
-    )
-    if busy.exists():
-        raise ApplicationError(
-            _("An import is under way; remove the source when it has finished."), status=409
+    # The check and the new job in one transaction, as for an import.
+    with transaction.atomic():
+        _store_busy_check(doing="remove")
+        job = job_enqueue(
+            kind=REMOVE_JOB, user=user, object_id=None, label=source, arguments={"source": source}
         )
-    found.path.unlink(missing_ok=True)
-    records = [
-        job.pk
-        for job in TransactionImport.objects.filter(status=ImportStatus.DONE).only("pk", "report")
-        if isinstance(job.report, dict) and job.report.get("source") == source
-    ]
+    job.refresh_from_db()
+    return job
+
+
+def transaction_source_remove_execute(
+    *, source: str, tracker: JobTracker | None = None
+) -> SourceRemoval:
+    """Remove a transaction source: its invoice lines leave the Parquet store in one atomic
+    step (``TransactionStore.source_detach``), then, in one database transaction, the
+    import records (``TransactionImport``) that brought it go and every account's facts
+    are computed again at each as-of date stored, and today.
+
+    All or nothing under a kill: before the store step a cancel stops it with nothing
+    changed; killed after it, the source is wholly gone and the facts of before are kept
+    whole (their transaction never committed) until a retry, which finds the source gone
+    and only recomputes the facts. So the source is always either fully present or fully
+    removed, and the facts agree with the store once the job is done."""
+    store = store_get()
+    if tracker is not None:
+        tracker.update(1, "store")
+        tracker.check()  # the last point where a cancel stops it: nothing changed yet
+    found = next((s for s in store.sources() if s.name == source), None)
+    lines = found.lines if found is not None else 0
+    if found is not None:
+        store.source_detach(path=found.path)
+    if tracker is not None:
+        tracker.update(10, "facts")
     today = timezone.localdate()
     # every stored snapshot of the facts may have counted the removed lines: each as-of
     # date is computed again from what the store now holds (an account left without lines
     # keeps no facts); the scores of open reviews follow once, at the end
     days = sorted({*AccountFacts.objects.values_list("as_of", flat=True).distinct(), today})
     with transaction.atomic():
+        records = [
+            job.pk
+            for job in TransactionImport.objects.filter(status=ImportStatus.DONE).only(
+                "pk", "report"
+            )
+            if isinstance(job.report, dict) and job.report.get("source") == source
+        ]
         TransactionImport.objects.filter(pk__in=records).delete()
         AccountFacts.objects.all().delete()
-        for day in days:
+        for n, day in enumerate(days):
             if day != today:
                 facts_compute(as_of=day, derive_scores=False)
+            if tracker is not None:
+                tracker.update(10 + round(85 * (n + 1) / len(days)), "facts")
         facts = facts_compute(as_of=today)
-    return SourceRemoval(source=source, lines=found.lines, imports=len(records), facts=facts)
+    store.detached_clear()
+    return SourceRemoval(source=source, lines=lines, imports=len(records), facts=facts)
+
+
+def transaction_source_remove_stopped(
+    *, object_id: int | None, reason: str, cancelled: bool
+) -> None:
+    """The removal's job stopped without finishing: nothing of its own to mark (the job
+    row says why); the store's detached files are removed (the source left the store, if
+    it did, in one rename; a retry recomputes the facts)."""
+    store_get().detached_clear()
+
+
+def transaction_source_remove_retry(*, user: User, object_id: int | None) -> None:
+    """A failed or cancelled removal may run again (administrators; no import or other
+    removal under way). It needs no source still stored: when it is gone, the retry only
+    recomputes the facts."""
+    if not may_remove_source(user):
+        raise ApplicationError(
+            _("Only administrators remove imported transaction sources."), status=403
+        )
+    _store_busy_check(doing="remove")
 
 
 def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, float]:

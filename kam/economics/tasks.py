@@ -1,12 +1,17 @@
-"""The economics app's background job: a transaction import (kam.jobs, docs/operations.md)."""
+"""The economics app's background jobs: a transaction import and the removal of a
+transaction source (kam.jobs, docs/operations.md)."""
 
 from __future__ import annotations
+
+import logging
 
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from kam.jobs.models import Job
 from kam.jobs.services import JobFailed, JobTracker, job_run
+
+log = logging.getLogger(__name__)
 
 
 def _import(job: Job, tracker: JobTracker) -> None:
@@ -28,3 +33,28 @@ def _import(job: Job, tracker: JobTracker) -> None:
 def transaction_import_task(*, job_id: int) -> dict[str, str]:
     """Import an uploaded invoice-line file, then compute the facts."""
     return job_run(job_id, _import)
+
+
+def _remove_source(job: Job, tracker: JobTracker) -> None:
+    from kam.economics.lines import store_get
+    from kam.economics.services import transaction_source_remove_execute
+    from kam.jobs.services import JobCancelled
+
+    source = str(job.arguments.get("source", ""))
+    try:
+        transaction_source_remove_execute(source=source, tracker=tracker)
+    except JobCancelled:
+        raise
+    except Exception as exc:  # the job ends failed with the reason; a retry finishes it
+        log.exception("removal of the transaction source %r failed", source)
+        store_get().detached_clear()
+        raise JobFailed(
+            _("The removal stopped (%(reason)s); retry it to finish.")
+            % {"reason": str(exc) or repr(exc)}
+        ) from None
+
+
+@task()
+def transaction_source_remove_task(*, job_id: int) -> dict[str, str]:
+    """Remove an imported transaction source from the store, then recompute the facts."""
+    return job_run(job_id, _remove_source)

@@ -384,7 +384,8 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_source_remove(request: HttpRequest) -> HttpResponse:
     """Ask, then remove one transaction source (``?source=``): its lines, its import
-    records, and the facts recomputed. Administrators only."""
+    records, and the facts recomputed, as a background job whose row on the jobs page
+    shows its progress. Administrators only."""
     if not may_remove_source(request.user):
         raise PermissionDenied(_("Only administrators remove imported transaction sources."))
     name = (request.POST.get("source") if request.method == "POST" else None) or request.GET.get(
@@ -395,24 +396,20 @@ def import_source_remove(request: HttpRequest) -> HttpResponse:
         raise Http404(_("There is no such transaction source."))
     if request.method == "POST":
         try:
-            done = transaction_source_remove(user=request.user, source=name)
+            job = transaction_source_remove(user=request.user, source=name)
         except ApplicationError as exc:
             _raise_for(exc)
             messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Source %(source)s removed: %(lines)s invoice lines; the facts of "
-                    "%(facts)s accounts were recomputed."
-                )
-                % {
-                    "source": done.source,
-                    "lines": f"{done.lines:,}",
-                    "facts": done.facts.get("facts", 0),
-                },
+            return redirect(reverse("economics:import") + "#jobs")
+        messages.info(
+            request,
+            _(
+                "The removal of the source %(source)s runs as a background job: its row "
+                "below shows its progress."
             )
-        return redirect(reverse("economics:import") + "#jobs")
+            % {"source": name},
+        )
+        return redirect(reverse("jobs:list") + f"#job-{job.pk}")
     return render(request, "economics/import_source_remove.html", {"source": found})
 
 

@@ -316,6 +316,26 @@ class TransactionStore:
         path.unlink()
         return True
 
+    @property
+    def detached_dir(self) -> Path:
+        """Where a removed source's file goes in its one atomic step out of ``lines/``."""
+        return self.root / ".removed"
+
+    def source_detach(self, *, path: Path) -> None:
+        """Take one source's file out of the store in a single atomic rename (on the same
+        file system): a reader, or a process killed at any moment, sees the source either
+        wholly there or wholly gone, never part of its lines. ``detached_clear`` deletes it."""
+        self.detached_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(path, self.detached_dir / f"{uuid.uuid4().hex}-{path.name}")
+
+    def detached_clear(self) -> int:
+        """Delete the files of removed sources; how many there were."""
+        if not self.detached_dir.is_dir():
+            return 0
+        files = list(self.detached_dir.iterdir())
+        shutil.rmtree(self.detached_dir, ignore_errors=True)
+        return len(files)
+
     def lines_import(
         self,
         *,

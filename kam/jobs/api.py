@@ -28,8 +28,9 @@ class JobErrorOut(Schema):
 
 class JobOut(Schema):
     """One background job: ``status`` is queued, running, done, failed or cancelled;
-    ``kind`` transaction_import, allocation_run or task (any other task, e.g. e-mail);
-    ``object_id`` the import or run it works on."""
+    ``kind`` transaction_import, transaction_source_remove, allocation_run or task (any
+    other task, e.g. e-mail); ``object_id`` the import or run it works on (none for the
+    removal of a transaction source: ``label`` names the source)."""
 
     id: int
     kind: str

@@ -73,6 +73,12 @@ KINDS: dict[str, Kind] = {
         retry="kam.economics.services.transaction_import_retry",
         url="economics:import_report",
     ),
+    "transaction_source_remove": Kind(
+        label=gettext_lazy("Removal of a transaction source"),
+        task="kam.economics.tasks.transaction_source_remove_task",
+        stopped="kam.economics.services.transaction_source_remove_stopped",
+        retry="kam.economics.services.transaction_source_remove_retry",
+    ),
     "allocation_run": Kind(
         label=gettext_lazy("Optimisation of a year plan"),
         task="kam.allocation.tasks.allocation_run_task",
@@ -99,14 +105,24 @@ def may_see_all(user: User) -> bool:
 # --- enqueueing -----------------------------------------------------------------------------
 
 
-def job_enqueue(*, kind: str, user: User | None, object_id: int | None, label: str = "") -> Job:
-    """A new job of ``kind`` (``KINDS``) on the row ``object_id``, enqueued on the task
-    backend. With the database backend the job and its task are written in the caller's
-    transaction; other backends get the task once that transaction commits."""
+def job_enqueue(
+    *,
+    kind: str,
+    user: User | None,
+    object_id: int | None,
+    label: str = "",
+    arguments: dict[str, Any] | None = None,
+) -> Job:
+    """A new job of ``kind`` (``KINDS``) on the row ``object_id`` (or, for a kind without
+    a row of its own, on what ``arguments`` names; its body reads ``job.arguments``),
+    enqueued on the task backend. With the database backend the job and its task are
+    written in the caller's transaction; other backends get the task once that
+    transaction commits."""
     job = Job.objects.create(
         kind=kind,
         task_path=KINDS[kind].task,
         object_id=object_id,
+        arguments=arguments or {},
         label=label[:255],
         created_by=user if user is not None and user.is_authenticated else None,
     )
@@ -206,7 +222,9 @@ def _stop(
             return False
         _close_task_result(job.task_id, reason)
         kind = KINDS.get(job.kind)
-        if hook and kind is not None and job.object_id is not None:
+        # a kind's hook is told even without a row (``object_id`` None: the job's own
+        # arguments say what it works on)
+        if hook and kind is not None:
             try:
                 with transaction.atomic():
                     import_string(kind.stopped)(
@@ -294,7 +312,7 @@ def job_retry(*, user: User, job: Job) -> Job:
         )
     kind = KINDS.get(job.kind)
     with transaction.atomic():
-        if kind is not None and job.object_id is not None:
+        if kind is not None:
             jobs_reap()
             import_string(kind.retry)(user=user, object_id=job.object_id)
         updated = Job.objects.filter(

@@ -1,6 +1,6 @@
 """An administrator removes an imported transaction source in a real browser: the imports
 page offers **Remove…**, the confirmation says what goes and fits 1280 px in English and
-Dutch, and removing leaves the store empty.
+Dutch, and removing (a background job, shown on the jobs page) leaves the store empty.
 
 Saves screenshots to test-artifacts/economics-import-sources-{en,nl}.png and
 economics-source-remove-{en,nl}.png.
@@ -51,7 +51,14 @@ def test_an_administrator_removes_a_source_after_confirming(  # type: ignore[no-
         page.screenshot(path=str(ARTIFACTS / f"economics-source-remove-{lang}.png"), full_page=True)
         if lang == "en":
             page.click("[data-testid=source-remove-form] button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/economics/import/**")
-            assert "Source erp-2026.csv removed" in page.inner_text("body")
+            # the removal runs as a background job: the jobs page shows its row
+            page.wait_for_url(f"{live_server.url}/jobs/**")
+            row = page.locator("tr#" + page.url.rsplit("#", 1)[1])  # the URL names its row
+            assert "erp-2026.csv" in row.inner_text()
+            assert row.get_attribute("data-status") == "done"
+            assert "Removal of a transaction source" in row.inner_text()
+            page.screenshot(
+                path=str(ARTIFACTS / "economics-source-removed-job.png"), full_page=True
+            )
         context.close()
     assert store_get().sources() == []

@@ -13,6 +13,7 @@ from django.urls import reverse
 from kam.economics.lines import store_get
 from kam.economics.models import ImportStatus, TransactionImport
 from kam.economics.services import transaction_import_start, transaction_source_remove
+from kam.jobs.models import Job, JobStatus
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 from tests.conftest import client_for
@@ -123,8 +124,8 @@ def test_an_administrator_removes_a_source_and_the_facts_follow(  # type: ignore
         transaction_source_remove(user=admin, source="nothing.csv")
     assert unknown.value.status == 404
 
-    done = transaction_source_remove(user=admin, source="erp.csv")
-    assert done.lines == 2 and done.imports == 1
+    removal = transaction_source_remove(user=admin, source="erp.csv")
+    assert removal.status == JobStatus.DONE, removal.error  # the inline backend ran it
     assert store_get().sources() == [] and store_get().line_files() == []
     assert not TransactionImport.objects.filter(pk=job.pk).exists()
     # the only source gone: no account has facts left, at any date
@@ -148,6 +149,9 @@ def test_the_imports_page_asks_before_removing(admin, director, kam_user):  # ty
     assert store_get().sources()  # asking removed nothing
     response = client.post(url, {"source": "erp.csv"})
     assert response.status_code == 302
+    job = Job.objects.get(kind="transaction_source_remove")
+    assert response["Location"] == reverse("jobs:list") + f"#job-{job.pk}"
+    assert job.status == JobStatus.DONE and job.created_by == admin
     assert store_get().sources() == []
     assert client_for(director).post(url, {"source": "erp.csv"}).status_code == 403
 
@@ -157,8 +161,12 @@ def test_the_api_removes_a_source(admin, director, kam_user):  # type: ignore[no
     transaction_import_start(user=director, content=lines_csv(GOOD), filename="erp.csv")
     assert client_for(director).delete("/api/economics/sources/erp.csv").status_code == 403
     response = client_for(admin).delete("/api/economics/sources/erp.csv")
-    assert response.status_code == 200
-    assert response.json()["lines"] == 2
+    assert response.status_code == 202
+    body = response.json()
+    assert body["kind"] == "transaction_source_remove" and body["label"] == "erp.csv"
+    assert body["status"] == "done"  # the inline backend ran it
+    assert body["links"]["job"] == f"/api/jobs/{body['id']}"
+    assert client_for(admin).get(body["links"]["job"]).json()["status"] == "done"
     assert client_for(admin).delete("/api/economics/sources/erp.csv").status_code == 404
 
 
