@@ -67,6 +67,8 @@ def _jobs_run_inline(settings):  # type: ignore[no-untyped-def]
 def _transaction_store(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """Invoice lines a test imports (the demo does) go to a store of its own, not ./var."""
     settings.KAM_TRANSACTIONS_ROOT = str(tmp_path_factory.mktemp("transactions"))
+    # Files jobs leave (the portfolio deck) too.
+    settings.KAM_JOB_FILES_ROOT = str(tmp_path_factory.mktemp("exports"))
 
 
 @pytest.fixture(autouse=True)

@@ -56,6 +56,8 @@ EXCLUDED_PAGES: dict[str, str] = {
     "casefor:pdf": "a PDF download",
     "reports:plan_export": "a file download",
     "reports:portfolio_export": "a file download",
+    "reports:portfolio_deck_prepare": "POST only: enqueues the portfolio deck as a job",
+    "jobs:download": "a file download (a job's file)",
     "economics:import_progress": "a progress fragment polled while an import works",
     "jobs:cancel": "POST only: cancels a background job",
     "jobs:retry": "POST only: retries a failed background job",
@@ -124,6 +126,7 @@ EXCLUDED_TARGETS: dict[str, str] = {
     "notifications:review_remind": "e-mails a reminder to the raters who have not finished",
     "jobs:cancel": "cancels a background job",
     "jobs:retry": "runs a failed background job again",
+    "reports:portfolio_deck_prepare": "enqueues a job that renders the portfolio deck",
 }
 
 # Forms that post to an edit page but do something else there, told apart by a field
@@ -148,6 +151,23 @@ def _plan() -> Any:
         )
         .order_by("pk")
         .first()
+    )
+
+
+def _deck_job() -> Any:
+    """A queued portfolio-deck job of the demo director (its page polls while it waits)."""
+    from django.contrib.auth import get_user_model
+
+    from kam.demo import PEOPLE
+    from kam.jobs.models import Job
+
+    director = get_user_model().objects.get(username=PEOPLE[0].username)
+    return Job.objects.create(
+        kind="portfolio_deck",
+        task_path="kam.reports.tasks.portfolio_deck_task",
+        arguments={"fmt": "pdf", "review_id": None, "lang": "en"},
+        label="Review deck",
+        created_by=director,
     )
 
 
@@ -192,6 +212,7 @@ PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     ("relationships", "pk"): _first("accounts.Account", contacts__isnull=False),
     ("relationships", "contact_id"): _first("relationships.Contact", left_on__isnull=False),
     ("relationships", "import_id"): _first("relationships.CalendarImport"),
+    ("reports:portfolio_deck", "job_id"): lambda kwargs: _deck_job(),
     ("history", "kind"): lambda kwargs: "account",
     ("history", "pk"): _first("accounts.Account", plans__isnull=False),
 }

@@ -7,14 +7,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from kam.jobs.models import Job
-from kam.jobs.selectors import job_get_visible, job_kind_label, job_list_visible, may_see_jobs
+from kam.jobs.selectors import (
+    job_file,
+    job_file_get_visible,
+    job_get_visible,
+    job_kind_label,
+    job_list_visible,
+    may_see_jobs,
+)
 from kam.jobs.services import job_cancel, job_retry, jobs_reap
+from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["jobs"])
@@ -28,9 +36,11 @@ class JobErrorOut(Schema):
 
 class JobOut(Schema):
     """One background job: ``status`` is queued, running, done, failed or cancelled;
-    ``kind`` transaction_import, transaction_source_remove, allocation_run or task (any
-    other task, e.g. e-mail); ``object_id`` the import or run it works on (none for the
-    removal of a transaction source: ``label`` names the source)."""
+    ``kind`` transaction_import, transaction_source_remove, allocation_run, portfolio_deck or
+    task (any other task, e.g. e-mail); ``object_id`` the import or run it works on (none
+    for the removal of a transaction source, whose ``label`` names the source, and the
+    deck); ``url`` this job in the API; ``download_url`` its file (the portfolio deck) once
+    it is done, while it is kept."""
 
     id: int
     kind: str
@@ -47,6 +57,16 @@ class JobOut(Schema):
     enqueued_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    url: str
+    download_url: str | None
+
+    @staticmethod
+    def resolve_url(job: Job) -> str:
+        return f"/api/jobs/{job.pk}"
+
+    @staticmethod
+    def resolve_download_url(job: Job) -> str | None:
+        return f"/api/jobs/{job.pk}/download" if job_file(job) is not None else None
 
     @staticmethod
     def resolve_id(job: Job) -> int:
@@ -115,3 +135,33 @@ def jobs_retry(request: HttpRequest, job_id: int) -> Any:
     _guard(request)
     job = job_get_visible(user=request.user, job_id=job_id)
     return _out(job_retry(user=request.user, job=job))
+
+
+@router.get(
+    "/{job_id}/download",
+    response={401: ErrorOut, 404: ErrorOut},
+    summary="The file of a done job",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file the job made (the portfolio deck: application/pdf "
+                "or the PowerPoint media type).",
+                "content": {
+                    "application/pdf": {},
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {},
+                },
+            }
+        }
+    },
+)
+def jobs_download(request: HttpRequest, job_id: int) -> Any:
+    """Only the job's owner, or a director or administrator, gets the file; 404 for anyone
+    else as for a job that does not exist, and 404 while the job has no file (not done yet,
+    or removed after 7 days)."""
+    found = job_file_get_visible(user=request.user, job_id=job_id)
+    return FileResponse(
+        found.path.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type,
+    )

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -85,6 +86,12 @@ KINDS: dict[str, Kind] = {
         stopped="kam.allocation.services.run_stopped",
         retry="kam.allocation.services.run_retry",
         url="allocation:run",
+    ),
+    "portfolio_deck": Kind(
+        label=gettext_lazy("Portfolio review deck"),
+        task="kam.reports.tasks.portfolio_deck_task",
+        stopped="kam.reports.services.deck_job_stopped",
+        retry="kam.reports.services.deck_job_retry",
     ),
 }
 #: kind of the jobs of any other registered task (e-mail …)
@@ -525,3 +532,70 @@ def job_for_task(*, task_result: Any) -> Job:
         },
     )
     return job
+
+
+# --- files a job leaves for its user (the portfolio deck) -----------------------------------
+
+#: A job's file is removed this many days after it was written.
+FILE_KEEP_DAYS = 7
+
+
+def job_files_root() -> Path:
+    """Where jobs keep the files they produce: ``KAM_JOB_FILES_ROOT`` when set (tests),
+    else ``<data directory>/exports`` (docs/operations.md, "Background jobs")."""
+    root = getattr(settings, "KAM_JOB_FILES_ROOT", None)
+    return Path(root) if root else Path(settings.DATA_DIR) / "exports"
+
+
+def job_file_save(*, job_id: int, content: bytes, filename: str, content_type: str) -> Path:
+    """Write ``content`` as the file of job ``job_id`` (mode 0600, written whole under a
+    temporary name, then renamed) and record its path, name and media type on the job's
+    ``arguments["result"]``. Files older than ``FILE_KEEP_DAYS`` are removed first."""
+    job_files_purge()
+    root = job_files_root()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    suffix = Path(filename).suffix
+    path = root / f"job-{job_id}-{uuid.uuid4().hex}{suffix}"
+    partial = path.with_name(f".{path.name}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    job = Job.objects.get(pk=job_id)
+    old = (job.arguments or {}).get("result") or {}
+    job.arguments = {
+        **(job.arguments or {}),
+        "result": {"path": str(path), "filename": filename, "content_type": content_type},
+    }
+    job.save(update_fields=["arguments"])
+    if old.get("path") and old["path"] != str(path):  # a retry replaces the earlier file
+        _file_remove(old["path"])
+    return path
+
+
+def _file_remove(path: str) -> None:
+    target = Path(path)
+    if target.parent == job_files_root():
+        target.unlink(missing_ok=True)
+
+
+def job_files_purge(*, days: int = FILE_KEEP_DAYS, now: float | None = None) -> int:
+    """Remove the job files (and half-written ones) older than ``days``; returns how many.
+    Runs before each new file is written (the next deck prepared clears the old ones)."""
+    root = job_files_root()
+    if not root.is_dir():
+        return 0
+    limit = (time.time() if now is None else now) - days * 86400
+    removed = 0
+    for entry in root.iterdir():
+        try:
+            if entry.is_file() and entry.stat().st_mtime < limit:
+                entry.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker removed it just now
+            continue
+    return removed

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.job_list, name="list"),
     path("<int:job_id>/cancel/", views.job_cancel_view, name="cancel"),
     path("<int:job_id>/retry/", views.job_retry_view, name="retry"),
+    path("<int:job_id>/download/", views.job_download, name="download"),
 ]

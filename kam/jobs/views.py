@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kam.jobs.models import LIVE
 from kam.jobs.selectors import (
+    job_file,
+    job_file_get_visible,
     job_get_visible,
     job_kind_label,
     job_list_visible,
@@ -45,7 +47,10 @@ def job_list(request: HttpRequest) -> HttpResponse:
         kind = KINDS.get(job.kind)
         job.kind_label = job_kind_label(job)  # type: ignore[attr-defined]
         job.link = (  # type: ignore[attr-defined]
-            reverse(kind.url, args=[job.object_id]) if kind and job.object_id else ""
+            reverse(kind.url, args=[job.object_id]) if kind and kind.url and job.object_id else ""
+        )
+        job.download = (  # type: ignore[attr-defined]
+            reverse("jobs:download", args=[job.pk]) if job_file(job) is not None else ""
         )
     context = {
         "page": page,
@@ -93,3 +98,20 @@ def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
     return _act(request, job_id, "retry")
+
+
+@login_required
+@require_GET
+def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The file a done job left (the portfolio deck): to its owner, or to who sees all
+    jobs; 404 for anyone else, as for a job that does not exist."""
+    try:
+        found = job_file_get_visible(user=request.user, job_id=job_id)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    return FileResponse(
+        found.path.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type,
+    )

@@ -7,12 +7,14 @@ exactly like one that does not exist. The language is ``lang`` (default English)
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
+from kam.jobs.api import JobOut
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
+from kam.reports.services import portfolio_deck_enqueue
 from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["exports"])
@@ -68,7 +70,7 @@ def plan_export(
 @router.get(
     "/portfolio/export/{fmt}",
     response={400: ErrorOut, 404: ErrorOut},
-    summary="The portfolio review deck as PDF or PowerPoint",
+    summary="The portfolio review deck as PDF or PowerPoint, now (deprecated for large portfolios)",
     openapi_extra={
         "responses": {
             200: {
@@ -88,7 +90,10 @@ def portfolio_export(
     lang: Language = "en",
 ) -> HttpResponse:
     """The review ``review_id`` (default the latest): boxes, matrix, movement, key accounts
-    and warnings, over the accounts the caller may read."""
+    and warnings, over the accounts the caller may read, rendered within the request.
+
+    Deprecated for large portfolios: at 10,000 accounts rendering takes 25-70 s, beyond a
+    request's timeout; POST to the same path to prepare it as a background job."""
     return _answer(
         portfolio_export_file(
             user=request.user,
@@ -97,3 +102,22 @@ def portfolio_export(
             lang=lang,
         )
     )
+
+
+@router.post(
+    "/portfolio/export/{fmt}",
+    response={202: JobOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Prepare the portfolio review deck as a background job",
+)
+def portfolio_export_enqueue(
+    request: HttpRequest,
+    fmt: Format,
+    review_id: int | None = None,
+    lang: Language = "en",
+) -> Any:
+    """Enqueue the deck of review ``review_id`` (default the latest) and answer 202 with
+    the job. Poll ``GET /api/jobs/{id}`` (its ``url``) until ``status`` is ``done``, then
+    fetch ``download_url``; the file is kept for 7 days, for the caller only (and directors
+    and administrators). 404 for an unknown review, before any job is made."""
+    job = portfolio_deck_enqueue(user=request.user, fmt=fmt, review_id=review_id, lang=lang)
+    return Status(202, job)

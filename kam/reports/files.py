@@ -42,7 +42,7 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def _check(fmt: str, lang: str) -> None:
+def check_format(fmt: str, lang: str) -> None:
     if fmt not in FORMATS:
         raise ApplicationError(
             _("Exports come as pdf or pptx, not %(fmt)s.") % {"fmt": fmt}, field="fmt", status=404
@@ -69,7 +69,7 @@ def plan_export_file(
     404 when ``user`` may not read the plan's account or the version does not exist; 400 for
     an unknown audience or language.
     """
-    _check(fmt, lang)
+    check_format(fmt, lang)
     if audience not in AUDIENCES:
         raise ApplicationError(
             _("The audience is internal or customer."), field="audience", status=400
@@ -104,7 +104,7 @@ def portfolio_export_file(
     Everyone signed in may export it; it shows the accounts they may read. 404 when there is
     no such review (or no review at all).
     """
-    _check(fmt, lang)
+    check_format(fmt, lang)
     review = matrix_review_get(filters=MatrixFilters(review_id=review_id))
     if review is None:
         raise ApplicationError(_("There is no portfolio review yet."), status=404)

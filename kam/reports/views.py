@@ -1,14 +1,23 @@
 """Downloads of the exports from the pages: the plan (PDF, PowerPoint; internal or for the
-customer) and the portfolio review deck. Thin: parse the query, call ``files``, answer."""
+customer) and the portfolio review deck. Thin: parse the query, call ``files``, answer.
+
+The deck is prepared as a background job (``portfolio_deck_prepare``, then its progress
+page ``portfolio_deck``); the direct download ``portfolio_export`` stays for links kept."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from kam.jobs.models import LIVE
+from kam.jobs.selectors import job_file, job_get_visible, may_see_jobs
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
+from kam.reports.services import KIND, portfolio_deck_enqueue
 from kam.web.errors import ApplicationError
 
 
@@ -65,3 +74,44 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
     except ApplicationError as exc:
         return _failed(exc)
     return _answer(file)
+
+
+@login_required
+@require_POST
+def portfolio_deck_prepare(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Enqueue the deck (form fields ``review_id``, ``lang``) and go to its progress page."""
+    try:
+        job = portfolio_deck_enqueue(
+            user=request.user,
+            fmt=fmt,
+            review_id=_int(request.POST.get("review_id")),
+            lang=request.POST.get("lang") or get_language() or "en",
+        )
+    except ApplicationError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect("portfolio:matrix")
+    return redirect("reports:portfolio_deck", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def portfolio_deck(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The deck's job: its progress while it is prepared (the status refreshes itself),
+    then the download link. Only its owner, or a director or administrator, sees it."""
+    try:
+        job = job_get_visible(user=request.user, job_id=job_id)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    if job.kind != KIND:
+        raise Http404
+    context = {
+        "job": job,
+        "live": job.status in LIVE,
+        "download": reverse("jobs:download", args=[job.pk]) if job_file(job) else "",
+        "jobs_page": may_see_jobs(request.user),
+    }
+    if request.htmx:
+        return render(request, "reports/_deck_status.html", context)
+    return render(request, "reports/portfolio_deck.html", context)

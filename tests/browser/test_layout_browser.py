@@ -62,6 +62,8 @@ NOT_PAGES = {
     "relationships:contact_erase",
     "reports:plan_export",
     "reports:portfolio_export",
+    "reports:portfolio_deck_prepare",  # POST only: enqueues the deck as a job
+    "jobs:download",  # a file download
     "plans:shared_action",
     "plans:action_track",
     "plans:transition",
@@ -203,6 +205,24 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
 
         return {"token": unsubscribe_token(user=director, kind="digest")}
 
+    def deck() -> dict[str, Any]:
+        # a done deck job of the director, its (tiny) file kept: the page offers the download
+        from kam.jobs.models import Job
+        from kam.jobs.services import job_file_save
+
+        job = Job.objects.create(
+            kind="portfolio_deck",
+            task_path="kam.reports.tasks.portfolio_deck_task",
+            label="Review of 2026-03-01, PDF, en",
+            created_by=director,
+            status="done",
+            progress=100,
+        )
+        job_file_save(
+            job_id=job.pk, content=b"%PDF-1.4", filename="deck.pdf", content_type="application/pdf"
+        )
+        return {"job_id": job.pk}
+
     def maybe(key: str, value: int | None) -> dict[str, Any] | None:
         return None if value is None else {key: value}
 
@@ -250,6 +270,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         # a reset link that no longer works: the page says so and offers a new one
         "password_reset_confirm": lambda: {"uidb64": "MQ", "token": "used-token"},
         "history:object": lambda: {"kind": "plan", "pk": plan().pk},
+        "reports:portfolio_deck": deck,
     }
 
 

@@ -116,7 +116,8 @@ def test_matrix_page_offers_the_review_deck(portfolio, director):
 
     html = response.content.decode()
     assert 'data-testid="portfolio-export"' in html
-    assert reverse("reports:portfolio_export", args=["pptx"]) in html
+    assert reverse("reports:portfolio_deck_prepare", args=["pptx"]) in html
+    assert 'method="post"' in html
     assert f'name="review_id" value="{portfolio.review.pk}"' in html
 
 
