@@ -48,12 +48,12 @@ def test_type_pick_create_on_the_spot_and_save(live_server, page, kam_with_conta
 
     # Type: the list narrows to the matches (accents do not matter).
     page.fill("#contact-search", "jose")
-    page.wait_for_function("document.querySelectorAll('#contact-options label').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#contact-options label').length === 1")
     assert "José Peters" in options.inner_text()
     # Pick: the ticked contact stays while searching for another.
     options.locator("input[type=checkbox]").first.check()
     page.fill("#contact-search", "karel")
-    page.wait_for_function("document.querySelectorAll('#contact-options label').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#contact-options label').length === 2")
     assert "José Peters" in options.inner_text() and "Karel Smit" in options.inner_text()
     assert options.locator("input:checked").count() == 1
 

@@ -31,7 +31,8 @@ def _key_account_with_investment() -> int:
 
 def _charts_drawn(page, count: int) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(
-        f"document.querySelectorAll('[data-econ-chart][data-ready=true] svg').length >= {count}"
+        "n => document.querySelectorAll('[data-econ-chart][data-ready=true] svg').length >= n",
+        arg=count,
     )
 
 
