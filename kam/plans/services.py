@@ -24,7 +24,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -70,6 +69,7 @@ from kam.plans.selectors import (
 from kam.web.concurrency import bump, save_versioned, snapshot
 from kam.web.errors import ApplicationError
 from kam.web.history_records import history_reason
+from kam.web.ratelimit import attempt_count, attempts
 
 logger = logging.getLogger(__name__)
 
@@ -888,19 +888,12 @@ def _share_guess_key(ip: str | None) -> str:
 
 def share_guess_count(*, ip: str | None) -> int:
     """Count one unusable token from ``ip``; the window starts at the first one."""
-    key = _share_guess_key(ip)
-    if cache.add(key, 1, timeout=SHARE_GUESS_WINDOW):
-        return 1
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=SHARE_GUESS_WINDOW)
-        return 1
+    return attempt_count(_share_guess_key(ip), window=SHARE_GUESS_WINDOW)
 
 
 def share_guesses_exceeded(*, ip: str | None) -> bool:
     """Whether ``ip`` has used up its unusable tokens for the current window."""
-    return int(cache.get(_share_guess_key(ip), 0)) >= SHARE_GUESS_LIMIT
+    return attempts(_share_guess_key(ip)) >= SHARE_GUESS_LIMIT
 
 
 def share_link_resolve(*, token: str, ip: str | None) -> ShareLink | None:

@@ -84,3 +84,20 @@ def locked_out(
     return render(
         request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE
     )
+
+
+# Password-reset e-mails: at most this many per address and per client address in the
+# window, so the form cannot be used to flood somebody's inbox. Beyond it the page answers
+# as always ("if the address is known, a link is on its way") and sends nothing.
+RESET_PER_EMAIL = 3
+RESET_PER_CLIENT = 10
+RESET_WINDOW = 60 * 60  # seconds
+
+
+def password_reset_allowed(*, email: str, request: HttpRequest) -> bool:
+    """Count one reset request for ``email`` from this client; whether to send the e-mail."""
+    from kam.web.ratelimit import attempt_count
+
+    by_email = attempt_count(f"kam:reset:email:{email.strip().lower()}", window=RESET_WINDOW)
+    by_client = attempt_count(f"kam:reset:client:{client_ip(request)}", window=RESET_WINDOW)
+    return by_email <= RESET_PER_EMAIL and by_client <= RESET_PER_CLIENT

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from kam.users.selectors import api_token_get, api_token_list
 from kam.users.services import login_lockout_clear
+from kam.users.throttle import password_reset_allowed
 from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
 from kam.web.errors import ApplicationError
 
@@ -114,6 +115,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form: Any) -> HttpResponse:
+        if not password_reset_allowed(email=form.cleaned_data["email"], request=self.request):
+            # the same answer as always: nobody learns whether the address is known
+            return redirect(self.get_success_url())
         self.extra_email_context = {"base_url": _base_url(self.request)}
         return super().form_valid(form)  # type: ignore[no-any-return]
 

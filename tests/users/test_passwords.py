@@ -140,3 +140,12 @@ def test_a_reset_ends_a_lockout_of_that_user(anna):
     assert not AccessAttempt.objects.filter(username="anna").exists()
     response = Client().post("/login/", {"username": "anna", "password": NEW})
     assert response.status_code == 302
+
+
+def test_reset_e_mails_to_one_address_stop_after_three_an_hour(anna):
+    """The form cannot flood an inbox: the fourth request in the hour gets the same answer
+    and no e-mail, for a known address as for an unknown one."""
+    client = Client()
+    answers = [client.post("/password-reset/", {"email": "anna@example.com"}) for _ in range(5)]
+    assert len(mail.outbox) == 3
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, "/password-reset/sent/")}
