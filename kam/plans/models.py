@@ -290,7 +290,7 @@ class PlanItem(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
     uid = models.UUIDField(default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=ItemKind.choices)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("place in the list"), default=0)
     title = models.CharField(_("title"), max_length=200)
     shared = models.BooleanField(
         _("shared with the customer"),
@@ -389,7 +389,7 @@ class PlanAction(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
     uid = models.UUIDField(default=uuid.uuid4, editable=False)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("place in the list"), default=0)
     what = models.CharField(_("what"), max_length=300)
     owner_side = models.CharField(
         _("owner's side"), max_length=10, choices=OwnerSide.choices, default=OwnerSide.OURS
