@@ -48,13 +48,14 @@ from kam.allocation.services import (
     capacities_update,
     function_capacities_update,
     judgement_curve,
+    judgement_fit,
     judgement_save,
     period_create,
     period_update,
     policies_update,
     run_start,
 )
-from kam.allocation.wording import shortfall_text
+from kam.allocation.wording import fit_quality_text, inconsistent_text, shortfall_text
 from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
@@ -138,10 +139,19 @@ class PolicyOut(Schema):
 
 class JudgementIn(Schema):
     """Today's yearly hours and the yearly contribution (base currency) at zero, today's,
-    +50 % and saturation effort; optional bounds that override the box policy."""
+    +50 % and saturation effort; optional bounds that override the box policy; optionally
+    a fifth judgement, the contribution at half of today's hours (docs/allocation.md)."""
 
     reference_hours: Decimal
     contribution_at_zero: Decimal
+    contribution_at_50pct: Decimal | None = Field(
+        None,
+        description=(
+            "Optional: the yearly contribution with half of today's hours. With it the "
+            "curve is fitted by least squares and ``fit`` says how well, and which "
+            "judgement disagrees with the other four."
+        ),
+    )
     contribution_at_reference: Decimal
     contribution_at_150pct: Decimal
     contribution_at_saturation: Decimal
@@ -149,11 +159,29 @@ class JudgementIn(Schema):
     max_hours: int | None = None
 
 
+class JudgementFitOut(Schema):
+    """How the curve fits the judgements: four are fitted exactly; with five, the larger
+    miss (base currency per year, and as a share of the range from no effort to
+    saturation), and, when it exceeds the threshold, the judgement that disagrees with the
+    other four, where they put it, and the sentence the page shows beside it."""
+
+    judgements: int
+    largest_miss: float
+    largest_miss_share: float
+    inconsistent: str | None = Field(
+        None, description="The field that disagrees: contribution_at_50pct or _at_150pct."
+    )
+    suggested: float | None = Field(None, description="Where the other four judgements put it.")
+    quality: str
+    message: str
+
+
 class JudgementOut(Schema):
     account_id: int
     account: str
     reference_hours: Decimal
     contribution_at_zero: Decimal
+    contribution_at_50pct: Decimal | None
     contribution_at_reference: Decimal
     contribution_at_150pct: Decimal
     contribution_at_saturation: Decimal
@@ -162,10 +190,25 @@ class JudgementOut(Schema):
     entered_by: str | None
     updated_at: dt.datetime
     curve: dict[str, float]
+    fit: JudgementFitOut
 
     @staticmethod
     def resolve_account(obj: ResponseJudgement) -> str:
         return obj.account.name
+
+    @staticmethod
+    def resolve_fit(obj: ResponseJudgement) -> JudgementFitOut:
+        """How well the curve fits the judgements (docs/allocation.md, five judgements)."""
+        fit = judgement_fit(obj)
+        return JudgementFitOut(
+            judgements=fit.judgements,
+            largest_miss=fit.largest_miss,
+            largest_miss_share=fit.largest_miss_share,
+            inconsistent=f"contribution_{fit.inconsistent}" if fit.inconsistent else None,
+            suggested=fit.suggested,
+            quality=fit_quality_text(fit),
+            message=inconsistent_text(fit),
+        )
 
     @staticmethod
     def resolve_entered_by(obj: ResponseJudgement) -> str | None:
@@ -484,7 +527,7 @@ def judgements_list(request: HttpRequest, period_id: int) -> Any:
 @router.put(
     "/periods/{period_id}/judgements/{account_id}",
     response={200: JudgementOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    summary="Enter the four judgements of an account",
+    summary="Enter the four (or five) judgements of an account",
 )
 def judgements_put(
     request: HttpRequest, period_id: int, account_id: int, payload: JudgementIn

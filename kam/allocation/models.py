@@ -130,12 +130,17 @@ class PeriodBoxPolicy(models.Model):
 class ResponseJudgement(models.Model):
     """A key account manager's four judgements of how an account's yearly contribution
     (base currency) responds to yearly hours: at zero, at today's hours, at +50 %, at
-    saturation (CALLPLAN, kam-method.md section 2); optional hour bounds for the account."""
+    saturation (CALLPLAN, kam-method.md section 2); optionally a fifth, at half of today's
+    hours, which CALLPLAN also asked for and which lets kam check that they agree
+    (docs/allocation.md); optional hour bounds for the account."""
 
     period = models.ForeignKey(PlanningPeriod, on_delete=models.CASCADE, related_name="judgements")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="judgements")
     reference_hours = models.DecimalField(_("today's hours per year"), **HOURS)
     contribution_at_zero = models.DecimalField(_("contribution with no effort"), **MONEY)
+    contribution_at_50pct = models.DecimalField(
+        _("contribution at −50 % hours"), **MONEY, null=True, blank=True
+    )
     contribution_at_reference = models.DecimalField(_("contribution at today's hours"), **MONEY)
     contribution_at_150pct = models.DecimalField(_("contribution at +50 % hours"), **MONEY)
     contribution_at_saturation = models.DecimalField(_("contribution at saturation"), **MONEY)

@@ -43,6 +43,7 @@ from kam.allocation.selectors import (
     review_for_boxes,
 )
 from kam.core import allocation as core
+from kam.core import allocation_fit
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get, team_capacity_list
@@ -71,6 +72,10 @@ CORE_FIELDS = {
     "at_150pct": "contribution_at_150pct",
     "at_saturation": "contribution_at_saturation",
 }
+#: The optional fifth judgement (half of today's hours; docs/allocation.md) and its core name.
+HALF_FIELD = "contribution_at_50pct"
+CORE_NAME = {**{v: k for k, v in CORE_FIELDS.items()}, HALF_FIELD: "at_50pct"}
+MODEL_NAME = {v: k for k, v in CORE_NAME.items()}
 #: The most hours a function may be given: far beyond any team, so only typos are refused.
 MAX_FUNCTION_HOURS_PER_YEAR = 1_000_000
 _MONEY_MAX = Decimal("99999999999999.99")
@@ -387,6 +392,7 @@ def judgement_labels() -> dict[str, str]:
     return {
         "reference_hours": _("Today's hours"),
         "contribution_at_zero": _("Contribution with no effort"),
+        "contribution_at_50pct": _("Contribution at −50 % hours"),
         "contribution_at_reference": _("Contribution at today's hours"),
         "contribution_at_150pct": _("Contribution at +50 % hours"),
         "contribution_at_saturation": _("Contribution at saturation"),
@@ -410,6 +416,11 @@ def _calibration_message(field: str) -> str:
             "The contribution at today's hours must lie between the contribution with no "
             "effort and the contribution at +50 % hours: change this number."
         ),
+        "contribution_at_50pct": _(
+            "The contribution at −50 % hours must lie between the contribution with no "
+            "effort and the contribution at today's hours: change this number, or leave it "
+            "empty."
+        ),
         "contribution_at_150pct": _(
             "The contribution at +50 % hours must lie between the contribution at today's "
             "hours and the contribution at saturation: change this number."
@@ -425,7 +436,8 @@ def _calibration_message(field: str) -> str:
 @dataclass(frozen=True)
 class JudgementInput:
     """The four judgements (base currency per year) at 0, today's, +50 % and saturation
-    hours, today's yearly hours, and optional bounds overriding the box policy."""
+    hours, today's yearly hours, and optional bounds overriding the box policy; optionally
+    a fifth judgement at half of today's hours (empty or None: four judgements)."""
 
     reference_hours: Any
     contribution_at_zero: Any
@@ -434,11 +446,13 @@ class JudgementInput:
     contribution_at_saturation: Any
     min_hours: Any = None
     max_hours: Any = None
+    contribution_at_50pct: Any = None
 
 
 @dataclass(frozen=True)
 class CheckedJudgement:
-    """A judgement that calibrates: its numbers as Decimals and the fitted curve."""
+    """A judgement that calibrates: its numbers as Decimals, the fitted curve and, with five
+    judgements, how well it fits them (``fit``)."""
 
     reference_hours: Decimal
     contribution_at_zero: Decimal
@@ -448,6 +462,8 @@ class CheckedJudgement:
     min_hours: int | None
     max_hours: int | None
     curve: core.ResponseCurve
+    fit: allocation_fit.JudgementFit
+    contribution_at_50pct: Decimal | None = None
 
 
 def _optional_hours(value: object, *, field: str, label: str) -> int | None:
@@ -473,11 +489,20 @@ def judgement_check(data: JudgementInput) -> CheckedJudgement:
 
     Raises ``ApplicationError`` naming the model field to change: a number that is missing
     or not a number, or four numbers that do not make a curve (``kam.core`` decides which).
+    A fifth judgement (``contribution_at_50pct``) is optional; when given, the curve is the
+    least-squares fit of ``kam.core.allocation_fit`` and ``fit`` says which judgement
+    disagrees, if one does.
     """
     labels = judgement_labels()
     values: dict[str, Decimal] = {}
     for name in CORE_FIELDS.values():
         values[name] = _decimal(getattr(data, name), field=name, label=labels[name])
+    half_raw = data.contribution_at_50pct
+    half: Decimal | None = None
+    if not (half_raw is None or (isinstance(half_raw, str) and not half_raw.strip())):
+        half = _decimal(half_raw, field=HALF_FIELD, label=labels[HALF_FIELD])
+        if abs(half) > _MONEY_MAX:
+            raise ApplicationError(_("That amount is too large to store."), field=HALF_FIELD)
     if values["reference_hours"] > _HOURS_MAX:
         raise ApplicationError(
             _("More than %(n)s hours a year for one account is a typo.")
@@ -496,11 +521,12 @@ def judgement_check(data: JudgementInput) -> CheckedJudgement:
             field="max_hours",
         )
     try:
-        curve = core.calibrate(
-            **{core_name: float(values[name]) for core_name, name in CORE_FIELDS.items()}
+        fit = allocation_fit.fit_judgements(
+            **{core_name: float(values[name]) for core_name, name in CORE_FIELDS.items()},
+            at_50pct=float(half) if half is not None else None,
         )
     except core.CalibrationError as exc:
-        field = CORE_FIELDS.get(exc.field, exc.field)
+        field = MODEL_NAME.get(exc.field, exc.field)
         raise ApplicationError(_calibration_message(field), field=field) from exc
     return CheckedJudgement(
         reference_hours=values["reference_hours"].quantize(_TENTH, rounding=ROUND_HALF_UP),
@@ -514,7 +540,9 @@ def judgement_check(data: JudgementInput) -> CheckedJudgement:
         ),
         min_hours=lo,
         max_hours=hi,
-        curve=curve,
+        curve=fit.curve,
+        fit=fit,
+        contribution_at_50pct=(half.quantize(_CENT, ROUND_HALF_UP) if half is not None else None),
     )
 
 
@@ -544,6 +572,7 @@ def judgement_save(
         defaults={
             "reference_hours": checked.reference_hours,
             "contribution_at_zero": checked.contribution_at_zero,
+            "contribution_at_50pct": checked.contribution_at_50pct,
             "contribution_at_reference": checked.contribution_at_reference,
             "contribution_at_150pct": checked.contribution_at_150pct,
             "contribution_at_saturation": checked.contribution_at_saturation,
@@ -555,15 +584,24 @@ def judgement_save(
     return judgement
 
 
-def judgement_curve(judgement: ResponseJudgement) -> core.ResponseCurve:
-    """The response curve of a saved judgement (it calibrated when it was saved)."""
-    return core.calibrate(
+def judgement_fit(judgement: ResponseJudgement) -> allocation_fit.JudgementFit:
+    """The fitted curve of a saved judgement (it calibrated when it was saved) and, with
+    five judgements, how well it fits them and which judgement disagrees."""
+    half = judgement.contribution_at_50pct
+    return allocation_fit.fit_judgements(
         reference_hours=float(judgement.reference_hours),
         at_zero=float(judgement.contribution_at_zero),
         at_reference=float(judgement.contribution_at_reference),
         at_150pct=float(judgement.contribution_at_150pct),
         at_saturation=float(judgement.contribution_at_saturation),
+        at_50pct=float(half) if half is not None else None,
     )
+
+
+def judgement_curve(judgement: ResponseJudgement) -> core.ResponseCurve:
+    """The response curve of a saved judgement: exact through four judgements, the
+    least-squares fit of five (docs/allocation.md)."""
+    return judgement_fit(judgement).curve
 
 
 # --- runs -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Pages of the year plan (kam-method.md section 2): planning periods with capacities and
-box policies, the four judgements per account with a live sketch of the fitted curve,
+box policies, the four (or five) judgements per account with a live sketch of the fitted
+curve and, with five, how well it fits and which judgement disagrees,
 optimisation runs with their progress, and the results.
 
 Directors and administrators plan; key account managers enter judgements for the
@@ -64,13 +65,20 @@ from kam.allocation.services import (
     function_capacities_update,
     judgement_check,
     judgement_curve,
+    judgement_fit,
     judgement_save,
     period_create,
     period_update,
     policies_update,
     run_start,
 )
-from kam.allocation.wording import shortfall_text
+from kam.allocation.wording import (
+    GROUP,
+    fit_quality_text,
+    inconsistent_text,
+    shortfall_text,
+)
+from kam.core.allocation_fit import JudgementFit
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Function
@@ -81,11 +89,20 @@ PAGE_SIZE = 50
 JUDGEMENT_FIELDS = (
     "reference_hours",
     "contribution_at_zero",
+    "contribution_at_50pct",
     "contribution_at_reference",
     "contribution_at_150pct",
     "contribution_at_saturation",
     "min_hours",
     "max_hours",
+)
+#: The numbers a sketch needs; the fifth judgement and the bounds are optional.
+REQUIRED_FIELDS = (
+    "reference_hours",
+    "contribution_at_zero",
+    "contribution_at_reference",
+    "contribution_at_150pct",
+    "contribution_at_saturation",
 )
 
 
@@ -359,18 +376,13 @@ def _cell_labels() -> dict[str, str]:
     return {
         "reference_hours": _("Today's hours"),
         "contribution_at_zero": _("Contribution with no effort"),
+        "contribution_at_50pct": _("Contribution at −50 % hours (optional)"),
         "contribution_at_reference": _("Contribution at today's hours"),
         "contribution_at_150pct": _("Contribution at +50 % hours"),
         "contribution_at_saturation": _("Contribution at saturation"),
         "min_hours": _("Minimum hours (empty: box policy)"),
         "max_hours": _("Maximum hours (empty: box policy)"),
     }
-
-
-#: Groups of three digits in the judgement inputs are set apart by a narrow no-break space:
-#: neither a comma nor a point, which mean opposite things in English and Dutch, and the
-#: services read the number back whatever spaces it holds.
-GROUP = "\u202f"
 
 
 def _plain(value: Any) -> str:
@@ -407,9 +419,13 @@ def _row(
         if policy is not None
         else {}
     )
-    sketch = ""
+    sketch = fit_text = ""
+    fit: JudgementFit | None = None
     if judgement is not None and not errors:
-        sketch = charts.sketch_svg(judgement_curve(judgement), title=account.name)
+        fit = judgement_fit(judgement)
+        sketch = charts.sketch_svg(fit.curve, title=account.name)
+        fit_text = fit_quality_text(fit)
+    doubtful = fit.inconsistent if fit is not None else None
     return {
         "account": account,
         "box": box,
@@ -423,14 +439,22 @@ def _row(
                 "error": errors.get(f, ""),
                 "short": f in ("min_hours", "max_hours"),
                 "placeholder": placeholders.get(f, ""),
+                "optional": f == "contribution_at_50pct",
+                "note": inconsistent_text(fit) if fit and _core_name(f) == doubtful else "",
             }
             for f in JUDGEMENT_FIELDS
         ],
         "editable": editable,
         "sketch": sketch,
+        "fit_text": fit_text,
         "errors": errors,
         "saved": saved,
     }
+
+
+def _core_name(field: str) -> str:
+    # kam.core names the judgements without their "contribution_" prefix
+    return field.removeprefix("contribution_")
 
 
 def _judgement_filters(request: HttpRequest, period: PlanningPeriod) -> JudgementFilterForm:
@@ -442,8 +466,9 @@ def _judgement_filters(request: HttpRequest, period: PlanningPeriod) -> Judgemen
 @login_required
 @require_GET
 def judgements_page(request: HttpRequest, period_id: int) -> HttpResponse:
-    """The four judgements of every account the user can see, 50 per page, filtered by owner
-    and box; rows the user may edit have inputs, a live sketch and a save button."""
+    """The four (or five) judgements of every account the user can see, 50 per page,
+    filtered by owner and box; rows the user may edit have inputs, a live sketch and a save
+    button."""
     period = _period(request, period_id)
     form = _judgement_filters(request, period)
     owner_id, box, missing = None, "", False
@@ -562,7 +587,7 @@ def judgement_sketch(request: HttpRequest, period_id: int) -> HttpResponse:
             _("Only key account managers, sales directors and administrators enter judgements.")
         )
     data = _judgement_input(request.POST)
-    filled = [getattr(data, f) for f in JUDGEMENT_FIELDS[:5]]
+    filled = [getattr(data, f) for f in REQUIRED_FIELDS]
     if any(str(v).strip() == "" for v in filled):
         return HttpResponse(
             format_html('<span class="sketch-hint">{}</span>', _("Enter all five numbers."))
@@ -575,7 +600,20 @@ def judgement_sketch(request: HttpRequest, period_id: int) -> HttpResponse:
                 '<span class="sketch-error" data-field="{}">{}</span>', exc.field or "", exc.message
             )
         )
-    return HttpResponse(charts.sketch_svg(checked.curve, title=request.POST.get("title", "")))
+    fit = checked.fit
+    parts = [charts.sketch_svg(checked.curve, title=request.POST.get("title", ""))]
+    if fit.judgements == 5:
+        parts.append(format_html('<p class="fit-quality">{}</p>', fit_quality_text(fit)))
+    if fit.inconsistent is not None:
+        # judgements.js puts this note beside the cell it names
+        parts.append(
+            format_html(
+                '<span class="fit-warning" data-field="contribution_{}">{}</span>',
+                fit.inconsistent,
+                inconsistent_text(fit),
+            )
+        )
+    return HttpResponse("".join(parts))
 
 
 # --- results --------------------------------------------------------------------------------

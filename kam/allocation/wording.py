@@ -5,6 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from kam.core.allocation import ShortfallReason
+from kam.core.allocation_fit import JudgementFit
+from kam.web import formats
+
+#: Groups of three digits in the judgement inputs are set apart by a narrow no-break space:
+#: neither a comma nor a point, which mean opposite things in English and Dutch, and the
+#: services read the number back whatever spaces it holds.
+GROUP = "\u202f"
 
 
 def shortfall_text(code: str) -> str:
@@ -23,3 +30,27 @@ def shortfall_text(code: str) -> str:
         ),
     }
     return texts.get(code, code)
+
+
+def grouped_amount(value: float) -> str:
+    """A whole amount as the judgement inputs show it (digits grouped by narrow spaces), so
+    that a suggested number can be typed or pasted back as it is."""
+    return f"{round(value):,}".replace(",", GROUP)
+
+
+def fit_quality_text(fit: JudgementFit) -> str:
+    """How well the curve fits five judgements (empty for four: the curve is exact)."""
+    if fit.judgements < 5:
+        return ""
+    return _("Five judgements: the curve misses them by at most %(share)s of the range.") % {
+        "share": formats.percent(fit.largest_miss_share, 1 if fit.largest_miss_share < 0.1 else 0)
+    }
+
+
+def inconsistent_text(fit: JudgementFit) -> str:
+    """The note beside the judgement that disagrees with the other four (empty when none)."""
+    if fit.inconsistent is None or fit.suggested is None:
+        return ""
+    return _("Disagrees with the other four, which put it at about %(amount)s.") % {
+        "amount": grouped_amount(fit.suggested)
+    }
