@@ -1,10 +1,15 @@
 """``kam allocate``: divide a pool of yearly hours over accounts, without a database.
 
-Reads one CSV file with each account's four judgements (kam-method.md section 2) and
-optional minimum and maximum hours, calibrates each account's response curve and prints the
+Reads one CSV file with each account's four judgements (kam-method.md section 2), an
+optional fifth (``contribution_at_50pct``: with half of today's hours) and optional minimum
+and maximum hours, calibrates each account's response curve and prints the
 hours that maximise Σ r(hours) − hourly cost · hours within the capacity, with the certified
 upper bound, the gap, the shadow price of an hour and the objective of today's allocation.
 docs/allocation.md describes the file and the output.
+
+With five judgements the curve is fitted by least squares (``kam.core.allocation_fit``); a
+judgement that disagrees with the other four is noted on stderr (the row, the field and
+where the other four put it), and the allocation still runs.
 
 Bad input is reported all at once, one line per problem on stderr naming the file, the row
 (the header is row 1) and the field; the command then prints nothing and exits with status 2.
@@ -39,8 +44,8 @@ from kam.core.allocation import (
     PoolProblem,
     ResponseCurve,
     allocate,
-    calibrate,
 )
+from kam.core.allocation_fit import fit_judgements
 from kam.core.cells import spreadsheet_row
 from kam.imports.cli import add_decimal_argument
 from kam.imports.numbers import Convention
@@ -56,6 +61,8 @@ COLUMNS = (
     "min_hours",
     "max_hours",
 )
+#: An optional column: the fifth judgement, at half of today's hours (docs/allocation.md).
+HALF_COLUMN = "contribution_at_50pct"
 #: calibrate()'s argument for each judgement column
 JUDGEMENTS = {
     "reference_hours": "reference_hours",
@@ -64,7 +71,9 @@ JUDGEMENTS = {
     "contribution_at_150pct": "at_150pct",
     "contribution_at_saturation": "at_saturation",
 }
-COLUMN_OF = {argument: column for column, argument in JUDGEMENTS.items()}
+COLUMN_OF = {argument: column for column, argument in JUDGEMENTS.items()} | {
+    "at_50pct": HALF_COLUMN
+}
 DECIMALS = 4
 
 
@@ -176,7 +185,8 @@ def read_accounts(
         raise InputProblems(
             [_("%(file)s: row 1: %(reason)s") % {"file": name, "reason": exc}]
         ) from None
-    column = {h: i for i, h in enumerate(header) if h in COLUMNS}
+    column = {h: i for i, h in enumerate(header) if h in COLUMNS or h == HALF_COLUMN}
+    present = [*COLUMNS, *([HALF_COLUMN] if HALF_COLUMN in column else [])]
     lacking = [c for c in COLUMNS if c not in column]
     if lacking:
         raise InputProblems(
@@ -194,12 +204,13 @@ def read_accounts(
     lows: list[float] = []
     highs: list[float] = []
     seen: dict[str, int] = {}
+    notes: list[str] = []
     records = list(
         csv_rows(
-            reader, name=name, header=header, column=column, columns=COLUMNS, problems=problems
+            reader, name=name, header=header, column=column, columns=present, problems=problems
         )
     )
-    reading, refused = read_file_numbers(records, COLUMNS[1:], decimal=decimal)
+    reading, refused = read_file_numbers(records, present[1:], decimal=decimal)
 
     def _number(row: int, field: str) -> float | None:
         value = reading.values.get((row, field))
@@ -258,13 +269,42 @@ def read_accounts(
                 _("the minimum is above the maximum (%(max)s)") % {"max": cells["max_hours"]},
             )
             ok = False
+        half: float | None = None
+        half_read = True
+        if cells.get(HALF_COLUMN):
+            half = _number(row_number, HALF_COLUMN)
+            if half is None:
+                half_read = False
+                bad(
+                    HALF_COLUMN,
+                    refused.get((row_number, HALF_COLUMN))
+                    or _("'%(value)s' is not a number") % {"value": cells[HALF_COLUMN]},
+                )
+                ok = False
         curve = None
-        if len(numbers) == len(JUDGEMENTS):
+        if len(numbers) == len(JUDGEMENTS) and half_read:
             try:
-                curve = calibrate(**{JUDGEMENTS[f]: v for f, v in numbers.items()})
+                fit = fit_judgements(
+                    **{JUDGEMENTS[f]: v for f, v in numbers.items()}, at_50pct=half
+                )
             except CalibrationError as error:
                 bad(COLUMN_OF[error.field], calibration_message(error))
                 ok = False
+            else:
+                curve = fit.curve
+                if fit.inconsistent is not None and fit.suggested is not None:
+                    notes.append(
+                        _(
+                            "%(file)s: row %(row)s, field %(field)s: disagrees with the other "
+                            "four judgements, which put it at about %(value)s"
+                        )
+                        % {
+                            "file": name,
+                            "row": row_number,
+                            "field": COLUMN_OF[fit.inconsistent],
+                            "value": f"{fit.suggested:.0f}",
+                        }
+                    )
         if ok and curve is not None:
             accounts.append(account)
             curves.append(curve)
@@ -272,6 +312,8 @@ def read_accounts(
             highs.append(high)
     if problems:
         raise InputProblems(problems)
+    for note in notes:
+        print(note, file=sys.stderr)
     if not accounts:
         raise InputProblems([_("%(file)s: no accounts") % {"file": name}])
     return accounts, curves, np.array(lows), np.array(highs)
@@ -291,6 +333,10 @@ def calibration_message(error: CalibrationError) -> str:
             "contribution_at_saturation (both excluded)"
         ),
         "at_saturation": _("raise contribution_at_saturation above contribution_at_reference"),
+        "at_50pct": _(
+            "set contribution_at_50pct between contribution_at_zero and "
+            "contribution_at_reference (both excluded), or leave it empty"
+        ),
     }
     return messages.get(error.field, error.message)
 

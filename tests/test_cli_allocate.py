@@ -136,3 +136,41 @@ def test_missing_column_and_missing_file(
         main(["allocate", "--accounts", str(tmp_path / "none.csv"), "--capacity-hours", "10"]) == 2
     )
     assert "does not exist" in capsys.readouterr().err
+
+
+# The optional fifth judgement (docs/allocation.md): c = 100 000, b = 1 100 000, d = 2, e = 1
+# at 100 h puts -50 % at 300 000, today's at 600 000 and +50 % at 792 308.
+HEADER_FIVE = HEADER.replace("contribution_at_zero,", "contribution_at_zero,contribution_at_50pct,")
+
+
+def test_a_fifth_column_is_fitted_and_a_disagreeing_judgement_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        HEADER_FIVE
+        + "On,100,100000,300000,600000,792308,1100000,,\n"  # on the curve
+        + "Off,100,100000,500000,600000,792308,1100000,,\n"  # -50 % far off
+        + "Four,100,100000,,600000,792308,1100000,,\n",  # the fifth left empty
+    )
+    status = main(["allocate", "--accounts", path, "--capacity-hours", "300", "--format", "json"])
+    captured = capsys.readouterr()
+    assert status == 0
+    assert list(json.loads(captured.out)["hours"]) == ["On", "Off", "Four"]
+    assert captured.err.splitlines() == [
+        f"{path}: row 3, field contribution_at_50pct: disagrees with the other four "
+        "judgements, which put it at about 300000"
+    ]
+
+
+def test_a_fifth_out_of_order_is_refused_naming_its_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, HEADER_FIVE + "A,100,100000,650000,600000,792308,1100000,,\n")
+    status = main(["allocate", "--accounts", path, "--capacity-hours", "300"])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.splitlines() == [
+        f"{path}: row 2, field contribution_at_50pct: set contribution_at_50pct between "
+        "contribution_at_zero and contribution_at_reference (both excluded), or leave it empty"
+    ]
