@@ -10,11 +10,18 @@ keep about half to three quarters of it, 50 % more hours would add 3-12 % and sa
 15-40 %; key development accounts, still to be won, respond more strongly (+15-30 % and
 +50-100 %). Today's hours sit inside the box policy's range, larger accounts nearer its top.
 Only ``numpy.random.default_rng(seed)`` draws numbers, so the same seed gives the same plan.
+
+The ``FIVE_JUDGED`` largest key accounts also carry the fifth judgement, at half of today's
+hours (docs/allocation.md): read off their four-point curve and rounded to thousands, so
+that they agree, except the last one's, which its manager put far too close to today's
+contribution; the judgements page names it beside its cell. No random number is drawn for
+them, so the rest of the demo is as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TextIO
 
 import numpy as np
@@ -25,6 +32,8 @@ from kam.accounts.models import AccountRevenue
 from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
 from kam.allocation.services import (
     CORE_FIELDS,
+    HALF_FIELD,
+    CheckedJudgement,
     FunctionCapacityChange,
     JudgementInput,
     function_capacities_update,
@@ -48,6 +57,29 @@ KEEP_AT_ZERO = {
     Box.KEY_DEVELOPMENT: (0.35, 0.6),
     Box.MAINTENANCE: (0.7, 0.9),
 }
+#: Key accounts (the largest) judged five times, the last of them inconsistently.
+FIVE_JUDGED = 4
+
+
+def _fifth_judgements(rows: list[tuple[Placement, float]]) -> dict[int, str]:
+    """The accounts given a fifth judgement: a share of the way from no effort to today's
+    contribution, keyed by account id (see the module docstring)."""
+    keys = sorted((r for r in rows if r[0].box == Box.KEY), key=lambda r: (-r[1], r[0].account_id))[
+        :FIVE_JUDGED
+    ]
+    return {p.account_id: ("off" if i == len(keys) - 1 else "on") for i, (p, _r) in enumerate(keys)}
+
+
+def _half(checked: CheckedJudgement, *, off: bool) -> int:
+    """The contribution at half of today's hours: on the four-point curve (rounded to
+    thousands), or, ``off``, 95 % of the way from no effort to today's contribution, as if
+    halving the hours cost next to nothing (the fit names it)."""
+    zero = float(checked.contribution_at_zero)
+    today_value = float(checked.contribution_at_reference)
+    if off:
+        return round(zero + 0.95 * (today_value - zero))
+    on = float(checked.curve.contribution(float(checked.reference_hours) / 2))
+    return min(max(round(on, -3), round(zero) + 1), round(today_value) - 1)
 
 
 def _say(stdout: TextIO, line: str) -> None:
@@ -114,6 +146,7 @@ def demo_allocation(
         _say(stdout, _("No account with revenue to plan: no year plan in the demo."))
         return period
     biggest = max(r for _p, r in rows)
+    fifth = _fifth_judgements(rows)
     judgements = []
     for p, revenue_eur in rows:
         policy = policies[p.box]
@@ -138,6 +171,9 @@ def demo_allocation(
             contribution_at_saturation=round(saturation),
         )
         checked = judgement_check(data)  # the demo's numbers always make a curve
+        if p.account_id in fifth:
+            half = _half(checked, off=fifth[p.account_id] == "off")
+            checked = judgement_check(replace(data, contribution_at_50pct=half))
         owner = p.account.owner
         judgements.append(
             ResponseJudgement(
@@ -146,7 +182,7 @@ def demo_allocation(
                 entered_by=owner if owner is not None else director,
                 min_hours=None,
                 max_hours=None,
-                **{name: getattr(checked, name) for name in CORE_FIELDS.values()},
+                **{name: getattr(checked, name) for name in [*CORE_FIELDS.values(), HALF_FIELD]},
             )
         )
     ResponseJudgement.objects.bulk_create(judgements)
