@@ -447,6 +447,7 @@ def _row(
         "editable": editable,
         "sketch": sketch,
         "fit_text": fit_text,
+        "has_note": doubtful is not None,
         "errors": errors,
         "saved": saved,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.utils.translation import gettext as _
 
 from kam.core.allocation import ShortfallReason
@@ -38,10 +40,19 @@ def grouped_amount(value: float) -> str:
     return f"{round(value):,}".replace(",", GROUP)
 
 
+def _three_digits(value: float) -> float:
+    # "about 1 670 000" reads as the estimate it is; 1 665 019 would claim false precision
+    if value == 0:
+        return 0.0
+    return round(value, 2 - math.floor(math.log10(abs(value))))
+
+
 def fit_quality_text(fit: JudgementFit) -> str:
     """How well the curve fits five judgements (empty for four: the curve is exact)."""
     if fit.judgements < 5:
         return ""
+    if fit.largest_miss_share < 0.0005:
+        return _("Five judgements: the curve passes through all of them.")
     return _("Five judgements: the curve misses them by at most %(share)s of the range.") % {
         "share": formats.percent(fit.largest_miss_share, 1 if fit.largest_miss_share < 0.1 else 0)
     }
@@ -51,6 +62,6 @@ def inconsistent_text(fit: JudgementFit) -> str:
     """The note beside the judgement that disagrees with the other four (empty when none)."""
     if fit.inconsistent is None or fit.suggested is None:
         return ""
-    return _("Disagrees with the other four, which put it at about %(amount)s.") % {
-        "amount": grouped_amount(fit.suggested)
+    return _("Disagrees with the other four: they suggest about %(amount)s.") % {
+        "amount": grouped_amount(_three_digits(fit.suggested))
     }

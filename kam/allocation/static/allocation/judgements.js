@@ -30,6 +30,7 @@
       if (input) { input.removeAttribute("aria-describedby"); }
     });
     row.querySelectorAll(".cell-note").forEach(function (note) { note.remove(); });
+    row.classList.remove("has-note");
     var warning = target.querySelector(".fit-warning[data-field]");
     if (!warning) { return; }
     var input = row.querySelector('input[name="' + warning.getAttribute("data-field") + '"]');
@@ -41,6 +42,7 @@
     note.setAttribute("data-testid", "judgement-note");
     note.textContent = warning.textContent;
     cell.classList.add("doubtful");
+    row.classList.add("has-note");
     cell.appendChild(note);
     input.setAttribute("aria-describedby", note.id);
   }
