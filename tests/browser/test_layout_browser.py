@@ -65,6 +65,8 @@ NOT_PAGES = {
     "reports:portfolio_deck_prepare",  # POST only: enqueues the deck as a job
     "jobs:download",  # a file download
     "plans:shared_action",
+    "plans:shared_language",  # POST only: the customer's language switch on the shared page
+    "plans:shared_sign_off",  # POST only: the customer's sign-off on the shared page
     "plans:action_track",
     "plans:transition",
     "plans:next",
