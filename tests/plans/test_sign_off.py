@@ -367,3 +367,56 @@ def test_a_sign_off_and_an_action_update_come_in_one_email(
     )
     assert "Plan 2026, version 1: signed off" in message.body
     assert "Send store sales data · Van Dijk Retail · Anna de Vries" in message.body
+
+
+# -- the forms, as a browser sends them, in English and Dutch -----------------------------------
+
+
+def _forms(html: str) -> dict[str, dict[str, list[str]]]:
+    from tests.test_forms_roundtrip import _Forms, _post_data
+
+    parser = _Forms()
+    parser.feed(html)
+    assert parser.unreadable == []
+    return {action: _post_data(fields) for action, fields in parser.forms}
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_share_page_forms_sent_as_shown(approved, kam_user, language):
+    """The language switch sent with the language shown changes nothing; the sign-off form
+    sent as shown signs off once, in the link person's name, and is then gone."""
+    link, token = _link(approved, kam_user, language=language)
+    client = Client()
+    forms = _forms(client.get(_page(token)).content.decode())
+    switch = reverse("plans:shared_language", args=[token])
+    sign = reverse("plans:shared_sign_off", args=[token])
+    assert set(forms) >= {switch, sign}
+    client.post(switch, {"language": language})
+    html = client.get(_page(token)).content.decode()
+    assert f'<html lang="{language}">' in html
+    assert not PlanSignOff.objects.exists()
+    assert client.post(sign, forms[sign]).status_code == 302
+    sign_off = PlanSignOff.objects.get()
+    assert (sign_off.person_name, sign_off.person_email, sign_off.person_role) == (
+        "Anna de Vries",
+        "anna@vandijk.example",
+        "",
+    )
+    assert client.post(sign, forms[sign]).status_code == 302  # sent again: nothing new
+    assert PlanSignOff.objects.count() == 1
+    assert sign not in _forms(client.get(_page(token)).content.decode())
+    assert link.sign_offs.count() == 1
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_share_link_form_sent_as_shown_makes_an_english_link(plan, kam_user, language):
+    """The new-link form's defaults, in either language of ours: the site's language."""
+    client = client_for(kam_user)
+    client.cookies["django_language"] = language
+    url = reverse("plans:share", args=[plan.pk])
+    data = _forms(client.get(url).content.decode())[""]
+    assert data["language"] == ["en"] and data["days_valid"] == ["90"]
+    data.update(person_name=["Anna de Vries"], person_email=["anna@vandijk.example"])
+    assert client.post(url, data).status_code == 200
+    link = plan.share_links.get()
+    assert (link.language, link.person_name) == ("en", "Anna de Vries")
