@@ -420,3 +420,23 @@ def test_share_link_form_sent_as_shown_makes_an_english_link(plan, kam_user, lan
     assert client.post(url, data).status_code == 200
     link = plan.share_links.get()
     assert (link.language, link.person_name) == ("en", "Anna de Vries")
+
+
+def test_the_export_of_a_signed_off_version_names_who_signed_it(approved, kam_user, director):
+    from django.utils import translation
+
+    from kam.reports.plan_export import plan_export_build
+
+    _link_row, token = _link(approved, kam_user, language="en")
+    version = approved.versions.get(number=1)
+    before = plan_export_build(plan=approved, user=director, audience="internal", version=version)
+    assert "signed off" not in before.status_line
+    _sign(Client(), token, version="1", person_name="Anna de Vries")
+    for kwargs in ({"version": version}, {}):  # the version, and the live plan while approved
+        export = plan_export_build(plan=approved, user=director, audience="customer", **kwargs)
+        assert "signed off by Anna de Vries on" in export.status_line
+    with translation.override("nl"):
+        dutch = plan_export_build(
+            plan=approved, user=director, audience="internal", version=version
+        )
+        assert "afgetekend door Anna de Vries op" in dutch.status_line
