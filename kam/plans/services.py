@@ -1147,7 +1147,7 @@ def share_sign_off(
                 link=link,
                 kind=ShareAccessKind.SIGN_OFF,
                 ip=ip,
-                detail=f"v{current.number}: {name}" + (f" ({role})" if role else ""),
+                detail=f"v{current.number} · {name}" + (f", {role}" if role else ""),
             )
             notifications.customer_sign_off_record(sign_off=sign_off)
     except IntegrityError:  # the same person clicked twice at once: the first one counts
