@@ -440,3 +440,15 @@ def test_the_export_of_a_signed_off_version_names_who_signed_it(approved, kam_us
             plan=approved, user=director, audience="internal", version=version
         )
         assert "afgetekend door Anna de Vries op" in dutch.status_line
+
+
+def test_the_sign_off_is_in_the_plans_audit_history(approved, kam_user, director):
+    from kam.web.history import history_page, history_scope
+
+    _link_row, token = _link(approved, kam_user, language="nl")
+    _sign(Client(), token, version="1", person_name="Anna de Vries", person_role="CFO")
+    scope = history_scope(user=director, kind="plan", pk=approved.pk)
+    entries = history_page(scope=scope, page=1).entries
+    (entry,) = [e for e in entries if "signed off" in e.reason]
+    assert entry.reason == "Version 1 signed off by Anna de Vries through a share link"
+    assert "Anna de Vries" in entry.object_label
