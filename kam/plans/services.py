@@ -1044,11 +1044,6 @@ def _sign_off_key(link: ShareLink) -> str:
     return f"kam:share-sign-off:{link.pk}"
 
 
-def share_sign_off_throttled(*, link: ShareLink) -> bool:
-    """Whether the link has used up its sign-off attempts for the current window."""
-    return attempts(_sign_off_key(link)) >= SIGN_OFF_LIMIT
-
-
 def share_sign_off_version(*, link: ShareLink) -> PlanVersion | None:
     """The version the link's person may sign off: the plan's latest approved version,
     while the plan is approved (a plan being revised shows a draft, not that version)."""

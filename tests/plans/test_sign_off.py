@@ -452,3 +452,19 @@ def test_the_sign_off_is_in_the_plans_audit_history(approved, kam_user, director
     (entry,) = [e for e in entries if "signed off" in e.reason]
     assert entry.reason == "Version 1 signed off by Anna de Vries through a share link"
     assert "Anna de Vries" in entry.object_label
+
+
+def test_the_api_makes_a_link_in_a_language_and_refuses_an_unknown_one(full_plan, kam_user):
+    client = client_for(kam_user)
+    url = f"/api/plans/{full_plan.pk}/share-links"
+    person = {"person_name": "Anna de Vries", "person_email": "anna@vandijk.example"}
+    response = client.post(url, {**person, "language": "nl"}, content_type="application/json")
+    assert response.status_code == 201 and response.json()["language"] == "nl"
+    default = client.post(url, person, content_type="application/json")
+    assert default.status_code == 201 and default.json()["language"] == "en"
+    refused = client.post(url, {**person, "language": "fr"}, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "Unknown language fr." and refused.json()["field"] == (
+        "language"
+    )
+    assert [link["language"] for link in client.get(url).json()] == ["en", "nl"]
