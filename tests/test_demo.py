@@ -214,3 +214,21 @@ def test_the_demo_refuses_a_database_with_accounts_of_its_own():
     assert "Nothing was changed" in output
     assert Account.objects.count() == 1
     assert not Review.objects.exists()
+
+
+def test_a_dutch_link_whose_customer_signed_off_the_approved_plan_and_updated_an_action():
+    from kam.notifications.models import CustomerUpdate, CustomerUpdateKind
+    from kam.plans.models import PlanSignOff, PlanStatus
+
+    _logins, output = load()
+    (sign_off,) = PlanSignOff.objects.select_related("link", "plan", "version")
+    assert sign_off.link is not None and sign_off.link.language == "nl"
+    assert sign_off.person_name == sign_off.link.person_name and sign_off.person_role
+    assert sign_off.plan.status == PlanStatus.APPROVED
+    assert sign_off.version == sign_off.plan.versions.order_by("-number").first()
+    assert "Share link in Dutch for" in output and "plan signed off" in output
+    kinds = set(CustomerUpdate.objects.values_list("kind", flat=True))
+    assert kinds == {CustomerUpdateKind.ACTION, CustomerUpdateKind.SIGN_OFF}
+    assert CustomerUpdate.objects.get(kind=CustomerUpdateKind.SIGN_OFF).recipient == (
+        sign_off.plan.account.owner
+    )

@@ -63,6 +63,8 @@ EXCLUDED_PAGES: dict[str, str] = {
     "jobs:retry": "POST only: retries a failed background job",
     "plans:shared": "the customer's page: its token is stored only as a digest",
     "plans:shared_action": "the customer's page: its token is stored only as a digest",
+    "plans:shared_language": "POST only, behind a token (tests/plans/test_sign_off.py posts it)",
+    "plans:shared_sign_off": "POST only, behind a token (tests/plans/test_sign_off.py posts it)",
     "plans:item_new": "a form for a new item: saving it adds a row by design",
     "notifications:unsubscribe": "a signed token from an e-mail; its button switches a kind off",
     "notifications:review_remind": "POST only: the remind-raters button of the review page",

@@ -4,8 +4,9 @@
   e-mails (the site's language when not chosen);
 - ``Sent``: one row per e-mail sent, keyed so that a digest or a reminder is never sent
   twice for the same person and week or day (docs/notifications.md);
-- ``CustomerUpdate``: a change a customer made to an action through a share link, waiting
-  to be told to the key account manager in one e-mail with the others of those minutes.
+- ``CustomerUpdate``: a change a customer made to an action, or a sign-off of a plan
+  version, through a share link, waiting to be told to the key account manager in one
+  e-mail with the others of those minutes (and listed for them on their start page).
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ class Preferences(models.Model):
         _("customer updates"),
         default=True,
         help_text=_(
-            "When a customer changes or comments on an action of your account through a "
-            "shared plan; several changes within minutes come in one e-mail."
+            "When a customer changes or comments on an action of your account, or signs off "
+            "a plan version, through a shared plan; several changes within minutes come in "
+            "one e-mail."
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,14 +116,52 @@ class Sent(models.Model):
         return f"{self.kind} {self.key} → {self.to}"
 
 
+class CustomerUpdateKind(models.TextChoices):
+    """What the customer did through a share link."""
+
+    ACTION = "action", _("Updated an action")
+    SIGN_OFF = "sign_off", _("Signed off a plan version")
+
+
 class CustomerUpdate(models.Model):
-    """A customer's change to an action through a share link, waiting to be told."""
+    """A customer's change to an action, or sign-off of a plan version, through a share link.
+
+    ``plan`` is set for both kinds (the plan of the action, or the plan signed off), so a
+    list of updates per account needs no ``action``; ``action`` is empty for a sign-off and
+    ``sign_off`` for an action update. ``sent_at`` is when the e-mail told it.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_updates"
     )
+    kind = models.CharField(
+        _("what"),
+        max_length=10,
+        choices=CustomerUpdateKind.choices,
+        default=CustomerUpdateKind.ACTION,
+    )
+    plan = models.ForeignKey(
+        "plans.Plan",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="customer_updates",
+        verbose_name=_("account plan"),
+    )
     action = models.ForeignKey(
-        "plans.PlanAction", on_delete=models.CASCADE, related_name="customer_updates"
+        "plans.PlanAction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="customer_updates",
+    )
+    sign_off = models.ForeignKey(
+        "plans.PlanSignOff",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="customer_updates",
+        verbose_name=_("sign-off"),
     )
     person_name = models.CharField(_("by"), max_length=200)
     status_from = models.CharField(_("status before"), max_length=12, blank=True)
@@ -136,4 +176,4 @@ class CustomerUpdate(models.Model):
         indexes = [models.Index(fields=["recipient", "sent_at"])]
 
     def __str__(self) -> str:
-        return f"{self.person_name}: {self.action_id}"
+        return f"{self.person_name}: {self.kind} {self.action_id or self.sign_off_id}"

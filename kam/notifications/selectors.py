@@ -121,7 +121,14 @@ def digest_recipients() -> QuerySet[AbstractBaseUser]:
 def pending_updates(*, recipient_id: int) -> QuerySet[CustomerUpdate]:
     return (
         CustomerUpdate.objects.filter(recipient_id=recipient_id, sent_at__isnull=True)
-        .select_related("action", "action__plan", "action__plan__account")
+        .select_related(
+            "action",
+            "action__plan",
+            "plan",
+            "plan__account",
+            "sign_off",
+            "sign_off__version",
+        )
         .order_by("created_at", "pk")
     )
 

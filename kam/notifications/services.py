@@ -27,8 +27,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kam.notifications import selectors
-from kam.notifications.models import PREFERENCE_FIELDS, CustomerUpdate, Kind, Preferences, Sent
-from kam.plans.models import ActionStatus, PlanAction, ShareLink
+from kam.notifications.models import (
+    PREFERENCE_FIELDS,
+    CustomerUpdate,
+    CustomerUpdateKind,
+    Kind,
+    Preferences,
+    Sent,
+)
+from kam.plans.models import ActionStatus, PlanAction, PlanSignOff, ShareLink
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.review_selectors import review_accounts_to_score
 from kam.web.errors import ApplicationError
@@ -353,28 +360,59 @@ def customer_update_record(
     recipient_id = action.plan.account.owner_id
     if recipient_id is None:
         return None
-    now = timezone.now()
-    oldest = selectors.pending_updates(recipient_id=recipient_id).first()
+    batch_open = _batch_open(recipient_id)
     update = CustomerUpdate.objects.create(
         recipient_id=recipient_id,
+        kind=CustomerUpdateKind.ACTION,
+        plan_id=action.plan_id,
         action=action,
         person_name=link.person_name,
         status_from=status_from,
         status_to=status_to,
         comment=comment,
     )
-    if oldest is None or oldest.created_at <= now - dt.timedelta(seconds=BATCH_SECONDS):
-
-        def enqueue() -> None:
-            from kam.notifications.tasks import send_customer_updates
-
-            task = send_customer_updates
-            if task.get_backend().supports_defer:
-                task = task.using(run_after=timezone.now() + dt.timedelta(seconds=BATCH_SECONDS))
-            task.enqueue(recipient_id)
-
-        transaction.on_commit(enqueue)
+    if not batch_open:
+        _enqueue_batch(recipient_id)
     return update
+
+
+def customer_sign_off_record(*, sign_off: PlanSignOff) -> CustomerUpdate | None:
+    """Note a customer's sign-off of a plan version for the account's key account manager,
+    told in the same batched e-mail as the customer's action updates."""
+    recipient_id = sign_off.plan.account.owner_id
+    if recipient_id is None:
+        return None
+    batch_open = _batch_open(recipient_id)
+    update = CustomerUpdate.objects.create(
+        recipient_id=recipient_id,
+        kind=CustomerUpdateKind.SIGN_OFF,
+        plan_id=sign_off.plan_id,
+        sign_off=sign_off,
+        person_name=sign_off.person_name,
+    )
+    if not batch_open:
+        _enqueue_batch(recipient_id)
+    return update
+
+
+def _batch_open(recipient_id: int) -> bool:
+    """Whether an e-mail for the person is already queued and will take a new update along."""
+    oldest = selectors.pending_updates(recipient_id=recipient_id).first()
+    return oldest is not None and oldest.created_at > timezone.now() - dt.timedelta(
+        seconds=BATCH_SECONDS
+    )
+
+
+def _enqueue_batch(recipient_id: int) -> None:
+    def enqueue() -> None:
+        from kam.notifications.tasks import send_customer_updates
+
+        task = send_customer_updates
+        if task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + dt.timedelta(seconds=BATCH_SECONDS))
+        task.enqueue(recipient_id)
+
+    transaction.on_commit(enqueue)
 
 
 def _status_label(code: str) -> str:
@@ -402,17 +440,8 @@ def customer_updates_send(*, recipient_id: int) -> bool:
         return False
     try:
         with translation.override(selectors.language_of(user=user)):
-            rows = [
-                {
-                    "update": u,
-                    "action": u.action,
-                    "account": u.action.plan.account,
-                    "status_from": _status_label(u.status_from) if u.status_to else "",
-                    "status_to": _status_label(u.status_to) if u.status_to else "",
-                    "url": _plan_url(u.action),
-                }
-                for u in updates
-            ]
+            rows = [_update_row(u) for u in updates]
+        accounts = dict.fromkeys(u.plan.account.name for u in updates if u.plan is not None)
         return _deliver(
             user=user,
             kind=Kind.CUSTOMER_UPDATE,
@@ -420,12 +449,28 @@ def customer_updates_send(*, recipient_id: int) -> bool:
             template="customer_update",
             context={
                 "rows": rows,
-                "n_actions": len({u.action_id for u in updates}),
-                "account_names": ", ".join(
-                    dict.fromkeys(u.action.plan.account.name for u in updates)
-                ),
+                "n_actions": len({u.action_id for u in updates if u.action_id}),
+                "n_sign_offs": sum(1 for u in updates if u.sign_off_id),
+                "account_names": ", ".join(accounts),
             },
         )
     except Exception:
         CustomerUpdate.objects.filter(pk__in=ids).update(sent_at=None)
         raise
+
+
+def _update_row(u: CustomerUpdate) -> dict[str, Any]:
+    """One line of the e-mail: an action's change or a sign-off, with the plan's address."""
+    plan = u.plan if u.plan is not None else u.action.plan  # type: ignore[union-attr]
+    return {
+        "update": u,
+        "kind": u.kind,
+        "action": u.action,
+        "sign_off": u.sign_off,
+        "account": plan.account,
+        "plan": plan,
+        "status_from": _status_label(u.status_from) if u.status_to else "",
+        "status_to": _status_label(u.status_to) if u.status_to else "",
+        "url": absolute(reverse("plans:detail", args=[plan.pk]))
+        + ("#versions" if u.sign_off_id else ""),
+    }

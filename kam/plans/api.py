@@ -224,11 +224,32 @@ class TrackIn(Schema):
     visible_to_customer: bool = False
 
 
+class PlanSignOffOut(Schema):
+    """A named person at the customer who signed off a version through a share link."""
+
+    person_name: str
+    person_role: str
+    person_email: str
+    signed_at: dt.datetime
+    share_link_id: int | None = Field(None, description="The link it was signed through.")
+
+    @staticmethod
+    def resolve_share_link_id(obj: Any) -> int | None:
+        return obj.link_id  # type: ignore[no-any-return]
+
+
 class PlanVersionOut(Schema):
     number: int
     approved_by: str
     approved_at: dt.datetime
     note: str
+    sign_offs: list[PlanSignOffOut] = Field(
+        default_factory=list, description="Who at the customer signed this version off, and when."
+    )
+
+    @staticmethod
+    def resolve_sign_offs(obj: Any) -> list[Any]:
+        return list(obj.sign_offs.all())
 
     @staticmethod
     def resolve_approved_by(obj: Any) -> str:
@@ -243,6 +264,7 @@ class ShareLinkOut(Schema):
     id: int
     person_name: str
     person_email: str
+    language: str = Field(description="The language the shared page opens in (en, nl).")
     created_at: dt.datetime
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
@@ -263,6 +285,11 @@ class ShareLinkIn(Schema):
     person_name: str
     person_email: str
     days_valid: int = services.SHARE_DEFAULT_DAYS
+    language: str = Field(
+        "",
+        description="The language the shared page opens in (en, nl); the site's when empty. "
+        "The person can switch it on the page.",
+    )
 
 
 class OverdueActionOut(Schema):
@@ -761,6 +788,7 @@ def create_link(request: HttpRequest, plan_id: int, payload: ShareLinkIn) -> Any
         person_name=payload.person_name,
         person_email=payload.person_email,
         days_valid=payload.days_valid,
+        language=payload.language,
     )
     link.token = token  # type: ignore[attr-defined]
     link.url = request.build_absolute_uri(reverse("plans:shared", args=[token]))  # type: ignore[attr-defined]

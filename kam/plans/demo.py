@@ -14,7 +14,9 @@ person at the customer), projects with investment and return, resources, and 14 
 with owners on both sides, some overdue. Sums scale with the account's revenue.
 
 One active share link (for the supply chain director of the first key account) is made;
-its address is printed once, like any new link.
+its address is printed once, like any new link. A second one, in Dutch, goes to the supply
+chain director of the first Dutch or Belgian key account whose plan stayed as approved in
+January: through it they signed off that version and commented on their action.
 
 Numbers come only from ``numpy.random.default_rng([seed, STREAM])``.
 """
@@ -38,7 +40,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account
 from kam.organisation.models import Box
 from kam.plans import services
-from kam.plans.models import ActionStatus, PlanVersion
+from kam.plans.models import ActionStatus, Plan, PlanVersion
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import portfolio_review
 from kam.relationships.models import Contact
@@ -563,6 +565,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
     tz = timezone.get_current_timezone()
     written = 0
     first_link = None
+    approved_plans: list[Plan] = []
     for index, account in enumerate(accounts):
         kam = account.owner
         assert kam is not None
@@ -828,6 +831,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
         _set_approved_at(v_new, dt.datetime(this_year, 1, 27, 14, 0, tzinfo=tz))
         if index % 3 == 1:
             # Some plans stay as approved in January.
+            approved_plans.append(new)
             written += 2
             continue
         # After the summer business review: a new draft with sharper targets (a third of
@@ -905,6 +909,12 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 % {"name": person, "account": first_link.account.name, "token": token}
                 + "\n"
             )
+    dutch = next(
+        (p for p in approved_plans if p.account.country in ("NL", "BE")),
+        approved_plans[0] if approved_plans else None,
+    )
+    if dutch is not None:
+        _demo_signed_off_link(plan=dutch, stdout=stdout)
     stdout.write(
         _(
             "%(n)d account plans for %(a)d key accounts: last year's approved, this year's approved, in review or a new draft."
@@ -913,3 +923,45 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
         + "\n"
     )
     return written
+
+
+def _demo_signed_off_link(*, plan: Plan, stdout: TextIO) -> None:
+    """A Dutch share link for the owner of "Sign the service agreement" on an approved plan:
+    they sign off the approved version and comment on their action (docs/plans.md)."""
+    action = plan.actions.filter(owner_side="theirs", what=("Sign the service agreement")).first()
+    if action is None or not action.owner_contact_email:
+        return
+    link, token = services.share_link_create(
+        user=plan.account.owner,
+        plan=plan,
+        person_name=action.owner_contact_name,
+        person_email=action.owner_contact_email,
+        days_valid=90,
+        language="nl",
+    )
+    services.share_link_resolve(token=token, ip="192.0.2.31")
+    services.share_access_log(link=link, kind="view", ip="192.0.2.31")
+    version = services.share_sign_off_version(link=link)
+    if version is not None:
+        services.share_sign_off(
+            link=link,
+            version_number=version.number,
+            person_name=action.owner_contact_name,
+            person_role="Directeur supply chain",
+            person_email=action.owner_contact_email,
+            ip="192.0.2.31",
+        )
+    services.share_action_update(
+        link=link,
+        action_uid=str(action.uid),
+        status=None,
+        comment="Akkoord met het plan. De overeenkomst ligt bij onze juristen; ik teken haar deze maand.",
+        ip="192.0.2.31",
+    )
+    stdout.write(
+        _(
+            "Share link in Dutch for %(name)s (%(account)s), plan signed off: /plans/shared/%(token)s/"
+        )
+        % {"name": link.person_name, "account": plan.account.name, "token": token}
+        + "\n"
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -238,6 +239,33 @@ class ShareLinkForm(forms.Form):
         initial=SHARE_DEFAULT_DAYS,
         widget=forms.NumberInput(attrs={"style": "width: 6rem"}),
     )
+    language = forms.ChoiceField(
+        label=_("Language of the shared page"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=_("The person can switch it on the page."),
+    )
+
+
+class ShareLanguageForm(forms.Form):
+    """The language switch on the shared page (no login)."""
+
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+
+
+class SignOffForm(forms.Form):
+    """A named person at the customer signs off the version of the plan they read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    person_name = forms.CharField(label=_("Your name"), max_length=200)
+    person_role = forms.CharField(
+        label=_("Your role"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: supply chain director."),
+    )
+    person_email = forms.EmailField(label=_("Your e-mail address"), required=False)
 
 
 class ApproveForm(forms.Form):

@@ -12,8 +12,10 @@ the presented document (``snapshot``, see ``kam.plans.document``) and the raw co
 the status of actions is tracking, not planning, and can be updated at any time.
 
 Joint planning: sections and items are internal or shared; a ``ShareLink`` lets one named
-person at the customer read the shared part and update the actions they own; every use of
-a link writes a ``ShareAccess`` row.
+person at the customer read the shared part, in the language chosen for the link, and
+update the actions they own; every use of a link writes a ``ShareAccess`` row. Through the
+link a named person at the customer signs off the current approved version
+(``PlanSignOff``).
 
 Money is ``Decimal`` in the account's currency; margins are percent.
 """
@@ -544,6 +546,13 @@ class ShareLink(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="share_links")
     person_name = models.CharField(_("name"), max_length=200)
     person_email = models.EmailField(_("e-mail"))
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language the shared page opens in; the person can switch it there."),
+    )
     lookup = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
@@ -570,6 +579,7 @@ class ShareAccessKind(models.TextChoices):
     VIEW = "view", _("Viewed the plan")
     STATUS = "status", _("Changed an action's status")
     COMMENT = "comment", _("Commented on an action")
+    SIGN_OFF = "sign_off", _("Signed off the plan")
     REFUSED = "refused", _("Refused")
 
 
@@ -594,3 +604,50 @@ class ShareAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class PlanSignOff(models.Model):
+    """A named person at the customer signing off an approved version through a share link.
+
+    The customer's agreement to the joint plan (docs/plans.md, "Sign-off by the customer"):
+    who (name, optionally role and e-mail address, as they typed them), which version, when,
+    and through which link. One sign-off per version and link; signing again changes nothing.
+    """
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="sign_offs", verbose_name=_("account plan")
+    )
+    version = models.ForeignKey(
+        PlanVersion,
+        on_delete=models.CASCADE,
+        related_name="sign_offs",
+        verbose_name=_("version"),
+    )
+    link = models.ForeignKey(
+        ShareLink,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sign_offs",
+        verbose_name=_("share link"),
+    )
+    person_name = models.CharField(_("name"), max_length=200)
+    person_role = models.CharField(_("role"), max_length=200, blank=True)
+    person_email = models.EmailField(_("e-mail"), blank=True)
+    signed_at = models.DateTimeField(_("signed off"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    history = KamHistoricalRecords(excluded_fields=["ip"])
+
+    class Meta:
+        verbose_name = _("customer sign-off")
+        verbose_name_plural = _("customer sign-offs")
+        ordering = ["version", "signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "link"], name="one_sign_off_per_version_link"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_name} – {self.version}"

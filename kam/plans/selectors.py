@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
@@ -60,6 +60,7 @@ from kam.plans.models import (
     Plan,
     PlanAction,
     PlanItem,
+    PlanSignOff,
     PlanStatus,
     PlanTemplate,
     PlanVersion,
@@ -218,7 +219,19 @@ def plan_actions(*, plan: Plan) -> list[PlanAction]:
 
 
 def plan_versions(*, plan: Plan) -> QuerySet[PlanVersion]:
-    return plan.versions.select_related("approved_by").order_by("-number")
+    """The plan's approved versions, newest first, each with its customer sign-offs."""
+    return (
+        plan.versions.select_related("approved_by")
+        .prefetch_related(
+            Prefetch("sign_offs", queryset=PlanSignOff.objects.order_by("signed_at", "pk"))
+        )
+        .order_by("-number")
+    )
+
+
+def sign_offs_of_version(*, version: PlanVersion) -> list[PlanSignOff]:
+    """Who at the customer signed off ``version``, first signature first."""
+    return list(version.sign_offs.order_by("signed_at", "pk"))
 
 
 def version_get(*, plan: Plan, number: int) -> PlanVersion:

@@ -9,7 +9,10 @@ Rules:
   any time, by the plan's editors, by our own owner of the action, or (through a share
   link) by the customer person who owns it;
 - sales directors and administrators approve (``selectors.plan_may_approve``);
-- a share link token is ``secrets.token_urlsafe(32)``; only its SHA-256 digest is stored.
+- a share link token is ``secrets.token_urlsafe(32)``; only its SHA-256 digest is stored;
+- through a link, a named person at the customer signs off the plan's current approved
+  version (``share_sign_off``): once per version and link; an older version, or a plan
+  being revised, is refused (409).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,6 +52,7 @@ from kam.plans.models import (
     Plan,
     PlanAction,
     PlanItem,
+    PlanSignOff,
     PlanStatus,
     PlanTemplate,
     PlanVersion,
@@ -812,8 +817,12 @@ def share_link_create(
     person_name: str,
     person_email: str,
     days_valid: int = SHARE_DEFAULT_DAYS,
+    language: str = "",
 ) -> tuple[ShareLink, str]:
     """A link for one named person at the customer; returns the row and the token (shown once).
+
+    ``language`` is the language the shared page opens in (the site's when empty); the
+    person can switch it on the page.
 
     The token is ``secrets.token_urlsafe(32)`` (256 bits); the row keeps its SHA-256 digest
     and its first characters (to find the row before comparing digests in constant time).
@@ -835,6 +844,11 @@ def share_link_create(
         raise ApplicationError(
             _("A link is valid for 1 to %(n)d days.") % {"n": SHARE_MAX_DAYS}, field="days_valid"
         )
+    language = language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(
+            _("Unknown language %(code)s.") % {"code": language}, field="language"
+        )
     for _attempt in range(3):
         token = secrets.token_urlsafe(32)
         try:
@@ -843,6 +857,7 @@ def share_link_create(
                     plan=plan,
                     person_name=name,
                     person_email=email,
+                    language=language,
                     lookup=token[:SHARE_LOOKUP_LENGTH],
                     digest=_digest(token),
                     created_by=user if user.is_authenticated else None,
@@ -976,7 +991,9 @@ def share_action_update(
         _status_apply(action, status)
         bump(action)
         with history_reason(
-            _("Updated by %(name)s through a share link") % {"name": link.person_name}
+            _in_site_language(
+                gettext_lazy("Updated by %(name)s through a share link"), name=link.person_name
+            )
         ):
             action.save(update_fields=["status", "completed_at", "updated_at", "version"])
         share_access_log(
@@ -1006,3 +1023,128 @@ def share_action_update(
         comment=text,
     )
     return action
+
+
+def _in_site_language(message: Any, **values: str) -> str:
+    """``message`` in the site's language: the audit history is read by us, whichever
+    language the customer chose on the shared page."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % values
+
+
+# -- sign-off by the customer ---------------------------------------------------------------
+
+# Sign-off attempts through one link: after this many within the window, 429 until it ends
+# (the same fixed-window counter as share-link guessing, kam.web.ratelimit).
+SIGN_OFF_LIMIT = 10
+SIGN_OFF_WINDOW = 3600  # seconds
+
+
+def _sign_off_key(link: ShareLink) -> str:
+    return f"kam:share-sign-off:{link.pk}"
+
+
+def share_sign_off_version(*, link: ShareLink) -> PlanVersion | None:
+    """The version the link's person may sign off: the plan's latest approved version,
+    while the plan is approved (a plan being revised shows a draft, not that version)."""
+    plan = link.plan
+    if plan.status != PlanStatus.APPROVED:
+        return None
+    return plan.versions.order_by("-number").first()
+
+
+def share_sign_off(
+    *,
+    link: ShareLink,
+    version_number: int | None,
+    person_name: str,
+    person_role: str = "",
+    person_email: str = "",
+    ip: str | None = None,
+) -> tuple[PlanSignOff, bool]:
+    """A named person at the customer signs off the plan's current version through ``link``.
+
+    Returns the sign-off and whether it is new: signing the same version again through the
+    same link changes nothing and returns the first sign-off. Refused (409) when
+    ``version_number`` is not the current approved version or the plan is being revised;
+    (429) after ``SIGN_OFF_LIMIT`` attempts through the link within ``SIGN_OFF_WINDOW``.
+    The key account manager is told (kam.notifications, as a job after commit).
+    """
+    if attempt_count(_sign_off_key(link), window=SIGN_OFF_WINDOW) > SIGN_OFF_LIMIT:
+        raise ApplicationError(
+            _("Too many sign-off attempts through this link. Please try again in an hour."),
+            status=429,
+        )
+    plan = link.plan
+    current = share_sign_off_version(link=link)
+    if current is None:
+        latest = plan.versions.order_by("-number").first()
+        if latest is None:
+            message = _("This plan has no approved version yet; it can be signed off once it has.")
+        else:
+            message = _(
+                "This plan is being revised after version %(n)d. The new version can be "
+                "signed off once it is approved."
+            ) % {"n": latest.number}
+        share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="sign-off")
+        raise ApplicationError(message, status=409)
+    if version_number != current.number:
+        share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="sign-off")
+        raise ApplicationError(
+            _(
+                "Version %(old)s is not the current version of this plan; version %(n)d is. "
+                "Read it and sign that one off."
+            )
+            % {"old": version_number if version_number is not None else "?", "n": current.number},
+            status=409,
+            field="version",
+        )
+    name = (person_name or "").strip()
+    role = (person_role or "").strip()
+    email = (person_email or "").strip().lower()
+    if not name:
+        raise ApplicationError(_("Enter your name."), field="person_name", status=422)
+    for field_name, value in (("person_name", name), ("person_role", role)):
+        if len(value) > 200:
+            raise ApplicationError(
+                _("Keep this to %(n)d characters.") % {"n": 200}, field=field_name, status=422
+            )
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ApplicationError(
+                _("Enter a valid e-mail address."), field="person_email", status=422
+            ) from None
+    existing = PlanSignOff.objects.filter(version=current, link=link).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            with history_reason(
+                _in_site_language(
+                    gettext_lazy("Version %(n)s signed off by %(name)s through a share link"),
+                    n=str(current.number),
+                    name=name,
+                )
+            ):
+                sign_off = PlanSignOff.objects.create(
+                    plan=plan,
+                    version=current,
+                    link=link,
+                    person_name=name,
+                    person_role=role,
+                    person_email=email,
+                    signed_at=timezone.now(),
+                    ip=ip,
+                )
+            share_access_log(
+                link=link,
+                kind=ShareAccessKind.SIGN_OFF,
+                ip=ip,
+                detail=f"v{current.number} · {name}" + (f", {role}" if role else ""),
+            )
+            notifications.customer_sign_off_record(sign_off=sign_off)
+    except IntegrityError:  # the same person clicked twice at once: the first one counts
+        return PlanSignOff.objects.get(version=current, link=link), False
+    return sign_off, True

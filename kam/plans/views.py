@@ -10,13 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import (
+    get_supported_language_variant,
+    parse_accept_lang_header,
+)
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,7 +40,9 @@ from kam.plans.forms import (
     PeriodForm,
     PlanNewForm,
     SectionsForm,
+    ShareLanguageForm,
     ShareLinkForm,
+    SignOffForm,
     TrackForm,
     item_form_class,
     section_form_class,
@@ -52,6 +59,7 @@ from kam.plans.models import (
     Section,
     ShareAccess,
     ShareAccessKind,
+    ShareLink,
 )
 from kam.plans.selectors import (
     action_comments,
@@ -67,6 +75,7 @@ from kam.plans.selectors import (
     plan_may_edit,
     plan_versions,
     share_links,
+    sign_offs_of_version,
     template_list,
     template_may_manage,
     version_get,
@@ -841,73 +850,111 @@ def _customer_action_rows(
     ]
 
 
-def _share_invalid(request: HttpRequest) -> HttpResponse:
+# The customer's choice of language on shared pages: {link id: code, "_last": code} in their
+# session. Shared pages never follow the signed-in user's language (kam's own cookie).
+SHARE_LANGUAGES_SESSION_KEY = "kam_share_languages"
+
+
+def _share_language(request: HttpRequest, link: ShareLink | None = None) -> str:
+    """The language of a shared page: the customer's choice for this link, else the link's
+    language. Without a link (an unusable one): the last choice on a shared page, else the
+    browser's Accept-Language, else the site's language."""
+    known = dict(settings.LANGUAGES)
+    chosen = request.session.get(SHARE_LANGUAGES_SESSION_KEY) or {}
+    if link is not None:
+        code = chosen.get(str(link.pk), "")
+        return code if code in known else (link.language or settings.LANGUAGE_CODE)
+    if chosen.get("_last") in known:
+        return str(chosen["_last"])
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+def _share_invalid(request: HttpRequest, link: ShareLink | None = None) -> HttpResponse:
     """The one answer for every unusable link: it reveals nothing about why."""
-    response = render(
-        request,
-        "plans/share_invalid.html",
-        {"organisation": organisation_get().name},
-        status=404,
-    )
-    return _share_headers(response)
+    language = _share_language(request, link)
+    with translation.override(language):
+        response = render(
+            request,
+            "plans/share_invalid.html",
+            {"organisation": organisation_get().name},
+            status=404,
+        )
+    return _share_headers(response, language)
 
 
 def _share_throttled(request: HttpRequest) -> HttpResponse:
     """Too many unusable links from this address: 429 until the window ends."""
-    response = render(
-        request,
-        "plans/share_invalid.html",
-        {"organisation": organisation_get().name, "throttled": True},
-        status=429,
-    )
+    language = _share_language(request)
+    with translation.override(language):
+        response = render(
+            request,
+            "plans/share_invalid.html",
+            {"organisation": organisation_get().name, "throttled": True},
+            status=429,
+        )
     response["Retry-After"] = str(services.SHARE_GUESS_WINDOW)
-    return _share_headers(response)
+    return _share_headers(response, language)
 
 
-def _share_headers(response: HttpResponse) -> HttpResponse:
+def _share_headers(response: HttpResponse, language: str = "") -> HttpResponse:
     # The token is in the address: keep it out of other sites' referrers, caches and search
     # engines ("same-origin", not "no-referrer": with no referrer at all browsers send
     # "Origin: null" on the update form, which CSRF protection rightly refuses).
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    if language:
+        response["Content-Language"] = language
     return response
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def shared_plan(request: HttpRequest, token: str, action_uid: str = "") -> HttpResponse:
-    """The customer's page behind a share link (no login): the shared part of the plan, and
-    a status/comment form on each action the person owns. Every use is logged."""
+def _share_link_or_refusal(
+    request: HttpRequest, token: str
+) -> tuple[ShareLink | None, HttpResponse | None]:
+    """The live link for ``token``, or the refusal page (throttled, or not valid)."""
     ip = _client_ip(request)
     if services.share_guesses_exceeded(ip=ip):
-        return _share_throttled(request)
+        return None, _share_throttled(request)
     link = services.share_link_resolve(token=token, ip=ip)
     if link is None:
-        return _share_invalid(request)
+        return None, _share_invalid(request)
+    return link, None
+
+
+def _shared_page(
+    request: HttpRequest,
+    link: ShareLink,
+    token: str,
+    *,
+    sign_off_form: SignOffForm | None = None,
+    sign_off_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The customer's page, in the active language (the caller chose it)."""
     plan = link.plan
-    if request.method == "POST":
-        form = TrackForm(request.POST)
-        if not form.is_valid():
-            services.share_access_log(link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="form")
-            return _share_invalid(request)
-        try:
-            action = services.share_action_update(
-                link=link,
-                action_uid=action_uid,
-                status=form.cleaned_data["status"],
-                comment=form.cleaned_data["comment"],
-                ip=ip,
-            )
-        except ApplicationError:
-            return _share_invalid(request)
-        messages.success(request, _("Thank you, your update is saved."))
-        response = redirect(reverse("plans:shared", args=[token]) + f"#action-{action.uid}")
-        return _share_headers(response)
-    services.share_access_log(link=link, kind=ShareAccessKind.VIEW, ip=ip)
     doc = plan_document_build(plan=plan).for_customer()
     owned = {str(a.uid) for a in services.share_owned_actions(link=link)}
     rows = _customer_action_rows(plan=plan, doc=doc, owned=owned)
+    current = services.share_sign_off_version(link=link)
+    latest = current or plan.versions.order_by("-number").first()
+    signed = sign_offs_of_version(version=latest) if latest is not None else []
+    mine = next((s for s in signed if current is not None and s.link_id == link.pk), None)
+    if current is not None and mine is None and sign_off_form is None:
+        sign_off_form = SignOffForm(
+            initial={
+                "version": current.number,
+                "person_name": link.person_name,
+                "person_email": link.person_email,
+            }
+        )
+    language = translation.get_language()
     response = render(
         request,
         "plans/shared_plan.html",
@@ -919,9 +966,132 @@ def shared_plan(request: HttpRequest, token: str, action_uid: str = "") -> HttpR
             "status_choices": ActionStatus.choices,
             "organisation": organisation_get().name,
             "token": token,
+            "share_languages": [
+                (code, translation.get_language_info(code)["name_local"])
+                for code, _name in settings.LANGUAGES
+            ],
+            "share_language": language,
+            "current_version": current,
+            "latest_version": latest,
+            "sign_offs": signed,
+            "my_sign_off": mine,
+            "sign_off_form": sign_off_form if current is not None and mine is None else None,
+            "sign_off_error": sign_off_error,
         },
+        status=status,
     )
-    return _share_headers(response)
+    return _share_headers(response, language)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def shared_plan(request: HttpRequest, token: str, action_uid: str = "") -> HttpResponse:
+    """The customer's page behind a share link (no login): the shared part of the plan, and
+    a status/comment form on each action the person owns, in the link's language or the one
+    the person chose. Every use is logged."""
+    link, refusal = _share_link_or_refusal(request, token)
+    if link is None:
+        return refusal  # type: ignore[return-value]
+    ip = _client_ip(request)
+    with translation.override(_share_language(request, link)):
+        if request.method == "POST":
+            form = TrackForm(request.POST)
+            if not form.is_valid():
+                services.share_access_log(
+                    link=link, kind=ShareAccessKind.REFUSED, ip=ip, detail="form"
+                )
+                return _share_invalid(request, link)
+            try:
+                action = services.share_action_update(
+                    link=link,
+                    action_uid=action_uid,
+                    status=form.cleaned_data["status"],
+                    comment=form.cleaned_data["comment"],
+                    ip=ip,
+                )
+            except ApplicationError:
+                return _share_invalid(request, link)
+            messages.success(request, _("Thank you, your update is saved."))
+            response = redirect(reverse("plans:shared", args=[token]) + f"#action-{action.uid}")
+            return _share_headers(response)
+        services.share_access_log(link=link, kind=ShareAccessKind.VIEW, ip=ip)
+        return _shared_page(request, link, token)
+
+
+@never_cache
+@require_POST
+def shared_language(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer switches the shared page's language; kept in their session, per link."""
+    link, refusal = _share_link_or_refusal(request, token)
+    if link is None:
+        return refusal  # type: ignore[return-value]
+    form = ShareLanguageForm(request.POST)
+    if form.is_valid():
+        chosen = dict(request.session.get(SHARE_LANGUAGES_SESSION_KEY) or {})
+        chosen[str(link.pk)] = chosen["_last"] = form.cleaned_data["language"]
+        request.session[SHARE_LANGUAGES_SESSION_KEY] = chosen
+    return _share_headers(redirect(reverse("plans:shared", args=[token])))
+
+
+@never_cache
+@require_POST
+def shared_sign_off(request: HttpRequest, token: str) -> HttpResponse:
+    """A named person at the customer signs off the plan's current version (no login)."""
+    link, refusal = _share_link_or_refusal(request, token)
+    if link is None:
+        return refusal  # type: ignore[return-value]
+    with translation.override(_share_language(request, link)):
+        form = SignOffForm(request.POST)
+        if not form.is_valid():
+            return _shared_page(request, link, token, sign_off_form=form, status=422)
+        data = form.cleaned_data
+        try:
+            sign_off, new = services.share_sign_off(
+                link=link,
+                version_number=data["version"],
+                person_name=data["person_name"],
+                person_role=data["person_role"],
+                person_email=data["person_email"],
+                ip=_client_ip(request),
+            )
+        except ApplicationError as exc:
+            if exc.field in ("person_name", "person_role", "person_email"):
+                form.add_error(exc.field, exc.message)
+                return _shared_page(request, link, token, sign_off_form=form, status=exc.status)
+            current = services.share_sign_off_version(link=link)
+            fresh = (
+                SignOffForm(initial={**data, "version": current.number})
+                if current is not None
+                else None
+            )
+            return _shared_page(
+                request,
+                link,
+                token,
+                sign_off_form=fresh,
+                sign_off_error=exc.message,
+                status=exc.status,
+            )
+        values = {
+            "n": sign_off.version.number,
+            "date": formats.date(timezone.localtime(sign_off.signed_at)),
+            "name": sign_off.person_name,
+        }
+        if new:
+            messages.success(
+                request,
+                _("Thank you, %(name)s: version %(n)d of the plan is signed off.") % values,
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "Version %(n)d was already signed off through this link by %(name)s on "
+                    "%(date)s; nothing changed."
+                )
+                % values,
+            )
+        return _share_headers(redirect(reverse("plans:shared", args=[token]) + "#sign-off"))
 
 
 # -- overdue commitments and templates ------------------------------------------------------

@@ -24,13 +24,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kam.economics.figures import half_up
 from kam.plans.document import ActionDoc, ItemDoc, PlanDocument, plan_document
-from kam.plans.models import Plan, PlanVersion
+from kam.plans.models import Plan, PlanStatus, PlanVersion
 from kam.portfolio.matrix import MatrixFilters, matrix_rows
 from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.reports.charts import chart_png, profit_chart
@@ -95,6 +96,8 @@ class PlanExport:
     doc: PlanDocument
     position: Position | None
     profit_spec: dict[str, Any] | None
+    # (name, when) of each person at the customer who signed off the exported version
+    sign_offs: tuple[tuple[str, dt.datetime], ...] = ()
 
     @property
     def internal(self) -> bool:
@@ -128,6 +131,11 @@ class PlanExport:
             parts.append(
                 _("approved by %(name)s on %(date)s")
                 % {"name": doc.approved_by, "date": date_format(doc.approved_at, "DATE_FORMAT")}
+            )
+        for name, when in self.sign_offs:
+            parts.append(
+                _("signed off by %(name)s on %(date)s")
+                % {"name": name, "date": date_format(timezone.localtime(when), "DATE_FORMAT")}
             )
         return " · ".join(p for p in parts if p)
 
@@ -198,7 +206,17 @@ def plan_export_build(
     internal = audience == "internal"
     position = plan_position(plan=plan, user=user) if internal else None
     profit = profit_chart(doc.profit_plan, currency=doc.currency) if doc.profit_plan else None
-    return PlanExport(doc=doc, position=position, profit_spec=profit)
+    # The customer's sign-offs of the version exported (the live plan is that version while
+    # it stays approved).
+    signed = version
+    if signed is None and plan.status == PlanStatus.APPROVED:
+        signed = plan.versions.order_by("-number").first()
+    sign_offs = (
+        tuple((s.person_name, s.signed_at) for s in signed.sign_offs.order_by("signed_at", "pk"))
+        if signed is not None
+        else ()
+    )
+    return PlanExport(doc=doc, position=position, profit_spec=profit, sign_offs=sign_offs)
 
 
 # -- shared wording ------------------------------------------------------------------------

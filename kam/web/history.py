@@ -62,6 +62,7 @@ AUDITED = [
     ("plans", "PlanItem"),
     ("plans", "PlanAction"),
     ("plans", "ShareLink"),
+    ("plans", "PlanSignOff"),
     ("economics", "Investment"),
     ("users", "Profile"),
     ("auth", "User"),
@@ -189,6 +190,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
                 _history("plans", "PlanItem").filter(plan_id=pk),
                 _history("plans", "PlanAction").filter(plan_id=pk),
                 _history("plans", "ShareLink").filter(plan_id=pk),
+                _history("plans", "PlanSignOff").filter(plan_id=pk),
             ],
         )
     if kind == "scheme":

@@ -1,8 +1,9 @@
 """Counting attempts in a fixed window, in Django's cache (docs/operations.md).
 
 One rule for every throttle that is not a login (django-axes throttles those): share-link
-guessing and password-reset e-mails. The window starts at the first attempt. With several
-web processes, configure a shared cache (``CACHES``), or each process counts on its own.
+guessing, sign-offs through a share link and password-reset e-mails. The window starts at
+the first attempt. With several web processes, configure a shared cache (``CACHES``), or
+each process counts on its own.
 """
 
 from __future__ import annotations

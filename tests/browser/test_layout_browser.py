@@ -65,6 +65,8 @@ NOT_PAGES = {
     "reports:portfolio_deck_prepare",  # POST only: enqueues the deck as a job
     "jobs:download",  # a file download
     "plans:shared_action",
+    "plans:shared_language",  # POST only: the customer's language switch on the shared page
+    "plans:shared_sign_off",  # POST only: the customer's sign-off on the shared page
     "plans:action_track",
     "plans:transition",
     "plans:next",
@@ -349,6 +351,11 @@ def test_every_page_fits_1280_px_in_english_and_dutch(live_server, chromium, dem
             assert response is not None and response.status == 200, (name, path, lang)
             policy = response.header_value("content-security-policy") or ""
             assert "script-src 'self'" in policy and "unsafe-eval" not in policy, (name, policy)
+            if name == "plans:shared":
+                # The customer's page speaks the link's language, not the signed-in user's:
+                # switch it the way the customer does (tests/plans/test_sign_off.py).
+                page.click(f"[data-testid=share-language-{lang}]")
+                page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
             page.wait_for_load_state("networkidle")
             # Charts take their width once drawn: wait until every chart says it is done.
             page.wait_for_function(CHARTS_DRAWN)
