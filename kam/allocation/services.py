@@ -915,6 +915,40 @@ def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict
     return out
 
 
+def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, float | None]:
+    """Today's allocation and the flat per-box rule, given the hours the plan can really
+    use (docs/allocation.md, "What the result reports"): when the capacity binds (a shadow
+    price above 0) the hours the plan gives the judged accounts, since the caps per
+    function and who may serve whom can leave part of the capacity unusable for them;
+    otherwise the optimiser's capacity, as ``kam.core`` takes it. Without the policy hours
+    of the other accounts both comparisons would get hours the team does not have."""
+    if not built.policy.hours or not isinstance(built.problem, core.TeamProblem):
+        return float(result.baseline_objective), (
+            float(result.flat_objective) if result.flat_objective is not None else None
+        )
+    people = built.problem.people
+    capacity = float(sum(p.capacity_hours for p in people))
+    if result.shadow_price > 1e-9:
+        capacity = min(capacity, float(np.sum(result.hours)))
+    weights = np.array([p.capacity_hours for p in people], dtype=float)
+    costs = np.array([p.hour_cost for p in people], dtype=float)
+    mean_cost = float(costs @ (weights / max(float(weights.sum()), 1.0)))
+    curves = core.Curves.of(built.curves)
+    reference = np.array([c.reference_hours for c in built.curves], dtype=float)
+    baseline = core.reference_allocation(reference, capacity)
+    baseline_objective = float((curves.contribution(baseline) - mean_cost * baseline).sum())
+    flat_objective = None
+    if built.problem.flat_hours is not None:
+        flat = core.flat_rule(
+            np.asarray(built.problem.flat_hours, dtype=float),
+            capacity,
+            built.min_hours,
+            built.max_hours,
+        )
+        flat_objective = float((curves.contribution(flat) - mean_cost * flat).sum())
+    return baseline_objective, flat_objective
+
+
 def _store(
     run: AllocationRun,
     built: _Built,
@@ -932,6 +966,7 @@ def _store(
         else {}
     )
     functions = _function_summary(built, result)
+    baseline_objective, flat_objective = _comparisons(built, result)
     summary = {
         "objective": float(result.objective),
         "upper_bound": float(result.upper_bound),
@@ -945,15 +980,11 @@ def _store(
             f["function"]: f["shadow_price"] for f in functions if f["shadow_price"] is not None
         },
         "functions": functions,
-        "baseline_objective": float(result.baseline_objective),
-        "flat_objective": (
-            float(result.flat_objective) if result.flat_objective is not None else None
-        ),
-        "uplift": float(result.uplift),
+        "baseline_objective": baseline_objective,
+        "flat_objective": flat_objective,
+        "uplift": float(result.objective) - baseline_objective,
         "uplift_flat": (
-            float(result.objective - result.flat_objective)
-            if result.flat_objective is not None
-            else None
+            float(result.objective) - flat_objective if flat_objective is not None else None
         ),
         "capacity_hours": built.capacity_hours,
         "planned_hours": float(np.sum(result.hours)) + policy.total,

@@ -386,3 +386,101 @@ def test_every_account_gets_hours_within_its_bounds_and_the_total_within_capacit
     if cap is None and float(lo.sum()) <= room:
         # Feasible: every judged account gets at least its minimum.
         assert np.all(result.hours >= lo - 1e-9)
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def _api(client, method: str, url: str, body: object = None):  # type: ignore[no-untyped-def]
+    import json
+
+    return getattr(client, method)(
+        "/api/allocation" + url, json.dumps(body), content_type="application/json"
+    )
+
+
+def test_the_api_gives_the_capacity_check_policies_with_channels_and_hours_by_box(six, director):
+    from tests.conftest import client_for
+
+    client = client_for(director)
+    period = six["period"]
+    check = _api(client, "get", f"/periods/{period.pk}/capacity-check").json()
+    assert (check["capacity_hours"], check["policy_hours"], check["left_for_optimiser"]) == (
+        100,
+        31,
+        69,
+    )
+    assert check["fits"] is True and check["message"] == ""
+    opp = next(b for b in check["by_box"] if b["box"] == "opportunistic")
+    assert opp == {
+        "box": "opportunistic",
+        "accounts_without_judgements": 1,
+        "hours_each": 3,
+        "hours": 3,
+        "service_channel": "inside_sales",
+        "visits_per_year": 1,
+    }
+
+    policies = _api(client, "get", f"/periods/{period.pk}/policies").json()
+    assert {p["box"]: p["policy_hours"] for p in policies}["maintenance"] == 8
+    body = [
+        dict(p, service_channel="web", visits_per_year=0) if p["box"] == "opportunistic" else p
+        for p in policies
+    ]
+    answer = _api(client, "put", f"/periods/{period.pk}/policies", body)
+    assert answer.status_code == 200, answer.content
+    assert {p["box"]: p["service_channel"] for p in answer.json()}["opportunistic"] == "web"
+    # Left out: kept as it is.
+    kept = [
+        {k: v for k, v in p.items() if k not in {"service_channel", "visits_per_year"}}
+        for p in answer.json()
+    ]
+    answer = _api(client, "put", f"/periods/{period.pk}/policies", kept)
+    assert {p["box"]: p["service_channel"] for p in answer.json()}["opportunistic"] == "web"
+    bad = [dict(p, service_channel="pigeon") if p["box"] == "key" else p for p in answer.json()]
+    refused = _api(client, "put", f"/periods/{period.pk}/policies", bad)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "key.service_channel"
+
+    run = _run(period, director)
+    boxes = _api(client, "get", f"/runs/{run.pk}/hours-by-box").json()
+    by_box = {b["box"]: b for b in boxes}
+    assert by_box["opportunistic"]["policy_hours"] == 3.0
+    assert by_box["opportunistic"]["service_channel"] == "web"
+    assert sum(b["hours"] for b in boxes) == pytest.approx(run.summary["planned_hours"])
+    people = _api(client, "get", f"/runs/{run.pk}/hours-by-person").json()
+    assert sum(p["policy_hours"] for p in people) == pytest.approx(31.0)
+    lines = _api(client, "get", f"/runs/{run.pk}/lines").json()["items"]
+    policy = [line for line in lines if line["planned_by"] == "policy"]
+    assert len(policy) == 3 and all(line["contribution"] is None for line in policy)
+
+
+def test_the_organisation_policies_carry_a_service_channel(director):
+    from tests.conftest import client_for
+
+    client = client_for(director)
+    got = client.get("/api/organisation/box-policies").json()
+    channels = {p["box"]: (p["service_channel"], p["visits_per_year"]) for p in got}
+    assert channels["key"] == ("key_account_team", 12)
+    assert channels["opportunistic"] == ("inside_sales", 1)
+    body = [
+        dict(p, service_channel="field", visits_per_year=2) if p["box"] == "maintenance" else p
+        for p in got
+    ]
+    import json
+
+    answer = client.put(
+        "/api/organisation/box-policies", json.dumps(body), content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.content
+    saved = {p["box"]: p for p in answer.json()}
+    assert (saved["maintenance"]["service_channel"], saved["maintenance"]["visits_per_year"]) == (
+        "field",
+        2,
+    )
+    # A new period copies them.
+    period = period_create(
+        created_by=director, name="P", start=dt.date(2028, 1, 1), end=dt.date(2028, 12, 31)
+    )
+    assert period.policies.get(box="maintenance").visits_per_year == 2
+    assert period.policies.get(box="key").service_channel == "key_account_team"
