@@ -922,7 +922,7 @@ def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, f
     function and who may serve whom can leave part of the capacity unusable for them;
     otherwise the optimiser's capacity, as ``kam.core`` takes it. Without the policy hours
     of the other accounts both comparisons would get hours the team does not have."""
-    if not built.policy.hours or not isinstance(built.problem, core.TeamProblem):
+    if built.policy.total <= 0 or not isinstance(built.problem, core.TeamProblem):
         return float(result.baseline_objective), (
             float(result.flat_objective) if result.flat_objective is not None else None
         )
