@@ -61,7 +61,7 @@ from kam.core import portfolio as core
 from kam.core.scoring import BOXES, Scheme
 from kam.core.scoring import Criterion as CoreCriterion
 from kam.economics.demo import demo_economics
-from kam.organisation.models import Box
+from kam.organisation.models import Box, ServiceChannel
 from kam.organisation.selectors import organisation_get
 from kam.organisation.services import (
     BoxPolicyInput,
@@ -1220,10 +1220,14 @@ def _write_organisation(stdout: TextIO) -> None:
     box_policies_update(
         organisation=org,
         policies={
-            Box.KEY: BoxPolicyInput(200, 500, 3),
-            Box.KEY_DEVELOPMENT: BoxPolicyInput(100, 300, 3),
-            Box.MAINTENANCE: BoxPolicyInput(24, 80, 6),
-            Box.OPPORTUNISTIC: BoxPolicyInput(0, 16, 12),
+            # hours (min, max), review cadence, then the service channel and visits a year:
+            # key accounts by their team every month, opportunistic ones by inside sales.
+            Box.KEY: BoxPolicyInput(200, 500, 3, None, ServiceChannel.KEY_ACCOUNT_TEAM, 12),
+            Box.KEY_DEVELOPMENT: BoxPolicyInput(
+                100, 300, 3, None, ServiceChannel.KEY_ACCOUNT_TEAM, 8
+            ),
+            Box.MAINTENANCE: BoxPolicyInput(24, 80, 6, None, ServiceChannel.FIELD, 4),
+            Box.OPPORTUNISTIC: BoxPolicyInput(0, 16, 12, None, ServiceChannel.INSIDE_SALES, 1),
         },
     )
     for currency, rate in RATE_TO_EUR.items():

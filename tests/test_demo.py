@@ -232,3 +232,25 @@ def test_a_dutch_link_whose_customer_signed_off_the_approved_plan_and_updated_an
     assert CustomerUpdate.objects.get(kind=CustomerUpdateKind.SIGN_OFF).recipient == (
         sign_off.plan.account.owner
     )
+
+
+def test_the_year_plan_gives_every_account_hours_and_the_policies_a_service_channel():
+    from kam.allocation.models import AllocationLine, AllocationRun, PlannedBy, RunStatus
+    from kam.organisation.models import BoxPolicy
+
+    load()
+    channels = dict(BoxPolicy.objects.values_list("box", "service_channel"))
+    assert channels == {
+        "key": "key_account_team",
+        "key_development": "key_account_team",
+        "maintenance": "field",
+        "opportunistic": "inside_sales",
+    }
+    run = AllocationRun.objects.get(status=RunStatus.DONE)
+    assert run.summary["uplift"] > 0  # against today's hours, given the same usable hours
+    active = Account.objects.filter(active=True).count()
+    assert run.lines.count() == active == run.summary["accounts"]
+    policy = AllocationLine.objects.filter(run=run, planned_by=PlannedBy.POLICY)
+    by_box = Counter(policy.filter(hours__gt=0).values_list("box", flat=True))
+    assert by_box["opportunistic"] > 0 and by_box["maintenance"] > 0
+    assert run.summary["planned_hours"] <= run.summary["capacity_hours"]

@@ -35,8 +35,11 @@ from kam.allocation.selectors import (
     period_list,
     period_may_plan,
     period_may_read,
+    plan_hours,
     policy_list,
     run_get,
+    run_hours_by_box,
+    run_hours_by_person,
     run_lines_visible,
     run_person_lines_visible,
 )
@@ -125,9 +128,23 @@ class FunctionCapacityIn(Schema):
 
 
 class PolicyOut(Schema):
+    """A box's yearly hours per account in the period (minimum, maximum; an account without
+    judgements is planned at ``policy_hours``, the middle), its service channel and visits
+    per account per year."""
+
     box: str
     min_hours_per_year: int
     max_hours_per_year: int
+    service_channel: str | None = Field(
+        None,
+        description="field, inside_sales, key_account_team or web; left out: kept as it is.",
+    )
+    visits_per_year: int | None = Field(None, description="Left out: kept as it is.")
+    policy_hours: int | None = Field(
+        None,
+        description="Read only: the hours an account of this box without judgements is "
+        "planned at (the middle of minimum and maximum, whole hours down).",
+    )
     version: int | None = Field(
         None,
         description=(
@@ -239,13 +256,18 @@ class RunOut(Schema):
 
 
 class LineOut(Schema):
+    """One account's planned hours in a run. ``planned_by``: ``optimiser`` (from its
+    judgements) or ``policy`` (no judgements: its box policy's hours, with no curve, so
+    contribution and today's hours are null)."""
+
     account_id: int
     account: str
     box: str
+    planned_by: str
     hours: Decimal
-    contribution: Decimal
-    reference_hours: Decimal
-    reference_contribution: Decimal
+    contribution: Decimal | None
+    reference_hours: Decimal | None
+    reference_contribution: Decimal | None
     min_hours: Decimal
     max_hours: Decimal | None
     below_minimum: str
@@ -458,6 +480,9 @@ def _policy_out(p: Any) -> PolicyOut:
         box=p.box,
         min_hours_per_year=p.min_hours_per_year,
         max_hours_per_year=p.max_hours_per_year,
+        service_channel=p.service_channel,
+        visits_per_year=p.visits_per_year,
+        policy_hours=p.policy_hours,
         version=p.version,
     )
 
@@ -500,6 +525,8 @@ def policies_put(
                     min_hours_per_year=p.min_hours_per_year,
                     max_hours_per_year=p.max_hours_per_year,
                     version=expected.get(p.box) if expected is not None else p.version,
+                    service_channel=p.service_channel,
+                    visits_per_year=p.visits_per_year,
                 )
                 for p in payload
             ],
@@ -585,4 +612,143 @@ def runs_people(request: HttpRequest, run_id: int) -> Any:
     run = run_get(user=request.user, run_id=run_id)
     return run_person_lines_visible(run=run, user=request.user).order_by(
         "user__username", "account__name", "pk"
+    )
+
+
+class RunBoxHoursOut(Schema):
+    """One box's hours in a run over the whole active portfolio: the accounts optimised on
+    their judgements and those planned at their box policy's hours, with the policy's
+    service channel and visits per account per year."""
+
+    box: str
+    accounts: int
+    optimised_accounts: int
+    policy_accounts: int
+    hours: float
+    optimised_hours: float
+    policy_hours: float
+    reference_hours: float = Field(description="Today's hours of the optimised accounts.")
+    share: float
+    service_channel: str
+    visits_per_year: int | None
+
+
+class RunPersonHoursOut(Schema):
+    """One person's hours in a run (over the accounts the caller may read): the
+    optimiser's, the box policies' and their capacity in the period."""
+
+    user_id: int
+    username: str
+    function: str
+    capacity_hours: int
+    hours: float
+    optimised_hours: float
+    policy_hours: float
+    accounts: int
+
+
+@router.get(
+    "/runs/{run_id}/hours-by-box",
+    response={200: list[RunBoxHoursOut], 404: ErrorOut},
+    summary="Planned hours per box, the whole portfolio",
+)
+def runs_hours_by_box(request: HttpRequest, run_id: int) -> Any:
+    run = run_get(user=request.user, run_id=run_id)
+    return [
+        RunBoxHoursOut(
+            box=r["box"],
+            accounts=r["accounts"],
+            optimised_accounts=r["optimised_accounts"],
+            policy_accounts=r["policy_accounts"],
+            hours=r["hours"],
+            optimised_hours=r["optimised_hours"],
+            policy_hours=r["policy_hours"],
+            reference_hours=r["reference"],
+            share=r["share"],
+            service_channel=r["service_channel"],
+            visits_per_year=r["visits_each"],
+        )
+        for r in run_hours_by_box(run=run)
+    ]
+
+
+@router.get(
+    "/runs/{run_id}/hours-by-person",
+    response={200: list[RunPersonHoursOut], 404: ErrorOut},
+    summary="Planned hours per person",
+)
+def runs_hours_by_person(request: HttpRequest, run_id: int) -> Any:
+    run = run_get(user=request.user, run_id=run_id)
+    return [
+        RunPersonHoursOut(
+            user_id=r["user"].pk,
+            username=r["user"].get_username(),
+            function=r["function"],
+            capacity_hours=r["capacity"],
+            hours=r["hours"],
+            optimised_hours=r["optimised_hours"],
+            policy_hours=r["policy_hours"],
+            accounts=r["accounts"],
+        )
+        for r in run_hours_by_person(run=run, user=request.user)
+    ]
+
+
+class PlanHoursBoxOut(Schema):
+    """The accounts of one box without judgements and the hours their policy plans."""
+
+    box: str
+    accounts_without_judgements: int
+    hours_each: int
+    hours: int
+    service_channel: str
+    visits_per_year: int
+
+
+class PlanHoursOut(Schema):
+    """The year plan's capacity check: the team's hours (within the caps per function)
+    against the box policies' hours of the accounts without judgements; what is left goes
+    to the optimiser. ``fits`` false: a run is refused with ``message``."""
+
+    capacity_hours: int
+    capacity_within_caps: int
+    judged_accounts: int
+    judged_min_hours: int
+    policy_accounts: int
+    policy_hours: int
+    left_for_optimiser: int
+    fits: bool
+    message: str
+    by_box: list[PlanHoursBoxOut]
+
+
+@router.get(
+    "/periods/{period_id}/capacity-check",
+    response={200: PlanHoursOut, 404: ErrorOut},
+    summary="The year plan's capacity check",
+)
+def periods_capacity_check(request: HttpRequest, period_id: int) -> Any:
+    period = period_get(user=request.user, period_id=period_id)
+    h = plan_hours(period=period)
+    return PlanHoursOut(
+        capacity_hours=h.capacity_hours,
+        capacity_within_caps=h.capacity_within_caps,
+        judged_accounts=h.judged_accounts,
+        judged_min_hours=h.judged_min_hours,
+        policy_accounts=len(h.policy_accounts),
+        policy_hours=h.policy_hours,
+        left_for_optimiser=h.left_for_optimiser,
+        fits=h.fits,
+        message=h.refusal(),
+        by_box=[
+            PlanHoursBoxOut(
+                box=b["box"],
+                accounts_without_judgements=b["accounts"],
+                hours_each=b["hours_each"],
+                hours=b["hours"],
+                service_channel=b["service_channel"],
+                visits_per_year=b["visits_each"],
+            )
+            for b in h.by_box
+        ],
     )

@@ -3,6 +3,9 @@ team's capacities and the box policies copied in, the four judgements for every 
 key development account and a sample of maintenance accounts, a cap on the sales
 function's hours (part of the key account managers' year goes to a tender team, so sales
 gives accounts at most ``SALES_CAP_SHARE`` of its people's hours), and one finished run.
+The run covers every active account: the opportunistic accounts and the maintenance
+accounts without judgements get their box policy's hours (docs/allocation.md, "Time for
+every customer"), the judged ones what the optimiser makes of the hours left.
 
 The judgements follow each account's revenue: today's contribution is its gross margin
 (a margin of 18-30 % of last year's revenue in EUR); with no effort a key account would
@@ -193,12 +196,15 @@ def demo_allocation(
         _say(
             stdout,
             _(
-                "Year plan %(name)s: %(n)d accounts judged; the optimal plan brings "
-                "EUR %(uplift)s a year more than today's allocation (gap %(gap)s)."
+                "Year plan %(name)s: %(n)d accounts judged and %(p)d at their box policy's "
+                "hours (%(h)s h); the optimal plan brings EUR %(uplift)s a year more than "
+                "today's allocation (gap %(gap)s)."
             )
             % {
                 "name": name,
                 "n": len(judgements),
+                "p": run.summary.get("policy_accounts", 0),
+                "h": f"{run.summary.get('policy_hours', 0):,.0f}",
                 "uplift": f"{run.summary['uplift']:,.0f}",
                 "gap": f"{run.summary['relative_gap']:.1e}",
             },

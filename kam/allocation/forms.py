@@ -11,10 +11,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.allocation.models import PeriodStatus
+from kam.organisation.models import ServiceChannel
 from kam.organisation.services import (
     MAX_HOURLY_COST,
     MAX_HOURS_PER_ACCOUNT,
     MAX_PERSON_HOURS_PER_YEAR,
+    MAX_VISITS_PER_YEAR,
 )
 from kam.users.models import Function
 from kam.web.widgets import IsoDateInput
@@ -73,7 +75,8 @@ class FunctionCapacityForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    """One box's minimum and maximum yearly hours per account in the period."""
+    """One box's minimum and maximum yearly hours per account in the period, its service
+    channel and visits per account per year (left out: kept as they are)."""
 
     min_hours_per_year = forms.IntegerField(
         label=_("Minimum hours per account per year"), min_value=0, max_value=MAX_HOURS_PER_ACCOUNT
@@ -81,6 +84,18 @@ class PolicyForm(forms.Form):
     max_hours_per_year = forms.IntegerField(
         label=_("Maximum hours per account per year"), min_value=0, max_value=MAX_HOURS_PER_ACCOUNT
     )
+    service_channel = forms.ChoiceField(
+        label=_("Service channel"), choices=ServiceChannel.choices, required=False
+    )
+    visits_per_year = forms.IntegerField(
+        label=_("Visits per account per year"),
+        min_value=0,
+        max_value=MAX_VISITS_PER_YEAR,
+        required=False,
+    )
+
+    def clean_service_channel(self) -> str | None:
+        return self.cleaned_data.get("service_channel") or None
 
 
 class JudgementFilterForm(forms.Form):

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account
-from kam.organisation.models import Box
+from kam.organisation.models import Box, ServiceChannel
 from kam.users.models import Function
 from kam.web.history_records import KamHistoricalRecords
 
@@ -93,12 +93,21 @@ class PeriodCapacity(models.Model):
 
 
 class PeriodBoxPolicy(models.Model):
-    """Minimum and maximum yearly hours per account of one box, as planned for the period."""
+    """Minimum and maximum yearly hours per account of one box, its service channel and
+    visits per account, as planned for the period. An active account without a response
+    judgement is planned at ``policy_hours`` (docs/allocation.md: time for every customer)."""
 
     period = models.ForeignKey(PlanningPeriod, on_delete=models.CASCADE, related_name="policies")
     box = models.CharField(_("box"), max_length=20, choices=Box.choices)
     min_hours_per_year = models.PositiveIntegerField(_("minimum hours per account per year"))
     max_hours_per_year = models.PositiveIntegerField(_("maximum hours per account per year"))
+    service_channel = models.CharField(
+        _("service channel"),
+        max_length=20,
+        choices=ServiceChannel.choices,
+        default=ServiceChannel.FIELD,
+    )
+    visits_per_year = models.PositiveSmallIntegerField(_("visits per account per year"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -125,6 +134,21 @@ class PeriodBoxPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_box_display()}: {self.min_hours_per_year}-{self.max_hours_per_year} h"
+
+    @property
+    def policy_hours(self) -> int:
+        """The yearly hours an account of this box without judgements is planned at: the
+        middle of the policy's range, rounded down to whole hours (the flat per-box rule's
+        figure; set minimum and maximum equal to plan an exact number)."""
+        return (self.min_hours_per_year + self.max_hours_per_year) // 2
+
+
+class PlannedBy(models.TextChoices):
+    """How an account's hours in a run were decided: optimised on its response judgements,
+    or its box policy's hours (no judgements)."""
+
+    OPTIMISER = "optimiser", _("Optimised")
+    POLICY = "policy", _("Box policy")
 
 
 class ResponseJudgement(models.Model):
@@ -209,15 +233,22 @@ class AllocationRun(models.Model):
 
 class AllocationLine(models.Model):
     """The planned yearly hours of one account in a run, its expected contribution (base
-    currency), today's hours, the bounds applied, and why it ends below its minimum."""
+    currency), today's hours, the bounds applied, and why it ends below its minimum.
+    An account planned by its box policy (``planned_by``) has no curve: its contribution
+    and today's hours are unknown (null)."""
 
     run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     box = models.CharField(_("box"), max_length=20, choices=Box.choices, blank=True)
+    planned_by = models.CharField(
+        _("planned by"), max_length=10, choices=PlannedBy.choices, default=PlannedBy.OPTIMISER
+    )
     hours = models.DecimalField(_("planned hours"), **HOURS)
-    contribution = models.DecimalField(_("expected contribution"), **MONEY)
-    reference_hours = models.DecimalField(_("today's hours"), **HOURS)
-    reference_contribution = models.DecimalField(_("contribution at today's hours"), **MONEY)
+    contribution = models.DecimalField(_("expected contribution"), **MONEY, null=True)
+    reference_hours = models.DecimalField(_("today's hours"), **HOURS, null=True)
+    reference_contribution = models.DecimalField(
+        _("contribution at today's hours"), **MONEY, null=True
+    )
     min_hours = models.DecimalField(_("minimum hours"), **HOURS)
     max_hours = models.DecimalField(_("maximum hours"), **HOURS, null=True)
     below_minimum = models.TextField(_("below the minimum because"), blank=True)

@@ -13,6 +13,7 @@ Who may do what:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -39,6 +40,7 @@ from kam.allocation.models import (
     PeriodBoxPolicy,
     PeriodCapacity,
     PeriodFunctionCapacity,
+    PlannedBy,
     PlanningPeriod,
     ResponseJudgement,
     RunStatus,
@@ -285,23 +287,34 @@ def run_person_lines_visible(
 def run_hours_by_person(
     *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
 ) -> list[dict[str, Any]]:
-    """Planned hours per person over the accounts ``user`` may read, with each person's
-    capacity in the period (one query for the sums, one for the capacities)."""
+    """Planned hours per person over the accounts ``user`` may read, split into the
+    optimiser's (judged accounts) and the box policies' (accounts without judgements),
+    with each person's capacity in the period (one query for the sums, one for the
+    capacities)."""
+    policy_accounts = run.lines.filter(planned_by=PlannedBy.POLICY).values("account_id")
     sums = (
         run_person_lines_visible(run=run, user=user)
         .values("user_id")
-        .annotate(hours=Sum("hours"), accounts=Count("account_id"))
+        .annotate(
+            planned=Sum("hours"),
+            by_policy=Sum("hours", filter=Q(account_id__in=policy_accounts)),
+            accounts=Count("account_id"),
+        )
     )
     by_user = {r["user_id"]: r for r in sums}
     out = []
     for cap in capacity_list(period=run.period):
         r = by_user.get(cap.user_id)
+        hours = float(r["planned"] or 0) if r else 0.0
+        policy = float(r["by_policy"] or 0) if r else 0.0
         out.append(
             {
                 "user": cap.user,
                 "function": cap.get_function_display(),
                 "capacity": cap.hours_per_year,
-                "hours": float(r["hours"]) if r else 0.0,
+                "hours": hours,
+                "optimised_hours": hours - policy,
+                "policy_hours": policy,
                 "accounts": r["accounts"] if r else 0,
             }
         )
@@ -309,31 +322,195 @@ def run_hours_by_person(
 
 
 def run_hours_by_box(*, run: AllocationRun) -> list[dict[str, Any]]:
-    """Planned and today's hours per box over all the run's accounts, with the period's
-    policy bounds per account (totals are no secret: the matrix shows them to everyone)."""
+    """Planned and today's hours per box over all the run's accounts (the whole active
+    portfolio: judged accounts optimised, the others at their box policy's hours), split
+    into the optimiser's and the policies', with the period's policy bounds per account,
+    service channel and visits (totals are no secret: the matrix shows them to everyone)."""
+    policy = Q(planned_by=PlannedBy.POLICY)
     rows = run.lines.values("box").annotate(
-        accounts=Count("pk"), hours=Sum("hours"), reference=Sum("reference_hours")
+        accounts=Count("pk"),
+        planned=Sum("hours"),
+        reference=Sum("reference_hours"),
+        policy_accounts=Count("pk", filter=policy),
+        by_policy=Sum("hours", filter=policy),
     )
     found = {r["box"] or "": r for r in rows}
     policies = {p.box: p for p in run.period.policies.all()}
-    total = sum(float(r["hours"] or 0) for r in rows) or 0.0
+    total = sum(float(r["planned"] or 0) for r in rows) or 0.0
     out = []
     for b in [*(b.value for b in Box), ""]:
         r = found.get(b)
         if r is None:
             continue
         p = policies.get(b)
+        hours = float(r["planned"] or 0)
+        policy_hours = float(r["by_policy"] or 0)
         out.append(
             {
                 "box": b,
                 "accounts": r["accounts"],
-                "hours": float(r["hours"] or 0),
+                "optimised_accounts": r["accounts"] - r["policy_accounts"],
+                "policy_accounts": r["policy_accounts"],
+                "hours": hours,
+                "optimised_hours": hours - policy_hours,
+                "policy_hours": policy_hours,
                 "reference": float(r["reference"] or 0),
-                "share": float(r["hours"] or 0) / total if total else 0.0,
+                "share": hours / total if total else 0.0,
                 "min_each": p.min_hours_per_year if p else None,
                 "max_each": p.max_hours_per_year if p else None,
                 "min_total": p.min_hours_per_year * r["accounts"] if p else None,
                 "max_total": p.max_hours_per_year * r["accounts"] if p else None,
+                "service_channel": p.service_channel if p else "",
+                "service_channel_label": p.get_service_channel_display() if p else "",
+                "visits_each": p.visits_per_year if p else None,
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class PolicyAccountRow:
+    """An active account without a judgement in a period: its box in the portfolio review
+    (``""`` when not placed), its owner, its account team and the hours its box policy
+    plans for it (0 without a box)."""
+
+    account_id: int
+    box: str
+    owner_id: int | None
+    team: tuple[int, ...]
+    hours: int
+    min_hours: int
+    max_hours: int | None
+
+
+@dataclass(frozen=True)
+class PlanHours:
+    """The year plan's capacity check (kam-method.md section 2; docs/allocation.md, "Time
+    for every customer"): the team's hours against the hours the box policies plan for
+    the accounts without judgements. One definition for the period page, the run and the
+    API."""
+
+    capacity_hours: int
+    capacity_within_caps: int
+    judged_accounts: int
+    judged_min_hours: int
+    policy_accounts: tuple[PolicyAccountRow, ...]
+    by_box: tuple[dict[str, Any], ...]
+
+    @property
+    def policy_hours(self) -> int:
+        """The box policies' hours of every active account without a judgement."""
+        return sum(a.hours for a in self.policy_accounts)
+
+    @property
+    def left_for_optimiser(self) -> int:
+        """The hours left for the judged accounts after the policy hours (may be negative)."""
+        return self.capacity_within_caps - self.policy_hours
+
+    @property
+    def fits(self) -> bool:
+        """Whether the policy hours fit in the team's capacity (within the function caps)."""
+        return self.policy_hours <= self.capacity_within_caps
+
+    def refusal(self) -> str:
+        """The sentence that says why a plan cannot be made ("" when it fits)."""
+        if self.fits:
+            return ""
+        return _(
+            "The box policies plan %(policy)s hours for the %(n)s accounts without "
+            "judgements, more than the team's %(capacity)s hours: lower those boxes' "
+            "hours in this period's box policies, add capacity, or enter judgements."
+        ) % {
+            "policy": f"{self.policy_hours:,}",
+            "n": f"{len(self.policy_accounts):,}",
+            "capacity": f"{self.capacity_within_caps:,}",
+        }
+
+
+def plan_hours(*, period: PlanningPeriod) -> PlanHours:
+    """The period's capacity check (see ``PlanHours``): the people's hours (and within the
+    caps per function), the judged accounts and their minimum hours, and every active
+    account without a judgement with its box policy's hours (``policy_hours``: the middle
+    of the range), owner and team. Every active account counts, whoever asks: totals are
+    no secret (the matrix shows them to everyone). A fixed number of queries."""
+    people = period.capacities.values("function").annotate(hours=Sum("hours_per_year")).order_by()
+    people_hours = {r["function"]: int(r["hours"] or 0) for r in people}
+    caps = {f.function: f.hours_per_year for f in period.function_capacities.all()}
+    capacity = sum(people_hours.values())
+    within = sum(min(h, caps[f]) if f in caps else h for f, h in people_hours.items())
+    policies = {p.box: p for p in period.policies.all()}
+    review = review_for_boxes()
+    boxes: dict[int, str] = {}
+    if review is not None:
+        boxes = dict(
+            Placement.objects.filter(review=review, account__active=True).values_list(
+                "account_id", "box"
+            )
+        )
+    judged = list(
+        ResponseJudgement.objects.filter(period=period, account__active=True).values_list(
+            "account_id", "min_hours"
+        )
+    )
+    judged_ids = {a for a, _m in judged}
+    judged_min = 0
+    for account_id, min_hours in judged:
+        p = policies.get(boxes.get(account_id, "") or "")
+        judged_min += min_hours if min_hours is not None else (p.min_hours_per_year if p else 0)
+    accounts = list(
+        Account.objects.filter(active=True)
+        .exclude(pk__in=judged_ids)
+        .order_by("pk")
+        .values_list("pk", "owner_id")
+    )
+    teams: dict[int, list[int]] = {}
+    for account_id, user_id in (
+        AccountTeamMember.objects.filter(account__active=True)
+        .exclude(account_id__in=judged_ids)
+        .order_by("account_id", "user_id")
+        .values_list("account_id", "user_id")
+    ):
+        teams.setdefault(account_id, []).append(user_id)
+    rank = {b.value: i for i, b in enumerate(Box)}
+    rows = []
+    for account_id, owner_id in accounts:
+        box = boxes.get(account_id, "") or ""
+        p = policies.get(box)
+        rows.append(
+            PolicyAccountRow(
+                account_id=account_id,
+                box=box,
+                owner_id=owner_id,
+                team=tuple(teams.get(account_id, ())),
+                hours=p.policy_hours if p else 0,
+                min_hours=p.min_hours_per_year if p else 0,
+                max_hours=p.max_hours_per_year if p else None,
+            )
+        )
+    # Key accounts first: when hours run short, the lower boxes go without.
+    rows.sort(key=lambda r: (rank.get(r.box, len(rank)), r.account_id))
+    by_box = []
+    for b in [*(b.value for b in Box), ""]:
+        mine = [r for r in rows if r.box == b]
+        if not mine and b == "":
+            continue
+        p = policies.get(b)
+        by_box.append(
+            {
+                "box": b,
+                "accounts": len(mine),
+                "hours_each": p.policy_hours if p else 0,
+                "hours": sum(r.hours for r in mine),
+                "service_channel": p.service_channel if p else "",
+                "service_channel_label": p.get_service_channel_display() if p else "",
+                "visits_each": p.visits_per_year if p else 0,
+            }
+        )
+    return PlanHours(
+        capacity_hours=capacity,
+        capacity_within_caps=within,
+        judged_accounts=len(judged_ids),
+        judged_min_hours=judged_min,
+        policy_accounts=tuple(rows),
+        by_box=tuple(by_box),
+    )

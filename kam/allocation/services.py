@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -32,18 +32,22 @@ from kam.allocation.models import (
     PeriodCapacity,
     PeriodFunctionCapacity,
     PeriodStatus,
+    PlannedBy,
     PlanningPeriod,
     ResponseJudgement,
     RunStatus,
 )
 from kam.allocation.selectors import (
+    PlanHours,
     eligible_people,
     judgement_may_enter,
     period_may_plan,
+    plan_hours,
     review_for_boxes,
 )
 from kam.core import allocation as core
 from kam.core import allocation_fit
+from kam.core.policy_hours import PolicyAccount, PolicyAssignment, assign_policy_hours
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get, team_capacity_list
@@ -51,6 +55,8 @@ from kam.organisation.services import (
     MAX_HOURLY_COST,
     MAX_HOURS_PER_ACCOUNT,
     MAX_PERSON_HOURS_PER_YEAR,
+    service_channel_check,
+    visits_check,
 )
 from kam.portfolio.models import Placement
 from kam.users.models import Function
@@ -136,6 +142,8 @@ def period_create(
                 box=p.box,
                 min_hours_per_year=p.min_hours_per_year,
                 max_hours_per_year=p.max_hours_per_year,
+                service_channel=p.service_channel,
+                visits_per_year=p.visits_per_year,
             )
             for p in box_policy_rows_get(organisation=organisation_get())
         )
@@ -297,12 +305,15 @@ def function_capacities_update(
 
 @dataclass(frozen=True)
 class PolicyChange:
-    """A box's minimum and maximum yearly hours per account in the period."""
+    """A box's minimum and maximum yearly hours per account in the period, its service
+    channel and visits per account per year (``None``: kept as they are)."""
 
     box: str
     min_hours_per_year: int
     max_hours_per_year: int
     version: int | None = None  # the policy's version it was changed on (None: no check)
+    service_channel: str | None = None
+    visits_per_year: int | None = None
 
 
 def policies_update(
@@ -347,7 +358,15 @@ def policies_update(
                     % {"box": label, "hi": hi, "lo": lo},
                     field=f"{change.box}.max_hours_per_year",
                 )
-            values = {"min_hours_per_year": int(lo), "max_hours_per_year": int(hi)}
+            values: dict[str, Any] = {"min_hours_per_year": int(lo), "max_hours_per_year": int(hi)}
+            if change.service_channel is not None:
+                values["service_channel"] = service_channel_check(
+                    change.service_channel, field=f"{change.box}.service_channel"
+                )
+            if change.visits_per_year is not None:
+                values["visits_per_year"] = visits_check(
+                    change.visits_per_year, field=f"{change.box}.visits_per_year"
+                )
             policy = PeriodBoxPolicy.objects.filter(period=period, box=change.box).first()
             if policy is None:
                 policy = PeriodBoxPolicy.objects.create(
@@ -610,7 +629,8 @@ def judgement_curve(judgement: ResponseJudgement) -> core.ResponseCurve:
 def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRun:
     """Queue an optimisation of ``period`` as a background job (``kam worker`` runs it;
     docs/operations.md). Refused while another run of the period is queued or running
-    (409) or when no account has a judgement (422)."""
+    (409), when no account has a judgement (422) or when the box policies' hours of the
+    accounts without judgements exceed the team's capacity (422, ``PlanHours.refusal``)."""
     _plan_check(user)
     _open_check(period)
     if not period.judgements.filter(account__active=True).exists():
@@ -618,6 +638,9 @@ def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRu
             _("No account has its four judgements yet: enter them before optimising."),
             status=422,
         )
+    refusal = plan_hours(period=period).refusal()
+    if refusal:
+        raise ApplicationError(refusal, status=422)
     with transaction.atomic():  # the check and the new run together (see economics)
         _busy_check(period)
         run = AllocationRun.objects.create(period=period, created_by=user)
@@ -684,7 +707,10 @@ class _Progress:
 
 @dataclass
 class _Built:
-    """The core problem of a period, and what is needed to store its result."""
+    """The core problem of a period, and what is needed to store its result.
+
+    The problem holds the judged accounts only, with the people's hours left after the
+    policy hours of the other active accounts (``policy``, given before the optimiser)."""
 
     problem: core.TeamProblem | core.PoolProblem
     account_ids: list[int]
@@ -698,6 +724,12 @@ class _Built:
     functions: list[str]
     #: the period's caps per function (yearly hours), only the functions that have one
     function_caps: dict[str, float]
+    #: each person's own hours in the period, before the policy hours (by ``user_ids``)
+    people_hours: list[float] = field(default_factory=list)
+    #: the capacity check the plan was made against
+    hours: PlanHours | None = None
+    #: the policy hours given to the accounts without judgements
+    policy: PolicyAssignment = field(default_factory=PolicyAssignment)
 
 
 def _flat_hours(box: str, policies: Mapping[str, PeriodBoxPolicy], reference: float) -> float:
@@ -710,11 +742,21 @@ def _flat_hours(box: str, policies: Mapping[str, PeriodBoxPolicy], reference: fl
 
 
 def run_problem(*, period: PlanningPeriod) -> _Built:
-    """The core problem of ``period``: one curve per active account with a judgement,
-    bounds from the judgement's override or the period's policy for the account's box in
-    the portfolio review (the latest closed one), and the team (people with hours, their
-    cost, who may serve which account: owner and account team) with the period's caps per
-    function."""
+    """The core problem of ``period`` (docs/allocation.md, "Time for every customer").
+
+    Every active account without a judgement gets its box policy's hours
+    (``PeriodBoxPolicy.policy_hours``), from its owner first, then its account team
+    (``kam.core.policy_hours``); those hours are taken off the people's and functions'
+    capacities. The optimiser then divides what is left over the active accounts with a
+    judgement: one curve each, bounds from the judgement's override or the period's policy
+    for the account's box in the portfolio review (the latest closed one), and the team
+    (people with hours, their cost, who may serve which account: owner and account team)
+    with the period's caps per function. Refused (``ApplicationError``) when the policy
+    hours exceed the team's capacity."""
+    hours = plan_hours(period=period)
+    refusal = hours.refusal()
+    if refusal:
+        raise ApplicationError(refusal, status=422)
     judgements = list(
         ResponseJudgement.objects.filter(period=period, account__active=True).order_by("account_id")
     )
@@ -748,11 +790,21 @@ def run_problem(*, period: PlanningPeriod) -> _Built:
     min_hours = np.array(lo, dtype=float)
     max_hours = np.array(hi, dtype=float)
     caps = [c for c in period.capacities.all() if c.hours_per_year > 0]
+    function_caps = {f.function: float(f.hours_per_year) for f in period.function_capacities.all()}
+    assigned = assign_policy_hours(
+        [
+            PolicyAccount(key=a.account_id, hours=float(a.hours), owner=a.owner_id, team=a.team)
+            for a in hours.policy_accounts
+        ],
+        capacity={c.user_id: float(c.hours_per_year) for c in caps},
+        functions={c.user_id: c.function for c in caps},
+        function_caps=function_caps,
+    )
     user_ids = [c.user_id for c in caps]
     people = [
         core.Person(
             key=c.user_id,
-            capacity_hours=float(c.hours_per_year),
+            capacity_hours=max(assigned.person_left[c.user_id], 0.0),
             function=c.function,
             hour_cost=float(c.hourly_cost),
         )
@@ -766,12 +818,14 @@ def run_problem(*, period: PlanningPeriod) -> _Built:
             if u in index:
                 eligible[index[u], j] = True
     capacity = float(sum(c.hours_per_year for c in caps))
-    function_caps = {f.function: float(f.hours_per_year) for f in period.function_capacities.all()}
     problem = core.TeamProblem(
         curves=core.Curves.of(curves),
         people=people,
         eligible=eligible,
-        function_capacity=function_caps or None,
+        function_capacity=(
+            {f: max(assigned.function_left.get(f, h), 0.0) for f, h in function_caps.items()}
+            or None
+        ),
         min_hours=min_hours,
         max_hours=max_hours,
         flat_hours=np.array(flat, dtype=float),
@@ -788,6 +842,9 @@ def run_problem(*, period: PlanningPeriod) -> _Built:
         capacity,
         [c.function for c in caps],
         function_caps,
+        people_hours=[float(c.hours_per_year) for c in caps],
+        hours=hours,
+        policy=assigned,
     )
 
 
@@ -818,15 +875,29 @@ def run_execute(*, run_id: int, tracker: JobTracker | None = None) -> None:
             )
         AllocationRun.objects.filter(pk=run_id).update(progress=5)
         result = core.allocate(built.problem, progress=_Progress(run_id, 5, 60, tracker))
-        # The what-if at today's capacity is the plan just computed: it is not solved twice.
-        totals = [built.capacity_hours * s for s in WHAT_IF_SHARES if s != 1.0] + [
+        # The what-if covers every account: at each total capacity the policy hours stay
+        # as they are and the optimiser divides the rest (a total below the policy hours
+        # is left out). The point at today's capacity is the plan just computed: it is not
+        # solved twice.
+        policy_total = built.policy.total
+        wanted = [built.capacity_hours * s for s in WHAT_IF_SHARES] + [
             built.capacity_hours + HIRE_HOURS
         ]
-        solved = iter(
-            core.capacity_curve(built.problem, totals, progress=_Progress(run_id, 60, 95, tracker))
+        solve = [t for i, t in enumerate(wanted) if i != WHAT_IF_SHARES.index(1.0)]
+        solve = [t for t in solve if t - policy_total > 0]
+        solved = core.capacity_curve(
+            built.problem,
+            [t - policy_total for t in solve],
+            progress=_Progress(run_id, 60, 95, tracker),
         )
-        today = core.CapacityPoint(built.capacity_hours, result.objective, result.shadow_price)
-        points = [today if s == 1.0 else next(solved) for s in WHAT_IF_SHARES] + [next(solved)]
+        by_total = {
+            t: core.CapacityPoint(t, p.objective, p.shadow_price)
+            for t, p in zip(solve, solved, strict=True)
+        }
+        by_total[built.capacity_hours] = core.CapacityPoint(
+            built.capacity_hours, result.objective, result.shadow_price
+        )
+        points: list[core.CapacityPoint | None] = [by_total.get(t) for t in wanted]
         if tracker is not None:
             tracker.check()
         _store(run, built, result, points)
@@ -842,8 +913,9 @@ def run_execute(*, run_id: int, tracker: JobTracker | None = None) -> None:
 
 def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict[str, Any]]:
     """Per function (in the order of ``Function``): its people's hours, its cap (None when
-    it has none), the hours planned for its people and, when capped, the value of one more
-    hour of the cap (its shadow price μ_f, per hour; kam-method.md section 2)."""
+    it has none), the hours planned for its people (the optimiser's and the policy hours of
+    the accounts without judgements) and, when capped, the value of one more hour of the
+    cap (its shadow price μ_f, per hour; kam-method.md section 2)."""
     people_hours: dict[str, float] = {}
     planned: dict[str, float] = {}
     per_person = (
@@ -851,10 +923,17 @@ def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict
         if result.person_hours is not None
         else np.zeros(len(built.user_ids))
     )
-    capacities = built.problem.people if isinstance(built.problem, core.TeamProblem) else []
-    for function, person, hours in zip(built.functions, capacities, per_person, strict=True):
-        people_hours[function] = people_hours.get(function, 0.0) + float(person.capacity_hours)
-        planned[function] = planned.get(function, 0.0) + float(hours)
+    policy_per_person: dict[Any, float] = {}
+    for (person, _account), h in built.policy.person_hours.items():
+        policy_per_person[person] = policy_per_person.get(person, 0.0) + h
+    own = built.people_hours or [float(p.capacity_hours) for p in built.problem.people]  # type: ignore[union-attr]
+    for user_id, function, capacity, hours in zip(
+        built.user_ids, built.functions, own, per_person, strict=True
+    ):
+        people_hours[function] = people_hours.get(function, 0.0) + float(capacity)
+        planned[function] = (
+            planned.get(function, 0.0) + float(hours) + policy_per_person.get(user_id, 0.0)
+        )
     prices = result.function_shadow_prices
     out = []
     for function in Function.values:
@@ -874,21 +953,58 @@ def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict
     return out
 
 
+def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, float | None]:
+    """Today's allocation and the flat per-box rule, given the hours the plan can really
+    use (docs/allocation.md, "What the result reports"): when the capacity binds (a shadow
+    price above 0) the hours the plan gives the judged accounts, since the caps per
+    function and who may serve whom can leave part of the capacity unusable for them;
+    otherwise the optimiser's capacity, as ``kam.core`` takes it. Without the policy hours
+    of the other accounts both comparisons would get hours the team does not have."""
+    if built.policy.total <= 0 or not isinstance(built.problem, core.TeamProblem):
+        return float(result.baseline_objective), (
+            float(result.flat_objective) if result.flat_objective is not None else None
+        )
+    people = built.problem.people
+    capacity = float(sum(p.capacity_hours for p in people))
+    if result.shadow_price > 1e-9:
+        capacity = min(capacity, float(np.sum(result.hours)))
+    weights = np.array([p.capacity_hours for p in people], dtype=float)
+    costs = np.array([p.hour_cost for p in people], dtype=float)
+    mean_cost = float(costs @ (weights / max(float(weights.sum()), 1.0)))
+    curves = core.Curves.of(built.curves)
+    reference = np.array([c.reference_hours for c in built.curves], dtype=float)
+    baseline = core.reference_allocation(reference, capacity)
+    baseline_objective = float((curves.contribution(baseline) - mean_cost * baseline).sum())
+    flat_objective = None
+    if built.problem.flat_hours is not None:
+        flat = core.flat_rule(
+            np.asarray(built.problem.flat_hours, dtype=float),
+            capacity,
+            built.min_hours,
+            built.max_hours,
+        )
+        flat_objective = float((curves.contribution(flat) - mean_cost * flat).sum())
+    return baseline_objective, flat_objective
+
+
 def _store(
     run: AllocationRun,
     built: _Built,
     result: core.AllocationResult,
-    points: list[core.CapacityPoint],
+    points: list[core.CapacityPoint | None],
 ) -> None:
     shortfalls = {s.index: s.reason.value for s in result.shortfalls}
     hire = points[-1]
-    what_if = points[: len(WHAT_IF_SHARES)]
+    what_if = [p for p in points[: len(WHAT_IF_SHARES)] if p is not None]
+    policy = built.policy
+    policy_rows = built.hours.policy_accounts if built.hours is not None else ()
     person_prices = (
         {str(u): float(p) for u, p in zip(built.user_ids, result.person_shadow_prices, strict=True)}
         if result.person_shadow_prices is not None
         else {}
     )
     functions = _function_summary(built, result)
+    baseline_objective, flat_objective = _comparisons(built, result)
     summary = {
         "objective": float(result.objective),
         "upper_bound": float(result.upper_bound),
@@ -902,23 +1018,27 @@ def _store(
             f["function"]: f["shadow_price"] for f in functions if f["shadow_price"] is not None
         },
         "functions": functions,
-        "baseline_objective": float(result.baseline_objective),
-        "flat_objective": (
-            float(result.flat_objective) if result.flat_objective is not None else None
-        ),
-        "uplift": float(result.uplift),
+        "baseline_objective": baseline_objective,
+        "flat_objective": flat_objective,
+        "uplift": float(result.objective) - baseline_objective,
         "uplift_flat": (
-            float(result.objective - result.flat_objective)
-            if result.flat_objective is not None
-            else None
+            float(result.objective) - flat_objective if flat_objective is not None else None
         ),
         "capacity_hours": built.capacity_hours,
-        "planned_hours": float(np.sum(result.hours)),
+        "planned_hours": float(np.sum(result.hours)) + policy.total,
+        "optimised_hours": float(np.sum(result.hours)),
+        "policy_hours": policy.total,
+        "optimiser_capacity_hours": float(sum(p.capacity_hours for p in built.problem.people))  # type: ignore[union-attr]
+        if isinstance(built.problem, core.TeamProblem)
+        else built.capacity_hours - policy.total,
         "reference_hours": float(sum(c.reference_hours for c in built.curves)),
-        "accounts": len(built.account_ids),
-        "below_minimum": len(result.shortfalls),
+        "accounts": len(built.account_ids) + len(policy_rows),
+        "judged_accounts": len(built.account_ids),
+        "policy_accounts": len(policy_rows),
+        "below_minimum": len(result.shortfalls)
+        + sum(1 for a in policy_rows if policy.hours.get(a.account_id, 0.0) < a.min_hours),
         "hire_hours": HIRE_HOURS,
-        "hire_value": float(hire.objective - result.objective),
+        "hire_value": float(hire.objective - result.objective) if hire is not None else None,
         "what_if": [
             {
                 "capacity": float(p.capacity),
@@ -945,6 +1065,24 @@ def _store(
         )
         for i, account_id in enumerate(built.account_ids)
     ]
+    for a in policy_rows:
+        given = policy.hours.get(a.account_id, 0.0)
+        reason = policy.shortfalls.get(a.account_id)
+        lines.append(
+            AllocationLine(
+                run=run,
+                account_id=a.account_id,
+                box=a.box,
+                planned_by=PlannedBy.POLICY,
+                hours=_hours(given),
+                contribution=None,
+                reference_hours=None,
+                reference_contribution=None,
+                min_hours=_hours(a.min_hours),
+                max_hours=None if a.max_hours is None else _hours(a.max_hours),
+                below_minimum=reason.value if reason is not None and given < a.min_hours else "",
+            )
+        )
     person_lines = []
     if result.person_hours is not None:
         rows, cols = np.nonzero(result.person_hours > 1e-9)
@@ -957,6 +1095,10 @@ def _store(
                     hours=_hours(result.person_hours[p, a]),
                 )
             )
+    for (user_id, account_id), h in policy.person_hours.items():
+        person_lines.append(
+            AllocationPersonLine(run=run, user_id=user_id, account_id=account_id, hours=_hours(h))
+        )
     AllocationRun.objects.filter(pk=run.pk).update(progress=95)
     with transaction.atomic():
         AllocationLine.objects.filter(run=run).delete()

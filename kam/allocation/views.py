@@ -48,6 +48,7 @@ from kam.allocation.selectors import (
     period_get,
     period_list,
     period_may_plan,
+    plan_hours,
     policy_list,
     run_get,
     run_hours_by_box,
@@ -194,6 +195,8 @@ def _policy_forms(period: PlanningPeriod, data: Any = None) -> list[tuple[Any, P
             initial={
                 "min_hours_per_year": p.min_hours_per_year,
                 "max_hours_per_year": p.max_hours_per_year,
+                "service_channel": p.service_channel,
+                "visits_per_year": p.visits_per_year,
             },
         )
         # The version the row was loaded with (kept when the form comes back with an error).
@@ -314,8 +317,11 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             _place_error(status_form, exc.field, exc.message)
     counts = judgement_counts_by_box(period=period)
     labels = {b.value: b.label for b in Box}
+    hours = plan_hours(period=period)
+    policy_by_box = {b["box"]: b for b in hours.by_box}
     for c in counts:
         c["label"] = labels.get(c["box"], _("Not placed"))
+        c["policy"] = policy_by_box.get(c["box"])
     return render(
         request,
         "allocation/period_detail.html",
@@ -336,6 +342,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             "status_form": status_form,
             "counts": counts,
             "judged_total": sum(c["judged"] for c in counts),
+            "plan_hours": hours,
             "runs": run_list(period=period),
             "latest_done": run_latest_done(period=period),
             "can_judge": judgement_may_enter(request.user),
@@ -634,7 +641,9 @@ def _sorted_lines(run: AllocationRun, user: Any, sort: str) -> QuerySet[Any]:
     key = sort.lstrip("-")
     fields = SORTS.get(key, SORTS["planned"])
     desc = sort.startswith("-") if key in SORTS else True
-    order = [f"-{f}" if desc else f for f in fields]
+    # Accounts planned by their box policy have no today's hours or contribution: they
+    # sort last either way, on SQLite and PostgreSQL alike.
+    order = [F(f).desc(nulls_last=True) if desc else F(f).asc(nulls_last=True) for f in fields]
     return qs.order_by(*order, "account_id")
 
 
@@ -701,15 +710,25 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     if run.status == RunStatus.DONE:
         s = run.summary
         functions = _function_rows(run)
+        boxes = _box_rows(run)
+        people = _people_rows(run, request.user)
         context.update(_lines_context(request, run))
         context.update(
             {
                 "s": s,
                 "gap_pct": 100.0 * float(s.get("relative_gap", 0.0)),
-                "people": _people_rows(run, request.user),
+                "people": people,
                 "functions": functions,
                 "any_function_cap": any(f["cap"] is not None for f in functions),
-                "boxes": _box_rows(run),
+                "boxes": boxes,
+                "box_total": {
+                    k: sum(b[k] for b in boxes)
+                    for k in ("accounts", "optimised_hours", "policy_hours", "hours", "reference")
+                },
+                "people_total": {
+                    k: sum(p[k] for p in people)
+                    for k in ("optimised_hours", "policy_hours", "hours", "capacity")
+                },
                 "hire_hours": s.get("hire_hours"),
                 "first_line": context["lines"][0] if context["lines"] else None,
                 "actual": _actual(run, request.user),

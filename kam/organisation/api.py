@@ -69,12 +69,18 @@ class SettingsIn(Schema):
 
 
 class BoxPolicySchema(Schema):
-    """Yearly hours per account of one box (minimum, maximum) and its review cadence in months."""
+    """Yearly hours per account of one box (minimum, maximum), its review cadence in months,
+    service channel and visits per account per year."""
 
     box: str
     min_hours_per_year: int
     max_hours_per_year: int
     review_cadence_months: int
+    service_channel: str | None = Field(
+        None,
+        description="field, inside_sales, key_account_team or web; left out: kept as it is.",
+    )
+    visits_per_year: int | None = Field(None, description="Left out: kept as it is.")
     version: int | None = Field(
         None,
         description=(
@@ -143,6 +149,8 @@ def _box_policies(org: Organisation) -> list[BoxPolicySchema]:
             min_hours_per_year=row.min_hours_per_year,
             max_hours_per_year=row.max_hours_per_year,
             review_cadence_months=row.review_cadence_months,
+            service_channel=row.service_channel,
+            visits_per_year=row.visits_per_year,
             version=row.version if row.pk else None,
         )
         for row in box_policy_rows_get(organisation=org)
@@ -204,6 +212,8 @@ def box_policies_put(
                     min_hours_per_year=p.min_hours_per_year,
                     max_hours_per_year=p.max_hours_per_year,
                     review_cadence_months=p.review_cadence_months,
+                    service_channel=p.service_channel,
+                    visits_per_year=p.visits_per_year,
                     version=expected.get(p.box) if expected is not None else p.version,
                 )
                 for p in payload

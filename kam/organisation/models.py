@@ -24,6 +24,17 @@ class Box(models.TextChoices):
     OPPORTUNISTIC = "opportunistic", _("Opportunistic")
 
 
+class ServiceChannel(models.TextChoices):
+    """How the accounts of a box are served (kam-method.md section 2: the box policy's
+    service channel): visited in the field, by inside sales (phone, video), by a key
+    account team, or through the web shop and self-service."""
+
+    FIELD = "field", _("Field sales")
+    INSIDE_SALES = "inside_sales", _("Inside sales")
+    KEY_ACCOUNT_TEAM = "key_account_team", _("Key account team")
+    WEB = "web", _("Web and self-service")
+
+
 class Organisation(models.Model):
     """The supplier itself: name, base currency, too-many-key-accounts limits, sensitivity settings.
 
@@ -92,6 +103,17 @@ class BoxPolicy(models.Model):
     min_hours_per_year = models.PositiveIntegerField(_("minimum hours per account per year"))
     max_hours_per_year = models.PositiveIntegerField(_("maximum hours per account per year"))
     review_cadence_months = models.PositiveSmallIntegerField(_("review every (months)"))
+    service_channel = models.CharField(
+        _("service channel"),
+        max_length=20,
+        choices=ServiceChannel.choices,
+        default=ServiceChannel.FIELD,
+    )
+    visits_per_year = models.PositiveSmallIntegerField(
+        _("visits per account per year"),
+        default=0,
+        help_text=_("Meetings (in person or online) an account of this box gets a year."),
+    )
     expected_functions = models.JSONField(
         _("functions expected on the account team"),
         default=list,
@@ -153,4 +175,12 @@ DEFAULT_BOX_POLICIES = {
     Box.KEY_DEVELOPMENT: (120, 400, 3),
     Box.MAINTENANCE: (30, 120, 6),
     Box.OPPORTUNISTIC: (0, 30, 12),
+}
+
+DEFAULT_BOX_SERVICE = {
+    # box: (service channel, visits per account per year) -- kam-method.md section 2
+    Box.KEY: (ServiceChannel.KEY_ACCOUNT_TEAM, 12),
+    Box.KEY_DEVELOPMENT: (ServiceChannel.KEY_ACCOUNT_TEAM, 8),
+    Box.MAINTENANCE: (ServiceChannel.FIELD, 4),
+    Box.OPPORTUNISTIC: (ServiceChannel.INSIDE_SALES, 1),
 }

@@ -11,7 +11,13 @@ from django.db.models import Q, QuerySet, Sum
 
 from kam.core.capacity import BoxPolicy as CoreBoxPolicy
 from kam.core.capacity import CapacityLimits
-from kam.organisation.models import DEFAULT_BOX_POLICIES, Box, BoxPolicy, Organisation
+from kam.organisation.models import (
+    DEFAULT_BOX_POLICIES,
+    DEFAULT_BOX_SERVICE,
+    Box,
+    BoxPolicy,
+    Organisation,
+)
 from kam.users.models import Role
 
 # Roles whose people appear in the team-capacity table even with 0 hours: they are the
@@ -33,6 +39,8 @@ def organisation_get() -> Organisation:
                 min_hours_per_year=lo,
                 max_hours_per_year=hi,
                 review_cadence_months=cadence,
+                service_channel=DEFAULT_BOX_SERVICE[box][0],
+                visits_per_year=DEFAULT_BOX_SERVICE[box][1],
             )
             for box, (lo, hi, cadence) in DEFAULT_BOX_POLICIES.items()
         )
@@ -61,6 +69,8 @@ def box_policy_rows_get(*, organisation: Organisation) -> list[BoxPolicy]:
                 min_hours_per_year=lo,
                 max_hours_per_year=hi,
                 review_cadence_months=cadence,
+                service_channel=DEFAULT_BOX_SERVICE[box][0],
+                visits_per_year=DEFAULT_BOX_SERVICE[box][1],
             )
         rows.append(row)
     return rows

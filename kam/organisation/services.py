@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kam.organisation.models import Box, BoxPolicy, ExchangeRate, Organisation
+from kam.organisation.models import Box, BoxPolicy, ExchangeRate, Organisation, ServiceChannel
 from kam.users.models import Function, Profile
 from kam.web.concurrency import VersionConflict, save_versioned, snapshot
 from kam.web.errors import ApplicationError
@@ -56,6 +56,8 @@ class BoxPolicyInput:
     max_hours_per_year: int
     review_cadence_months: int
     version: int | None = None  # the policy's version it was changed on (None: no check)
+    service_channel: str | None = None  # None: kept as it is
+    visits_per_year: int | None = None  # None: kept as it is
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,32 @@ def _whole(value: object, *, field: str, label: str) -> int:
     return int(value)
 
 
+#: More visits a year than working days is a typo, not a policy.
+MAX_VISITS_PER_YEAR = 250
+
+
+def service_channel_check(value: object, *, field: str = "service_channel") -> str:
+    """``value`` when it is a service channel; otherwise a 422 naming the channels."""
+    if value not in ServiceChannel.values:
+        raise ApplicationError(
+            _("Unknown service channel “%(c)s”; use one of: %(channels)s.")
+            % {"c": value, "channels": ", ".join(ServiceChannel.values)},
+            field=field,
+        )
+    return str(value)
+
+
+def visits_check(value: object, *, field: str = "visits_per_year") -> int:
+    """``value`` as whole visits a year, 0 to ``MAX_VISITS_PER_YEAR``; otherwise a 422."""
+    visits = _whole(value, field=field, label=_("Visits per year"))
+    if not 0 <= visits <= MAX_VISITS_PER_YEAR:
+        raise ApplicationError(
+            _("Visits per year must be between 0 and %(n)d.") % {"n": MAX_VISITS_PER_YEAR},
+            field=field,
+        )
+    return visits
+
+
 def box_policy_update(
     *,
     organisation: Organisation,
@@ -87,13 +115,16 @@ def box_policy_update(
     min_hours_per_year: int,
     max_hours_per_year: int,
     review_cadence_months: int,
+    service_channel: str | None = None,
+    visits_per_year: int | None = None,
     expected_version: int | None = None,
     precondition: bool = False,
     user: Any = None,
 ) -> BoxPolicy:
-    """Set the policy of one box: yearly hours per account (minimum, maximum) and how many
-    months between reviews (kam-method.md section 2). The minimum is what the capacity
-    check counts for key and key development accounts.
+    """Set the policy of one box: yearly hours per account (minimum, maximum), how many
+    months between reviews, the service channel and visits per account per year
+    (kam-method.md section 2; ``None`` keeps the channel or visits as they are). The
+    minimum is what the capacity check counts for key and key development accounts.
 
     ``expected_version``: the policy's version the change was made on; when someone saved
     it since, nothing is written (``kam.web.concurrency.VersionConflict``, 409 or 412 with
@@ -129,7 +160,15 @@ def box_policy_update(
             _("Review every 1 to %(n)d months.") % {"n": MAX_REVIEW_CADENCE_MONTHS},
             field="review_cadence_months",
         )
-    values = {"min_hours_per_year": lo, "max_hours_per_year": hi, "review_cadence_months": months}
+    values: dict[str, Any] = {
+        "min_hours_per_year": lo,
+        "max_hours_per_year": hi,
+        "review_cadence_months": months,
+    }
+    if service_channel is not None:
+        values["service_channel"] = service_channel_check(service_channel)
+    if visits_per_year is not None:
+        values["visits_per_year"] = visits_check(visits_per_year)
     policy = BoxPolicy.objects.filter(organisation=organisation, box=box).first()
     if policy is None:
         by = user if user is not None and getattr(user, "is_authenticated", False) else None
@@ -167,6 +206,8 @@ def box_policies_update(
                         min_hours_per_year=policy.min_hours_per_year,
                         max_hours_per_year=policy.max_hours_per_year,
                         review_cadence_months=policy.review_cadence_months,
+                        service_channel=policy.service_channel,
+                        visits_per_year=policy.visits_per_year,
                         expected_version=policy.version,
                         precondition=precondition,
                         user=user,

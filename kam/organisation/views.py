@@ -77,6 +77,8 @@ def _box_forms(org: Organisation, data: Any = None) -> list[tuple[Any, BoxPolicy
                 "min_hours_per_year": row.min_hours_per_year,
                 "max_hours_per_year": row.max_hours_per_year,
                 "review_cadence_months": row.review_cadence_months,
+                "service_channel": row.service_channel,
+                "visits_per_year": row.visits_per_year,
             },
         )
         # The version the row was loaded with (kept when the form comes back with an error).

@@ -87,7 +87,7 @@ def test_the_period_page_saves_capacities_and_shows_errors_beside_them(judged, d
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Run the optimisation" in html and "Judgements per box" in html
+    assert "Run the optimisation" in html and "Time for every customer" in html
     caps = list(judged.capacities.order_by("user__last_name", "user__first_name", "user__username"))
     data = {"section": "capacities", "cap-TOTAL_FORMS": len(caps), "cap-INITIAL_FORMS": len(caps)}
     for i, c in enumerate(caps):
@@ -127,7 +127,7 @@ def test_running_from_the_page_leads_to_the_results(judged, director):
         "One more hour is worth",
         "Hours per account",
         "Hours per person",
-        "Hours per box against the policy",
+        "Hours per box: the whole portfolio",
         "Capacity what-if",
     ):
         assert text in html
