@@ -249,9 +249,8 @@ def test_the_index_finds_an_objective_by_code_or_title_on_the_plan_of_the_date(
         index.resolve(account.pk, day, "VMI pilot")  # a project
     # A date outside every plan's period: the current plan is used.
     assert index.resolve(account.pk, dt.date(2027, 2, 1), "Grow chilled soups") == soups
-    services.item_create(
-        user=kam_user, plan=grid_plan["plan"], kind="objective", data={"title": "Grow chilled soups"}
-    )
+    twin = {"title": "Grow chilled soups"}
+    services.item_create(user=kam_user, plan=grid_plan["plan"], kind="objective", data=twin)
     with pytest.raises(LookupError, match="names 2 items of plan 2026; use the code"):
         ObjectiveIndex([account.pk]).resolve(account.pk, day, "Grow chilled soups")
 
