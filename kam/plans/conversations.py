@@ -107,6 +107,15 @@ def objective_choices(*, account_id: int | None, keep_id: int | None = None) -> 
     return items
 
 
+def plan_current(*, account_id: int) -> Plan | None:
+    """The account's current plan: the latest one no next period's plan was made from."""
+    return (
+        Plan.objects.filter(account_id=account_id, successors__isnull=True)
+        .order_by("-period_start", "-pk")
+        .first()
+    )
+
+
 @dataclass
 class _AccountPlans:
     plans: list[Plan] = field(default_factory=list)

@@ -356,3 +356,29 @@ def test_the_plan_page_shows_the_grid_with_flags_in_words(grid_plan, kam_user, l
         assert "10 Mar 2026" in text
     # Each row links to logging a conversation on its objective.
     assert f"objective={grid_plan['soups'].pk}" in text
+
+
+# -- the plan's exports -------------------------------------------------------------------------
+
+
+def test_the_internal_exports_carry_the_grid_and_the_customers_do_not(grid_plan, kam_user):  # type: ignore[no-untyped-def]
+    from kam.reports.plan_export import plan_export_build, plan_pdf, plan_pptx
+    from tests.reports.conftest import pdf_text, pptx_texts
+
+    plan = grid_plan["plan"]
+    with translation.override("nl"):
+        internal = plan_export_build(plan=plan, user=kam_user, audience="internal")
+        text = pdf_text(plan_pdf(internal))
+        slides = "\n".join(pptx_texts(plan_pptx(internal)))
+    assert "Het juiste gesprek" in text and "Het juiste gesprek" in slides
+    assert "2 van 3 doelstellingen hebben nog geen gesprek met een beslisser gehad." in text
+    assert "Geen gesprek met een beslisser" in slides
+    assert "Dirk Mulder (vertrokken)" in text and "Dirk Mulder (vertrokken)" in slides
+    assert "10 mrt 2026" in text  # Anna on the soups, as a Dutch date
+    assert "#obj-" + objective_code(grid_plan["soups"]) in text
+
+    customer = plan_export_build(plan=plan, user=kam_user, audience="customer")
+    text = pdf_text(plan_pdf(customer))
+    slides = "\n".join(pptx_texts(plan_pptx(customer)))
+    for words in ("The right conversation", "decider", "Anna de Vries"):
+        assert words not in text and words not in slides
