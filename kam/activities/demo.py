@@ -255,8 +255,7 @@ def demo_activities(
 
 #: The stream of the objective ties (kept apart so that other parts of the demo stay as they are).
 TIES_STREAM = 31
-#: Chance that an activity is tied to an objective: with a decider present, and without.
-TIE_WITH_DECIDER = 0.8
+#: Chance that an activity without a decider is tied to an objective (with one: always).
 TIE_WITHOUT_DECIDER = 0.45
 
 
@@ -265,11 +264,13 @@ def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
 
     kam-method.md section 0, "are we having the right conversation?": each activity on an
     account with a plan (the key accounts) whose date falls in a plan's period is tied,
-    by chance, to one of that plan's objectives or value propositions, more often when a
-    decider took part. One objective per plan, the plan's last one, is discussed only with
-    people who are not deciders, so the conversation grid shows a true gap on every key
-    account's plan (docs/plans.md, "The right conversation"). Calls and e-mails are tied
-    less often than visits, meetings and reviews. Returns how many activities were tied.
+    to one of that plan's objectives or value propositions: every meeting with a decider,
+    to the plan's objectives in turn; the others by chance (calls and e-mails half as
+    often). One objective per plan, the plan's last one, is discussed only with people
+    who are not deciders, so the conversation grid shows a true gap on every key
+    account's plan (docs/plans.md, "The right conversation"); the single-threaded key
+    accounts, where nobody meets a decider, show every objective flagged. Returns how
+    many activities were tied.
     """
     from kam.plans.conversations import OBJECTIVE_KINDS
     from kam.plans.models import Plan, PlanItem
@@ -282,7 +283,7 @@ def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
     items: dict[int, list[int]] = {}
     for plan_id, item_id in (
         PlanItem.objects.filter(plan__in=plans, kind__in=OBJECTIVE_KINDS)
-        .order_by("plan_id", "-kind", "position", "pk")  # objectives first, then propositions
+        .order_by("plan_id", "kind", "position", "pk")  # objectives first, then propositions
         .values_list("plan_id", "pk")
     ):
         items.setdefault(plan_id, []).append(item_id)
@@ -311,7 +312,8 @@ def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
     for plan in plans:
         by_account.setdefault(plan.account_id, []).append(plan)
     tied: list[Activity] = []
-    for activity in Activity.objects.filter(account_id__in=account_ids).order_by("pk"):
+    turn: dict[int, int] = {}  # per plan: the next objective a decider's conversation goes to
+    for activity in Activity.objects.filter(account_id__in=account_ids).order_by("date", "pk"):
         plan = next(
             (
                 p
@@ -322,17 +324,20 @@ def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
         )
         if plan is None:
             continue
-        with_decider = bool(met.get(activity.pk, set()) & deciders)
-        chance = TIE_WITH_DECIDER if with_decider else TIE_WITHOUT_DECIDER
-        if activity.type in (ActivityType.CALL, ActivityType.EMAIL):
-            chance /= 2
-        if rng.random() >= chance:
-            continue
         choices = items[plan.pk]
-        starved = objectives_last.get(plan.pk)
-        if with_decider and len(choices) > 1:
-            choices = [pk for pk in choices if pk != starved]
-        activity.objective_id = choices[int(rng.integers(len(choices)))]
+        if met.get(activity.pk, set()) & deciders:
+            # Deciders are met seldom (the director's reviews): each such meeting is tied,
+            # to the plan's objectives in turn, never to the one left without a decider.
+            reached = [pk for pk in choices if pk != objectives_last.get(plan.pk)] or choices
+            activity.objective_id = reached[turn.get(plan.pk, 0) % len(reached)]
+            turn[plan.pk] = turn.get(plan.pk, 0) + 1
+        else:
+            chance = TIE_WITHOUT_DECIDER
+            if activity.type in (ActivityType.CALL, ActivityType.EMAIL):
+                chance /= 2
+            if rng.random() >= chance:
+                continue
+            activity.objective_id = choices[int(rng.integers(len(choices)))]
         tied.append(activity)
     Activity.objects.bulk_update(tied, ["objective"], batch_size=1000)
     stdout.write(
