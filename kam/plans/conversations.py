@@ -48,6 +48,8 @@ TAG_PATTERN = re.compile(r"#obj-([0-9a-f]{6,32})(?![0-9a-z_-])", re.IGNORECASE)
 DECIDER = "decider"
 #: Cells met within this many days of the grid's date are "recent", within twice it "aging".
 RECENT_DAYS = 90
+#: How many names a cell of the page shows before "+n" (the rest are in its tooltip).
+NAMES_SHOWN = 3
 
 
 def objective_code(item: PlanItem) -> str:
@@ -345,6 +347,9 @@ def grid_display(
                         "label": label,
                         "state": recency(cell.last_date, grid.as_of),
                         "decider": cell.role == DECIDER,
+                        "names": ", ".join(cell.people[:NAMES_SHOWN]),
+                        "more": max(0, len(cell.people) - NAMES_SHOWN),
+                        "all_names": ", ".join(cell.people),
                     }
                     for cell, (_code, label) in zip(row.cells, grid.roles, strict=True)
                 ],
