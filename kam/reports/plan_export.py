@@ -668,10 +668,11 @@ def _conversation_slides(deck: SlideDeck, export: PlanExport) -> None:
     roles = shown["roles"]
     role_w = max(1.0, (CONTENT_W - 3.2 - 1.3) / max(len(roles), 1))
 
-    def cell_text(count: int, last: dt.date | None, people: list[str]) -> str:
+    def cell_text(count: int, last: dt.date | None, names: str = "", more: int = 0) -> str:
         if not count:
             return "–"
-        return "\n".join(p for p in (f"{count}× {_short_date(last)}", ", ".join(people)) if p)
+        who = names + (f" +{more}" if more else "")
+        return "\n".join(p for p in (f"{count}× {_short_date(last)}", who) if p)
 
     deck.table_slides(
         _("The right conversation"),
@@ -687,9 +688,9 @@ def _conversation_slides(deck: SlideDeck, export: PlanExport) -> None:
                     + ("\n" + _("No conversation with a decider") if r["row"].no_decider else ""),
                     bold=True,
                 ),
-                cell_text(r["row"].count, r["row"].last_date, []),
+                cell_text(r["row"].count, r["row"].last_date),
                 *[
-                    cell_text(c["cell"].count, c["cell"].last_date, c["cell"].people)
+                    cell_text(c["cell"].count, c["cell"].last_date, c["names"], c["more"])
                     for c in r["cells"]
                 ],
             ]
