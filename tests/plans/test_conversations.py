@@ -382,3 +382,23 @@ def test_the_internal_exports_carry_the_grid_and_the_customers_do_not(grid_plan,
     slides = "\n".join(pptx_texts(plan_pptx(customer)))
     for words in ("The right conversation", "decider", "Anna de Vries"):
         assert words not in text and words not in slides
+
+
+def test_the_relationship_page_links_to_the_grid(grid_plan, account, kam_user):  # type: ignore[no-untyped-def]
+    html = client_for(kam_user).get(f"/relationships/account/{account.pk}/").content.decode()
+    assert f"/plans/{grid_plan['plan'].pk}/#conversations" in html
+
+
+def test_the_form_offers_the_objectives_of_the_accounts_current_plan(grid_plan, account, kam_user):  # type: ignore[no-untyped-def]
+    client = client_for(kam_user)
+    html = client.get(
+        f"/activities/new/?account={account.pk}&objective={grid_plan['price'].pk}"
+    ).content.decode()
+    assert f'<option value="{grid_plan["price"].pk}" selected>Raise our net price</option>' in html
+    assert "VMI pilot" not in html  # a project is not offered
+    # The account changes: the picker answers with the objectives out of band.
+    picker = client.get(
+        f"/activities/contacts/?account={account.pk}&whole=1", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="objective-field"' in picker and 'hx-swap-oob="true"' in picker
+    assert "Fewer empty shelves" in picker
