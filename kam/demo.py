@@ -55,7 +55,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
-from kam.activities.demo import demo_activities
+from kam.activities.demo import demo_activities, demo_objective_ties
 from kam.allocation.demo import demo_allocation
 from kam.core import portfolio as core
 from kam.core.scoring import BOXES, Scheme
@@ -1661,6 +1661,7 @@ def demo_load(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
         demo_plans(seed=seed, today=today, stdout=stdout)
+        demo_objective_ties(seed=seed, stdout=stdout)
         demo_economics(seed=seed, today=today, stdout=stdout)
     _summary(stdout, plan)
     return _logins()

@@ -197,7 +197,8 @@ def _of_plan(model_label: str) -> Callable[[dict[str, Any]], Any]:
 # (namespace, parameter) -> object; (url name, parameter) takes precedence.
 PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     ("accounts", "pk"): _first("accounts.Account", plans__isnull=False),
-    ("activities", "pk"): _first("activities.Activity"),
+    # an activity tied to a plan objective, so the objective select is saved unchanged too
+    ("activities", "pk"): _first("activities.Activity", objective__isnull=False),
     ("allocation", "period_id"): _first("allocation.PlanningPeriod"),
     ("allocation", "run_id"): _first("allocation.AllocationRun"),
     ("casefor", "assessment_id"): _first("casefor.Assessment"),

@@ -76,6 +76,22 @@ class ContactRefOut(Schema):
         return str(obj.display_name)
 
 
+class ActivityObjectiveOut(Schema):
+    """The plan objective or value proposition an activity was about."""
+
+    id: int
+    kind: str = Field(description="objective or value_proposition.")
+    title: str
+    code: str = Field(description="The short code imports and calendar tags name it by.")
+    plan_id: int
+
+    @staticmethod
+    def resolve_code(obj: Any) -> str:
+        from kam.plans.conversations import objective_code
+
+        return objective_code(obj)
+
+
 class ActivityOut(Schema):
     """One activity; ``person_hours`` = duration × number of our participants, in hours."""
 
@@ -97,6 +113,9 @@ class ActivityOut(Schema):
         )
     )
     external_uid: str | None = Field(None, description="Id in the calendar or file it came from.")
+    objective: ActivityObjectiveOut | None = Field(
+        None, description="The plan objective or value proposition it was about, if any."
+    )
     created_by: ActivityPersonOut | None
     person_hours: float
 
@@ -137,6 +156,13 @@ class ActivityIn(Schema):
     topic: str = ""
     notes: str = ""
     external_uid: str = Field("", description="Optional; unique. A repeated uid answers 409.")
+    objective_id: int | None = Field(
+        None,
+        description=(
+            "An objective or value proposition of a plan of the account (plan items, "
+            "GET /api/plans/{id}/items); 422 otherwise."
+        ),
+    )
 
 
 class ActivityUpdateIn(Schema):
@@ -155,6 +181,9 @@ class ActivityUpdateIn(Schema):
     )
     topic: str | None = None
     notes: str | None = None
+    objective_id: int | None = Field(
+        None, description="Ties the activity to this objective; null unties it."
+    )
 
 
 class ActivityImportSummaryOut(Schema):
@@ -394,6 +423,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
         topic=payload.topic,
         notes=payload.notes,
         external_uid=payload.external_uid,
+        objective=payload.objective_id,
     )
     return Status(201, activity_get_visible(user=request.user, activity_id=activity.pk))
 
@@ -408,11 +438,13 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
     activity = activity_get_visible(user=request.user, activity_id=activity_id)
     sent = payload.model_dump(exclude_unset=True)
     for key, value in sent.items():
-        if value is None:
+        if value is None and key != "objective_id":
             raise ApplicationError(_("%(field)s cannot be null.") % {"field": key}, field=key)
     changes: dict[str, Any] = {
-        k: v for k, v in sent.items() if k not in {"account_id", "participants"}
+        k: v for k, v in sent.items() if k not in {"account_id", "participants", "objective_id"}
     }
+    if "objective_id" in sent:
+        changes["objective"] = sent["objective_id"]
     if "account_id" in sent:
         changes["account"] = _account(request, sent["account_id"])
     if "participants" in sent:

@@ -251,3 +251,96 @@ def demo_activities(
         + "\n"
     )
     return len(activities)
+
+
+#: The stream of the objective ties (kept apart so that other parts of the demo stay as they are).
+TIES_STREAM = 31
+#: Chance that an activity without a decider is tied to an objective (with one: always).
+TIE_WITHOUT_DECIDER = 0.45
+
+
+def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
+    """Tie the demo's activities to the objectives and value propositions of their plans.
+
+    kam-method.md section 0, "are we having the right conversation?": each activity on an
+    account with a plan (the key accounts) whose date falls in a plan's period is tied,
+    to one of that plan's objectives or value propositions: every meeting with a decider,
+    to the plan's objectives in turn; the others by chance (calls and e-mails half as
+    often). One objective per plan, the plan's last one, is discussed only with people
+    who are not deciders, so the conversation grid shows a true gap on every key
+    account's plan (docs/plans.md, "The right conversation"); the single-threaded key
+    accounts, where nobody meets a decider, show every objective flagged. Returns how
+    many activities were tied.
+    """
+    from kam.plans.conversations import OBJECTIVE_KINDS
+    from kam.plans.models import Plan, PlanItem
+    from kam.relationships.models import Contact
+
+    rng = np.random.default_rng([seed, TIES_STREAM])
+    plans = list(Plan.objects.order_by("account_id", "period_start", "pk"))
+    if not plans:
+        return 0
+    items: dict[int, list[int]] = {}
+    for plan_id, item_id in (
+        PlanItem.objects.filter(plan__in=plans, kind__in=OBJECTIVE_KINDS)
+        .order_by("plan_id", "kind", "position", "pk")  # objectives first, then propositions
+        .values_list("plan_id", "pk")
+    ):
+        items.setdefault(plan_id, []).append(item_id)
+    objectives_last: dict[int, int] = {
+        plan_id: pk
+        for plan_id, pk in PlanItem.objects.filter(plan__in=plans, kind="objective")
+        .order_by("plan_id", "position", "pk")
+        .values_list("plan_id", "pk")
+    }
+    account_ids = sorted({p.account_id for p in plans})
+    # Filtered in Python: JSON containment is not the same query on SQLite and PostgreSQL.
+    deciders = {
+        pk
+        for pk, roles in Contact.objects.filter(account_id__in=account_ids).values_list(
+            "pk", "buying_roles"
+        )
+        if "decider" in (roles or [])
+    }
+    met: dict[int, set[int]] = {}
+    Through = Activity.contacts.through
+    for activity_id, contact_id in Through.objects.filter(
+        activity__account_id__in=account_ids
+    ).values_list("activity_id", "contact_id"):
+        met.setdefault(activity_id, set()).add(contact_id)
+    by_account: dict[int, list[Plan]] = {}
+    for plan in plans:
+        by_account.setdefault(plan.account_id, []).append(plan)
+    tied: list[Activity] = []
+    turn: dict[int, int] = {}  # per plan: the next objective a decider's conversation goes to
+    for activity in Activity.objects.filter(account_id__in=account_ids).order_by("date", "pk"):
+        plan = next(
+            (
+                p
+                for p in by_account.get(activity.account_id, [])
+                if p.period_start <= activity.date <= p.period_end and items.get(p.pk)
+            ),
+            None,
+        )
+        if plan is None:
+            continue
+        choices = items[plan.pk]
+        if met.get(activity.pk, set()) & deciders:
+            # Deciders are met seldom (the director's reviews): each such meeting is tied,
+            # to the plan's objectives in turn, never to the one left without a decider.
+            reached = [pk for pk in choices if pk != objectives_last.get(plan.pk)] or choices
+            activity.objective_id = reached[turn.get(plan.pk, 0) % len(reached)]
+            turn[plan.pk] = turn.get(plan.pk, 0) + 1
+        else:
+            chance = TIE_WITHOUT_DECIDER
+            if activity.type in (ActivityType.CALL, ActivityType.EMAIL):
+                chance /= 2
+            if rng.random() >= chance:
+                continue
+            activity.objective_id = choices[int(rng.integers(len(choices)))]
+        tied.append(activity)
+    Activity.objects.bulk_update(tied, ["objective"], batch_size=1000)
+    stdout.write(
+        _("Conversations: %(n)d activities tied to plan objectives.") % {"n": len(tied)} + "\n"
+    )
+    return len(tied)

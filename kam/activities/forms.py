@@ -43,6 +43,22 @@ class _ContactIds(forms.TypedMultipleChoiceField):
         return str(value).isdigit()
 
 
+def objective_choice_list(*, account_id: int | None, keep_id: int | None) -> list[Any]:
+    """The select's choices: none, then the objectives and value propositions of the
+    account's current plan(s), grouped by kind and plan (``objective_choices``)."""
+    from kam.plans.conversations import objective_choices
+
+    items = objective_choices(account_id=account_id, keep_id=keep_id)
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for item in items:
+        label = _("%(kind)s · plan %(period)s") % {
+            "kind": item.get_kind_display(),
+            "period": item.plan.period_label,
+        }
+        groups.setdefault(str(label), []).append((item.pk, item.title))
+    return [("", _("None")), *groups.items()]
+
+
 class ActivityForm(forms.Form):
     """Log or edit one activity; the account list holds only the accounts the user may read."""
 
@@ -93,6 +109,16 @@ class ActivityForm(forms.Form):
     new_contact_name = forms.CharField(label=_("Name"), max_length=200, required=False)
     new_contact_title = forms.CharField(label=_("Role"), max_length=200, required=False)
     new_contact_email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    objective = forms.TypedChoiceField(
+        label=_("Objective or value proposition"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "What on the account's plan this conversation was about; the plan's conversation "
+            "grid counts it."
+        ),
+    )
     topic = forms.CharField(
         label=_("Topic"),
         max_length=200,
@@ -112,6 +138,10 @@ class ActivityForm(forms.Form):
             "pk", "name", "external_id"
         )
         self.fields["participants"].queryset = participant_candidates()  # type: ignore[attr-defined]
+        kept = self.initial.get("objective")
+        self.fields["objective"].choices = objective_choice_list(  # type: ignore[attr-defined]
+            account_id=self.account_id, keep_id=int(kept) if str(kept or "").isdigit() else None
+        )
 
     @property
     def account_id(self) -> int | None:
@@ -152,6 +182,7 @@ class ActivityForm(forms.Form):
             "participants": [p.pk for p in activity.participants.all()],
             "contacts": [c.pk for c in activity.contacts.all()],
             "contact_names": "\n".join(activity.contact_names or []),
+            "objective": activity.objective_id,
             "topic": activity.topic,
             "notes": activity.notes,
         }

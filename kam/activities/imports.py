@@ -11,6 +11,8 @@ Columns (header names, any order; the first five are required)::
     topic             up to 200 characters
     notes             free text
     uid               optional id from the calendar or system the row came from
+    objective         optional: the plan objective or value proposition it was about, by
+                      its code (``3f2a9c`` or ``#obj-3f2a9c``) or its exact title
 
 Every row is checked first, with the same rules as logging one activity by hand
 (``kam.activities.services``); if any row is wrong nothing is written and the caller gets
@@ -24,6 +26,11 @@ The names in ``contacts`` are matched to the account's contacts by the rule of
 contact (``NEW``; created with the activities) or nothing to match (``IGNORE``; kept on the
 activity as "not matched"). All or nothing stays: the contacts created and the activities
 are written in one transaction.
+
+The ``objective`` column names an objective or value proposition of the account's plan
+whose period holds the row's date, else of its current plan (``kam.plans.conversations``,
+``ObjectiveIndex``): by its code or by its title (case, accents and spaces aside). A name
+that is no such item, or a title two items share, is a problem of that row and column.
 
 The problem and summary types are the account import's (``kam.accounts.imports``), so both
 imports report alike. The whole import costs a fixed number of queries.
@@ -73,6 +80,7 @@ COLUMNS: tuple[str, ...] = (
     "topic",
     "notes",
     "uid",
+    "objective",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "account", "duration_minutes", "type", "participants")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -240,6 +248,11 @@ class _Import:
             .objects.filter(profile__isnull=False)
             .values_list("pk", "username", "is_active")
         }
+        self.objectives: Any = None
+        if "objective" in self.columns:
+            from kam.plans.conversations import ObjectiveIndex
+
+            self.objectives = ObjectiveIndex(pk for pk in wanted if pk is not None)
         uids = {self.cell(cells, "uid") for _n, cells in self.rows} - {""}
         self.stored_uids: set[str] = set()
         uid_list = sorted(uids)
@@ -319,6 +332,9 @@ class _Import:
                 number, "topic", topic_clean, self.cell(cells, "topic")
             )
             row.values["notes"] = self.cell(cells, "notes")
+            row.values["objective_id"] = self.read_objective(
+                number, row.values, self.cell(cells, "objective")
+            )
             out.append(row)
         return out, skipped
 
@@ -404,6 +420,18 @@ class _Import:
                         ) from None
                 if made[key] not in row.contact_ids:
                     row.contact_ids.append(made[key])
+
+    def read_objective(self, number: int, values: dict[str, Any], text: str) -> int | None:
+        """The id of the objective the row names (None when the cell is empty)."""
+        if not text or self.objectives is None:
+            return None
+        if values.get("account_id") is None or values.get("date") is None:
+            return None  # the account or date is wrong already, and reported
+        try:
+            return int(self.objectives.resolve(values["account_id"], values["date"], text).pk)
+        except LookupError as exc:
+            self.problem(number, "objective", str(exc))
+            return None
 
     def read_date(self, number: int, text: str) -> dt.date | None:
         if not text:
@@ -573,9 +601,10 @@ def activity_import_template() -> bytes:
             "Quarterly business review",
             "Agreed a joint promotion plan for the summer.",
             "crm-48211",
+            "Grow chilled soups",
         ]
     )
     writer.writerow(
-        ["2026-03-14", "C-1001", "30", "call", "sanne", "Anna de Wit", "Follow-up", "", ""]
+        ["2026-03-14", "C-1001", "30", "call", "sanne", "Anna de Wit", "Follow-up", "", "", ""]
     )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -35,7 +35,10 @@ class Activity(models.Model):
     contact matrix counts); ``contact_names`` keeps the names or e-mail addresses that match
     no contact (``kam.core.contact_match``), shown as "not matched" until someone maps them.
     ``external_uid`` is the calendar's or the file's id; when set it is unique, so that
-    importing the same file or calendar again adds nothing.
+    importing the same file or calendar again adds nothing. ``objective`` is the plan
+    objective or value proposition the conversation was about (kam-method.md section 0,
+    "are we having the right conversation?"; docs/activities.md): an item of a plan of the
+    same account, counted in that plan's conversation grid (``kam.plans.conversations``).
     """
 
     account = models.ForeignKey(
@@ -71,6 +74,16 @@ class Activity(models.Model):
         blank=True,
         related_name="activities",
         verbose_name=_("their contacts (people on file)"),
+    )
+    objective = models.ForeignKey(
+        "plans.PlanItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        limit_choices_to={"kind__in": ["objective", "value_proposition"]},
+        verbose_name=_("objective or value proposition"),
+        help_text=_("What on the account's plan the conversation was about."),
     )
     external_uid = models.CharField(
         _("external id"),

@@ -63,7 +63,7 @@ def activity_list_visible(*, user: User) -> QuerySet[Activity]:
     """Activities on the accounts ``user`` may read, newest first, with account and creator."""
     return (
         Activity.objects.filter(account__in=account_list_visible(user=user).values("pk"))
-        .select_related("account", "created_by")
+        .select_related("account", "created_by", "objective")
         .prefetch_related("participants", "contacts")
         .order_by("-date", "-pk")
     )

@@ -150,6 +150,42 @@ def participants_clean(participants: Sequence[Any]) -> list[Any]:
     return out
 
 
+def objective_clean(*, account: Account, value: Any, keep_id: int | None = None) -> Any:
+    """The plan objective or value proposition an activity on ``account`` is tied to.
+
+    ``value`` is a ``PlanItem``, its id, or None/"" for none. It must be an objective or a
+    value proposition of a plan of ``account`` (docs/activities.md, "The objective");
+    ``keep_id`` is the item the activity is tied to already, kept even when its plan has
+    since been superseded.
+    """
+    from kam.plans.conversations import OBJECTIVE_KINDS
+    from kam.plans.models import PlanItem
+
+    if value is None or value == "":
+        return None
+    pk = getattr(value, "pk", value)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            _("'%(value)s' is not an objective id.") % {"value": value}, field="objective"
+        ) from None
+    item = PlanItem.objects.filter(pk=pk).select_related("plan").first()
+    if item is None or item.plan.account_id != account.pk:
+        raise ApplicationError(
+            _("Objective %(id)s is not on a plan of %(account)s.")
+            % {"id": f"#{pk}", "account": account.name},
+            field="objective",
+        )
+    if item.kind not in OBJECTIVE_KINDS and item.pk != keep_id:
+        raise ApplicationError(
+            _("'%(title)s' is a %(kind)s; tie the activity to an objective or a value proposition.")
+            % {"title": item.title, "kind": item.get_kind_display()},
+            field="objective",
+        )
+    return item
+
+
 def contact_match(*, account_id: int, names: Iterable[str]) -> NameMatch:
     """``names`` matched to the account's contacts (``kam.core.contact_match``'s rule)."""
     from kam.relationships.models import Contact
@@ -285,6 +321,7 @@ def activity_create(
     external_uid: str = "",
     contacts: Iterable[Any] = (),
     refuse_unmatched: bool = False,
+    objective: Any = None,
 ) -> Activity:
     """Log an activity on ``account`` (see the module docstring for who may).
 
@@ -293,7 +330,8 @@ def activity_create(
     already stored is refused with 409. The customer's people are ``contacts`` (contacts of
     the account, or their ids) and ``contact_names`` matched to contacts by name or e-mail
     (``contacts_resolve``); names that match nobody are kept as "not matched", or refused
-    with ``refuse_unmatched``.
+    with ``refuse_unmatched``. ``objective`` is the plan objective or value proposition it
+    was about (``objective_clean``), or None.
     """
     _check_may_log(user=user, account=account)
     contact_ids, unmatched = contacts_resolve(
@@ -310,6 +348,7 @@ def activity_create(
         "notes": (notes or "").strip(),
         "contact_names": unmatched,
         "external_uid": uid_clean(external_uid),
+        "objective": objective_clean(account=account, value=objective),
     }
     people = participants_clean(participants)
     if (
@@ -358,6 +397,7 @@ def activity_update(
     notes: str | None = None,
     contacts: Iterable[Any] | None = None,
     refuse_unmatched: bool = False,
+    objective: Any = _UNSET,
 ) -> Activity:
     """Change the fields given (None leaves a field as it is); the same rules as logging.
 
@@ -369,6 +409,10 @@ def activity_update(
     contact is attached instead). Given alone, ``contact_names`` replaces the contacts
     too (all the people are in it). When the account changes and neither is given, the
     contacts of the old account are kept as names, not matched.
+
+    ``objective``: an item (or id) ties the activity to it, None unties it; left out, it
+    stays, except that moving the activity to another account unties it (the objective
+    is the old account's).
     """
     _check_may_change(user=user, activity=activity)
     current_ids = list(activity.contacts.values_list("pk", flat=True))
@@ -394,6 +438,12 @@ def activity_update(
         contact_ids, activity.contact_names = contacts_resolve(
             account=activity.account, names=[*former, *(activity.contact_names or [])]
         )
+    if objective is not _UNSET:
+        activity.objective = objective_clean(
+            account=activity.account, value=objective, keep_id=activity.objective_id
+        )
+    elif moved and activity.objective_id is not None:
+        activity.objective = None
     if date is not None:
         activity.date = date_clean(date)
     if duration_minutes is not None:

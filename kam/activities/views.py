@@ -163,12 +163,13 @@ def contact_picker(request: HttpRequest) -> HttpResponse:
         picked_ids=[int(v) for v in request.GET.getlist("contacts") if v.isdigit()],
         query=request.GET.get("contact_q", "")[:200],
     )
-    template = (
-        "activities/_contact_picker.html"
-        if request.GET.get("whole")
-        else ("activities/_contact_options.html")
-    )
-    return render(request, template, context)
+    if request.GET.get("whole"):
+        # The account changed: its plan's objectives replace the select's too (out of band).
+        context["objective_form"] = ActivityForm(
+            initial={"account": context["picker_account"]}, user=request.user
+        )
+        return render(request, "activities/_contact_picker.html", context)
+    return render(request, "activities/_contact_options.html", context)
 
 
 @login_required
@@ -290,13 +291,16 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_new(request: HttpRequest) -> HttpResponse:
-    """Log an activity; ``?account=<id>`` chooses the account beforehand."""
+    """Log an activity; ``?account=<id>`` chooses the account beforehand, ``&objective=<id>``
+    the plan objective it was about (the conversation grid links here)."""
     if not activity_may_log(user=request.user):
         return _forbidden(request, _("Viewers cannot log activities."))
     account_id = request.GET.get("account")
     initial = ActivityForm.initial_new(
         user=request.user, account_id=int(account_id) if (account_id or "").isdigit() else None
     )
+    if request.GET.get("objective", "").isdigit():
+        initial["objective"] = int(request.GET["objective"])
     if request.method == "POST" and "refresh" in request.POST:
         return _refresh(request, None)
     form = ActivityForm(request.POST or None, initial=initial, user=request.user)
@@ -316,6 +320,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                     contact_names=form.unmatched_names(),
                     topic=data["topic"],
                     notes=data["notes"],
+                    objective=data["objective"],
                 )
         except ApplicationError as exc:
             _apply_error(form, exc, new_contact=form.new_contact() is not None)
@@ -365,6 +370,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     contact_names=form.unmatched_names(),
                     topic=data["topic"],
                     notes=data["notes"],
+                    objective=data["objective"],
                 )
         except ApplicationError as exc:
             _apply_error(form, exc, new_contact=form.new_contact() is not None)

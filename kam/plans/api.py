@@ -454,6 +454,75 @@ def get_document(
     return _document_json(plan_document(plan=_plan(request, plan_id), audience=audience))
 
 
+class ConversationRoleOut(Schema):
+    """A column of the conversation grid: a buying role of the decision-making unit."""
+
+    code: str
+    label: str
+
+
+class ConversationCellOut(Schema):
+    """Conversations on one objective with contacts holding one role."""
+
+    role: str
+    count: int = Field(description="Activities tied to the objective with such a contact.")
+    last_date: dt.date | None
+    people: list[str] = Field(description="Those contacts, the most recently met first.")
+
+
+class ConversationRowOut(Schema):
+    """One objective or value proposition, its conversations and the decider flag."""
+
+    ref: str = Field(description="The item's uid (kept across versions and periods).")
+    code: str = Field(description="Its short code: '#obj-<code>' in a calendar event.")
+    kind: str
+    title: str
+    shared: bool
+    count: int = Field(description="Every activity tied to it.")
+    last_date: dt.date | None
+    cells: list[ConversationCellOut] = Field(description="One per role, in the roles' order.")
+    no_decider: bool = Field(
+        description="No activity tied to it with a contact holding the decider role."
+    )
+
+
+class ConversationGridOut(Schema):
+    """The plan's objectives × buying roles (docs/plans.md, 'The right conversation')."""
+
+    plan_id: int
+    as_of: dt.date
+    roles: list[ConversationRoleOut]
+    rows: list[ConversationRowOut]
+    deciders: int = Field(description="Contacts with the decider role still at the customer.")
+    activities: int = Field(description="Activities on the account in the plan's period.")
+    untied: int = Field(description="Of those, the ones tied to no objective.")
+
+
+@router.get(
+    "/{plan_id}/conversations",
+    response={200: ConversationGridOut, 404: ErrorOut},
+    summary="Conversations per objective and buying role",
+)
+def get_conversations(request: HttpRequest, plan_id: int) -> Any:
+    """Which conversations the plan's objectives and value propositions have had, per buying
+    role of the contacts met: how many, with whom, when last; ``no_decider`` flags each
+    objective that has had no conversation with a decider. The same grid as the plan page
+    and the internal exports."""
+    from kam.plans.conversations import conversation_grid
+
+    plan = _plan(request, plan_id)
+    grid = conversation_grid(plan=plan)
+    return {
+        "plan_id": plan.pk,
+        "as_of": grid.as_of,
+        "roles": [{"code": code, "label": label} for code, label in grid.roles],
+        "rows": [dataclasses.asdict(row) for row in grid.rows],
+        "deciders": grid.deciders,
+        "activities": grid.activities,
+        "untied": grid.untied,
+    }
+
+
 CONFLICTS = {409: ConflictOut, 412: ConflictOut}
 CONFLICT_HELP = (
     " Send the version you loaded as If-Match (or ``version`` in the body): when someone "

@@ -193,6 +193,62 @@ class ProfitPlanDoc:
 
 
 @dataclass(frozen=True)
+class ConversationCellDoc:
+    """Conversations on one objective with the contacts holding one buying role.
+
+    ``count`` is the number of activities tied to the objective in which at least one
+    contact with ``role`` took part; ``last_date`` the latest of them; ``people`` the
+    names of those contacts, the most recently met first.
+    """
+
+    role: str
+    count: int = 0
+    last_date: dt.date | None = None
+    people: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConversationRowDoc:
+    """One objective or value proposition of the plan and the conversations held on it.
+
+    ``code`` is the short code activity imports and calendars name it by (docs/plans.md,
+    "The right conversation"); ``count`` and ``last_date`` cover every activity tied to
+    it (with or without contacts on file); ``cells`` follow the grid's ``roles``;
+    ``no_decider`` flags an objective with no conversation with a decider who is still
+    at the customer.
+    """
+
+    ref: str
+    code: str
+    kind: str
+    title: str
+    shared: bool
+    count: int
+    last_date: dt.date | None
+    cells: list[ConversationCellDoc]
+    no_decider: bool
+
+
+@dataclass(frozen=True)
+class ConversationGridDoc:
+    """The plan's objectives × the buying roles of the decision-making unit (section 0's
+    third question, "are we having the right conversation?", and section 3).
+
+    ``roles`` are (code, label) pairs, the grid's columns; ``deciders`` counts the
+    account's contacts with the decider role still at the customer; ``activities`` the
+    activities on the account in the plan's period up to ``as_of`` and ``untied`` those
+    of them tied to no objective or value proposition.
+    """
+
+    roles: list[tuple[str, str]]
+    rows: list[ConversationRowDoc]
+    deciders: int = 0
+    activities: int = 0
+    untied: int = 0
+    as_of: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class PlanDocument:
     """A whole plan for one account and one period, as one audience sees it.
 
@@ -200,6 +256,8 @@ class PlanDocument:
     its translated label; ``approved_by``/``approved_at`` are empty/None until a version is
     approved; ``account_box`` is the translated box label ("" when the account is not
     placed); ``as_of`` is the date the document was made (overdue flags refer to it).
+    ``conversations`` is the grid of objectives × buying roles (internal only; None in the
+    customer's document and in versions approved before the grid existed).
     """
 
     account_name: str
@@ -221,6 +279,7 @@ class PlanDocument:
     projects: list[ProjectDoc] = field(default_factory=list)
     actions: list[ActionDoc] = field(default_factory=list)
     profit_plan: ProfitPlanDoc | None = None
+    conversations: ConversationGridDoc | None = None
 
     # -- the customer's view -------------------------------------------------------------
 
@@ -246,6 +305,8 @@ class PlanDocument:
             projects=[p for p in self.projects if p.shared and "projects" in shared],
             actions=[a for a in self.actions if a.shared and "actions" in shared],
             profit_plan=self.profit_plan if "profit_plan" in shared else None,
+            # Who we talk to and which decider we miss is our politics: never shared.
+            conversations=None,
         )
 
     def section(self, key: str) -> SectionDoc | None:

@@ -37,6 +37,7 @@ from kam.economics.figures import (
 )
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
+from kam.plans.conversations import conversation_grid
 from kam.plans.document import (
     SECTION_KEYS,
     ActionDoc,
@@ -709,6 +710,7 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
             if "actions" in on
         ],
         profit_plan=_profit_doc(plan, figures) if "profit_plan" in on else None,
+        conversations=conversation_grid(plan=plan, today=today),
     )
 
 

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.accounts.selectors import account_get_visible, account_list_editable
+from kam.activities.selectors import activity_may_log
 from kam.economics.figures import half_up
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
@@ -324,8 +325,24 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "currency": plan.account.currency,
         "box_code": stats["figures"].box,
         "relationship": _relationship_summary(request, plan),
+        "conversations": _conversations(request, plan, doc, items),
+        "may_log": activity_may_log(user=request.user),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+def _conversations(
+    request: HttpRequest, plan: Plan, doc: PlanDocument, items: list[Any]
+) -> dict[str, Any] | None:
+    """The conversation grid of the plan's document, each row linking to logging a
+    conversation on its objective (for those who may log activities)."""
+    from kam.plans.conversations import grid_display
+
+    links: dict[str, str] = {}
+    if activity_may_log(user=request.user):
+        new = reverse("activities:new")
+        links = {str(i.uid): f"{new}?account={plan.account_id}&objective={i.pk}" for i in items}
+    return grid_display(doc.conversations, links=links)
 
 
 def _relationship_summary(request: HttpRequest, plan: Plan) -> dict[str, object]:

@@ -27,6 +27,13 @@ Rules (docs/relationships.md, "Calendar import"):
   occurrence keeps its own original start); an event without UID gets one derived from
   its content (``_derived_uid``): importing the same file again creates nothing; it only
   attaches contacts that were mapped since;
+- an event names the plan objective or value proposition it is about with a tag
+  ``#obj-<code>`` in its summary or description (``kam.plans.conversations``; the code
+  is on the plan's conversation grid). The tag is looked up on the plan of the event's
+  account for the occurrence's date (else its current plan) and left out of the topic; a
+  tag that names nothing there, or two different tags on one event, refuses the file
+  with the event, the property and the reason. A re-run ties an earlier imported meeting
+  that is tied to nothing yet;
 - customer attendees without a contact are listed as unmatched, with their name when the
   file gives one (CN), for the user to map to a contact (new or existing) or to an account
   domain before running the file again;
@@ -64,6 +71,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
+from kam.plans.conversations import ObjectiveIndex, tags_in, tags_strip
 from kam.relationships.models import CalendarImport, Contact
 from kam.relationships.services import (
     account_domains_set,
@@ -109,6 +117,7 @@ class CalendarSummary:
     created: int = 0
     unchanged: int = 0
     contacts_attached: int = 0
+    objectives_tied: int = 0
     all_day: int = 0
     cancelled: int = 0
     internal: int = 0
@@ -125,6 +134,7 @@ class CalendarSummary:
             "created": self.created,
             "unchanged": self.unchanged,
             "contacts_attached": self.contacts_attached,
+            "objectives_tied": self.objectives_tied,
             "all_day": self.all_day,
             "cancelled": self.cancelled,
             "internal": self.internal,
@@ -718,6 +728,59 @@ class _Planned:
     participant_ids: list[int]
     contact_ids: list[int]
     contact_names: list[str]
+    objective_codes: list[tuple[str, str]] = field(default_factory=list)  # (property, code)
+    event_label: str = ""
+    objective_id: int | None = None
+
+
+def _objective_tags(occ: Any) -> list[tuple[str, str]]:
+    """The ``#obj-`` codes an occurrence carries, with the property each is in."""
+    out: list[tuple[str, str]] = []
+    for name in ("SUMMARY", "DESCRIPTION"):
+        for code in tags_in(str(_one(occ, name) or "")):
+            if code not in {c for _n, c in out}:
+                out.append((name, code))
+    return out
+
+
+def _objectives_resolve(planned: dict[str, _Planned]) -> list[ImportProblem]:
+    """Tie each planned meeting to the objective its tag names; the problems of those whose
+    tag names none (each event and code once)."""
+    tagged = [p for p in planned.values() if p.objective_codes]
+    if not tagged:
+        return []
+    index = ObjectiveIndex(p.account_id for p in tagged)
+    problems: dict[tuple[str, str], ImportProblem] = {}
+
+    def problem(p: _Planned, name: str, reason: str) -> None:
+        problems.setdefault(
+            (p.event_label, reason),
+            ImportProblem(
+                None,
+                name,
+                _("%(event)s: %(field)s %(reason)s")
+                % {"event": p.event_label, "field": name, "reason": reason},
+            ),
+        )
+
+    for p in tagged:
+        if len(p.objective_codes) > 1:
+            problem(
+                p,
+                p.objective_codes[1][0],
+                _("names %(n)d objectives (%(codes)s); a meeting is tied to one.")
+                % {
+                    "n": len(p.objective_codes),
+                    "codes": ", ".join(f"#obj-{c}" for _n, c in p.objective_codes),
+                },
+            )
+            continue
+        name, code = p.objective_codes[0]
+        try:
+            p.objective_id = index.resolve(p.account_id, p.date, code).pk
+        except LookupError as exc:
+            problem(p, name, str(exc))
+    return list(problems.values())
 
 
 def calendar_run(
@@ -752,6 +815,9 @@ def calendar_run(
         if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")
     }
     shifts = _future_shifts(calendar)
+    numbers: dict[str, tuple[int, int | None]] = {}
+    for number, event in enumerate(calendar.walk("VEVENT"), start=1):
+        numbers.setdefault(str(_one(event, "UID")), (number, getattr(event, "kam_line", None)))
     occurrences = _expand(calendar, period_start, period_end)
     if len(occurrences) > MAX_OCCURRENCES:
         raise _refuse(
@@ -860,23 +926,30 @@ def calendar_run(
         attached = sorted({c for c in contact_ids if contact_account[c] == account_id})
         # The attached contacts are in contact_ids; contact_names keeps only the unmatched.
         names = [name or address for address, name, acc in strangers if acc == account_id]
+        tags = _objective_tags(occ)
+        number, line = numbers.get(uid, (0, None))
         planned[key] = _Planned(
             uid=key,
             account_id=account_id,
             date=start.astimezone(_local_tz()).date(),
             minutes=minutes,
-            topic=" ".join(str(_one(occ, "SUMMARY") or "").split())[:200],
+            topic=tags_strip(str(_one(occ, "SUMMARY") or ""))[:200],
             participant_ids=people,
             contact_ids=attached,
             contact_names=names[:50],
+            objective_codes=tags,
+            event_label=_event_label(occ, number, line) if tags else "",
         )
     summary.unmatched = sorted(unmatched.values(), key=lambda u: (-u.events, u.address))
+    problems = _objectives_resolve(planned)
+    if problems:
+        raise CalendarImportError(problems)
 
     existing = {
         a.external_uid: a
         for uid_chunk in _chunks(sorted(planned), 500)
         for a in Activity.objects.filter(external_uid__in=uid_chunk).only(
-            "pk", "external_uid", "account_id"
+            "pk", "external_uid", "account_id", "objective_id"
         )
     }
     with transaction.atomic():
@@ -890,6 +963,7 @@ def calendar_run(
                 topic=p.topic,
                 contact_names=p.contact_names,
                 external_uid=p.uid,
+                objective_id=p.objective_id,
                 created_by=user if user.is_authenticated else None,
             )
             for p in new
@@ -931,6 +1005,14 @@ def calendar_run(
             ]
             Through.objects.bulk_create(add)
             summary.contacts_attached = len(add)
+            # ... and the objective tagged since, when it is tied to none yet.
+            tie: dict[int, list[int]] = defaultdict(list)
+            for a, p in old:
+                if a.account_id == p.account_id and p.objective_id and a.objective_id is None:
+                    tie[p.objective_id].append(a.pk)
+            for objective_id, pks in tie.items():
+                Activity.objects.filter(pk__in=pks).update(objective_id=objective_id)
+            summary.objectives_tied = sum(len(pks) for pks in tie.values())
     counts: Counter[str] = Counter(visible[p.account_id][0] for p in planned.values())
     summary.accounts = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return summary

@@ -32,6 +32,7 @@ from kam.accounts.selectors import (
 from kam.activities.selectors import activity_may_log
 from kam.core import relationships as core
 from kam.organisation.models import Box
+from kam.plans.conversations import plan_current
 from kam.relationships import services
 from kam.relationships.calendar import (
     CalendarImportError,
@@ -230,6 +231,8 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         "erasures": ErasureRecord.objects.filter(account=account).select_related("erased_by")[:10],
         "erased_count": sum(1 for c in d.contacts if c.erased_at is not None),
         "manual_links": sorted(d.manual, key=lambda m: m.contact.name),
+        # The plan's conversation grid (objectives × these people's roles) is one click away.
+        "conversation_plan": plan_current(account_id=account.pk),
     }
     return render(request, "relationships/account.html", context)
 

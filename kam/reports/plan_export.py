@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kam.economics.figures import half_up
+from kam.plans.conversations import grid_display
 from kam.plans.document import ActionDoc, ItemDoc, PlanDocument, plan_document
 from kam.plans.models import Plan, PlanStatus, PlanVersion
 from kam.portfolio.matrix import MatrixFilters, matrix_rows
@@ -396,6 +397,7 @@ def plan_pdf(export: PlanExport) -> bytes:
             }
             for a in doc.actions
         ],
+        "conversations": grid_display(doc.conversations),
         "generated": _date(doc.as_of),
         "empty": empty_text(export)
         if not any(s.fields or s.items for s in doc.sections) and not figures(export)
@@ -676,6 +678,52 @@ def _profit_slide(deck: SlideDeck, export: PlanExport, section: Any) -> None:
     )
 
 
+def _conversation_slides(deck: SlideDeck, export: PlanExport) -> None:
+    """The conversation grid (internal): objectives × buying roles, count, last date, names."""
+    shown = grid_display(export.doc.conversations)
+    if shown is None:
+        return
+    roles = shown["roles"]
+    role_w = max(1.0, (CONTENT_W - 3.2 - 1.3) / max(len(roles), 1))
+
+    def cell_text(count: int, last: dt.date | None, names: str = "", more: int = 0) -> str:
+        if not count:
+            return "–"
+        who = names + (f" +{more}" if more else "")
+        return "\n".join(p for p in (f"{count}× {_short_date(last)}", who) if p)
+
+    deck.table_slides(
+        _("The right conversation"),
+        [
+            Column(_("Objective"), 3.2),
+            Column(_("All conversations"), 1.3),
+            *[Column(r["label"], role_w) for r in roles],
+        ],
+        [
+            [
+                Cell(
+                    r["row"].title
+                    + ("\n" + _("No conversation with a decider") if r["row"].no_decider else ""),
+                    bold=True,
+                ),
+                cell_text(r["row"].count, r["row"].last_date),
+                *[
+                    cell_text(c["cell"].count, c["cell"].last_date, c["names"], c["more"])
+                    for c in r["cells"]
+                ],
+            ]
+            for r in shown["rows"]
+        ],
+        subtitle=ngettext(
+            "%(n)s of %(total)s objectives has had no conversation with a decider.",
+            "%(n)s of %(total)s objectives have had no conversation with a decider.",
+            shown["flagged"],
+        )
+        % {"n": shown["flagged"], "total": len(shown["rows"])},
+        size=10,
+    )
+
+
 def plan_pptx(export: PlanExport) -> bytes:
     """The plan as a 16:9 deck: title, summary, matrix position (internal), then every
     section the PDF holds for the audience, in the PDF's order and under its titles."""
@@ -831,4 +879,5 @@ def plan_pptx(export: PlanExport) -> bytes:
             _profit_slide(deck, export, section)
         else:
             _section_slides(deck, section)
+    _conversation_slides(deck, export)
     return deck.save()

@@ -101,6 +101,7 @@ def test_internal_deck_has_the_slides_a_kam_presents(marked_plan, kam_user):
         "Projects",
         "Resources",
         "Actions",
+        "The right conversation",  # the conversation grid, internal only
     ]
     prs = Presentation(io.BytesIO(pptx))
     assert prs.slide_width == Emu(int(SLIDE_W * 914400))
@@ -304,7 +305,8 @@ def test_the_deck_carries_every_section_the_pdf_carries(marked_plan, kam_user, a
         # The PDF's first page holds the executive summary; the deck its summary slide.
         assert in_pdf[0] == executive
         in_pdf = in_pdf[1:]
-        assert len(in_pdf) == 1 + 8  # the position and the plan's sections but the summary
+        # The position, the plan's sections but the summary, and the conversation grid.
+        assert len(in_pdf) == 1 + 8 + 1
     else:
         # Only what is shared, with the projects and resources the customer PDF shows.
         assert executive not in in_pdf
