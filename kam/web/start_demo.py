@@ -93,7 +93,6 @@ def _current_plan(account_ids: list[int]) -> Plan | None:
             successors__isnull=True,
             actions__owner_side=OwnerSide.THEIRS,
         )
-        .exclude(actions__owner_contact_email="")
         .order_by("account__name", "-period_start", "pk")
         .distinct()
         .first()
