@@ -214,3 +214,35 @@ def test_the_demo_refuses_a_database_with_accounts_of_its_own():
     assert "Nothing was changed" in output
     assert Account.objects.count() == 1
     assert not Review.objects.exists()
+
+
+def test_the_demo_start_pages_have_something_true_in_every_section():
+    load()
+    users = get_user_model().objects.in_bulk(["sanne", "maarten"], field_name="username")
+    for username, sections in {
+        "sanne": [
+            'data-testid="overdue-action"',
+            'data-testid="review-to-score"',
+            'data-testid="customer-update"',
+            'data-kind="box_drop"',
+            'data-kind="champion_lost"',
+            'data-testid="change-updates"',
+            'data-testid="change-findings"',
+            'data-testid="change-activities"',
+            'data-testid="change-actions"',
+        ],
+        "maarten": [
+            'data-testid="overdue-action"',
+            'data-testid="review-to-score"',
+            'data-testid="customer-update"',
+            'data-testid="moved-account"',
+            'data-testid="start-capacity"',
+            'data-kind="box_drop"',
+            'data-kind="champion_lost"',
+        ],
+    }.items():
+        client = Client()
+        client.force_login(users[username])
+        html = client.get("/").content.decode()
+        missing = [s for s in sections if s not in html]
+        assert not missing, f"{username}: {missing}"
