@@ -81,8 +81,8 @@ T = TypeVar("T")
 
 def rank_findings(items: Iterable[T], *, costed: Sequence[CostedFinding]) -> list[T]:
     """``items`` ordered by what they cost, most first; ``costed[i]`` describes ``items[i]``."""
-    items = list(items)
-    if len(items) != len(costed):
+    rows = list(items)
+    if len(rows) != len(costed):
         raise ValueError("one CostedFinding per item")
-    order = sorted(range(len(items)), key=lambda i: rank_key(costed[i]))
-    return [items[i] for i in order]
+    order = sorted(range(len(rows)), key=lambda i: rank_key(costed[i]))
+    return [rows[i] for i in order]
