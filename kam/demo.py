@@ -86,6 +86,7 @@ from kam.relationships.demo import demo_relationships
 from kam.users.models import Function, Role
 from kam.users.services import user_create
 from kam.web.errors import ApplicationError
+from kam.web.start_demo import demo_start
 
 DEMO_ORGANISATION = "Noordhoek Foods B.V."
 DEMO_PASSWORD = "kam-demo-2026"
@@ -1663,5 +1664,6 @@ def demo_load(
         demo_plans(seed=seed, today=today, stdout=stdout)
         demo_objective_ties(seed=seed, stdout=stdout)
         demo_economics(seed=seed, today=today, stdout=stdout)
+        demo_start(today=today, stdout=stdout)
     _summary(stdout, plan)
     return _logins()

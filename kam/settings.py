@@ -209,7 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portfolio:matrix"
+LOGIN_REDIRECT_URL = "home"  # the start page (docs/start.md)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"

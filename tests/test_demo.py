@@ -254,3 +254,35 @@ def test_the_year_plan_gives_every_account_hours_and_the_policies_a_service_chan
     by_box = Counter(policy.filter(hours__gt=0).values_list("box", flat=True))
     assert by_box["opportunistic"] > 0 and by_box["maintenance"] > 0
     assert run.summary["planned_hours"] <= run.summary["capacity_hours"]
+
+
+def test_the_demo_start_pages_have_something_true_in_every_section():
+    load()
+    users = get_user_model().objects.in_bulk(["sanne", "maarten"], field_name="username")
+    for username, sections in {
+        "sanne": [
+            'data-testid="overdue-action"',
+            'data-testid="review-to-score"',
+            'data-testid="customer-update"',
+            'data-kind="box_drop"',
+            'data-kind="champion_lost"',
+            'data-testid="change-updates"',
+            'data-testid="change-findings"',
+            'data-testid="change-activities"',
+            'data-testid="change-actions"',
+        ],
+        "maarten": [
+            'data-testid="overdue-action"',
+            'data-testid="review-to-score"',
+            'data-testid="customer-update"',
+            'data-testid="moved-account"',
+            'data-testid="start-capacity"',
+            'data-kind="box_drop"',
+            'data-kind="champion_lost"',
+        ],
+    }.items():
+        client = Client()
+        client.force_login(users[username])
+        html = client.get("/").content.decode()
+        missing = [s for s in sections if s not in html]
+        assert not missing, f"{username}: {missing}"

@@ -437,6 +437,7 @@ def _pages(portfolio) -> dict[str, str]:  # type: ignore[no-untyped-def]
     version = portfolio["version"]
     account = portfolio["accounts"]["Albert Heijn Test"]
     return {
+        "start": reverse("home"),
         "matrix": reverse("portfolio:matrix"),
         "accounts": reverse("accounts:list"),
         "account": reverse("accounts:detail", args=[account.pk]),
@@ -486,6 +487,8 @@ def test_a_director_who_picks_dutch_gets_dutch_pages(director, placed_portfolio)
     assert "Selectiematrix" in texts["matrix"]
     assert "Key account" in texts["matrix"] and "Onderhoudsaccount" in texts["matrix"]
     assert "Kunnen we ze bedienen?" in texts["matrix"]
+    assert "Sinds uw vorige bezoek" in texts["start"] and "Kunnen we ze bedienen?" in texts["start"]
+    assert "Since your last visit" not in texts["start"]
     assert "Selection matrix" not in texts["matrix"]
     assert "Investeren in groei" in texts["matrix"]
     assert "Kwadrant" in texts["accounts"] and "CSV exporteren" in texts["accounts"]

@@ -109,3 +109,29 @@ register(
     records_class=KamHistoricalRecords,
     excluded_fields=["password", "last_login"],
 )
+
+
+class StartVisit(models.Model):
+    """When a person last opened their start page, so it can say what changed since.
+
+    ``since`` is the moment the page compares against: the end of the previous working
+    session (a visit more than ``SESSION_GAP`` after the one before starts a new session),
+    so reloading the page does not wipe what it shows. ``findings_since`` holds the keys of
+    the findings that existed at ``since`` and ``findings_seen`` those at the last visit;
+    findings are computed, not stored, so this is how "new findings" is known. Not kept in
+    history: it changes on every visit and records nobody's decision.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="start_visit"
+    )
+    since = models.DateTimeField(_("changes shown since"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last visit"))
+    findings_since = models.JSONField(default=list, blank=True)
+    findings_seen = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("start page visit")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.last_seen_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -9,7 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kam.users.models import Function, Profile, Role
+from kam.users.models import Function, Profile, Role, StartVisit
 from kam.web.errors import ApplicationError
 
 
@@ -75,3 +76,35 @@ def login_lockout_clear(*, username: str) -> int:
     from axes.utils import reset
 
     return int(reset(username=username))
+
+
+#: A visit this long after the one before starts a new working session: the start page then
+#: shows what changed since the end of the previous session (docs/start.md).
+START_SESSION_GAP = dt.timedelta(minutes=30)
+
+
+def start_visit_record(*, user: AbstractUser, now: dt.datetime, findings: list[str]) -> StartVisit:
+    """Record a visit to the start page at ``now`` with the keys of today's findings.
+
+    Returns the row after the visit: ``since`` (None on the first visit) and
+    ``findings_since`` are what the page compares today against. Within one session
+    (visits less than ``START_SESSION_GAP`` apart) ``since`` stays put, so a reload shows
+    the same changes.
+    """
+    with transaction.atomic():
+        visit = StartVisit.objects.select_for_update().filter(user_id=user.pk).first()
+        if visit is None:
+            return StartVisit.objects.create(
+                user_id=user.pk,
+                since=None,
+                last_seen_at=now,
+                findings_since=findings,
+                findings_seen=findings,
+            )
+        if now - visit.last_seen_at > START_SESSION_GAP:
+            visit.since = visit.last_seen_at
+            visit.findings_since = visit.findings_seen
+        visit.last_seen_at = now
+        visit.findings_seen = findings
+        visit.save()
+    return visit

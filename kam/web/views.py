@@ -1,5 +1,5 @@
-"""Site-wide views: the home redirect, the Vega bundle kam serves itself (no CDN), and the
-audit history pages and exports (docs/history.md)."""
+"""Site-wide views: the start page (docs/start.md), the Vega bundle kam serves itself
+(no CDN), and the audit history pages and exports (docs/history.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -28,8 +28,37 @@ from kam.web.history import (
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("portfolio:matrix")
+    """The start page: what needs the person today (kam.web.start). Opening it records the
+    visit, so the next one can say what changed since."""
+    from django.utils import timezone
+
+    from kam.relationships.views import _kind_labels, tr
+    from kam.users.services import start_visit_record
+    from kam.web.start import start_finding_keys, start_page, start_relationships
+
+    user = request.user
+    profile = getattr(user, "profile", None)
+    director = bool(profile and profile.can_manage_portfolio)
+    now = timezone.now()
+    today = timezone.localdate()
+    data = start_relationships(user=user, as_of=today)  # type: ignore[arg-type]
+    visit = start_visit_record(user=user, now=now, findings=start_finding_keys(data))  # type: ignore[arg-type]
+    page = start_page(
+        user=user,  # type: ignore[arg-type]
+        director=director,
+        now=now,
+        today=today,
+        since=visit.since,
+        findings_since=visit.findings_since,
+        relationship_data=data,
+    )
+    labels = _kind_labels()
+    for r in [*page.findings, *page.changes.new_findings]:
+        r.kind_label = labels[r.finding.kind]  # type: ignore[attr-defined]
+        r.why = tr(r.finding.why)  # type: ignore[attr-defined]
+    return render(request, "web/start.html", {"page": page})
 
 
 @functools.cache

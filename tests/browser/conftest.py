@@ -79,4 +79,4 @@ def log_in(page, base_url: str, login: Login) -> None:  # type: ignore[no-untype
     page.fill("#id_username", login.username)
     page.fill("#id_password", login.password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/portfolio/**")
+    page.wait_for_url(f"{base_url}/")  # the start page

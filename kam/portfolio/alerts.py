@@ -1,0 +1,198 @@
+"""Alerts on the accounts that matter most, and the accounts that moved box (docs/start.md).
+
+An alert is raised on a **key or key development account** (its box in the portfolio
+review, kam.portfolio.selectors.portfolio_review) when
+
+- it **dropped a box**: in the closed review before the portfolio review it was key or key
+  development and now sits in a box further down the matrix's order (key, key development,
+  maintenance, opportunistic); a key development account becoming key is no drop;
+- it **lost its champion**: the relationship map has a ``champion_left`` finding (a contact
+  recorded as champion who left within the last 365 days; kam.core.relationships.findings);
+- its **contribution fell**: the contribution of the latest twelve months (revenue − cost of
+  goods − cost to serve, the figure of the account's economics page, kam.economics.pnl)
+  is below that of the twelve months before; both periods must be complete.
+
+Kept apart from any page so that the start page, an account's history or an e-mail can
+raise the same alerts from the same definitions. Everything here costs a fixed number of
+queries (and one DuckDB query for the contributions), whatever the number of accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from kam.accounts.models import Account
+from kam.core.relationships import FindingKind
+from kam.organisation.models import Box
+from kam.portfolio.models import Placement, Review
+from kam.portfolio.selectors import portfolio_review, review_previous
+
+WATCHED_BOXES = (Box.KEY.value, Box.KEY_DEVELOPMENT.value)
+BOX_RANK = {b: i for i, b in enumerate(Box.values)}
+
+
+class AlertKind:
+    """The three kinds of alert (values stored nowhere; used in pages and tests)."""
+
+    BOX_DROP = "box_drop"
+    CHAMPION_LOST = "champion_lost"
+    CONTRIBUTION_FALL = "contribution_fall"
+
+
+@dataclass(frozen=True)
+class BoxMove:
+    """An account whose box differs between the closed review before and the portfolio one."""
+
+    account: Account
+    before: str
+    after: str
+
+    @property
+    def is_drop(self) -> bool:
+        """Further down the matrix's order (key, key development, maintenance, opportunistic)."""
+        return BOX_RANK.get(self.after, 99) > BOX_RANK.get(self.before, 99)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert on one account; the fields a kind does not use stay empty."""
+
+    kind: str
+    account: Account
+    box: str
+    previous_box: str = ""
+    contact_name: str = ""
+    contribution: float | None = None
+    previous_contribution: float | None = None
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewPair:
+    """The portfolio review and the closed review before it (either may be missing)."""
+
+    latest: Review | None
+    previous: Review | None
+
+
+def review_pair() -> ReviewPair:
+    """The last two closed reviews: the portfolio one and the one it replaced."""
+    latest = portfolio_review()
+    previous = review_previous(review=latest) if latest is not None else None
+    return ReviewPair(latest, previous)
+
+
+def box_moves(*, accounts: QuerySet[Account], pair: ReviewPair | None = None) -> list[BoxMove]:
+    """The accounts of ``accounts`` placed in both of the last two closed reviews whose box
+    changed, by account name (two queries)."""
+    pair = pair if pair is not None else review_pair()
+    if pair.latest is None or pair.previous is None:
+        return []
+    ids = accounts.values("pk")
+    before = dict(
+        Placement.objects.filter(review=pair.previous, account_id__in=ids)
+        .exclude(box="")
+        .values_list("account_id", "box")
+    )
+    moves = []
+    for placement in (
+        Placement.objects.filter(review=pair.latest, account_id__in=ids)
+        .exclude(box="")
+        .select_related("account")
+        .order_by("account__name", "account_id")
+    ):
+        old = before.get(placement.account_id)
+        if old and old != placement.box:
+            moves.append(BoxMove(placement.account, old, placement.box))
+    return moves
+
+
+def box_drop_alerts(moves: Iterable[BoxMove]) -> list[Alert]:
+    """A drop of a key or key development account (in the earlier review) to a lower box."""
+    return [
+        Alert(AlertKind.BOX_DROP, m.account, m.after, previous_box=m.before)
+        for m in moves
+        if m.before in WATCHED_BOXES and m.is_drop
+    ]
+
+
+def champion_alerts(data: Sequence[object]) -> list[Alert]:
+    """Champions lost on key and key development accounts, from loaded relationship data
+    (``kam.relationships.selectors.load``: objects with ``account``, ``box``, ``findings``
+    and ``contact(key)``)."""
+    out = []
+    for d in data:
+        box = getattr(d, "box", "")
+        if box not in WATCHED_BOXES:
+            continue
+        for f in d.findings:  # type: ignore[attr-defined]
+            if f.kind != FindingKind.CHAMPION_LEFT:
+                continue
+            contact = d.contact(f.subject) if f.subject else None  # type: ignore[attr-defined]
+            name = contact.display_name if contact is not None else ""
+            out.append(Alert(AlertKind.CHAMPION_LOST, d.account, box, contact_name=name))  # type: ignore[attr-defined]
+    return out
+
+
+def contribution_alerts(
+    *, accounts: Sequence[Account], boxes: dict[int, str], as_of: dt.date
+) -> list[Alert]:
+    """Key and key development accounts whose latest twelve months' contribution is below
+    the twelve months before (both complete), in the organisation's base currency."""
+    from kam.economics.pnl import ledgers_build
+    from kam.organisation.selectors import organisation_get
+
+    watched = [a for a in accounts if boxes.get(a.pk) in WATCHED_BOXES]
+    if not watched:
+        return []
+    currency = organisation_get().base_currency
+    out = []
+    for ledger in ledgers_build(accounts=watched, as_of=as_of, with_investments=False):
+        if len(ledger.periods) < 2:
+            continue
+        latest, before = ledger.periods[-1], ledger.periods[-2]
+        if not (latest.period.complete and before.period.complete):
+            continue
+        if latest.contribution < before.contribution:
+            out.append(
+                Alert(
+                    AlertKind.CONTRIBUTION_FALL,
+                    ledger.account,
+                    boxes[ledger.account.pk],
+                    contribution=ledger.to_base(latest.contribution),
+                    previous_contribution=ledger.to_base(before.contribution),
+                    currency=currency,
+                )
+            )
+    return out
+
+
+def alerts_for(
+    *,
+    accounts: Sequence[Account],
+    boxes: dict[int, str],
+    moves: Iterable[BoxMove],
+    relationship_data: Sequence[object],
+    as_of: dt.date,
+) -> list[Alert]:
+    """Every alert on ``accounts``: box drops, lost champions, falling contributions; the
+    key accounts first, then by account name and kind."""
+    ids = {a.pk for a in accounts}
+    alerts = [
+        *box_drop_alerts(m for m in moves if m.account.pk in ids),
+        *champion_alerts([d for d in relationship_data if d.account.pk in ids]),  # type: ignore[attr-defined]
+        *contribution_alerts(accounts=accounts, boxes=boxes, as_of=as_of),
+    ]
+    kinds = [AlertKind.BOX_DROP, AlertKind.CHAMPION_LOST, AlertKind.CONTRIBUTION_FALL]
+    alerts.sort(
+        key=lambda a: (
+            BOX_RANK.get(a.box, 9) if a.kind != AlertKind.BOX_DROP else -1,
+            a.account.name,
+            kinds.index(a.kind),
+        )
+    )
+    return alerts

@@ -1,0 +1,312 @@
+"""The start page's reads: what needs a person today (docs/start.md).
+
+A key account manager (anyone who is not a sales director or administrator) sees the
+accounts they may read (owned or served, ``account_list_visible``); a sales director or
+administrator sees the whole portfolio and, besides, the capacity check of the matrix and
+the accounts that moved box between the last two closed reviews.
+
+Every section reuses the selector its own page uses: boxes from the portfolio review,
+findings from the relationship map (ranked by ``kam.core.finding_cost``), the capacity
+check from the matrix (``capacity_summary``), alerts from ``kam.portfolio.alerts``,
+review progress from the review pages. The number of queries does not grow with the
+number of accounts (tests/web/test_start.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+
+from kam.accounts.models import Account
+from kam.accounts.selectors import account_list_visible
+from kam.activities.models import Activity
+from kam.core import finding_cost
+from kam.core import relationships as core_rel
+from kam.notifications.models import CustomerUpdate
+from kam.organisation.models import Box
+from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
+from kam.portfolio.alerts import Alert, BoxMove, alerts_for, box_moves, review_pair
+from kam.portfolio.models import Review
+from kam.portfolio.review_selectors import review_progress_map
+from kam.portfolio.selectors import boxes_of, reviews_open
+from kam.relationships.selectors import AccountData, load
+
+#: How far ahead "coming" actions reach (the weekly digest's 14 days).
+COMING_DAYS = 14
+#: How many rows a section lists before "all ..." links to the full page.
+SHOWN = 8
+#: Findings shown, ranked by cost.
+SHOWN_FINDINGS = 10
+#: Customer updates of the last this many days are listed.
+UPDATE_DAYS = 30
+#: A key account manager's accounts are listed by name up to this many per box.
+SHOWN_ACCOUNTS = 12
+
+
+def finding_key(account_id: int, finding: core_rel.Finding) -> str:
+    """A finding's identity across visits: account, kind, subject."""
+    return f"{account_id}:{finding.kind}:{finding.subject or ''}"
+
+
+@dataclass
+class RankedFinding:
+    """A finding with its account, box and cost; ``new`` when it appeared since the last visit."""
+
+    account: Account
+    box: str
+    finding: core_rel.Finding
+    cost: int
+    new: bool = False
+
+
+@dataclass
+class BoxGroup:
+    """The person's accounts in one box of the portfolio review."""
+
+    box: str
+    label: str
+    count: int
+    accounts: list[Account] = field(default_factory=list)
+
+
+@dataclass
+class ReviewToScore:
+    """An open review where the person is a rater with cells left to score."""
+
+    review: Review
+    scored: int
+    cells: int
+
+    @property
+    def left(self) -> int:
+        return self.cells - self.scored
+
+
+@dataclass
+class Changes:
+    """What changed on the person's accounts since ``since`` (None: first visit)."""
+
+    since: dt.datetime | None
+    box_moves: list[BoxMove] = field(default_factory=list)
+    actions: list[PlanAction] = field(default_factory=list)
+    actions_count: int = 0
+    customer_updates_count: int = 0
+    new_findings: list[RankedFinding] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+    activities_count: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.box_moves
+            or self.actions_count
+            or self.customer_updates_count
+            or self.new_findings
+            or self.activities_count
+        )
+
+
+@dataclass
+class StartPage:
+    """Everything the start page shows, section by section."""
+
+    director: bool
+    today: dt.date
+    review: Review | None
+    previous_review: Review | None
+    boxes: list[BoxGroup]
+    unplaced: int
+    changes: Changes
+    overdue: list[PlanAction]
+    overdue_count: int
+    coming: list[PlanAction]
+    coming_count: int
+    reviews_to_score: list[ReviewToScore]
+    customer_updates: list[CustomerUpdate]
+    customer_updates_count: int
+    findings: list[RankedFinding]
+    findings_count: int
+    alerts: list[Alert]
+    capacity: dict[str, Any] | None = None
+    moved: list[BoxMove] = field(default_factory=list)
+
+
+def start_scope(*, user: AbstractBaseUser) -> QuerySet[Account]:
+    """The active accounts the start page speaks of: those the person may read."""
+    return account_list_visible(user=user).filter(active=True)
+
+
+def start_relationships(*, user: AbstractBaseUser, as_of: dt.date) -> list[AccountData]:
+    """The relationship data (findings) of the person's accounts, loaded once."""
+    return load(start_scope(user=user), as_of=as_of)
+
+
+def start_finding_keys(data: list[AccountData]) -> list[str]:
+    """The keys of today's findings, stored with the visit to know what is new next time."""
+    return sorted({finding_key(d.account.pk, f) for d in data for f in d.findings})
+
+
+def _ranked_findings(data: list[AccountData], known: set[str] | None) -> list[RankedFinding]:
+    rows = [
+        RankedFinding(
+            d.account,
+            d.box,
+            f,
+            finding_cost.finding_cost(box=d.box, severity=f.severity),
+            new=known is not None and finding_key(d.account.pk, f) not in known,
+        )
+        for d in data
+        for f in d.findings
+    ]
+    costed = [
+        finding_cost.CostedFinding(r.box, r.finding.severity, str(r.finding.kind), r.account.name)
+        for r in rows
+    ]
+    return finding_cost.rank_findings(rows, costed=costed)
+
+
+def _actions(user: AbstractBaseUser, scope: QuerySet[Account]) -> QuerySet[PlanAction]:
+    """Unfinished actions of current plans on the person's accounts, and ours they own
+    anywhere (the definition of the overdue page, kam.plans.selectors.actions_overdue)."""
+    return (
+        PlanAction.objects.filter(
+            Q(plan__account__in=scope) | Q(owner_user_id=user.pk),
+            plan__successors__isnull=True,
+        )
+        .exclude(status__in=list(FINISHED_STATUSES))
+        .select_related("plan", "plan__account", "owner_user", "owner_contact")
+    )
+
+
+def start_page(
+    *,
+    user: AbstractBaseUser,
+    director: bool,
+    now: dt.datetime,
+    today: dt.date,
+    since: dt.datetime | None,
+    findings_since: list[str] | None,
+    relationship_data: list[AccountData],
+) -> StartPage:
+    """The start page of ``user`` at ``now``; ``since`` and ``findings_since`` come from
+    the recorded visit (kam.users.services.start_visit_record)."""
+    scope = start_scope(user=user)
+    accounts = list(scope.only("pk", "name", "external_id", "currency").order_by("name", "pk"))
+    pair = review_pair()
+    boxes = boxes_of(account_ids=[a.pk for a in accounts], review=pair.latest)
+    groups = []
+    for value, label in Box.choices:
+        members = [a for a in accounts if boxes.get(a.pk) == value]
+        groups.append(
+            BoxGroup(
+                value, str(label), len(members), members[:SHOWN_ACCOUNTS] if not director else []
+            )
+        )
+    moves = box_moves(accounts=scope, pair=pair)
+
+    # actions: overdue and coming
+    actions = _actions(user, scope)
+    horizon = today + dt.timedelta(days=COMING_DAYS)
+    counts = actions.filter(due_date__isnull=False, due_date__lte=horizon).aggregate(
+        overdue=Count("pk", filter=Q(due_date__lt=today), distinct=True),
+        coming=Count("pk", filter=Q(due_date__gte=today), distinct=True),
+    )
+    overdue = list(actions.filter(due_date__lt=today).order_by("due_date", "pk")[:SHOWN])
+    coming = list(
+        actions.filter(due_date__gte=today, due_date__lte=horizon).order_by("due_date", "pk")[
+            :SHOWN
+        ]
+    )
+    for a in overdue + coming:
+        assert a.due_date is not None
+        a.days = abs((a.due_date - today).days)  # type: ignore[attr-defined]
+        a.theirs = a.owner_side == OwnerSide.THEIRS  # type: ignore[attr-defined]
+
+    # reviews waiting for the person's scores
+    open_reviews = list(reviews_open().prefetch_related("raters"))
+    progress = review_progress_map(reviews=open_reviews)
+    to_score = [
+        ReviewToScore(r, p.scored, p.cells)
+        for r in open_reviews
+        for p in progress.get(r.pk, [])
+        if p.rater.pk == user.pk and p.scored < p.cells
+    ]
+
+    # customer updates through share links
+    updates_qs = CustomerUpdate.objects.filter(
+        plan__account__in=scope, created_at__gte=now - dt.timedelta(days=UPDATE_DAYS)
+    )
+    updates = list(
+        updates_qs.select_related(
+            "plan", "plan__account", "action", "sign_off", "sign_off__version"
+        ).order_by("-created_at", "-pk")[:SHOWN]
+    )
+    status_labels = dict(ActionStatus.choices)
+    for u in updates:
+        u.status_label = str(status_labels.get(u.status_to, u.status_to))  # type: ignore[attr-defined]
+        u.new = since is not None and u.created_at > since  # type: ignore[attr-defined]
+
+    # findings, ranked by cost
+    known = set(findings_since) if findings_since is not None and since is not None else None
+    ranked = _ranked_findings(relationship_data, known)
+
+    changes = Changes(since=since)
+    if since is not None:
+        if pair.latest is not None and pair.latest.closed_at and pair.latest.closed_at > since:
+            changes.box_moves = moves
+        # who changed an action is in its history (updated_by misses status updates)
+        changed_ids = (
+            PlanAction.history.filter(history_date__gt=since, plan__account__in=scope)
+            .exclude(history_user_id=user.pk)
+            .values("id")
+        )
+        changed = PlanAction.objects.filter(pk__in=changed_ids)
+        changes.actions_count = changed.count()
+        changes.actions = list(
+            changed.select_related("plan", "plan__account").order_by("-updated_at", "-pk")[:SHOWN]
+        )
+        changes.customer_updates_count = updates_qs.filter(created_at__gt=since).count()
+        changes.new_findings = [r for r in ranked if r.new]
+        new_activities = Activity.objects.filter(account__in=scope, created_at__gt=since).exclude(
+            created_by_id=user.pk
+        )
+        changes.activities_count = new_activities.count()
+        changes.activities = list(
+            new_activities.select_related("account").order_by("-created_at", "-pk")[:SHOWN]
+        )
+
+    page = StartPage(
+        director=director,
+        today=today,
+        review=pair.latest,
+        previous_review=pair.previous,
+        boxes=groups,
+        unplaced=len(accounts) - len(boxes),
+        changes=changes,
+        overdue=overdue,
+        overdue_count=counts["overdue"],
+        coming=coming,
+        coming_count=counts["coming"],
+        reviews_to_score=to_score,
+        customer_updates=updates,
+        customer_updates_count=updates_qs.count(),
+        findings=ranked[:SHOWN_FINDINGS],
+        findings_count=len(ranked),
+        alerts=alerts_for(
+            accounts=accounts,
+            boxes=boxes,
+            moves=moves,
+            relationship_data=relationship_data,
+            as_of=today,
+        ),
+    )
+    if director:
+        from kam.portfolio.matrix import capacity_summary
+
+        page.capacity = capacity_summary(review=pair.latest) if pair.latest else None
+        page.moved = moves
+    return page

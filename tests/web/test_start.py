@@ -1,0 +1,320 @@
+"""The start page at / (docs/start.md): what needs a key account manager or a director today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kam.activities.services import activity_create
+from kam.notifications.models import CustomerUpdate
+from kam.plans import services as plan_services
+from kam.plans.models import ActionStatus, PlanAction
+from kam.portfolio import alerts
+from kam.portfolio.models import Criterion, Placement, Review, ReviewStatus
+from kam.relationships.models import Contact
+from kam.users.models import StartVisit
+from kam.users.services import START_SESSION_GAP
+from tests.conftest import client_for
+from tests.factories import AccountFactory, AccountTeamMemberFactory
+
+TODAY = timezone.localdate()
+
+
+def _review(name: str, day: dt.date, status: str = ReviewStatus.CLOSED) -> Review:
+    from kam.portfolio.models import SchemeVersion, ScoringScheme
+
+    scheme, _ = ScoringScheme.objects.get_or_create(name="Scheme")
+    version, created = SchemeVersion.objects.get_or_create(scheme=scheme, number=1)
+    if created:
+        Criterion.objects.create(
+            version=version, axis="attractiveness", key="size", name="Size", weight=10
+        )
+    closed = timezone.now() - dt.timedelta(days=30) if status == ReviewStatus.CLOSED else None
+    return Review.objects.create(
+        name=name, review_date=day, scheme_version=version, status=status, closed_at=closed
+    )
+
+
+def _place(review: Review, account, box: str) -> None:  # type: ignore[no-untyped-def]
+    Placement.objects.create(review=review, account=account, box=box)
+
+
+def _account_with_plan(owner, name: str, box_before: str, box_now: str, reviews):  # type: ignore[no-untyped-def]
+    account = AccountFactory(name=name, owner=owner)
+    _place(reviews[0], account, box_before)
+    _place(reviews[1], account, box_now)
+    plan = plan_services.plan_create(
+        user=owner,
+        account=account,
+        period_label=str(TODAY.year),
+        period_start=dt.date(TODAY.year, 1, 1),
+        period_end=dt.date(TODAY.year, 12, 31),
+    )
+    return account, plan
+
+
+def _action(plan, what: str, due: dt.date, **kwargs) -> PlanAction:  # type: ignore[no-untyped-def]
+    return PlanAction.objects.create(plan=plan, what=what, due_date=due, **kwargs)
+
+
+@pytest.fixture
+def world(kam_user, other_kam, director):  # type: ignore[no-untyped-def]
+    """Two closed reviews a year apart and an open one; kam_user owns Alpha (key →
+    maintenance: a drop), Beta (key development → key, its champion left) and Gamma
+    (opportunistic throughout); other_kam owns Delta (key throughout)."""
+    reviews = [
+        _review("Spring last year", TODAY - dt.timedelta(days=400)),
+        _review("Spring this year", TODAY - dt.timedelta(days=35)),
+    ]
+    alpha, alpha_plan = _account_with_plan(kam_user, "Alpha Foods", "key", "maintenance", reviews)
+    beta, _beta_plan = _account_with_plan(
+        kam_user, "Beta Retail", "key_development", "key", reviews
+    )
+    gamma, _ = _account_with_plan(
+        kam_user, "Gamma Online", "opportunistic", "opportunistic", reviews
+    )
+    delta, delta_plan = _account_with_plan(other_kam, "Delta Other", "key", "key", reviews)
+    Contact.objects.create(
+        account=beta,
+        number=1,
+        name="Chris Champion",
+        attitude="champion",
+        has_left=True,
+        left_on=TODAY - dt.timedelta(days=10),
+    )
+    overdue = _action(
+        alpha_plan, "Send the listing proposal", TODAY - dt.timedelta(days=5), owner_user=kam_user
+    )
+    coming = _action(
+        alpha_plan,
+        "Approve the shelf plan",
+        TODAY + dt.timedelta(days=3),
+        owner_side="theirs",
+        owner_contact_name="Ann Buyer",
+    )
+    _action(alpha_plan, "Old and done", TODAY - dt.timedelta(days=9), status=ActionStatus.DONE)
+    _action(alpha_plan, "Far ahead", TODAY + dt.timedelta(days=60))
+    _action(delta_plan, "Delta's late thing", TODAY - dt.timedelta(days=2), owner_user=other_kam)
+    CustomerUpdate.objects.create(
+        recipient=kam_user,
+        action=coming,
+        person_name="Ann Buyer",
+        status_to=ActionStatus.IN_PROGRESS,
+        comment="On it",
+    )
+    open_review = _review("Autumn scoring", TODAY, status=ReviewStatus.OPEN)
+    open_review.raters.add(kam_user, director)
+    return SimpleNamespace(
+        alpha=alpha,
+        beta=beta,
+        gamma=gamma,
+        delta=delta,
+        overdue=overdue,
+        coming=coming,
+        open_review=open_review,
+        reviews=reviews,
+    )
+
+
+def _section(html: str, testid: str) -> str:
+    """From the element marked ``testid`` to the end of its section (or of ``html``)."""
+    start = html.index(f'data-testid="{testid}"')
+    end = html.find("</section>", start)
+    return html[start : end if end >= 0 else len(html)]
+
+
+def test_a_managers_start_page_shows_what_needs_them(kam_user, world):  # type: ignore[no-untyped-def]
+    response = client_for(kam_user).get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+
+    alerts_html = _section(html, "start-alerts")
+    assert "Alpha Foods" in alerts_html and "dropped from Key to Maintenance" in alerts_html
+    assert "Beta Retail" in alerts_html and "lost its champion Chris Champion" in alerts_html
+    assert "Gamma Online" not in alerts_html and "Delta Other" not in alerts_html
+
+    actions_html = _section(html, "start-actions")
+    detail = reverse("plans:detail", args=[world.overdue.plan_id])
+    assert f'{detail}#action-{world.overdue.pk}"' in actions_html
+    assert f'{detail}#action-{world.coming.pk}"' in actions_html  # the customer's
+    assert "Old and done" not in actions_html and "Far ahead" not in actions_html
+    assert "Delta&#x27;s late thing" not in actions_html  # another manager's account
+
+    reviews_html = _section(html, "start-reviews")
+    assert reverse("portfolio:review_score", args=[world.open_review.pk]) in reviews_html
+
+    updates_html = _section(html, "start-updates")
+    assert "Ann Buyer" in updates_html and "set the status to In progress" in updates_html
+
+    findings_html = _section(html, "start-findings")
+    assert "Champion left" in findings_html
+    assert "first visit" in _section(html, "start-changes")
+    assert 'data-testid="start-capacity"' not in html and 'data-testid="start-moved"' not in html
+
+    boxes_html = _section(html, "start-boxes")
+    assert "Alpha Foods" in boxes_html and "Delta Other" not in boxes_html
+
+
+def test_a_directors_start_page_adds_capacity_and_the_accounts_that_moved(director, world):  # type: ignore[no-untyped-def]
+    html = client_for(director).get(reverse("home")).content.decode()
+    moved = _section(html, "start-moved")
+    assert "Alpha Foods" in moved and "Beta Retail" in moved
+    assert "Gamma Online" not in moved and "Delta Other" not in moved
+    capacity = _section(html, "start-capacity")
+    assert reverse("portfolio:matrix") in capacity
+    assert "Delta&#x27;s late thing" in _section(html, "start-actions")
+
+
+def test_empty_sections_say_something_useful(kam_user):  # type: ignore[no-untyped-def]
+    html = client_for(kam_user).get(reverse("home")).content.decode()
+    assert "None" not in html
+    assert "Nothing overdue" in html
+    assert "No open review is waiting for your scores." in html
+    assert "No key or key development account dropped a box" in html
+
+
+def test_the_nav_starts_with_start_and_keeps_the_matrix(kam_user):  # type: ignore[no-untyped-def]
+    html = client_for(kam_user).get(reverse("home")).content.decode()
+    nav = html[html.index('class="mainnav"') :]
+    assert nav.index(f'href="{reverse("home")}"') < nav.index(
+        f'href="{reverse("portfolio:matrix")}"'
+    )
+
+
+def test_since_the_last_visit_shows_what_others_did_and_survives_a_reload(  # type: ignore[no-untyped-def]
+    kam_user, member, world
+):
+    client = client_for(kam_user)
+    client.get(reverse("home"))  # first visit
+    visit = StartVisit.objects.get(user=kam_user)
+    assert visit.since is None
+    # two hours later ...
+    StartVisit.objects.filter(pk=visit.pk).update(
+        last_seen_at=visit.last_seen_at - START_SESSION_GAP - dt.timedelta(hours=2)
+    )
+    AccountTeamMemberFactory(account=world.alpha, user=member)
+    activity_create(
+        user=member,
+        account=world.alpha,
+        date=TODAY,
+        duration_minutes=30,
+        type="call",
+        participants=[member],
+        topic="Call about the promotion",
+    )
+    Contact.objects.create(
+        account=world.gamma, number=1, name="Dana Decider", buying_roles=["decider"]
+    )
+    html = client.get(reverse("home")).content.decode()
+    changes = _section(html, "start-changes")
+    assert "Call about the promotion" in _section(changes, "change-activities")
+    assert "Gamma Online" in _section(changes, "change-findings").split("change-activities")[0]
+    # what the manager did themselves is not news to them
+    client.get(reverse("home"))
+    html_again = client.get(reverse("home")).content.decode()
+    assert "Call about the promotion" in _section(html_again, "start-changes")
+
+
+def test_a_review_closed_since_the_last_visit_shows_its_box_changes(kam_user, world):  # type: ignore[no-untyped-def]
+    client = client_for(kam_user)
+    client.get(reverse("home"))
+    long_ago = timezone.now() - dt.timedelta(days=60)
+    StartVisit.objects.filter(user=kam_user).update(last_seen_at=long_ago)
+    html = client.get(reverse("home")).content.decode()
+    boxes = _section(_section(html, "start-changes"), "change-boxes")
+    assert "Alpha Foods" in boxes and "Beta Retail" in boxes and "Gamma" not in boxes
+
+
+def _more_accounts(owner, reviews, n: int, start: int) -> None:  # type: ignore[no-untyped-def]
+    for i in range(start, start + n):
+        account, plan = _account_with_plan(owner, f"Extra {i:02d}", "key", "maintenance", reviews)
+        Contact.objects.create(
+            account=account, number=1, name=f"Boss {i}", buying_roles=["decider"]
+        )
+        late = _action(plan, f"Late {i}", TODAY - dt.timedelta(days=3), owner_user=owner)
+        _action(plan, f"Soon {i}", TODAY + dt.timedelta(days=2), owner_side="theirs")
+        CustomerUpdate.objects.create(recipient=owner, action=late, person_name="X", comment="c")
+
+
+@pytest.mark.parametrize("who", ["kam_user", "director"])
+def test_the_number_of_queries_does_not_grow_with_the_accounts(who, request, world):  # type: ignore[no-untyped-def]
+    user = request.getfixturevalue(who)
+    owner = request.getfixturevalue("kam_user")
+    client = client_for(user)
+    client.get(reverse("home"))  # the first visit creates the visit row
+
+    def count() -> int:
+        StartVisit.objects.filter(user=user).update(
+            last_seen_at=timezone.now() - dt.timedelta(days=90)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        return len(queries)
+
+    _more_accounts(owner, world.reviews, 2, 0)
+    few = count()
+    _more_accounts(owner, world.reviews, 9, 10)
+    assert count() == few
+
+
+# --- the alert rules ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "alert"),
+    [
+        ("key", "key_development", True),
+        ("key", "opportunistic", True),
+        ("key_development", "maintenance", True),
+        ("key_development", "key", False),  # up, not down
+        ("maintenance", "opportunistic", False),  # not a watched box
+        ("key", "key", False),
+    ],
+)
+def test_a_box_drop_is_a_watched_account_going_down(before, after, alert):  # type: ignore[no-untyped-def]
+    account = SimpleNamespace(pk=1, name="A")
+    move = alerts.BoxMove(account, before, after)  # type: ignore[arg-type]
+    assert bool(alerts.box_drop_alerts([move])) is alert
+
+
+def _ledger(account, contributions, complete=(True, True)):  # type: ignore[no-untyped-def]
+    periods = [
+        SimpleNamespace(contribution=c, period=SimpleNamespace(complete=ok))
+        for c, ok in zip(contributions, complete, strict=True)
+    ]
+    return SimpleNamespace(account=account, periods=periods, to_base=lambda x: x * 2)
+
+
+def test_a_contribution_alert_compares_the_last_twelve_months_with_the_twelve_before(
+    monkeypatch, db
+):  # type: ignore[no-untyped-def]
+    falls = SimpleNamespace(pk=1, name="Falls")
+    grows = SimpleNamespace(pk=2, name="Grows")
+    young = SimpleNamespace(pk=3, name="Young")
+    small = SimpleNamespace(pk=4, name="Small")
+    asked = []
+
+    def fake_ledgers(*, accounts, as_of, with_investments):  # type: ignore[no-untyped-def]
+        asked.extend(a.name for a in accounts)
+        return [
+            _ledger(falls, [1000.0, 900.0]),
+            _ledger(grows, [900.0, 1000.0]),
+            _ledger(young, [1000.0, 100.0], complete=(False, True)),
+        ]
+
+    monkeypatch.setattr("kam.economics.pnl.ledgers_build", fake_ledgers)
+    found = alerts.contribution_alerts(
+        accounts=[falls, grows, young, small],  # type: ignore[list-item]
+        boxes={1: "key", 2: "key_development", 3: "key", 4: "maintenance"},
+        as_of=TODAY,
+    )
+    assert "Small" not in asked  # maintenance accounts raise no alert
+    assert [(a.account.name, a.contribution, a.previous_contribution) for a in found] == [
+        ("Falls", 1800.0, 2000.0)  # in the base currency (rate 2 here)
+    ]
