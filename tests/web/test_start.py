@@ -104,6 +104,7 @@ def world(kam_user, other_kam, director):  # type: ignore[no-untyped-def]
     CustomerUpdate.objects.create(
         recipient=kam_user,
         action=coming,
+        plan=coming.plan,
         person_name="Ann Buyer",
         status_to=ActionStatus.IN_PROGRESS,
         comment="On it",
@@ -239,7 +240,9 @@ def _more_accounts(owner, reviews, n: int, start: int) -> None:  # type: ignore[
         )
         late = _action(plan, f"Late {i}", TODAY - dt.timedelta(days=3), owner_user=owner)
         _action(plan, f"Soon {i}", TODAY + dt.timedelta(days=2), owner_side="theirs")
-        CustomerUpdate.objects.create(recipient=owner, action=late, person_name="X", comment="c")
+        CustomerUpdate.objects.create(
+            recipient=owner, action=late, plan=late.plan, person_name="X", comment="c"
+        )
 
 
 @pytest.mark.parametrize("who", ["kam_user", "director"])
