@@ -63,6 +63,7 @@ AUDITED = [
     ("plans", "PlanAction"),
     ("plans", "ShareLink"),
     ("economics", "Investment"),
+    ("relationships", "AccountRelationship"),
     ("users", "Profile"),
     ("auth", "User"),
 ]
@@ -174,6 +175,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
                 _history("accounts", "Account").filter(id=pk),
                 _history("accounts", "AccountTeamMember").filter(account_id=pk),
                 _history("economics", "Investment").filter(account_id=pk),
+                _history("relationships", "AccountRelationship").filter(account_id=pk),
             ],
         )
     if kind == "plan":
