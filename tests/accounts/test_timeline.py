@@ -110,7 +110,7 @@ def story(director, kam_user, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_the_timeline_tells_the_story(story, kam_user):  # type: ignore[no-untyped-def]
-    account, reviews, eva = story
+    account, _reviews, eva = story
     t = account_timeline(user=kam_user, account_id=account.pk)
 
     # reviews, oldest first: boxes, scores, spread, the drop
@@ -168,7 +168,7 @@ def test_the_timeline_tells_the_story(story, kam_user):  # type: ignore[no-untyp
 
 
 def director_name(story) -> str:  # type: ignore[no-untyped-def]
-    account, reviews, _eva = story
+    _account, reviews, _eva = story
     return str(reviews[0].created_by.get_full_name())
 
 
@@ -223,7 +223,7 @@ def test_the_store_equals_the_computed_findings_after_the_job(story, director, k
     from kam.relationships.findings_store import findings_refresh_enqueue
     from kam.relationships.selectors import findings_portfolio
 
-    account, _reviews, eva = story
+    _story = story
     other = AccountFactory(owner=kam_user, name="Zeeland Foods")
     contact_create(user=kam_user, account=other, name="Piet", buying_roles=["decider"], influence=4)
     job = findings_refresh_enqueue(account_ids=None)
