@@ -1,4 +1,4 @@
-"""An account's history as a key account manager reads it (docs/accounts.md, "The account's
+"""An account's history as a key account manager reads it (docs/history.md, "The account's
 history"): where the account stood in each closed review, how its relationship stage moved,
 which findings opened and were resolved, which plan versions were approved, and what the
 account contributed year by year, with what is getting worse marked.

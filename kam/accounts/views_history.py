@@ -1,4 +1,4 @@
-"""The account's history page (docs/accounts.md, "The account's history"): the story of one
+"""The account's history page (docs/history.md, "The account's timeline"): the story of one
 account for its key account manager, read by ``kam.accounts.timeline``. Not the audit
 history of field changes (/history/, kam.web.history)."""
 
