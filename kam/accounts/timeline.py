@@ -71,7 +71,7 @@ class ReviewPoint:
     spread: int | None
     spread_criterion: str
     flagged: list[str]
-    previous_box: str
+    previous_box: str  # the box in the review before; the changes below are to 0.1
     previous_box_label: str
     box_change: str  # "up", "down", "same" or "" (first review, or not placed)
     attractiveness_change: float | None
@@ -265,7 +265,7 @@ def _reviews(account: Account) -> list[ReviewPoint]:
             change = "down" if b > a else "up" if b < a else "same"
 
         def delta(now: float | None, before: float | None) -> float | None:
-            return None if now is None or before is None else round(now - before, 2)
+            return None if now is None or before is None else round(now - before, 1)
 
         out.append(
             ReviewPoint(
