@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kam.accounts.api import router as accounts_router
+from kam.accounts.api_history import router as account_history_router
 from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
@@ -150,6 +151,7 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 
 api.add_router("/accounts", accounts_router)
+api.add_router("/accounts", account_history_router)
 api.add_router("/", portfolio_router)
 api.add_router("/organisation", organisation_router)
 api.add_router("/", users_router)

@@ -14,11 +14,11 @@ countries. ``demo_load`` creates, in one transaction:
 - a scoring scheme with five attractiveness criteria and five of the customers' buying
   criteria (anchors for 2, 5 and 8, weights of 100) and four competitors, plus a second
   version with adjusted weights (section 1);
-- two closed portfolio reviews a year apart, the first with version 1, the latest (the
+- three closed portfolio reviews a year apart, the first two with version 1, the latest (the
   portfolio every page works with) with version 2; three raters score every account: the
   sales director, the account's key account manager and one colleague from its account
   team;
-- a third review, dated six months after the latest and still open for scoring: the
+- a fourth review, dated six months after the latest and still open for scoring: the
   director and some managers have scored part of their accounts, so most accounts are not
   placed yet -- it shows in the matrix only as a preview and changes nothing elsewhere.
 
@@ -83,6 +83,8 @@ from kam.portfolio.services import (
     scheme_version_create,
 )
 from kam.relationships.demo import demo_relationships
+from kam.relationships.demo_history import demo_findings_history
+from kam.relationships.models import AccountRelationship
 from kam.users.models import Function, Role
 from kam.users.services import user_create
 from kam.web.errors import ApplicationError
@@ -1209,6 +1211,8 @@ def _wipe(stdout: TextIO) -> None:
     demo = Account.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX)
     Review.objects.filter(scheme_version__scheme__name=DEMO_SCHEME).delete()
     ScoringScheme.objects.filter(name=DEMO_SCHEME).delete()
+    # the stage's history outlives its rows; a new account may get a removed one's id
+    AccountRelationship.history.filter(account_id__in=demo.values("pk")).delete()
     demo.filter(parent__isnull=False).delete()
     demo.delete()
     User.objects.filter(username__in=[p.username for p in PEOPLE]).delete()
@@ -1469,6 +1473,7 @@ def _write_scheme_and_reviews(
     pks: list[int],
     people: dict[str, AbstractUser],
     today: dt.date,
+    seed: int,
 ) -> tuple[Review, Review]:
     director = people[DIRECTOR]
     v1 = scheme_create(
@@ -1495,8 +1500,10 @@ def _write_scheme_and_reviews(
 
     latest_date = today.replace(day=1)
     previous_date = latest_date.replace(year=latest_date.year - 1)
+    earliest_date = latest_date.replace(year=latest_date.year - 2)
     reviews = []
     for version, ratings, date in (
+        (v1, _earlier_ratings(plan.previous, seed), earliest_date),
         (v1, plan.previous, previous_date),
         (v2, plan.latest, latest_date),
     ):
@@ -1535,10 +1542,32 @@ def _write_scheme_and_reviews(
         % {
             "name": upcoming.name,
             "n": upcoming.ratings.filter(derived=False).count(),
-            "current": reviews[1].name,
+            "current": reviews[-1].name,
         },
     )
-    return reviews[0], reviews[1]
+    return reviews[-2], reviews[-1]
+
+
+def _earlier_ratings(previous: _Ratings, seed: int) -> _Ratings:
+    """The scores of the review a year before ``previous`` (the account history's third
+    review): each account a step lower or higher on one axis or unchanged, with a point of
+    noise per criterion, drawn from a generator of its own so the other reviews keep
+    their numbers."""
+    rng = np.random.default_rng(seed + 2)
+    score = previous.score.astype(np.int64)
+    n_accounts, n_criteria = score.shape[1], score.shape[2]
+    drift = np.zeros((n_accounts, n_criteria), dtype=np.int64)
+    shift = rng.choice([-1, 0, 0, 1], size=(n_accounts, 2))
+    drift[:, :N_ATTRACTIVENESS] = shift[:, :1]
+    drift[:, N_ATTRACTIVENESS:] = shift[:, 1:]
+    drift += rng.integers(-1, 2, size=(n_accounts, n_criteria))
+    earlier = np.where(score > 0, np.clip(score + drift[None, :, :], 1, 10), 0)
+    return _Ratings(
+        score=earlier,
+        competitor=previous.competitor.copy(),
+        comments={},
+        view_source=list(previous.view_source),
+    )
 
 
 def _months_later(day: dt.date, months: int) -> dt.date:
@@ -1653,7 +1682,7 @@ def demo_load(
         _write_organisation(stdout)
         people = _write_people(stdout)
         pks = _write_accounts(stdout, plan, people)
-        _write_scheme_and_reviews(stdout, plan, pks, people, today)
+        _write_scheme_and_reviews(stdout, plan, pks, people, today, seed)
         demo_activities(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
@@ -1664,6 +1693,7 @@ def demo_load(
         demo_plans(seed=seed, today=today, stdout=stdout)
         demo_objective_ties(seed=seed, stdout=stdout)
         demo_economics(seed=seed, today=today, stdout=stdout)
+        demo_findings_history(today=today, stdout=stdout)
         demo_start(today=today, stdout=stdout)
     _summary(stdout, plan)
     return _logins()

@@ -275,6 +275,8 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     {"task": "kam.notifications.tasks.send_digests", "weekday": 0, "hour": 7},
     {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 0, "hour": 8},
     {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},
+    # findings change with time too (a contact not met within the cadence): daily
+    {"task": "kam.relationships.tasks.findings_refresh_all", "hour": 5},
 ]
 
 LOGGING = {

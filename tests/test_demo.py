@@ -189,7 +189,7 @@ def test_loading_again_changes_nothing_and_says_so():
     assert again == logins
     assert Account.objects.count() == accounts
     assert Rating.objects.count() == ratings
-    assert Review.objects.count() == 3  # two closed, one open
+    assert Review.objects.count() == 4  # three closed, one open
 
 
 def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
@@ -199,7 +199,7 @@ def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
     _logins, output = load(reset=True)
     assert "Removed the earlier demo data" in output
     assert Account.objects.count() == ACCOUNTS
-    assert Review.objects.count() == 3  # two closed, one open
+    assert Review.objects.count() == 4  # three closed, one open
     latest, _previous = latest_and_previous()
     assert snapshot(latest) == first
     load(seed=SEED + 1, reset=True)

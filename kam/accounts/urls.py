@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.accounts import views
+from kam.accounts import views, views_history
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("export.<str:file_format>", views.account_export_download, name="export"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
+    path("<int:pk>/history/", views_history.account_history, name="history"),
 ]

@@ -93,6 +93,12 @@ KINDS: dict[str, Kind] = {
         stopped="kam.reports.services.deck_job_stopped",
         retry="kam.reports.services.deck_job_retry",
     ),
+    "findings_refresh": Kind(
+        label=gettext_lazy("Findings brought up to date"),
+        task="kam.relationships.tasks.findings_refresh_task",
+        stopped="kam.relationships.findings_store.findings_job_stopped",
+        retry="kam.relationships.findings_store.findings_job_retry",
+    ),
 }
 #: kind of the jobs of any other registered task (e-mail …)
 TASK = "task"

@@ -215,8 +215,42 @@ class Disagreement:
     @property
     def spread(self) -> int:
         """Highest minus lowest score, in points."""
-        values = [s.score for s in self.scores]
-        return max(values) - min(values) if values else 0
+        return score_spread(self.scores)
+
+
+def score_spread(scores: Iterable[RaterScore]) -> int:
+    """The raters' spread on one criterion: highest minus lowest score, in points (0 for
+    one score or none). The review page's and the account history's one definition."""
+    values = [s.score for s in scores]
+    return max(values) - min(values) if values else 0
+
+
+def scores_by_cell(ratings: Iterable[Rating]) -> dict[tuple[int, int, int], list[RaterScore]]:
+    """Every rater's score per (review, account, criterion), as the raters gave them: a
+    score derived from the facts counts only where nobody overrode it."""
+    ratings = list(ratings)
+    overridden = {(r.review_id, r.account_id, r.criterion_id) for r in ratings if not r.derived}
+    out: dict[tuple[int, int, int], list[RaterScore]] = defaultdict(list)
+    for r in ratings:
+        cell = (r.review_id, r.account_id, r.criterion_id)
+        if r.derived and cell in overridden:
+            continue
+        out[cell].append(RaterScore(r.rater, r.score, r.competitor_score, r.view_source, r.comment))
+    return out
+
+
+def account_spreads(*, account_id: int, review_ids: Iterable[int]) -> dict[int, dict[int, int]]:
+    """The raters' spread (``score_spread``) on each criterion of one account in each review:
+    {review id: {criterion id: points}}."""
+    ratings = (
+        Rating.objects.filter(account_id=account_id, review_id__in=list(review_ids))
+        .select_related("rater")
+        .order_by("rater__first_name", "rater__last_name", "rater__username")
+    )
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    for (review_id, _account, criterion_id), scores in scores_by_cell(ratings).items():
+        out[review_id][criterion_id] = score_spread(scores)
+    return dict(out)
 
 
 def review_disagreements(
@@ -236,21 +270,17 @@ def review_disagreements(
         .select_related("rater")
         .order_by("rater__first_name", "rater__last_name", "rater__username")
     )
-    by_cell: dict[tuple[int, int], list[RaterScore]] = defaultdict(list)
-    ratings = list(ratings)
-    overridden = {(r.account_id, r.criterion_id) for r in ratings if not r.derived}
-    for r in ratings:
-        if r.derived and (r.account_id, r.criterion_id) in overridden:
-            continue
-        by_cell[(r.account_id, r.criterion_id)].append(
-            RaterScore(r.rater, r.score, r.competitor_score, r.view_source, r.comment)
-        )
+    by_cell = scores_by_cell(ratings)
     out = []
     for p in placements:
         for key in p.disagreement:
             crit = criteria.get(key)
             if crit is not None:
-                out.append(Disagreement(p.account, crit, by_cell[(p.account_id, crit.pk)]))
+                out.append(
+                    Disagreement(
+                        p.account, crit, by_cell.get((review.pk, p.account_id, crit.pk), [])
+                    )
+                )
     return out
 
 

@@ -6,3 +6,8 @@ class RelationshipsConfig(AppConfig):
     name = "kam.relationships"
     label = "relationships"
     verbose_name = _("Relationships")
+
+    def ready(self) -> None:
+        from kam.relationships.findings_store import connect
+
+        connect()  # the findings store follows its inputs (kam/relationships/findings_store.py)

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.history_records import KamHistoricalRecords
+
 
 class Seniority(models.IntegerChoices):
     """How senior a contact is: 1 (board) to 5 (operational); 1 and 2 count as senior."""
@@ -241,6 +243,9 @@ class AccountRelationship(models.Model):
     )
     customer_view_at = models.DateTimeField(null=True, blank=True)
 
+    # the stage over time (the account history reads it; kam/timeline)
+    history = KamHistoricalRecords()
+
     class Meta:
         verbose_name = _("account relationship")
 
@@ -294,3 +299,44 @@ class CalendarImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class FindingRecord(models.Model):
+    """One coverage finding of an account with the day kam first found it and the day it
+    stopped finding it (section 3; docs/relationships.md, "Findings over time").
+
+    Findings are computed (``kam.core.relationships.findings``); this store keeps their
+    dates. A finding is known by ``kind`` and ``subject`` (the contact key ``c<id>``, the
+    function key, or "" for a bow-tie). ``resolved_at`` is empty while it is still found;
+    when the same finding comes back, a new row opens. The open rows equal the computed
+    findings after each refresh (``relationships.findings_store.findings_refresh``).
+    ``severity`` and ``why`` are those of the latest refresh that found it (``why`` in
+    English, with its parameters, translated when shown).
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="finding_records"
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    subject = models.CharField(_("subject"), max_length=60, blank=True)
+    severity = models.PositiveSmallIntegerField(_("severity"), default=1)
+    why = models.JSONField(_("why"), default=dict, blank=True)
+    opened_on = models.DateField(_("opened"))
+    resolved_on = models.DateField(_("resolved"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("last checked"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("finding record")
+        ordering = ["account", "-opened_on", "kind", "subject"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "kind", "subject"],
+                condition=Q(resolved_on__isnull=True),
+                name="one_open_finding_per_subject",
+            )
+        ]
+        indexes = [models.Index(fields=["account", "resolved_on"])]
+
+    def __str__(self) -> str:
+        state = f"resolved {self.resolved_on}" if self.resolved_on else "open"
+        return f"{self.account_id} {self.kind} {self.subject or '-'} ({state})"

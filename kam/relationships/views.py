@@ -62,13 +62,9 @@ from kam.web.errors import ApplicationError
 
 
 def _kind_labels() -> dict[str, str]:
-    return {
-        core.FindingKind.UNCOVERED_DECIDER: _("Decider or influencer not covered"),
-        core.FindingKind.BOW_TIE: _("Bow-tie (single-threaded)"),
-        core.FindingKind.CHAMPION_LEFT: _("Champion left"),
-        core.FindingKind.NOT_MET: _("Not met within the cadence"),
-        core.FindingKind.MISSING_FUNCTION: _("Function missing from the team"),
-    }
+    from kam.relationships.findings_store import finding_kind_labels
+
+    return finding_kind_labels()
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Account:

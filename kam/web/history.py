@@ -64,6 +64,7 @@ AUDITED = [
     ("plans", "ShareLink"),
     ("plans", "PlanSignOff"),
     ("economics", "Investment"),
+    ("relationships", "AccountRelationship"),
     ("users", "Profile"),
     ("auth", "User"),
 ]
@@ -175,6 +176,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
                 _history("accounts", "Account").filter(id=pk),
                 _history("accounts", "AccountTeamMember").filter(account_id=pk),
                 _history("economics", "Investment").filter(account_id=pk),
+                _history("relationships", "AccountRelationship").filter(account_id=pk),
             ],
         )
     if kind == "plan":

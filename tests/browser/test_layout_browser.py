@@ -231,6 +231,7 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
     return {
         "accounts:detail": lambda: {"pk": account()},
         "accounts:edit": lambda: {"pk": account()},
+        "accounts:history": lambda: {"pk": account()},
         "portfolio:scheme_detail": lambda: {"pk": one(ScoringScheme)},
         "portfolio:scheme_edit": lambda: {"pk": one(ScoringScheme)},
         "portfolio:review_detail": lambda: {"pk": review()},
@@ -308,6 +309,7 @@ def test_every_page_fits_1280_px_in_english_and_dutch(live_server, chromium, dem
         "portfolio:matrix",
         "accounts:list",
         "accounts:detail",
+        "accounts:history",
         "portfolio:scheme_edit",
         "portfolio:review_list",
         "portfolio:review_detail",

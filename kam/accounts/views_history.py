@@ -1,0 +1,46 @@
+"""The account's history page (docs/history.md, "The account's timeline"): the story of one
+account for its key account manager, read by ``kam.accounts.timeline``. Not the audit
+history of field changes (/history/, kam.web.history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from kam.accounts.timeline import account_timeline
+from kam.accounts.timeline_chart import scores_chart
+from kam.portfolio.charts import box_labels
+from kam.web.errors import ApplicationError
+
+
+def _as_of(request: HttpRequest) -> dt.date:
+    text = request.GET.get("as_of", "")
+    try:
+        return dt.date.fromisoformat(text) if text else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+@require_GET
+def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviews, stage, findings, plan versions and contribution by year, newest first."""
+    try:
+        timeline = account_timeline(user=request.user, account_id=pk, as_of=_as_of(request))
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    return render(
+        request,
+        "accounts/account_history.html",
+        {
+            "account": timeline.account,
+            "t": timeline,
+            "scores_spec": scores_chart(timeline.reviews),
+            "box_labels": box_labels(),
+        },
+    )
