@@ -70,6 +70,7 @@ from kam.organisation.services import (
     organisation_update,
 )
 from kam.plans.demo import demo_plans
+from kam.portfolio.demo import demo_outlooks, earlier_scores
 from kam.portfolio.models import Axis, Review, SchemeVersion, ScoringScheme, ViewSource
 from kam.portfolio.services import (
     CriterionInput,
@@ -1490,8 +1491,18 @@ def _write_scheme_and_reviews(
 
     latest_date = today.replace(day=1)
     previous_date = latest_date.replace(year=latest_date.year - 1)
+    # A third, earlier review (scheme version 1) so that the matrix has trails over more
+    # than two reviews; its scores run the last year's move back once (kam.portfolio.demo).
+    earliest_date = latest_date.replace(year=latest_date.year - 2)
+    earliest = _Ratings(
+        score=earlier_scores(plan.previous.score, plan.latest.score),
+        competitor=earlier_scores(plan.previous.competitor, plan.latest.competitor),
+        comments={},
+        view_source=plan.previous.view_source,
+    )
     reviews = []
     for version, ratings, date in (
+        (v1, earliest, earliest_date),
         (v1, plan.previous, previous_date),
         (v2, plan.latest, latest_date),
     ):
@@ -1517,6 +1528,7 @@ def _write_scheme_and_reviews(
         reviews.append(review)
     for review in reviews:
         review_close(review=review, closed_by=director)
+    demo_outlooks(review=reviews[-1], director=director, stdout=stdout)
     open_date = _months_later(latest_date, 6)
     upcoming = _write_open_review(
         plan=plan, pks=pks, people=people, version=v2, review_date=open_date
@@ -1530,10 +1542,10 @@ def _write_scheme_and_reviews(
         % {
             "name": upcoming.name,
             "n": upcoming.ratings.filter(derived=False).count(),
-            "current": reviews[1].name,
+            "current": reviews[-1].name,
         },
     )
-    return reviews[0], reviews[1]
+    return reviews[-2], reviews[-1]
 
 
 def _months_later(day: dt.date, months: int) -> dt.date:
