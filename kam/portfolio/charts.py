@@ -115,8 +115,8 @@ def _combined_domain(values: Sequence[float | None]) -> tuple[float, float]:
 def scale_labels() -> dict[str, str]:
     """Strength axis to the (translated) name of the scale an account was placed on."""
     return {
-        "relative": _("relative strength RS (circle)"),
-        "absolute": _("our score S_us only (square)"),
+        "relative": _("relative strength RS"),
+        "absolute": _("our score S_us only"),
     }
 
 
@@ -584,7 +584,12 @@ def matrix_chart(
             shape=alt.Shape(
                 "s:N",
                 scale=alt.Scale(domain=list(scale_labels().values()), range=["circle", "square"]),
-                legend=alt.Legend(title=_("Placed on"), orient="right", symbolFillColor="#c9d1da")
+                legend=alt.Legend(
+                    title=_("Placed on"),
+                    orient="right",
+                    symbolFillColor="#c9d1da",
+                    labelLimit=220,
+                )
                 if axis == "combined"
                 else None,
             ),

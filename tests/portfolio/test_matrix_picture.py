@@ -155,9 +155,7 @@ def three_reviews(director, kam_user, other_kam):  # type: ignore[no-untyped-def
 
 @pytest.mark.django_db
 def test_trail_holds_every_closed_review_before_this_one(three_reviews, director):
-    rows = by_name(
-        matrix_rows(review=three_reviews.review, user=director, filters=MatrixFilters())
-    )
+    rows = by_name(matrix_rows(review=three_reviews.review, user=director, filters=MatrixFilters()))
     alpha = rows["Alpha Retail"]
     assert [t["review"] for t in alpha["trail"]] == ["Review 2024", "Review 2025"]
     assert [t["box"] for t in alpha["trail"]] == ["opportunistic", "key_development"]
