@@ -218,7 +218,7 @@ PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     # the portfolio review and an account with a three-year outlook there (the demo's)
     ("portfolio:outlook_edit", "review_id"): lambda kwargs: _portfolio_review(),
     ("portfolio:outlook_edit", "account_id"): _first(
-        "accounts.Account", outlooks__expected_competitor_strength__isnull=False
+        "accounts.Account", outlooks__expected_strength__isnull=False
     ),
     ("relationships", "pk"): _first("accounts.Account", contacts__isnull=False),
     ("relationships", "contact_id"): _first("relationships.Contact", left_on__isnull=False),

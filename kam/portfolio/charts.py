@@ -571,6 +571,7 @@ def matrix_chart(
                 scale=alt.Scale(type="sqrt", domain=[0, max_revenue], range=[30, 1500]),
                 legend=alt.Legend(
                     title=size_title or _("Revenue"),
+                    titleLimit=260,
                     labelExpr=formats.vega_compact_expr(),
                     orient="right",
                     symbolFillColor="#c9d1da",
