@@ -380,6 +380,7 @@ def matrix_chart(
             grid=False,
         )
     elif axis == "combined":
+        cut_label = _("cut line")
         domain = _combined_domain([p["x"] for p in points] + expected_x + trail_x)
         x_scale = alt.Scale(domain=list(domain), nice=False, clamp=True)
         ticks = [k / 4 for k in range(-4, 5) if domain[0] <= k / 4 <= domain[1]]
@@ -387,8 +388,7 @@ def matrix_chart(
             title=axis_title(axis),
             values=ticks,
             grid=False,
-            labelExpr=f"datum.value == 0 ? {json.dumps(_('cut line'))} : "
-            f"(datum.value < 0 ? '←' : '→')",
+            labelExpr=f"datum.value == 0 ? {json.dumps(cut_label)} : (datum.value < 0 ? '←' : '→')",
         )
     else:
         domain = (0.0, 10.0)
