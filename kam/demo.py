@@ -70,6 +70,7 @@ from kam.organisation.services import (
     organisation_update,
 )
 from kam.plans.demo import demo_plans
+from kam.portfolio.demo import demo_outlooks, earlier_scores
 from kam.portfolio.models import Axis, Review, SchemeVersion, ScoringScheme, ViewSource
 from kam.portfolio.services import (
     CriterionInput,
@@ -1500,10 +1501,18 @@ def _write_scheme_and_reviews(
 
     latest_date = today.replace(day=1)
     previous_date = latest_date.replace(year=latest_date.year - 1)
+    # A third, earlier review (scheme version 1) so that the matrix has trails over more
+    # than two reviews; its scores run the last year's move back once (kam.portfolio.demo).
     earliest_date = latest_date.replace(year=latest_date.year - 2)
+    earliest = _Ratings(
+        score=earlier_scores(plan.previous.score, plan.latest.score),
+        competitor=earlier_scores(plan.previous.competitor, plan.latest.competitor),
+        comments={},
+        view_source=plan.previous.view_source,
+    )
     reviews = []
     for version, ratings, date in (
-        (v1, _earlier_ratings(plan.previous, seed), earliest_date),
+        (v1, earliest, earliest_date),
         (v1, plan.previous, previous_date),
         (v2, plan.latest, latest_date),
     ):
@@ -1529,6 +1538,7 @@ def _write_scheme_and_reviews(
         reviews.append(review)
     for review in reviews:
         review_close(review=review, closed_by=director)
+    demo_outlooks(review=reviews[-1], director=director, stdout=stdout)
     open_date = _months_later(latest_date, 6)
     upcoming = _write_open_review(
         plan=plan, pks=pks, people=people, version=v2, review_date=open_date
@@ -1546,28 +1556,6 @@ def _write_scheme_and_reviews(
         },
     )
     return reviews[-2], reviews[-1]
-
-
-def _earlier_ratings(previous: _Ratings, seed: int) -> _Ratings:
-    """The scores of the review a year before ``previous`` (the account history's third
-    review): each account a step lower or higher on one axis or unchanged, with a point of
-    noise per criterion, drawn from a generator of its own so the other reviews keep
-    their numbers."""
-    rng = np.random.default_rng(seed + 2)
-    score = previous.score.astype(np.int64)
-    n_accounts, n_criteria = score.shape[1], score.shape[2]
-    drift = np.zeros((n_accounts, n_criteria), dtype=np.int64)
-    shift = rng.choice([-1, 0, 0, 1], size=(n_accounts, 2))
-    drift[:, :N_ATTRACTIVENESS] = shift[:, :1]
-    drift[:, N_ATTRACTIVENESS:] = shift[:, 1:]
-    drift += rng.integers(-1, 2, size=(n_accounts, n_criteria))
-    earlier = np.where(score > 0, np.clip(score + drift[None, :, :], 1, 10), 0)
-    return _Ratings(
-        score=earlier,
-        competitor=previous.competitor.copy(),
-        comments={},
-        view_source=list(previous.view_source),
-    )
 
 
 def _months_later(day: dt.date, months: int) -> dt.date:

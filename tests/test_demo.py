@@ -133,6 +133,28 @@ def test_some_accounts_changed_box_between_the_reviews_and_most_did_not():
     assert 0 < len(moved) < len(now) / 2
 
 
+def test_matrix_has_trails_over_three_reviews_potentials_and_expected_positions():
+    from kam.portfolio.matrix import MatrixFilters, axis_counts, matrix_rows
+
+    load()
+    latest, _previous = latest_and_previous()
+    director = get_user_model().objects.get(username="maarten")
+    rows = matrix_rows(review=latest, user=director, filters=MatrixFilters())
+    placed = [r for r in rows if r["box"]]
+    # Most placed accounts have two earlier positions: three closed reviews in all.
+    assert sum(1 for r in placed if len(r["trail"]) == 2) > len(placed) / 2
+    assert all(r["potential"] is not None for r in placed if r["revenue"])
+    key_like = [r for r in placed if r["box"] in ("key", "key_development")]
+    assert key_like and all(r["expected_attractiveness"] is not None for r in key_like)
+    assert not any(
+        r["expected_attractiveness"] is not None
+        for r in placed
+        if r["box"] in ("maintenance", "opportunistic")
+    )
+    counts = axis_counts(rows)
+    assert counts["relative"] and counts["absolute"], "both kinds for the combined picture"
+
+
 def test_latest_review_shows_disagreement_uncertainty_unplaced_and_absolute_accounts():
     load()
     latest, _previous = latest_and_previous()
@@ -189,7 +211,7 @@ def test_loading_again_changes_nothing_and_says_so():
     assert again == logins
     assert Account.objects.count() == accounts
     assert Rating.objects.count() == ratings
-    assert Review.objects.count() == 4  # three closed, one open
+    assert Review.objects.count() == 4  # three closed (trails on the matrix), one open
 
 
 def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
@@ -199,7 +221,7 @@ def test_the_same_seed_gives_the_same_placements_and_another_seed_does_not():
     _logins, output = load(reset=True)
     assert "Removed the earlier demo data" in output
     assert Account.objects.count() == ACCOUNTS
-    assert Review.objects.count() == 4  # three closed, one open
+    assert Review.objects.count() == 4  # three closed (trails on the matrix), one open
     latest, _previous = latest_and_previous()
     assert snapshot(latest) == first
     load(seed=SEED + 1, reset=True)

@@ -156,6 +156,12 @@ def _plan() -> Any:
     )
 
 
+def _portfolio_review() -> Any:
+    from kam.portfolio.selectors import portfolio_review
+
+    return portfolio_review()
+
+
 def _deck_job() -> Any:
     """A queued portfolio-deck job of the demo director (its page polls while it waits)."""
     from django.contrib.auth import get_user_model
@@ -212,6 +218,11 @@ PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
     ("portfolio:scheme_detail", "pk"): _first("portfolio.ScoringScheme"),
     ("portfolio:scheme_edit", "pk"): _first("portfolio.ScoringScheme"),
     ("portfolio", "pk"): _first("portfolio.Review", status="open"),
+    # the portfolio review and an account with a three-year outlook there (the demo's)
+    ("portfolio:outlook_edit", "review_id"): lambda kwargs: _portfolio_review(),
+    ("portfolio:outlook_edit", "account_id"): _first(
+        "accounts.Account", outlooks__expected_strength__isnull=False
+    ),
     ("relationships", "pk"): _first("accounts.Account", contacts__isnull=False),
     ("relationships", "contact_id"): _first("relationships.Contact", left_on__isnull=False),
     ("relationships", "import_id"): _first("relationships.CalendarImport"),

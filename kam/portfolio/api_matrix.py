@@ -8,11 +8,14 @@ counts, the same for every role.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from kam.accounts.selectors import account_get_editable, account_get_visible
 from kam.portfolio.matrix import (
     MatrixFilters,
     axis_counts,
@@ -20,9 +23,18 @@ from kam.portfolio.matrix import (
     matrix_review_get,
     matrix_rows,
 )
-from kam.portfolio.models import Review, ReviewStatus
+from kam.portfolio.models import Outlook, Review, ReviewStatus
+from kam.portfolio.review_selectors import review_get
 from kam.portfolio.selectors import review_previous
-from kam.portfolio.services import review_ensure_computed
+from kam.portfolio.services import outlook_save, review_ensure_computed
+from kam.web.api_schemas import ErrorOut
+from kam.web.concurrency import (
+    IF_MATCH,
+    ConflictOut,
+    conflict_shows,
+    expected_version,
+    set_etag,
+)
 from kam.web.errors import ApplicationError
 
 router = Router(tags=["matrix"])
@@ -44,6 +56,21 @@ class AxisCounts(Schema):
     relative: int
     absolute: int
     unplaced: int
+    combined: int = Field(description="Placed accounts on either axis: the combined picture.")
+
+
+class TrailPointOut(Schema):
+    """Where an account stood in an earlier closed review: ``x`` on this review's strength
+    axis (None when it was placed on the other axis then), ``c`` on the combined axis
+    (-1 .. 0 = its cut line .. +1, with that review's cut lines)."""
+
+    review_id: int
+    review: str
+    date: dt.date
+    box: str
+    attractiveness: float | None
+    x: float | None
+    c: float | None
 
 
 class MatrixRowOut(Schema):
@@ -78,6 +105,21 @@ class MatrixRowOut(Schema):
     previous_attractiveness: float | None
     previous_strength_value: float | None
     moved: bool
+    combined_value: float | None = Field(
+        description="Strength against the account's own cut line: -1 weakest, 0 the cut "
+        "line, +1 strongest its scale allows (docs/scoring.md, the combined picture)."
+    )
+    potential: float | None = Field(
+        description="Revenue potential in three years, base currency (the outlook)."
+    )
+    expected_attractiveness: float | None
+    expected_strength_value: float | None = Field(
+        description="Expected strength in three years on the account's own axis (RS or S_us)."
+    )
+    expected_combined: float | None
+    trail: list[TrailPointOut] = Field(
+        description="Positions in the closed reviews before this one, oldest first."
+    )
 
 
 class MatrixOut(Schema):
@@ -194,3 +236,107 @@ def warnings_get(request: HttpRequest, query: Query[WarningsQuery]) -> dict[str,
             for w in summary["messages"]
         ],
     }
+
+
+class OutlookOut(Schema):
+    """An account's three-year outlook at a review: revenue potential (account currency)
+    and expected scores (1-10; S_comp empty keeps today's). ``version`` counts saves."""
+
+    review_id: int
+    account_id: int
+    potential_revenue: Decimal | None
+    expected_attractiveness: Decimal | None
+    expected_strength: Decimal | None
+    expected_competitor_strength: Decimal | None
+    note: str
+    version: int
+
+
+class OutlookIn(Schema):
+    """Fields to set (omitted ones stay; null clears). ``version``: the one you read."""
+
+    potential_revenue: Decimal | None = None
+    expected_attractiveness: Decimal | None = None
+    expected_strength: Decimal | None = None
+    expected_competitor_strength: Decimal | None = None
+    note: str | None = None
+    version: int | None = None
+
+
+def _outlook_out(outlook: Outlook) -> dict[str, Any]:
+    return {
+        "review_id": outlook.review_id,
+        "account_id": outlook.account_id,
+        "potential_revenue": outlook.potential_revenue,
+        "expected_attractiveness": outlook.expected_attractiveness,
+        "expected_strength": outlook.expected_strength,
+        "expected_competitor_strength": outlook.expected_competitor_strength,
+        "note": outlook.note,
+        "version": outlook.version or 0,
+    }
+
+
+@router.get(
+    "/reviews/{review_id}/outlooks/{account_id}",
+    response={200: OutlookOut, 404: ErrorOut},
+    summary="An account's three-year outlook",
+)
+def outlook_get(
+    request: HttpRequest, review_id: int, account_id: int, response: HttpResponse
+) -> Any:
+    """Potential and expected position of an account you may see; version 0 when none yet."""
+    review = review_get(review_id=review_id)
+    account = account_get_visible(user=request.user, account_id=account_id)
+    outlook = Outlook.objects.filter(review=review, account=account).first()
+    if outlook is None:
+        outlook = Outlook(review=review, account=account, version=0)
+    set_etag(response, outlook.version)
+    return _outlook_out(outlook)
+
+
+@router.put(
+    "/reviews/{review_id}/outlooks/{account_id}",
+    response={
+        200: OutlookOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+        409: ConflictOut,
+        412: ConflictOut,
+    },
+    summary="Record an account's three-year outlook",
+    openapi_extra=IF_MATCH,
+)
+def outlook_put(
+    request: HttpRequest,
+    review_id: int,
+    account_id: int,
+    payload: OutlookIn,
+    response: HttpResponse,
+) -> Any:
+    """Whoever may change the account records its revenue potential and expected scores
+    at the review; the matrix sizes bubbles by the potential and draws the expected
+    position as an arrow's head. 409 for a cancelled review or a stale ``version``."""
+    review = review_get(review_id=review_id)
+    account = account_get_editable(user=request.user, account_id=account_id)
+    data = payload.model_dump(exclude_unset=True)
+    body_version = data.pop("version", None)
+    current = Outlook.objects.filter(review=review, account=account).first()
+    with conflict_shows(lambda c: _outlook_out(c)):
+        if current is not None:
+            expected, precondition = expected_version(
+                request, body_version=body_version, current=current
+            )
+        else:
+            expected, precondition = None, False
+        outlook = outlook_save(
+            review=review,
+            account=account,
+            data=data,
+            user=request.user,
+            expected_version=expected,
+            precondition=precondition,
+        )
+    set_etag(response, outlook.version or 0)
+    return _outlook_out(outlook)

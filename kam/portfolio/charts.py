@@ -7,7 +7,14 @@ picture a director downloads is the picture they saw (architecture.md, "Real par
 Vertical: attractiveness to us, 0-10 (cut at the scheme's attractiveness cut). Horizontal:
 our strength as the customer sees it, either relative strength RS = S_us / S_comp on a log
 scale (1.0 = parity) or S_us on 0-10, whichever axis the accounts were classified on
-(kam-method.md section 1). Each account appears on its own axis only.
+(kam-method.md section 1). Each account appears on its own axis only, except on the
+combined picture: there every placed account sits at its position against its own cut line
+(``kam.core.combined_axis``, docs/scoring.md), circles placed on RS and squares on S_us.
+
+Bubble area shows last year's revenue or the three-year revenue potential (``size_by``).
+Arrows show the move since the previous review, or (``trails``) the path over every
+closed review with the newest step drawn strongest; a dashed arrow ends at the expected
+position in three years where it is scored (the account's ``Outlook``).
 
 The data is inlined (vl-convert has no network access) and kept lean for 10,000 accounts:
 short field names, rounded numbers, the account page URL built in the spec from the id.
@@ -15,6 +22,7 @@ short field names, rounded numbers, the account page URL built in the spec from 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -40,7 +48,8 @@ HEIGHT = 520
 INK = "#1d2733"
 MUTED = "#5b6775"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
-SIZE_BY = ("revenue",)
+SIZE_BY = ("revenue", "potential")
+EXPECTED = "#6a4c93"
 # Beyond this many moved accounts, arrows hide the picture (and slow PNG export a lot):
 # the accounts that changed box come first, then the largest by revenue.
 MAX_ARROWS = 400
@@ -57,6 +66,11 @@ def box_labels() -> dict[str, str]:
 
 def axis_title(axis: str) -> str:
     """The horizontal axis title, with its unit."""
+    if axis == "combined":
+        return _(
+            "Our strength against the cut line: left weaker, right stronger "
+            "(each account on its own scale)"
+        )
     if axis == "relative":
         return _("Our strength relative to the strongest competitor (1.0 = parity, log scale)")
     return _("Our strength as the customer sees it, S_us (0-10)")
@@ -91,6 +105,26 @@ def _legend_values(top: float) -> list[float]:
     return out
 
 
+def _combined_domain(values: Sequence[float | None]) -> tuple[float, float]:
+    # Symmetric around the cut line (0) so that it sits in the middle; at least +-0.3.
+    spread = max([0.3, *(abs(v) for v in values if v is not None)]) * 1.12
+    spread = min(spread, 1.05)
+    return -spread, spread
+
+
+def scale_labels() -> dict[str, str]:
+    """Strength axis to the (translated) name of the scale an account was placed on."""
+    return {
+        "relative": _("relative strength RS"),
+        "absolute": _("our score S_us only"),
+    }
+
+
+def x_of(row: Mapping[str, Any], axis: str) -> float | None:
+    """The horizontal position of ``row`` on ``axis``: its own value, or the combined one."""
+    return row["combined_value"] if axis == "combined" else row["strength_value"]
+
+
 def _screen(x: float, y: float, *, axis: str, domain: tuple[float, float]) -> tuple[float, float]:
     lo, hi = domain
     if axis == "relative":
@@ -100,14 +134,25 @@ def _screen(x: float, y: float, *, axis: str, domain: tuple[float, float]) -> tu
     return sx, HEIGHT - y / 10.0 * HEIGHT
 
 
+def _size(row: Mapping[str, Any], size_by: str) -> float | None:
+    return row["potential"] if size_by == "potential" else row["revenue"]
+
+
 def chart_points(
-    rows: Sequence[Mapping[str, Any]], *, axis: str
+    rows: Sequence[Mapping[str, Any]], *, axis: str, size_by: str = "revenue"
 ) -> tuple[list[dict[str, Any]], list[Mapping[str, Any]]]:
-    """The lean data rows of the bubbles on ``axis``, and the source rows they came from."""
+    """The lean data rows of the bubbles on ``axis``, and the source rows they came from.
+
+    ``r`` is the bubble's size (revenue or potential, base currency; 0 when unknown)."""
     labels = box_labels()
-    shown = [r for r in rows if r["box"] and r["strength_axis"] == axis]
+    scales = scale_labels()
+    if axis == "combined":
+        shown = [r for r in rows if r["box"] and r["combined_value"] is not None]
+    else:
+        shown = [r for r in rows if r["box"] and r["strength_axis"] == axis]
     points = []
     for r in shown:
+        size = _size(r, size_by)
         points.append(
             {
                 "i": r["id"],
@@ -115,7 +160,8 @@ def chart_points(
                 "o": r["owner"],
                 "b": labels[r["box"]],
                 "a": _r(r["attractiveness"]),
-                "x": _r(r["strength_value"], 3),
+                "x": _r(x_of(r, axis), 3),
+                "s": scales.get(r["strength_axis"], ""),
                 "su": _r(r["strength"]),
                 "sc": _r(r["competitor_strength"]),
                 "rs": _r(r["relative_strength"]),
@@ -125,7 +171,9 @@ def chart_points(
                 "po": _r(r["p_opportunistic"]),
                 "u": 1 if r["uncertain"] else 0,
                 "d": ", ".join(r["disagreement"]) or "-",
-                "r": round(r["revenue"]) if r["revenue"] is not None else 0,
+                "r": round(size) if size is not None else 0,
+                "rv": round(r["revenue"]) if r["revenue"] is not None else None,
+                "pt": round(r["potential"]) if r["potential"] is not None else None,
             }
         )
     return points, shown
@@ -141,35 +189,135 @@ def arrow_rows(shown: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return moved[:MAX_ARROWS]
 
 
+def _segment(
+    x0: float,
+    y0: float,
+    x1: float,
+    y1: float,
+    *,
+    axis: str,
+    domain: tuple[float, float],
+    at: float = 0.6,
+) -> dict[str, Any]:
+    """A line from (x0, y0) to (x1, y1) with its arrowhead ``at`` that share of the way."""
+    sx0, sy0 = _screen(x0, y0, axis=axis, domain=domain)
+    sx1, sy1 = _screen(x1, y1, axis=axis, domain=domain)
+    # Angle in screen degrees, clockwise from "up", for Vega's triangle-up shape.
+    angle = math.degrees(math.atan2(sx1 - sx0, -(sy1 - sy0)))
+    if axis == "relative":
+        mx = math.exp(math.log(x0) + at * (math.log(x1) - math.log(x0)))
+    else:
+        mx = x0 + at * (x1 - x0)
+    my = y0 + at * (y1 - y0)
+    return {
+        "x0": _r(x0, 3),
+        "a0": _r(y0),
+        "x": _r(x1, 3),
+        "a": _r(y1),
+        "mx": _r(mx, 3),
+        "ma": _r(my),
+        "g": round(angle),
+    }
+
+
+def _previous_x(row: Mapping[str, Any], axis: str) -> float | None:
+    if axis != "combined":
+        return row["previous_strength_value"]
+    if row["previous_box"] is None or not row["trail"]:
+        return None
+    return row["trail"][-1]["c"]
+
+
+def _moved(row: Mapping[str, Any], axis: str) -> bool:
+    if axis != "combined":
+        return bool(row["moved"])
+    x0, x1 = _previous_x(row, axis), row["combined_value"]
+    a0 = row["trail"][-1]["attractiveness"] if row["trail"] else None
+    return (
+        x0 is not None
+        and x1 is not None
+        and a0 is not None
+        and (abs(x0 - x1) > 1e-6 or abs(a0 - row["attractiveness"]) > 1e-6)
+    )
+
+
 def _moves(
     shown: Sequence[Mapping[str, Any]], *, axis: str, domain: tuple[float, float]
 ) -> list[dict[str, Any]]:
+    """The arrow of each moved account from its previous position (60 % arrowheads, where
+    a bubble at either end does not hide them)."""
     moves = []
+    if axis == "combined":
+        shown = [{**r, "moved": _moved(r, axis)} for r in shown]
     for r in arrow_rows(shown):
-        x0, y0 = r["previous_strength_value"], r["previous_attractiveness"]
-        x1, y1 = r["strength_value"], r["attractiveness"]
-        sx0, sy0 = _screen(x0, y0, axis=axis, domain=domain)
-        sx1, sy1 = _screen(x1, y1, axis=axis, domain=domain)
-        # Angle in screen degrees, clockwise from "up", for Vega's triangle-up shape.
-        angle = math.degrees(math.atan2(sx1 - sx0, -(sy1 - sy0)))
-        # The arrowhead sits 60 % of the way, where a bubble at either end does not hide it.
-        if axis == "relative":
-            mx = math.exp(math.log(x0) + 0.6 * (math.log(x1) - math.log(x0)))
-        else:
-            mx = x0 + 0.6 * (x1 - x0)
-        my = y0 + 0.6 * (y1 - y0)
-        moves.append(
-            {
-                "x0": _r(x0, 3),
-                "a0": _r(y0),
-                "x": _r(x1, 3),
-                "a": _r(y1),
-                "mx": _r(mx, 3),
-                "ma": _r(my),
-                "g": round(angle),
-            }
+        x0 = _previous_x(r, axis)
+        y0 = (
+            r["previous_attractiveness"] if axis != "combined" else r["trail"][-1]["attractiveness"]
         )
+        assert x0 is not None and y0 is not None
+        moves.append(_segment(x0, y0, x_of(r, axis), r["attractiveness"], axis=axis, domain=domain))
     return moves
+
+
+def trail_segments(
+    shown: Sequence[Mapping[str, Any]], *, axis: str, domain: tuple[float, float]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The paths over every closed review: segments (``w`` 1 for the newest step into
+    today's position, 0 for older ones) and the earlier positions as dots (``d``: date).
+
+    At most ``MAX_ARROWS`` accounts get a trail, chosen as the arrows are."""
+    candidates = []
+    for r in shown:
+        pts = [
+            (t["c"] if axis == "combined" else t["x"], t["attractiveness"], t) for t in r["trail"]
+        ]
+        pts = [(x, a, t) for x, a, t in pts if x is not None and a is not None]
+        if pts:
+            candidates.append({**r, "moved": True, "_pts": pts})
+    segments: list[dict[str, Any]] = []
+    dots: list[dict[str, Any]] = []
+    labels = box_labels()
+    for r in arrow_rows(candidates):
+        pts = r["_pts"] + [(x_of(r, axis), r["attractiveness"], None)]
+        for (x0, y0, _t0), (x1, y1, t1) in itertools.pairwise(pts):
+            newest = t1 is None
+            if abs(x0 - x1) < 1e-9 and abs(y0 - y1) < 1e-9:
+                continue
+            segments.append(
+                {**_segment(x0, y0, x1, y1, axis=axis, domain=domain), "w": 1 if newest else 0}
+            )
+        for x, a, t in r["_pts"]:
+            dots.append(
+                {
+                    "x": _r(x, 3),
+                    "a": _r(a),
+                    "n": r["name"],
+                    "v": t["review"],
+                    "d": formats.date(t["date"]),
+                    "b": labels.get(t["box"], ""),
+                }
+            )
+    return segments, dots
+
+
+def expected_segments(
+    shown: Sequence[Mapping[str, Any]], *, axis: str, domain: tuple[float, float]
+) -> list[dict[str, Any]]:
+    """From today's position to the expected position in three years, arrowhead at the end,
+    for every shown account whose outlook scores it."""
+    out = []
+    for r in shown:
+        x1 = r["expected_combined"] if axis == "combined" else r["expected_strength_value"]
+        y1 = r["expected_attractiveness"]
+        x0 = x_of(r, axis)
+        if x1 is None or y1 is None or x0 is None:
+            continue
+        if axis == "relative" and x1 <= 0:
+            continue
+        seg = _segment(x0, r["attractiveness"], x1, y1, axis=axis, domain=domain, at=1.0)
+        seg["n"] = r["name"]
+        out.append(seg)
+    return out
 
 
 def matrix_chart(
@@ -182,32 +330,47 @@ def matrix_chart(
     subtitle: Sequence[str] = (),
     size_title: str = "",
     width: int | str = WIDTH,
+    trails: bool = False,
 ) -> alt.LayerChart:
     """The selection matrix of ``rows`` (from ``matrix.matrix_rows``) on the strength ``axis``.
 
-    ``cuts`` holds the cut lines ("attractiveness", "relative", "absolute"); ``size_by``
-    names what bubble area shows (only "revenue": last full year, base currency, sqrt
-    scale so that area is proportional). Accounts classified on the other axis, and those
-    not placed, are left out; the caller says so beside the chart. ``size_title`` names
-    the size legend (for example "Revenue 2024 (EUR)"). ``width`` is the plot's width in
-    pixels (files), or "container": the page's chart takes its box's width, legends and
-    axes included, so that it never runs out of the page.
+    ``axis`` is "relative" (RS, log scale), "absolute" (S_us, 0-10) or "combined" (every
+    placed account against its own cut line, ``kam.core.combined_axis``; the shape tells
+    the scale). ``cuts`` holds the cut lines ("attractiveness", "relative", "absolute");
+    ``size_by`` names what bubble area shows ("revenue": last full year, or "potential":
+    revenue potential in three years; base currency, sqrt scale so that area is
+    proportional). On "relative" and "absolute", accounts classified on the other axis and
+    those not placed are left out; the caller says so beside the chart. ``size_title``
+    names the size legend (for example "Revenue 2024 (EUR)"). ``width`` is the plot's width
+    in pixels (files), or "container": the page's chart takes its box's width, legends and
+    axes included, so that it never runs out of the page. ``trails`` draws each account's
+    path over every closed review (the newest step strongest) instead of the one arrow
+    since the previous review.
 
-    Layers: quadrant names, cut lines, movement arrows, bubbles (named "bubbles", Vega
-    mark "bubbles_marks"). The bubble data is the named dataset "accounts".
+    Layers: quadrant names, cut lines, movement arrows or trails, expected-position arrows,
+    bubbles (named "bubbles", Vega mark "bubbles_marks"). The bubble data is the named
+    dataset "accounts"; the others are "moves", "trails", "trail_dots" and "expected".
     """
-    if axis not in ("relative", "absolute"):
+    if axis not in ("relative", "absolute", "combined"):
         raise ValueError(f"unknown axis {axis!r}")
     if size_by not in SIZE_BY:
         raise ValueError(f"unknown size {size_by!r}")
     labels = box_labels()
-    points, shown = chart_points(rows, axis=axis)
+    points, shown = chart_points(rows, axis=axis, size_by=size_by)
     a_cut = cuts["attractiveness"]
-    s_cut = cuts[axis]
+    s_cut = 0.0 if axis == "combined" else cuts[axis]
+    expected_x = [
+        r["expected_combined"] if axis == "combined" else r["expected_strength_value"]
+        for r in shown
+    ]
+    trail_x = [t["c"] if axis == "combined" else t["x"] for r in shown for t in r["trail"]]
     if axis == "relative":
-        values = [p["x"] for p in points] + [
-            r["previous_strength_value"] for r in shown if r["moved"]
-        ]
+        values = (
+            [p["x"] for p in points]
+            + [r["previous_strength_value"] for r in shown if r["moved"]]
+            + [v for v in expected_x if v]
+            + ([v for v in trail_x if v] if trails else [])
+        )
         domain = _relative_domain(values, s_cut)
         x_scale = alt.Scale(type="log", domain=list(domain), nice=False, clamp=True)
         x_axis = alt.Axis(
@@ -216,13 +379,30 @@ def matrix_chart(
             format="~g",
             grid=False,
         )
+    elif axis == "combined":
+        cut_label = _("cut line")
+        domain = _combined_domain([p["x"] for p in points] + expected_x + trail_x)
+        x_scale = alt.Scale(domain=list(domain), nice=False, clamp=True)
+        ticks = [k / 4 for k in range(-4, 5) if domain[0] <= k / 4 <= domain[1]]
+        x_axis = alt.Axis(
+            title=axis_title(axis),
+            values=ticks,
+            grid=False,
+            labelExpr=f"datum.value == 0 ? {json.dumps(cut_label)} : (datum.value < 0 ? '←' : '→')",
+        )
     else:
         domain = (0.0, 10.0)
         x_scale = alt.Scale(domain=[0, 10], nice=False, clamp=True)
         x_axis = alt.Axis(title=axis_title(axis), values=list(range(11)), grid=False)
     y_scale = alt.Scale(domain=[0, 10], nice=False, clamp=True)
     y_axis = alt.Axis(title=_("Attractiveness to us (0-10)"), values=list(range(11)), grid=False)
-    moves = _moves(shown, axis=axis, domain=domain)
+    if trails:
+        moves: list[dict[str, Any]] = []
+        trail, dots = trail_segments(shown, axis=axis, domain=domain)
+    else:
+        moves = _moves(shown, axis=axis, domain=domain)
+        trail, dots = [], []
+    expected = expected_segments(shown, axis=axis, domain=domain)
     prefix, suffix = account_url_pattern()
 
     lo, hi = domain
@@ -230,7 +410,7 @@ def matrix_chart(
         left = lo * math.exp(0.03 * math.log(hi / lo))
         right = hi / math.exp(0.03 * math.log(hi / lo))
     else:
-        left, right = 0.25, 9.75
+        left, right = lo + 0.025 * (hi - lo), hi - 0.025 * (hi - lo)
     quadrants = [
         {"x": right, "y": 9.7, "t": labels["key"], "al": "right", "c": BOX_COLOURS["key"]},
         {
@@ -296,6 +476,76 @@ def matrix_chart(
             )
         )
 
+    if trail:
+        trail_data = alt.NamedData("trails")
+        for newest in (0, 1):
+            layers.append(
+                alt.Chart(trail_data)
+                .transform_filter(f"datum.w == {newest}")
+                .mark_rule(
+                    color=INK if newest else MUTED,
+                    strokeWidth=2.2 if newest else 1.1,
+                    opacity=0.85 if newest else 0.45,
+                )
+                .encode(
+                    x=alt.X("x0:Q", scale=x_scale),
+                    x2="x:Q",
+                    y=alt.Y("a0:Q", scale=y_scale),
+                    y2="a:Q",
+                )
+            )
+        layers.append(
+            alt.Chart(trail_data)
+            .transform_filter("datum.w == 1")
+            .mark_point(shape="triangle-up", filled=True, color=INK, opacity=0.9, size=70)
+            .encode(
+                x=alt.X("mx:Q", scale=x_scale),
+                y=alt.Y("ma:Q", scale=y_scale),
+                angle=alt.Angle("g:Q", scale=None),
+            )
+        )
+        layers.append(
+            alt.Chart(alt.NamedData("trail_dots"))
+            .mark_circle(color=MUTED, opacity=0.6, size=22)
+            .encode(
+                x=alt.X("x:Q", scale=x_scale),
+                y=alt.Y("a:Q", scale=y_scale),
+                tooltip=[
+                    alt.Tooltip("n:N", title=_("Account")),
+                    alt.Tooltip("v:N", title=_("Review")),
+                    alt.Tooltip("d:N", title=_("Date")),
+                    alt.Tooltip("b:N", title=_("Box")),
+                ],
+            )
+        )
+    if expected:
+        expected_data = alt.NamedData("expected")
+        layers.append(
+            alt.Chart(expected_data)
+            .mark_rule(color=EXPECTED, strokeWidth=1.6, strokeDash=[4, 3], opacity=0.9)
+            .encode(
+                x=alt.X("x0:Q", scale=x_scale),
+                x2="x:Q",
+                y=alt.Y("a0:Q", scale=y_scale),
+                y2="a:Q",
+            )
+        )
+        layers.append(
+            alt.Chart(expected_data)
+            .mark_point(shape="triangle-up", filled=True, color=EXPECTED, opacity=0.95, size=90)
+            .encode(
+                x=alt.X("x:Q", scale=x_scale),
+                y=alt.Y("a:Q", scale=y_scale),
+                angle=alt.Angle("g:Q", scale=None),
+                tooltip=[
+                    alt.Tooltip("n:N", title=_("Account")),
+                    alt.Tooltip(
+                        "a:Q", title=_("Expected attractiveness in three years"), format=".1f"
+                    ),
+                ],
+            )
+        )
+
     box_domain = [labels[b] for b in BOX_ORDER]
     max_revenue = max((p["r"] for p in points), default=0) or 1
     pct = ".0%"
@@ -305,7 +555,7 @@ def matrix_chart(
             h=f"{json.dumps(prefix)} + datum.i + {json.dumps(suffix)}",
             uu=f"datum.u ? {json.dumps(_('yes'))} : {json.dumps(_('no'))}",
         )
-        .mark_circle(opacity=0.82, cursor="pointer")
+        .mark_point(filled=True, opacity=0.82, cursor="pointer")
         .encode(
             x=x_enc,
             y=y_enc,
@@ -321,6 +571,7 @@ def matrix_chart(
                 scale=alt.Scale(type="sqrt", domain=[0, max_revenue], range=[30, 1500]),
                 legend=alt.Legend(
                     title=size_title or _("Revenue"),
+                    titleLimit=260,
                     labelExpr=formats.vega_compact_expr(),
                     orient="right",
                     symbolFillColor="#c9d1da",
@@ -331,6 +582,18 @@ def matrix_chart(
             stroke=alt.condition("datum.u", alt.value(INK), alt.value("#ffffff")),
             strokeDash=alt.condition("datum.u", alt.value([3, 2]), alt.value([1, 0])),
             strokeWidth=alt.condition("datum.u", alt.value(1.6), alt.value(0.8)),
+            shape=alt.Shape(
+                "s:N",
+                scale=alt.Scale(domain=list(scale_labels().values()), range=["circle", "square"]),
+                legend=alt.Legend(
+                    title=_("Placed on"),
+                    orient="right",
+                    symbolFillColor="#c9d1da",
+                    labelLimit=220,
+                )
+                if axis == "combined"
+                else None,
+            ),
             order=alt.Order("r:Q", sort="descending"),
             href="h:N",
             tooltip=[
@@ -341,7 +604,9 @@ def matrix_chart(
                 alt.Tooltip("su:Q", title=_("Our strength (S_us)"), format=".2f"),
                 alt.Tooltip("sc:Q", title=_("Strongest competitor (S_comp)"), format=".2f"),
                 alt.Tooltip("rs:Q", title=_("Relative strength (RS)"), format=".2f"),
-                alt.Tooltip("r:Q", title=_("Revenue"), format=",.0f"),
+                alt.Tooltip("s:N", title=_("Placed on")),
+                alt.Tooltip("rv:Q", title=_("Revenue"), format=",.0f"),
+                alt.Tooltip("pt:Q", title=_("Revenue potential in three years"), format=",.0f"),
                 alt.Tooltip("pk:Q", title=_("P(key)"), format=pct),
                 alt.Tooltip("pd:Q", title=_("P(key development)"), format=pct),
                 alt.Tooltip("pm:Q", title=_("P(maintenance)"), format=pct),
@@ -359,7 +624,13 @@ def matrix_chart(
         title_text = list(title)
     chart = alt.LayerChart(
         layer=layers,
-        datasets={"accounts": points, "moves": moves},
+        datasets={
+            "accounts": points,
+            "moves": moves,
+            "trails": trail,
+            "trail_dots": dots,
+            "expected": expected,
+        },
         width=width,
         height=HEIGHT,
         title=alt.TitleParams(

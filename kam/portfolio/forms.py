@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.fact_scores import FACTS, LOWER_IS_BETTER, RuleMethod
-from kam.portfolio.models import Axis, SchemeVersion
+from kam.portfolio.models import Axis, Outlook, SchemeVersion
 from kam.portfolio.review_selectors import rater_candidates
 from kam.portfolio.services import CriterionInput, SchemeContent
 from kam.web.errors import Problem
@@ -390,3 +390,17 @@ def fact_choices() -> list[tuple[str, str]]:
 
 def lower_is_better_facts() -> list[str]:
     return sorted(LOWER_IS_BETTER)
+
+
+class OutlookForm(forms.ModelForm):
+    """An account's three-year outlook at one review: potential and expected position."""
+
+    class Meta:
+        model = Outlook
+        fields = [
+            "potential_revenue",
+            "expected_attractiveness",
+            "expected_strength",
+            "expected_competitor_strength",
+            "note",
+        ]

@@ -37,6 +37,7 @@ from kam.core.capacity import (
     WarningCode,
     check_key_account_capacity,
 )
+from kam.core.combined_axis import combined_position
 from kam.core.scoring import BOXES
 from kam.organisation.models import Box
 from kam.organisation.selectors import (
@@ -46,13 +47,15 @@ from kam.organisation.selectors import (
     organisation_get,
     team_capacity_hours,
 )
-from kam.portfolio.models import Criterion, Placement, Review, ReviewStatus
+from kam.portfolio.models import Criterion, Outlook, Placement, Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_choices_for_matrix, review_previous
 from kam.web.errors import ApplicationError
 
 UNPLACED = "unplaced"
 BOX_ORDER: tuple[str, ...] = tuple(b.value for b in BOXES)
-AXES = ("relative", "absolute")
+AXES = ("relative", "absolute", "combined")
+#: What bubble area shows: last full year's revenue, or the three-year revenue potential.
+SIZES = ("revenue", "potential")
 BoxFilter = Literal["key", "key_development", "maintenance", "opportunistic", "unplaced"]
 
 
@@ -238,8 +241,23 @@ def matrix_rows(
     review on the same axis, for the arrow; None when it was not placed there on that
     axis) and ``moved`` (True when that previous position differs).
 
+    The combined picture (docs/scoring.md): ``combined_value`` is the account's strength
+    as a position against its own cut line (-1 .. 0 .. +1, ``kam.core.combined_axis``), the
+    same side of the line as its box, whichever axis it was placed on.
+
+    The three-year outlook (``Outlook`` of this review): ``potential`` (revenue potential
+    in three years, base currency; None when not given or no exchange rate),
+    ``expected_attractiveness``, ``expected_strength_value`` (on the account's own axis:
+    S_us, or S_us / S_comp with today's S_comp when no expected S_comp is given) and
+    ``expected_combined``; None when the expected position is not scored.
+
+    ``trail``: the account's positions in every closed review before ``review``, oldest
+    first (``review_id``, ``review``, ``date``, ``box``, ``attractiveness``, ``x``: on this
+    review's axis or None when it was placed on the other one then, ``c``: combined, with
+    that review's own cut lines).
+
     ``previous`` is the review to compare with; by default the one before ``review``.
-    Runs a constant number of queries (7 at most) whatever the number of accounts.
+    Runs a constant number of queries (10 at most) whatever the number of accounts.
     """
     if previous is False:
         previous = review_previous(review=review)
@@ -271,6 +289,18 @@ def matrix_rows(
     }
     rates = exchange_rates_get(organisation=organisation_get())
     prefix, suffix = account_url_pattern()
+    cuts = matrix_cuts(review=review)
+    outlooks = {
+        o["account_id"]: o
+        for o in Outlook.objects.filter(review=review, account_id__in=ids).values(
+            "account_id",
+            "potential_revenue",
+            "expected_attractiveness",
+            "expected_strength",
+            "expected_competitor_strength",
+        )
+    }
+    trails = _trails(review=review, ids=ids)
 
     rows: list[dict[str, Any]] = []
     for p in placements:
@@ -307,6 +337,32 @@ def matrix_rows(
             )
         )
         probabilities = {b: p[f"p_{b}"] for b in BOX_ORDER}
+        combined = (
+            _combined(
+                axis=axis,
+                strength=p["strength"],
+                competitor_strength=p["competitor_strength"],
+                cuts=cuts,
+            )
+            if box
+            else None
+        )
+        outlook = _outlook_row(
+            outlooks.get(pk),
+            axis=axis if box else "",
+            competitor_strength=p["competitor_strength"],
+            cuts=cuts,
+            rate=rate,
+        )
+        trail = [
+            {
+                **t,
+                "x": strength_value(
+                    axis=axis, strength=t["strength"], relative_strength=t["relative_strength"]
+                ),
+            }
+            for t in trails.get(pk, [])
+        ]
         rows.append(
             {
                 "id": pk,
@@ -338,26 +394,157 @@ def matrix_rows(
                 "previous_attractiveness": prev_a,
                 "previous_strength_value": prev_x,
                 "moved": moved,
+                "combined_value": combined,
+                **outlook,
+                "trail": [
+                    {k: t[k] for k in ("review_id", "review", "date", "box", "attractiveness")}
+                    | {"x": t["x"], "c": t["c"]}
+                    for t in trail
+                ]
+                if box
+                else [],
             }
         )
     return rows
 
 
+def _combined(
+    *,
+    axis: str,
+    strength: float | None,
+    competitor_strength: float | None,
+    cuts: Mapping[str, float],
+) -> float | None:
+    """The combined-axis position of a placement (None when it cannot be drawn)."""
+    if strength is None or axis not in ("relative", "absolute"):
+        return None
+    if axis == "relative" and not competitor_strength:
+        return None
+    return combined_position(
+        relative=axis == "relative",
+        strength=strength,
+        competitor_strength=competitor_strength,
+        cut_relative=cuts["relative"],
+        cut_absolute=cuts["absolute"],
+    )
+
+
+def _outlook_row(
+    outlook: Mapping[str, Any] | None,
+    *,
+    axis: str,
+    competitor_strength: float | None,
+    cuts: Mapping[str, float],
+    rate: Decimal | None,
+) -> dict[str, Any]:
+    """The outlook keys of a matrix row (see ``matrix_rows``)."""
+    out: dict[str, Any] = {
+        "potential": None,
+        "expected_attractiveness": None,
+        "expected_strength_value": None,
+        "expected_combined": None,
+    }
+    if outlook is None:
+        return out
+    if outlook["potential_revenue"] is not None and rate is not None:
+        out["potential"] = float(Decimal(str(outlook["potential_revenue"])) * rate)
+    a, s = outlook["expected_attractiveness"], outlook["expected_strength"]
+    if a is None or s is None or not axis:
+        return out
+    s_us = float(s)
+    s_comp = (
+        float(outlook["expected_competitor_strength"])
+        if outlook["expected_competitor_strength"] is not None
+        else competitor_strength
+    )
+    if axis == "relative":
+        if not s_comp:
+            return out
+        value: float = s_us / s_comp
+    else:
+        value = s_us
+    out["expected_attractiveness"] = float(a)
+    out["expected_strength_value"] = value
+    out["expected_combined"] = _combined(
+        axis=axis, strength=s_us, competitor_strength=s_comp, cuts=cuts
+    )
+    return out
+
+
+def _trails(*, review: Review, ids: Any) -> dict[int, list[dict[str, Any]]]:
+    """Each account's placements in the closed reviews before ``review``, oldest first, with
+    the combined-axis position on that review's own cut lines (one query)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    qs = (
+        Placement.objects.filter(
+            account_id__in=ids,
+            review__status=ReviewStatus.CLOSED,
+            review__review_date__lt=review.review_date,
+        )
+        .exclude(review=review)
+        .exclude(box="")
+        .values(
+            "account_id",
+            "review_id",
+            "review__name",
+            "review__review_date",
+            "attractiveness",
+            "strength",
+            "competitor_strength",
+            "relative_strength",
+            "strength_axis",
+            "box",
+            "review__scheme_version__strength_cut_relative",
+            "review__scheme_version__strength_cut_absolute",
+        )
+        .order_by("review__review_date", "review__closed_at", "review_id")
+    )
+    for t in qs:
+        cuts = {
+            "relative": float(t["review__scheme_version__strength_cut_relative"]),
+            "absolute": float(t["review__scheme_version__strength_cut_absolute"]),
+        }
+        out.setdefault(t["account_id"], []).append(
+            {
+                "review_id": t["review_id"],
+                "review": t["review__name"],
+                "date": t["review__review_date"],
+                "box": t["box"],
+                "attractiveness": t["attractiveness"],
+                "strength": t["strength"],
+                "relative_strength": t["relative_strength"],
+                "c": _combined(
+                    axis=t["strength_axis"],
+                    strength=t["strength"],
+                    competitor_strength=t["competitor_strength"],
+                    cuts=cuts,
+                ),
+            }
+        )
+    return out
+
+
 def axis_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Placed accounts per strength axis, and the accounts not placed."""
+    """Placed accounts per strength axis, and the accounts not placed; ``combined`` is every
+    placed account (the combined picture draws them all)."""
     counts = {"relative": 0, "absolute": 0, "unplaced": 0}
     for r in rows:
         counts[r["strength_axis"] if r["box"] else "unplaced"] += 1
+    counts["combined"] = counts["relative"] + counts["absolute"]
     return counts
 
 
 def axis_default(counts: Mapping[str, int]) -> str:
-    """Relative strength when most placed accounts have it (the method's preferred axis)."""
-    return (
-        "relative"
-        if counts["relative"] >= counts["absolute"] and counts["relative"]
-        else ("absolute" if counts["absolute"] else "relative")
-    )
+    """The combined picture when accounts sit on both axes (so none is left out), else the
+    one axis they have (relative strength when there are none yet)."""
+    if counts["relative"] and counts["absolute"]:
+        return "combined"
+    return "absolute" if counts["absolute"] else "relative"
+
+
+def size_choose(requested: str | None) -> str:
+    """What bubble area shows: the size asked for when known, else last year's revenue."""
+    return requested if requested in SIZES else "revenue"
 
 
 def axis_choose(requested: str | None, counts: Mapping[str, int]) -> str:

@@ -400,3 +400,78 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} in {self.review}: {self.box or '-'}"
+
+
+SCORE_RANGE = [MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("10"))]
+
+
+class Outlook(models.Model):
+    """Where an account should be in three years, as judged at one review (docs/scoring.md,
+    "Potential and the expected position"): its yearly revenue potential then (in the
+    account's currency; sizes bubbles "by potential") and the expected attractiveness and
+    strength (1-10, as scores are; the head of the account's arrow on the matrix).
+    ``expected_competitor_strength`` (S_comp) is optional: left empty, today's S_comp
+    stands."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="outlooks")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="outlooks")
+    potential_revenue = models.DecimalField(
+        _("revenue potential in three years"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The yearly revenue we could reach with this customer in three years."),
+    )
+    expected_attractiveness = models.DecimalField(
+        _("expected attractiveness (A) in three years"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE_RANGE,
+    )
+    expected_strength = models.DecimalField(
+        _("expected strength (S_us) in three years"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE_RANGE,
+    )
+    expected_competitor_strength = models.DecimalField(
+        _("expected strongest competitor (S_comp) in three years"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=SCORE_RANGE,
+        help_text=_("Leave empty to keep today's score of the strongest competitor."),
+    )
+    note = models.CharField(_("why we expect this"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("saved version"), default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = KamHistoricalRecords()
+
+    class Meta:
+        verbose_name = _("three-year outlook")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "account"], name="one_outlook_per_review")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} in {self.review}: outlook"
+
+    @property
+    def has_expected_position(self) -> bool:
+        """Both expected scores are given: the arrow has a head."""
+        return self.expected_attractiveness is not None and self.expected_strength is not None

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
 from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
@@ -29,6 +30,7 @@ from kam.portfolio.models import (
     Axis,
     Competitor,
     Criterion,
+    Outlook,
     Placement,
     Rating,
     Review,
@@ -38,7 +40,7 @@ from kam.portfolio.models import (
     ViewSource,
 )
 from kam.portfolio.selectors import review_scope, scheme_version_to_core
-from kam.web.concurrency import claim_version
+from kam.web.concurrency import claim_version, save_versioned, snapshot
 from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 from kam.web.history_records import bulk_history, history_reason
 
@@ -768,3 +770,97 @@ def review_cancel(*, review: Review, cancelled_by: AbstractBaseUser | None = Non
         n_ratings,
     )
     return review
+
+
+# --- Three-year outlook -----------------------------------------------------------------------
+
+OUTLOOK_FIELDS = (
+    "potential_revenue",
+    "expected_attractiveness",
+    "expected_strength",
+    "expected_competitor_strength",
+    "note",
+)
+_OUTLOOK_SCORES = ("expected_attractiveness", "expected_strength", "expected_competitor_strength")
+
+
+def _outlook_check(values: Mapping[str, object]) -> None:
+    potential = values.get("potential_revenue")
+    if potential is not None and Decimal(str(potential)) < 0:
+        raise ApplicationError(
+            _("The revenue potential cannot be negative."), field="potential_revenue"
+        )
+    for name in _OUTLOOK_SCORES:
+        value = values.get(name)
+        if value is not None and not Decimal("1") <= Decimal(str(value)) <= Decimal("10"):
+            raise ApplicationError(
+                _("Scores run from 1 to 10, as in the review."), field=name, status=422
+            )
+    a, s = values.get("expected_attractiveness"), values.get("expected_strength")
+    if (a is None) != (s is None):
+        raise ApplicationError(
+            _(
+                "Give both the expected attractiveness and our expected strength, or neither: "
+                "the arrow needs both to know where it points."
+            ),
+            field="expected_strength" if s is None else "expected_attractiveness",
+            status=422,
+        )
+    if values.get("expected_competitor_strength") is not None and s is None:
+        raise ApplicationError(
+            _("The competitor's expected strength needs our expected strength beside it."),
+            field="expected_strength",
+            status=422,
+        )
+
+
+def outlook_save(
+    *,
+    review: Review,
+    account: Account,
+    data: Mapping[str, object],
+    user: AbstractBaseUser | None = None,
+    expected_version: int | None = None,
+    precondition: bool = False,
+) -> Outlook:
+    """Record (or change) ``account``'s three-year outlook at ``review``.
+
+    ``data`` holds some of ``OUTLOOK_FIELDS`` (Decimals, None to clear; ``note`` text);
+    keys not given stay as they are. Who may: whoever may change the account (the caller
+    checks, ``account_get_editable``). A cancelled review takes no outlook (409). Saving
+    the same values again writes nothing and keeps the version; ``expected_version`` guards
+    against lost updates (kam.web.concurrency).
+    """
+    if review.status == ReviewStatus.CANCELLED:
+        raise ApplicationError(
+            _("This review was cancelled; it takes no outlook."), field="review_id", status=409
+        )
+    unknown = set(data) - set(OUTLOOK_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("Unknown field: %(name)s.") % {"name": sorted(unknown)[0]}, status=400
+        )
+    outlook = Outlook.objects.filter(review=review, account=account).first()
+    current = {
+        name: getattr(outlook, name) if outlook is not None else (None if name != "note" else "")
+        for name in OUTLOOK_FIELDS
+    }
+    values = {**current, **data}
+    for name in OUTLOOK_FIELDS:
+        if name != "note" and values[name] is not None:
+            values[name] = Decimal(str(values[name]))
+    values["note"] = str(values["note"] or "").strip()
+    control_characters_refuse(values["note"], field="note")
+    _outlook_check(values)
+    by = user if user is not None and getattr(user, "is_authenticated", False) else None
+    if outlook is None:
+        if all(values[n] in (None, "") for n in OUTLOOK_FIELDS):
+            return Outlook(review=review, account=account)
+        return Outlook.objects.create(review=review, account=account, updated_by=by, **values)
+    before = snapshot(outlook, list(OUTLOOK_FIELDS))
+    for name, value in values.items():
+        setattr(outlook, name, value)
+    save_versioned(
+        outlook, before=before, expected=expected_version, user=by, precondition=precondition
+    )
+    return outlook

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.portfolio import views_matrix, views_reviews, views_schemes
+from kam.portfolio import views_matrix, views_outlook, views_reviews, views_schemes
 
 app_name = "portfolio"
 urlpatterns = [
@@ -19,4 +19,9 @@ urlpatterns = [
     path("reviews/<int:pk>/close/", views_reviews.review_close, name="review_close"),
     path("reviews/<int:pk>/cancel/", views_reviews.review_cancel, name="review_cancel"),
     path("reviews/<int:pk>/derive/", views_reviews.review_derive, name="review_derive"),
+    path(
+        "reviews/<int:review_id>/outlook/<int:account_id>/",
+        views_outlook.outlook_edit,
+        name="outlook_edit",
+    ),
 ]

@@ -43,6 +43,7 @@ from kam.portfolio.matrix import (
     matrix_stats,
     revenue_year,
     review_choices,
+    size_choose,
 )
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
@@ -63,6 +64,17 @@ class MatrixState:
     rows: list[dict[str, Any]]
     counts: dict[str, int]
     axis: str
+    size: str = "revenue"
+    trails: bool = False
+
+    def view(self, filters: MatrixFilters | None = None, **extra: Any) -> str:
+        """The filters (``filters`` instead, when given) and the picture's choices (axis,
+        bubble size, trails) as a query string."""
+        params: dict[str, Any] = {"axis": self.axis, "size": self.size}
+        if self.trails:
+            params["trails"] = "1"
+        params.update(extra)
+        return (filters or self.filters).as_query(**params)
 
 
 def _state(request: HttpRequest) -> MatrixState:
@@ -75,7 +87,9 @@ def _state(request: HttpRequest) -> MatrixState:
     rows = matrix_rows(review=review, user=request.user, filters=filters, previous=previous)
     counts = axis_counts(rows)
     axis = axis_choose(request.GET.get("axis"), counts)
-    return MatrixState(filters, review, previous, rows, counts, axis)
+    size = size_choose(request.GET.get("size"))
+    trails = request.GET.get("trails") in ("1", "true", "on")
+    return MatrixState(filters, review, previous, rows, counts, axis, size, trails)
 
 
 def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -98,8 +112,21 @@ def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
     org = organisation_get()
     year = revenue_year(review=state.review)
     subtitle = []
-    if state.previous is not None:
+    if state.axis == "combined":
+        shown = [r for r in state.rows if r["box"] and r["combined_value"] is not None]
+    else:
         shown = [r for r in state.rows if r["box"] and r["strength_axis"] == state.axis]
+    if state.trails:
+        with_trail = sum(1 for r in shown if r["trail"])
+        subtitle.append(
+            _(
+                "Lines follow each account through every closed review (%(n)s accounts have "
+                "earlier positions; dots mark them); the dark step with the arrowhead is the "
+                "newest."
+            )
+            % {"n": with_trail}
+        )
+    elif state.previous is not None:
         moved = sum(1 for r in shown if r["moved"])
         if moved > charts.MAX_ARROWS:
             subtitle.append(
@@ -118,17 +145,49 @@ def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
                 _("Arrows show each account's move since %(previous)s.")
                 % {"previous": _review_label(state.previous)}
             )
-    subtitle.append(
-        _(
-            "Bubble area: revenue %(year)s in %(currency)s. Dashed outline: box uncertain "
-            "(no box reaches %(threshold)s%% in the sensitivity analysis)."
+    expected = sum(1 for r in shown if r["expected_attractiveness"] is not None)
+    if expected:
+        subtitle.append(
+            _("Dashed purple arrows end where %(n)s accounts are expected in three years.")
+            % {"n": expected}
         )
-        % {
-            "year": year,
-            "currency": org.base_currency,
-            "threshold": round(float(org.uncertainty_threshold) * 100),
-        }
-    )
+    if state.axis == "combined":
+        subtitle.append(
+            _(
+                "Circles are placed on relative strength RS, squares on our own score S_us "
+                "(no competitor scores); 0 is each one's own cut line."
+            )
+        )
+    if state.size == "potential":
+        unknown = sum(1 for r in shown if r["potential"] is None)
+        subtitle.append(
+            _("Bubble area: revenue potential in three years in %(currency)s.")
+            % {"currency": org.base_currency}
+            + (
+                " "
+                + _("%(n)s accounts have no potential yet and are drawn smallest.") % {"n": unknown}
+                if unknown
+                else ""
+            )
+            + " "
+            + _(
+                "Dashed outline: box uncertain (no box reaches %(threshold)s%% in the "
+                "sensitivity analysis)."
+            )
+            % {"threshold": round(float(org.uncertainty_threshold) * 100)}
+        )
+    else:
+        subtitle.append(
+            _(
+                "Bubble area: revenue %(year)s in %(currency)s. Dashed outline: box uncertain "
+                "(no box reaches %(threshold)s%% in the sensitivity analysis)."
+            )
+            % {
+                "year": year,
+                "currency": org.base_currency,
+                "threshold": round(float(org.uncertainty_threshold) * 100),
+            }
+        )
     hidden = _hidden_note(state)
     if hidden and with_hidden:
         subtitle.append(hidden)
@@ -146,14 +205,21 @@ def _chart_for(state: MatrixState, *, titled: bool) -> Any:
         state.rows,
         axis=state.axis,
         cuts=matrix_cuts(review=state.review),
-        size_by="revenue",
+        size_by=state.size,
         title=_chart_title(state.review) if titled else "",
         subtitle=chart_notes(state, with_hidden=True) if titled else (),
-        size_title=_("Revenue %(year)s (%(currency)s)")
-        % {"year": year, "currency": org.base_currency},
+        size_title=size_title(state.size, year=year, currency=org.base_currency),
+        trails=state.trails,
         # On the page the chart fits its box; a downloaded file keeps its fixed size.
         width=charts.WIDTH if titled else "container",
     )
+
+
+def size_title(size: str, *, year: int, currency: str) -> str:
+    """The bubble-size legend's title."""
+    if size == "potential":
+        return _("Potential in three years (%(currency)s)") % {"currency": currency}
+    return _("Revenue %(year)s (%(currency)s)") % {"year": year, "currency": currency}
 
 
 def _chart_title(review: Review) -> str:
@@ -165,6 +231,8 @@ def _chart_title(review: Review) -> str:
 
 
 def _hidden_note(state: MatrixState) -> str:
+    if state.axis == "combined":
+        return ""
     other = "absolute" if state.axis == "relative" else "relative"
     n = state.counts[other]
     if not n:
@@ -217,7 +285,9 @@ def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
         r["box_label"] = boxes.get(r["box"], "")
         r["previous_box_label"] = boxes.get(r["previous_box"] or "", "")
     labels = _column_labels()
-    base = {"axis": state.axis}
+    base: dict[str, Any] = {"axis": state.axis, "size": state.size}
+    if state.trails:
+        base["trails"] = "1"
     columns = []
     for key, numeric in SORT_COLUMNS:
         descending_first = numeric
@@ -255,6 +325,7 @@ def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
         "unplaced_more": max(0, len(unplaced) - UNPLACED_SHOWN),
         "filters": state.filters,
         "axis": state.axis,
+        "review_id": state.review.pk if state.review else None,
     }
 
 
@@ -263,17 +334,21 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
     stats = matrix_stats(state.rows)
     capacity = capacity_summary(review=state.review)
     labels = {b.value: b.label for b in Box}
-    query = state.filters.as_query(axis=state.axis)
+    query = state.view()
     box_stats = [
         {
             "box": b,
             "label": labels[b],
             "count": stats["per_box"][b],
-            "query": state.filters.model_copy(update={"box": b}).as_query(axis=state.axis),
+            "query": state.view(state.filters.model_copy(update={"box": b})),
         }
         for b in BOX_ORDER
     ]
-    other = "absolute" if state.axis == "relative" else "relative"
+    other = {"relative": "absolute", "absolute": "relative"}.get(state.axis, "unplaced")
+    hidden_count = state.counts[other] if state.axis != "combined" else 0
+    trails_available = any(r["trail"] for r in state.rows)
+    expected_count = sum(1 for r in state.rows if r["expected_attractiveness"] is not None)
+    potential_count = sum(1 for r in state.rows if r["potential"] is not None)
     return {
         "filters": state.filters,
         "review": state.review,
@@ -287,13 +362,18 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
         "axis": state.axis,
         "counts": state.counts,
         "shown": state.counts[state.axis],
-        "hidden": state.counts[other],
+        "hidden": hidden_count,
         "hidden_note": _hidden_note(state),
         "chart_notes": chart_notes(state, with_hidden=False),
-        "axis_queries": {
-            "relative": state.filters.as_query(axis="relative"),
-            "absolute": state.filters.as_query(axis="absolute"),
-        },
+        "axis_queries": {a: state.view(axis=a) for a in ("relative", "absolute", "combined")},
+        "size": state.size,
+        "size_queries": {z: state.view(size=z) for z in ("revenue", "potential")},
+        "trails": state.trails,
+        "trails_query": state.view(trails="") if state.trails else state.view(trails="1"),
+        "trails_available": trails_available,
+        "expected_count": expected_count,
+        "potential_count": potential_count,
+        "cuts": matrix_cuts(review=state.review),
         "query": query,
         "data_url": f"{reverse('portfolio:matrix_data')}?{query}",
         "revenue_year": revenue_year(review=state.review),
@@ -356,6 +436,8 @@ def matrix_data(request: HttpRequest) -> HttpResponse:
             "spec": spec,
             "points": state.counts[state.axis],
             "axis": state.axis,
+            "size": state.size,
+            "trails": state.trails,
             "axis_counts": state.counts,
         }
     )
@@ -431,6 +513,6 @@ def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
             response = HttpResponse(charts.chart_png(spec), content_type="image/png")
         else:
             response = HttpResponse(charts.chart_svg(spec), content_type="image/svg+xml")
-        stem += f"-{state.axis}"
+        stem += f"-{state.axis}" + ("-potential" if state.size == "potential" else "")
     response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
     return response

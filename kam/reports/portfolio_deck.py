@@ -157,6 +157,8 @@ def _strength_text(row: Mapping[str, Any]) -> str:
 
 
 def _hidden_note(axis: str, counts: Mapping[str, int]) -> str:
+    if axis == "combined":
+        return ""  # the combined picture draws every placed account
     other = "absolute" if axis == "relative" else "relative"
     n = counts[other]
     if not n:

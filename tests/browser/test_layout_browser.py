@@ -237,6 +237,13 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
         "portfolio:review_detail": lambda: {"pk": review()},
         "portfolio:review_score": lambda: {"pk": review()},
         "portfolio:review_cancel": lambda: {"pk": review()},
+        "portfolio:outlook_edit": lambda: {
+            "review_id": one(Review, status="closed"),
+            "account_id": Account.objects.filter(outlooks__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first(),
+        },
         "casefor:detail": lambda: maybe("assessment_id", one(Assessment)),
         "allocation:period": lambda: maybe("period_id", one(PlanningPeriod)),
         "allocation:judgements": lambda: maybe("period_id", one(PlanningPeriod)),

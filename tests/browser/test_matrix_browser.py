@@ -129,3 +129,63 @@ def test_the_page_loads_nothing_from_other_hosts(live_server, page, demo_directo
     assert any("/portfolio/matrix/data.json" in url for url in requested)
     foreign = [url for url in requested if not url.startswith(live_server.url)]
     assert foreign == []
+
+
+# Counts what the chart's named datasets hold, as Vega drew them.
+DATASETS = """
+() => {
+  const view = window.kamMatrixView;
+  return {
+    accounts: view.data('accounts').length,
+    trails: view.data('trails').length,
+    expected: view.data('expected').length,
+    squares: view.data('accounts').filter((d) => d.s && d.s.indexOf('S_us') >= 0).length,
+  };
+}
+"""
+
+
+def test_combined_picture_with_trails_expected_arrows_and_potential(
+    live_server, page, demo_director
+):
+    """Every placed account on one picture (relative and absolute), trails over the three
+    closed reviews, dashed arrows to the expected positions; the size switch redraws by
+    potential; no Content-Security-Policy violation on the way."""
+    from django.contrib.auth import get_user_model
+
+    from kam.portfolio.matrix import MatrixFilters, axis_counts, matrix_rows
+    from kam.portfolio.selectors import portfolio_review
+
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    user = get_user_model().objects.get(username=demo_director.username)
+    rows = matrix_rows(review=portfolio_review(), user=user, filters=MatrixFilters())
+    counts = axis_counts(rows)
+    assert counts["relative"] and counts["absolute"], "the demo has both kinds of account"
+
+    log_in(page, live_server.url, demo_director)
+    page.goto(f"{live_server.url}/portfolio/?axis=combined&trails=1")
+    chart = page.wait_for_selector(CHART_READY)
+    assert chart.get_attribute("data-axis") == "combined"
+    assert chart.get_attribute("data-trails") == "true"
+    assert page.is_visible("[data-testid=combined-axis-help]")
+    drawn = page.evaluate(DATASETS)
+    assert drawn["accounts"] == counts["combined"] == int(chart.get_attribute("data-points"))
+    assert drawn["squares"] == counts["absolute"]
+    assert drawn["trails"] > 0
+    assert drawn["expected"] == sum(
+        1 for r in rows if r["box"] and r["expected_attractiveness"] is not None
+    )
+    assert page.evaluate(FIND_BUBBLES)["drawn"] == counts["combined"]
+
+    page.click("[data-testid=size-potential]")
+    page.wait_for_url(re.compile(r".*size=potential.*"))
+    chart = page.wait_for_selector(f"{CHART_READY}[data-size=potential]")
+    assert chart.get_attribute("data-trails") == "true"
+    assert page.evaluate(DATASETS)["accounts"] == counts["combined"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "matrix-combined.png"), full_page=True)
+    assert violations == []

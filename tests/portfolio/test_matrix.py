@@ -206,7 +206,12 @@ def test_rows_place_one_account_per_box_and_list_the_unplaced_one(portfolio, dir
     assert alpha["p_box"] == alpha["p_key"]
     assert rows["Epsilon Stores"]["missing"] == ["growth"]
     assert rows["Epsilon Stores"]["strength_value"] is None
-    assert axis_counts(list(rows.values())) == {"relative": 4, "absolute": 0, "unplaced": 1}
+    assert axis_counts(list(rows.values())) == {
+        "relative": 4,
+        "absolute": 0,
+        "unplaced": 1,
+        "combined": 4,
+    }
 
 
 @pytest.mark.django_db
@@ -558,10 +563,14 @@ def test_absolute_axis_accounts_are_counted_not_drawn_on_the_relative_axis(direc
     review_close(review=portfolio.previous, closed_by=director)
     review_close(review=review, closed_by=director)
     client = client_for(director)
-    html = client.get(reverse("portfolio:matrix")).content.decode()
+    html = client.get(reverse("portfolio:matrix"), {"axis": "relative"}).content.decode()
     assert "relative strength (3 accounts)" in html
     assert "our strength score S_us (1 account)" in html
     assert 'data-testid="matrix-hidden"' in html
+    # With both kinds present, the page opens on the combined picture: nobody is left out.
+    html = client.get(reverse("portfolio:matrix")).content.decode()
+    assert 'data-testid="matrix-hidden"' not in html
+    assert client.get(reverse("portfolio:matrix_data")).json()["points"] == 4
     data = client.get(reverse("portfolio:matrix_data"), {"axis": "absolute"}).json()
     assert [p["n"] for p in data["spec"]["datasets"]["accounts"]] == ["Beta Wholesale"]
 
@@ -573,7 +582,7 @@ def test_api_matrix_returns_review_previous_counts_and_rows(portfolio, director)
     body = response.json()
     assert body["review"]["name"] == "Review 2026"
     assert body["previous_review"]["name"] == "Review 2025"
-    assert body["axis_counts"] == {"relative": 1, "absolute": 0, "unplaced": 0}
+    assert body["axis_counts"] == {"relative": 1, "absolute": 0, "unplaced": 0, "combined": 1}
     (row,) = body["rows"]
     assert row["name"] == "Alpha Retail"
     assert row["previous_box"] == "key_development"

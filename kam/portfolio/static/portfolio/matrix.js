@@ -38,6 +38,8 @@
           window.kamMatrixView = result.view;
           el.setAttribute("data-points", String(data.points));
           el.setAttribute("data-axis", data.axis);
+          el.setAttribute("data-size", data.size || "revenue");
+          el.setAttribute("data-trails", data.trails ? "true" : "false");
           el.setAttribute("data-ready", "true");
           el.removeAttribute("aria-busy");
         });
