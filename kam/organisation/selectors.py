@@ -11,7 +11,13 @@ from django.db.models import Q, QuerySet, Sum
 
 from kam.core.capacity import BoxPolicy as CoreBoxPolicy
 from kam.core.capacity import CapacityLimits
-from kam.organisation.models import DEFAULT_BOX_POLICIES, Box, BoxPolicy, Organisation
+from kam.organisation.models import (
+    DEFAULT_BOX_POLICIES,
+    Box,
+    BoxPolicy,
+    ManagerLimitCounts,
+    Organisation,
+)
 from kam.users.models import Role
 
 # Roles whose people appear in the team-capacity table even with 0 hours: they are the
@@ -106,12 +112,14 @@ def team_capacity_list() -> QuerySet[AbstractBaseUser]:
 
 def capacity_limits_get(*, organisation: Organisation) -> CapacityLimits:
     """The three too-many-key-accounts thresholds as ``kam.core.capacity`` takes them:
-    most key accounts for the company, most per key account manager, and the share of the
-    team's yearly hours that key and key development accounts may need (1.0 = all)."""
+    most key accounts for the company, most per key account manager (and which boxes count
+    against it: ``Organisation.manager_limit_counts``), and the share of the team's yearly
+    hours that key and key development accounts may need (1.0 = all)."""
     return CapacityLimits(
         max_key_accounts=int(organisation.max_key_accounts),
         max_key_accounts_per_manager=int(organisation.max_key_accounts_per_manager),
         capacity_share=float(organisation.capacity_warning_share),
+        per_manager_boxes=ManagerLimitCounts.boxes(organisation.manager_limit_counts),
     )
 
 
