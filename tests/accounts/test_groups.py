@@ -90,7 +90,7 @@ def group(tmp_path, director, kam_user, other_kam):  # type: ignore[no-untyped-d
 
 
 def test_the_hand_worked_group_rolls_up_in_the_base_currency(group, director):
-    head, nl, uk = group
+    head, _nl, _uk = group
     (rollup,) = group_rollups(user=director)
     assert rollup.group == head
     assert [c.account.name for c in rollup.companies] == [
@@ -187,7 +187,7 @@ def test_the_list_in_dutch_writes_the_numbers_the_dutch_way(group, director):
 
 
 def test_the_group_page_has_every_company_its_totals_and_links(group, director):
-    head, nl, uk = group
+    head, nl, _uk = group
     response = client_for(director).get(reverse("accounts:group", args=[head.pk]))
     html = response.content.decode()
     for company in group:
@@ -199,7 +199,7 @@ def test_the_group_page_has_every_company_its_totals_and_links(group, director):
 
 
 def test_the_api_answers_the_same_figures(group, director, kam_user):
-    head, nl, uk = group
+    head, nl, _uk = group
     listed = client_for(director).get("/api/accounts/groups").json()
     assert [g["name"] for g in listed] == ["Gamma Group"]
     (g,) = listed
