@@ -194,6 +194,7 @@ def _of_plan(model_label: str) -> Callable[[dict[str, Any]], Any]:
 
 # (namespace, parameter) -> object; (url name, parameter) takes precedence.
 PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
+    ("accounts:group", "pk"): _first("accounts.Account", children__isnull=False),
     ("accounts", "pk"): _first("accounts.Account", plans__isnull=False),
     ("activities", "pk"): _first("activities.Activity"),
     ("allocation", "period_id"): _first("allocation.PlanningPeriod"),
