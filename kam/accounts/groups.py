@@ -1,5 +1,5 @@
-"""Reads of customer groups: a group and its country companies rolled up (docs/accounts.md,
-"Groups").
+"""Reads of customer groups: a group and its country companies rolled up (docs/economics.md,
+"Customer groups rolled up").
 
 An account whose ``parent`` is set is a country company of that group; the group account
 itself stands for the group's home business (its own revenue, box and plan, if any) and is

@@ -176,7 +176,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A group's companies the user may see, each with box, revenue, P&L and plan, and the
-    group's totals (docs/accounts.md, "Groups")."""
+    group's totals (docs/economics.md, "Customer groups rolled up")."""
     review = portfolio_review()
     try:
         rollup = group_rollup_get(user=request.user, group_id=pk, review=review)
