@@ -272,7 +272,8 @@ def _users(usernames: list[str], *, field: str) -> list[Any]:
 
 
 class GroupTotalsOut(Schema):
-    """A customer group rolled up over the companies you may see (docs/economics.md, "Customer groups rolled up").
+    """A customer group rolled up over the companies you may see (docs/economics.md,
+    "Customer groups rolled up").
 
     Money in the organisation's base currency: ``revenue`` is last year's revenue as the
     account list shows it; ``pnl_revenue``, ``cost_to_serve`` and ``contribution`` are the

@@ -1,6 +1,7 @@
-"""Customer groups rolled up (docs/economics.md, "Customer groups rolled up"): a hand-worked group of three
-companies in two currencies, whose totals are the sums of the figures each company's own
-pages show; boxes, plans and visibility; the account list, the group page and the API."""
+"""Customer groups rolled up (docs/economics.md, "Customer groups rolled up"): a hand-worked
+group of three companies in two currencies, whose totals are the sums of the figures each
+company's own pages show; boxes, plans and visibility; the account list, the group page and
+the API."""
 
 from __future__ import annotations
 
