@@ -573,18 +573,31 @@ def capacity_warning_messages(
     return out
 
 
+#: At most this many accounts are named in a per-manager warning; the rest are counted.
+NAMED_ACCOUNTS_MAX = 6
+
+
 def _counted_accounts(w: CapacityWarning, account_names: Mapping[Hashable, str]) -> str:
-    """ " Counted: A, B and 2 accounts you cannot open." (empty without accounts)."""
-    shown = [account_names[a] for a in w.accounts if a in account_names]
-    hidden = len(w.accounts) - len(shown)
+    """ " Counted: A, B and 2 more." (empty without accounts): the first
+    ``NAMED_ACCOUNTS_MAX`` the reader may open by name, the others by number."""
     if not w.accounts:
         return ""
-    parts = ", ".join(shown)
+    visible = [account_names[a] for a in w.accounts if a in account_names]
+    named = visible[:NAMED_ACCOUNTS_MAX]
+    extras = []
+    if len(visible) > len(named):
+        n = len(visible) - len(named)
+        extras.append(ngettext("%(n)d more", "%(n)d more", n) % {"n": n})
+    hidden = len(w.accounts) - len(visible)
     if hidden:
-        more = ngettext(
-            "%(n)d account you cannot open", "%(n)d accounts you cannot open", hidden
-        ) % {"n": hidden}
-        parts = _("%(named)s and %(more)s") % {"named": parts, "more": more} if shown else more
+        extras.append(
+            ngettext("%(n)d account you cannot open", "%(n)d accounts you cannot open", hidden)
+            % {"n": hidden}
+        )
+    parts = ", ".join(named)
+    if extras:
+        more = ", ".join(extras)
+        parts = _("%(named)s and %(more)s") % {"named": parts, "more": more} if named else more
     return " " + _("Counted: %(accounts)s.") % {"accounts": parts}
 
 

@@ -129,3 +129,26 @@ def test_the_warning_is_dutch_in_dutch(portfolio, director):
         "Anna de Vries heeft 2 key accounts en ontwikkelaccounts; een key accountmanager "
         "kan er hoogstens 1 bedienen. Geteld: Alpha Retail, Beta Wholesale."
     )
+
+
+def test_a_long_list_names_six_accounts_and_counts_the_rest(kam_user):
+    from kam.core.capacity import CapacityCheck, CapacityWarning, WarningCode
+    from kam.portfolio.matrix import capacity_warning_messages
+
+    kam_user.first_name, kam_user.last_name = "Anna", "de Vries"
+    kam_user.save()
+    ids = tuple(range(1, 10))
+    check = CapacityCheck(
+        key_accounts=5,
+        key_development_accounts=4,
+        hours_needed=0,
+        hours_available=0,
+        key_accounts_per_manager={kam_user.pk: 9},
+        warnings=(CapacityWarning(WarningCode.PER_MANAGER, 9, 4, kam_user.pk, ids),),
+    )
+    names = {i: f"A{i}" for i in ids[:8]}  # the ninth the reader may not open
+    (message,) = capacity_warning_messages(check, account_names=names)
+    assert message.message == (
+        "Anna de Vries carries 9 key and key development accounts; a key account manager can "
+        "serve at most 4. Counted: A1, A2, A3, A4, A5, A6 and 2 more, 1 account you cannot open."
+    )
