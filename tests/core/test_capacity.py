@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kam.core.capacity import (
@@ -136,6 +136,7 @@ def test_per_manager_counts_key_development_accounts_unless_set_to_key_only() ->
         )
 
 
+@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(
