@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,13 +199,17 @@ def group_rollups(
     group_id: int | None = None,
     review: Review | bool | None = True,
     as_of: dt.date | None = None,
+    annotated: QuerySet[Account] | None = None,
 ) -> list[GroupRollup]:
     """The groups ``user`` sees a company of, each with its visible companies rolled up, by
     group name. ``filters`` (the account list's) keeps the groups with at least one company
     that matches them (the totals stay over all the group's visible companies);
     ``group_id`` keeps that group only. A fixed number of queries and one DuckDB query,
-    whatever the number of groups and companies."""
-    annotated = account_list_annotated(user=user, review=review)
+    whatever the number of groups and companies (one without groups). ``annotated``: the
+    account list's ``account_list_annotated(user=user, review=review)`` when the caller
+    has it already (it reads the organisation and its rates when made)."""
+    if annotated is None:
+        annotated = account_list_annotated(user=user, review=review)
     companies_qs = annotated.filter(Q(parent__isnull=False) | Q(_with_children())).order_by(
         "name", "pk"
     )

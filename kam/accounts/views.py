@@ -88,9 +88,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
     """
     filters = account_filters_parse(request.GET)
     review = portfolio_review()
-    accounts = account_filter(
-        queryset=account_list_annotated(user=request.user, review=review), filters=filters
-    ).select_related("parent")
+    annotated = account_list_annotated(user=request.user, review=review)
+    accounts = account_filter(queryset=annotated, filters=filters).select_related("parent")
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     current = filters.sort.lstrip("-")
     descending = filters.sort.startswith("-")
@@ -108,7 +107,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     for account in rows:
         account.box_label = box_labels.get(account.box, "")
-    groups = group_rollups(user=request.user, filters=filters, review=review)
+    groups = group_rollups(user=request.user, filters=filters, annotated=annotated)
     context: dict[str, Any] = {
         "page": page,
         "rows": rows,
