@@ -52,7 +52,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
 from kam.activities.demo import demo_activities, demo_objective_ties
@@ -1593,6 +1593,25 @@ def _summary(stdout: TextIO, plan: _Plan) -> None:
                 ),
                 "n": carried,
             },
+        )
+    # The per-manager limit counts key development accounts too by default (section 1).
+    with_development = Counter(
+        a.owner
+        for a, b in zip(plan.accounts, plan.boxes_latest, strict=True)
+        if b in (Box.KEY, Box.KEY_DEVELOPMENT)
+    )
+    over = sum(1 for n in with_development.values() if n > KEY_ACCOUNTS_PER_MANAGER)
+    if over:
+        _say(
+            stdout,
+            ngettext(
+                "Counting key development accounts too (the default), %(n)d manager carries "
+                "more than %(limit)d.",
+                "Counting key development accounts too (the default), %(n)d managers carry "
+                "more than %(limit)d.",
+                over,
+            )
+            % {"n": over, "limit": KEY_ACCOUNTS_PER_MANAGER},
         )
 
 

@@ -202,6 +202,7 @@ def _of_plan(model_label: str) -> Callable[[dict[str, Any]], Any]:
 
 # (namespace, parameter) -> object; (url name, parameter) takes precedence.
 PARAMETERS: dict[tuple[str, str], Callable[[dict[str, Any]], Any]] = {
+    ("accounts:group", "pk"): _first("accounts.Account", children__isnull=False),
     ("accounts", "pk"): _first("accounts.Account", plans__isnull=False),
     # an activity tied to a plan objective, so the objective select is saved unchanged too
     ("activities", "pk"): _first("activities.Activity", objective__isnull=False),

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.filters import AccountFilters, account_filter
+from kam.accounts.groups import GroupCompany, group_rollup_get, group_rollups
 from kam.accounts.imports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -270,6 +271,83 @@ def _users(usernames: list[str], *, field: str) -> list[Any]:
     return [found[name] for name in usernames]
 
 
+class GroupTotalsOut(Schema):
+    """A customer group rolled up over the companies you may see (docs/economics.md,
+    "Customer groups rolled up").
+
+    Money in the organisation's base currency: ``revenue`` is last year's revenue as the
+    account list shows it; ``pnl_revenue``, ``cost_to_serve`` and ``contribution`` are the
+    economics pages' latest period (``period_start`` to ``period_end``)."""
+
+    id: int
+    name: str
+    external_id: str
+    companies: int
+    revenue: Decimal | None
+    revenue_unknown: int = Field(description="Companies without a known revenue or rate.")
+    pnl_revenue: float | None
+    cost_to_serve: float | None
+    contribution: float | None
+    contribution_share: float | None = Field(description="Contribution ÷ P&L revenue, 0–1.")
+    boxes: dict[str, int] = Field(description="Companies per box; 'none' for not placed.")
+    plans: dict[str, int] = Field(
+        description="Companies per status of their latest plan; 'none' for no plan."
+    )
+    period_start: dt.date | None
+    period_end: dt.date | None
+    missing_rates: list[str]
+
+
+class GroupCompanyOut(Schema):
+    """One company of a group with the figures of its own pages (base currency)."""
+
+    id: int
+    external_id: str
+    name: str
+    country: str
+    currency: str
+    is_group: bool = Field(description="True for the group's own account.")
+    owner: PersonOut | None
+    box: str | None
+    revenue: Decimal | None
+    pnl_revenue: float | None
+    cost_to_serve: float | None
+    contribution: float | None
+    contribution_share: float | None
+    plan_id: int | None
+    plan_period: str | None
+    plan_status: str | None
+
+
+class GroupDetailOut(Schema):
+    """A group, its totals and its companies you may see."""
+
+    group: GroupTotalsOut
+    members: list[GroupCompanyOut]
+
+
+def _group_company(c: GroupCompany) -> dict[str, Any]:
+    a = c.account
+    return {
+        "id": a.pk,
+        "external_id": a.external_id,
+        "name": a.name,
+        "country": a.country,
+        "currency": a.currency,
+        "is_group": c.is_group,
+        "owner": a.owner,
+        "box": c.box or None,
+        "revenue": c.revenue,
+        "pnl_revenue": c.pnl_revenue,
+        "cost_to_serve": c.cost_to_serve,
+        "contribution": c.contribution,
+        "contribution_share": c.contribution_share,
+        "plan_id": c.plan.pk if c.plan else None,
+        "plan_period": c.plan.period_label if c.plan else None,
+        "plan_status": c.plan.status if c.plan else None,
+    }
+
+
 # --- endpoints -----------------------------------------------------------------------------
 
 
@@ -278,6 +356,30 @@ def _users(usernames: list[str], *, field: str) -> list[Any]:
 def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
     """The accounts you may read, filtered and sorted like the account list page."""
     return account_filter(queryset=account_list_annotated(user=request.user), filters=filters)
+
+
+@router.get("/groups", response=list[GroupTotalsOut], summary="Customer groups, rolled up")
+def list_groups(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
+    """Every group you see a company of, with revenue, P&L, boxes and plans summed over the
+    companies you may read; the account list's filters keep the groups with a matching
+    company (the same selector as the account list page)."""
+    return [g.as_dict() for g in group_rollups(user=request.user, filters=filters)]
+
+
+@router.get(
+    "/groups/{group_id}",
+    response={200: GroupDetailOut, 404: ErrorOut},
+    summary="A customer group and its companies",
+)
+def get_group(request: HttpRequest, group_id: int) -> Any:
+    """The group's totals and each company you may read with its box, revenue, P&L and
+    latest plan (the same selector as the group page). 404 when it is no group or you see
+    none of its companies."""
+    rollup = group_rollup_get(user=request.user, group_id=group_id)
+    return {
+        "group": rollup.as_dict(),
+        "members": [_group_company(c) for c in rollup.companies],
+    }
 
 
 @router.get(

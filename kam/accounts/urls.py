@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/template.csv", views.account_import_template_download, name="import_template"),
     path("export.<str:file_format>", views.account_export_download, name="export"),
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("groups/<int:pk>/", views.group_detail, name="group"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/history/", views_history.account_history, name="history"),
 ]

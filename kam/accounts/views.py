@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kam.accounts.filters import SORT_KEYS, account_filter, account_filters_parse
 from kam.accounts.forms import AccountForm, ImportForm, RevenueForm, TeamForm
+from kam.accounts.groups import group_rollup_get, group_rollups
 from kam.accounts.imports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
@@ -87,9 +88,8 @@ def account_list(request: HttpRequest) -> HttpResponse:
     """
     filters = account_filters_parse(request.GET)
     review = portfolio_review()
-    accounts = account_filter(
-        queryset=account_list_annotated(user=request.user, review=review), filters=filters
-    )
+    annotated = account_list_annotated(user=request.user, review=review)
+    accounts = account_filter(queryset=annotated, filters=filters).select_related("parent")
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     current = filters.sort.lstrip("-")
     descending = filters.sort.startswith("-")
@@ -107,9 +107,12 @@ def account_list(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     for account in rows:
         account.box_label = box_labels.get(account.box, "")
+    groups = group_rollups(user=request.user, filters=filters, annotated=annotated)
     context: dict[str, Any] = {
         "page": page,
         "rows": rows,
+        "groups": groups,
+        "group_period": next((g.period for g in groups if g.period), None),
         "filters": filters,
         "columns": columns,
         "review": review,
@@ -164,6 +167,29 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "portfolio_box": box,
             "portfolio_box_label": Box(box).label if box else "",
             "may_edit": account_may_edit(user=request.user, account=account),
+        },
+    )
+
+
+@login_required
+@require_GET
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A group's companies the user may see, each with box, revenue, P&L and plan, and the
+    group's totals (docs/economics.md, "Customer groups rolled up")."""
+    review = portfolio_review()
+    try:
+        rollup = group_rollup_get(user=request.user, group_id=pk, review=review)
+    except ApplicationError as exc:
+        raise Http404(exc.message) from None
+    return render(
+        request,
+        "accounts/group_detail.html",
+        {
+            "group": rollup,
+            "group_visible": account_get_visible_or_none(request, pk) is not None,
+            "revenue_year": revenue_year_last(),
+            "base_currency": organisation_get().base_currency,
+            "review": review,
         },
     )
 

@@ -8,6 +8,7 @@ pay data: only sales directors and administrators see them.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
@@ -44,6 +45,12 @@ class SettingsOut(Schema):
     base_currency: str
     max_key_accounts: int
     max_key_accounts_per_manager: int
+    manager_limit_counts: Literal["key_and_development", "key"] = Field(
+        description=(
+            "Which accounts count against max_key_accounts_per_manager: key and key "
+            "development accounts, or key accounts only."
+        )
+    )
     capacity_warning_share: Decimal
     sensitivity_draws: int
     sensitivity_concentration: Decimal
@@ -60,6 +67,7 @@ class SettingsIn(Schema):
     base_currency: str | None = None
     max_key_accounts: int | None = None
     max_key_accounts_per_manager: int | None = None
+    manager_limit_counts: Literal["key_and_development", "key"] | None = None
     capacity_warning_share: Decimal | None = None
     sensitivity_draws: int | None = None
     sensitivity_concentration: Decimal | None = None
@@ -132,6 +140,7 @@ def _settings(org: Organisation) -> SettingsOut:
         base_currency=org.base_currency,
         max_key_accounts=org.max_key_accounts,
         max_key_accounts_per_manager=org.max_key_accounts_per_manager,
+        manager_limit_counts=org.manager_limit_counts,
         capacity_warning_share=org.capacity_warning_share,
         sensitivity_draws=org.sensitivity_draws,
         sensitivity_concentration=org.sensitivity_concentration,

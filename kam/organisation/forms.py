@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kam.organisation.models import ServiceChannel
+from kam.organisation.models import ManagerLimitCounts, ServiceChannel
 from kam.organisation.services import (
     MAX_HOURLY_COST,
     MAX_HOURS_PER_ACCOUNT,
@@ -64,6 +64,10 @@ class OrganisationForm(forms.Form):
     max_key_accounts = _bounded_integer("max_key_accounts", _("Most key accounts for the company"))
     max_key_accounts_per_manager = _bounded_integer(
         "max_key_accounts_per_manager", _("Most key accounts per key account manager")
+    )
+    manager_limit_counts = forms.ChoiceField(
+        label=_("Counted per key account manager"),
+        choices=ManagerLimitCounts.choices,
     )
     capacity_warning_share = _bounded_decimal(
         "capacity_warning_share", _("Share of team hours key accounts may need"), 2

@@ -35,6 +35,22 @@ class ServiceChannel(models.TextChoices):
     WEB = "web", _("Web and self-service")
 
 
+class ManagerLimitCounts(models.TextChoices):
+    """Which accounts count against the most key accounts per key account manager
+    (kam-method.md section 1: "one to four key accounts per key account manager"; kam checks
+    "the number of key (and key development) accounts")."""
+
+    KEY_AND_DEVELOPMENT = "key_and_development", _("Key and key development accounts")
+    KEY = "key", _("Key accounts only")
+
+    @classmethod
+    def boxes(cls, value: str) -> tuple[str, ...]:
+        """The box values that count under ``value``."""
+        if value == cls.KEY:
+            return (Box.KEY.value,)
+        return (Box.KEY.value, Box.KEY_DEVELOPMENT.value)
+
+
 class Organisation(models.Model):
     """The supplier itself: name, base currency, too-many-key-accounts limits, sensitivity settings.
 
@@ -49,6 +65,16 @@ class Organisation(models.Model):
     )
     max_key_accounts_per_manager = models.PositiveIntegerField(
         _("most key accounts per key account manager"), default=4
+    )
+    manager_limit_counts = models.CharField(
+        _("accounts counted per key account manager"),
+        max_length=20,
+        choices=ManagerLimitCounts.choices,
+        default=ManagerLimitCounts.KEY_AND_DEVELOPMENT,
+        help_text=_(
+            "Which accounts count against the most key accounts per key account manager: a "
+            "key development account takes almost as much time as a key account."
+        ),
     )
     capacity_warning_share = models.DecimalField(
         _("share of team capacity that key and key development accounts may need"),

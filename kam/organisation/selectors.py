@@ -16,6 +16,7 @@ from kam.organisation.models import (
     DEFAULT_BOX_SERVICE,
     Box,
     BoxPolicy,
+    ManagerLimitCounts,
     Organisation,
 )
 from kam.users.models import Role
@@ -116,12 +117,14 @@ def team_capacity_list() -> QuerySet[AbstractBaseUser]:
 
 def capacity_limits_get(*, organisation: Organisation) -> CapacityLimits:
     """The three too-many-key-accounts thresholds as ``kam.core.capacity`` takes them:
-    most key accounts for the company, most per key account manager, and the share of the
-    team's yearly hours that key and key development accounts may need (1.0 = all)."""
+    most key accounts for the company, most per key account manager (and which boxes count
+    against it: ``Organisation.manager_limit_counts``), and the share of the team's yearly
+    hours that key and key development accounts may need (1.0 = all)."""
     return CapacityLimits(
         max_key_accounts=int(organisation.max_key_accounts),
         max_key_accounts_per_manager=int(organisation.max_key_accounts_per_manager),
         capacity_share=float(organisation.capacity_warning_share),
+        per_manager_boxes=ManagerLimitCounts.boxes(organisation.manager_limit_counts),
     )
 
 

@@ -18,7 +18,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kam.organisation.models import Box, BoxPolicy, ExchangeRate, Organisation, ServiceChannel
+from kam.organisation.models import (
+    Box,
+    BoxPolicy,
+    ExchangeRate,
+    ManagerLimitCounts,
+    Organisation,
+    ServiceChannel,
+)
 from kam.users.models import Function, Profile
 from kam.web.concurrency import VersionConflict, save_versioned, snapshot
 from kam.web.errors import ApplicationError
@@ -295,6 +302,7 @@ def organisation_update(
     base_currency: str | None = None,
     max_key_accounts: int | None = None,
     max_key_accounts_per_manager: int | None = None,
+    manager_limit_counts: str | None = None,
     capacity_warning_share: Decimal | None = None,
     sensitivity_draws: int | None = None,
     sensitivity_concentration: Decimal | None = None,
@@ -306,6 +314,8 @@ def organisation_update(
 
     - ``max_key_accounts``, ``max_key_accounts_per_manager``, ``capacity_warning_share``:
       the too-many-key-accounts limits (kam-method.md section 1; defaults 50, 4, 1.00);
+    - ``manager_limit_counts``: which accounts count against the per-manager limit
+      (``ManagerLimitCounts``: key and key development, the default, or key only);
     - ``sensitivity_draws``, ``sensitivity_concentration`` (Dirichlet concentration of the
       drawn weights), ``uncertainty_threshold`` (probability a box needs, 0.50-1.00):
       the sensitivity analysis of section 1;
@@ -344,6 +354,14 @@ def organisation_update(
                 _("Give the organisation a name of 1 to 200 characters."), field="name"
             )
         changes["name"] = name
+    if manager_limit_counts is not None:
+        if manager_limit_counts not in ManagerLimitCounts.values:
+            raise ApplicationError(
+                _("Choose which accounts count per key account manager: %(choices)s.")
+                % {"choices": ", ".join(ManagerLimitCounts.values)},
+                field="manager_limit_counts",
+            )
+        changes["manager_limit_counts"] = manager_limit_counts
     for field, value in given.items():
         if value is None:
             continue

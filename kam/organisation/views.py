@@ -53,6 +53,7 @@ ORGANISATION_FIELDS = (
     "base_currency",
     "max_key_accounts",
     "max_key_accounts_per_manager",
+    "manager_limit_counts",
     "capacity_warning_share",
     "sensitivity_draws",
     "sensitivity_concentration",

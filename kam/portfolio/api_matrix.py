@@ -134,11 +134,17 @@ class MatrixOut(Schema):
 
 
 class ManagerLoad(Schema):
-    """Key accounts one key account manager carries, against the per-manager limit."""
+    """The accounts one key account manager carries that count against the per-manager limit
+    (key and key development accounts, or key only: ``counted_boxes``), and the limit."""
 
     manager: str
-    key_accounts: int
+    key_accounts: int = Field(
+        description="Accounts counted against the limit (the boxes in counted_boxes)."
+    )
     limit: int
+    counted_boxes: list[str] = Field(
+        default_factory=list, description="The boxes that count: key, key_development."
+    )
 
 
 class WarningOut(Schema):
@@ -215,7 +221,7 @@ def warnings_get(request: HttpRequest, query: Query[WarningsQuery]) -> dict[str,
     development accounts need against the team's capacity, key accounts per key account
     manager, and key accounts in total."""
     review = _review(MatrixFilters(review_id=query.review_id))
-    summary = capacity_summary(review=review)
+    summary = capacity_summary(review=review, user=request.user)
     check = summary["check"]
     return {
         "review": _ref(review),

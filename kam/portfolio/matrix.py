@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from ninja import Schema
 from pydantic import Field, ValidationError, field_validator
 
+from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.core.capacity import (
     CapacityCheck,
@@ -660,19 +661,23 @@ def matrix_cuts(*, review: Review) -> dict[str, float]:
 def capacity_check(*, review: Review) -> CapacityCheck:
     """The three "never too many key accounts" checks for ``review``, company-wide.
 
+    A per-manager warning carries the ids of the accounts it counts (by name; key and key
+    development accounts, or key only, as ``Organisation.manager_limit_counts`` says).
     Every placed account of the review counts, whoever asks (the counts are no secret; the
     matrix rows stay visibility-filtered). Policies, limits and the team's yearly hours come
     from the organisation (kam-method.md sections 1 and 2).
     """
     org = organisation_get()
-    pairs = list(
+    rows = list(
         Placement.objects.filter(review=review)
         .exclude(box="")
-        .values_list("box", "account__owner_id")
+        .order_by("account__name", "account_id")
+        .values_list("box", "account__owner_id", "account_id")
     )
     return check_key_account_capacity(
-        boxes=[b for b, _o in pairs],
-        owners=[o for _b, o in pairs],
+        boxes=[b for b, _o, _a in rows],
+        owners=[o for _b, o, _a in rows],
+        accounts=[a for _b, _o, a in rows],
         policies=box_policies_get(organisation=org),
         team_hours_per_year=team_capacity_hours(),
         limits=capacity_limits_get(organisation=org),
@@ -709,23 +714,87 @@ def manager_names(ids: Sequence[Hashable]) -> dict[Hashable, str]:
     }
 
 
+def warned_account_names(
+    check: CapacityCheck, *, user: AbstractBaseUser | AnonymousUser | None = None
+) -> dict[Hashable, str]:
+    """Account id to name of the accounts the per-manager warnings count (one query).
+
+    With ``user``, only the accounts that person may read are named (a key account manager
+    is not told the names of another manager's accounts); without, all of them.
+    """
+    ids = {a for w in check.warnings if w.code == WarningCode.PER_MANAGER for a in w.accounts}
+    if not ids:
+        return {}
+    qs = account_list_visible(user=user) if user is not None else Account.objects.all()
+    return dict(qs.filter(pk__in=ids).values_list("pk", "name"))
+
+
 def capacity_warning_messages(
-    check: CapacityCheck, *, capacity_share: float = 1.0
+    check: CapacityCheck,
+    *,
+    capacity_share: float = 1.0,
+    account_names: Mapping[Hashable, str] | None = None,
 ) -> list[WarningMessage]:
     """The check's warnings as sentences a sales director understands (translated).
 
     ``capacity_share`` is the share of the team's hours key and key development accounts
-    may take (``CapacityLimits.capacity_share``); below 1 the sentence says so.
+    may take (``CapacityLimits.capacity_share``); below 1 the sentence says so. A
+    per-manager warning names the manager, says which boxes count, and names the accounts
+    counted that are in ``account_names`` (``warned_account_names``; left out: all), the
+    others only by number.
     """
     names = manager_names([w.manager for w in check.warnings if w.code == WarningCode.PER_MANAGER])
+    if account_names is None:
+        account_names = warned_account_names(check)
     out: list[WarningMessage] = []
     for w in check.warnings:
-        out.append(_warning_message(w, names=names, capacity_share=capacity_share))
+        out.append(
+            _warning_message(
+                w,
+                names=names,
+                capacity_share=capacity_share,
+                account_names=account_names,
+                per_manager_boxes=check.per_manager_boxes,
+            )
+        )
     return out
 
 
+#: At most this many accounts are named in a per-manager warning; the rest are counted.
+NAMED_ACCOUNTS_MAX = 6
+
+
+def _counted_accounts(w: CapacityWarning, account_names: Mapping[Hashable, str]) -> str:
+    """ " Counted: A, B and 2 more." (empty without accounts): the first
+    ``NAMED_ACCOUNTS_MAX`` the reader may open by name, the others by number."""
+    if not w.accounts:
+        return ""
+    visible = [account_names[a] for a in w.accounts if a in account_names]
+    named = visible[:NAMED_ACCOUNTS_MAX]
+    extras = []
+    if len(visible) > len(named):
+        n = len(visible) - len(named)
+        extras.append(ngettext("%(n)d more", "%(n)d more", n) % {"n": n})
+    hidden = len(w.accounts) - len(visible)
+    if hidden:
+        extras.append(
+            ngettext("%(n)d account you cannot open", "%(n)d accounts you cannot open", hidden)
+            % {"n": hidden}
+        )
+    parts = ", ".join(named)
+    if extras:
+        more = ", ".join(extras)
+        parts = _("%(named)s and %(more)s") % {"named": parts, "more": more} if named else more
+    return " " + _("Counted: %(accounts)s.") % {"accounts": parts}
+
+
 def _warning_message(
-    w: CapacityWarning, *, names: Mapping[Hashable, str], capacity_share: float
+    w: CapacityWarning,
+    *,
+    names: Mapping[Hashable, str],
+    capacity_share: float,
+    account_names: Mapping[Hashable, str],
+    per_manager_boxes: Sequence[str],
 ) -> WarningMessage:
     if w.code == WarningCode.CAPACITY:
         if capacity_share < 1:
@@ -748,13 +817,23 @@ def _warning_message(
         name = names.get(w.manager, str(w.manager)) if w.manager is not None else ""
         count = round(w.observed)
         limit = round(w.limit)
-        text = ngettext(
-            "%(name)s carries %(count)d key account; a key account manager can serve at most "
-            "%(limit)d.",
-            "%(name)s carries %(count)d key accounts; a key account manager can serve at most "
-            "%(limit)d.",
-            count,
-        ) % {"name": name, "count": count, "limit": limit}
+        if Box.KEY_DEVELOPMENT.value in per_manager_boxes:
+            text = ngettext(
+                "%(name)s carries %(count)d key or key development account; a key account "
+                "manager can serve at most %(limit)d.",
+                "%(name)s carries %(count)d key and key development accounts; a key account "
+                "manager can serve at most %(limit)d.",
+                count,
+            ) % {"name": name, "count": count, "limit": limit}
+        else:
+            text = ngettext(
+                "%(name)s carries %(count)d key account; a key account manager can serve at "
+                "most %(limit)d.",
+                "%(name)s carries %(count)d key accounts; a key account manager can serve at "
+                "most %(limit)d.",
+                count,
+            ) % {"name": name, "count": count, "limit": limit}
+        text += _counted_accounts(w, account_names)
         return WarningMessage(str(w.code), text, w.observed, w.limit, w.manager, name)
     count = round(w.observed)
     text = ngettext(
@@ -767,16 +846,24 @@ def _warning_message(
     return WarningMessage(str(w.code), text, w.observed, w.limit)
 
 
-def capacity_summary(*, review: Review) -> dict[str, Any]:
-    """The capacity check with its sentences and per-manager key account counts.
+def capacity_summary(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser | None = None
+) -> dict[str, Any]:
+    """The capacity check with its sentences and per-manager account counts.
 
     Keys: ``check`` (CapacityCheck), ``messages`` (list of WarningMessage) and
-    ``per_manager`` (username to ``{"manager", "key_accounts"}``).
+    ``per_manager`` (username to ``{"manager", "key_accounts", "limit"}``; ``key_accounts``
+    counts the boxes the organisation counts per manager, key and key development by
+    default). With ``user``, the warnings name only the accounts that person may read.
     """
     org = organisation_get()
     check = capacity_check(review=review)
     limits = capacity_limits_get(organisation=org)
-    messages = capacity_warning_messages(check, capacity_share=limits.capacity_share)
+    messages = capacity_warning_messages(
+        check,
+        capacity_share=limits.capacity_share,
+        account_names=warned_account_names(check, user=user),
+    )
     User = get_user_model()
     ids = [i for i in check.key_accounts_per_manager if i is not None]
     per_manager: dict[str, dict[str, Any]] = {}
@@ -789,5 +876,6 @@ def capacity_summary(*, review: Review) -> dict[str, Any]:
             "manager": person_name(u["first_name"], u["last_name"], u["username"]),
             "key_accounts": check.key_accounts_per_manager[u["pk"]],
             "limit": limits.max_key_accounts_per_manager,
+            "counted_boxes": list(check.per_manager_boxes),
         }
     return {"check": check, "messages": messages, "per_manager": per_manager}

@@ -332,7 +332,7 @@ def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
 def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
     assert state.review is not None
     stats = matrix_stats(state.rows)
-    capacity = capacity_summary(review=state.review)
+    capacity = capacity_summary(review=state.review, user=request.user)
     labels = {b.value: b.label for b in Box}
     query = state.view()
     box_stats = [

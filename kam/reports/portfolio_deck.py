@@ -276,7 +276,7 @@ def review_deck(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> Re
     ]
     key_accounts.sort(key=lambda k: (k.box != "key", -(k.revenue or 0.0), k.name.casefold()))
 
-    capacity = capacity_summary(review=review)
+    capacity = capacity_summary(review=review, user=user)
     check = capacity["check"]
     warnings = [w.message for w in capacity["messages"]]
     capacity_line = _(

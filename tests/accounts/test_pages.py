@@ -212,10 +212,12 @@ def test_list_query_count_does_not_grow_with_accounts(director, django_assert_ma
         Placement.objects.create(review=review, account=account, box="maintenance")
     client = client_for(director)
     client.get(reverse("accounts:list"))  # warm the session and organisation rows
-    with django_assert_max_num_queries(12):
+    # one query of these finds the customer groups to roll up (none here; tests/accounts/
+    # test_groups.py checks the count stays fixed as groups are added)
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("accounts:list"), {"sort": "-revenue"})
     assert len(response.context["rows"]) == 50
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         client.get(reverse("accounts:list"), headers={"HX-Request": "true"})
 
 

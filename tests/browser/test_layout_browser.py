@@ -230,6 +230,9 @@ def _page_kwargs(director: Any) -> dict[str, Callable[[], dict[str, Any] | None]
 
     return {
         "accounts:detail": lambda: {"pk": account()},
+        "accounts:group": lambda: {
+            "pk": Account.objects.filter(children__isnull=False).order_by("pk").first().pk  # type: ignore[union-attr]
+        },
         "accounts:edit": lambda: {"pk": account()},
         "accounts:history": lambda: {"pk": account()},
         "portfolio:scheme_detail": lambda: {"pk": one(ScoringScheme)},
@@ -317,6 +320,7 @@ def test_every_page_fits_1280_px_in_english_and_dutch(live_server, chromium, dem
         "accounts:list",
         "accounts:detail",
         "accounts:history",
+        "accounts:group",
         "portfolio:scheme_edit",
         "portfolio:review_list",
         "portfolio:review_detail",

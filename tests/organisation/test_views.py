@@ -41,6 +41,7 @@ def org_post(**overrides: object) -> dict[str, object]:
         "base_currency": "EUR",
         "max_key_accounts": 50,
         "max_key_accounts_per_manager": 4,
+        "manager_limit_counts": "key_and_development",
         "capacity_warning_share": "1.00",
         "sensitivity_draws": 1000,
         "sensitivity_concentration": "100.0",

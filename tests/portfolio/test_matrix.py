@@ -398,6 +398,9 @@ def test_capacity_warnings_in_a_directors_words(portfolio, director, kam_user):
     org = organisation_get()
     org.max_key_accounts = 0
     org.max_key_accounts_per_manager = 0
+    org.manager_limit_counts = (
+        "key"  # key development counts too by default: see test_manager_limit
+    )
     org.save()
     # Nobody has hours for accounts: key (200 h) + key development (120 h) need 320.
     check = capacity_check(review=portfolio.review)
@@ -410,7 +413,8 @@ def test_capacity_warnings_in_a_directors_words(portfolio, director, kam_user):
         "policies; the team has 0."
     )
     assert messages["per_manager"].message == (
-        "Anna de Vries carries 1 key account; a key account manager can serve at most 0."
+        "Anna de Vries carries 1 key account; a key account manager can serve at most 0. "
+        "Counted: Alpha Retail."
     )
     assert messages["per_manager"].manager_id == kam_user.pk
     assert messages["company"].message == (
@@ -442,6 +446,7 @@ def test_warning_sentences_with_thousands_and_plurals(kam_user):
             CapacityWarning(WarningCode.PER_MANAGER, 6, 4, kam_user.pk),
             CapacityWarning(WarningCode.COMPANY, 57, 50),
         ),
+        per_manager_boxes=("key",),
     )
     assert [m.message for m in capacity_warning_messages(check)] == [
         "Key and key development accounts need at least 7,400 hours a year by your box "

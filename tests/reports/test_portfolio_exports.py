@@ -48,7 +48,12 @@ def test_deck_warns_when_a_manager_carries_too_many_key_accounts(portfolio, dire
 
     deck = review_deck(review=portfolio.review, user=director)
 
-    assert any("Anna de Vries carries 1 key account" in w for w in deck.warnings)
+    # Alpha (key) and Beta (key development) both count, by default (kam-method.md section 1)
+    assert any(
+        "Anna de Vries carries 2 key and key development accounts" in w
+        and w.endswith("Counted: Alpha Retail, Beta Wholesale.")
+        for w in deck.warnings
+    )
 
 
 @pytest.mark.django_db
