@@ -117,8 +117,8 @@ def check_key_account_capacity(
     counted = set(limits.per_manager_boxes)
     carried: dict[Hashable, list[Hashable]] = {}
     per_manager: Counter[Hashable] = Counter()
-    for i, (box, owner) in enumerate(zip(boxes, owners, strict=True)):
-        if box in counted and owner is not None:
+    for i, (account_box, owner) in enumerate(zip(boxes, owners, strict=True)):
+        if account_box in counted and owner is not None:
             per_manager[owner] += 1
             if accounts is not None:
                 carried.setdefault(owner, []).append(accounts[i])
