@@ -192,7 +192,28 @@ def demo_allocation(
     run = AllocationRun.objects.create(period=period, created_by=director)
     run_execute(run_id=run.pk)
     run.refresh_from_db()
-    if run.status == RunStatus.DONE:
+    if run.status == RunStatus.DONE and run.summary["uplift"] < 0:
+        _say(
+            stdout,
+            _(
+                "Year plan %(name)s: %(n)d accounts judged and %(p)d at their box policy's "
+                "hours (%(h)s h); the optimal plan brings EUR %(loss)s a year less than "
+                "today's hours scaled down, because the policy minimums of the judged "
+                "accounts (%(mins)s h) exceed the %(left)s h left for them: the run page "
+                "explains it (gap %(gap)s)."
+            )
+            % {
+                "name": name,
+                "n": len(judgements),
+                "p": run.summary.get("policy_accounts", 0),
+                "h": f"{run.summary.get('policy_hours', 0):,.0f}",
+                "loss": f"{-run.summary['uplift']:,.0f}",
+                "mins": f"{run.summary['minimum_hours']:,.0f}",
+                "left": f"{run.summary['optimiser_capacity_hours']:,.0f}",
+                "gap": f"{run.summary['relative_gap']:.1e}",
+            },
+        )
+    elif run.status == RunStatus.DONE:
         _say(
             stdout,
             _(

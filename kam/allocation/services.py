@@ -47,6 +47,7 @@ from kam.allocation.selectors import (
 )
 from kam.core import allocation as core
 from kam.core import allocation_fit
+from kam.core.allocation_team import team_scale
 from kam.core.policy_hours import PolicyAccount, PolicyAssignment, assign_policy_hours
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.models import Box
@@ -953,7 +954,9 @@ def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict
     return out
 
 
-def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, float | None]:
+def _comparisons(
+    built: _Built, result: core.AllocationResult
+) -> tuple[float, float | None, float | None]:
     """Today's allocation and the flat per-box rule, given the hours the plan can really
     use (docs/allocation.md, "What the result reports"): when the capacity binds (a shadow
     price above 0) the hours the plan gives the judged accounts, since the caps per
@@ -961,8 +964,10 @@ def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, f
     otherwise the optimiser's capacity, as ``kam.core`` takes it. Without the policy hours
     of the other accounts both comparisons would get hours the team does not have."""
     if built.policy.total <= 0 or not isinstance(built.problem, core.TeamProblem):
-        return float(result.baseline_objective), (
-            float(result.flat_objective) if result.flat_objective is not None else None
+        return (
+            float(result.baseline_objective),
+            float(result.flat_objective) if result.flat_objective is not None else None,
+            None,
         )
     people = built.problem.people
     capacity = float(sum(p.capacity_hours for p in people))
@@ -972,8 +977,14 @@ def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, f
     costs = np.array([p.hour_cost for p in people], dtype=float)
     mean_cost = float(costs @ (weights / max(float(weights.sum()), 1.0)))
     curves = core.Curves.of(built.curves)
+    # Only hours someone may spend can be compared: an account nobody may serve gets none in
+    # any plan, and the rest in today's proportions as far as the people who may serve them
+    # have the hours (team_scale), not merely as far as the total capacity goes.
+    eligible = built.problem.eligible
+    servable = np.ones(len(built.curves), dtype=bool) if eligible is None else eligible.any(axis=0)
     reference = np.array([c.reference_hours for c in built.curves], dtype=float)
-    baseline = core.reference_allocation(reference, capacity)
+    reference = np.where(servable, core.reference_allocation(reference, capacity), 0.0)
+    baseline = reference * team_scale(built.problem, reference, capacity)
     baseline_objective = float((curves.contribution(baseline) - mean_cost * baseline).sum())
     flat_objective = None
     if built.problem.flat_hours is not None:
@@ -983,8 +994,10 @@ def _comparisons(built: _Built, result: core.AllocationResult) -> tuple[float, f
             built.min_hours,
             built.max_hours,
         )
+        flat = np.where(servable, flat, 0.0)
+        flat = flat * team_scale(built.problem, flat, capacity)
         flat_objective = float((curves.contribution(flat) - mean_cost * flat).sum())
-    return baseline_objective, flat_objective
+    return baseline_objective, flat_objective, float(baseline.sum())
 
 
 def _store(
@@ -1004,7 +1017,7 @@ def _store(
         else {}
     )
     functions = _function_summary(built, result)
-    baseline_objective, flat_objective = _comparisons(built, result)
+    baseline_objective, flat_objective, baseline_hours = _comparisons(built, result)
     summary = {
         "objective": float(result.objective),
         "upper_bound": float(result.upper_bound),
@@ -1019,6 +1032,7 @@ def _store(
         },
         "functions": functions,
         "baseline_objective": baseline_objective,
+        "baseline_hours": baseline_hours,
         "flat_objective": flat_objective,
         "uplift": float(result.objective) - baseline_objective,
         "uplift_flat": (
@@ -1032,6 +1046,7 @@ def _store(
         if isinstance(built.problem, core.TeamProblem)
         else built.capacity_hours - policy.total,
         "reference_hours": float(sum(c.reference_hours for c in built.curves)),
+        "minimum_hours": float(np.sum(built.min_hours)),
         "accounts": len(built.account_ids) + len(policy_rows),
         "judged_accounts": len(built.account_ids),
         "policy_accounts": len(policy_rows),

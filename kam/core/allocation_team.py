@@ -880,3 +880,76 @@ def _primal(team: _Team, lo: NDArray[np.int64], k: NDArray[np.int64]) -> FloatAr
     # cheapest people for these hours
     y = team.transport(np.zeros(n), x, lower=x)
     return y
+
+
+def team_scale(problem: TeamProblem, hours: FloatArray, capacity_hours: float) -> float:
+    """The largest share ``s`` in [0, 1] of ``hours`` (one figure per account) that the team
+    can give every account at once: ``s × hours[i]`` to each account, spent by people who
+    may serve it, within each person's and each function's hours and ``capacity_hours`` in
+    all (docs/allocation.md, "What the result reports").
+
+    A comparison such as today's allocation is only fair when the plan could make it:
+    scaling today's hours down to the total capacity alone ignores who may serve whom, and
+    can give an account hours only a fully booked colleague could spend. Accounts that
+    nobody may serve must have 0 hours (they can get none in any plan); a small LP (HiGHS)
+    finds ``s``.
+    """
+    hours = np.asarray(hours, dtype=np.float64)
+    people = list(problem.people)
+    n, m = hours.size, len(people)
+    need = np.flatnonzero(hours > 0)
+    if need.size == 0 or m == 0:
+        return 1.0
+    eligible = (
+        np.ones((m, n), dtype=bool)
+        if problem.eligible is None
+        else np.asarray(problem.eligible, dtype=bool)
+    )
+    pair_p, pair_i = np.nonzero(eligible[:, need])
+    if np.setdiff1d(np.arange(need.size), pair_i).size:
+        raise ValueError("an account nobody may serve must have 0 hours")
+    npairs = pair_p.size
+    rows_eq = pair_i
+    # one equality per account with hours: its people's hours - s × its hours = 0
+    a_eq = coo_matrix(
+        (
+            np.concatenate([np.ones(npairs), -hours[need]]),
+            (
+                np.concatenate([rows_eq, np.arange(need.size)]),
+                np.concatenate([np.arange(npairs), np.full(need.size, npairs)]),
+            ),
+        ),
+        shape=(need.size, npairs + 1),
+    ).tocsr()
+    functions = sorted(problem.function_capacity or {})
+    f_index = {f: k for k, f in enumerate(functions)}
+    person_function = [f_index.get(p.function, -1) for p in people]
+    f_rows = np.array([person_function[p] for p in pair_p], dtype=np.int64)
+    in_f = f_rows >= 0
+    cols = np.arange(npairs)
+    a_ub = coo_matrix(
+        (
+            np.ones(npairs * 2 + int(in_f.sum())),
+            (
+                np.concatenate([pair_p, m + f_rows[in_f], np.full(npairs, m + len(functions))]),
+                np.concatenate([cols, cols[in_f], cols]),
+            ),
+        ),
+        shape=(m + len(functions) + 1, npairs + 1),
+    ).tocsr()
+    b_ub = np.concatenate(
+        [
+            [max(float(p.capacity_hours), 0.0) for p in people],
+            [max(float((problem.function_capacity or {})[f]), 0.0) for f in functions],
+            [max(float(capacity_hours), 0.0)],
+        ]
+    )
+    c = np.zeros(npairs + 1)
+    c[-1] = -1.0
+    bounds = [(0.0, None)] * npairs + [(0.0, 1.0)]
+    res = linprog(
+        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.zeros(need.size), bounds=bounds, method="highs"
+    )
+    if res.status != 0 or res.x is None:
+        raise RuntimeError(f"the scaling LP failed: {res.message}")
+    return float(min(max(res.x[-1], 0.0), 1.0))

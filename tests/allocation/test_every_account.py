@@ -486,3 +486,40 @@ def test_the_organisation_policies_carry_a_service_channel(director):
     )
     assert period.policies.get(box="maintenance").visits_per_year == 2
     assert period.policies.get(box="key").service_channel == "key_account_team"
+
+
+def test_a_plan_at_least_as_good_as_today_s_allocation_needs_no_explanation(six, director, client):  # type: ignore[no-untyped-def]
+    run = _run(six["period"], director)
+    s = run.summary
+    assert s["uplift"] >= -s["gap"]
+    assert s["baseline_hours"] <= s["optimiser_capacity_hours"] + 1e-9
+    client.force_login(director)
+    page = client.get(f"/allocation/runs/{run.pk}/").content.decode()
+    assert 'data-testid="negative-gain"' not in page
+
+
+def test_a_plan_below_today_s_allocation_says_why_on_the_run_page(six, director, client):  # type: ignore[no-untyped-def]
+    """The 250-account demo's figures: today's hours of the 77 judged accounts (12,360 h)
+    are nearly twice the 6,430 h left for them, and their policy minimums (7,448 h) exceed
+    those hours too, so the plan (which keeps a share of every minimum) brings EUR 282,824
+    less than today's hours scaled down. The run page says so in both steps."""
+    run = _run(six["period"], director)
+    run.summary.update(
+        uplift=-282_824.1,
+        reference_hours=12_360.0,
+        optimiser_capacity_hours=6_430.0,
+        minimum_hours=7_448.0,
+        baseline_hours=5_730.0,
+    )
+    run.save(update_fields=["summary"])
+    client.force_login(director)
+    page = client.get(f"/allocation/runs/{run.pk}/").content.decode()
+    assert 'data-testid="negative-gain"' in page
+    assert "add up to 12,360 h, but 6,430 h are left" in page
+    assert "scaled down to 5,730 h" in page
+    assert "add up to 7,448 h, more than the 6,430 h" in page
+    run.summary.update(minimum_hours=1_000.0, reference_hours=5_000.0)
+    run.save(update_fields=["summary"])
+    page = client.get(f"/allocation/runs/{run.pk}/").content.decode()
+    assert "leaves some accounts below their box policy" in page
+    assert "are left for them" not in page
