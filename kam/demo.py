@@ -1693,10 +1693,12 @@ def demo_load(
         demo_activities(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
-        demo_allocation(seed=seed, today=today, stdout=stdout)
         demo_relationships(
             seed=seed, today=today, stdout=stdout, external_id_prefix=EXTERNAL_ID_PREFIX
         )
+        # The year plan after the account teams are complete (the relationships add
+        # surround-team members): who may serve whom is part of the problem it solves.
+        demo_allocation(seed=seed, today=today, stdout=stdout)
         demo_plans(seed=seed, today=today, stdout=stdout)
         demo_objective_ties(seed=seed, stdout=stdout)
         demo_economics(seed=seed, today=today, stdout=stdout)
