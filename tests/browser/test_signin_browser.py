@@ -46,7 +46,7 @@ def test_the_user_menu_leads_to_the_password_change(live_server, chromium, anna,
         page.fill("#id_username", "anna")
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/portfolio/**")
+        page.wait_for_url(f"{live_server.url}/")  # signing in lands on the start page
         menu = page.locator("details.usermenu")
         assert not page.locator(".usermenu-list").is_visible()
         menu.locator("summary").click()

@@ -152,10 +152,13 @@ def test_corpus_sample_through_cli_and_api(kam_user, tmp_path, capsys, name):  #
 
 
 def test_zz_corpus_made_activities() -> None:
-    """Runs after the files (when they ran in this session): some files did make activities,
-    so the re-import check above was not only about empty imports."""
-    if len(CREATED) < 100:
-        pytest.skip("the corpus files did not run in this session")
-    files = sum(1 for n in CREATED.values() if n)
-    print(f"corpus: {files} files made {sum(CREATED.values())} activities")
-    assert files >= 5
+    """Runs after the files (when they ran in this process): the files that make activities
+    did, so the re-import check above was not only about empty imports. Under xdist a
+    process runs only part of the corpus, so the count is of the files it ran."""
+    if len(CREATED) < 50:
+        pytest.skip("the corpus files did not run in this process")
+    makers = [n for n, e in MANIFEST.items() if e["expected"] == "imported" and e["activities"]]
+    assert len(makers) >= 5, "the corpus has files that make activities"
+    ran = [n for n in makers if n in CREATED]
+    print(f"corpus: {len(ran)} files made {sum(CREATED[n] for n in ran)} activities")
+    assert all(CREATED[n] > 0 for n in ran)
