@@ -124,7 +124,7 @@ def test_running_from_the_page_leads_to_the_results(judged, director):
     html = page.content.decode()
     for text in (
         "No plan can do better than",
-        "One more hour is worth",
+        "One more hour adds",
         "Hours per account",
         "Hours per person",
         "Hours per box: the whole portfolio",
@@ -295,6 +295,7 @@ def test_the_period_page_sets_a_cap_per_function_and_the_results_show_it(
     assert value > 0 and f"{value:,.0f}" in page
     assert f"{run.summary['hour_value']:,.0f}" in page
     assert "Lagrangian price" in page
+    assert run.summary["exact"] == ("Exact: this is the best plan there is" in page)
 
     # Emptying the field removes the cap; a key account manager may not post it.
     client.post(url, {"section": "functions", "fn-sales-hours_per_year": ""})
