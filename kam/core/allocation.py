@@ -502,18 +502,47 @@ def _capacity(problem: Problem) -> float:
     return float(problem.capacity_hours)
 
 
+#: people tried for a team's value of one more hour (those whose hours the plan uses up,
+#: highest Lagrangian price first): each is one more solve of the team
+HOUR_VALUE_PEOPLE = 6
+
+
 def value_of_one_more_hour(problem: Problem, result: AllocationResult) -> float:
-    """What one more hour of total capacity adds to the best objective (currency):
+    """What one more hour of capacity adds to the best objective (currency):
     f(C + 1) − f(C), not the Lagrangian price (with S-shaped curves the two differ).
 
     A pool's result carries it (exact from the dynamic programme, or the plan's re-solve).
-    A team is solved again with one more hour, its people (and function caps) scaled in
-    proportion as in ``capacity_curve``; this plan stays feasible with more hours, so the
-    gain is never below 0 (when the re-solve is not exact it is the gain it finds)."""
+    A team is solved again with one more hour for one person, for each of the people whose
+    hours the plan uses up (at most ``HOUR_VALUE_PEOPLE``, highest Lagrangian price first;
+    a person with hours left over has no use for another), keeping the largest gain; an
+    hour spread over everyone in proportion would be a fraction of an hour each, which the
+    hour grid cannot use. 0 when nobody's hours are used up."""
     if result.hour_value is not None:
         return float(result.hour_value)
-    more = allocate(_scaled(problem, _capacity(problem) + 1.0))
-    return max(more.objective - result.objective, 0.0)
+    assert isinstance(problem, TeamProblem)
+    used = (
+        result.person_hours.sum(axis=1)
+        if result.person_hours is not None
+        else np.zeros(len(problem.people))
+    )
+    prices = (
+        result.person_shadow_prices
+        if result.person_shadow_prices is not None
+        else np.zeros(len(problem.people))
+    )
+    full = [
+        j
+        for j, person in enumerate(problem.people)
+        if used[j] >= person.capacity_hours - problem.granularity + 1e-9
+    ]
+    full.sort(key=lambda j: -float(prices[j]))
+    best = 0.0
+    for j in full[:HOUR_VALUE_PEOPLE]:
+        people = list(problem.people)
+        people[j] = replace(people[j], capacity_hours=people[j].capacity_hours + 1.0)
+        more = allocate(replace(problem, people=people))
+        best = max(best, more.objective - result.objective)
+    return best
 
 
 def value_of_one_more_cap_hour(

@@ -197,3 +197,32 @@ def test_a_large_pool_keeps_the_fast_path_and_still_values_an_hour() -> None:
     assert not result.exact
     assert result.hour_value is not None
     assert 0 <= result.hour_value <= more.upper_bound - result.objective
+
+
+def test_a_teams_hour_goes_to_the_person_where_it_adds_most() -> None:
+    # The accounts of the S-curve test above, one per person: Ann (10 h) may serve only
+    # the first, Bob (12 h) only the second. Both use all their hours: r(10) = 5,000 and
+    # r(12) = 6,746.49. One more hour for Ann adds r(11) − r(10) = 5,941.72 − 5,000 =
+    # 941.72; for Bob r(13) − r(12) = 660.22. One more hour of the team is the larger.
+    from kam.core.allocation import Person, TeamProblem
+
+    curves = Curves(
+        c=np.zeros(2),
+        b=np.full(2, 10_000.0),
+        d=np.full(2, 4.0),
+        e=np.ones(2),
+        reference_hours=np.full(2, 10.0),
+    )
+    team = TeamProblem(
+        curves,
+        [Person("ann", 10.0), Person("bob", 12.0)],
+        eligible=np.array([[True, False], [False, True]]),
+    )
+    result = allocate(team)
+    assert list(result.hours) == [10, 12]
+    assert result.objective == pytest.approx(5_000 + 6_746.49, abs=0.01)
+    more_ann = allocate(
+        TeamProblem(curves, [Person("ann", 11.0), Person("bob", 12.0)], eligible=team.eligible)
+    )
+    assert more_ann.objective - result.objective == pytest.approx(941.72, abs=0.01)
+    assert value_of_one_more_hour(team, result) == pytest.approx(941.72, abs=0.01)
