@@ -1266,7 +1266,7 @@ def dp_choices(acc: Accounts, units: int, keep: float) -> tuple[FloatArray, NDAr
 
 def dp_cells(masks: NDArray[np.bool_]) -> int:
     """Cells of the dynamic programme over these choices (accounts × capacity)."""
-    return int(masks.sum()) * masks.shape[1]
+    return int(masks.sum()) * int(masks.shape[1])
 
 
 def dp_pool(
