@@ -4,7 +4,8 @@ Reads one CSV file with each account's four judgements (kam-method.md section 2)
 optional fifth (``contribution_at_50pct``: with half of today's hours) and optional minimum
 and maximum hours, calibrates each account's response curve and prints the
 hours that maximise Σ r(hours) − hourly cost · hours within the capacity, with the certified
-upper bound, the gap, the shadow price of an hour and the objective of today's allocation.
+upper bound, the gap, whether the plan is exact, what one more hour adds (the plan solved
+again with it), the Lagrangian price of an hour and the objective of today's allocation.
 docs/allocation.md describes the file and the output.
 
 With five judgements the curve is fitted by least squares (``kam.core.allocation_fit``); a
@@ -360,6 +361,8 @@ def render_json(result: AllocationResult) -> str:
         "upper_bound": _round(result.upper_bound),
         "gap": _round(result.gap),
         "relative_gap": result.relative_gap,
+        "exact": result.exact,
+        "hour_value": _round(result.hour_value if result.hour_value is not None else 0.0),
         "shadow_price": _round(result.shadow_price),
         "baseline_objective": _round(result.baseline_objective),
         "below_minimum": [
@@ -410,7 +413,13 @@ def render_table(result: AllocationResult) -> str:
             "gap": f"{result.gap:,.4f}",
             "rel": result.relative_gap,
         },
-        _("value of one more hour: %(v)s") % {"v": f"{result.shadow_price:,.2f}"},
+        _("exact: the best plan there is")
+        if result.exact
+        else _("not proven exact: within the gap above of the best plan"),
+        _("one more hour adds: %(v)s (solved again with it)")
+        % {"v": f"{(result.hour_value or 0.0):,.2f}"},
+        _("Lagrangian price of an hour (behind the bound, not what an hour adds): %(v)s")
+        % {"v": f"{result.shadow_price:,.2f}"},
         _("today's allocation: %(v)s (uplift %(up)s)")
         % {"v": f"{result.baseline_objective:,.2f}", "up": f"{result.uplift:,.2f}"},
     ]

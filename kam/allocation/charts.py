@@ -13,7 +13,7 @@ import numpy as np
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from kam.core.allocation import ResponseCurve
+from kam.core.allocation import ResponseCurve, gain_per_hour
 from kam.portfolio.charts import FONT, INK, MUTED
 from kam.web import formats
 
@@ -179,19 +179,24 @@ def curve_chart(
 def what_if_chart(
     points: Sequence[Mapping[str, float]], *, capacity: float, currency: str
 ) -> alt.TopLevelMixin:
-    """The capacity what-if: the best expected contribution (minus the hours' cost) and the
-    value of one more hour, against the team's total yearly hours; today's capacity marked."""
+    """The capacity what-if: the best expected contribution (minus the hours' cost) and
+    what each extra hour brings on average from one point to the next
+    (``kam.core.allocation.gain_per_hour``), against the team's total yearly hours; today's
+    capacity marked. (The Lagrangian price is not drawn: it is not what an hour adds.)"""
+    gains = gain_per_hour([(p["capacity"], p["objective"]) for p in points])
     data = [
         {
             "c": round(p["capacity"], 0),
             "o": round(p["objective"], 2),
-            "s": round(p["shadow_price"], 2),
+            "s": None if gain is None else round(gain, 2),
         }
-        for p in points
+        for p, gain in zip(points, gains, strict=True)
     ]
     cap_title = _("Team capacity (hours per year)")
     obj_title = _("Best contribution minus cost (%(currency)s per year)") % {"currency": currency}
-    price_title = _("Value of one more hour (%(currency)s)") % {"currency": currency}
+    price_title = _("Gain per extra hour, to the next point (%(currency)s)") % {
+        "currency": currency
+    }
     x = alt.X("c:Q", title=cap_title, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False))
     tooltip = [
         alt.Tooltip("c:Q", title=cap_title, format=",.0f"),

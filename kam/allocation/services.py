@@ -901,7 +901,10 @@ def run_execute(*, run_id: int, tracker: JobTracker | None = None) -> None:
         points: list[core.CapacityPoint | None] = [by_total.get(t) for t in wanted]
         if tracker is not None:
             tracker.check()
-        _store(run, built, result, points)
+        values = _hour_values(built, result)
+        if tracker is not None:
+            tracker.check()
+        _store(run, built, result, points, values)
     except JobCancelled:
         raise
     except Exception as exc:  # the run must end, whatever went wrong; the reason is kept
@@ -912,11 +915,27 @@ def run_execute(*, run_id: int, tracker: JobTracker | None = None) -> None:
         )
 
 
-def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict[str, Any]]:
+def _hour_values(built: _Built, result: core.AllocationResult) -> tuple[float, dict[str, float]]:
+    """What one more hour really adds to the plan (docs/allocation.md, "The value of one
+    more hour"): of the team's capacity, and of each function's cap. The problem is solved
+    again with that hour (``kam.core.allocation.value_of_one_more_hour``); the Lagrangian
+    prices are kept under their own name."""
+    total = core.value_of_one_more_hour(built.problem, result)
+    caps: dict[str, float] = {}
+    if isinstance(built.problem, core.TeamProblem) and built.problem.function_capacity:
+        for function in built.problem.function_capacity:
+            caps[function] = core.value_of_one_more_cap_hour(built.problem, result, function)
+    return total, caps
+
+
+def _function_summary(
+    built: _Built, result: core.AllocationResult, cap_values: dict[str, float]
+) -> list[dict[str, Any]]:
     """Per function (in the order of ``Function``): its people's hours, its cap (None when
     it has none), the hours planned for its people (the optimiser's and the policy hours of
-    the accounts without judgements) and, when capped, the value of one more hour of the
-    cap (its shadow price μ_f, per hour; kam-method.md section 2)."""
+    the accounts without judgements) and, when capped, what one more hour of the cap adds
+    to the plan (``hour_value``, a re-solve) and the cap's Lagrangian price μ_f
+    (``shadow_price``, per hour; kam-method.md section 2)."""
     people_hours: dict[str, float] = {}
     planned: dict[str, float] = {}
     per_person = (
@@ -949,6 +968,7 @@ def _function_summary(built: _Built, result: core.AllocationResult) -> list[dict
                 "cap": cap,
                 "hours": round(planned.get(function, 0.0), 1),
                 "shadow_price": None if price is None else float(price),
+                "hour_value": (None if cap is None else float(cap_values.get(function, 0.0))),
             }
         )
     return out
@@ -1005,6 +1025,7 @@ def _store(
     built: _Built,
     result: core.AllocationResult,
     points: list[core.CapacityPoint | None],
+    values: tuple[float, dict[str, float]],
 ) -> None:
     shortfalls = {s.index: s.reason.value for s in result.shortfalls}
     hire = points[-1]
@@ -1016,7 +1037,7 @@ def _store(
         if result.person_shadow_prices is not None
         else {}
     )
-    functions = _function_summary(built, result)
+    functions = _function_summary(built, result, values[1])
     baseline_objective, flat_objective, baseline_hours = _comparisons(built, result)
     summary = {
         "objective": float(result.objective),
@@ -1025,6 +1046,10 @@ def _store(
         "relative_gap": float(result.relative_gap),
         "exact": bool(result.exact),
         "iterations": int(result.iterations),
+        "hour_value": float(values[0]),
+        "function_hour_values": {
+            f["function"]: f["hour_value"] for f in functions if f["hour_value"] is not None
+        },
         "shadow_price": float(result.shadow_price),
         "person_shadow_prices": person_prices,
         "function_shadow_prices": {
@@ -1059,8 +1084,13 @@ def _store(
                 "capacity": float(p.capacity),
                 "objective": float(p.objective),
                 "shadow_price": float(p.shadow_price),
+                "gain_per_hour": gain,
             }
-            for p in what_if
+            for p, gain in zip(
+                what_if,
+                core.gain_per_hour([(p.capacity, p.objective) for p in what_if]),
+                strict=True,
+            )
         ],
     }
     reference = np.array([c.reference_hours for c in built.curves], dtype=float)

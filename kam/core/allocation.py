@@ -17,6 +17,7 @@ docs/allocation.md gives the mathematics and the command line.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -384,9 +385,14 @@ class AllocationResult:
     - ``objective``: Σ r(hours) − cost · hours of this allocation;
     - ``upper_bound``: a certified bound no allocation can beat (Lagrangian dual);
     - ``gap`` = upper_bound − objective (≥ 0), ``relative_gap`` = gap / max(|objective|, 1);
-    - ``shadow_price``: value of one more hour of total capacity (currency/hour);
-    - ``person_shadow_prices``: the same per person (team problems), and
-      ``function_shadow_prices`` per function;
+    - ``hour_value``: what one more hour of total capacity really adds to the objective
+      (currency): for a pool the exact f(C + 1) − f(C) when ``exact``, otherwise the gain
+      of the plan re-solved with that hour from this one; None for a team problem (see
+      ``value_of_one_more_hour``);
+    - ``shadow_price``: the Lagrangian price of total capacity (currency/hour), the dual
+      variable of the bound. With S-shaped curves it is not what an hour adds (that is
+      ``hour_value``); ``person_shadow_prices`` per person (team problems) and
+      ``function_shadow_prices`` per function are the same kind of price;
     - ``baseline_hours`` / ``baseline_objective``: today's allocation (reference hours,
       scaled down proportionally when over capacity) and its objective;
     - ``flat_hours`` / ``flat_objective``: the flat per-box rule scaled to the capacity
@@ -415,6 +421,7 @@ class AllocationResult:
     function_shadow_prices: Mapping[str, float] = field(default_factory=dict)
     exact: bool = False
     iterations: int = 0
+    hour_value: float | None = None
 
     def hours_by_account(self) -> dict[Hashable, float]:
         """Account label → hours."""
@@ -427,11 +434,23 @@ class AllocationResult:
 
 
 class CapacityPoint(NamedTuple):
-    """One point of the capacity what-if: total hours, best objective, shadow price."""
+    """One point of the capacity what-if: total hours, best objective, the Lagrangian
+    price and (pools) the value of one more hour there."""
 
     capacity: float
     objective: float
     shadow_price: float
+    hour_value: float | None = None
+
+
+def gain_per_hour(points: Sequence[tuple[float, float]]) -> list[float | None]:
+    """For what-if points (capacity, objective) in order of capacity: the gain per extra
+    hour from each point to the next, (objective₂ − objective₁) / (capacity₂ − capacity₁);
+    None for the last point. This is what the hours between them really bring on average."""
+    out: list[float | None] = []
+    for (c1, o1), (c2, o2) in itertools.pairwise(points):
+        out.append((o2 - o1) / (c2 - c1) if c2 > c1 else None)
+    return [*out, None] if points else []
 
 
 # --- solving --------------------------------------------------------------------------------
@@ -456,6 +475,89 @@ def allocate(
     return _allocate_pool(problem, gap_target=gap_target, progress=progress)
 
 
+def _scaled(problem: Problem, capacity: float) -> Problem:
+    """The problem at another total capacity (hours); a team's people (and functions, and
+    total) scaled in proportion so that they add up to it."""
+    if not isinstance(problem, TeamProblem):
+        return replace(problem, capacity_hours=capacity)
+    total = sum(p.capacity_hours for p in problem.people)
+    factor = capacity / total if total > 0 else 0.0
+    return replace(
+        problem,
+        people=[replace(p, capacity_hours=p.capacity_hours * factor) for p in problem.people],
+        function_capacity=(
+            None
+            if problem.function_capacity is None
+            else {f: h * factor for f, h in problem.function_capacity.items()}
+        ),
+        total_capacity_hours=(
+            None if problem.total_capacity_hours is None else problem.total_capacity_hours * factor
+        ),
+    )
+
+
+def _capacity(problem: Problem) -> float:
+    if isinstance(problem, TeamProblem):
+        return float(sum(p.capacity_hours for p in problem.people))
+    return float(problem.capacity_hours)
+
+
+#: people tried for a team's value of one more hour (those whose hours the plan uses up,
+#: highest Lagrangian price first): each is one more solve of the team
+HOUR_VALUE_PEOPLE = 6
+
+
+def value_of_one_more_hour(problem: Problem, result: AllocationResult) -> float:
+    """What one more hour of capacity adds to the best objective (currency):
+    f(C + 1) − f(C), not the Lagrangian price (with S-shaped curves the two differ).
+
+    A pool's result carries it (exact from the dynamic programme, or the plan's re-solve).
+    A team is solved again with one more hour for one person, for each of the people whose
+    hours the plan uses up (at most ``HOUR_VALUE_PEOPLE``, highest Lagrangian price first;
+    a person with hours left over has no use for another), keeping the largest gain; an
+    hour spread over everyone in proportion would be a fraction of an hour each, which the
+    hour grid cannot use. 0 when nobody's hours are used up."""
+    if result.hour_value is not None:
+        return float(result.hour_value)
+    assert isinstance(problem, TeamProblem)
+    used = (
+        result.person_hours.sum(axis=1)
+        if result.person_hours is not None
+        else np.zeros(len(problem.people))
+    )
+    prices = (
+        result.person_shadow_prices
+        if result.person_shadow_prices is not None
+        else np.zeros(len(problem.people))
+    )
+    full = [
+        j
+        for j, person in enumerate(problem.people)
+        if used[j] >= person.capacity_hours - problem.granularity + 1e-9
+    ]
+    full.sort(key=lambda j: -float(prices[j]))
+    best = 0.0
+    for j in full[:HOUR_VALUE_PEOPLE]:
+        people = list(problem.people)
+        people[j] = replace(people[j], capacity_hours=people[j].capacity_hours + 1.0)
+        more = allocate(replace(problem, people=people))
+        best = max(best, more.objective - result.objective)
+    return best
+
+
+def value_of_one_more_cap_hour(
+    problem: TeamProblem, result: AllocationResult, function: str
+) -> float:
+    """What one more hour of a function's cap adds to the best objective: the team solved
+    again with that cap one hour higher (≥ 0, as for ``value_of_one_more_hour``)."""
+    caps = dict(problem.function_capacity or {})
+    if function not in caps:
+        raise ValueError(f"function {function!r} has no cap")
+    caps[function] = caps[function] + 1.0
+    more = allocate(replace(problem, function_capacity=caps))
+    return max(more.objective - result.objective, 0.0)
+
+
 def capacity_curve(
     problem: Problem,
     capacities: Sequence[float],
@@ -465,34 +567,16 @@ def capacity_curve(
     """The capacity what-if: the problem solved at each total capacity (hours).
 
     For a team problem the people's (and functions') capacities are scaled in proportion
-    so that they add up to each total.
+    so that they add up to each total. Each point's ``hour_value`` is the pool's exact
+    value of one more hour there, None for a team (solving twice per point would double
+    the what-if; ``gain_per_hour`` gives the gain between two points).
     """
     points = []
     for j, capacity in enumerate(capacities):
-        scaled: Problem
-        if isinstance(problem, TeamProblem):
-            total = sum(p.capacity_hours for p in problem.people)
-            factor = capacity / total if total > 0 else 0.0
-            scaled = replace(
-                problem,
-                people=[
-                    replace(p, capacity_hours=p.capacity_hours * factor) for p in problem.people
-                ],
-                function_capacity=(
-                    None
-                    if problem.function_capacity is None
-                    else {f: h * factor for f, h in problem.function_capacity.items()}
-                ),
-                total_capacity_hours=(
-                    None
-                    if problem.total_capacity_hours is None
-                    else problem.total_capacity_hours * factor
-                ),
-            )
-        else:
-            scaled = replace(problem, capacity_hours=capacity)
-        result = allocate(scaled)
-        points.append(CapacityPoint(float(capacity), result.objective, result.shadow_price))
+        result = allocate(_scaled(problem, capacity))
+        points.append(
+            CapacityPoint(float(capacity), result.objective, result.shadow_price, result.hour_value)
+        )
         if progress is not None:
             progress((j + 1) / len(capacities), "capacity what-if")
     return points
@@ -500,10 +584,13 @@ def capacity_curve(
 
 # --- the pool solver ------------------------------------------------------------------------
 
-#: largest dynamic programme (choices × capacity cells) used to close a gap exactly
-DP_CELLS = 40_000_000
-#: largest number of accounts × capacity cells kept for the dynamic programme's traceback
-DP_TRACE = 20_000_000
+#: largest dynamic programme (choices kept × capacity cells) that always runs, making the
+#: plan exact; measured in docs/allocation.md ("Exact plans"): 40 accounts without a
+#: maximum × 3,000 hours with every choice kept is 360M cells, about 2.5 s on one core
+DP_CELLS = 400_000_000
+#: largest table of accounts × capacity cells for the dynamic programme (its values,
+#: choices and traceback: about 40 bytes a cell)
+DP_TABLE = 5_000_000
 
 
 def as_curves(curves: Curves | Sequence[ResponseCurve]) -> Curves:
@@ -783,16 +870,30 @@ def _allocate_pool(
     )
     values = acc.value(k, acc.cost)
     objective = float(values.sum())
+    # One more hour of capacity, in grid units (the exact gain f(C + 1) − f(C) is the
+    # dynamic programme's, or the plan's own re-solve with that hour).
+    units_plus = math.floor((problem.capacity_hours + 1.0) / g + 1e-9)
+    _, hi_plus = normalise_bounds(n, problem.min_hours, problem.max_hours, g, units_plus)
+    acc_plus = replace(acc, hi=np.maximum(hi_plus, lo))
     exact = False
-    if upper - objective > gap_target * max(abs(objective), 1.0):
-        cells = int((acc.hi - acc.lo + 1).sum()) * (units + 1)
-        if cells <= DP_CELLS and n * (units + 1) <= DP_TRACE:
+    hour_value: float | None = None
+    if n * (units_plus + 1) <= DP_TABLE:
+        tables = dp_choices(acc_plus, units_plus, objective)
+        if dp_cells(tables[1]) <= DP_CELLS:
             _report(progress, 0.9, "exact")
-            k = dp_pool(acc, units)
-            values = acc.value(k, acc.cost)
-            objective = float(values.sum())
+            k_dp, best = dp_pool(
+                acc_plus, units, extra=units_plus - units, keep=objective, tables=tables
+            )
+            if float(acc.value(k_dp, acc.cost).sum()) >= objective:
+                k = k_dp
+                values = acc.value(k, acc.cost)
+                objective = float(values.sum())
             upper = objective
             exact = True
+            hour_value = max(float(best[units_plus] - best[units]), 0.0)
+    if hour_value is None:
+        more = repair(acc_plus, k, units_plus)
+        hour_value = max(float(acc.value(more, acc.cost).sum()) - objective, 0.0)
     if upper - objective <= 0:
         upper = max(upper, objective)
         exact = True
@@ -829,6 +930,7 @@ def _allocate_pool(
         gap=gap,
         relative_gap=gap / max(abs(objective), 1.0),
         shadow_price=float(lam),
+        hour_value=hour_value,
         baseline_hours=baseline,
         baseline_objective=baseline_objective,
         contributions=contributions,
@@ -1072,31 +1174,132 @@ def repair(acc: Accounts, k: NDArray[np.int64], units: int) -> NDArray[np.int64]
     return k
 
 
-def dp_pool(acc: Accounts, units: int) -> NDArray[np.int64]:
-    """The exact optimum by a dynamic programme over capacity (grid units)."""
+def _max_plus(
+    f: FloatArray, v: FloatArray, start: int, new: FloatArray, arg: NDArray[np.int32]
+) -> None:
+    """``new[j] = max(new[j], f[j − start − t] + v[t])`` over t = 0 … len(v) − 1, recording
+    the best choice ``start + t`` in ``arg``: a max-plus convolution as blocks of rows of a
+    sliding window (numpy, no Python loop over the choices)."""
+    rows = f.shape[0]
+    m = v.shape[0]
+    finite = np.flatnonzero(np.isfinite(f))
+    if m == 0 or finite.size == 0 or start >= rows:
+        return
+    j0 = int(finite[0]) + start
+    j1 = min(rows, int(finite[-1]) + start + m)
+    if j0 >= j1:
+        return
+    padded = np.concatenate([np.full(m - 1, -np.inf), f])
+    # window[s, u] = padded[s + u] = f[s + u − (m − 1)]: row j − start, column m − 1 − t
+    window = np.lib.stride_tricks.sliding_window_view(padded, m)
+    reverse = v[::-1]
+    block = max(1, _DP_BLOCK // m)
+    for j in range(j0, j1, block):
+        stop = min(j + block, j1)
+        cells = window[j - start : stop - start] + reverse
+        best = cells.argmax(axis=1)
+        value = cells[np.arange(stop - j), best]
+        better = value > new[j:stop]
+        new[j:stop] = np.where(better, value, new[j:stop])
+        arg[j:stop] = np.where(better, start + (m - 1 - best), arg[j:stop])
+
+
+#: cells per block of the max-plus convolution (bounds its working memory to ~16 MB)
+_DP_BLOCK = 1 << 21
+
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The [start, stop) ranges where ``mask`` is True."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(
+        zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
+    )
+
+
+def dp_choices(acc: Accounts, units: int, keep: float) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """The table of every account's value r(k g) − cost · k g at k = 0 … ``units`` (−inf
+    outside its bounds) and the choices that can be part of an allocation of at most
+    ``units`` worth ``keep`` or more (``keep`` = −inf: every choice within the bounds).
+
+    Reduced-cost fixing: at any price λ ≥ 0, an allocation of at most ``units`` loses
+    against the dual L(λ) = Σᵢ maxₖ [vᵢ(k) − λ k g] + λ g units the sum of every account's
+    own shortfall against its best, so an allocation worth ``keep`` or more uses only
+    choices whose shortfall is at most L(λ) − keep. λ is found by bisection on the
+    accounts' demand in this table."""
     n = acc.c.shape[0]
-    f = np.full(units + 1, -np.inf)
+    ks = np.arange(units + 1, dtype=np.int64)
+    inside = (ks >= acc.lo[:, None]) & (ks <= acc.hi[:, None])
+    h = np.broadcast_to(ks * acc.g, (n, units + 1)).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = _r(
+            h, acc.c[:, None], acc.a[:, None], acc.d[:, None], acc.e[:, None], acc.ref[:, None]
+        )
+    table: FloatArray = np.where(inside, raw - acc.cost[:, None] * h, -np.inf)
+    if not math.isfinite(keep):
+        return table, inside
+    step = acc.g * ks
+
+    def dual(lam: float) -> tuple[float, int]:
+        w = table - lam * step
+        j = np.argmax(w, axis=1)
+        return float(w[np.arange(n), j].sum()) + lam * acc.g * units, int(j.sum())
+
+    best, demand = dual(0.0)
+    lam_best, lo_lam = 0.0, 0.0
+    with np.errstate(invalid="ignore"):
+        finite = np.where(inside[:, 1:] & inside[:, :-1], np.diff(table, axis=1), 0.0)
+    hi_lam = max(float(finite.max(initial=0.0)) / acc.g, 0.0) + 1.0
+    if demand > units:
+        for _ in range(60):
+            lam = 0.5 * (lo_lam + hi_lam)
+            bound, demand = dual(lam)
+            if bound < best:
+                best, lam_best = bound, lam
+            if demand > units:
+                lo_lam = lam
+            else:
+                hi_lam = lam
+    w = table - lam_best * step
+    slack = best - keep + 1e-9 * max(abs(best), 1.0)
+    return table, inside & (w >= w.max(axis=1, keepdims=True) - slack)
+
+
+def dp_cells(masks: NDArray[np.bool_]) -> int:
+    """Cells of the dynamic programme over these choices (accounts × capacity)."""
+    return int(masks.sum()) * int(masks.shape[1])
+
+
+def dp_pool(
+    acc: Accounts,
+    units: int,
+    *,
+    extra: int = 0,
+    keep: float = -math.inf,
+    tables: tuple[FloatArray, NDArray[np.bool_]] | None = None,
+) -> tuple[NDArray[np.int64], FloatArray]:
+    """The exact optimum by a dynamic programme over capacity (grid units).
+
+    Returns the best choices within ``units`` and, for every capacity j = 0 … units +
+    ``extra``, the best objective with at most j units (so ``best[units + 1] −
+    best[units]`` is exactly what one more unit is worth). With ``keep`` (the objective
+    of an allocation known to exist at ``units``) only the choices that can beat it enter
+    (``dp_choices``); that leaves the optimum and the table above ``keep`` exact."""
+    n = acc.c.shape[0]
+    top = units + extra
+    values, masks = dp_choices(acc, top, keep) if tables is None else tables
+    f = np.full(top + 1, -np.inf)
     f[0] = 0.0
-    choice = np.zeros((n, units + 1), dtype=np.int32)
+    choice = np.zeros((n, top + 1), dtype=np.int32)
     for i in range(n):
-        sub = acc.subset(np.array([i]))
-        ks = np.arange(acc.lo[i], acc.hi[i] + 1, dtype=np.int64)
-        vs = sub.value(ks, acc.cost[i]) if ks.size else np.zeros(0)
-        new = np.full(units + 1, -np.inf)
-        best = np.zeros(units + 1, dtype=np.int32)
-        for kk, vv in zip(ks, vs, strict=True):
-            if kk > units:
-                break
-            cand = np.full(units + 1, -np.inf)
-            cand[kk:] = f[: units + 1 - kk] + vv
-            better = cand > new
-            new = np.where(better, cand, new)
-            best = np.where(better, kk, best)
+        new = np.full(top + 1, -np.inf)
+        arg = choice[i]
+        for begin, stop in _runs(masks[i]):
+            _max_plus(f, values[i, begin:stop], begin, new, arg)
         f = new
-        choice[i] = best
-    j = int(np.argmax(f))
+    best = np.maximum.accumulate(f)
+    j = int(np.argmax(f[: units + 1]))
     k = np.zeros(n, dtype=np.int64)
     for i in range(n - 1, -1, -1):
         k[i] = choice[i, j]
         j -= int(k[i])
-    return k
+    return k, best

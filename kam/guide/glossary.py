@@ -600,13 +600,17 @@ TERMS: tuple[Term, ...] = (
         {
             "en": (
                 "Shadow price of capacity",
-                "The contribution that one more hour of team capacity would earn in the best "
-                "allocation; compared with the cost of an hour, it sizes headcount.",
+                "The price of an hour of capacity behind the optimiser's certified bound (the "
+                "Lagrangian price). With S-shaped response curves it is not what one more hour "
+                "adds; the run page shows that separately: the best plan solved again with the "
+                "extra hour.",
             ),
             "nl": (
                 "Schaduwprijs van capaciteit",
-                "De dekkingsbijdrage die één extra uur teamcapaciteit in de beste verdeling "
-                "oplevert; afgezet tegen de kosten van een uur bepaalt die de omvang van het team.",
+                "De prijs van een uur capaciteit achter de gegarandeerde bovengrens van de "
+                "optimalisatie (de Lagrange-prijs). Met S-vormige responscurven is dat niet wat "
+                "één uur meer oplevert; de pagina van de berekening toont dat apart: het beste "
+                "plan opnieuw berekend met het extra uur.",
             ),
         },
     ),

@@ -184,6 +184,9 @@ def test_caps_per_function_are_read_and_written_and_the_run_reports_them(
         "cap": 1200.0,
         "hours": 0.0,
         "shadow_price": 0.0,
+        "hour_value": 0.0,
     }
+    assert functions["sales"]["hour_value"] > 0
+    assert run["summary"]["function_hour_values"]["sales"] == functions["sales"]["hour_value"]
     removed = send(client, "put", url, [{"function": "supply_chain", "hours_per_year": None}])
     assert [f["function"] for f in removed.json()] == ["sales"]

@@ -124,7 +124,7 @@ def test_running_from_the_page_leads_to_the_results(judged, director):
     html = page.content.decode()
     for text in (
         "No plan can do better than",
-        "One more hour is worth",
+        "One more hour adds",
         "Hours per account",
         "Hours per person",
         "Hours per box: the whole portfolio",
@@ -288,11 +288,14 @@ def test_the_period_page_sets_a_cap_per_function_and_the_results_show_it(
 
     response = client.post(reverse("allocation:run_start", args=[judged.pk]))
     page = client.get(response["Location"]).content.decode()
-    assert "Hours per function" in page and "Value of one more hour of the cap" in page
+    assert "Hours per function" in page and "One more hour of the cap adds" in page
     assert 'data-function="sales"' in page
     run = AllocationRun.objects.get(period=judged)
-    price = run.summary["function_shadow_prices"]["sales"]
-    assert f"{price:,.0f}" in page
+    value = run.summary["function_hour_values"]["sales"]
+    assert value > 0 and f"{value:,.0f}" in page
+    assert f"{run.summary['hour_value']:,.0f}" in page
+    assert "Lagrangian price" in page
+    assert run.summary["exact"] == ("Exact: this is the best plan there is" in page)
 
     # Emptying the field removes the cap; a key account manager may not post it.
     client.post(url, {"section": "functions", "fn-sales-hours_per_year": ""})

@@ -149,7 +149,7 @@ def test_a_director_runs_the_plan_and_reads_the_results(live_server, page, demo_
     box_notes = page.locator("#boxes tbody tr td:last-child").all_inner_texts()
     assert any("policy" in note for note in box_notes)
     assert page.locator("[data-testid=functions] tbody tr").count() >= 1
-    assert "One more hour is worth" in page.inner_text("[data-testid=shadow-price]")
+    assert "One more hour adds" in page.inner_text("[data-testid=shadow-price]")
 
     what_if = page.wait_for_selector("#what-if [data-alloc-chart][data-ready=true]")
     assert what_if.query_selector("svg, canvas") is not None
