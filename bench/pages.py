@@ -40,6 +40,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -353,13 +354,15 @@ def copied(source: Installation) -> Iterator[Installation]:
                 raise SystemExit(f"bench/pages.py: cannot copy {source.database_url}")
             admin, name = _pg_admin(source.database_url)
             copy_name = f"{name}_bench_{os.getpid()}"
-            for attempt in range(60):
+            for attempt in range(300):  # ten minutes
                 try:
                     admin.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"')  # type: ignore[attr-defined]
                     break
                 except Exception as exc:  # the source is in use: wait for it
-                    if "being accessed" not in str(exc) or attempt == 59:
+                    if "being accessed" not in str(exc) or attempt == 299:
                         raise
+                    if attempt == 0:
+                        print(f"  {name} is in use; waiting to copy it …", flush=True)
                     time.sleep(2)
             parts = urllib.parse.urlsplit(source.database_url)
             database_url = urllib.parse.urlunsplit(parts._replace(path=f"/{copy_name}"))
@@ -509,8 +512,12 @@ class LoadResult:
     errors: dict[str, int] = field(default_factory=dict)
 
     def percentile(self, q: float) -> float:
+        """The nearest-rank percentile: the smallest latency with at least ``q`` of all at
+        or below it."""
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+        if not ordered:
+            return float("nan")
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 @contextlib.contextmanager
@@ -680,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
             args.loads, args.budget, args.director, args.manager, measure=not args.ids_only
         )
 
+    # stopped with SIGTERM, it still drops its copies and stops its server (the finally blocks)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     small = _installation("small", args.small_db, args.small_dir)
     large = _installation("large", args.large_db, args.large_dir)
     if small is None:
