@@ -338,7 +338,7 @@ def _pg_admin(database_url: str) -> tuple[object, str]:
 
 
 @contextlib.contextmanager
-def copied(source: Installation) -> Iterator[Installation]:
+def copied(source: Installation, wait_minutes: float = 10.0) -> Iterator[Installation]:
     """A throw-away copy of ``source`` with this code's migrations applied: its data
     directory copied to a temporary one, its PostgreSQL database copied as a template
     (retried while another session holds the source); both removed afterwards."""
@@ -354,12 +354,13 @@ def copied(source: Installation) -> Iterator[Installation]:
                 raise SystemExit(f"bench/pages.py: cannot copy {source.database_url}")
             admin, name = _pg_admin(source.database_url)
             copy_name = f"{name}_bench_{os.getpid()}"
-            for attempt in range(300):  # ten minutes
+            attempts = max(1, int(wait_minutes * 30))  # every 2 s
+            for attempt in range(attempts):
                 try:
                     admin.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{name}"')  # type: ignore[attr-defined]
                     break
                 except Exception as exc:  # the source is in use: wait for it
-                    if "being accessed" not in str(exc) or attempt == 299:
+                    if "being accessed" not in str(exc) or attempt == attempts - 1:
                         raise
                     if attempt == 0:
                         print(f"  {name} is in use; waiting to copy it …", flush=True)
@@ -669,6 +670,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="load test seconds (default 60, quick 15)")
     parser.add_argument("--users", type=int, default=8, help="load test users (default 8)")
     parser.add_argument("--workers", type=int, default=min(2 * (os.cpu_count() or 1) + 1, 8))
+    parser.add_argument(
+        "--wait-minutes",
+        type=float,
+        default=10.0,
+        help="how long to wait for a PostgreSQL source another session holds (default 10)",
+    )
     parser.add_argument("--small-db")
     parser.add_argument("--small-dir")
     parser.add_argument("--large-db")
@@ -707,12 +714,17 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     loads: dict[str, LoadResult] = {}
     for inst in (small, large):
-        with copied(inst) as copy:
+        with copied(inst, args.wait_minutes) as copy:
             print(f"Measuring the {inst.label} installation …", flush=True)
             results[inst.label] = run_child(copy, args, measure=not args.no_pages)
             if args.load:
                 print(f"Load test on the {inst.label} installation …", flush=True)
-                loads[inst.label] = load_test(copy, results[inst.label]["ids"], args)
+                loads[inst.label] = done = load_test(copy, results[inst.label]["ids"], args)
+                print(
+                    f"  {len(done.latencies)} requests in {done.seconds:.0f} s, "
+                    f"p50 {done.percentile(0.5):.3f} s, p95 {done.percentile(0.95):.3f} s",
+                    flush=True,
+                )
     if not args.no_pages:
         print_table(results["small"], results["large"], args.loads, args.budget)
     if args.load:
