@@ -375,10 +375,25 @@ def copied(source: Installation, wait_minutes: float = 10.0) -> Iterator[Install
         )
         yield copy
     finally:
-        if admin is not None and copy_name:
-            admin.execute(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)')  # type: ignore[attr-defined]
-            admin.close()  # type: ignore[attr-defined]
-        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            if admin is not None and copy_name:
+                _drop(source.database_url, copy_name, admin)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _drop(database_url: str, name: str, admin: object) -> None:
+    """Drop the copy ``name``; on a new connection when a signal closed ``admin``."""
+    import psycopg
+
+    sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    try:
+        admin.execute(sql)  # type: ignore[attr-defined]
+    except psycopg.OperationalError:
+        admin, _ = _pg_admin(database_url)
+        admin.execute(sql)  # type: ignore[attr-defined]
+    finally:
+        admin.close()  # type: ignore[attr-defined]
 
 
 def run_child(inst: Installation, args: argparse.Namespace, measure: bool) -> dict:
