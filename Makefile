@@ -69,11 +69,14 @@ format: install
 	$(BIN)/ruff format .
 
 ## bench: every benchmark at a size that runs in minutes; the full runs (HiGHS on 10k
-## accounts, 50M invoice lines) are `bench/allocation.py` and `bench/facts.py --sizes 10000000 50000000`
+## accounts, 50M invoice lines, pages at 10k accounts) are `bench/allocation.py`,
+## `bench/facts.py --sizes 10000000 50000000` and `bench/pages.py --load` (bench/README.md).
+## The pages' demo installations are built once into ~/.cache/kam-bench (KAM_BENCH_CACHE).
 bench: install
 	$(BIN)/python bench/portfolio.py
 	$(BIN)/python bench/allocation.py --quick
 	$(BIN)/python bench/facts.py --sizes 1000000
+	$(BIN)/python bench/pages.py --quick --load
 
 ## messages: refresh the Dutch catalogs from kam's code (Python and templates, then the
 ## JavaScript domain) and compile them; translate new entries in kam/locale/nl before committing

@@ -169,3 +169,62 @@ def test_a_request_beyond_the_timeout_is_ended(tmp_path: Path) -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=300)
     assert "WORKER TIMEOUT" in out
+
+
+def test_worker_recycling_is_configured_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """KAM_MAX_REQUESTS and KAM_MAX_REQUESTS_JITTER reach gunicorn (docs/operations.md)."""
+    from kam.cli import gunicorn_argv
+
+    monkeypatch.setenv("KAM_MAX_REQUESTS", "250")
+    monkeypatch.setenv("KAM_MAX_REQUESTS_JITTER", "25")
+    argv = gunicorn_argv("127.0.0.1:1", 2, 1)
+    assert argv[argv.index("--max-requests") + 1] == "250"
+    assert argv[argv.index("--max-requests-jitter") + 1] == "25"
+
+
+@pytest.mark.slow
+def test_a_worker_is_replaced_after_its_requests(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """kam serve's arguments with KAM_MAX_REQUESTS=3 and a jitter of 1: one worker answers
+    at most four requests, then a fresh process (whose memory starts anew) takes over."""
+    import http.client
+
+    from kam.cli import gunicorn_argv
+
+    (tmp_path / "pid_app.py").write_text(
+        "import os\n\n"
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [str(os.getpid()).encode()]\n"
+    )
+    monkeypatch.setenv("KAM_MAX_REQUESTS", "3")
+    monkeypatch.setenv("KAM_MAX_REQUESTS_JITTER", "1")
+    port = _free_port()
+    argv = gunicorn_argv(f"127.0.0.1:{port}", 1, 1)
+    env = _env(tmp_path)
+    env["PYTHONPATH"] = str(tmp_path)
+    argv[argv.index("kam.wsgi:application")] = "pid_app:app"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from gunicorn.app.wsgiapp import run; run()", *argv[1:]],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    pids: list[str] = []
+    try:
+        deadline = time.monotonic() + 600  # a hang guard, not a measurement
+        while len(pids) < 12 and time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", "/")
+                pids.append(conn.getresponse().read().decode())
+                conn.close()
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.2)  # not listening yet, or the worker is being replaced
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=300)
+    assert len(pids) == 12, out
+    assert len(set(pids)) >= 3, pids  # 12 requests, at most 4 per worker
+    assert max(pids.count(p) for p in set(pids)) <= 4, pids
+    assert "Autorestarting worker after current request" in out
