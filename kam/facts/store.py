@@ -76,6 +76,10 @@ SPEND_COLUMNS: tuple[Column, ...] = (
     Column("available_spend", "decimal", column_required=True, value_required=True),
 )
 MAX_PROBLEMS = 100
+#: DuckDB's memory limit of an import when the caller gives none: the staged rows beyond it
+#: are spilled to the import's scratch folder, so a file of any size is imported in bounded
+#: memory (a web worker's, a job's).
+IMPORT_MEMORY_LIMIT = "1GB"
 _META_KEYS = ("source", "fingerprint", "filename", "lines", "imported_at")
 
 
@@ -365,6 +369,10 @@ class TransactionStore:
         is replaced. A file already stored (same SHA-256) is not imported twice: the report
         names the source holding it.
 
+        The file is read once, into a DuckDB staging table (``kam.facts.checking.stage``);
+        ``memory_limit`` is DuckDB's (default ``IMPORT_MEMORY_LIMIT``): staged rows beyond
+        it are spilled to the import's scratch folder.
+
         ``progress(phase, fraction)`` is called with the phases ``fingerprint``,
         ``reading`` (checking every value), ``checking`` (the rules over several rows)
         and ``writing``.
@@ -386,7 +394,7 @@ class TransactionStore:
         scratch = self.root / ".staging"
         scratch.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=scratch))
-        con = connect(threads=threads, memory_limit=memory_limit)
+        con = connect(threads=threads, memory_limit=memory_limit or IMPORT_MEMORY_LIMIT)
         try:
             con.execute(f"SET temp_directory = {sql_string(str(work / 'spill'))}")
             stored_currency = (
