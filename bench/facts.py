@@ -15,10 +15,25 @@ the child, after its imports), their ratio, each child's peak resident memory (f
 ``os.wait4``'s rusage), and whether both gave the same facts (same accounts, same counts,
 money and ratios to 1e-9 relative).
 
+Then, **end to end**, on the same lines written as a CSV file (what a user hands in), the
+wall time of a whole process from start to exit, each against **plain DuckDB SQL** (a
+Python process that imports only DuckDB, reads the same CSV file with ``read_csv`` and
+computes the same facts in one query, written as CSV):
+
+- ``kam facts --transactions FILE.csv --no-predict`` (every value checked, the CSV output
+  written; the prediction is left out because plain SQL has no model to fit);
+- the web import's work on the file: ``TransactionStore.lines_import`` (what the import job
+  runs) and then the store's facts (``store_facts`` without prediction, as ``facts_compute``
+  does before it stores them per account).
+
+It prints each time, its ratio to the plain SQL, and whether ``kam facts`` gave the same
+facts as the plain SQL.
+
     .venv/bin/python bench/facts.py                  # 10M and 50M lines
     .venv/bin/python bench/facts.py --sizes 10000000 # one size
     .venv/bin/python bench/facts.py --quick          # a smoke run on 20,000 lines
     .venv/bin/python bench/facts.py --pandas-max 10000000  # pandas only up to 10M lines
+    .venv/bin/python bench/facts.py --sizes 1000000 --no-end-to-end  # computation only
 """
 
 from __future__ import annotations
@@ -209,6 +224,150 @@ def run_pandas(path: Path, out: Path) -> float:
     return seconds
 
 
+def plain_sql(source: str, *, as_of: date, year_ago: date, two_years_ago: date) -> str:
+    """The facts of ``kam.facts.definitions`` (without available spend) in plain DuckDB SQL
+    over ``source`` (``read_csv(...)`` or ``read_parquet(...)``), ordered by account."""
+    d, y, y2 = (f"DATE '{x.isoformat()}'" for x in (as_of, year_ago, two_years_ago))
+    due = f"due_date > {y} AND due_date <= {d} AND amount > 0"
+    return f"""
+    WITH t AS (SELECT * FROM {source} WHERE invoice_date <= {d}),
+    a AS (
+      SELECT account_external_id, max(currency) AS currency,
+        coalesce(sum(amount) FILTER (WHERE invoice_date > {y}), 0)::DOUBLE AS rev,
+        coalesce(sum(amount) FILTER (WHERE invoice_date > {y2} AND invoice_date <= {y}), 0)
+          ::DOUBLE AS prev,
+        sum(cost) FILTER (WHERE invoice_date > {y})::DOUBLE AS cost,
+        count(*) FILTER (WHERE invoice_date > {y}) AS n12,
+        count(*) FILTER (WHERE invoice_date > {y} AND cost IS NULL) AS costless,
+        max(invoice_date) FILTER (WHERE amount >= 0) AS last,
+        sum(greatest(date_diff('day', due_date, least(coalesce(paid_date, {d}), {d})), 0)
+          * amount::DOUBLE) FILTER (WHERE {due}) AS late_weighted,
+        sum(amount::DOUBLE) FILTER (WHERE {due}) AS late_weight
+      FROM t GROUP BY 1),
+    o AS (
+      SELECT account_external_id, count(*) AS orders FROM (
+        SELECT DISTINCT account_external_id, invoice_id,
+          CASE WHEN invoice_id IS NULL THEN invoice_date END
+        FROM t WHERE invoice_date > {y} AND amount >= 0) GROUP BY 1)
+    SELECT a.account_external_id, currency, rev AS revenue_12m, prev AS revenue_prev_12m,
+      CASE WHEN prev <> 0 THEN rev / prev - 1 END AS growth,
+      CASE WHEN rev <> 0 AND costless = 0 AND n12 > 0 THEN 100 * (rev - cost) / rev END
+        AS gross_margin_pct,
+      coalesce(orders, 0) AS orders, date_diff('day', last, {d}) AS recency_days,
+      CASE WHEN late_weight > 0 THEN late_weighted / late_weight END AS mean_days_late
+    FROM a LEFT JOIN o USING (account_external_id) ORDER BY 1
+    """
+
+
+def run_sql(path: Path, out: Path, threads: int, memory_limit: str, windows: str) -> float:
+    """Plain DuckDB SQL: read the file and compute the facts in one query, written as CSV."""
+    import duckdb
+
+    year_ago, two_years_ago = (date.fromisoformat(w) for w in windows.split(","))
+    source = f"read_parquet('{path}')" if path.suffix == ".parquet" else f"read_csv('{path}')"
+    con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
+    start = time.perf_counter()
+    sql = plain_sql(source, as_of=AS_OF, year_ago=year_ago, two_years_ago=two_years_ago)
+    con.execute(f"COPY ({sql}) TO '{out}' (HEADER)")
+    return time.perf_counter() - start
+
+
+def run_web(path: Path, threads: int, memory_limit: str) -> float:
+    """The web import's work on the file: import into a store, then the store's facts."""
+    from kam.facts.compute import store_facts
+    from kam.facts.store import TransactionStore
+
+    with tempfile.TemporaryDirectory() as root:
+        start = time.perf_counter()
+        store = TransactionStore(root)
+        report = store.lines_import(path=path, threads=threads, memory_limit=memory_limit)
+        rows = store_facts(store, as_of=AS_OF, predict=False)
+        seconds = time.perf_counter() - start
+    assert report.imported and report.rows_bad == 0 and rows
+    return seconds
+
+
+def wall(command: list[str]) -> tuple[float, float]:
+    """The wall time of a whole process, from its start to its exit (imports included), and
+    the CPU time it used (user and system, all its threads; less moved by other load)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[1:3]} failed with status {status}")
+    return seconds, usage.ru_utime + usage.ru_stime
+
+
+def same_csv_facts(a: Path, b: Path) -> tuple[bool, str]:
+    """``same_facts`` for two CSV files of facts."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as scratch:
+        converted = []
+        for name, path in (("a", a), ("b", b)):
+            target = Path(scratch) / f"{name}.parquet"
+            table = duckdb.sql(
+                f"SELECT {', '.join(FACTS)} FROM read_csv('{path}') ORDER BY account_external_id"
+            ).to_arrow_table()
+            pq.write_table(table, target)
+            converted.append(target)
+        return same_facts(*converted)
+
+
+def csv_of(parquet: Path) -> Path:
+    """The lines of ``parquet`` as a CSV file beside it (written once)."""
+    text = parquet.with_suffix(".csv")
+    if not text.exists():
+        import duckdb
+
+        con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+        con.execute(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{text}.tmp' (HEADER)")
+        con.close()
+        os.replace(f"{text}.tmp", text)
+    return text
+
+
+def end_to_end(path: Path, threads: int, memory_limit: str, repeat: int) -> None:
+    """Time ``kam facts`` and the web import's work against plain SQL on the CSV of
+    ``path``; the median of ``repeat`` runs of each, run in turns."""
+    from statistics import median
+
+    from kam.facts.definitions import YEAR_MONTHS, months_before
+
+    text = csv_of(path)
+    windows = (
+        f"{months_before(AS_OF, YEAR_MONTHS).isoformat()},"
+        f"{months_before(AS_OF, 2 * YEAR_MONTHS).isoformat()}"
+    )
+    kam = str(Path(sys.executable).with_name("kam"))
+    with tempfile.TemporaryDirectory() as scratch:
+        sql_out, kam_out = Path(scratch) / "sql.csv", Path(scratch) / "kam.csv"
+        base = [sys.executable, __file__, "--threads", str(threads)]
+        base += ["--memory-limit", memory_limit, "--file", str(text)]
+        sql_cmd = [*base, "--child", "sql", "--out", str(sql_out), "--windows", windows]
+        web_cmd = [*base, "--child", "web", "--out", str(kam_out)]
+        kam_cmd = [kam, "facts", "--transactions", str(text), "--as-of", AS_OF.isoformat()]
+        kam_cmd += ["--no-predict", "--memory-limit", memory_limit, "--output", str(kam_out)]
+        times: dict[str, list[tuple[float, float]]] = {"sql": [], "kam": [], "web": []}
+        for _ in range(repeat):
+            times["sql"].append(wall(sql_cmd))
+            times["kam"].append(wall(kam_cmd))
+            same, detail = same_csv_facts(kam_out, sql_out)
+            times["web"].append(wall(web_cmd))
+    sql_s, kam_s, web_s = (median(t[0] for t in times[k]) for k in ("sql", "kam", "web"))
+    sql_c, kam_c, web_c = (median(t[1] for t in times[k]) for k in ("sql", "kam", "web"))
+    lines = int(path.stem.split("-")[1])
+    print(
+        f"{lines:>12,} {'wall':>5} {sql_s:>11.2f} {kam_s:>12.2f} {kam_s / sql_s:>6.2f} "
+        f"{web_s:>12.2f} {web_s / sql_s:>6.2f}  {'yes' if same else 'NO'} ({detail})\n"
+        f"{'':>12} {'cpu':>5} {sql_c:>11.2f} {kam_c:>12.2f} {kam_c / sql_c:>6.2f} "
+        f"{web_c:>12.2f} {web_c / sql_c:>6.2f}",
+        flush=True,
+    )
+
+
 # --- the parent: generate, run the children, compare ----------------------------------------
 
 
@@ -276,9 +435,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time importing each file (Parquet, and the same lines as CSV)",
     )
-    parser.add_argument("--child", choices=("duckdb", "pandas", "import"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--end-to-end",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time kam facts and the web import on the CSV against plain DuckDB SQL",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="end-to-end runs of each side (the median)"
+    )
+    parser.add_argument(
+        "--child", choices=("duckdb", "pandas", "import", "sql", "web"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--windows", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
@@ -286,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
             seconds = run_duckdb(Path(args.file), Path(args.out), args.threads, args.memory_limit)
         elif args.child == "import":
             seconds = run_import(Path(args.file), args.threads, args.memory_limit)
+        elif args.child == "sql":
+            seconds = run_sql(
+                Path(args.file), Path(args.out), args.threads, args.memory_limit, args.windows
+            )
+        elif args.child == "web":
+            seconds = run_web(Path(args.file), args.threads, args.memory_limit)
         else:
             seconds = run_pandas(Path(args.file), Path(args.out))
         print(f"{seconds:.6f}")
@@ -334,20 +511,27 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'yes' if same else 'NO'} ({detail})",
                 flush=True,
             )
+    if args.end_to_end:
+        print(
+            "end to end on the same lines as CSV, whole processes (median of "
+            f"{args.repeat}), against plain DuckDB SQL reading the CSV:"
+        )
+        print(
+            f"{'lines':>12} {'':>5} {'plain SQL s':>11} {'kam facts s':>12} {'ratio':>6} "
+            f"{'web import s':>12} {'ratio':>6}  same facts (kam facts, plain SQL)"
+        )
+        for n in sizes:
+            end_to_end(
+                cache / f"lines-{n}-{accounts}.parquet",
+                args.threads,
+                args.memory_limit,
+                args.repeat,
+            )
     if args.imports:
         print(f"{'import of':>12} {'format':>9} {'seconds':>9} {'peak MB':>10}")
         for n in sizes:
             parquet = cache / f"lines-{n}-{accounts}.parquet"
-            text = cache / f"lines-{n}-{accounts}.csv"
-            if not text.exists():
-                import duckdb
-
-                con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
-                con.execute(
-                    f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{text}.tmp' (HEADER)"
-                )
-                con.close()
-                os.replace(f"{text}.tmp", text)
+            text = csv_of(parquet)
             for fmt, path in (("parquet", parquet), ("csv", text)):
                 seconds, rss = child("import", path, path, args.threads, args.memory_limit)
                 print(f"{n:>12,} {fmt:>9} {seconds:>9.2f} {rss / 1e6:>10.0f}", flush=True)

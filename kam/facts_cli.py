@@ -32,7 +32,7 @@ from typing import Any, TextIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kam.core.cells import spreadsheet_row
+from kam.core.cells import spreadsheet_cell
 from kam.facts.checking import csv_header, file_format
 from kam.facts.compute import facts_table, predict_future_values
 from kam.facts.store import TransactionImportError, TransactionStore
@@ -342,6 +342,12 @@ def render_csv(table: pa.Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
-    for row in table.to_pylist():
-        writer.writerow(spreadsheet_row(["" if v is None else v for v in row.values()]))
+    # column by column: only text can hold a formula (``spreadsheet_cell``)
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            columns.append(["" if v is None else spreadsheet_cell(v) for v in column.to_pylist()])
+        else:
+            columns.append(["" if v is None else v for v in column.to_pylist()])
+    writer.writerows(zip(*columns, strict=True))
     return out.getvalue()

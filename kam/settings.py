@@ -230,7 +230,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# An uploaded file larger than this goes to a temporary file (FILE_UPLOAD_TEMP_DIR, else
+# the system's) as it arrives, not into the worker's memory (Django's default, 2.5 MB): an
+# invoice-lines file of gigabytes is streamed to disk and then copied to the import folder
+# in chunks (docs/operations.md, "Uploads").
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KAM_UPLOAD_MEMORY_BYTES", 2_621_440))
 
 # Limits on what arrives (kam/imports/limits.py, docs/import.md "Limits"): each one from the
 # environment, with a default real files stay far below.

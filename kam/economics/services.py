@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -489,33 +490,53 @@ def _imports_dir() -> Path:
 
 
 def transaction_import_start(
-    *, user: User, content: bytes, filename: str, as_of: dt.date | None = None
+    *, user: User, content: bytes | File, filename: str, as_of: dt.date | None = None
 ) -> TransactionImport:
     """Keep the uploaded file and enqueue its import as a background job (``kam worker``
     runs it; docs/operations.md); the import's row shows its progress. Refused (409) while
-    another import is queued or running."""
+    another import is queued or running.
+
+    ``content``: the file's bytes, or the upload itself (a Django ``File``), which is
+    copied to the import folder in chunks: a file of gigabytes never sits in memory whole
+    (Django keeps an upload above ``FILE_UPLOAD_MAX_MEMORY_SIZE`` in a temporary file)."""
     _import_check(user)
-    upload_size_check(len(content), name=filename, setting="KAM_MAX_LINES_UPLOAD_BYTES")
+    size = len(content) if isinstance(content, bytes) else int(content.size or 0)
+    upload_size_check(size, name=filename, setting="KAM_MAX_LINES_UPLOAD_BYTES")
     name = Path(filename or "lines.csv").name
     if Path(name).suffix.lower() not in {".csv", ".parquet", ".pq", ".txt"}:
         raise ApplicationError(
             _("Upload a CSV or Parquet file of invoice lines."), field="file", status=422
         )
+    # The file is copied before the transaction below: a copy of gigabytes must not hold
+    # the database's write lock.
+    folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
+    path = folder / name
+    try:
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            with path.open("wb") as out:
+                for chunk in content.chunks():
+                    out.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     # The check and the new job in one transaction: on SQLite (write lock taken at the
     # start) two uploads at the same moment cannot both pass it.
-    with transaction.atomic():
-        _store_busy_check(doing="import")
-        _prune_failed_uploads()
-        folder = Path(tempfile.mkdtemp(dir=_imports_dir()))
-        path = folder / name
-        path.write_bytes(content)
-        job = TransactionImport.objects.create(
-            filename=name,
-            path=str(path),
-            as_of=as_of or timezone.localdate(),
-            created_by=user if user.is_authenticated else None,
-        )
-        job_enqueue(kind=IMPORT_JOB, user=user, object_id=job.pk, label=name)
+    try:
+        with transaction.atomic():
+            _store_busy_check(doing="import")
+            _prune_failed_uploads()
+            job = TransactionImport.objects.create(
+                filename=name,
+                path=str(path),
+                as_of=as_of or timezone.localdate(),
+                created_by=user if user.is_authenticated else None,
+            )
+            job_enqueue(kind=IMPORT_JOB, user=user, object_id=job.pk, label=name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # refused or failed: no upload kept
+        raise
     job.refresh_from_db()
     return job
 

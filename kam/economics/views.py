@@ -326,7 +326,7 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
             try:
                 job = transaction_import_start(
                     user=request.user,
-                    content=upload.read(),
+                    content=upload,  # copied to disk in chunks, never read whole
                     filename=upload.name,
                     as_of=form.cleaned_data.get("as_of"),
                 )

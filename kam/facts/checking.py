@@ -1,11 +1,13 @@
 """Reading and checking a transaction file (CSV or Parquet) in DuckDB, row numbers and all.
 
 A file of 50 million invoice lines must never become 50 million Python objects. So the
-check is one SQL pass: DuckDB reads the file, ``TRY_CAST``s every value to its type and
-writes the typed lines, each with its record number and the list of what is wrong with
-it, to a staging Parquet file. The report is then a few small queries on that file: how
-many rows are bad, and the first ``max_problems`` of them in file order (``ORDER BY _row
-LIMIT n``). Only those few problems reach Python.
+check is SQL that reads the file once: DuckDB reads it, ``TRY_CAST``s every value to its
+type and keeps the typed lines, each with its record number and the list of what is wrong
+with it, in a staging table (a temporary DuckDB table, spilled to the connection's
+``temp_directory`` beyond its memory limit). The report is then a few small queries on that
+table: how many rows are bad, and the first ``max_problems`` of them in file order
+(``ORDER BY _row LIMIT n``). Only those few problems reach Python; the good rows go from
+the table to wherever they are kept, without reading the file again.
 
 Row numbers follow the spreadsheet: in a CSV file the header is row 1 and the first line
 row 2; in a Parquet file (which has no header row) the first record is row 1. A CSV line
@@ -34,7 +36,6 @@ from kam.imports.numbers import (
     decide,
     number_reason,
     sql_counts,
-    sql_matches,
     sql_normalised,
     sql_number,
 )
@@ -159,7 +160,7 @@ def _reason_template(code: str) -> str:
 
 @dataclass
 class CheckResult:
-    """What checking a file found. The typed rows are in ``staging`` (Parquet)."""
+    """What checking a file found. The typed rows are in the ``staging`` table."""
 
     rows_read: int = 0
     rows_bad: int = 0
@@ -380,20 +381,22 @@ def stage(
     *,
     path: Path,
     columns: Sequence[Column],
-    staging: Path,
+    staging: str = "kam_staged",
     aliases: dict[str, str] | None = None,
     extra_checks: Callable[[dict[str, str]], list[Check]] | None = None,
     progress: Progress | None = None,
     decimal: Convention | None = None,
 ) -> CheckResult:
-    """Read ``path`` and write its typed rows with their problems to ``staging`` (Parquet).
+    """Read ``path`` once and keep its typed rows with their problems in the temporary
+    table ``staging`` of ``con``.
 
     Numbers the file stores as text (every number of a CSV file) are read by the rules of
     ``kam.imports.numbers``, in SQL: ``decimal`` is the convention the user gave; without
-    it, one aggregate pass over the number columns first tells the file's convention.
+    it, the file's convention is told by counting, over the rows read, the numbers that read
+    only with a decimal point and only with a decimal comma (``decide``).
     Numbers stored as numbers (typed Parquet columns) are taken as they are.
 
-    The staging file has ``_row`` (the row number as described in the module's docstring),
+    The staging table has ``_row`` (the row number as described in the module's docstring),
     one typed column per entry of ``columns`` (NULL when the file lacks an optional one)
     and ``problems``, a list of ``{column, code, value}``. Header problems (a missing
     required column) end the check early: nothing is staged and ``file_problem`` is set.
@@ -440,22 +443,13 @@ def stage(
         for c in columns
         if c.kind in ("decimal", "double") and c.name in found and native[c.name] == "VARCHAR"
     ]
-    convention = decimal
-    if text_numbers and decimal is None:
-        try:
-            convention = _convention(
-                con, path, result.format, header, delimiter, [found[c.name] for c in text_numbers]
-            )
-        except duckdb.Error as exc:
-            result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
-            result.problems_total = 1
-            result.file_problem = True
-            return result
+    # Without a convention given, the file's convention is told from its own numbers: the
+    # file is read once into ``kam_read`` with both readings of each number (point and
+    # comma), the convention is counted there, and the typed rows come from that table.
+    undecided = bool(text_numbers) and decimal is None
     raw: list[str] = []
     flags: list[str] = []
-    readings: list[str] = []
-    selects: list[str] = []
-    checks: list[Check] = []
+    both: list[str] = []
     for column in columns:
         if column.name in found:
             source = _identifier(found[column.name])
@@ -469,6 +463,49 @@ def stage(
         else:
             text = "CAST(NULL AS VARCHAR)"
         raw.append(f"{text} AS t_{column.name}")
+        if column in text_numbers:
+            number = sql_number(
+                f"t_{column.name}",
+                None,
+                given=False,
+                sql_type=SQL_TYPE[column.kind],
+                name=column.name,
+            )
+            flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
+            both.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+    row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
+    read = (
+        f"SELECT *{''.join(', ' + f for f in flags)} "
+        f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
+        f"FROM {_source_sql(path, result.format, header, delimiter)})"
+    )
+    # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
+    # rows itself, so there DuckDB may read and write in any order, in parallel.
+    order = "true" if result.format == "csv" else "false"
+    con.execute(f"SET preserve_insertion_order = {order}")
+    convention = decimal
+    if undecided:
+        try:
+            run_with_progress(
+                con,
+                "CREATE OR REPLACE TEMP TABLE kam_read AS "
+                f"SELECT *{''.join(', ' + r for r in both)} FROM ({read})",
+                phase="reading",
+                progress=progress,
+            )
+        except duckdb.Error as exc:
+            return _unreadable(result, exc)
+        aggregates: list[str] = []
+        for column in text_numbers:
+            aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
+        counts = con.execute(f"SELECT {', '.join(aggregates)} FROM kam_read").fetchone()
+        assert counts is not None
+        convention = decide(sum(counts[0::2]), sum(counts[1::2]))
+        read = "SELECT * FROM kam_read"
+    readings: list[str] = []
+    selects: list[str] = []
+    checks: list[Check] = []
+    for column in columns:
         t_name = f"t_{column.name}"
         if column in text_numbers:
             number = sql_number(
@@ -478,8 +515,12 @@ def stage(
                 sql_type=SQL_TYPE[column.kind],
                 name=column.name,
             )
-            flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
-            readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+            if not undecided:
+                readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+            elif convention is not None:
+                # the reading of the convention is in kam_read already (rp_ or rc_)
+                mine = f"r{'p' if convention == 'point' else 'c'}_{column.name}"
+                readings.extend(f"{mine} AS {alias}" for alias in number.readings)
             typed = number.typed
             if column.value_required:
                 checks.append((f"{t_name} IS NULL", problem_struct(column.name, "empty")))
@@ -497,7 +538,6 @@ def stage(
         selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
     if extra_checks is not None:
         checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
-    row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
     # The list of problems is built only for rows that have one (NULL for good rows):
     # DuckDB evaluates a CASE branch only for the rows that take it.
     any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
@@ -506,31 +546,24 @@ def stage(
         f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
     )
     sql = (
-        f"COPY (SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
-        f"FROM (SELECT *{''.join(', ' + r for r in readings)} "
-        f"FROM (SELECT *{''.join(', ' + f for f in flags)} "
-        f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
-        f"FROM {_source_sql(path, result.format, header, delimiter)})))) "
-        f"TO {sql_string(str(staging))} (FORMAT parquet, COMPRESSION snappy)"
+        f"CREATE OR REPLACE TEMP TABLE {staging} AS "
+        f"SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
+        f"FROM (SELECT *{''.join(', ' + r for r in readings)} FROM ({read}))"
     )
-    # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
-    # rows itself, so there DuckDB may write in any order, in parallel.
-    order = "true" if result.format == "csv" else "false"
-    con.execute(f"SET preserve_insertion_order = {order}")
     try:
-        run_with_progress(con, sql, phase="reading", progress=progress)
+        if undecided:
+            con.execute(sql)
+            con.execute("DROP TABLE kam_read")
+        else:
+            run_with_progress(con, sql, phase="reading", progress=progress)
     except duckdb.Error as exc:
-        result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
-        result.problems_total = 1
-        result.file_problem = True
-        return result
+        return _unreadable(result, exc)
 
     rejects, rejected = _rejects(con) if result.format == "csv" else ([], 0)
     result.rejects, result.rejects_total = rejects, rejected
     result.column_order = [column.name for column in columns]
     counts = con.execute(
-        "SELECT count(*), count(problems), coalesce(sum(len(problems)), 0) "
-        f"FROM read_parquet({sql_string(str(staging))})"
+        f"SELECT count(*), count(problems), coalesce(sum(len(problems)), 0) FROM {staging}"
     ).fetchone()
     assert counts is not None
     result.rows_read = int(counts[0]) + rejected
@@ -543,31 +576,12 @@ def stage(
     return result
 
 
-def _convention(
-    con: Any,
-    path: Path,
-    fmt: str,
-    header: Sequence[str],
-    delimiter: str,
-    selectable: Sequence[str],
-) -> Convention | None:
-    """The decimal convention of the text number columns ``selectable``, told by one
-    aggregate pass over them (``kam.imports.numbers.decide``)."""
-    aggregates: list[str] = []
-    flags: list[str] = []
-    normal: list[str] = []
-    for index, name in enumerate(selectable):
-        normal.append(f"{sql_normalised(_identifier(name))} AS n_{index}")
-        flags.append(f"{sql_matches(f'n_{index}', 'point')} AS p_{index}")
-        flags.append(f"{sql_matches(f'n_{index}', 'comma')} AS c_{index}")
-        aggregates.extend(sql_counts(f"p_{index}", f"c_{index}"))
-    source = _source_sql(path, fmt, header, delimiter, rejects=False)
-    counts = con.execute(
-        f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} "
-        f"FROM (SELECT {', '.join(normal)} FROM {source}))"
-    ).fetchone()
-    assert counts is not None
-    return decide(sum(counts[0::2]), sum(counts[1::2]))
+def _unreadable(result: CheckResult, exc: BaseException) -> CheckResult:
+    """``result`` refused as a whole: DuckDB could not read the file."""
+    result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
+    result.problems_total = 1
+    result.file_problem = True
+    return result
 
 
 def _first_line(exc: BaseException) -> str:
@@ -605,7 +619,7 @@ def _rejects(con: Any) -> tuple[list[ImportProblem], int]:
 def first_problems(
     con: Any,
     *,
-    staging: Path,
+    staging: str,
     check: CheckResult,
     limit: int,
     extra_sql: str | None = None,
@@ -621,7 +635,7 @@ def first_problems(
     order = "[" + ", ".join(sql_string(c) for c in check.column_order) + "]"
     parts = [
         "SELECT _row, p.col AS col, p.code AS code, p.value AS value FROM "
-        f"(SELECT _row, unnest(problems) AS p FROM read_parquet({sql_string(str(staging))}) "
+        f"(SELECT _row, unnest(problems) AS p FROM {staging} "
         "WHERE problems IS NOT NULL)"
     ]
     if extra_sql:

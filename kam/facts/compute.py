@@ -18,12 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import numpy as np
 import pyarrow as pa
 
-from kam.core.clv import ClvFitError, PurchaseSummary, bgnbd_fit, clv_predict, spend_fit
 from kam.facts.checking import Progress, connect, polling, sql_string
-from kam.facts.clv import summary_of_relation
 from kam.facts.definitions import FACT_COLUMNS, account_facts
 from kam.facts.store import TransactionStore
 from kam.imports.limits import first_last_day, sql_plausible_lines
@@ -96,13 +93,17 @@ def _spend_table(
         if not spend.spend_path.exists():
             return None
         return backend.read_parquet(str(spend.spend_path), table_name="kam_available_spend")
-    return ibis.memtable(
-        {
-            "account_external_id": [str(a) for a in spend],
-            "available_spend": [float(v) for v in spend.values()],
-        },
-        schema={"account_external_id": "string", "available_spend": "float64"},
+    # a table of the connection itself (the facts run as SQL on it, see ``facts_table``)
+    backend.con.register(
+        "kam_available_spend",
+        pa.table(
+            {
+                "account_external_id": pa.array([str(a) for a in spend], pa.string()),
+                "available_spend": pa.array([float(v) for v in spend.values()], pa.float64()),
+            }
+        ),
     )
+    return backend.table("kam_available_spend")
 
 
 def empty_facts() -> pa.Table:
@@ -165,10 +166,19 @@ def facts_table(
         expr = account_facts(
             table, as_of=as_of, available_spend=_spend_table(backend, available_spend)
         )
+        # the compiled SQL straight on DuckDB: Ibis's own ``to_pyarrow`` would import pandas
+        # (seconds on a cold start) only to name the result's types, which are cast here
+        sql = str(backend.compile(expr))
         result: pa.Table = polling(
-            backend.con, lambda: backend.to_pyarrow(expr), phase="facts", progress=progress
+            backend.con,
+            lambda: backend.con.sql(sql).to_arrow_table(),
+            phase="facts",
+            progress=progress,
         )
-        result = result.select(list(FACT_COLUMNS))
+        schema = empty_facts().schema
+        result = result.select(list(FACT_COLUMNS)).cast(
+            pa.schema([schema.field(name) for name in FACT_COLUMNS])
+        )
     finally:
         backend.disconnect()
     if not predict:
@@ -225,6 +235,12 @@ def predict_future_values(
     share one spend model, and each value is converted back; a currency without a rate gets
     its own. When the purchase model cannot be fitted no account has a value; when a spend
     model cannot, the accounts of its currency have none; ``missing`` says why."""
+    # the models need SciPy, which the facts alone do not (``kam facts --no-predict``)
+    import numpy as np
+
+    from kam.core.clv import ClvFitError, PurchaseSummary, bgnbd_fit, clv_predict, spend_fit
+    from kam.facts.clv import summary_of_relation
+
     paths = _paths(lines)
     if not paths:
         return FutureValues({})
@@ -316,6 +332,8 @@ def predicted_future_values(
     the models are fitted). Raises ``kam.core.clv.ClvFitError`` when the history cannot
     identify the purchase model (too few accounts or repeat purchases); accounts of a
     currency whose spend model cannot be fitted are left out."""
+    from kam.core.clv import ClvFitError
+
     result = predict_future_values(
         lines=lines,
         as_of=as_of,

@@ -76,6 +76,10 @@ SPEND_COLUMNS: tuple[Column, ...] = (
     Column("available_spend", "decimal", column_required=True, value_required=True),
 )
 MAX_PROBLEMS = 100
+#: DuckDB's memory limit of an import when the caller gives none: the staged rows beyond it
+#: are spilled to the import's scratch folder, so a file of any size is imported in bounded
+#: memory (a web worker's, a job's).
+IMPORT_MEMORY_LIMIT = "1GB"
 _META_KEYS = ("source", "fingerprint", "filename", "lines", "imported_at")
 
 
@@ -169,16 +173,17 @@ def _slug(name: str) -> str:
 def check_lines_file(
     path: Path,
     *,
-    staging: Path,
     con: Any,
+    staging: str = "kam_staged",
     max_problems: int = MAX_PROBLEMS,
     expected_currency_sql: str | None = None,
     progress: Progress | None = None,
     decimal: Convention | None = None,
     default_currency: str | None = None,
 ) -> tuple[CheckResult, str]:
-    """Check an invoice-line file into ``staging``; returns the check and the SQL of the
-    rows to keep (``_row`` of refused rows left out), for ``COPY``.
+    """Check an invoice-line file into the temporary table ``staging`` of ``con`` (the file
+    is read once); returns the check and the SQL of the rows to keep (``_row`` of refused
+    rows left out), for ``COPY``.
 
     ``default_currency`` (three capital letters): the currency of every line of a file
     without a ``currency`` column (without it, the column is required). A file with the
@@ -207,7 +212,7 @@ def check_lines_file(
     )
     if check.file_problem:
         return check, ""
-    staged = f"read_parquet({sql_string(str(staging))})"
+    staged = staging
     if default_currency is not None:
         # a file without the column: every line in the default currency
         staged = (
@@ -364,6 +369,10 @@ class TransactionStore:
         is replaced. A file already stored (same SHA-256) is not imported twice: the report
         names the source holding it.
 
+        The file is read once, into a DuckDB staging table (``kam.facts.checking.stage``);
+        ``memory_limit`` is DuckDB's (default ``IMPORT_MEMORY_LIMIT``): staged rows beyond
+        it are spilled to the import's scratch folder.
+
         ``progress(phase, fraction)`` is called with the phases ``fingerprint``,
         ``reading`` (checking every value), ``checking`` (the rules over several rows)
         and ``writing``.
@@ -385,7 +394,7 @@ class TransactionStore:
         scratch = self.root / ".staging"
         scratch.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=scratch))
-        con = connect(threads=threads, memory_limit=memory_limit)
+        con = connect(threads=threads, memory_limit=memory_limit or IMPORT_MEMORY_LIMIT)
         try:
             con.execute(f"SET temp_directory = {sql_string(str(work / 'spill'))}")
             stored_currency = (
@@ -397,7 +406,6 @@ class TransactionStore:
             )
             check, keep = check_lines_file(
                 path,
-                staging=work / "staging.parquet",
                 con=con,
                 max_problems=max_problems,
                 expected_currency_sql=stored_currency,
@@ -500,7 +508,8 @@ class TransactionStore:
         with tempfile.TemporaryDirectory() as scratch:
             con = connect()
             try:
-                staging = Path(scratch) / "spend.parquet"
+                con.execute(f"SET temp_directory = {sql_string(scratch)}")
+                staging = "kam_spend"
 
                 def negative(texts: dict[str, str]) -> list[Check]:
                     # Without its separators a number keeps its sign, in either convention.
@@ -525,7 +534,7 @@ class TransactionStore:
                     decimal=decimal,
                 )
                 if not check.file_problem:
-                    staged = f"read_parquet({sql_string(str(staging))})"
+                    staged = staging
                     duplicates = (
                         "SELECT _row, 'account_external_id' AS col, "
                         "'duplicate_account' AS code, CAST(first AS VARCHAR) AS value FROM "

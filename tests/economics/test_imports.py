@@ -209,3 +209,92 @@ def test_available_spend_import_refuses_unknown_accounts_and_bad_values(director
         filename="spend.csv",
     ) == {"accounts": 1}
     assert store_get().available_spend() == {"A1": Decimal("1000")}
+
+
+@pytest.mark.django_db
+def test_a_large_upload_streams_to_disk_and_is_imported_whole(director, monkeypatch):
+    """A lines file larger than FILE_UPLOAD_MAX_MEMORY_SIZE reaches the view as a temporary
+    file, is copied to the import folder in chunks (never read whole into memory) and its
+    every line is imported."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+
+    from kam.economics import views
+
+    a1 = AccountFactory(external_id="A1")
+    a2 = AccountFactory(external_id="A2")
+    # 100,000 lines: A1 sells 1.25 a line, A2 2; an invoice is four lines
+    rows = [
+        (
+            "A1" if n % 2 else "A2",
+            f"i{n // 4}",
+            "2026-01-10",
+            "1.25" if n % 2 else "2",
+            "0.5",
+            None,
+            None,
+            "EUR",
+        )
+        for n in range(100_000)
+    ]
+    content = lines_csv(rows)
+    assert len(content) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+    received: list[object] = []
+    whole_reads: list[int] = []
+    start = views.transaction_import_start
+
+    class Watched:
+        """The upload's file, noting any read of the whole rest of it."""
+
+        def __init__(self, file):  # type: ignore[no-untyped-def]
+            self.file = file
+
+        def read(self, size=-1):  # type: ignore[no-untyped-def]
+            if size is None or size < 0:
+                whole_reads.append(1)
+            return self.file.read(size)
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self.file, name)
+
+    def spy(**kwargs):  # type: ignore[no-untyped-def]
+        upload = kwargs["content"]
+        received.append(upload)
+        upload.file = Watched(upload.file)
+        return start(**kwargs)
+
+    monkeypatch.setattr(views, "transaction_import_start", spy)
+    upload = SimpleUploadedFile("big.csv", content, content_type="text/csv")
+    response = client_for(director).post(
+        reverse("economics:import"), {"file": upload, "as_of": "2026-06-30"}
+    )
+    assert response.status_code == 302
+    assert len(received) == 1 and isinstance(received[0], TemporaryUploadedFile)
+    assert whole_reads == []
+    job = TransactionImport.objects.get()
+    assert job.status == ImportStatus.DONE, job.error
+    assert job.report["rows_read"] == 100_000 and job.report["rows_imported"] == 100_000
+    facts = {f.account_id: f for f in AccountFacts.objects.filter(as_of=dt.date(2026, 6, 30))}
+    assert facts[a1.pk].revenue_12m == pytest.approx(50_000 * 1.25)
+    assert facts[a2.pk].revenue_12m == pytest.approx(50_000 * 2)
+    # invoice n // 4 holds lines of both accounts (n alternates): 25,000 invoices each
+    assert facts[a1.pk].orders == 25_000 and facts[a2.pk].orders == 25_000
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_keeps_no_copy(director):
+    """An upload refused when its job would start (another import under way) leaves no
+    file behind in the import folder."""
+    from kam.economics.services import _imports_dir
+
+    first = transaction_import_start(user=director, content=lines_csv(GOOD), filename="a.csv")
+    assert first.status == ImportStatus.DONE
+    before = set(_imports_dir().iterdir())
+    TransactionImport.objects.filter(pk=first.pk).update(status=ImportStatus.QUEUED)
+    from kam.jobs.models import Job, JobStatus
+
+    Job.objects.update(status=JobStatus.QUEUED)
+    with pytest.raises(ApplicationError):
+        transaction_import_start(user=director, content=lines_csv(GOOD), filename="b.csv")
+    assert set(_imports_dir().iterdir()) == before
