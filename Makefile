@@ -11,14 +11,16 @@ UV_VERSION := 0.13.9
 
 # Installs come from uv.lock, so a fresh clone gets exactly what CI tested. uv (from PyPI,
 # pinned here and in the dev extra, so the lock keeps it) installs the lock in seconds with a
-# warm cache; `make lock` re-resolves the lock from pyproject.toml.
+# warm cache; `make lock` re-resolves the lock from pyproject.toml. Bytecode is compiled at
+# install, so the first `kam` command does not compile ~300 modules (nor every command where
+# PYTHONDONTWRITEBYTECODE is set).
 $(STAMP): uv.lock pyproject.toml
 	@echo "==> Creating the virtual environment in $(VENV) ($(PYTHON))"
 	@$(PYTHON) -m venv $(VENV)
 	@echo "==> Installing uv $(UV_VERSION), the installer"
 	@$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	@echo "==> Installing kam and the locked dependencies (uv.lock, exactly)"
-	@VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv sync --quiet --frozen --extra dev --active
+	@VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv sync --quiet --frozen --compile-bytecode --extra dev --active
 	@touch $(STAMP)
 	@echo "==> Environment ready: $(VENV)"
 
