@@ -22,6 +22,7 @@ from kam.portfolio.matrix import (
     capacity_summary,
     matrix_review_get,
     matrix_rows,
+    matrix_stats,
 )
 from kam.portfolio.models import Outlook, Review, ReviewStatus
 from kam.portfolio.review_selectors import review_get
@@ -122,15 +123,49 @@ class MatrixRowOut(Schema):
     )
 
 
+class MatrixSummary(Schema):
+    """Counts over every row the filters keep, whatever page ``rows`` holds."""
+
+    per_box: dict[str, int] = Field(description="Placed accounts per box.")
+    unplaced: int
+    uncertain: int = Field(description="Accounts whose box is uncertain.")
+    flagged: int = Field(description="Accounts on which raters disagree.")
+    total: int
+
+
 class MatrixOut(Schema):
     """``preview`` is true when ``review`` is still open for scoring: its placements are work
-    in progress, not the portfolio (the latest closed review, the default)."""
+    in progress, not the portfolio (the latest closed review, the default).
+
+    ``rows`` is one page of the accounts, by name: ``offset`` rows skipped, at most
+    ``limit`` (every row when no limit is asked). ``count``, ``axis_counts`` and
+    ``summary`` count every row the filters keep."""
 
     preview: bool
     review: ReviewRef
     previous_review: ReviewRef | None
     axis_counts: AxisCounts
+    summary: MatrixSummary
+    count: int = Field(description="Rows the filters keep, on every page together.")
+    offset: int
+    limit: int | None
     rows: list[MatrixRowOut]
+
+
+#: The most rows one page of /api/portfolio/matrix may ask for.
+MATRIX_LIMIT_MAX = 1000
+
+
+class MatrixPage(Schema):
+    """Which rows of the matrix to return: ``limit`` rows after the first ``offset``."""
+
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=MATRIX_LIMIT_MAX,
+        description="At most this many rows (1-1000); every row when left out.",
+    )
+    offset: int = Field(0, ge=0, description="Rows to skip, in name order.")
 
 
 class ManagerLoad(Schema):
@@ -200,18 +235,26 @@ def _ref(review: Review | None) -> dict[str, object] | None:
 
 
 @router.get("/matrix", response=MatrixOut, summary="The selection matrix of a review")
-def matrix_get(request: HttpRequest, filters: Query[MatrixFilters]) -> dict[str, object]:
+def matrix_get(
+    request: HttpRequest, filters: Query[MatrixFilters], page: Query[MatrixPage]
+) -> dict[str, object]:
     """Every account of the review that you may see, with its scores, box, box
-    probabilities, revenue and previous position. Filters as on the matrix page."""
+    probabilities, revenue and previous position. Filters as on the matrix page.
+    ``limit`` and ``offset`` page through the rows (by name); the counts cover them all."""
     review = _review(filters)
     previous = review_previous(review=review)
     rows = matrix_rows(review=review, user=request.user, filters=filters, previous=previous)
+    end = None if page.limit is None else page.offset + page.limit
     return {
         "preview": review.status == ReviewStatus.OPEN,
         "review": _ref(review),
         "previous_review": _ref(previous),
         "axis_counts": axis_counts(rows),
-        "rows": rows,
+        "summary": matrix_stats(rows),
+        "count": len(rows),
+        "offset": page.offset,
+        "limit": page.limit,
+        "rows": rows[page.offset : end],
     }
 
 

@@ -53,6 +53,13 @@ EXPECTED = "#6a4c93"
 # Beyond this many moved accounts, arrows hide the picture (and slow PNG export a lot):
 # the accounts that changed box come first, then the largest by revenue.
 MAX_ARROWS = 400
+#: Beyond this many accounts on one picture nobody reads the bubbles one by one, and the
+#: chart's data outgrows what a browser (or a slide) draws quickly: the largest
+#: ``MAX_BUBBLES`` by bubble size are drawn as bubbles, the others are counted in shaded
+#: cells of a ``DENSITY_BINS`` grid (strength by attractiveness). Filters narrow the picture
+#: below the limit and every account is a bubble again.
+MAX_BUBBLES = 1000
+DENSITY_BINS = (40, 20)
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:
@@ -138,18 +145,123 @@ def _size(row: Mapping[str, Any], size_by: str) -> float | None:
     return row["potential"] if size_by == "potential" else row["revenue"]
 
 
+def shown_rows(rows: Sequence[Mapping[str, Any]], *, axis: str) -> list[Mapping[str, Any]]:
+    """The rows that belong on the picture of ``axis``: placed, and on that axis (every
+    placed account with a combined position on "combined")."""
+    if axis == "combined":
+        return [r for r in rows if r["box"] and r["combined_value"] is not None]
+    return [r for r in rows if r["box"] and r["strength_axis"] == axis]
+
+
+def bubble_rows(
+    rows: Sequence[Mapping[str, Any]], *, axis: str, size_by: str = "revenue"
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The rows on the picture of ``axis`` split into those drawn as bubbles and those only
+    counted in the density cells: all are bubbles up to ``MAX_BUBBLES``; beyond, the largest
+    ``MAX_BUBBLES`` by bubble size (ties by name) are, in their original order."""
+    shown = shown_rows(rows, axis=axis)
+    if len(shown) <= MAX_BUBBLES:
+        return shown, []
+    order = sorted(
+        range(len(shown)),
+        key=lambda i: (-(_size(shown[i], size_by) or 0.0), (shown[i]["name"] or "").casefold()),
+    )
+    keep = set(order[:MAX_BUBBLES])
+    drawn = [r for i, r in enumerate(shown) if i in keep]
+    counted = [r for i, r in enumerate(shown) if i not in keep]
+    return drawn, counted
+
+
+def reduction_note(
+    rows: Sequence[Mapping[str, Any]], *, axis: str, size_by: str = "revenue"
+) -> str:
+    """What the picture leaves out when it has more than ``MAX_BUBBLES`` accounts (else "")."""
+    drawn, counted = bubble_rows(rows, axis=axis, size_by=size_by)
+    if not counted:
+        return ""
+    values = {
+        "total": formats.number(len(drawn) + len(counted)),
+        "drawn": formats.number(len(drawn)),
+        "counted": formats.number(len(counted)),
+    }
+    if size_by == "potential":
+        text = _(
+            "%(total)s accounts are too many to draw one by one: the %(drawn)s with the largest "
+            "potential are bubbles (with their arrows); the other %(counted)s are counted in "
+            "the shaded squares, darker where there are more. Filter by key account manager, "
+            "country, channel or box to see every account as a bubble."
+        )
+    else:
+        text = _(
+            "%(total)s accounts are too many to draw one by one: the %(drawn)s with the largest "
+            "revenue are bubbles (with their arrows); the other %(counted)s are counted in the "
+            "shaded squares, darker where there are more. Filter by key account manager, "
+            "country, channel or box to see every account as a bubble."
+        )
+    return text % values
+
+
+def density_cells(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    axis: str,
+    domain: tuple[float, float],
+    size_by: str = "revenue",
+    bins: tuple[int, int] = DENSITY_BINS,
+) -> list[dict[str, Any]]:
+    """``rows`` counted per cell of a ``bins`` grid over the picture (equal steps on the
+    screen, so in log space on "relative") and per box: the cell's edges (``x``, ``x2``,
+    ``a``, ``a2``), the box's name ``b``, the number of accounts ``k`` and the sum of their
+    bubble size ``rv`` (base currency). The domain is symmetric around the strength cut line
+    and the grid even, so no cell straddles that line."""
+    labels = box_labels()
+    nx, ny = bins
+    lo, hi = domain
+    log = axis == "relative"
+    t_lo, t_hi = (math.log(lo), math.log(hi)) if log else (lo, hi)
+    step_x = (t_hi - t_lo) / nx
+    step_y = 10.0 / ny
+    cells: dict[tuple[int, int, str], list[float]] = {}
+    for r in rows:
+        x = x_of(r, axis)
+        a = r["attractiveness"]
+        if x is None or a is None or (log and x <= 0):
+            continue
+        tx = math.log(x) if log else x
+        bx = min(nx - 1, max(0, math.floor((tx - t_lo) / step_x)))
+        by = min(ny - 1, max(0, math.floor(a / step_y)))
+        cell = cells.setdefault((bx, by, r["box"]), [0, 0.0])
+        cell[0] += 1
+        cell[1] += _size(r, size_by) or 0.0
+
+    def edge(i: int) -> float:
+        t = t_lo + i * step_x
+        return round(math.exp(t), 4) if log else round(t, 4)
+
+    return [
+        {
+            "x": edge(bx),
+            "x2": edge(bx + 1),
+            "a": round(by * step_y, 3),
+            "a2": round((by + 1) * step_y, 3),
+            "b": labels[box],
+            "k": count,
+            "rv": round(total),
+        }
+        for (bx, by, box), (count, total) in sorted(cells.items())
+    ]
+
+
 def chart_points(
     rows: Sequence[Mapping[str, Any]], *, axis: str, size_by: str = "revenue"
 ) -> tuple[list[dict[str, Any]], list[Mapping[str, Any]]]:
-    """The lean data rows of the bubbles on ``axis``, and the source rows they came from.
+    """The lean data rows of the bubbles on ``axis``, and the source rows they came from
+    (the bubbles of ``bubble_rows``: at most ``MAX_BUBBLES``).
 
     ``r`` is the bubble's size (revenue or potential, base currency; 0 when unknown)."""
     labels = box_labels()
     scales = scale_labels()
-    if axis == "combined":
-        shown = [r for r in rows if r["box"] and r["combined_value"] is not None]
-    else:
-        shown = [r for r in rows if r["box"] and r["strength_axis"] == axis]
+    shown, _counted = bubble_rows(rows, axis=axis, size_by=size_by)
     points = []
     for r in shown:
         size = _size(r, size_by)
@@ -347,9 +459,16 @@ def matrix_chart(
     path over every closed review (the newest step strongest) instead of the one arrow
     since the previous review.
 
-    Layers: quadrant names, cut lines, movement arrows or trails, expected-position arrows,
-    bubbles (named "bubbles", Vega mark "bubbles_marks"). The bubble data is the named
-    dataset "accounts"; the others are "moves", "trails", "trail_dots" and "expected".
+    Beyond ``MAX_BUBBLES`` accounts on the picture only the largest are bubbles (with their
+    arrows, trails and expected positions); the others are counted per box in the shaded
+    cells of the "density" layer (``bubble_rows``, ``density_cells``), so the chart's data
+    stays bounded however many accounts there are. The caller says so beside the chart
+    (``reduction_note``).
+
+    Layers: quadrant names, cut lines, density cells, movement arrows or trails,
+    expected-position arrows, bubbles (named "bubbles", Vega mark "bubbles_marks"). The
+    bubble data is the named dataset "accounts"; the others are "density", "moves",
+    "trails", "trail_dots" and "expected".
     """
     if axis not in ("relative", "absolute", "combined"):
         raise ValueError(f"unknown axis {axis!r}")
@@ -357,6 +476,8 @@ def matrix_chart(
         raise ValueError(f"unknown size {size_by!r}")
     labels = box_labels()
     points, shown = chart_points(rows, axis=axis, size_by=size_by)
+    _drawn, counted = bubble_rows(rows, axis=axis, size_by=size_by)
+    counted_x = [x_of(r, axis) for r in counted]
     a_cut = cuts["attractiveness"]
     s_cut = 0.0 if axis == "combined" else cuts[axis]
     expected_x = [
@@ -367,6 +488,7 @@ def matrix_chart(
     if axis == "relative":
         values = (
             [p["x"] for p in points]
+            + [v for v in counted_x if v]
             + [r["previous_strength_value"] for r in shown if r["moved"]]
             + [v for v in expected_x if v]
             + ([v for v in trail_x if v] if trails else [])
@@ -381,7 +503,7 @@ def matrix_chart(
         )
     elif axis == "combined":
         cut_label = _("cut line")
-        domain = _combined_domain([p["x"] for p in points] + expected_x + trail_x)
+        domain = _combined_domain([p["x"] for p in points] + counted_x + expected_x + trail_x)
         x_scale = alt.Scale(domain=list(domain), nice=False, clamp=True)
         ticks = [k / 4 for k in range(-4, 5) if domain[0] <= k / 4 <= domain[1]]
         x_axis = alt.Axis(
@@ -403,6 +525,7 @@ def matrix_chart(
         moves = _moves(shown, axis=axis, domain=domain)
         trail, dots = [], []
     expected = expected_segments(shown, axis=axis, domain=domain)
+    density = density_cells(counted, axis=axis, domain=domain, size_by=size_by)
     prefix, suffix = account_url_pattern()
 
     lo, hi = domain
@@ -454,6 +577,31 @@ def matrix_chart(
     cut_h = cut_layer.encode(y=alt.Y("y:Q", scale=y_scale))
 
     layers: list[alt.Chart] = [*quadrant_layers, cut_v, cut_h]
+    box_domain = [labels[b] for b in BOX_ORDER]
+    box_colour = alt.Scale(domain=box_domain, range=[BOX_COLOURS[b] for b in BOX_ORDER])
+    if density:
+        most = max(c["k"] for c in density)
+        layers.append(
+            alt.Chart(alt.NamedData("density"), name="density")
+            .mark_rect(stroke=None)
+            .encode(
+                x=alt.X("x:Q", scale=x_scale),
+                x2="x2:Q",
+                y=alt.Y("a:Q", scale=y_scale),
+                y2="a2:Q",
+                color=alt.Color("b:N", scale=box_colour, legend=None),
+                opacity=alt.Opacity(
+                    "k:Q",
+                    scale=alt.Scale(type="sqrt", domain=[0, most], range=[0.12, 0.7]),
+                    legend=None,
+                ),
+                tooltip=[
+                    alt.Tooltip("b:N", title=_("Box")),
+                    alt.Tooltip("k:Q", title=_("Accounts not drawn as bubbles"), format=",d"),
+                    alt.Tooltip("rv:Q", title=_("Their total"), format=",.0f"),
+                ],
+            )
+        )
     if moves:
         move_data = alt.NamedData("moves")
         layers.append(
@@ -546,7 +694,6 @@ def matrix_chart(
             )
         )
 
-    box_domain = [labels[b] for b in BOX_ORDER]
     max_revenue = max((p["r"] for p in points), default=0) or 1
     pct = ".0%"
     bubbles = (
@@ -561,7 +708,7 @@ def matrix_chart(
             y=y_enc,
             color=alt.Color(
                 "b:N",
-                scale=alt.Scale(domain=box_domain, range=[BOX_COLOURS[b] for b in BOX_ORDER]),
+                scale=box_colour,
                 legend=alt.Legend(
                     title=_("Box"), orient="right", symbolSize=180, symbolOpacity=0.85
                 ),
@@ -630,6 +777,7 @@ def matrix_chart(
             "trails": trail,
             "trail_dots": dots,
             "expected": expected,
+            "density": density,
         },
         width=width,
         height=HEIGHT,

@@ -106,16 +106,20 @@ def _review_label(review: Review) -> str:
 
 
 def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
-    """What the arrows, bubble sizes and dashed outlines mean, and (``with_hidden``) which
-    placed accounts the chart leaves out."""
+    """What the arrows, bubble sizes and dashed outlines mean, which accounts are counted in
+    shaded squares instead of drawn as bubbles (on a picture of more than
+    ``charts.MAX_BUBBLES``), and (``with_hidden``) which placed accounts the chart leaves
+    out."""
     assert state.review is not None
     org = organisation_get()
     year = revenue_year(review=state.review)
     subtitle = []
-    if state.axis == "combined":
-        shown = [r for r in state.rows if r["box"] and r["combined_value"] is not None]
-    else:
-        shown = [r for r in state.rows if r["box"] and r["strength_axis"] == state.axis]
+    # The bubbles the chart draws (all of the picture's accounts up to charts.MAX_BUBBLES):
+    # arrows, trails and expected positions belong to them.
+    shown, _counted = charts.bubble_rows(state.rows, axis=state.axis, size_by=state.size)
+    reduced = charts.reduction_note(state.rows, axis=state.axis, size_by=state.size)
+    if reduced:
+        subtitle.append(reduced)
     if state.trails:
         with_trail = sum(1 for r in shown if r["trail"])
         subtitle.append(
@@ -419,10 +423,10 @@ def matrix_table(request: HttpRequest) -> HttpResponse:
 @require_GET
 @gzip_page
 def matrix_data(request: HttpRequest) -> HttpResponse:
-    """The chart as JSON for the page: the Vega-Lite ``spec`` and how many ``points`` it draws.
-
-    Compressed when the browser accepts it: 10,000 accounts are about 2.3 MB of JSON and
-    under 0.4 MB gzipped.
+    """The chart as JSON for the page: the Vega-Lite ``spec``, how many accounts are on the
+    picture (``points``) and how many of them are drawn as bubbles (``bubbles``; the others
+    are counted in shaded squares beyond ``charts.MAX_BUBBLES``, which keeps the spec under
+    about 1 MB however large the portfolio). Compressed when the browser accepts it.
     """
     try:
         state = _state(request)
@@ -435,6 +439,7 @@ def matrix_data(request: HttpRequest) -> HttpResponse:
         {
             "spec": spec,
             "points": state.counts[state.axis],
+            "bubbles": len(charts.bubble_rows(state.rows, axis=state.axis, size_by=state.size)[0]),
             "axis": state.axis,
             "size": state.size,
             "trails": state.trails,

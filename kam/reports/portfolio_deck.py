@@ -108,6 +108,24 @@ class KeyAccountLine:
     previous_label: str
 
 
+#: A table of the deck lists at most this many accounts, the largest by revenue (moves and
+#: key accounts are sorted so). At 10,000 accounts the full lists ran to hundreds of pages
+#: that nobody reads in a review meeting and that took a minute to lay out; the counts,
+#: totals and transitions still cover every account, and the matrix's CSV download lists
+#: them all.
+TABLE_ROWS_MAX = 100
+
+
+def table_cut_note(*, listed: int, total: int) -> str:
+    """The sentence under a table that lists ``listed`` of ``total`` accounts ("" when all)."""
+    if total <= listed:
+        return ""
+    return _(
+        "The %(listed)s largest by revenue of %(total)s are listed; the matrix's CSV download "
+        "lists every account."
+    ) % {"listed": whole(listed), "total": whole(total)}
+
+
 @dataclass(frozen=True)
 class ReviewDeck:
     """Everything the portfolio review deck shows, in the active language."""
@@ -148,6 +166,25 @@ class ReviewDeck:
     @property
     def box_labels(self) -> list[str]:
         return [b.label for b in self.boxes]
+
+    @property
+    def moves_listed(self) -> list[Move]:
+        """The moves the deck's table lists: the ``TABLE_ROWS_MAX`` largest by revenue."""
+        return self.moves[:TABLE_ROWS_MAX]
+
+    @property
+    def key_accounts_listed(self) -> list[KeyAccountLine]:
+        """The key and key development accounts the table lists: key accounts first, then
+        the largest by revenue, at most ``TABLE_ROWS_MAX``."""
+        return self.key_accounts[:TABLE_ROWS_MAX]
+
+    @property
+    def moves_note(self) -> str:
+        return table_cut_note(listed=len(self.moves_listed), total=len(self.moves))
+
+    @property
+    def key_accounts_note(self) -> str:
+        return table_cut_note(listed=len(self.key_accounts_listed), total=len(self.key_accounts))
 
 
 def _strength_text(row: Mapping[str, Any]) -> str:

@@ -149,7 +149,7 @@ def portfolio_pdf(deck: ReviewDeck) -> bytes:
                 "to_label": m.to_label,
                 "revenue": whole(m.revenue),
             }
-            for m in deck.moves
+            for m in deck.moves_listed
         ],
         "key_accounts": [
             {
@@ -163,7 +163,7 @@ def portfolio_pdf(deck: ReviewDeck) -> bytes:
                 "revenue": whole(k.revenue),
                 "previous_label": k.previous_label,
             }
-            for k in deck.key_accounts
+            for k in deck.key_accounts_listed
         ],
     }
     context["move_pages"] = _parts(
@@ -341,13 +341,13 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
                 Cell(m.to_label, box=m.to_box),
                 whole(m.revenue),
             ]
-            for m in deck.moves
+            for m in deck.moves_listed
         ]
         slides.table_slides(
             _("Accounts that changed box"),
             move_columns,
             move_rows,
-            subtitle=title,
+            subtitle=" · ".join(part for part in (title, deck.moves_note) if part),
             empty=_("No account changed box."),
         )
 
@@ -370,7 +370,7 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
             percent(k.certainty),
             whole(k.revenue),
         ]
-        for k in deck.key_accounts
+        for k in deck.key_accounts_listed
     ]
     slides.table_slides(
         _("Key accounts and key development accounts"),
@@ -379,7 +379,8 @@ def portfolio_pptx(deck: ReviewDeck) -> bytes:
         subtitle=money(sum(k.revenue or 0.0 for k in deck.key_accounts), deck.currency)
         + " · "
         + ngettext("%(n)s account", "%(n)s accounts", len(deck.key_accounts))
-        % {"n": len(deck.key_accounts)},
+        % {"n": len(deck.key_accounts)}
+        + (" · " + deck.key_accounts_note if deck.key_accounts_note else ""),
         empty=_("No account is a key or key development account in this review."),
     )
     return slides.save()

@@ -202,3 +202,29 @@ def test_review_deck_pages_are_filled_and_only_a_tables_last_page_may_be_short(
             assert all(n >= 8 for n in pages[:-1]), (where, prefix, pages)
             if total >= 12:
                 assert min(pages) >= 8, (where, prefix, pages)
+
+
+@pytest.mark.django_db
+def test_a_large_deck_lists_the_largest_accounts_and_says_how_many_it_leaves_out(
+    portfolio, director, monkeypatch
+):
+    import re
+
+    from kam.reports import portfolio_deck
+
+    monkeypatch.setattr(portfolio_deck, "TABLE_ROWS_MAX", 10)
+    with translation.override("en"):
+        deck = _long_deck(portfolio, director, moves=25, keys=14)
+        pdf = portfolio_pdf(deck)
+        pptx = portfolio_pptx(deck)
+    # The figures still count every account.
+    assert len(deck.moves) == 25 and len(deck.key_accounts) == 14
+    text = pdf_text(pdf)
+    slides = " ".join(pptx_texts(pptx))
+    for where, found in (("pdf", text), ("pptx", slides)):
+        flat = re.sub(r"\s+", " ", found)
+        # The largest by revenue (Moved 01 and Keyacct 01 are the largest), no more.
+        assert set(re.findall(r"Moved (\d\d)", flat)) == {f"{i:02d}" for i in range(1, 11)}, where
+        assert set(re.findall(r"Keyacct (\d\d)", flat)) == {f"{i:02d}" for i in range(1, 11)}, where
+        assert "The 10 largest by revenue of 25 are listed" in flat, where
+        assert "The 10 largest by revenue of 14 are listed" in flat, where
