@@ -174,10 +174,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         plans = plans.filter(successors__isnull=True)
     # 50 a page (a fixed number of queries whatever the portfolio); the count is of them all
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
-    periods = sorted(
-        set(plan_list_visible(user=request.user).values_list("period_label", flat=True).order_by().distinct()),
-        reverse=True,
-    )
+    labels = plan_list_visible(user=request.user).values_list("period_label", flat=True)
+    periods = sorted(set(labels.order_by().distinct()), reverse=True)
     return render(
         request,
         "plans/plan_list.html",
