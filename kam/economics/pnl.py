@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account
 from kam.activities.models import ActivityParticipant
 from kam.core import economics as core
-from kam.economics.lines import Period, StoreTotals, periods_for, store_get, store_totals
+from kam.economics.lines import Period, StoreTotals, periods_for, store_get, store_totals_stored
 from kam.economics.models import BaselineMethod, CostKind, CostToServeItem, Investment
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Profile
@@ -227,14 +227,15 @@ def ledgers_build(
 ) -> list[AccountLedger]:
     """The P&L per period (and the return of each investment) of ``accounts`` at ``as_of``.
 
-    One DuckDB query over the store and a fixed number of database queries, whatever the
+    The lines' totals as stored for the store's version and ``as_of`` (one DuckDB query over
+    the store when none are stored) and a fixed number of database queries, whatever the
     number of accounts."""
     accounts = list(accounts)
     org = organisation_get()
     annual_rate = float(org.discount_rate)
     rates = exchange_rates_get(organisation=org)
     if totals is None:
-        totals = store_totals(
+        totals = store_totals_stored(
             store=store_get(), as_of=as_of, external_ids=[a.external_id for a in accounts]
         )
     periods = periods_for(as_of=as_of, first_day=totals.first_day)
