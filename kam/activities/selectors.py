@@ -233,7 +233,7 @@ def actual_hours_by_box(
     else:
         box = Value(UNPLACED, output_field=CharField())
     sums = {
-        r["box"]: int(r["minutes"])
+        r["box"]: int(r["minutes"] or 0)
         for r in qs.annotate(box=box)
         .values("box")
         .annotate(minutes=Sum("activity__duration_minutes"))
