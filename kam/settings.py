@@ -281,6 +281,9 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},
     # findings change with time too (a contact not met within the cadence): daily
     {"task": "kam.relationships.tasks.findings_refresh_all", "hour": 5},
+    # the economics pages read the invoice lines summed per account and period at today's
+    # date (kam.economics.lines.line_totals_store): summed once a day, and after imports
+    {"task": "kam.economics.tasks.line_totals_refresh", "hour": 0},
 ]
 
 LOGGING = {

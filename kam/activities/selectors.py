@@ -17,8 +17,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +26,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible, user_role
 from kam.activities.models import Activity, ActivityParticipant
 from kam.organisation.models import Box
-from kam.portfolio.models import Placement, Review
+from kam.portfolio.models import Review
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 
@@ -158,18 +158,23 @@ def _participations(*, user: User, start: dt.date, end: dt.date) -> QuerySet[Act
     )
 
 
+def _hours_by_account(qs: QuerySet[ActivityParticipant]) -> QuerySet[Any]:
+    return (
+        qs.values(
+            "activity__account_id", "activity__account__name", "activity__account__external_id"
+        )
+        .annotate(minutes=Sum("activity__duration_minutes"))
+        .order_by("-minutes", "activity__account__name", "activity__account_id")
+    )
+
+
 def actual_hours_by_account(*, start: dt.date, end: dt.date, user: User) -> list[HoursRow]:
     """Person-hours per visible account from ``start`` to ``end`` (inclusive), most first.
 
     ``key`` is the account id, ``label`` its name, ``detail`` its external id. Accounts
     without activities in the period are left out. One query.
     """
-    rows = (
-        _participations(user=user, start=start, end=end)
-        .values("activity__account_id", "activity__account__name", "activity__account__external_id")
-        .annotate(minutes=Sum("activity__duration_minutes"))
-        .order_by("-minutes", "activity__account__name")
-    )
+    rows = _hours_by_account(_participations(user=user, start=start, end=end))
     return [
         HoursRow(
             key=r["activity__account_id"],
@@ -211,21 +216,25 @@ def actual_hours_by_box(
 
     Accounts without a placement in ``review``, or with an empty box, count as
     ``UNPLACED``; with no review every hour is unplaced. Every box appears, with 0 minutes
-    when no hours went there. One query.
+    when no hours went there. One query, whatever the number of accounts and activities.
     """
     qs = _participations(user=user, start=start, end=end)
     if review is not None:
-        box: Any = Subquery(
-            Placement.objects.filter(review=review, account=OuterRef("activity__account_id"))
-            .exclude(box="")
-            .values("box")[:1],
-            output_field=CharField(),
+        # a LEFT JOIN on the review's placement of each activity's account (hash-joined by
+        # the database, not a subquery per participation); no placement or an empty box:
+        # unplaced
+        qs = qs.annotate(
+            placement=FilteredRelation(
+                "activity__account__placements",
+                condition=Q(activity__account__placements__review=review),
+            )
         )
+        box: Any = Coalesce(NullIf("placement__box", Value("")), Value(UNPLACED))
     else:
-        box = Value(None, output_field=CharField())
+        box = Value(UNPLACED, output_field=CharField())
     sums = {
-        r["box"]: int(r["minutes"])
-        for r in qs.annotate(box=Coalesce(box, Value(UNPLACED), output_field=CharField()))
+        r["box"]: int(r["minutes"] or 0)
+        for r in qs.annotate(box=box)
         .values("box")
         .annotate(minutes=Sum("activity__duration_minutes"))
         .order_by()
@@ -264,14 +273,29 @@ class AccountHours:
 def actual_hours_top_accounts(
     *, start: dt.date, end: dt.date, user: User, limit: int = 50
 ) -> AccountHours:
-    """The ``limit`` accounts with the most person-hours and the others summed (one query)."""
-    rows = actual_hours_by_account(start=start, end=end, user=user)
-    rest = rows[limit:]
+    """The ``limit`` accounts with the most person-hours and the others summed (two
+    queries: the top rows and the totals over all accounts, both in the database)."""
+    qs = _participations(user=user, start=start, end=end)
+    totals = qs.order_by().aggregate(
+        minutes=Sum("activity__duration_minutes"),
+        accounts=Count("activity__account_id", distinct=True),
+    )
+    total = int(totals["minutes"] or 0)
+    top = _hours_by_account(qs)[:limit] if total else []
+    rows = [
+        HoursRow(
+            key=r["activity__account_id"],
+            label=r["activity__account__name"],
+            minutes=int(r["minutes"]),
+            detail=r["activity__account__external_id"],
+        )
+        for r in top
+    ]
     return AccountHours(
-        top=rows[:limit],
-        rest_accounts=len(rest),
-        rest_minutes=sum(r.minutes for r in rest),
-        total_minutes=sum(r.minutes for r in rows),
+        top=rows,
+        rest_accounts=int(totals["accounts"] or 0) - len(rows),
+        rest_minutes=total - sum(r.minutes for r in rows),
+        total_minutes=total,
     )
 
 

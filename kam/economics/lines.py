@@ -11,9 +11,11 @@ the facts' ``revenue_12m`` and the one before is ``revenue_prev_12m``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -171,3 +173,84 @@ def store_totals(
         totals[(external_id, int(period))] = LineTotals(revenue, cost, paid, paid_days)
         currency[external_id] = cur
     return StoreTotals(totals, currency, first)
+
+
+# --- stored totals --------------------------------------------------------------------------
+
+
+def store_fingerprint(store: TransactionStore) -> str:
+    """A digest of the store's line files (names, sizes, modification times): it changes
+    whenever lines are imported, replaced or removed (no line is read)."""
+    digest = hashlib.sha256()
+    for path in sorted(store.line_files()):
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _totals_rows(totals: StoreTotals) -> list[list[object]]:
+    return [
+        [
+            external_id,
+            period,
+            totals.currency[external_id],
+            t.revenue,
+            t.cost_of_goods,
+            t.paid_amount,
+            t.paid_amount_days,
+        ]
+        for (external_id, period), t in sorted(totals.totals.items())
+    ]
+
+
+def _totals_from_rows(
+    rows: list[list[Any]], first_day: dt.date | None, external_ids: Iterable[str] | None
+) -> StoreTotals:
+    wanted = None if external_ids is None else set(external_ids)
+    totals: dict[tuple[str, int], LineTotals] = {}
+    currency: dict[str, str] = {}
+    for external_id, period, cur, revenue, cost, paid, paid_days in rows:
+        if wanted is not None and external_id not in wanted:
+            continue
+        totals[(external_id, int(period))] = LineTotals(revenue, cost, paid, paid_days)
+        currency[external_id] = cur
+    return StoreTotals(totals, currency, first_day)
+
+
+def store_totals_stored(
+    *, store: TransactionStore, as_of: dt.date, external_ids: Iterable[str] | None = None
+) -> StoreTotals:
+    """``store_totals`` as stored for this version of the store and ``as_of`` (one query,
+    no line read) by ``line_totals_store``; computed from the lines when none is stored
+    (the same figures, the slower way)."""
+    from kam.economics.models import LineTotalsStored
+
+    if not store.line_files():
+        return StoreTotals({}, {}, None)
+    row = (
+        LineTotalsStored.objects.filter(fingerprint=store_fingerprint(store), as_of=as_of)
+        .only("first_day", "rows")
+        .first()
+    )
+    if row is None:
+        return store_totals(store=store, as_of=as_of, external_ids=external_ids)
+    return _totals_from_rows(row.rows, row.first_day, external_ids)
+
+
+def line_totals_store(*, as_of: dt.date, store: TransactionStore | None = None) -> int:
+    """Sum the lines of every account per period at ``as_of`` once and store them for this
+    version of the store (``LineTotalsStored``); rows of other versions, and of days before
+    ``as_of``, go. The number of (account, period) rows stored."""
+    from kam.economics.models import LineTotalsStored
+
+    store = store or store_get()
+    fingerprint = store_fingerprint(store)
+    totals = store_totals(store=store, as_of=as_of)
+    LineTotalsStored.objects.update_or_create(
+        fingerprint=fingerprint,
+        as_of=as_of,
+        defaults={"first_day": totals.first_day, "rows": _totals_rows(totals)},
+    )
+    LineTotalsStored.objects.exclude(fingerprint=fingerprint).delete()
+    LineTotalsStored.objects.filter(as_of__lt=as_of).delete()
+    return len(totals.totals)

@@ -177,3 +177,29 @@ class TransactionImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class LineTotalsStored(models.Model):
+    """The invoice lines summed per account and period for one version of the transaction
+    store (``fingerprint``: its line files, names, sizes and times) at one as-of date, so
+    the pages do not read every line per request (``kam.economics.lines``). Written by the
+    job that imports or removes lines and by the nightly task; a row of another store
+    version is never read."""
+
+    fingerprint = models.CharField(max_length=64)
+    as_of = models.DateField()
+    first_day = models.DateField(null=True)
+    #: [[external id, period index, currency, revenue, cost of goods, paid amount,
+    #:   paid amount × days], …]
+    rows = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "as_of"], name="one_line_totals_per_store_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint[:8]} {self.as_of}"

@@ -29,14 +29,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.activities.models import ActivityParticipant
 from kam.core import economics as core
-from kam.economics.lines import Period, StoreTotals, periods_for, store_get, store_totals
+from kam.economics.lines import Period, StoreTotals, periods_for, store_get, store_totals_stored
 from kam.economics.models import BaselineMethod, CostKind, CostToServeItem, Investment
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Profile
@@ -159,7 +160,7 @@ def _periods_case(periods: Sequence[Period], field_name: str) -> Case:
 
 
 def _team_costs(
-    account_ids: list[int], periods: Sequence[Period]
+    account_ids: list[int] | QuerySet[Any], periods: Sequence[Period]
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """(account id, period) → (person-hours, their cost in base currency). Two queries."""
     if not periods:
@@ -192,7 +193,7 @@ def _team_costs(
 
 
 def _item_costs(
-    account_ids: list[int], periods: Sequence[Period]
+    account_ids: list[int] | QuerySet[Any], periods: Sequence[Period]
 ) -> dict[tuple[int, int], dict[str, float]]:
     """(account id, period) → kind → Σ amount. One query."""
     if not periods:
@@ -224,21 +225,26 @@ def ledgers_build(
     as_of: dt.date,
     with_investments: bool = True,
     totals: StoreTotals | None = None,
+    account_query: QuerySet[Account] | None = None,
 ) -> list[AccountLedger]:
     """The P&L per period (and the return of each investment) of ``accounts`` at ``as_of``.
 
-    One DuckDB query over the store and a fixed number of database queries, whatever the
-    number of accounts."""
+    The lines' totals as stored for the store's version and ``as_of`` (one DuckDB query over
+    the store when none are stored) and a fixed number of database queries, whatever the
+    number of accounts. ``account_query``, the query ``accounts`` were read from, goes to
+    the database as a subquery instead of a list of ids (thousands of parameters)."""
     accounts = list(accounts)
     org = organisation_get()
     annual_rate = float(org.discount_rate)
     rates = exchange_rates_get(organisation=org)
     if totals is None:
-        totals = store_totals(
+        totals = store_totals_stored(
             store=store_get(), as_of=as_of, external_ids=[a.external_id for a in accounts]
         )
     periods = periods_for(as_of=as_of, first_day=totals.first_day)
-    ids = [a.pk for a in accounts]
+    ids: list[int] | QuerySet[Any] = [a.pk for a in accounts]
+    if account_query is not None:
+        ids = account_query.order_by().values("pk")
     team = _team_costs(ids, periods)
     items = _item_costs(ids, periods)
     investments: dict[int, list[Investment]] = defaultdict(list)

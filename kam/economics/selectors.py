@@ -154,13 +154,10 @@ class PortfolioEconomics:
 def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
     """compare_boxes over the active accounts ``user`` may read, in the base currency, over
     the latest period at ``as_of`` (one DuckDB query and a fixed number of SQL queries)."""
-    accounts = list(
-        account_list_visible(user=user)
-        .filter(active=True)
-        .only("pk", "external_id", "currency", "name")
-    )
-    review, boxes = boxes_latest(account_ids=[a.pk for a in accounts])
-    ledgers = ledgers_build(accounts=accounts, as_of=as_of)
+    query = account_list_visible(user=user).filter(active=True)
+    accounts = list(query.only("pk", "external_id", "currency", "name"))
+    review, boxes = boxes_latest(account_ids=query.order_by().values("pk"))
+    ledgers = ledgers_build(accounts=accounts, as_of=as_of, account_query=query)
     currency = organisation_get().base_currency
     missing = sorted({ledger.currency for ledger in ledgers if ledger.rate_to_base is None})
     return PortfolioEconomics(

@@ -25,7 +25,7 @@ from kam.accounts.imports import AccountImportError, ImportProblem, csv_records
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check, user_role
 from kam.core.fact_scores import FACTS
-from kam.economics.lines import store_get
+from kam.economics.lines import line_totals_store, store_get
 from kam.economics.models import (
     AccountFacts,
     BaselineMethod,
@@ -667,6 +667,8 @@ def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None
             return
         summary: dict[str, Any] = {"import": report_json(report)}
         summary.update(facts_compute(as_of=job.as_of, progress=progress))
+        # the pages' totals per account and period, summed once for the new store
+        line_totals_store(as_of=timezone.localdate())
         TransactionImport.objects.filter(pk=job_id).update(
             status=ImportStatus.DONE,
             progress=100,
@@ -794,6 +796,7 @@ def transaction_source_remove_execute(
             if tracker is not None:
                 tracker.update(10 + round(85 * (n + 1) / len(days)), "facts")
         facts = facts_compute(as_of=today)
+    line_totals_store(as_of=today, store=store)
     store.detached_clear()
     return SourceRemoval(source=source, lines=lines, imports=len(records), facts=facts)
 

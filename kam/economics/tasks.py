@@ -58,3 +58,15 @@ def _remove_source(job: Job, tracker: JobTracker) -> None:
 def transaction_source_remove_task(*, job_id: int) -> dict[str, str]:
     """Remove an imported transaction source from the store, then recompute the facts."""
     return job_run(job_id, _remove_source)
+
+
+@task()
+def line_totals_refresh() -> int:
+    """Periodic (nightly): sum the invoice lines per account and period at today's date once,
+    so the economics pages of the day read the sums instead of every line (the imports and
+    removals of lines do the same when they end). The number of rows stored."""
+    from django.utils import timezone
+
+    from kam.economics.lines import line_totals_store
+
+    return line_totals_store(as_of=timezone.localdate())

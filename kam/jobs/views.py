@@ -57,6 +57,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
         "jobs": jobs,
         "live": any(j.status in LIVE for j in page.object_list),
         "workers": workers_alive().count(),
+        # the intro names every kind of job there is, so a new kind cannot be left out
+        "kinds": [kind.label for kind in KINDS.values()],
     }
     if request.htmx:
         return render(request, "jobs/_table.html", context)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.selectors import account_get_visible
 from kam.economics.api import FiguresOut
@@ -375,14 +376,15 @@ def _document_json(doc: PlanDocument) -> dict[str, Any]:
 
 
 @router.get("/", response=list[PlanOut], summary="List plans")
+@paginate(PageNumberPagination, page_size=100)
 def list_plans(
     request: HttpRequest,
     status: str | None = None,
     period: str | None = None,
     current: bool = False,
 ) -> Any:
-    """Plans on the accounts the caller may read; ``current`` leaves out plans that a next
-    period's plan was made from."""
+    """Plans on the accounts the caller may read, 100 a page (``?page=``; ``count`` is of
+    them all); ``current`` leaves out plans that a next period's plan was made from."""
     plans = plan_list_annotated(user=request.user)
     if status:
         plans = plans.filter(status=status)
@@ -390,7 +392,7 @@ def list_plans(
         plans = plans.filter(period_label=period)
     if current:
         plans = plans.filter(successors__isnull=True)
-    return list(plans)
+    return plans
 
 
 @router.post(

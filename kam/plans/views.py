@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,6 +87,9 @@ from kam.web.concurrency import VersionConflict, conflict_response, fingerprint,
 from kam.web.errors import ApplicationError
 
 # -- helpers --------------------------------------------------------------------------------
+
+#: Plans a page of the plans list shows.
+PLANS_PER_PAGE = 50
 
 
 def _plan_or_404(request: HttpRequest, pk: int) -> Plan:
@@ -168,15 +172,16 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         plans = plans.filter(period_label=period)
     if current_only:
         plans = plans.filter(successors__isnull=True)
-    periods = sorted(
-        set(plan_list_annotated(user=request.user).values_list("period_label", flat=True)),
-        reverse=True,
-    )
+    # 50 a page (a fixed number of queries whatever the portfolio); the count is of them all
+    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = plan_list_visible(user=request.user).values_list("period_label", flat=True)
+    periods = sorted(set(labels.order_by().distinct()), reverse=True)
     return render(
         request,
         "plans/plan_list.html",
         {
-            "plans": plans,
+            "plans": page.object_list,
+            "page": page,
             "statuses": PlanStatus.choices,
             "boxes": Box.choices,
             "status": status,

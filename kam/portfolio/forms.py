@@ -392,15 +392,26 @@ def lower_is_better_facts() -> list[str]:
     return sorted(LOWER_IS_BETTER)
 
 
+_OUTLOOK_NUMBERS = [
+    "potential_revenue",
+    "expected_attractiveness",
+    "expected_strength",
+    "expected_competitor_strength",
+]
+
+
 class OutlookForm(forms.ModelForm):
-    """An account's three-year outlook at one review: potential and expected position."""
+    """An account's three-year outlook at one review: potential and expected position.
+
+    Its numbers are localised (a text input with ``inputmode="decimal"``): a Dutch page shows
+    and accepts "6,40", as the allocation's amounts do; a ``type="number"`` input would show
+    the value as the browser's language writes it, whatever language kam speaks."""
 
     class Meta:
         model = Outlook
-        fields = [
-            "potential_revenue",
-            "expected_attractiveness",
-            "expected_strength",
-            "expected_competitor_strength",
-            "note",
-        ]
+        fields = [*_OUTLOOK_NUMBERS, "note"]
+        localized_fields = _OUTLOOK_NUMBERS
+        widgets = {
+            name: forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+            for name in _OUTLOOK_NUMBERS
+        }

@@ -69,7 +69,9 @@ def boxes_of(*, account_ids: Iterable[int], review: Review | None = None) -> dic
     review = review if review is not None else portfolio_review()
     if review is None:
         return {}
-    rows = Placement.objects.filter(review=review, account_id__in=list(account_ids)).values_list(
+    # a query of ids goes to the database as a subquery, not thousands of parameters
+    ids = account_ids if isinstance(account_ids, QuerySet) else list(account_ids)
+    rows = Placement.objects.filter(review=review, account_id__in=ids).values_list(
         "account_id", "box"
     )
     return {pk: box for pk, box in rows if box}

@@ -231,3 +231,52 @@ def test_variance_sentences_from_the_selectors(director, logged) -> None:  # typ
         "62 % of hours went to key accounts; the plan gives them 75 %.",
         "12 % of hours went to maintenance accounts; the plan gives them 20 %.",
     ]
+
+
+def test_the_actual_time_page_and_its_api_cost_the_same_queries_for_3n_accounts(  # type: ignore[no-untyped-def]
+    director, kam_user
+):
+    """N accounts with hours, then 3N: the page and each hours endpoint run as many queries
+    (the sums are the database's); the page shows the top accounts and sums the rest."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+    from tests.factories import AccountFactory
+
+    review = make_review()
+
+    def add(n: int) -> None:
+        for i in range(n):
+            account = AccountFactory(owner=kam_user)
+            Placement.objects.create(review=review, account=account, box="key" if i % 2 else "")
+            log(director, account, 30 + i, [kam_user], day=DAY)
+
+    client = client_for(director)
+    urls = [
+        reverse("activities:actual_time") + "?start=2025-01-01&end=2025-12-31",
+        "/api/activities/hours/boxes?start=2025-01-01&end=2025-12-31",
+        "/api/activities/hours/accounts?start=2025-01-01&end=2025-12-31",
+        "/api/activities/hours/people?start=2025-01-01&end=2025-12-31",
+    ]
+
+    def counts() -> list[int]:
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            out.append(len(queries))
+        return out
+
+    add(4)
+    few = counts()
+    add(8)
+    more = counts()
+    assert more == few
+    boxes = client.get(urls[1]).json()
+    assert {r["key"]: r["hours"] * 60 for r in boxes["rows"]}["key"] == sum(
+        30 + i for i in range(4) if i % 2
+    ) + sum(30 + i for i in range(8) if i % 2)
+    total = sum(30 + i for i in range(4)) + sum(30 + i for i in range(8))
+    assert boxes["total_hours"] * 60 == total

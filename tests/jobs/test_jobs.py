@@ -319,7 +319,7 @@ def test_a_wrong_periodic_entry_is_refused_with_its_place(settings, entry):  # t
 
 
 def test_a_key_account_manager_sees_only_their_own_jobs(director, kam_user, other_kam):
-    from kam.jobs.services import job_enqueue
+    from kam.jobs.services import KINDS, job_enqueue
 
     mine = job_enqueue(kind="allocation_run", user=kam_user, object_id=None, label="mine")
     theirs = job_enqueue(kind="allocation_run", user=other_kam, object_id=None, label="theirs")
@@ -328,6 +328,9 @@ def test_a_key_account_manager_sees_only_their_own_jobs(director, kam_user, othe
     assert f'id="job-{mine.pk}"'.encode() in page.content
     assert f'id="job-{theirs.pk}"'.encode() not in page.content
     assert reverse("jobs:list").encode() in page.content  # in the navigation
+    intro = page.content.decode().split('data-testid="job-kinds"')[1].split("</ul>")[0]
+    for kind in KINDS.values():  # the intro names every kind, the findings refresh too
+        assert f"<li>{kind.label}</li>" in intro
     everyone = client_for(director).get(reverse("jobs:list"))
     assert f'id="job-{theirs.pk}"'.encode() in everyone.content
     api = client_for(kam_user)

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_and_detail_follow_account_visibility(full_plan, kam_user, other_kam, director):
-    assert [p["id"] for p in client_for(kam_user).get("/api/plans/").json()] == [full_plan.pk]
-    assert client_for(other_kam).get("/api/plans/").json() == []
+    listed = client_for(kam_user).get("/api/plans/").json()
+    assert [p["id"] for p in listed["items"]] == [full_plan.pk]
+    assert listed["count"] == 1
+    assert client_for(other_kam).get("/api/plans/").json() == {"items": [], "count": 0}
     assert client_for(other_kam).get(f"/api/plans/{full_plan.pk}").status_code == 404
     assert client_for(other_kam).get(f"/api/plans/{full_plan.pk}/items").status_code == 404
     assert client_for(director).get(f"/api/plans/{full_plan.pk}").status_code == 200

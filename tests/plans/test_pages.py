@@ -210,6 +210,48 @@ def test_plan_list_costs_the_same_queries_for_more_plans(kam_user):
     assert len(more) == len(few)
 
 
+def test_plan_list_pages_through_the_plans_and_counts_them_all(kam_user, monkeypatch):
+    """The list shows a page of plans and the number of all of them; the API counts the
+    same plans, and neither costs more queries for three times the plans."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kam.plans import views
+    from tests.factories import AccountFactory
+
+    monkeypatch.setattr(views, "PLANS_PER_PAGE", 2)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            services.plan_create(
+                user=kam_user,
+                account=AccountFactory(owner=kam_user),
+                period_label="2026",
+                period_start=dt.date(2026, 1, 1),
+                period_end=dt.date(2026, 12, 31),
+            )
+
+    client = client_for(kam_user)
+    add(3)
+    with CaptureQueriesContext(connection) as page_few:
+        first = client.get(reverse("plans:list")).content.decode()
+    with CaptureQueriesContext(connection) as api_few:
+        assert client.get("/api/plans/").json()["count"] == 3
+    add(6)
+    with CaptureQueriesContext(connection) as page_more:
+        first = client.get(reverse("plans:list")).content.decode()
+    with CaptureQueriesContext(connection) as api_more:
+        listed = client.get("/api/plans/").json()
+    assert len(page_more) == len(page_few)
+    assert len(api_more) == len(api_few)
+    assert listed["count"] == 9 and len(listed["items"]) == 9
+    table = first.split('data-testid="plan-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 1 + 2  # the head and a page of two plans
+    assert "9 plans" in first and "Page 1 of 5" in first
+    last = client.get(reverse("plans:list"), {"page": 5}).content.decode()
+    assert last.split('data-testid="plan-table"')[1].split("</table>")[0].count("<tr>") == 1 + 1
+
+
 def test_customer_preview_matches_the_share_page(full_plan, kam_user):
     html = client_for(kam_user).get(reverse("plans:detail", args=[full_plan.pk]) + "?view=customer")
     text = html.content.decode()

@@ -359,6 +359,52 @@ def test_outlook_page_saves_and_the_matrix_shows_it(three_reviews, kam_user, oth
 
 
 @pytest.mark.django_db
+def test_outlook_page_in_dutch_shows_and_takes_decimal_commas(three_reviews, kam_user):
+    """A Dutch page shows 6,40 (not 6.40) in the outlook's number fields, and saving the
+    form unchanged keeps the numbers."""
+    from django.conf import settings as django_settings
+
+    review = three_reviews.review
+    alpha = three_reviews.accounts["Alpha Retail"]  # kam_user's account
+    outlook_save(
+        review=review,
+        account=alpha,
+        data={
+            "potential_revenue": Decimal("1234.50"),
+            "expected_attractiveness": Decimal("6.40"),
+            "expected_strength": Decimal("8.25"),
+            "expected_competitor_strength": None,
+            "note": "",
+        },
+        user=kam_user,
+    )
+    url = reverse("portfolio:outlook_edit", args=[review.pk, alpha.pk])
+    client = client_for(kam_user)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "nl"
+    html = client.get(url).content.decode()
+    assert 'name="expected_attractiveness" value="6,40"' in html
+    assert 'name="expected_strength" value="8,25"' in html
+    assert 'value="6.40"' not in html
+    version = Outlook.objects.get(review=review, account=alpha).version
+    response = client.post(
+        url,
+        {
+            "version": version,
+            "potential_revenue": "1234,50",
+            "expected_attractiveness": "6,40",
+            "expected_strength": "8,5",
+            "expected_competitor_strength": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    outlook = Outlook.objects.get(review=review, account=alpha)
+    assert outlook.expected_attractiveness == Decimal("6.40")
+    assert outlook.expected_strength == Decimal("8.5")
+    assert outlook.potential_revenue == Decimal("1234.50")
+
+
+@pytest.mark.django_db
 def test_api_outlook_and_matrix_rows_carry_the_picture(three_reviews, director, kam_user):
     review = three_reviews.review
     beta = three_reviews.accounts["Beta Wholesale"]

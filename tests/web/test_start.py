@@ -321,3 +321,36 @@ def test_a_contribution_alert_compares_the_last_twelve_months_with_the_twelve_be
     assert [(a.account.name, a.contribution, a.previous_contribution) for a in found] == [
         ("Falls", 1800.0, 2000.0)  # in the base currency (rate 2 here)
     ]
+
+
+def _start_page_msgids() -> set[str]:
+    """The English texts the start page translates: its template and kam.web.start."""
+    import re
+    from pathlib import Path
+
+    import kam.web
+
+    root = Path(kam.web.__file__).parent
+    ids: set[str] = set()
+    template = (root / "templates/web/start.html").read_text()
+    ids |= set(re.findall(r'\{%\s*translate\s+"((?:[^"\\]|\\.)*)"', template))
+    code = (root / "start.py").read_text()
+    ids |= set(re.findall(r'(?:\b_|gettext(?:_lazy)?)\(\s*"((?:[^"\\]|\\.)*)"', code))
+    return ids
+
+
+def test_the_dutch_start_page_says_kwadrant_and_beoordeling():
+    """The Dutch of the start page's texts uses the vocabulary of the other pages: box =
+    kwadrant, review = beoordeling (never "vak" or "review")."""
+    import re
+
+    from django.utils import translation
+
+    ids = _start_page_msgids()
+    assert "Your accounts by box" in ids and "No open review is waiting for your scores." in ids
+    with translation.override("nl"):
+        dutch = {text: translation.gettext(text) for text in ids}
+    mixed = {k: v for k, v in dutch.items() if re.search(r"\bvak|review", v, re.IGNORECASE)}
+    assert mixed == {}
+    assert dutch["Your accounts by box"] == "Uw klanten per kwadrant"
+    assert "beoordeling" in dutch["No open review is waiting for your scores."]
