@@ -253,15 +253,28 @@ def account_spreads(*, account_id: int, review_ids: Iterable[int]) -> dict[int, 
     return dict(out)
 
 
+def review_disagreement_count(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> int:
+    """How many criteria are flagged on the accounts ``user`` may read (the flags only, no
+    scores read)."""
+    flags = (
+        placement_list(review=review, user=user)
+        .exclude(disagreement=[])
+        .order_by()
+        .values_list("disagreement", flat=True)
+    )
+    return sum(len(f) for f in flags if f)
+
+
 def review_disagreements(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser
+    *, review: Review, user: AbstractBaseUser | AnonymousUser, accounts: int | None = None
 ) -> list[Disagreement]:
-    """Flagged criteria of the accounts ``user`` may read, each with every rater's score."""
-    placements = [
-        p
-        for p in placement_list(review=review, user=user).exclude(disagreement=[])
-        if p.disagreement
-    ]
+    """Flagged criteria of the accounts ``user`` may read, each with every rater's score;
+    of the first ``accounts`` flagged accounts by name when given (a page reads the scores
+    of those only)."""
+    flagged = placement_list(review=review, user=user).exclude(disagreement=[])
+    if accounts is not None:
+        flagged = flagged[:accounts]
+    placements = [p for p in flagged if p.disagreement]
     if not placements:
         return []
     criteria = {c.key: c for c in review.scheme_version.criteria.all()}

@@ -29,7 +29,7 @@ from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, Plan, P
 from kam.portfolio.selectors import boxes_of
 from kam.relationships.models import Contact
 from kam.users.models import StartVisit
-from kam.web.start import start_finding_keys, start_relationships, start_scope
+from kam.web.start import start_scope
 
 MANAGER = "sanne"
 DIRECTOR = "maarten"
@@ -45,15 +45,8 @@ def demo_start(*, today: dt.date, stdout: TextIO) -> None:
         return
     visited = timezone.now()
     for person in people.values():
-        keys = start_finding_keys(start_relationships(user=person, as_of=today))
         StartVisit.objects.update_or_create(
-            user=person,
-            defaults={
-                "since": visited,
-                "last_seen_at": visited,
-                "findings_since": keys,
-                "findings_seen": keys,
-            },
+            user=person, defaults={"since": visited, "last_seen_at": visited}
         )
     scope = start_scope(user=manager)
     boxes = boxes_of(account_ids=list(scope.values_list("pk", flat=True)))
