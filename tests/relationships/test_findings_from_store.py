@@ -171,3 +171,23 @@ def test_findings_page_and_api_queries_do_not_grow_with_the_accounts(dmu, kam_us
     _accounts(kam_user, review, 20, start=10)
     findings_refresh()
     assert _queries(client, url) == few
+
+
+def test_the_cost_order_in_sql_is_the_cost_ranking_of_kam_core(dmu, kam_user):  # type: ignore[no-untyped-def]
+    """The start page ranks findings in the database: the same costs and order as
+    ``kam.core.finding_cost`` (one definition)."""
+    from kam.core import finding_cost
+    from kam.relationships.selectors import finding_rows, findings_open
+
+    review = _closed_review()
+    _accounts(kam_user, review, 15)
+    findings_refresh()
+    rows = finding_rows(findings_open(user=dmu["director"], sort="cost").select_related("account"))
+    assert len(rows) > 15
+    for r in rows:
+        assert r.cost == finding_cost.finding_cost(box=r.box, severity=r.severity)
+    costed = [finding_cost.CostedFinding(r.box, r.severity, r.kind, r.account.name) for r in rows]
+    # the database's order is kam.core's ranking: the rank keys never go down
+    keys = [finding_cost.rank_key(c) for c in costed]
+    assert keys == sorted(keys)
+    assert keys[0][0] == -12  # a decider nobody knows on a key account comes first
