@@ -7,7 +7,8 @@ review, kam.portfolio.selectors.portfolio_review) when
   development and now sits in a box further down the matrix's order (key, key development,
   maintenance, opportunistic); a key development account becoming key is no drop;
 - it **lost its champion**: the relationship map has a ``champion_left`` finding (a contact
-  recorded as champion who left within the last 365 days; kam.core.relationships.findings);
+  recorded as champion who left within the last 365 days; kam.core.relationships.findings),
+  read from the findings store (``relationships.FindingRecord``);
 - its **contribution fell**: the contribution of the latest twelve months (revenue − cost of
   goods − cost to serve, the figure of the account's economics page, kam.economics.pnl)
   is below that of the twelve months before; both periods must be complete.
@@ -120,22 +121,36 @@ def box_drop_alerts(moves: Iterable[BoxMove]) -> list[Alert]:
     ]
 
 
-def champion_alerts(data: Sequence[object]) -> list[Alert]:
-    """Champions lost on key and key development accounts, from loaded relationship data
-    (``kam.relationships.selectors.load``: objects with ``account``, ``box``, ``findings``
-    and ``contact(key)``)."""
-    out = []
-    for d in data:
-        box = getattr(d, "box", "")
-        if box not in WATCHED_BOXES:
-            continue
-        for f in d.findings:  # type: ignore[attr-defined]
-            if f.kind != FindingKind.CHAMPION_LEFT:
-                continue
-            contact = d.contact(f.subject) if f.subject else None  # type: ignore[attr-defined]
-            name = contact.display_name if contact is not None else ""
-            out.append(Alert(AlertKind.CHAMPION_LOST, d.account, box, contact_name=name))  # type: ignore[attr-defined]
-    return out
+def champion_alerts(*, accounts: Sequence[Account], boxes: dict[int, str]) -> list[Alert]:
+    """Champions lost on key and key development accounts: the open ``champion_left``
+    findings of the findings store (``relationships.FindingRecord``, kept equal to the
+    computed findings); two queries whatever the number of accounts."""
+    from kam.relationships.models import Contact, FindingRecord
+
+    watched = {a.pk: a for a in accounts if boxes.get(a.pk) in WATCHED_BOXES}
+    if not watched:
+        return []
+    records = list(
+        FindingRecord.objects.filter(
+            resolved_on__isnull=True, kind=FindingKind.CHAMPION_LEFT, account_id__in=list(watched)
+        ).order_by("account_id", "subject")
+    )
+    contact_ids = [int(r.subject[1:]) for r in records if r.subject[1:].isdigit()]
+    names = {
+        c.pk: c.display_name
+        for c in Contact.objects.filter(pk__in=contact_ids).only(
+            "pk", "name", "number", "erased_at"
+        )
+    }
+    return [
+        Alert(
+            AlertKind.CHAMPION_LOST,
+            watched[r.account_id],
+            boxes[r.account_id],
+            contact_name=names.get(int(r.subject[1:]), "") if r.subject[1:].isdigit() else "",
+        )
+        for r in records
+    ]
 
 
 def contribution_alerts(
@@ -176,7 +191,6 @@ def alerts_for(
     accounts: Sequence[Account],
     boxes: dict[int, str],
     moves: Iterable[BoxMove],
-    relationship_data: Sequence[object],
     as_of: dt.date,
 ) -> list[Alert]:
     """Every alert on ``accounts``: box drops, lost champions, falling contributions; the
@@ -184,7 +198,7 @@ def alerts_for(
     ids = {a.pk for a in accounts}
     alerts = [
         *box_drop_alerts(m for m in moves if m.account.pk in ids),
-        *champion_alerts([d for d in relationship_data if d.account.pk in ids]),  # type: ignore[attr-defined]
+        *champion_alerts(accounts=accounts, boxes=boxes),
         *contribution_alerts(accounts=accounts, boxes=boxes, as_of=as_of),
     ]
     kinds = [AlertKind.BOX_DROP, AlertKind.CHAMPION_LOST, AlertKind.CONTRIBUTION_FALL]

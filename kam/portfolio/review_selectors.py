@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -111,8 +112,9 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
 
     A rater's cells are the review's accounts that the rater may read, times the number of
     criteria that are not scored from facts (kam derives those; a rater only overrides).
-    The number of queries does not grow with the number of reviews: one per distinct
-    rater whose visibility is limited, plus a fixed few.
+    The accounts are counted in the database: the number of queries grows with neither the
+    accounts nor the reviews (two per distinct rater whose visibility is limited, plus a
+    fixed few).
     """
     reviews = list(reviews)
     if not reviews:
@@ -125,14 +127,22 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     )
     open_ids = [r.pk for r in reviews if not _is_frozen(r)]
     frozen_ids = [r.pk for r in reviews if _is_frozen(r)]
-    active: set[int] = set()
-    if open_ids:
-        active = set(Account.objects.filter(active=True).values_list("pk", flat=True))
-    placed: dict[int, set[int]] = defaultdict(set)
-    for review_id, account_id in Placement.objects.filter(review_id__in=frozen_ids).values_list(
-        "review_id", "account_id"
-    ):
-        placed[review_id].add(account_id)
+
+    def scope_counts(visible: QuerySet[Any] | None) -> tuple[int, dict[int, int]]:
+        """Active accounts (for open reviews) and placed accounts per frozen review,
+        among ``visible`` (None: every account), counted in the database."""
+        active = Account.objects.filter(active=True)
+        placed = Placement.objects.filter(review_id__in=frozen_ids)
+        if visible is not None:
+            active = active.filter(pk__in=visible)
+            placed = placed.filter(account_id__in=visible)
+        n_active = active.count() if open_ids else 0
+        per_review: dict[int, int] = {}
+        if frozen_ids:
+            per_review = dict(
+                placed.order_by().values_list("review_id").annotate(n=Count("pk"))  # type: ignore[arg-type]
+            )
+        return n_active, per_review
 
     scored: dict[tuple[int, int], int] = {}
     if open_ids:
@@ -157,26 +167,23 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
         )
         scored.update({(a, b): n for a, b, n in rows})
 
-    visible: dict[int, set[int] | None] = {}
+    everyone = scope_counts(None)
+    counted: dict[int, tuple[int, dict[int, int]]] = {}
 
-    def visible_of(rater: AbstractBaseUser) -> set[int] | None:
-        if rater.pk not in visible:
-            profile = getattr(rater, "profile", None)
-            if profile is not None and profile.sees_all_accounts:
-                visible[rater.pk] = None
-            else:
-                visible[rater.pk] = set(
-                    account_list_visible(user=rater).values_list("pk", flat=True)
-                )
-        return visible[rater.pk]
+    def counts_of(rater: AbstractBaseUser) -> tuple[int, dict[int, int]]:
+        profile = getattr(rater, "profile", None)
+        if profile is not None and profile.sees_all_accounts:
+            return everyone
+        if rater.pk not in counted:
+            counted[rater.pk] = scope_counts(account_list_visible(user=rater).values("pk"))
+        return counted[rater.pk]
 
     out: dict[int, list[RaterProgress]] = {}
     for review in reviews:
-        scope = placed[review.pk] if _is_frozen(review) else active
         per_rater = []
         for rater in review.raters.all():
-            seen = visible_of(rater)
-            accounts = len(scope) if seen is None else len(scope & seen)
+            n_active, per_review = counts_of(rater)
+            accounts = per_review.get(review.pk, 0) if _is_frozen(review) else n_active
             per_rater.append(
                 RaterProgress(
                     rater=rater,
@@ -253,15 +260,28 @@ def account_spreads(*, account_id: int, review_ids: Iterable[int]) -> dict[int, 
     return dict(out)
 
 
+def review_disagreement_count(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> int:
+    """How many criteria are flagged on the accounts ``user`` may read (the flags only, no
+    scores read)."""
+    flags = (
+        placement_list(review=review, user=user)
+        .exclude(disagreement=[])
+        .order_by()
+        .values_list("disagreement", flat=True)
+    )
+    return sum(len(f) for f in flags if f)
+
+
 def review_disagreements(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser
+    *, review: Review, user: AbstractBaseUser | AnonymousUser, accounts: int | None = None
 ) -> list[Disagreement]:
-    """Flagged criteria of the accounts ``user`` may read, each with every rater's score."""
-    placements = [
-        p
-        for p in placement_list(review=review, user=user).exclude(disagreement=[])
-        if p.disagreement
-    ]
+    """Flagged criteria of the accounts ``user`` may read, each with every rater's score;
+    of the first ``accounts`` flagged accounts by name when given (a page reads the scores
+    of those only)."""
+    flagged = placement_list(review=review, user=user).exclude(disagreement=[])
+    if accounts is not None:
+        flagged = flagged[:accounts]
+    placements = [p for p in flagged if p.disagreement]
     if not placements:
         return []
     criteria = {c.key: c for c in review.scheme_version.criteria.all()}

@@ -41,6 +41,7 @@ from kam.portfolio.review_selectors import (
     not_placed_rows,
     review_accounts_to_score,
     review_box_counts,
+    review_disagreement_count,
     review_disagreements,
     review_get,
     review_is_rater,
@@ -65,6 +66,10 @@ from kam.web.errors import ApplicationError
 
 GRID_PAGE_SIZE = 50
 NOT_PLACED_SHOWN = 200
+#: The review page lists the criteria to discuss of this many accounts (by name) and this
+#: many uncertain accounts; the counts above them cover all.
+DISAGREEMENT_ACCOUNTS_SHOWN = 50
+UNCERTAIN_SHOWN = 100
 WHOLE = re.compile(r"^\s*\d{1,2}\s*$")
 
 
@@ -131,6 +136,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = review_box_counts(review=review, user=user)
     boxes = [{"box": b.value, "label": b.label, "count": counts.get(b.value, 0)} for b in Box]
     org = organisation_get()
+    disagreements = review_disagreements(
+        review=review, user=user, accounts=DISAGREEMENT_ACCOUNTS_SHOWN
+    )
+    disagreement_count = review_disagreement_count(review=review, user=user)
+    uncertain_qs = review_uncertain(review=review, user=user)
+    uncertain_count = uncertain_qs.count()
     return render(
         request,
         "portfolio/review_detail.html",
@@ -144,11 +155,15 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "not_placed_count": not_placed_count,
             "not_placed_hidden": max(0, not_placed_count - NOT_PLACED_SHOWN),
-            "disagreements": review_disagreements(review=review, user=user),
+            "disagreements": disagreements,
+            "disagreement_count": disagreement_count,
+            "disagreements_hidden": disagreement_count - len(disagreements),
             # While scoring is open, raters must not see each other's scores (they score
             # on their own); directors see them to prepare the discussion.
             "show_scores": can_manage or review.status == ReviewStatus.CLOSED,
-            "uncertain": list(review_uncertain(review=review, user=user)),
+            "uncertain": list(uncertain_qs[:UNCERTAIN_SHOWN]),
+            "uncertain_count": uncertain_count,
+            "uncertain_hidden": max(0, uncertain_count - UNCERTAIN_SHOWN),
             "can_manage": can_manage,
             "is_rater": review_is_rater(review=review, user=user),
             "is_open": review.status == ReviewStatus.OPEN,

@@ -26,10 +26,12 @@ from kam.relationships.calendar import CalendarImportError, calendar_import_crea
 from kam.relationships.models import AccountRelationship, Contact
 from kam.relationships.orgchart import org_chart_svg
 from kam.relationships.selectors import (
+    FINDING_SORTS,
     AccountData,
     account_data,
     contact_get_visible,
-    findings_portfolio,
+    finding_rows,
+    findings_open,
 )
 from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
@@ -549,12 +551,21 @@ def account_findings(request: HttpRequest, account_id: int) -> Any:
     return [_finding_out(d, f) for f in d.findings]
 
 
+#: The findings the portfolio endpoint answers at most per call (``limit``).
+FINDINGS_LIMIT_MAX = 1000
+
+
 class FindingFilters(Schema):
     kind: str = Field(
         "", description="uncovered_decider, bow_tie, champion_left, not_met, missing_function."
     )
     box: str = Field("", description="key, key_development, maintenance, opportunistic or none.")
     sort: str = Field("box", description="box, severity or account.")
+    limit: int = Field(
+        FINDINGS_LIMIT_MAX,
+        description=f"How many findings to answer, 1 to {FINDINGS_LIMIT_MAX} (the default).",
+    )
+    offset: int = Field(0, description="How many findings to skip (0 and up).")
 
 
 @router.get(
@@ -562,28 +573,41 @@ class FindingFilters(Schema):
     response={200: list[RelationshipFindingOut], 422: ErrorOut},
     summary="Findings across the portfolio",
 )
-def portfolio_findings(request: HttpRequest, filters: Query[FindingFilters]) -> Any:
-    """Every finding on the accounts the caller may read, sorted by box (key first) then
-    severity, or by severity or account."""
+def portfolio_findings(
+    request: HttpRequest, response: HttpResponse, filters: Query[FindingFilters]
+) -> Any:
+    """The findings on the accounts the caller may read, sorted by box (key first) then
+    severity, or by severity or account; ``limit`` at a time from ``offset``. The header
+    ``X-Total-Count`` says how many there are in all."""
     if filters.kind and filters.kind not in core.FindingKind._value2member_map_:
         raise ApplicationError(_("Unknown kind of finding."), field="kind")
     if filters.box and filters.box not in [*Box.values, "none"]:
         raise ApplicationError(_("Unknown box."), field="box")
-    rows = findings_portfolio(
+    if filters.sort not in FINDING_SORTS:
+        raise ApplicationError(_("Unknown order."), field="sort")
+    if not 1 <= filters.limit <= FINDINGS_LIMIT_MAX:
+        raise ApplicationError(
+            _("The limit is 1 to %(max)d.") % {"max": FINDINGS_LIMIT_MAX}, field="limit"
+        )
+    if filters.offset < 0:
+        raise ApplicationError(_("The offset is 0 or more."), field="offset")
+    records = findings_open(
         user=request.user, kind=filters.kind, box=filters.box, sort=filters.sort
     )
+    response["X-Total-Count"] = str(records.count())
+    chunk = records.select_related("account")[filters.offset : filters.offset + filters.limit]
     return [
         {
             "account_id": r.account.pk,
             "account_name": r.account.name,
             "box": r.box,
-            "kind": r.finding.kind.value,
-            "subject": r.finding.subject,
-            "severity": r.finding.severity,
-            "why": _tr(r.finding.why),
-            "resolve": _tr(r.finding.resolve),
+            "kind": r.kind,
+            "subject": r.subject or None,
+            "severity": r.severity,
+            "why": _tr(r.why) if r.why else "",
+            "resolve": _tr(r.resolve) if r.resolve else "",
         }
-        for r in rows
+        for r in finding_rows(chunk)
     ]
 
 

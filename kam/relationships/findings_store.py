@@ -66,7 +66,8 @@ def finding_kind_labels() -> dict[str, str]:
 
 
 def why_to_json(message: core.Message) -> dict[str, Any]:
-    """A finding's ``why`` as stored: the English template, its parameters and labels."""
+    """A finding's ``why`` (or ``resolve``) as stored: the English template, its
+    parameters and labels."""
     return {
         "template": message.template,
         "params": {
@@ -77,7 +78,7 @@ def why_to_json(message: core.Message) -> dict[str, Any]:
 
 
 def why_from_json(data: dict[str, Any]) -> core.Message | None:
-    """The stored ``why`` as a ``Message`` (None for an empty one)."""
+    """The stored ``why`` (or ``resolve``) as a ``Message`` (None for an empty one)."""
     if not data or "template" not in data:
         return None
     return core.Message(
@@ -119,6 +120,7 @@ def findings_refresh(
                 for key, f in found.items():
                     row = current.get(key)
                     why = why_to_json(f.why)
+                    resolve = why_to_json(f.resolve)
                     if row is None:
                         new.append(
                             FindingRecord(
@@ -127,12 +129,13 @@ def findings_refresh(
                                 subject=key[1],
                                 severity=f.severity,
                                 why=why,
+                                resolve=resolve,
                                 opened_on=as_of,
                             )
                         )
-                    elif row.severity != f.severity or row.why != why:
-                        row.severity, row.why = f.severity, why
-                        row.save(update_fields=["severity", "why", "refreshed_at"])
+                    elif row.severity != f.severity or row.why != why or row.resolve != resolve:
+                        row.severity, row.why, row.resolve = f.severity, why, resolve
+                        row.save(update_fields=["severity", "why", "resolve", "refreshed_at"])
                 for key, row in current.items():
                     if key not in found:
                         # a finding cannot be resolved before the day it opened

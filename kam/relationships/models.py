@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.web.history_records import KamHistoricalRecords
@@ -310,8 +311,10 @@ class FindingRecord(models.Model):
     function key, or "" for a bow-tie). ``resolved_at`` is empty while it is still found;
     when the same finding comes back, a new row opens. The open rows equal the computed
     findings after each refresh (``relationships.findings_store.findings_refresh``).
-    ``severity`` and ``why`` are those of the latest refresh that found it (``why`` in
-    English, with its parameters, translated when shown).
+    ``severity``, ``why`` and ``resolve`` are those of the latest refresh that found it
+    (in English, with their parameters, translated when shown). ``opened_at`` is the moment
+    the record was written, so the start page knows which findings are new since a visit.
+    The portfolio's findings (page, API, start page) are read from the open rows.
     """
 
     account = models.ForeignKey(
@@ -321,7 +324,9 @@ class FindingRecord(models.Model):
     subject = models.CharField(_("subject"), max_length=60, blank=True)
     severity = models.PositiveSmallIntegerField(_("severity"), default=1)
     why = models.JSONField(_("why"), default=dict, blank=True)
+    resolve = models.JSONField(_("what would resolve it"), default=dict, blank=True)
     opened_on = models.DateField(_("opened"))
+    opened_at = models.DateTimeField(_("recorded"), default=timezone.now, db_index=True)
     resolved_on = models.DateField(_("resolved"), null=True, blank=True)
     refreshed_at = models.DateTimeField(_("last checked"), auto_now=True)
 

@@ -26,11 +26,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +61,7 @@ from kam.relationships.models import (
     Contact,
     ContactFunction,
     ContactLink,
+    FindingRecord,
 )
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
@@ -420,36 +433,123 @@ def matrix(d: AccountData) -> dict[str, Any]:
 
 # --- the portfolio's findings --------------------------------------------------------------------
 
+#: The orders the findings page and API offer; each ends in the same tie-breakers (the
+#: account, the kind in the method's order, the subject), so a page is always the same.
+FINDING_SORTS = ("box", "severity", "account")
+
 
 @dataclass
 class FindingRow:
+    """One open finding as the portfolio's lists show it (the findings page and API, the
+    start page): the account, its box in the portfolio review, the stored finding."""
+
     account: Account
     box: str
-    finding: core.Finding
+    kind: str
+    subject: str
+    severity: int
+    why: core.Message | None
+    resolve: core.Message | None
+    cost: int
+    opened_at: dt.datetime | None = None
 
 
-def findings_portfolio(
-    *, user: User, kind: str = "", box: str = "", sort: str = "box", as_of: dt.date | None = None
-) -> list[FindingRow]:
-    """Every coverage finding on the accounts ``user`` may read (section 3).
+def _rank(field_name: str, order: dict[str, int], missing: int) -> Case:
+    return Case(
+        *[When(**{field_name: value}, then=Value(i)) for value, i in order.items()],
+        default=Value(missing),
+        output_field=IntegerField(),
+    )
+
+
+def findings_open(
+    *, user: User, kind: str = "", box: str = "", sort: str = "box"
+) -> QuerySet[FindingRecord]:
+    """The open findings on the active accounts ``user`` may read, from the findings store
+    (``FindingRecord``, kept equal to the computed findings by ``findings_refresh``), as
+    one query: annotated with ``box_value`` (the box in the portfolio review, "" when not
+    placed), ``cost`` (``kam.core.finding_cost``) and the ranks it sorts by.
 
     ``kind`` and ``box`` filter ('none' for accounts not placed); ``sort`` is ``box`` (key
-    accounts first, then severity) or ``severity`` (most serious first, then box) or
-    ``account``.
+    accounts first, then severity, then account name), ``severity`` (most serious first,
+    then box, then account name), ``account`` (name, then most serious first) or ``cost``
+    (the start page's ranking, ``finding_cost.rank_key``). Ties: the account, the kind in
+    the method's order, the subject.
     """
-    accounts = account_list_visible(user=user).filter(active=True)
-    out: list[FindingRow] = []
-    for d in load(accounts, as_of=as_of):
-        if box and (d.box or "none") != box:
-            continue
-        for f in d.findings:
-            if kind and f.kind != kind:
-                continue
-            out.append(FindingRow(d.account, d.box, f))
-    if sort == "severity":
-        out.sort(key=lambda r: (-r.finding.severity, BOX_ORDER.get(r.box, 9), r.account.name))
-    elif sort == "account":
-        out.sort(key=lambda r: (r.account.name, -r.finding.severity))
+    from kam.core import finding_cost
+    from kam.portfolio.models import Placement
+    from kam.portfolio.selectors import portfolio_review
+    from kam.relationships.models import FindingRecord
+
+    review = portfolio_review()
+    if review is None:
+        box_value: Any = Value("")
     else:
-        out.sort(key=lambda r: (BOX_ORDER.get(r.box, 9), -r.finding.severity, r.account.name))
-    return out
+        box_value = Coalesce(
+            Subquery(
+                Placement.objects.filter(review=review, account_id=OuterRef("account_id")).values(
+                    "box"
+                )[:1]
+            ),
+            Value(""),
+        )
+    visible = account_list_visible(user=user).filter(active=True).values("pk")
+    qs = (
+        FindingRecord.objects.filter(resolved_on__isnull=True, account__in=visible)
+        .annotate(box_value=box_value)
+        .annotate(
+            box_rank=_rank("box_value", BOX_ORDER, len(BOX_ORDER)),
+            kind_rank=_rank(
+                "kind", {k.value: i for i, k in enumerate(core.FindingKind)}, len(core.FindingKind)
+            ),
+            box_weight=_rank("box_value", finding_cost.BOX_WEIGHT, finding_cost.UNPLACED_WEIGHT),
+        )
+        .annotate(cost=F("box_weight") * F("severity"))
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if box:
+        qs = qs.filter(box_value="" if box == "none" else box)
+    ties = ["account__pk", "kind_rank", "subject"]
+    if sort == "severity":
+        order = ["-severity", "box_rank", "account__name", *ties]
+    elif sort == "account":
+        order = ["account__name", "-severity", *ties]
+    elif sort == "cost":
+        # finding_cost.rank_key: cost, box, severity, kind, then the account's name
+        order = ["-cost", "box_rank", "-severity", "kind_rank", Lower("account__name"), *ties]
+    else:
+        order = ["box_rank", "-severity", "account__name", *ties]
+    return qs.order_by(*order)
+
+
+def finding_rows(records: Iterable[FindingRecord]) -> list[FindingRow]:
+    """The records of ``findings_open`` (with their account loaded) as rows to show."""
+    from kam.relationships.findings_store import why_from_json
+
+    return [
+        FindingRow(
+            account=r.account,
+            box=r.box_value,  # type: ignore[attr-defined]
+            kind=r.kind,
+            subject=r.subject,
+            severity=r.severity,
+            why=why_from_json(r.why),
+            resolve=why_from_json(r.resolve),
+            cost=r.cost,  # type: ignore[attr-defined]
+            opened_at=r.opened_at,
+        )
+        for r in records
+    ]
+
+
+def findings_counts(records: QuerySet[FindingRecord]) -> dict[tuple[str, str], int]:
+    """How many of ``records`` (a ``findings_open`` queryset) there are per (box, kind):
+    one aggregate query."""
+    grouped = records.order_by().values("box_value", "kind").annotate(n=Count("pk"))
+    return {(g["box_value"], g["kind"]): g["n"] for g in grouped}
+
+
+def findings_accounts(records: QuerySet[FindingRecord]) -> int:
+    """On how many accounts ``records`` (a ``findings_open`` queryset) are: one query."""
+    return records.order_by().aggregate(n=Count("account", distinct=True))["n"] or 0

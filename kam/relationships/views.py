@@ -51,11 +51,15 @@ from kam.relationships.models import (
 )
 from kam.relationships.orgchart import org_chart_svg
 from kam.relationships.selectors import (
+    FINDING_SORTS,
     AccountData,
     account_data,
     ckey,
     contact_get_visible,
-    findings_portfolio,
+    finding_rows,
+    findings_accounts,
+    findings_counts,
+    findings_open,
 )
 from kam.users.models import Function
 from kam.web.errors import ApplicationError
@@ -598,7 +602,8 @@ def calendar_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def findings_list(request: HttpRequest) -> HttpResponse:
-    """Every coverage finding on the visible accounts, by box (or severity), filterable by kind."""
+    """Every coverage finding on the visible accounts, by box (or severity), filterable by
+    kind: read from the findings store, one page at a time, counted by aggregate queries."""
     kind = request.GET.get("kind", "")
     box = request.GET.get("box", "")
     sort = request.GET.get("sort", "box")
@@ -606,34 +611,30 @@ def findings_list(request: HttpRequest) -> HttpResponse:
         kind = ""
     if box not in [*Box.values, "none"]:
         box = ""
-    if sort not in ("box", "severity", "account"):
+    if sort not in FINDING_SORTS:
         sort = "box"
-    all_rows = findings_portfolio(user=request.user, box=box, sort=sort)
+    records = findings_open(user=request.user, box=box, sort=sort)
+    counts = findings_counts(records)
     kind_labels = _kind_labels()
-    counts = {k: 0 for k in kind_labels}
-    for r in all_rows:
-        counts[r.finding.kind] += 1
+    box_labels = dict(Box.choices)
+    shown = records.filter(kind=kind) if kind else records
+    page = Paginator(shown.select_related("account"), 50).get_page(request.GET.get("page"))
     rows = [
         {
             "account": r.account,
             "box": r.box,
-            "box_label": dict(Box.choices).get(r.box, ""),
-            "kind": r.finding.kind.value,
-            "kind_label": kind_labels[r.finding.kind],
-            "severity": r.finding.severity,
-            "why": tr(r.finding.why),
-            "resolve": tr(r.finding.resolve),
+            "box_label": box_labels.get(r.box, ""),
+            "kind": r.kind,
+            "kind_label": kind_labels.get(r.kind, r.kind),
+            "severity": r.severity,
+            "why": tr(r.why) if r.why else "",
+            "resolve": tr(r.resolve) if r.resolve else "",
         }
-        for r in all_rows
-        if not kind or r.finding.kind == kind
+        for r in finding_rows(page.object_list)
     ]
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    box_labels = dict(Box.choices)
     summary = []
     for b in [*Box.values, ""]:
-        per_kind = [
-            sum(1 for r in all_rows if r.box == b and r.finding.kind == k) for k in kind_labels
-        ]
+        per_kind = [counts.get((b, k), 0) for k in kind_labels]
         if any(per_kind):
             summary.append(
                 {
@@ -648,18 +649,21 @@ def findings_list(request: HttpRequest) -> HttpResponse:
         request,
         "relationships/findings.html",
         {
-            "rows": list(page.object_list),
+            "rows": rows,
             "page": page,
-            "total": len(rows),
+            "total": page.paginator.count,
             "query": query.urlencode(),
             "summary": summary,
             "kind_heads": list(kind_labels.values()),
             "kind": kind,
             "box": box,
             "sort": sort,
-            "kinds": [(k.value, label, counts[k]) for k, label in kind_labels.items()],
+            "kinds": [
+                (k.value, label, sum(n for (_b, k2), n in counts.items() if k2 == k))
+                for k, label in kind_labels.items()
+            ],
             "boxes": [*Box.choices, ("none", _("Not placed"))],
-            "accounts": len({r["account"].pk for r in rows}),
+            "accounts": findings_accounts(shown),
             "may_import": activity_may_log(user=request.user),
         },
     )

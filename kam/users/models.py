@@ -116,9 +116,8 @@ class StartVisit(models.Model):
 
     ``since`` is the moment the page compares against: the end of the previous working
     session (a visit more than ``SESSION_GAP`` after the one before starts a new session),
-    so reloading the page does not wipe what it shows. ``findings_since`` holds the keys of
-    the findings that existed at ``since`` and ``findings_seen`` those at the last visit;
-    findings are computed, not stored, so this is how "new findings" is known. Not kept in
+    so reloading the page does not wipe what it shows. New findings are those the findings
+    store recorded after ``since`` (``relationships.FindingRecord.opened_at``). Not kept in
     history: it changes on every visit and records nobody's decision.
     """
 
@@ -127,8 +126,6 @@ class StartVisit(models.Model):
     )
     since = models.DateTimeField(_("changes shown since"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last visit"))
-    findings_since = models.JSONField(default=list, blank=True)
-    findings_seen = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("start page visit")

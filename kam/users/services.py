@@ -83,28 +83,20 @@ def login_lockout_clear(*, username: str) -> int:
 START_SESSION_GAP = dt.timedelta(minutes=30)
 
 
-def start_visit_record(*, user: AbstractUser, now: dt.datetime, findings: list[str]) -> StartVisit:
-    """Record a visit to the start page at ``now`` with the keys of today's findings.
+def start_visit_record(*, user: AbstractUser, now: dt.datetime) -> StartVisit:
+    """Record a visit to the start page at ``now``.
 
-    Returns the row after the visit: ``since`` (None on the first visit) and
-    ``findings_since`` are what the page compares today against. Within one session
+    Returns the row after the visit: ``since`` (None on the first visit) is what the page
+    compares today against (new findings are those recorded after it). Within one session
     (visits less than ``START_SESSION_GAP`` apart) ``since`` stays put, so a reload shows
     the same changes.
     """
     with transaction.atomic():
         visit = StartVisit.objects.select_for_update().filter(user_id=user.pk).first()
         if visit is None:
-            return StartVisit.objects.create(
-                user_id=user.pk,
-                since=None,
-                last_seen_at=now,
-                findings_since=findings,
-                findings_seen=findings,
-            )
+            return StartVisit.objects.create(user_id=user.pk, since=None, last_seen_at=now)
         if now - visit.last_seen_at > START_SESSION_GAP:
             visit.since = visit.last_seen_at
-            visit.findings_since = visit.findings_seen
         visit.last_seen_at = now
-        visit.findings_seen = findings
         visit.save()
     return visit

@@ -6,7 +6,8 @@ administrator sees the whole portfolio and, besides, the capacity check of the m
 the accounts that moved box between the last two closed reviews.
 
 Every section reuses the selector its own page uses: boxes from the portfolio review,
-findings from the relationship map (ranked by ``kam.core.finding_cost``), the capacity
+findings from the findings store (``relationships.selectors.findings_open``, ranked by
+``kam.core.finding_cost`` in SQL; new since the last visit when recorded after it), the capacity
 check from the matrix (``capacity_summary``), alerts from ``kam.portfolio.alerts``,
 review progress from the review pages. The number of queries does not grow with the
 number of accounts (tests/web/test_start.py).
@@ -24,7 +25,6 @@ from django.db.models import Count, Q, QuerySet
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import Activity
-from kam.core import finding_cost
 from kam.core import relationships as core_rel
 from kam.notifications.models import CustomerUpdate
 from kam.organisation.models import Box
@@ -33,7 +33,7 @@ from kam.portfolio.alerts import Alert, BoxMove, alerts_for, box_moves, review_p
 from kam.portfolio.models import Review
 from kam.portfolio.review_selectors import review_progress_map
 from kam.portfolio.selectors import boxes_of, reviews_open
-from kam.relationships.selectors import AccountData, load
+from kam.relationships.selectors import finding_rows, findings_open
 
 #: How far ahead "coming" actions reach (the weekly digest's 14 days).
 COMING_DAYS = 14
@@ -47,18 +47,15 @@ UPDATE_DAYS = 30
 SHOWN_ACCOUNTS = 12
 
 
-def finding_key(account_id: int, finding: core_rel.Finding) -> str:
-    """A finding's identity across visits: account, kind, subject."""
-    return f"{account_id}:{finding.kind}:{finding.subject or ''}"
-
-
 @dataclass
 class RankedFinding:
     """A finding with its account, box and cost; ``new`` when it appeared since the last visit."""
 
     account: Account
     box: str
-    finding: core_rel.Finding
+    kind: str
+    severity: int
+    message: core_rel.Message | None
     cost: int
     new: bool = False
 
@@ -96,6 +93,7 @@ class Changes:
     actions_count: int = 0
     customer_updates_count: int = 0
     new_findings: list[RankedFinding] = field(default_factory=list)
+    new_findings_count: int = 0
     activities: list[Activity] = field(default_factory=list)
     activities_count: int = 0
 
@@ -105,7 +103,7 @@ class Changes:
             self.box_moves
             or self.actions_count
             or self.customer_updates_count
-            or self.new_findings
+            or self.new_findings_count
             or self.activities_count
         )
 
@@ -140,33 +138,26 @@ def start_scope(*, user: AbstractBaseUser) -> QuerySet[Account]:
     return account_list_visible(user=user).filter(active=True)
 
 
-def start_relationships(*, user: AbstractBaseUser, as_of: dt.date) -> list[AccountData]:
-    """The relationship data (findings) of the person's accounts, loaded once."""
-    return load(start_scope(user=user), as_of=as_of)
+def _ranked_findings(
+    *, user: AbstractBaseUser, since: dt.datetime | None
+) -> tuple[QuerySet[Any], list[RankedFinding]]:
+    """The open findings of the person's accounts ranked by cost (a queryset) and the
+    first ``SHOWN_FINDINGS`` of them; ``new`` when recorded after ``since``."""
+    records = findings_open(user=user, sort="cost")
+    shown = finding_rows(records.select_related("account")[:SHOWN_FINDINGS])
+    return records, [_ranked(r, since) for r in shown]
 
 
-def start_finding_keys(data: list[AccountData]) -> list[str]:
-    """The keys of today's findings, stored with the visit to know what is new next time."""
-    return sorted({finding_key(d.account.pk, f) for d in data for f in d.findings})
-
-
-def _ranked_findings(data: list[AccountData], known: set[str] | None) -> list[RankedFinding]:
-    rows = [
-        RankedFinding(
-            d.account,
-            d.box,
-            f,
-            finding_cost.finding_cost(box=d.box, severity=f.severity),
-            new=known is not None and finding_key(d.account.pk, f) not in known,
-        )
-        for d in data
-        for f in d.findings
-    ]
-    costed = [
-        finding_cost.CostedFinding(r.box, r.finding.severity, str(r.finding.kind), r.account.name)
-        for r in rows
-    ]
-    return finding_cost.rank_findings(rows, costed=costed)
+def _ranked(r: Any, since: dt.datetime | None) -> RankedFinding:
+    return RankedFinding(
+        r.account,
+        r.box,
+        r.kind,
+        r.severity,
+        r.why,
+        r.cost,
+        new=since is not None and r.opened_at is not None and r.opened_at > since,
+    )
 
 
 def _actions(user: AbstractBaseUser, scope: QuerySet[Account]) -> QuerySet[PlanAction]:
@@ -189,11 +180,9 @@ def start_page(
     now: dt.datetime,
     today: dt.date,
     since: dt.datetime | None,
-    findings_since: list[str] | None,
-    relationship_data: list[AccountData],
 ) -> StartPage:
-    """The start page of ``user`` at ``now``; ``since`` and ``findings_since`` come from
-    the recorded visit (kam.users.services.start_visit_record)."""
+    """The start page of ``user`` at ``now``; ``since`` comes from the recorded visit
+    (kam.users.services.start_visit_record)."""
     scope = start_scope(user=user)
     accounts = list(scope.only("pk", "name", "external_id", "currency").order_by("name", "pk"))
     pair = review_pair()
@@ -251,8 +240,7 @@ def start_page(
         u.new = since is not None and u.created_at > since  # type: ignore[attr-defined]
 
     # findings, ranked by cost
-    known = set(findings_since) if findings_since is not None and since is not None else None
-    ranked = _ranked_findings(relationship_data, known)
+    findings, ranked = _ranked_findings(user=user, since=since)
 
     changes = Changes(since=since)
     if since is not None:
@@ -270,7 +258,12 @@ def start_page(
             changed.select_related("plan", "plan__account").order_by("-updated_at", "-pk")[:SHOWN]
         )
         changes.customer_updates_count = updates_qs.filter(created_at__gt=since).count()
-        changes.new_findings = [r for r in ranked if r.new]
+        new_findings = findings.filter(opened_at__gt=since)
+        changes.new_findings_count = new_findings.count()
+        changes.new_findings = [
+            _ranked(r, since)
+            for r in finding_rows(new_findings.select_related("account")[:SHOWN_FINDINGS])
+        ]
         new_activities = Activity.objects.filter(account__in=scope, created_at__gt=since).exclude(
             created_by_id=user.pk
         )
@@ -294,13 +287,12 @@ def start_page(
         reviews_to_score=to_score,
         customer_updates=updates,
         customer_updates_count=updates_qs.count(),
-        findings=ranked[:SHOWN_FINDINGS],
-        findings_count=len(ranked),
+        findings=ranked,
+        findings_count=findings.count(),
         alerts=alerts_for(
             accounts=accounts,
             boxes=boxes,
             moves=moves,
-            relationship_data=relationship_data,
             as_of=today,
         ),
     )

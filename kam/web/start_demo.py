@@ -4,7 +4,8 @@ the real services, so both start pages open with something true in every section
 
 After the visit is recorded:
 
-- the champion of one of sanne's key accounts leaves (a new finding and an alert);
+- the champion of one of sanne's key accounts leaves (a new finding and an alert; the
+  findings store of her key accounts is brought up to date at once);
 - a person at the customer of one of sanne's plans sets an action in progress and comments
   through a share link (a customer update);
 - a colleague on one of sanne's key account teams finishes an action of ours on that plan
@@ -27,9 +28,10 @@ from kam.activities.models import ActivityType
 from kam.organisation.models import Box
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, Plan, PlanAction
 from kam.portfolio.selectors import boxes_of
+from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
 from kam.users.models import StartVisit
-from kam.web.start import start_finding_keys, start_relationships, start_scope
+from kam.web.start import start_scope
 
 MANAGER = "sanne"
 DIRECTOR = "maarten"
@@ -45,15 +47,8 @@ def demo_start(*, today: dt.date, stdout: TextIO) -> None:
         return
     visited = timezone.now()
     for person in people.values():
-        keys = start_finding_keys(start_relationships(user=person, as_of=today))
         StartVisit.objects.update_or_create(
-            user=person,
-            defaults={
-                "since": visited,
-                "last_seen_at": visited,
-                "findings_since": keys,
-                "findings_seen": keys,
-            },
+            user=person, defaults={"since": visited, "last_seen_at": visited}
         )
     scope = start_scope(user=manager)
     boxes = boxes_of(account_ids=list(scope.values_list("pk", flat=True)))
@@ -65,6 +60,9 @@ def demo_start(*, today: dt.date, stdout: TextIO) -> None:
         told.append(_("a customer update"))
     if _colleague_acts(account_ids=key_ids, today=today):
         told.append(_("a colleague's action and meeting"))
+    # the findings store now, not once the loader's transaction commits: the start pages
+    # read new findings and lost champions from it
+    findings_refresh(account_ids=key_ids, as_of=today)
     stdout.write(
         _("Start pages: last visit recorded for %(people)s; since then: %(events)s.")
         % {"people": ", ".join(sorted(people)), "events": ", ".join(told) or "–"}

@@ -36,28 +36,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
     from kam.relationships.views import _kind_labels, tr
     from kam.users.services import start_visit_record
-    from kam.web.start import start_finding_keys, start_page, start_relationships
+    from kam.web.start import start_page
 
     user = request.user
     profile = getattr(user, "profile", None)
     director = bool(profile and profile.can_manage_portfolio)
     now = timezone.now()
     today = timezone.localdate()
-    data = start_relationships(user=user, as_of=today)  # type: ignore[arg-type]
-    visit = start_visit_record(user=user, now=now, findings=start_finding_keys(data))  # type: ignore[arg-type]
+    visit = start_visit_record(user=user, now=now)  # type: ignore[arg-type]
     page = start_page(
         user=user,  # type: ignore[arg-type]
         director=director,
         now=now,
         today=today,
         since=visit.since,
-        findings_since=visit.findings_since,
-        relationship_data=data,
     )
     labels = _kind_labels()
     for r in [*page.findings, *page.changes.new_findings]:
-        r.kind_label = labels[r.finding.kind]  # type: ignore[attr-defined]
-        r.why = tr(r.finding.why)  # type: ignore[attr-defined]
+        r.kind_label = labels.get(r.kind, r.kind)  # type: ignore[attr-defined]
+        r.why = tr(r.message) if r.message else ""  # type: ignore[attr-defined]
     return render(request, "web/start.html", {"page": page})
 
 

@@ -219,9 +219,10 @@ def test_the_page_shows_the_story_in_english_and_dutch(story, kam_user):  # type
 
 
 def test_the_store_equals_the_computed_findings_after_the_job(story, director, kam_user):  # type: ignore[no-untyped-def]
+    from kam.accounts.models import Account
     from kam.jobs.models import Job, JobStatus
     from kam.relationships.findings_store import findings_refresh_enqueue
-    from kam.relationships.selectors import findings_portfolio
+    from kam.relationships.selectors import load
 
     _story = story
     other = AccountFactory(owner=kam_user, name="Zeeland Foods")
@@ -230,8 +231,9 @@ def test_the_store_equals_the_computed_findings_after_the_job(story, director, k
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and Job.objects.filter(kind="findings_refresh").exists()
     computed = {
-        (r.account.pk, str(r.finding.kind), r.finding.subject or "", r.finding.severity)
-        for r in findings_portfolio(user=director)
+        (d.account.pk, str(f.kind), f.subject or "", f.severity)
+        for d in load(Account.objects.filter(active=True))
+        for f in d.findings
     }
     stored = set(
         FindingRecord.objects.filter(resolved_on__isnull=True).values_list(
@@ -247,3 +249,33 @@ def test_the_store_equals_the_computed_findings_after_the_job(story, director, k
         for r in FindingRecord.objects.order_by("pk").values()
     ]
     assert AccountRelationship.objects.get(account=other).inferred_stage  # stored by the job
+
+
+def test_the_timeline_queries_do_not_grow_with_the_portfolio(story, kam_user):  # type: ignore[no-untyped-def]
+    """One account's history reads that account's rows: as many queries with 3 other
+    accounts (with findings) as with 9."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kam.relationships.models import Contact
+
+    account, _reviews, _eva = story
+    client = client_for(kam_user)
+    url = reverse("accounts:history", args=[account.pk])
+
+    def others(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            other = AccountFactory(owner=kam_user, name=f"Other {i:02d}")
+            Contact.objects.create(account=other, number=1, name=f"D{i}", buying_roles=["decider"])
+        findings_refresh()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        return len(q.captured_queries)
+
+    others(3, 0)
+    client.get(url)
+    few = count()
+    others(6, 3)
+    assert count() == few

@@ -240,3 +240,52 @@ def test_grid_paginates_fifty_and_filters(director):
     assert second.count('name="accounts"') == 5
     found = client.get(url + "?q=Shop 07").content.decode()
     assert found.count('name="accounts"') == 1
+
+
+def _flagged_accounts(review, director, kam_user, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
+    for i in range(start, start + n):
+        account = AccountFactory(owner=kam_user, name=f"Flagged {i:03d}")
+        score_all(review, director, account, {"a1": 9, "a2": 5, "a3": 5})
+        score_all(review, kam_user, account, {"a1": 2, "a2": 5, "a3": 5})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["director", "kam_user"])
+def test_detail_queries_do_not_grow_with_the_accounts(director, kam_user, other_kam, who):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    review = make_review(director, [director, kam_user, other_kam])
+    _flagged_accounts(review, director, kam_user, 3)
+    client = client_for(director if who == "director" else kam_user)
+    url = reverse("portfolio:review_detail", args=[review.pk])
+    client.get(url)  # computes the placements, warms the organisation row
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        return len(q.captured_queries)
+
+    few = count()
+    _flagged_accounts(review, director, kam_user, 6, start=3)
+    client.get(url)  # the new scores are computed once
+    assert count() == few
+
+
+@pytest.mark.django_db
+def test_detail_lists_a_page_of_flags_and_counts_them_all(director, kam_user, monkeypatch):  # type: ignore[no-untyped-def]
+    from kam.portfolio import views_reviews
+
+    monkeypatch.setattr(views_reviews, "DISAGREEMENT_ACCOUNTS_SHOWN", 2)
+    review = make_review(director, [director, kam_user])
+    _flagged_accounts(review, director, kam_user, 5)
+    body = client_for(director).get(reverse("portfolio:review_detail", args=[review.pk]))
+    html = body.content.decode()
+    # five accounts flagged on a1: all five counted, the first two by name listed
+    assert body.context["disagreement_count"] == 5
+    assert [d.account.name for d in body.context["disagreements"]] == [
+        "Flagged 000",
+        "Flagged 001",
+    ]
+    assert "Flagged 002" not in html.split("Criteria to discuss")[1].split("</table>")[0]
+    assert "and 3 more criteria to discuss on further accounts" in html

@@ -9,6 +9,7 @@ import pytest
 
 from kam.accounts.models import AccountRevenue, AccountTeamMember, TeamRole
 from kam.activities.models import Activity, ActivityParticipant
+from kam.relationships.findings_store import findings_refresh
 from kam.relationships.services import contact_create
 from kam.users.models import Function, Role
 from tests.factories import AccountFactory, make_user
@@ -86,6 +87,8 @@ def dmu(kam_user, member):  # type: ignore[no-untyped-def]
     for i in range(4):
         meet(20 + 80 * i, member, claire)
     director = make_user(Role.SALES_DIRECTOR, username="dir")
+    # what the findings_refresh job does once the transaction commits (tests roll back)
+    findings_refresh()
     return {
         "account": account,
         "eva": eva,

@@ -17,6 +17,7 @@ from kam.plans import services as plan_services
 from kam.plans.models import ActionStatus, PlanAction
 from kam.portfolio import alerts
 from kam.portfolio.models import Criterion, Placement, Review, ReviewStatus
+from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
 from kam.users.models import StartVisit
 from kam.users.services import START_SESSION_GAP
@@ -111,6 +112,7 @@ def world(kam_user, other_kam, director):  # type: ignore[no-untyped-def]
     )
     open_review = _review("Autumn scoring", TODAY, status=ReviewStatus.OPEN)
     open_review.raters.add(kam_user, director)
+    findings_refresh()  # what the findings_refresh job does once the transaction commits
     return SimpleNamespace(
         alpha=alpha,
         beta=beta,
@@ -212,6 +214,7 @@ def test_since_the_last_visit_shows_what_others_did_and_survives_a_reload(  # ty
     Contact.objects.create(
         account=world.gamma, number=1, name="Dana Decider", buying_roles=["decider"]
     )
+    findings_refresh()
     html = client.get(reverse("home")).content.decode()
     changes = _section(html, "start-changes")
     assert "Call about the promotion" in _section(changes, "change-activities")
@@ -261,8 +264,10 @@ def test_the_number_of_queries_does_not_grow_with_the_accounts(who, request, wor
         return len(queries)
 
     _more_accounts(owner, world.reviews, 2, 0)
+    findings_refresh()
     few = count()
     _more_accounts(owner, world.reviews, 9, 10)
+    findings_refresh()
     assert count() == few
 
 
