@@ -15,15 +15,14 @@ import os
 import resource
 import time
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
-_LOG: list[str] = []
-_FILE: list = []  # the open log, once the session knows its worker
+_FILE: list[TextIO] = []  # the open log, once the session knows its worker
 
 
 def _write(line: str) -> None:
-    _LOG.append(line)
     if _FILE:
         _FILE[0].write(line + "\n")
         _FILE[0].flush()
