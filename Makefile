@@ -3,9 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PYTEST_ARGS ?= -n 2
+# loadgroup: tests marked xdist_group(name) share a worker (and its module-scoped demo)
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: lock demo test test-unit test-browser test-postgres lint format bench install browser clean messages
+.PHONY: lock demo test test-core test-unit test-browser test-postgres lint format bench install browser clean messages
 
 UV_VERSION := 0.13.9
 
@@ -41,9 +42,14 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 demo: install
 	KAM_DATA_DIR=$(DEMO_DATA_DIR) $(BIN)/kam demo
 
-## test: set up and run the whole suite (unit, API, CLI and browser tests) on SQLite
+## test: set up and run the whole suite (unit, API, CLI, browser and the slow layer: real
+## processes and the benchmark smoke runs in tests/bench) on SQLite, spread over the cores
 test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## test-core: the fast layer, kam.core's unit and property tests (no database, no Django)
+test-core: install
+	$(BIN)/pytest -p no:django -p no:xdist --noconftest -W ignore::pytest.PytestConfigWarning -q tests/core
 
 ## test-unit: everything but the browser tests (CI runs it again on PostgreSQL)
 test-unit: install

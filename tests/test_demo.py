@@ -17,9 +17,12 @@ from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Placement, Rating, Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.users.models import Role
+from tests.demo_copy import DemoCopy
 from tests.factories import AccountFactory
 
-pytestmark = pytest.mark.django_db(transaction=False)
+# Transactional: each test starts from an emptied database, into which the demo is loaded, or
+# on SQLite restored from the copy of this process's first load (tests/demo_copy.py).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SEED = 11
 ACCOUNTS = 60
@@ -31,9 +34,35 @@ def fast_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+_FIRST_LOAD = DemoCopy()
+
+
+@pytest.fixture(autouse=True)
+def _demo_copy(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Lets ``load`` keep and restore the copy (it needs the test's settings)."""
+    _STATE["settings"], _STATE["factory"] = settings, tmp_path_factory
+    yield
+    _STATE.clear()
+
+
+_STATE: dict[str, object] = {}
+
+
 def load(seed: int = SEED, **kwargs) -> tuple[DemoLogins, str]:  # type: ignore[no-untyped-def]
+    """Load the demo; the output it printed is returned with the logins.
+
+    The default load (seed ``SEED``, no options) into an empty database is the same in every
+    test; on SQLite it runs once per process and later tests get a copy of its result.
+    """
+    default = seed == SEED and not kwargs and DemoCopy.usable()
+    fresh = default and not Account.objects.exists() and not get_user_model().objects.exists()
+    if fresh and _FIRST_LOAD.kept:
+        return _FIRST_LOAD.restore(_STATE["settings"])  # type: ignore[no-any-return]
     out = io.StringIO()
     logins = demo_load(seed=seed, accounts=ACCOUNTS, stdout=out, **kwargs)
+    if fresh:
+        files = _STATE["factory"].mktemp("demo-copy")  # type: ignore[attr-defined]
+        _FIRST_LOAD.keep(_STATE["settings"], files, (logins, out.getvalue()))
     return logins, out.getvalue()
 
 

@@ -431,6 +431,11 @@ def _differences(
     return out
 
 
+# The module's tests share one demo load per process: with `--dist loadgroup` (`make test`)
+# they all run in the same xdist worker, so the demo is loaded once, not once per worker.
+pytestmark = pytest.mark.xdist_group("forms_roundtrip_demo")
+
+
 # --- the demo, loaded once ----------------------------------------------------------------
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_copy import DemoCopy
+
 # Playwright's sync API runs an event loop in this thread; Django refuses database access
 # from a thread with a running loop unless told it is safe (it is: the loop is idle).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -53,9 +55,27 @@ class Login:
     password: str
 
 
+_DEMO = DemoCopy()
+
+
 @pytest.fixture
-def demo_director(transactional_db) -> Login:  # type: ignore[no-untyped-def]
-    """The demo portfolio (40 customers, two reviews) and its sales director's login."""
+def demo_director(transactional_db, settings, tmp_path_factory) -> Login:  # type: ignore[no-untyped-def]
+    """The demo portfolio (40 customers, two reviews) and its sales director's login.
+
+    Every test gets the demo afresh, as ``demo_load`` leaves it: on SQLite the first test in
+    a process loads it and the others get a copy of that database and its files
+    (tests/demo_copy.py; the database is emptied after each test, so a test's changes never
+    reach the next one); on PostgreSQL each test loads it.
+    """
+    if _DEMO.kept and DemoCopy.usable():
+        return _DEMO.restore(settings)  # type: ignore[no-any-return]
+    login = _demo_load()
+    if DemoCopy.usable():
+        _DEMO.keep(settings, tmp_path_factory.mktemp("demo-copy"), login)
+    return login
+
+
+def _demo_load() -> Login:
     from django.contrib.auth import get_user_model
 
     from kam.demo import demo_load

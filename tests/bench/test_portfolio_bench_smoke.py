@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "portfolio.py"
+
+# A real subprocess running a benchmark: the slow layer (`make test` still runs it).
+pytestmark = pytest.mark.slow
 
 
 def test_quick_bench_prints_a_ratio_per_operation() -> None:

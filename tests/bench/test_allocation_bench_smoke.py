@@ -11,6 +11,9 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "allocation.py"
 
+# A real subprocess running a benchmark: the slow layer (`make test` still runs it).
+pytestmark = pytest.mark.slow
+
 
 def test_quick_bench_prints_times_ratios_and_objective_differences() -> None:
     pytest.importorskip("highspy")
