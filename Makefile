@@ -85,6 +85,7 @@ bench: install
 	$(BIN)/python bench/allocation.py --quick
 	$(BIN)/python bench/facts.py --sizes 1000000
 	$(BIN)/python bench/pages.py --quick --load
+	$(BIN)/python bench/cli.py
 
 ## messages: refresh the Dutch catalogs from kam's code (Python and templates, then the
 ## JavaScript domain) and compile them; translate new entries in kam/locale/nl before committing

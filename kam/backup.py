@@ -28,7 +28,6 @@ older kam is brought up to date.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import io
@@ -57,7 +56,6 @@ STORE_PREFIX = "transactions/"
 SECRET_MEMBER = "secret_key"
 #: Tables ``migrate`` fills in a new installation: rows there do not make it "in use".
 MIGRATE_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission"})
-BAD_INPUT = 2
 
 
 class BackupError(Exception):
@@ -617,26 +615,11 @@ def restore(*, path: Path, force: bool = False, stdout: Any = None) -> dict[str,
         shutil.rmtree(work, ignore_errors=True)
 
 
-# --- the commands -------------------------------------------------------------------------
+# --- what the commands print -----------------------------------------------------------
 
 
-def add_backup_parsers(sub: Any) -> None:
-    backup = sub.add_parser(
-        "backup",
-        help="write one archive of the database, the transaction store and the secret key",
-    )
-    backup.add_argument("path", type=Path, help="the archive to write (e.g. kam-2026-12-07.tar.gz)")
-    backup.add_argument("--force", action="store_true", help="replace PATH when it exists")
-    restore_parser = sub.add_parser("restore", help="bring a kam backup into an empty installation")
-    restore_parser.add_argument("path", type=Path, help="the archive kam backup wrote")
-    restore_parser.add_argument(
-        "--force",
-        action="store_true",
-        help="DESTRUCTIVE: replace the data of an installation that is not empty",
-    )
-
-
-def _summary(manifest: dict[str, Any]) -> str:
+def manifest_summary(manifest: dict[str, Any]) -> str:
+    """One line on what an archive holds, as ``kam backup`` and ``kam restore`` print it."""
     counts = manifest["row_counts"]
     store = [f for f in manifest["files"] if f["path"].startswith(STORE_PREFIX)]
     return _(
@@ -650,45 +633,3 @@ def _summary(manifest: dict[str, Any]) -> str:
         "version": manifest["kam_version"],
         "created": manifest["created_at"],
     }
-
-
-def _failure(exc: Exception) -> str:
-    """A message for a failure of the system (disk, permissions, database connection)."""
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.strerror or exc}: {exc.filename}"
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def run_backup(args: argparse.Namespace) -> int:
-    import psycopg
-    from django.db import Error as DatabaseError
-
-    try:
-        manifest = backup_create(path=args.path, force=args.force)
-    except BackupError as exc:
-        print(exc, file=sys.stderr)
-        return BAD_INPUT
-    except (OSError, DatabaseError, psycopg.Error, sqlite3.Error) as exc:
-        print(_("kam backup failed: %(reason)s") % {"reason": _failure(exc)}, file=sys.stderr)
-        return BAD_INPUT
-    print(_("Backup written to %(path)s") % {"path": Path(args.path).absolute()})
-    print(_summary(manifest))
-    print(_("The archive holds the secret key: keep it as safe as the server."))
-    return 0
-
-
-def run_restore(args: argparse.Namespace) -> int:
-    import psycopg
-    from django.db import Error as DatabaseError
-
-    try:
-        manifest = restore(path=args.path, force=args.force)
-    except BackupError as exc:
-        print(exc, file=sys.stderr)
-        return BAD_INPUT
-    except (OSError, DatabaseError, psycopg.Error, sqlite3.Error) as exc:
-        print(_("kam restore failed: %(reason)s") % {"reason": _failure(exc)}, file=sys.stderr)
-        return BAD_INPUT
-    print(_("Restored %(path)s") % {"path": Path(args.path).absolute()})
-    print(_summary(manifest))
-    return 0

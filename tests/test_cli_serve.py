@@ -112,7 +112,8 @@ def test_serve_runs_sync_workers_whose_timeout_is_real(monkeypatch) -> None:  # 
     """gunicorn's --timeout only ends a long request in a sync worker (a threaded worker
     keeps telling the arbiter it is alive): kam serve runs sync workers by default, recycles
     them, and takes the timeout from KAM_REQUEST_TIMEOUT."""
-    from kam.cli import build_parser, gunicorn_argv
+    from kam.cli import build_parser
+    from kam.cli.serve import gunicorn_argv
 
     monkeypatch.setenv("KAM_REQUEST_TIMEOUT", "45")
     args = build_parser().parse_args(["serve"])
@@ -133,7 +134,7 @@ def test_a_request_beyond_the_timeout_is_ended(tmp_path: Path) -> None:
     worker (WORKER TIMEOUT) and the client gets no answer rather than waiting for ever."""
     import http.client
 
-    from kam.cli import gunicorn_argv
+    from kam.cli.serve import gunicorn_argv
 
     (tmp_path / "never_answers.py").write_text(
         "import time\n\ndef app(environ, start_response):\n    time.sleep(3600)\n"

@@ -40,7 +40,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares  # type: ignore[import-untyped]
 
 from kam.core.allocation import CalibrationError, ResponseCurve, calibrate
 
@@ -154,6 +153,10 @@ def fit_judgements(
     if hi - lo <= 1e-12:
         log_d = lo
     else:
+        # imported here: scipy.optimize takes longer to import than a file of four
+        # judgements takes to allocate (``kam allocate``)
+        from scipy.optimize import least_squares  # type: ignore[import-untyped]
+
         found = least_squares(
             misses,
             x0=[0.5 * (lo + hi)],

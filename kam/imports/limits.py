@@ -36,7 +36,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from typing import Any, TypeVar
 
-from kam.i18n import _
+from kam.i18n import _, django_settings
 from kam.web.errors import ApplicationError
 
 T = TypeVar("T")
@@ -67,9 +67,8 @@ def limit(name: str) -> int:
     """The value of the limit ``name`` (a key of ``DEFAULTS``): the Django setting, or (in
     the commands that run without Django, such as ``kam facts``) the environment variable of
     the same name, or its default."""
-    from django.conf import settings
-
-    if settings.configured:
+    settings = django_settings()
+    if settings is not None:
         return int(getattr(settings, name, DEFAULTS[name]))
     return int(os.environ.get(name, DEFAULTS[name]))
 

@@ -120,7 +120,7 @@ def test_clv_refusal(tmp_path, capsys):
 
 
 def test_clv_reads_a_semicolon_file_with_decimal_commas_as_its_english_twin(tmp_path, capsys):
-    from kam.clv_cli import normalised_transactions
+    from kam.cli.clv import normalised_transactions
 
     dutch = write(
         tmp_path,

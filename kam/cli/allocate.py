@@ -24,33 +24,27 @@ import io
 import json
 import math
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from kam.classify_cli import (
+from kam.cli.common import (
     BAD_INPUT,
     InputProblems,
-    _,
-    _file_text,
+    add_decimal_argument,
     csv_rows,
+    file_text,
+    number,
     read_file_numbers,
 )
-from kam.core.allocation import (
-    AllocationResult,
-    CalibrationError,
-    Curves,
-    PoolProblem,
-    ResponseCurve,
-    allocate,
-)
-from kam.core.allocation_fit import fit_judgements
 from kam.core.cells import spreadsheet_row
-from kam.imports.cli import add_decimal_argument
+from kam.i18n import _
 from kam.imports.numbers import Convention
 from kam.imports.tables import csv_reader, header_name
+
+if TYPE_CHECKING:  # kam.core.allocation needs numpy: imported when the command runs
+    import numpy as np
+
+    from kam.core.allocation import AllocationResult, CalibrationError, ResponseCurve
 
 COLUMNS = (
     "account",
@@ -79,26 +73,17 @@ DECIMALS = 4
 
 
 def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a number") % {"value": text}
-        ) from None
+    value = number(text)
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(_("'%(value)s' must be 0 or more") % {"value": text})
     return value
 
 
-def add_allocate_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``kam allocate`` to the ``kam`` command's subparsers."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "allocate",
-        help=_("divide yearly hours over accounts from their response judgements"),
-        description=_(
-            "Divide a capacity of yearly hours over the accounts of a CSV file so that "
-            "contribution minus the cost of the hours is highest. No database needed."
-        ),
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``kam allocate`` (its help line is in ``kam.cli.COMMANDS``)."""
+    parser.description = _(
+        "Divide a capacity of yearly hours over the accounts of a CSV file so that "
+        "contribution minus the cost of the hours is highest. No database needed."
     )
     parser.add_argument(
         "--accounts",
@@ -127,11 +112,12 @@ def add_allocate_parser(sub: Any) -> argparse.ArgumentParser:
         help=_("output format (default: table)"),
     )
     add_decimal_argument(parser)
-    return parser
 
 
-def run_allocate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``kam allocate``; returns the exit status (0, or 2 for bad input)."""
+    from kam.core.allocation import Curves, PoolProblem, allocate
+
     try:
         accounts, curves, lo, hi = read_accounts(
             Path(args.accounts), args.accounts, decimal=args.decimal
@@ -168,8 +154,13 @@ def read_accounts(
     ``kam.imports.numbers`` (``decimal``: the separator the user gave, None: told from the
     file). Raises ``InputProblems`` with every problem found.
     """
+    import numpy as np
+
+    from kam.core.allocation import CalibrationError
+    from kam.core.allocation_fit import fit_judgements
+
     problems: list[str] = []
-    text = _file_text(path, name, problems)
+    text = file_text(path, name, problems)
     if text is None:
         raise InputProblems(problems)
     reader = csv_reader(text)
@@ -434,14 +425,3 @@ def render_table(result: AllocationResult) -> str:
             }
         )
     return "\n".join(text) + "\n"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m kam.allocate_cli``: the same as ``kam allocate``."""
-    parser = argparse.ArgumentParser(prog="kam")
-    add_allocate_parser(parser.add_subparsers(dest="command", required=True))
-    return run_allocate(parser.parse_args(["allocate", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

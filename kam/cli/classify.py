@@ -23,30 +23,29 @@ import json
 import math
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kam.core.cells import spreadsheet_row
-from kam.core.portfolio import (
-    NOT_PLACED,
-    Classification,
-    ScoreRow,
-    classify,
-    disagreement,
-    score_table,
-    sensitivity,
-    uncertain,
+from kam.cli.common import (
+    BAD_INPUT,
+    InputProblems,
+    add_decimal_argument,
+    csv_rows,
+    file_text,
+    read_file_numbers,
+    whole_number,
 )
+from kam.core.cells import spreadsheet_row
 from kam.core.scoring import BOXES, Criterion, Scheme
 from kam.i18n import _
-from kam.imports.cli import add_decimal_argument
-from kam.imports.limits import upload_size_check
-from kam.imports.numbers import Convention, NumberReading, read_numbers
+from kam.imports.numbers import Convention, NumberReading
 from kam.imports.tables import csv_reader, header_name
 
-BAD_INPUT = 2
+if TYPE_CHECKING:  # kam.core.portfolio needs numpy: imported when the command runs
+    from kam.core.portfolio import ScoreRow
+
 DECIMALS = 4
 COLUMNS = ("account", "criterion", "score", "competitor_score", "rater")
 AXES = ("attractiveness", "strength")
@@ -57,14 +56,6 @@ AXIS_FIELDS = {
 CRITERION_FIELDS = ("key", "name", "weight", "anchors")
 ANCHOR_KEYS = ("2", "5", "8")
 MAX_DRAWS = 100_000
-
-
-class InputProblems(Exception):
-    """Everything wrong with the input files, one line each."""
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
 
 
 @dataclass(frozen=True)
@@ -88,12 +79,7 @@ class AccountResult:
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a whole number") % {"value": text}
-        ) from None
+    value = whole_number(text)
     if not 1 <= value <= MAX_DRAWS:
         raise argparse.ArgumentTypeError(
             _("the number of draws must be from 1 to %(max)s") % {"max": MAX_DRAWS}
@@ -102,26 +88,17 @@ def _positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a whole number") % {"value": text}
-        ) from None
+    value = whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(_("the seed must be 0 or more"))
     return value
 
 
-def add_classify_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``kam classify`` to the ``kam`` command's subparsers."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "classify",
-        help=_("place accounts in the four boxes from a scheme and a scores file"),
-        description=_(
-            "Place every account of a scores file in the four boxes of the selection "
-            "matrix, using the criteria and weights of a scheme file. No database needed."
-        ),
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``kam classify`` (its help line is in ``kam.cli.COMMANDS``)."""
+    parser.description = _(
+        "Place every account of a scores file in the four boxes of the selection "
+        "matrix, using the criteria and weights of a scheme file. No database needed."
     )
     parser.add_argument(
         "--scheme", required=True, metavar="SCHEME.toml", help=_("the scoring scheme (TOML)")
@@ -152,10 +129,9 @@ def add_classify_parser(sub: Any) -> argparse.ArgumentParser:
         help=_("seed of the sensitivity draws; the same seed gives the same result"),
     )
     add_decimal_argument(parser)
-    return parser
 
 
-def run_classify(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``kam classify``; returns the exit status (0, or 2 for bad input)."""
     try:
         results = classify_files(
@@ -210,27 +186,6 @@ def classify_files(
     return classify_rows(scheme_file.scheme, rows, draws=draws, seed=seed)
 
 
-def _file_text(path: Path, name: str, problems: list[str]) -> str | None:
-    try:
-        # newline="": line ends as they are, so that a CR inside a CSV header is seen as one
-        # a file beyond KAM_MAX_UPLOAD_BYTES is refused before it is read (exit 2)
-        upload_size_check(path.stat().st_size, name=name)
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        problems.append(_("%(file)s: the file does not exist") % {"file": name})
-    except IsADirectoryError:
-        problems.append(_("%(file)s: this is a folder, not a file") % {"file": name})
-    except UnicodeDecodeError:
-        problems.append(_("%(file)s: the file is not UTF-8 text") % {"file": name})
-    except OSError as exc:
-        problems.append(
-            _("%(file)s: the file cannot be read (%(reason)s)")
-            % {"file": name, "reason": exc.strerror or exc}
-        )
-    return None
-
-
 def _where(name: str, axis: str, index: int | None, field: str) -> str:
     """``scheme.toml: [strength] criterion 2, field weight`` (``index`` counts from 1)."""
     if index is None:
@@ -280,7 +235,7 @@ class SchemeFile:
 def read_scheme(path: Path, name: str, problems: list[str]) -> SchemeFile:
     """The scheme in ``path``; every problem found is appended to ``problems``."""
     unreadable = SchemeFile(None, frozenset(), frozenset(), readable=False)
-    text = _file_text(path, name, problems)
+    text = file_text(path, name, problems)
     if text is None:
         return unreadable
     try:
@@ -438,31 +393,6 @@ def _score(numbers: NumberReading, row: int, field: str) -> float | None:
     return float(value)
 
 
-def read_file_numbers(
-    rows: Sequence[tuple[int, Mapping[str, str]]],
-    fields: Sequence[str],
-    *,
-    decimal: Convention | None,
-) -> tuple[NumberReading, dict[tuple[int, str], str]]:
-    """The numbers of ``fields`` in every row, read together (``kam.imports.numbers``), and
-    the reason each one written in the wrong convention is refused, by (row, field)."""
-    numbers = read_numbers(
-        (
-            ((row, field), row, field, cells[field])
-            for row, cells in rows
-            for field in fields
-            if cells[field]
-        ),
-        decimal=decimal,
-    )
-    # A cell that is no number at all gets the caller's own message, which says what
-    # the field wants; the others (two readings, the file's other convention) get these.
-    refused = {
-        (p.row or 0, p.column): p.reason for p in numbers.problems if p.code != "not_a_number"
-    }
-    return numbers, refused
-
-
 def read_scores(
     path: Path,
     name: str,
@@ -478,7 +408,9 @@ def read_scores(
     Comma, semicolon and tab separated files are read; scores are read by
     ``kam.imports.numbers``.
     """
-    text = _file_text(path, name, problems)
+    from kam.core.portfolio import ScoreRow
+
+    text = file_text(path, name, problems)
     if text is None:
         return []
     reader = csv_reader(text)
@@ -592,8 +524,17 @@ def classify_rows(
     scheme: Scheme, rows: Sequence[ScoreRow], *, draws: int | None = None, seed: int = 0
 ) -> list[AccountResult]:
     """One result per account, in the order accounts first appear in ``rows``."""
+    from kam.core.portfolio import (
+        NOT_PLACED,
+        classify,
+        disagreement,
+        score_table,
+        sensitivity,
+        uncertain,
+    )
+
     table = score_table(scheme, rows)
-    result: Classification = classify(scheme, table)
+    result = classify(scheme, table)
     flagged = disagreement(table)
     probabilities = None
     unsure = None
@@ -759,52 +700,3 @@ def render_table(results: Sequence[AccountResult], *, with_probabilities: bool) 
         ]
         text.append("  ".join(cells).rstrip())
     return "\n".join(text) + "\n"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m kam.classify_cli``: the same as ``kam classify``."""
-    parser = argparse.ArgumentParser(prog="kam")
-    add_classify_parser(parser.add_subparsers(dest="command", required=True))
-    return run_classify(parser.parse_args(["classify", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
-def csv_rows(
-    reader: Iterator[list[str]],
-    *,
-    name: str,
-    header: Sequence[str],
-    column: Mapping[str, int],
-    columns: Sequence[str],
-    problems: list[str],
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows after the header as (row number, cells of ``columns``), header = row 1.
-
-    Blank rows are skipped; a short row or unreadable CSV is reported in ``problems`` (a
-    CSV error ends the file, since nothing after it can be trusted).
-    """
-    row_number = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(
-                _("%(file)s: row %(row)s: %(reason)s")
-                % {"file": name, "row": row_number + 1, "reason": exc}
-            )
-            return
-        row_number += 1
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(record) < len(header):
-            problems.append(
-                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
-                % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
-            )
-            continue
-        yield row_number, {c: record[column[c]].strip() for c in columns}

@@ -22,42 +22,26 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import math
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kam.classify_cli import BAD_INPUT
-from kam.core.clv import ClvFitError
-from kam.facts.clv import ClvReport, TransactionProblems, clv_from_transactions
+from kam.cli.common import BAD_INPUT, add_decimal_argument, iso_date, number, whole_number
 from kam.i18n import _
-from kam.imports.cli import add_decimal_argument
 from kam.imports.numbers import Convention, read_numbers
 from kam.imports.tables import csv_reader, header_name
+
+if TYPE_CHECKING:  # kam.facts.clv needs DuckDB, numpy and scipy: imported when it runs
+    from kam.facts.clv import ClvReport
 
 MAX_HORIZON_WEEKS = 52 * 50
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": text}
-        ) from None
-
-
 def _weeks(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a whole number") % {"value": text}
-        ) from None
+    value = whole_number(text)
     if not 1 <= value <= MAX_HORIZON_WEEKS:
         raise argparse.ArgumentTypeError(
             _("the horizon must be from 1 to %(max)s weeks") % {"max": MAX_HORIZON_WEEKS}
@@ -66,12 +50,7 @@ def _weeks(text: str) -> int:
 
 
 def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a number") % {"value": text}
-        ) from None
+    value = number(text)
     if not math.isfinite(value) or not 0 <= value < 10:
         raise argparse.ArgumentTypeError(
             _("the discount rate is a yearly fraction from 0 to 10 (0.08 = 8 %)")
@@ -79,16 +58,12 @@ def _rate(text: str) -> float:
     return value
 
 
-def add_clv_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``kam clv`` to the ``kam`` command's subparsers."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "clv",
-        help=_("predict each account's purchases and value from its transactions"),
-        description=_(
-            "Fit the BG/NBD purchase model and the Gamma-Gamma spend model to the "
-            "transactions up to the calibration end and predict each account's purchases "
-            "and discounted value over the horizon. No database needed."
-        ),
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``kam clv`` (its help line is in ``kam.cli.COMMANDS``)."""
+    parser.description = _(
+        "Fit the BG/NBD purchase model and the Gamma-Gamma spend model to the "
+        "transactions up to the calibration end and predict each account's purchases "
+        "and discounted value over the horizon. No database needed."
     )
     parser.add_argument(
         "--transactions",
@@ -99,7 +74,7 @@ def add_clv_parser(sub: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--calibration-end",
         required=True,
-        type=_date,
+        type=iso_date,
         metavar="DATE",
         help=_("last day of the history the models learn from (YYYY-MM-DD)"),
     )
@@ -124,11 +99,13 @@ def add_clv_parser(sub: Any) -> argparse.ArgumentParser:
         help=_("output format (default: table)"),
     )
     add_decimal_argument(parser)
-    return parser
 
 
-def run_clv(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``kam clv``; returns the exit status (0, or 2 for bad input)."""
+    from kam.core.clv import ClvFitError
+    from kam.facts.clv import TransactionProblems, clv_from_transactions
+
     try:
         with tempfile.TemporaryDirectory(prefix="kam-clv-") as scratch:
             source = normalised_transactions(
@@ -176,6 +153,8 @@ def normalised_transactions(
     Raises ``TransactionProblems`` for amounts that cannot be told apart (``1.250`` in a
     file with nothing else to go by) or that mix the two conventions.
     """
+    from kam.facts.clv import TransactionProblems
+
     try:
         with path.open("rb") as handle:
             if handle.read(4) == b"PAR1":
@@ -328,14 +307,3 @@ def render_table(report: ClvReport) -> str:
 
 def _money(value: float) -> str:
     return f"{value:,.2f}" if math.isfinite(value) else "-"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m kam.clv_cli``: the same as ``kam clv``."""
-    parser = argparse.ArgumentParser(prog="kam")
-    add_clv_parser(parser.add_subparsers(dest="command", required=True))
-    return run_clv(parser.parse_args(["clv", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

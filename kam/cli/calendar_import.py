@@ -11,21 +11,19 @@ import argparse
 import datetime as dt
 import os
 import sys
-from typing import Any
+
+from kam.cli.common import django_setup
 
 
-def add_calendar_parser(sub: Any) -> None:
-    p = sub.add_parser("calendar-import", help="import an .ics calendar file as activities")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="the .ics file (Outlook or Google Calendar export)")
     p.add_argument("--user", required=True, help="username whose calendar it is")
     p.add_argument("--from", dest="start", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     p.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="YYYY-MM-DD")
 
 
-def run_calendar(args: argparse.Namespace) -> int:
-    from kam.cli import _django_setup
-
-    _django_setup()
+def run(args: argparse.Namespace) -> int:
+    django_setup()
     from django.contrib.auth import get_user_model
 
     from kam.relationships.calendar import CalendarImportError, calendar_import_create

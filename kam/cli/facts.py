@@ -27,28 +27,16 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
+from kam.cli.common import BAD_INPUT, add_decimal_argument, django_setup, iso_date
 from kam.core.cells import spreadsheet_cell
-from kam.facts.checking import csv_header, file_format
-from kam.facts.compute import facts_table, predict_future_values
-from kam.facts.store import TransactionImportError, TransactionStore
 from kam.i18n import _
-from kam.imports.cli import add_decimal_argument
 
-BAD_INPUT = 2
+if TYPE_CHECKING:  # pyarrow and the fact code (DuckDB) are imported when the command runs
+    import pyarrow as pa
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": text}
-        ) from None
+    from kam.facts.store import TransactionStore
 
 
 def _currency(text: str) -> str:
@@ -71,9 +59,7 @@ def installation_currency() -> str:
     try:
         from django.conf import settings
 
-        from kam.cli import _django_setup
-
-        _django_setup()
+        django_setup()
         from django.db import DatabaseError, connection
 
         from kam.organisation.models import Organisation
@@ -96,16 +82,12 @@ def installation_currency() -> str:
     return str(code) if code else FALLBACK_CURRENCY
 
 
-def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``kam facts`` to the ``kam`` command's subparsers."""
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "facts",
-        help=_("compute every account's facts (revenue, growth, margin …) from invoice lines"),
-        description=_(
-            "Compute revenue, growth, gross margin, orders, recency, days paid late and "
-            "share of wallet per account from a file of invoice lines (CSV or Parquet) at "
-            "an as-of date. No database needed."
-        ),
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``kam facts`` (its help line is in ``kam.cli.COMMANDS``)."""
+    parser.description = _(
+        "Compute revenue, growth, gross margin, orders, recency, days paid late and "
+        "share of wallet per account from a file of invoice lines (CSV or Parquet) at "
+        "an as-of date. No database needed."
     )
     parser.add_argument(
         "--transactions",
@@ -115,7 +97,7 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--as-of",
-        type=_date,
+        type=iso_date,
         default=None,
         metavar="YYYY-MM-DD",
         help=_("the date the facts are computed at (default: today)"),
@@ -172,7 +154,6 @@ def add_facts_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="SIZE",
         help=_("DuckDB's memory limit, such as 1GB (default: DuckDB's)"),
     )
-    return parser
 
 
 class ProgressBar:
@@ -210,8 +191,11 @@ def _phase_name(phase: str) -> str:
     return names.get(phase, phase)
 
 
-def run_facts(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``kam facts``; returns the exit status (0, or 2 for bad input)."""
+    from kam.facts.compute import facts_table
+    from kam.facts.store import TransactionImportError, TransactionStore
+
     if args.format == "parquet" and not args.output:
         print(_("--format parquet needs --output PATH"), file=sys.stderr)
         return BAD_INPUT
@@ -286,6 +270,11 @@ def run_facts(args: argparse.Namespace) -> int:
 def _has_currency_column(path: Path) -> bool:
     """Whether the file's header names a ``currency`` column (False when it cannot be read:
     the import then says what is wrong with the file)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kam.facts.checking import csv_header, file_format
+
     try:
         if file_format(path) == "parquet":
             names = pq.read_schema(path).names
@@ -301,6 +290,10 @@ def _with_prediction(
 ) -> tuple[pa.Table, list[str]]:
     """The table with ``predicted_future_value``, and a note per model that cannot be fitted
     (the value of its accounts is then empty)."""
+    import pyarrow as pa
+
+    from kam.facts.compute import predict_future_values
+
     if bar:
         bar("prediction", 0.0)
     result = predict_future_values(lines=store, as_of=as_of)
@@ -320,6 +313,8 @@ def _with_prediction(
 
 def _write(table: pa.Table, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
+        import pyarrow.parquet as pq
+
         assert output is not None
         pq.write_table(table, output)
         return
@@ -339,6 +334,8 @@ def render_json(table: pa.Table) -> str:
 
 def render_csv(table: pa.Table) -> str:
     """The facts as CSV with a header row (empty where a fact is not defined)."""
+    import pyarrow as pa
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.column_names)
