@@ -174,7 +174,7 @@ def test_a_request_beyond_the_timeout_is_ended(tmp_path: Path) -> None:
 
 def test_worker_recycling_is_configured_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """KAM_MAX_REQUESTS and KAM_MAX_REQUESTS_JITTER reach gunicorn (docs/operations.md)."""
-    from kam.cli import gunicorn_argv
+    from kam.cli.serve import gunicorn_argv
 
     monkeypatch.setenv("KAM_MAX_REQUESTS", "250")
     monkeypatch.setenv("KAM_MAX_REQUESTS_JITTER", "25")
@@ -189,7 +189,7 @@ def test_a_worker_is_replaced_after_its_requests(tmp_path: Path, monkeypatch) ->
     at most four requests, then a fresh process (whose memory starts anew) takes over."""
     import http.client
 
-    from kam.cli import gunicorn_argv
+    from kam.cli.serve import gunicorn_argv
 
     (tmp_path / "pid_app.py").write_text(
         "import os\n\n"
