@@ -6,7 +6,9 @@ countries. ``demo_load`` creates, in one transaction:
 
 - the organisation: name, box policies, exchange rates to the base currency EUR;
 - a team of thirteen people in several functions, with yearly hours for accounts and an
-  hourly cost (kam-method.md sections 2 and 3), all sharing one demo password;
+  hourly cost (kam-method.md sections 2 and 3), all sharing one demo password; above 250
+  customers also generated sellers (key account managers, field and inside sales, who
+  cannot log in) for the accounts beyond the named people's year (``_scale_team``);
 - about 250 customers (``accounts``) with three calendar years of revenue in their own
   currency: a few very large retail groups whose country companies are accounts of their
   own (``parent``), and a long tail of regional retailers, wholesalers, caterers and
@@ -57,6 +59,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
 from kam.activities.demo import demo_activities, demo_objective_ties
 from kam.allocation.demo import demo_allocation
+from kam.allocation.models import PeriodBoxPolicy
 from kam.core import portfolio as core
 from kam.core.scoring import BOXES, Scheme
 from kam.core.scoring import Criterion as CoreCriterion
@@ -268,6 +271,149 @@ REGION_KAM = {
 }
 ONLINE_KAM = "freja"
 KEY_ACCOUNTS_PER_MANAGER = 4  # the method's default limit (kam-method.md section 1)
+
+#: The box policies: hours (min, max), review cadence, then the service channel and visits a
+#: year: key accounts by their team every month, opportunistic ones by inside sales.
+POLICIES = {
+    Box.KEY: BoxPolicyInput(200, 500, 3, None, ServiceChannel.KEY_ACCOUNT_TEAM, 12),
+    Box.KEY_DEVELOPMENT: BoxPolicyInput(100, 300, 3, None, ServiceChannel.KEY_ACCOUNT_TEAM, 8),
+    Box.MAINTENANCE: BoxPolicyInput(24, 80, 6, None, ServiceChannel.FIELD, 4),
+    Box.OPPORTUNISTIC: BoxPolicyInput(0, 16, 12, None, ServiceChannel.INSIDE_SALES, 1),
+}
+#: The demo's intended size: up to this many customers the thirteen people above serve them.
+DEFAULT_ACCOUNTS = 250
+#: Above it the team grows: no seller's own accounts ask more than this share of their
+#: hours (the rest is the optimiser's room; the year plan caps sales at 95 %).
+BOOK_SHARE = 0.8
+#: Username prefix of the generated sellers of a large demo (none can log in).
+STAFF_PREFIX = "nhf-"
+
+
+def account_load(box: str) -> int:
+    """The yearly hours an account of ``box`` asks of its owner when the demo sizes its
+    team: the policy's minimum for the boxes the year plan judges (key and key development:
+    the optimiser gives them at least that), the policy's hours (the middle of its range,
+    ``PeriodBoxPolicy.policy_hours``) for the others, which the plan gives them unjudged;
+    nothing for an account not placed."""
+    p = POLICIES.get(Box(box)) if box else None
+    if p is None:
+        return 0
+    if box in (Box.KEY, Box.KEY_DEVELOPMENT):
+        return p.min_hours_per_year
+    return PeriodBoxPolicy(
+        min_hours_per_year=p.min_hours_per_year, max_hours_per_year=p.max_hours_per_year
+    ).policy_hours
+
+
+@dataclass(frozen=True)
+class _Seller:
+    """A kind of generated seller: who they are, their yearly customer hours and cost."""
+
+    kind: str
+    function: str
+    hours_per_year: int
+    hourly_cost_eur: int
+    label: Promise
+
+
+#: Who takes the accounts beyond the named people's books, by box.
+SELLERS = {
+    "kam": _Seller(
+        "kam",
+        Function.SALES,
+        1300,
+        90,
+        gettext_lazy("Key account manager, key and key development accounts"),
+    ),
+    "field": _Seller(
+        "field", Function.SALES, 1100, 70, gettext_lazy("Field sales, maintenance accounts")
+    ),
+    "inside": _Seller(
+        "inside",
+        Function.SALES,
+        1400,
+        50,
+        gettext_lazy("Inside sales, opportunistic accounts (phone and video)"),
+    ),
+}
+SELLER_FOR_BOX = {
+    Box.KEY: "kam",
+    Box.KEY_DEVELOPMENT: "kam",
+    Box.MAINTENANCE: "field",
+    Box.OPPORTUNISTIC: "inside",
+    "": "inside",
+}
+_FIRST = (
+    "Anna", "Bram", "Chloé", "Daan", "Eva", "Finn", "Greta", "Hugo", "Ines", "Jeroen",
+    "Klara", "Lars", "Mila", "Niels", "Olga", "Paul", "Rosa", "Sem", "Tess", "Viktor",
+)  # fmt: skip
+_LAST = (
+    "Bos", "Claes", "Dekker", "Engel", "Fischer", "Graaf", "Haas", "Jensen", "Kowalski",
+    "Laurent", "Meijer", "Nowak", "Peeters", "Richter", "Schmidt", "Tanguy", "Wouters",
+)  # fmt: skip
+
+
+def _seller(kind: str, i: int, n: int) -> _Person:
+    """The ``i``-th generated seller of ``kind`` (from 1), the ``n``-th of all (from 0):
+    the names run through every first and last name before one repeats with a number."""
+    s = SELLERS[kind]
+    combos = len(_FIRST) * len(_LAST)
+    last = _LAST[(n // len(_FIRST)) % len(_LAST)]
+    return _Person(
+        f"{STAFF_PREFIX}{kind}-{i:03d}",
+        _FIRST[n % len(_FIRST)],
+        last if n < combos else f"{last} {n // combos + 1}",
+        Role.KEY_ACCOUNT_MANAGER,
+        s.function,
+        s.hours_per_year,
+        s.hourly_cost_eur,
+        s.label,
+    )
+
+
+def _scale_team(accounts: list[_Account], boxes: list[str]) -> tuple[_Person, ...]:
+    """The sellers a portfolio larger than ``DEFAULT_ACCOUNTS`` needs, and their accounts.
+
+    Up to that size nothing changes. Above it each named key account manager keeps the
+    accounts of their book, in box order (key first) and by revenue, while their loads
+    (``account_load``) fit in ``BOOK_SHARE`` of their hours; every other account goes to a
+    generated seller of its box's kind (``SELLER_FOR_BOX``): key account managers, field
+    sales for maintenance accounts, inside sales for the opportunistic ones, each filled
+    the same way, by country then revenue, so that each has a territory. So no owner's
+    accounts ask more than ``BOOK_SHARE`` of their hours, and the box policies' hours fit
+    the team however large the portfolio (tests/test_demo_team.py)."""
+    if len(accounts) <= DEFAULT_ACCOUNTS:
+        return ()
+    hours = {p.username: p.hours_per_year for p in PEOPLE}
+    rank = {b.value: i for i, b in enumerate(BOXES)}
+
+    def order(i: int) -> tuple:
+        a = accounts[i]
+        return (rank.get(boxes[i], len(rank)), a.country, -a.revenue_eur[max(a.revenue_eur)], i)
+
+    booked: Counter[str] = Counter()
+    overflow: dict[str, list[int]] = {kind: [] for kind in SELLERS}
+    for i in sorted(range(len(accounts)), key=order):
+        owner, load = accounts[i].owner, account_load(boxes[i])
+        if booked[owner] + load <= BOOK_SHARE * hours[owner]:
+            booked[owner] += load
+        else:
+            overflow[SELLER_FOR_BOX[boxes[i]]].append(i)
+    staff: list[_Person] = []
+    for kind, seller in SELLERS.items():
+        book = BOOK_SHARE * seller.hours_per_year
+        person: _Person | None = None
+        load_now, count = 0.0, 0
+        for i in overflow[kind]:
+            load = account_load(boxes[i])
+            if person is None or load_now + load > book:
+                count += 1
+                person = _seller(kind, count, len(staff))
+                staff.append(person)
+                load_now = 0.0
+            load_now += load
+            accounts[i].owner = person.username
+    return tuple(staff)
 
 
 def _logins() -> DemoLogins:
@@ -765,6 +911,8 @@ class _Plan:
     latest: _Ratings
     boxes_previous: list[str]
     boxes_latest: list[str]
+    #: the sellers generated for a portfolio larger than ``DEFAULT_ACCOUNTS`` (``_scale_team``)
+    staff: tuple[_Person, ...] = ()
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
@@ -1190,8 +1338,9 @@ def _plan(seed: int, n: int, today: dt.date) -> _Plan:
         b or p or Box.OPPORTUNISTIC for b, p in zip(boxes_latest, boxes_previous, strict=True)
     ]
     _assign_owners(accounts, boxes_latest)
+    staff = _scale_team(accounts, boxes_latest)
     _assign_teams(accounts, team_boxes)
-    return _Plan(accounts, previous, latest, boxes_previous, boxes_latest)
+    return _Plan(accounts, previous, latest, boxes_previous, boxes_latest, staff)
 
 
 # --- writing it -----------------------------------------------------------------------------
@@ -1217,6 +1366,7 @@ def _wipe(stdout: TextIO) -> None:
     demo.filter(parent__isnull=False).delete()
     demo.delete()
     User.objects.filter(username__in=[p.username for p in PEOPLE]).delete()
+    User.objects.filter(username__startswith=STAFF_PREFIX).delete()
     _say(stdout, _("Removed the earlier demo data."))
 
 
@@ -1225,16 +1375,7 @@ def _write_organisation(stdout: TextIO) -> None:
     organisation_update(organisation=org, name=DEMO_ORGANISATION, base_currency="EUR")
     box_policies_update(
         organisation=org,
-        policies={
-            # hours (min, max), review cadence, then the service channel and visits a year:
-            # key accounts by their team every month, opportunistic ones by inside sales.
-            Box.KEY: BoxPolicyInput(200, 500, 3, None, ServiceChannel.KEY_ACCOUNT_TEAM, 12),
-            Box.KEY_DEVELOPMENT: BoxPolicyInput(
-                100, 300, 3, None, ServiceChannel.KEY_ACCOUNT_TEAM, 8
-            ),
-            Box.MAINTENANCE: BoxPolicyInput(24, 80, 6, None, ServiceChannel.FIELD, 4),
-            Box.OPPORTUNISTIC: BoxPolicyInput(0, 16, 12, None, ServiceChannel.INSIDE_SALES, 1),
-        },
+        policies=POLICIES,
     )
     for currency, rate in RATE_TO_EUR.items():
         exchange_rate_set(organisation=org, currency=currency, rate_to_base=rate)
@@ -1245,13 +1386,14 @@ def _write_organisation(stdout: TextIO) -> None:
     )
 
 
-def _write_people(stdout: TextIO) -> dict[str, AbstractUser]:
-    """The demo team, by username, each with role, function, yearly hours and hourly cost."""
+def _write_people(stdout: TextIO, staff: Sequence[_Person] = ()) -> dict[str, AbstractUser]:
+    """The demo team, by username, each with role, function, yearly hours and hourly cost;
+    with the generated sellers of a large demo (``staff``), who cannot log in."""
     people: dict[str, AbstractUser] = {}
-    for p in PEOPLE:
+    for p in (*PEOPLE, *staff):
         people[p.username] = user_create(
             username=p.username,
-            password=DEMO_PASSWORD,
+            password=DEMO_PASSWORD if p in PEOPLE else None,
             first_name=p.first_name,
             last_name=p.last_name,
             email=f"{p.username}@noordhoek-foods.example",
@@ -1270,7 +1412,7 @@ def _write_people(stdout: TextIO) -> dict[str, AbstractUser]:
     _say(
         stdout,
         _("Team: %(n)d people, %(hours)s hours a year for customers.")
-        % {"n": len(people), "hours": f"{sum(p.hours_per_year for p in PEOPLE):,}"},
+        % {"n": len(people), "hours": f"{sum(p.hours_per_year for p in (*PEOPLE, *staff)):,}"},
     )
     return people
 
@@ -1589,7 +1731,9 @@ def _summary(stdout: TextIO, plan: _Plan) -> None:
             _("%(who)s carries %(n)d key accounts: the matrix page warns about it.")
             % {
                 "who": next(
-                    f"{p.first_name} {p.last_name}" for p in PEOPLE if p.username == busiest
+                    f"{p.first_name} {p.last_name}"
+                    for p in (*PEOPLE, *plan.staff)
+                    if p.username == busiest
                 ),
                 "n": carried,
             },
@@ -1687,7 +1831,7 @@ def demo_load(
         if present or taken or ScoringScheme.objects.filter(name=DEMO_SCHEME).exists():
             _wipe(stdout)
         _write_organisation(stdout)
-        people = _write_people(stdout)
+        people = _write_people(stdout, plan.staff)
         pks = _write_accounts(stdout, plan, people)
         _write_scheme_and_reviews(stdout, plan, pks, people, today, seed)
         demo_activities(
