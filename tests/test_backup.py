@@ -282,14 +282,27 @@ def test_postgresql_backup_during_writes_restores_equal(
 # --- refusals, on a small installation ----------------------------------------------------
 
 
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Installation, Path]:
-    """A migrated installation without data, and its backup."""
-    source = Installation(tmp_path / "small", None)
+@pytest.fixture(scope="module")
+def small_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A migrated installation without data and its backup, made once per module (migrating
+    in a new process costs ~20 s); each test gets its own copy (``small``)."""
+    root = tmp_path_factory.mktemp("small-built")
+    source = Installation(root / "small", None)
     source.kam("manage", "migrate", "--verbosity", "0")
-    archive = tmp_path / "small.tar.gz"
+    archive = root / "small.tar.gz"
     source.kam("backup", str(archive))
-    return source, archive
+    return source.data_dir, archive
+
+
+@pytest.fixture
+def small(small_built: tuple[Path, Path], tmp_path: Path) -> tuple[Installation, Path]:
+    """A migrated installation without data, and its backup: this test's own copy, with the
+    files' modes kept (kam checks that its files are private)."""
+    data_dir, built_archive = small_built
+    shutil.copytree(data_dir, tmp_path / "small", symlinks=True)
+    archive = tmp_path / "small.tar.gz"
+    shutil.copy2(built_archive, archive)
+    return Installation(tmp_path / "small", None), archive
 
 
 def _refused(result: subprocess.CompletedProcess[str], *words: str) -> None:
