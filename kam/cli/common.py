@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from kam.i18n import _
+from kam.imports.files import file_error
 from kam.imports.numbers import CONVENTIONS, Convention, NumberReading, read_numbers
 
 #: The exit status of a command refused for bad input (a file, an option, a limit).
@@ -93,17 +94,8 @@ def file_text(path: Path, name: str, problems: list[str]) -> str | None:
         upload_size_check(path.stat().st_size, name=name)
         with path.open(encoding="utf-8-sig", newline="") as handle:
             return handle.read()
-    except FileNotFoundError:
-        problems.append(_("%(file)s: the file does not exist") % {"file": name})
-    except IsADirectoryError:
-        problems.append(_("%(file)s: this is a folder, not a file") % {"file": name})
-    except UnicodeDecodeError:
-        problems.append(_("%(file)s: the file is not UTF-8 text") % {"file": name})
-    except OSError as exc:
-        problems.append(
-            _("%(file)s: the file cannot be read (%(reason)s)")
-            % {"file": name, "reason": exc.strerror or exc}
-        )
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(file_error(exc, name))
     return None
 
 

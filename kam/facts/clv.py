@@ -44,6 +44,7 @@ from kam.core.clv import (
     gettext_noop,
 )
 from kam.i18n import _
+from kam.imports.files import file_error
 from kam.imports.limits import (
     ImportLimitError,
     date_plausible,
@@ -157,17 +158,8 @@ def _csv_records(path: Path, name: str, problems: list[str]) -> Iterator[list[st
             yield from limited_records(csv.reader(handle), rows=False)
     except ImportLimitError as exc:
         problems.append(f"{name}: {exc.message}")
-    except FileNotFoundError:
-        problems.append(_("%(file)s: the file does not exist") % {"file": name})
-    except IsADirectoryError:
-        problems.append(_("%(file)s: this is a folder, not a file") % {"file": name})
-    except UnicodeDecodeError:
-        problems.append(_("%(file)s: the file is not UTF-8 text") % {"file": name})
-    except OSError as exc:
-        problems.append(
-            _("%(file)s: the file cannot be read (%(reason)s)")
-            % {"file": name, "reason": exc.strerror or exc}
-        )
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(file_error(exc, name))
 
 
 def _missing_columns(name: str, header: list[str]) -> list[str]:
