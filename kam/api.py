@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -36,8 +37,17 @@ from kam.web.numbers import CheckedParser, NumberOutOfRange
 
 
 class KamParser(CheckedParser):
-    """The checked JSON parser, refusing also a string with U+0000 (PostgreSQL cannot store
-    it; it used to answer 500 there)."""
+    """The checked JSON parser, refusing also a string with U+0000 in the body, the query or
+    a form (PostgreSQL can neither store nor compare it; it used to answer 500 there)."""
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        place = nul_place(result)
+        if place is not None:
+            raise NulCharacter(place)
+        return result
 
     def parse_body(self, request: HttpRequest) -> Any:
         data = super().parse_body(request)
@@ -70,17 +80,27 @@ api = KamAPI(
 )
 
 
+def _nul_refused(request: HttpRequest, exc: NulCharacter) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": exc.message, "field": exc.place or None, "problems": [exc.message]},
+        status=422,
+    )
+
+
+@api.exception_handler(NulCharacter)
+def nul_character(request: HttpRequest, exc: NulCharacter) -> HttpResponse:
+    """A query or form value with U+0000: 422 naming the parameter."""
+    return _nul_refused(request, exc)
+
+
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """ninja's own answer to an ``HttpError``, except for a body with a refused number: 422
     naming its place, in the shape of a broken rule."""
     cause = exc.__cause__
     if isinstance(cause, NulCharacter):
-        return api.create_response(
-            request,
-            {"detail": cause.message, "field": cause.place or None, "problems": [cause.message]},
-            status=422,
-        )
+        return _nul_refused(request, cause)
     if isinstance(cause, NumberOutOfRange):
         return api.create_response(
             request,

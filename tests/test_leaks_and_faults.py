@@ -340,3 +340,16 @@ def test_a_nul_character_in_a_body_is_422_naming_its_place(kam_user) -> None:  #
     assert response.status_code == 422
     assert response.json()["field"] == "notes"
     assert "U+0000" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/api/plans/?period=2027%00", "period"), ("/api/accounts/?q=Noord%00hoek", "q")],
+)
+def test_a_nul_character_in_the_query_is_422_naming_the_parameter(kam_user, url, field) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL can neither store nor compare U+0000: the fuzzer found a 500 there."""
+    response = _api(kam_user).get(url)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert "U+0000" in response.json()["detail"]
