@@ -1,6 +1,6 @@
 """Benchmark: kam's allocation optimiser against HiGHS solving the same instance exactly.
 
-Pools of 10k, 100k and 1M accounts and a team of 20 people over 10k accounts (kam-method.md
+Pools of 10k, 100k and 1M accounts and a team of 20 people over 10k accounts (docs/method.md
 section 2). Every instance is the same discrete problem for both solvers: hours in steps
 of the granularity between each account's minimum and maximum. HiGHS gets it as a MILP:
 each account chooses one of its grid points (binaries, one per point, exactly one per

@@ -6,7 +6,7 @@ countries. ``demo_load`` creates, in one transaction:
 
 - the organisation: name, box policies, exchange rates to the base currency EUR;
 - a team of thirteen people in several functions, with yearly hours for accounts and an
-  hourly cost (kam-method.md sections 2 and 3), all sharing one demo password; above 250
+  hourly cost (docs/method.md sections 2 and 3), all sharing one demo password; above 250
   customers also generated sellers (key account managers, field and inside sales, who
   cannot log in) for the accounts beyond the named people's year (``_scale_team``);
 - about 250 customers (``accounts``) with three calendar years of revenue in their own
@@ -270,7 +270,7 @@ REGION_KAM = {
     "SE": "freja",
 }
 ONLINE_KAM = "freja"
-KEY_ACCOUNTS_PER_MANAGER = 4  # the method's default limit (kam-method.md section 1)
+KEY_ACCOUNTS_PER_MANAGER = 4  # the method's default limit (docs/method.md section 1)
 
 #: The box policies: hours (min, max), review cadence, then the service channel and visits a
 #: year: key accounts by their team every month, opportunistic ones by inside sales.
@@ -685,7 +685,7 @@ PATTERNS = {
 BRANCH_SUFFIXES = ("Noord", "Zuid", "Oost", "West", "Centrum", "II", "III")
 
 
-# --- the scoring scheme (kam-method.md section 1) -----------------------------------------
+# --- the scoring scheme (docs/method.md section 1) -----------------------------------------
 
 
 @dataclass(frozen=True)

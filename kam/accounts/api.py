@@ -103,7 +103,7 @@ class RevenueOut(Schema):
 
 
 class PlacementOut(Schema):
-    """The account's place in one review (kam-method.md section 1)."""
+    """The account's place in one review (docs/method.md section 1)."""
 
     review_id: int
     review_name: str

@@ -92,7 +92,7 @@ class AccountForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    """The account team: core and surround (kam-method.md section 3)."""
+    """The account team: core and surround (docs/method.md section 3)."""
 
     core = _UsersChoice(
         label=_("Core team"),

@@ -83,7 +83,7 @@ BASE_COLUMNS: tuple[str, ...] = (
     "currency",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("external_id", "name", "country")
-#: Semicolon-separated usernames of the core and the surround team (kam-method.md section 3).
+#: Semicolon-separated usernames of the core and the surround team (docs/method.md section 3).
 TEAM_COLUMNS: tuple[str, ...] = ("team", "surround_team")
 REVENUE_COLUMN = re.compile(r"^revenue_(\d{4})$")
 REVENUE_PREFIX = "revenue_"

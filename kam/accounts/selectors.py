@@ -204,7 +204,7 @@ def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[st
 
 def account_placements(*, account: Account) -> QuerySet[Placement]:
     """The account's placement in every closed or open review, newest review first
-    (kam-method.md section 1); an open review's row is work in progress, not its box."""
+    (docs/method.md section 1); an open review's row is work in progress, not its box."""
     return (
         Placement.objects.filter(account=account)
         .exclude(review__status="cancelled")

@@ -343,7 +343,7 @@ def account_team_set(
     core: Sequence[AbstractBaseUser],
     surround: Sequence[AbstractBaseUser] = (),
 ) -> list[AccountTeamMember]:
-    """Make the account team exactly ``core`` plus ``surround`` (kam-method.md section 3).
+    """Make the account team exactly ``core`` plus ``surround`` (docs/method.md section 3).
 
     The owner leads the team and is not listed in it; a person sits in one of the two
     circles, not both. Returns the team, core first, each circle by username.

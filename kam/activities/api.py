@@ -3,7 +3,7 @@
 The same rules as the pages: reads start from the caller's visible accounts (an activity on
 another manager's account answers 404, as if it did not exist); viewers write nothing; key
 account managers and team members change the activities they logged or took part in.
-Actual hours are person-hours (kam-method.md section 2).
+Actual hours are person-hours (docs/method.md section 2).
 """
 
 import datetime as dt

@@ -6,7 +6,7 @@ colleague from its account team. The yearly person-hours follow the account's bo
 latest review (key accounts most, opportunistic accounts least, roughly within the demo's
 box policies) with one realistic flaw: two key account managers spend far too much time on
 their opportunistic accounts, so the actual-time page and the plan-against-actual variance
-(kam-method.md section 2) have something to show.
+(docs/method.md section 2) have something to show.
 
 Numbers come only from ``numpy.random.default_rng([seed, STREAM])``, a stream of its own, so
 adding activities does not change any other part of the demo.
@@ -262,7 +262,7 @@ TIE_WITHOUT_DECIDER = 0.45
 def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
     """Tie the demo's activities to the objectives and value propositions of their plans.
 
-    kam-method.md section 0, "are we having the right conversation?": each activity on an
+    docs/method.md section 0, "are we having the right conversation?": each activity on an
     account with a plan (the key accounts) whose date falls in a plan's period is tied,
     to one of that plan's objectives or value propositions: every meeting with a decider,
     to the plan's objectives in turn; the others by chance (calls and e-mails half as

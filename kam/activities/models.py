@@ -1,6 +1,6 @@
 """Activities with customers (visits, calls, meetings …) and the time our people spent on them.
 
-Actual hours on an account are counted per person (kam-method.md section 2, "Planned
+Actual hours on an account are counted per person (docs/method.md section 2, "Planned
 against actual"): a one-hour visit by two of our people is two hours of our time.
 """
 
@@ -36,7 +36,7 @@ class Activity(models.Model):
     no contact (``kam.core.contact_match``), shown as "not matched" until someone maps them.
     ``external_uid`` is the calendar's or the file's id; when set it is unique, so that
     importing the same file or calendar again adds nothing. ``objective`` is the plan
-    objective or value proposition the conversation was about (kam-method.md section 0,
+    objective or value proposition the conversation was about (docs/method.md section 0,
     "are we having the right conversation?"; docs/activities.md): an item of a plan of the
     same account, counted in that plan's conversation grid (``kam.plans.conversations``).
     """

@@ -1,6 +1,6 @@
 """Reads of activities and of actual hours, always through the caller's account visibility.
 
-Actual hours (kam-method.md section 2, "Planned against actual") are person-hours: every
+Actual hours (docs/method.md section 2, "Planned against actual") are person-hours: every
 participant on our side counts the activity's full duration, so a two-person one-hour visit
 is two hours of our time on the account. The sums run in the database over
 ``ActivityParticipant`` rows; each ``actual_hours_by_*`` selector is one aggregate query.
@@ -311,7 +311,7 @@ def variance_sentences(
     box missing from one side counts as 0 there. A box is reported when the two shares
     differ by more than ``threshold`` (default 5 percentage points), largest difference
     first, for example "31 % of hours went to opportunistic accounts; the plan gives them
-    10 %." (kam-method.md section 2). Percentages are rounded to whole points.
+    10 %." (docs/method.md section 2). Percentages are rounded to whole points.
     """
     rows = []
     boxes = dict.fromkeys([*BOX_ORDER, *sorted({*actual_share_by_box, *planned_share_by_box})])

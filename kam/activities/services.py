@@ -1,6 +1,6 @@
 """Writes of activities: log, change and delete, with the rules of who may.
 
-Who may (kam-method.md section 2, "Planned against actual"):
+Who may (docs/method.md section 2, "Planned against actual"):
 
 - sales directors and administrators log, change and delete activities on any account;
 - key account managers and team members log activities on the accounts they may read,

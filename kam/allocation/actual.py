@@ -1,4 +1,4 @@
-"""Planned against actual (kam-method.md section 2): where the hours went, from the
+"""Planned against actual (docs/method.md section 2): where the hours went, from the
 activities logged (``kam.activities``), next to where the plan puts them.
 
 Actual hours are person-hours of activities on the accounts the reader can see. Inside

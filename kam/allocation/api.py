@@ -1,4 +1,4 @@
-"""API of the year plan (kam-method.md section 2), mounted at /api/allocation: planning
+"""API of the year plan (docs/method.md section 2), mounted at /api/allocation: planning
 periods, their capacities and box policies, response judgements, optimisation runs with
 their progress, and the planned hours per account and per person.
 
@@ -233,7 +233,7 @@ class JudgementOut(Schema):
 
     @staticmethod
     def resolve_curve(obj: ResponseJudgement) -> dict[str, float]:
-        """The fitted ADBUDG parameters (kam-method.md section 2)."""
+        """The fitted ADBUDG parameters (docs/method.md section 2)."""
         curve = judgement_curve(obj)
         return {"c": curve.c, "b": curve.b, "d": curve.d, "e": curve.e}
 

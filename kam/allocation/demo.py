@@ -1,4 +1,4 @@
-"""The demo's year plan (kam-method.md section 2): a planning period for next year with the
+"""The demo's year plan (docs/method.md section 2): a planning period for next year with the
 team's capacities and the box policies copied in, the four judgements for every key and
 key development account and a sample of maintenance accounts, a cap on the sales
 function's hours (part of the key account managers' year goes to a tender team, so sales

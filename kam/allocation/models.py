@@ -1,4 +1,4 @@
-"""Planning a year of customer time (kam-method.md section 2): the period, its capacity and
+"""Planning a year of customer time (docs/method.md section 2): the period, its capacity and
 box policies, the key account managers' response judgements, and optimisation runs.
 
 Capacities and box policies are copied into the period when it is created, so that later
@@ -154,7 +154,7 @@ class PlannedBy(models.TextChoices):
 class ResponseJudgement(models.Model):
     """A key account manager's four judgements of how an account's yearly contribution
     (base currency) responds to yearly hours: at zero, at today's hours, at +50 %, at
-    saturation (CALLPLAN, kam-method.md section 2); optionally a fifth, at half of today's
+    saturation (CALLPLAN, docs/method.md section 2); optionally a fifth, at half of today's
     hours, which CALLPLAN also asked for and which lets kam check that they agree
     (docs/allocation.md); optional hour bounds for the account."""
 
@@ -283,7 +283,7 @@ class AllocationPersonLine(models.Model):
 
 class PeriodFunctionCapacity(models.Model):
     """The most hours one function may spend on customers in the period, over all its
-    people together (kam-method.md section 2: capacity per function); no row, no cap."""
+    people together (docs/method.md section 2: capacity per function); no row, no cap."""
 
     period = models.ForeignKey(
         PlanningPeriod, on_delete=models.CASCADE, related_name="function_capacities"

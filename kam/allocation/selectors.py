@@ -1,4 +1,4 @@
-"""Reads of planning periods, judgements and runs (kam-method.md section 2).
+"""Reads of planning periods, judgements and runs (docs/method.md section 2).
 
 Who may do what:
 
@@ -140,7 +140,7 @@ def policy_list(*, period: PlanningPeriod) -> list[PeriodBoxPolicy]:
 
 def review_for_boxes() -> Review | None:
     """The review whose boxes a year plan uses: the portfolio review, the latest closed one
-    (kam-method.md section 1); an open review changes nothing until it is closed."""
+    (docs/method.md section 1); an open review changes nothing until it is closed."""
     return portfolio_review()
 
 
@@ -234,7 +234,7 @@ def judgement_counts_by_box(*, period: PlanningPeriod) -> list[dict[str, Any]]:
 
 def eligible_people(*, account_ids: list[int]) -> dict[int, set[int]]:
     """Account id to the ids of the people who may serve it: its owner and its account team
-    (kam-method.md section 3). Two queries."""
+    (docs/method.md section 3). Two queries."""
     out: dict[int, set[int]] = {a: set() for a in account_ids}
     for pk, owner_id in Account.objects.filter(pk__in=account_ids).values_list("pk", "owner_id"):
         if owner_id is not None:
@@ -385,7 +385,7 @@ class PolicyAccountRow:
 
 @dataclass(frozen=True)
 class PlanHours:
-    """The year plan's capacity check (kam-method.md section 2; docs/allocation.md, "Time
+    """The year plan's capacity check (docs/method.md section 2; docs/allocation.md, "Time
     for every customer"): the team's hours against the hours the box policies plan for
     the accounts without judgements. One definition for the period page, the run and the
     API."""

@@ -1,4 +1,4 @@
-"""Writes of planning periods, judgements and optimisation runs (kam-method.md section 2).
+"""Writes of planning periods, judgements and optimisation runs (docs/method.md section 2).
 
 Every function checks who may call it (see ``kam.allocation.selectors``) and the rule it
 guards, and raises ``ApplicationError`` with the field concerned. A closed period is
@@ -259,7 +259,7 @@ def function_capacities_update(
     period: PlanningPeriod,
     changes: Sequence[FunctionCapacityChange],
 ) -> list[PeriodFunctionCapacity]:
-    """Set or remove the period's caps per function, all or none (kam-method.md section 2:
+    """Set or remove the period's caps per function, all or none (docs/method.md section 2:
     the team's capacity in total, per person and per function). Functions not named keep
     their cap. An error names its field as ``"<function>.hours_per_year"``."""
     _plan_check(user)
@@ -570,7 +570,7 @@ def judgement_save(
     *, user: AbstractBaseUser, period: PlanningPeriod, account: Account, data: JudgementInput
 ) -> ResponseJudgement:
     """Save the four judgements of ``account`` in ``period`` after calibrating them
-    (kam-method.md section 2). Directors and administrators judge every account, key
+    (docs/method.md section 2). Directors and administrators judge every account, key
     account managers those they may edit (403 otherwise, 404 when the account is hidden);
     inconsistent numbers are refused with the field to change (422)."""
     if not judgement_may_enter(user):
@@ -858,7 +858,7 @@ def _hours(value: float) -> Decimal:
 
 
 def run_execute(*, run_id: int, tracker: JobTracker | None = None) -> None:
-    """Solve the run's period and store its lines and summary (kam-method.md section 2).
+    """Solve the run's period and store its lines and summary (docs/method.md section 2).
 
     Progress: building 0-5 %, the optimisation 5-60 %, the capacity what-if 60-95 %,
     storing 95-100 %. Any failure marks the run failed with the reason; a cancel reported
@@ -935,7 +935,7 @@ def _function_summary(
     it has none), the hours planned for its people (the optimiser's and the policy hours of
     the accounts without judgements) and, when capped, what one more hour of the cap adds
     to the plan (``hour_value``, a re-solve) and the cap's Lagrangian price μ_f
-    (``shadow_price``, per hour; kam-method.md section 2)."""
+    (``shadow_price``, per hour; docs/method.md section 2)."""
     people_hours: dict[str, float] = {}
     planned: dict[str, float] = {}
     per_person = (

@@ -1,4 +1,4 @@
-"""Pages of the year plan (kam-method.md section 2): planning periods with capacities and
+"""Pages of the year plan (docs/method.md section 2): planning periods with capacities and
 box policies, the four (or five) judgements per account with a live sketch of the fitted
 curve and, with five, how well it fits and which judgement disagrees,
 optimisation runs with their progress, and the results.

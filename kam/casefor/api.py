@@ -1,4 +1,4 @@
-"""API of the business case (kam-method.md section 7): list and record self-assessments,
+"""API of the business case (docs/method.md section 7): list and record self-assessments,
 and read one with its computed business case.
 
 Everyone signed in may read; only sales directors and administrators may record (403).

@@ -1,4 +1,4 @@
-"""The business case self-assessment, saved per organisation with a date (kam-method.md
+"""The business case self-assessment, saved per organisation with a date (docs/method.md
 section 7), so that a later assessment can be compared with an earlier one.
 
 The answers live in two JSON objects keyed by the stable question keys of

@@ -1,5 +1,5 @@
 """Reads of business case assessments and of the capacity figures a new one records
-(kam-method.md section 7, with sections 1 and 2 for capacity)."""
+(docs/method.md section 7, with sections 1 and 2 for capacity)."""
 
 from __future__ import annotations
 

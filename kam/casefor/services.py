@@ -1,4 +1,4 @@
-"""Writes of business case assessments (kam-method.md section 7)."""
+"""Writes of business case assessments (docs/method.md section 7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pages of the business case (kam-method.md section 7): the questionnaire, the one-page
+"""Pages of the business case (docs/method.md section 7): the questionnaire, the one-page
 business case (HTML and PDF from the same template), and the list of assessments.
 
 Everyone signed in reads; only sales directors and administrators record an assessment

@@ -1,5 +1,5 @@
 """The words of the business case page: the questions and the findings of
-``kam.core.business_case`` in the reader's language (kam-method.md section 7).
+``kam.core.business_case`` in the reader's language (docs/method.md section 7).
 
 ``kam.core`` returns codes with parameters; this module turns each into one translated
 sentence, so that the page, the PDF and the API say the same thing.

@@ -1,6 +1,6 @@
 """``kam allocate``: divide a pool of yearly hours over accounts, without a database.
 
-Reads one CSV file with each account's four judgements (kam-method.md section 2), an
+Reads one CSV file with each account's four judgements (docs/method.md section 2), an
 optional fifth (``contribution_at_50pct``: with half of today's hours) and optional minimum
 and maximum hours, calibrates each account's response curve and prints the
 hours that maximise Σ r(hours) − hourly cost · hours within the capacity, with the certified

@@ -2,7 +2,7 @@
 
 Reads a scoring scheme (TOML) and raters' scores (CSV, long format), and prints every
 account's attractiveness, strength, box, missing criteria and rater disagreement, with box
-probabilities when asked (kam-method.md section 1). The arithmetic is ``kam.core``'s, the
+probabilities when asked (docs/method.md section 1). The arithmetic is ``kam.core``'s, the
 same as the web app's. docs/cli.md describes the files and shows an example.
 
 Bad input is reported all at once, one line per problem on stderr naming the file, the row

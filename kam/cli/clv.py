@@ -2,7 +2,7 @@
 
 Reads a CSV or Parquet file of transactions (``account,date,amount``, other columns
 ignored), builds each account's purchase summary up to the calibration end with DuckDB,
-fits the BG/NBD purchase model and the Gamma-Gamma spend model (kam-method.md section 6)
+fits the BG/NBD purchase model and the Gamma-Gamma spend model (docs/method.md section 6)
 and prints, per account, the expected number of purchases in the horizon and their
 discounted expected value. docs/economics.md describes the models, when they fit, the file
 and the output.

@@ -3,7 +3,7 @@
 Reads invoice lines (CSV or Parquet, docs/facts.md), checks every value in DuckDB, and
 prints each account's revenue over the last 12 months and the year before, growth, gross
 margin %, orders, recency, amount-weighted days paid late, share of wallet and predicted
-future value at an as-of date (kam-method.md sections 1 and 6; definitions in
+future value at an as-of date (docs/method.md sections 1 and 6; definitions in
 ``kam.facts.definitions``). It goes through the same import and fact code as the web app,
 in a temporary store that is removed afterwards.
 

@@ -1,4 +1,4 @@
-"""Dividing time over all customers (kam-method.md section 2).
+"""Dividing time over all customers (docs/method.md section 2).
 
 Response curves in the ADBUDG form of CALLPLAN (Lodish 1971), calibrated from four
 judgements, and the allocation of yearly hours over accounts (one pool of hours, or a
@@ -155,7 +155,7 @@ def calibrate(
     at_150pct: float,
     at_saturation: float,
 ) -> ResponseCurve:
-    """The ADBUDG curve through four judgements, as in CALLPLAN (kam-method.md section 2).
+    """The ADBUDG curve through four judgements, as in CALLPLAN (docs/method.md section 2).
 
     ``at_zero`` = c and ``at_saturation`` = b; with ``y₁`` and ``y₁.₅`` the shares of the
     way from c to b at the reference hours and at 150 % of them,
@@ -754,7 +754,7 @@ def _newton(
 def flat_rule(
     flat: FloatArray, capacity_hours: float, lo_hours: FloatArray, hi_hours: FloatArray
 ) -> FloatArray:
-    """The flat per-box rule to compare a plan with (kam-method.md section 2): every
+    """The flat per-box rule to compare a plan with (docs/method.md section 2): every
     account its box's policy hours ``flat``, all scaled by one factor so that together they
     use ``capacity_hours``, but never outside an account's own bounds (a plan is held to
     them, so the rule is too). Where the bounds leave less room than the capacity, the

@@ -112,7 +112,7 @@ def fit_judgements(
     at_50pct: float | None = None,
     threshold: float = INCONSISTENT_SHARE,
 ) -> JudgementFit:
-    """The ADBUDG curve of four or five judgements (kam-method.md section 2, CALLPLAN).
+    """The ADBUDG curve of four or five judgements (docs/method.md section 2, CALLPLAN).
 
     Four (``at_50pct`` None): exactly ``calibrate``'s curve. Five: the least-squares fit
     described in the module's docstring, with its misses and the judgement named when

@@ -1,4 +1,4 @@
-"""The team allocation problem (kam-method.md section 2): people with their own capacity,
+"""The team allocation problem (docs/method.md section 2): people with their own capacity,
 function and hourly cost, who may serve only some accounts.
 
 **Bound.** Lagrangian dual over every capacity constraint: with prices λₚ per person, μ_f

@@ -1,4 +1,4 @@
-"""Why KAM: the business case self-assessment (kam-method.md section 7, with section 1's
+"""Why KAM: the business case self-assessment (docs/method.md section 7, with section 1's
 "never too many key accounts" and the box policies of section 2).
 
 A sales director scores how strongly each of the method's ten reasons for key account

@@ -1,4 +1,4 @@
-"""Never too many key accounts (kam-method.md section 1, with the box policies of section 2).
+"""Never too many key accounts (docs/method.md section 1, with the box policies of section 2).
 
 Three checks, each with a configurable limit:
 

@@ -1,5 +1,5 @@
 """Predicted future value of many transactional customers: BG/NBD and Gamma-Gamma
-(kam-method.md section 6, "Predicted future value").
+(docs/method.md section 6, "Predicted future value").
 
 Two models, each fitted by maximum likelihood:
 

@@ -1,4 +1,4 @@
-"""The return on the investment in an account (kam-method.md section 6).
+"""The return on the investment in an account (docs/method.md section 6).
 
 - :func:`cost_to_serve` and :func:`account_pnl`: the account P&L of one period,
   revenue − cost of goods = gross margin; gross margin − cost to serve = contribution, with

@@ -1,6 +1,6 @@
 """Scores from facts: a criterion bound to an account fact gets its 1-10 score by a rule.
 
-kam-method.md section 1 scores attractiveness on criteria such as size, growth, margin and
+docs/method.md section 1 scores attractiveness on criteria such as size, growth, margin and
 payment behaviour; where the company's own data measures a criterion (section 6: the facts
 computed from the invoice history), the score need not be guessed. A rule turns a fact's
 value into a whole score from 1 to 10 in one of two ways:
@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from kam.core.scoring import gettext_noop
 
-#: the facts a criterion can be bound to, with their unit (kam-method.md section 6)
+#: the facts a criterion can be bound to, with their unit (docs/method.md section 6)
 FACTS: dict[str, str] = {
     "revenue_12m": gettext_noop("Revenue, last 12 months"),
     "revenue_prev_12m": gettext_noop("Revenue, the 12 months before"),

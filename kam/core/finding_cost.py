@@ -3,7 +3,7 @@
 A coverage finding (kam.core.relationships.findings) says how serious it is for the
 account it is on: ``severity`` 3 (serious), 2 (warning) or 1 (note). The same gap costs
 more on an account the portfolio invests in: the selection matrix gives key accounts the
-most time and the most at stake (kam-method.md section 1, docs/method.md). So the cost of a
+most time and the most at stake (docs/method.md section 1, docs/method.md). So the cost of a
 finding is
 
     cost = box weight × severity

@@ -1,4 +1,4 @@
-"""Time for every customer (kam-method.md section 2): the accounts without response
+"""Time for every customer (docs/method.md section 2): the accounts without response
 judgements get their box policy's hours, given by the people who may serve them, before
 the optimiser divides what is left over the judged accounts (docs/allocation.md).
 

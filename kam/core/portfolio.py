@@ -1,6 +1,6 @@
 """Placing accounts in the four boxes, and how sure we are of each placement.
 
-Implements kam-method.md section 1:
+Implements docs/method.md section 1:
 
 - an account's score per criterion is the mean of its raters' scores (1-10);
 - ``A = Σ wᵢ·sᵢ / 100`` and ``S_us = Σ Wⱼ·xⱼ / 100``; ``S_comp`` likewise when every
@@ -522,7 +522,7 @@ def sensitivity(
 ) -> FloatArray:
     """Probability of each box (columns in ``BOXES`` order) per account; NaN rows when not placed.
 
-    Implements the sensitivity analysis of kam-method.md section 1. Each draw takes weights
+    Implements the sensitivity analysis of docs/method.md section 1. Each draw takes weights
     from ``Dirichlet(concentration · w / 100)`` per axis (the same draw for every account,
     as a change of mind about weights would be; rounded to multiples of 2⁻²⁰ that sum to 1)
     and moves every score of every account independently by a whole step in

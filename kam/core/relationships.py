@@ -1,4 +1,4 @@
-"""The right person: contacts, team, contact matrix, coverage and stage (kam-method.md 3, 4).
+"""The right person: contacts, team, contact matrix, coverage and stage (docs/method.md 3, 4).
 
 This module is pure (no Django). It turns what the key account manager records (the
 customer's contacts, our account team, meetings) into:
@@ -602,7 +602,7 @@ def _suggest_member(view: _View, contact: Contact) -> TeamMember | None:
 
 
 def findings(account_map: AccountMap) -> list[Finding]:
-    """Coverage findings for one account (kam-method.md section 3), most severe first.
+    """Coverage findings for one account (docs/method.md section 3), most severe first.
 
     - ``uncovered_decider``: a current decider, economic buyer or influencer with no medium
       or strong link to anyone in our team. Severity 3 for a decider (or economic buyer) or
@@ -938,7 +938,7 @@ def _lost_senior_link(view: _View, as_of: date) -> tuple[Link, bool] | None:
 
 
 def infer_stage(account_map: AccountMap) -> StageInference:
-    """The relationship stage with the evidence (kam-method.md section 3, stage table).
+    """The relationship stage with the evidence (docs/method.md section 3, stage table).
 
     Markers (each is reported, present or not):
 
@@ -1264,7 +1264,7 @@ def infer_stage(account_map: AccountMap) -> StageInference:
 
 
 def positioning_warnings(*, box: str, customer_view: CustomerView | None) -> list[Message]:
-    """Mismatches between our box and how the customer files us (kam-method.md section 4).
+    """Mismatches between our box and how the customer files us (docs/method.md section 4).
 
     - a key account where the customer files us as leverage or non-critical: price
       pressure, and an investment that may not be returned;

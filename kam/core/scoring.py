@@ -1,4 +1,4 @@
-"""Scoring schemes: criteria, weights, anchors and cut lines (kam-method.md section 1).
+"""Scoring schemes: criteria, weights, anchors and cut lines (docs/method.md section 1).
 
 A scheme has two axes. *Customer attractiveness* uses 3-7 criteria the supplier picks;
 *our strength* uses the customer's own buying criteria with the customer's weights. On

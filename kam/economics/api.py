@@ -1,4 +1,4 @@
-"""API endpoints of the economics app, mounted at /api/economics (kam-method.md section 6).
+"""API endpoints of the economics app, mounted at /api/economics (docs/method.md section 6).
 
 The same rules as the pages: an account is read through the caller's visibility (another
 manager's account answers 404, as if it did not exist) and changed only by those who may
@@ -476,7 +476,7 @@ class BoxesOut(Schema):
 
 @router.get("/boxes", response=BoxesOut, summary="The four boxes compared")
 def boxes(request: HttpRequest, query: Query[AsOf]) -> Any:
-    """compare_boxes over the active accounts you may read (kam-method.md section 6)."""
+    """compare_boxes over the active accounts you may read (docs/method.md section 6)."""
     data = portfolio_economics(user=request.user, as_of=_as_of(query))
     period = data.comparison.period
     return {

@@ -1,4 +1,4 @@
-"""Pictures of the return on the investment (kam-method.md section 6), as Vega-Lite specs built
+"""Pictures of the return on the investment (docs/method.md section 6), as Vega-Lite specs built
 with Altair and embedded with the Vega bundle kam serves (as the matrix and the year plan):
 an account's P&L per year, the waterfall from revenue to contribution, and the four boxes'
 share of the team's hours against their share of the contribution."""

@@ -1,5 +1,5 @@
 """The demo's economics (``kam.demo``): three years of invoice lines, cost to serve and a few
-investments for the demo portfolio, seeded and reproducible (kam-method.md section 6).
+investments for the demo portfolio, seeded and reproducible (docs/method.md section 6).
 
 - **Invoice lines** for the three 365-day years before ``today``, generated with numpy and
   written as one Parquet file that goes through the real import (``kam.facts`` store), so

@@ -1,4 +1,4 @@
-"""The return on the investment in accounts (kam-method.md section 6): account facts from
+"""The return on the investment in accounts (docs/method.md section 6): account facts from
 the invoice history, cost to serve, investments and their return."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Account P&L per year, the return on each investment and the by-box comparison
-(kam-method.md section 6), assembled from the transaction store, the activities, the
+(docs/method.md section 6), assembled from the transaction store, the activities, the
 cost-to-serve items and the investment ledger, computed by ``kam.core.economics``.
 
 Per account and period (``kam.economics.lines.Period``, the facts' 365-day years):

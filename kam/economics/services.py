@@ -1,4 +1,4 @@
-"""Writes of the economics app (kam-method.md section 6): account facts, cost-to-serve items,
+"""Writes of the economics app (docs/method.md section 6): account facts, cost-to-serve items,
 the investment ledger, available spend, and the transaction import that runs in the
 background and recomputes the facts and the fact-bound scores of open reviews."""
 
@@ -823,7 +823,7 @@ def transaction_source_remove_retry(*, user: User, object_id: int | None) -> Non
 
 def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, float]:
     """Each account's predicted revenue of the next 52 weeks, discounted at ``annual_rate``,
-    from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (kam-method.md
+    from BG/NBD and Gamma-Gamma fitted on the store's lines up to ``as_of`` (docs/method.md
     section 6; ``kam.facts.clv`` summary, ``kam.core.clv`` models), in the account's
     currency. The models are fitted in the base currency (at the organisation's exchange
     rates; a currency without a rate counts as 1). Empty when the history cannot identify

@@ -1,4 +1,4 @@
-"""Pages of the return on the investment (kam-method.md section 6): an account's economics
+"""Pages of the return on the investment (docs/method.md section 6): an account's economics
 (P&L per year, the waterfall, cost to serve, investments and their return, facts), the
 portfolio's four boxes compared, and the imports of invoice lines, available spend and
 cost-to-serve items.
@@ -257,7 +257,7 @@ def spend_save(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def portfolio_page(request: HttpRequest) -> HttpResponse:
     """The four boxes compared on contribution, cost to serve, return on investment and
-    share of team hours, with the one-sentence answer (kam-method.md section 6, "By box")."""
+    share of team hours, with the one-sentence answer (docs/method.md section 6, "By box")."""
     as_of = _as_of(request)
     data = portfolio_economics(user=request.user, as_of=as_of)
     rows = data.comparison.rows

@@ -1,4 +1,4 @@
-"""Account facts computed from transaction history (kam-method.md sections 1 and 6).
+"""Account facts computed from transaction history (docs/method.md sections 1 and 6).
 
 The pieces, for the web app, the CLI and notebooks alike:
 

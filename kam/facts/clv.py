@@ -1,4 +1,4 @@
-"""Predicted future value from a transactions table (kam-method.md section 6).
+"""Predicted future value from a transactions table (docs/method.md section 6).
 
 A transactions file (CSV or Parquet) has one row per order line with at least the columns
 ``account``, ``date`` (``YYYY-MM-DD``, a time after it is ignored) and ``amount`` (a number,

@@ -221,7 +221,7 @@ def predict_future_values(
     rates: Mapping[str, float] | None = None,
 ) -> FutureValues:
     """Each account's predicted future value: the revenue expected over the
-    ``horizon_weeks`` after ``as_of`` (kam-method.md section 6), discounted at
+    ``horizon_weeks`` after ``as_of`` (docs/method.md section 6), discounted at
     ``annual_discount_rate``, in the account's own currency.
 
     The purchase model (BG/NBD) is fitted once on every account's purchase history up to

@@ -1,4 +1,4 @@
-"""The account facts, defined once as Ibis expressions (kam-method.md sections 1 and 6).
+"""The account facts, defined once as Ibis expressions (docs/method.md sections 1 and 6).
 
 ``account_facts(lines, as_of=D)`` builds one expression; whichever Ibis backend holds
 ``lines`` runs it where the lines are: DuckDB in-process by default (``kam.facts.compute``),

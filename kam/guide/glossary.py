@@ -1,4 +1,4 @@
-"""The glossary: the terms of the method (kam-method.md section 8) and the words kam uses.
+"""The glossary: the terms of the method (docs/method.md section 8) and the words kam uses.
 
 Each term has one id (the anchor on the glossary page, stable across languages) and a term
 and definition per language code, side by side so that a translator sees the English next

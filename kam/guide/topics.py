@@ -1,4 +1,4 @@
-"""The guidance topics and where each sits in the method (kam-method.md, sections 0–7).
+"""The guidance topics and where each sits in the method (docs/method.md, sections 0–7).
 
 A topic's text is not in the translation catalogue: it lives in one template per language,
 ``guide/<lang>/<topic>.html``, with two blocks: ``lead`` (one or two sentences, always shown
@@ -37,7 +37,7 @@ class Topic:
 
 @dataclass(frozen=True)
 class Section:
-    """One section of the method page: the number in kam-method.md, its title, its topics."""
+    """One section of the method page: the number in docs/method.md, its title, its topics."""
 
     number: int
     anchor: str

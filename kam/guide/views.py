@@ -1,4 +1,4 @@
-"""The method page (every topic in the order of kam-method.md) and the glossary."""
+"""The method page (every topic in the order of docs/method.md) and the glossary."""
 
 from __future__ import annotations
 

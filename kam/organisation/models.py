@@ -1,7 +1,7 @@
 """The supplier organisation that runs kam, and the policies it sets for itself.
 
 One kam installation serves one supplier. Every threshold the method calls configurable
-(kam-method.md sections 1 and 2) lives here, with the method's defaults.
+(docs/method.md sections 1 and 2) lives here, with the method's defaults.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from kam.web.history_records import KamHistoricalRecords
 
 
 class Box(models.TextChoices):
-    """The four boxes of the selection matrix (kam-method.md section 1)."""
+    """The four boxes of the selection matrix (docs/method.md section 1)."""
 
     KEY = "key", _("Key")
     KEY_DEVELOPMENT = "key_development", _("Key development")
@@ -25,7 +25,7 @@ class Box(models.TextChoices):
 
 
 class ServiceChannel(models.TextChoices):
-    """How the accounts of a box are served (kam-method.md section 2: the box policy's
+    """How the accounts of a box are served (docs/method.md section 2: the box policy's
     service channel): visited in the field, by inside sales (phone, video), by a key
     account team, or through the web shop and self-service."""
 
@@ -37,7 +37,7 @@ class ServiceChannel(models.TextChoices):
 
 class ManagerLimitCounts(models.TextChoices):
     """Which accounts count against the most key accounts per key account manager
-    (kam-method.md section 1: "one to four key accounts per key account manager"; kam checks
+    (docs/method.md section 1: "one to four key accounts per key account manager"; kam checks
     "the number of key (and key development) accounts")."""
 
     KEY_AND_DEVELOPMENT = "key_and_development", _("Key and key development accounts")
@@ -196,7 +196,7 @@ class ExchangeRate(models.Model):
 
 
 DEFAULT_BOX_POLICIES = {
-    # box: (min hours, max hours, review cadence in months) -- kam-method.md section 2
+    # box: (min hours, max hours, review cadence in months) -- docs/method.md section 2
     Box.KEY: (200, 600, 3),
     Box.KEY_DEVELOPMENT: (120, 400, 3),
     Box.MAINTENANCE: (30, 120, 6),
@@ -204,7 +204,7 @@ DEFAULT_BOX_POLICIES = {
 }
 
 DEFAULT_BOX_SERVICE = {
-    # box: (service channel, visits per account per year) -- kam-method.md section 2
+    # box: (service channel, visits per account per year) -- docs/method.md section 2
     Box.KEY: (ServiceChannel.KEY_ACCOUNT_TEAM, 12),
     Box.KEY_DEVELOPMENT: (ServiceChannel.KEY_ACCOUNT_TEAM, 8),
     Box.MAINTENANCE: (ServiceChannel.FIELD, 4),

@@ -57,7 +57,7 @@ def exchange_rates_get(*, organisation: Organisation) -> dict[str, Decimal]:
 
 def box_policy_rows_get(*, organisation: Organisation) -> list[BoxPolicy]:
     """The organisation's box policy rows in box order (key first); a missing box gets an
-    unsaved row with the method's defaults (kam-method.md section 2)."""
+    unsaved row with the method's defaults (docs/method.md section 2)."""
     stored = {p.box: p for p in organisation.box_policies.all()}
     rows = []
     for box in Box:
@@ -93,7 +93,7 @@ def box_policies_get(*, organisation: Organisation) -> dict[str, CoreBoxPolicy]:
 
 def team_capacity_hours() -> float:
     """The team's yearly capacity in hours: the sum of every active person's
-    ``Profile.hours_per_year`` (kam-method.md section 1, "never too many key accounts")."""
+    ``Profile.hours_per_year`` (docs/method.md section 1, "never too many key accounts")."""
     User = get_user_model()
     total = User.objects.filter(is_active=True).aggregate(h=Sum("profile__hours_per_year"))["h"]
     return float(total or 0)

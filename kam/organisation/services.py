@@ -130,7 +130,7 @@ def box_policy_update(
 ) -> BoxPolicy:
     """Set the policy of one box: yearly hours per account (minimum, maximum), how many
     months between reviews, the service channel and visits per account per year
-    (kam-method.md section 2; ``None`` keeps the channel or visits as they are). The
+    (docs/method.md section 2; ``None`` keeps the channel or visits as they are). The
     minimum is what the capacity check counts for key and key development accounts.
 
     ``expected_version``: the policy's version the change was made on; when someone saved
@@ -313,7 +313,7 @@ def organisation_update(
     """Change the organisation's settings; an argument left ``None`` keeps its value.
 
     - ``max_key_accounts``, ``max_key_accounts_per_manager``, ``capacity_warning_share``:
-      the too-many-key-accounts limits (kam-method.md section 1; defaults 50, 4, 1.00);
+      the too-many-key-accounts limits (docs/method.md section 1; defaults 50, 4, 1.00);
     - ``manager_limit_counts``: which accounts count against the per-manager limit
       (``ManagerLimitCounts``: key and key development, the default, or key only);
     - ``sensitivity_draws``, ``sensitivity_concentration`` (Dirichlet concentration of the
@@ -322,7 +322,7 @@ def organisation_update(
     - ``disagreement_points``: the spread between raters (in score points) that flags a
       criterion for discussion;
     - ``discount_rate``: the yearly rate (0.08 = 8 %) of net present values and of the cost
-      of payment terms (kam-method.md section 6);
+      of payment terms (docs/method.md section 6);
     - ``base_currency``: changing it re-expresses the stored exchange rates in the new
       base, which therefore needs a rate first.
     """
@@ -427,7 +427,7 @@ def team_capacity_update(*, changes: Sequence[TeamCapacityChange]) -> list[Profi
     """Set function, yearly hours for accounts and hourly cost for several people, all or none.
 
     The hours add up to the team's capacity, against which the box policies' minimum
-    hours for key and key development accounts are checked (kam-method.md section 1).
+    hours for key and key development accounts are checked (docs/method.md section 1).
     An error names its field as ``"<user id>.<field>"``.
     """
     User = get_user_model()
@@ -491,7 +491,7 @@ def team_capacity_update(*, changes: Sequence[TeamCapacityChange]) -> list[Profi
 
 def expected_functions_set(*, box_functions: Mapping[str, Sequence[str]]) -> None:
     """The functions (ours: sales, supply chain …) an account team of each box should have
-    (kam-method.md section 3); kam shows the team's functions against them."""
+    (docs/method.md section 3); kam shows the team's functions against them."""
     from kam.organisation.selectors import box_policy_rows_get, organisation_get
 
     org = organisation_get()

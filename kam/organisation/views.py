@@ -183,7 +183,7 @@ def _save_rate(org: Organisation, form: ExchangeRateForm) -> bool:
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    """Show and change the organisation's policies (kam-method.md sections 1 and 2)."""
+    """Show and change the organisation's policies (docs/method.md sections 1 and 2)."""
     if not can_edit_policies(request.user):
         raise PermissionDenied(_("Only sales directors and administrators may change policies."))
     org = organisation_get()

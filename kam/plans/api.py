@@ -1,4 +1,4 @@
-"""API endpoints of the plans app, mounted at /api/plans (kam-method.md section 5).
+"""API endpoints of the plans app, mounted at /api/plans (docs/method.md section 5).
 
 The same rules as the pages: a plan is read through the caller's visible accounts (a plan
 on another manager's account answers 404, as if it did not exist) and changed only when

@@ -1,4 +1,4 @@
-"""What changed between two versions of a plan (kam-method.md section 5: "this year's plan
+"""What changed between two versions of a plan (docs/method.md section 5: "this year's plan
 can be compared with last year's").
 
 Works on two ``PlanDocument``s, so it compares approved snapshots, the live draft, or

@@ -1,6 +1,6 @@
 """The right conversation: activities tied to plan objectives, and the grid that reads them.
 
-kam-method.md section 0 asks "are we having the right conversation?": activity topics
+docs/method.md section 0 asks "are we having the right conversation?": activity topics
 against plan objectives. An activity (``activities.Activity.objective``) names one
 objective or value proposition of a plan of its account; its contacts hold buying roles in
 the decision-making unit (section 3). ``conversation_grid`` crosses the two for one plan:

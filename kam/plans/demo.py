@@ -1,6 +1,6 @@
 """Demo account plans for the demo portfolio (``kam.demo``), seeded and reproducible.
 
-Every key account of the latest review gets two plans (kam-method.md section 5):
+Every key account of the latest review gets two plans (docs/method.md section 5):
 
 - last year's plan, approved in January of last year, its actions nearly all done;
 - this year's plan, made from last year's approved version (items keep their ids, open

@@ -6,7 +6,7 @@ page, the version comparison, the PDF and PowerPoint exports in ``kam.reports``)
 ``language``), plus structured lists for the parts an export draws as tables or charts
 (objectives, value propositions, projects, actions, the profit plan).
 
-Two audiences (kam-method.md section 5, joint planning):
+Two audiences (docs/method.md section 5, joint planning):
 
 - ``"internal"``: everything in the plan;
 - ``"customer"``: only sections marked shared, and in them only items marked shared. An
@@ -43,7 +43,7 @@ OwnerSide = Literal["ours", "theirs"]
 
 SNAPSHOT_FORMAT = 1
 
-# The sections of the method's plan, in the order a plan presents them (kam-method.md
+# The sections of the method's plan, in the order a plan presents them (docs/method.md
 # section 5). Keys are stable: templates, sharing flags and snapshots refer to them.
 SECTION_KEYS: tuple[str, ...] = (
     "team",

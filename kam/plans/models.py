@@ -1,4 +1,4 @@
-"""Key account plans (kam-method.md section 5): sections, items, actions, versions, sharing.
+"""Key account plans (docs/method.md section 5): sections, items, actions, versions, sharing.
 
 A ``Plan`` is the plan for one account and one period (usually a year). Its section texts
 and profit plan live on the plan row; the repeating parts (objectives, value propositions,

@@ -1,4 +1,4 @@
-"""Writes of account plans (kam-method.md section 5): content, review, periods, share links.
+"""Writes of account plans (docs/method.md section 5): content, review, periods, share links.
 
 Rules:
 

@@ -1,4 +1,4 @@
-"""API for portfolio reviews and raters' scores (kam-method.md section 1).
+"""API for portfolio reviews and raters' scores (docs/method.md section 1).
 
 Everyone authenticated reads reviews (what they see of accounts is limited by their
 visibility). Directors and administrators open and close reviews. Each rater reads and

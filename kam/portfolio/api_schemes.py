@@ -1,6 +1,6 @@
 """API for scoring schemes: list, read with every version, create, and save a new version.
 
-A scheme that breaks the method's rules (kam-method.md section 1) is refused with 422 and
+A scheme that breaks the method's rules (docs/method.md section 1) is refused with 422 and
 ``{detail, field, problems}``, one problem per line, each saying what to fix. Only sales
 directors and administrators write (403 otherwise); everyone authenticated reads.
 """

@@ -7,7 +7,7 @@ picture a director downloads is the picture they saw (architecture.md, "Real par
 Vertical: attractiveness to us, 0-10 (cut at the scheme's attractiveness cut). Horizontal:
 our strength as the customer sees it, either relative strength RS = S_us / S_comp on a log
 scale (1.0 = parity) or S_us on 0-10, whichever axis the accounts were classified on
-(kam-method.md section 1). Each account appears on its own axis only, except on the
+(docs/method.md section 1). Each account appears on its own axis only, except on the
 combined picture: there every placed account sits at its position against its own cut line
 (``kam.core.combined_axis``, docs/scoring.md), circles placed on RS and squares on S_us.
 

@@ -1,4 +1,4 @@
-"""Reads behind the selection matrix page, its exports and its API (kam-method.md section 1).
+"""Reads behind the selection matrix page, its exports and its API (docs/method.md section 1).
 
 One filter definition (``MatrixFilters``) serves the page, the table fragment, the chart
 data, the CSV/PNG/SVG exports and the API, as NetBox does with its filter sets.
@@ -665,7 +665,7 @@ def capacity_check(*, review: Review) -> CapacityCheck:
     development accounts, or key only, as ``Organisation.manager_limit_counts`` says).
     Every placed account of the review counts, whoever asks (the counts are no secret; the
     matrix rows stay visibility-filtered). Policies, limits and the team's yearly hours come
-    from the organisation (kam-method.md sections 1 and 2).
+    from the organisation (docs/method.md sections 1 and 2).
     """
     org = organisation_get()
     rows = list(

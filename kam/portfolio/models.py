@@ -1,6 +1,6 @@
 """Scoring schemes, portfolio reviews, raters' scores and the resulting placements.
 
-Implements the selection matrix of kam-method.md section 1.
+Implements the selection matrix of docs/method.md section 1.
 """
 
 from __future__ import annotations
@@ -370,7 +370,7 @@ class Rating(models.Model):
 class Placement(models.Model):
     """Where one account lands in one review: the computed result of its raters' scores.
 
-    Scores are 0-10 weighted means (kam-method.md section 1); ``box`` is empty when a
+    Scores are 0-10 weighted means (docs/method.md section 1); ``box`` is empty when a
     criterion lacks a score (listed in ``missing``). Recomputed by
     ``portfolio.services.review_compute``; never edited by hand.
     """

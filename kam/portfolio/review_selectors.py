@@ -1,6 +1,6 @@
 """Reads of portfolio reviews for the review pages, the scoring grid and the API.
 
-What a sales director needs before the review meeting (kam-method.md section 1): how far
+What a sales director needs before the review meeting (docs/method.md section 1): how far
 each rater has got, the criteria on which raters differ by more than the organisation's
 disagreement points, the accounts that cannot be placed yet, and the accounts whose box is
 uncertain. Placements are read as ``portfolio.services.review_compute`` stored them.

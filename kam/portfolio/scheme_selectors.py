@@ -1,4 +1,4 @@
-"""Reads of scoring schemes for the scheme pages and the API (kam-method.md section 1).
+"""Reads of scoring schemes for the scheme pages and the API (docs/method.md section 1).
 
 A scheme's content lives in immutable versions; these reads list schemes with their latest
 version, fetch one version with its criteria, and say what changed between two versions.

@@ -1,4 +1,4 @@
-"""Reads of schemes, reviews and placements (the selection matrix, kam-method.md section 1).
+"""Reads of schemes, reviews and placements (the selection matrix, docs/method.md section 1).
 
 "The portfolio" -- the boxes every other part of kam works with (account pages and lists,
 allocation, plan templates, economics, the business case, warnings, API defaults) -- is the

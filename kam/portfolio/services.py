@@ -1,6 +1,6 @@
 """Writes of the selection matrix: schemes and their versions, reviews, scores, placements.
 
-Implements kam-method.md section 1. Only these functions write to the portfolio tables;
+Implements docs/method.md section 1. Only these functions write to the portfolio tables;
 pages, the API, the demo and the tests all go through them.
 """
 

@@ -1,4 +1,4 @@
-"""The selection matrix page, its table fragment, chart data and exports (kam-method.md §1).
+"""The selection matrix page, its table fragment, chart data and exports (docs/method.md §1).
 
 Every view parses the same filters (``matrix.MatrixFilters``), reads the same rows
 (``matrix.matrix_rows``) and draws the same chart (``charts.matrix_chart``); they differ

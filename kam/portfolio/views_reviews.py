@@ -1,6 +1,6 @@
 """Portfolio review pages: list, create, the director's overview, the scoring grid, closing.
 
-Implements kam-method.md section 1: several raters score every account on their own; the
+Implements docs/method.md section 1: several raters score every account on their own; the
 account's score is their mean; a criterion on which they differ by more than 3 points is
 flagged for discussion; accounts near a cut line are marked uncertain.
 """

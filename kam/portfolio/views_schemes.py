@@ -1,7 +1,7 @@
 """Scoring scheme pages: list, one version with what changed, create and edit (a new version).
 
 Everyone logged in reads schemes; only sales directors and administrators create or change
-them (kam-method.md section 1: the supplier picks the criteria and their weights).
+them (docs/method.md section 1: the supplier picks the criteria and their weights).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """API endpoints of the relationships app, mounted at /api/relationships.
 
-The same rules as the pages (kam-method.md sections 3 and 4): reads start from the caller's
+The same rules as the pages (docs/method.md sections 3 and 4): reads start from the caller's
 visible accounts (another manager's account, or a contact on it, answers 404 as if it did
 not exist); writes need an account the caller may change (``account_list_editable``):
 viewers and team members get 403. Calendar import needs a role that may log activities.

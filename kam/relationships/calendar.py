@@ -1,6 +1,6 @@
 """Calendar import: iCalendar (.ics) files from Outlook or Google Calendar become activities.
 
-kam-method.md section 3 ("Contact matrix ... derived from activities where possible").
+docs/method.md section 3 ("Contact matrix ... derived from activities where possible").
 
 Rules (docs/relationships.md, "Calendar import"):
 

@@ -7,7 +7,7 @@ meet the customer's people of matching functions, the key account manager mostly
 buyers), so the contact matrix is derived, not typed. On top: account teams with planned
 hours, the functions each box expects, a few manual links where no activity shows one
 (the sales director with the customers' board), how some customers file us (one of them a
-mismatch), joint plans and one stage override with its reason (kam-method.md sections 3
+mismatch), joint plans and one stage override with its reason (docs/method.md sections 3
 and 4). A few key accounts are left single-threaded (a bow-tie), so the findings have
 something true to say.
 

@@ -16,7 +16,7 @@ from kam.web.widgets import IsoDateInput
 
 
 class ContactForm(forms.Form):
-    """One contact at the customer (kam-method.md section 3)."""
+    """One contact at the customer (docs/method.md section 3)."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
     title = forms.CharField(label=_("Job title"), max_length=200, required=False)

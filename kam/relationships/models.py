@@ -1,6 +1,6 @@
 """The customer's people, our links to them, the relationship stage and how the customer files us.
 
-kam-method.md section 3 (decision-making unit, contact matrix, stage) and section 4
+docs/method.md section 3 (decision-making unit, contact matrix, stage) and section 4
 (supplier positioning). The account team itself is ``accounts.AccountTeamMember``.
 """
 

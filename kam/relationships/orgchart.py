@@ -1,7 +1,7 @@
 """The customer's org chart with our links drawn onto it, as a server-rendered SVG.
 
 Positions come from ``kam.core.relationships.org_chart_layout`` (the reports-to forest,
-kam-method.md section 3); this module only draws: one box per contact, its border and
+docs/method.md section 3); this module only draws: one box per contact, its border and
 stripe in the colour of the contact's attitude, the buying roles under the title, and at
 the foot of the box one disc per person of ours linked to the contact, shaded by the
 link's strength. A decider or influencer without a medium or strong link has a red frame.

@@ -1,7 +1,7 @@
 """Reads of the relationship pages, always through the caller's visible accounts.
 
 The Django rows are turned into ``kam.core.relationships`` inputs here (one ``AccountMap``
-per account) and the pure functions do the method's work (kam-method.md sections 3 and 4):
+per account) and the pure functions do the method's work (docs/method.md sections 3 and 4):
 ``derive_links`` for the contact matrix, ``findings``, ``infer_stage`` and
 ``positioning_warnings``. Loading is batched: the maps of one account or of the whole
 visible portfolio cost the same fixed number of queries.

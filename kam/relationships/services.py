@@ -1,7 +1,7 @@
 """Writes of the relationship pages: contacts (with GDPR export and erasure), manual links,
 the account team's functions and hours, stage overrides and the customer's view of us.
 
-Who may (kam-method.md section 3, and the account rules of ``kam.accounts.selectors``):
+Who may (docs/method.md section 3, and the account rules of ``kam.accounts.selectors``):
 people who may change an account (its key account manager and core/surround KAMs, sales
 directors, administrators) write its contacts, links, team, stage and positioning; team
 members and viewers read. An account the user cannot read answers 404.

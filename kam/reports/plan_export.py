@@ -1,4 +1,4 @@
-"""The key account plan as PDF and PowerPoint (kam-method.md section 5).
+"""The key account plan as PDF and PowerPoint (docs/method.md section 5).
 
 Both files are built from one ``PlanDocument`` (``kam.plans.document.plan_document``) in
 the language asked for. Two audiences:

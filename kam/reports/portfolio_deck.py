@@ -1,4 +1,4 @@
-"""What the portfolio review deck shows a sales director (kam-method.md section 1).
+"""What the portfolio review deck shows a sales director (docs/method.md section 1).
 
 ``review_deck`` reads one review the way the matrix page does (``matrix_rows`` through the
 caller's visibility, ``capacity_summary`` company-wide) and condenses it into plain

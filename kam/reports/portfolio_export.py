@@ -1,4 +1,4 @@
-"""The portfolio review deck for a sales director, as PDF and PowerPoint (kam-method.md §1).
+"""The portfolio review deck for a sales director, as PDF and PowerPoint (docs/method.md §1).
 
 Both files hold the same parts, built from one ``ReviewDeck``: a summary (accounts per
 box with revenue and share, the capacity warnings, what to discuss), the selection matrix

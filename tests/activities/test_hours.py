@@ -1,5 +1,5 @@
 """Actual hours: person-hours summed by account, person and box, visibility, and the
-variance sentences (kam-method.md section 2, "Planned against actual")."""
+variance sentences (docs/method.md section 2, "Planned against actual")."""
 
 from __future__ import annotations
 

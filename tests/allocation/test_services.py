@@ -299,7 +299,7 @@ def test_a_running_optimisation_cancelled_stores_no_plan(settings, judged, direc
     assert not AllocationLine.objects.filter(run=run).exists()
 
 
-# --- capacity per function (kam-method.md section 2) ----------------------------------------
+# --- capacity per function (docs/method.md section 2) ----------------------------------------
 
 
 def _function_hours(run, function: str) -> Decimal:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The year plan in a real browser (kam-method.md section 2): the live sketch of the
+"""The year plan in a real browser (docs/method.md section 2): the live sketch of the
 judgements, a director's run from the period page to its results, and plan against actual.
 
 Saves screenshots of every year plan page to test-artifacts/allocation-*.png on every run.

@@ -1,4 +1,4 @@
-"""Response curves and the allocation optimiser (kam-method.md section 2)."""
+"""Response curves and the allocation optimiser (docs/method.md section 2)."""
 
 from __future__ import annotations
 

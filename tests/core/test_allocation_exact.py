@@ -1,5 +1,5 @@
 """Exact plans for key-account portfolios and the honest value of one more hour
-(kam-method.md section 2, docs/allocation.md "Exact plans").
+(docs/method.md section 2, docs/allocation.md "Exact plans").
 
 The reference here is an independent dynamic programme written plainly: one account at a
 time, one choice of hours at a time, over whole hours (no windows, no reduced-cost fixing,

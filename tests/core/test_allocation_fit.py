@@ -1,5 +1,5 @@
 """Five judgements of a response curve: least squares and the judgement that disagrees
-(kam-method.md section 2; docs/allocation.md, "A fifth judgement")."""
+(docs/method.md section 2; docs/allocation.md, "A fifth judgement")."""
 
 from __future__ import annotations
 

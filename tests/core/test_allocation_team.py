@@ -1,4 +1,4 @@
-"""The team allocation optimiser (kam-method.md section 2; kam/core/allocation_team.py).
+"""The team allocation optimiser (docs/method.md section 2; kam/core/allocation_team.py).
 
 Small teams against an exhaustive search and against an independent MILP (HiGHS through
 scipy), and properties: every capacity, bound and eligibility respected, the certified

@@ -1,4 +1,4 @@
-"""The business case self-assessment (kam-method.md section 7), worked by hand."""
+"""The business case self-assessment (docs/method.md section 7), worked by hand."""
 
 from __future__ import annotations
 

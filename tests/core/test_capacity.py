@@ -1,4 +1,4 @@
-"""Never too many key accounts (kam-method.md section 1): the three warnings."""
+"""Never too many key accounts (docs/method.md section 1): the three warnings."""
 
 from __future__ import annotations
 

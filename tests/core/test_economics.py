@@ -1,5 +1,5 @@
 """Account P&L, ROI, payback, NPV, lifetime value and the by-box comparison
-(kam.core.economics, kam-method.md section 6): hand-worked examples and properties."""
+(kam.core.economics, docs/method.md section 6): hand-worked examples and properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Classification, hand-worked (kam-method.md section 1)."""
+"""Classification, hand-worked (docs/method.md section 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Contact matrix, coverage findings, stage and positioning (kam-method.md sections 3 and 4).
+"""Contact matrix, coverage findings, stage and positioning (docs/method.md sections 3 and 4).
 
 Hand-made accounts for every stage and every finding (present and absent), the contact
 matrix from hand-made meetings, and hypothesis properties of the findings.

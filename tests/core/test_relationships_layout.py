@@ -1,4 +1,4 @@
-"""The org chart layout of the reports-to forest (kam-method.md section 3, contacts)."""
+"""The org chart layout of the reports-to forest (docs/method.md section 3, contacts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scheme rules (kam-method.md section 1): what a user is told to fix."""
+"""Scheme rules (docs/method.md section 1): what a user is told to fix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Box probabilities and the properties a user relies on (kam-method.md section 1)."""
+"""Box probabilities and the properties a user relies on (docs/method.md section 1)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Account P&L and the return on an investment, end to end from the invoice store, the
-activities and the cost-to-serve items, against hand-worked numbers (kam-method.md
+activities and the cost-to-serve items, against hand-worked numbers (docs/method.md
 section 6)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The right conversation (kam-method.md section 0, third question): activities tied to plan
+"""The right conversation (docs/method.md section 0, third question): activities tied to plan
 objectives, and the grid of objectives × buying roles that the plan page, the API and the
 plan's exports show. A hand-built account: three objectives, five contacts, five activities.
 """

@@ -1,4 +1,4 @@
-"""Criteria scored from account facts (issue 6 item 3; kam-method.md sections 1 and 6).
+"""Criteria scored from account facts (issue 6 item 3; docs/method.md sections 1 and 6).
 
 A criterion bound to a fact gets its score from the account's facts by a rule; raters see
 the derived score, may override it only with a reason, and the review uses the override.

@@ -1,5 +1,5 @@
 """The per-manager limit counts key and key development accounts, or key only, as the
-organisation chooses (kam-method.md section 1: "one to four key accounts per key account
+organisation chooses (docs/method.md section 1: "one to four key accounts per key account
 manager … checks the number of key (and key development) accounts"). Every place that warns
 reads the one setting: the matrix page, its API, the portfolio deck."""
 

@@ -1,4 +1,4 @@
-"""The selection matrix: rows, filters, visibility, warnings, exports (kam-method.md section 1).
+"""The selection matrix: rows, filters, visibility, warnings, exports (docs/method.md section 1).
 
 ``matrix_portfolio`` builds a review through the real services (scheme, review, raters'
 scores, computation); the browser tests build theirs with it too.

@@ -1,4 +1,4 @@
-"""Portfolio services with hand-worked numbers (kam-method.md section 1).
+"""Portfolio services with hand-worked numbers (docs/method.md section 1).
 
 The helpers at the top (``scheme_content``, ``make_scheme``, ``make_review``) are shared by
 the page and API tests of schemes and reviews.

@@ -1,4 +1,4 @@
-"""The key account plan as PDF and PowerPoint (kam-method.md section 5): contents, audiences,
+"""The key account plan as PDF and PowerPoint (docs/method.md section 5): contents, audiences,
 languages, slides that fit. Files are read back with pypdf and python-pptx."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The portfolio review deck for a director (kam-method.md section 1): boxes with counts and
+"""The portfolio review deck for a director (docs/method.md section 1): boxes with counts and
 revenue, movement since the previous review, key accounts and warnings, as PDF and slides."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_deck_warns_when_a_manager_carries_too_many_key_accounts(portfolio, dire
 
     deck = review_deck(review=portfolio.review, user=director)
 
-    # Alpha (key) and Beta (key development) both count, by default (kam-method.md section 1)
+    # Alpha (key) and Beta (key development) both count, by default (docs/method.md section 1)
     assert any(
         "Anna de Vries carries 2 key and key development accounts" in w
         and w.endswith("Counted: Alpha Retail, Beta Wholesale.")

@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-# Existing policies get the method's service per box (kam-method.md section 2).
+# Existing policies get the method's service per box (docs/method.md section 2).
 SERVICE = {
     "key": ("key_account_team", 12),
     "key_development": ("key_account_team", 8),
