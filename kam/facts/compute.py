@@ -85,6 +85,17 @@ def facts_sql(as_of: date) -> str:
     return sql
 
 
+#: A query with the facts' columns and no rows (the facts of a store without lines).
+EMPTY_FACTS_SQL = (
+    "SELECT CAST(NULL AS VARCHAR) AS account_external_id, CAST(NULL AS VARCHAR) AS currency, "
+    "CAST(NULL AS DOUBLE) AS revenue_12m, CAST(NULL AS DOUBLE) AS revenue_prev_12m, "
+    "CAST(NULL AS DOUBLE) AS growth, CAST(NULL AS DOUBLE) AS gross_margin_pct, "
+    "CAST(NULL AS BIGINT) AS orders, CAST(NULL AS BIGINT) AS recency_days, "
+    "CAST(NULL AS DOUBLE) AS mean_days_late, CAST(NULL AS DOUBLE) AS available_spend, "
+    "CAST(NULL AS DOUBLE) AS share_of_wallet WHERE false"
+)
+
+
 def facts_query(
     con: Any,
     *,
@@ -385,9 +396,57 @@ def rows_of(table: pa.Table) -> list[AccountFacts]:
     ]
 
 
-def facts_rows(**kwargs: Any) -> list[AccountFacts]:
-    """``facts_table(**kwargs)`` as ``AccountFacts`` rows, ordered by account."""
-    return rows_of(facts_table(**kwargs))
+def facts_rows(
+    *,
+    lines: TransactionStore | str | Path | Sequence[str | Path],
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    accounts: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+    predict: bool = False,
+    prediction_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
+) -> list[AccountFacts]:
+    """``facts_table(...)``'s rows as ``AccountFacts``, ordered by account; fetched from
+    DuckDB as Python values (no Arrow: the web import's job needs none)."""
+    paths = _paths(lines)
+    if not paths:
+        return []
+    con = connect(threads=threads, memory_limit=memory_limit)
+    try:
+        if temp_directory:
+            con.execute(f"SET temp_directory = {sql_string(temp_directory)}")
+        sql = facts_query(
+            con, paths=paths, as_of=as_of, available_spend=available_spend, accounts=accounts
+        )
+        # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py)
+        rows: list[tuple[Any, ...]] = polling(
+            con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
+        )
+    finally:
+        con.close()
+    values: dict[str, float] = {}
+    if predict:
+        if progress is not None:
+            progress("prediction", 0.0)
+        values = predict_future_values(
+            lines=paths,
+            as_of=as_of,
+            horizon_weeks=prediction_weeks,
+            annual_discount_rate=annual_discount_rate,
+        ).values
+        if progress is not None:
+            progress("prediction", 1.0)
+    return [
+        AccountFacts(
+            *(_none_if_nan(v) for v in row),
+            predicted_future_value=values.get(row[0]) if predict else None,
+        )
+        for row in rows
+    ]
 
 
 def store_facts(

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kam.facts.compiled import FACTS_SQL
-from kam.facts.compute import facts_table
+from kam.facts.compute import facts_rows, facts_table, rows_of
 from kam.facts.definitions import FACT_COLUMNS, account_facts, compiled_module_text, compiled_sql
 from tests.facts.golden import SPEND, lines_table, spend_table
 
@@ -60,3 +60,14 @@ def test_the_checked_in_sql_gives_the_same_facts_as_the_ibis_definitions(
     for want, row in zip(want_rows, got_rows, strict=True):
         for name in FACT_COLUMNS:
             assert _same(row[name], want[name]), (row["account_external_id"], name)
+
+
+def test_facts_rows_are_the_facts_tables_rows(tmp_path: Path) -> None:
+    pq.write_table(lines_table(), tmp_path / "lines.parquet")
+    kwargs = {"lines": tmp_path / "lines.parquet", "as_of": date(2026, 6, 30)}
+    table = facts_table(**kwargs, available_spend=SPEND, predict=True)
+    rows = facts_rows(**kwargs, available_spend=SPEND, predict=True)
+    assert rows == rows_of(table)
+    assert facts_rows(**kwargs, accounts=["B", "Z"]) == rows_of(
+        facts_table(**kwargs, accounts=["B", "Z"])
+    )
