@@ -27,14 +27,11 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from kam.cli.common import BAD_INPUT, add_decimal_argument, django_setup, iso_date
 from kam.core.cells import spreadsheet_cell
 from kam.i18n import _
-
-if TYPE_CHECKING:  # the fact code (DuckDB) is imported when the command runs
-    from kam.facts.store import TransactionStore
 
 
 def _currency(text: str) -> str:
@@ -192,8 +189,14 @@ def _phase_name(phase: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``kam facts``; returns the exit status (0, or 2 for bad input)."""
     from kam.facts.checking import connect, polling, sql_string
-    from kam.facts.compute import EMPTY_FACTS_SQL, facts_query
-    from kam.facts.store import TransactionImportError, TransactionStore
+    from kam.facts.compute import facts_query_over
+    from kam.facts.store import (
+        IMPORT_MEMORY_LIMIT,
+        ImportReport,
+        TransactionImportError,
+        TransactionStore,
+        checked_lines,
+    )
 
     if args.format == "parquet" and not args.output:
         print(_("--format parquet needs --output PATH"), file=sys.stderr)
@@ -209,46 +212,47 @@ def run(args: argparse.Namespace) -> int:
     if currency is None and not _has_currency_column(path):
         currency = installation_currency()
     with tempfile.TemporaryDirectory(prefix="kam-facts-") as scratch:
-        store = TransactionStore(scratch)
-        try:
-            report = store.lines_import(
-                path=path,
-                filename=args.transactions,
-                skip_bad_rows=args.skip_bad_rows,
-                progress=bar,
-                memory_limit=args.memory_limit,
-                decimal=args.decimal,
-                default_currency=currency,
-            )
-            if args.available_spend:
-                spend_path = Path(args.available_spend)
-                if not spend_path.is_file():
-                    if bar:
-                        bar.close()
-                    print(
-                        _("%(filename)s: no such file") % {"filename": args.available_spend},
-                        file=sys.stderr,
-                    )
-                    return BAD_INPUT
-                store.available_spend_import(
-                    path=spend_path, filename=args.available_spend, decimal=args.decimal
-                )
-        except TransactionImportError as refused:
-            if bar:
-                bar.close()
-            for line in refused.report.lines():
-                print(line, file=sys.stderr)
-            return BAD_INPUT
-        # the facts stay in DuckDB, which writes the output itself: no Arrow, no Ibis
-        con = connect(memory_limit=args.memory_limit)
+        store = TransactionStore(scratch)  # for the available spend only
+        # The lines are checked into this connection and the facts computed from the
+        # checked rows there: the same checks as the web import, without storing the lines
+        # in a file that would be read once and removed. DuckDB writes the output itself.
+        con = connect(memory_limit=args.memory_limit or IMPORT_MEMORY_LIMIT)
         try:
             con.execute(f"SET temp_directory = {sql_string(str(Path(scratch) / 'spill'))}")
-            paths = [str(p) for p in store.line_files()]
-            sql = (
-                facts_query(con, paths=paths, as_of=as_of, available_spend=store)
-                if paths
-                else EMPTY_FACTS_SQL
+            report = ImportReport(
+                source=args.transactions, filename=args.transactions, fingerprint=""
             )
+            try:
+                keep = checked_lines(
+                    con,
+                    path=path,
+                    report=report,
+                    skip_bad_rows=args.skip_bad_rows,
+                    progress=bar,
+                    decimal=args.decimal,
+                    default_currency=currency,
+                )
+                if args.available_spend:
+                    spend_path = Path(args.available_spend)
+                    if not spend_path.is_file():
+                        if bar:
+                            bar.close()
+                        print(
+                            _("%(filename)s: no such file") % {"filename": args.available_spend},
+                            file=sys.stderr,
+                        )
+                        return BAD_INPUT
+                    store.available_spend_import(
+                        path=spend_path, filename=args.available_spend, decimal=args.decimal
+                    )
+            except TransactionImportError as refused:
+                if bar:
+                    bar.close()
+                for line in refused.report.lines():
+                    print(line, file=sys.stderr)
+                return BAD_INPUT
+            sql = facts_query_over(con, lines_sql=keep, as_of=as_of, available_spend=store)
+            con.execute("SET preserve_insertion_order = true")
             polling(
                 con,
                 lambda: con.execute(f"CREATE TEMP TABLE kam_facts AS {sql}"),
@@ -257,7 +261,11 @@ def run(args: argparse.Namespace) -> int:
             )
             notes: list[str] = []
             if args.predict:
-                notes = _add_prediction(con, store, as_of, bar)
+                con.execute(
+                    f"COPY (SELECT * FROM kam_lines) TO "
+                    f"{sql_string(str(Path(scratch) / 'lines.parquet'))} (FORMAT parquet)"
+                )
+                notes = _add_prediction(con, Path(scratch) / "lines.parquet", as_of, bar)
             if bar:
                 bar.close()
             for line in report.lines():  # only with --skip-bad-rows: the rows left out
@@ -303,9 +311,7 @@ def _has_currency_column(path: Path) -> bool:
     return any(str(name).strip().lower() == "currency" for name in names)
 
 
-def _add_prediction(
-    con: Any, store: TransactionStore, as_of: date, bar: ProgressBar | None
-) -> list[str]:
+def _add_prediction(con: Any, lines: Path, as_of: date, bar: ProgressBar | None) -> list[str]:
     """Add ``predicted_future_value`` to the table ``kam_facts`` on ``con``; a note per model
     that cannot be fitted (the value of its accounts is then empty)."""
     import numpy as np
@@ -314,7 +320,7 @@ def _add_prediction(
 
     if bar:
         bar("prediction", 0.0)
-    result = predict_future_values(lines=store, as_of=as_of)
+    result = predict_future_values(lines=lines, as_of=as_of)
     notes = [
         _("predicted_future_value is empty: %(reason)s") % {"reason": _(reason)}
         if currency is None

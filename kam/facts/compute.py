@@ -108,6 +108,25 @@ def facts_query(
     ``kam_lines`` (the lines of ``paths``, Parquet, dated in the plausible years, of
     ``accounts`` only when given) and ``kam_available_spend`` (empty without a spend)."""
     files = "[" + ", ".join(sql_string(p) for p in paths) + "]"
+    return facts_query_over(
+        con,
+        lines_sql=f"SELECT * FROM read_parquet({files})",
+        as_of=as_of,
+        available_spend=available_spend,
+        accounts=accounts,
+    )
+
+
+def facts_query_over(
+    con: Any,
+    *,
+    lines_sql: str,
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    accounts: Iterable[str] | None = None,
+) -> str:
+    """``facts_query`` over the lines of the query ``lines_sql`` on ``con`` (the store's
+    columns), such as the checked rows of an import not stored (``kam facts``)."""
     # lines stored before dates were checked (year 0, 9999) are left out
     first, last = first_last_day()
     where = f"invoice_date BETWEEN {_sql_date(first)} AND {_sql_date(last)}"
@@ -118,8 +137,7 @@ def facts_query(
         con.register("kam_wanted", {"account_external_id": np.array(wanted, dtype=object)})
         where += " AND account_external_id IN (SELECT account_external_id FROM kam_wanted)"
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW kam_lines AS "
-        f"SELECT * FROM read_parquet({files}) WHERE {where}"
+        f"CREATE OR REPLACE TEMP VIEW kam_lines AS SELECT * FROM ({lines_sql}) WHERE {where}"
     )
     if isinstance(available_spend, TransactionStore) and available_spend.spend_path.exists():
         con.execute(
