@@ -4,8 +4,9 @@ Reads invoice lines (CSV or Parquet, docs/facts.md), checks every value in DuckD
 prints each account's revenue over the last 12 months and the year before, growth, gross
 margin %, orders, recency, amount-weighted days paid late, share of wallet and predicted
 future value at an as-of date (kam-method.md sections 1 and 6; definitions in
-``kam.facts.definitions``). It goes through the same import and fact code as the web app,
-in a temporary store that is removed afterwards.
+``kam.facts.definitions``). It goes through the same checks and fact SQL as the web app's
+import (``kam.facts.store.checked_lines``, ``kam.facts.compute.facts_query_over``), without
+storing the lines: DuckDB computes the facts from the checked rows and writes the output.
 
 A file without a ``currency`` column is in one currency: ``--currency``, by default the base
 currency of the kam installation the command runs in (its organisation settings), or EUR
