@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # loadgroup: tests marked xdist_group(name) share a worker (and its module-scoped demo)
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: lock demo test test-core test-unit test-browser test-postgres lint format bench install browser clean messages
+.PHONY: facts-sql lock demo test test-core test-unit test-browser test-postgres lint format bench install browser clean messages
 
 UV_VERSION := 0.13.9
 
@@ -35,6 +35,11 @@ install: $(STAMP)
 	@ldconfig -p | grep -q libpango-1.0 || { \
 	  echo "Installing Pango for WeasyPrint"; \
 	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
+## facts-sql: regenerate kam/facts/compiled.py, the facts' SQL that kam runs on DuckDB, from
+## the Ibis definitions (kam/facts/definitions.py) after changing them; a test checks both agree
+facts-sql: install
+	$(BIN)/python -m kam.facts.definitions
 
 ## demo: set up, load the demo portfolio and serve it at http://127.0.0.1:8000; its data
 ## directory is ./var (DEMO_DATA_DIR), never the KAM_DATA_DIR of a real installation

@@ -5,8 +5,8 @@ default) once, with DuckDB itself, as Parquet with the store's columns in a cach
 (``$KAM_BENCH_CACHE``, default ``/tmp/kam-bench-facts``), then times the same facts two ways,
 each in a child process of its own so that its peak memory can be read:
 
-- **duckdb**: ``kam.facts.compute.facts_table`` (the Ibis definitions on DuckDB) with
-  ``threads`` and ``memory_limit`` set;
+- **duckdb**: ``kam.facts.compute.facts_table`` (the SQL compiled from the Ibis
+  definitions, on DuckDB) with ``threads`` and ``memory_limit`` set;
 - **pandas**: a plain pandas implementation of the same definitions (read the Parquet
   file, group by account).
 

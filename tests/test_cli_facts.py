@@ -263,3 +263,52 @@ def test_a_bad_currency_option_is_refused(capsys: pytest.CaptureFixture[str]) ->
         main(["facts", "--transactions", "x.csv", "--currency", "EURO"])
     assert exit_info.value.code == 2
     assert "'EURO' is not a currency code" in capsys.readouterr().err
+
+
+def test_csv_output_quotes_account_ids_a_spreadsheet_would_run_as_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = ["=HYPERLINK(1)", "+x", "@a", "-5", "plain, with comma", 'quote"d', "a-b"]
+    path = tmp_path / "l.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(
+            ["account_external_id", "invoice_id", "invoice_date", "amount", "cost", "currency"]
+        )
+        for i, account in enumerate(ids):
+            writer.writerow([account, f"I{i}", "2026-05-10", "100", "40", "EUR"])
+    status, out, err = run(
+        capsys, "--transactions", str(path), "--as-of", "2026-06-30", "--no-predict"
+    )
+    assert status == 0, err
+    written = [row["account_external_id"] for row in csv.DictReader(io.StringIO(out))]
+    # a number written as text stays as it is; other text starting with = + - @ is quoted
+    assert sorted(written) == sorted(
+        ["'=HYPERLINK(1)", "'+x", "'@a", "-5", "plain, with comma", 'quote"d', "a-b"]
+    )
+    assert all(row["revenue_12m"] == "100.0" for row in csv.DictReader(io.StringIO(out)))
+
+
+def test_the_predicted_future_value_is_the_libraries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.facts.compute import predicted_future_values
+    from tests.facts.test_prediction import END, history
+
+    history(tmp_path / "lines.parquet")
+    expected = predicted_future_values(lines=tmp_path / "lines.parquet", as_of=END)
+    table = pq.read_table(tmp_path / "lines.parquet").drop_columns(["cost"])  # no costs known
+    pq.write_table(table, tmp_path / "no-cost.parquet")
+    status, out, err = run(
+        capsys,
+        "--transactions",
+        str(tmp_path / "no-cost.parquet"),
+        "--as-of",
+        END.isoformat(),
+        "--format",
+        "json",
+    )
+    assert status == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 400 == len(expected)
+    assert {r["account_external_id"]: r["predicted_future_value"] for r in rows} == expected

@@ -113,3 +113,31 @@ def test_python_dash_m_kam_cli_is_the_kam_command() -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("usage: kam ")
     assert all(f"    {c.name}" in result.stdout for c in COMMANDS)
+
+
+@pytest.mark.parametrize("predict", ["--predict", "--no-predict"])
+def test_kam_facts_imports_neither_ibis_nor_pyarrow(tmp_path: Path, predict: str) -> None:
+    """``kam facts`` runs the facts as the SQL compiled from the Ibis definitions and lets
+    DuckDB write its output: starting Ibis and Arrow cost more than the facts themselves."""
+    lines = tmp_path / "lines.csv"
+    rows = [
+        f"A{a},I{a}-{m},2026-{m:02d}-10,{100 + a * m}.50,{40 + m},,,EUR"
+        for a in range(12)
+        for m in range(1, 7)
+    ]
+    lines.write_text(
+        "account_external_id,invoice_id,invoice_date,amount,cost,due_date,paid_date,currency\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    status, out, modules = kam(
+        "facts", "--transactions", str(lines), "--as-of", "2026-06-30", predict, cwd=tmp_path
+    )
+    assert status == 0
+    assert out.splitlines()[0].startswith("account_external_id,currency,revenue_12m,")
+    assert len(out.splitlines()) == 13
+    assert not {"ibis", "pyarrow", "pandas", "sqlglot"} & {m.split(".")[0] for m in modules}
+    if predict == "--no-predict":  # the prediction's models need numpy and SciPy
+        assert {m.split(".")[0] for m in heavy(modules)} == {"duckdb"}
+    assert commands_loaded(modules) == {"kam.cli.facts"}

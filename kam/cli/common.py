@@ -107,11 +107,14 @@ def csv_rows(
     column: Mapping[str, int],
     columns: Sequence[str],
     problems: list[str],
+    blanks: str | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """The data rows after the header as (row number, cells of ``columns``), header = row 1.
 
     Blank rows are skipped; a short row or unreadable CSV is reported in ``problems`` (a
-    CSV error ends the file, since nothing after it can be trusted).
+    CSV error ends the file, since nothing after it can be trusted). Cells are stripped of
+    ``blanks`` (``str.strip``'s argument: whitespace when None), and a row is blank when
+    every cell is.
     """
     row_number = 1
     while True:
@@ -126,7 +129,7 @@ def csv_rows(
             )
             return
         row_number += 1
-        if not any(cell.strip() for cell in record):
+        if not any(cell.strip(blanks) for cell in record):
             continue
         if len(record) < len(header):
             problems.append(
@@ -134,7 +137,7 @@ def csv_rows(
                 % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
             )
             continue
-        yield row_number, {c: record[column[c]].strip() for c in columns}
+        yield row_number, {c: record[column[c]].strip(blanks) for c in columns}
 
 
 def read_file_numbers(

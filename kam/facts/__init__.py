@@ -12,7 +12,8 @@ The pieces, for the web app, the CLI and notebooks alike:
   source name replaces that source. ``available_spend_set`` / ``available_spend_import``
   keep the small account → available spend table (share of wallet).
 - **Definitions** (``kam.facts.definitions``): ``account_facts(lines, as_of=D)``, the facts
-  as one Ibis expression that runs on DuckDB, Spark, BigQuery or Snowflake.
+  as one Ibis expression that runs on DuckDB, Spark, BigQuery or Snowflake (kam runs it on
+  DuckDB as the SQL compiled from it, ``kam.facts.compiled``; ``make facts-sql``).
 - **Computation** (``kam.facts.compute``): ``store_facts(store, as_of=D)`` and
   ``facts_table``/``facts_rows`` run the definitions on DuckDB in-process and return one
   row per account (``AccountFacts``, or an Arrow table).

@@ -444,12 +444,12 @@ def stage(
         if c.kind in ("decimal", "double") and c.name in found and native[c.name] == "VARCHAR"
     ]
     # Without a convention given, the file's convention is told from its own numbers: the
-    # file is read once into ``kam_read`` with both readings of each number (point and
-    # comma), the convention is counted there, and the typed rows come from that table.
+    # file is read once into ``kam_read`` with whether each number reads with a decimal
+    # point and with a decimal comma, the convention is counted there, and the typed rows
+    # come from that table (only the convention's reading is computed, in that pass).
     undecided = bool(text_numbers) and decimal is None
     raw: list[str] = []
     flags: list[str] = []
-    both: list[str] = []
     for column in columns:
         if column.name in found:
             source = _identifier(found[column.name])
@@ -472,7 +472,6 @@ def stage(
                 name=column.name,
             )
             flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
-            both.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
     row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
     read = (
         f"SELECT *{''.join(', ' + f for f in flags)} "
@@ -488,8 +487,7 @@ def stage(
         try:
             run_with_progress(
                 con,
-                "CREATE OR REPLACE TEMP TABLE kam_read AS "
-                f"SELECT *{''.join(', ' + r for r in both)} FROM ({read})",
+                f"CREATE OR REPLACE TEMP TABLE kam_read AS {read}",
                 phase="reading",
                 progress=progress,
             )
@@ -515,12 +513,9 @@ def stage(
                 sql_type=SQL_TYPE[column.kind],
                 name=column.name,
             )
-            if not undecided:
-                readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
-            elif convention is not None:
-                # the reading of the convention is in kam_read already (rp_ or rc_)
-                mine = f"r{'p' if convention == 'point' else 'c'}_{column.name}"
-                readings.extend(f"{mine} AS {alias}" for alias in number.readings)
+            # only the reading of the convention (both while undecided), from the flags
+            # of kam_read when the file's convention was counted there
+            readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
             typed = number.typed
             if column.value_required:
                 checks.append((f"{t_name} IS NULL", problem_struct(column.name, "empty")))

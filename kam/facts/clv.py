@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from kam.cli.common import csv_rows
 from kam.core.clv import (
     ClvFitError,
     ClvModel,
@@ -228,41 +229,6 @@ def _all_valid_in_duckdb(path: Path, positions: dict[str, int], width: int) -> b
     return row is not None and row[0] > 0 and row[1] == 0
 
 
-def _csv_cells(
-    records: Iterator[list[str]],
-    *,
-    name: str,
-    width: int,
-    positions: dict[str, int],
-    problems: list[str],
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows as (row number, the three cells stripped of :data:`BLANKS`), the header
-    being row 1, as ``kam classify``'s row reader does: blank rows skipped, a short row or
-    unreadable CSV reported (a CSV error ends the file)."""
-    row_number = 1
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(
-                _("%(file)s: row %(row)s: %(reason)s")
-                % {"file": name, "row": row_number + 1, "reason": exc}
-            )
-            return
-        row_number += 1
-        if not any(cell.strip(BLANKS) for cell in record):
-            continue
-        if len(record) < width:
-            problems.append(
-                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
-                % {"file": name, "row": row_number, "found": len(record), "expected": width}
-            )
-            continue
-        yield row_number, {c: record[positions[c]].strip(BLANKS) for c in COLUMNS}
-
-
 def _check_csv(path: Path, name: str) -> TransactionsFile:
     problems: list[str] = []
     records = _csv_records(path, name, problems)
@@ -287,8 +253,15 @@ def _check_csv(path: Path, name: str) -> TransactionsFile:
     if _all_valid_in_duckdb(path, positions, len(header)):
         return TransactionsFile(path, "csv", positions, len(header), padded=False)
     rows = 0
-    for row_number, cells in _csv_cells(
-        records, name=name, width=len(header), positions=positions, problems=problems
+    # the rows as ``kam classify`` reads them, cells stripped of BLANKS
+    for row_number, cells in csv_rows(
+        records,
+        name=name,
+        header=header,
+        column=positions,
+        columns=COLUMNS,
+        problems=problems,
+        blanks=BLANKS,
     ):
         rows += 1
         for field in COLUMNS:

@@ -1,10 +1,13 @@
 """Running the account facts on DuckDB in-process: the default engine of kam.
 
 ``facts_table`` runs ``kam.facts.definitions.account_facts`` over Parquet files of lines
-(the store's, or any) with Ibis's DuckDB backend and returns an Arrow table, one row per
-account; ``facts_rows`` gives the same rows as ``AccountFacts`` dataclasses. DuckDB streams
-the files: memory stays bounded by ``memory_limit`` (spilling to a temporary directory when
-needed), not by the number of lines.
+(the store's, or any) on DuckDB and returns an Arrow table, one row per account;
+``facts_rows`` gives the same rows as ``AccountFacts`` dataclasses; ``facts_query`` gives the
+query on a DuckDB connection of the caller's (``kam facts`` writes its output from it with
+DuckDB alone). The definitions run as the SQL Ibis compiles them to, checked in as
+``kam.facts.compiled`` (a test keeps both equal), so this module imports neither Ibis nor
+Arrow. DuckDB streams the files: memory stays bounded by ``memory_limit`` (spilling to a
+temporary directory when needed), not by the number of lines.
 """
 
 from __future__ import annotations
@@ -15,15 +18,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import ibis
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from kam.facts.checking import Progress, connect, polling, sql_string
-from kam.facts.definitions import FACT_COLUMNS, account_facts
+from kam.facts.definitions import FACT_COLUMNS, YEAR_MONTHS, months_before
 from kam.facts.store import TransactionStore
 from kam.imports.limits import first_last_day, sql_plausible_lines
+
+if TYPE_CHECKING:  # Arrow is imported by the functions that return Arrow tables
+    import pyarrow as pa
 
 #: Weeks ahead that ``predicted_future_value`` covers by default: one year.
 PREDICTION_WEEKS = 52
@@ -54,28 +57,6 @@ class AccountFacts:
     predicted_future_value: float | None = None
 
 
-def duckdb_backend(
-    *,
-    threads: int | None = None,
-    memory_limit: str | None = None,
-    temp_directory: str | None = None,
-) -> Any:
-    """An Ibis DuckDB backend (in-process, in memory) with kam's settings: DuckDB's
-    progress tracking on and its own progress bar off; ``threads``, ``memory_limit``
-    (``"1GB"``) and ``temp_directory`` (where to spill) when given."""
-    config: dict[str, Any] = {}
-    if threads:
-        config["threads"] = threads
-    if memory_limit:
-        config["memory_limit"] = memory_limit
-    if temp_directory:
-        config["temp_directory"] = temp_directory
-    backend = ibis.duckdb.connect(**config)
-    backend.raw_sql("SET enable_progress_bar = true")
-    backend.raw_sql("SET enable_progress_bar_print = false")
-    return backend
-
-
 def _paths(lines: TransactionStore | str | Path | Sequence[str | Path]) -> list[str]:
     if isinstance(lines, TransactionStore):
         return [str(p) for p in lines.line_files()]
@@ -84,30 +65,114 @@ def _paths(lines: TransactionStore | str | Path | Sequence[str | Path]) -> list[
     return [str(p) for p in lines]
 
 
-def _spend_table(
-    backend: Any, spend: TransactionStore | Mapping[str, Decimal | float] | None
-) -> Any:
-    if spend is None:
-        return None
-    if isinstance(spend, TransactionStore):
-        if not spend.spend_path.exists():
-            return None
-        return backend.read_parquet(str(spend.spend_path), table_name="kam_available_spend")
-    # a table of the connection itself (the facts run as SQL on it, see ``facts_table``)
-    backend.con.register(
-        "kam_available_spend",
-        pa.table(
-            {
-                "account_external_id": pa.array([str(a) for a in spend], pa.string()),
-                "available_spend": pa.array([float(v) for v in spend.values()], pa.float64()),
-            }
-        ),
+def _sql_date(day: date) -> str:
+    return f"MAKE_DATE({day.year}, {day.month}, {day.day})"
+
+
+def facts_sql(as_of: date) -> str:
+    """The facts at ``as_of`` as DuckDB SQL over the tables or views ``kam_lines`` and
+    ``kam_available_spend``: ``kam.facts.compiled.FACTS_SQL`` with its dates filled in."""
+    from kam.facts.compiled import FACTS_SQL
+
+    dates = {
+        "$two_years_ago": months_before(as_of, 2 * YEAR_MONTHS),
+        "$year_ago": months_before(as_of, YEAR_MONTHS),
+        "$as_of": as_of,
+    }
+    sql = FACTS_SQL
+    for name, day in dates.items():
+        sql = sql.replace(name, _sql_date(day))
+    return sql
+
+
+#: A query with the facts' columns and no rows (the facts of a store without lines).
+EMPTY_FACTS_SQL = (
+    "SELECT CAST(NULL AS VARCHAR) AS account_external_id, CAST(NULL AS VARCHAR) AS currency, "
+    "CAST(NULL AS DOUBLE) AS revenue_12m, CAST(NULL AS DOUBLE) AS revenue_prev_12m, "
+    "CAST(NULL AS DOUBLE) AS growth, CAST(NULL AS DOUBLE) AS gross_margin_pct, "
+    "CAST(NULL AS BIGINT) AS orders, CAST(NULL AS BIGINT) AS recency_days, "
+    "CAST(NULL AS DOUBLE) AS mean_days_late, CAST(NULL AS DOUBLE) AS available_spend, "
+    "CAST(NULL AS DOUBLE) AS share_of_wallet WHERE false"
+)
+
+
+def facts_query(
+    con: Any,
+    *,
+    paths: Sequence[str],
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    accounts: Iterable[str] | None = None,
+) -> str:
+    """The facts' SQL on the DuckDB connection ``con``, after creating on it the views
+    ``kam_lines`` (the lines of ``paths``, Parquet, dated in the plausible years, of
+    ``accounts`` only when given) and ``kam_available_spend`` (empty without a spend)."""
+    files = "[" + ", ".join(sql_string(p) for p in paths) + "]"
+    return facts_query_over(
+        con,
+        lines_sql=f"SELECT * FROM read_parquet({files})",
+        as_of=as_of,
+        available_spend=available_spend,
+        accounts=accounts,
     )
-    return backend.table("kam_available_spend")
+
+
+def facts_query_over(
+    con: Any,
+    *,
+    lines_sql: str,
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    accounts: Iterable[str] | None = None,
+) -> str:
+    """``facts_query`` over the lines of the query ``lines_sql`` on ``con`` (the store's
+    columns), such as the checked rows of an import not stored (``kam facts``)."""
+    # lines stored before dates were checked (year 0, 9999) are left out
+    first, last = first_last_day()
+    where = f"invoice_date BETWEEN {_sql_date(first)} AND {_sql_date(last)}"
+    if accounts is not None:
+        import numpy as np
+
+        wanted = sorted({str(a) for a in accounts})
+        con.register("kam_wanted", {"account_external_id": np.array(wanted, dtype=object)})
+        where += " AND account_external_id IN (SELECT account_external_id FROM kam_wanted)"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW kam_lines AS SELECT * FROM ({lines_sql}) WHERE {where}"
+    )
+    if isinstance(available_spend, TransactionStore) and available_spend.spend_path.exists():
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW kam_available_spend AS SELECT * FROM "
+            f"read_parquet({sql_string(str(available_spend.spend_path))})"
+        )
+    elif isinstance(available_spend, Mapping) and available_spend:
+        import numpy as np
+
+        con.register(
+            "kam_spend_given",
+            {
+                "account_external_id": np.array([str(a) for a in available_spend], dtype=object),
+                "available_spend": np.array(
+                    [float(v) for v in available_spend.values()], dtype=np.float64
+                ),
+            },
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW kam_available_spend AS "
+            "SELECT account_external_id, available_spend FROM kam_spend_given"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW kam_available_spend AS SELECT "
+            "CAST(NULL AS VARCHAR) AS account_external_id, "
+            "CAST(NULL AS DOUBLE) AS available_spend WHERE false"
+        )
+    return facts_sql(as_of)
 
 
 def empty_facts() -> pa.Table:
     """A facts table with no rows (the schema of ``facts_table``)."""
+    import pyarrow as pa
+
     schema = pa.schema(
         [
             ("account_external_id", pa.string()),
@@ -149,38 +214,27 @@ def facts_table(
     With ``predict``, the column ``predicted_future_value`` is added (see
     ``predict_future_values``; null where the models cannot be fitted).
     """
+    import pyarrow as pa
+
     paths = _paths(lines)
     if not paths:
         return empty_facts() if predict else empty_facts().drop_columns(["predicted_future_value"])
-    backend = duckdb_backend(
-        threads=threads, memory_limit=memory_limit, temp_directory=temp_directory
-    )
+    con = connect(threads=threads, memory_limit=memory_limit)
     try:
-        table = backend.read_parquet(paths, table_name="kam_lines")
-        # lines stored before dates were checked (year 0, 9999) are left out
-        first, last = first_last_day()
-        table = table.filter(table.invoice_date.between(first, last))
-        if accounts is not None:
-            wanted = sorted({str(a) for a in accounts})
-            table = table.filter(table.account_external_id.isin(wanted))
-        expr = account_facts(
-            table, as_of=as_of, available_spend=_spend_table(backend, available_spend)
+        if temp_directory:
+            con.execute(f"SET temp_directory = {sql_string(temp_directory)}")
+        sql = facts_query(
+            con, paths=paths, as_of=as_of, available_spend=available_spend, accounts=accounts
         )
-        # the compiled SQL straight on DuckDB: Ibis's own ``to_pyarrow`` would import pandas
-        # (seconds on a cold start) only to name the result's types, which are cast here
-        sql = str(backend.compile(expr))
         result: pa.Table = polling(
-            backend.con,
-            lambda: backend.con.sql(sql).to_arrow_table(),
-            phase="facts",
-            progress=progress,
+            con, lambda: con.sql(sql).to_arrow_table(), phase="facts", progress=progress
         )
         schema = empty_facts().schema
         result = result.select(list(FACT_COLUMNS)).cast(
             pa.schema([schema.field(name) for name in FACT_COLUMNS])
         )
     finally:
-        backend.disconnect()
+        con.close()
     if not predict:
         return result
     if progress is not None:
@@ -360,9 +414,57 @@ def rows_of(table: pa.Table) -> list[AccountFacts]:
     ]
 
 
-def facts_rows(**kwargs: Any) -> list[AccountFacts]:
-    """``facts_table(**kwargs)`` as ``AccountFacts`` rows, ordered by account."""
-    return rows_of(facts_table(**kwargs))
+def facts_rows(
+    *,
+    lines: TransactionStore | str | Path | Sequence[str | Path],
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    accounts: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+    predict: bool = False,
+    prediction_weeks: int = PREDICTION_WEEKS,
+    annual_discount_rate: float = 0.0,
+) -> list[AccountFacts]:
+    """``facts_table(...)``'s rows as ``AccountFacts``, ordered by account; fetched from
+    DuckDB as Python values (no Arrow: the web import's job needs none)."""
+    paths = _paths(lines)
+    if not paths:
+        return []
+    con = connect(threads=threads, memory_limit=memory_limit)
+    try:
+        if temp_directory:
+            con.execute(f"SET temp_directory = {sql_string(temp_directory)}")
+        sql = facts_query(
+            con, paths=paths, as_of=as_of, available_spend=available_spend, accounts=accounts
+        )
+        # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py)
+        rows: list[tuple[Any, ...]] = polling(
+            con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
+        )
+    finally:
+        con.close()
+    values: dict[str, float] = {}
+    if predict:
+        if progress is not None:
+            progress("prediction", 0.0)
+        values = predict_future_values(
+            lines=paths,
+            as_of=as_of,
+            horizon_weeks=prediction_weeks,
+            annual_discount_rate=annual_discount_rate,
+        ).values
+        if progress is not None:
+            progress("prediction", 1.0)
+    return [
+        AccountFacts(
+            *(_none_if_nan(v) for v in row),
+            predicted_future_value=values.get(row[0]) if predict else None,
+        )
+        for row in rows
+    ]
 
 
 def store_facts(

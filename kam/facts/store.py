@@ -404,21 +404,17 @@ class TransactionStore:
                 if others
                 else None
             )
-            check, keep = check_lines_file(
-                path,
-                con=con,
+            keep = checked_lines(
+                con,
+                path=path,
+                report=report,
+                skip_bad_rows=skip_bad_rows,
                 max_problems=max_problems,
                 expected_currency_sql=stored_currency,
                 progress=progress,
                 decimal=decimal,
                 default_currency=default_currency,
             )
-            _fill(report, check)
-            if progress is not None:
-                progress("checking", 1.0)
-            if check.file_problem or (check.rows_bad and not skip_bad_rows):
-                raise TransactionImportError(report)
-            report.rows_imported = check.rows_read - check.rows_bad
             metadata = {
                 "source": source,
                 "fingerprint": fingerprint,
@@ -585,6 +581,40 @@ class TransactionStore:
         finally:
             con.close()
         os.replace(partial, self.spend_path)
+
+
+def checked_lines(
+    con: Any,
+    *,
+    path: Path,
+    report: ImportReport,
+    skip_bad_rows: bool = False,
+    max_problems: int = MAX_PROBLEMS,
+    expected_currency_sql: str | None = None,
+    progress: Progress | None = None,
+    decimal: Convention | None = None,
+    default_currency: str | None = None,
+) -> str:
+    """Check an invoice-line file into ``con`` (``check_lines_file``) and fill ``report``;
+    the SQL of the rows to keep. Raises ``TransactionImportError`` when the file is refused
+    (a problem with the file, or a bad row without ``skip_bad_rows``). ``lines_import``
+    stores the rows; ``kam facts`` computes the facts from them on ``con`` directly."""
+    check, keep = check_lines_file(
+        path,
+        con=con,
+        max_problems=max_problems,
+        expected_currency_sql=expected_currency_sql,
+        progress=progress,
+        decimal=decimal,
+        default_currency=default_currency,
+    )
+    _fill(report, check)
+    if progress is not None:
+        progress("checking", 1.0)
+    if check.file_problem or (check.rows_bad and not skip_bad_rows):
+        raise TransactionImportError(report)
+    report.rows_imported = check.rows_read - check.rows_bad
+    return keep
 
 
 def _fill(report: ImportReport, check: CheckResult) -> None:
