@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -67,6 +68,12 @@ class MatrixState:
     size: str = "revenue"
     trails: bool = False
 
+    @cached_property
+    def bubbles(self) -> charts.Split:
+        """The picture's rows drawn as bubbles and those counted in shaded squares
+        (``charts.bubble_rows``), split once per request."""
+        return charts.bubble_rows(self.rows, axis=self.axis, size_by=self.size)
+
     def view(self, filters: MatrixFilters | None = None, **extra: Any) -> str:
         """The filters (``filters`` instead, when given) and the picture's choices (axis,
         bubble size, trails) as a query string."""
@@ -116,8 +123,10 @@ def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
     subtitle = []
     # The bubbles the chart draws (all of the picture's accounts up to charts.MAX_BUBBLES):
     # arrows, trails and expected positions belong to them.
-    shown, _counted = charts.bubble_rows(state.rows, axis=state.axis, size_by=state.size)
-    reduced = charts.reduction_note(state.rows, axis=state.axis, size_by=state.size)
+    shown, _counted = state.bubbles
+    reduced = charts.reduction_note(
+        state.rows, axis=state.axis, size_by=state.size, bubbles=state.bubbles
+    )
     if reduced:
         subtitle.append(reduced)
     if state.trails:
@@ -214,6 +223,7 @@ def _chart_for(state: MatrixState, *, titled: bool) -> Any:
         subtitle=chart_notes(state, with_hidden=True) if titled else (),
         size_title=size_title(state.size, year=year, currency=org.base_currency),
         trails=state.trails,
+        bubbles=state.bubbles,
         # On the page the chart fits its box; a downloaded file keeps its fixed size.
         width=charts.WIDTH if titled else "container",
     )
@@ -439,7 +449,7 @@ def matrix_data(request: HttpRequest) -> HttpResponse:
         {
             "spec": spec,
             "points": state.counts[state.axis],
-            "bubbles": len(charts.bubble_rows(state.rows, axis=state.axis, size_by=state.size)[0]),
+            "bubbles": len(state.bubbles[0]),
             "axis": state.axis,
             "size": state.size,
             "trails": state.trails,
