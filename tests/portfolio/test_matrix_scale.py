@@ -10,6 +10,7 @@ the views on ``test_matrix.matrix_portfolio`` with a lowered ``MAX_BUBBLES``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import random
@@ -332,3 +333,36 @@ def test_matrix_page_data_and_table_cost_the_same_queries_for_3n_accounts(
     _grow(portfolio, owners=owners, n=26, start=5)  # 39
     more = counts()
     assert more == few
+
+
+@pytest.mark.parametrize("axis", ["relative", "absolute", "combined"])
+@pytest.mark.parametrize("trails", [False, True])
+def test_the_chart_made_without_altairs_checks_is_valid_vega_lite(axis, trails, monkeypatch):
+    """``matrix_chart`` turns Altair's check of every object off while it builds (for speed);
+    the whole spec, with every layer (density, arrows or trails, expected positions,
+    bubbles), still passes the Vega-Lite schema."""
+    import altair as alt
+    import jsonschema
+
+    monkeypatch.setattr(charts, "MAX_BUBBLES", 10)
+    rows = fake_rows(30, axis="absolute" if axis == "absolute" else "relative")
+    for r in rows:
+        r["combined_value"] = (r["strength_value"] or 1.0) - (1.0 if axis != "absolute" else 5.0)
+        r["combined_value"] = max(-0.9, min(0.9, r["combined_value"] / 10))
+        r["expected_combined"] = r["combined_value"] / 2
+        r["trail"] = [
+            {
+                "review_id": 1,
+                "review": "Review 2025",
+                "date": dt.date(2025, 3, 1),
+                "box": r["box"],
+                "attractiveness": r["previous_attractiveness"],
+                "x": r["previous_strength_value"],
+                "c": r["combined_value"] / 3,
+            }
+        ]
+    spec = charts.chart_spec(charts.matrix_chart(rows, axis=axis, cuts=CUTS, trails=trails))
+    names = {k for k, v in spec["datasets"].items() if v}
+    assert {"accounts", "density", "expected"} <= names
+    assert ("trails" if trails else "moves") in names
+    jsonschema.validate(spec, alt.vegalite.v6.schema.core.load_schema())
