@@ -45,6 +45,8 @@ from kam.portfolio.matrix import (
     revenue_year,
     review_choices,
     size_choose,
+    trails_exist,
+    trails_fill,
 )
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
@@ -71,8 +73,13 @@ class MatrixState:
     @cached_property
     def bubbles(self) -> charts.Split:
         """The picture's rows drawn as bubbles and those counted in shaded squares
-        (``charts.bubble_rows``), split once per request."""
-        return charts.bubble_rows(self.rows, axis=self.axis, size_by=self.size)
+        (``charts.bubble_rows``), split once per request. The rows are read without their
+        trails; the bubbles get theirs here (at most ``charts.MAX_BUBBLES`` accounts): the
+        arrows, trails and notes of the chart belong to them only."""
+        drawn, counted = charts.bubble_rows(self.rows, axis=self.axis, size_by=self.size)
+        if self.review is not None:
+            trails_fill(drawn, review=self.review)  # type: ignore[arg-type]
+        return drawn, counted
 
     def view(self, filters: MatrixFilters | None = None, **extra: Any) -> str:
         """The filters (``filters`` instead, when given) and the picture's choices (axis,
@@ -91,7 +98,9 @@ def _state(request: HttpRequest) -> MatrixState:
         return MatrixState(filters, None, None, [], axis_counts([]), "relative")
     review_ensure_computed(review=review)
     previous = review_previous(review=review)
-    rows = matrix_rows(review=review, user=request.user, filters=filters, previous=previous)
+    rows = matrix_rows(
+        review=review, user=request.user, filters=filters, previous=previous, trails=False
+    )
     counts = axis_counts(rows)
     axis = axis_choose(request.GET.get("axis"), counts)
     size = size_choose(request.GET.get("size"))
@@ -360,7 +369,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
     ]
     other = {"relative": "absolute", "absolute": "relative"}.get(state.axis, "unplaced")
     hidden_count = state.counts[other] if state.axis != "combined" else 0
-    trails_available = any(r["trail"] for r in state.rows)
+    trails_available = trails_exist(review=state.review, user=request.user, filters=state.filters)
     expected_count = sum(1 for r in state.rows if r["expected_attractiveness"] is not None)
     potential_count = sum(1 for r in state.rows if r["potential"] is not None)
     return {
