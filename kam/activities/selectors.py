@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import CharField, Count, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models import CharField, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -152,10 +152,12 @@ class HoursRow:
 
 
 def _participations(*, user: User, start: dt.date, end: dt.date) -> QuerySet[ActivityParticipant]:
-    visible = account_list_visible(user=user).values("pk")
-    return ActivityParticipant.objects.filter(
-        activity__account__in=visible, activity__date__gte=start, activity__date__lte=end
-    )
+    qs = ActivityParticipant.objects.filter(activity__date__gte=start, activity__date__lte=end)
+    visible = account_list_visible(user=user)
+    if visible.query.has_filters():
+        qs = qs.filter(activity__account__in=visible.values("pk"))
+    # else the user reads every account: no semi-join of every participation on the accounts
+    return qs
 
 
 def _hours_by_account(qs: QuerySet[ActivityParticipant]) -> QuerySet[Any]:
@@ -209,15 +211,15 @@ def actual_hours_by_person(*, start: dt.date, end: dt.date, user: User) -> list[
     ]
 
 
-def actual_hours_by_box(
+def _minutes_by_account(
     *, start: dt.date, end: dt.date, user: User, review: Review | None
-) -> list[HoursRow]:
-    """Person-hours per box of ``review`` (its Placement rows), in box order, unplaced last.
+) -> list[tuple[int, str, int]]:
+    """(account id, box of ``review``, person-minutes) of every visible account with hours
+    in the period: one scan of the participations, summed by the database, whose rows the
+    hours per box and the accounts with the most hours are both summed from.
 
     Accounts without a placement in ``review``, or with an empty box, count as
-    ``UNPLACED``; with no review every hour is unplaced. Every box appears, with 0 minutes
-    when no hours went there. One query, whatever the number of accounts and activities.
-    """
+    ``UNPLACED``; with no review every account is unplaced."""
     qs = _participations(user=user, start=start, end=end)
     if review is not None:
         # a LEFT JOIN on the review's placement of each activity's account (hash-joined by
@@ -232,14 +234,32 @@ def actual_hours_by_box(
         box: Any = Coalesce(NullIf("placement__box", Value("")), Value(UNPLACED))
     else:
         box = Value(UNPLACED, output_field=CharField())
-    sums = {
-        r["box"]: int(r["minutes"] or 0)
+    return [
+        (r["activity__account_id"], r["box"], int(r["minutes"] or 0))
         for r in qs.annotate(box=box)
-        .values("box")
+        .values("activity__account_id", "box")
         .annotate(minutes=Sum("activity__duration_minutes"))
         .order_by()
-    }
+    ]
+
+
+def _by_box(rows: list[tuple[int, str, int]]) -> list[HoursRow]:
+    sums: dict[str, int] = {}
+    for _account, box, minutes in rows:
+        sums[box] = sums.get(box, 0) + minutes
     return [HoursRow(key=b, label=box_label(b), minutes=sums.get(b, 0)) for b in BOX_ORDER]
+
+
+def actual_hours_by_box(
+    *, start: dt.date, end: dt.date, user: User, review: Review | None
+) -> list[HoursRow]:
+    """Person-hours per box of ``review`` (its Placement rows), in box order, unplaced last.
+
+    Accounts without a placement in ``review``, or with an empty box, count as
+    ``UNPLACED``; with no review every hour is unplaced. Every box appears, with 0 minutes
+    when no hours went there. One query, whatever the number of accounts and activities.
+    """
+    return _by_box(_minutes_by_account(start=start, end=end, user=user, review=review))
 
 
 def shares(rows: list[HoursRow]) -> dict[Any, float]:
@@ -270,33 +290,51 @@ class AccountHours:
         return self.rest_minutes / 60
 
 
+def _top_accounts(rows: list[tuple[int, str, int]], *, limit: int) -> AccountHours:
+    total = sum(minutes for _a, _b, minutes in rows)
+    per_account: dict[int, int] = {}
+    for account, _box, minutes in rows:
+        per_account[account] = per_account.get(account, 0) + minutes
+    ranked = sorted(per_account.values(), reverse=True)
+    top: list[HoursRow] = []
+    if ranked and limit > 0:
+        # the accounts at or above the limit-th most minutes (ties included), named in one
+        # query; ties are ordered by name as the list of every account orders them
+        floor = ranked[min(limit, len(ranked)) - 1]
+        wanted = [a for a, m in per_account.items() if m >= floor]
+        names = Account.objects.filter(pk__in=wanted).values_list("pk", "name", "external_id")
+        top = sorted(
+            (
+                HoursRow(key=pk, label=name, minutes=per_account[pk], detail=external_id)
+                for pk, name, external_id in names
+            ),
+            key=lambda r: (-r.minutes, r.label, r.key),
+        )[:limit]
+    return AccountHours(
+        top=top,
+        rest_accounts=len(per_account) - len(top),
+        rest_minutes=total - sum(r.minutes for r in top),
+        total_minutes=total,
+    )
+
+
 def actual_hours_top_accounts(
     *, start: dt.date, end: dt.date, user: User, limit: int = 50
 ) -> AccountHours:
     """The ``limit`` accounts with the most person-hours and the others summed (two
-    queries: the top rows and the totals over all accounts, both in the database)."""
-    qs = _participations(user=user, start=start, end=end)
-    totals = qs.order_by().aggregate(
-        minutes=Sum("activity__duration_minutes"),
-        accounts=Count("activity__account_id", distinct=True),
-    )
-    total = int(totals["minutes"] or 0)
-    top = _hours_by_account(qs)[:limit] if total else []
-    rows = [
-        HoursRow(
-            key=r["activity__account_id"],
-            label=r["activity__account__name"],
-            minutes=int(r["minutes"]),
-            detail=r["activity__account__external_id"],
-        )
-        for r in top
-    ]
-    return AccountHours(
-        top=rows,
-        rest_accounts=int(totals["accounts"] or 0) - len(rows),
-        rest_minutes=total - sum(r.minutes for r in rows),
-        total_minutes=total,
-    )
+    queries: the minutes of every account summed by the database, and the names of the
+    top ones)."""
+    rows = _minutes_by_account(start=start, end=end, user=user, review=None)
+    return _top_accounts(rows, limit=limit)
+
+
+def actual_time_overview(
+    *, start: dt.date, end: dt.date, user: User, review: Review | None, limit: int = 50
+) -> tuple[list[HoursRow], AccountHours]:
+    """``actual_hours_by_box`` and ``actual_hours_top_accounts`` of the same period, summed
+    from one scan of the participations (the actual-time page shows both)."""
+    rows = _minutes_by_account(start=start, end=end, user=user, review=review)
+    return _by_box(rows), _top_accounts(rows, limit=limit)
 
 
 def variance_sentences(

@@ -40,9 +40,8 @@ from kam.activities.selectors import (
     activity_may_change,
     activity_may_log,
     activity_people_visible,
-    actual_hours_by_box,
     actual_hours_by_person,
-    actual_hours_top_accounts,
+    actual_time_overview,
     contact_candidates,
     contact_search,
     shares,
@@ -539,12 +538,11 @@ def actual_time(request: HttpRequest) -> HttpResponse:
     period = PeriodForm(request.GET or None)
     start, end = period.period()
     review = portfolio_review()
-    boxes = actual_hours_by_box(start=start, end=end, user=request.user, review=review)
+    boxes, accounts = actual_time_overview(
+        start=start, end=end, user=request.user, review=review, limit=TOP_ACCOUNTS
+    )
     box_shares = shares(boxes)
     people = actual_hours_by_person(start=start, end=end, user=request.user)
-    accounts = actual_hours_top_accounts(
-        start=start, end=end, user=request.user, limit=TOP_ACCOUNTS
-    )
     total = accounts.total_minutes
     activity_count = (
         activity_list_visible(user=request.user)

@@ -38,7 +38,7 @@ from django.db.models import F, Sum
 
 from kam.accounts.models import Account, AccountRevenue
 from kam.economics.lines import _lines, first_line_day, store_get
-from kam.facts.checking import connect, sql_string
+from kam.facts.checking import connect
 from kam.portfolio.selectors import account_box
 
 if TYPE_CHECKING:
@@ -102,17 +102,18 @@ def _invoiced_in_year(*, external_ids: list[str], year: int) -> dict[str, float]
     first = first_line_day(store)
     if first is None or first > dt.date(year, 1, 1):
         return {}
-    ids = ", ".join(sql_string(i) for i in sorted(set(external_ids)))
+    # The ids are bound as one list and matched by a hash join: spelled out as an IN list
+    # of 10,000 literals, DuckDB took four times as long as the sums themselves.
     sql = f"""
         SELECT account_external_id, CAST(sum(amount) AS DOUBLE)
         FROM {_lines(files)}
         WHERE invoice_date BETWEEN DATE '{year}-01-01' AND DATE '{year}-12-31'
-          AND account_external_id IN ({ids})
+          AND account_external_id IN (SELECT unnest($ids))
         GROUP BY account_external_id
     """
     con = connect()
     try:
-        rows = con.execute(sql).fetchall()
+        rows = con.execute(sql, {"ids": sorted(set(external_ids))}).fetchall()
     finally:
         con.close()
     return {str(pk): float(total) for pk, total in rows if total is not None}

@@ -30,6 +30,7 @@ from typing import Any
 
 import altair as alt
 import vl_convert
+from altair.utils.schemapi import debug_mode
 from django.utils.translation import gettext as _
 
 from kam.core.cells import xml_safe
@@ -172,11 +173,19 @@ def bubble_rows(
     return drawn, counted
 
 
+Split = tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]
+
+
 def reduction_note(
-    rows: Sequence[Mapping[str, Any]], *, axis: str, size_by: str = "revenue"
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    axis: str,
+    size_by: str = "revenue",
+    bubbles: Split | None = None,
 ) -> str:
-    """What the picture leaves out when it has more than ``MAX_BUBBLES`` accounts (else "")."""
-    drawn, counted = bubble_rows(rows, axis=axis, size_by=size_by)
+    """What the picture leaves out when it has more than ``MAX_BUBBLES`` accounts (else "").
+    ``bubbles``: ``bubble_rows`` of the same arguments when the caller has it already."""
+    drawn, counted = bubbles or bubble_rows(rows, axis=axis, size_by=size_by)
     if not counted:
         return ""
     values = {
@@ -253,7 +262,11 @@ def density_cells(
 
 
 def chart_points(
-    rows: Sequence[Mapping[str, Any]], *, axis: str, size_by: str = "revenue"
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    axis: str,
+    size_by: str = "revenue",
+    bubbles: Split | None = None,
 ) -> tuple[list[dict[str, Any]], list[Mapping[str, Any]]]:
     """The lean data rows of the bubbles on ``axis``, and the source rows they came from
     (the bubbles of ``bubble_rows``: at most ``MAX_BUBBLES``).
@@ -261,7 +274,7 @@ def chart_points(
     ``r`` is the bubble's size (revenue or potential, base currency; 0 when unknown)."""
     labels = box_labels()
     scales = scale_labels()
-    shown, _counted = bubble_rows(rows, axis=axis, size_by=size_by)
+    shown, _counted = bubbles or bubble_rows(rows, axis=axis, size_by=size_by)
     points = []
     for r in shown:
         size = _size(r, size_by)
@@ -443,6 +456,7 @@ def matrix_chart(
     size_title: str = "",
     width: int | str = WIDTH,
     trails: bool = False,
+    bubbles: Split | None = None,
 ) -> alt.LayerChart:
     """The selection matrix of ``rows`` (from ``matrix.matrix_rows``) on the strength ``axis``.
 
@@ -470,13 +484,46 @@ def matrix_chart(
     bubble data is the named dataset "accounts"; the others are "density", "moves",
     "trails", "trail_dots" and "expected".
     """
+    # Altair checks every object against the Vega-Lite schema as it is made (its "debug
+    # mode"): some 300 ms a chart, whatever the number of accounts, for a spec that is the
+    # same code each time. The spec is checked once by the tests (test_matrix_picture
+    # renders it with vl-convert), not on every request.
+    with debug_mode(False):
+        return _matrix_chart(
+            rows,
+            axis=axis,
+            cuts=cuts,
+            size_by=size_by,
+            title=title,
+            subtitle=subtitle,
+            size_title=size_title,
+            width=width,
+            trails=trails,
+            bubbles=bubbles,
+        )
+
+
+def _matrix_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    axis: str,
+    cuts: Mapping[str, float],
+    size_by: str = "revenue",
+    title: str | Sequence[str] = "",
+    subtitle: Sequence[str] = (),
+    size_title: str = "",
+    width: int | str = WIDTH,
+    trails: bool = False,
+    bubbles: Split | None = None,
+) -> alt.LayerChart:
     if axis not in ("relative", "absolute", "combined"):
         raise ValueError(f"unknown axis {axis!r}")
     if size_by not in SIZE_BY:
         raise ValueError(f"unknown size {size_by!r}")
     labels = box_labels()
-    points, shown = chart_points(rows, axis=axis, size_by=size_by)
-    _drawn, counted = bubble_rows(rows, axis=axis, size_by=size_by)
+    bubbles = bubbles or bubble_rows(rows, axis=axis, size_by=size_by)
+    points, shown = chart_points(rows, axis=axis, size_by=size_by, bubbles=bubbles)
+    counted = bubbles[1]
     counted_x = [x_of(r, axis) for r in counted]
     a_cut = cuts["attractiveness"]
     s_cut = 0.0 if axis == "combined" else cuts[axis]
@@ -567,7 +614,7 @@ def matrix_chart(
         .mark_text(
             align=q["al"], baseline="top" if q["y"] > 5 else "bottom", color=q["c"], **base_text
         )
-        .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text="t:N")
+        .encode(x=alt.X("x:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), text=alt.Text("t:N"))
         for q in quadrants
     ]
     cut_layer = alt.Chart(alt.Data(values=[{"x": s_cut, "y": a_cut}])).mark_rule(
@@ -586,9 +633,9 @@ def matrix_chart(
             .mark_rect(stroke=None)
             .encode(
                 x=alt.X("x:Q", scale=x_scale),
-                x2="x2:Q",
+                x2=alt.X2("x2:Q"),
                 y=alt.Y("a:Q", scale=y_scale),
-                y2="a2:Q",
+                y2=alt.Y2("a2:Q"),
                 color=alt.Color("b:N", scale=box_colour, legend=None),
                 opacity=alt.Opacity(
                     "k:Q",
@@ -609,9 +656,9 @@ def matrix_chart(
             .mark_rule(color=MUTED, strokeWidth=1.3, opacity=0.7)
             .encode(
                 x=alt.X("x0:Q", scale=x_scale),
-                x2="x:Q",
+                x2=alt.X2("x:Q"),
                 y=alt.Y("a0:Q", scale=y_scale),
-                y2="a:Q",
+                y2=alt.Y2("a:Q"),
             )
         )
         layers.append(
@@ -637,9 +684,9 @@ def matrix_chart(
                 )
                 .encode(
                     x=alt.X("x0:Q", scale=x_scale),
-                    x2="x:Q",
+                    x2=alt.X2("x:Q"),
                     y=alt.Y("a0:Q", scale=y_scale),
-                    y2="a:Q",
+                    y2=alt.Y2("a:Q"),
                 )
             )
         layers.append(
@@ -673,9 +720,9 @@ def matrix_chart(
             .mark_rule(color=EXPECTED, strokeWidth=1.6, strokeDash=[4, 3], opacity=0.9)
             .encode(
                 x=alt.X("x0:Q", scale=x_scale),
-                x2="x:Q",
+                x2=alt.X2("x:Q"),
                 y=alt.Y("a0:Q", scale=y_scale),
-                y2="a:Q",
+                y2=alt.Y2("a:Q"),
             )
         )
         layers.append(
@@ -726,9 +773,15 @@ def matrix_chart(
                     values=_legend_values(max_revenue),
                 ),
             ),
-            stroke=alt.condition("datum.u", alt.value(INK), alt.value("#ffffff")),
-            strokeDash=alt.condition("datum.u", alt.value([3, 2]), alt.value([1, 0])),
-            strokeWidth=alt.condition("datum.u", alt.value(1.6), alt.value(0.8)),
+            # Channel objects, not alt.condition's dicts: Altair would search its schema
+            # for the class of each dict on every request.
+            stroke=alt.StrokeValue(value="#ffffff", condition={"test": "datum.u", "value": INK}),
+            strokeDash=alt.StrokeDashValue(
+                value=[1, 0], condition={"test": "datum.u", "value": [3, 2]}
+            ),
+            strokeWidth=alt.StrokeWidthValue(
+                value=0.8, condition={"test": "datum.u", "value": 1.6}
+            ),
             shape=alt.Shape(
                 "s:N",
                 scale=alt.Scale(domain=list(scale_labels().values()), range=["circle", "square"]),
@@ -742,7 +795,7 @@ def matrix_chart(
                 else None,
             ),
             order=alt.Order("r:Q", sort="descending"),
-            href="h:N",
+            href=alt.Href("h:N"),
             tooltip=[
                 alt.Tooltip("n:N", title=_("Account")),
                 alt.Tooltip("o:N", title=_("Owner")),

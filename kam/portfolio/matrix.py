@@ -226,6 +226,7 @@ def matrix_rows(
     user: AbstractBaseUser | AnonymousUser,
     filters: MatrixFilters,
     previous: Review | Literal[False] | None = False,
+    trails: bool = True,
 ) -> list[dict[str, Any]]:
     """One dict per account of ``review`` that ``user`` may see and ``filters`` keep, by name.
 
@@ -258,6 +259,9 @@ def matrix_rows(
     that review's own cut lines).
 
     ``previous`` is the review to compare with; by default the one before ``review``.
+    ``trails`` False leaves every ``trail`` empty (the trails are the largest part of the
+    work: one row per account and earlier review); ``trails_fill`` then reads them for the
+    rows that need them (the chart's bubbles), as this function would have.
     Runs a constant number of queries (10 at most) whatever the number of accounts.
     """
     if previous is False:
@@ -301,7 +305,7 @@ def matrix_rows(
             "expected_competitor_strength",
         )
     }
-    trails = _trails(review=review, ids=ids)
+    earlier = _trails(review=review, ids=ids) if trails else {}
 
     rows: list[dict[str, Any]] = []
     for p in placements:
@@ -355,15 +359,6 @@ def matrix_rows(
             cuts=cuts,
             rate=rate,
         )
-        trail = [
-            {
-                **t,
-                "x": strength_value(
-                    axis=axis, strength=t["strength"], relative_strength=t["relative_strength"]
-                ),
-            }
-            for t in trails.get(pk, [])
-        ]
         rows.append(
             {
                 "id": pk,
@@ -397,13 +392,7 @@ def matrix_rows(
                 "moved": moved,
                 "combined_value": combined,
                 **outlook,
-                "trail": [
-                    {k: t[k] for k in ("review_id", "review", "date", "box", "attractiveness")}
-                    | {"x": t["x"], "c": t["c"]}
-                    for t in trail
-                ]
-                if box
-                else [],
+                "trail": _row_trail(earlier.get(pk, []), axis=axis, box=box),
             }
         )
     return rows
@@ -472,11 +461,45 @@ def _outlook_row(
     return out
 
 
-def _trails(*, review: Review, ids: Any) -> dict[int, list[dict[str, Any]]]:
-    """Each account's placements in the closed reviews before ``review``, oldest first, with
-    the combined-axis position on that review's own cut lines (one query)."""
-    out: dict[int, list[dict[str, Any]]] = {}
-    qs = (
+def _row_trail(earlier: list[dict[str, Any]], *, axis: str, box: str) -> list[dict[str, Any]]:
+    """A matrix row's ``trail`` from its account's entries of ``_trails`` (see
+    ``matrix_rows``): ``x`` on the row's own axis; empty when the row is not placed."""
+    if not box:
+        return []
+    return [
+        {k: t[k] for k in ("review_id", "review", "date", "box", "attractiveness")}
+        | {
+            "x": strength_value(
+                axis=axis, strength=t["strength"], relative_strength=t["relative_strength"]
+            ),
+            "c": t["c"],
+        }
+        for t in earlier
+    ]
+
+
+def trails_fill(rows: Sequence[dict[str, Any]], *, review: Review) -> None:
+    """Set the ``trail`` of ``rows`` (of ``matrix_rows(review=review, trails=False)``) to
+    what ``matrix_rows`` gives with trails (one query, for these rows' accounts only)."""
+    placed = [r for r in rows if r["box"]]
+    if not placed:
+        return
+    earlier = _trails(review=review, ids=[r["id"] for r in placed])
+    for r in placed:
+        r["trail"] = _row_trail(earlier.get(r["id"], []), axis=r["strength_axis"], box=r["box"])
+
+
+def trails_exist(
+    *, review: Review, user: AbstractBaseUser | AnonymousUser, filters: MatrixFilters
+) -> bool:
+    """True when some row of ``matrix_rows`` (same arguments) has a ``trail``: a placed
+    account of the picture was placed in a closed review before ``review`` (one query)."""
+    placed = _placements_filtered(review=review, user=user, filters=filters).exclude(box="")
+    return _earlier_placements(review=review, ids=placed.values("account_id")).exists()
+
+
+def _earlier_placements(*, review: Review, ids: Any) -> Any:
+    return (
         Placement.objects.filter(
             account_id__in=ids,
             review__status=ReviewStatus.CLOSED,
@@ -484,6 +507,15 @@ def _trails(*, review: Review, ids: Any) -> dict[int, list[dict[str, Any]]]:
         )
         .exclude(review=review)
         .exclude(box="")
+    )
+
+
+def _trails(*, review: Review, ids: Any) -> dict[int, list[dict[str, Any]]]:
+    """Each account's placements in the closed reviews before ``review``, oldest first, with
+    the combined-axis position on that review's own cut lines (one query)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    qs = (
+        _earlier_placements(review=review, ids=ids)
         .values(
             "account_id",
             "review_id",

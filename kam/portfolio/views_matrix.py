@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -44,6 +45,8 @@ from kam.portfolio.matrix import (
     revenue_year,
     review_choices,
     size_choose,
+    trails_exist,
+    trails_fill,
 )
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
@@ -67,6 +70,17 @@ class MatrixState:
     size: str = "revenue"
     trails: bool = False
 
+    @cached_property
+    def bubbles(self) -> charts.Split:
+        """The picture's rows drawn as bubbles and those counted in shaded squares
+        (``charts.bubble_rows``), split once per request. The rows are read without their
+        trails; the bubbles get theirs here (at most ``charts.MAX_BUBBLES`` accounts): the
+        arrows, trails and notes of the chart belong to them only."""
+        drawn, counted = charts.bubble_rows(self.rows, axis=self.axis, size_by=self.size)
+        if self.review is not None:
+            trails_fill(drawn, review=self.review)  # type: ignore[arg-type]
+        return drawn, counted
+
     def view(self, filters: MatrixFilters | None = None, **extra: Any) -> str:
         """The filters (``filters`` instead, when given) and the picture's choices (axis,
         bubble size, trails) as a query string."""
@@ -84,7 +98,9 @@ def _state(request: HttpRequest) -> MatrixState:
         return MatrixState(filters, None, None, [], axis_counts([]), "relative")
     review_ensure_computed(review=review)
     previous = review_previous(review=review)
-    rows = matrix_rows(review=review, user=request.user, filters=filters, previous=previous)
+    rows = matrix_rows(
+        review=review, user=request.user, filters=filters, previous=previous, trails=False
+    )
     counts = axis_counts(rows)
     axis = axis_choose(request.GET.get("axis"), counts)
     size = size_choose(request.GET.get("size"))
@@ -116,8 +132,10 @@ def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
     subtitle = []
     # The bubbles the chart draws (all of the picture's accounts up to charts.MAX_BUBBLES):
     # arrows, trails and expected positions belong to them.
-    shown, _counted = charts.bubble_rows(state.rows, axis=state.axis, size_by=state.size)
-    reduced = charts.reduction_note(state.rows, axis=state.axis, size_by=state.size)
+    shown, _counted = state.bubbles
+    reduced = charts.reduction_note(
+        state.rows, axis=state.axis, size_by=state.size, bubbles=state.bubbles
+    )
     if reduced:
         subtitle.append(reduced)
     if state.trails:
@@ -214,6 +232,7 @@ def _chart_for(state: MatrixState, *, titled: bool) -> Any:
         subtitle=chart_notes(state, with_hidden=True) if titled else (),
         size_title=size_title(state.size, year=year, currency=org.base_currency),
         trails=state.trails,
+        bubbles=state.bubbles,
         # On the page the chart fits its box; a downloaded file keeps its fixed size.
         width=charts.WIDTH if titled else "container",
     )
@@ -350,7 +369,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
     ]
     other = {"relative": "absolute", "absolute": "relative"}.get(state.axis, "unplaced")
     hidden_count = state.counts[other] if state.axis != "combined" else 0
-    trails_available = any(r["trail"] for r in state.rows)
+    trails_available = trails_exist(review=state.review, user=request.user, filters=state.filters)
     expected_count = sum(1 for r in state.rows if r["expected_attractiveness"] is not None)
     potential_count = sum(1 for r in state.rows if r["potential"] is not None)
     return {
@@ -439,7 +458,7 @@ def matrix_data(request: HttpRequest) -> HttpResponse:
         {
             "spec": spec,
             "points": state.counts[state.axis],
-            "bubbles": len(charts.bubble_rows(state.rows, axis=state.axis, size_by=state.size)[0]),
+            "bubbles": len(state.bubbles[0]),
             "axis": state.axis,
             "size": state.size,
             "trails": state.trails,

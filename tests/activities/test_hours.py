@@ -280,3 +280,44 @@ def test_the_actual_time_page_and_its_api_cost_the_same_queries_for_3n_accounts(
     ) + sum(30 + i for i in range(8) if i % 2)
     total = sum(30 + i for i in range(4)) + sum(30 + i for i in range(8))
     assert boxes["total_hours"] * 60 == total
+
+
+def test_the_actual_time_page_costs_the_same_queries_for_3n_accounts_for_a_manager(  # type: ignore[no-untyped-def]
+    director, kam_user, other_kam
+):
+    """As for the sales director: a key account manager's page (their accounts only) runs
+    as many queries for 3N accounts as for N, and sums only their own accounts' hours."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+    from tests.factories import AccountFactory
+
+    review = make_review()
+    url = reverse("activities:actual_time") + "?start=2025-01-01&end=2025-12-31"
+    client = client_for(kam_user)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            own = AccountFactory(owner=kam_user)
+            other = AccountFactory(owner=other_kam)
+            Placement.objects.create(review=review, account=own, box="key" if i % 2 else "")
+            log(director, own, 30 + i, [kam_user], day=DAY)
+            log(director, other, 1000, [other_kam], day=DAY)
+
+    def count() -> tuple[int, str]:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    add(4)
+    few, _html = count()
+    add(8)
+    more, html = count()
+    assert more == few
+    minutes = sum(30 + i for i in range(4)) + sum(30 + i for i in range(8))
+    total = html.split('data-testid="total-hours"')[1].split("<")[0]
+    assert total == f">{round(minutes / 60)}"

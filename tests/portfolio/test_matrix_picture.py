@@ -22,7 +22,14 @@ from kam.core.portfolio import classify_scores
 from kam.core.scoring import Criterion as CoreCriterion
 from kam.core.scoring import Scheme
 from kam.portfolio import charts
-from kam.portfolio.matrix import MatrixFilters, axis_choose, axis_counts, matrix_rows
+from kam.portfolio.matrix import (
+    MatrixFilters,
+    axis_choose,
+    axis_counts,
+    matrix_rows,
+    trails_exist,
+    trails_fill,
+)
 from kam.portfolio.models import Outlook, Review
 from kam.portfolio.services import (
     RatingInput,
@@ -453,3 +460,32 @@ def test_page_and_data_follow_the_choices_in_the_url(three_reviews, director):
     )
     assert png.status_code == 200 and png.content[:4] == b"\x89PNG"
     assert Review.objects.filter(status="closed").count() == 3
+
+
+@pytest.mark.django_db
+def test_rows_read_without_trails_get_the_same_trails_when_filled(
+    three_reviews, director, kam_user
+):
+    """The matrix page and chart data read the rows without trails and fill in those of the
+    bubbles (``trails_fill``); whether any row has a trail is asked apart
+    (``trails_exist``). Both say what ``matrix_rows`` with trails says, for every reader,
+    filter and review."""
+    cases = [
+        (three_reviews.review, director, MatrixFilters()),
+        (three_reviews.review, kam_user, MatrixFilters()),
+        (three_reviews.review, director, MatrixFilters(country="NL")),
+        (three_reviews.review, director, MatrixFilters(box="unplaced")),
+        (three_reviews.earliest, director, MatrixFilters()),  # nothing before it
+    ]
+    seen_trail = False
+    for review, user, filters in cases:
+        full = matrix_rows(review=review, user=user, filters=filters)
+        lean = matrix_rows(review=review, user=user, filters=filters, trails=False)
+        assert all(r["trail"] == [] for r in lean)
+        assert trails_exist(review=review, user=user, filters=filters) == any(
+            r["trail"] for r in full
+        )
+        trails_fill(lean, review=review)
+        assert lean == full
+        seen_trail = seen_trail or any(r["trail"] for r in full)
+    assert seen_trail

@@ -10,6 +10,7 @@ the views on ``test_matrix.matrix_portfolio`` with a lowered ``MAX_BUBBLES``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import random
@@ -248,3 +249,120 @@ def test_chart_data_and_api_use_a_constant_number_of_queries(
     for url in urls:
         with django_assert_max_num_queries(few[url]):
             assert client.get(url).status_code == 200
+
+
+def _grow(portfolio: Any, *, owners: list[Any], n: int, start: int = 0) -> None:
+    """``n`` more accounts placed in both reviews as Alpha is (a move, revenue, an outlook
+    with an expected position), spread over ``owners``: the most work a row can cause."""
+    from decimal import Decimal
+
+    from kam.portfolio.models import Outlook, Placement
+    from tests.factories import AccountRevenueFactory
+
+    alpha = portfolio.accounts["Alpha Retail"]
+    now = Placement.objects.get(review=portfolio.review, account=alpha)
+    before = Placement.objects.get(review=portfolio.previous, account=alpha)
+    fields = [
+        "attractiveness",
+        "strength",
+        "competitor_strength",
+        "relative_strength",
+        "strength_axis",
+        "box",
+        "p_key",
+        "p_key_development",
+        "p_maintenance",
+        "p_opportunistic",
+        "uncertain",
+    ]
+    for i in range(start, start + n):
+        account = AccountFactory(name=f"Grown {i:03d}", owner=owners[i % len(owners)])
+        AccountRevenueFactory(
+            account=account,
+            year=portfolio.review.review_date.year - 1,
+            amount=Decimal(50_000 + i),
+        )
+        for review, template in ((portfolio.review, now), (portfolio.previous, before)):
+            Placement.objects.create(
+                review=review, account=account, **{f: getattr(template, f) for f in fields}
+            )
+        Outlook.objects.create(
+            review=portfolio.review,
+            account=account,
+            potential_revenue=Decimal(80_000),
+            expected_attractiveness=Decimal("8.0"),
+            expected_strength=Decimal("7.0"),
+        )
+
+
+@pytest.mark.django_db
+def test_matrix_page_data_and_table_cost_the_same_queries_for_3n_accounts(
+    director, kam_user, other_kam, monkeypatch
+):
+    """N accounts, then 3N (each placed in both reviews, with revenue, a move and an
+    expected position): the matrix page, its chart data (every axis, trails, potential),
+    its table and the API run exactly as many queries, for the sales director and for a key
+    account manager, and beyond ``MAX_BUBBLES`` as below it."""
+    monkeypatch.setattr(charts, "MAX_BUBBLES", 6)
+    owners = [kam_user, other_kam]
+    portfolio = matrix_portfolio(director=director, owners=owners, extra=3)
+    urls = [
+        reverse("portfolio:matrix"),
+        reverse("portfolio:matrix") + "?axis=combined&size=potential&trails=1",
+        reverse("portfolio:matrix") + "?sort=-revenue&page=2",
+        reverse("portfolio:matrix_data"),
+        reverse("portfolio:matrix_data") + "?axis=relative",
+        reverse("portfolio:matrix_data") + "?axis=combined&size=potential&trails=1",
+        reverse("portfolio:matrix_table") + "?sort=-revenue",
+        "/api/portfolio/matrix?limit=3&offset=2",
+    ]
+    clients = {"director": client_for(director), "manager": client_for(kam_user)}
+
+    def counts() -> dict[tuple[str, str], int]:
+        out = {}
+        for who, client in clients.items():
+            for url in urls:
+                client.get(url)  # a first request may compute or store what later ones read
+                with CaptureQueriesContext(connection) as captured:
+                    assert client.get(url).status_code == 200, url
+                out[(who, url)] = len(captured.captured_queries)
+        return out
+
+    _grow(portfolio, owners=owners, n=5)
+    few = counts()  # 8 named or extra accounts and 5 grown: 13
+    _grow(portfolio, owners=owners, n=26, start=5)  # 39
+    more = counts()
+    assert more == few
+
+
+@pytest.mark.parametrize("axis", ["relative", "absolute", "combined"])
+@pytest.mark.parametrize("trails", [False, True])
+def test_the_chart_made_without_altairs_checks_is_valid_vega_lite(axis, trails, monkeypatch):
+    """``matrix_chart`` turns Altair's check of every object off while it builds (for speed);
+    the whole spec, with every layer (density, arrows or trails, expected positions,
+    bubbles), still passes the Vega-Lite schema."""
+    import altair as alt
+    import jsonschema
+
+    monkeypatch.setattr(charts, "MAX_BUBBLES", 10)
+    rows = fake_rows(30, axis="absolute" if axis == "absolute" else "relative")
+    for r in rows:
+        r["combined_value"] = (r["strength_value"] or 1.0) - (1.0 if axis != "absolute" else 5.0)
+        r["combined_value"] = max(-0.9, min(0.9, r["combined_value"] / 10))
+        r["expected_combined"] = r["combined_value"] / 2
+        r["trail"] = [
+            {
+                "review_id": 1,
+                "review": "Review 2025",
+                "date": dt.date(2025, 3, 1),
+                "box": r["box"],
+                "attractiveness": r["previous_attractiveness"],
+                "x": r["previous_strength_value"],
+                "c": r["combined_value"] / 3,
+            }
+        ]
+    spec = charts.chart_spec(charts.matrix_chart(rows, axis=axis, cuts=CUTS, trails=trails))
+    names = {k for k, v in spec["datasets"].items() if v}
+    assert {"accounts", "density", "expected"} <= names
+    assert ("trails" if trails else "moves") in names
+    jsonschema.validate(spec, alt.vegalite.v6.schema.core.load_schema())
