@@ -121,3 +121,19 @@ def django_db_setup(  # type: ignore[no-untyped-def]
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """The modules with long tests (marked ``slow`` or ``fuzz``) run first, each kept whole.
+
+    With ``-n 2`` each worker takes the next test as it finishes one, in this order: a
+    minute-long test started last keeps one worker busy after the other has run out, while
+    started first the short tests fill in around it."""
+    long = {
+        item.nodeid.split("::")[0]
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("fuzz")
+    }
+    items.sort(
+        key=lambda item: item.nodeid.split("::")[0] not in long
+    )  # stable: in-module order kept
