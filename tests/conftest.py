@@ -106,7 +106,7 @@ def django_db_setup(  # type: ignore[no-untyped-def]
     aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
     template = (
         db_template.migrate_from_template(request.config.cache.mkdir("kam-test-db"))
-        if django_db_use_migrations and db_template.enabled()
+        if django_db_use_migrations and db_template.enabled() and hasattr(request.config, "cache")
         else contextlib.nullcontext()
     )
     with django_db_blocker.unblock(), template:
