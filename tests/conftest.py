@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.test import Client
 
@@ -79,3 +81,59 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(  # type: ignore[no-untyped-def]
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's set-up of the test databases, with SQLite's ``migrate`` copied from a
+    template built once (tests/db_template.py) instead of run by every test process."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from tests import db_template
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    keepdb = {"keepdb": True} if django_db_keepdb and not django_db_createdb else {}
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    template = (
+        db_template.migrate_from_template(request.config.cache.mkdir("kam-test-db"))
+        if django_db_use_migrations and db_template.enabled() and hasattr(request.config, "cache")
+        else contextlib.nullcontext()
+    )
+    with django_db_blocker.unblock(), template:
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            **keepdb,
+        )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    """The modules with long tests (marked ``slow`` or ``fuzz``) run first, each kept whole.
+
+    With ``-n 2`` each worker takes the next test as it finishes one, in this order: a
+    minute-long test started last keeps one worker busy after the other has run out, while
+    started first the short tests fill in around it."""
+    long = {
+        item.nodeid.split("::")[0]
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("fuzz")
+    }
+    items.sort(
+        key=lambda item: item.nodeid.split("::")[0] not in long
+    )  # stable: in-module order kept

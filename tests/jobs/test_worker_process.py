@@ -245,10 +245,15 @@ def test_a_worker_killed_during_an_import_fails_it_cleanly_and_a_retry_completes
 
 WRITER = """
 import time
+from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from kam.jobs.models import JobWorker
-time.sleep(max(0.0, {start} - time.time()))  # both writers begin at the same moment
+# both writers begin at the same moment: once each has started Django and said so
+ready = Path({ready!r})
+(ready / "{name}").touch()
+while len(list(ready.iterdir())) < 2:
+    time.sleep(0.001)
 for n in range({n}):
     with transaction.atomic():
         # read, then write in the same transaction: without the write lock taken at BEGIN
@@ -265,7 +270,8 @@ def test_two_processes_writing_at_once_both_succeed_on_sqlite(tmp_path: Path) ->
     data = tmp_path / "data"
     data.mkdir()
     _kam(data, "manage", "migrate", "--verbosity", "0")
-    begin = time.time() + 10  # after both processes have started Django
+    ready = tmp_path / "ready"  # each writer leaves a file here once Django has started
+    ready.mkdir()
     writers = [
         subprocess.Popen(
             [
@@ -275,7 +281,7 @@ def test_two_processes_writing_at_once_both_succeed_on_sqlite(tmp_path: Path) ->
                 "manage",
                 "shell",
                 "-c",
-                WRITER.format(n=300, name=name, start=begin),
+                WRITER.format(n=300, name=name, ready=str(ready)),
             ],
             env=_env(data),
             cwd=ROOT,
