@@ -32,7 +32,7 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +103,77 @@ def team(people: int, n: int, seed: int = 2) -> TeamProblem:
         eligible=eligible,
         max_hours=np.full(n, MAX_HOURS),
         granularity=GRANULARITY,
+    )
+
+
+#: the demo's account kinds: (minimum, maximum) yearly hours, today's hours (range), share
+DEMO_KINDS = (
+    (24.0, 80.0, (30, 60), 0.33),
+    (100.0, 300.0, (100, 250), 0.42),
+    (200.0, 500.0, (250, 400), 0.25),
+)
+#: the demo's other functions: (function, yearly hours, hourly cost), who may serve some accounts
+DEMO_STAFF = (
+    ("management", 250.0, 140.0),
+    ("customer_service", 1200.0, 55.0),
+    ("marketing", 400.0, 90.0),
+    ("supply_chain", 500.0, 85.0),
+    ("finance", 250.0, 95.0),
+    ("rnd", 300.0, 100.0),
+)
+
+
+def demo_team(people: int, n: int, seed: int = 3) -> TeamProblem:
+    """A team shaped like the demo's year plan (kam/demo.py, ``_scale_team``): sellers
+    with a territory each (owner of its accounts, 1,300 h, cost 50-70), one or two
+    colleagues of the same territory on most accounts, a few people of other functions on
+    many accounts, the director on all, and a cap on the sales function below its people's
+    hours; 1-hour grid, the box kinds' minimums and maximums."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(len(DEMO_KINDS), n, p=[k[3] for k in DEMO_KINDS])
+    lo = np.array([DEMO_KINDS[k][0] for k in kind])
+    hi = np.array([DEMO_KINDS[k][1] for k in kind])
+    ref = np.array([rng.uniform(*DEMO_KINDS[k][2]) for k in kind]).round()
+    c = rng.lognormal(11.4, 1.0, n)
+    span = rng.lognormal(11.8, 1.2, n)
+    y1 = rng.uniform(0.15, 0.7, n)
+    y15 = y1 + (1 - y1) * rng.uniform(0.1, 0.6, n)
+    e = (1 - y1) / y1
+    d = np.log(e * y15 / (1 - y15)) / np.log(1.5)
+    curves_ = Curves(c=c, b=c + span, d=d, e=e, reference_hours=ref)
+    sellers = people - len(DEMO_STAFF)
+    staff = [
+        Person(
+            f"s{j}",
+            float(rng.choice([528.0, 1260.0, 1300.0])),
+            "sales",
+            float(rng.choice([50.0, 70.0])),
+        )
+        for j in range(sellers)
+    ] + [Person(f, hours, f, cost) for f, hours, cost in DEMO_STAFF]
+    eligible = np.zeros((people, n), dtype=bool)
+    owner = np.sort(rng.integers(0, sellers, n))
+    eligible[owner, np.arange(n)] = True
+    for extra in range(2):
+        take = rng.random(n) < (0.6 if extra == 0 else 0.3)
+        mate = np.clip(owner + rng.integers(-2, 3, n), 0, sellers - 1)
+        eligible[mate[take], np.flatnonzero(take)] = True
+    for j in range(1, len(DEMO_STAFF)):
+        eligible[sellers + j] = rng.random(n) < 0.25
+    eligible[sellers] = True  # the director
+    # the hours left after the policy hours of the accounts without judgements: about 1.7
+    # times the judged accounts' minimums, as in the demo
+    scale = 1.7 * float(lo.sum()) / sum(p.capacity_hours for p in staff)
+    staff = [replace(p, capacity_hours=round(p.capacity_hours * scale)) for p in staff]
+    sales = float(sum(p.capacity_hours for p in staff if p.function == "sales"))
+    return TeamProblem(
+        curves_,
+        staff,
+        eligible=eligible,
+        function_capacity={"sales": round(0.93 * sales)},
+        min_hours=lo,
+        max_hours=hi,
+        granularity=1.0,
     )
 
 

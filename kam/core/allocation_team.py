@@ -353,6 +353,104 @@ def _minimise_dual(
     return best
 
 
+#: most hull segments per account in the price LP (``_lp_prices``); beyond, the grid is
+#: sampled, so the LP's hull is a little below the true one and only its prices are used
+LP_SEGMENTS = 100
+
+
+def _lp_prices(team: _Team, lo: NDArray[np.int64]) -> tuple[FloatArray, float] | None:
+    """Prices at which L is (almost) least, from one LP, and a lower bound on min L.
+
+    The Lagrangian dual's minimum equals the LP in which each account's contribution is
+    replaced by its upper concave envelope over the hour grid (the convex hull of its
+    choices; Geoffrion 1974): maximise Σᵢ envᵢ(xᵢ) − Σ g costₚ yₚᵢ with xᵢ = Σₚ yₚᵢ, within
+    every capacity. The envelope of an S-shaped curve is the chord from the lower bound to
+    the tangent point, then the curve; segments steeper than no eligible person's cost can
+    pay are left out (no price makes them pay), and a long curve is sampled at most
+    ``LP_SEGMENTS`` times (an inner envelope: the LP's value then stays a lower bound on
+    min L). The capacity rows' duals are the prices (per hour). None when HiGHS fails."""
+    n, m, g = team.n, team.m, team.g
+    serve = ~team.nobody
+    best_cost = np.where(
+        serve, np.where(team.eligible, team.cost[:, None], np.inf).min(axis=0), 0.0
+    )
+    acc = team.accounts(lo, best_cost)
+    hi = np.maximum(team.hi, lo)
+    h_star = acc.stationary(best_cost)
+    top = np.where(best_cost > 0, np.floor(h_star / g + 1e-9).astype(np.int64) + 1, hi)
+    top = np.where(serve, np.clip(top, lo, hi), lo)
+    span = top - lo
+    count = np.minimum(span, LP_SEGMENTS) + 1
+    idx = np.repeat(np.arange(n), count)
+    j = np.arange(idx.size) - np.repeat(np.cumsum(count) - count, count)
+    steps = np.maximum(count - 1, 1)
+    k = lo[idx] + np.rint(j * span[idx] / steps[idx]).astype(np.int64)
+    v = acc.subset(idx).value(k, 0.0)
+    seg_i: list[NDArray[np.int64]] = []
+    seg_len: list[NDArray[np.int64]] = []
+    seg_slope: list[FloatArray] = []
+    base = 0.0
+    starts = np.cumsum(count) - count
+    for i in range(n):
+        a, c = int(starts[i]), int(count[i])
+        ki, vi = k[a : a + c], v[a : a + c]
+        base += float(vi[0])
+        if c < 2:
+            continue
+        chord = (vi[1:] - vi[0]) / (ki[1:] - ki[0])
+        t = int(np.argmax(chord)) + 1
+        lengths = np.r_[ki[t] - ki[0], np.diff(ki[t:])]
+        slopes = np.r_[chord[t - 1], np.diff(vi[t:]) / np.maximum(np.diff(ki[t:]), 1)]
+        slopes = np.minimum.accumulate(slopes)
+        pays = (slopes > g * best_cost[i]) & (lengths > 0)
+        if pays.any():
+            seg_i.append(np.full(int(pays.sum()), i, dtype=np.int64))
+            seg_len.append(lengths[pays])
+            seg_slope.append(slopes[pays])
+    si = np.concatenate(seg_i) if seg_i else np.zeros(0, np.int64)
+    sl = np.concatenate(seg_len) if seg_len else np.zeros(0, np.int64)
+    ss = np.concatenate(seg_slope) if seg_slope else np.zeros(0)
+    npairs, nseg = team.pair_p.size, si.size
+    nf = team.free_f.size
+    if nseg == 0:  # no hour beyond the minimums pays at any price
+        return np.zeros(team.free), base
+    # inequality rows: each person, each function that can bind, the total when it can
+    f_row = np.full(len(team.functions), -1)
+    f_row[team.free_f] = m + np.arange(nf)
+    pf = f_row[team.function_of[team.pair_p]]
+    rows = [team.pair_p, m + nf + np.zeros(npairs, np.int64)] if team.free_t else [team.pair_p]
+    cols = [np.arange(npairs)] * len(rows)
+    rows.append(pf[pf >= 0])
+    cols.append(np.flatnonzero(pf >= 0))
+    n_ub = m + nf + int(team.free_t)
+    a_ub = coo_matrix(
+        (np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_ub, npairs + nseg),
+    ).tocsr()
+    b_ub = np.concatenate([team.cap, team.fcap[team.free_f], [team.total] if team.free_t else []])
+    a_eq = coo_matrix(
+        (
+            np.r_[np.ones(npairs), -np.ones(nseg)],
+            (np.r_[team.pair_i, si], np.r_[np.arange(npairs), npairs + np.arange(nseg)]),
+        ),
+        shape=(n, npairs + nseg),
+    ).tocsr()
+    c = np.r_[g * team.cost[team.pair_p], -ss]
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=b_ub.astype(np.float64),
+        A_eq=a_eq,
+        b_eq=lo.astype(np.float64),
+        bounds=np.c_[np.zeros(npairs + nseg), np.r_[np.full(npairs, np.inf), sl]],
+        method="highs",
+    )
+    if res.status != 0 or res.x is None:
+        return None
+    z = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0) / g
+    return z, base - float(res.fun)
+
+
 def _candidates(
     acc: Accounts,
     price: FloatArray,
@@ -711,7 +809,13 @@ def allocate_team(
     z0[:m] = np.maximum(level - team.cost, 0.0)
     box = team.price_box(acc)
     _report(progress, 0.05, "prices")
-    bound = _minimise_dual(team, acc, z0, box, gap_target, progress)
+    found = _lp_prices(team, lo)
+    if found is not None:
+        z_lp, _ = found
+        value, _, _, _ = team.dual(z_lp, acc, None)
+        bound = _Bound(value, z_lp, 1)
+    else:
+        bound = _minimise_dual(team, acc, z0, box, gap_target, progress)
     upper_l = bound.value
     target = gap_target * max(abs(upper_l), 1.0)
     # the allocation: reduced-cost MILPs with a growing Δ (module docstring)
