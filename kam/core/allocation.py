@@ -28,6 +28,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
+#: the largest certified relative gap (gap / max(|objective|, 1)) a result may have and
+#: still say ``exact``: rounding in the solver's arithmetic, nothing more
+EXACT_GAP = 1e-9
 #: Called with (fraction done from 0 to 1, a short English phase name) during long runs.
 ProgressCallback = Callable[[float, str], None]
 
@@ -399,7 +402,9 @@ class AllocationResult:
       within each account's bounds (``flat_rule``; None when the problem gave no
       ``flat_hours``);
     - ``shortfalls``: accounts ending below their policy minimum, with the reason;
-    - ``exact``: True when the allocation is proven optimal (gap closed);
+    - ``exact``: True when the allocation is proven optimal: by construction (the pool's
+      dynamic programme) or with a certified relative gap of at most ``EXACT_GAP``;
+      otherwise the plan is only proven within ``gap`` of the best;
     - ``contributions``: r(hours) per account.
     """
 
