@@ -542,7 +542,11 @@ def value_of_one_more_hour(problem: Problem, result: AllocationResult) -> float:
     ]
     full.sort(key=lambda j: -float(prices[j]))
     best = 0.0
+    g = problem.granularity
     for j in full[:HOUR_VALUE_PEOPLE]:
+        hours = problem.people[j].capacity_hours
+        if math.floor((hours + 1.0) / g + 1e-9) == math.floor(hours / g + 1e-9):
+            continue  # the same problem on the hour grid: the hour adds nothing
         people = list(problem.people)
         people[j] = replace(people[j], capacity_hours=people[j].capacity_hours + 1.0)
         more = allocate(replace(problem, people=people))
@@ -558,6 +562,9 @@ def value_of_one_more_cap_hour(
     caps = dict(problem.function_capacity or {})
     if function not in caps:
         raise ValueError(f"function {function!r} has no cap")
+    g = problem.granularity
+    if math.floor((caps[function] + 1.0) / g + 1e-9) == math.floor(caps[function] / g + 1e-9):
+        return 0.0  # the same problem on the hour grid: the hour adds nothing
     caps[function] = caps[function] + 1.0
     more = allocate(replace(problem, function_capacity=caps))
     return max(more.objective - result.objective, 0.0)

@@ -835,9 +835,16 @@ def _restricted_milp(
 
 
 def allocate_team(
-    problem: TeamProblem, *, gap_target: float = 1e-6, progress: ProgressCallback | None = None
+    problem: TeamProblem,
+    *,
+    gap_target: float = 1e-6,
+    progress: ProgressCallback | None = None,
+    prices: str = "lp",
 ) -> AllocationResult:
-    """Solve a team problem (see the module docstring); called by ``allocate``."""
+    """Solve a team problem (see the module docstring); called by ``allocate``.
+
+    ``prices``: "lp" (the price LP, ``_lp_prices``) or "bundle" (the level bundle method
+    alone, as before the LP: bench/allocation.py compares the two)."""
     team = _Team(problem)
     n, m, g = team.n, team.m, team.g
     curves = team.curves
@@ -851,7 +858,12 @@ def allocate_team(
         for i in np.flatnonzero(team.nobody & (team.lo_policy > 0))
     }
     if lo.any():
-        y = team.transport(np.full(n, 1e6), lo)
+        if team.pair_p.size > EXACT_PAIRS:
+            # a large team: the same largest service of the minimums by a maximum flow
+            # (seconds faster than the transport LP at 10,000 accounts)
+            y = _route(team, lo, np.arange(team.pair_p.size), team.cap, team.fcap, team.total)
+        else:
+            y = team.transport(np.full(n, 1e6), lo)
         served = np.bincount(team.pair_i, weights=y, minlength=n).astype(np.int64)
         for i in np.flatnonzero(served < lo):
             reasons[int(i)] = ShortfallReason.ELIGIBLE_CAPACITY
@@ -870,7 +882,7 @@ def allocate_team(
     z0[:m] = np.maximum(level - team.cost, 0.0)
     box = team.price_box(acc)
     _report(progress, 0.05, "prices")
-    found = _lp_prices(team, lo)
+    found = _lp_prices(team, lo) if prices == "lp" else None
     first_y: FloatArray | None = None
     if found is not None:
         z_lp, _, y_lp = found
