@@ -18,6 +18,10 @@ of the larger pools say so.
 Columns: accounts, problem, kam seconds, kam's relative gap (certified), HiGHS seconds,
 speed ratio (HiGHS / kam), and the objective difference (kam − HiGHS, relative).
 
+Then the year plan of a demo-shaped team (57 people x 1,000 accounts; in the full run also
+494 x 10,000), the plan with its hour values and capacity what-if as a run makes it, and
+the plan alone by the previous method (bundle prices) with the objective difference.
+
 Then the exact check on key-account portfolios (20–40 accounts, 1,500–3,000 whole hours;
 5 in the quick run, 21 in the full one): kam's plan against a plain dynamic programme over
 whole hours (one account and one choice at a time), with the largest relative objective
@@ -48,11 +52,14 @@ from kam.core.allocation import (
     PoolProblem,
     TeamProblem,
     allocate,
+    capacity_curve,
     dp_choices,
     dp_pool,
     normalise_bounds,
+    value_of_one_more_cap_hour,
+    value_of_one_more_hour,
 )
-from kam.core.allocation_team import allocate_team  # noqa: F401  (imported before timing)
+from kam.core.allocation_team import allocate_team
 
 GRANULARITY = 5.0
 MAX_HOURS = 100.0
@@ -436,6 +443,46 @@ def exact_check(count: int) -> None:
     )
 
 
+#: the run's capacity what-if: shares of today's capacity (kam/allocation/services.py)
+WHAT_IF = (0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+
+
+def year_plan(people: int, n: int, baseline: bool) -> None:
+    """The year plan of a demo-shaped team as a run makes it (the plan, what one more hour
+    adds per person and per function cap, ten capacity what-if points), timed; and the
+    plan alone by the previous method (the level bundle method for the prices) when
+    ``baseline``, with its seconds and the objective difference."""
+    problem = demo_team(people, n)
+    total = sum(p.capacity_hours for p in problem.people)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = allocate(problem)
+    plan_s, plan_cpu = time.perf_counter() - start, time.process_time() - cpu
+    value_of_one_more_hour(problem, result)
+    for function in problem.function_capacity or {}:
+        value_of_one_more_cap_hour(problem, result, function)
+    capacity_curve(problem, [total * share for share in WHAT_IF])
+    all_s, all_cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"year plan, demo-shaped team of {people} x {n:,} accounts "
+        f"({int(np.sum(problem.eligible)):,} person-account pairs): plan {plan_s:.1f} s "
+        f"({plan_cpu:.1f} CPU s), relative gap {result.relative_gap:.1e}, exact {result.exact}; "
+        f"with hour values and 10 what-if points {all_s:.1f} s ({all_cpu:.1f} CPU s)",
+        flush=True,
+    )
+    if not baseline:
+        return
+    start, cpu = time.perf_counter(), time.process_time()
+    before = allocate_team(problem, prices="bundle")
+    old_s, old_cpu = time.perf_counter() - start, time.process_time() - cpu
+    diff = (result.objective - before.objective) / max(abs(before.objective), 1.0)
+    print(
+        f"{'':>12}previous method (bundle prices), the plan alone: {old_s:.1f} s "
+        f"({old_cpu:.1f} CPU s, {old_cpu / plan_cpu:.0f}x the CPU), relative gap "
+        f"{before.relative_gap:.1e}; objective new - previous {diff:+.1e} (relative)",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances only")
@@ -484,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
         exact_check(5 if args.quick else 21)
     if args.only == "pool":
         return 0
+    year_plan(57, 1_000, baseline=True)
+    if not args.quick:
+        year_plan(494, 10_000, baseline=False)
     people, n = team_size
     problem_t = team(people, n)
     seconds, result = timed(problem_t)
