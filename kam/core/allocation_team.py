@@ -11,7 +11,9 @@ chooses its hours alone (the pool sub-problem, exact on the hour grid), and
 bounds every feasible allocation from above, for any non-negative prices (capacities in
 grid units of g hours). L is convex and piecewise linear in the few prices (one per
 person, one per function whose capacity can bind, one on the total when it can bind) and
-costs one vectorised pass over the accounts. It is minimised by the level bundle method
+costs one vectorised pass over the accounts. Its minimum comes from one LP over the
+accounts' concave envelopes (``_lp_prices``: the Lagrangian dual equals that LP); when
+HiGHS fails there, it is minimised by the level bundle method
 (Lemaréchal, Nemirovskii and Nesterov 1995): every evaluation adds a cutting plane, a
 small LP over the prices (HiGHS through scipy's ``linprog``) gives the lower model's
 minimum, and the next prices are the point nearest (∞-norm) to the best so far where the
