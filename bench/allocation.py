@@ -18,6 +18,10 @@ of the larger pools say so.
 Columns: accounts, problem, kam seconds, kam's relative gap (certified), HiGHS seconds,
 speed ratio (HiGHS / kam), and the objective difference (kam − HiGHS, relative).
 
+Then the year plan of a demo-shaped team (57 people x 1,000 accounts; in the full run also
+494 x 10,000), the plan with its hour values and capacity what-if as a run makes it, and
+the plan alone by the previous method (bundle prices) with the objective difference.
+
 Then the exact check on key-account portfolios (20–40 accounts, 1,500–3,000 whole hours;
 5 in the quick run, 21 in the full one): kam's plan against a plain dynamic programme over
 whole hours (one account and one choice at a time), with the largest relative objective
@@ -32,7 +36,7 @@ import argparse
 import math
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +52,14 @@ from kam.core.allocation import (
     PoolProblem,
     TeamProblem,
     allocate,
+    capacity_curve,
     dp_choices,
     dp_pool,
     normalise_bounds,
+    value_of_one_more_cap_hour,
+    value_of_one_more_hour,
 )
-from kam.core.allocation_team import allocate_team  # noqa: F401  (imported before timing)
+from kam.core.allocation_team import allocate_team
 
 GRANULARITY = 5.0
 MAX_HOURS = 100.0
@@ -103,6 +110,77 @@ def team(people: int, n: int, seed: int = 2) -> TeamProblem:
         eligible=eligible,
         max_hours=np.full(n, MAX_HOURS),
         granularity=GRANULARITY,
+    )
+
+
+#: the demo's account kinds: (minimum, maximum) yearly hours, today's hours (range), share
+DEMO_KINDS = (
+    (24.0, 80.0, (30, 60), 0.33),
+    (100.0, 300.0, (100, 250), 0.42),
+    (200.0, 500.0, (250, 400), 0.25),
+)
+#: the demo's other functions: (function, yearly hours, hourly cost), who may serve some accounts
+DEMO_STAFF = (
+    ("management", 250.0, 140.0),
+    ("customer_service", 1200.0, 55.0),
+    ("marketing", 400.0, 90.0),
+    ("supply_chain", 500.0, 85.0),
+    ("finance", 250.0, 95.0),
+    ("rnd", 300.0, 100.0),
+)
+
+
+def demo_team(people: int, n: int, seed: int = 3) -> TeamProblem:
+    """A team shaped like the demo's year plan (kam/demo.py, ``_scale_team``): sellers
+    with a territory each (owner of its accounts, 1,300 h, cost 50-70), one or two
+    colleagues of the same territory on most accounts, a few people of other functions on
+    many accounts, the director on all, and a cap on the sales function below its people's
+    hours; 1-hour grid, the box kinds' minimums and maximums."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(len(DEMO_KINDS), n, p=[k[3] for k in DEMO_KINDS])
+    lo = np.array([DEMO_KINDS[k][0] for k in kind])
+    hi = np.array([DEMO_KINDS[k][1] for k in kind])
+    ref = np.array([rng.uniform(*DEMO_KINDS[k][2]) for k in kind]).round()
+    c = rng.lognormal(11.4, 1.0, n)
+    span = rng.lognormal(11.8, 1.2, n)
+    y1 = rng.uniform(0.15, 0.7, n)
+    y15 = y1 + (1 - y1) * rng.uniform(0.1, 0.6, n)
+    e = (1 - y1) / y1
+    d = np.log(e * y15 / (1 - y15)) / np.log(1.5)
+    curves_ = Curves(c=c, b=c + span, d=d, e=e, reference_hours=ref)
+    sellers = people - len(DEMO_STAFF)
+    staff = [
+        Person(
+            f"s{j}",
+            float(rng.choice([528.0, 1260.0, 1300.0])),
+            "sales",
+            float(rng.choice([50.0, 70.0])),
+        )
+        for j in range(sellers)
+    ] + [Person(f, hours, f, cost) for f, hours, cost in DEMO_STAFF]
+    eligible = np.zeros((people, n), dtype=bool)
+    owner = np.sort(rng.integers(0, sellers, n))
+    eligible[owner, np.arange(n)] = True
+    for extra in range(2):
+        take = rng.random(n) < (0.6 if extra == 0 else 0.3)
+        mate = np.clip(owner + rng.integers(-2, 3, n), 0, sellers - 1)
+        eligible[mate[take], np.flatnonzero(take)] = True
+    for j in range(1, len(DEMO_STAFF)):
+        eligible[sellers + j] = rng.random(n) < 0.25
+    eligible[sellers] = True  # the director
+    # the hours left after the policy hours of the accounts without judgements: about 1.7
+    # times the judged accounts' minimums, as in the demo
+    scale = 1.7 * float(lo.sum()) / sum(p.capacity_hours for p in staff)
+    staff = [replace(p, capacity_hours=round(p.capacity_hours * scale)) for p in staff]
+    sales = float(sum(p.capacity_hours for p in staff if p.function == "sales"))
+    return TeamProblem(
+        curves_,
+        staff,
+        eligible=eligible,
+        function_capacity={"sales": round(0.93 * sales)},
+        min_hours=lo,
+        max_hours=hi,
+        granularity=1.0,
     )
 
 
@@ -365,6 +443,46 @@ def exact_check(count: int) -> None:
     )
 
 
+#: the run's capacity what-if: shares of today's capacity (kam/allocation/services.py)
+WHAT_IF = (0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+
+
+def year_plan(people: int, n: int, baseline: bool) -> None:
+    """The year plan of a demo-shaped team as a run makes it (the plan, what one more hour
+    adds per person and per function cap, ten capacity what-if points), timed; and the
+    plan alone by the previous method (the level bundle method for the prices) when
+    ``baseline``, with its seconds and the objective difference."""
+    problem = demo_team(people, n)
+    total = sum(p.capacity_hours for p in problem.people)
+    start, cpu = time.perf_counter(), time.process_time()
+    result = allocate(problem)
+    plan_s, plan_cpu = time.perf_counter() - start, time.process_time() - cpu
+    value_of_one_more_hour(problem, result)
+    for function in problem.function_capacity or {}:
+        value_of_one_more_cap_hour(problem, result, function)
+    capacity_curve(problem, [total * share for share in WHAT_IF])
+    all_s, all_cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"year plan, demo-shaped team of {people} x {n:,} accounts "
+        f"({int(np.sum(problem.eligible)):,} person-account pairs): plan {plan_s:.1f} s "
+        f"({plan_cpu:.1f} CPU s), relative gap {result.relative_gap:.1e}, exact {result.exact}; "
+        f"with hour values and 10 what-if points {all_s:.1f} s ({all_cpu:.1f} CPU s)",
+        flush=True,
+    )
+    if not baseline:
+        return
+    start, cpu = time.perf_counter(), time.process_time()
+    before = allocate_team(problem, prices="bundle")
+    old_s, old_cpu = time.perf_counter() - start, time.process_time() - cpu
+    diff = (result.objective - before.objective) / max(abs(before.objective), 1.0)
+    print(
+        f"{'':>12}previous method (bundle prices), the plan alone: {old_s:.1f} s "
+        f"({old_cpu:.1f} CPU s, {old_cpu / plan_cpu:.0f}x the CPU), relative gap "
+        f"{before.relative_gap:.1e}; objective new - previous {diff:+.1e} (relative)",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances only")
@@ -413,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
         exact_check(5 if args.quick else 21)
     if args.only == "pool":
         return 0
+    year_plan(57, 1_000, baseline=True)
+    if not args.quick:
+        year_plan(494, 10_000, baseline=False)
     people, n = team_size
     problem_t = team(people, n)
     seconds, result = timed(problem_t)

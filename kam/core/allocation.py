@@ -28,6 +28,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 FloatArray = NDArray[np.float64]
+#: the largest certified relative gap (gap / max(|objective|, 1)) a result may have and
+#: still say ``exact``: rounding in the solver's arithmetic, nothing more
+EXACT_GAP = 1e-9
 #: Called with (fraction done from 0 to 1, a short English phase name) during long runs.
 ProgressCallback = Callable[[float, str], None]
 
@@ -399,7 +402,9 @@ class AllocationResult:
       within each account's bounds (``flat_rule``; None when the problem gave no
       ``flat_hours``);
     - ``shortfalls``: accounts ending below their policy minimum, with the reason;
-    - ``exact``: True when the allocation is proven optimal (gap closed);
+    - ``exact``: True when the allocation is proven optimal: by construction (the pool's
+      dynamic programme) or with a certified relative gap of at most ``EXACT_GAP``;
+      otherwise the plan is only proven within ``gap`` of the best;
     - ``contributions``: r(hours) per account.
     """
 
@@ -537,7 +542,11 @@ def value_of_one_more_hour(problem: Problem, result: AllocationResult) -> float:
     ]
     full.sort(key=lambda j: -float(prices[j]))
     best = 0.0
+    g = problem.granularity
     for j in full[:HOUR_VALUE_PEOPLE]:
+        hours = problem.people[j].capacity_hours
+        if math.floor((hours + 1.0) / g + 1e-9) == math.floor(hours / g + 1e-9):
+            continue  # the same problem on the hour grid: the hour adds nothing
         people = list(problem.people)
         people[j] = replace(people[j], capacity_hours=people[j].capacity_hours + 1.0)
         more = allocate(replace(problem, people=people))
@@ -553,6 +562,9 @@ def value_of_one_more_cap_hour(
     caps = dict(problem.function_capacity or {})
     if function not in caps:
         raise ValueError(f"function {function!r} has no cap")
+    g = problem.granularity
+    if math.floor((caps[function] + 1.0) / g + 1e-9) == math.floor(caps[function] / g + 1e-9):
+        return 0.0  # the same problem on the hour grid: the hour adds nothing
     caps[function] = caps[function] + 1.0
     more = allocate(replace(problem, function_capacity=caps))
     return max(more.objective - result.objective, 0.0)

@@ -11,7 +11,9 @@ chooses its hours alone (the pool sub-problem, exact on the hour grid), and
 bounds every feasible allocation from above, for any non-negative prices (capacities in
 grid units of g hours). L is convex and piecewise linear in the few prices (one per
 person, one per function whose capacity can bind, one on the total when it can bind) and
-costs one vectorised pass over the accounts. It is minimised by the level bundle method
+costs one vectorised pass over the accounts. Its minimum comes from one LP over the
+accounts' concave envelopes (``_lp_prices``: the Lagrangian dual equals that LP); when
+HiGHS fails there, it is minimised by the level bundle method
 (Lemaréchal, Nemirovskii and Nesterov 1995): every evaluation adds a cutting plane, a
 small LP over the prices (HiGHS through scipy's ``linprog``) gives the lower model's
 minimum, and the next prices are the point nearest (∞-norm) to the best so far where the
@@ -67,6 +69,7 @@ from scipy.optimize import (  # type: ignore[import-untyped]
 from scipy.sparse import coo_matrix, vstack  # type: ignore[import-untyped]
 
 from kam.core.allocation import (
+    EXACT_GAP,
     Accounts,
     AllocationResult,
     FloatArray,
@@ -353,6 +356,156 @@ def _minimise_dual(
     return best
 
 
+#: grid points sampled evenly on each account's useful range in the price LP's first pass
+LP_SAMPLES = 12
+#: grid steps either side of each account's best hours (at the first pass's prices) that
+#: the second pass adds, one by one
+LP_WINDOW = 12
+
+
+def _lp_prices(team: _Team, lo: NDArray[np.int64]) -> tuple[FloatArray, float, FloatArray] | None:
+    """Prices at which L is (almost) least, and a lower bound on min L, from two LPs.
+
+    The Lagrangian dual's minimum equals the LP in which each account's contribution is
+    replaced by its upper concave envelope over the hour grid (the convex hull of its
+    choices; Geoffrion 1974): maximise Σᵢ envᵢ(xᵢ) − Σ g costₚ yₚᵢ with xᵢ = Σₚ yₚᵢ, within
+    every capacity; the capacity rows' duals are the prices (per hour). Segments steeper
+    than no eligible person's cost can pay are left out (no price makes them pay). The
+    envelope is taken over some grid points only (an inner envelope, so the LP's value
+    stays a lower bound on min L): ``LP_SAMPLES`` evenly spread, then, in a second LP,
+    also every grid point within ``LP_WINDOW`` steps of each account's best hours at the
+    first LP's prices, where the second LP's prices put them too. Also the second LP's
+    hours per eligible pair (grid units, a vertex: whole but for a few). None when HiGHS
+    fails."""
+    found = _lp_pass(team, lo, None)
+    if found is None:
+        return None
+    lam, mu, lam_t = team.prices(found[0])
+    person_price = team.cost + lam + mu[team.function_of] + lam_t
+    priced = np.where(team.eligible, person_price[:, None], np.inf)
+    price = np.where(team.nobody, 0.0, priced.min(axis=0))
+    best_k, _ = team.accounts(lo, price).best(price)
+    return _lp_pass(team, lo, best_k) or found
+
+
+def _lp_pass(
+    team: _Team, lo: NDArray[np.int64], around: NDArray[np.int64] | None
+) -> tuple[FloatArray, float, FloatArray] | None:
+    """One price LP (``_lp_prices``): the envelope over the even samples, and the window
+    around ``around`` when given."""
+    n, m, g = team.n, team.m, team.g
+    serve = ~team.nobody
+    cheapest = np.where(team.eligible, team.cost[:, None], np.inf).min(axis=0)
+    best_cost = np.where(serve, cheapest, 0.0)
+    acc = team.accounts(lo, best_cost)
+    hi = np.maximum(team.hi, lo)
+    h_star = acc.stationary(best_cost)
+    top = np.where(best_cost > 0, np.floor(h_star / g + 1e-9).astype(np.int64) + 1, hi)
+    top = np.where(serve, np.clip(top, lo, hi), lo)
+    span = top - lo
+    count = np.minimum(span, LP_SAMPLES) + 1
+    idx = np.repeat(np.arange(n), count)
+    j = np.arange(idx.size) - np.repeat(np.cumsum(count) - count, count)
+    steps = np.maximum(count - 1, 1)
+    k = lo[idx] + np.rint(j * span[idx] / steps[idx]).astype(np.int64)
+    if around is not None:
+        w = np.arange(-LP_WINDOW, LP_WINDOW + 1)
+        wi = np.repeat(np.arange(n), w.size)
+        wk = np.clip(around[wi] + np.tile(w, n), lo[wi], top[wi])
+        key = np.unique(np.r_[idx, wi] * (int(hi.max(initial=0)) + 2) + np.r_[k, wk])
+        idx, k = key // (int(hi.max(initial=0)) + 2), key % (int(hi.max(initial=0)) + 2)
+        count = np.bincount(idx, minlength=n)
+    v = acc.subset(idx).value(k, 0.0)
+    seg_i: list[NDArray[np.int64]] = []
+    seg_len: list[NDArray[np.int64]] = []
+    seg_slope: list[FloatArray] = []
+    base = 0.0
+    starts = np.cumsum(count) - count
+    for i in range(n):
+        a, c = int(starts[i]), int(count[i])
+        ki, vi = k[a : a + c], v[a : a + c]
+        base += float(vi[0])
+        if c < 2:
+            continue
+        chord = (vi[1:] - vi[0]) / (ki[1:] - ki[0])
+        t = int(np.argmax(chord)) + 1
+        lengths = np.r_[ki[t] - ki[0], np.diff(ki[t:])]
+        slopes = np.r_[chord[t - 1], np.diff(vi[t:]) / np.maximum(np.diff(ki[t:]), 1)]
+        slopes = np.minimum.accumulate(slopes)
+        pays = (slopes > g * best_cost[i]) & (lengths > 0)
+        if pays.any():
+            seg_i.append(np.full(int(pays.sum()), i, dtype=np.int64))
+            seg_len.append(lengths[pays])
+            seg_slope.append(slopes[pays])
+    si = np.concatenate(seg_i) if seg_i else np.zeros(0, np.int64)
+    sl = np.concatenate(seg_len) if seg_len else np.zeros(0, np.int64)
+    ss = np.concatenate(seg_slope) if seg_slope else np.zeros(0)
+    npairs, nseg = team.pair_p.size, si.size
+    nf = team.free_f.size
+    if nseg == 0:  # no hour beyond the minimums pays at any price
+        return np.zeros(team.free), base, np.zeros(npairs)
+    # inequality rows: each person, each function that can bind, the total when it can
+    f_row = np.full(len(team.functions), -1)
+    f_row[team.free_f] = m + np.arange(nf)
+    pf = f_row[team.function_of[team.pair_p]]
+    rows = [team.pair_p, m + nf + np.zeros(npairs, np.int64)] if team.free_t else [team.pair_p]
+    cols = [np.arange(npairs)] * len(rows)
+    rows.append(pf[pf >= 0])
+    cols.append(np.flatnonzero(pf >= 0))
+    n_ub = m + nf + int(team.free_t)
+    a_ub = coo_matrix(
+        (np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_ub, npairs + nseg),
+    ).tocsr()
+    b_ub = np.concatenate([team.cap, team.fcap[team.free_f], [team.total] if team.free_t else []])
+    a_eq = coo_matrix(
+        (
+            np.r_[np.ones(npairs), -np.ones(nseg)],
+            (np.r_[team.pair_i, si], np.r_[np.arange(npairs), npairs + np.arange(nseg)]),
+        ),
+        shape=(n, npairs + nseg),
+    ).tocsr()
+    c = np.r_[g * team.cost[team.pair_p], -ss]
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=b_ub.astype(np.float64),
+        A_eq=a_eq,
+        b_eq=lo.astype(np.float64),
+        bounds=np.c_[np.zeros(npairs + nseg), np.r_[np.full(npairs, np.inf), sl]],
+        method="highs",
+    )
+    if res.status != 0 or res.x is None:
+        return None
+    z = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0) / g
+    return z, base - float(res.fun), np.asarray(res.x[:npairs], dtype=np.float64)
+
+
+def _rounded(team: _Team, lo: NDArray[np.int64], y_lp: FloatArray) -> FloatArray | None:
+    """A feasible allocation from the price LP's pair hours: each rounded down (within
+    every capacity still), then the minimums made up by a maximum flow through the hours
+    left. None when the flow cannot make them up."""
+    y = np.floor(y_lp + 1e-9)
+    x = np.bincount(team.pair_i, weights=y, minlength=team.n).astype(np.int64)
+    x = np.minimum(x, team.hi)
+    short = np.maximum(lo - x, 0)
+    if short.any():
+        use_p = np.bincount(team.pair_p, weights=y, minlength=team.m).astype(np.int64)
+        use_f = np.bincount(team.function_of, weights=use_p, minlength=len(team.functions))
+        y = y + _route(
+            team,
+            short,
+            np.arange(team.pair_p.size),
+            team.cap - use_p,
+            (team.fcap - use_f).astype(np.int64),
+            team.total - int(use_p.sum()),
+        )
+        x = np.bincount(team.pair_i, weights=y, minlength=team.n).astype(np.int64)
+        if np.any(x < lo):
+            return None
+    return y
+
+
 def _candidates(
     acc: Accounts,
     price: FloatArray,
@@ -513,6 +666,7 @@ def _restricted_milp(
     time_limit: float,
     *,
     exact: bool,
+    close: float = 0.0,
     route: FloatArray | None = None,
     seed: int = 0,
 ) -> _Restricted:
@@ -660,7 +814,14 @@ def _restricted_milp(
             np.r_[np.zeros(m_z + m_y), 1.0],
             np.r_[np.ones(m_z), np.full(m_y, np.inf), 1.0],
         ),
-        options={"mip_rel_gap": MILP_GAP, "time_limit": time_limit, "disp": False},
+        options={
+            # tight enough that the loss is proven to within ``close`` (currency)
+            "mip_rel_gap": min(MILP_GAP, max(0.25 * close / max(delta, 1e-12), 1e-9))
+            if close > 0
+            else MILP_GAP,
+            "time_limit": time_limit,
+            "disp": False,
+        },
     )
     safety = 1e-9 * (abs(constant) + float(np.abs(objective[:-1]).sum()) + 1.0)
     if res.status == 2:  # infeasible: nothing within delta (a proof only when exact)
@@ -676,9 +837,16 @@ def _restricted_milp(
 
 
 def allocate_team(
-    problem: TeamProblem, *, gap_target: float = 1e-6, progress: ProgressCallback | None = None
+    problem: TeamProblem,
+    *,
+    gap_target: float = 1e-6,
+    progress: ProgressCallback | None = None,
+    prices: str = "lp",
 ) -> AllocationResult:
-    """Solve a team problem (see the module docstring); called by ``allocate``."""
+    """Solve a team problem (see the module docstring); called by ``allocate``.
+
+    ``prices``: "lp" (the price LP, ``_lp_prices``) or "bundle" (the level bundle method
+    alone, as before the LP: bench/allocation.py compares the two)."""
     team = _Team(problem)
     n, m, g = team.n, team.m, team.g
     curves = team.curves
@@ -692,7 +860,12 @@ def allocate_team(
         for i in np.flatnonzero(team.nobody & (team.lo_policy > 0))
     }
     if lo.any():
-        y = team.transport(np.full(n, 1e6), lo)
+        if team.pair_p.size > EXACT_PAIRS:
+            # a large team: the same largest service of the minimums by a maximum flow
+            # (seconds faster than the transport LP at 10,000 accounts)
+            y = _route(team, lo, np.arange(team.pair_p.size), team.cap, team.fcap, team.total)
+        else:
+            y = team.transport(np.full(n, 1e6), lo)
         served = np.bincount(team.pair_i, weights=y, minlength=n).astype(np.int64)
         for i in np.flatnonzero(served < lo):
             reasons[int(i)] = ShortfallReason.ELIGIBLE_CAPACITY
@@ -711,7 +884,15 @@ def allocate_team(
     z0[:m] = np.maximum(level - team.cost, 0.0)
     box = team.price_box(acc)
     _report(progress, 0.05, "prices")
-    bound = _minimise_dual(team, acc, z0, box, gap_target, progress)
+    found = _lp_prices(team, lo) if prices == "lp" else None
+    first_y: FloatArray | None = None
+    if found is not None:
+        z_lp, _, y_lp = found
+        value, _, _, _ = team.dual(z_lp, acc, None)
+        bound = _Bound(value, z_lp, 1)
+        first_y = _rounded(team, lo, y_lp)
+    else:
+        bound = _minimise_dual(team, acc, z0, box, gap_target, progress)
     upper_l = bound.value
     target = gap_target * max(abs(upper_l), 1.0)
     # the allocation: reduced-cost MILPs with a growing Δ (module docstring)
@@ -719,7 +900,6 @@ def allocate_team(
     proven_loss = 0.0  # no allocation loses less than this against L
     best_y: FloatArray | None = None
     best_loss = math.inf
-    exact = False
     deadline = time.perf_counter() + MILP_SECONDS
 
     def take(answer: _Restricted) -> float:
@@ -731,6 +911,8 @@ def allocate_team(
             best_y, best_loss = answer.y, loss
         return loss
 
+    if first_y is not None:
+        take(_Restricted(first_y, 0.0, False, 0))
     delta = target
     if team.pair_p.size > EXACT_PAIRS:
         delta = min(target, _quick_delta(team, lo, bound.z))
@@ -750,9 +932,12 @@ def allocate_team(
             _report(progress, 0.75, "allocation")
         delta = min(best_loss, target) if np.isfinite(best_loss) else target
     ceiling = math.inf  # the smallest Δ whose MILP was too large
-    while best_loss - proven_loss > target and time.perf_counter() < deadline:
+    # a team small enough for the exact MILP is solved to within EXACT_GAP (then it is
+    # exact); a larger one to within the gap target
+    close = EXACT_GAP * max(abs(upper_l), 1.0) if team.pair_p.size <= EXACT_PAIRS else target
+    while best_loss - proven_loss > close and time.perf_counter() < deadline:
         answer = _restricted_milp(
-            team, lo, bound.z, delta, deadline - time.perf_counter(), exact=True
+            team, lo, bound.z, delta, deadline - time.perf_counter(), exact=True, close=close
         )
         if answer.columns > MILP_COLUMNS:
             ceiling = delta
@@ -763,7 +948,6 @@ def allocate_team(
         proven_loss = max(proven_loss, min(delta, answer.bound))
         loss = take(answer)
         if answer.optimal and loss <= delta:
-            exact = True
             break
         # with Δ at the best allocation's loss the MILP holds the optimum
         delta = min(4.0 * delta, best_loss)
@@ -821,7 +1005,7 @@ def allocate_team(
         person_hours=person_hours,
         person_shadow_prices=person_prices,
         function_shadow_prices={f: float(mu[j]) for j, f in enumerate(team.functions)},
-        exact=exact or gap <= 0,
+        exact=gap <= EXACT_GAP * max(abs(objective), 1.0),
         iterations=bound.iterations,
     )
 
