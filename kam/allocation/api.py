@@ -42,6 +42,7 @@ from kam.allocation.selectors import (
     run_hours_by_person,
     run_lines_visible,
     run_person_lines_visible,
+    run_summary,
 )
 from kam.allocation.services import (
     CapacityChange,
@@ -322,7 +323,7 @@ def _run_out(r: AllocationRun) -> RunOut:
         created_at=r.created_at,
         started_at=r.started_at,
         finished_at=r.finished_at,
-        summary=r.summary,
+        summary=run_summary(r),
     )
 
 

@@ -45,6 +45,7 @@ from kam.allocation.models import (
     ResponseJudgement,
     RunStatus,
 )
+from kam.core.allocation import EXACT_GAP
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.selectors import portfolio_review
@@ -244,6 +245,17 @@ def eligible_people(*, account_ids: list[int]) -> dict[int, set[int]]:
     ).values_list("account_id", "user_id"):
         out[account_id].add(user_id)
     return out
+
+
+def run_summary(run: AllocationRun) -> dict[str, Any]:
+    """A run's stored summary as the page, the API and the exports show it: ``exact`` only
+    with a certified relative gap of at most ``EXACT_GAP`` (a run stored before that rule
+    may say exact with a larger gap, e.g. 1.6e-9 from the MILP's tolerance)."""
+    summary = dict(run.summary or {})
+    if "exact" in summary:
+        gap = float(summary.get("relative_gap", 1.0))
+        summary["exact"] = bool(summary["exact"]) and gap <= EXACT_GAP
+    return summary
 
 
 def run_list(*, period: PlanningPeriod, limit: int = 10) -> list[AllocationRun]:

@@ -56,6 +56,7 @@ from kam.allocation.selectors import (
     run_latest_done,
     run_lines_visible,
     run_list,
+    run_summary,
 )
 from kam.allocation.services import (
     CapacityChange,
@@ -79,7 +80,6 @@ from kam.allocation.wording import (
     inconsistent_text,
     shortfall_text,
 )
-from kam.core.allocation import EXACT_GAP
 from kam.core.allocation_fit import JudgementFit
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
@@ -718,9 +718,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
             {
                 "s": s,
                 "gap_pct": 100.0 * float(s.get("relative_gap", 0.0)),
-                # exact only with a certified relative gap of at most EXACT_GAP (a run
-                # stored before that rule may say exact with a larger one)
-                "exact": bool(s.get("exact")) and float(s.get("relative_gap", 1.0)) <= EXACT_GAP,
+                "exact": bool(run_summary(run).get("exact")),
                 "people": people,
                 "functions": functions,
                 "any_function_cap": any(f["cap"] is not None for f in functions),

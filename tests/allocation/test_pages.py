@@ -304,3 +304,20 @@ def test_the_period_page_sets_a_cap_per_function_and_the_results_show_it(
         url, {"section": "functions", "fn-sales-hours_per_year": "5"}
     )
     assert forbidden.status_code == 403
+
+
+def test_a_run_stored_exact_with_a_gap_above_the_rule_is_not_exact_on_page_or_api(judged, director):
+    """Runs stored before 'exact' meant a gap of at most 1e-9 (the MILP's tolerance let the
+    250 demo say exact at 1.6e-9): the page and the API both read run_summary, so neither
+    calls such a run exact, and a gap within the rule stays exact."""
+    client = client_for(director)
+    response = client.post(reverse("allocation:run_start", args=[judged.pk]))
+    run = AllocationRun.objects.get(period=judged)
+    for gap, exact in ((1.6e-9, False), (5e-10, True)):
+        run.summary = {**run.summary, "exact": True, "relative_gap": gap}
+        run.save(update_fields=["summary"])
+        page = client.get(response["Location"]).content.decode()
+        assert ("Exact: this is the best plan there is" in page) is exact
+        api = client.get(f"/api/allocation/runs/{run.pk}").json()
+        assert api["summary"]["exact"] is exact
+        assert api["summary"]["relative_gap"] == gap
