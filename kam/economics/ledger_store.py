@@ -39,15 +39,10 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.core import economics as core
+from kam.economics import pnl
 from kam.economics.lines import periods_for, store_fingerprint, store_get, store_totals_stored
 from kam.economics.models import Investment, LedgerDirty, LedgerSnapshot, LedgerStored
-from kam.economics.pnl import (
-    AccountLedger,
-    CostBreakdown,
-    PeriodPnl,
-    investment_result,
-    ledgers_build,
-)
+from kam.economics.pnl import AccountLedger, CostBreakdown, PeriodPnl, investment_result
 from kam.organisation.selectors import organisation_get
 
 JOB_KIND = "ledger_refresh"
@@ -122,7 +117,7 @@ def ledgers_store(*, as_of: dt.date | None = None, progress: Any = None) -> int:
         as_of=as_of,
         external_ids=None if everything else [a.external_id for a in accounts],
     )
-    ledgers = ledgers_build(
+    ledgers = pnl.ledgers_build(
         accounts=accounts,
         as_of=as_of,
         with_investments=False,
@@ -202,11 +197,9 @@ def ledgers_read(
         or snapshot.fingerprint != store_fingerprint(store)
         or LedgerDirty.objects.filter(account_id__isnull=True).exists()
     ):
-        return ledgers_build(
-            accounts=accounts,
-            as_of=as_of,
-            with_investments=with_investments,
-            account_query=account_query,
+        extra = {} if account_query is None else {"account_query": account_query}
+        return pnl.ledgers_build(
+            accounts=accounts, as_of=as_of, with_investments=with_investments, **extra
         )
     ids: list[int] | QuerySet[Any] = [a.pk for a in accounts]
     if account_query is not None:
@@ -229,7 +222,7 @@ def ledgers_read(
         else:
             ledgers[account.pk] = ledger
     if missing:
-        for ledger in ledgers_build(accounts=missing, as_of=as_of, with_investments=False):
+        for ledger in pnl.ledgers_build(accounts=missing, as_of=as_of, with_investments=False):
             ledgers[ledger.account.pk] = ledger
     if with_investments:
         annual_rate = float(organisation_get().discount_rate)

@@ -94,7 +94,7 @@ KINDS: dict[str, Kind] = {
         retry="kam.reports.services.deck_job_retry",
     ),
     "ledger_refresh": Kind(
-        label=gettext_lazy("Account P&L brought up to date"),
+        label=gettext_lazy("Account profit and loss brought up to date"),
         task="kam.economics.tasks.ledger_refresh_task",
         stopped="kam.economics.ledger_store.ledger_job_stopped",
         retry="kam.economics.ledger_store.ledger_job_retry",

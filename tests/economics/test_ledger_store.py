@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.activities.models import Activity, ActivityParticipant
-from kam.economics import ledger_store, pnl
+from kam.economics import pnl
 from kam.economics.ledger_store import ledgers_read, ledgers_store
 from kam.economics.lines import line_totals_store
 from kam.economics.models import (
@@ -84,7 +84,7 @@ def _store_equals_computation(monkeypatch: pytest.MonkeyPatch) -> None:
         accounts
     )
     with monkeypatch.context() as patch:
-        patch.setattr(ledger_store, "ledgers_build", _refuse)
+        patch.setattr(pnl, "ledgers_build", _refuse)
         assert _key(ledgers_read(accounts=accounts, as_of=AS_OF)) == computed
 
 
@@ -134,7 +134,7 @@ def test_the_worked_example_is_stored_as_computed(small, monkeypatch):
     assert (row.revenue, row.cost_of_goods, row.team, row.team_hours) == (1000, 700, 120, 2)
     assert (row.logistics, row.payment_days) == (30, 73)
     assert row.payment_financing == pytest.approx(20)
-    monkeypatch.setattr(ledger_store, "ledgers_build", _refuse)
+    monkeypatch.setattr(pnl, "ledgers_build", _refuse)
     (ledger,) = ledgers_read(accounts=[small["e1"]], as_of=AS_OF)
     assert ledger.latest is not None and ledger.latest.contribution == pytest.approx(130)
     assert [p.period.index for p in ledger.periods] == [-1, 0]
@@ -264,7 +264,7 @@ def test_pages_api_and_alerts_cost_the_same_queries_for_3n_accounts(
         ledgers_store(as_of=AS_OF)
         out = []
         with monkeypatch.context() as patch:
-            patch.setattr(ledger_store, "ledgers_build", _refuse)
+            patch.setattr(pnl, "ledgers_build", _refuse)
             for url in urls:
                 client.get(url)  # the first request of a session caches what pages read
                 with CaptureQueriesContext(connection) as queries:
@@ -294,5 +294,5 @@ def test_the_demo_stores_every_account_as_computed(monkeypatch):
     accounts = list(Account.objects.order_by("pk"))
     computed = _key(pnl.ledgers_build(accounts=accounts, as_of=today))
     assert any(row[3][-1][1] for row in computed)  # revenue in the latest year
-    monkeypatch.setattr(ledger_store, "ledgers_build", _refuse)
+    monkeypatch.setattr(pnl, "ledgers_build", _refuse)
     assert _key(ledgers_read(accounts=accounts, as_of=today)) == computed
