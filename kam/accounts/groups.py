@@ -235,7 +235,7 @@ def group_rollups(
     as_of = as_of or timezone.localdate()
     ledgers = {
         ledger.account.pk: ledger
-        for ledger in ledgers_read(accounts=companies, as_of=as_of, with_investments=False)
+        for ledger in ledgers_read(accounts=companies, as_of=as_of, with_investments=False, last=1)
     }
     plans = _latest_plans([a.pk for a in companies])
     rollups = {pk: GroupRollup(group=groups[pk]) for pk in wanted}

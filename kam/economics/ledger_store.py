@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from kam.accounts.models import Account
@@ -147,34 +147,20 @@ def ledgers_store(*, as_of: dt.date | None = None, progress: Any = None) -> int:
 
 
 def _ledger_from_rows(account: Account, rows: list[tuple[Any, ...]], periods: list[Any]) -> Any:
-    """The ledger of ``account`` from its stored rows (None when they do not cover exactly
-    ``periods``)."""
+    """The ledger of ``account`` over ``periods`` from its stored rows (period, currency,
+    rate, then ``_VALUES``); None when they do not hold every one of ``periods``. The values
+    were checked when they were computed, so they are not checked again."""
     by_period = {r[0]: r for r in rows}
-    if len(by_period) != len(periods) or any(p.index not in by_period for p in periods):
-        return None
-    first = rows[0]
-    currency, rate = first[1], first[2]
     out = []
     for p in periods:
-        r = by_period[p.index]
-        values = dict(zip(_VALUES, r[3:], strict=True))
-        costs = CostBreakdown(
-            team=values["team"],
-            team_hours=values["team_hours"],
-            logistics=values["logistics"],
-            service=values["service"],
-            rebates=values["rebates"],
-            payment_terms=values["payment_terms"],
-            payment_financing=values["payment_financing"],
-            other=values["other"],
-        )
-        pnl = core.account_pnl(
-            revenue=values["revenue"],
-            cost_of_goods=values["cost_of_goods"],
-            cost_to_serve=costs.core(),
-        )
-        out.append(PeriodPnl(period=p, pnl=pnl, costs=costs, payment_days=values["payment_days"]))
-    return AccountLedger(account=account, currency=currency, rate_to_base=rate, periods=out)
+        r = by_period.get(p.index)
+        if r is None:
+            return None
+        costs = CostBreakdown(r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13])
+        pnl_row = core.AccountPnl(r[3], r[4], costs.core())
+        out.append(PeriodPnl(period=p, pnl=pnl_row, costs=costs, payment_days=r[5]))
+    first = rows[0]
+    return AccountLedger(account=account, currency=first[1], rate_to_base=first[2], periods=out)
 
 
 def ledgers_read(
@@ -183,10 +169,15 @@ def ledgers_read(
     as_of: dt.date,
     with_investments: bool = True,
     account_query: QuerySet[Account] | None = None,
+    last: int | None = None,
 ) -> list[AccountLedger]:
     """The P&L per period (and each investment's return) of ``accounts`` at ``as_of``: the
     same ledgers as ``ledgers_build``, read from the store for the accounts stored and not
-    changed since, computed for the others. A fixed number of queries."""
+    changed since, computed for the others. A fixed number of queries.
+
+    ``last``: only the latest ``last`` periods are needed (the by-box comparison needs one,
+    the contribution alerts two); an account with investments still gets every period,
+    which its investments' returns need, and a computed one may get them all."""
     accounts = list(accounts)
     if not accounts:
         return []
@@ -204,19 +195,27 @@ def ledgers_read(
     ids: list[int] | QuerySet[Any] = [a.pk for a in accounts]
     if account_query is not None:
         ids = account_query.order_by().values("pk")
-    dirty = set(LedgerDirty.objects.filter(account_id__in=ids).values_list("account_id", flat=True))
-    stored: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in LedgerStored.objects.filter(as_of=as_of, account_id__in=ids).values_list(
-        "account_id", "period", "currency", "rate_to_base", *_VALUES
-    ):
-        stored[row[0]].append(row[1:])
+    investments: list[Investment] = []
+    if with_investments:
+        investments = list(Investment.objects.filter(account_id__in=ids).order_by("date", "pk"))
+    invested = {inv.account_id for inv in investments}
     periods = periods_for(as_of=as_of, first_day=snapshot.first_day)
+    wanted = periods if last is None else periods[-last:]
+    dirty = set(LedgerDirty.objects.filter(account_id__in=ids).values_list("account_id", flat=True))
+    rows = LedgerStored.objects.filter(as_of=as_of, account_id__in=ids)
+    if len(wanted) < len(periods):
+        rows = rows.filter(Q(period__gte=wanted[0].index) | Q(account_id__in=sorted(invested)))
+    stored: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows.values_list("account_id", "period", "currency", "rate_to_base", *_VALUES):
+        stored[row[0]].append(row[1:])
     ledgers: dict[int, AccountLedger] = {}
     missing = []
     for account in accounts:
         ledger = None
         if account.pk not in dirty and account.pk in stored:
-            ledger = _ledger_from_rows(account, stored[account.pk], periods)
+            ledger = _ledger_from_rows(
+                account, stored[account.pk], periods if account.pk in invested else wanted
+            )
         if ledger is None:
             missing.append(account)
         else:
@@ -224,9 +223,9 @@ def ledgers_read(
     if missing:
         for ledger in pnl.ledgers_build(accounts=missing, as_of=as_of, with_investments=False):
             ledgers[ledger.account.pk] = ledger
-    if with_investments:
+    if investments:
         annual_rate = float(organisation_get().discount_rate)
-        for inv in Investment.objects.filter(account_id__in=ids).order_by("date", "pk"):
+        for inv in investments:
             ledger = ledgers.get(inv.account_id)
             if ledger is not None:
                 ledger.investments.append(

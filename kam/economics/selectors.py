@@ -162,7 +162,7 @@ def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
     query = account_list_visible(user=user).filter(active=True)
     accounts = list(query.only("pk", "external_id", "currency", "name"))
     review, boxes = boxes_latest(account_ids=query.order_by().values("pk"))
-    ledgers = ledgers_read(accounts=accounts, as_of=as_of, account_query=query)
+    ledgers = ledgers_read(accounts=accounts, as_of=as_of, account_query=query, last=1)
     currency = organisation_get().base_currency
     missing = sorted({ledger.currency for ledger in ledgers if ledger.rate_to_base is None})
     return PortfolioEconomics(

@@ -166,7 +166,7 @@ def contribution_alerts(
         return []
     currency = organisation_get().base_currency
     out = []
-    for ledger in ledgers_read(accounts=watched, as_of=as_of, with_investments=False):
+    for ledger in ledgers_read(accounts=watched, as_of=as_of, with_investments=False, last=2):
         if len(ledger.periods) < 2:
             continue
         latest, before = ledger.periods[-1], ledger.periods[-2]

@@ -280,6 +280,18 @@ def test_pages_api_and_alerts_cost_the_same_queries_for_3n_accounts(
     few = counts()
     _accounts(tmp_path, 8, 16, portfolio, "second.csv", kam_user)
     assert counts() == few
+    # and the comparison read from the store is the one computed from every input
+    from kam.economics.selectors import portfolio_economics
+
+    accounts = list(Account.objects.filter(active=True))
+    boxes = boxes_of(account_ids=[a.pk for a in accounts], review=portfolio)
+    computed = pnl.box_comparison(
+        ledgers=pnl.ledgers_build(accounts=accounts, as_of=AS_OF), boxes=boxes, currency="EUR"
+    )
+    monkeypatch.setattr(pnl, "ledgers_build", _refuse)
+    stored = portfolio_economics(user=director, as_of=AS_OF)
+    assert stored.comparison == computed
+    assert any(ledger.investments for ledger in stored.ledgers)
 
 
 def test_the_demo_stores_every_account_as_computed(monkeypatch):
