@@ -284,6 +284,9 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     # the economics pages read the invoice lines summed per account and period at today's
     # date (kam.economics.lines.line_totals_store): summed once a day, and after imports
     {"task": "kam.economics.tasks.line_totals_refresh", "hour": 0},
+    # the account P&Ls stored per period (kam.economics.ledger_store): the periods move with
+    # the date, so every account is stored again each night (it sums the lines first)
+    {"task": "kam.economics.tasks.ledger_refresh_all", "hour": 1},
 ]
 
 LOGGING = {

@@ -11,7 +11,7 @@ Every figure is the one the single account's pages show, summed in the base curr
   (``account_list_annotated``: the yearly revenue entered or imported, at the organisation's
   exchange rate);
 - P&L (``pnl_revenue``, ``cost_to_serve``, ``contribution``): the latest period of each
-  company's ledger, as the economics pages show it (``kam.economics.pnl.ledgers_build``,
+  company's ledger, as the economics pages show it (``kam.economics.ledger_store.ledgers_read``,
   12 months to the as-of date), converted with the ledger's rate;
 - ``box``: the company's box in the portfolio (the latest closed review);
 - ``plan``: the company's latest plan (by period start) and its status.
@@ -38,8 +38,9 @@ from django.utils.translation import gettext as _
 from kam.accounts.filters import AccountFilters, account_filter
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_annotated
+from kam.economics.ledger_store import ledgers_read
 from kam.economics.lines import Period
-from kam.economics.pnl import AccountLedger, ledgers_build
+from kam.economics.pnl import AccountLedger
 from kam.organisation.models import Box
 from kam.plans.models import Plan, PlanStatus
 from kam.portfolio.models import Review
@@ -234,7 +235,7 @@ def group_rollups(
     as_of = as_of or timezone.localdate()
     ledgers = {
         ledger.account.pk: ledger
-        for ledger in ledgers_build(accounts=companies, as_of=as_of, with_investments=False)
+        for ledger in ledgers_read(accounts=companies, as_of=as_of, with_investments=False, last=1)
     }
     plans = _latest_plans([a.pk for a in companies])
     rollups = {pk: GroupRollup(group=groups[pk]) for pk in wanted}

@@ -505,6 +505,9 @@ class _Import:
             ],
             batch_size=2000,
         )
+        from kam.economics.ledger_store import ledgers_dirty
+
+        ledgers_dirty(account_ids={a.account_id for a in activities})  # team hours changed
         Through = Activity.contacts.through
         Through.objects.bulk_create(
             [

@@ -42,7 +42,7 @@ def _configure(chart: Any) -> dict[str, Any]:
             gridColor="#eef2f7",
         ),
         legend=alt.LegendConfig(labelFontSize=12, titleFontSize=12, labelColor=INK, orient="top"),
-    ).to_dict()
+    ).to_dict(validate=False)  # as the matrix's: checking the schema took half the page's time
     return formats.chart_localised(spec)
 
 

@@ -203,3 +203,63 @@ class LineTotalsStored(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint[:8]} {self.as_of}"
+
+
+class LedgerSnapshot(models.Model):
+    """The account P&Ls stored at one as-of date (``LedgerStored``), for one version of the
+    transaction store (``fingerprint``) and its first invoice day (the periods follow from
+    both). Written by the ``ledger_refresh`` job and the nightly task
+    (``kam.economics.ledger_store``); rows of another day or store version are never read."""
+
+    as_of = models.DateField(unique=True)
+    fingerprint = models.CharField(max_length=64)
+    first_day = models.DateField(null=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.fingerprint[:8]}"
+
+
+class LedgerStored(models.Model):
+    """One account's P&L in one period (``period`` 0: the 12 months to ``as_of``, −1 the
+    year before, …), exactly as ``kam.economics.pnl.ledgers_build`` computes it: the
+    amounts in the account's currency, the team cost converted at ``rate_to_base``."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    period = models.SmallIntegerField()
+    currency = models.CharField(max_length=3)
+    rate_to_base = models.FloatField(null=True)
+    revenue = models.FloatField()
+    cost_of_goods = models.FloatField()
+    payment_days = models.FloatField()
+    team = models.FloatField()
+    team_hours = models.FloatField()
+    logistics = models.FloatField()
+    service = models.FloatField()
+    rebates = models.FloatField()
+    payment_terms = models.FloatField()
+    payment_financing = models.FloatField()
+    other = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of", "account", "period"], name="one_ledger_row_per_account_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.as_of} {self.period}"
+
+
+class LedgerDirty(models.Model):
+    """An input of the stored P&L changed: for ``account_id`` (None: every account) the
+    stored rows are not read until the ``ledger_refresh`` job has stored them again; the
+    job removes the marks it has handled (those up to the highest id it saw)."""
+
+    account_id = models.IntegerField(null=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id or 'all'} {self.created_at}"

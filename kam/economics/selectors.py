@@ -13,8 +13,9 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_get_visible, account_list_visible
 from kam.core import economics as core
 from kam.core.fact_scores import FACTS
+from kam.economics.ledger_store import ledgers_read, ledgers_refreshing
 from kam.economics.models import AccountFacts, CostToServeItem, Investment
-from kam.economics.pnl import AccountLedger, BoxComparison, box_comparison, ledgers_build
+from kam.economics.pnl import AccountLedger, BoxComparison, box_comparison
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import boxes_of, portfolio_review
@@ -51,8 +52,9 @@ def account_economics_visible(*, user: Any, account_id: int) -> Account:
 
 
 def account_ledger(*, account: Account, as_of: dt.date) -> AccountLedger:
-    """One account's P&L per year and its investments' returns at ``as_of``."""
-    return ledgers_build(accounts=[account], as_of=as_of)[0]
+    """One account's P&L per year and its investments' returns at ``as_of`` (the stored
+    P&L's selector, ``kam.economics.ledger_store.ledgers_read``)."""
+    return ledgers_read(accounts=[account], as_of=as_of)[0]
 
 
 def cost_items_of(*, account: Account, limit: int = 200) -> list[CostToServeItem]:
@@ -149,15 +151,18 @@ class PortfolioEconomics:
     ledgers: list[AccountLedger]
     currency: str
     missing_rates: list[str]
+    #: a change waits for the ``ledger_refresh`` job (the changed accounts are computed)
+    refreshing: bool = False
 
 
 def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
     """compare_boxes over the active accounts ``user`` may read, in the base currency, over
-    the latest period at ``as_of`` (one DuckDB query and a fixed number of SQL queries)."""
+    the latest period at ``as_of``: the stored P&L (``ledgers_read``) and a fixed number of
+    SQL queries, whatever the number of accounts."""
     query = account_list_visible(user=user).filter(active=True)
     accounts = list(query.only("pk", "external_id", "currency", "name"))
     review, boxes = boxes_latest(account_ids=query.order_by().values("pk"))
-    ledgers = ledgers_build(accounts=accounts, as_of=as_of, account_query=query)
+    ledgers = ledgers_read(accounts=accounts, as_of=as_of, account_query=query, last=1)
     currency = organisation_get().base_currency
     missing = sorted({ledger.currency for ledger in ledgers if ledger.rate_to_base is None})
     return PortfolioEconomics(
@@ -166,4 +171,5 @@ def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
         ledgers=ledgers,
         currency=currency,
         missing_rates=missing,
+        refreshing=ledgers_refreshing(),
     )

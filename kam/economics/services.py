@@ -25,6 +25,7 @@ from kam.accounts.imports import AccountImportError, ImportProblem, csv_records
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check, user_role
 from kam.core.fact_scores import FACTS
+from kam.economics.ledger_store import ledgers_dirty
 from kam.economics.lines import line_totals_store, store_get
 from kam.economics.models import (
     AccountFacts,
@@ -304,6 +305,7 @@ def cost_items_import(
         raise AccountImportError(problems)
     with transaction.atomic():
         CostToServeItem.objects.bulk_create(items, batch_size=2000)
+        ledgers_dirty(account_ids={i.account_id for i in items})  # bulk_create sends no signal
     return CostImportSummary(
         created=len(items),
         accounts=len({i.account_id for i in items}),
@@ -669,6 +671,8 @@ def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None
         summary.update(facts_compute(as_of=job.as_of, progress=progress))
         # the pages' totals per account and period, summed once for the new store
         line_totals_store(as_of=timezone.localdate())
+        # and the account P&Ls stored (kam.economics.ledger_store), in a job of their own
+        ledgers_dirty(account_ids=None)
         TransactionImport.objects.filter(pk=job_id).update(
             status=ImportStatus.DONE,
             progress=100,
@@ -797,6 +801,7 @@ def transaction_source_remove_execute(
                 tracker.update(10 + round(85 * (n + 1) / len(days)), "facts")
         facts = facts_compute(as_of=today)
     line_totals_store(as_of=today, store=store)
+    ledgers_dirty(account_ids=None)  # the stored P&Ls follow, in a job of their own
     store.detached_clear()
     return SourceRemoval(source=source, lines=lines, imports=len(records), facts=facts)
 

@@ -70,3 +70,34 @@ def line_totals_refresh() -> int:
     from kam.economics.lines import line_totals_store
 
     return line_totals_store(as_of=timezone.localdate())
+
+
+def _ledger_refresh(job: Job, tracker: JobTracker) -> None:
+    from kam.economics.ledger_store import ledgers_store
+
+    def progress(percent: int) -> None:
+        tracker.check()
+        tracker.update(percent)
+
+    ledgers_store(progress=progress)
+
+
+@task()
+def ledger_refresh_task(*, job_id: int) -> dict[str, str]:
+    """Store again the account P&L of the accounts whose inputs changed (all of them when
+    nothing is stored for today) (kam/economics/ledger_store.py)."""
+    return job_run(job_id, _ledger_refresh)
+
+
+@task()
+def ledger_refresh_all() -> int:
+    """Periodic (nightly, after ``line_totals_refresh``): store every account's P&L at
+    today's date (the periods move with it). The number of accounts stored."""
+    from django.utils import timezone
+
+    from kam.economics.ledger_store import ledgers_store
+    from kam.economics.lines import line_totals_store
+
+    today = timezone.localdate()
+    line_totals_store(as_of=today)
+    return ledgers_store(as_of=today)

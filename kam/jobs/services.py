@@ -93,6 +93,12 @@ KINDS: dict[str, Kind] = {
         stopped="kam.reports.services.deck_job_stopped",
         retry="kam.reports.services.deck_job_retry",
     ),
+    "ledger_refresh": Kind(
+        label=gettext_lazy("Account profit and loss brought up to date"),
+        task="kam.economics.tasks.ledger_refresh_task",
+        stopped="kam.economics.ledger_store.ledger_job_stopped",
+        retry="kam.economics.ledger_store.ledger_job_retry",
+    ),
     "findings_refresh": Kind(
         label=gettext_lazy("Findings brought up to date"),
         task="kam.relationships.tasks.findings_refresh_task",

@@ -158,7 +158,7 @@ def contribution_alerts(
 ) -> list[Alert]:
     """Key and key development accounts whose latest twelve months' contribution is below
     the twelve months before (both complete), in the organisation's base currency."""
-    from kam.economics.pnl import ledgers_build
+    from kam.economics.ledger_store import ledgers_read
     from kam.organisation.selectors import organisation_get
 
     watched = [a for a in accounts if boxes.get(a.pk) in WATCHED_BOXES]
@@ -166,7 +166,7 @@ def contribution_alerts(
         return []
     currency = organisation_get().base_currency
     out = []
-    for ledger in ledgers_build(accounts=watched, as_of=as_of, with_investments=False):
+    for ledger in ledgers_read(accounts=watched, as_of=as_of, with_investments=False, last=2):
         if len(ledger.periods) < 2:
             continue
         latest, before = ledger.periods[-1], ledger.periods[-2]
