@@ -29,7 +29,7 @@ from kam.core import relationships as core_rel
 from kam.notifications.models import CustomerUpdate
 from kam.organisation.models import Box
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
-from kam.portfolio.alerts import Alert, BoxMove, alerts_for, box_moves, review_pair
+from kam.portfolio.alerts import Alert, BoxMove, alerts_for, box_moves_summary, review_pair
 from kam.portfolio.models import Review
 from kam.portfolio.review_selectors import review_progress_map
 from kam.portfolio.selectors import boxes_of, reviews_open
@@ -43,6 +43,8 @@ SHOWN = 8
 SHOWN_FINDINGS = 10
 #: Customer updates of the last this many days are listed.
 UPDATE_DAYS = 30
+#: The accounts that moved box are listed up to this many (a director's start page).
+SHOWN_MOVED = 12
 #: A key account manager's accounts are listed by name up to this many per box.
 SHOWN_ACCOUNTS = 12
 
@@ -89,6 +91,7 @@ class Changes:
 
     since: dt.datetime | None
     box_moves: list[BoxMove] = field(default_factory=list)
+    box_moves_count: int = 0
     actions: list[PlanAction] = field(default_factory=list)
     actions_count: int = 0
     customer_updates_count: int = 0
@@ -100,7 +103,7 @@ class Changes:
     @property
     def empty(self) -> bool:
         return not (
-            self.box_moves
+            self.box_moves_count
             or self.actions_count
             or self.customer_updates_count
             or self.new_findings_count
@@ -195,7 +198,7 @@ def start_page(
                 value, str(label), len(members), members[:SHOWN_ACCOUNTS] if not director else []
             )
         )
-    moves = box_moves(accounts=scope, pair=pair)
+    moves = box_moves_summary(accounts=scope, pair=pair, listed=SHOWN_MOVED)
 
     # actions: overdue and coming
     actions = _actions(user, scope)
@@ -245,7 +248,8 @@ def start_page(
     changes = Changes(since=since)
     if since is not None:
         if pair.latest is not None and pair.latest.closed_at and pair.latest.closed_at > since:
-            changes.box_moves = moves
+            changes.box_moves = moves.listed[:SHOWN]
+            changes.box_moves_count = moves.count
         # who changed an action is in its history (updated_by misses status updates)
         changed_ids = (
             PlanAction.history.filter(history_date__gt=since, plan__account__in=scope)
@@ -292,7 +296,7 @@ def start_page(
         alerts=alerts_for(
             accounts=accounts,
             boxes=boxes,
-            moves=moves,
+            moves=moves.drops,
             as_of=today,
         ),
     )
@@ -300,5 +304,6 @@ def start_page(
         from kam.portfolio.matrix import capacity_summary
 
         page.capacity = capacity_summary(review=pair.latest) if pair.latest else None
-        page.moved = moves
+        page.moved = moves.listed
+        page.moved_count = moves.count
     return page
