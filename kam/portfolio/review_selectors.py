@@ -15,10 +15,20 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils.translation import gettext as _
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, AccountTeamMember
 from kam.accounts.selectors import account_list_visible, user_role
 from kam.organisation.models import Box
 from kam.portfolio.models import (
@@ -113,8 +123,8 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     A rater's cells are the review's accounts that the rater may read, times the number of
     criteria that are not scored from facts (kam derives those; a rater only overrides).
     The accounts are counted in the database: the number of queries grows with neither the
-    accounts nor the reviews (two per distinct rater whose visibility is limited, plus a
-    fixed few).
+    accounts, the raters nor the reviews (the raters who read only the accounts they own or
+    serve are counted together in one query).
     """
     reviews = list(reviews)
     if not reviews:
@@ -168,15 +178,23 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
         scored.update({(a, b): n for a, b, n in rows})
 
     everyone = scope_counts(None)
-    counted: dict[int, tuple[int, dict[int, int]]] = {}
+    counted = _limited_scope_counts(
+        raters={
+            rater.pk
+            for review in reviews
+            for rater in review.raters.all()
+            if user_role(rater) in (Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER)
+        },
+        count_active=bool(open_ids),
+        frozen_ids=frozen_ids,
+    )
 
     def counts_of(rater: AbstractBaseUser) -> tuple[int, dict[int, int]]:
         profile = getattr(rater, "profile", None)
         if profile is not None and profile.sees_all_accounts:
             return everyone
-        if rater.pk not in counted:
-            counted[rater.pk] = scope_counts(account_list_visible(user=rater).values("pk"))
-        return counted[rater.pk]
+        # a manager or team member: the accounts they own or serve; anyone else: none
+        return counted.get(rater.pk, (0, {}))
 
     out: dict[int, list[RaterProgress]] = {}
     for review in reviews:
@@ -192,6 +210,43 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
                 )
             )
         out[review.pk] = per_rater
+    return out
+
+
+def _limited_scope_counts(
+    *, raters: set[int], count_active: bool, frozen_ids: list[int]
+) -> dict[int, tuple[int, dict[int, int]]]:
+    """For each rater of ``raters`` (managers and team members, who read the accounts they
+    own or serve, ``account_list_visible``): the active accounts they read (when
+    ``count_active``) and their placed accounts per frozen review. One query for all of
+    them (a counting subquery per figure), whatever the number of raters and accounts."""
+    if not raters:
+        return {}
+    served = AccountTeamMember.objects.filter(user_id=OuterRef(OuterRef("pk"))).values("account_id")
+
+    def visible(qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
+        return qs.filter(
+            Q(**{f"{prefix}owner_id": OuterRef("pk")}) | Q(**{f"{prefix}pk__in": served})
+        )
+
+    def counting(qs: QuerySet[Any]) -> Subquery:
+        return Subquery(
+            qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
+            output_field=IntegerField(),
+        )
+
+    annotations: dict[str, Subquery] = {}
+    if count_active:
+        annotations["n_active"] = counting(visible(Account.objects.filter(active=True), ""))
+    for review_id in frozen_ids:
+        annotations[f"n_placed_{review_id}"] = counting(
+            visible(Placement.objects.filter(review_id=review_id), "account__")
+        )
+    out: dict[int, tuple[int, dict[int, int]]] = {}
+    rows = get_user_model().objects.filter(pk__in=raters).annotate(**annotations)
+    for row in rows.values("pk", *annotations):
+        per_review = {r: row[f"n_placed_{r}"] or 0 for r in frozen_ids}
+        out[row["pk"]] = (row.get("n_active") or 0, per_review)
     return out
 
 
