@@ -275,11 +275,12 @@ def alerts_for(
     moves: Iterable[BoxMove],
     as_of: dt.date,
 ) -> list[Alert]:
-    """Every alert on ``accounts``: box drops, lost champions, falling contributions; the
-    key accounts first, then by account name and kind."""
-    ids = {a.pk for a in accounts}
+    """Every alert: box drops of ``moves`` (the moves of the accounts one reads,
+    ``box_moves_summary``), lost champions and falling contributions of the key and key
+    development accounts among ``accounts`` (by ``boxes``); the key accounts first, then by
+    account name and kind."""
     alerts = [
-        *box_drop_alerts(m for m in moves if m.account.pk in ids),
+        *box_drop_alerts(moves),
         *champion_alerts(accounts=accounts, boxes=boxes),
         *contribution_alerts(accounts=accounts, boxes=boxes, as_of=as_of),
     ]

@@ -29,10 +29,17 @@ from kam.core import relationships as core_rel
 from kam.notifications.models import CustomerUpdate
 from kam.organisation.models import Box
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
-from kam.portfolio.alerts import Alert, BoxMove, alerts_for, box_moves_summary, review_pair
-from kam.portfolio.models import Review
+from kam.portfolio.alerts import (
+    WATCHED_BOXES,
+    Alert,
+    BoxMove,
+    alerts_for,
+    box_moves_summary,
+    review_pair,
+)
+from kam.portfolio.models import Placement, Review
 from kam.portfolio.review_selectors import review_progress_map
-from kam.portfolio.selectors import boxes_of, reviews_open
+from kam.portfolio.selectors import reviews_open
 from kam.relationships.selectors import finding_rows, findings_open
 
 #: How far ahead "coming" actions reach (the weekly digest's 14 days).
@@ -187,17 +194,36 @@ def start_page(
     """The start page of ``user`` at ``now``; ``since`` comes from the recorded visit
     (kam.users.services.start_visit_record)."""
     scope = start_scope(user=user)
-    accounts = list(scope.only("pk", "name", "external_id", "currency").order_by("name", "pk"))
     pair = review_pair()
-    boxes = boxes_of(account_ids=[a.pk for a in accounts], review=pair.latest)
+    # counted and listed in the database: the page never loads the whole portfolio
+    placed = (
+        Placement.objects.filter(review=pair.latest, account__in=scope).exclude(box="")
+        if pair.latest is not None
+        else Placement.objects.none()
+    )
+    per_box = dict(placed.order_by().values_list("box").annotate(n=Count("pk")))
+    fields = ("account__id", "account__name", "account__external_id", "account__currency")
+    # the key and key development accounts: the alerts watch them
+    watched = list(
+        placed.filter(box__in=WATCHED_BOXES)
+        .select_related("account")
+        .only("box", *fields)
+        .order_by("account__name", "account_id")
+    )
+    accounts = [p.account for p in watched]
+    boxes = {p.account_id: p.box for p in watched}
     groups = []
     for value, label in Box.choices:
-        members = [a for a in accounts if boxes.get(a.pk) == value]
-        groups.append(
-            BoxGroup(
-                value, str(label), len(members), members[:SHOWN_ACCOUNTS] if not director else []
-            )
-        )
+        members: list[Account] = []
+        if not director and per_box.get(value):
+            members = [
+                p.account
+                for p in placed.filter(box=value)
+                .select_related("account")
+                .only("box", *fields)
+                .order_by("account__name", "account_id")[:SHOWN_ACCOUNTS]
+            ]
+        groups.append(BoxGroup(value, str(label), per_box.get(value, 0), members))
     moves = box_moves_summary(accounts=scope, pair=pair, listed=SHOWN_MOVED)
 
     # actions: overdue and coming
@@ -282,7 +308,7 @@ def start_page(
         review=pair.latest,
         previous_review=pair.previous,
         boxes=groups,
-        unplaced=len(accounts) - len(boxes),
+        unplaced=scope.count() - sum(per_box.values()),
         changes=changes,
         overdue=overdue,
         overdue_count=counts["overdue"],
