@@ -189,6 +189,14 @@ def test_the_box_moves_stored_at_close_equal_the_moves_computed_from_the_placeme
     summary = box_moves_summary(accounts=everything)
     assert summary.count == len(read) > 0 and summary.drops
     assert summary.listed == read[: len(summary.listed)]
+    # the portfolio review deck (the matrix's rows) counts the same moves
+    from kam.reports.portfolio_deck import review_deck
+
+    director = get_user_model().objects.get(username="maarten")
+    deck = review_deck(review=latest, user=director)
+    assert sorted((m.name, m.from_box, m.to_box) for m in deck.moves) == sorted(
+        (m.account.name, m.before, m.after) for m in read
+    )
 
 
 def test_matrix_has_trails_over_three_reviews_potentials_and_expected_positions():
