@@ -252,6 +252,9 @@ class Review(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     moves_stored_at = models.DateTimeField(null=True, blank=True)
+    # the scores each rater gave, counted when the review closed ({rater id: n}, the
+    # progress of a closed review; review_selectors.frozen_scored_counts); null before
+    scored_by_rater = models.JSONField(null=True, blank=True)
 
     history = KamHistoricalRecords(
         excluded_fields=[
@@ -259,6 +262,7 @@ class Review(models.Model):
             "computed_at",
             "moves_previous",
             "moves_stored_at",
+            "scored_by_rater",
         ]
     )
 

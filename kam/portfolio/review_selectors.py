@@ -165,17 +165,12 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
         )
         scored.update({(a, b): n for a, b, n in rows})
     if frozen_ids:
-        rows = (
-            Rating.objects.filter(
-                review_id__in=frozen_ids,
-                account__placements__review_id=F("review_id"),
-                derived=False,
-                criterion__fact="",
-            )
-            .values_list("review_id", "rater_id")
-            .annotate(n=Count("pk"))
-        )
-        scored.update({(a, b): n for a, b, n in rows})
+        # stored when the review closed (its scores and placements no longer change)
+        stored = {r.pk: r.scored_by_rater for r in reviews if r.pk in frozen_ids}
+        for review_id, per_rater in stored.items():
+            if per_rater is not None:
+                scored.update({(review_id, int(k)): n for k, n in per_rater.items()})
+        scored.update(frozen_scored_counts(review_ids=[r for r, v in stored.items() if v is None]))
 
     everyone = scope_counts(None)
     counted = _limited_scope_counts(
@@ -211,6 +206,26 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
             )
         out[review.pk] = per_rater
     return out
+
+
+def frozen_scored_counts(*, review_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """The scores each rater gave in closed reviews, on their placed accounts and the
+    criteria not scored from facts: {(review id, rater id): n}. Stored on the review when
+    it closes (``Review.scored_by_rater``, ``services.review_close``)."""
+    review_ids = list(review_ids)
+    if not review_ids:
+        return {}
+    rows = (
+        Rating.objects.filter(
+            review_id__in=review_ids,
+            account__placements__review_id=F("review_id"),
+            derived=False,
+            criterion__fact="",
+        )
+        .values_list("review_id", "rater_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(a, b): n for a, b, n in rows}
 
 
 def _limited_scope_counts(

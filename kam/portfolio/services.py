@@ -706,6 +706,16 @@ def review_ensure_computed(*, review: Review) -> Review:
     return review
 
 
+def review_scored_store(*, review: Review) -> None:
+    """Store the scores each rater gave in the closed ``review`` (its progress, which no
+    longer changes): ``Review.scored_by_rater``, equal to ``frozen_scored_counts``."""
+    from kam.portfolio.review_selectors import frozen_scored_counts
+
+    counts = frozen_scored_counts(review_ids=[review.pk])
+    review.scored_by_rater = {str(rater): n for (_r, rater), n in counts.items()}
+    Review.objects.filter(pk=review.pk).update(scored_by_rater=review.scored_by_rater)
+
+
 def review_moves_store(*, review: Review) -> int:
     """Store the box moves of a closed ``review`` since the closed review before it
     (``ReviewMove``, read by ``alerts.box_moves``; equal to ``alerts.box_moves_compute``).
@@ -751,6 +761,7 @@ def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -
         review.closed_at = timezone.now()
         review.closed_by = closed_by
         review.save(update_fields=["status", "closed_at", "closed_by"])
+        review_scored_store(review=review)
         review_moves_store(review=review)
         # a review closed after a later-dated one becomes the review before that one
         later = Review.objects.filter(

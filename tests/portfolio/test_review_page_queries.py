@@ -95,3 +95,25 @@ def test_the_review_page_costs_the_same_queries_at_3n_accounts_and_more_raters(
     assert _queries(director, open_large) == few_open
     for review in (large.review, open_large):
         _assert_progress_is_what_each_rater_reads(review)
+
+
+def test_a_closed_reviews_scores_per_rater_are_stored_at_close_and_equal_the_count(
+    director, kam_user, other_kam
+):  # type: ignore[no-untyped-def]
+    from kam.portfolio.review_selectors import frozen_scored_counts
+
+    portfolio = matrix_portfolio(director=director, owners=[kam_user, other_kam], extra=3)
+    for review in (portfolio.previous, portfolio.review):
+        review.refresh_from_db()
+        computed = frozen_scored_counts(review_ids=[review.pk])
+        assert computed, "the director scored these reviews"
+        assert review.scored_by_rater == {str(rater): n for (_r, rater), n in computed.items()}
+    # the progress read from the store is the progress counted from the scores
+    stored = review_progress_map(reviews=[portfolio.review])
+    Review.objects.filter(pk=portfolio.review.pk).update(scored_by_rater=None)
+    portfolio.review.refresh_from_db()
+    counted = review_progress_map(reviews=[portfolio.review])
+    assert [(p.rater.pk, p.scored, p.cells) for p in stored[portfolio.review.pk]] == [
+        (p.rater.pk, p.scored, p.cells) for p in counted[portfolio.review.pk]
+    ]
+    assert stored[portfolio.review.pk][0].scored > 0

@@ -42,6 +42,29 @@ def moves_of_closed_reviews(apps, schema_editor):
         Review.objects.filter(pk=review.pk).update(moves_previous=previous, moves_stored_at=now)
 
 
+def scored_of_closed_reviews(apps, schema_editor):
+    """Store each rater's number of scores of every review already closed, as
+    ``review_scored_store`` does on closing (review_selectors.frozen_scored_counts)."""
+    from django.db.models import Count, F
+
+    Review = apps.get_model("portfolio", "Review")
+    Rating = apps.get_model("portfolio", "Rating")
+    for review in Review.objects.filter(status="closed", computed_at__isnull=False):
+        rows = (
+            Rating.objects.filter(
+                review_id=review.pk,
+                account__placements__review_id=F("review_id"),
+                derived=False,
+                criterion__fact="",
+            )
+            .values_list("rater_id")
+            .annotate(n=Count("pk"))
+        )
+        Review.objects.filter(pk=review.pk).update(
+            scored_by_rater={str(rater): n for rater, n in rows}
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_team_history"),
@@ -132,5 +155,11 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddField(
+            model_name="review",
+            name="scored_by_rater",
+            field=models.JSONField(blank=True, null=True),
+        ),
         migrations.RunPython(moves_of_closed_reviews, migrations.RunPython.noop),
+        migrations.RunPython(scored_of_closed_reviews, migrations.RunPython.noop),
     ]
