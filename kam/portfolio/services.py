@@ -39,7 +39,7 @@ from kam.portfolio.models import (
     ScoringScheme,
     ViewSource,
 )
-from kam.portfolio.selectors import review_scope, scheme_version_to_core
+from kam.portfolio.selectors import review_scope, reviews_next, scheme_version_to_core
 from kam.web.concurrency import claim_version, save_versioned, snapshot
 from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 from kam.web.history_records import bulk_history, history_reason
@@ -764,11 +764,7 @@ def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -
         review_scored_store(review=review)
         review_moves_store(review=review)
         # a review closed after a later-dated one becomes the review before that one
-        later = Review.objects.filter(
-            status=ReviewStatus.CLOSED, review_date__gt=review.review_date
-        ).order_by("review_date")
-        first_later = later.values_list("review_date", flat=True).first()
-        for other in later.filter(review_date=first_later):
+        for other in reviews_next(review=review):
             review_moves_store(review=other)
     logger.info(
         "Portfolio review %s (%s) closed by %s",
