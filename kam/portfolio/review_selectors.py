@@ -18,13 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     Count,
     F,
-    Func,
-    IntegerField,
-    OuterRef,
     Prefetch,
-    Q,
     QuerySet,
-    Subquery,
 )
 from django.utils.translation import gettext as _
 
@@ -233,36 +228,39 @@ def _limited_scope_counts(
 ) -> dict[int, tuple[int, dict[int, int]]]:
     """For each rater of ``raters`` (managers and team members, who read the accounts they
     own or serve, ``account_list_visible``): the active accounts they read (when
-    ``count_active``) and their placed accounts per frozen review. One query for all of
-    them (a counting subquery per figure), whatever the number of raters and accounts."""
+    ``count_active``) and their placed accounts per frozen review. Two grouped queries per
+    figure for all of them, whatever the number of raters and accounts."""
     if not raters:
         return {}
-    served = AccountTeamMember.objects.filter(user_id=OuterRef(OuterRef("pk"))).values("account_id")
 
-    def visible(qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
-        return qs.filter(
-            Q(**{f"{prefix}owner_id": OuterRef("pk")}) | Q(**{f"{prefix}pk__in": served})
-        )
+    def per_user(owned: QuerySet[Any], owner: str, served: QuerySet[Any]) -> dict[int, int]:
+        """Owned plus served (not also owned, so nothing counts twice), per user."""
+        out: dict[int, int] = defaultdict(int)
+        for uid, n in owned.order_by().values_list(owner).annotate(n=Count("pk")):
+            out[uid] += n
+        served = served.filter(user_id__in=raters).exclude(account__owner_id=F("user_id"))
+        for uid, n in served.order_by().values_list("user_id").annotate(n=Count("pk")):
+            out[uid] += n
+        return out
 
-    def counting(qs: QuerySet[Any]) -> Subquery:
-        return Subquery(
-            qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
-            output_field=IntegerField(),
-        )
-
-    annotations: dict[str, Subquery] = {}
+    active: dict[int, int] = {}
     if count_active:
-        annotations["n_active"] = counting(visible(Account.objects.filter(active=True), ""))
-    for review_id in frozen_ids:
-        annotations[f"n_placed_{review_id}"] = counting(
-            visible(Placement.objects.filter(review_id=review_id), "account__")
+        active = per_user(
+            Account.objects.filter(active=True, owner_id__in=raters),
+            "owner_id",
+            AccountTeamMember.objects.filter(account__active=True),
         )
-    out: dict[int, tuple[int, dict[int, int]]] = {}
-    rows = get_user_model().objects.filter(pk__in=raters).annotate(**annotations)
-    for row in rows.values("pk", *annotations):
-        per_review = {r: row[f"n_placed_{r}"] or 0 for r in frozen_ids}
-        out[row["pk"]] = (row.get("n_active") or 0, per_review)
-    return out
+    placed = {
+        review_id: per_user(
+            Placement.objects.filter(review_id=review_id, account__owner_id__in=raters),
+            "account__owner_id",
+            AccountTeamMember.objects.filter(account__placements__review_id=review_id),
+        )
+        for review_id in frozen_ids
+    }
+    return {
+        uid: (active.get(uid, 0), {r: placed[r].get(uid, 0) for r in frozen_ids}) for uid in raters
+    }
 
 
 def _is_frozen(review: Review) -> bool:
