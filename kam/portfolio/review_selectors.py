@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     Prefetch,
     QuerySet,
+    prefetch_related_objects,
 )
 from django.utils.translation import gettext as _
 
@@ -124,6 +125,8 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     reviews = list(reviews)
     if not reviews:
         return {}
+    # each rater's role decides whose accounts they read: one query for all the profiles
+    prefetch_related_objects(reviews, "raters__profile")
     n_criteria = dict(
         Criterion.objects.filter(version_id__in={r.scheme_version_id for r in reviews}, fact="")
         .order_by()
