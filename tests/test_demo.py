@@ -162,6 +162,43 @@ def test_some_accounts_changed_box_between_the_reviews_and_most_did_not():
     assert 0 < len(moved) < len(now) / 2
 
 
+def test_the_box_moves_stored_at_close_equal_the_moves_computed_from_the_placements():
+    """Every closed review of the demo (closed through ``review_close``) stores its moves
+    against the closed review before it, equal to ``box_moves_compute``; the start page's
+    selector reads the same list, and some of them are drops of a watched box."""
+    from kam.portfolio.alerts import box_moves, box_moves_compute, box_moves_summary
+    from kam.portfolio.models import ReviewMove
+
+    load()
+    closed = Review.objects.filter(status=ReviewStatus.CLOSED).order_by("review_date")
+    assert closed.count() == 3
+    for review in closed:
+        previous = review_previous(review=review)
+        stored = sorted(
+            ReviewMove.objects.filter(review=review).values_list("account_id", "before", "after")
+        )
+        computed = sorted(box_moves_compute(review=review, previous=previous)) if previous else []
+        assert stored == computed
+        assert review.moves_previous == previous and review.moves_stored_at is not None
+    latest, _previous = latest_and_previous()
+    everything = Account.objects.all()
+    read = box_moves(accounts=everything)
+    assert sorted((m.account.pk, m.before, m.after) for m in read) == sorted(
+        ReviewMove.objects.filter(review=latest).values_list("account_id", "before", "after")
+    )
+    summary = box_moves_summary(accounts=everything)
+    assert summary.count == len(read) > 0 and summary.drops
+    assert summary.listed == read[: len(summary.listed)]
+    # the portfolio review deck (the matrix's rows) counts the same moves
+    from kam.reports.portfolio_deck import review_deck
+
+    director = get_user_model().objects.get(username="maarten")
+    deck = review_deck(review=latest, user=director)
+    assert sorted((m.name, m.from_box, m.to_box) for m in deck.moves) == sorted(
+        (m.account.name, m.before, m.after) for m in read
+    )
+
+
 def test_matrix_has_trails_over_three_reviews_potentials_and_expected_positions():
     from kam.portfolio.matrix import MatrixFilters, axis_counts, matrix_rows
 

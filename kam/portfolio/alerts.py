@@ -24,12 +24,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kam.accounts.models import Account
 from kam.core.relationships import FindingKind
 from kam.organisation.models import Box
-from kam.portfolio.models import Placement, Review
+from kam.portfolio.models import Placement, Review, ReviewMove
 from kam.portfolio.selectors import portfolio_review, review_previous
 
 WATCHED_BOXES = (Box.KEY.value, Box.KEY_DEVELOPMENT.value)
@@ -87,12 +87,38 @@ def review_pair() -> ReviewPair:
     return ReviewPair(latest, previous)
 
 
-def box_moves(*, accounts: QuerySet[Account], pair: ReviewPair | None = None) -> list[BoxMove]:
-    """The accounts of ``accounts`` placed in both of the last two closed reviews whose box
-    changed, by account name (two queries)."""
-    pair = pair if pair is not None else review_pair()
-    if pair.latest is None or pair.previous is None:
-        return []
+def box_moves_compute(*, review: Review, previous: Review) -> list[tuple[int, str, str]]:
+    """The definition of a box move: ``(account_id, before, after)`` of every account placed
+    in both ``previous`` and ``review`` whose box differs, by account id (two queries).
+
+    What ``ReviewMove`` stores for a closed review and its closed review before."""
+    before = dict(
+        Placement.objects.filter(review=previous).exclude(box="").values_list("account_id", "box")
+    )
+    return [
+        (pk, before[pk], box)
+        for pk, box in Placement.objects.filter(review=review)
+        .exclude(box="")
+        .order_by("account_id")
+        .values_list("account_id", "box")
+        if pk in before and before[pk] != box
+    ]
+
+
+def _moves_stored(pair: ReviewPair) -> bool:
+    """True when the moves stored for the portfolio review compare with its review before."""
+    latest, previous = pair.latest, pair.previous
+    return (
+        latest is not None
+        and previous is not None
+        and latest.moves_stored_at is not None
+        and latest.moves_previous_id == previous.pk
+    )
+
+
+def _moves_computed(accounts: QuerySet[Account], pair: ReviewPair) -> list[BoxMove]:
+    """The moves computed from the placements (a review closed without storing them)."""
+    assert pair.latest is not None and pair.previous is not None
     ids = accounts.values("pk")
     before = dict(
         Placement.objects.filter(review=pair.previous, account_id__in=ids)
@@ -110,6 +136,62 @@ def box_moves(*, accounts: QuerySet[Account], pair: ReviewPair | None = None) ->
         if old and old != placement.box:
             moves.append(BoxMove(placement.account, old, placement.box))
     return moves
+
+
+#: (before, after) of every drop of a watched box: key or key development to a lower box.
+DROPS = [(b, a) for b in WATCHED_BOXES for a in Box.values if BOX_RANK[a] > BOX_RANK[b]]
+
+
+@dataclass(frozen=True)
+class Moves:
+    """The box moves of some accounts between the last two closed reviews: how many, the
+    first ones by account name, and every drop of a watched box (for the alerts)."""
+
+    count: int
+    listed: list[BoxMove]
+    drops: list[BoxMove]
+
+
+def box_moves_summary(
+    *, accounts: QuerySet[Account], pair: ReviewPair | None = None, listed: int = 12
+) -> Moves:
+    """``Moves`` of ``accounts``: three queries on the moves stored at close, whatever the
+    number of accounts and moves (the drops excepted, which are all listed)."""
+    pair = pair if pair is not None else review_pair()
+    if pair.latest is None or pair.previous is None:
+        return Moves(0, [], [])
+    if not _moves_stored(pair):
+        moves = _moves_computed(accounts, pair)
+        return Moves(len(moves), moves[:listed], [m for m in moves if (m.before, m.after) in DROPS])
+    rows = ReviewMove.objects.filter(
+        review=pair.latest, account_id__in=accounts.values("pk")
+    ).select_related("account")
+    ordered = rows.order_by("account__name", "account_id")
+    drop = Q()
+    for b, a in DROPS:
+        drop |= Q(before=b, after=a)
+    return Moves(
+        rows.count(),
+        [BoxMove(r.account, r.before, r.after) for r in ordered[:listed]],
+        [BoxMove(r.account, r.before, r.after) for r in ordered.filter(drop)],
+    )
+
+
+def box_moves(*, accounts: QuerySet[Account], pair: ReviewPair | None = None) -> list[BoxMove]:
+    """The accounts of ``accounts`` placed in both of the last two closed reviews whose box
+    changed, by account name: read from the moves stored at close (one query), computed
+    from the placements for a review closed without storing them (two queries)."""
+    pair = pair if pair is not None else review_pair()
+    if pair.latest is None or pair.previous is None:
+        return []
+    if not _moves_stored(pair):
+        return _moves_computed(accounts, pair)
+    return [
+        BoxMove(r.account, r.before, r.after)
+        for r in ReviewMove.objects.filter(review=pair.latest, account_id__in=accounts.values("pk"))
+        .select_related("account")
+        .order_by("account__name", "account_id")
+    ]
 
 
 def box_drop_alerts(moves: Iterable[BoxMove]) -> list[Alert]:
@@ -193,11 +275,12 @@ def alerts_for(
     moves: Iterable[BoxMove],
     as_of: dt.date,
 ) -> list[Alert]:
-    """Every alert on ``accounts``: box drops, lost champions, falling contributions; the
-    key accounts first, then by account name and kind."""
-    ids = {a.pk for a in accounts}
+    """Every alert: box drops of ``moves`` (the moves of the accounts one reads,
+    ``box_moves_summary``), lost champions and falling contributions of the key and key
+    development accounts among ``accounts`` (by ``boxes``); the key accounts first, then by
+    account name and kind."""
     alerts = [
-        *box_drop_alerts(m for m in moves if m.account.pk in ids),
+        *box_drop_alerts(moves),
         *champion_alerts(accounts=accounts, boxes=boxes),
         *contribution_alerts(accounts=accounts, boxes=boxes, as_of=as_of),
     ]

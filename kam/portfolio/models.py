@@ -246,7 +246,25 @@ class Review(models.Model):
         verbose_name=_("cancelled by"),
     )
 
-    history = KamHistoricalRecords(excluded_fields=["ratings_changed_at", "computed_at"])
+    # the box moves stored at close (``ReviewMove``) compare with this closed review; they
+    # are current while it is still the closed review before this one (docs/start.md)
+    moves_previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moves_stored_at = models.DateTimeField(null=True, blank=True)
+    # the scores each rater gave, counted when the review closed ({rater id: n}, the
+    # progress of a closed review; review_selectors.frozen_scored_counts); null before
+    scored_by_rater = models.JSONField(null=True, blank=True)
+
+    history = KamHistoricalRecords(
+        excluded_fields=[
+            "ratings_changed_at",
+            "computed_at",
+            "moves_previous",
+            "moves_stored_at",
+            "scored_by_rater",
+        ]
+    )
 
     class Meta:
         verbose_name = _("portfolio review")
@@ -400,6 +418,28 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} in {self.review}: {self.box or '-'}"
+
+
+class ReviewMove(models.Model):
+    """An account whose box in a closed review differs from its box in the closed review
+    before it (``previous``); both placed. Written when the review closes
+    (``portfolio.services.review_moves_store``), equal to ``alerts.box_moves_compute``;
+    read through ``alerts.box_moves``."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="moves")
+    previous = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    before = models.CharField(max_length=20, choices=Box.choices)
+    after = models.CharField(max_length=20, choices=Box.choices)
+
+    class Meta:
+        verbose_name = _("box move")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "account"], name="one_move_per_review")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in {self.review_id}: {self.before} -> {self.after}"
 
 
 SCORE_RANGE = [MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("10"))]

@@ -15,10 +15,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    F,
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
 
-from kam.accounts.models import Account
+from kam.accounts.models import Account, AccountTeamMember
 from kam.accounts.selectors import account_list_visible, user_role
 from kam.organisation.models import Box
 from kam.portfolio.models import (
@@ -113,12 +119,14 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     A rater's cells are the review's accounts that the rater may read, times the number of
     criteria that are not scored from facts (kam derives those; a rater only overrides).
     The accounts are counted in the database: the number of queries grows with neither the
-    accounts nor the reviews (two per distinct rater whose visibility is limited, plus a
-    fixed few).
+    accounts, the raters nor the reviews (the raters who read only the accounts they own or
+    serve are counted together in one query).
     """
     reviews = list(reviews)
     if not reviews:
         return {}
+    # each rater's role decides whose accounts they read: one query for all the profiles
+    prefetch_related_objects(reviews, "raters__profile")
     n_criteria = dict(
         Criterion.objects.filter(version_id__in={r.scheme_version_id for r in reviews}, fact="")
         .order_by()
@@ -155,28 +163,31 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
         )
         scored.update({(a, b): n for a, b, n in rows})
     if frozen_ids:
-        rows = (
-            Rating.objects.filter(
-                review_id__in=frozen_ids,
-                account__placements__review_id=F("review_id"),
-                derived=False,
-                criterion__fact="",
-            )
-            .values_list("review_id", "rater_id")
-            .annotate(n=Count("pk"))
-        )
-        scored.update({(a, b): n for a, b, n in rows})
+        # stored when the review closed (its scores and placements no longer change)
+        stored = {r.pk: r.scored_by_rater for r in reviews if r.pk in frozen_ids}
+        for review_id, per_rater in stored.items():
+            if per_rater is not None:
+                scored.update({(review_id, int(k)): n for k, n in per_rater.items()})
+        scored.update(frozen_scored_counts(review_ids=[r for r, v in stored.items() if v is None]))
 
     everyone = scope_counts(None)
-    counted: dict[int, tuple[int, dict[int, int]]] = {}
+    counted = _limited_scope_counts(
+        raters={
+            rater.pk
+            for review in reviews
+            for rater in review.raters.all()
+            if user_role(rater) in (Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER)
+        },
+        count_active=bool(open_ids),
+        frozen_ids=frozen_ids,
+    )
 
     def counts_of(rater: AbstractBaseUser) -> tuple[int, dict[int, int]]:
         profile = getattr(rater, "profile", None)
         if profile is not None and profile.sees_all_accounts:
             return everyone
-        if rater.pk not in counted:
-            counted[rater.pk] = scope_counts(account_list_visible(user=rater).values("pk"))
-        return counted[rater.pk]
+        # a manager or team member: the accounts they own or serve; anyone else: none
+        return counted.get(rater.pk, (0, {}))
 
     out: dict[int, list[RaterProgress]] = {}
     for review in reviews:
@@ -193,6 +204,66 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
             )
         out[review.pk] = per_rater
     return out
+
+
+def frozen_scored_counts(*, review_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """The scores each rater gave in closed reviews, on their placed accounts and the
+    criteria not scored from facts: {(review id, rater id): n}. Stored on the review when
+    it closes (``Review.scored_by_rater``, ``services.review_close``)."""
+    review_ids = list(review_ids)
+    if not review_ids:
+        return {}
+    rows = (
+        Rating.objects.filter(
+            review_id__in=review_ids,
+            account__placements__review_id=F("review_id"),
+            derived=False,
+            criterion__fact="",
+        )
+        .values_list("review_id", "rater_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(a, b): n for a, b, n in rows}
+
+
+def _limited_scope_counts(
+    *, raters: set[int], count_active: bool, frozen_ids: list[int]
+) -> dict[int, tuple[int, dict[int, int]]]:
+    """For each rater of ``raters`` (managers and team members, who read the accounts they
+    own or serve, ``account_list_visible``): the active accounts they read (when
+    ``count_active``) and their placed accounts per frozen review. Two grouped queries per
+    figure for all of them, whatever the number of raters and accounts."""
+    if not raters:
+        return {}
+
+    def per_user(owned: QuerySet[Any], owner: str, served: QuerySet[Any]) -> dict[int, int]:
+        """Owned plus served (not also owned, so nothing counts twice), per user."""
+        out: dict[int, int] = defaultdict(int)
+        for uid, n in owned.order_by().values_list(owner).annotate(n=Count("pk")):
+            out[uid] += n
+        served = served.filter(user_id__in=raters).exclude(account__owner_id=F("user_id"))
+        for uid, n in served.order_by().values_list("user_id").annotate(n=Count("pk")):
+            out[uid] += n
+        return out
+
+    active: dict[int, int] = {}
+    if count_active:
+        active = per_user(
+            Account.objects.filter(active=True, owner_id__in=raters),
+            "owner_id",
+            AccountTeamMember.objects.filter(account__active=True),
+        )
+    placed = {
+        review_id: per_user(
+            Placement.objects.filter(review_id=review_id, account__owner_id__in=raters),
+            "account__owner_id",
+            AccountTeamMember.objects.filter(account__placements__review_id=review_id),
+        )
+        for review_id in frozen_ids
+    }
+    return {
+        uid: (active.get(uid, 0), {r: placed[r].get(uid, 0) for r in frozen_ids}) for uid in raters
+    }
 
 
 def _is_frozen(review: Review) -> bool:

@@ -91,6 +91,14 @@ def review_previous(*, review: Review) -> Review | None:
     return _closed_reviews().filter(review_date__lt=review.review_date).first()
 
 
+def reviews_next(*, review: Review) -> list[Review]:
+    """The closed reviews whose closed review before (``review_previous``) is ``review``
+    once it is closed: those of the first later date among the closed reviews."""
+    later = _closed_reviews().filter(review_date__gt=review.review_date)
+    first = later.reverse().values_list("review_date", flat=True).first()
+    return list(later.filter(review_date=first)) if first is not None else []
+
+
 def reviews_newest_first() -> QuerySet[Review]:
     """Every review (open, closed, cancelled), newest first: for lists and histories.
 

@@ -39,7 +39,7 @@ from kam.portfolio.models import (
     ScoringScheme,
     ViewSource,
 )
-from kam.portfolio.selectors import review_scope, scheme_version_to_core
+from kam.portfolio.selectors import review_scope, reviews_next, scheme_version_to_core
 from kam.web.concurrency import claim_version, save_versioned, snapshot
 from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 from kam.web.history_records import bulk_history, history_reason
@@ -706,6 +706,42 @@ def review_ensure_computed(*, review: Review) -> Review:
     return review
 
 
+def review_scored_store(*, review: Review) -> None:
+    """Store the scores each rater gave in the closed ``review`` (its progress, which no
+    longer changes): ``Review.scored_by_rater``, equal to ``frozen_scored_counts``."""
+    from kam.portfolio.review_selectors import frozen_scored_counts
+
+    counts = frozen_scored_counts(review_ids=[review.pk])
+    review.scored_by_rater = {str(rater): n for (_r, rater), n in counts.items()}
+    Review.objects.filter(pk=review.pk).update(scored_by_rater=review.scored_by_rater)
+
+
+def review_moves_store(*, review: Review) -> int:
+    """Store the box moves of a closed ``review`` since the closed review before it
+    (``ReviewMove``, read by ``alerts.box_moves``; equal to ``alerts.box_moves_compute``).
+    Returns the number of moves."""
+    from kam.portfolio.alerts import box_moves_compute
+    from kam.portfolio.models import ReviewMove
+    from kam.portfolio.selectors import review_previous
+
+    previous = review_previous(review=review)
+    rows = box_moves_compute(review=review, previous=previous) if previous is not None else []
+    now = timezone.now()
+    with transaction.atomic():
+        ReviewMove.objects.filter(review=review).delete()
+        ReviewMove.objects.bulk_create(
+            [
+                ReviewMove(review=review, previous=previous, account_id=pk, before=b, after=a)
+                for pk, b, a in rows
+            ],
+            batch_size=2000,
+        )
+        Review.objects.filter(pk=review.pk).update(moves_previous=previous, moves_stored_at=now)
+    review.moves_previous = previous
+    review.moves_stored_at = now
+    return len(rows)
+
+
 @history_reason(gettext_lazy("Review closed"))
 def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -> Review:
     """Close a review: its scores freeze and its placements are computed one last time.
@@ -725,6 +761,11 @@ def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -
         review.closed_at = timezone.now()
         review.closed_by = closed_by
         review.save(update_fields=["status", "closed_at", "closed_by"])
+        review_scored_store(review=review)
+        review_moves_store(review=review)
+        # a review closed after a later-dated one becomes the review before that one
+        for other in reviews_next(review=review):
+            review_moves_store(review=other)
     logger.info(
         "Portfolio review %s (%s) closed by %s",
         review.pk,

@@ -29,10 +29,17 @@ from kam.core import relationships as core_rel
 from kam.notifications.models import CustomerUpdate
 from kam.organisation.models import Box
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
-from kam.portfolio.alerts import Alert, BoxMove, alerts_for, box_moves, review_pair
-from kam.portfolio.models import Review
+from kam.portfolio.alerts import (
+    WATCHED_BOXES,
+    Alert,
+    BoxMove,
+    alerts_for,
+    box_moves_summary,
+    review_pair,
+)
+from kam.portfolio.models import Placement, Review
 from kam.portfolio.review_selectors import review_progress_map
-from kam.portfolio.selectors import boxes_of, reviews_open
+from kam.portfolio.selectors import reviews_open
 from kam.relationships.selectors import finding_rows, findings_open
 
 #: How far ahead "coming" actions reach (the weekly digest's 14 days).
@@ -43,6 +50,8 @@ SHOWN = 8
 SHOWN_FINDINGS = 10
 #: Customer updates of the last this many days are listed.
 UPDATE_DAYS = 30
+#: The accounts that moved box are listed up to this many (a director's start page).
+SHOWN_MOVED = 12
 #: A key account manager's accounts are listed by name up to this many per box.
 SHOWN_ACCOUNTS = 12
 
@@ -89,6 +98,7 @@ class Changes:
 
     since: dt.datetime | None
     box_moves: list[BoxMove] = field(default_factory=list)
+    box_moves_count: int = 0
     actions: list[PlanAction] = field(default_factory=list)
     actions_count: int = 0
     customer_updates_count: int = 0
@@ -100,7 +110,7 @@ class Changes:
     @property
     def empty(self) -> bool:
         return not (
-            self.box_moves
+            self.box_moves_count
             or self.actions_count
             or self.customer_updates_count
             or self.new_findings_count
@@ -184,18 +194,37 @@ def start_page(
     """The start page of ``user`` at ``now``; ``since`` comes from the recorded visit
     (kam.users.services.start_visit_record)."""
     scope = start_scope(user=user)
-    accounts = list(scope.only("pk", "name", "external_id", "currency").order_by("name", "pk"))
     pair = review_pair()
-    boxes = boxes_of(account_ids=[a.pk for a in accounts], review=pair.latest)
+    # counted and listed in the database: the page never loads the whole portfolio
+    placed = (
+        Placement.objects.filter(review=pair.latest, account__in=scope).exclude(box="")
+        if pair.latest is not None
+        else Placement.objects.none()
+    )
+    per_box = dict(placed.order_by().values_list("box").annotate(n=Count("pk")))
+    fields = ("account__id", "account__name", "account__external_id", "account__currency")
+    # the key and key development accounts: the alerts watch them
+    watched = list(
+        placed.filter(box__in=WATCHED_BOXES)
+        .select_related("account")
+        .only("box", *fields)
+        .order_by("account__name", "account_id")
+    )
+    accounts = [p.account for p in watched]
+    boxes = {p.account_id: p.box for p in watched}
     groups = []
     for value, label in Box.choices:
-        members = [a for a in accounts if boxes.get(a.pk) == value]
-        groups.append(
-            BoxGroup(
-                value, str(label), len(members), members[:SHOWN_ACCOUNTS] if not director else []
-            )
-        )
-    moves = box_moves(accounts=scope, pair=pair)
+        members: list[Account] = []
+        if not director and per_box.get(value):
+            members = [
+                p.account
+                for p in placed.filter(box=value)
+                .select_related("account")
+                .only("box", *fields)
+                .order_by("account__name", "account_id")[:SHOWN_ACCOUNTS]
+            ]
+        groups.append(BoxGroup(value, str(label), per_box.get(value, 0), members))
+    moves = box_moves_summary(accounts=scope, pair=pair, listed=SHOWN_MOVED)
 
     # actions: overdue and coming
     actions = _actions(user, scope)
@@ -245,7 +274,8 @@ def start_page(
     changes = Changes(since=since)
     if since is not None:
         if pair.latest is not None and pair.latest.closed_at and pair.latest.closed_at > since:
-            changes.box_moves = moves
+            changes.box_moves = moves.listed[:SHOWN]
+            changes.box_moves_count = moves.count
         # who changed an action is in its history (updated_by misses status updates)
         changed_ids = (
             PlanAction.history.filter(history_date__gt=since, plan__account__in=scope)
@@ -278,7 +308,7 @@ def start_page(
         review=pair.latest,
         previous_review=pair.previous,
         boxes=groups,
-        unplaced=len(accounts) - len(boxes),
+        unplaced=scope.count() - sum(per_box.values()),
         changes=changes,
         overdue=overdue,
         overdue_count=counts["overdue"],
@@ -292,7 +322,7 @@ def start_page(
         alerts=alerts_for(
             accounts=accounts,
             boxes=boxes,
-            moves=moves,
+            moves=moves.drops,
             as_of=today,
         ),
     )
@@ -300,5 +330,6 @@ def start_page(
         from kam.portfolio.matrix import capacity_summary
 
         page.capacity = capacity_summary(review=pair.latest) if pair.latest else None
-        page.moved = moves
+        page.moved = moves.listed
+        page.moved_count = moves.count
     return page
