@@ -113,3 +113,26 @@ def test_a_point_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert passes == ["reading"]
     assert problems == [] and counts == (2, 0, 0)
     assert kept == [("I1", Decimal("1250.5")), ("I2", Decimal("1.25"))]
+
+
+def test_a_parquet_file_of_text_numbers_is_read_alike_whatever_the_guess(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = tmp_path / "comma.csv"
+    rows = [row for row in COMMA_FILE if not row.endswith(";extra")]
+    text.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    path = tmp_path / "comma.parquet"
+    con = connect()
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{text}', all_varchar = true, delim = ';')) "
+        f"TO '{path}' (FORMAT parquet)"
+    )
+    con.close()
+    wrong = _check(path, 1, monkeypatch)
+    right = _check(path, 10_000, monkeypatch)
+    assert (wrong[5], right[5]) == (["reading", "reading"], ["reading"])
+    assert wrong[0] == [
+        (1, "amount", "written_point", "12.5"),
+        (5, "invoice_date", "not_a_date", "nope"),  # Parquet rows count from 1
+    ]
+    assert wrong[:5] == right[:5]
