@@ -450,6 +450,7 @@ def stage(
     undecided = bool(text_numbers) and decimal is None
     raw: list[str] = []
     flags: list[str] = []
+    flag_names: list[str] = []
     for column in columns:
         if column.name in found:
             source = _identifier(found[column.name])
@@ -472,6 +473,7 @@ def stage(
                 name=column.name,
             )
             flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
+            flag_names.extend(number.flags)
     row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
     read = (
         f"SELECT *{''.join(', ' + f for f in flags)} "
@@ -482,75 +484,95 @@ def stage(
     # rows itself, so there DuckDB may read and write in any order, in parallel.
     order = "true" if result.format == "csv" else "false"
     con.execute(f"SET preserve_insertion_order = {order}")
+
+    def staging_sql(convention: Convention | None, *, keep_flags: bool) -> str:
+        readings: list[str] = []
+        selects: list[str] = []
+        checks: list[Check] = []
+        for column in columns:
+            t_name = f"t_{column.name}"
+            if column in text_numbers:
+                number = sql_number(
+                    t_name,
+                    convention,
+                    given=decimal is not None,
+                    sql_type=SQL_TYPE[column.kind],
+                    name=column.name,
+                )
+                # only the reading of the convention (both while undecided)
+                readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+                typed = number.typed
+                if column.value_required:
+                    checks.append((f"{t_name} IS NULL", problem_struct(column.name, "empty")))
+                checks.extend(
+                    (
+                        f"({t_name} IS NOT NULL AND {condition})",
+                        problem_struct(column.name, code, t_name),
+                    )
+                    for condition, code in number.checks
+                )
+            else:
+                typed = _typed(column.kind, t_name)
+                if column.name in found:
+                    checks.extend(_checks(column, t_name, typed))
+            selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
+        if keep_flags:
+            selects.extend(flag_names)
+        if extra_checks is not None:
+            checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
+        # The list of problems is built only for rows that have one (NULL for good rows):
+        # DuckDB evaluates a CASE branch only for the rows that take it.
+        any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
+        each = ", ".join(f"CASE WHEN {condition} THEN {struct} END" for condition, struct in checks)
+        problem_list = (
+            f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
+        )
+        return (
+            f"CREATE OR REPLACE TEMP TABLE {staging} AS "
+            f"SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
+            f"FROM (SELECT *{''.join(', ' + r for r in readings)} FROM ({read}))"
+        )
+
+    # Without a convention given, the file's convention is told by counting its numbers
+    # (``decide``), which needs every row. Rather than keep every value as text until the
+    # count is known, the file is read once in the convention its first rows tell (a guess)
+    # and the staging table keeps, besides the typed rows, whether each number reads with a
+    # point and with a comma. The count over those flags then decides; when it agrees with
+    # the guess (nearly always: a file keeps one convention) the staging table is exactly
+    # what reading in the decided convention gives. Otherwise the file is read again in the
+    # decided one, so the rows and messages never depend on the guess.
     convention = decimal
     if undecided:
-        try:
-            run_with_progress(
-                con,
-                f"CREATE OR REPLACE TEMP TABLE kam_read AS {read}",
-                phase="reading",
-                progress=progress,
-            )
-        except duckdb.Error as exc:
-            return _unreadable(result, exc)
-        aggregates: list[str] = []
-        for column in text_numbers:
-            aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
-        counts = con.execute(f"SELECT {', '.join(aggregates)} FROM kam_read").fetchone()
-        assert counts is not None
-        convention = decide(sum(counts[0::2]), sum(counts[1::2]))
-        read = "SELECT * FROM kam_read"
-    readings: list[str] = []
-    selects: list[str] = []
-    checks: list[Check] = []
-    for column in columns:
-        t_name = f"t_{column.name}"
-        if column in text_numbers:
-            number = sql_number(
-                t_name,
-                convention,
-                given=decimal is not None,
-                sql_type=SQL_TYPE[column.kind],
-                name=column.name,
-            )
-            # only the reading of the convention (both while undecided), from the flags
-            # of kam_read when the file's convention was counted there
-            readings.extend(f"{sql} AS {alias}" for alias, sql in number.readings.items())
-            typed = number.typed
-            if column.value_required:
-                checks.append((f"{t_name} IS NULL", problem_struct(column.name, "empty")))
-            checks.extend(
-                (
-                    f"({t_name} IS NOT NULL AND {condition})",
-                    problem_struct(column.name, code, t_name),
-                )
-                for condition, code in number.checks
-            )
-        else:
-            typed = _typed(column.kind, t_name)
-            if column.name in found:
-                checks.extend(_checks(column, t_name, typed))
-        selects.append(f"CAST({typed} AS {SQL_TYPE[column.kind]}) AS {column.name}")
-    if extra_checks is not None:
-        checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
-    # The list of problems is built only for rows that have one (NULL for good rows):
-    # DuckDB evaluates a CASE branch only for the rows that take it.
-    any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
-    each = ", ".join(f"CASE WHEN {condition} THEN {struct} END" for condition, struct in checks)
-    problem_list = (
-        f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
-    )
-    sql = (
-        f"CREATE OR REPLACE TEMP TABLE {staging} AS "
-        f"SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
-        f"FROM (SELECT *{''.join(', ' + r for r in readings)} FROM ({read}))"
-    )
+        convention = _first_rows_convention(
+            con,
+            raw=raw,
+            flags=flags,
+            source=_source_sql(path, result.format, header, delimiter, rejects=False),
+            text_numbers=text_numbers,
+        )
     try:
+        run_with_progress(
+            con, staging_sql(convention, keep_flags=undecided), phase="reading", progress=progress
+        )
         if undecided:
-            con.execute(sql)
-            con.execute("DROP TABLE kam_read")
-        else:
-            run_with_progress(con, sql, phase="reading", progress=progress)
+            aggregates: list[str] = []
+            for column in text_numbers:
+                aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
+            counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {staging}").fetchone()
+            assert counts is not None
+            decided = decide(sum(counts[0::2]), sum(counts[1::2]))
+            if decided == convention:
+                for name in flag_names:
+                    con.execute(f"ALTER TABLE {staging} DROP COLUMN {name}")
+            else:
+                con.execute("DROP TABLE IF EXISTS kam_rejects")
+                con.execute("DROP TABLE IF EXISTS kam_reject_scans")
+                run_with_progress(
+                    con,
+                    staging_sql(decided, keep_flags=False),
+                    phase="reading",
+                    progress=progress,
+                )
     except duckdb.Error as exc:
         return _unreadable(result, exc)
 
@@ -569,6 +591,30 @@ def stage(
         result.problems_total = 1
         result.file_problem = True
     return result
+
+
+#: How many rows are read first to guess a file's decimal convention (``stage``).
+GUESS_ROWS = 10_000
+
+
+def _first_rows_convention(
+    con: Any, *, raw: list[str], flags: list[str], source: str, text_numbers: list[Column]
+) -> Convention | None:
+    """The decimal convention the first ``GUESS_ROWS`` rows of the file tell (``decide``
+    over them); None when they tell none or cannot be read (the full read says why)."""
+    aggregates: list[str] = []
+    for column in text_numbers:
+        aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
+    try:
+        counts = con.execute(
+            f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags)} FROM "
+            f"(SELECT {', '.join(raw)} FROM {source} LIMIT {int(GUESS_ROWS)}))"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    if counts is None:
+        return None
+    return decide(sum(counts[0::2]), sum(counts[1::2]))
 
 
 def _unreadable(result: CheckResult, exc: BaseException) -> CheckResult:

@@ -321,6 +321,14 @@ def sql_reading(
     else:
         plain = f"replace(replace(replace({normal_sql}, '.', ''), ' ', ''), ',', '.')"
     matched = matches or sql_matches(normal_sql, convention)
+    if convention == "point":
+        # A point number without separators is its own plain form, and DuckDB casts none
+        # with a comma or space: the text is cast first, the separators removed only for
+        # the few that fail (removing them from every value costs more than the reading).
+        return (
+            f"CASE WHEN {matched} THEN coalesce(TRY_CAST({normal_sql} AS {sql_type}), "
+            f"TRY_CAST({plain} AS {sql_type})) END"
+        )
     return f"CASE WHEN {matched} THEN TRY_CAST({plain} AS {sql_type}) END"
 
 

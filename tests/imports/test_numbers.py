@@ -215,15 +215,24 @@ TEXTS = [
     "NaN",
     "1,25,000",
     "  7 ",
+    "1 250",
+    "1 250.5",
+    "-1,250",
+    "12,345.5",
+    "1,250,000",
+    "+1.5e3",
+    ".5",
+    "5.",
 ]
 
 
+@pytest.mark.parametrize("sql_type", ["DECIMAL(18,4)", "DOUBLE"])
 @pytest.mark.parametrize("convention", ["comma", "point", None])
-def test_sql_reads_every_text_as_python_does(convention):
+def test_sql_reads_every_text_as_python_does(convention, sql_type):
     con = duckdb.connect()
     con.execute("CREATE TABLE t (r INTEGER, x VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(TEXTS, start=2)))
-    number = sql_number("n", convention, given=True, sql_type="DECIMAL(18,4)", name="x")
+    number = sql_number("n", convention, given=True, sql_type=sql_type, name="x")
     flags = ", ".join(f"{sql} AS {alias}" for alias, sql in number.flags.items())
     readings = ", ".join(f"{sql} AS {alias}" for alias, sql in number.readings.items())
     codes = ", ".join(f"CASE WHEN {cond} THEN '{code}' END" for cond, code in number.checks)
@@ -240,6 +249,8 @@ def test_sql_reads_every_text_as_python_does(convention):
         if code is None and expected is not None and abs(expected) >= LARGEST:
             code, expected = "too_large", None
         assert codes_found == ([code] if code else []), (row, text)
+        if sql_type == "DOUBLE" and expected is not None:
+            expected = float(expected)
         assert value == expected, (row, text)
 
 
