@@ -4,7 +4,6 @@ downloads a browser), a page at 1440×900 and a logged-in sales director on the 
 from __future__ import annotations
 
 import contextlib
-
 import io
 import os
 from collections.abc import Iterator

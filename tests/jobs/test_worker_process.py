@@ -156,7 +156,7 @@ RETRY = """
 from django.contrib.auth.models import User
 from kam.jobs.models import Job
 from kam.jobs.services import job_retry
-job = job_retry(user=User.objects.get(username="director"), job=Job.objects.get())
+job = job_retry(user=User.objects.get(username="director"), job=Job.objects.get(kind="transaction_import"))
 print("retried", job.pk, job.status)
 """
 
@@ -179,7 +179,9 @@ def test_a_worker_killed_during_an_import_fails_it_cleanly_and_a_retry_completes
         return rows[0]
 
     def job() -> tuple[str, str, int]:
-        return _query(data, "SELECT status, error, attempts FROM jobs_job")[0]
+        return _query(
+            data, "SELECT status, error, attempts FROM jobs_job WHERE kind = 'transaction_import'"
+        )[0]
 
     first = _worker(data)
     try:
