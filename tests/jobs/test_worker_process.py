@@ -156,7 +156,8 @@ RETRY = """
 from django.contrib.auth.models import User
 from kam.jobs.models import Job
 from kam.jobs.services import job_retry
-job = job_retry(user=User.objects.get(username="director"), job=Job.objects.get(kind="transaction_import"))
+director = User.objects.get(username="director")
+job = job_retry(user=director, job=Job.objects.get(kind="transaction_import"))
 print("retried", job.pk, job.status)
 """
 
