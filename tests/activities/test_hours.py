@@ -80,6 +80,19 @@ def test_period_is_inclusive_and_excludes_other_days(director, logged):  # type:
     assert [(r.label, r.minutes) for r in last_year] == [("Own Retail", 600)]
 
 
+def test_hours_by_person_of_one_day_for_a_reader_of_every_account(  # type: ignore[no-untyped-def]
+    director, kam_user, other_kam, logged
+):
+    # the director's sum per person chooses the period's activities in a subquery: its
+    # bounds are inclusive and leave other days out, as for the other users
+    only_new_year = actual_hours_by_person(start=START, end=START, user=director)
+    assert {(r.key, r.minutes) for r in only_new_year} == {(other_kam.pk, 45), (director.pk, 45)}
+    last_year = actual_hours_by_person(
+        start=dt.date(2024, 12, 31), end=dt.date(2024, 12, 31), user=director
+    )
+    assert [(r.key, r.minutes) for r in last_year] == [(kam_user.pk, 600)]
+
+
 def test_key_account_manager_counts_only_their_accounts(kam_user, member, logged):  # type: ignore[no-untyped-def]
     assert [
         (r.label, r.minutes) for r in actual_hours_by_account(start=START, end=END, user=kam_user)
