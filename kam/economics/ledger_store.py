@@ -201,7 +201,11 @@ def ledgers_read(
     invested = {inv.account_id for inv in investments}
     periods = periods_for(as_of=as_of, first_day=snapshot.first_day)
     wanted = periods if last is None else periods[-last:]
-    dirty = set(LedgerDirty.objects.filter(account_id__in=ids).values_list("account_id", flat=True))
+    # every changed account's mark (few, deleted by the refresh job): no list of thousands of
+    # account ids to send, and ``dirty`` is only asked about the accounts read
+    dirty = set(
+        LedgerDirty.objects.filter(account_id__isnull=False).values_list("account_id", flat=True)
+    )
     rows = LedgerStored.objects.filter(as_of=as_of, account_id__in=ids)
     if len(wanted) < len(periods):
         rows = rows.filter(Q(period__gte=wanted[0].index) | Q(account_id__in=sorted(invested)))
