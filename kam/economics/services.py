@@ -36,12 +36,12 @@ from kam.economics.models import (
     InvestmentKind,
     TransactionImport,
 )
-from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
 from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused
 from kam.imports.readers import csv_records
+from kam.imports.sql import sql_string
 from kam.jobs.models import Job
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
@@ -412,7 +412,7 @@ def available_spend_set(
 
 
 def _problems_of(report: Any) -> list[ImportProblem]:
-    problems = [ImportProblem(p.row, p.column or "", p.reason) for p in report.problems]
+    problems = [p.import_problem() for p in report.problems]
     rest = report.problems_total - len(report.problems)
     if rest > 0:
         problems.append(
