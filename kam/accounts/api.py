@@ -17,15 +17,10 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from kam.accounts.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, account_export
 from kam.accounts.filters import AccountFilters, account_filter
 from kam.accounts.groups import GroupCompany, group_rollup_get, group_rollups
-from kam.accounts.imports import (
-    CSV_CONTENT_TYPE,
-    XLSX_CONTENT_TYPE,
-    AccountImportError,
-    account_export,
-    account_import,
-)
+from kam.accounts.imports import account_import
 from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_children_visible,
@@ -42,6 +37,7 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.imports.problems import ImportRefused
 from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
@@ -439,7 +435,7 @@ def import_accounts(
         summary = account_import(
             user=request.user, content=file.read(), filename=file.name or "", decimal=decimal
         )
-    except AccountImportError as exc:
+    except ImportRefused as exc:
         return Status(
             422,
             {

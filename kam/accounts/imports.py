@@ -1,9 +1,10 @@
-"""Import and export of accounts as CSV or XLSX files (see docs/import.md).
+"""Import of accounts from CSV or XLSX files (see docs/import.md).
 
 One file is one transaction: every row is checked first, against the same field rules
 as the edit page (``kam.accounts.services``), and if any row is wrong nothing is written
 and the caller gets the full list of problems, each with its row (as the spreadsheet
-numbers it: the header is row 1), its column and the reason.
+numbers it: the header is row 1), its column and the reason (``kam.imports.problems``;
+the file is read by ``kam.imports.readers``).
 
 Rows match existing accounts on ``external_id``: a known id updates that account, an
 unknown one creates it. A row may name as its group (``parent_external_id``) an account
@@ -11,32 +12,23 @@ that comes later in the same file; parents are resolved after all rows are read.
 
 The whole import costs a fixed number of queries whatever the file's length: everything
 it compares against is read up front, and writes go through ``bulk_create`` and
-``bulk_update``. Export writes the same columns, so exporting and importing the file
-again changes nothing.
+``bulk_update``. Export (``kam.accounts.exports``) writes the same columns, so exporting
+and importing the file again changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
-from pathlib import PurePath
-from typing import Any, Literal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
@@ -50,27 +42,15 @@ from kam.accounts.services import (
     external_id_clean,
     name_clean,
 )
-from kam.core.cells import spreadsheet_row, xml_safe
-from kam.imports.limits import (
-    Deadline,
-    columns_check,
-    limited_records,
-    more_problems_text,
-    problems_shown,
-    rows_check,
-    upload_size_check,
-    xlsx_check,
-    year_range,
-)
+from kam.imports.limits import Deadline, upload_size_check, year_range
 from kam.imports.numbers import Convention, read_numbers
-from kam.imports.tables import delimiter_of as _delimiter_of
-from kam.imports.tables import header_name, without_stray_cr
+from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
+from kam.imports.readers import Table, read_table
 from kam.organisation.selectors import organisation_get
 from kam.web.errors import ApplicationError
 from kam.web.history_records import bulk_history, history_actor, history_reason
 
 User = AbstractBaseUser | AnonymousUser
-FileFormat = Literal["csv", "xlsx"]
 
 #: The master-data columns, in the order export writes them.
 BASE_COLUMNS: tuple[str, ...] = (
@@ -87,250 +67,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("external_id", "name", "country")
 TEAM_COLUMNS: tuple[str, ...] = ("team", "surround_team")
 REVENUE_COLUMN = re.compile(r"^revenue_(\d{4})$")
 REVENUE_PREFIX = "revenue_"
-
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with an import file; ``row`` 1 is the header, None the file as a whole."""
-
-    row: int | None
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.reason
-        if self.column:
-            return _("row %(row)d, column %(column)s: %(reason)s") % {
-                "row": self.row,
-                "column": self.column,
-                "reason": self.reason,
-            }
-        return _("row %(row)d: %(reason)s") % {"row": self.row, "reason": self.reason}
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What an import did: accounts created, updated, and found already as in the file."""
-
-    created: int
-    updated: int
-    unchanged: int
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-
-class AccountImportError(ApplicationError):
-    """A file that was refused whole; ``report`` lists every problem found."""
-
-    def __init__(self, report: Sequence[ImportProblem]) -> None:
-        # the first KAM_IMPORT_MAX_PROBLEMS, then one line for the rest: a file with a
-        # million problems answers a short report (kam.imports.limits)
-        shown, more = problems_shown(report)
-        self.total = len(report)
-        self.report = shown + ([ImportProblem(None, "", more_problems_text(more))] if more else [])
-        super().__init__(
-            _("The file has %(count)d problem(s); nothing was imported.") % {"count": self.total},
-            status=422,
-            problems=[str(p) for p in self.report],
-        )
-
-
-# --- reading files -------------------------------------------------------------------------
-
-
-@dataclass
-class _Table:
-    header: list[str]
-    rows: list[tuple[int, list[str]]]  # (row number in the file, cell texts)
-    #: cells an XLSX file stores as numbers, by (row number, column index): taken as they are
-    numbers: dict[tuple[int, int], int | float] = field(default_factory=dict)
-
-
-def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a person would type into it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-def _unquote(text: str) -> str:
-    """Undo export's guard against formulas: a quote before =, +, -, @ is taken off."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
-
-
-def csv_records(
-    content: bytes,
-    *,
-    error: type[AccountImportError] | None = None,
-    delimiter_of: Callable[[str], str] | None = None,
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the numbered rows (from 2) of CSV text, for every CSV import of kam.
-
-    UTF-8 (with or without a byte-order mark) or, as spreadsheet programs on Windows save
-    it, Windows-1252. The delimiter is the one of comma, semicolon and tab that the first
-    line holds most, unless ``delimiter_of(first_line)`` says otherwise. Header names are
-    trimmed (``kam.imports.tables``); a carriage return inside the header line is taken out.
-    A file that is not text, or that the csv module cannot read, raises ``error``
-    (AccountImportError by default) naming the row.
-    """
-    error = error or AccountImportError
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
-    if "\x00" in text[:4096]:
-        raise error(
-            [
-                ImportProblem(
-                    None, "", _("The file is not CSV text; save it as CSV and upload that.")
-                )
-            ]
-        )
-    text = without_stray_cr(text)
-    first_line = text.split("\n", 1)[0]
-    delimiter = (delimiter_of or _delimiter_of)(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        records = [list(r) for r in limited_records(reader)]
-    except csv.Error as exc:
-        raise error(
-            [
-                ImportProblem(
-                    reader.line_num or None,
-                    "",
-                    _("The CSV text cannot be read: %(error)s") % {"error": exc},
-                )
-            ]
-        ) from None
-    if not records:
-        return [], []
-    return [header_name(h) for h in records[0]], list(enumerate(records[1:], start=2))
-
-
-def _read_csv(content: bytes) -> _Table:
-    header, records = csv_records(content)
-    return _Table(header, [(n, [_unquote(c) for c in cells]) for n, cells in records])
-
-
-def _sheet_values(content: bytes, *, data_only: bool) -> list[tuple[Any, ...]]:
-    xlsx_check(content)  # a zip bomb is refused from the archive's directory, unpacked never
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise AccountImportError(
-            [ImportProblem(None, "", _("The file cannot be read as an XLSX workbook."))]
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # the size the sheet declares (openpyxl pads every row to it): refused before reading
-        columns_check(sheet.max_column or 0, row=None)
-        rows_check((sheet.max_row or 1) - 1)
-        deadline = Deadline()
-        return [
-            tuple(row) for row in deadline.each(limited_records(sheet.iter_rows(values_only=True)))
-        ]
-    finally:
-        workbook.close()
-
-
-def _read_xlsx(content: bytes) -> _Table:
-    """The first sheet's cells as text, with the cells stored as numbers kept aside.
-
-    A formula cell is read by the value the spreadsheet program stored with it. A workbook
-    written by a program that stores no values (a script, some exports) has only the
-    formula: such a cell is refused, never read as blank, so the workbook is read a second
-    time for its formulas.
-    """
-    values = _sheet_values(content, data_only=True)
-    if not values:
-        return _Table([], [])
-    formulas = _sheet_values(content, data_only=False)
-    problems: list[ImportProblem] = []
-    numbers: dict[tuple[int, int], int | float] = {}
-    records: list[list[str]] = []
-    for number, (row, row_formulas) in enumerate(zip(values, formulas, strict=False), start=1):
-        for index, value in enumerate(row):
-            formula = row_formulas[index] if index < len(row_formulas) else None
-            if value is None and isinstance(formula, str) and formula.startswith("="):
-                problems.append(
-                    ImportProblem(
-                        number,
-                        get_column_letter(index + 1),
-                        _(
-                            "the cell holds the formula %(formula)s but no value computed "
-                            "from it; open the file in a spreadsheet program, save it, and "
-                            "upload it again (or type the value)."
-                        )
-                        % {"formula": formula},
-                    )
-                )
-            elif isinstance(value, int | float) and not isinstance(value, bool) and number > 1:
-                numbers[(number, index)] = value
-        records.append([_cell_text(v) for v in row])
-    if problems:
-        raise AccountImportError(problems)
-    rows = [(n, cells) for n, cells in enumerate(records[1:], start=2)]
-    return _Table([header_name(_cell_text(h)) for h in values[0]], rows, numbers)
-
-
-def _file_problem(message: str) -> AccountImportError:
-    """An import error about the file as a whole (no row, no column)."""
-    return AccountImportError([ImportProblem(None, "", message)])
-
-
-def _read(content: bytes, filename: str) -> _Table:
-    """The table in an uploaded file; CSV (comma, semicolon or tab separated) or XLSX."""
-    suffix = PurePath(filename or "").suffix.lower()
-    is_zip = content[:4] == b"PK\x03\x04"
-    names = {"name": filename or "?", "suffix": suffix}
-    if suffix == ".xls":
-        raise _file_problem(
-            _(
-                "'%(name)s' is in the old Excel format (.xls); save it as .xlsx or CSV "
-                "and upload that."
-            )
-            % names
-        )
-    if suffix in {".xlsx", ".xlsm"}:
-        if not content.strip():
-            raise _file_problem(_("The file is empty."))
-        if not is_zip:
-            raise _file_problem(
-                _("'%(name)s' is not an XLSX workbook, although its name ends in %(suffix)s.")
-                % names
-            )
-        return _read_xlsx(content)
-    if suffix in {".csv", ".txt"}:
-        if is_zip or b"\x00" in content[:4096]:
-            raise _file_problem(
-                _(
-                    "'%(name)s' is not CSV text (it looks like a spreadsheet or another "
-                    "binary file); save it as CSV, or upload the workbook as .xlsx."
-                )
-                % names
-            )
-        return _read_csv(content)
-    raise _file_problem(
-        _("'%(name)s' is not a CSV or XLSX file; kam imports accounts from .csv and .xlsx files.")
-        % names
-    )
 
 
 # --- checking and writing ------------------------------------------------------------------
@@ -361,7 +97,7 @@ class _Existing:
 class _Import:
     """One import run: read everything it needs once, check every row, then write in bulk."""
 
-    def __init__(self, table: _Table, decimal: Convention | None = None) -> None:
+    def __init__(self, table: Table, decimal: Convention | None = None) -> None:
         self.table = table
         self.decimal = decimal
         self.problems: list[ImportProblem] = []
@@ -1002,7 +738,7 @@ def account_import(
 
     Revenue figures written as text are read by ``kam.imports.numbers``: ``decimal``
     (``"comma"`` or ``"point"``) is the convention the user gave, None to tell it from the
-    file. Only sales directors and administrators may import. Raises ``AccountImportError``
+    file. Only sales directors and administrators may import. Raises ``ImportRefused``
     (status 422) with every problem when the file cannot be imported as a whole.
     """
     if not account_may_import(user=user):
@@ -1010,15 +746,21 @@ def account_import(
             _("Only a sales director or administrator can import accounts."), status=403
         )
     upload_size_check(len(content), name=filename)
-    table = _read(content, filename)
+    table = read_table(
+        content,
+        filename,
+        other_format=_(
+            "'%(name)s' is not a CSV or XLSX file; kam imports accounts from .csv and .xlsx files."
+        ),
+    )
     if not table.header or not any(h.strip() for h in table.header):
-        raise AccountImportError([ImportProblem(None, "", _("The file is empty."))])
+        raise ImportRefused([ImportProblem(None, "", _("The file is empty."))])
     run = _Import(table, decimal)
     run.check_header()
     if run.problems:
-        raise AccountImportError(run.problems)
+        raise ImportRefused(run.problems)
     if not any(any(c.strip() for c in cells) for _n, cells in table.rows):
-        raise AccountImportError(
+        raise ImportRefused(
             [ImportProblem(None, "", _("The file has a header but no account rows below it."))]
         )
     try:
@@ -1034,7 +776,7 @@ def account_import(
                         list(run.columns).index(p.column) if p.column in run.columns else 0,
                     )
                 )
-                raise AccountImportError(run.problems)
+                raise ImportRefused(run.problems)
             with (
                 history_reason(_("Import of %(file)s") % {"file": filename}),
                 history_actor(user),
@@ -1048,126 +790,3 @@ def account_import(
             ),
             status=409,
         ) from None
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def account_export_table(*, accounts: QuerySet[Account]) -> tuple[list[str], list[list[Any]]]:
-    """The header and rows of an export of ``accounts`` in their order (four queries).
-
-    Revenue columns cover every year any of the accounts has a figure for; amounts are
-    ``Decimal`` in the account's currency, empty where the year is unknown.
-    """
-    rows = list(
-        accounts.values_list(
-            "pk",
-            "external_id",
-            "name",
-            "parent__external_id",
-            "owner__username",
-            "country",
-            "channel",
-            "currency",
-        )
-    )
-    ids = accounts.order_by().values("pk")
-    revenues: dict[int, dict[int, Decimal]] = {}
-    for account_id, year, amount in AccountRevenue.objects.filter(account__in=ids).values_list(
-        "account_id", "year", "amount"
-    ):
-        revenues.setdefault(account_id, {})[year] = amount
-    teams: dict[int, dict[str, list[str]]] = {}
-    for account_id, username, team_role in (
-        AccountTeamMember.objects.filter(account__in=ids)
-        .order_by("user__username")
-        .values_list("account_id", "user__username", "team_role")
-    ):
-        teams.setdefault(account_id, {}).setdefault(team_role, []).append(username)
-    years = sorted({year for by_year in revenues.values() for year in by_year})
-    header = [*BASE_COLUMNS, *(f"{REVENUE_PREFIX}{y}" for y in years), *TEAM_COLUMNS]
-    table: list[list[Any]] = []
-    for pk, *base in rows:
-        by_year = revenues.get(pk, {})
-        team = teams.get(pk, {})
-        table.append(
-            [
-                *(v or "" for v in base),
-                *(by_year.get(y, "") for y in years),
-                "; ".join(team.get(TeamRole.CORE, [])),
-                "; ".join(team.get(TeamRole.SURROUND, [])),
-            ]
-        )
-    return header, table
-
-
-def _csv_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        # Text that would run as a formula gets a quote; import takes it off (_unquote).
-        writer.writerow(spreadsheet_row(row))
-    # The byte-order mark makes spreadsheet programs read the file as UTF-8.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _xlsx_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Accounts"))[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for name in header:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                value = xml_safe(value)  # openpyxl refuses control characters
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            elif isinstance(value, Decimal):
-                cell.number_format = "#,##0.00"
-            cells.append(cell)
-        sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def account_export(*, accounts: QuerySet[Account], file_format: FileFormat) -> bytes:
-    """``accounts`` as a CSV (UTF-8) or XLSX file in the import's columns."""
-    header, rows = account_export_table(accounts=accounts)
-    if file_format == "xlsx":
-        return _xlsx_bytes(header, rows)
-    return _csv_bytes(header, rows)
-
-
-def account_import_template() -> bytes:
-    """A CSV file with the import's columns and two example rows (a group and a member)."""
-    year = timezone.localdate().year
-    years = [year - 2, year - 1, year]
-    header = [*BASE_COLUMNS, *(f"{REVENUE_PREFIX}{y}" for y in years), *TEAM_COLUMNS]
-    rows = [
-        ["G-1000", "Example Retail Group", "", "", "NL", "retail", "EUR", "", "", "", "", ""],
-        [
-            "C-1001",
-            "Example Retail Netherlands",
-            "G-1000",
-            "",
-            "NL",
-            "retail",
-            "EUR",
-            "1250000.00",
-            "1310000.00",
-            "",
-            "",
-            "",
-        ],
-    ]
-    return _csv_bytes(header, rows)

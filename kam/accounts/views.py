@@ -18,16 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kam.accounts.filters import SORT_KEYS, account_filter, account_filters_parse
-from kam.accounts.forms import AccountForm, ImportForm, RevenueForm, TeamForm
-from kam.accounts.groups import group_rollup_get, group_rollups
-from kam.accounts.imports import (
+from kam.accounts.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
     account_export,
-    account_import,
     account_import_template,
 )
+from kam.accounts.filters import SORT_KEYS, account_filter, account_filters_parse
+from kam.accounts.forms import AccountForm, ImportForm, RevenueForm, TeamForm
+from kam.accounts.groups import group_rollup_get, group_rollups
+from kam.accounts.imports import account_import
 from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_children_visible,

@@ -17,7 +17,6 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import TypeAdapter, ValidationError
 
-from kam.accounts.imports import AccountImportError
 from kam.accounts.selectors import account_get_visible
 from kam.activities.filters import ActivityFilters, activity_filter
 from kam.activities.imports import ActivityImportUnmatched, activity_import
@@ -38,6 +37,7 @@ from kam.activities.services import (
     activity_update,
     users_by_username,
 )
+from kam.imports.problems import ImportRefused
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import portfolio_review
 from kam.web.api_schemas import ErrorOut
@@ -384,7 +384,7 @@ def import_activities(
                 "unmatched": [u.as_dict() for u in exc.unmatched],
             },
         )
-    except AccountImportError as exc:
+    except ImportRefused as exc:
         return Status(
             422,
             {

@@ -32,7 +32,7 @@ whose period holds the row's date, else of its current plan (``kam.plans.convers
 ``ObjectiveIndex``): by its code or by its title (case, accents and spaces aside). A name
 that is no such item, or a title two items share, is a problem of that row and column.
 
-The problem and summary types are the account import's (``kam.accounts.imports``), so both
+The problem and summary types are those of every import (``kam.imports.problems``), so all
 imports report alike. The whole import costs a fixed number of queries.
 """
 
@@ -50,7 +50,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kam.accounts.imports import AccountImportError, ImportProblem, ImportSummary, csv_records
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import Activity, ActivityParticipant
 from kam.activities.selectors import activity_may_log
@@ -66,6 +65,8 @@ from kam.activities.services import (
 from kam.core.contact_match import Candidate, match_names
 from kam.imports.limits import Deadline, date_plausible, date_reason, upload_size_check
 from kam.imports.numbers import Convention, NumberProblem, read_numbers
+from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
+from kam.imports.readers import csv_records
 from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
@@ -94,7 +95,7 @@ IGNORE = "ignore"
 Mapping = dict[tuple[int, str], str | int]
 
 
-class ActivityImportError(AccountImportError):
+class ActivityImportError(ImportRefused):
     """An activity file refused whole; ``report`` lists every problem (row, column, reason)."""
 
 

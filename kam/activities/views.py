@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kam.accounts.imports import AccountImportError
 from kam.accounts.selectors import account_list_visible, user_role
 from kam.activities.filters import activity_filter, activity_filters_parse
 from kam.activities.forms import ActivityForm, ImportForm, PeriodForm
@@ -52,6 +51,7 @@ from kam.activities.services import (
     activity_delete,
     activity_update,
 )
+from kam.imports.problems import ImportRefused
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
@@ -423,7 +423,7 @@ def activity_import_page(request: HttpRequest) -> HttpResponse:
         except ActivityImportUnmatched as exc:
             pending = {"content": content, "name": upload.name, "decimal": decimal}
             context.update(_unmatched_context(request, exc, pending))
-        except AccountImportError as exc:
+        except ImportRefused as exc:
             context.update(report=exc.report)
             status = 422
         except ApplicationError as exc:
@@ -505,7 +505,7 @@ def _import_mapped(request: HttpRequest) -> HttpResponse:
                 "names": ", ".join(f"'{n}'" for n in missing)
             }
         status = 422
-    except AccountImportError as exc:
+    except ImportRefused as exc:
         request.session.pop(PENDING_IMPORT, None)
         context.update(report=exc.report)
         status = 422

@@ -189,7 +189,7 @@ def _phase_name(phase: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kam facts``; returns the exit status (0, or 2 for bad input)."""
-    from kam.facts.checking import connect, polling, sql_string
+    from kam.facts.checking import connect, polling
     from kam.facts.compute import facts_query_over
     from kam.facts.store import (
         IMPORT_MEMORY_LIMIT,
@@ -198,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         TransactionStore,
         checked_lines,
     )
+    from kam.imports.sql import sql_string
 
     if args.format == "parquet" and not args.output:
         print(_("--format parquet needs --output PATH"), file=sys.stderr)
@@ -290,7 +291,8 @@ def _has_currency_column(path: Path) -> bool:
     the import then says what is wrong with the file)."""
     import duckdb
 
-    from kam.facts.checking import csv_header, file_format, sql_string
+    from kam.facts.checking import csv_header, file_format
+    from kam.imports.sql import sql_string
 
     try:
         if file_format(path) == "parquet":
@@ -367,7 +369,7 @@ def _text_columns(con: Any) -> list[tuple[str, bool]]:
 def _write(con: Any, fmt: str, output: str | None, scratch: Path) -> None:
     """Write the table ``kam_facts`` on ``con``, ordered by account, in ``fmt`` to ``output``
     (or standard output). DuckDB writes CSV and Parquet itself."""
-    from kam.facts.checking import sql_string
+    from kam.imports.sql import sql_string
 
     columns = _text_columns(con)
     if fmt == "json":

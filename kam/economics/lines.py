@@ -20,10 +20,11 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from kam.facts.checking import connect, sql_string
+from kam.facts.checking import connect
 from kam.facts.definitions import months_before
 from kam.facts.store import TransactionStore
 from kam.imports.limits import sql_plausible_lines
+from kam.imports.sql import sql_string
 from kam.web import formats
 
 #: Months in a period: a year, counted in calendar months as the facts count it.

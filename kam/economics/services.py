@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts.imports import AccountImportError, ImportProblem, csv_records
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check, user_role
 from kam.core.fact_scores import FACTS
@@ -37,10 +36,12 @@ from kam.economics.models import (
     InvestmentKind,
     TransactionImport,
 )
-from kam.facts.checking import sql_string
 from kam.facts.store import TransactionImportError, report_json
 from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
+from kam.imports.problems import ImportProblem, ImportRefused
+from kam.imports.readers import csv_records
+from kam.imports.sql import sql_string
 from kam.jobs.models import Job
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
@@ -239,7 +240,7 @@ def cost_items_import(
                 % {"columns": ", ".join(missing or COST_REQUIRED)},
             )
         )
-        raise AccountImportError(problems)
+        raise ImportRefused(problems)
     position = {name: header.index(name) for name in COST_COLUMNS if name in header}
     editable = {
         a.external_id: a
@@ -302,7 +303,7 @@ def cost_items_import(
                 )
             )
     if problems:
-        raise AccountImportError(problems)
+        raise ImportRefused(problems)
     with transaction.atomic():
         CostToServeItem.objects.bulk_create(items, batch_size=2000)
         ledgers_dirty(account_ids={i.account_id for i in items})  # bulk_create sends no signal
@@ -411,7 +412,7 @@ def available_spend_set(
 
 
 def _problems_of(report: Any) -> list[ImportProblem]:
-    problems = [ImportProblem(p.row, p.column or "", p.reason) for p in report.problems]
+    problems = [p.import_problem() for p in report.problems]
     rest = report.problems_total - len(report.problems)
     if rest > 0:
         problems.append(
@@ -433,7 +434,7 @@ def available_spend_import(
         path.write_bytes(content)
         unknown = _unknown_accounts(path)
         if unknown:
-            raise AccountImportError(
+            raise ImportRefused(
                 [
                     ImportProblem(
                         row,
@@ -448,7 +449,7 @@ def available_spend_import(
                 path=path, filename=filename, decimal=decimal
             )
         except TransactionImportError as exc:
-            raise AccountImportError(_problems_of(exc.report)) from None
+            raise ImportRefused(_problems_of(exc.report)) from None
     return {"accounts": report.rows_imported}
 
 

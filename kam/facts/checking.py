@@ -39,6 +39,9 @@ from kam.imports.numbers import (
     sql_normalised,
     sql_number,
 )
+from kam.imports.problems import ImportProblem
+from kam.imports.sql import sql_identifier as _identifier
+from kam.imports.sql import sql_string
 from kam.imports.tables import header_name
 
 #: ``progress(phase, fraction)``: the phase's name and how far it is, from 0.0 to 1.0.
@@ -75,11 +78,18 @@ class Column:
 
 
 @dataclass(frozen=True)
-class ImportProblem:
+class CodedProblem:
     """One thing wrong with a file: the row (``None`` for the file as a whole), the column
     (``None`` when it is the whole row) and a code with the offending value.
 
     ``reason`` is the message in the current language (see ``kam.i18n``).
+
+    Not the ``ImportProblem`` of the other imports (``kam.imports.problems``), whose reason
+    is text worded when the problem is found: these come from DuckDB rows
+    (``first_problems``) as a code and the offending value, are kept in the import's report
+    (``kam.facts.store``) and are worded only when shown, in the language of that moment and
+    also without Django (``kam facts``). ``import_problem()`` gives the ``ImportProblem`` of
+    one, worded now.
     """
 
     row: int | None
@@ -95,6 +105,10 @@ class ImportProblem:
             return date_reason(self.value or "")
         template = _reason_template(self.code)
         return template % {"value": self.value or ""}
+
+    def import_problem(self) -> ImportProblem:
+        """This problem as the other imports report theirs, worded in the current language."""
+        return ImportProblem(self.row, self.column or "", self.reason)
 
     def line(self, filename: str) -> str:
         """``bad.csv: row 7, field amount: 'x' is not a number`` (the form of the other
@@ -165,14 +179,14 @@ class CheckResult:
     rows_read: int = 0
     rows_bad: int = 0
     problems_total: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[CodedProblem] = field(default_factory=list)
     #: the file as a whole was refused (unreadable, a required column missing, no rows)
     file_problem: bool = False
     ignored_columns: list[str] = field(default_factory=list)
     format: str = "csv"
     #: CSV lines DuckDB could not split into the header's fields (not in ``staging``):
     #: the first ``MAX_REJECTS_MAPPED`` of them, and how many there are
-    rejects: list[ImportProblem] = field(default_factory=list)
+    rejects: list[CodedProblem] = field(default_factory=list)
     rejects_total: int = 0
     #: the columns in file-spec order (problems of one row are listed in this order)
     column_order: list[str] = field(default_factory=list)
@@ -238,15 +252,6 @@ def polling(con: Any, work: Callable[[], Any], *, phase: str, progress: Progress
         raise outcome["error"]
     progress(phase, 1.0)
     return outcome.get("value")
-
-
-def sql_string(text: str) -> str:
-    """``text`` as a SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def file_format(path: Path) -> str:
@@ -406,12 +411,12 @@ def stage(
         result.format = file_format(path)
         header, selectable, types, delimiter = _header(con, path, result.format)
     except HeaderError as exc:
-        result.problems.append(ImportProblem(1, None, exc.code, exc.value))
+        result.problems.append(CodedProblem(1, None, exc.code, exc.value))
         result.problems_total = 1
         result.file_problem = True
         return result
     except (duckdb.Error, OSError, UnicodeDecodeError) as exc:
-        result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
+        result.problems.append(CodedProblem(None, None, "unreadable", _first_line(exc)))
         result.problems_total = 1
         result.file_problem = True
         return result
@@ -426,13 +431,13 @@ def stage(
         if key not in known:
             result.ignored_columns.append(name)
         elif key in found:
-            result.problems.append(ImportProblem(header_row, key, "duplicate_column"))
+            result.problems.append(CodedProblem(header_row, key, "duplicate_column"))
         else:
             found[key] = select_as
             native[key] = sql_type
     for column in columns:
         if column.column_required and column.name not in found:
-            result.problems.append(ImportProblem(header_row, column.name, "missing_column"))
+            result.problems.append(CodedProblem(header_row, column.name, "missing_column"))
     if result.problems:
         result.problems_total = len(result.problems)
         result.file_problem = True
@@ -587,7 +592,7 @@ def stage(
     result.rows_bad = int(counts[1]) + rejected
     result.problems_total = int(counts[2]) + rejected
     if result.rows_read == 0:
-        result.problems.append(ImportProblem(None, None, "no_rows"))
+        result.problems.append(CodedProblem(None, None, "no_rows"))
         result.problems_total = 1
         result.file_problem = True
     return result
@@ -619,7 +624,7 @@ def _first_rows_convention(
 
 def _unreadable(result: CheckResult, exc: BaseException) -> CheckResult:
     """``result`` refused as a whole: DuckDB could not read the file."""
-    result.problems.append(ImportProblem(None, None, "unreadable", _first_line(exc)))
+    result.problems.append(CodedProblem(None, None, "unreadable", _first_line(exc)))
     result.problems_total = 1
     result.file_problem = True
     return result
@@ -639,7 +644,7 @@ _REJECT_CODES = {
 }
 
 
-def _rejects(con: Any) -> tuple[list[ImportProblem], int]:
+def _rejects(con: Any) -> tuple[list[CodedProblem], int]:
     """The first ``MAX_REJECTS_MAPPED`` CSV lines DuckDB could not split, one problem per
     line in file order, and the number of such lines."""
     try:
@@ -653,7 +658,7 @@ def _rejects(con: Any) -> tuple[list[ImportProblem], int]:
     problems = []
     for line, error_type, message in rows:
         code = _REJECT_CODES.get(str(error_type), "bad_line")
-        problems.append(ImportProblem(int(line), None, code, str(message)))
+        problems.append(CodedProblem(int(line), None, code, str(message)))
     return problems, int(counted[0]) if counted else len(problems)
 
 
@@ -664,7 +669,7 @@ def first_problems(
     check: CheckResult,
     limit: int,
     extra_sql: str | None = None,
-) -> list[ImportProblem]:
+) -> list[CodedProblem]:
     """The first ``limit`` problems in row order (within a row, in column order): the
     staged rows', the unsplittable lines' and those of ``extra_sql`` (a query giving
     ``_row, col, code, value``).
@@ -685,13 +690,12 @@ def first_problems(
         f"SELECT * FROM ({' UNION ALL '.join(parts)}) "
         f"ORDER BY _row, list_position({order}, col) LIMIT {int(limit)}"
     ).fetchall()
-    staged = [ImportProblem(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    staged = [CodedProblem(int(r[0]), r[1], r[2], r[3]) for r in rows]
     if rejects:
         lines = sorted(p.row for p in rejects if p.row is not None)
         if check.rejects_total <= MAX_REJECTS_MAPPED:
             staged = [
-                ImportProblem(_line_of(p.row or 0, lines), p.column, p.code, p.value)
-                for p in staged
+                CodedProblem(_line_of(p.row or 0, lines), p.column, p.code, p.value) for p in staged
             ]
         else:
             staged = []

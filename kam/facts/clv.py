@@ -53,6 +53,7 @@ from kam.imports.limits import (
     limited_records,
     sql_date_plausible,
 )
+from kam.imports.sql import sql_identifier, sql_string
 
 COLUMNS = ("account", "date", "amount")
 MAX_PROBLEMS = 100
@@ -68,14 +69,6 @@ _NUMBER = re.compile(NUMBER_PATTERN)
 
 def _format(path: Path) -> str:
     return "parquet" if path.suffix.lower() in {".parquet", ".pq"} else "csv"
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # --- checking the file ----------------------------------------------------------------------
@@ -101,8 +94,8 @@ class TransactionsFile:
         A CSV is read in the dialect of the check (see ``padded``); rows without
         an account, which the check accepts only when the whole row is blank, are skipped."""
         if self.format == "parquet":
-            source = f"read_parquet({_sql_string(str(self.path))})"
-            account, date, amount = (f"CAST({_identifier(c)} AS VARCHAR)" for c in COLUMNS)
+            source = f"read_parquet({sql_string(str(self.path))})"
+            account, date, amount = (f"CAST({sql_identifier(c)} AS VARCHAR)" for c in COLUMNS)
         else:
             source = _csv_source(self.path, self.width, padded=self.padded)
             account, date, amount = (f"c{self.positions[c]}" for c in COLUMNS)
@@ -181,14 +174,14 @@ def _csv_source(path: Path, width: int, *, padded: bool) -> str:
     names = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     padding = "null_padding = true, parallel = false" if padded else "null_padding = false"
     return (
-        f"read_csv({_sql_string(str(path))}, auto_detect = false, header = true, "
+        f"read_csv({sql_string(str(path))}, auto_detect = false, header = true, "
         f"columns = {{{names}}}, delim = ',', quote = '\"', escape = '\"', "
         f"strict_mode = false, {padding})"
     )
 
 
 def _trimmed(column: str) -> str:
-    return f"trim({column}, {_sql_string(BLANKS)})"
+    return f"trim({column}, {sql_string(BLANKS)})"
 
 
 def _valid_sql(columns: dict[str, str]) -> dict[str, str]:
@@ -198,11 +191,11 @@ def _valid_sql(columns: dict[str, str]) -> dict[str, str]:
     return {
         "account": f"coalesce({account} <> '', false)",
         "date": (
-            f"coalesce(regexp_full_match({date}, {_sql_string(DATE_PATTERN)}) "
+            f"coalesce(regexp_full_match({date}, {sql_string(DATE_PATTERN)}) "
             "AND " + sql_date_plausible(f"TRY_CAST(substr({date}, 1, 10) AS DATE)") + ", false)"
         ),
         "amount": (
-            f"coalesce(regexp_full_match({amount}, {_sql_string(NUMBER_PATTERN)}) "
+            f"coalesce(regexp_full_match({amount}, {sql_string(NUMBER_PATTERN)}) "
             f"AND isfinite(TRY_CAST({amount} AS DOUBLE)), false)"
         ),
     }
@@ -286,7 +279,7 @@ def _check_parquet(
 ) -> TransactionsFile:
     if not path.exists():
         raise TransactionProblems([_("%(file)s: the file does not exist") % {"file": name}])
-    source = f"read_parquet({_sql_string(str(path))}, file_row_number = true)"
+    source = f"read_parquet({sql_string(str(path))}, file_row_number = true)"
     try:
         names = [
             row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
@@ -307,11 +300,11 @@ def _check_parquet(
     if lacking:
         raise TransactionProblems(lacking)
     # Parquet rows count from 1 (there is no header row)
-    checks = _valid_sql({c: f"CAST({_identifier(c)} AS VARCHAR)" for c in COLUMNS})
+    checks = _valid_sql({c: f"CAST({sql_identifier(c)} AS VARCHAR)" for c in COLUMNS})
     found: list[tuple[int, int, str]] = []
     for order, (field, condition) in enumerate(checks.items()):
         bad = connection.execute(
-            f"SELECT file_row_number + 1, CAST({_identifier(field)} AS VARCHAR) FROM {source} "
+            f"SELECT file_row_number + 1, CAST({sql_identifier(field)} AS VARCHAR) FROM {source} "
             f"WHERE NOT {condition} ORDER BY file_row_number LIMIT {MAX_PROBLEMS}"
         ).fetchall()
         for row, value in bad:
@@ -371,7 +364,7 @@ def summary_sql(relation: str, calibration_end: dt.date) -> str:
     days of positive value up to the end less the first day when that was positive (its value
     found with ``arg_min``), which avoids joining the days back to each account's first
     day."""
-    end = f"DATE {_sql_string(calibration_end.isoformat())}"
+    end = f"DATE {sql_string(calibration_end.isoformat())}"
     return f"""
         WITH days AS (
             SELECT account, day, sum(CAST(amount AS {EXACT_AMOUNT})) AS value
@@ -549,7 +542,7 @@ def clv_from_lines(
     relation = (
         "SELECT CAST(account_external_id AS VARCHAR) AS account, "
         "CAST(invoice_date AS DATE) AS day, CAST(amount AS DOUBLE) AS amount "
-        f"FROM read_parquet({_sql_string(lines)}, union_by_name = true) "
+        f"FROM read_parquet({sql_string(lines)}, union_by_name = true) "
         "WHERE account_external_id IS NOT NULL"
     )
     return _report(

@@ -20,10 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kam.facts.checking import Progress, connect, polling, sql_string
+from kam.facts.checking import Progress, connect, polling
 from kam.facts.definitions import FACT_COLUMNS, YEAR_MONTHS, months_before
 from kam.facts.store import TransactionStore
 from kam.imports.limits import first_last_day, sql_plausible_lines
+from kam.imports.sql import sql_string
 
 if TYPE_CHECKING:  # Arrow is imported by the functions that return Arrow tables
     import pyarrow as pa

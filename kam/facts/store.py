@@ -38,17 +38,17 @@ from kam.facts.checking import (
     DECIMAL,
     Check,
     CheckResult,
+    CodedProblem,
     Column,
-    ImportProblem,
     Progress,
     connect,
     first_problems,
     problem_struct,
     run_with_progress,
-    sql_string,
     stage,
 )
 from kam.imports.numbers import Convention
+from kam.imports.sql import sql_string
 
 #: The columns of an invoice-line file, in the order the store keeps them.
 LINE_COLUMNS: tuple[Column, ...] = (
@@ -110,7 +110,7 @@ class ImportReport:
     rows_imported: int = 0
     rows_bad: int = 0
     problems_total: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
+    problems: list[CodedProblem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
     replaced: bool = False

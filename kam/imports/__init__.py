@@ -1,1 +1,3 @@
-"""What every import of kam shares: reading numbers and delimited text (docs/import.md)."""
+"""What every import of kam shares (docs/import.md): the problems and the refusal of a file
+(``problems``), reading CSV and XLSX tables (``readers``, ``tables``), numbers (``numbers``),
+the limits (``limits``), file errors (``files``) and DuckDB SQL literals (``sql``)."""

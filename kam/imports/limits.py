@@ -33,7 +33,7 @@ import io
 import os
 import time
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence, Sized
+from collections.abc import Iterable, Iterator, Sized
 from typing import Any, TypeVar
 
 from kam.i18n import _, django_settings
@@ -164,23 +164,6 @@ def limited_records(
         if most_rows is not None and number > most_rows:
             rows_check(number - header_rows)
         yield record
-
-
-# --- problems -----------------------------------------------------------------------------
-
-
-def problems_shown(problems: Sequence[T]) -> tuple[list[T], int]:
-    """The first ``KAM_IMPORT_MAX_PROBLEMS`` of ``problems`` and how many more there are."""
-    most = limit("KAM_IMPORT_MAX_PROBLEMS")
-    return list(problems[:most]), max(len(problems) - most, 0)
-
-
-def more_problems_text(count: int) -> str:
-    """The line that stands for the problems not listed."""
-    return _(
-        "… and %(n)s more problems (only the first %(max)s are listed, setting "
-        "KAM_IMPORT_MAX_PROBLEMS)"
-    ) % {"n": _n(count), "max": _n(limit("KAM_IMPORT_MAX_PROBLEMS"))}
 
 
 # --- time ---------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from kam.i18n import _
+from kam.imports.sql import sql_string
 
 Convention = Literal["comma", "point"]
 CONVENTIONS: tuple[Convention, ...] = ("comma", "point")
@@ -286,17 +287,13 @@ def _judge(
 # --- the same rules in DuckDB's SQL ----------------------------------------------------------
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def sql_normalised(text_sql: str) -> str:
     """SQL of ``normalised`` applied to the text expression ``text_sql`` (a column: it is
     named three times). ``translate`` costs more than the rest of the reading together, so
     only text with a character beyond ASCII (more bytes than characters) goes through it."""
     translated = (
-        f"trim(translate({text_sql}, {_sql_string(_SPACES + _MINUS)}, "
-        f"{_sql_string(' ' * len(_SPACES) + '-')}))"
+        f"trim(translate({text_sql}, {sql_string(_SPACES + _MINUS)}, "
+        f"{sql_string(' ' * len(_SPACES) + '-')}))"
     )
     return (
         f"CASE WHEN strlen({text_sql}) = length({text_sql}) THEN trim({text_sql}) "
@@ -306,7 +303,7 @@ def sql_normalised(text_sql: str) -> str:
 
 def sql_matches(normal_sql: str, convention: Convention) -> str:
     """SQL: whether the normalised text ``normal_sql`` is a number in ``convention``."""
-    return f"regexp_full_match({normal_sql}, {_sql_string(PATTERNS[convention])})"
+    return f"regexp_full_match({normal_sql}, {sql_string(PATTERNS[convention])})"
 
 
 def sql_reading(

@@ -65,12 +65,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts.imports import AccountImportError, ImportProblem
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
+from kam.imports.problems import ImportProblem, ImportRefused
 from kam.plans.conversations import ObjectiveIndex, tags_in, tags_strip
 from kam.relationships.models import CalendarImport, Contact
 from kam.relationships.services import (
@@ -92,7 +92,7 @@ MAX_SERIES_STEPS = 50_000
 MAX_EXPANSION_STEPS = 500_000
 
 
-class CalendarImportError(AccountImportError):
+class CalendarImportError(ImportRefused):
     """A calendar file refused whole; ``report`` lists every problem (event, field, reason)."""
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kam.accounts.imports import AccountImportError
+from kam.imports.problems import ImportRefused
 from kam.web.errors import ApplicationError
 
 
@@ -32,7 +32,7 @@ def import_page(
         try:
             decimal = form.cleaned_data.get("decimal") or None
             summary = run(upload.read(), upload.name, decimal)
-        except AccountImportError as exc:
+        except ImportRefused as exc:
             context.update(report=exc.report, filename=upload.name)
             status = 422
         except ApplicationError as exc:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kam.accounts.imports import BASE_COLUMNS, TEAM_COLUMNS, AccountImportError, account_import
+from kam.accounts.imports import BASE_COLUMNS, TEAM_COLUMNS, account_import
 from kam.accounts.models import Account
+from kam.imports.problems import ImportRefused
 from kam.users.models import Role
 from tests.factories import make_user
 
@@ -48,7 +49,7 @@ def test_documented_report_lines_are_what_kam_says(director):
         + "NL-0007,H,,,NL,\n"
         + "NL-0008,I,,,NL,1.25 mln\n"
     ).encode()
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         account_import(user=director, content=content, filename="a.csv")
     table = re.search(r"\| Row \| Column \| Reason \|\n\|---\|---\|---\|\n(.*?)\n\n", DOC, re.S)
     documented = [

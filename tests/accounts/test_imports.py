@@ -9,13 +9,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from kam.accounts.imports import (
-    AccountImportError,
-    account_export,
-    account_import,
-    account_import_template,
-)
+from kam.accounts.exports import account_export, account_import_template
+from kam.accounts.imports import account_import
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
+from kam.imports.problems import ImportRefused
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory, AccountRevenueFactory, make_user
@@ -56,7 +53,7 @@ def xlsx_bytes(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
 
 
 def problems_of(director, content: bytes, filename: str = "accounts.csv") -> list[str]:
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         account_import(user=director, content=content, filename=filename)
     assert exc.value.status == 422
     return [str(p) for p in exc.value.report]

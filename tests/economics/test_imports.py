@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kam.accounts.imports import AccountImportError
 from kam.economics.lines import store_get
 from kam.economics.models import AccountFacts, CostToServeItem, ImportStatus, TransactionImport
 from kam.economics.services import (
@@ -18,6 +17,7 @@ from kam.economics.services import (
     cost_items_import,
     transaction_import_start,
 )
+from kam.imports.problems import ImportRefused
 from kam.portfolio.models import Rating
 from kam.portfolio.services import review_create, scheme_create
 from kam.web.errors import ApplicationError
@@ -145,7 +145,7 @@ def test_cost_items_import_names_each_bad_row_and_writes_nothing(kam_user, other
         ],
         header=COSTS_HEADER,
     )
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         cost_items_import(user=kam_user, content=content)
     places = [(p.row, p.column) for p in exc.value.report]
     assert places == [
@@ -188,14 +188,14 @@ def test_cost_items_import_page_shows_the_report(kam_user):
 @pytest.mark.django_db
 def test_available_spend_import_refuses_unknown_accounts_and_bad_values(director):
     AccountFactory(external_id="A1")
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         available_spend_import(
             user=director,
             content=b"account_external_id,available_spend\nA1,1000\nGHOST,5\n",
             filename="spend.csv",
         )
     assert [(p.row, p.column) for p in exc.value.report] == [(3, "account_external_id")]
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         available_spend_import(
             user=director,
             content=b"account_external_id,available_spend\nA1,-5\n",

@@ -12,13 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from kam.accounts.imports import AccountImportError, account_import
+from kam.accounts.imports import account_import
 from kam.accounts.models import AccountRevenue
 from kam.activities.imports import activity_import
 from kam.activities.models import Activity
 from kam.economics.models import CostToServeItem
 from kam.economics.services import available_spend_import, cost_items_import
 from kam.facts.store import TransactionStore
+from kam.imports.problems import ImportRefused
 from tests.conftest import client_for
 from tests.factories import AccountFactory
 
@@ -90,7 +91,7 @@ def test_english_file(director):
 
 def test_only_ambiguous_values_are_refused_unless_the_user_says(director):
     content = b"external_id;name;country;revenue_2025\nNL-1;A;NL;1.250\nNL-2;B;NL;2.500\n"
-    with pytest.raises(AccountImportError) as refused:
+    with pytest.raises(ImportRefused) as refused:
         account_import(user=director, content=content, filename="a.csv")
     assert [(p.row, p.column) for p in refused.value.report] == [
         (2, "revenue_2025"),
@@ -108,7 +109,7 @@ def test_hostile_values_are_refused_each_with_row_and_column(director):
         b"X-2;B;NL;NaN;1,25,000\n"  # not numbers; thousands in the wrong places
         b"X-3;C;NL;7.5;3,5\n"  # a decimal point among decimal commas
     )
-    with pytest.raises(AccountImportError) as refused:
+    with pytest.raises(ImportRefused) as refused:
         account_import(user=director, content=content, filename="a.csv")
     found = [(p.row, p.column, p.reason.split(" ")[0]) for p in refused.value.report]
     assert found == [
@@ -129,7 +130,7 @@ def test_xlsx_formula_without_a_stored_value_is_refused(director):
             ["F-1", "Formula BV", "NL", "=1000*2"],  # openpyxl stores no computed value
         ]
     )
-    with pytest.raises(AccountImportError) as refused:
+    with pytest.raises(ImportRefused) as refused:
         account_import(user=director, content=content, filename="a.xlsx")
     (problem,) = refused.value.report
     assert (problem.row, problem.column) == (2, "D")
@@ -156,7 +157,7 @@ def test_activities_durations_with_decimal_commas(kam_user):
         b"2026-01-12;C-1;30,0;call;kam1\n"
         b"2026-01-13;C-1;1.5;call;kam1\n"  # so 1.5 is written the other way: refused
     )
-    with pytest.raises(AccountImportError) as refused:
+    with pytest.raises(ImportRefused) as refused:
         activity_import(user=kam_user, content=content, filename="a.csv")
     assert [(p.row, p.column) for p in refused.value.report] == [(4, "duration_minutes")]
     content = content.replace(b"1.5;", b"45;")

@@ -17,11 +17,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kam.accounts.imports import AccountImportError, account_import
+from kam.accounts.imports import account_import
 from kam.accounts.models import Account
 from kam.activities.imports import activity_import
 from kam.activities.models import Activity
 from kam.imports.limits import Deadline, ImportLimitError, xlsx_check
+from kam.imports.problems import ImportRefused
 from kam.relationships.calendar import CalendarImportError, calendar_run
 from kam.relationships.models import CalendarImport
 from tests.conftest import client_for
@@ -145,7 +146,7 @@ def test_the_api_answers_a_million_columns_in_a_few_hundred_bytes(kam_user):  # 
 def test_a_million_problems_are_listed_as_the_first_thousand_and_a_count(director):  # type: ignore[no-untyped-def]
     rows = "\n".join(f"X{n},,NL" for n in range(5_000))  # every row lacks its name
     content = ("external_id,name,country\n" + rows + "\n").encode()
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         account_import(user=director, content=content, filename="bad.csv")
     report = exc.value.report
     assert exc.value.total == 5_000
@@ -305,7 +306,7 @@ def test_the_deadline_passes_while_there_is_time():  # type: ignore[no-untyped-d
 def test_activity_dates_outside_the_plausible_years_are_refused(kam_user, day):  # type: ignore[no-untyped-def]
     AccountFactory(owner=kam_user, external_id="A1")
     content = (f"date,account,duration_minutes,type,participants\n{day},A1,30,call,kam1\n").encode()
-    with pytest.raises(AccountImportError) as exc:
+    with pytest.raises(ImportRefused) as exc:
         activity_import(user=kam_user, content=content, filename="a.csv")
     text = str(exc.value.report[0])
     assert "row 2" in text and "date" in text and "1900 to 2100" in text
