@@ -1,7 +1,12 @@
 """The vocabulary of relationships (docs/method.md sections 3 and 4): the codes kam stores
 for link strengths, attitudes, buying roles, stages, how the customer files us and team
-roles, and their English labels (msgids marked with ``gettext_noop``; the web app
-translates them)."""
+roles, and their English labels.
+
+The codes are defined here once; the Django choices of the models are built from these
+enums and labels (``kam.web.choices``), so a page shows the same label as a sentence of
+``kam.core`` (a label starts with a capital where it stands alone, ``capfirst``). Labels
+are English msgids marked with ``gettext_noop``: the web app translates them.
+"""
 
 from __future__ import annotations
 
@@ -90,6 +95,19 @@ class TeamRole(StrEnum):
     SURROUND = "surround"
 
 
+class Function(StrEnum):
+    """The function a person on our side works in; account teams are cross-functional."""
+
+    SALES = "sales"
+    MARKETING = "marketing"
+    SUPPLY_CHAIN = "supply_chain"
+    FINANCE = "finance"
+    RND = "rnd"
+    CUSTOMER_SERVICE = "customer_service"
+    MANAGEMENT = "management"
+    OTHER = "other"
+
+
 class FindingKind(StrEnum):
     """The coverage findings of section 3 (plus the missing function of the box policy)."""
 
@@ -101,6 +119,9 @@ class FindingKind(StrEnum):
 
 
 # --- labels (English msgids; the web app translates them) -------------------------------
+# One casing: a label is written as it reads inside a sentence ("the closest is Anna
+# (medium)"); where it stands alone (a choice, a column) the web app starts it with a
+# capital (``kam.web.choices``).
 
 STRENGTH_LABELS: dict[Strength, str] = {
     Strength.NONE: gettext_noop("none"),
@@ -116,6 +137,29 @@ STAGE_LABELS: dict[Stage, str] = {
     Stage.INTEGRATED: gettext_noop("integrated"),
     Stage.DISINTEGRATING: gettext_noop("disintegrating"),
 }
+ATTITUDE_LABELS: dict[Attitude, str] = {
+    Attitude.CHAMPION: gettext_noop("champion"),
+    Attitude.SUPPORTER: gettext_noop("supporter"),
+    Attitude.NEUTRAL: gettext_noop("neutral"),
+    Attitude.CRITIC: gettext_noop("critic"),
+    Attitude.OPPONENT: gettext_noop("opponent"),
+}
+BUYING_ROLE_LABELS: dict[BuyingRole, str] = {
+    BuyingRole.INITIATOR: gettext_noop("initiator"),
+    BuyingRole.USER: gettext_noop("user"),
+    BuyingRole.INFLUENCER: gettext_noop("influencer"),
+    BuyingRole.DECIDER: gettext_noop("decider"),
+    BuyingRole.BUYER: gettext_noop("buyer"),
+    BuyingRole.GATEKEEPER: gettext_noop("gatekeeper"),
+    BuyingRole.ECONOMIC_BUYER: gettext_noop("economic buyer"),
+    BuyingRole.TECHNICAL_BUYER: gettext_noop("technical buyer"),
+    BuyingRole.COACH: gettext_noop("coach"),
+}
+TEAM_ROLE_LABELS: dict[TeamRole, str] = {
+    TeamRole.KEY_ACCOUNT_MANAGER: gettext_noop("key account manager"),
+    TeamRole.CORE: gettext_noop("core team"),
+    TeamRole.SURROUND: gettext_noop("surround team"),
+}
 CUSTOMER_VIEW_LABELS: dict[CustomerView, str] = {
     CustomerView.STRATEGIC: gettext_noop("strategic (key supplier)"),
     CustomerView.BOTTLENECK: gettext_noop("bottleneck (strategic security)"),
@@ -128,17 +172,18 @@ BOX_LABELS: dict[str, str] = {
     Box.MAINTENANCE: gettext_noop("maintenance account"),
     Box.OPPORTUNISTIC: gettext_noop("opportunistic account"),
 }
-FUNCTION_LABELS: dict[str, str] = {
-    "sales": gettext_noop("Sales"),
-    "marketing": gettext_noop("Marketing"),
-    "supply_chain": gettext_noop("Supply chain"),
-    "finance": gettext_noop("Finance"),
-    "rnd": gettext_noop("R&D"),
-    "customer_service": gettext_noop("Customer service"),
-    "management": gettext_noop("Management"),
-    "other": gettext_noop("Other"),
+FUNCTION_LABELS: dict[Function, str] = {
+    Function.SALES: gettext_noop("Sales"),
+    Function.MARKETING: gettext_noop("Marketing"),
+    Function.SUPPLY_CHAIN: gettext_noop("Supply chain"),
+    Function.FINANCE: gettext_noop("Finance"),
+    Function.RND: gettext_noop("R&D"),
+    Function.CUSTOMER_SERVICE: gettext_noop("Customer service"),
+    Function.MANAGEMENT: gettext_noop("Management"),
+    Function.OTHER: gettext_noop("Other"),
 }
-"""Labels of the function keys of ``kam.users.models.Function`` (the same msgids)."""
+"""Labels of our functions (``kam.users.models.Function`` is built from them): the names of
+departments, so they keep their capital inside a sentence too."""
 MARKER_LABELS: dict[str, str] = {
     "no_business": gettext_noop("no business yet"),
     "transactional": gettext_noop("transactional"),
@@ -162,4 +207,7 @@ MARKER_LABELS: dict[str, str] = {
 
 def function_label(function: str) -> str:
     """The English label of a function key (the key itself when kam does not know it)."""
-    return FUNCTION_LABELS.get(function, function)
+    try:
+        return FUNCTION_LABELS[Function(function)]
+    except ValueError:
+        return function
