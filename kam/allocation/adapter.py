@@ -1,7 +1,8 @@
 """The ORM adapter of the optimiser (docs/method.md section 2): a planning period's rows
 become a ``kam.core.allocation`` problem (``run_problem``), and a result becomes the
 run's lines and summary (``result_store``), with the capacity what-if and the value of
-one more hour solved on the way. The job that calls them is ``kam.allocation.runs``.
+one more hour solved on the way. The job that calls them is in
+``kam.allocation.run_services``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from kam.allocation.judgements import judgement_curve
+from kam.allocation.judgement_services import judgement_curve
 from kam.allocation.models import (
     AllocationLine,
     AllocationPersonLine,

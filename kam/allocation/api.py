@@ -20,7 +20,12 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.selectors import account_get_visible
-from kam.allocation.judgements import JudgementInput, judgement_curve, judgement_fit, judgement_save
+from kam.allocation.judgement_services import (
+    JudgementInput,
+    judgement_curve,
+    judgement_fit,
+    judgement_save,
+)
 from kam.allocation.models import (
     AllocationLine,
     AllocationPersonLine,
@@ -28,7 +33,7 @@ from kam.allocation.models import (
     PlanningPeriod,
     ResponseJudgement,
 )
-from kam.allocation.runs import run_start
+from kam.allocation.run_services import run_start
 from kam.allocation.selectors import (
     capacity_list,
     function_capacity_rows,

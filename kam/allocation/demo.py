@@ -32,7 +32,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import AccountRevenue
-from kam.allocation.judgements import (
+from kam.allocation.judgement_services import (
     CORE_FIELDS,
     HALF_FIELD,
     CheckedJudgement,
@@ -40,7 +40,7 @@ from kam.allocation.judgements import (
     judgement_check,
 )
 from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
-from kam.allocation.runs import run_execute
+from kam.allocation.run_services import run_execute
 from kam.allocation.services import (
     FunctionCapacityChange,
     function_capacities_update,

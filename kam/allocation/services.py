@@ -3,8 +3,9 @@
 Every function checks who may call it (see ``kam.allocation.selectors``) and the rule it
 guards, and raises ``ApplicationError`` with the field concerned. A closed period is
 history: nothing in it changes any more (409). The judgements are written in
-``kam.allocation.judgements``, the optimisation runs in ``kam.allocation.runs`` (the job)
-and ``kam.allocation.adapter`` (its rows in and out).
+``kam.allocation.judgement_services``, the optimisation runs in
+``kam.allocation.run_services`` (the job) and ``kam.allocation.adapter`` (its rows in and
+out).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from kam.allocation.forms import (
     PolicyForm,
     next_year_initial,
 )
-from kam.allocation.judgements import (
+from kam.allocation.judgement_services import (
     JudgementInput,
     judgement_check,
     judgement_curve,
@@ -45,7 +45,7 @@ from kam.allocation.judgements import (
     judgement_save,
 )
 from kam.allocation.models import AllocationRun, PeriodStatus, PlanningPeriod, RunStatus
-from kam.allocation.runs import run_start
+from kam.allocation.run_services import run_start
 from kam.allocation.selectors import (
     capacity_list,
     function_capacity_rows,

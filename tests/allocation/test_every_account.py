@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kam.accounts.models import AccountTeamMember
-from kam.allocation.judgements import judgement_curve, judgement_save
+from kam.allocation.judgement_services import judgement_curve, judgement_save
 from kam.allocation.models import AllocationLine, AllocationPersonLine, PlannedBy, RunStatus
-from kam.allocation.runs import run_execute, run_start
+from kam.allocation.run_services import run_execute, run_start
 from kam.allocation.selectors import plan_hours, run_hours_by_box, run_hours_by_person
 from kam.allocation.services import (
     CapacityChange,

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kam.allocation.adapter import run_problem
-from kam.allocation.judgements import judgement_fit, judgement_save
+from kam.allocation.judgement_services import judgement_fit, judgement_save
 from kam.allocation.models import ResponseJudgement
 from kam.core.allocation.curves import calibrate
 from kam.web.errors import ApplicationError

@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kam.allocation.judgements import judgement_save
+from kam.allocation.judgement_services import judgement_save
 from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
-from kam.allocation.runs import run_start
+from kam.allocation.run_services import run_start
 from tests.allocation.conftest import JUDGEMENTS, judgement
 from tests.conftest import client_for
 from tests.factories import AccountFactory

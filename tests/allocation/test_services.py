@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kam.allocation.judgements import judgement_save
+from kam.allocation.judgement_services import judgement_save
 from kam.allocation.models import (
     AllocationLine,
     AllocationPersonLine,
@@ -16,7 +16,7 @@ from kam.allocation.models import (
     ResponseJudgement,
     RunStatus,
 )
-from kam.allocation.runs import run_start
+from kam.allocation.run_services import run_start
 from kam.allocation.services import (
     CapacityChange,
     FunctionCapacityChange,
