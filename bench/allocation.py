@@ -43,23 +43,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kam.core.allocation import (
-    DP_CELLS,
-    Accounts,
-    AllocationResult,
-    Curves,
-    Person,
-    PoolProblem,
-    TeamProblem,
+from kam.core.allocation.curves import Curves
+from kam.core.allocation.pool import DP_CELLS, Accounts, dp_choices, dp_pool, normalise_bounds
+from kam.core.allocation.problems import AllocationResult, Person, PoolProblem, TeamProblem
+from kam.core.allocation.solve import (
     allocate,
     capacity_curve,
-    dp_choices,
-    dp_pool,
-    normalise_bounds,
     value_of_one_more_cap_hour,
     value_of_one_more_hour,
 )
-from kam.core.allocation_team import allocate_team
+from kam.core.allocation.team import allocate_team
 
 GRANULARITY = 5.0
 MAX_HOURS = 100.0
@@ -443,7 +436,7 @@ def exact_check(count: int) -> None:
     )
 
 
-#: the run's capacity what-if: shares of today's capacity (kam/allocation/services.py)
+#: the run's capacity what-if: shares of today's capacity (kam/allocation/adapter.py)
 WHAT_IF = (0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
 
 

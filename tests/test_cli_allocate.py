@@ -60,7 +60,7 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert out["upper_bound"] >= out["objective"]
     assert out["gap"] == pytest.approx(out["upper_bound"] - out["objective"], abs=1e-3)
     # today: 100 + 40 + 60 = 200 hours, scaled by 150/200 to 75, 30 and 45
-    from kam.core.allocation import calibrate
+    from kam.core.allocation.curves import calibrate
 
     curves = [
         calibrate(

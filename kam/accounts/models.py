@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.choices import TeamRole
 from kam.web.history_records import KamHistoricalRecords
 
 
@@ -68,13 +69,6 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class TeamRole(models.TextChoices):
-    """Where a person sits in the account team (section 3)."""
-
-    CORE = "core", _("Core team")
-    SURROUND = "surround", _("Surround team")
 
 
 class AccountTeamMember(models.Model):

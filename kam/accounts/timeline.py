@@ -298,7 +298,8 @@ def _reviews(account: Account) -> list[ReviewPoint]:
 
 
 def _stages(account: Account) -> list[StagePoint]:
-    from kam.relationships.models import AccountRelationship, Stage
+    from kam.relationships.models import AccountRelationship
+    from kam.web.choices import Stage
 
     labels = dict(Stage.choices)
     rows = (
@@ -346,7 +347,7 @@ def _findings(account: Account) -> list[FindingPoint]:
             c = contacts.get(int(r.subject[1:]))
             subject_name = c.display_name if c is not None else ""
         elif r.subject:
-            from kam.core.relationships import function_label
+            from kam.core.relationships.vocabulary import function_label
 
             subject_name = _(function_label(r.subject))
         message = why_from_json(r.why)

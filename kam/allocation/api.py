@@ -20,6 +20,12 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.selectors import account_get_visible
+from kam.allocation.judgement_services import (
+    JudgementInput,
+    judgement_curve,
+    judgement_fit,
+    judgement_save,
+)
 from kam.allocation.models import (
     AllocationLine,
     AllocationPersonLine,
@@ -27,6 +33,7 @@ from kam.allocation.models import (
     PlanningPeriod,
     ResponseJudgement,
 )
+from kam.allocation.run_services import run_start
 from kam.allocation.selectors import (
     capacity_list,
     function_capacity_rows,
@@ -47,17 +54,12 @@ from kam.allocation.selectors import (
 from kam.allocation.services import (
     CapacityChange,
     FunctionCapacityChange,
-    JudgementInput,
     PolicyChange,
     capacities_update,
     function_capacities_update,
-    judgement_curve,
-    judgement_fit,
-    judgement_save,
     period_create,
     period_update,
     policies_update,
-    run_start,
 )
 from kam.allocation.wording import fit_quality_text, inconsistent_text, shortfall_text
 from kam.web.api_schemas import ErrorOut

@@ -13,7 +13,8 @@ import numpy as np
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from kam.core.allocation import ResponseCurve, gain_per_hour
+from kam.core.allocation.curves import ResponseCurve
+from kam.core.allocation.solve import gain_per_hour
 from kam.portfolio.charts import FONT, INK, MUTED
 from kam.web import formats
 
@@ -181,7 +182,7 @@ def what_if_chart(
 ) -> alt.TopLevelMixin:
     """The capacity what-if: the best expected contribution (minus the hours' cost) and
     what each extra hour brings on average from one point to the next
-    (``kam.core.allocation.gain_per_hour``), against the team's total yearly hours; today's
+    (``kam.core.allocation.solve.gain_per_hour``), against the team's total yearly hours; today's
     capacity marked. (The Lagrangian price is not drawn: it is not what an hour adds.)"""
     gains = gain_per_hour([(p["capacity"], p["objective"]) for p in points])
     data = [

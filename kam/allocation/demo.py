@@ -32,17 +32,19 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import AccountRevenue
-from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
-from kam.allocation.services import (
+from kam.allocation.judgement_services import (
     CORE_FIELDS,
     HALF_FIELD,
     CheckedJudgement,
-    FunctionCapacityChange,
     JudgementInput,
-    function_capacities_update,
     judgement_check,
+)
+from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
+from kam.allocation.run_services import run_execute
+from kam.allocation.services import (
+    FunctionCapacityChange,
+    function_capacities_update,
     period_create,
-    run_execute,
 )
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get

@@ -45,7 +45,7 @@ from kam.allocation.models import (
     ResponseJudgement,
     RunStatus,
 )
-from kam.core.allocation import EXACT_GAP
+from kam.core.allocation.problems import EXACT_GAP
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.selectors import portfolio_review

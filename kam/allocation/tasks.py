@@ -10,7 +10,7 @@ from kam.jobs.services import JobFailed, JobTracker, job_run
 
 def _run(job: Job, tracker: JobTracker) -> None:
     from kam.allocation.models import AllocationRun, RunStatus
-    from kam.allocation.services import run_execute
+    from kam.allocation.run_services import run_execute
 
     assert job.object_id is not None
     run_execute(run_id=job.object_id, tracker=tracker)

@@ -37,7 +37,15 @@ from kam.allocation.forms import (
     PolicyForm,
     next_year_initial,
 )
+from kam.allocation.judgement_services import (
+    JudgementInput,
+    judgement_check,
+    judgement_curve,
+    judgement_fit,
+    judgement_save,
+)
 from kam.allocation.models import AllocationRun, PeriodStatus, PlanningPeriod, RunStatus
+from kam.allocation.run_services import run_start
 from kam.allocation.selectors import (
     capacity_list,
     function_capacity_rows,
@@ -61,18 +69,12 @@ from kam.allocation.selectors import (
 from kam.allocation.services import (
     CapacityChange,
     FunctionCapacityChange,
-    JudgementInput,
     PolicyChange,
     capacities_update,
     function_capacities_update,
-    judgement_check,
-    judgement_curve,
-    judgement_fit,
-    judgement_save,
     period_create,
     period_update,
     policies_update,
-    run_start,
 )
 from kam.allocation.wording import (
     GROUP,
@@ -80,7 +82,7 @@ from kam.allocation.wording import (
     inconsistent_text,
     shortfall_text,
 )
-from kam.core.allocation_fit import JudgementFit
+from kam.core.allocation.fit import JudgementFit
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Function

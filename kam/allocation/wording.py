@@ -6,8 +6,8 @@ import math
 
 from django.utils.translation import gettext as _
 
-from kam.core.allocation import ShortfallReason
-from kam.core.allocation_fit import JudgementFit
+from kam.core.allocation.fit import JudgementFit
+from kam.core.allocation.problems import ShortfallReason
 from kam.web import formats
 
 #: Groups of three digits in the judgement inputs are set apart by a narrow no-break space:
@@ -65,3 +65,50 @@ def inconsistent_text(fit: JudgementFit) -> str:
     return _("Disagrees with the other four: they suggest about %(amount)s.") % {
         "amount": grouped_amount(_three_digits(fit.suggested))
     }
+
+
+def judgement_labels() -> dict[str, str]:
+    """The judgement fields (model names) and their labels, for messages and forms."""
+    return {
+        "reference_hours": _("Today's hours"),
+        "contribution_at_zero": _("Contribution with no effort"),
+        "contribution_at_50pct": _("Contribution at −50 % hours"),
+        "contribution_at_reference": _("Contribution at today's hours"),
+        "contribution_at_150pct": _("Contribution at +50 % hours"),
+        "contribution_at_saturation": _("Contribution at saturation"),
+        "min_hours": _("Minimum hours"),
+        "max_hours": _("Maximum hours"),
+    }
+
+
+def calibration_message(field: str) -> str:
+    """What to change when a judgement does not calibrate, for the model field ``field``."""
+    # The core's own message is English; the page shows one per field, in the user's language.
+    messages = {
+        "reference_hours": _(
+            "Today's hours must be more than 0: enter the hours the team spends on the "
+            "account this year (at least 1)."
+        ),
+        "contribution_at_zero": _(
+            "The contribution with no effort must be lower than the contribution at "
+            "today's hours: lower this number or raise the next."
+        ),
+        "contribution_at_reference": _(
+            "The contribution at today's hours must lie between the contribution with no "
+            "effort and the contribution at +50 % hours: change this number."
+        ),
+        "contribution_at_50pct": _(
+            "The contribution at −50 % hours must lie between the contribution with no "
+            "effort and the contribution at today's hours: change this number, or leave it "
+            "empty."
+        ),
+        "contribution_at_150pct": _(
+            "The contribution at +50 % hours must lie between the contribution at today's "
+            "hours and the contribution at saturation: change this number."
+        ),
+        "contribution_at_saturation": _(
+            "The contribution at saturation must be higher than the contribution at +50 % "
+            "hours: raise this number."
+        ),
+    }
+    return messages.get(field, _("These four numbers do not make a response curve."))

@@ -8,7 +8,7 @@ upper bound, the gap, whether the plan is exact, what one more hour adds (the pl
 again with it), the Lagrangian price of an hour and the objective of today's allocation.
 docs/allocation.md describes the file and the output.
 
-With five judgements the curve is fitted by least squares (``kam.core.allocation_fit``); a
+With five judgements the curve is fitted by least squares (``kam.core.allocation.fit``); a
 judgement that disagrees with the other four is noted on stderr (the row, the field and
 where the other four put it), and the allocation still runs.
 
@@ -44,7 +44,8 @@ from kam.imports.tables import csv_reader, header_name
 if TYPE_CHECKING:  # kam.core.allocation needs numpy: imported when the command runs
     import numpy as np
 
-    from kam.core.allocation import AllocationResult, CalibrationError, ResponseCurve
+    from kam.core.allocation.curves import CalibrationError, ResponseCurve
+    from kam.core.allocation.problems import AllocationResult
 
 COLUMNS = (
     "account",
@@ -116,7 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kam allocate``; returns the exit status (0, or 2 for bad input)."""
-    from kam.core.allocation import Curves, PoolProblem, allocate
+    from kam.core.allocation.curves import Curves
+    from kam.core.allocation.problems import PoolProblem
+    from kam.core.allocation.solve import allocate
 
     try:
         accounts, curves, lo, hi = read_accounts(
@@ -156,8 +159,8 @@ def read_accounts(
     """
     import numpy as np
 
-    from kam.core.allocation import CalibrationError
-    from kam.core.allocation_fit import fit_judgements
+    from kam.core.allocation.curves import CalibrationError
+    from kam.core.allocation.fit import fit_judgements
 
     problems: list[str] = []
     text = file_text(path, name, problems)

@@ -1,6 +1,6 @@
 """What a relationship finding costs, so the start page can rank them (docs/start.md).
 
-A coverage finding (kam.core.relationships.findings) says how serious it is for the
+A coverage finding (kam.core.relationships.coverage.findings) says how serious it is for the
 account it is on: ``severity`` 3 (serious), 2 (warning) or 1 (note). The same gap costs
 more on an account the portfolio invests in: the selection matrix gives key accounts the
 most time and the most at stake (docs/method.md section 1, docs/method.md). So the cost of a
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from kam.core.relationships import FindingKind
+from kam.core.relationships.vocabulary import FindingKind
 from kam.core.scoring import Box
 
 BOX_WEIGHT: dict[str, int] = {

@@ -83,8 +83,8 @@ KINDS: dict[str, Kind] = {
     "allocation_run": Kind(
         label=gettext_lazy("Optimisation of a year plan"),
         task="kam.allocation.tasks.allocation_run_task",
-        stopped="kam.allocation.services.run_stopped",
-        retry="kam.allocation.services.run_retry",
+        stopped="kam.allocation.run_services.run_stopped",
+        retry="kam.allocation.run_services.run_retry",
         url="allocation:run",
     ),
     "portfolio_deck": Kind(

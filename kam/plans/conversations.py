@@ -183,7 +183,7 @@ class ObjectiveIndex:
 
 
 def _role_order() -> list[tuple[str, str]]:
-    from kam.relationships.models import BuyingRole
+    from kam.web.choices import BuyingRole
 
     # The decider first: the grid's question is whether each objective reached one.
     roles = [(str(r.value), str(r.label)) for r in BuyingRole]

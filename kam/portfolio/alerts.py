@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from kam.accounts.models import Account
-from kam.core.relationships import FindingKind
+from kam.core.relationships.vocabulary import FindingKind
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review, ReviewMove
 from kam.portfolio.selectors import portfolio_review, review_previous

@@ -33,14 +33,8 @@ from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.organisation.models import Box, BoxPolicy
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import portfolio_review
-from kam.relationships.models import (
-    AccountRelationship,
-    Contact,
-    ContactLink,
-    CustomerView,
-    Stage,
-    Strength,
-)
+from kam.relationships.models import AccountRelationship, Contact, ContactLink
+from kam.web.choices import CustomerView, Stage, Strength
 
 STREAM = 7
 #: (title, function, seniority 1-5, buying roles, influence, parent index or None)

@@ -5,13 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kam.relationships.models import (
-    Attitude,
-    BuyingRole,
-    ContactFunction,
-    LawfulBasis,
-    Seniority,
-)
+from kam.relationships.models import ContactFunction, LawfulBasis, Seniority
+from kam.web.choices import Attitude, BuyingRole
 from kam.web.widgets import IsoDateInput
 
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.web.choices import Attitude, CustomerView, Stage, Strength
 from kam.web.history_records import KamHistoricalRecords
 
 
@@ -41,65 +42,12 @@ class ContactFunction(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class BuyingRole(models.TextChoices):
-    """Roles in the decision-making unit (section 3); a contact may hold several."""
-
-    INITIATOR = "initiator", _("Initiator")
-    USER = "user", _("User")
-    INFLUENCER = "influencer", _("Influencer")
-    DECIDER = "decider", _("Decider")
-    BUYER = "buyer", _("Buyer")
-    GATEKEEPER = "gatekeeper", _("Gatekeeper")
-    ECONOMIC_BUYER = "economic_buyer", _("Economic buyer")
-    TECHNICAL_BUYER = "technical_buyer", _("Technical buyer")
-    COACH = "coach", _("Coach")
-
-
-class Attitude(models.TextChoices):
-    """A contact's attitude to us (section 3)."""
-
-    CHAMPION = "champion", _("Champion")
-    SUPPORTER = "supporter", _("Supporter")
-    NEUTRAL = "neutral", _("Neutral")
-    CRITIC = "critic", _("Critic")
-    OPPONENT = "opponent", _("Opponent")
-
-
 class LawfulBasis(models.TextChoices):
     """Why we may keep a person's data (GDPR article 6)."""
 
     LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
     CONTRACT = "contract", _("Contract")
     CONSENT = "consent", _("Consent")
-
-
-class Strength(models.TextChoices):
-    """The strength of a link between one of our people and one of theirs (section 3)."""
-
-    NONE = "none", _("None")
-    WEAK = "weak", _("Weak")
-    MEDIUM = "medium", _("Medium")
-    STRONG = "strong", _("Strong")
-
-
-class Stage(models.TextChoices):
-    """McDonald's relationship stages plus disintegrating (section 3)."""
-
-    EXPLORATORY = "exploratory", _("Exploratory")
-    BASIC = "basic", _("Basic")
-    COOPERATIVE = "cooperative", _("Cooperative")
-    INTERDEPENDENT = "interdependent", _("Interdependent")
-    INTEGRATED = "integrated", _("Integrated")
-    DISINTEGRATING = "disintegrating", _("Disintegrating")
-
-
-class CustomerView(models.TextChoices):
-    """How the customer files us, from the buyer's side (Kraljic, section 4)."""
-
-    STRATEGIC = "strategic", _("Strategic (key supplier)")
-    BOTTLENECK = "bottleneck", _("Bottleneck (strategic security)")
-    LEVERAGE = "leverage", _("Leverage (tactical profit)")
-    NON_CRITICAL = "non_critical", _("Non-critical (tactical make-easy)")
 
 
 class Contact(models.Model):
@@ -306,7 +254,7 @@ class FindingRecord(models.Model):
     """One coverage finding of an account with the day kam first found it and the day it
     stopped finding it (section 3; docs/relationships.md, "Findings over time").
 
-    Findings are computed (``kam.core.relationships.findings``); this store keeps their
+    Findings are computed (``kam.core.relationships.coverage.findings``); this store keeps their
     dates. A finding is known by ``kind`` and ``subject`` (the contact key ``c<id>``, the
     function key, or "" for a bow-tie). ``resolved_at`` is empty while it is still found;
     when the same finding comes back, a new row opens. The open rows equal the computed

@@ -1,6 +1,6 @@
 """The customer's org chart with our links drawn onto it, as a server-rendered SVG.
 
-Positions come from ``kam.core.relationships.org_chart_layout`` (the reports-to forest,
+Positions come from ``kam.core.relationships.orgchart.org_chart_layout`` (the reports-to forest,
 docs/method.md section 3); this module only draws: one box per contact, its border and
 stripe in the colour of the contact's attitude, the buying roles under the title, and at
 the foot of the box one disc per person of ours linked to the contact, shaded by the
@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from kam.core import relationships as core
 from kam.core.cells import xml_safe
-from kam.relationships.models import Attitude, BuyingRole
 from kam.relationships.selectors import AccountData, ckey
+from kam.web.choices import Attitude, BuyingRole
 
 PITCH_X = 196
 PITCH_Y = 100

@@ -28,19 +28,15 @@ from kam.accounts.selectors import account_editable_check, account_list_visible
 from kam.activities.models import Activity
 from kam.relationships.models import (
     AccountRelationship,
-    Attitude,
-    BuyingRole,
     Contact,
     ContactFunction,
     ContactLink,
-    CustomerView,
     ErasureRecord,
     LawfulBasis,
     Seniority,
-    Stage,
-    Strength,
 )
 from kam.users.models import Function
+from kam.web.choices import Attitude, BuyingRole, CustomerView, Stage, Strength
 from kam.web.errors import ApplicationError, control_characters_refuse
 
 User = AbstractBaseUser | AnonymousUser

@@ -41,14 +41,7 @@ from kam.relationships.calendar import (
     calendar_import_rerun,
 )
 from kam.relationships.forms import CalendarForm, ContactForm
-from kam.relationships.models import (
-    CalendarImport,
-    Contact,
-    CustomerView,
-    ErasureRecord,
-    Stage,
-    Strength,
-)
+from kam.relationships.models import CalendarImport, Contact, ErasureRecord
 from kam.relationships.orgchart import org_chart_svg
 from kam.relationships.selectors import (
     FINDING_SORTS,
@@ -62,6 +55,7 @@ from kam.relationships.selectors import (
     findings_open,
 )
 from kam.users.models import Function
+from kam.web.choices import CustomerView, Stage, Strength
 from kam.web.errors import ApplicationError
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 
+from kam.web.choices import Function
 from kam.web.history_records import KamHistoricalRecords
 
 
@@ -28,19 +29,6 @@ class Role(models.TextChoices):
     KEY_ACCOUNT_MANAGER = "key_account_manager", _("Key account manager")
     TEAM_MEMBER = "team_member", _("Team member")
     VIEWER = "viewer", _("Viewer")
-
-
-class Function(models.TextChoices):
-    """The function a person works in; account teams are cross-functional (section 3)."""
-
-    SALES = "sales", _("Sales")
-    MARKETING = "marketing", _("Marketing")
-    SUPPLY_CHAIN = "supply_chain", _("Supply chain")
-    FINANCE = "finance", _("Finance")
-    RND = "rnd", _("R&D")
-    CUSTOMER_SERVICE = "customer_service", _("Customer service")
-    MANAGEMENT = "management", _("Management")
-    OTHER = "other", _("Other")
 
 
 class Profile(models.Model):

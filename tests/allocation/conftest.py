@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from kam.accounts.models import Account, AccountTeamMember
-from kam.allocation.services import JudgementInput, judgement_save, period_create
+from kam.allocation.judgement_services import JudgementInput, judgement_save
+from kam.allocation.services import period_create
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.services import (
     CriterionInput,

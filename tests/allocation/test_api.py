@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kam.allocation.services import judgement_save
+from kam.allocation.judgement_services import judgement_save
 from kam.users.tokens import api_token_create
 from tests.allocation.conftest import JUDGEMENTS, judgement
 from tests.conftest import client_for

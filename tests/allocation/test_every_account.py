@@ -21,22 +21,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kam.accounts.models import AccountTeamMember
+from kam.allocation.judgement_services import judgement_curve, judgement_save
 from kam.allocation.models import AllocationLine, AllocationPersonLine, PlannedBy, RunStatus
+from kam.allocation.run_services import run_execute, run_start
 from kam.allocation.selectors import plan_hours, run_hours_by_box, run_hours_by_person
 from kam.allocation.services import (
     CapacityChange,
     PolicyChange,
     capacities_update,
-    judgement_curve,
-    judgement_save,
     period_create,
     policies_update,
-    run_execute,
-    run_start,
 )
-from kam.core import allocation as core
-from kam.core.allocation import ShortfallReason
-from kam.core.policy_hours import PolicyAccount, assign_policy_hours
+from kam.core.allocation.curves import Curves, calibrate
+from kam.core.allocation.policy import PolicyAccount, assign_policy_hours
+from kam.core.allocation.problems import Person, ShortfallReason, TeamProblem
+from kam.core.allocation.solve import allocate
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.services import (
     CriterionInput,
@@ -196,13 +195,13 @@ def test_the_optimiser_gets_the_capacity_left_after_the_policy_hours(
     eligible = np.array(
         [[a.owner_id == u.pk for a in six["accounts"][:3]] for u in (kam_user, other_kam, director)]
     )
-    alone = core.allocate(
-        core.TeamProblem(
-            curves=core.Curves.of([judgement_curve(j) for j in judged]),
+    alone = allocate(
+        TeamProblem(
+            curves=Curves.of([judgement_curve(j) for j in judged]),
             people=[
-                core.Person(kam_user.pk, 30.0, "sales", 60.0),
-                core.Person(other_kam.pk, 29.0, "sales", 60.0),
-                core.Person(director.pk, 10.0, "sales", 60.0),
+                Person(kam_user.pk, 30.0, "sales", 60.0),
+                Person(other_kam.pk, 29.0, "sales", 60.0),
+                Person(director.pk, 10.0, "sales", 60.0),
             ],
             eligible=eligible,
             min_hours=np.array([10.0, 10.0, 10.0]),
@@ -354,7 +353,7 @@ def test_every_account_gets_hours_within_its_bounds_and_the_total_within_capacit
 
     # The judged accounts: everyone may serve them, the optimiser gets what is left.
     curves = [
-        core.calibrate(
+        calibrate(
             reference_hours=float(ref),
             at_zero=float(zero),
             at_reference=float(zero + steps[0]),
@@ -366,12 +365,10 @@ def test_every_account_gets_hours_within_its_bounds_and_the_total_within_capacit
     lo = np.array([j[3] for j in judged], dtype=float)
     hi = np.array([j[4] for j in judged], dtype=float)
     left = {f: max(h, 0.0) for f, h in given_.function_left.items()}
-    result = core.allocate(
-        core.TeamProblem(
-            curves=core.Curves.of(curves),
-            people=[
-                core.Person(p, max(given_.person_left[p], 0.0), functions[p], 1.0) for p in people
-            ],
+    result = allocate(
+        TeamProblem(
+            curves=Curves.of(curves),
+            people=[Person(p, max(given_.person_left[p], 0.0), functions[p], 1.0) for p in people],
             eligible=np.ones((len(people), len(judged)), dtype=bool),
             function_capacity=left or None,
             min_hours=lo,

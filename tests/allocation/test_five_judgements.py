@@ -13,9 +13,10 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from kam.allocation.adapter import run_problem
+from kam.allocation.judgement_services import judgement_fit, judgement_save
 from kam.allocation.models import ResponseJudgement
-from kam.allocation.services import judgement_fit, judgement_save, run_problem
-from kam.core.allocation import calibrate
+from kam.core.allocation.curves import calibrate
 from kam.web.errors import ApplicationError
 from tests.allocation.conftest import judgement
 from tests.allocation.test_api import BASE, send

@@ -11,8 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kam.allocation.judgement_services import judgement_save
 from kam.allocation.models import AllocationRun, PlanningPeriod, ResponseJudgement, RunStatus
-from kam.allocation.services import judgement_save, run_start
+from kam.allocation.run_services import run_start
 from tests.allocation.conftest import JUDGEMENTS, judgement
 from tests.conftest import client_for
 from tests.factories import AccountFactory
@@ -213,7 +214,7 @@ def _queries(client: Client, url: str, **params: str) -> int:
 
 def test_list_pages_do_not_grow_queries_with_rows(judged, director, kam_user, monkeypatch):
     # One what-if point is enough here: the test counts queries, not the optimiser's work.
-    monkeypatch.setattr("kam.allocation.services.WHAT_IF_SHARES", (1.0,))
+    monkeypatch.setattr("kam.allocation.adapter.WHAT_IF_SHARES", (1.0,))
     client = client_for(director)
     judgements_url = reverse("allocation:judgements", args=[judged.pk])
     run = run_start(user=director, period=judged)

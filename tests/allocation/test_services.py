@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from kam.allocation.judgement_services import judgement_save
 from kam.allocation.models import (
     AllocationLine,
     AllocationPersonLine,
@@ -15,17 +16,16 @@ from kam.allocation.models import (
     ResponseJudgement,
     RunStatus,
 )
+from kam.allocation.run_services import run_start
 from kam.allocation.services import (
     CapacityChange,
     FunctionCapacityChange,
     PolicyChange,
     capacities_update,
     function_capacities_update,
-    judgement_save,
     period_create,
     period_update,
     policies_update,
-    run_start,
 )
 from kam.organisation.models import BoxPolicy
 from kam.web.errors import ApplicationError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from kam.core.allocation_fit import fit_judgements
+from kam.core.allocation.fit import fit_judgements
 from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser

@@ -9,19 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam.core.allocation import (
-    CalibrationError,
-    Curves,
-    Person,
-    PoolProblem,
-    ShortfallReason,
-    TeamProblem,
-    allocate,
-    calibrate,
-    capacity_curve,
-    curve_from_parameters,
-    flat_rule,
-)
+from kam.core.allocation.curves import CalibrationError, Curves, calibrate, curve_from_parameters
+from kam.core.allocation.pool import flat_rule
+from kam.core.allocation.problems import Person, PoolProblem, ShortfallReason, TeamProblem
+from kam.core.allocation.solve import allocate, capacity_curve
 
 # --- calibration, worked by hand --------------------------------------------------------------
 

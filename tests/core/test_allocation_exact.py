@@ -15,15 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kam.core.allocation import (
-    Accounts,
-    Curves,
-    PoolProblem,
-    allocate,
-    normalise_bounds,
-    solve_pool_units,
-    value_of_one_more_hour,
-)
+from kam.core.allocation.curves import Curves
+from kam.core.allocation.pool import Accounts, normalise_bounds, solve_pool_units
+from kam.core.allocation.problems import PoolProblem
+from kam.core.allocation.solve import allocate, value_of_one_more_hour
 
 
 def portfolio(seed: int) -> tuple[Curves, float, float]:
@@ -204,7 +199,7 @@ def test_a_teams_hour_goes_to_the_person_where_it_adds_most() -> None:
     # the first, Bob (12 h) only the second. Both use all their hours: r(10) = 5,000 and
     # r(12) = 6,746.49. One more hour for Ann adds r(11) − r(10) = 5,941.72 − 5,000 =
     # 941.72; for Bob r(13) − r(12) = 660.22. One more hour of the team is the larger.
-    from kam.core.allocation import Person, TeamProblem
+    from kam.core.allocation.problems import Person, TeamProblem
 
     curves = Curves(
         c=np.zeros(2),

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kam.core.allocation import CalibrationError, calibrate
-from kam.core.allocation_fit import INCONSISTENT_SHARE, fit_judgements
+from kam.core.allocation.curves import CalibrationError, calibrate
+from kam.core.allocation.fit import INCONSISTENT_SHARE, fit_judgements
 
 # The curve of the hand-worked examples: c = 100 000, b = 1 100 000, d = 2, e = 1, today's
 # hours 100. Shares of the way from c to b: at 50 h 0.5²/(1 + 0.5²) = 0.2, at 100 h

@@ -1,4 +1,4 @@
-"""The team allocation optimiser (docs/method.md section 2; kam/core/allocation_team.py).
+"""The team allocation optimiser (docs/method.md section 2; kam/core/allocation/team.py).
 
 Small teams against an exhaustive search and against an independent MILP (HiGHS through
 scipy), and properties: every capacity, bound and eligibility respected, the certified
@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from kam.core.allocation import Curves, Person, TeamProblem, allocate
-from kam.core.allocation_team import EXACT_PAIRS
+from kam.core.allocation.curves import Curves
+from kam.core.allocation.problems import Person, TeamProblem
+from kam.core.allocation.solve import allocate
+from kam.core.allocation.team import EXACT_PAIRS
 
 
 def random_curves(n: int, seed: int) -> Curves:
@@ -88,7 +90,7 @@ def reference_optimum(problem: TeamProblem) -> float | None:
 
 def check_feasible(problem: TeamProblem, result: object) -> None:
     """Every capacity, eligibility and bound of ``problem`` holds in ``result``."""
-    from kam.core.allocation import AllocationResult
+    from kam.core.allocation.problems import AllocationResult
 
     assert isinstance(result, AllocationResult) and result.person_hours is not None
     people = list(problem.people)

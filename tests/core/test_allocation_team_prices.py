@@ -1,5 +1,5 @@
 """The team optimiser's prices from the LP over each account's concave envelope and its
-"exact" claim (kam/core/allocation_team.py, docs/allocation.md "Large teams").
+"exact" claim (kam/core/allocation/team.py, docs/allocation.md "Large teams").
 
 Hand-worked teams, and properties on tiny teams against an independent MILP: the plan
 never above the optimum nor the bound below it, ``exact`` only with a relative gap of at
@@ -15,16 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam.core.allocation import (
-    EXACT_GAP,
-    Curves,
-    Person,
-    PoolProblem,
-    TeamProblem,
-    allocate,
-    value_of_one_more_hour,
-)
-from kam.core.allocation_team import allocate_team
+from kam.core.allocation.curves import Curves
+from kam.core.allocation.problems import EXACT_GAP, Person, PoolProblem, TeamProblem
+from kam.core.allocation.solve import allocate, value_of_one_more_hour
+from kam.core.allocation.team import allocate_team
 from tests.core.test_allocation_team import check_feasible, random_curves, reference_optimum
 
 

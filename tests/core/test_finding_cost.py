@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kam.core.finding_cost import CostedFinding, finding_cost, rank_findings
-from kam.core.relationships import FindingKind
+from kam.core.relationships.vocabulary import FindingKind
 
 BOXES = ["key", "key_development", "maintenance", "opportunistic", ""]
 KINDS = [k.value for k in FindingKind]

@@ -13,31 +13,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam.core.relationships import (
-    MARKER_LABELS,
-    AccountMap,
-    Attitude,
-    BuyingRole,
-    Contact,
-    CustomerView,
-    Finding,
-    FindingKind,
-    Link,
-    Meeting,
-    Message,
-    Stage,
-    Strength,
-    TeamMember,
-    TeamRole,
-    bow_tie_pair,
+from kam.core.relationships.coverage import Finding, findings
+from kam.core.relationships.data import AccountMap, Contact, Link, Meeting, TeamMember
+from kam.core.relationships.graph import bow_tie_pair
+from kam.core.relationships.links import (
     contact_last_met,
     derive_links,
-    findings,
     half_year_counts,
-    infer_stage,
     months_before,
-    positioning_warnings,
     strength_for_rate,
+)
+from kam.core.relationships.messages import Message
+from kam.core.relationships.positioning import positioning_warnings
+from kam.core.relationships.stage import infer_stage
+from kam.core.relationships.vocabulary import (
+    MARKER_LABELS,
+    Attitude,
+    BuyingRole,
+    CustomerView,
+    FindingKind,
+    Stage,
+    Strength,
+    TeamRole,
 )
 
 AS_OF = date(2026, 11, 27)

@@ -9,14 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam.core.relationships import (
-    Attitude,
-    Contact,
-    Edge,
-    Node,
-    org_chart_edges,
-    org_chart_layout,
-)
+from kam.core.relationships.data import Contact
+from kam.core.relationships.orgchart import Edge, Node, org_chart_edges, org_chart_layout
+from kam.core.relationships.vocabulary import Attitude
 
 HALF_W = 0.45  # a box 0.9 of the column pitch wide
 HALF_H = 0.3  # and 0.6 of the row pitch high

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam.core.allocation import Person, ResponseCurve, TeamProblem
-from kam.core.allocation_team import team_scale
+from kam.core.allocation.curves import ResponseCurve
+from kam.core.allocation.problems import Person, TeamProblem
+from kam.core.allocation.team import team_scale
 
 CURVE = ResponseCurve(c=0, b=100, d=2, e=100, reference_hours=10)
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from kam.core.relationships import FindingKind
+from kam.core.relationships.vocabulary import FindingKind
 from kam.relationships.selectors import account_data, ckey, matrix, ukey
 from kam.relationships.services import contact_create
 from tests.conftest import client_for

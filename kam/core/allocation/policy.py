@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kam.core.allocation import ShortfallReason
+from kam.core.allocation.problems import ShortfallReason
 
 
 @dataclass(frozen=True)

@@ -68,23 +68,23 @@ from scipy.optimize import (  # type: ignore[import-untyped]
 )
 from scipy.sparse import coo_matrix, vstack  # type: ignore[import-untyped]
 
-from kam.core.allocation import (
-    EXACT_GAP,
+from kam.core.allocation.curves import FloatArray, _dr, _inflection
+from kam.core.allocation.pool import (
     Accounts,
-    AllocationResult,
-    FloatArray,
-    ProgressCallback,
-    Shortfall,
-    ShortfallReason,
-    TeamProblem,
-    _dr,
-    _inflection,
     _report,
     as_curves,
     flat_rule,
     normalise_bounds,
     reference_allocation,
     solve_pool_units,
+)
+from kam.core.allocation.problems import (
+    EXACT_GAP,
+    AllocationResult,
+    ProgressCallback,
+    Shortfall,
+    ShortfallReason,
+    TeamProblem,
 )
 
 #: most evaluations of the dual (cutting planes) in the level bundle method

@@ -3,7 +3,7 @@
 CALLPLAN (Lodish 1971, docs/allocation.md) asked the salesperson for the contribution at
 five levels of effort: none, half of today's, today's, 50 % more, and saturation. ADBUDG
 (``r(x) = c + (b − c) · xᵈ / (e + xᵈ)``) has four parameters, so four judgements fix the
-curve exactly (``kam.core.allocation.calibrate``) and give no way to tell whether they
+curve exactly (``kam.core.allocation.curves.calibrate``) and give no way to tell whether they
 agree. The fifth (the contribution at **half of today's hours**, ``at_50pct``) is one
 judgement more than the curve needs: it lets kam measure how well the judgements hang
 together and point at the one to look at again.
@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kam.core.allocation import CalibrationError, ResponseCurve, calibrate
+from kam.core.allocation.curves import CalibrationError, ResponseCurve, calibrate
 
 #: A fitted curve that misses a judgement by more than this share of the range from no
 #: effort to saturation names the judgement that disagrees (5 %: judgements are usually

@@ -1,0 +1,82 @@
+"""The Django choices of the codes that ``kam.core`` and the models share: one vocabulary.
+
+The codes and their English labels are defined once, in ``kam.core`` (for relationships
+``kam.core.relationships.vocabulary``, docs/method.md sections 3 and 4); the choices here
+are built from them, each label translated when it is shown and started with a capital
+(``capfirst``), since it stands alone in a form or a table while the same label runs inside
+a sentence of the findings ("the closest is Anna (medium)"). The models and forms use
+these classes (``Contact.attitude``, ``ContactLink.strength``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from django.db import models
+from django.utils.functional import lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+
+from kam.core.relationships import vocabulary as core
+
+
+def _label(msgid: str) -> str:
+    return str(capfirst(gettext(msgid)))
+
+
+label_lazy = lazy(_label, str)
+"""The label of a code in the active language, starting with a capital (lazy)."""
+
+
+def text_choices(
+    name: str,
+    labels: Mapping[StrEnum, str],
+    codes: Iterable[StrEnum] | None = None,
+    *,
+    doc: str = "",
+) -> type[models.TextChoices]:
+    """A ``TextChoices`` class called ``name`` with one member per code of ``labels`` (or
+    only ``codes``, in their order): the code's name and value, and its label."""
+    chosen = list(labels) if codes is None else list(codes)
+    members = [(code.name, (code.value, label_lazy(labels[code]))) for code in chosen]
+    choices: type[models.TextChoices] = models.TextChoices(name, members, module=__name__)
+    choices.__doc__ = doc
+    return choices
+
+
+Strength = text_choices(
+    "Strength",
+    core.STRENGTH_LABELS,
+    doc="The strength of a link between one of our people and one of theirs (section 3).",
+)
+Attitude = text_choices(
+    "Attitude", core.ATTITUDE_LABELS, doc="A contact's attitude to us (section 3)."
+)
+BuyingRole = text_choices(
+    "BuyingRole",
+    core.BUYING_ROLE_LABELS,
+    doc="Roles in the decision-making unit (section 3); a contact may hold several.",
+)
+Stage = text_choices(
+    "Stage",
+    core.STAGE_LABELS,
+    doc="McDonald's relationship stages plus disintegrating (section 3).",
+)
+CustomerView = text_choices(
+    "CustomerView",
+    core.CUSTOMER_VIEW_LABELS,
+    doc="How the customer files us, from the buyer's side (Kraljic, section 4).",
+)
+TeamRole = text_choices(
+    "TeamRole",
+    core.TEAM_ROLE_LABELS,
+    (core.TeamRole.CORE, core.TeamRole.SURROUND),
+    doc="""Where a person sits in the account team (section 3); the key account manager is the
+account's owner, not a team role.""",
+)
+Function = text_choices(
+    "Function",
+    core.FUNCTION_LABELS,
+    doc="The function a person works in; account teams are cross-functional (section 3).",
+)
