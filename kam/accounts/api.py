@@ -30,7 +30,6 @@ from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_children_visible,
     account_get_visible,
-    account_list_annotated,
     account_list_visible,
     account_may_edit,
     account_placements,
@@ -42,6 +41,7 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.portfolio.selectors import account_list_annotated
 from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 

@@ -34,7 +34,6 @@ from kam.accounts.selectors import (
     account_filter_options,
     account_get_editable,
     account_get_visible,
-    account_list_annotated,
     account_list_visible,
     account_may_create,
     account_may_edit,
@@ -53,7 +52,7 @@ from kam.accounts.services import (
 )
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
-from kam.portfolio.selectors import account_box, portfolio_review
+from kam.portfolio.selectors import account_box, account_list_annotated, portfolio_review
 from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
 
