@@ -34,7 +34,6 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from kam.cli.common import csv_rows
 from kam.core.clv import (
     ClvFitError,
     ClvModel,
@@ -53,6 +52,7 @@ from kam.imports.limits import (
     limited_records,
     sql_date_plausible,
 )
+from kam.imports.tables import csv_rows
 
 COLUMNS = ("account", "date", "amount")
 MAX_PROBLEMS = 100
