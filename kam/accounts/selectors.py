@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember
-from kam.portfolio.models import Placement
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 
@@ -137,17 +136,6 @@ def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[st
         visible.exclude(channel="").order_by("channel").values_list("channel", flat=True).distinct()
     )
     return {"owners": owners, "countries": countries, "channels": channels}
-
-
-def account_placements(*, account: Account) -> QuerySet[Placement]:
-    """The account's placement in every closed or open review, newest review first
-    (docs/method.md section 1); an open review's row is work in progress, not its box."""
-    return (
-        Placement.objects.filter(account=account)
-        .exclude(review__status="cancelled")
-        .select_related("review")
-        .order_by("-review__review_date", "-review__pk")
-    )
 
 
 def account_children_visible(

@@ -160,6 +160,18 @@ def account_placements(*, account: Account) -> QuerySet[Placement]:
     )
 
 
+def account_placements_shown(*, account: Account) -> QuerySet[Placement]:
+    """The account's placement in every closed or open review, newest review first, as the
+    account's page lists them (docs/method.md section 1); an open review's row is work in
+    progress, not its box. Unlike ``account_placements``, a cancelled review is left out."""
+    return (
+        Placement.objects.filter(account=account)
+        .exclude(review__status="cancelled")
+        .select_related("review")
+        .order_by("-review__review_date", "-review__pk")
+    )
+
+
 def account_list_annotated(
     *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
 ) -> QuerySet[Account]:
