@@ -1,4 +1,5 @@
-"""kam's imports follow its layers and have no cycles (docs/architecture.md, "The layers").
+"""kam's imports follow its layers and have no cycles (docs/architecture.md, "The order
+of the packages").
 
 The contracts are in ``.importlinter`` at the root of the repository, checked by
 import-linter (``lint-imports``, also run by ``make lint``): one ``layers`` contract for
@@ -25,7 +26,7 @@ CONFIG = ROOT / ".importlinter"
 
 #: How many imports break the layers today (the contract's ``ignore_imports``). Lower it
 #: when you remove one; never raise it: put the new code in the layer it belongs to.
-MOST_EXCEPTIONS = 32
+MOST_EXCEPTIONS = 30
 
 
 def _contract(name: str) -> configparser.SectionProxy:
