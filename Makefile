@@ -72,11 +72,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## lint: what CI and the pre-commit hooks check: ruff (lint and format), mypy, Django's
-## system checks, and that the models and the migrations agree
+## lint: what CI and the pre-commit hooks check: ruff (lint and format), the import layers
+## (.importlinter: no import cycles), mypy, Django's system checks, and that the models and
+## the migrations agree
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/kam manage check
 	$(BIN)/kam manage makemigrations --check --dry-run

@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kam.jobs",
+    # the pages that read several apps (start, audit history, timeline, groups): no models
+    "kam.pages",
 ]
 
 MIDDLEWARE = [

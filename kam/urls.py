@@ -6,9 +6,9 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from kam.api import api
+from kam.pages import views as web_views
 from kam.users import oidc
 from kam.users import views as user_views
-from kam.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -50,6 +50,6 @@ urlpatterns = [
     path("me/", include("kam.users.urls")),
     path("notifications/", include("kam.notifications.urls")),
     path("jobs/", include("kam.jobs.urls")),
-    path("history/", include("kam.web.urls")),
+    path("history/", include("kam.pages.urls")),
     path("admin/", admin.site.urls),
 ]

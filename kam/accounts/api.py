@@ -19,16 +19,13 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, account_export
 from kam.accounts.filters import AccountFilters, account_filter
-from kam.accounts.groups import GroupCompany, group_rollup_get, group_rollups
 from kam.accounts.imports import account_import
 from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_children_visible,
     account_get_visible,
-    account_list_annotated,
     account_list_visible,
     account_may_edit,
-    account_placements,
     account_team,
 )
 from kam.accounts.services import (
@@ -38,6 +35,8 @@ from kam.accounts.services import (
     account_update,
 )
 from kam.imports.problems import ImportRefused
+from kam.pages.groups import GroupCompany, group_rollup_get, group_rollups
+from kam.portfolio.selectors import account_list_annotated, account_placements_shown
 from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
 
@@ -192,7 +191,7 @@ def _detail(request: HttpRequest, account: Account) -> dict[str, Any]:
     if account.parent_id is not None:
         parent = account_list_visible(user=request.user).filter(pk=account.parent_id).first()
     placements = []
-    for p in account_placements(account=account):
+    for p in account_placements_shown(account=account):
         probabilities = None
         if p.p_key is not None:
             probabilities = {

@@ -90,7 +90,7 @@ def account_filter(*, queryset: QuerySet[Account], filters: AccountFilters) -> Q
     """Apply ``filters`` to ``queryset``.
 
     ``queryset`` must carry the ``box`` and ``revenue_last_year_base`` annotations of
-    ``kam.accounts.selectors.account_list_annotated``.
+    ``kam.portfolio.selectors.account_list_annotated``.
     """
     qs = queryset
     if filters.q:

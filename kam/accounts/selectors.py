@@ -10,26 +10,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import (
-    Case,
-    CharField,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts.models import Account, AccountRevenue, AccountTeamMember
-from kam.organisation.selectors import exchange_rates_get, organisation_get
-from kam.portfolio.models import Placement, Review
+from kam.accounts.models import Account, AccountTeamMember
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
 
@@ -130,55 +115,6 @@ def revenue_year_last() -> int:
     return timezone.localdate().year - 1
 
 
-def account_list_annotated(
-    *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
-) -> QuerySet[Account]:
-    """Visible accounts with their owner and three computed columns for lists and exports.
-
-    - ``box``: the account's box in ``review`` (the portfolio review -- the latest closed
-      one -- when left ``True``; empty when the account was not placed or there is none);
-    - ``revenue_last_year``: revenue of the last complete calendar year in the account's
-      currency (None when unknown);
-    - ``revenue_last_year_base``: the same in the organisation's base currency, None
-      when there is no exchange rate for the account's currency.
-
-    Everything is computed by subqueries in one SELECT, so a page of 50 costs one query.
-    """
-    if review is True:
-        # imported here: kam.portfolio.selectors itself reads accounts through this module
-        from kam.portfolio.selectors import portfolio_review
-
-        review = portfolio_review()
-    qs = account_list_visible(user=user).select_related("owner")
-    if isinstance(review, Review):
-        box: Any = Subquery(
-            Placement.objects.filter(review=review, account=OuterRef("pk")).values("box")[:1]
-        )
-    else:
-        box = Value("", output_field=CharField())
-    revenue = Subquery(
-        AccountRevenue.objects.filter(account=OuterRef("pk"), year=revenue_year_last()).values(
-            "amount"
-        )[:1],
-        output_field=DecimalField(max_digits=16, decimal_places=2),
-    )
-    rates = exchange_rates_get(organisation=organisation_get())
-    rate = Case(
-        *(When(currency=code, then=Value(value)) for code, value in rates.items()),
-        default=Value(None),
-        output_field=DecimalField(max_digits=14, decimal_places=6),
-    )
-    return qs.annotate(
-        box=Coalesce(box, Value(""), output_field=CharField()),
-        revenue_last_year=revenue,
-    ).annotate(
-        revenue_last_year_base=ExpressionWrapper(
-            F("revenue_last_year") * rate,
-            output_field=DecimalField(max_digits=30, decimal_places=2),
-        )
-    )
-
-
 def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[Any]]:
     """Choices for the list filters, drawn from the accounts ``user`` can see (three queries).
 
@@ -200,17 +136,6 @@ def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[st
         visible.exclude(channel="").order_by("channel").values_list("channel", flat=True).distinct()
     )
     return {"owners": owners, "countries": countries, "channels": channels}
-
-
-def account_placements(*, account: Account) -> QuerySet[Placement]:
-    """The account's placement in every closed or open review, newest review first
-    (docs/method.md section 1); an open review's row is work in progress, not its box."""
-    return (
-        Placement.objects.filter(account=account)
-        .exclude(review__status="cancelled")
-        .select_related("review")
-        .order_by("-review__review_date", "-review__pk")
-    )
 
 
 def account_children_visible(

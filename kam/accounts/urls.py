@@ -1,6 +1,7 @@
 from django.urls import path
 
-from kam.accounts import views, views_history
+from kam.accounts import views
+from kam.pages import timeline_views as views_history
 
 app_name = "accounts"
 urlpatterns = [

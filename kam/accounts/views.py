@@ -26,7 +26,6 @@ from kam.accounts.exports import (
 )
 from kam.accounts.filters import SORT_KEYS, account_filter, account_filters_parse
 from kam.accounts.forms import AccountForm, ImportForm, RevenueForm, TeamForm
-from kam.accounts.groups import group_rollup_get, group_rollups
 from kam.accounts.imports import account_import
 from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
@@ -34,12 +33,10 @@ from kam.accounts.selectors import (
     account_filter_options,
     account_get_editable,
     account_get_visible,
-    account_list_annotated,
     account_list_visible,
     account_may_create,
     account_may_edit,
     account_may_import,
-    account_placements,
     account_team,
     revenue_year_last,
     user_role,
@@ -53,7 +50,13 @@ from kam.accounts.services import (
 )
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
-from kam.portfolio.selectors import account_box, portfolio_review
+from kam.pages.groups import group_rollup_get, group_rollups
+from kam.portfolio.selectors import (
+    account_box,
+    account_list_annotated,
+    account_placements_shown,
+    portfolio_review,
+)
 from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
 
@@ -162,7 +165,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "revenues": revenues,
             "base_currency": organisation.base_currency,
             "show_base": rate is not None and account.currency != organisation.base_currency,
-            "placements": account_placements(account=account),
+            "placements": account_placements_shown(account=account),
             "portfolio": portfolio,
             "portfolio_box": box,
             "portfolio_box_label": Box(box).label if box else "",

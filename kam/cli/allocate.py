@@ -31,7 +31,6 @@ from kam.cli.common import (
     BAD_INPUT,
     InputProblems,
     add_decimal_argument,
-    csv_rows,
     file_text,
     number,
     read_file_numbers,
@@ -39,7 +38,7 @@ from kam.cli.common import (
 from kam.core.cells import spreadsheet_row
 from kam.i18n import _
 from kam.imports.numbers import Convention
-from kam.imports.tables import csv_reader, header_name
+from kam.imports.tables import csv_reader, csv_rows, header_name
 
 if TYPE_CHECKING:  # kam.core.allocation needs numpy: imported when the command runs
     import numpy as np

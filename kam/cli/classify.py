@@ -32,7 +32,6 @@ from kam.cli.common import (
     BAD_INPUT,
     InputProblems,
     add_decimal_argument,
-    csv_rows,
     file_text,
     read_file_numbers,
     whole_number,
@@ -41,7 +40,7 @@ from kam.core.cells import spreadsheet_row
 from kam.core.scoring import BOXES, Criterion, Scheme
 from kam.i18n import _
 from kam.imports.numbers import Convention, NumberReading
-from kam.imports.tables import csv_reader, header_name
+from kam.imports.tables import csv_reader, csv_rows, header_name
 
 if TYPE_CHECKING:  # kam.core.portfolio needs numpy: imported when the command runs
     from kam.core.portfolio import ScoreRow

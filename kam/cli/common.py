@@ -10,11 +10,10 @@ imports no numpy, Django or DuckDB.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from kam.i18n import _
@@ -97,47 +96,6 @@ def file_text(path: Path, name: str, problems: list[str]) -> str | None:
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(file_error(exc, name))
     return None
-
-
-def csv_rows(
-    reader: Iterator[list[str]],
-    *,
-    name: str,
-    header: Sequence[str],
-    column: Mapping[str, int],
-    columns: Sequence[str],
-    problems: list[str],
-    blanks: str | None = None,
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows after the header as (row number, cells of ``columns``), header = row 1.
-
-    Blank rows are skipped; a short row or unreadable CSV is reported in ``problems`` (a
-    CSV error ends the file, since nothing after it can be trusted). Cells are stripped of
-    ``blanks`` (``str.strip``'s argument: whitespace when None), and a row is blank when
-    every cell is.
-    """
-    row_number = 1
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(
-                _("%(file)s: row %(row)s: %(reason)s")
-                % {"file": name, "row": row_number + 1, "reason": exc}
-            )
-            return
-        row_number += 1
-        if not any(cell.strip(blanks) for cell in record):
-            continue
-        if len(record) < len(header):
-            problems.append(
-                _("%(file)s: row %(row)s: %(found)s fields, the header has %(expected)s")
-                % {"file": name, "row": row_number, "found": len(record), "expected": len(header)}
-            )
-            continue
-        yield row_number, {c: record[column[c]].strip(blanks) for c in columns}
 
 
 def read_file_numbers(

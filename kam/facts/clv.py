@@ -34,7 +34,6 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from kam.cli.common import csv_rows
 from kam.core.clv import (
     ClvFitError,
     ClvModel,
@@ -54,6 +53,7 @@ from kam.imports.limits import (
     sql_date_plausible,
 )
 from kam.imports.sql import sql_identifier, sql_string
+from kam.imports.tables import csv_rows
 
 COLUMNS = ("account", "date", "amount")
 MAX_PROBLEMS = 100

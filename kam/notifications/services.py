@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from kam.notifications import selectors
@@ -39,6 +40,9 @@ from kam.plans.models import ActionStatus, PlanAction, PlanSignOff, ShareLink
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.review_selectors import review_accounts_to_score
 from kam.web.errors import ApplicationError
+
+#: The module of this app's tasks, named by its dotted path (``_task``).
+TASKS = "kam.notifications.tasks"
 
 UNSUBSCRIBE_SALT = "kam.notifications.unsubscribe"
 BATCH_SECONDS = 300
@@ -177,13 +181,18 @@ def _deliver(
     return True
 
 
+def _task(task_name: str) -> Any:
+    """The task ``task_name`` of kam.notifications.tasks, found by its dotted path as the job
+    runner finds every task (``KINDS``, ``KAM_PERIODIC_TASKS``): the tasks call these services,
+    so the services name them rather than import them (no import cycle, docs/architecture.md)."""
+    return import_string(f"{TASKS}.{task_name}")
+
+
 def _on_commit_enqueue(task_name: str, *args: Any) -> None:
     """Queue the task ``task_name`` of kam.notifications.tasks once the transaction commits."""
 
     def enqueue() -> None:
-        from kam.notifications import tasks
-
-        getattr(tasks, task_name).enqueue(*args)
+        _task(task_name).enqueue(*args)
 
     transaction.on_commit(enqueue)
 
@@ -405,9 +414,7 @@ def _batch_open(recipient_id: int) -> bool:
 
 def _enqueue_batch(recipient_id: int) -> None:
     def enqueue() -> None:
-        from kam.notifications.tasks import send_customer_updates
-
-        task = send_customer_updates
+        task = _task("send_customer_updates")
         if task.get_backend().supports_defer:
             task = task.using(run_after=timezone.now() + dt.timedelta(seconds=BATCH_SECONDS))
         task.enqueue(recipient_id)

@@ -27,10 +27,11 @@ from kam.accounts.selectors import account_get_visible
 from kam.economics.api import FiguresOut
 from kam.plans import services
 from kam.plans.compare import plan_compare
-from kam.plans.document import PlanDocument, plan_document
+from kam.plans.document import PlanDocument
 from kam.plans.models import ITEM_FIELDS, Plan, PlanAction, PlanItem, ShareLink
 from kam.plans.selectors import (
     overdue_groups,
+    plan_document,
     plan_figures,
     plan_get_visible,
     plan_list_annotated,

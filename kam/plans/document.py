@@ -21,8 +21,8 @@ the same way as a live plan.
 Money is ``Decimal`` in ``PlanDocument.currency``; percentages are percent (12.5 = 12.5 %).
 
 Build a document from the database with ``plan_document(plan=..., audience=...)`` or
-``plan_document(version=..., audience=...)`` (below; the builder lives in
-``kam.plans.selectors``).
+``plan_document(version=..., audience=...)`` of ``kam.plans.selectors`` (a read: this
+module holds the types only, so that the selectors import it and not the other way round).
 """
 
 from __future__ import annotations
@@ -33,10 +33,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from kam.plans.models import Plan, PlanVersion
+from typing import Any, Literal
 
 Audience = Literal["internal", "customer"]
 OwnerSide = Literal["ours", "theirs"]
@@ -327,29 +324,6 @@ class PlanDocument:
         doc = _load(cls, data)
         assert isinstance(doc, PlanDocument)
         return doc
-
-
-def plan_document(
-    *,
-    plan: Plan | None = None,
-    version: PlanVersion | None = None,
-    audience: Audience = "internal",
-) -> PlanDocument:
-    """The document of a live ``plan`` or of an approved ``version`` for ``audience``.
-
-    Exactly one of ``plan`` and ``version`` is given. A version is rebuilt from its stored
-    snapshot; a live plan is read from the database (the current draft or review state).
-    """
-    from kam.plans.selectors import plan_document_build
-
-    if (plan is None) == (version is None):
-        raise ValueError("Give exactly one of plan and version.")
-    if version is not None:
-        doc = PlanDocument.from_snapshot(version.snapshot)
-    else:
-        assert plan is not None
-        doc = plan_document_build(plan=plan)
-    return doc.for_customer() if audience == "customer" else doc
 
 
 # -- JSON conversion driven by the type hints --------------------------------------------

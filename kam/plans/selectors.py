@@ -41,6 +41,7 @@ from kam.plans.conversations import conversation_grid
 from kam.plans.document import (
     SECTION_KEYS,
     ActionDoc,
+    Audience,
     ItemDoc,
     ObjectiveDoc,
     PlanDocument,
@@ -733,3 +734,24 @@ def _profit_doc(plan: Plan, figures: AccountFigures) -> ProfitPlanDoc:
 
 def action_status_choices() -> list[tuple[str, str]]:
     return [(k, str(v)) for k, v in ActionStatus.choices]
+
+
+def plan_document(
+    *,
+    plan: Plan | None = None,
+    version: PlanVersion | None = None,
+    audience: Audience = "internal",
+) -> PlanDocument:
+    """The document of a live ``plan`` or of an approved ``version`` for ``audience``.
+
+    Exactly one of ``plan`` and ``version`` is given. A version is rebuilt from its stored
+    snapshot; a live plan is read from the database (the current draft or review state).
+    """
+    if (plan is None) == (version is None):
+        raise ValueError("Give exactly one of plan and version.")
+    if version is not None:
+        doc = PlanDocument.from_snapshot(version.snapshot)
+    else:
+        assert plan is not None
+        doc = plan_document_build(plan=plan)
+    return doc.for_customer() if audience == "customer" else doc

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
 from kam.core.contact_match import Candidate, match_names
-from kam.notifications import services as notifications
+from kam.plans import signals
 from kam.plans.document import PlanDocument
 from kam.plans.models import (
     ALL_SECTIONS,
@@ -1015,7 +1015,8 @@ def share_action_update(
             link=link, kind=ShareAccessKind.COMMENT, ip=ip, action=action, detail=text[:300]
         )
     changed = action.status != status_before
-    notifications.customer_update_record(  # tells the key account manager, batched
+    signals.customer_action_updated.send(  # kam.notifications tells the manager, batched
+        sender=PlanAction,
         link=link,
         action=action,
         status_from=status_before if changed else "",
@@ -1144,7 +1145,7 @@ def share_sign_off(
                 ip=ip,
                 detail=f"v{current.number} · {name}" + (f", {role}" if role else ""),
             )
-            notifications.customer_sign_off_record(sign_off=sign_off)
+            signals.customer_signed_off.send(sender=PlanSignOff, sign_off=sign_off)
     except IntegrityError:  # the same person clicked twice at once: the first one counts
         return PlanSignOff.objects.get(version=current, link=link), False
     return sign_off, True

@@ -33,7 +33,7 @@ from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans import services
 from kam.plans.compare import plan_compare
-from kam.plans.document import PlanDocument, plan_document
+from kam.plans.document import PlanDocument
 from kam.plans.forms import (
     SECTION_FIELDS,
     SECTION_ITEM_KINDS,
@@ -67,6 +67,7 @@ from kam.plans.selectors import (
     action_comments,
     overdue_groups,
     plan_actions,
+    plan_document,
     plan_document_build,
     plan_figures,
     plan_get_visible,

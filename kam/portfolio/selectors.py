@@ -11,14 +11,28 @@ cancelled one was opened by mistake; neither changes what the rest of kam shows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
-from kam.accounts.models import Account
-from kam.accounts.selectors import account_list_visible
+from kam.accounts.models import Account, AccountRevenue
+from kam.accounts.selectors import account_list_visible, revenue_year_last
 from kam.core.scoring import Criterion as CoreCriterion
 from kam.core.scoring import Scheme
+from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.portfolio.models import Axis, Placement, Review, ReviewStatus, SchemeVersion
 
 
@@ -143,4 +157,62 @@ def account_placements(*, account: Account) -> QuerySet[Placement]:
         Placement.objects.filter(account=account)
         .select_related("review", "review__scheme_version__scheme")
         .order_by("-review__review_date", "-review__pk")
+    )
+
+
+def account_placements_shown(*, account: Account) -> QuerySet[Placement]:
+    """The account's placement in every closed or open review, newest review first, as the
+    account's page lists them (docs/method.md section 1); an open review's row is work in
+    progress, not its box. Unlike ``account_placements``, a cancelled review is left out."""
+    return (
+        Placement.objects.filter(account=account)
+        .exclude(review__status="cancelled")
+        .select_related("review")
+        .order_by("-review__review_date", "-review__pk")
+    )
+
+
+def account_list_annotated(
+    *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
+) -> QuerySet[Account]:
+    """Visible accounts with their owner and three computed columns for lists and exports.
+
+    - ``box``: the account's box in ``review`` (the portfolio review -- the latest closed
+      one -- when left ``True``; empty when the account was not placed or there is none);
+    - ``revenue_last_year``: revenue of the last complete calendar year in the account's
+      currency (None when unknown);
+    - ``revenue_last_year_base``: the same in the organisation's base currency, None
+      when there is no exchange rate for the account's currency.
+
+    Everything is computed by subqueries in one SELECT, so a page of 50 costs one query.
+    """
+    if review is True:
+        review = portfolio_review()
+    qs = account_list_visible(user=user).select_related("owner")
+    if isinstance(review, Review):
+        box: Any = Subquery(
+            Placement.objects.filter(review=review, account=OuterRef("pk")).values("box")[:1]
+        )
+    else:
+        box = Value("", output_field=CharField())
+    revenue = Subquery(
+        AccountRevenue.objects.filter(account=OuterRef("pk"), year=revenue_year_last()).values(
+            "amount"
+        )[:1],
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+    rates = exchange_rates_get(organisation=organisation_get())
+    rate = Case(
+        *(When(currency=code, then=Value(value)) for code, value in rates.items()),
+        default=Value(None),
+        output_field=DecimalField(max_digits=14, decimal_places=6),
+    )
+    return qs.annotate(
+        box=Coalesce(box, Value(""), output_field=CharField()),
+        revenue_last_year=revenue,
+    ).annotate(
+        revenue_last_year_base=ExpressionWrapper(
+            F("revenue_last_year") * rate,
+            output_field=DecimalField(max_digits=30, decimal_places=2),
+        )
     )

@@ -24,8 +24,8 @@ from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
 from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
 from kam.core.scoring import BOXES, SchemeError
-from kam.notifications import services as notifications
 from kam.organisation.selectors import organisation_get
+from kam.portfolio import signals
 from kam.portfolio.models import (
     Axis,
     Competitor,
@@ -414,7 +414,8 @@ def review_create(
         )
         review.raters.set(raters)
         review_derive_scores(review=review)
-        notifications.review_opened(review=review, raters=raters)  # e-mails after commit
+        # kam.notifications invites the raters, by e-mail after the commit
+        signals.review_opened.send(sender=Review, review=review, raters=raters)
     return review
 
 

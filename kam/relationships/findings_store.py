@@ -77,15 +77,6 @@ def why_to_json(message: core.Message) -> dict[str, Any]:
     }
 
 
-def why_from_json(data: dict[str, Any]) -> core.Message | None:
-    """The stored ``why`` (or ``resolve``) as a ``Message`` (None for an empty one)."""
-    if not data or "template" not in data:
-        return None
-    return core.Message(
-        str(data["template"]), dict(data.get("params") or {}), frozenset(data.get("labels") or [])
-    )
-
-
 def findings_refresh(
     *,
     account_ids: Iterable[int] | None = None,

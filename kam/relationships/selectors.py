@@ -523,10 +523,17 @@ def findings_open(
     return qs.order_by(*order)
 
 
+def why_from_json(data: dict[str, Any]) -> core.Message | None:
+    """The stored ``why`` (or ``resolve``) as a ``Message`` (None for an empty one)."""
+    if not data or "template" not in data:
+        return None
+    return core.Message(
+        str(data["template"]), dict(data.get("params") or {}), frozenset(data.get("labels") or [])
+    )
+
+
 def finding_rows(records: Iterable[FindingRecord]) -> list[FindingRow]:
     """The records of ``findings_open`` (with their account loaded) as rows to show."""
-    from kam.relationships.findings_store import why_from_json
-
     return [
         FindingRow(
             account=r.account,

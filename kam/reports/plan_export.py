@@ -1,6 +1,6 @@
 """The key account plan as PDF and PowerPoint (docs/method.md section 5).
 
-Both files are built from one ``PlanDocument`` (``kam.plans.document.plan_document``) in
+Both files are built from one ``PlanDocument`` (``kam.plans.selectors.plan_document``) in
 the language asked for. Two audiences:
 
 - ``internal``: the whole plan, with the account's place on the selection matrix (section
@@ -31,8 +31,9 @@ from django.utils.translation import ngettext
 
 from kam.economics.figures import half_up
 from kam.plans.conversations import grid_display
-from kam.plans.document import ActionDoc, ItemDoc, PlanDocument, plan_document
+from kam.plans.document import ActionDoc, ItemDoc, PlanDocument
 from kam.plans.models import Plan, PlanStatus, PlanVersion
+from kam.plans.selectors import plan_document
 from kam.portfolio.matrix import MatrixFilters, matrix_rows
 from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.reports.charts import chart_png, profit_chart

@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import AccountTeamMember
 from kam.activities.models import ActivityType
 from kam.organisation.models import Box
+from kam.pages.start import start_scope
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, Plan, PlanAction
 from kam.portfolio.selectors import boxes_of
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
 from kam.users.models import StartVisit
-from kam.web.start import start_scope
 
 MANAGER = "sanne"
 DIRECTOR = "maarten"

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kam.accounts.groups import group_rollup_get, group_rollups
 from kam.accounts.models import Account, AccountRevenue
 from kam.economics.models import CostKind, CostToServeItem
 from kam.organisation.models import ExchangeRate
 from kam.organisation.selectors import organisation_get
+from kam.pages.groups import group_rollup_get, group_rollups
 from kam.plans import services as plan_services
 from tests.conftest import client_for
 from tests.economics.conftest import import_lines

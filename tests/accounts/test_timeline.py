@@ -1,4 +1,4 @@
-"""The account's history (kam/accounts/timeline.py): a hand-built story, told back.
+"""The account's history (kam/pages/timeline.py): a hand-built story, told back.
 
 Vandenberg Retail, owned by kam1:
 
@@ -18,9 +18,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from kam.accounts.timeline import account_timeline
 from kam.activities.models import Activity, ActivityParticipant
 from kam.economics.lines import store_get
+from kam.pages.timeline import account_timeline
 from kam.plans import services as plans
 from kam.portfolio.services import review_close, review_compute, review_create, scheme_create
 from kam.relationships.findings_store import findings_refresh

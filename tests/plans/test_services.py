@@ -9,9 +9,8 @@ import pytest
 
 from kam.organisation.models import Box
 from kam.plans import services
-from kam.plans.document import plan_document
 from kam.plans.models import ActionComment, ActionStatus, PlanStatus
-from kam.plans.selectors import template_for_box
+from kam.plans.selectors import plan_document, template_for_box
 from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory, AccountRevenueFactory
 

@@ -443,7 +443,7 @@ def test_the_export_of_a_signed_off_version_names_who_signed_it(approved, kam_us
 
 
 def test_the_sign_off_is_in_the_plans_audit_history(approved, kam_user, director):
-    from kam.web.history import history_page, history_scope
+    from kam.pages.history import history_page, history_scope
 
     _link_row, token = _link(approved, kam_user, language="nl")
     _sign(Client(), token, version="1", person_name="Anna de Vries", person_role="CFO")

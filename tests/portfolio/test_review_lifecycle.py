@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from kam.accounts.selectors import account_list_annotated
 from kam.allocation.selectors import judgement_accounts, review_for_boxes
 from kam.allocation.services import period_create
 from kam.casefor.selectors import capacity_inputs_current
@@ -32,7 +31,7 @@ from kam.plans.selectors import account_box as plan_account_box
 from kam.plans.selectors import template_for_box
 from kam.plans.services import plan_create
 from kam.portfolio.models import Placement, Rating, Review, ReviewStatus
-from kam.portfolio.selectors import account_box, boxes_of, portfolio_review
+from kam.portfolio.selectors import account_box, account_list_annotated, boxes_of, portfolio_review
 from kam.portfolio.services import review_cancel, review_close, review_compute, review_create
 from kam.users.models import Role
 from kam.web.errors import ApplicationError

@@ -329,17 +329,18 @@ def test_a_contribution_alert_compares_the_last_twelve_months_with_the_twelve_be
 
 
 def _start_page_msgids() -> set[str]:
-    """The English texts the start page translates: its template and kam.web.start."""
+    """The English texts the start page translates: its template and kam.pages.start."""
     import re
     from pathlib import Path
 
+    import kam.pages
     import kam.web
 
     root = Path(kam.web.__file__).parent
     ids: set[str] = set()
     template = (root / "templates/web/start.html").read_text()
     ids |= set(re.findall(r'\{%\s*translate\s+"((?:[^"\\]|\\.)*)"', template))
-    code = (root / "start.py").read_text()
+    code = (Path(kam.pages.__file__).parent / "start.py").read_text()
     ids |= set(re.findall(r'(?:\b_|gettext(?:_lazy)?)\(\s*"((?:[^"\\]|\\.)*)"', code))
     return ids
 

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kam.web.errors import ApplicationError
-from kam.web.history import (
+from kam.pages.history import (
     EXPORT_FORMATS,
     KINDS,
     HistoryScope,
@@ -25,18 +24,19 @@ from kam.web.history import (
     history_range,
     history_scope,
 )
+from kam.web.errors import ApplicationError
 
 
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The start page: what needs the person today (kam.web.start). Opening it records the
+    """The start page: what needs the person today (kam.pages.start). Opening it records the
     visit, so the next one can say what changed since."""
     from django.utils import timezone
 
+    from kam.pages.start import start_page
     from kam.relationships.views import _kind_labels, tr
     from kam.users.services import start_visit_record
-    from kam.web.start import start_page
 
     user = request.user
     profile = getattr(user, "profile", None)
@@ -78,7 +78,7 @@ def vega_bundle(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# --- audit history (kam/web/history.py, docs/history.md) -----------------------------------
+# --- audit history (kam/pages/history.py, docs/history.md) -----------------------------------
 
 
 def _history_dates(request: HttpRequest) -> tuple[dt.date | None, dt.date | None, list[str]]:

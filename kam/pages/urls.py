@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kam.web import views
+from kam.pages import views
 
 app_name = "history"
 

@@ -14,8 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from kam.web.errors import ApplicationError
-from kam.web.history import (
+from kam.pages.history import (
     EXPORT_FORMATS,
     HistoryPage,
     history_all_scope,
@@ -24,6 +23,7 @@ from kam.web.history import (
     history_range,
     history_scope,
 )
+from kam.web.errors import ApplicationError
 
 router = Router(tags=["history"])
 

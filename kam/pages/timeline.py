@@ -331,8 +331,9 @@ def _stages(account: Account) -> list[StagePoint]:
 
 
 def _findings(account: Account) -> list[FindingPoint]:
-    from kam.relationships.findings_store import finding_kind_labels, why_from_json
+    from kam.relationships.findings_store import finding_kind_labels
     from kam.relationships.models import Contact, FindingRecord
+    from kam.relationships.selectors import why_from_json
 
     rows = list(FindingRecord.objects.filter(account=account).order_by("-opened_on", "-pk"))
     contact_ids = [

@@ -1,5 +1,5 @@
 """``GET /api/accounts/{id}/history``: the account's history as the history page shows it,
-from the same selector (``kam.accounts.timeline.account_timeline``); an account the caller
+from the same selector (``kam.pages.timeline.account_timeline``); an account the caller
 may not read answers 404."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from kam.accounts.timeline import account_timeline
+from kam.pages.timeline import account_timeline
 
 router = Router(tags=["accounts"])
 

@@ -10,7 +10,7 @@ from typing import Any
 import altair as alt
 from django.utils.translation import gettext as _
 
-from kam.accounts.timeline import ReviewPoint
+from kam.pages.timeline import ReviewPoint
 from kam.portfolio.charts import BOX_COLOURS, FONT, INK, MUTED, box_labels
 from kam.web import formats
 

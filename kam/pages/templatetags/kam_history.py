@@ -1,7 +1,7 @@
 """``{% history_section "account" account.pk %}``: an object's latest changes on its page.
 
 The object's page has already checked that the user may see the object; the section asks
-the same selector again (kam/web/history.py), so it never shows what the page would not.
+the same selector again (kam/pages/history.py), so it never shows what the page would not.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from django import template
 
+from kam.pages.history import history_may_see_all, history_page, history_scope
 from kam.web.errors import ApplicationError
-from kam.web.history import history_may_see_all, history_page, history_scope
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 """The account's history page (docs/history.md, "The account's timeline"): the story of one
-account for its key account manager, read by ``kam.accounts.timeline``. Not the audit
-history of field changes (/history/, kam.web.history)."""
+account for its key account manager, read by ``kam.pages.timeline``. Not the audit
+history of field changes (/history/, kam.pages.history)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from kam.accounts.timeline import account_timeline
-from kam.accounts.timeline_chart import scores_chart
+from kam.pages.timeline import account_timeline
+from kam.pages.timeline_chart import scores_chart
 from kam.portfolio.charts import box_labels
 from kam.web.errors import ApplicationError
 

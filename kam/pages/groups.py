@@ -37,13 +37,13 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.filters import AccountFilters, account_filter
 from kam.accounts.models import Account
-from kam.accounts.selectors import account_list_annotated
 from kam.economics.ledger_store import ledgers_read
 from kam.economics.lines import Period
 from kam.economics.pnl import AccountLedger
 from kam.organisation.models import Box
 from kam.plans.models import Plan, PlanStatus
 from kam.portfolio.models import Review
+from kam.portfolio.selectors import account_list_annotated
 from kam.web.errors import ApplicationError
 
 BOX_ORDER = [b.value for b in Box]
