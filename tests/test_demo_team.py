@@ -14,8 +14,8 @@ from functools import cache
 
 import pytest
 
-from kam.allocation.demo import SALES_CAP_SHARE
-from kam.demo import (
+from kam.demo.allocation import SALES_CAP_SHARE
+from kam.demo.load import (
     BOOK_SHARE,
     DEFAULT_ACCOUNTS,
     PEOPLE,

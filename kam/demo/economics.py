@@ -99,7 +99,7 @@ def _boxes() -> dict[int, str]:
 
 
 def _more_activities(*, seed: int, today: dt.date, prefix: str) -> None:
-    from kam.activities.demo import demo_activities
+    from kam.demo.activities import demo_activities
 
     for k in range(1, YEARS):
         demo_activities(

@@ -57,13 +57,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
-from kam.activities.demo import demo_activities, demo_objective_ties
-from kam.allocation.demo import demo_allocation
 from kam.allocation.models import PeriodBoxPolicy
 from kam.core import portfolio as core
 from kam.core.scoring import BOXES, Scheme
 from kam.core.scoring import Criterion as CoreCriterion
-from kam.economics.demo import demo_economics
+from kam.demo.activities import demo_activities, demo_objective_ties
+from kam.demo.allocation import demo_allocation
+from kam.demo.economics import demo_economics
+from kam.demo.findings_history import demo_findings_history
+from kam.demo.outlooks import demo_outlooks, earlier_scores
+from kam.demo.plans import demo_plans
+from kam.demo.relationships import demo_relationships
+from kam.demo.start import demo_start
 from kam.organisation.models import Box, ServiceChannel
 from kam.organisation.selectors import organisation_get
 from kam.organisation.services import (
@@ -72,8 +77,6 @@ from kam.organisation.services import (
     exchange_rate_set,
     organisation_update,
 )
-from kam.plans.demo import demo_plans
-from kam.portfolio.demo import demo_outlooks, earlier_scores
 from kam.portfolio.models import Axis, Review, SchemeVersion, ScoringScheme, ViewSource
 from kam.portfolio.services import (
     CriterionInput,
@@ -86,13 +89,10 @@ from kam.portfolio.services import (
     scheme_create,
     scheme_version_create,
 )
-from kam.relationships.demo import demo_relationships
-from kam.relationships.demo_history import demo_findings_history
 from kam.relationships.models import AccountRelationship
 from kam.users.models import Function, Role
 from kam.users.services import user_create
 from kam.web.errors import ApplicationError
-from kam.web.start_demo import demo_start
 
 DEMO_ORGANISATION = "Noordhoek Foods B.V."
 DEMO_PASSWORD = "kam-demo-2026"
