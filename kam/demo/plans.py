@@ -18,10 +18,9 @@ its address is printed once, like any new link. A second one, in Dutch, goes to 
 chain director of the first Dutch or Belgian key account whose plan stayed as approved in
 January: through it they signed off that version and commented on their action.
 
-Numbers come only from ``numpy.random.default_rng([seed, STREAM])``.
+Numbers come only from ``numpy.random.default_rng([seed, STREAM])``; the texts, the
+customer's people and the timetables are in ``story/plans.toml``.
 """
-
-# ruff: noqa: E501 -- the demo plans are prose; their sentences read better unbroken.
 
 from __future__ import annotations
 
@@ -38,6 +37,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
+from kam.demo.data import story
+from kam.demo.team import DIRECTOR
 from kam.organisation.models import Box
 from kam.plans import services
 from kam.plans.models import ActionStatus, Plan, PlanVersion
@@ -47,57 +48,31 @@ from kam.relationships.models import Contact
 
 STREAM = 5
 
-# Three people at each customer, by country: (first, last, title).
-CONTACTS = {
-    "DE": [
-        ("Anna", "Keller", "Supply chain director"),
-        ("Thomas", "Brandt", "Category manager"),
-        ("Julia", "Wagner", "Senior buyer"),
-    ],
-    "NL": [
-        ("Eva", "Meijer", "Supply chain director"),
-        ("Daan", "Kok", "Category manager"),
-        ("Sophie", "Bos", "Senior buyer"),
-    ],
-    "BE": [
-        ("Lies", "Peeters", "Supply chain director"),
-        ("Jan", "Claes", "Category manager"),
-        ("An", "Maes", "Senior buyer"),
-    ],
-    "GB": [
-        ("Claire", "Hughes", "Supply chain director"),
-        ("Oliver", "Grant", "Category manager"),
-        ("Amy", "Walsh", "Senior buyer"),
-    ],
-    "FR": [
-        ("Camille", "Moreau", "Supply chain director"),
-        ("Julien", "Roux", "Category manager"),
-        ("Léa", "Fournier", "Senior buyer"),
-    ],
-    "DK": [
-        ("Mette", "Nielsen", "Supply chain director"),
-        ("Lars", "Poulsen", "Category manager"),
-        ("Sofie", "Holm", "Senior buyer"),
-    ],
-    "SE": [
-        ("Karin", "Lund", "Supply chain director"),
-        ("Erik", "Berg", "Category manager"),
-        ("Maja", "Ek", "Senior buyer"),
-    ],
-    "PL": [
-        ("Agnieszka", "Nowak", "Supply chain director"),
-        ("Piotr", "Zieliński", "Category manager"),
-        ("Marta", "Wójcik", "Senior buyer"),
-    ],
-}
+_PLANS = story("plans")
 
-
-# What the September business review changed, per channel (the draft's new summary line).
-UPDATES = {
-    "retail": "After the business review in September: the pilot works, out-of-stocks fell by a third; we now aim for a roll-out in every distribution centre before the end of the year.",
-    "wholesale": "After the business review in September: the forecasting pilot cut their stock by six days; we now propose it for every product in our range.",
-    "food_service": "After the business review in September: the pilot kitchens cut waste by 18 %; we now aim for portioned packs in every region before the end of the year.",
+#: Three people at each customer, by country: (first, last, title).
+CONTACTS: dict[str, list[tuple[str, str, str]]] = {
+    country: [(first, last, title) for first, last, title in people]
+    for country, people in _PLANS["contacts"].items()
 }
+#: What the September business review changed, per kind of account (the draft's new summary
+#: line).
+UPDATES: dict[str, str] = {kind: k["update"] for kind, k in _PLANS["kinds"].items()}
+#: The customer's action that the share links are about.
+SHARED_ACTION: str = _PLANS["shared_action"]
+#: The plan's sections, as the story file words them for each kind of account.
+_SECTIONS = (
+    "market",
+    "value_chain",
+    "customer_strategy",
+    "swot_strengths",
+    "swot_weaknesses",
+    "swot_opportunities",
+    "swot_threats",
+    "purchasing_strategy",
+    "revised_target",
+    "summary",
+)
 
 
 def _owner_contact(account: Account, name: str, email: str) -> Contact:
@@ -132,400 +107,67 @@ def _round(value: float, to: int = 1000) -> Decimal:
 
 
 def _content(kind: str, account: Account, year: int) -> dict[str, Any]:
-    """Section texts, objectives, value propositions, projects and resources for a channel."""
-    name = account.name
-    if kind == "food_service":
-        return {
-            "market": (
-                "Contract catering for offices, hospitals and schools; volumes recovered after 2022, margins squeezed by labour costs. Kitchens cut preparation time wherever they can."
-            ),
-            "value_chain": (
-                "We supply sauces, soups and ready-to-finish components to their central purchasing; their regional kitchens order weekly through their ordering platform. We sit between the raw-material suppliers and their kitchens: our products replace scratch cooking."
-            ),
-            "customer_strategy": (
-                f"Fewer skilled cooks per site, standard menus across regions, a 20 % cut in food waste by {year + 2}, more plant-based dishes."
-            ),
-            "swot_strengths": (
-                "National coverage; strong central purchasing; long contracts with hospitals."
-            ),
-            "swot_weaknesses": (
-                "Staff turnover in the kitchens; menus differ per region; slow approval of new products."
-            ),
-            "swot_opportunities": (
-                "Plant-based menus; tenders for school meals; waste targets that favour portioned products."
-            ),
-            "swot_threats": ("Price-driven tenders; a wholesaler offering a one-stop shop."),
-            "purchasing_strategy": (
-                "Central purchasing with two preferred suppliers per category, tenders every three years. They see us as a reliable supplier, not yet as a partner for menu development."
-            ),
-            "revised_target": "3.0",
-            "summary": (
-                f"{name} wants shorter preparation times and less food waste in its kitchens. Our portioned sauces and soup bases do both. For {year} we aim to become their menu-development partner: a joint plant-based menu line, portioned packs in all regions, and a waste dashboard per kitchen. We ask for R&D time for two menu days and a budget for kitchen trials."
-            ),
-            "objectives": [
-                ("objective", ("Grow revenue in soups and sauces"), ("Net revenue"), "", "", True),
-                (
-                    "objective",
-                    ("Portioned packs in every region"),
-                    ("Regions using portioned packs"),
-                    "2",
-                    "6",
-                    True,
-                ),
-                (
-                    "objective",
-                    ("Cut food waste in the kitchens using our products"),
-                    ("Waste per 100 meals (kg)"),
-                    "4.1",
-                    "3.2",
-                    True,
-                ),
-                (
-                    "objective",
-                    ("Gross margin back above 30 %"),
-                    ("Gross margin"),
-                    "27.5 %",
-                    "30 %",
-                    False,
-                ),
-                (
-                    "opportunity",
-                    ("School meals tender in two regions"),
-                    ("Tender value per year"),
-                    "",
-                    "",
-                    False,
-                ),
-            ],
-            "vps": [
-                (
-                    ("Portioned sauce packs"),
-                    ("Cooks weigh and prepare sauces by hand; 12 % is thrown away."),
-                    ("Portioned packs per 10 servings, same recipes."),
-                    ("Less waste, 15 minutes saved per service, constant quality."),
-                    ("Regional kitchen managers, sustainability manager"),
-                    0.04,
-                    ("waste and labour saved"),
-                    ("Sole supplier for sauces in all regions"),
-                    True,
-                ),
-                (
-                    ("Plant-based menu line"),
-                    ("Guests ask for plant-based dishes; kitchens lack recipes."),
-                    ("Six plant-based dishes built on our bases, with recipe cards."),
-                    ("Higher guest satisfaction, menu score up."),
-                    ("Menu development, marketing"),
-                    0.02,
-                    ("extra meals sold"),
-                    ("Listing of the plant-based bases"),
-                    False,
-                ),
-            ],
-            "projects": [
-                (
-                    ("Waste dashboard per kitchen"),
-                    ("Measure waste per kitchen and per dish"),
-                    0.006,
-                    0.02,
-                    (
-                        "Q1 choose 10 pilot kitchens\nQ2 dashboard live\nQ3 results at the review\nQ4 roll-out"
-                    ),
-                    ("Customer service, their sustainability manager"),
-                ),
-                (
-                    ("Plant-based menu days"),
-                    ("Two menu days with their chefs"),
-                    0.004,
-                    0.012,
-                    ("Q2 first menu day\nQ3 second menu day\nQ4 three dishes on the menu"),
-                    ("R&D, marketing, their menu team"),
-                ),
-            ],
-        }
-    if kind == "wholesale":
-        return {
-            "market": (
-                "Cash-and-carry and delivered wholesale to independent restaurants and small retailers. The market consolidates; digital ordering grows fast."
-            ),
-            "value_chain": (
-                "We deliver to their central warehouse; they sell to thousands of independent outlets. Our brand pulls demand in sauces; in soups they push their own label."
-            ),
-            "customer_strategy": (
-                "Grow the delivered business and the web shop, fewer suppliers per category, more own label."
-            ),
-            "swot_strengths": (
-                "Dense delivery network; strong web shop; good data on outlet demand."
-            ),
-            "swot_weaknesses": ("Long order lead times; fragmented promotions."),
-            "swot_opportunities": (
-                "Range for independent restaurants; data sharing for forecasting."
-            ),
-            "swot_threats": (
-                "Own-label soups replacing brands; price pressure from discount wholesalers."
-            ),
-            "purchasing_strategy": (
-                "Annual negotiations, two suppliers per category, bonuses tied to growth. They see us as leverage: a brand they need but can press on price."
-            ),
-            "revised_target": "50",
-            "summary": (
-                f"{name} is consolidating suppliers. We want to be the one they keep for sauces and soups: a shared forecast, a restaurant range for their web shop, and better service levels. We ask for a supply chain analyst for forecasting and a listing budget."
-            ),
-            "objectives": [
-                ("objective", ("Grow revenue in sauces and soups"), ("Net revenue"), "", "", True),
-                (
-                    "objective",
-                    ("Service level above 98.5 %"),
-                    ("Order lines delivered in full and on time"),
-                    "96.2 %",
-                    "98.5 %",
-                    True,
-                ),
-                (
-                    "objective",
-                    ("Restaurant range in the web shop"),
-                    ("Products listed online"),
-                    "12",
-                    "40",
-                    True,
-                ),
-                (
-                    "objective",
-                    ("Keep our soups listed against own label"),
-                    ("Soup lines listed"),
-                    "18",
-                    "18",
-                    False,
-                ),
-                (
-                    "opportunity",
-                    ("Own-label production of basic soups"),
-                    ("Volume per year"),
-                    "",
-                    "",
-                    False,
-                ),
-            ],
-            "vps": [
-                (
-                    ("Shared forecast for sauces and soups"),
-                    ("Their stock of our products is 28 days and out-of-stocks still reach 4 %."),
-                    ("Weekly shared forecast from their outlet orders."),
-                    ("Lower stock, fewer lost sales, less work for their planners."),
-                    ("Supply chain director, category manager"),
-                    0.03,
-                    ("stock carrying cost and lost sales"),
-                    ("Preferred-supplier status in sauces"),
-                    True,
-                ),
-                (
-                    ("Restaurant range online"),
-                    ("Independent restaurants cannot find our food-service packs online."),
-                    ("Content, images and bundles for 40 products."),
-                    ("More online sales per outlet."),
-                    ("E-commerce manager"),
-                    0.015,
-                    ("extra online sales"),
-                    ("Listing of 28 more products"),
-                    False,
-                ),
-            ],
-            "projects": [
-                (
-                    ("Forecasting pilot"),
-                    ("Shared weekly forecast for 60 products"),
-                    0.004,
-                    0.015,
-                    ("Q1 data agreement\nQ2 first forecasts\nQ3 stock down 5 days\nQ4 roll-out"),
-                    ("Supply chain, their planners"),
-                ),
-                (
-                    ("Web-shop content"),
-                    ("Product content and bundles for the web shop"),
-                    0.002,
-                    0.008,
-                    ("Q2 content delivered\nQ3 bundles live\nQ4 results"),
-                    ("Marketing, their e-commerce team"),
-                ),
-            ],
-        }
-    return {
-        "market": (
-            "Grocery retail under pressure from discounters; growth in chilled ready meals (+9 % a year) and in premium own label; promotions take 35 % of the category's sales."
-        ),
-        "value_chain": (
-            "We deliver to their distribution centres, they replenish the stores. We are one of three brands in ambient soups and sauces and not yet present in chilled ready meals; our share of their category is below our share of the market."
-        ),
-        "customer_strategy": (
-            "Win back shoppers from discounters with fresh and convenient food, fewer suppliers per category, lower stock in the distribution centres, sustainability targets for packaging."
-        ),
-        "swot_strengths": (
-            "Strong store network; loyal shoppers; good data from the loyalty card."
-        ),
-        "swot_weaknesses": ("Out-of-stocks on promoted lines; slow new-product listing process."),
-        "swot_opportunities": (
-            "Chilled ready meals; vendor-managed inventory; shelf-ready packaging to cut store labour."
-        ),
-        "swot_threats": (
-            "Discounters; own-label expansion into soups; a competitor offering lower prices for category captaincy."
-        ),
-        "purchasing_strategy": (
-            "Category management with yearly range reviews; buyers rotate every two years; growth bonuses. They see us as a brand they need but not yet as a strategic supplier; the supply chain director is our strongest link."
-        ),
-        "revised_target": "97.5 %",
-        "summary": (
-            f"{name} wants fewer out-of-stocks and lower stock in its distribution centres, and is looking for growth in chilled ready meals. We can give both: vendor-managed inventory for soups and sauces, and our chilled range. For {year} we aim to grow revenue, get the chilled range listed and lift on-shelf availability above 97 %. We ask for 0.3 FTE of a supply chain analyst, a listing budget and two visits by our managing director."
-        ),
-        "objectives": [
-            ("objective", ("Grow revenue in soups and sauces"), ("Net revenue"), "", "", True),
-            (
-                "objective",
-                ("Chilled ready meals listed in 300 stores"),
-                ("Stores listing the range"),
-                "0",
-                "300",
-                True,
-            ),
-            (
-                "objective",
-                ("On-shelf availability above 97 %"),
-                ("On-shelf availability in store audits"),
-                "93.5 %",
-                "97 %",
-                True,
-            ),
-            ("objective", ("Gross margin back to 24 %"), ("Gross margin"), "22.1 %", "24 %", False),
-            (
-                "opportunity",
-                ("Own-label soups tender this autumn"),
-                ("Tender volume per year"),
-                "",
-                "",
-                False,
-            ),
-        ],
-        "vps": [
-            (
-                ("Vendor-managed inventory for soups and sauces"),
-                (
-                    "Out-of-stocks of 6.5 % on promoted lines while the distribution centres hold 21 days of stock."
-                ),
-                (
-                    "We plan replenishment from their distribution-centre stock and store sales every day."
-                ),
-                ("Fewer lost sales, five fewer days of stock, less waste."),
-                ("Supply chain director, category manager, stores"),
-                0.05,
-                ("lost sales recovered plus stock carrying cost"),
-                ("Extra facings and the listing of the chilled range"),
-                True,
-            ),
-            (
-                ("Shared promotion calendar"),
-                ("Promotions are planned late; we cannot produce ahead and shelves run empty."),
-                ("A twelve-month promotion calendar agreed each quarter."),
-                ("Promotion sales up, fewer emergency deliveries."),
-                ("Category manager, promotions team"),
-                0.02,
-                ("promotion uplift and fewer emergency deliveries"),
-                ("Fixed promotion slots for our brands"),
-                False,
-            ),
-            (
-                ("Lower-salt soups"),
-                ("Their health targets ask for 20 % less salt in soups by next year."),
-                ("Our reformulated recipes with 25 % less salt, same taste scores."),
-                ("They meet their health target without losing sales."),
-                ("Quality manager, category manager"),
-                0.01,
-                ("sales kept on reformulated lines"),
-                ("Listing of the full lower-salt range"),
-                True,
-            ),
-        ],
-        "projects": [
-            (
-                ("Vendor-managed inventory pilot"),
-                ("Replenish two distribution centres from shared data"),
-                0.006,
-                0.021,
-                (
-                    "Q1 data link live\nQ2 pilot in the first distribution centre\nQ3 second distribution centre\nQ4 review with their supply chain director"
-                ),
-                ("Supply chain, finance, their replenishment team"),
-            ),
-            (
-                ("Chilled ready-meal launch"),
-                ("List and launch six chilled ready meals"),
-                0.009,
-                0.024,
-                (
-                    "Q1 range review\nQ2 shelf-ready packs approved\nQ3 launch in 300 stores\nQ4 sales review"
-                ),
-                ("R&D, marketing, customer service"),
-            ),
-        ],
-    }
+    """Section texts, objectives, value propositions, projects and resources for a channel
+    (story/plans.toml, ``kinds``): objectives as (kind, title, measure, baseline, target,
+    shared), value propositions as (title, problem, solution, impact, who, share of revenue,
+    note, reward, confirmed), projects as (title, goal, investment and return as shares of
+    revenue, milestones, team)."""
+    k = _PLANS["kinds"][kind]
+    words = {"name": account.name, "year": year, "year_after_next": year + 2}
+    content: dict[str, Any] = {key: k[key].format(**words) for key in _SECTIONS}
+    content["objectives"] = [tuple(o) for o in k["objectives"]]
+    content["vps"] = [
+        (
+            v["title"],
+            v["problem"],
+            v["solution"],
+            v["customer_impact"],
+            v["beneficiaries"],
+            v["value_share"],
+            v["value_note"],
+            v["our_reward"],
+            v["confirmed"],
+        )
+        for v in k["vps"]
+    ]
+    content["projects"] = [
+        (
+            p["title"],
+            p["description"],
+            p["investment_share"],
+            p["return_share"],
+            p["milestones"],
+            p["team"],
+        )
+        for p in k["projects"]
+    ]
+    return content
+
+
+def _owner(key: str, kam: str) -> str:
+    """An action's owner key: "kam" is the account's key account manager."""
+    return kam if key == "kam" else key
 
 
 def _actions(kind: str, today: dt.date, kam: str) -> list[dict[str, Any]]:
-    """14 lines of the timetable (this year): (what, side, owner key, days from today, status, shared).
+    """14 lines of the timetable (this year): what, owner key, days from today, status and
+    shared, as dicts.
 
     Owner keys: usernames on our side, ``c0``/``c1``/``c2`` for the customer's three contacts.
     """
-    d = ActionStatus
-    rows = [
-        (("Send the costed proposal for vendor-managed inventory"), kam, -260, d.DONE, True),
-        (
-            ("Set up the stock and sales data feed from their distribution centres"),
-            "pieter",
-            -210,
-            d.DONE,
-            True,
-        ),
-        (("Cost model for the service"), "ruben", -230, d.DONE, False),
-        (("Shelf-ready packaging samples for the new range"), "noor", -40, d.IN_PROGRESS, True),
-        (("Draft promotion calendar for the first quarter"), "emma", -12, d.OPEN, True),
-        (("Fix invoice mismatches on promotional deals"), "lotte", -25, d.BLOCKED, True),
-        (("Quarterly business review"), kam, 20, d.OPEN, True),
-        (("Credit note for short deliveries in September"), "ruben", -5, d.OPEN, False),
-        (("Share store-level sales data"), "c1", -250, d.DONE, True),
-        (("Confirm the pilot sites"), "c0", -225, d.DONE, True),
-        (("Approve the listing of the new range"), "c1", -20, d.IN_PROGRESS, True),
-        (("Provide shelf space and planograms for the new range"), "c2", 14, d.OPEN, True),
-        (("Sign the service agreement"), "c0", -8, d.OPEN, True),
-        (("Sign off the joint promotion calendar"), "c1", 30, d.OPEN, True),
-    ]
+    rows = list(_PLANS["actions"])
     if kind == "food_service":
-        rows[1] = (
-            ("Connect their ordering platform to our forecasting"),
-            "pieter",
-            -210,
-            d.DONE,
-            True,
-        )
-        rows[11] = (("Choose ten pilot kitchens"), "c2", 14, d.OPEN, True)
+        for index, row in _PLANS["actions_food_service"].items():
+            rows[int(index)] = row
     return [
-        {"what": w, "owner": o, "days": n, "status": s, "shared": sh} for w, o, n, s, sh in rows
+        {"what": w, "owner": _owner(o, kam), "days": n, "status": ActionStatus(s), "shared": sh}
+        for w, o, n, s, sh in rows
     ]
 
 
 def _last_year_actions(today: dt.date, kam: str) -> list[tuple[str, str, int, str, bool]]:
-    d = ActionStatus
-    return [
-        (("Range review presentation"), kam, -560, d.DONE, True),
-        (("Trial of lower-salt recipes in 20 stores"), "noor", -480, d.DONE, True),
-        (("Agree the yearly promotion plan"), "c1", -520, d.DONE, True),
-        (("Service-level report every month"), "lotte", -400, d.DONE, True),
-        (
-            ("Introduce our managing director to their supply chain director"),
-            "maarten",
-            -450,
-            d.DONE,
-            False,
-        ),
-        (("Provide stock data for the forecasting trial"), "c0", -380, d.DROPPED, True),
-        (("Agree the data-sharing terms"), "c0", -365, d.IN_PROGRESS, True),
-    ]
+    rows = _PLANS["actions_last_year"]
+    return [(w, _owner(o, kam), n, ActionStatus(s), sh) for w, o, n, s, sh in rows]
 
 
 def _set_approved_at(version: PlanVersion, when: dt.datetime) -> None:
@@ -542,7 +184,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
     rng = np.random.default_rng([seed, STREAM])
     User = get_user_model()
     people = {u.username: u for u in User.objects.select_related("profile")}
-    director = people.get("maarten")
+    director = people.get(DIRECTOR)
     review = portfolio_review()
     if review is None or director is None:
         return 0
@@ -613,9 +255,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
             plan=old,
             data={
                 "summary": content["summary"],
-                "team_notes": (
-                    f"{kam.get_full_name()} leads; supply chain and customer service meet their planners every month; our managing director meets theirs twice a year."
-                ),
+                "team_notes": _PLANS["team_notes"].format(kam=kam.get_full_name()),
                 "market": content["market"],
                 "value_chain": content["value_chain"],
                 "customer_strategy": content["customer_strategy"],
@@ -628,15 +268,13 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 "revenue_target": _round(rev_prev * 1.05),
                 "volume_current": _round(rev_prev / price_per_tonne, 10),
                 "volume_target": _round(rev_prev * 1.05 / price_per_tonne, 10),
-                "volume_unit": ("tonnes"),
+                "volume_unit": _PLANS["volume_unit"],
                 "margin_current_pct": Decimal("22.4"),
                 "margin_target_pct": Decimal("23.5"),
                 "investment": _round(rev_prev * 0.008),
                 "expected_return": _round(rev_prev * 0.02),
                 "category_spend": _round(rev_prev / (0.22 + 0.1 * float(rng.random()))),
-                "resources_notes": (
-                    "A supply chain analyst for the data link; R&D time for reformulation; two visits by our managing director."
-                ),
+                "resources_notes": _PLANS["resources_notes_last_year"],
             },
         )
         for ok, title, measure, baseline, target, shared in content["objectives"][:4]:
@@ -695,7 +333,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
             plan=old,
             kind="resource",
             data={
-                "title": ("Supply chain analyst, 0.3 FTE"),
+                "title": _PLANS["resource_last_year"],
                 "resource_type": "people",
                 "hours": Decimal(450),
                 "shared": False,
@@ -718,9 +356,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 },
             )
         services.plan_submit(user=kam, plan=old)
-        v_old = services.plan_approve(
-            user=director, plan=old, note=("Approved at the January portfolio review.")
-        )
+        v_old = services.plan_approve(user=director, plan=old, note=_PLANS["approved_last_year"])
         _set_approved_at(v_old, dt.datetime(last_year, 1, 22, 10, 30, tzinfo=tz))
 
         # -- this year's plan: made from last year's, approved in January, reopened ------------
@@ -745,9 +381,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 "margin_target_pct": Decimal("24.0"),
                 "investment": _round(rev_last * 0.015),
                 "expected_return": _round(rev_last * 0.045),
-                "resources_notes": (
-                    "0.3 FTE of a supply chain analyst; a listing budget; R&D time for shelf-ready packs; two visits by our managing director."
-                ),
+                "resources_notes": _PLANS["resources_notes_this_year"],
             },
         )
         first_objective = new.items.get(kind="objective", title=content["objectives"][0][1])
@@ -796,7 +430,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
             plan=new,
             kind="resource",
             data={
-                "title": ("Listing budget for the new range"),
+                "title": _PLANS["resource_this_year"],
                 "resource_type": "budget",
                 "investment": _round(rev_last * 0.004),
                 "shared": False,
@@ -825,9 +459,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 },
             )
         services.plan_submit(user=kam, plan=new)
-        v_new = services.plan_approve(
-            user=director, plan=new, note=("Approved with the key account plans of the year.")
-        )
+        v_new = services.plan_approve(user=director, plan=new, note=_PLANS["approved_this_year"])
         _set_approved_at(v_new, dt.datetime(this_year, 1, 27, 14, 0, tzinfo=tz))
         if index % 3 == 1:
             # Some plans stay as approved in January.
@@ -860,9 +492,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 "title": title,
                 "measure": measure,
                 "shared": shared,
-                "description": (
-                    "Decide by October whether we bid; the margin must stay above 18 %."
-                ),
+                "description": _PLANS["opportunity_description"],
             },
         )
         project = new.items.filter(kind="project").order_by("position").first()
@@ -870,11 +500,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
             services.item_update(
                 user=kam,
                 item=project,
-                data={
-                    "milestones": project.milestones
-                    + "\n"
-                    + ("December: decision on the full roll-out")
-                },
+                data={"milestones": project.milestones + "\n" + _PLANS["added_milestone"]},
             )
         if index % 3 == 2:
             services.plan_submit(user=kam, plan=new)
@@ -884,7 +510,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
 
     if first_link is not None:
         person, email = first_link.actions.filter(
-            owner_side="theirs", what=("Sign the service agreement")
+            owner_side="theirs", what=SHARED_ACTION
         ).values_list("owner_contact_name", "owner_contact_email").first() or ("", "")
         if email:
             link, token = services.share_link_create(
@@ -894,14 +520,14 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
                 person_email=email,
                 days_valid=60,
             )
-            action = first_link.actions.get(what=("Sign the service agreement"))
+            action = first_link.actions.get(what=SHARED_ACTION)
             services.share_link_resolve(token=token, ip="192.0.2.14")
             services.share_access_log(link=link, kind="view", ip="192.0.2.14")
             services.share_action_update(
                 link=link,
                 action_uid=str(action.uid),
                 status=ActionStatus.IN_PROGRESS,
-                comment=("Our legal team is reviewing the agreement; I expect to sign next week."),
+                comment=_PLANS["share_comment"],
                 ip="192.0.2.14",
             )
             stdout.write(
@@ -917,7 +543,8 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
         _demo_signed_off_link(plan=dutch, stdout=stdout)
     stdout.write(
         _(
-            "%(n)d account plans for %(a)d key accounts: last year's approved, this year's approved, in review or a new draft."
+            "%(n)d account plans for %(a)d key accounts: last year's approved, this year's "
+            "approved, in review or a new draft."
         )
         % {"n": written, "a": len(accounts)}
         + "\n"
@@ -928,7 +555,7 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
 def _demo_signed_off_link(*, plan: Plan, stdout: TextIO) -> None:
     """A Dutch share link for the owner of "Sign the service agreement" on an approved plan:
     they sign off the approved version and comment on their action (docs/plans.md)."""
-    action = plan.actions.filter(owner_side="theirs", what=("Sign the service agreement")).first()
+    action = plan.actions.filter(owner_side="theirs", what=SHARED_ACTION).first()
     if action is None or not action.owner_contact_email:
         return
     link, token = services.share_link_create(
@@ -947,7 +574,7 @@ def _demo_signed_off_link(*, plan: Plan, stdout: TextIO) -> None:
             link=link,
             version_number=version.number,
             person_name=action.owner_contact_name,
-            person_role="Directeur supply chain",
+            person_role=_PLANS["sign_off_role"],
             person_email=action.owner_contact_email,
             ip="192.0.2.31",
         )
@@ -955,12 +582,13 @@ def _demo_signed_off_link(*, plan: Plan, stdout: TextIO) -> None:
         link=link,
         action_uid=str(action.uid),
         status=None,
-        comment="Akkoord met het plan. De overeenkomst ligt bij onze juristen; ik teken haar deze maand.",
+        comment=_PLANS["sign_off_comment"],
         ip="192.0.2.31",
     )
     stdout.write(
         _(
-            "Share link in Dutch for %(name)s (%(account)s), plan signed off: /plans/shared/%(token)s/"
+            "Share link in Dutch for %(name)s (%(account)s), plan signed off: "
+            "/plans/shared/%(token)s/"
         )
         % {"name": link.person_name, "account": plan.account.name, "token": token}
         + "\n"
