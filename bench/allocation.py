@@ -124,7 +124,7 @@ DEMO_STAFF = (
 
 
 def demo_team(people: int, n: int, seed: int = 3) -> TeamProblem:
-    """A team shaped like the demo's year plan (kam/demo.py, ``_scale_team``): sellers
+    """A team shaped like the demo's year plan (kam/demo/team.py, ``_scale_team``): sellers
     with a territory each (owner of its accounts, 1,300 h, cost 50-70), one or two
     colleagues of the same territory on most accounts, a few people of other functions on
     many accounts, the director on all, and a cap on the sales function below its people's

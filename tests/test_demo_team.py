@@ -14,15 +14,14 @@ from functools import cache
 
 import pytest
 
-from kam.allocation.demo import SALES_CAP_SHARE
-from kam.demo import (
+from kam.demo.allocation import SALES_CAP_SHARE
+from kam.demo.load import _Plan, _plan
+from kam.demo.team import (
     BOOK_SHARE,
     DEFAULT_ACCOUNTS,
     PEOPLE,
     POLICIES,
     STAFF_PREFIX,
-    _Plan,
-    _plan,
     account_load,
 )
 from kam.organisation.models import Box

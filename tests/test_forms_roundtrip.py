@@ -166,7 +166,7 @@ def _deck_job() -> Any:
     """A queued portfolio-deck job of the demo director (its page polls while it waits)."""
     from django.contrib.auth import get_user_model
 
-    from kam.demo import PEOPLE
+    from kam.demo.team import PEOPLE
     from kam.jobs.models import Job
 
     director = get_user_model().objects.get(username=PEOPLE[0].username)

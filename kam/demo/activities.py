@@ -9,7 +9,8 @@ their opportunistic accounts, so the actual-time page and the plan-against-actua
 (docs/method.md section 2) have something to show.
 
 Numbers come only from ``numpy.random.default_rng([seed, STREAM])``, a stream of its own, so
-adding activities does not change any other part of the demo.
+adding activities does not change any other part of the demo. The hours by box, the topics
+and the names of the people met are in ``story/activities.toml``.
 """
 
 from __future__ import annotations
@@ -23,129 +24,34 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
+from kam.demo.data import story
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import portfolio_review
 
 STREAM = 3
 
+_STORY = story("activities")
+_BOXES = {Box(box) if box else "": b for box, b in _STORY["boxes"].items()}
+_TYPES = {ActivityType(kind): t for kind, t in _STORY["types"].items()}
+
 #: Typical yearly person-hours per account, by box in the latest review (unplaced: "").
-HOURS_PER_YEAR = {
-    Box.KEY: 140.0,
-    Box.KEY_DEVELOPMENT: 60.0,
-    Box.MAINTENANCE: 16.0,
-    Box.OPPORTUNISTIC: 4.0,
-    "": 12.0,
-}
+HOURS_PER_YEAR: dict[str, float] = {box: b["hours_per_year"] for box, b in _BOXES.items()}
 #: Key account managers who chase opportunistic accounts, and by how much (× the hours).
-OPPORTUNISTIC_CHASERS = {"james": 7.0, "freja": 5.0}
+OPPORTUNISTIC_CHASERS: dict[str, float] = dict(_STORY["opportunistic_chasers"])
 #: Chance that a colleague from the account team joins, by box.
-TEAM_JOINS = {
-    Box.KEY: 0.55,
-    Box.KEY_DEVELOPMENT: 0.4,
-    Box.MAINTENANCE: 0.15,
-    Box.OPPORTUNISTIC: 0.08,
-    "": 0.15,
-}
+TEAM_JOINS: dict[str, float] = {box: b["team_joins"] for box, b in _BOXES.items()}
 #: Mix of activity types, by box: visit, call, meeting, review, email, other.
-TYPES = (
-    ActivityType.VISIT,
-    ActivityType.CALL,
-    ActivityType.MEETING,
-    ActivityType.REVIEW,
-    ActivityType.EMAIL,
-    ActivityType.OTHER,
-)
-TYPE_MIX = {
-    Box.KEY: (0.25, 0.25, 0.3, 0.05, 0.1, 0.05),
-    Box.KEY_DEVELOPMENT: (0.25, 0.3, 0.25, 0.04, 0.12, 0.04),
-    Box.MAINTENANCE: (0.15, 0.45, 0.15, 0.03, 0.2, 0.02),
-    Box.OPPORTUNISTIC: (0.2, 0.45, 0.15, 0.0, 0.2, 0.0),
-    "": (0.15, 0.45, 0.15, 0.0, 0.25, 0.0),
-}
+TYPES: tuple[str, ...] = tuple(_TYPES)
+TYPE_MIX: dict[str, tuple[float, ...]] = {box: tuple(b["type_mix"]) for box, b in _BOXES.items()}
 #: Duration in minutes (low, high; in steps of 15) by type.
-DURATION = {
-    ActivityType.VISIT: (90, 240),
-    ActivityType.CALL: (15, 60),
-    ActivityType.MEETING: (45, 120),
-    ActivityType.REVIEW: (150, 300),
-    ActivityType.EMAIL: (15, 30),
-    ActivityType.OTHER: (30, 120),
+DURATION: dict[str, tuple[int, int]] = {
+    kind: (t["minutes"][0], t["minutes"][1]) for kind, t in _TYPES.items()
 }
-TOPICS = {
-    ActivityType.VISIT: (
-        "Store visit and shelf check",
-        "Visit to the distribution centre",
-        "Category review at head office",
-        "Kitchen visit with the chef",
-        "Range presentation for next season",
-    ),
-    ActivityType.CALL: (
-        "Order forecast for the coming weeks",
-        "Delivery complaint follow-up",
-        "Price increase announcement",
-        "Promotion volumes",
-        "Listing of the new soups",
-    ),
-    ActivityType.MEETING: (
-        "Annual agreement negotiation",
-        "Joint promotion plan",
-        "Supply chain alignment",
-        "New product development workshop",
-        "Private label tender",
-    ),
-    ActivityType.REVIEW: (
-        "Quarterly business review",
-        "Half-year business review",
-        "Joint business plan review",
-    ),
-    ActivityType.EMAIL: (
-        "Quotation sent",
-        "Answers on the specification questions",
-        "Promotion proposal",
-        "Artwork approval",
-    ),
-    ActivityType.OTHER: (
-        "Trade fair meeting",
-        "Factory tour for the buyers",
-        "Tasting session",
-    ),
-}
-FIRST_NAMES = (
-    "Anna",
-    "Bram",
-    "Claire",
-    "Daan",
-    "Eva",
-    "Felix",
-    "Greta",
-    "Henrik",
-    "Inès",
-    "Jakub",
-    "Karin",
-    "Lucas",
-    "Marta",
-    "Niels",
-    "Olivia",
-    "Paul",
-    "Sofie",
-    "Tomasz",
-)
-LAST_NAMES = (
-    "de Wit",
-    "Bos",
-    "Martin",
-    "Schneider",
-    "Nowak",
-    "Jensen",
-    "Taylor",
-    "Peeters",
-    "Lindberg",
-    "Dubois",
-    "Fischer",
-    "Smit",
-)
-ROLES = ("buyer", "category manager", "supply chain manager", "head chef", "director")
+TOPICS: dict[str, tuple[str, ...]] = {kind: tuple(t["topics"]) for kind, t in _TYPES.items()}
+FIRST_NAMES: tuple[str, ...] = tuple(_STORY["contacts"]["first_names"])
+LAST_NAMES: tuple[str, ...] = tuple(_STORY["contacts"]["last_names"])
+ROLES: tuple[str, ...] = tuple(_STORY["contacts"]["roles"])
 
 
 def _box_of_accounts(account_ids: list[int]) -> dict[int, str]:

@@ -11,7 +11,9 @@ After the visit is recorded:
 - a colleague on one of sanne's key account teams finishes an action of ours on that plan
   and logs a meeting on the account (a changed action and a new activity).
 
-Everything is chosen by name and number, so the same demo gives the same story.
+Everything is chosen by name and number, so the same demo gives the same story. Who and what
+the customer and the colleague write are in ``story/start.toml``; those texts are translated
+(their msgids are listed in ``kam.demo.msgids``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import AccountTeamMember
 from kam.activities.models import ActivityType
+from kam.demo.data import story
 from kam.organisation.models import Box
 from kam.pages.start import start_scope
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, Plan, PlanAction
@@ -33,8 +36,9 @@ from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
 from kam.users.models import StartVisit
 
-MANAGER = "sanne"
-DIRECTOR = "maarten"
+_STORY = story("start")
+MANAGER: str = _STORY["manager"]
+DIRECTOR: str = _STORY["director"]
 DEMO_IP = "192.0.2.27"
 
 
@@ -124,7 +128,7 @@ def _customer_updates(*, manager: object, account_ids: list[int]) -> bool:
         link=link,
         action_uid=str(action.uid),
         status=ActionStatus.IN_PROGRESS,
-        comment=_("We have started on this; our buyer wants to go through it with you first."),
+        comment=_(_STORY["customer_comment"]),
         ip=DEMO_IP,
     )
     return True
@@ -160,7 +164,7 @@ def _colleague_acts(*, account_ids: list[int], today: dt.date) -> bool:
             user=action.owner_user,  # type: ignore[arg-type]
             action=action,
             status=ActionStatus.DONE,
-            comment=_("Done; the samples went out on Friday."),
+            comment=_(_STORY["colleague_comment"]),
         )
     activity_create(
         user=member.user,
@@ -169,6 +173,6 @@ def _colleague_acts(*, account_ids: list[int], today: dt.date) -> bool:
         duration_minutes=60,
         type=ActivityType.MEETING,
         participants=[member.user],
-        topic=_("Shelf review with the category team"),
+        topic=_(_STORY["meeting_topic"]),
     )
     return True

@@ -11,7 +11,8 @@ mismatch), joint plans and one stage override with its reason (docs/method.md se
 and 4). A few key accounts are left single-threaded (a bow-tie), so the findings have
 something true to say.
 
-Numbers come only from ``numpy.random.default_rng([seed, STREAM])``.
+Numbers come only from ``numpy.random.default_rng([seed, STREAM])``; the positions, names and
+notes are in ``story/relationships.toml``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember, TeamRole
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
+from kam.demo.data import story
+from kam.demo.team import DIRECTOR
 from kam.organisation.models import Box, BoxPolicy
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import portfolio_review
@@ -37,135 +40,41 @@ from kam.relationships.models import AccountRelationship, Contact, ContactLink
 from kam.web.choices import CustomerView, Stage, Strength
 
 STREAM = 7
+_STORY = story("relationships")
+_Position = tuple[str, str, int, tuple[str, ...], int, int | None]
+
+
+def _position(row: list, parent: int | None) -> _Position:
+    title, function, seniority, roles, influence = row[:5]
+    return (title, function, seniority, tuple(roles), influence, parent)
+
+
 #: (title, function, seniority 1-5, buying roles, influence, parent index or None)
-POSITIONS: list[tuple[str, str, int, tuple[str, ...], int, int | None]] = [
-    ("Chief Executive Officer", "management", 1, ("decider",), 5, None),  # 0
-    ("Commercial Director", "category", 1, ("decider", "economic_buyer"), 5, 0),  # 1
-    ("Head of Category Ambient Food", "category", 2, ("influencer",), 4, 1),  # 2
-    ("Category Manager Sauces & Soups", "category", 3, ("buyer", "influencer"), 4, 2),  # 3
-    ("Supply Chain Director", "supply_chain", 1, ("influencer",), 4, 0),  # 4
-    ("Head of Purchasing Food", "purchasing", 2, ("buyer", "gatekeeper"), 4, 1),  # 5
-    ("Demand Planning Manager", "supply_chain", 3, ("user",), 3, 4),  # 6
-    ("Chief Financial Officer", "finance", 1, ("economic_buyer",), 4, 0),  # 7
-    ("Marketing Director", "marketing", 1, ("influencer",), 3, 0),  # 8
-    ("Quality Assurance Manager", "quality", 3, ("technical_buyer", "influencer"), 3, 4),  # 9
-    ("Category Manager Ready Meals", "category", 3, ("buyer",), 3, 2),  # 10
-    ("Senior Buyer Ambient", "purchasing", 3, ("buyer",), 3, 5),  # 11
-    ("Trade Marketing Manager", "marketing", 3, ("user",), 2, 8),  # 12
-    ("Replenishment Analyst", "supply_chain", 4, ("user",), 2, 6),  # 13
-    ("Private Label Manager", "category", 3, ("initiator", "influencer"), 3, 2),  # 14
-    ("Distribution Centre Manager", "operations", 3, ("user",), 2, 4),  # 15
-    ("Finance Manager Commercial", "finance", 3, ("gatekeeper",), 3, 7),  # 16
-    ("Head of Category Fresh", "category", 2, ("influencer",), 3, 1),  # 17
-    ("Category Manager Snacks", "category", 3, ("buyer",), 3, 17),  # 18
-    ("Assistant Category Manager", "category", 4, ("user",), 2, 3),  # 19
-    ("Head of Quality & Sustainability", "quality", 2, ("influencer",), 3, 0),  # 20
-    ("Logistics Manager Inbound", "supply_chain", 3, ("user",), 2, 4),  # 21
-    ("E-commerce Manager", "marketing", 3, ("initiator",), 3, 8),  # 22
-    ("Buyer Fresh Convenience", "purchasing", 4, ("buyer",), 2, 5),  # 23
-    ("Space Planning Manager", "category", 4, ("user",), 2, 2),  # 24
-    ("IT Manager Supply Chain Systems", "it", 3, ("technical_buyer",), 2, 4),  # 25
-    ("Customer Insights Manager", "marketing", 3, ("coach",), 2, 8),  # 26
-    ("Accounts Payable Lead", "finance", 4, ("user",), 1, 16),  # 27
-    ("Promotions Manager", "marketing", 3, ("user",), 2, 12),  # 28
-    ("Category Analyst", "category", 4, ("user",), 2, 3),  # 29
+POSITIONS: list[_Position] = [
+    _position(row, row[5] if len(row) > 5 else None) for row in _STORY["positions"]
 ]
-REGIONS = ("North", "South", "East", "West", "Central", "Coast")
-FIRST = (
-    "Anna",
-    "Bram",
-    "Claire",
-    "Daan",
-    "Eva",
-    "Felix",
-    "Greta",
-    "Henrik",
-    "Inès",
-    "Jakub",
-    "Karin",
-    "Lucas",
-    "Marta",
-    "Niels",
-    "Olivia",
-    "Paul",
-    "Sofie",
-    "Tomasz",
-    "Ulrike",
-    "Victor",
-    "Wiebke",
-    "Xavier",
-    "Yara",
-    "Zofia",
-    "Maud",
-    "Joost",
-    "Elin",
-    "Rasmus",
-    "Hanna",
-    "Mats",
-    "Chloé",
-    "Mathis",
-    "Lena",
-    "Jonas",
-    "Ilse",
-    "Ruud",
-    "Beatriz",
-    "Oskar",
-    "Femke",
-    "Pieter",
-)
-LAST = (
-    "de Wit",
-    "Bos",
-    "Martin",
-    "Schneider",
-    "Nowak",
-    "Jensen",
-    "Taylor",
-    "Peeters",
-    "Lindberg",
-    "Dubois",
-    "Fischer",
-    "Smit",
-    "van Dijk",
-    "Müller",
-    "Kowalski",
-    "Andersson",
-    "Lambert",
-    "Hughes",
-    "Janssens",
-    "Nielsen",
-    "Vos",
-    "Meyer",
-    "Wójcik",
-    "Bakker",
-    "Laurent",
-    "Hansen",
-    "Evans",
-    "Maes",
-    "Berg",
-    "Koch",
-)
-ATTITUDES = ("champion", "supporter", "neutral", "critic", "opponent")
-ATTITUDE_P = (0.1, 0.32, 0.38, 0.15, 0.05)
+REGIONS: tuple[str, ...] = tuple(_STORY["regions"])
+#: The regional positions, in turn: (title pattern, …, parent index or "previous")
+REGIONAL_POSITIONS: list[list] = _STORY["regional_positions"]
+FIRST: tuple[str, ...] = tuple(_STORY["first_names"])
+LAST: tuple[str, ...] = tuple(_STORY["last_names"])
+ATTITUDES: tuple[str, ...] = tuple(_STORY["attitudes"])
+ATTITUDE_P: tuple[float, ...] = tuple(_STORY["attitude_chances"])
 #: Which of their functions each of our functions meets most.
-AFFINITY = {
-    "sales": ("purchasing", "category", "management"),
-    "management": ("management", "category", "finance"),
-    "supply_chain": ("supply_chain", "operations", "it"),
-    "marketing": ("marketing", "category"),
-    "finance": ("finance",),
-    "rnd": ("quality", "category"),
-    "customer_service": ("supply_chain", "purchasing", "operations"),
-    "other": ("category",),
+AFFINITY: dict[str, tuple[str, ...]] = {
+    ours: tuple(theirs) for ours, theirs in _STORY["affinity"].items()
 }
-EXPECTED_FUNCTIONS = {
-    Box.KEY: ["sales", "marketing", "supply_chain", "finance", "customer_service"],
-    Box.KEY_DEVELOPMENT: ["sales", "marketing", "supply_chain"],
-    Box.MAINTENANCE: ["sales", "customer_service"],
-    Box.OPPORTUNISTIC: ["sales"],
+EXPECTED_FUNCTIONS: dict[str, list[str]] = {
+    Box(box): list(functions) for box, functions in _STORY["expected_functions"].items()
 }
-PLANNED_HOURS = {TeamRole.CORE: (40, 120), TeamRole.SURROUND: (8, 24)}
-OWNER_HOURS = {Box.KEY: (180, 320), Box.KEY_DEVELOPMENT: (80, 180)}
+PLANNED_HOURS: dict[str, tuple[int, int]] = {
+    TeamRole(role): (lo, hi) for role, (lo, hi) in _STORY["planned_hours"].items()
+}
+OWNER_HOURS: dict[str, tuple[int, int]] = {
+    Box(box): (lo, hi) for box, (lo, hi) in _STORY["owner_hours"].items()
+}
+NOTES: dict[str, str] = _STORY["notes"]
+DIRECTOR_LINK: dict[str, str] = _STORY["director_link"]
 
 
 def _slug(text: str) -> str:
@@ -173,21 +82,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
 
 
-def _positions(n: int) -> list[tuple[str, str, int, tuple[str, ...], int, int | None]]:
+def _positions(n: int) -> list[_Position]:
     """The first ``n`` positions: the hand-written ones, then regional and category staff."""
     out = list(POSITIONS[:n])
     i = 0
     while len(out) < n:
         region = REGIONS[i % len(REGIONS)]
-        kind = i % 3
-        if kind == 0:
-            out.append((f"Regional Operations Manager {region}", "operations", 3, ("user",), 2, 15))
-        elif kind == 1:
-            out.append(
-                (f"Store Manager {region} flagship", "operations", 4, ("user",), 1, len(out) - 1)
-            )
-        else:
-            out.append((f"Buyer {region} region", "purchasing", 4, ("buyer",), 2, 11))
+        row = REGIONAL_POSITIONS[i % len(REGIONAL_POSITIONS)]
+        parent = len(out) - 1 if row[5] == "previous" else row[5]
+        out.append(_position([row[0].format(region), *row[1:5]], parent))
         i += 1
     return out
 
@@ -212,7 +115,7 @@ def demo_relationships(
     rng = np.random.default_rng([seed, STREAM])
     User = get_user_model()
     people = {u.username: u for u in User.objects.select_related("profile")}
-    director = people.get("maarten")
+    director = people.get(DIRECTOR)
     for policy in BoxPolicy.objects.all():
         policy.expected_functions = EXPECTED_FUNCTIONS.get(policy.box, [])
         policy.save(update_fields=["expected_functions"])
@@ -359,7 +262,7 @@ def demo_relationships(
                     if (a.pk, c.pk) not in through_rows:
                         through_rows.append((a.pk, c.pk))
             # and keeps a weak line to the CFO by phone, which no activity shows
-            cfo = next((c for c in current if c.title == "Chief Financial Officer"), None)
+            cfo = next((c for c in current if c.title == DIRECTOR_LINK["title"]), None)
             if cfo is not None:
                 links.append(
                     ContactLink(
@@ -368,7 +271,7 @@ def demo_relationships(
                         strength=Strength.WEAK,
                         meetings_per_year=2,
                         last_met=today - dt.timedelta(days=int(rng.integers(30, 150))),
-                        note="Phone calls around the annual agreement",
+                        note=DIRECTOR_LINK["note"],
                         updated_by=director,
                     )
                 )
@@ -420,28 +323,20 @@ def _positioning(
             else:
                 view = CustomerView.LEVERAGE
             rel.customer_view = view
-            rel.customer_view_note = (
-                "From the annual supplier evaluation and the buyer's own words."
-            )
+            rel.customer_view_note = NOTES["customer_view"]
             rel.customer_view_by = account.owner
             rel.customer_view_at = now
         rels.append(rel)
     if len(key_ids) > 1:
         mismatch = next(r for r in rels if r.account_id == key_ids[1])
         mismatch.customer_view = CustomerView.LEVERAGE
-        mismatch.customer_view_note = (
-            "The new head of purchasing runs quarterly e-auctions on our sauces; "
-            "we are one of three approved suppliers."
-        )
+        mismatch.customer_view_note = NOTES["mismatch"]
         mismatch.customer_view_by = mismatch.account.owner
         mismatch.customer_view_at = now
     if key_ids:
         chosen = next(r for r in rels if r.account_id == key_ids[0])
         chosen.chosen_stage = Stage.INTERDEPENDENT
-        chosen.chosen_reason = (
-            "The shared forecast runs as a pilot in one category only and both joint projects "
-            "are on hold until their new supply chain director starts; not integrated yet."
-        )
+        chosen.chosen_reason = NOTES["chosen_stage"]
         chosen.chosen_by = chosen.account.owner
         chosen.chosen_at = now
     AccountRelationship.objects.bulk_create(rels)

@@ -8,7 +8,7 @@ investments for the demo portfolio, seeded and reproducible (docs/method.md sect
   key accounts order twice a week, opportunistic ones a handful of times a year; soups
   sell more in winter; margins are thinner with the big retail groups; one customer in
   nine pays weeks late; a few accounts are declining.
-- **Team hours**: two more years of activities (``kam.activities.demo`` run for the years
+- **Team hours**: two more years of activities (``kam.demo.activities`` run for the years
   before), so that every year's cost to serve includes the team's time.
 - **Cost-to-serve items** per account and year (logistics, service, rebates for the large
   customers, the odd "other") and **available spend** for the key and key development
@@ -17,7 +17,8 @@ investments for the demo portfolio, seeded and reproducible (docs/method.md sect
   the account's sales after their date, one does not pay back.
 
 The facts are computed at ``today`` once the lines are in. Numbers come only from
-``numpy.random.default_rng([seed, STREAM])``.
+``numpy.random.default_rng([seed, STREAM])``; what each box orders, the categories and the
+investments are in ``story/economics.toml``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountRevenue
+from kam.demo.data import story
 from kam.economics.lines import store_get
 from kam.economics.models import CostKind, CostToServeItem, Investment, InvestmentKind
 from kam.organisation.models import Box
@@ -45,43 +47,24 @@ from kam.portfolio.selectors import portfolio_review
 STREAM = 6
 SOURCE = "demo-invoices"
 YEARS = 3
+_STORY = story("economics")
+_BOXES = {Box(box) if box else "": b for box, b in _STORY["boxes"].items()}
 #: Orders per year by box in the latest review ("" = not placed).
-ORDERS_PER_YEAR = {
-    Box.KEY: 150,
-    Box.KEY_DEVELOPMENT: 40,
-    Box.MAINTENANCE: 18,
-    Box.OPPORTUNISTIC: 6,
-    "": 10,
-}
+ORDERS_PER_YEAR: dict[str, int] = {box: b["orders_per_year"] for box, b in _BOXES.items()}
 #: Typical gross margin by box: big retail groups buy at thinner margins.
-GROSS_MARGIN = {
-    Box.KEY: 0.30,
-    Box.KEY_DEVELOPMENT: 0.31,
-    Box.MAINTENANCE: 0.31,
-    Box.OPPORTUNISTIC: 0.30,
-    "": 0.31,
-}
+GROSS_MARGIN: dict[str, float] = {box: b["gross_margin"] for box, b in _BOXES.items()}
 #: Logistics as a share of revenue: small drops cost more per euro.
-LOGISTICS = {
-    Box.KEY: 0.035,
-    Box.KEY_DEVELOPMENT: 0.045,
-    Box.MAINTENANCE: 0.06,
-    Box.OPPORTUNISTIC: 0.10,
-    "": 0.06,
-}
+LOGISTICS: dict[str, float] = {box: b["logistics"] for box, b in _BOXES.items()}
 #: Share of the small accounts (maintenance, opportunistic, unplaced) that stop buying at
 #: some point of the three years: customers are lost, and the purchase model can see it.
 DROP_OUT = 0.15
-CATEGORIES = ("Sauces", "Soups", "Ready meals", "Snacks")
-INVESTMENTS = (
-    (InvestmentKind.PEOPLE, "Dedicated category manager, half-time", "Joint business plan"),
-    (InvestmentKind.PROJECT, "Private label soup range development", "Private label"),
-    (InvestmentKind.FUNDS, "Listing fees and launch promotion for the ready meals", ""),
-    (InvestmentKind.PROJECT, "EDI and vendor-managed inventory link", "Supply chain"),
-    (InvestmentKind.FUNDS, "Joint promotion programme for the winter soups", "Joint business plan"),
-    (InvestmentKind.PEOPLE, "Chef on loan for menu development", "Food service menu"),
-    (InvestmentKind.PROJECT, "Shelf-ready packaging for the snack range", ""),
+CATEGORIES: tuple[str, ...] = tuple(_STORY["categories"])
+#: (kind, what it was, the plan it belongs to)
+INVESTMENTS: tuple[tuple[str, str, str], ...] = tuple(
+    (InvestmentKind(i["kind"]), i["description"], i["plan"]) for i in _STORY["investments"]
 )
+#: What the cost-to-serve items say, by kind.
+COST_NOTES: dict[str, str] = {CostKind(kind): note for kind, note in _STORY["cost_notes"].items()}
 
 
 @dataclass
@@ -99,7 +82,7 @@ def _boxes() -> dict[int, str]:
 
 
 def _more_activities(*, seed: int, today: dt.date, prefix: str) -> None:
-    from kam.activities.demo import demo_activities
+    from kam.demo.activities import demo_activities
 
     for k in range(1, YEARS):
         demo_activities(
@@ -337,7 +320,7 @@ def _scheme_from_facts() -> None:
     scheme_version_create(
         scheme=scheme,
         content=replace(content, criteria=criteria),
-        change_note="Payment discipline and profitability scored from the invoice history",
+        change_note=_STORY["facts_change_note"],
         created_by=None,
     )
 
@@ -379,7 +362,7 @@ def _write_costs(
                         date=end - dt.timedelta(days=91 * q + 10),
                         kind=CostKind.LOGISTICS,
                         amount=Decimal(str(round(revenue * share / 4, 2))),
-                        note="Freight and warehousing",
+                        note=COST_NOTES[CostKind.LOGISTICS],
                     )
                 )
             items.append(
@@ -388,7 +371,7 @@ def _write_costs(
                     date=end - dt.timedelta(days=40),
                     kind=CostKind.SERVICE,
                     amount=Decimal(str(round(revenue * service * float(rng.uniform(0.6, 1.4)), 2))),
-                    note="Customer service and order desk",
+                    note=COST_NOTES[CostKind.SERVICE],
                 )
             )
             if box in {Box.KEY, Box.KEY_DEVELOPMENT}:
@@ -398,7 +381,7 @@ def _write_costs(
                         date=end - dt.timedelta(days=20),
                         kind=CostKind.REBATES,
                         amount=Decimal(str(round(revenue * float(rng.uniform(0.015, 0.035)), 2))),
-                        note="Yearly volume rebate",
+                        note=COST_NOTES[CostKind.REBATES],
                     )
                 )
             if rng.random() < 0.1:
@@ -408,7 +391,7 @@ def _write_costs(
                         date=end - dt.timedelta(days=int(rng.integers(30, 330))),
                         kind=CostKind.OTHER,
                         amount=Decimal(str(round(float(rng.uniform(500, 4000)), 2))),
-                        note="Returned goods written off",
+                        note=COST_NOTES[CostKind.OTHER],
                     )
                 )
     CostToServeItem.objects.bulk_create(items, batch_size=2000)

@@ -1,7 +1,8 @@
 """Demo data for the matrix as the method draws it (docs/scoring.md): an earlier review,
 so that trails have three closed reviews, and three-year outlooks (potential and expected
 position) for the demo's accounts. Deterministic: no random numbers, only the account's
-place in the list and its scores, so the rest of the demo stays as it was.
+place in the list and its scores, so the rest of the demo stays as it was. The growth by box
+and the notes are in ``story/outlooks.toml``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
+from kam.demo.data import story
 from kam.economics.figures import revenues_of_year_by_id
 from kam.organisation.models import Box
 from kam.portfolio.matrix import revenue_year
@@ -36,19 +38,12 @@ def _score(value: float) -> Decimal:
     return Decimal(str(min(10.0, max(1.0, value)))).quantize(Decimal("0.1"))
 
 
+_STORY = story("outlooks")
 # Growth of revenue to the three-year potential per box, stepped by the account's place.
-_GROWTH = {
-    Box.KEY.value: (1.10, 0.06),
-    Box.KEY_DEVELOPMENT.value: (1.35, 0.15),
-    Box.MAINTENANCE.value: (0.95, 0.04),
-    Box.OPPORTUNISTIC.value: (0.85, 0.10),
+_GROWTH: dict[str, tuple[float, float]] = {
+    Box(box).value: (base, step) for box, (base, step) in _STORY["growth"].items()
 }
-_NOTES = {
-    Box.KEY.value: "Joint business plan renewed; we expect to stay their first supplier.",
-    Box.KEY_DEVELOPMENT.value: (
-        "If the category pilot succeeds they see us as their partner, not a second source."
-    ),
-}
+_NOTES: dict[str, str] = {Box(box).value: note for box, note in _STORY["notes"].items()}
 
 
 def demo_outlooks(*, review: Review, director: AbstractBaseUser, stdout: TextIO) -> int:
