@@ -110,6 +110,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["account", "date"]),
             models.Index(fields=["date"]),
+            # the start page's "since your last visit": the newest first, from a moment on
+            models.Index(fields=["created_at"]),
         ]
         constraints = [
             models.CheckConstraint(
