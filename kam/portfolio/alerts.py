@@ -284,12 +284,59 @@ def alerts_for(
         *champion_alerts(accounts=accounts, boxes=boxes),
         *contribution_alerts(accounts=accounts, boxes=boxes, as_of=as_of),
     ]
-    kinds = [AlertKind.BOX_DROP, AlertKind.CHAMPION_LOST, AlertKind.CONTRIBUTION_FALL]
-    alerts.sort(
-        key=lambda a: (
-            BOX_RANK.get(a.box, 9) if a.kind != AlertKind.BOX_DROP else -1,
-            a.account.name,
-            kinds.index(a.kind),
-        )
-    )
+    alerts.sort(key=alert_order)
     return alerts
+
+
+def alert_order(alert: Alert) -> tuple[int, str, int]:
+    """The order alerts are read in, the most important first: every box drop, then the
+    key accounts' alerts, then the key development accounts'; within each by account name,
+    then kind (box drop, lost champion, falling contribution)."""
+    return (
+        BOX_RANK.get(alert.box, 9) if alert.kind != AlertKind.BOX_DROP else -1,
+        alert.account.name,
+        ALERT_KINDS.index(alert.kind),
+    )
+
+
+#: The kinds in the order they are listed for one account.
+ALERT_KINDS = (AlertKind.BOX_DROP, AlertKind.CHAMPION_LOST, AlertKind.CONTRIBUTION_FALL)
+#: The account fields an alert shows and the contribution alerts read.
+ALERT_ACCOUNT_FIELDS = (
+    "account__id",
+    "account__name",
+    "account__external_id",
+    "account__currency",
+)
+
+
+def alerts_of(
+    *,
+    accounts: QuerySet[Account],
+    as_of: dt.date,
+    pair: ReviewPair | None = None,
+    drops: Iterable[BoxMove] | None = None,
+) -> list[Alert]:
+    """Every alert on ``accounts`` (a queryset: the accounts a person reads), in
+    ``alert_order``: the one list the start page counts and shows the first of, and the
+    alerts page pages through. The key and key development accounts are those of the
+    portfolio review (``pair.latest``); ``drops``, when the caller has read them already
+    (``box_moves_summary(...).drops`` of the same accounts and pair), saves reading them
+    again. A fixed number of queries whatever the number of accounts."""
+    pair = pair if pair is not None else review_pair()
+    if pair.latest is None:
+        return []
+    watched = list(
+        Placement.objects.filter(review=pair.latest, account__in=accounts, box__in=WATCHED_BOXES)
+        .select_related("account")
+        .only("box", *ALERT_ACCOUNT_FIELDS)
+        .order_by("account__name", "account_id")
+    )
+    if drops is None:
+        drops = box_moves_summary(accounts=accounts, pair=pair, listed=0).drops
+    return alerts_for(
+        accounts=[p.account for p in watched],
+        boxes={p.account_id: p.box for p in watched},
+        moves=drops,
+        as_of=as_of,
+    )
