@@ -184,7 +184,8 @@ def test_the_alerts_page_in_dutch(kam_user, world):  # type: ignore[no-untyped-d
     client.cookies["django_language"] = "nl"
     html = client.get(reverse("alerts")).content.decode()
     assert "Signalen bij key accounts en ontwikkelaccounts" in html
-    assert "Kwadrant gezakt" in html and "beoordeling" in html
+    assert "Kwadrant gezakt" in html
+    assert "zakte in de laatste beoordeling van Key account naar" in html
     assert "2 signalen" in html
 
 
