@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
@@ -198,6 +198,20 @@ def _actions(user: AbstractBaseUser, scope: QuerySet[Account]) -> QuerySet[PlanA
     )
 
 
+def activities_since(
+    *, user: AbstractBaseUser, scope: QuerySet[Account], since: dt.datetime
+) -> QuerySet[Activity]:
+    """The activities others logged on the accounts of ``scope`` after ``since``.
+
+    The scope is a correlated EXISTS, not "account IN (scope)": SQLite then walks the index
+    on ``created_at`` from ``since`` on, newest first, and stops at the LIMIT, instead of
+    reading every activity of every account in the scope (~459k for a director at 10,000
+    accounts)."""
+    return Activity.objects.filter(
+        Exists(scope.filter(pk=OuterRef("account_id"))), created_at__gt=since
+    ).exclude(created_by_id=user.pk)
+
+
 def start_page(
     *,
     user: AbstractBaseUser,
@@ -300,10 +314,7 @@ def start_page(
             _ranked(r, since)
             for r in finding_rows(new_findings.select_related("account")[:SHOWN_FINDINGS])
         ]
-        new_activities = Activity.objects.filter(account__in=scope, created_at__gt=since).exclude(
-            created_by_id=user.pk
-        )
-        # newest first along the index on created_at; counted only up to a point
+        new_activities = activities_since(user=user, scope=scope, since=since)
         changes.activities = list(
             new_activities.select_related("account").order_by("-created_at", "-pk")[:SHOWN]
         )

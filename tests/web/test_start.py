@@ -274,6 +274,30 @@ def test_new_activities_are_read_along_an_index_on_their_creation_time(db):  # t
     assert any(c["index"] and c["columns"] == ["created_at"] for c in constraints.values())
 
 
+@pytest.mark.parametrize("who", ["kam_user", "director"])
+def test_new_activities_are_read_newest_first_along_that_index_on_sqlite(who, request, world):  # type: ignore[no-untyped-def]
+    """Not every activity of every account: the index on created_at, from the last visit
+    on, newest first (the list stops at its LIMIT, the count at COUNTED_ACTIVITIES)."""
+    from kam.web.start import COUNTED_ACTIVITIES, SHOWN, activities_since, start_scope
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the query plan asked of SQLite")
+    user = request.getfixturevalue(who)
+    new = activities_since(
+        user=user, scope=start_scope(user=user), since=timezone.now() - dt.timedelta(days=1)
+    )
+    for query in (
+        new.select_related("account").order_by("-created_at", "-pk")[:SHOWN],
+        new.order_by()[: COUNTED_ACTIVITIES + 1],
+    ):
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "activities_activity USING INDEX activities__created" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan  # no sort of every new activity
+
+
 def _more_accounts(owner, reviews, n: int, start: int) -> None:  # type: ignore[no-untyped-def]
     for i in range(start, start + n):
         account, plan = _account_with_plan(owner, f"Extra {i:02d}", "key", "maintenance", reviews)
