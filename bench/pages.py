@@ -79,6 +79,7 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("start page", "/"),
+    Page("alerts page", "/alerts/"),
     Page("accounts list", "/accounts/"),
     Page("account page", "/accounts/{account}/", ("director",)),
     Page("account history", "/accounts/{account}/history/", ("director",)),

@@ -12,6 +12,7 @@ from kam.users import views as user_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("alerts/", web_views.alerts, name="alerts"),
     path("login/", user_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", user_views.PasswordResetView.as_view(), name="password_reset"),

@@ -110,6 +110,10 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["account", "date"]),
             models.Index(fields=["date"]),
+            # the start page's "since your last visit": the newest first from a moment on
+            # (the whole portfolio), and per account from a moment on (a person's accounts)
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["account", "created_at"]),
         ]
         constraints = [
             models.CheckConstraint(

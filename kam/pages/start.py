@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
@@ -30,10 +30,9 @@ from kam.notifications.models import CustomerUpdate
 from kam.organisation.models import Box
 from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
 from kam.portfolio.alerts import (
-    WATCHED_BOXES,
     Alert,
     BoxMove,
-    alerts_for,
+    alerts_of,
     box_moves_summary,
     review_pair,
 )
@@ -54,6 +53,11 @@ UPDATE_DAYS = 30
 SHOWN_MOVED = 12
 #: A key account manager's accounts are listed by name up to this many per box.
 SHOWN_ACCOUNTS = 12
+#: The alerts listed, the most important first, before the link to the alerts page.
+SHOWN_ALERTS = 10
+#: The activities logged since the last visit are counted up to this many; beyond, the
+#: page says "more than" this many (counting every one would read them all).
+COUNTED_ACTIVITIES = 100
 
 
 @dataclass
@@ -105,7 +109,9 @@ class Changes:
     new_findings: list[RankedFinding] = field(default_factory=list)
     new_findings_count: int = 0
     activities: list[Activity] = field(default_factory=list)
+    #: counted up to COUNTED_ACTIVITIES; ``activities_more`` when there are more
     activities_count: int = 0
+    activities_more: bool = False
 
     @property
     def empty(self) -> bool:
@@ -138,7 +144,9 @@ class StartPage:
     customer_updates_count: int
     findings: list[RankedFinding]
     findings_count: int
+    #: the first SHOWN_ALERTS of ``start_alerts``, and how many it holds
     alerts: list[Alert]
+    alerts_count: int
     capacity: dict[str, Any] | None = None
     moved: list[BoxMove] = field(default_factory=list)
 
@@ -146,6 +154,13 @@ class StartPage:
 def start_scope(*, user: AbstractBaseUser) -> QuerySet[Account]:
     """The active accounts the start page speaks of: those the person may read."""
     return account_list_visible(user=user).filter(active=True)
+
+
+def start_alerts(*, user: AbstractBaseUser, as_of: dt.date) -> list[Alert]:
+    """Every alert on the key and key development accounts of the person's scope, the most
+    important first (``kam.portfolio.alerts.alert_order``): what the alerts page lists, and
+    the start page counts and shows the first ``SHOWN_ALERTS`` of."""
+    return alerts_of(accounts=start_scope(user=user), as_of=as_of)
 
 
 def _ranked_findings(
@@ -183,6 +198,27 @@ def _actions(user: AbstractBaseUser, scope: QuerySet[Account]) -> QuerySet[PlanA
     )
 
 
+def activities_since(
+    *,
+    user: AbstractBaseUser,
+    scope: QuerySet[Account],
+    since: dt.datetime,
+    whole_portfolio: bool,
+) -> QuerySet[Activity]:
+    """The activities others logged on the accounts of ``scope`` after ``since``.
+
+    Read along one of two indexes, so that neither reads every activity of the scope
+    (~459k for a director at 10,000 accounts): for the ``whole_portfolio`` the scope is a
+    correlated EXISTS, so SQLite walks the index on ``created_at`` from ``since`` on, newest
+    first, and stops at the LIMIT; for a person's own accounts, "account IN (scope)" reads
+    each account's activities after ``since`` from the index on (account, created_at)."""
+    if whole_portfolio:
+        visible = Activity.objects.filter(Exists(scope.filter(pk=OuterRef("account_id"))))
+    else:
+        visible = Activity.objects.filter(account__in=scope)
+    return visible.filter(created_at__gt=since).exclude(created_by_id=user.pk)
+
+
 def start_page(
     *,
     user: AbstractBaseUser,
@@ -203,15 +239,6 @@ def start_page(
     )
     per_box = dict(placed.order_by().values_list("box").annotate(n=Count("pk")))
     fields = ("account__id", "account__name", "account__external_id", "account__currency")
-    # the key and key development accounts: the alerts watch them
-    watched = list(
-        placed.filter(box__in=WATCHED_BOXES)
-        .select_related("account")
-        .only("box", *fields)
-        .order_by("account__name", "account_id")
-    )
-    accounts = [p.account for p in watched]
-    boxes = {p.account_id: p.box for p in watched}
     groups = []
     for value, label in Box.choices:
         members: list[Account] = []
@@ -294,14 +321,21 @@ def start_page(
             _ranked(r, since)
             for r in finding_rows(new_findings.select_related("account")[:SHOWN_FINDINGS])
         ]
-        new_activities = Activity.objects.filter(account__in=scope, created_at__gt=since).exclude(
-            created_by_id=user.pk
+        new_activities = activities_since(
+            user=user, scope=scope, since=since, whole_portfolio=director
         )
-        changes.activities_count = new_activities.count()
         changes.activities = list(
             new_activities.select_related("account").order_by("-created_at", "-pk")[:SHOWN]
         )
+        if len(changes.activities) < SHOWN:
+            changes.activities_count = len(changes.activities)
+        else:
+            counted = new_activities.order_by()[: COUNTED_ACTIVITIES + 1].count()
+            changes.activities_more = counted > COUNTED_ACTIVITIES
+            changes.activities_count = min(counted, COUNTED_ACTIVITIES)
 
+    # the same list as the alerts page (start_alerts), with what the page read already
+    alerts = alerts_of(accounts=scope, as_of=today, pair=pair, drops=moves.drops)
     page = StartPage(
         director=director,
         today=today,
@@ -319,12 +353,8 @@ def start_page(
         customer_updates_count=updates_qs.count(),
         findings=ranked,
         findings_count=findings.count(),
-        alerts=alerts_for(
-            accounts=accounts,
-            boxes=boxes,
-            moves=moves.drops,
-            as_of=today,
-        ),
+        alerts=alerts[:SHOWN_ALERTS],
+        alerts_count=len(alerts),
     )
     if director:
         from kam.portfolio.matrix import capacity_summary

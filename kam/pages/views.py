@@ -1,5 +1,5 @@
-"""Site-wide views: the start page (docs/start.md), the Vega bundle kam serves itself
-(no CDN), and the audit history pages and exports (docs/history.md)."""
+"""Site-wide views: the start page and its alerts page (docs/start.md), the Vega bundle kam
+serves itself (no CDN), and the audit history pages and exports (docs/history.md)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,56 @@ def home(request: HttpRequest) -> HttpResponse:
         r.kind_label = labels.get(r.kind, r.kind)  # type: ignore[attr-defined]
         r.why = tr(r.message) if r.message else ""  # type: ignore[attr-defined]
     return render(request, "web/start.html", {"page": page})
+
+
+#: Alerts per page of the alerts page.
+ALERTS_PER_PAGE = 50
+
+
+def alert_kind_labels() -> dict[str, str]:
+    """The alert kinds (kam.portfolio.alerts.AlertKind) as the alerts page names them."""
+    from kam.portfolio.alerts import AlertKind
+
+    return {
+        AlertKind.BOX_DROP: _("Dropped a box"),
+        AlertKind.CHAMPION_LOST: _("Lost its champion"),
+        AlertKind.CONTRIBUTION_FALL: _("Contribution fell"),
+    }
+
+
+@login_required
+@require_GET
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Every alert on the key and key development accounts the person reads, the most
+    important first, a page at a time and filterable by kind: the list the start page
+    counts and shows the first of (kam.pages.start.start_alerts, docs/start.md)."""
+    from collections import Counter
+
+    from django.core.paginator import Paginator
+    from django.utils import timezone
+
+    from kam.pages.start import start_alerts
+
+    labels = alert_kind_labels()
+    kind = request.GET.get("kind", "")
+    if kind not in labels:
+        kind = ""
+    every = start_alerts(user=request.user, as_of=timezone.localdate())  # type: ignore[arg-type]
+    per_kind = Counter(a.kind for a in every)
+    shown = [a for a in every if a.kind == kind] if kind else every
+    page = Paginator(shown, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/alerts.html",
+        {
+            "page": page,
+            "total": len(every),
+            "shown_count": len(shown),
+            "kind": kind,
+            "kinds": [(k, label, per_kind.get(k, 0)) for k, label in labels.items()],
+            "query": f"kind={kind}&" if kind else "",
+        },
+    )
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -203,20 +204,29 @@ def box_drop_alerts(moves: Iterable[BoxMove]) -> list[Alert]:
     ]
 
 
-def champion_alerts(*, accounts: Sequence[Account], boxes: dict[int, str]) -> list[Alert]:
+def champion_alerts(
+    *,
+    accounts: Sequence[Account],
+    boxes: dict[int, str],
+    account_query: QuerySet[Account] | None = None,
+) -> list[Alert]:
     """Champions lost on key and key development accounts: the open ``champion_left``
     findings of the findings store (``relationships.FindingRecord``, kept equal to the
-    computed findings); two queries whatever the number of accounts."""
+    computed findings); two queries whatever the number of accounts. ``account_query``,
+    the query ``accounts`` were read from, is sent instead of their ids."""
     from kam.relationships.models import Contact, FindingRecord
 
     watched = {a.pk: a for a in accounts if boxes.get(a.pk) in WATCHED_BOXES}
     if not watched:
         return []
-    records = list(
-        FindingRecord.objects.filter(
-            resolved_on__isnull=True, kind=FindingKind.CHAMPION_LEFT, account_id__in=list(watched)
+    ids: Any = list(watched) if account_query is None else account_query.values("pk")
+    records = [
+        r
+        for r in FindingRecord.objects.filter(
+            resolved_on__isnull=True, kind=FindingKind.CHAMPION_LEFT, account_id__in=ids
         ).order_by("account_id", "subject")
-    )
+        if r.account_id in watched
+    ]
     contact_ids = [int(r.subject[1:]) for r in records if r.subject[1:].isdigit()]
     names = {
         c.pk: c.display_name
@@ -236,10 +246,16 @@ def champion_alerts(*, accounts: Sequence[Account], boxes: dict[int, str]) -> li
 
 
 def contribution_alerts(
-    *, accounts: Sequence[Account], boxes: dict[int, str], as_of: dt.date
+    *,
+    accounts: Sequence[Account],
+    boxes: dict[int, str],
+    as_of: dt.date,
+    account_query: QuerySet[Account] | None = None,
 ) -> list[Alert]:
     """Key and key development accounts whose latest twelve months' contribution is below
-    the twelve months before (both complete), in the organisation's base currency."""
+    the twelve months before (both complete), in the organisation's base currency.
+    ``account_query``, the query ``accounts`` were read from, is sent to the stored P&L
+    instead of their ids (``ledgers_read``)."""
     from kam.economics.ledger_store import ledgers_read
     from kam.organisation.selectors import organisation_get
 
@@ -248,7 +264,13 @@ def contribution_alerts(
         return []
     currency = organisation_get().base_currency
     out = []
-    for ledger in ledgers_read(accounts=watched, as_of=as_of, with_investments=False, last=2):
+    for ledger in ledgers_read(
+        accounts=watched,
+        as_of=as_of,
+        with_investments=False,
+        last=2,
+        account_query=account_query,
+    ):
         if len(ledger.periods) < 2:
             continue
         latest, before = ledger.periods[-1], ledger.periods[-2]
@@ -274,22 +296,76 @@ def alerts_for(
     boxes: dict[int, str],
     moves: Iterable[BoxMove],
     as_of: dt.date,
+    account_query: QuerySet[Account] | None = None,
 ) -> list[Alert]:
     """Every alert: box drops of ``moves`` (the moves of the accounts one reads,
     ``box_moves_summary``), lost champions and falling contributions of the key and key
-    development accounts among ``accounts`` (by ``boxes``); the key accounts first, then by
-    account name and kind."""
+    development accounts among ``accounts`` (by ``boxes``), in ``alert_order``.
+    ``account_query``: the query ``accounts`` were read from (sent instead of their ids)."""
     alerts = [
         *box_drop_alerts(moves),
-        *champion_alerts(accounts=accounts, boxes=boxes),
-        *contribution_alerts(accounts=accounts, boxes=boxes, as_of=as_of),
+        *champion_alerts(accounts=accounts, boxes=boxes, account_query=account_query),
+        *contribution_alerts(
+            accounts=accounts, boxes=boxes, as_of=as_of, account_query=account_query
+        ),
     ]
-    kinds = [AlertKind.BOX_DROP, AlertKind.CHAMPION_LOST, AlertKind.CONTRIBUTION_FALL]
-    alerts.sort(
-        key=lambda a: (
-            BOX_RANK.get(a.box, 9) if a.kind != AlertKind.BOX_DROP else -1,
-            a.account.name,
-            kinds.index(a.kind),
-        )
-    )
+    alerts.sort(key=alert_order)
     return alerts
+
+
+def alert_order(alert: Alert) -> tuple[int, str, int]:
+    """The order alerts are read in, the most important first: every box drop, then the
+    key accounts' alerts, then the key development accounts'; within each by account name,
+    then kind (box drop, lost champion, falling contribution)."""
+    return (
+        BOX_RANK.get(alert.box, 9) if alert.kind != AlertKind.BOX_DROP else -1,
+        alert.account.name,
+        ALERT_KINDS.index(alert.kind),
+    )
+
+
+#: The kinds in the order they are listed for one account.
+ALERT_KINDS = (AlertKind.BOX_DROP, AlertKind.CHAMPION_LOST, AlertKind.CONTRIBUTION_FALL)
+#: The account fields an alert shows and the contribution alerts read.
+ALERT_ACCOUNT_FIELDS = (
+    "account__id",
+    "account__name",
+    "account__external_id",
+    "account__currency",
+)
+
+
+def alerts_of(
+    *,
+    accounts: QuerySet[Account],
+    as_of: dt.date,
+    pair: ReviewPair | None = None,
+    drops: Iterable[BoxMove] | None = None,
+) -> list[Alert]:
+    """Every alert on ``accounts`` (a queryset: the accounts a person reads), in
+    ``alert_order``: the one list the start page counts and shows the first of, and the
+    alerts page pages through. The key and key development accounts are those of the
+    portfolio review (``pair.latest``); ``drops``, when the caller has read them already
+    (``box_moves_summary(...).drops`` of the same accounts and pair), saves reading them
+    again. A fixed number of queries whatever the number of accounts."""
+    pair = pair if pair is not None else review_pair()
+    if pair.latest is None:
+        return []
+    placed = Placement.objects.filter(
+        review=pair.latest, account__in=accounts, box__in=WATCHED_BOXES
+    )
+    watched = list(
+        placed.select_related("account")
+        .only("box", *ALERT_ACCOUNT_FIELDS)
+        .order_by("account__name", "account_id")
+    )
+    if drops is None:
+        drops = box_moves_summary(accounts=accounts, pair=pair, listed=0).drops
+    return alerts_for(
+        accounts=[p.account for p in watched],
+        boxes={p.account_id: p.box for p in watched},
+        moves=drops,
+        as_of=as_of,
+        # the watched accounts as a subquery: no list of thousands of ids to send
+        account_query=Account.objects.filter(pk__in=placed.values("account_id")),
+    )

@@ -235,6 +235,80 @@ def test_a_review_closed_since_the_last_visit_shows_its_box_changes(kam_user, wo
     assert "Alpha Foods" in boxes and "Beta Retail" in boxes and "Gamma" not in boxes
 
 
+def test_many_activities_since_the_last_visit_are_counted_up_to_a_point(  # type: ignore[no-untyped-def]
+    kam_user, member, world, monkeypatch
+):
+    client = client_for(kam_user)
+    client.get(reverse("home"))
+    StartVisit.objects.filter(user=kam_user).update(
+        last_seen_at=timezone.now() - START_SESSION_GAP - dt.timedelta(hours=1)
+    )
+    AccountTeamMemberFactory(account=world.alpha, user=member)
+    for i in range(10):
+        activity_create(
+            user=member,
+            account=world.alpha,
+            date=TODAY,
+            duration_minutes=30,
+            type="call",
+            participants=[member],
+            topic=f"Call number {i}",
+        )
+    monkeypatch.setattr("kam.pages.start.COUNTED_ACTIVITIES", 9)
+    changes = _section(client.get(reverse("home")).content.decode(), "change-activities")
+    # beyond the point the page says "more than", and lists the newest eight
+    assert "More than 9 activities logged." in changes
+    assert "Call number 9" in changes and "Call number 2" in changes
+    assert "Call number 1" not in changes
+    monkeypatch.setattr("kam.pages.start.COUNTED_ACTIVITIES", 100)
+    changes = _section(client.get(reverse("home")).content.decode(), "change-activities")
+    assert "10 activities logged." in changes and "More than" not in changes
+
+
+def test_new_activities_are_read_along_indexes_on_their_creation_time(db):  # type: ignore[no-untyped-def]
+    """The migration gives the start page's "since your last visit" its indexes."""
+    from kam.activities.models import Activity
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Activity._meta.db_table)
+    assert any(c["index"] and c["columns"] == ["created_at"] for c in constraints.values())
+    assert any(
+        c["index"] and c["columns"] == ["account_id", "created_at"] for c in constraints.values()
+    )
+
+
+@pytest.mark.parametrize("who", ["kam_user", "director"])
+def test_new_activities_are_read_along_those_indexes_on_sqlite(who, request, world):  # type: ignore[no-untyped-def]
+    """Not every activity of every account: a director's along the index on created_at from
+    the last visit on, newest first (the list stops at its LIMIT, the count at
+    COUNTED_ACTIVITIES); a manager's per account from the last visit on."""
+    from kam.pages.start import COUNTED_ACTIVITIES, SHOWN, activities_since, start_scope
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the query plan asked of SQLite")
+    user = request.getfixturevalue(who)
+    director = who == "director"
+    new = activities_since(
+        user=user,
+        scope=start_scope(user=user),
+        since=timezone.now() - dt.timedelta(days=1),
+        whole_portfolio=director,
+    )
+    for query in (
+        new.select_related("account").order_by("-created_at", "-pk")[:SHOWN],
+        new.order_by()[: COUNTED_ACTIVITIES + 1],
+    ):
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+        if director:  # the newest first, stopping at the LIMIT: no sort
+            assert "activities_activity USING INDEX activities__created" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+        else:  # each account's activities after the last visit, not all of them
+            assert "(account_id=? AND created_at>?)" in plan, plan
+
+
 def _more_accounts(owner, reviews, n: int, start: int) -> None:  # type: ignore[no-untyped-def]
     for i in range(start, start + n):
         account, plan = _account_with_plan(owner, f"Extra {i:02d}", "key", "maintenance", reviews)
@@ -329,7 +403,8 @@ def test_a_contribution_alert_compares_the_last_twelve_months_with_the_twelve_be
 
 
 def _start_page_msgids() -> set[str]:
-    """The English texts the start page translates: its template and kam.pages.start."""
+    """The English texts the start page translates: its templates (with its alerts and the
+    alerts page) and kam.pages.start."""
     import re
     from pathlib import Path
 
@@ -338,8 +413,9 @@ def _start_page_msgids() -> set[str]:
 
     root = Path(kam.web.__file__).parent
     ids: set[str] = set()
-    template = (root / "templates/web/start.html").read_text()
-    ids |= set(re.findall(r'\{%\s*translate\s+"((?:[^"\\]|\\.)*)"', template))
+    for name in ("start.html", "_alert.html", "alerts.html"):
+        template = (root / "templates/web" / name).read_text()
+        ids |= set(re.findall(r'\{%\s*translate\s+"((?:[^"\\]|\\.)*)"', template))
     code = (Path(kam.pages.__file__).parent / "start.py").read_text()
     ids |= set(re.findall(r'(?:\b_|gettext(?:_lazy)?)\(\s*"((?:[^"\\]|\\.)*)"', code))
     return ids

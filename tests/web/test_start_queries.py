@@ -51,6 +51,12 @@ def test_the_start_page_reads_stored_moves_in_the_same_queries_at_3n_accounts(  
     # 20 extra accounts, all key → maintenance), 12 listed for the director
     assert ReviewMove.objects.filter(review=world.reviews[1]).count() == 22
     assert "Extra 25" in html  # a drop alert on the last account added
+    # the start page counts every alert (21 drops and Beta's lost champion) and lists the
+    # first ten; the alerts page lists the drop of the last account added
+    alerts_html = html[html.index('data-testid="start-alerts"') :].split("</section>")[0]
+    assert '<span class="count">22</span>' in alerts_html and "All 22 alerts" in alerts_html
+    assert alerts_html.count('data-testid="alert"') == 10
+    assert "Extra 25" in client.get(reverse("alerts"), {"page": 1}).content.decode()
     if who == "director":
         assert html.count('data-testid="moved-account"') == 12
         assert "All 22 on the matrix" in html
