@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kam.pages.start import SHOWN_ALERTS, start_alerts
 from kam.portfolio.alerts import AlertKind, alert_order
 from kam.portfolio.models import Placement
 from kam.portfolio.services import review_moves_store
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
-from kam.pages.start import SHOWN_ALERTS, start_alerts
 from tests.conftest import client_for
 from tests.web import test_start
 from tests.web.test_start import _account_with_plan, _more_accounts, _section
