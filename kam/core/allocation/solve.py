@@ -22,7 +22,6 @@ from kam.core.allocation.problems import (
     ProgressCallback,
     TeamProblem,
 )
-from kam.core.allocation.team import allocate_team
 
 
 def gain_per_hour(points: Sequence[tuple[float, float]]) -> list[float | None]:
@@ -47,6 +46,10 @@ def allocate(
     ``progress`` is called now and then with the fraction done and the phase.
     """
     if isinstance(problem, TeamProblem):
+        # the team solver needs scipy: imported only for a team, so `kam allocate` on a pool
+        # starts with numpy alone (tests/test_cli_startup.py)
+        from kam.core.allocation.team import allocate_team
+
         return allocate_team(problem, gap_target=gap_target, progress=progress)
     return allocate_pool(problem, gap_target=gap_target, progress=progress)
 
