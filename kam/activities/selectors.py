@@ -69,6 +69,17 @@ def activity_list_visible(*, user: User) -> QuerySet[Activity]:
     )
 
 
+def activity_count_in_period(*, start: dt.date, end: dt.date, user: User) -> int:
+    """How many activities on the accounts ``user`` may read fall from ``start`` to ``end``
+    (inclusive). One query: for a reader of every account a count over the date index, with
+    no semi-join of 150,000 activities on 10,000 accounts."""
+    visible = account_list_visible(user=user)
+    qs = Activity.objects.filter(date__gte=start, date__lte=end)
+    if visible.query.has_filters():
+        qs = qs.filter(account__in=visible.values("pk"))
+    return qs.order_by().count()
+
+
 def activity_get_visible(*, user: User, activity_id: int) -> Activity:
     """The activity ``activity_id`` if ``user`` may read its account; 404 otherwise."""
     activity = activity_list_visible(user=user).filter(pk=activity_id).first()
@@ -221,11 +232,13 @@ def actual_hours_by_person(*, start: dt.date, end: dt.date, user: User) -> list[
 
 
 def _minutes_by_account(
-    *, start: dt.date, end: dt.date, user: User, review: Review | None
-) -> list[tuple[int, str, int]]:
+    *, start: dt.date, end: dt.date, user: User, review: Review | None, by_person: bool = False
+) -> list[tuple[Any, ...]]:
     """(account id, box of ``review``, person-minutes) of every visible account with hours
     in the period: one scan of the participations, summed by the database, whose rows the
-    hours per box and the accounts with the most hours are both summed from.
+    hours per box and the accounts with the most hours are both summed from. ``by_person``:
+    (account id, box, participant's user id, person-minutes), so the hours per person come
+    from the same scan.
 
     Accounts without a placement in ``review``, or with an empty box, count as
     ``UNPLACED``; with no review every account is unplaced."""
@@ -243,12 +256,16 @@ def _minutes_by_account(
         box: Any = Coalesce(NullIf("placement__box", Value("")), Value(UNPLACED))
     else:
         box = Value(UNPLACED, output_field=CharField())
+    keys = (
+        ("activity__account_id", "box", "user_id") if by_person else ("activity__account_id", "box")
+    )
     return [
-        (r["activity__account_id"], r["box"], int(r["minutes"] or 0))
+        (*r[:-1], int(r[-1] or 0))
         for r in qs.annotate(box=box)
-        .values("activity__account_id", "box")
+        .values(*keys)
         .annotate(minutes=Sum("activity__duration_minutes"))
         .order_by()
+        .values_list(*keys, "minutes")
     ]
 
 
@@ -339,11 +356,38 @@ def actual_hours_top_accounts(
 
 def actual_time_overview(
     *, start: dt.date, end: dt.date, user: User, review: Review | None, limit: int = 50
-) -> tuple[list[HoursRow], AccountHours]:
-    """``actual_hours_by_box`` and ``actual_hours_top_accounts`` of the same period, summed
-    from one scan of the participations (the actual-time page shows both)."""
-    rows = _minutes_by_account(start=start, end=end, user=user, review=review)
-    return _by_box(rows), _top_accounts(rows, limit=limit)
+) -> tuple[list[HoursRow], AccountHours, list[HoursRow]]:
+    """``actual_hours_by_box``, ``actual_hours_top_accounts`` and ``actual_hours_by_person``
+    of the same period, summed from one scan of the participations (the actual-time page
+    shows all three; at 10,000 accounts a scan reads some 150,000 activities of a year)."""
+    rows = _minutes_by_account(start=start, end=end, user=user, review=review, by_person=True)
+    per_account = [(account, box, minutes) for account, box, _person, minutes in rows]
+    return _by_box(per_account), _top_accounts(per_account, limit=limit), _by_person(rows)
+
+
+def _by_person(rows: list[tuple[int, str, int, int]]) -> list[HoursRow]:
+    """The person-minutes of (account, box, person, minutes) rows per person, most first and
+    then by username (as ``actual_hours_by_person``); the names in one query."""
+    minutes: dict[int, int] = {}
+    for _account, _box, person, m in rows:
+        minutes[person] = minutes.get(person, 0) + m
+    people = (
+        get_user_model()
+        .objects.filter(pk__in=list(minutes))
+        .values_list("pk", "first_name", "last_name", "username")
+    )
+    return sorted(
+        (
+            HoursRow(
+                key=pk,
+                label=f"{first} {last}".strip() or username,
+                minutes=minutes[pk],
+                detail=username,
+            )
+            for pk, first, last, username in people
+        ),
+        key=lambda r: (-r.minutes, r.detail),
+    )
 
 
 def variance_sentences(

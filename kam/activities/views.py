@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,13 +33,13 @@ from kam.activities.imports import (
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import (
     UNPLACED,
+    activity_count_in_period,
     activity_filter_accounts,
     activity_get_visible,
     activity_list_visible,
     activity_may_change,
     activity_may_log,
     activity_people_visible,
-    actual_hours_by_person,
     actual_time_overview,
     contact_candidates,
     contact_search,
@@ -538,18 +538,12 @@ def actual_time(request: HttpRequest) -> HttpResponse:
     period = PeriodForm(request.GET or None)
     start, end = period.period()
     review = portfolio_review()
-    boxes, accounts = actual_time_overview(
+    boxes, accounts, people = actual_time_overview(
         start=start, end=end, user=request.user, review=review, limit=TOP_ACCOUNTS
     )
     box_shares = shares(boxes)
-    people = actual_hours_by_person(start=start, end=end, user=request.user)
     total = accounts.total_minutes
-    activity_count = (
-        activity_list_visible(user=request.user)
-        .filter(date__gte=start, date__lte=end)
-        .order_by()
-        .aggregate(n=Count("pk"))["n"]
-    )
+    activity_count = activity_count_in_period(start=start, end=end, user=request.user)
     return render(
         request,
         "activities/actual_time.html",

@@ -31,6 +31,7 @@ import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -40,9 +41,21 @@ from django.utils import timezone
 from kam.accounts.models import Account
 from kam.core import economics as core
 from kam.economics import pnl
-from kam.economics.lines import periods_for, store_fingerprint, store_get, store_totals_stored
+from kam.economics.lines import (
+    Period,
+    periods_for,
+    store_fingerprint,
+    store_get,
+    store_totals_stored,
+)
 from kam.economics.models import Investment, LedgerDirty, LedgerSnapshot, LedgerStored
-from kam.economics.pnl import AccountLedger, CostBreakdown, PeriodPnl, investment_result
+from kam.economics.pnl import (
+    AccountLedger,
+    CostBreakdown,
+    LatestFigures,
+    PeriodPnl,
+    investment_result,
+)
 from kam.organisation.selectors import organisation_get
 
 JOB_KIND = "ledger_refresh"
@@ -53,6 +66,19 @@ _VALUES = (
     "revenue",
     "cost_of_goods",
     "payment_days",
+    "team",
+    "team_hours",
+    "logistics",
+    "service",
+    "rebates",
+    "payment_terms",
+    "payment_financing",
+    "other",
+)
+#: the stored values ``LatestFigures.from_stored`` takes, in its order
+_LATEST_VALUES = (
+    "revenue",
+    "cost_of_goods",
     "team",
     "team_hours",
     "logistics",
@@ -236,6 +262,74 @@ def ledgers_read(
                     investment_result(ledger=ledger, investment=inv, annual_rate=annual_rate)
                 )
     return [ledgers[a.pk] for a in accounts]
+
+
+@dataclass(frozen=True)
+class LatestRead:
+    """The latest period of many accounts (``ledgers_latest_read``): the accounts as (id,
+    external id) in the order of their query, the latest figures of each account that has a
+    period, and that period (None without accounts)."""
+
+    accounts: list[tuple[int, str]]
+    figures: dict[int, LatestFigures]
+    period: Period | None
+
+
+def ledgers_latest_read(*, account_query: QuerySet[Account], as_of: dt.date) -> LatestRead:
+    """The latest period of the accounts of ``account_query`` at ``as_of``, as
+    ``ledgers_read(…, last=1)`` reads it but without building a ledger per account: the
+    stored values of that period (one row per account) turned into ``LatestFigures``; the
+    accounts changed since they were stored, or not stored yet, computed. When nothing
+    usable is stored every account is computed (``ledgers_build``). A fixed number of
+    queries; the by-box comparison at 10,000 accounts reads 10,000 rows of numbers instead
+    of building 10,000 ledgers. docs/method.md section 6, "By box"."""
+    accounts = list(account_query.values_list("pk", "external_id"))
+    if not accounts:
+        return LatestRead(accounts=[], figures={}, period=None)
+    store = store_get()
+    snapshot = LedgerSnapshot.objects.filter(as_of=as_of).first()
+    if (
+        snapshot is None
+        or snapshot.fingerprint != store_fingerprint(store)
+        or LedgerDirty.objects.filter(account_id__isnull=True).exists()
+    ):
+        ledgers = pnl.ledgers_build(
+            accounts=account_query.only("pk", "external_id", "currency"),
+            as_of=as_of,
+            with_investments=False,
+            account_query=account_query,
+        )
+        return _latest_of(accounts, ledgers)
+    period = periods_for(as_of=as_of, first_day=snapshot.first_day)[-1]
+    dirty = set(
+        LedgerDirty.objects.filter(account_id__isnull=False).values_list("account_id", flat=True)
+    )
+    rows = LedgerStored.objects.filter(
+        as_of=as_of, period=period.index, account_id__in=account_query.order_by().values("pk")
+    ).values_list("account_id", "currency", "rate_to_base", *_LATEST_VALUES)
+    figures = {row[0]: LatestFigures.from_stored(*row) for row in rows if row[0] not in dirty}
+    missing = [pk for pk, _external_id in accounts if pk not in figures]
+    if missing:
+        for ledger in pnl.ledgers_build(
+            accounts=Account.objects.filter(pk__in=missing).only("pk", "external_id", "currency"),
+            as_of=as_of,
+            with_investments=False,
+        ):
+            latest = LatestFigures.of(ledger)
+            if latest is not None:
+                figures[latest.account_id] = latest
+    return LatestRead(accounts=accounts, figures=figures, period=period)
+
+
+def _latest_of(accounts: list[tuple[int, str]], ledgers: Iterable[AccountLedger]) -> LatestRead:
+    figures: dict[int, LatestFigures] = {}
+    period = None
+    for ledger in ledgers:
+        latest = LatestFigures.of(ledger)
+        if latest is not None:
+            figures[latest.account_id] = latest
+            period = period or ledger.periods[-1].period
+    return LatestRead(accounts=accounts, figures=figures, period=period)
 
 
 def ledgers_refreshing() -> bool:

@@ -134,7 +134,81 @@ class AccountLedger:
 
     def to_base(self, amount: float) -> float:
         """An amount of the account's currency in the base currency (unchanged without a rate)."""
-        return amount * self.rate_to_base if self.rate_to_base is not None else amount
+        return _to_base(amount, self.rate_to_base)
+
+
+def _to_base(amount: float, rate: float | None) -> float:
+    return amount * rate if rate is not None else amount
+
+
+@dataclass(slots=True)
+class LatestFigures:
+    """What the by-box comparison and the portfolio page take of an account's latest period:
+    revenue, contribution and cost to serve (the account's currency), team hours, and the
+    currency with its rate to the base currency (None: no rate known). From a ledger
+    (``of``) or from the stored values of the period (``from_stored``): the same numbers."""
+
+    account_id: int
+    currency: str
+    rate_to_base: float | None
+    revenue: float
+    contribution: float
+    cost_to_serve: float
+    team_hours: float
+
+    @classmethod
+    def of(cls, ledger: AccountLedger) -> LatestFigures | None:
+        """The ledger's latest period (None when it has none)."""
+        latest = ledger.latest
+        if latest is None:
+            return None
+        return cls(
+            ledger.account.pk,
+            ledger.currency,
+            ledger.rate_to_base,
+            latest.revenue,
+            latest.contribution,
+            latest.cost_to_serve,
+            latest.costs.team_hours,
+        )
+
+    @classmethod
+    def from_stored(
+        cls,
+        account_id: int,
+        currency: str,
+        rate_to_base: float | None,
+        revenue: float,
+        cost_of_goods: float,
+        team: float,
+        team_hours: float,
+        logistics: float,
+        service: float,
+        rebates: float,
+        payment_terms: float,
+        payment_financing: float,
+        other: float,
+    ) -> LatestFigures:
+        """From a period's values as ``LedgerStored`` keeps them, without building the
+        ledger: the cost to serve is ``CostBreakdown.core().total`` (other counts with
+        service, the financing with the payment terms) and the contribution ``AccountPnl``'s,
+        the same operations in the same order, so the same floats to the last bit."""
+        cost_to_serve = (
+            team + logistics + (service + other) + rebates + (payment_terms + payment_financing)
+        )
+        return cls(
+            account_id,
+            currency,
+            rate_to_base,
+            revenue,
+            (revenue - cost_of_goods) - cost_to_serve,
+            cost_to_serve,
+            team_hours,
+        )
+
+    def to_base(self, amount: float) -> float:
+        """An amount of the account's currency in the base currency (unchanged without a rate)."""
+        return _to_base(amount, self.rate_to_base)
 
 
 @dataclass(frozen=True)
@@ -360,24 +434,40 @@ def account_economics(
     incremental contribution (as kam.core's ``AccountEconomics``)."""
     out = []
     for ledger in ledgers:
-        latest = ledger.latest
-        if latest is None:
-            continue
-        invested = sum(float(r.investment.amount) for r in ledger.investments if r.result)
-        incremental = sum(r.result.total_incremental for r in ledger.investments if r.result)
-        out.append(
-            core.AccountEconomics(
-                account=ledger.account.external_id,
-                box=boxes.get(ledger.account.pk) or None,
-                revenue=ledger.to_base(latest.revenue),
-                contribution=ledger.to_base(latest.contribution),
-                cost_to_serve=ledger.to_base(latest.cost_to_serve),
-                team_hours=latest.costs.team_hours,
-                investment=ledger.to_base(invested),
-                incremental_contribution=ledger.to_base(incremental),
+        latest = LatestFigures.of(ledger)
+        if latest is not None:
+            out.append(
+                latest_economics(
+                    latest,
+                    external_id=ledger.account.external_id,
+                    box=boxes.get(ledger.account.pk),
+                    investments=ledger.investments,
+                )
             )
-        )
     return out
+
+
+def latest_economics(
+    latest: LatestFigures,
+    *,
+    external_id: str,
+    box: str | None,
+    investments: Sequence[InvestmentResult] = (),
+) -> core.AccountEconomics:
+    """One account's latest period in base currency, with its investments' measured
+    incremental contribution (as kam.core's ``AccountEconomics``)."""
+    invested = sum(float(r.investment.amount) for r in investments if r.result)
+    incremental = sum(r.result.total_incremental for r in investments if r.result)
+    return core.AccountEconomics(
+        account=external_id,
+        box=box or None,
+        revenue=latest.to_base(latest.revenue),
+        contribution=latest.to_base(latest.contribution),
+        cost_to_serve=latest.to_base(latest.cost_to_serve),
+        team_hours=latest.team_hours,
+        investment=latest.to_base(invested),
+        incremental_contribution=latest.to_base(incremental),
+    )
 
 
 def _money(value: float, currency: str) -> str:
@@ -486,13 +576,27 @@ def box_comparison(
     *, ledgers: Sequence[AccountLedger], boxes: dict[int, str], currency: str
 ) -> BoxComparison:
     """compare_boxes over the ledgers' latest period, with its answer sentence."""
-    rows = core.compare_boxes(account_economics(ledgers, boxes))
     period = next((ledger.latest.period for ledger in ledgers if ledger.latest), None)
+    return box_comparison_of(
+        account_economics(ledgers, boxes), period=period, accounts=len(ledgers), currency=currency
+    )
+
+
+def box_comparison_of(
+    economics: Iterable[core.AccountEconomics],
+    *,
+    period: Period | None,
+    accounts: int,
+    currency: str,
+) -> BoxComparison:
+    """compare_boxes over the accounts' ``economics`` of ``period`` (``accounts``: how many
+    accounts were compared), with its answer sentence."""
+    rows = core.compare_boxes(economics)
     return BoxComparison(
         rows=rows,
         period=period,
         answer=box_answer(rows, currency),
-        accounts=len(ledgers),
+        accounts=accounts,
         earns=key_accounts_earn(rows),
     )
 

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_get_visible, account_list_visible
 from kam.core import economics as core
 from kam.core.fact_scores import FACTS
-from kam.economics.ledger_store import ledgers_read, ledgers_refreshing
+from kam.economics.ledger_store import ledgers_latest_read, ledgers_read, ledgers_refreshing
 from kam.economics.models import AccountFacts, CostToServeItem, Investment
-from kam.economics.pnl import AccountLedger, BoxComparison, box_comparison
+from kam.economics.pnl import (
+    AccountLedger,
+    BoxComparison,
+    InvestmentResult,
+    box_comparison_of,
+    latest_economics,
+)
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import boxes_of, portfolio_review
@@ -141,10 +148,20 @@ def boxes_latest(*, account_ids: Iterable[int]) -> tuple[Review | None, dict[int
     return review, boxes_of(account_ids=account_ids, review=review)
 
 
+#: the accounts that contribute most, listed on the portfolio page
+TOP_ACCOUNTS = 10
+#: the accounts that cost more than they bring, listed on the portfolio page (at most)
+BOTTOM_ACCOUNTS = 5
+
+
 @dataclass(frozen=True)
 class PortfolioEconomics:
-    """The portfolio page's numbers: the by-box comparison, the review whose boxes it uses,
-    the ledgers behind it and the base currency."""
+    """The portfolio page's numbers: the by-box comparison, the review whose boxes it uses
+    and the base currency; the ledgers of the accounts the page lists (``top``: the most
+    contribution first, of the accounts with revenue; ``bottom``: the least first, those
+    with a negative contribution; ``invested``: every investment with its return, by
+    account name) with their contribution in the base currency; ``ledgers``: those
+    ledgers (with their investments' returns); ``has_lines``: some account has revenue."""
 
     comparison: BoxComparison
     review: Review | None
@@ -153,23 +170,65 @@ class PortfolioEconomics:
     missing_rates: list[str]
     #: a change waits for the ``ledger_refresh`` job (the changed accounts are computed)
     refreshing: bool = False
+    top: list[tuple[AccountLedger, float]] = field(default_factory=list)
+    bottom: list[tuple[AccountLedger, float]] = field(default_factory=list)
+    invested: list[tuple[AccountLedger, InvestmentResult]] = field(default_factory=list)
+    has_lines: bool = False
 
 
 def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
     """compare_boxes over the active accounts ``user`` may read, in the base currency, over
-    the latest period at ``as_of``: the stored P&L (``ledgers_read``) and a fixed number of
-    SQL queries, whatever the number of accounts."""
+    the latest period at ``as_of``, and the accounts the portfolio page lists; the page and
+    ``GET /api/economics/boxes`` both read it.
+
+    Every account's latest period comes from the stored P&L as numbers
+    (``ledgers_latest_read``); only the accounts listed (the top and bottom contributors)
+    and those with investments (whose returns need every period) are read as ledgers
+    (``ledgers_read``). A fixed number of SQL queries, whatever the number of accounts."""
     query = account_list_visible(user=user).filter(active=True)
-    accounts = list(query.only("pk", "external_id", "currency", "name"))
     review, boxes = boxes_latest(account_ids=query.order_by().values("pk"))
-    ledgers = ledgers_read(accounts=accounts, as_of=as_of, account_query=query, last=1)
+    latest = ledgers_latest_read(account_query=query, as_of=as_of)
+    figures = [latest.figures[pk] for pk, _external_id in latest.accounts if pk in latest.figures]
+    # the ranking of the page's lists: Python's sort is stable, so equal contributions keep
+    # the accounts' order
+    ranked = sorted(
+        (f for f in figures if f.revenue), key=lambda f: f.to_base(f.contribution), reverse=True
+    )
+    top_ids = [f.account_id for f in ranked[:TOP_ACCOUNTS]]
+    bottom_ids = [f.account_id for f in ranked[::-1][:BOTTOM_ACCOUNTS] if f.contribution < 0]
+    # the investments' accounts as a subquery: no list of ids that grows with the portfolio
+    listed = query.filter(
+        Q(pk__in=Investment.objects.values("account_id")) | Q(pk__in=[*top_ids, *bottom_ids])
+    )
+    ledgers = ledgers_read(
+        accounts=listed.only("pk", "external_id", "currency", "name"), as_of=as_of
+    )
+    by_id = {ledger.account.pk: ledger for ledger in ledgers}
+    external = dict(latest.accounts)
+    economics = [
+        latest_economics(
+            f,
+            external_id=external[f.account_id],
+            box=boxes.get(f.account_id),
+            investments=by_id[f.account_id].investments if f.account_id in by_id else (),
+        )
+        for f in figures
+    ]
     currency = organisation_get().base_currency
-    missing = sorted({ledger.currency for ledger in ledgers if ledger.rate_to_base is None})
     return PortfolioEconomics(
-        comparison=box_comparison(ledgers=ledgers, boxes=boxes, currency=currency),
+        comparison=box_comparison_of(
+            economics, period=latest.period, accounts=len(latest.accounts), currency=currency
+        ),
         review=review,
         ledgers=ledgers,
         currency=currency,
-        missing_rates=missing,
+        missing_rates=sorted({f.currency for f in figures if f.rate_to_base is None}),
         refreshing=ledgers_refreshing(),
+        top=[(by_id[pk], by_id[pk].to_base(by_id[pk].latest.contribution)) for pk in top_ids],  # type: ignore[union-attr]
+        bottom=[
+            (by_id[pk], by_id[pk].to_base(by_id[pk].latest.contribution))  # type: ignore[union-attr]
+            for pk in bottom_ids
+        ],
+        invested=[(ledger, r) for ledger in ledgers for r in ledger.investments],
+        has_lines=any(f.revenue for f in figures),
     )

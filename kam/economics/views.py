@@ -262,13 +262,8 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
     data = portfolio_economics(user=request.user, as_of=as_of)
     rows = data.comparison.rows
     total_contribution = sum(r.contribution for r in rows)
-    top = sorted(
-        (ledger for ledger in data.ledgers if ledger.latest and ledger.latest.revenue),
-        key=lambda ledger: ledger.to_base(ledger.latest.contribution),  # type: ignore[union-attr]
-        reverse=True,
-    )
-    has_lines = any(ledger.latest and ledger.latest.revenue for ledger in data.ledgers)
-    invested = [(ledger, r) for ledger in data.ledgers for r in ledger.investments]
+    has_lines = data.has_lines
+    invested = data.invested
     total_revenue = sum(r.revenue for r in rows)
     total_cts = sum(r.cost_to_serve for r in rows)
     return render(
@@ -290,12 +285,8 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
             "total_hours": sum(r.team_hours for r in rows),
             "boxes_spec": charts.boxes_chart(rows) if has_lines else None,
             "has_lines": has_lines,
-            "top": [(ledger, ledger.to_base(ledger.latest.contribution)) for ledger in top[:10]],  # type: ignore[union-attr]
-            "bottom": [
-                (ledger, ledger.to_base(ledger.latest.contribution))  # type: ignore[union-attr]
-                for ledger in top[::-1][:5]
-                if ledger.latest and ledger.latest.contribution < 0
-            ],
+            "top": data.top,
+            "bottom": data.bottom,
             "invested": invested,
             "may_import": may_import(request.user),
         },

@@ -334,3 +334,41 @@ def test_the_actual_time_page_costs_the_same_queries_for_3n_accounts_for_a_manag
     minutes = sum(30 + i for i in range(4)) + sum(30 + i for i in range(8))
     total = html.split('data-testid="total-hours"')[1].split("<")[0]
     assert total == f">{round(minutes / 60)}"
+
+
+def test_the_actual_time_page_sums_each_figure_as_its_own_selector(  # type: ignore[no-untyped-def]
+    director, kam_user, other_kam, member, viewer, logged
+):
+    """The page's one scan (boxes, top accounts and people) gives what each selector gives
+    on its own, and its count of activities is the visible activities' count, for every
+    role; by person, the hand-worked figures of ``logged``."""
+    from kam.activities.models import Activity
+    from kam.activities.selectors import (
+        activity_count_in_period,
+        activity_list_visible,
+        actual_time_overview,
+    )
+
+    review = make_review()
+    Placement.objects.create(review=review, account=logged["own"], box="key")
+    Placement.objects.create(review=review, account=logged["other"], box="")
+    Activity.objects.create(account=logged["other"], date=START, duration_minutes=15)  # nobody
+    for user in (director, kam_user, member, viewer):
+        boxes, top, people = actual_time_overview(
+            start=START, end=END, user=user, review=review, limit=2
+        )
+        assert boxes == actual_hours_by_box(start=START, end=END, user=user, review=review)
+        assert top == actual_hours_top_accounts(start=START, end=END, user=user, limit=2)
+        assert people == actual_hours_by_person(start=START, end=END, user=user)
+        assert (
+            activity_count_in_period(start=START, end=END, user=user)
+            == activity_list_visible(user=user).filter(date__gte=START, date__lte=END).count()
+        )
+    _boxes, _top, people = actual_time_overview(start=START, end=END, user=director, review=review)
+    assert [(r.key, r.minutes) for r in people] == [
+        (kam_user.pk, 150),
+        (member.pk, 80),
+        (other_kam.pk, 65),
+        (director.pk, 45),
+    ]
+    assert activity_count_in_period(start=START, end=END, user=director) == 5

@@ -308,3 +308,71 @@ def test_the_demo_stores_every_account_as_computed(monkeypatch):
     assert any(row[3][-1][1] for row in computed)  # revenue in the latest year
     monkeypatch.setattr(pnl, "ledgers_build", _refuse)
     assert _key(ledgers_read(accounts=accounts, as_of=today)) == computed
+
+
+def test_the_portfolio_reads_each_accounts_latest_period_as_computed(monkeypatch):
+    """On the demo, the store fresh but for one changed account and one new one: the latest
+    period of every account (``ledgers_latest_read``) is ``ledgers_build``'s to the last bit,
+    and the portfolio page's comparison and lists are the ones its ledgers give."""
+    import io
+
+    from django.contrib.auth import get_user_model
+
+    from kam.demo import demo_load
+    from kam.economics.ledger_store import ledgers_dirty, ledgers_latest_read
+    from kam.economics.pnl import LatestFigures
+    from kam.economics.selectors import portfolio_economics
+    from kam.portfolio.selectors import boxes_of
+
+    demo_load(seed=5, accounts=40, stdout=io.StringIO())
+    today = timezone.localdate()
+    query = Account.objects.filter(active=True)
+    changed = query.order_by("pk").first()
+    assert changed is not None
+    CostToServeItem.objects.create(
+        account=changed, date=today, kind="service", amount=Decimal("1234.5")
+    )
+    AccountFactory(external_id="NEW", currency="EUR")  # not stored yet
+    ledgers_dirty(account_ids=[changed.pk])
+    ledgers = pnl.ledgers_build(accounts=list(query), as_of=today)
+    assert any(ledger.investments for ledger in ledgers)
+
+    read = ledgers_latest_read(account_query=query, as_of=today)
+    assert [pk for pk, _external_id in read.accounts] == [ledger.account.pk for ledger in ledgers]
+    assert [read.figures[ledger.account.pk] for ledger in ledgers] == [
+        LatestFigures.of(ledger) for ledger in ledgers
+    ]
+    assert read.figures[changed.pk].cost_to_serve >= 1234.5  # computed, not the stored row
+
+    director = get_user_model().objects.get(username="maarten")
+    boxes = boxes_of(account_ids=[ledger.account.pk for ledger in ledgers])
+    computed = pnl.box_comparison(ledgers=ledgers, boxes=boxes, currency="EUR")
+    ranked = sorted(
+        (ledger for ledger in ledgers if ledger.latest and ledger.latest.revenue),
+        key=lambda ledger: ledger.to_base(ledger.latest.contribution),  # type: ignore[union-attr]
+        reverse=True,
+    )
+    data = portfolio_economics(user=director, as_of=today)
+    assert data.comparison == computed
+    assert data.comparison.accounts == len(ledgers)
+    assert (
+        [(ledger.account.pk, c) for ledger, c in data.top]
+        == [
+            (ledger.account.pk, ledger.to_base(ledger.latest.contribution))  # type: ignore[union-attr]
+            for ledger in ranked[:10]
+        ]
+    )
+    assert (
+        [(ledger.account.pk, c) for ledger, c in data.bottom]
+        == [
+            (ledger.account.pk, ledger.to_base(ledger.latest.contribution))  # type: ignore[union-attr]
+            for ledger in ranked[::-1][:5]
+            if ledger.latest and ledger.latest.contribution < 0
+        ]
+    )
+    assert [(ledger.account.pk, r.investment.pk, r.roi_pct) for ledger, r in data.invested] == [
+        (ledger.account.pk, r.investment.pk, r.roi_pct)
+        for ledger in ledgers
+        for r in ledger.investments
+    ]
+    assert data.has_lines
