@@ -824,14 +824,6 @@ def _matrix_chart(
         title_text = list(title)
     chart = alt.LayerChart(
         layer=layers,
-        datasets={
-            "accounts": points,
-            "moves": moves,
-            "trails": trail,
-            "trail_dots": dots,
-            "expected": expected,
-            "density": density,
-        },
         width=width,
         height=HEIGHT,
         title=alt.TitleParams(
@@ -866,6 +858,16 @@ def _matrix_chart(
         ),
         legend=alt.LegendConfig(labelFontSize=12, titleFontSize=12, titleColor=INK, labelColor=INK),
     )
+    # The data goes in last: Altair deep-copies a chart on configure(), which for a thousand
+    # bubbles and the density cells cost more than drawing the rest of the chart.
+    chart.datasets = {
+        "accounts": points,
+        "moves": moves,
+        "trails": trail,
+        "trail_dots": dots,
+        "expected": expected,
+        "density": density,
+    }
     return chart
 
 
