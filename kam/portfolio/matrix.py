@@ -688,29 +688,19 @@ def matrix_sort(
 
 def filter_choices(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[tuple[str, str]]]:
     """Choices for the owner, country, channel and box filters among the accounts ``user`` sees."""
-    owners: dict[int, str] = {}
-    countries: set[str] = set()
-    channels: set[str] = set()
-    for row in (
-        account_list_visible(user=user)
-        .values(
-            "owner_id",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__username",
-            "country",
-            "channel",
+    # Three small DISTINCT queries: one over every (owner, country, channel) combination
+    # returned thousands of rows at 10,000 accounts.
+    visible = account_list_visible(user=user).order_by()
+    owners = {
+        row["owner_id"]: person_name(
+            row["owner__first_name"], row["owner__last_name"], row["owner__username"]
         )
+        for row in visible.filter(owner__isnull=False)
+        .values("owner_id", "owner__first_name", "owner__last_name", "owner__username")
         .distinct()
-    ):
-        if row["owner_id"] is not None:
-            owners[row["owner_id"]] = person_name(
-                row["owner__first_name"], row["owner__last_name"], row["owner__username"]
-            )
-        if row["country"]:
-            countries.add(row["country"].upper())
-        if row["channel"]:
-            channels.add(row["channel"])
+    }
+    countries = {c.upper() for c in visible.values_list("country", flat=True).distinct() if c}
+    channels = {c for c in visible.values_list("channel", flat=True).distinct() if c}
     return {
         "owner": sorted(((str(k), v) for k, v in owners.items()), key=lambda kv: kv[1].casefold()),
         "country": [(c, c) for c in sorted(countries)],
