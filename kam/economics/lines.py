@@ -107,16 +107,20 @@ class StoreTotals:
     first_day: dt.date | None
 
 
-def first_line_day(store: TransactionStore) -> dt.date | None:
-    """The earliest invoice date in the store (None when it holds no lines)."""
+def first_line_day(store: TransactionStore, *, con: Any = None) -> dt.date | None:
+    """The earliest invoice date in the store (None when it holds no lines); on the DuckDB
+    connection ``con`` when given (left open), else on a connection of its own."""
     files = store.line_files()
     if not files:
         return None
-    con = connect()
+    own = con is None
+    if own:
+        con = connect()
     try:
         row = con.execute(f"SELECT min(invoice_date) FROM {_lines(files)}").fetchone()
     finally:
-        con.close()
+        if own:
+            con.close()
     return row[0] if row and row[0] is not None else None
 
 

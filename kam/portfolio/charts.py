@@ -636,7 +636,9 @@ def _matrix_chart(
                 x2=alt.X2("x2:Q"),
                 y=alt.Y("a:Q", scale=y_scale),
                 y2=alt.Y2("a2:Q"),
-                color=alt.Color("b:N", scale=box_colour, legend=None),
+                # No legend of its own: with legend=None here Vega-Lite drops the merged box
+                # legend of the bubbles too (the 10,000-account picture had no colour key).
+                color=alt.Color("b:N", scale=box_colour),
                 opacity=alt.Opacity(
                     "k:Q",
                     scale=alt.Scale(type="sqrt", domain=[0, most], range=[0.12, 0.7]),
@@ -824,14 +826,6 @@ def _matrix_chart(
         title_text = list(title)
     chart = alt.LayerChart(
         layer=layers,
-        datasets={
-            "accounts": points,
-            "moves": moves,
-            "trails": trail,
-            "trail_dots": dots,
-            "expected": expected,
-            "density": density,
-        },
         width=width,
         height=HEIGHT,
         title=alt.TitleParams(
@@ -866,6 +860,16 @@ def _matrix_chart(
         ),
         legend=alt.LegendConfig(labelFontSize=12, titleFontSize=12, titleColor=INK, labelColor=INK),
     )
+    # The data goes in last: Altair deep-copies a chart on configure(), which for a thousand
+    # bubbles and the density cells cost more than drawing the rest of the chart.
+    chart.datasets = {
+        "accounts": points,
+        "moves": moves,
+        "trails": trail,
+        "trail_dots": dots,
+        "expected": expected,
+        "density": density,
+    }
     return chart
 
 

@@ -14,7 +14,7 @@ into sentences a sales director understands.
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -184,13 +186,13 @@ _PLACEMENT_FIELDS = (
     "relative_strength",
     "strength_axis",
     "box",
-    "missing",
-    "disagreement",
     "p_key",
     "p_key_development",
     "p_maintenance",
     "p_opportunistic",
     "uncertain",
+    "missing_text",
+    "disagreement_text",
 )
 
 
@@ -267,18 +269,27 @@ def matrix_rows(
     if previous is False:
         previous = review_previous(review=review)
     base = _placements_filtered(review=review, user=user, filters=filters)
-    placements = list(base.values(*_PLACEMENT_FIELDS).order_by("account__name", "account_id"))
+    # Tuples, and the two JSON lists as their text (decoded below only when not empty):
+    # at 10,000 accounts Django's dicts and JSON converters cost more than the query.
+    placements = list(
+        base.annotate(
+            missing_text=Cast("missing", TextField()),
+            disagreement_text=Cast("disagreement", TextField()),
+        )
+        .values_list(*_PLACEMENT_FIELDS)
+        .order_by("account__name", "account_id")
+    )
     if not placements:
         return []
     ids = base.values("account_id")
 
-    before: dict[int, dict[str, Any]] = {}
+    before: dict[int, tuple[Any, ...]] = {}
     if previous is not None:
         before = {
-            p["account_id"]: p
+            p[0]: p
             for p in Placement.objects.filter(review=previous, account_id__in=ids)
             .exclude(box="")
-            .values("account_id", "attractiveness", "strength", "relative_strength", "box")
+            .values_list("account_id", "attractiveness", "strength", "relative_strength", "box")
         }
 
     from kam.economics.figures import revenues_of_year_by_id
@@ -288,8 +299,7 @@ def matrix_rows(
     revenue = {
         pk: found.amount
         for pk, found in revenues_of_year_by_id(
-            external_ids={p["account_id"]: p["account__external_id"] for p in placements},
-            year=year,
+            external_ids={p[0]: p[9] for p in placements}, year=year
         ).items()
     }
     rates = exchange_rates_get(organisation=organisation_get())
@@ -306,96 +316,135 @@ def matrix_rows(
         )
     }
     earlier = _trails(review=review, ids=ids) if trails else {}
+    owners: dict[Any, str] = {}
+    no_outlook = _outlook_row(None, axis="", competitor_strength=None, cuts=cuts, rate=None)
 
     rows: list[dict[str, Any]] = []
-    for p in placements:
-        pk = p["account_id"]
-        box = p["box"] or ""
-        axis = p["strength_axis"] or ""
-        value = (
-            strength_value(
-                axis=axis, strength=p["strength"], relative_strength=p["relative_strength"]
-            )
-            if box
-            else None
-        )
+    for (
+        pk,
+        name,
+        owner_id,
+        first,
+        last,
+        username,
+        country,
+        channel,
+        currency,
+        _external_id,
+        attractiveness,
+        strength,
+        competitor_strength,
+        relative_strength,
+        strength_axis,
+        box,
+        p_key,
+        p_key_development,
+        p_maintenance,
+        p_opportunistic,
+        uncertain,
+        missing,
+        disagreement,
+    ) in placements:
+        box = box or ""
+        axis = (strength_axis or "") if box else ""
+        value = (relative_strength if axis == "relative" else strength) if box else None
         amount = revenue.get(pk)
-        rate = rates.get(p["account__currency"])
+        rate = rates.get(currency)
         revenue_base = (
             float(Decimal(str(amount)) * rate) if amount is not None and rate is not None else None
         )
         old = before.get(pk)
         prev_a = prev_x = None
+        moved = False
         if old is not None and box:
-            prev_x = strength_value(
-                axis=axis, strength=old["strength"], relative_strength=old["relative_strength"]
-            )
+            prev_x = old[3] if axis == "relative" else old[2]
             if prev_x is not None:
-                prev_a = old["attractiveness"]
-        moved = (
-            prev_x is not None
-            and prev_a is not None
-            and value is not None
-            and (
-                not math.isclose(prev_a, p["attractiveness"], abs_tol=1e-6)
-                or not math.isclose(prev_x, value, abs_tol=1e-6)
-            )
-        )
-        probabilities = {b: p[f"p_{b}"] for b in BOX_ORDER}
-        combined = (
-            _combined(
-                axis=axis,
-                strength=p["strength"],
-                competitor_strength=p["competitor_strength"],
-                cuts=cuts,
-            )
-            if box
-            else None
-        )
-        outlook = _outlook_row(
-            outlooks.get(pk),
-            axis=axis if box else "",
-            competitor_strength=p["competitor_strength"],
-            cuts=cuts,
-            rate=rate,
-        )
+                prev_a = old[1]
+                moved = (
+                    prev_a is not None
+                    and value is not None
+                    and (abs(prev_a - attractiveness) > 1e-6 or abs(prev_x - value) > 1e-6)
+                )
+        if owner_id in owners:
+            owner = owners[owner_id]
+        else:
+            owner = owners[owner_id] = person_name(first, last, username)
+        outlook = outlooks.get(pk)
         rows.append(
             {
                 "id": pk,
-                "name": p["account__name"],
+                "name": name,
                 "url": f"{prefix}{pk}{suffix}",
-                "owner_id": p["account__owner_id"],
-                "owner": person_name(
-                    p["account__owner__first_name"],
-                    p["account__owner__last_name"],
-                    p["account__owner__username"],
-                ),
-                "country": p["account__country"],
-                "channel": p["account__channel"],
+                "owner_id": owner_id,
+                "owner": owner,
+                "country": country,
+                "channel": channel,
                 "box": box,
-                "attractiveness": p["attractiveness"],
-                "strength": p["strength"],
-                "competitor_strength": p["competitor_strength"],
-                "relative_strength": p["relative_strength"],
-                "strength_axis": axis if box else "",
+                "attractiveness": attractiveness,
+                "strength": strength,
+                "competitor_strength": competitor_strength,
+                "relative_strength": relative_strength,
+                "strength_axis": axis,
                 "strength_value": value,
-                **{f"p_{b}": probabilities[b] for b in BOX_ORDER},
-                "p_box": probabilities.get(box) if box else None,
-                "uncertain": bool(p["uncertain"]) and bool(box),
-                "missing": list(p["missing"] or []),
-                "disagreement": list(p["disagreement"] or []),
+                "p_key": p_key,
+                "p_key_development": p_key_development,
+                "p_maintenance": p_maintenance,
+                "p_opportunistic": p_opportunistic,
+                "p_box": _BOX_PROBABILITY[box](
+                    p_key, p_key_development, p_maintenance, p_opportunistic
+                )
+                if box
+                else None,
+                "uncertain": bool(uncertain) and bool(box),
+                "missing": _json_list(missing),
+                "disagreement": _json_list(disagreement),
                 "revenue": revenue_base,
                 "revenue_year": year,
-                "previous_box": old["box"] if old is not None else None,
+                "previous_box": old[4] if old is not None else None,
                 "previous_attractiveness": prev_a,
                 "previous_strength_value": prev_x,
                 "moved": moved,
-                "combined_value": combined,
-                **outlook,
-                "trail": _row_trail(earlier.get(pk, []), axis=axis, box=box),
+                "combined_value": _combined(
+                    axis=axis,
+                    strength=strength,
+                    competitor_strength=competitor_strength,
+                    cuts=cuts,
+                )
+                if box
+                else None,
+                **(
+                    _outlook_row(
+                        outlook,
+                        axis=axis,
+                        competitor_strength=competitor_strength,
+                        cuts=cuts,
+                        rate=rate,
+                    )
+                    if outlook is not None
+                    else no_outlook
+                ),
+                "trail": _row_trail(earlier[pk], axis=axis, box=box) if pk in earlier else [],
             }
         )
     return rows
+
+
+#: The probability of a row's own box, from (p_key, p_key_development, p_maintenance,
+#: p_opportunistic).
+_BOX_PROBABILITY: dict[str, Any] = {
+    "key": lambda k, d, m, o: k,
+    "key_development": lambda k, d, m, o: d,
+    "maintenance": lambda k, d, m, o: m,
+    "opportunistic": lambda k, d, m, o: o,
+}
+
+
+def _json_list(text: str | None) -> list[Any]:
+    """A JSON list read as text (``Cast(…, TextField())``): ``[]`` without decoding it."""
+    if not text or text == "[]":
+        return []
+    value = json.loads(text)
+    return list(value) if value else []
 
 
 def _combined(
@@ -639,29 +688,19 @@ def matrix_sort(
 
 def filter_choices(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[tuple[str, str]]]:
     """Choices for the owner, country, channel and box filters among the accounts ``user`` sees."""
-    owners: dict[int, str] = {}
-    countries: set[str] = set()
-    channels: set[str] = set()
-    for row in (
-        account_list_visible(user=user)
-        .values(
-            "owner_id",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__username",
-            "country",
-            "channel",
+    # Three small DISTINCT queries: one over every (owner, country, channel) combination
+    # returned thousands of rows at 10,000 accounts.
+    visible = account_list_visible(user=user).order_by()
+    owners = {
+        row["owner_id"]: person_name(
+            row["owner__first_name"], row["owner__last_name"], row["owner__username"]
         )
+        for row in visible.filter(owner__isnull=False)
+        .values("owner_id", "owner__first_name", "owner__last_name", "owner__username")
         .distinct()
-    ):
-        if row["owner_id"] is not None:
-            owners[row["owner_id"]] = person_name(
-                row["owner__first_name"], row["owner__last_name"], row["owner__username"]
-            )
-        if row["country"]:
-            countries.add(row["country"].upper())
-        if row["channel"]:
-            channels.add(row["channel"])
+    }
+    countries = {c.upper() for c in visible.values_list("country", flat=True).distinct() if c}
+    channels = {c for c in visible.values_list("channel", flat=True).distinct() if c}
     return {
         "owner": sorted(((str(k), v) for k, v in owners.items()), key=lambda kv: kv[1].casefold()),
         "country": [(c, c) for c in sorted(countries)],

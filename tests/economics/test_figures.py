@@ -94,3 +94,35 @@ def test_with_nothing_else_the_plans_revenue_counts_and_unknowns_stay_unknown(ka
 )
 def test_figures_round_half_up(value, places, shown):
     assert str(half_up(value, places)) == shown
+
+
+@pytest.mark.parametrize("in_list_max", [500, 0])
+def test_revenues_of_year_read_by_id_list_or_by_year_are_the_same(
+    tmp_path, kam_user, monkeypatch, in_list_max
+):
+    """Beyond ``ENTERED_IN_LIST_MAX`` accounts the entered revenues are read by year and
+    other accounts' rows skipped (0 here: always): the same figures either way."""
+    from kam.economics import figures
+
+    monkeypatch.setattr(figures, "ENTERED_IN_LIST_MAX", in_list_max)
+    asked = AccountFactory(external_id="C1", owner=kam_user)
+    invoiced = AccountFactory(external_id="C2", owner=kam_user)
+    other = AccountFactory(external_id="C3", owner=kam_user)
+    import_lines(
+        tmp_path,
+        [
+            ("C2", "i1", "2024-12-01", "700", "0", None, None, "EUR"),
+            ("C2", "i2", "2025-05-01", "1200", "0", None, None, "EUR"),
+        ],
+    )
+    AccountRevenue.objects.create(account=asked, year=2025, amount=Decimal("4000"))
+    AccountRevenue.objects.create(account=asked, year=2024, amount=Decimal("3000"))
+    AccountRevenue.objects.create(account=invoiced, year=2025, amount=Decimal("9999"))
+    AccountRevenue.objects.create(account=other, year=2025, amount=Decimal("5000"))
+    found = figures.revenues_of_year_by_id(
+        external_ids={asked.pk: "C1", invoiced.pk: "C2"}, year=2025
+    )
+    assert found == {
+        asked.pk: figures.YearRevenue(4000.0, figures.SOURCE_ENTERED),
+        invoiced.pk: figures.YearRevenue(1200.0, figures.SOURCE_INVOICES),
+    }

@@ -29,6 +29,7 @@ from kam.portfolio.matrix import (
     matrix_filters_parse,
     matrix_rows,
     matrix_sort,
+    matrix_stats,
 )
 from kam.portfolio.models import Review
 from kam.portfolio.services import (
@@ -212,6 +213,23 @@ def test_rows_place_one_account_per_box_and_list_the_unplaced_one(portfolio, dir
         "unplaced": 1,
         "combined": 4,
     }
+
+
+@pytest.mark.django_db
+def test_rows_carry_the_criteria_raters_disagree_on_and_those_missing(portfolio, director):
+    """The two lists of a placement (read as JSON text for speed) come back as lists."""
+    from kam.portfolio.models import Placement
+
+    alpha = portfolio.accounts["Alpha Retail"]
+    Placement.objects.filter(review=portfolio.review, account=alpha).update(
+        disagreement=["growth", "share of wallet"]
+    )
+    rows = by_name(matrix_rows(review=portfolio.review, user=director, filters=MatrixFilters()))
+    assert rows["Alpha Retail"]["disagreement"] == ["growth", "share of wallet"]
+    assert rows["Alpha Retail"]["missing"] == []
+    assert rows["Beta Wholesale"]["disagreement"] == []
+    assert rows["Epsilon Stores"]["missing"] == ["growth"]
+    assert matrix_stats(list(rows.values()))["flagged"] == 1
 
 
 @pytest.mark.django_db

@@ -126,6 +126,18 @@ def test_beyond_the_limit_the_largest_are_bubbles_and_every_other_account_is_cou
     assert len(data["expected"]) <= charts.MAX_BUBBLES
 
 
+def test_beyond_the_limit_the_picture_keeps_its_box_colour_key(monkeypatch):
+    """The shaded squares share the bubbles' colours; the drawn picture still names the
+    boxes in its legend (a legend left off the squares used to remove it altogether)."""
+    monkeypatch.setattr(charts, "MAX_BUBBLES", 10)
+    spec = spec_of(fake_rows(60))
+    assert spec["datasets"]["density"]
+    svg = charts.chart_svg(spec)
+    assert svg.count(">Box<") == 1
+    for label in charts.box_labels().values():
+        assert f">{label}<" in svg, label
+
+
 def test_the_chart_data_does_not_grow_with_the_portfolio_beyond_the_limit():
     n = charts.MAX_BUBBLES * 3
     small = len(json.dumps(spec_of(fake_rows(n, seed=2))))
