@@ -569,11 +569,15 @@ def stage(
                 texts[name] = f"NULLIF({sql_normalised(x_name)}, '')"
             elif column.kind == "date" and name in found and native[name] == "VARCHAR":
                 # DuckDB's cast skips the spaces around a date: the text is trimmed only
-                # for the values that do not read (blank, or not a date)
+                # for the values that do not read (blank, or not a date). Inside a CASE,
+                # not a coalesce: DuckDB lifts an expression written twice out of a
+                # coalesce (NULLIF names its argument twice) and runs it on every row.
                 sources.append(f"{_identifier(found[name])} AS {x_name}")
                 text = f"NULLIF(trim({x_name}), '')"
+                fasts.append(f"TRY_CAST({x_name} AS DATE) AS d_{name}")
                 readings.append(
-                    f"coalesce(TRY_CAST({x_name} AS DATE), TRY_CAST({text} AS DATE)) AS {y_name}"
+                    f"CASE WHEN d_{name} IS NOT NULL THEN d_{name} "
+                    f"ELSE TRY_CAST({text} AS DATE) END AS {y_name}"
                 )
                 code = (
                     f"CASE WHEN {y_name} IS NOT NULL THEN (CASE WHEN NOT "
