@@ -444,7 +444,8 @@ class TransactionStore:
             run_with_progress(
                 con,
                 f"COPY ({keep}) TO {sql_string(str(partial))} "
-                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})",
+                f"(FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1, "
+                f"KV_METADATA {{{kv}}})",
                 phase="writing",
                 progress=progress,
             )
