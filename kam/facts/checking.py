@@ -36,8 +36,10 @@ from kam.imports.numbers import (
     decide,
     number_reason,
     sql_counts,
+    sql_limited,
     sql_normalised,
     sql_number,
+    sql_raw_number,
 )
 from kam.imports.problems import ImportProblem
 from kam.imports.sql import sql_identifier as _identifier
@@ -381,6 +383,15 @@ def _checks(column: Column, text: str, typed: str) -> list[Check]:
     return checks
 
 
+def _problem_list(checks: Sequence[Check]) -> str:
+    """SQL: the list of a row's problems, NULL for a row without any. The list is built
+    only for the rows that have one: DuckDB evaluates a CASE branch only for the rows that
+    take it."""
+    any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
+    each = ", ".join(f"CASE WHEN {condition} THEN {struct} END" for condition, struct in checks)
+    return f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
+
+
 def stage(
     con: Any,
     *,
@@ -448,10 +459,6 @@ def stage(
         for c in columns
         if c.kind in ("decimal", "double") and c.name in found and native[c.name] == "VARCHAR"
     ]
-    # Without a convention given, the file's convention is told from its own numbers: the
-    # file is read once into ``kam_read`` with whether each number reads with a decimal
-    # point and with a decimal comma, the convention is counted there, and the typed rows
-    # come from that table (only the convention's reading is computed, in that pass).
     undecided = bool(text_numbers) and decimal is None
     raw: list[str] = []
     flags: list[str] = []
@@ -480,10 +487,10 @@ def stage(
             flags.extend(f"{sql} AS {alias}" for alias, sql in number.flags.items())
             flag_names.extend(number.flags)
     row = "file_row_number + 1" if result.format == "parquet" else "row_number() OVER () + 1"
+    source_sql = _source_sql(path, result.format, header, delimiter)
     read = (
         f"SELECT *{''.join(', ' + f for f in flags)} "
-        f"FROM (SELECT {row} AS _row, {', '.join(raw)} "
-        f"FROM {_source_sql(path, result.format, header, delimiter)})"
+        f"FROM (SELECT {row} AS _row, {', '.join(raw)} FROM {source_sql})"
     )
     # Row numbers of a CSV come from the order rows are read in; a Parquet file numbers its
     # rows itself, so there DuckDB may read and write in any order, in parallel.
@@ -491,6 +498,8 @@ def stage(
     con.execute(f"SET preserve_insertion_order = {order}")
 
     def staging_sql(convention: Convention | None, *, keep_flags: bool) -> str:
+        """The staging table from normalised texts, with both patterns on every number
+        (``sql_number``): the form that keeps the flags the convention is counted from."""
         readings: list[str] = []
         selects: list[str] = []
         checks: list[Check] = []
@@ -525,30 +534,146 @@ def stage(
             selects.extend(flag_names)
         if extra_checks is not None:
             checks.extend(extra_checks({c.name: f"t_{c.name}" for c in columns}))
-        # The list of problems is built only for rows that have one (NULL for good rows):
-        # DuckDB evaluates a CASE branch only for the rows that take it.
-        any_problem = " OR ".join(condition for condition, _struct in checks) or "false"
-        each = ", ".join(f"CASE WHEN {condition} THEN {struct} END" for condition, struct in checks)
-        problem_list = (
-            f"CASE WHEN {any_problem} THEN list_filter([{each}], lambda p: p IS NOT NULL) END"
-        )
         return (
             f"CREATE OR REPLACE TEMP TABLE {staging} AS "
-            f"SELECT _row, {', '.join(selects)}, {problem_list} AS problems "
+            f"SELECT _row, {', '.join(selects)}, {_problem_list(checks)} AS problems "
             f"FROM (SELECT *{''.join(', ' + r for r in readings)} FROM ({read}))"
         )
 
+    def known_sql(convention: Convention) -> str:
+        """The staging table in a known ``convention`` straight from the raw texts: one
+        pattern per number (``sql_raw_number``), dates cast as written; the same rows,
+        values and problems as ``staging_sql(convention, keep_flags=False)``."""
+        sources: list[str] = []
+        fasts: list[str] = []
+        readings: list[str] = []
+        typeds: list[str] = []
+        codes: list[tuple[str, str, str]] = []  # (column, code SQL, text SQL)
+        texts: dict[str, str] = {}
+        for column in columns:
+            name = column.name
+            t_name, x_name, y_name = f"t_{name}", f"x_{name}", f"y_{name}"
+            sql_type = SQL_TYPE[column.kind]
+            empty = "'empty'" if column.value_required else "NULL"
+            if column in text_numbers:
+                sources.append(f"{_identifier(found[name])} AS {x_name}")
+                number = sql_raw_number(
+                    x_name,
+                    convention,
+                    given=decimal is not None,
+                    sql_type=sql_type,
+                    fast=f"f_{name}",
+                    reading=f"v_{name}",
+                    typed=y_name,
+                    required=column.value_required,
+                )
+                fasts.append(f"{number.fast} AS f_{name}")
+                readings.append(f"{number.reading} AS v_{name}")
+                typeds.append(f"{sql_limited(f'v_{name}', sql_type)} AS {y_name}")
+                codes.append((name, number.code, number.text))
+                texts[name] = f"NULLIF({sql_normalised(x_name)}, '')"
+            elif column.kind == "date" and name in found and native[name] == "VARCHAR":
+                # DuckDB's cast skips the spaces around a date: the text is trimmed only
+                # for the values that do not read (blank, or not a date). Inside a CASE,
+                # not a coalesce: DuckDB lifts an expression written twice out of a
+                # coalesce (NULLIF names its argument twice) and runs it on every row.
+                sources.append(f"{_identifier(found[name])} AS {x_name}")
+                text = f"NULLIF(trim({x_name}), '')"
+                fasts.append(f"TRY_CAST({x_name} AS DATE) AS d_{name}")
+                readings.append(
+                    f"CASE WHEN d_{name} IS NOT NULL THEN d_{name} "
+                    f"ELSE TRY_CAST({text} AS DATE) END AS {y_name}"
+                )
+                code = (
+                    f"CASE WHEN {y_name} IS NOT NULL THEN (CASE WHEN NOT "
+                    f"{sql_date_plausible(y_name)} THEN 'implausible_date' END) "
+                    f"WHEN {text} IS NULL THEN {empty} ELSE 'not_a_date' END"
+                )
+                codes.append((name, code, text))
+                texts[name] = text
+            else:
+                sources.append(raw[columns.index(column)])
+                typed = _typed(column.kind, t_name)
+                readings.append(f"{typed} AS {y_name}")
+                texts[name] = t_name
+                if name not in found:
+                    continue
+                if column.kind == "text":
+                    if column.value_required:
+                        codes.append((name, f"CASE WHEN {t_name} IS NULL THEN 'empty' END", t_name))
+                    continue
+                wrong = {
+                    "date": "not_a_date",
+                    "decimal": "not_a_number",
+                    "double": "not_a_number",
+                    "currency": "not_a_currency",
+                }[column.kind]
+                code = f"WHEN {t_name} IS NULL THEN {empty} WHEN {y_name} IS NULL THEN '{wrong}'"
+                if column.kind == "date":
+                    code += f" WHEN NOT {sql_date_plausible(y_name)} THEN 'implausible_date'"
+                codes.append((name, f"CASE {code} END", t_name))
+        checks: list[Check] = [
+            (
+                f"k_{name} IS NOT NULL",
+                f"{{'col': {sql_string(name)}, 'code': k_{name}, "
+                f"'value': CAST({text} AS VARCHAR)}}",
+            )
+            for name, _code, text in codes
+        ]
+        if extra_checks is not None:
+            checks.extend(extra_checks(texts))
+        selects = [f"CAST(y_{c.name} AS {SQL_TYPE[c.kind]}) AS {c.name}" for c in columns]
+        layers = f"SELECT {row} AS _row, {', '.join(sources)} FROM {source_sql}"
+        for step in (fasts, readings, typeds, [f"{code} AS k_{n}" for n, code, _t in codes]):
+            if step:
+                layers = f"SELECT *, {', '.join(step)} FROM ({layers})"
+        return (
+            f"CREATE OR REPLACE TEMP TABLE {staging} AS "
+            f"SELECT _row, {', '.join(selects)}, {_problem_list(checks)} AS problems "
+            f"FROM ({layers})"
+        )
+
+    def reread(convention: Convention | None, *, keep_flags: bool = False) -> None:
+        con.execute("DROP TABLE IF EXISTS kam_rejects")
+        con.execute("DROP TABLE IF EXISTS kam_reject_scans")
+        sql = (
+            known_sql(convention)
+            if convention is not None and not keep_flags
+            else staging_sql(convention, keep_flags=keep_flags)
+        )
+        run_with_progress(con, sql, phase="reading", progress=progress)
+
+    def counted(read_in: Convention | None) -> Convention | None:
+        """The convention ``decide`` gives over the flags kept in the staging table, read
+        in ``read_in``; the flags are dropped when it is that one (the table is kept)."""
+        aggregates: list[str] = []
+        for column in text_numbers:
+            aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
+        counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {staging}").fetchone()
+        assert counts is not None
+        decided = decide(sum(counts[0::2]), sum(counts[1::2]))
+        if decided == read_in:
+            for name in flag_names:
+                con.execute(f"ALTER TABLE {staging} DROP COLUMN {name}")
+        return decided
+
     # Without a convention given, the file's convention is told by counting its numbers
     # (``decide``), which needs every row. Rather than keep every value as text until the
-    # count is known, the file is read once in the convention its first rows tell (a guess)
-    # and the staging table keeps, besides the typed rows, whether each number reads with a
-    # point and with a comma. The count over those flags then decides; when it agrees with
-    # the guess (nearly always: a file keeps one convention) the staging table is exactly
-    # what reading in the decided convention gives. Otherwise the file is read again in the
-    # decided one, so the rows and messages never depend on the guess.
+    # count is known, the file is read once in the convention its first rows tell (a
+    # guess), with one pattern per number. The count is then told from the problems: in
+    # the guessed convention C every number that reads only in the other one is a problem
+    # ``written_<other>``, and at least as many numbers as the first rows hold read only
+    # in C; so while the first are fewer than the latter, ``decide`` gives C and the
+    # staging table is exactly what reading in C gives (nearly always: a file keeps one
+    # convention). Otherwise the file is read again keeping whether each number reads with
+    # a point and with a comma, and counted; if the count disagrees with that reading the
+    # file is read once more in the counted convention, so the rows and messages never
+    # depend on the guess. When the first rows tell no convention the file is read keeping
+    # those flags at once.
     convention = decimal
+    first_only: dict[str, int] = {}
     if undecided:
-        convention = _first_rows_convention(
+        convention, first_only = _first_rows_convention(
             con,
             raw=raw,
             flags=flags,
@@ -556,28 +681,30 @@ def stage(
             text_numbers=text_numbers,
         )
     try:
-        run_with_progress(
-            con, staging_sql(convention, keep_flags=undecided), phase="reading", progress=progress
-        )
-        if undecided:
-            aggregates: list[str] = []
-            for column in text_numbers:
-                aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
-            counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {staging}").fetchone()
-            assert counts is not None
-            decided = decide(sum(counts[0::2]), sum(counts[1::2]))
-            if decided == convention:
-                for name in flag_names:
-                    con.execute(f"ALTER TABLE {staging} DROP COLUMN {name}")
-            else:
-                con.execute("DROP TABLE IF EXISTS kam_rejects")
-                con.execute("DROP TABLE IF EXISTS kam_reject_scans")
-                run_with_progress(
-                    con,
-                    staging_sql(decided, keep_flags=False),
-                    phase="reading",
-                    progress=progress,
-                )
+        if convention is None and undecided:
+            run_with_progress(
+                con, staging_sql(None, keep_flags=True), phase="reading", progress=progress
+            )
+            decided = counted(None)
+            if decided is not None:
+                reread(decided)
+        else:
+            # without numbers written as text the convention is never used
+            known = convention or "point"
+            run_with_progress(con, known_sql(known), phase="reading", progress=progress)
+            if undecided:
+                other: Convention = "comma" if known == "point" else "point"
+                found_other = con.execute(
+                    "SELECT count(*) FROM (SELECT unnest(problems) AS p FROM "
+                    f"{staging} WHERE problems IS NOT NULL) WHERE p.code = "
+                    f"{sql_string('written_' + other)}"
+                ).fetchone()
+                assert found_other is not None
+                if int(found_other[0]) >= first_only[known]:
+                    reread(other, keep_flags=True)
+                    decided = counted(other)
+                    if decided != other:
+                        reread(decided)
     except duckdb.Error as exc:
         return _unreadable(result, exc)
 
@@ -604,9 +731,11 @@ GUESS_ROWS = 10_000
 
 def _first_rows_convention(
     con: Any, *, raw: list[str], flags: list[str], source: str, text_numbers: list[Column]
-) -> Convention | None:
+) -> tuple[Convention | None, dict[str, int]]:
     """The decimal convention the first ``GUESS_ROWS`` rows of the file tell (``decide``
-    over them); None when they tell none or cannot be read (the full read says why)."""
+    over them; None when they tell none or cannot be read: the full read says why), and
+    how many of their numbers read only with a decimal point (``point``) and only with a
+    decimal comma (``comma``)."""
     aggregates: list[str] = []
     for column in text_numbers:
         aggregates.extend(sql_counts(f"mp_{column.name}", f"mc_{column.name}"))
@@ -616,10 +745,11 @@ def _first_rows_convention(
             f"(SELECT {', '.join(raw)} FROM {source} LIMIT {int(GUESS_ROWS)}))"
         ).fetchone()
     except duckdb.Error:
-        return None
+        return None, {}
     if counts is None:
-        return None
-    return decide(sum(counts[0::2]), sum(counts[1::2]))
+        return None, {}
+    point_only, comma_only = sum(counts[0::2]), sum(counts[1::2])
+    return decide(point_only, comma_only), {"point": point_only, "comma": comma_only}
 
 
 def _unreadable(result: CheckResult, exc: BaseException) -> CheckResult:

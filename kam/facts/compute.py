@@ -441,7 +441,19 @@ def facts_rows(
         sql = facts_query(
             con, paths=paths, as_of=as_of, available_spend=available_spend, accounts=accounts
         )
-        # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py)
+        # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py); a
+        # NaN becomes None in SQL rather than value by value in Python (100,000 accounts
+        # are 1.1 million values)
+        doubles = [
+            name
+            for name, kind, *_rest in con.execute(f"DESCRIBE {sql}").fetchall()
+            if str(kind).upper() in ("DOUBLE", "FLOAT")
+        ]
+        without_nan = ", ".join(
+            f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in doubles
+        )
+        if doubles:
+            sql = f"SELECT * REPLACE ({without_nan}) FROM ({sql}) ORDER BY account_external_id"
         rows: list[tuple[Any, ...]] = polling(
             con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
         )
@@ -459,13 +471,9 @@ def facts_rows(
         ).values
         if progress is not None:
             progress("prediction", 1.0)
-    return [
-        AccountFacts(
-            *(_none_if_nan(v) for v in row),
-            predicted_future_value=values.get(row[0]) if predict else None,
-        )
-        for row in rows
-    ]
+    if not predict:
+        return [AccountFacts(*row) for row in rows]
+    return [AccountFacts(*row, predicted_future_value=values.get(row[0])) for row in rows]
 
 
 def store_facts(

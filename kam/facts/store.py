@@ -223,18 +223,35 @@ def check_lines_file(
         "SELECT CAST(NULL AS VARCHAR) AS account_external_id, "
         "CAST(NULL AS VARCHAR) AS currency WHERE false"
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE kam_other_currency AS "
-        f"WITH firsts AS (SELECT account_external_id, arg_min(currency, _row) AS currency "
-        f"  FROM {staged} WHERE problems IS NULL GROUP BY account_external_id), "
-        f"stored AS (SELECT account_external_id, any_value(currency) AS currency FROM ({stored}) "
-        "  GROUP BY account_external_id), "
-        "expected AS (SELECT f.account_external_id, coalesce(s.currency, f.currency) AS currency "
-        "  FROM firsts f LEFT JOIN stored s USING (account_external_id)) "
+
+    # Each account's currency is that of its first good row (or the store's). Nearly every
+    # file keeps it: one pass over the good rows tells whether any account has two
+    # currencies or differs from the store, and only then are the rows that differ found.
+    def expected(first: str) -> str:
+        return (
+            "CREATE OR REPLACE TEMP TABLE kam_expected_currency AS "
+            "SELECT f.account_external_id, coalesce(s.currency, f.currency) AS currency, "
+            "f.several OR s.currency <> f.currency AS differs FROM "
+            f"(SELECT account_external_id, {first} AS currency, "
+            "min(currency) <> max(currency) AS several "
+            f"FROM {staged} WHERE problems IS NULL GROUP BY account_external_id) f "
+            "LEFT JOIN (SELECT account_external_id, any_value(currency) AS currency "
+            f"FROM ({stored}) GROUP BY account_external_id) s USING (account_external_id)"
+        )
+
+    # an account of one currency: its least is its first
+    con.execute(expected("min(currency)"))
+    differs = con.execute("SELECT count(*) FROM kam_expected_currency WHERE differs").fetchone()
+    if differs and differs[0]:
+        con.execute(expected("arg_min(currency, _row)"))
+    other_currency = (
         f"SELECT l._row, 'currency' AS col, 'other_currency' AS code, e.currency AS value "
-        f"FROM {staged} l JOIN expected e USING (account_external_id) "
+        f"FROM {staged} l JOIN kam_expected_currency e USING (account_external_id) "
         "WHERE l.problems IS NULL AND l.currency <> e.currency"
     )
+    if not differs or not differs[0]:
+        other_currency += " AND false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE kam_other_currency AS {other_currency}")
     conflict = con.execute("SELECT count(*) FROM kam_other_currency").fetchone()
     conflicts = int(conflict[0]) if conflict else 0
     check.rows_bad += conflicts
@@ -247,10 +264,9 @@ def check_lines_file(
         extra_sql="SELECT * FROM kam_other_currency",
     )
     names = ", ".join(LINE_COLUMN_NAMES)
-    keep = (
-        f"SELECT {names} FROM {staged} WHERE problems IS NULL "
-        "AND _row NOT IN (SELECT _row FROM kam_other_currency)"
-    )
+    keep = f"SELECT {names} FROM {staged} WHERE problems IS NULL"
+    if conflicts:
+        keep += " AND _row NOT IN (SELECT _row FROM kam_other_currency)"
     return check, keep
 
 
@@ -428,7 +444,8 @@ class TransactionStore:
             run_with_progress(
                 con,
                 f"COPY ({keep}) TO {sql_string(str(partial))} "
-                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})",
+                f"(FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1, "
+                f"KV_METADATA {{{kv}}})",
                 phase="writing",
                 progress=progress,
             )

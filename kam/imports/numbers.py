@@ -394,3 +394,77 @@ def sql_number(
         (f"(NOT {mine} AND {other})", wrong),
         (f"({mine} AND {typed} IS NULL)", "too_large"),
     ])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SqlRawNumber:
+    """A text column read as numbers in a known convention in SQL, straight from the file's
+    raw text, in three steps of a query: ``fast`` (SQL over the raw text: whether it is a
+    number in the convention with nothing to normalise), then ``reading`` (over the raw
+    text and ``fast``: the value before ``sql_limited``), then ``code`` (over all of those
+    and the limited value: the problem code, NULL when the value is fine) and ``text`` (the
+    normalised text a problem shows)."""
+
+    fast: str
+    reading: str
+    code: str
+    text: str
+
+
+def sql_spaced(convention: Convention) -> str:
+    """The pattern of ``convention`` with spaces around it: a text matching it is ASCII
+    (RE2's ``\\d`` is), so ``sql_normalised`` would only trim it, and its trimmed text
+    matches the convention's pattern (which neither starts nor ends with a space)."""
+    return r" *(?:" + PATTERNS[convention] + r") *"
+
+
+def sql_raw_number(
+    raw: str,
+    convention: Convention,
+    *,
+    given: bool,
+    sql_type: str,
+    fast: str,
+    reading: str,
+    typed: str,
+    required: bool,
+) -> SqlRawNumber:
+    """The raw text column ``raw`` read as numbers in the file's ``convention`` (given by
+    the user, or told by the file): the same values and problem codes as ``sql_number``
+    over ``sql_normalised(raw)`` (tests/imports/test_numbers.py compares them), with one
+    pattern per value instead of two.
+
+    A value whose raw text matches ``sql_spaced`` (nearly every value of a file) is read
+    with one pattern and a cast; only the others are normalised and tried against both
+    conventions (DuckDB evaluates a CASE branch only for the rows that take it). ``fast``,
+    ``reading`` and ``typed`` are the names the caller gives the first two steps' columns
+    and the limited value (``sql_limited`` over ``reading``); ``required``: a blank is a
+    problem (``empty``). Without the other convention's pattern on every value the file's
+    convention is not counted here: ``kam.facts.checking.stage`` tells it from the problems
+    (see there)."""
+    other = _OTHER[convention]
+    normal = f"NULLIF({sql_normalised(raw)}, '')"
+    if convention == "point":
+        # as ``sql_reading``: cast as written, the separators removed only when that fails;
+        # removing every space also removes the ones around the text
+        plain = f"replace(replace({raw}, ',', ''), ' ', '')"
+        quick = f"coalesce(TRY_CAST({raw} AS {sql_type}), TRY_CAST({plain} AS {sql_type}))"
+    else:
+        plain = f"replace(replace(replace({raw}, '.', ''), ' ', ''), ',', '.')"
+        quick = f"TRY_CAST({plain} AS {sql_type})"
+    slow = sql_reading(normal, convention, sql_type)
+    wrong = f"not_{convention}" if given else f"written_{other}"
+    empty = "'empty'" if required else "NULL"
+    too_large = f"CASE WHEN {typed} IS NULL THEN 'too_large' END"
+    return SqlRawNumber(
+        fast=f"regexp_full_match({raw}, {_sql_string(sql_spaced(convention))})",
+        reading=f"CASE WHEN {fast} THEN {quick} ELSE {slow} END",
+        code=(
+            f"CASE WHEN {fast} THEN {too_large} "
+            f"WHEN {normal} IS NULL THEN {empty} "
+            f"WHEN {sql_matches(normal, convention)} THEN {too_large} "
+            f"WHEN {sql_matches(normal, other)} THEN '{wrong}' "
+            "ELSE 'not_a_number' END"
+        ),
+        text=f"CASE WHEN {fast} THEN trim({raw}) ELSE {normal} END",
+    )

@@ -8,6 +8,7 @@ of the counted convention (docs/import.md, section Numbers).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -136,3 +137,63 @@ def test_a_parquet_file_of_text_numbers_is_read_alike_whatever_the_guess(
         (5, "invoice_date", "not_a_date", "nope"),  # Parquet rows count from 1
     ]
     assert wrong[:5] == right[:5]
+
+
+#: Values of every sort around the numbers: blanks, spaces, non-breaking spaces, tabs,
+#: dates that do not read or are implausible, currencies in lower case or not one at all,
+#: numbers too large or in neither convention. The first line reads only with the
+#: convention named by the test, the rest mostly with the other one.
+MESSY = (
+    "A;I1;2026-01-01;{first};1;;;EUR",
+    "A;I2; 2026-01-02 ;{other};1;2026-02-01 ;;eur",
+    "A;I3;\u00a02026-01-03;\u00a0{other};{big};;;EUR",
+    "A;I4;\t2026-01-04;x;1;2026-02-31;;EU",
+    "B;I5;0000-01-01;{other} ;\u2212{other};;2026-03-01;USD ",
+    ";I6;;;;;;",
+    "B;I7;2026-01-07;  ;1_000;;\u00a0;EUR",
+    "B;I8;2026-01-08;1.250;{other};;;\u00a0EUR",
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "other", "big"),
+    [("12.5", "12,5", "9.999.999.999.999.999,5"), ("12,5", "12.5", "9,999,999,999,999,999.5")],
+)
+def test_every_value_is_read_alike_whatever_the_guess(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str, other: str, big: str
+) -> None:
+    """Misled by the first line, the file is read again in the counted convention keeping
+    the flags the count needs; guessing right, it is read once with one pattern per number:
+    both give the same rows, values and problems."""
+    path = tmp_path / "messy.csv"
+    rows = [row.format(first=first, other=other, big=big) for row in MESSY]
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    wrong = _check(path, 1, monkeypatch)
+    right = _check(path, 10_000, monkeypatch)
+    assert (wrong[5], right[5]) == (["reading", "reading"], ["reading"])
+    assert wrong[:5] == right[:5]
+    problems = wrong[0]
+    written = "written_point" if first == "12.5" else "written_comma"
+    assert problems == [
+        (2, "amount", written, first),
+        (4, "cost", "too_large", big),
+        (5, "amount", "not_a_number", "x"),
+        (5, "due_date", "not_a_date", "2026-02-31"),
+        (5, "currency", "not_a_currency", "EU"),
+        (6, "invoice_date", "implausible_date", "0000-01-01"),
+        (7, "account_external_id", "empty", None),
+        (7, "invoice_date", "empty", None),
+        (7, "amount", "empty", None),
+        (7, "cost", "empty", None),
+        (7, "currency", "empty", None),
+        (8, "amount", "empty", None),
+        (8, "cost", "not_a_number", "1_000"),
+    ]
+    assert wrong[1] == (8, 6, 13)
+    # spaces, tabs and non-breaking spaces around a value are not part of it
+    staged = {row[0]: row for row in wrong[3]}
+    assert staged[3] == (
+        3, "A", "I2", date(2026, 1, 2), None, None, None, Decimal("12.5"), Decimal(1),
+        date(2026, 2, 1), None, "EUR",
+    )  # fmt: skip
+    assert staged[4][3] == date(2026, 1, 3) and staged[4][7] == Decimal("12.5")

@@ -21,8 +21,10 @@ from kam.imports.numbers import (
     number_text,
     read_numbers,
     reading,
+    sql_limited,
     sql_normalised,
     sql_number,
+    sql_raw_number,
 )
 from kam.imports.tables import csv_reader, delimiter_of, header_name, without_stray_cr
 
@@ -252,6 +254,83 @@ def test_sql_reads_every_text_as_python_does(convention, sql_type):
         if sql_type == "DOUBLE" and expected is not None:
             expected = float(expected)
         assert value == expected, (row, text)
+
+
+#: Texts as a file holds them, before trimming: spaces around, other blanks, non-ASCII.
+RAW_TEXTS = [
+    *TEXTS,
+    None,
+    "",
+    "   ",
+    " 1,250.5 ",
+    "  -3,5",
+    "\t7",
+    "7\n",
+    "\u00a012.5",
+    "12,5\u00a0",
+    "\u2212 1.250",
+    "1_000",
+    "inf",
+    "-nan",
+    "1.e5",
+    "1e5 ",
+    "0x10",
+    " .5",
+    "99999999999999999999.5",
+    "999999999999999,5",
+    "1 250 000",
+    "+,5",
+]
+
+
+@pytest.mark.parametrize("sql_type", ["DECIMAL(18,4)", "DOUBLE"])
+@pytest.mark.parametrize("given_convention", [True, False])
+@pytest.mark.parametrize("convention", ["comma", "point"])
+@pytest.mark.parametrize("required", [True, False])
+def test_sql_from_the_raw_text_reads_as_from_the_normalised_text(
+    convention, given_convention, sql_type, required
+):
+    """``sql_raw_number`` (one pattern per value, on the file's raw text) gives every value
+    and problem code that ``sql_number`` gives over ``sql_normalised`` text."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (r INTEGER, x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(RAW_TEXTS)))
+    number = sql_number("n", convention, given=given_convention, sql_type=sql_type, name="x")
+    flags = ", ".join(f"{sql} AS {alias}" for alias, sql in number.flags.items())
+    readings = ", ".join(f"{sql} AS {alias}" for alias, sql in number.readings.items())
+    checks = [(f"n IS NOT NULL AND {cond}", f"'{code}'") for cond, code in number.checks]
+    if required:
+        checks.insert(0, ("n IS NULL", "'empty'"))
+    codes = ", ".join(f"CASE WHEN {cond} THEN {code} END" for cond, code in checks)
+    normalised_rows = con.execute(
+        f"SELECT r, {number.typed}, list_filter([{codes}], lambda c: c IS NOT NULL), n "
+        f"FROM (SELECT *, {readings} FROM (SELECT *, {flags} "
+        f"FROM (SELECT r, NULLIF({sql_normalised('x')}, '') AS n FROM t))) ORDER BY r"
+    ).fetchall()
+    raw = sql_raw_number(
+        "x",
+        convention,
+        given=given_convention,
+        sql_type=sql_type,
+        fast="f",
+        reading="v",
+        typed="y",
+        required=required,
+    )
+    raw_rows = con.execute(
+        f"SELECT r, y, list_filter([k], lambda c: c IS NOT NULL), "
+        f"CASE WHEN k IS NOT NULL AND k <> 'empty' THEN {raw.text} END "
+        f"FROM (SELECT *, {raw.code} AS k FROM (SELECT *, {sql_limited('v', sql_type)} AS y "
+        f"FROM (SELECT *, {raw.reading} AS v FROM (SELECT *, {raw.fast} AS f FROM t)))) "
+        "ORDER BY r"
+    ).fetchall()
+    assert len(raw_rows) == len(RAW_TEXTS)
+    for (r, value, found, text), (_r, expected, wanted, normal) in zip(
+        raw_rows, normalised_rows, strict=True
+    ):
+        assert (value, found) == (expected, wanted), RAW_TEXTS[r]
+        # a problem shows the normalised text
+        assert text == (normal if wanted and wanted != ["empty"] else None), RAW_TEXTS[r]
 
 
 # --- round trip -----------------------------------------------------------------------------
