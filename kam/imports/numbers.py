@@ -457,7 +457,7 @@ def sql_raw_number(
     empty = "'empty'" if required else "NULL"
     too_large = f"CASE WHEN {typed} IS NULL THEN 'too_large' END"
     return SqlRawNumber(
-        fast=f"regexp_full_match({raw}, {_sql_string(sql_spaced(convention))})",
+        fast=f"regexp_full_match({raw}, {sql_string(sql_spaced(convention))})",
         reading=f"CASE WHEN {fast} THEN {quick} ELSE {slow} END",
         code=(
             f"CASE WHEN {fast} THEN {too_large} "
