@@ -75,19 +75,8 @@ _VALUES = (
     "payment_financing",
     "other",
 )
-#: the stored values ``LatestFigures.from_stored`` takes, in its order
-_LATEST_VALUES = (
-    "revenue",
-    "cost_of_goods",
-    "team",
-    "team_hours",
-    "logistics",
-    "service",
-    "rebates",
-    "payment_terms",
-    "payment_financing",
-    "other",
-)
+#: the stored values ``LatestFigures.from_stored`` takes, in its order (all but payment days)
+_LATEST_VALUES = tuple(v for v in _VALUES if v != "payment_days")
 
 
 # --- writing --------------------------------------------------------------------------------
