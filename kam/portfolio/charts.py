@@ -22,10 +22,11 @@ short field names, rounded numbers, the account page URL built in the spec from 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -445,6 +446,22 @@ def expected_segments(
     return out
 
 
+def _unchecked(chart: Callable[..., alt.LayerChart]) -> Callable[..., alt.LayerChart]:
+    """``chart`` built without Altair's schema checks."""
+    # Altair checks every object against the Vega-Lite schema as it is made (its "debug
+    # mode"): some 300 ms a chart, whatever the number of accounts, for a spec that is the
+    # same code each time. The spec is checked once by the tests (test_matrix_picture
+    # renders it with vl-convert), not on every request.
+
+    @functools.wraps(chart)
+    def built(*args: Any, **kwargs: Any) -> alt.LayerChart:
+        with debug_mode(False):
+            return chart(*args, **kwargs)
+
+    return built
+
+
+@_unchecked
 def matrix_chart(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -484,38 +501,6 @@ def matrix_chart(
     bubble data is the named dataset "accounts"; the others are "density", "moves",
     "trails", "trail_dots" and "expected".
     """
-    # Altair checks every object against the Vega-Lite schema as it is made (its "debug
-    # mode"): some 300 ms a chart, whatever the number of accounts, for a spec that is the
-    # same code each time. The spec is checked once by the tests (test_matrix_picture
-    # renders it with vl-convert), not on every request.
-    with debug_mode(False):
-        return _matrix_chart(
-            rows,
-            axis=axis,
-            cuts=cuts,
-            size_by=size_by,
-            title=title,
-            subtitle=subtitle,
-            size_title=size_title,
-            width=width,
-            trails=trails,
-            bubbles=bubbles,
-        )
-
-
-def _matrix_chart(
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    axis: str,
-    cuts: Mapping[str, float],
-    size_by: str = "revenue",
-    title: str | Sequence[str] = "",
-    subtitle: Sequence[str] = (),
-    size_title: str = "",
-    width: int | str = WIDTH,
-    trails: bool = False,
-    bubbles: Split | None = None,
-) -> alt.LayerChart:
     if axis not in ("relative", "absolute", "combined"):
         raise ValueError(f"unknown axis {axis!r}")
     if size_by not in SIZE_BY:
