@@ -135,6 +135,8 @@ def test_kam_on_team_may_write_served_account(kam_user, accounts):
         ).status_code
         == 200
     )
+    served.refresh_from_db()
+    assert served.name == "X"
 
 
 def test_viewer_and_member_cannot_write(viewer, member, accounts):

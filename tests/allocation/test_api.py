@@ -122,8 +122,17 @@ def test_policy_errors_name_box_and_field(judged, director):
 def test_closing_a_period_over_the_api_freezes_it(judged, director, accounts):
     client = client_for(director)
     assert send(client, "patch", f"/periods/{judged.pk}", {"status": "closed"}).status_code == 200
+    judged.refresh_from_db()
+    assert judged.status == "closed"
+    before = list(
+        judged.judgements.order_by("pk").values_list("account", "contribution_at_reference")
+    )
     r = send(client, "put", f"/periods/{judged.pk}/judgements/{accounts[0].pk}", BODY)
     assert r.status_code == 409
+    assert (
+        list(judged.judgements.order_by("pk").values_list("account", "contribution_at_reference"))
+        == before
+    )
 
 
 def test_the_judgement_list_costs_the_same_queries_for_more_rows(judged, director, kam_user):

@@ -215,11 +215,14 @@ def test_a_workbook_that_unpacks_too_large_is_refused(settings):  # type: ignore
     assert "KAM_IMPORT_MAX_XLSX_BYTES" in exc.value.message
 
 
-def test_a_real_workbook_passes_the_check(director, kam_user):  # type: ignore[no-untyped-def]
+def test_a_real_workbook_passes_the_check_and_imports(director, kam_user):  # type: ignore[no-untyped-def]
     from tests.accounts.test_imports import xlsx_bytes
 
-    content = xlsx_bytes([["C1", "Customer one", "NL", "", "kam1"]])
+    content = xlsx_bytes([["C1", "Customer one", "", "kam1", "NL", "retail", "EUR", "", "", ""]])
     xlsx_check(content)  # no refusal
+    account_import(user=director, content=content, filename="accounts.xlsx")
+    account = Account.objects.get(external_id="C1")
+    assert (account.name, account.country, account.owner) == ("Customer one", "NL", kam_user)
 
 
 def test_a_sheet_declaring_a_million_columns_is_refused(director):  # type: ignore[no-untyped-def]

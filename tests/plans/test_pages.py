@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from kam.plans import services
-from kam.plans.models import ActionStatus, PlanStatus
+from kam.plans.models import ActionStatus, Plan, PlanStatus, PlanTemplate
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +159,9 @@ def test_templates_page_is_for_directors(director, kam_user):
         },
     )
     assert response.status_code == 302
+    key = PlanTemplate.objects.get(box="key")
+    assert (key.sections, key.shared_sections) == (["summary", "actions"], ["actions"])
+    assert PlanTemplate.objects.get(box="opportunistic").sections == ["actions"]
     assert client_for(kam_user).get(reverse("plans:templates")).status_code == 200
 
 
@@ -175,7 +178,18 @@ def test_list_and_new_plan_pages(account, kam_user):
         },
     )
     assert response.status_code == 302
-    assert client.get(reverse("plans:account", args=[account.pk])).status_code == 302
+    plan = Plan.objects.get(account=account)
+    assert (plan.period_label, plan.period_start, plan.period_end, plan.status) == (
+        "2026",
+        dt.date(2026, 1, 1),
+        dt.date(2026, 12, 31),
+        "draft",
+    )
+    assert response.url == reverse("plans:detail", args=[plan.pk])
+    # the account's plan link opens its plan
+    opened = client.get(reverse("plans:account", args=[account.pk]))
+    assert opened.status_code == 302 and opened.url == reverse("plans:detail", args=[plan.pk])
+    assert "Van Dijk Retail" in client.get(reverse("plans:list")).content.decode()
 
 
 def test_plan_list_costs_the_same_queries_for_more_plans(kam_user):

@@ -11,7 +11,7 @@ from kam.organisation.selectors import organisation_get
 from kam.users.models import ApiToken, Profile, Role
 from kam.users.tokens import api_token_create
 from tests.conftest import client_for
-from tests.factories import make_user
+from tests.factories import ExchangeRateFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +77,12 @@ def test_adding_a_user_in_the_admin_gives_exactly_one_profile(superuser):
     assert Profile.objects.filter(user=user).count() == 1
 
 
-def test_admin_lists_load(superuser, kam_user):
-    organisation_get()
-    api_token_create(user=kam_user, name="script")
+def test_admin_lists_show_the_rows(superuser, kam_user):
+    organisation = organisation_get()
+    token, plain = api_token_create(user=kam_user, name="script")
+    ExchangeRateFactory(organisation=organisation, currency="USD")
     client = client_for(superuser)
+    pages = {}
     for url in (
         "/admin/auth/user/",
         "/admin/users/profile/",
@@ -88,9 +90,23 @@ def test_admin_lists_load(superuser, kam_user):
         "/admin/organisation/organisation/",
         "/admin/organisation/boxpolicy/",
         "/admin/organisation/exchangerate/",
-        f"/admin/organisation/organisation/{organisation_get().pk}/change/",
+        f"/admin/organisation/organisation/{organisation.pk}/change/",
     ):
-        assert client.get(url).status_code == 200, url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = response.content.decode()
+    assert "kam1" in pages["/admin/auth/user/"]
+    assert "Key account manager" in pages["/admin/users/profile/"]
+    # the token is listed by name and prefix; neither the token nor its digest is shown
+    tokens = pages["/admin/users/apitoken/"]
+    assert "script" in tokens and token.prefix in tokens
+    assert plain not in tokens and token.digest not in tokens
+    assert organisation.name in pages["/admin/organisation/organisation/"]
+    assert all(
+        label in pages["/admin/organisation/boxpolicy/"]
+        for label in ("Key", "Key development", "Maintenance", "Opportunistic")
+    )
+    assert "USD" in pages["/admin/organisation/exchangerate/"]
 
 
 def test_tokens_cannot_be_added_in_the_admin(superuser):
