@@ -236,15 +236,22 @@ class FindingRecordFactory(factory.django.DjangoModelFactory):
 
 
 class ScoringSchemeFactory(factory.django.DjangoModelFactory):
+    """A scheme; one of the same name is reused (``scheme_version__scheme__name="Scheme"``
+    gives several reviews one scheme version)."""
+
     class Meta:
         model = ScoringScheme
+        django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Scheme {n}")
 
 
 class SchemeVersionFactory(factory.django.DjangoModelFactory):
+    """Version 1 of a new scheme (of the scheme's existing version 1 when it has one)."""
+
     class Meta:
         model = SchemeVersion
+        django_get_or_create = ("scheme", "number")
 
     scheme = factory.SubFactory(ScoringSchemeFactory)
     number = 1
@@ -303,8 +310,37 @@ class RatingFactory(factory.django.DjangoModelFactory):
     score = 6
 
 
+# A placement's scores and probabilities as its box implies them, the strongest competitor
+# at 5 (an empty box: a criterion lacks a score, so nothing is computed).
+PLACED = {
+    Box.KEY: (7.0, 7.0, "p_key"),
+    Box.KEY_DEVELOPMENT: (7.0, 3.0, "p_key_development"),
+    Box.MAINTENANCE: (3.0, 7.0, "p_maintenance"),
+    Box.OPPORTUNISTIC: (3.0, 3.0, "p_opportunistic"),
+}
+COMPETITOR_STRENGTH = 5.0
+
+
+def _placed(box: str, what: str) -> float | str | None:
+    if box not in PLACED:
+        return "" if what == "strength_axis" else None
+    attractiveness, strength, certain = PLACED[Box(box)]
+    return {
+        "attractiveness": attractiveness,
+        "strength": strength,
+        "competitor_strength": COMPETITOR_STRENGTH,
+        "relative_strength": strength / COMPETITOR_STRENGTH,
+        "strength_axis": "relative",
+    }.get(what, 1.0 if what == certain else 0.0)
+
+
+def _as_placed(what: str) -> factory.LazyAttribute:
+    return factory.LazyAttribute(lambda o: _placed(o.box, what))
+
+
 class PlacementFactory(factory.django.DjangoModelFactory):
-    """An account placed in a review: in the key box unless ``box`` says otherwise."""
+    """An account placed in a review, in the key box unless ``box`` says otherwise, with
+    the scores and the certainty that box implies."""
 
     class Meta:
         model = Placement
@@ -312,15 +348,15 @@ class PlacementFactory(factory.django.DjangoModelFactory):
     review = factory.SubFactory(ReviewFactory)
     account = factory.SubFactory(AccountFactory)
     box = Box.KEY
-    attractiveness = 7.0
-    strength = 7.0
-    competitor_strength = 5.0
-    relative_strength = 1.4
-    strength_axis = "relative"
-    p_key = 1.0
-    p_key_development = 0.0
-    p_maintenance = 0.0
-    p_opportunistic = 0.0
+    attractiveness = _as_placed("attractiveness")
+    strength = _as_placed("strength")
+    competitor_strength = _as_placed("competitor_strength")
+    relative_strength = _as_placed("relative_strength")
+    strength_axis = _as_placed("strength_axis")
+    p_key = _as_placed("p_key")
+    p_key_development = _as_placed("p_key_development")
+    p_maintenance = _as_placed("p_maintenance")
+    p_opportunistic = _as_placed("p_opportunistic")
 
 
 class OutlookFactory(factory.django.DjangoModelFactory):

@@ -15,13 +15,14 @@ from openpyxl import load_workbook
 from kam.accounts.models import Account, AccountRevenue, TeamRole
 from kam.organisation.models import ExchangeRate
 from kam.organisation.selectors import organisation_get
-from kam.portfolio.models import Placement, Review, ReviewStatus, SchemeVersion, ScoringScheme
+from kam.portfolio.models import Placement, Review, ReviewStatus
 from kam.users.models import Role
 from tests.conftest import client_for
 from tests.factories import (
     AccountFactory,
     AccountRevenueFactory,
     AccountTeamMemberFactory,
+    ReviewFactory,
     make_user,
 )
 
@@ -31,11 +32,12 @@ LAST_YEAR = dt.date.today().year - 1
 
 
 def make_review(name: str, day: dt.date) -> Review:
-    scheme, _ = ScoringScheme.objects.get_or_create(name="Scheme")
-    version, _ = SchemeVersion.objects.get_or_create(scheme=scheme, number=1)
     # closed: only a closed review is the portfolio whose boxes pages show
-    return Review.objects.create(
-        name=name, review_date=day, scheme_version=version, status=ReviewStatus.CLOSED
+    return ReviewFactory(
+        name=name,
+        review_date=day,
+        scheme_version__scheme__name="Scheme",
+        status=ReviewStatus.CLOSED,
     )
 
 

@@ -8,18 +8,19 @@ import datetime as dt
 import pytest
 
 from kam.activities.services import activity_create
-from kam.portfolio.models import Review, ReviewStatus, SchemeVersion, ScoringScheme
-from tests.factories import AccountFactory, AccountTeamMemberFactory
+from kam.portfolio.models import Review, ReviewStatus
+from tests.factories import AccountFactory, AccountTeamMemberFactory, ReviewFactory
 
 DAY = dt.date(2025, 6, 2)
 
 
 def make_review(name: str = "2025 review", day: dt.date = dt.date(2025, 3, 1)) -> Review:
-    scheme, _ = ScoringScheme.objects.get_or_create(name="Scheme")
-    version, _ = SchemeVersion.objects.get_or_create(scheme=scheme, number=1)
     # closed: only a closed review is the portfolio whose boxes pages show
-    return Review.objects.create(
-        name=name, review_date=day, scheme_version=version, status=ReviewStatus.CLOSED
+    return ReviewFactory(
+        name=name,
+        review_date=day,
+        scheme_version__scheme__name="Scheme",
+        status=ReviewStatus.CLOSED,
     )
 
 

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.core import relationships as core
-from kam.portfolio.models import Criterion, Placement, Review, ReviewStatus
+from kam.portfolio.models import Placement, Review, ReviewStatus
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
 from kam.relationships.selectors import BOX_ORDER, load
 from tests.conftest import client_for
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, CriterionFactory, ReviewFactory
 from tests.relationships.test_api import BASE, token_client
 
 pytestmark = pytest.mark.django_db
@@ -27,17 +27,11 @@ KIND_ORDER = {k.value: i for i, k in enumerate(core.FindingKind)}
 
 
 def _closed_review() -> Review:
-    from kam.portfolio.models import SchemeVersion, ScoringScheme
-
-    scheme = ScoringScheme.objects.create(name="Scheme")
-    version = SchemeVersion.objects.create(scheme=scheme, number=1)
-    Criterion.objects.create(
-        version=version, axis="attractiveness", key="size", name="S", weight=10
-    )
-    return Review.objects.create(
+    criterion = CriterionFactory(key="size", name="S", weight=10)
+    return ReviewFactory(
         name="Spring",
         review_date=timezone.localdate() - dt.timedelta(days=20),
-        scheme_version=version,
+        scheme_version=criterion.version,
         status=ReviewStatus.CLOSED,
         closed_at=timezone.now() - dt.timedelta(days=10),
     )

@@ -14,6 +14,7 @@ from kam.relationships import services
 from kam.relationships.models import ContactLink, ErasureRecord
 from kam.relationships.selectors import account_data, ckey, ukey
 from kam.web.errors import ApplicationError
+from tests.factories import PlacementFactory, ReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,17 +78,11 @@ def test_expected_functions_missing_from_the_team(dmu):  # type: ignore[no-untyp
 
 
 def _review_with(account, box):  # type: ignore[no-untyped-def]
-    from kam.portfolio.models import Placement, Review, ReviewStatus, SchemeVersion, ScoringScheme
+    from kam.portfolio.models import ReviewStatus
 
-    scheme = ScoringScheme.objects.create(name="s")
-    version = SchemeVersion.objects.create(scheme=scheme, number=1)
-    review = Review.objects.create(
-        name="r",
-        scheme_version=version,
-        review_date=dt.date.today(),
-        status=ReviewStatus.CLOSED,  # only a closed review is the portfolio
-    )
-    Placement.objects.create(review=review, account=account, box=box)
+    # only a closed review is the portfolio
+    review = ReviewFactory(review_date=dt.date.today(), status=ReviewStatus.CLOSED)
+    PlacementFactory(review=review, account=account, box=box)
     return review
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.conftest import client_for
-from tests.factories import AccountFactory, AccountRevenueFactory
+from tests.factories import AccountFactory, AccountRevenueFactory, PlacementFactory, ReviewFactory
 from tests.reports.conftest import (  # noqa: F401  (fixtures)
     marked_plan,
     pdf_text,
@@ -128,7 +128,6 @@ def test_pages_write_dates_in_the_one_format_of_their_language(  # type: ignore[
     director, language, shown, not_shown
 ):
     from kam.activities.services import activity_create
-    from kam.portfolio.models import Placement, Review, SchemeVersion, ScoringScheme
 
     account = AccountFactory(owner=director)
     activity_create(
@@ -139,12 +138,8 @@ def test_pages_write_dates_in_the_one_format_of_their_language(  # type: ignore[
         type="meeting",
         participants=[director],
     )
-    scheme = ScoringScheme.objects.create(name="Scheme")
-    version = SchemeVersion.objects.create(scheme=scheme, number=1)
-    review = Review.objects.create(
-        name="Review", review_date=dt.date(2026, 12, 7), scheme_version=version
-    )
-    Placement.objects.create(review=review, account=account)
+    review = ReviewFactory(name="Review", review_date=dt.date(2026, 12, 7))
+    PlacementFactory(review=review, account=account, box="")
     client = client_for(director)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     for url in (reverse("activities:list"), reverse("accounts:detail", args=[account.pk])):

@@ -16,28 +16,29 @@ from kam.notifications.models import CustomerUpdate
 from kam.plans import services as plan_services
 from kam.plans.models import ActionStatus, PlanAction
 from kam.portfolio import alerts
-from kam.portfolio.models import Criterion, Placement, Review, ReviewStatus
+from kam.portfolio.models import Placement, Review, ReviewStatus
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact
 from kam.users.models import StartVisit
 from kam.users.services import START_SESSION_GAP
 from tests.conftest import client_for
-from tests.factories import AccountFactory, AccountTeamMemberFactory
+from tests.factories import (
+    AccountFactory,
+    AccountTeamMemberFactory,
+    CriterionFactory,
+    ReviewFactory,
+    SchemeVersionFactory,
+)
 
 TODAY = timezone.localdate()
 
 
 def _review(name: str, day: dt.date, status: str = ReviewStatus.CLOSED) -> Review:
-    from kam.portfolio.models import SchemeVersion, ScoringScheme
-
-    scheme, _ = ScoringScheme.objects.get_or_create(name="Scheme")
-    version, created = SchemeVersion.objects.get_or_create(scheme=scheme, number=1)
-    if created:
-        Criterion.objects.create(
-            version=version, axis="attractiveness", key="size", name="Size", weight=10
-        )
+    version = SchemeVersionFactory(scheme__name="Scheme")
+    if not version.criteria.exists():
+        CriterionFactory(version=version, key="size", name="Size", weight=10)
     closed = timezone.now() - dt.timedelta(days=30) if status == ReviewStatus.CLOSED else None
-    return Review.objects.create(
+    return ReviewFactory(
         name=name, review_date=day, scheme_version=version, status=status, closed_at=closed
     )
 
