@@ -374,7 +374,8 @@ class OutlookFactory(factory.django.DjangoModelFactory):
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):
-    """An hour's meeting yesterday; ``participants=[...]`` adds our people to it."""
+    """An hour's meeting yesterday; ``participants=[...]`` adds our people to it and
+    ``contacts=[...]`` their people on file."""
 
     class Meta:
         model = Activity
@@ -389,6 +390,11 @@ class ActivityFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             for user in extracted:
                 ActivityParticipant.objects.create(activity=self, user=user)
+
+    @factory.post_generation
+    def contacts(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.contacts.set(extracted)
 
 
 class ActivityParticipantFactory(factory.django.DjangoModelFactory):

@@ -8,12 +8,11 @@ from decimal import Decimal
 import pytest
 
 from kam.accounts.models import AccountRevenue
-from kam.activities.models import Activity, ActivityParticipant
 from kam.economics.figures import account_figures, half_up
 from kam.economics.lines import store_get
 from kam.plans.models import Plan
 from tests.economics.conftest import import_lines
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ActivityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +48,9 @@ def test_invoiced_revenue_of_the_year_before_wins_over_entered_amounts(tmp_path,
         investment=Decimal("300"),
         expected_return=Decimal("1001.5"),
     )
-    activity = Activity.objects.create(
-        account=account, date=dt.date(2026, 2, 1), duration_minutes=90
+    ActivityFactory(
+        account=account, date=dt.date(2026, 2, 1), duration_minutes=90, participants=[kam_user]
     )
-    ActivityParticipant.objects.create(activity=activity, user=kam_user)
 
     f = account_figures(account=account, year=2026)
     assert f.plan_id == plan.pk and f.base_year == 2025

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kam.accounts.models import Account
-from kam.activities.models import Activity, ActivityParticipant
+from kam.activities.models import ActivityParticipant
 from kam.economics import pnl
 from kam.economics.ledger_store import ledgers_read, ledgers_store
 from kam.economics.lines import line_totals_store
@@ -35,7 +35,7 @@ from tests.activities.conftest import make_review
 from tests.conftest import client_for
 from tests.economics.conftest import import_lines
 from tests.economics.test_line_totals_stored import _accounts
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ActivityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,8 +109,9 @@ def small(tmp_path, kam_user):  # type: ignore[no-untyped-def]
             ("E3", "i3", "2026-04-01", 300, 100, None, None, "GBP"),
         ],
     )
-    activity = Activity.objects.create(account=e1, date=dt.date(2026, 1, 5), duration_minutes=120)
-    ActivityParticipant.objects.create(activity=activity, user=kam_user)
+    activity = ActivityFactory(
+        account=e1, date=dt.date(2026, 1, 5), duration_minutes=120, participants=[kam_user]
+    )
     CostToServeItem.objects.create(
         account=e1, date=dt.date(2026, 2, 1), kind="logistics", amount=Decimal(30)
     )
@@ -149,9 +150,9 @@ def test_every_kind_of_change_reads_as_computed_then_from_the_store(
     e1, e2, activity = small["e1"], small["e2"], small["activity"]
 
     # an activity logged, and a second person on it
-    more = Activity.objects.create(account=e2, date=dt.date(2026, 3, 5), duration_minutes=45)
-    ActivityParticipant.objects.create(activity=more, user=kam_user)
-    ActivityParticipant.objects.create(activity=more, user=director)
+    more = ActivityFactory(
+        account=e2, date=dt.date(2026, 3, 5), duration_minutes=45, participants=[kam_user, director]
+    )
     assert set(LedgerDirty.objects.values_list("account_id", flat=True)) == {e2.pk}
     _store_equals_computation(monkeypatch)
     # a participant removed; an activity moved to another account (both change)
@@ -216,8 +217,7 @@ def test_a_change_enqueues_the_job_that_stores_it(
     e2 = small["e2"]
     before = LedgerStored.objects.get(account=e2, as_of=today, period=0).team
     with django_capture_on_commit_callbacks(execute=True):
-        activity = Activity.objects.create(account=e2, date=today, duration_minutes=60)
-        ActivityParticipant.objects.create(activity=activity, user=kam_user)
+        ActivityFactory(account=e2, date=today, duration_minutes=60, participants=[kam_user])
     job = Job.objects.get(kind="ledger_refresh")
     assert job.status == JobStatus.DONE
     assert not LedgerDirty.objects.exists()

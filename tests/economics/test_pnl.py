@@ -9,13 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from kam.activities.models import Activity, ActivityParticipant
 from kam.economics.lines import periods_for
 from kam.economics.models import CostKind, CostToServeItem, Investment
 from kam.economics.pnl import box_comparison, ledgers_build
 from kam.organisation.selectors import organisation_get
 from tests.economics.conftest import import_lines
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ActivityFactory
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -52,11 +51,12 @@ def test_pnl_from_lines_activities_and_items_by_hand(tmp_path, kam_user, member)
             ("A1", "i4", "2026-07-01", "9999", "1", None, None, "EUR"),  # after the as-of date
         ],
     )
-    activity = Activity.objects.create(
-        account=account, date=dt.date(2026, 1, 15), duration_minutes=90
+    ActivityFactory(
+        account=account,
+        date=dt.date(2026, 1, 15),
+        duration_minutes=90,
+        participants=[kam_user, member],
     )
-    for user in (kam_user, member):
-        ActivityParticipant.objects.create(activity=activity, user=user)
     for day, kind, amount in (
         (dt.date(2026, 2, 1), CostKind.LOGISTICS, "100"),
         (dt.date(2025, 7, 1), CostKind.REBATES, "50"),  # first day of the latest year

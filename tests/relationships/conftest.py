@@ -7,12 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from kam.accounts.models import AccountRevenue, AccountTeamMember, TeamRole
-from kam.activities.models import Activity, ActivityParticipant
+from kam.accounts.models import TeamRole
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.services import contact_create
 from kam.users.models import Function, Role
-from tests.factories import AccountFactory, make_user
+from tests.factories import (
+    AccountFactory,
+    AccountRevenueFactory,
+    AccountTeamMemberFactory,
+    ActivityFactory,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -28,12 +33,12 @@ def dmu(kam_user, member):  # type: ignore[no-untyped-def]
     account = AccountFactory(
         owner=kam_user, name="Vandenberg Retail", email_domains=["vandenberg.example"]
     )
-    AccountTeamMember.objects.create(
+    AccountTeamMemberFactory(
         account=account, user=member, team_role=TeamRole.CORE, planned_hours=60
     )
     today = dt.date.today()
     for year in (today.year - 1, today.year - 2):
-        AccountRevenue.objects.create(account=account, year=year, amount=Decimal("1000000"))
+        AccountRevenueFactory(account=account, year=year, amount=Decimal("1000000"))
     eva = contact_create(
         user=kam_user,
         account=account,
@@ -70,16 +75,15 @@ def dmu(kam_user, member):  # type: ignore[no-untyped-def]
     )
 
     def meet(days_ago: int, user, *contacts):  # type: ignore[no-untyped-def]
-        a = Activity.objects.create(
+        return ActivityFactory(
             account=account,
             date=today - dt.timedelta(days=days_ago),
             duration_minutes=60,
             type="meeting",
             contact_names=[c.name for c in contacts],
+            participants=[user],
+            contacts=contacts,
         )
-        ActivityParticipant.objects.create(activity=a, user=user)
-        a.contacts.set(contacts)
-        return a
 
     for i in range(8):
         meet(10 + 40 * i, kam_user, bram)
