@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kam.activities.models import Activity, ActivityParticipant
 from kam.economics import lines
 from kam.economics.lines import line_totals_store, store_get, store_totals, store_totals_stored
 from kam.economics.models import CostToServeItem, Investment, LineTotalsStored
@@ -21,7 +20,7 @@ from kam.portfolio.models import Placement
 from tests.activities.conftest import make_review
 from tests.conftest import client_for
 from tests.economics.conftest import import_lines
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ActivityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +38,9 @@ def _accounts(tmp_path, first: int, n: int, review, name: str, owner):  # type: 
         for year, amount in ((2024, 700), (2025, 1000 + 10 * i), (2026, 300 + i)):
             paid = f"{year}-03-31" if i % 2 else None
             rows.append((f"E{i}", f"{i}-{year}", f"{year}-03-01", amount, 400, None, paid, "EUR"))
-        activity = Activity.objects.create(
-            account=account, date=dt.date(2026, 1, 5), duration_minutes=30 + i
+        ActivityFactory(
+            account=account, date=dt.date(2026, 1, 5), duration_minutes=30 + i, participants=[owner]
         )
-        ActivityParticipant.objects.create(activity=activity, user=owner)
         CostToServeItem.objects.create(
             account=account, date=dt.date(2026, 2, 1), kind="logistics", amount=Decimal(i)
         )

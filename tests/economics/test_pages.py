@@ -11,12 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kam.activities.models import Activity, ActivityParticipant
 from kam.economics.models import CostToServeItem, Investment
 from kam.organisation.selectors import organisation_get
 from tests.conftest import client_for
 from tests.economics.conftest import import_lines
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ActivityFactory
 
 
 @pytest.fixture
@@ -28,10 +27,9 @@ def portfolio(tmp_path, kam_user, other_kam):  # type: ignore[no-untyped-def]
         account = AccountFactory(external_id=f"P{i}", owner=owner, name=f"Customer {i}")
         accounts.append(account)
         rows.append((f"P{i}", f"x{i}", "2025-10-01", str(1000 * (i + 1)), "600", None, None, "EUR"))
-        activity = Activity.objects.create(
-            account=account, date=dt.date(2026, 1, 5), duration_minutes=60
+        ActivityFactory(
+            account=account, date=dt.date(2026, 1, 5), duration_minutes=60, participants=[owner]
         )
-        ActivityParticipant.objects.create(activity=activity, user=owner)
         CostToServeItem.objects.create(
             account=account, date=dt.date(2026, 2, 1), kind="logistics", amount=Decimal(40)
         )
