@@ -12,10 +12,9 @@ from django.urls import reverse
 from kam.plans import services
 from kam.plans.models import PlanAction
 from kam.plans.selectors import plan_document_build
-from kam.relationships.models import Contact
 from kam.web.errors import ApplicationError
 from tests.conftest import client_for
-from tests.factories import AccountFactory
+from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def test_the_owner_is_the_contact_and_its_address_is_copied(plan, kam_user, anna
 
 
 def test_a_contact_of_another_account_is_refused(plan, kam_user):  # type: ignore[no-untyped-def]
-    stranger = Contact.objects.create(account=AccountFactory(), number=1, name="Stan")
+    stranger = ContactFactory(name="Stan")  # of another account
     with pytest.raises(ApplicationError) as caught:
         theirs(plan, kam_user, owner_contact=stranger)
     assert caught.value.field == "owner_contact"
@@ -58,7 +57,7 @@ def test_a_typed_name_is_matched_else_refused(plan, kam_user, anna):  # type: ig
 
 
 def test_the_form_offers_the_accounts_contacts_in_a_select(plan, kam_user, anna):  # type: ignore[no-untyped-def]
-    Contact.objects.create(account=AccountFactory(), number=1, name="Stan Elsewhere")
+    ContactFactory(name="Stan Elsewhere")  # of another account
     client = client_for(kam_user)
     html = client.get(reverse("plans:action_new", args=[plan.pk])).content.decode()
     assert f'<option value="{anna.pk}">Anna de Vries</option>' in html
@@ -99,7 +98,7 @@ def test_api_takes_and_returns_the_contact_id(plan, kam_user, anna, account):  #
         content_type="application/json",
     )
     assert response.status_code == 422 and "'Nobody Known'" in response.json()["detail"]
-    stranger = Contact.objects.create(account=AccountFactory(), number=1, name="Stan")
+    stranger = ContactFactory(name="Stan")  # of another account
     response = client.post(
         url,
         {"what": "Call", "owner_side": "theirs", "owner_contact_id": stranger.pk},
