@@ -72,9 +72,9 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## lint: what CI and the pre-commit hooks check: ruff (lint and format), the import layers
-## (.importlinter: no import cycles), mypy, Django's system checks, and that the models and
-## the migrations agree
+## lint: what CI checks: ruff (lint and format), the import layers (.importlinter: no import
+## cycles), mypy, Django's system checks, and that the models and the migrations agree; the
+## pre-commit hooks run all of them but mypy
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
