@@ -19,6 +19,7 @@ from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.economics.api import router as economics_router
+from kam.errors import ApplicationError
 from kam.imports.limits import ImportLimitError
 from kam.jobs.api import router as jobs_router
 from kam.organisation.api import router as organisation_router
@@ -32,7 +33,6 @@ from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.api_schemas import NulCharacter, declare_error_responses, nul_place
 from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
-from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
 
 

@@ -34,11 +34,11 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.pages.groups import GroupCompany, group_rollup_get, group_rollups
 from kam.portfolio.selectors import account_list_annotated, account_placements_shown
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["accounts"])
 

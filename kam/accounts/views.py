@@ -48,6 +48,7 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.pages.groups import group_rollup_get, group_rollups
@@ -57,7 +58,6 @@ from kam.portfolio.selectors import (
     account_placements_shown,
     portfolio_review,
 )
-from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
 
 PAGE_SIZE = 50

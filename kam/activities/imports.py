@@ -63,11 +63,11 @@ from kam.activities.services import (
     uid_clean,
 )
 from kam.core.contact_match import Candidate, match_names
+from kam.errors import ApplicationError
 from kam.imports.limits import Deadline, date_plausible, date_reason, upload_size_check
 from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import csv_records
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     django_setup()
     from django.contrib.auth import get_user_model
 
+    from kam.errors import ApplicationError
     from kam.relationships.calendar import CalendarImportError, calendar_import_create
-    from kam.web.errors import ApplicationError
 
     user = get_user_model().objects.filter(username=args.user, is_active=True).first()
     if user is None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kam.errors import ApplicationError
 from kam.pages.history import (
     EXPORT_FORMATS,
     KINDS,
@@ -24,7 +25,6 @@ from kam.pages.history import (
     history_range,
     history_scope,
 )
-from kam.web.errors import ApplicationError
 
 
 @login_required

@@ -35,6 +35,7 @@ from kam.economics.figures import (
     planned_hours_by_person,
     revenues_of_year,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans.conversations import conversation_grid
@@ -73,7 +74,6 @@ from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
-from kam.web.errors import ApplicationError
 
 # -- who may do what -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
 from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
 from kam.core.scoring import BOXES, SchemeError
+from kam.errors import ApplicationError, Problem, control_characters_refuse
 from kam.organisation.selectors import organisation_get
 from kam.portfolio import signals
 from kam.portfolio.models import (
@@ -41,7 +42,6 @@ from kam.portfolio.models import (
 )
 from kam.portfolio.selectors import review_scope, reviews_next, scheme_version_to_core
 from kam.web.concurrency import claim_version, save_versioned, snapshot
-from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 from kam.web.history_records import bulk_history, history_reason
 
 logger = logging.getLogger(__name__)

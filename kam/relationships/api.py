@@ -20,6 +20,7 @@ from ninja.files import UploadedFile
 from kam.accounts.models import TeamRole
 from kam.accounts.selectors import account_get_visible
 from kam.core import relationships as core
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.relationships import services
 from kam.relationships.calendar import CalendarImportError, calendar_import_create
@@ -34,7 +35,6 @@ from kam.relationships.selectors import (
     findings_open,
 )
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["relationships"])
 

@@ -69,6 +69,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
+from kam.errors import ApplicationError
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.imports.problems import ImportProblem, ImportRefused
 from kam.plans.conversations import ObjectiveIndex, tags_in, tags_strip
@@ -79,7 +80,6 @@ from kam.relationships.services import (
     contact_update,
     email_clean,
 )
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 

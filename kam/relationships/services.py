@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account, AccountTeamMember, TeamRole
 from kam.accounts.selectors import account_editable_check, account_list_visible
 from kam.activities.models import Activity
+from kam.errors import ApplicationError, control_characters_refuse
 from kam.relationships.models import (
     AccountRelationship,
     Contact,
@@ -37,7 +38,6 @@ from kam.relationships.models import (
 )
 from kam.users.models import Function
 from kam.web.choices import Attitude, BuyingRole, CustomerView, Stage, Strength
-from kam.web.errors import ApplicationError, control_characters_refuse
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -31,6 +31,7 @@ from kam.accounts.selectors import (
 )
 from kam.activities.selectors import activity_may_log
 from kam.core import relationships as core
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.plans.conversations import plan_current
 from kam.relationships import services
@@ -56,7 +57,6 @@ from kam.relationships.selectors import (
 )
 from kam.users.models import Function
 from kam.web.choices import CustomerView, Stage, Strength
-from kam.web.errors import ApplicationError
 
 
 def _kind_labels() -> dict[str, str]:

@@ -361,7 +361,7 @@ def test_kam_classify_refuses_a_wide_scores_file_with_exit_2(tmp_path, capsys): 
 
 
 def test_the_calendar_period_keeps_to_the_plausible_years(kam_user):  # type: ignore[no-untyped-def]
-    from kam.web.errors import ApplicationError
+    from kam.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as exc:
         calendar_run(

@@ -9,11 +9,11 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
+from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.models import PlanAction
 from kam.plans.selectors import plan_document_build
 from kam.relationships.models import Contact
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.factories import AccountFactory
 

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 
 from kam.activities.models import Activity
+from kam.errors import ApplicationError
 from kam.relationships.calendar import CalendarImportError, address_map, calendar_run
 from kam.relationships.models import Contact
 from kam.relationships.services import contact_create
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kam.activities.models import Activity
+from kam.errors import ApplicationError
 from kam.relationships.calendar import CalendarImportError, calendar_run
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory
 from tests.relationships.test_api import token_client
 

@@ -8,12 +8,12 @@ import pytest
 
 from kam.activities.models import Activity
 from kam.core import relationships as core
+from kam.errors import ApplicationError
 from kam.organisation.models import BoxPolicy
 from kam.organisation.selectors import organisation_get
 from kam.relationships import services
 from kam.relationships.models import ContactLink, ErasureRecord
 from kam.relationships.selectors import account_data, ckey, ukey
-from kam.web.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
