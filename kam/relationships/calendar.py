@@ -69,6 +69,7 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
+from kam.activities.signals import activities_bulk_created
 from kam.errors import ApplicationError
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.imports.problems import ImportProblem, ImportRefused
@@ -977,9 +978,9 @@ def calendar_run(
             ],
             batch_size=2000,
         )
-        from kam.economics.ledger_store import ledgers_dirty
-
-        ledgers_dirty(account_ids={a.account_id for a in activities})  # team hours changed
+        activities_bulk_created.send(
+            sender=Activity, account_ids={a.account_id for a in activities}
+        )  # team hours changed
         Through = Activity.contacts.through
         Through.objects.bulk_create(
             [
