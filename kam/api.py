@@ -14,7 +14,6 @@ from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from kam.accounts.api import router as accounts_router
 from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
@@ -23,6 +22,7 @@ from kam.errors import ApplicationError
 from kam.imports.limits import ImportLimitError
 from kam.jobs.api import router as jobs_router
 from kam.organisation.api import router as organisation_router
+from kam.pages.accounts_api import router as accounts_router
 from kam.pages.history_api import router as history_router
 from kam.pages.timeline_api import router as account_history_router
 from kam.plans.api import router as plans_router

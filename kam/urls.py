@@ -37,7 +37,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("vendor/vega.js", web_views.vega_bundle, name="vega_bundle"),
     path("api/", api.urls),
-    path("accounts/", include("kam.accounts.urls")),
+    path("accounts/", include("kam.pages.accounts_urls")),
     path("portfolio/", include("kam.portfolio.urls")),
     path("policies/", include("kam.organisation.urls")),
     path("business-case/", include("kam.casefor.urls")),

@@ -63,8 +63,8 @@ ALERTS_PER_PAGE = 50
 
 
 def alert_kind_labels() -> dict[str, str]:
-    """The alert kinds (kam.portfolio.alerts.AlertKind) as the alerts page names them."""
-    from kam.portfolio.alerts import AlertKind
+    """The alert kinds (kam.pages.alerts.AlertKind) as the alerts page names them."""
+    from kam.pages.alerts import AlertKind
 
     return {
         AlertKind.BOX_DROP: _("Dropped a box"),

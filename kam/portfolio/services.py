@@ -719,11 +719,10 @@ def review_scored_store(*, review: Review) -> None:
 
 def review_moves_store(*, review: Review) -> int:
     """Store the box moves of a closed ``review`` since the closed review before it
-    (``ReviewMove``, read by ``alerts.box_moves``; equal to ``alerts.box_moves_compute``).
+    (``ReviewMove``, read by ``kam.pages.alerts.box_moves``; equal to ``box_moves_compute``).
     Returns the number of moves."""
-    from kam.portfolio.alerts import box_moves_compute
     from kam.portfolio.models import ReviewMove
-    from kam.portfolio.selectors import review_previous
+    from kam.portfolio.selectors import box_moves_compute, review_previous
 
     previous = review_previous(review=review)
     rows = box_moves_compute(review=review, previous=previous) if previous is not None else []

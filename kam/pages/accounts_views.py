@@ -1,4 +1,6 @@
 """Account pages: list (with htmx filtering), detail, create, edit, import and export.
+They sit in kam/pages, above kam.accounts, because the list and the page show the box and
+the customer groups' rolled-up P&L (docs/architecture.md, "The order of the packages").
 
 Views parse the request, call one selector or service, and render. Reads start from
 ``account_list_visible``; a hidden account answers 404 exactly like a missing one.

@@ -1,4 +1,6 @@
-"""API endpoints of the accounts app, mounted at /api/accounts.
+"""API endpoints of the accounts app, mounted at /api/accounts. In kam/pages, above
+kam.accounts, because accounts answer with their box and customer groups with their P&L
+(docs/architecture.md, "The order of the packages").
 
 The same rules as the pages: reads start from the caller's visible accounts (another
 manager's account answers 404, as if it did not exist), writes need the account to be
