@@ -31,7 +31,6 @@ from kam.accounts.selectors import (
 from kam.economics.figures import (
     AccountFigures,
     account_figures,
-    half_up,
     planned_hours_by_person,
     revenues_of_year,
 )
@@ -74,6 +73,7 @@ from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
+from kam.web.formats import half_up
 
 # -- who may do what -------------------------------------------------------------------------
 
