@@ -24,10 +24,10 @@ from kam.jobs.api import router as jobs_router
 from kam.organisation.api import router as organisation_router
 from kam.pages.accounts_api import router as accounts_router
 from kam.pages.history_api import router as history_router
+from kam.pages.relationships_api import router as relationships_router
 from kam.pages.timeline_api import router as account_history_router
 from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
-from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH

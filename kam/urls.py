@@ -43,7 +43,7 @@ urlpatterns = [
     path("business-case/", include("kam.casefor.urls")),
     path("allocation/", include("kam.allocation.urls")),
     path("activities/", include("kam.activities.urls")),
-    path("relationships/", include("kam.relationships.urls")),
+    path("relationships/", include("kam.pages.relationships_urls")),
     path("reports/", include("kam.reports.urls")),
     path("plans/", include("kam.plans.urls")),
     path("economics/", include("kam.economics.urls")),

@@ -34,8 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
     visit, so the next one can say what changed since."""
     from django.utils import timezone
 
+    from kam.pages.relationships_views import _kind_labels, tr
     from kam.pages.start import start_page
-    from kam.relationships.views import _kind_labels, tr
     from kam.users.services import start_visit_record
 
     user = request.user

@@ -19,11 +19,11 @@ from django.urls import reverse
 
 from kam.accounts.imports import account_import
 from kam.accounts.models import Account
+from kam.activities.calendar import CalendarImportError, calendar_run
 from kam.activities.imports import activity_import
 from kam.activities.models import Activity
 from kam.imports.limits import Deadline, ImportLimitError, xlsx_check
 from kam.imports.problems import ImportRefused
-from kam.relationships.calendar import CalendarImportError, calendar_run
 from kam.relationships.models import CalendarImport
 from tests.conftest import client_for
 from tests.factories import AccountFactory

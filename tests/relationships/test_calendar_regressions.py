@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kam.activities.calendar import CalendarImportError, calendar_import_create, calendar_run
 from kam.activities.models import Activity
 from kam.errors import ApplicationError
-from kam.relationships.calendar import CalendarImportError, calendar_import_create, calendar_run
 from kam.relationships.services import contact_create
 from tests.factories import AccountFactory
 from tests.relationships.test_api import token_client

@@ -1,4 +1,6 @@
-"""Calendar import: iCalendar (.ics) files from Outlook or Google Calendar become activities.
+"""Calendar import: iCalendar (.ics) files from Outlook or Google Calendar become activities
+(kept beside the activities import; the ``CalendarImport`` record and the contacts it matches
+are in kam.relationships).
 
 docs/method.md section 3 ("Contact matrix ... derived from activities where possible").
 
