@@ -14,25 +14,25 @@ from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from kam.accounts.api import router as accounts_router
 from kam.activities.api import router as activities_router
 from kam.allocation.api import router as allocation_router
 from kam.casefor.api import router as casefor_router
 from kam.economics.api import router as economics_router
+from kam.errors import ApplicationError
 from kam.imports.limits import ImportLimitError
 from kam.jobs.api import router as jobs_router
 from kam.organisation.api import router as organisation_router
+from kam.pages.accounts_api import router as accounts_router
 from kam.pages.history_api import router as history_router
+from kam.pages.relationships_api import router as relationships_router
 from kam.pages.timeline_api import router as account_history_router
 from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
-from kam.relationships.api import router as relationships_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
 from kam.users.auth import API_AUTH
 from kam.web.api_schemas import NulCharacter, declare_error_responses, nul_place
 from kam.web.concurrency import VersionConflict, conflict_body, etag, version_of
-from kam.web.errors import ApplicationError
 from kam.web.numbers import CheckedParser, NumberOutOfRange
 
 

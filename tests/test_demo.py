@@ -166,8 +166,9 @@ def test_the_box_moves_stored_at_close_equal_the_moves_computed_from_the_placeme
     """Every closed review of the demo (closed through ``review_close``) stores its moves
     against the closed review before it, equal to ``box_moves_compute``; the start page's
     selector reads the same list, and some of them are drops of a watched box."""
-    from kam.portfolio.alerts import box_moves, box_moves_compute, box_moves_summary
+    from kam.pages.alerts import box_moves, box_moves_summary
     from kam.portfolio.models import ReviewMove
+    from kam.portfolio.selectors import box_moves_compute
 
     load()
     closed = Review.objects.filter(status=ReviewStatus.CLOSED).order_by("review_date")

@@ -42,12 +42,12 @@ from kam.accounts.services import (
     external_id_clean,
     name_clean,
 )
+from kam.errors import ApplicationError
 from kam.imports.limits import Deadline, upload_size_check, year_range
 from kam.imports.numbers import Convention, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import Table, read_table
 from kam.organisation.selectors import organisation_get
-from kam.web.errors import ApplicationError
 from kam.web.history_records import bulk_history, history_actor, history_reason
 
 User = AbstractBaseUser | AnonymousUser

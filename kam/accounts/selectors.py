@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember
+from kam.errors import ApplicationError
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 
 def user_role(user: AbstractBaseUser | AnonymousUser) -> str | None:

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from kam.accounts.codes import COUNTRY_CODES, CURRENCY_CODES
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
 from kam.accounts.selectors import account_editable_check, account_list_visible, user_role
+from kam.errors import ApplicationError, control_characters_refuse
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Role
-from kam.web.errors import ApplicationError, control_characters_refuse
 from kam.web.history_records import bulk_history
 
 User = AbstractBaseUser | AnonymousUser

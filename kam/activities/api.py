@@ -37,11 +37,11 @@ from kam.activities.services import (
     activity_update,
     users_by_username,
 )
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import portfolio_review
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["activities"])
 

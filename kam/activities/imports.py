@@ -62,12 +62,13 @@ from kam.activities.services import (
     type_clean,
     uid_clean,
 )
+from kam.activities.signals import activities_bulk_created
 from kam.core.contact_match import Candidate, match_names
+from kam.errors import ApplicationError
 from kam.imports.limits import Deadline, date_plausible, date_reason, upload_size_check
 from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import csv_records
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -506,9 +507,9 @@ class _Import:
             ],
             batch_size=2000,
         )
-        from kam.economics.ledger_store import ledgers_dirty
-
-        ledgers_dirty(account_ids={a.account_id for a in activities})  # team hours changed
+        activities_bulk_created.send(
+            sender=Activity, account_ids={a.account_id for a in activities}
+        )  # team hours changed
         Through = Activity.contacts.through
         Through.objects.bulk_create(
             [

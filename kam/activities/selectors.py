@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible, user_role
 from kam.activities.models import Activity, ActivityParticipant
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.portfolio.models import Review
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -32,7 +32,7 @@ from kam.activities.models import (
 )
 from kam.activities.selectors import activity_may_change, activity_may_log
 from kam.core.contact_match import Candidate, NameMatch, match_names
-from kam.web.errors import ApplicationError
+from kam.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -51,10 +51,10 @@ from kam.activities.services import (
     activity_delete,
     activity_update,
 )
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 PAGE_SIZE = 50
 TOP_ACCOUNTS = 50

@@ -47,9 +47,9 @@ from kam.core.allocation.solve import (
     value_of_one_more_hour,
 )
 from kam.core.allocation.team import team_scale
+from kam.errors import ApplicationError
 from kam.portfolio.models import Placement
 from kam.users.models import Function
-from kam.web.errors import ApplicationError
 
 #: The what-if shows the best plan from 60 % to 160 % of the period's capacity.
 WHAT_IF_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)

@@ -62,9 +62,9 @@ from kam.allocation.services import (
     policies_update,
 )
 from kam.allocation.wording import fit_quality_text, inconsistent_text, shortfall_text
+from kam.errors import ApplicationError
 from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["allocation"])
 

@@ -21,8 +21,8 @@ from kam.allocation.services import CENT, TENTH, decimal_parse, open_check
 from kam.allocation.wording import calibration_message, judgement_labels
 from kam.core.allocation.curves import CalibrationError, ResponseCurve
 from kam.core.allocation.fit import JudgementFit, fit_judgements
+from kam.errors import ApplicationError
 from kam.organisation.services import MAX_HOURS_PER_ACCOUNT
-from kam.web.errors import ApplicationError
 
 #: The judgement fields of the form and API, and the names ``kam.core`` gives them.
 CORE_FIELDS = {

@@ -18,8 +18,8 @@ from kam.allocation.models import AllocationRun, PlanningPeriod, RunStatus
 from kam.allocation.selectors import plan_hours
 from kam.allocation.services import open_check, plan_check
 from kam.core.allocation.solve import allocate
+from kam.errors import ApplicationError
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
-from kam.web.errors import ApplicationError
 
 log = logging.getLogger(__name__)
 

@@ -46,11 +46,11 @@ from kam.allocation.models import (
     RunStatus,
 )
 from kam.core.allocation.problems import EXACT_GAP
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
-from kam.web.errors import ApplicationError
 
 
 def period_may_plan(user: AbstractBaseUser | AnonymousUser) -> bool:

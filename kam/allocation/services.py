@@ -29,6 +29,7 @@ from kam.allocation.models import (
     PlanningPeriod,
 )
 from kam.allocation.selectors import period_may_plan
+from kam.errors import ApplicationError, control_characters_refuse
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get, team_capacity_list
 from kam.organisation.services import (
@@ -40,7 +41,6 @@ from kam.organisation.services import (
 )
 from kam.users.models import Function
 from kam.web.concurrency import save_versioned, snapshot
-from kam.web.errors import ApplicationError, control_characters_refuse
 
 #: The most hours a function may be given: far beyond any team, so only typos are refused.
 MAX_FUNCTION_HOURS_PER_YEAR = 1_000_000

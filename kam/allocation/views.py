@@ -83,11 +83,11 @@ from kam.allocation.wording import (
     shortfall_text,
 )
 from kam.core.allocation.fit import JudgementFit
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
-from kam.web.errors import ApplicationError
 
 PAGE_SIZE = 50
 JUDGEMENT_FIELDS = (

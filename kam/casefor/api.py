@@ -22,8 +22,8 @@ from kam.casefor.selectors import (
 )
 from kam.casefor.services import assessment_create
 from kam.casefor.wording import OBSTACLES, STEPS, finding_text, headline
+from kam.errors import ApplicationError
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["business case"])
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from kam.casefor.models import Assessment
 from kam.casefor.selectors import assessment_can_create, capacity_inputs_current
 from kam.core.business_case import AssessmentError, validate_answers
+from kam.errors import ApplicationError, Problem
 from kam.organisation.selectors import organisation_get
-from kam.web.errors import ApplicationError, Problem
 
 
 def assessment_create(

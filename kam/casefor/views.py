@@ -43,8 +43,8 @@ from kam.casefor.wording import (
     shown_question,
 )
 from kam.core.business_case import QUESTIONS, READINESS, REASONS, Side
+from kam.errors import ApplicationError
 from kam.organisation.selectors import organisation_get
-from kam.web.errors import ApplicationError
 
 # The one page shows the strongest rewards and the reasons that bring them most; the API
 # returns them all.

@@ -1,6 +1,6 @@
 """``kam calendar-import``: import an iCalendar (.ics) file as one of our people.
 
-The same rules as the page and the API (kam.relationships.calendar, docs/relationships.md):
+The same rules as the page and the API (kam.activities.calendar, docs/relationships.md):
 the user's visible accounts, all or nothing, re-imports change nothing. Prints what was
 created and the customer addresses that still need a contact.
 """
@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     django_setup()
     from django.contrib.auth import get_user_model
 
-    from kam.relationships.calendar import CalendarImportError, calendar_import_create
-    from kam.web.errors import ApplicationError
+    from kam.activities.calendar import CalendarImportError, calendar_import_create
+    from kam.errors import ApplicationError
 
     user = get_user_model().objects.filter(username=args.user, is_active=True).first()
     if user is None:

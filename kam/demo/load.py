@@ -95,6 +95,7 @@ from kam.demo.team import (
     _Person,
     _scale_team,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.organisation.services import (
@@ -116,7 +117,6 @@ from kam.portfolio.services import (
 )
 from kam.relationships.models import AccountRelationship
 from kam.users.services import user_create
-from kam.web.errors import ApplicationError
 
 DEMO_ORGANISATION: str = story("organisation")["name"]
 DEMO_PASSWORD = "kam-demo-2026"

@@ -23,7 +23,8 @@ year of its as-of date):
   person-hours of the activities logged on A in Y (each participant counts the activity's
   duration), the same hours the P&L charges as team cost.
 
-Percentages are shown rounded half up (``half_up``): 233.5 % shows as 234 % everywhere.
+Percentages are shown rounded half up (``kam.web.formats.half_up``): 233.5 % shows as 234 %
+everywhere.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import F, Sum
@@ -47,17 +48,6 @@ if TYPE_CHECKING:
 SOURCE_INVOICES = "invoices"
 SOURCE_ENTERED = "entered"
 SOURCE_PLAN = "plan"
-
-
-def half_up(value: float | Decimal | None, places: int = 0) -> Decimal | None:
-    """``value`` rounded half up to ``places`` decimals (None stays None): the one rounding
-    of displayed figures, so 233.5 shows as 234 on the page, in the PDF and in the deck."""
-    if value is None:
-        return None
-    number = Decimal(str(value))
-    if not number.is_finite():
-        return None
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

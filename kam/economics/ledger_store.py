@@ -453,13 +453,19 @@ def _organisation_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
         ledgers_dirty(account_ids=None)
 
 
+def _activities_bulk_created(sender: Any, account_ids: Iterable[int | None], **kwargs: Any) -> None:
+    ledgers_dirty(account_ids=account_ids)
+
+
 def connect() -> None:
     """Connect the signals of the stored P&L's inputs (from ``EconomicsConfig.ready``).
-    Writes that send no signal (``bulk_create``: the imports of activities and cost items,
-    the demo) call ``ledgers_dirty`` themselves."""
+    Bulk writes of activities (the activities and calendar imports) send
+    ``activities_bulk_created``; other writes that send no signal (``bulk_create`` of cost
+    items, the demo) call ``ledgers_dirty`` themselves."""
     from django.db.models.signals import post_delete, post_save, pre_save
 
     from kam.activities.models import Activity, ActivityParticipant
+    from kam.activities.signals import activities_bulk_created
     from kam.economics.models import CostToServeItem
     from kam.organisation.models import ExchangeRate, Organisation
     from kam.users.models import Profile
@@ -469,6 +475,7 @@ def connect() -> None:
         post_save.connect(_account_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(_account_changed, sender=model, dispatch_uid=uid + "-delete")
     pre_save.connect(_activity_before, sender=Activity, dispatch_uid="kam-ledger-activity-pre")
+    activities_bulk_created.connect(_activities_bulk_created, dispatch_uid="kam-ledger-bulk")
     post_save.connect(_account_saved, sender=Account, dispatch_uid="kam-ledger-account")
     for model in (ExchangeRate,):
         post_save.connect(_everything_changed, sender=model, dispatch_uid="kam-ledger-rate-save")

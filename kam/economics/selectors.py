@@ -23,10 +23,10 @@ from kam.economics.pnl import (
     box_comparison_of,
     latest_economics,
 )
+from kam.errors import ApplicationError
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import boxes_of, portfolio_review
-from kam.web.errors import ApplicationError
 
 
 def account_facts_latest(

@@ -36,6 +36,7 @@ from kam.economics.models import (
     InvestmentKind,
     TransactionImport,
 )
+from kam.errors import ApplicationError
 from kam.facts.store import TransactionImportError, report_json
 from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
@@ -46,7 +47,6 @@ from kam.jobs.models import Job
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 log = logging.getLogger(__name__)
 User = AbstractBaseUser | AnonymousUser

@@ -58,9 +58,9 @@ from kam.economics.services import (
     transaction_import_start,
     transaction_source_remove,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
-from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
 
 

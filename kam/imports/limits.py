@@ -36,8 +36,8 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any, TypeVar
 
+from kam.errors import ApplicationError
 from kam.i18n import _, django_settings
-from kam.web.errors import ApplicationError
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Sized)

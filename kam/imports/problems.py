@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from kam.errors import ApplicationError
 from kam.i18n import _
 from kam.imports.limits import limit
-from kam.web.errors import ApplicationError
 
 T = TypeVar("T")
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from kam.errors import ApplicationError
 from kam.jobs.models import Job
 from kam.jobs.selectors import (
     job_file,
@@ -23,7 +24,6 @@ from kam.jobs.selectors import (
 )
 from kam.jobs.services import job_cancel, job_retry, jobs_reap
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["jobs"])
 

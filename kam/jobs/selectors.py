@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kam.accounts.selectors import user_role
+from kam.errors import ApplicationError
 from kam.jobs.models import Job, JobStatus, JobWorker
 from kam.jobs.services import FILE_KEEP_DAYS, KINDS, job_files_root, may_see_all
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -31,8 +31,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.errors import ApplicationError
 from kam.jobs.models import LIVE, Job, JobStatus, JobWorker, PeriodicRun
-from kam.web.errors import ApplicationError
 
 log = logging.getLogger(__name__)
 User = AbstractBaseUser | AnonymousUser

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kam.errors import ApplicationError
 from kam.jobs.models import LIVE
 from kam.jobs.selectors import (
     job_file,
@@ -23,7 +24,6 @@ from kam.jobs.selectors import (
     workers_alive,
 )
 from kam.jobs.services import KINDS, job_cancel, job_retry, jobs_reap
-from kam.web.errors import ApplicationError
 
 PER_PAGE = 50
 

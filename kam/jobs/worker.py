@@ -59,6 +59,7 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, worker_id: str = "
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.management.commands.db_worker import Worker
 
+    from kam.errors import ApplicationError
     from kam.jobs.models import Job, JobStatus
     from kam.jobs.services import (
         OWN_TASKS,
@@ -67,7 +68,6 @@ def run_worker(*, interval: float = 1.0, batch: bool = False, worker_id: str = "
         worker_register,
         worker_stopped,
     )
-    from kam.web.errors import ApplicationError
 
     # Until the worker loop takes over the signals, SIGTERM stops in order too (the
     # start-up's clean-up of dead workers' jobs is one transaction each).

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.notifications import selectors
 from kam.notifications.models import (
     PREFERENCE_FIELDS,
@@ -39,7 +40,6 @@ from kam.notifications.models import (
 from kam.plans.models import ActionStatus, PlanAction, PlanSignOff, ShareLink
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.review_selectors import review_accounts_to_score
-from kam.web.errors import ApplicationError
 
 #: The module of this app's tasks, named by its dotted path (``_task``).
 TASKS = "kam.notifications.tasks"

@@ -13,11 +13,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from kam.errors import ApplicationError
 from kam.notifications import selectors, services
 from kam.notifications.forms import PreferencesForm
 from kam.notifications.models import PREFERENCE_FIELDS, Kind
 from kam.portfolio.review_selectors import review_get
-from kam.web.errors import ApplicationError
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from kam.errors import ApplicationError
 from kam.organisation.models import Organisation
 from kam.organisation.selectors import (
     box_policy_rows_get,
@@ -32,7 +33,6 @@ from kam.organisation.services import (
     organisation_update,
 )
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["organisation"])
 

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.organisation.models import (
     Box,
     BoxPolicy,
@@ -28,7 +29,6 @@ from kam.organisation.models import (
 )
 from kam.users.models import Function, Profile
 from kam.web.concurrency import VersionConflict, save_versioned, snapshot
-from kam.web.errors import ApplicationError
 
 # Bounds shared by the services (the authority) and the forms (which show every field's
 # range error at once). Each bound states what a value outside it would mean.

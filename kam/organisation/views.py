@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.organisation.forms import (
     BoxPolicyForm,
     ExchangeRateForm,
@@ -46,7 +47,6 @@ from kam.organisation.services import (
 )
 from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
-from kam.web.errors import ApplicationError
 
 ORGANISATION_FIELDS = (
     "name",

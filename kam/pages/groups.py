@@ -40,11 +40,11 @@ from kam.accounts.models import Account
 from kam.economics.ledger_store import ledgers_read
 from kam.economics.lines import Period
 from kam.economics.pnl import AccountLedger
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.plans.models import Plan, PlanStatus
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import account_list_annotated
-from kam.web.errors import ApplicationError
 
 BOX_ORDER = [b.value for b in Box]
 PLAN_ORDER = [s.value for s in PlanStatus]

@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.cells import spreadsheet_row
+from kam.errors import ApplicationError
 from kam.web import formats
-from kam.web.errors import ApplicationError
 from kam.web.history_records import compared_fields
 
 PER_PAGE = 20

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from kam.errors import ApplicationError
 from kam.pages.history import (
     EXPORT_FORMATS,
     HistoryPage,
@@ -23,7 +24,6 @@ from kam.pages.history import (
     history_range,
     history_scope,
 )
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["history"])
 

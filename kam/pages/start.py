@@ -8,7 +8,7 @@ the accounts that moved box between the last two closed reviews.
 Every section reuses the selector its own page uses: boxes from the portfolio review,
 findings from the findings store (``relationships.selectors.findings_open``, ranked by
 ``kam.core.finding_cost`` in SQL; new since the last visit when recorded after it), the capacity
-check from the matrix (``capacity_summary``), alerts from ``kam.portfolio.alerts``,
+check from the matrix (``capacity_summary``), alerts from ``kam.pages.alerts``,
 review progress from the review pages. The number of queries does not grow with the
 number of accounts (tests/web/test_start.py).
 """
@@ -28,14 +28,14 @@ from kam.activities.models import Activity
 from kam.core import relationships as core_rel
 from kam.notifications.models import CustomerUpdate
 from kam.organisation.models import Box
-from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
-from kam.portfolio.alerts import (
+from kam.pages.alerts import (
     Alert,
     BoxMove,
     alerts_of,
     box_moves_summary,
     review_pair,
 )
+from kam.plans.models import FINISHED_STATUSES, ActionStatus, OwnerSide, PlanAction
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.review_selectors import review_progress_map
 from kam.portfolio.selectors import reviews_open
@@ -158,7 +158,7 @@ def start_scope(*, user: AbstractBaseUser) -> QuerySet[Account]:
 
 def start_alerts(*, user: AbstractBaseUser, as_of: dt.date) -> list[Alert]:
     """Every alert on the key and key development accounts of the person's scope, the most
-    important first (``kam.portfolio.alerts.alert_order``): what the alerts page lists, and
+    important first (``kam.pages.alerts.alert_order``): what the alerts page lists, and
     the start page counts and shows the first ``SHOWN_ALERTS`` of."""
     return alerts_of(accounts=start_scope(user=user), as_of=as_of)
 

@@ -12,10 +12,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from kam.errors import ApplicationError
 from kam.pages.timeline import account_timeline
 from kam.pages.timeline_chart import scores_chart
 from kam.portfolio.charts import box_labels
-from kam.web.errors import ApplicationError
 
 
 def _as_of(request: HttpRequest) -> dt.date:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kam.errors import ApplicationError
 from kam.pages.history import (
     EXPORT_FORMATS,
     KINDS,
@@ -24,7 +25,6 @@ from kam.pages.history import (
     history_range,
     history_scope,
 )
-from kam.web.errors import ApplicationError
 
 
 @login_required
@@ -34,8 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
     visit, so the next one can say what changed since."""
     from django.utils import timezone
 
+    from kam.pages.relationships_views import _kind_labels, tr
     from kam.pages.start import start_page
-    from kam.relationships.views import _kind_labels, tr
     from kam.users.services import start_visit_record
 
     user = request.user
@@ -63,8 +63,8 @@ ALERTS_PER_PAGE = 50
 
 
 def alert_kind_labels() -> dict[str, str]:
-    """The alert kinds (kam.portfolio.alerts.AlertKind) as the alerts page names them."""
-    from kam.portfolio.alerts import AlertKind
+    """The alert kinds (kam.pages.alerts.AlertKind) as the alerts page names them."""
+    from kam.pages.alerts import AlertKind
 
     return {
         AlertKind.BOX_DROP: _("Dropped a box"),

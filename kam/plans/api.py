@@ -25,6 +25,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from kam.accounts.selectors import account_get_visible
 from kam.economics.api import FiguresOut
+from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.compare import plan_compare
 from kam.plans.document import PlanDocument
@@ -48,7 +49,6 @@ from kam.web.concurrency import (
     schema_dump,
     set_etag,
 )
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["plans"])
 

@@ -31,10 +31,10 @@ from kam.accounts.selectors import (
 from kam.economics.figures import (
     AccountFigures,
     account_figures,
-    half_up,
     planned_hours_by_person,
     revenues_of_year,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans.conversations import conversation_grid
@@ -73,7 +73,7 @@ from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
-from kam.web.errors import ApplicationError
+from kam.web.formats import half_up
 
 # -- who may do what -------------------------------------------------------------------------
 

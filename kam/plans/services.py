@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
 from kam.core.contact_match import Candidate, match_names
+from kam.errors import ApplicationError
 from kam.plans import signals
 from kam.plans.document import PlanDocument
 from kam.plans.models import (
@@ -72,7 +73,6 @@ from kam.plans.selectors import (
     template_may_manage,
 )
 from kam.web.concurrency import bump, save_versioned, snapshot
-from kam.web.errors import ApplicationError
 from kam.web.history_records import history_reason
 from kam.web.ratelimit import attempt_count, attempts
 

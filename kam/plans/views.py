@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kam.accounts.selectors import account_get_visible, account_list_editable
 from kam.activities.selectors import activity_may_log
-from kam.economics.figures import half_up
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans import services
@@ -85,7 +85,7 @@ from kam.plans.selectors import (
 )
 from kam.web import formats
 from kam.web.concurrency import VersionConflict, conflict_response, fingerprint, parse_version
-from kam.web.errors import ApplicationError
+from kam.web.formats import half_up
 
 # -- helpers --------------------------------------------------------------------------------
 

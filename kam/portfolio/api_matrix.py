@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from kam.accounts.selectors import account_get_editable, account_get_visible
+from kam.errors import ApplicationError
 from kam.portfolio.matrix import (
     MatrixFilters,
     axis_counts,
@@ -36,7 +37,6 @@ from kam.web.concurrency import (
     expected_version,
     set_etag,
 )
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["matrix"])
 

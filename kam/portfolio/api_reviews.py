@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from kam.accounts.selectors import account_list_visible
+from kam.errors import ApplicationError
 from kam.portfolio.models import Rating, Review, ReviewStatus, SchemeVersion
 from kam.portfolio.review_selectors import (
     RaterProgress,
@@ -41,7 +42,6 @@ from kam.portfolio.services import (
     review_derive_scores,
     review_ensure_computed,
 )
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["reviews"])
 

@@ -22,10 +22,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.fact_scores import FACTS, LOWER_IS_BETTER, RuleMethod
+from kam.errors import Problem
 from kam.portfolio.models import Axis, Outlook, SchemeVersion
 from kam.portfolio.review_selectors import rater_candidates
 from kam.portfolio.services import CriterionInput, SchemeContent
-from kam.web.errors import Problem
 from kam.web.widgets import IsoDateInput
 
 AXIS_PREFIX = {Axis.ATTRACTIVENESS: "a", Axis.STRENGTH: "s"}

@@ -42,6 +42,7 @@ from kam.core.capacity import (
 )
 from kam.core.combined_axis import combined_position
 from kam.core.scoring import BOXES
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import (
     box_policies_get,
@@ -52,7 +53,6 @@ from kam.organisation.selectors import (
 )
 from kam.portfolio.models import Criterion, Outlook, Placement, Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_choices_for_matrix, review_previous
-from kam.web.errors import ApplicationError
 
 UNPLACED = "unplaced"
 BOX_ORDER: tuple[str, ...] = tuple(b.value for b in BOXES)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, AccountTeamMember
 from kam.accounts.selectors import account_list_visible, user_role
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.portfolio.models import (
     Criterion,
@@ -36,7 +37,6 @@ from kam.portfolio.models import (
 )
 from kam.portfolio.selectors import placement_list, review_scope, reviews_newest_first
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 RATER_ROLES = (
     Role.SALES_DIRECTOR,

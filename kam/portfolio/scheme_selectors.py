@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.portfolio.models import Axis, Criterion, SchemeVersion, ScoringScheme
 from kam.portfolio.selectors import reviews_newest_first
-from kam.web.errors import ApplicationError
 
 
 def scheme_list() -> QuerySet[ScoringScheme]:

@@ -216,3 +216,21 @@ def account_list_annotated(
             output_field=DecimalField(max_digits=30, decimal_places=2),
         )
     )
+
+
+def box_moves_compute(*, review: Review, previous: Review) -> list[tuple[int, str, str]]:
+    """The definition of a box move: ``(account_id, before, after)`` of every account placed
+    in both ``previous`` and ``review`` whose box differs, by account id (two queries).
+
+    What ``ReviewMove`` stores for a closed review and its closed review before."""
+    before = dict(
+        Placement.objects.filter(review=previous).exclude(box="").values_list("account_id", "box")
+    )
+    return [
+        (pk, before[pk], box)
+        for pk, box in Placement.objects.filter(review=review)
+        .exclude(box="")
+        .order_by("account_id")
+        .values_list("account_id", "box")
+        if pk in before and before[pk] != box
+    ]

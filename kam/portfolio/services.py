@@ -24,6 +24,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.core import portfolio as core
 from kam.core.fact_scores import FACTS, FactRule, FactRuleError, scores_from_fact
 from kam.core.scoring import BOXES, SchemeError
+from kam.errors import ApplicationError, Problem, control_characters_refuse
 from kam.organisation.selectors import organisation_get
 from kam.portfolio import signals
 from kam.portfolio.models import (
@@ -41,7 +42,6 @@ from kam.portfolio.models import (
 )
 from kam.portfolio.selectors import review_scope, reviews_next, scheme_version_to_core
 from kam.web.concurrency import claim_version, save_versioned, snapshot
-from kam.web.errors import ApplicationError, Problem, control_characters_refuse
 from kam.web.history_records import bulk_history, history_reason
 
 logger = logging.getLogger(__name__)
@@ -719,11 +719,10 @@ def review_scored_store(*, review: Review) -> None:
 
 def review_moves_store(*, review: Review) -> int:
     """Store the box moves of a closed ``review`` since the closed review before it
-    (``ReviewMove``, read by ``alerts.box_moves``; equal to ``alerts.box_moves_compute``).
+    (``ReviewMove``, read by ``kam.pages.alerts.box_moves``; equal to ``box_moves_compute``).
     Returns the number of moves."""
-    from kam.portfolio.alerts import box_moves_compute
     from kam.portfolio.models import ReviewMove
-    from kam.portfolio.selectors import review_previous
+    from kam.portfolio.selectors import box_moves_compute, review_previous
 
     previous = review_previous(review=review)
     rows = box_moves_compute(review=review, previous=previous) if previous is not None else []

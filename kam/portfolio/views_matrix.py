@@ -25,6 +25,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from kam.core.cells import spreadsheet_cell
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.portfolio import charts
@@ -51,7 +52,6 @@ from kam.portfolio.matrix import (
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.portfolio.services import review_ensure_computed
-from kam.web.errors import ApplicationError
 
 PAGE_SIZE = 50
 UNPLACED_SHOWN = 100

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.accounts.selectors import account_get_editable
+from kam.errors import ApplicationError
 from kam.portfolio.forms import OutlookForm
 from kam.portfolio.models import Outlook, Placement, ReviewStatus
 from kam.portfolio.review_selectors import review_get
 from kam.portfolio.services import OUTLOOK_FIELDS, outlook_save
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
-from kam.web.errors import ApplicationError
 
 
 @login_required

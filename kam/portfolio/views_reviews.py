@@ -25,6 +25,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from kam.accounts.models import Account
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.forms import ReviewForm
@@ -62,7 +63,6 @@ from kam.portfolio.services import (
 from kam.portfolio.services import review_cancel as review_cancel_service
 from kam.portfolio.services import review_close as review_close_service
 from kam.portfolio.services import review_create as review_create_service
-from kam.web.errors import ApplicationError
 
 GRID_PAGE_SIZE = 50
 NOT_PLACED_SHOWN = 200

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.portfolio import scheme_selectors, services
 from kam.portfolio.forms import SchemeForm
 from kam.portfolio.models import Axis
@@ -26,7 +27,6 @@ from kam.portfolio.scheme_selectors import (
     scheme_version_previous,
 )
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
-from kam.web.errors import ApplicationError
 
 
 def _require_manager(request: HttpRequest) -> None:

@@ -53,6 +53,7 @@ from kam.accounts.selectors import (
 )
 from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.core import relationships as core
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get
 from kam.portfolio.selectors import boxes_of
@@ -64,7 +65,6 @@ from kam.relationships.models import (
     FindingRecord,
 )
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 

@@ -15,12 +15,12 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.plans.selectors import plan_get_visible, version_get
 from kam.portfolio.matrix import MatrixFilters, matrix_review_get
 from kam.reports.plan_export import AUDIENCES, plan_export_build, plan_pdf, plan_pptx
 from kam.reports.portfolio_deck import review_deck
 from kam.reports.portfolio_export import portfolio_pdf, portfolio_pptx
-from kam.web.errors import ApplicationError
 
 FORMATS = {
     "pdf": "application/pdf",

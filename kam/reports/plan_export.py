@@ -29,7 +29,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kam.economics.figures import half_up
 from kam.plans.conversations import grid_display
 from kam.plans.document import ActionDoc, ItemDoc, PlanDocument
 from kam.plans.models import Plan, PlanStatus, PlanVersion
@@ -53,6 +52,7 @@ from kam.reports.slides import (
     SlideDeck,
     text_lines,
 )
+from kam.web.formats import half_up
 
 Audience = Literal["internal", "customer"]
 AUDIENCES: tuple[str, ...] = ("internal", "customer")

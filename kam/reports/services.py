@@ -12,11 +12,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.jobs.models import Job
 from kam.jobs.services import job_enqueue
 from kam.portfolio.matrix import MatrixFilters, matrix_review_get
 from kam.reports.files import check_format
-from kam.web.errors import ApplicationError
 
 KIND = "portfolio_deck"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from kam.errors import ApplicationError
 from kam.jobs.models import Job
 from kam.jobs.services import JobFailed, JobTracker, job_file_save, job_run
-from kam.web.errors import ApplicationError
 
 
 def _deck(job: Job, tracker: JobTracker) -> None:

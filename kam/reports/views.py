@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
+from kam.errors import ApplicationError
 from kam.jobs.models import LIVE
 from kam.jobs.selectors import job_file, job_get_visible, may_see_jobs
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
 from kam.reports.services import KIND, portfolio_deck_enqueue
-from kam.web.errors import ApplicationError
 
 
 def _int(value: str | None) -> int | None:

@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.users.models import ApiToken
-from kam.web.errors import ApplicationError
 
 
 def api_token_list(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:

@@ -10,8 +10,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.users.models import Function, Profile, Role, StartVisit
-from kam.web.errors import ApplicationError
 
 
 def user_create(

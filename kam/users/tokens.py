@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.errors import ApplicationError
 from kam.users.models import ApiToken
-from kam.web.errors import ApplicationError
 
 TOKEN_PREFIX = "kam_"
 TOKEN_NAME_MAX_LENGTH = 100

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kam.errors import ApplicationError
 from kam.users.selectors import api_token_get, api_token_list
 from kam.users.services import login_lockout_clear
 from kam.users.throttle import password_reset_allowed
 from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
-from kam.web.errors import ApplicationError
 
 
 class TokenCreateForm(forms.Form):

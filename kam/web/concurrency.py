@@ -36,8 +36,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
+from kam.errors import ApplicationError
 from kam.web import formats
-from kam.web.errors import ApplicationError
 
 
 class VersionConflict(ApplicationError):

@@ -57,6 +57,17 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def half_up(value: float | Decimal | None, places: int = 0) -> Decimal | None:
+    """``value`` rounded half up to ``places`` decimals (None stays None): the one rounding
+    of displayed figures, so 233.5 shows as 234 on the page, in the PDF and in the deck."""
+    if value is None:
+        return None
+    number = Decimal(str(value))
+    if not number.is_finite():
+        return None
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def number(value: Any, digits: int = 0, *, language: str | None = None) -> str:
     """``value`` with ``digits`` decimals and thousands grouping: 1,234.5 / 1.234,5."""
     x = _float(value)

@@ -9,8 +9,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
-from kam.web.errors import ApplicationError
 
 
 def import_page(

@@ -12,9 +12,9 @@ from openpyxl import Workbook, load_workbook
 from kam.accounts.exports import account_export, account_import_template
 from kam.accounts.imports import account_import
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory, AccountRevenueFactory, make_user
 
 pytestmark = pytest.mark.django_db

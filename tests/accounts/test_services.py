@@ -13,8 +13,8 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.errors import ApplicationError
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory, AccountTeamMemberFactory, make_user
 
 pytestmark = pytest.mark.django_db

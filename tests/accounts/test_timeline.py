@@ -20,13 +20,13 @@ from django.urls import reverse
 
 from kam.activities.models import Activity, ActivityParticipant
 from kam.economics.lines import store_get
+from kam.errors import ApplicationError
 from kam.pages.timeline import account_timeline
 from kam.plans import services as plans
 from kam.portfolio.services import review_close, review_compute, review_create, scheme_create
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import AccountRelationship, FindingRecord
 from kam.relationships.services import contact_create, stage_inferred_store, stage_override
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.economics.conftest import lines_csv
 from tests.factories import AccountFactory

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from kam.activities.models import Activity
 from kam.activities.services import activity_update
+from kam.errors import ApplicationError
 from kam.relationships.models import Contact
 from kam.relationships.services import contact_create
-from kam.web.errors import ApplicationError
 from tests.activities.conftest import log
 from tests.conftest import client_for
 

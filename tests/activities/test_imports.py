@@ -18,9 +18,9 @@ from kam.activities.imports import (
 )
 from kam.activities.models import Activity, ActivityParticipant
 from kam.activities.selectors import actual_hours_by_account
+from kam.errors import ApplicationError
 from kam.relationships.models import Contact
 from kam.relationships.services import contact_create
-from kam.web.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

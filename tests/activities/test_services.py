@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kam.activities.models import Activity, ActivityParticipant
 from kam.activities.services import activity_delete, activity_update
-from kam.web.errors import ApplicationError
+from kam.errors import ApplicationError
 from tests.activities.conftest import log
 
 pytestmark = pytest.mark.django_db

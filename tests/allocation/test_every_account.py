@@ -36,6 +36,7 @@ from kam.core.allocation.curves import Curves, calibrate
 from kam.core.allocation.policy import PolicyAccount, assign_policy_hours
 from kam.core.allocation.problems import Person, ShortfallReason, TeamProblem
 from kam.core.allocation.solve import allocate
+from kam.errors import ApplicationError
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.services import (
     CriterionInput,
@@ -47,7 +48,6 @@ from kam.portfolio.services import (
     review_create,
     scheme_create,
 )
-from kam.web.errors import ApplicationError
 from tests.allocation.conftest import judgement
 from tests.factories import AccountFactory
 

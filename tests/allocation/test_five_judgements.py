@@ -17,7 +17,7 @@ from kam.allocation.adapter import run_problem
 from kam.allocation.judgement_services import judgement_fit, judgement_save
 from kam.allocation.models import ResponseJudgement
 from kam.core.allocation.curves import calibrate
-from kam.web.errors import ApplicationError
+from kam.errors import ApplicationError
 from tests.allocation.conftest import judgement
 from tests.allocation.test_api import BASE, send
 from tests.conftest import client_for

@@ -27,8 +27,8 @@ from kam.allocation.services import (
     period_update,
     policies_update,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import BoxPolicy
-from kam.web.errors import ApplicationError
 from tests.allocation.conftest import JUDGEMENTS, judgement
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from kam.casefor.selectors import (
     capacity_inputs_current,
 )
 from kam.casefor.services import assessment_create
+from kam.errors import ApplicationError
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 from tests.casefor.conftest import answers_at, readiness_at
 from tests.factories import make_user
 

@@ -17,10 +17,10 @@ from kam.economics.services import (
     cost_items_import,
     transaction_import_start,
 )
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.portfolio.models import Rating
 from kam.portfolio.services import review_create, scheme_create
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.economics.conftest import lines_csv
 from tests.factories import AccountFactory

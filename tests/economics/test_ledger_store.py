@@ -30,7 +30,7 @@ from kam.economics.models import (
 )
 from kam.organisation.models import ExchangeRate
 from kam.organisation.selectors import organisation_get
-from kam.portfolio.alerts import contribution_alerts
+from kam.pages.alerts import contribution_alerts
 from tests.activities.conftest import make_review
 from tests.conftest import client_for
 from tests.economics.conftest import import_lines

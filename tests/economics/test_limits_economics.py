@@ -13,9 +13,9 @@ from django.urls import reverse
 from kam.economics.lines import store_get
 from kam.economics.models import ImportStatus, TransactionImport
 from kam.economics.services import transaction_import_start, transaction_source_remove
+from kam.errors import ApplicationError
 from kam.jobs.models import Job, JobStatus
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.economics.conftest import lines_csv
 from tests.factories import AccountFactory, make_user

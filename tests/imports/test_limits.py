@@ -19,11 +19,11 @@ from django.urls import reverse
 
 from kam.accounts.imports import account_import
 from kam.accounts.models import Account
+from kam.activities.calendar import CalendarImportError, calendar_run
 from kam.activities.imports import activity_import
 from kam.activities.models import Activity
 from kam.imports.limits import Deadline, ImportLimitError, xlsx_check
 from kam.imports.problems import ImportRefused
-from kam.relationships.calendar import CalendarImportError, calendar_run
 from kam.relationships.models import CalendarImport
 from tests.conftest import client_for
 from tests.factories import AccountFactory
@@ -364,7 +364,7 @@ def test_kam_classify_refuses_a_wide_scores_file_with_exit_2(tmp_path, capsys): 
 
 
 def test_the_calendar_period_keeps_to_the_plausible_years(kam_user):  # type: ignore[no-untyped-def]
-    from kam.web.errors import ApplicationError
+    from kam.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as exc:
         calendar_run(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kam.economics.lines import store_get
 from kam.economics.models import AccountFacts, ImportStatus, TransactionImport
 from kam.economics.services import transaction_import_start
+from kam.errors import ApplicationError
 from kam.jobs.models import Job, JobStatus, JobWorker, PeriodicRun
 from kam.jobs.services import (
     job_cancel,
@@ -23,7 +24,6 @@ from kam.jobs.services import (
     periodic_enqueue,
     periodic_tasks,
 )
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.economics.conftest import lines_csv
 from tests.factories import AccountFactory

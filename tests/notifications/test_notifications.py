@@ -16,12 +16,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kam.errors import ApplicationError
 from kam.notifications import services
 from kam.notifications.models import CustomerUpdate, Kind, Preferences, Sent
 from kam.plans import services as plan_services
 from kam.portfolio.models import Rating
 from kam.portfolio.services import review_cancel
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.notifications.conftest import BASE, TODAY, open_review
 from tests.portfolio.test_services import score_all

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from kam.errors import ApplicationError
 from kam.organisation.models import BoxPolicy, ExchangeRate
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.organisation.services import (
@@ -19,7 +20,6 @@ from kam.organisation.services import (
     team_capacity_update,
 )
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

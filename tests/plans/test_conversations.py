@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 
 from kam.activities.services import activity_create, activity_update
+from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.conversations import (
     ObjectiveIndex,
@@ -24,7 +25,6 @@ from kam.plans.conversations import (
 from kam.plans.document import PlanDocument
 from kam.plans.selectors import plan_document_build
 from kam.relationships.models import Contact
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,15 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
+from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.models import PlanAction
 from kam.plans.selectors import plan_document_build
+<<<<<<< HEAD
 from kam.web.errors import ApplicationError
+=======
+from kam.relationships.models import Contact
+>>>>>>> layers
 from tests.conftest import client_for
 from tests.factories import ContactFactory
 
@@ -148,7 +153,7 @@ def test_an_unmatched_owner_typed_before_stays_until_changed(plan, kam_user, ann
 
 
 def test_erasing_the_contact_erases_the_copied_name_and_address(plan, kam_user, anna):  # type: ignore[no-untyped-def]
-    from kam.relationships.services import contact_erase
+    from kam.activities.contact_privacy import contact_erase
 
     action = theirs(plan, kam_user, owner_contact=anna)
     contact_erase(user=kam_user, contact=anna)

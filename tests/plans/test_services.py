@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.plans import services
 from kam.plans.models import ActionComment, ActionStatus, PlanStatus
 from kam.plans.selectors import plan_document, template_for_box
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory, AccountRevenueFactory
 
 pytestmark = pytest.mark.django_db

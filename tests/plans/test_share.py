@@ -210,7 +210,7 @@ def test_share_token_does_not_open_the_api(link_and_token, full_plan):
 
 
 def test_only_editors_make_and_revoke_links(full_plan, viewer, other_kam, kam_user):
-    from kam.web.errors import ApplicationError
+    from kam.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as exc:
         services.share_link_create(

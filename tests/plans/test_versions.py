@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
+from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.compare import plan_compare, text_diff
 from kam.plans.document import PlanDocument
 from kam.plans.models import ActionStatus, PlanStatus
 from kam.plans.selectors import actions_overdue, plan_document
-from kam.web.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

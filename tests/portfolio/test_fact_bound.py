@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from kam.economics.services import account_facts_save
+from kam.errors import ApplicationError
 from kam.portfolio.models import Placement, Rating
 from kam.portfolio.review_selectors import review_progress_map
 from kam.portfolio.services import (
@@ -25,7 +26,6 @@ from kam.portfolio.services import (
     scheme_content_of,
     scheme_create,
 )
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.factories import AccountFactory
 from tests.portfolio.test_services import _att, crit

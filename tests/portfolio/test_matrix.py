@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from kam.accounts.models import Account
 from kam.core.capacity import CapacityCheck, CapacityWarning, WarningCode
+from kam.errors import ApplicationError
 from kam.organisation.models import ExchangeRate
 from kam.organisation.selectors import organisation_get
 from kam.portfolio import charts
@@ -42,7 +43,6 @@ from kam.portfolio.services import (
     review_create,
     scheme_create,
 )
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.factories import AccountFactory, AccountRevenueFactory
 

@@ -21,6 +21,7 @@ from kam.core.combined_axis import combined_position
 from kam.core.portfolio import classify_scores
 from kam.core.scoring import Criterion as CoreCriterion
 from kam.core.scoring import Scheme
+from kam.errors import ApplicationError
 from kam.portfolio import charts
 from kam.portfolio.matrix import (
     MatrixFilters,
@@ -39,7 +40,6 @@ from kam.portfolio.services import (
     review_compute,
     review_create,
 )
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 from tests.portfolio.test_matrix import PROFILES, by_name, matrix_portfolio, score
 

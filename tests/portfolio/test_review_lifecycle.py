@@ -27,6 +27,7 @@ from kam.allocation.services import period_create
 from kam.casefor.selectors import capacity_inputs_current
 from kam.casefor.services import assessment_create
 from kam.economics.selectors import boxes_latest
+from kam.errors import ApplicationError
 from kam.plans.selectors import account_box as plan_account_box
 from kam.plans.selectors import template_for_box
 from kam.plans.services import plan_create
@@ -34,7 +35,6 @@ from kam.portfolio.models import Placement, Rating, Review, ReviewStatus
 from kam.portfolio.selectors import account_box, account_list_annotated, boxes_of, portfolio_review
 from kam.portfolio.services import review_cancel, review_close, review_compute, review_create
 from kam.users.models import Role
-from kam.web.errors import ApplicationError
 from tests.casefor.conftest import answers_at, readiness_at
 from tests.conftest import client_for
 from tests.factories import make_user

@@ -2,7 +2,7 @@
 
 Closing a review stores the accounts whose box differs from the closed review before it;
 the start page, its alerts and its "since your last visit" read them through
-``kam.portfolio.alerts.box_moves`` / ``box_moves_summary``. The store must equal the
+``kam.pages.alerts.box_moves`` / ``box_moves_summary``. The store must equal the
 computation from the placements (``box_moves_compute``) — also when a review dated before
 the portfolio review is closed later, which changes the portfolio review's "before".
 
@@ -19,9 +19,9 @@ import datetime as dt
 import pytest
 
 from kam.accounts.models import Account
-from kam.portfolio.alerts import box_moves, box_moves_compute, box_moves_summary, review_pair
+from kam.pages.alerts import box_moves, box_moves_summary, review_pair
 from kam.portfolio.models import Review, ReviewMove
-from kam.portfolio.selectors import review_previous
+from kam.portfolio.selectors import box_moves_compute, review_previous
 from kam.portfolio.services import review_close, review_compute, review_create
 from tests.portfolio.test_matrix import PROFILES, score
 from tests.portfolio.test_review_lifecycle import world  # noqa: F401 (a fixture)

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from kam.errors import ApplicationError
 from kam.portfolio.models import Placement, Rating, ReviewStatus, SchemeVersion
 from kam.portfolio.services import (
     CriterionInput,
@@ -24,7 +25,6 @@ from kam.portfolio.services import (
     scheme_create,
     scheme_version_create,
 )
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory
 
 

@@ -1,5 +1,5 @@
 """Calendar import: .ics files with the quirks of Outlook and Google Calendar (module
-``kam.relationships.calendar``), all or nothing, idempotent."""
+``kam.activities.calendar``), all or nothing, idempotent."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
+from kam.activities.calendar import CalendarImportError, address_map, calendar_run
 from kam.activities.models import Activity
-from kam.relationships.calendar import CalendarImportError, address_map, calendar_run
+from kam.errors import ApplicationError
 from kam.relationships.models import Contact
 from kam.relationships.services import contact_create
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

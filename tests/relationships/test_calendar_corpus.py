@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kam.activities.calendar import CalendarImportError, calendar_run
 from kam.activities.models import Activity
-from kam.relationships.calendar import CalendarImportError, calendar_run
-from kam.web.errors import ApplicationError
+from kam.errors import ApplicationError
 from tests.factories import AccountFactory
 from tests.relationships.test_api import token_client
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kam.relationships.calendar import CalendarImportError, calendar_run
-from kam.web.errors import ApplicationError
+from kam.activities.calendar import CalendarImportError, calendar_run
+from kam.errors import ApplicationError
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from kam.activities.calendar import CalendarImportError, calendar_run
 from kam.activities.models import Activity
 from kam.plans import services
 from kam.plans.conversations import objective_code
-from kam.relationships.calendar import CalendarImportError, calendar_run
 from tests.relationships.test_calendar import NOW, ics, world  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kam.activities.calendar import CalendarImportError, calendar_import_create, calendar_run
 from kam.activities.models import Activity
-from kam.relationships.calendar import CalendarImportError, calendar_import_create, calendar_run
+from kam.errors import ApplicationError
 from kam.relationships.services import contact_create
-from kam.web.errors import ApplicationError
 from tests.factories import AccountFactory
 from tests.relationships.test_api import token_client
 

@@ -6,15 +6,20 @@ import datetime as dt
 
 import pytest
 
+from kam.activities import contact_privacy
 from kam.activities.models import Activity
 from kam.core import relationships as core
+from kam.errors import ApplicationError
 from kam.organisation.models import BoxPolicy
 from kam.organisation.selectors import organisation_get
 from kam.relationships import services
 from kam.relationships.models import ContactLink, ErasureRecord
 from kam.relationships.selectors import account_data, ckey, ukey
+<<<<<<< HEAD
 from kam.web.errors import ApplicationError
 from tests.factories import PlacementFactory, ReviewFactory
+=======
+>>>>>>> layers
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +195,7 @@ def test_export_holds_everything_on_the_person(dmu):  # type: ignore[no-untyped-
         strength="medium",
         note="dinner",
     )
-    data = services.contact_export(user=dmu["kam"], contact=dmu["eva"])
+    data = contact_privacy.contact_export(user=dmu["kam"], contact=dmu["eva"])
     assert data["contact"]["name"] == "Eva Jansen"
     assert data["contact"]["email"] == "eva@vandenberg.example"
     assert data["contact"]["lawful_basis"] == "legitimate_interest"
@@ -205,7 +210,7 @@ def test_erasure_anonymises_and_keeps_history(dmu):  # type: ignore[no-untyped-d
     eva, bram = dmu["eva"], dmu["bram"]
     services.link_set(user=dmu["kam"], contact=eva, person=dmu["director"], strength="medium")
     activities_before = Activity.objects.count()
-    record = services.contact_erase(user=dmu["kam"], contact=eva)
+    record = contact_privacy.contact_erase(user=dmu["kam"], contact=eva)
     eva.refresh_from_db()
     assert (eva.name, eva.title, eva.email, eva.buying_roles) == ("", "", "", [])
     assert eva.display_name == "Former contact #1"
@@ -218,11 +223,11 @@ def test_erasure_anonymises_and_keeps_history(dmu):  # type: ignore[no-untyped-d
     assert (record.contact_number, record.erased_by, record.activities_kept) == (1, dmu["kam"], 1)
     bram.refresh_from_db()
     assert bram.reports_to == eva  # the org chart keeps its shape
-    exported = services.contact_export(user=dmu["kam"], contact=eva)
+    exported = contact_privacy.contact_export(user=dmu["kam"], contact=eva)
     assert exported["contact"]["name"] == "Former contact #1"
     assert "Eva" not in str(exported)
     with pytest.raises(ApplicationError) as exc:
-        services.contact_erase(user=dmu["kam"], contact=eva)
+        contact_privacy.contact_erase(user=dmu["kam"], contact=eva)
     assert exc.value.status == 409
 
 

@@ -12,10 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kam.errors import ApplicationError
 from kam.users.models import ApiToken
 from kam.users.selectors import api_token_get, api_token_list
 from kam.users.tokens import api_token_authenticate, api_token_create, api_token_revoke
-from kam.web.errors import ApplicationError
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

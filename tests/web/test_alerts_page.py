@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from kam.pages.alerts import AlertKind, alert_order
 from kam.pages.start import SHOWN_ALERTS, start_alerts
-from kam.portfolio.alerts import AlertKind, alert_order
 from kam.portfolio.models import Placement
 from kam.portfolio.services import review_moves_store
 from kam.relationships.findings_store import findings_refresh

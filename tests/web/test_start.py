@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from kam.activities.services import activity_create
 from kam.notifications.models import CustomerUpdate
+from kam.pages import alerts
 from kam.plans import services as plan_services
 from kam.plans.models import ActionStatus, PlanAction
-from kam.portfolio import alerts
 from kam.portfolio.models import Placement, Review, ReviewStatus
 from kam.relationships.findings_store import findings_refresh
 from kam.relationships.models import Contact

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django import template
 
-from kam.economics.figures import half_up
 from kam.web import formats
+from kam.web.formats import half_up
 
 register = template.Library()
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from django import template
 
+from kam.errors import ApplicationError
 from kam.pages.history import history_may_see_all, history_page, history_scope
-from kam.web.errors import ApplicationError
 
 register = template.Library()
 

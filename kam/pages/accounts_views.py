@@ -1,4 +1,6 @@
 """Account pages: list (with htmx filtering), detail, create, edit, import and export.
+They sit in kam/pages, above kam.accounts, because the list and the page show the box and
+the customer groups' rolled-up P&L (docs/architecture.md, "The order of the packages").
 
 Views parse the request, call one selector or service, and render. Reads start from
 ``account_list_visible``; a hidden account answers 404 exactly like a missing one.
@@ -48,6 +50,7 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 from kam.pages.groups import group_rollup_get, group_rollups
@@ -57,7 +60,6 @@ from kam.portfolio.selectors import (
     account_placements_shown,
     portfolio_review,
 )
-from kam.web.errors import ApplicationError
 from kam.web.uploads import import_page
 
 PAGE_SIZE = 50

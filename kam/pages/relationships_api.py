@@ -1,4 +1,5 @@
-"""API endpoints of the relationships app, mounted at /api/relationships.
+"""API endpoints of the relationships app, mounted at /api/relationships; in kam/pages, as
+the relationship pages are, because the calendar import creates activities.
 
 The same rules as the pages (docs/method.md sections 3 and 4): reads start from the caller's
 visible accounts (another manager's account, or a contact on it, answers 404 as if it did
@@ -19,10 +20,12 @@ from ninja.files import UploadedFile
 
 from kam.accounts.models import TeamRole
 from kam.accounts.selectors import account_get_visible
+from kam.activities import contact_privacy
+from kam.activities.calendar import CalendarImportError, calendar_import_create
 from kam.core import relationships as core
+from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.relationships import services
-from kam.relationships.calendar import CalendarImportError, calendar_import_create
 from kam.relationships.models import AccountRelationship, Contact
 from kam.relationships.orgchart import org_chart_svg
 from kam.relationships.selectors import (
@@ -34,7 +37,6 @@ from kam.relationships.selectors import (
     findings_open,
 )
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["relationships"])
 
@@ -370,7 +372,7 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Any:
 )
 def export_contact(request: HttpRequest, contact_id: int) -> Any:
     """Everything kam holds on the person, as JSON (GDPR article 15)."""
-    return services.contact_export(user=request.user, contact=_contact(request, contact_id))
+    return contact_privacy.contact_export(user=request.user, contact=_contact(request, contact_id))
 
 
 @router.post(
@@ -381,7 +383,7 @@ def export_contact(request: HttpRequest, contact_id: int) -> Any:
 def erase_contact(request: HttpRequest, contact_id: int) -> Any:
     """Anonymise the person as 'Former contact #n'; activities stay; an audit row is written."""
     contact = _contact(request, contact_id)
-    record = services.contact_erase(user=request.user, contact=contact)
+    record = contact_privacy.contact_erase(user=request.user, contact=contact)
     return {
         "contact_id": contact.pk,
         "contact_number": record.contact_number,

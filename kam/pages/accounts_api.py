@@ -1,4 +1,6 @@
-"""API endpoints of the accounts app, mounted at /api/accounts.
+"""API endpoints of the accounts app, mounted at /api/accounts. In kam/pages, above
+kam.accounts, because accounts answer with their box and customer groups with their P&L
+(docs/architecture.md, "The order of the packages").
 
 The same rules as the pages: reads start from the caller's visible accounts (another
 manager's account answers 404, as if it did not exist), writes need the account to be
@@ -34,11 +36,11 @@ from kam.accounts.services import (
     account_team_set,
     account_update,
 )
+from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.pages.groups import GroupCompany, group_rollup_get, group_rollups
 from kam.portfolio.selectors import account_list_annotated, account_placements_shown
 from kam.web.api_schemas import ErrorOut
-from kam.web.errors import ApplicationError
 
 router = Router(tags=["accounts"])
 

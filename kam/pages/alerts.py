@@ -13,9 +13,12 @@ review, kam.portfolio.selectors.portfolio_review) when
   goods − cost to serve, the figure of the account's economics page, kam.economics.pnl)
   is below that of the twelve months before; both periods must be complete.
 
-Kept apart from any page so that the start page, an account's history or an e-mail can
-raise the same alerts from the same definitions. Everything here costs a fixed number of
-queries (and one DuckDB query for the contributions), whatever the number of accounts.
+Kept apart from any page so that the start page and the alerts page raise the same alerts
+from the same definitions; in kam/pages, above the apps it reads (the boxes, the findings
+store, the stored P&L; docs/architecture.md, "The order of the packages"). What a box move
+is, and what ``ReviewMove`` stores, is ``kam.portfolio.selectors.box_moves_compute``.
+Everything here costs a fixed number of queries (and one DuckDB query for the
+contributions), whatever the number of accounts.
 """
 
 from __future__ import annotations
@@ -86,24 +89,6 @@ def review_pair() -> ReviewPair:
     latest = portfolio_review()
     previous = review_previous(review=latest) if latest is not None else None
     return ReviewPair(latest, previous)
-
-
-def box_moves_compute(*, review: Review, previous: Review) -> list[tuple[int, str, str]]:
-    """The definition of a box move: ``(account_id, before, after)`` of every account placed
-    in both ``previous`` and ``review`` whose box differs, by account id (two queries).
-
-    What ``ReviewMove`` stores for a closed review and its closed review before."""
-    before = dict(
-        Placement.objects.filter(review=previous).exclude(box="").values_list("account_id", "box")
-    )
-    return [
-        (pk, before[pk], box)
-        for pk, box in Placement.objects.filter(review=review)
-        .exclude(box="")
-        .order_by("account_id")
-        .values_list("account_id", "box")
-        if pk in before and before[pk] != box
-    ]
 
 
 def _moves_stored(pair: ReviewPair) -> bool:

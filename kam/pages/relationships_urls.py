@@ -1,6 +1,10 @@
+"""The relationship pages (app namespace ``relationships``): in kam/pages because they show
+findings computed from activities and plans, and the calendar import that creates activities
+(docs/architecture.md, "The order of the packages")."""
+
 from django.urls import path
 
-from kam.relationships import views
+from kam.pages import relationships_views as views
 
 app_name = "relationships"
 urlpatterns = [

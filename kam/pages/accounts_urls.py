@@ -1,6 +1,10 @@
+"""The account pages (app namespace ``accounts``): in kam/pages because the list and the
+page show the box and the customer groups' P&L (docs/architecture.md, "The order of the
+packages")."""
+
 from django.urls import path
 
-from kam.accounts import views
+from kam.pages import accounts_views as views
 from kam.pages import timeline_views as views_history
 
 app_name = "accounts"

@@ -1,5 +1,7 @@
 """Relationship pages: the account's relationship page, its org chart, contacts (with GDPR
-export and erasure), the calendar import and the portfolio's findings.
+export and erasure), the calendar import and the portfolio's findings. In kam/pages, above
+the apps they read: findings come from activities and plans, the calendar import creates
+activities (docs/architecture.md, "The order of the packages").
 
 Views parse the request, call a selector or a service, and render. Reads start from the
 caller's visible accounts; a hidden account answers 404 exactly like a missing one.
@@ -29,17 +31,19 @@ from kam.accounts.selectors import (
     account_may_edit,
     team_candidates,
 )
-from kam.activities.selectors import activity_may_log
-from kam.core import relationships as core
-from kam.organisation.models import Box
-from kam.plans.conversations import plan_current
-from kam.relationships import services
-from kam.relationships.calendar import (
+from kam.activities import contact_privacy
+from kam.activities.calendar import (
     CalendarImportError,
     address_map,
     calendar_import_create,
     calendar_import_rerun,
 )
+from kam.activities.selectors import activity_may_log
+from kam.core import relationships as core
+from kam.errors import ApplicationError
+from kam.organisation.models import Box
+from kam.plans.conversations import plan_current
+from kam.relationships import services
 from kam.relationships.forms import CalendarForm, ContactForm
 from kam.relationships.models import CalendarImport, Contact, ErasureRecord
 from kam.relationships.orgchart import org_chart_svg
@@ -56,7 +60,6 @@ from kam.relationships.selectors import (
 )
 from kam.users.models import Function
 from kam.web.choices import CustomerView, Stage, Strength
-from kam.web.errors import ApplicationError
 
 
 def _kind_labels() -> dict[str, str]:
@@ -445,7 +448,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 def contact_export(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Everything kam holds on one person, as a JSON file (GDPR article 15)."""
     contact = _contact_or_404(request, contact_id)
-    payload = services.contact_export(user=request.user, contact=contact)
+    payload = contact_privacy.contact_export(user=request.user, contact=contact)
     response = HttpResponse(
         json.dumps(payload, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
@@ -465,7 +468,7 @@ def contact_erase(request: HttpRequest, contact_id: int) -> HttpResponse:
         return _forbidden(request, _("You may read this account but not change it."))
     if request.method == "POST":
         try:
-            services.contact_erase(user=request.user, contact=contact)
+            contact_privacy.contact_erase(user=request.user, contact=contact)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
@@ -509,7 +512,7 @@ def _calendar_context(request: HttpRequest, record: CalendarImport | None) -> di
 @login_required
 @require_http_methods(["GET", "POST"])
 def calendar_page(request: HttpRequest) -> HttpResponse:
-    """Upload an .ics file; its meetings become activities (see kam.relationships.calendar)."""
+    """Upload an .ics file; its meetings become activities (see kam.activities.calendar)."""
     if not activity_may_log(user=request.user):
         return _forbidden(request, _("Viewers cannot import calendars."))
     form = CalendarForm(request.POST or None, request.FILES or None)

@@ -1,4 +1,6 @@
-"""Calendar import: iCalendar (.ics) files from Outlook or Google Calendar become activities.
+"""Calendar import: iCalendar (.ics) files from Outlook or Google Calendar become activities
+(kept beside the activities import; the ``CalendarImport`` record and the contacts it matches
+are in kam.relationships).
 
 docs/method.md section 3 ("Contact matrix ... derived from activities where possible").
 
@@ -69,6 +71,8 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
+from kam.activities.signals import activities_bulk_created
+from kam.errors import ApplicationError
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.imports.problems import ImportProblem, ImportRefused
 from kam.plans.conversations import ObjectiveIndex, tags_in, tags_strip
@@ -79,7 +83,6 @@ from kam.relationships.services import (
     contact_update,
     email_clean,
 )
-from kam.web.errors import ApplicationError
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -977,9 +980,9 @@ def calendar_run(
             ],
             batch_size=2000,
         )
-        from kam.economics.ledger_store import ledgers_dirty
-
-        ledgers_dirty(account_ids={a.account_id for a in activities})  # team hours changed
+        activities_bulk_created.send(
+            sender=Activity, account_ids={a.account_id for a in activities}
+        )  # team hours changed
         Through = Activity.contacts.through
         Through.objects.bulk_create(
             [
