@@ -8,11 +8,13 @@ import pytest
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import path
 
 from kam import urls as kam_urls
 from kam.web.errors import ApplicationError, Problem
 from kam.web.forms import add_application_error
+from kam.web.page_errors import refusal_message
 from tests.conftest import client_for
 
 MESSAGE = "Only the owner may change this <plan>."
@@ -26,8 +28,17 @@ def _denies(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied("Only a sales director may do this.")
 
 
+def _refuses(request: HttpRequest, status: int) -> HttpResponse:
+    try:
+        _raises(request, status)
+    except ApplicationError as exc:
+        refusal_message(request, exc)
+    return redirect("home")
+
+
 urlpatterns = [
     path("test-error/<int:status>/", _raises),
+    path("test-refusal/<int:status>/", _refuses),
     path("test-denied/", _denies),
     *kam_urls.urlpatterns,
 ]
@@ -72,6 +83,19 @@ def test_a_boosted_htmx_request_gets_the_whole_page(error_urls, kam_user):  # ty
     )
     assert response.status_code == 409
     assert "web/error.html" in [t.name for t in response.templates]
+
+
+def test_a_refused_button_redirects_with_the_message_unless_forbidden_or_missing(
+    error_urls, kam_user
+):  # type: ignore[no-untyped-def]
+    client = client_for(kam_user)
+    refused = client.post("/test-refusal/409/", follow=True)
+    assert refused.redirect_chain[0][1] == 302
+    assert [str(m) for m in refused.context["messages"]] == [MESSAGE]
+    for status in (403, 404):
+        page = client.post(f"/test-refusal/{status}/")
+        assert page.status_code == status
+        assert "web/error.html" in [t.name for t in page.templates]
 
 
 def test_a_real_page_lets_its_404_reach_the_one_page(kam_user):  # type: ignore[no-untyped-def]
