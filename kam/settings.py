@@ -153,6 +153,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # a broken rule a page view did not handle: the one error page (kam/web/page_errors.py)
+    "kam.web.page_errors.ApplicationErrorMiddleware",
 ]
 # Refuses a request body above KAM_MAX_UPLOAD_BYTES before it is read (413).
 MIDDLEWARE.insert(

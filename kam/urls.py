@@ -54,3 +54,7 @@ urlpatterns = [
     path("history/", include("kam.pages.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Django's own 403 and 404 pages look like every other error page (kam/web/page_errors.py).
+handler403 = "kam.web.page_errors.permission_denied"
+handler404 = "kam.web.page_errors.page_not_found"

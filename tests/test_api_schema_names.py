@@ -128,3 +128,20 @@ def test_every_operation_documents_every_error_status_with_the_one_error_shape()
 def test_there_is_one_error_schema_class() -> None:
     errors = [m for m in _api_schema_classes() if m.__name__ == "ErrorOut"]
     assert errors == [ErrorOut]
+
+
+def test_every_error_response_is_the_one_error_schema_or_adds_to_it() -> None:
+    """An operation's own error body is ``ErrorOut`` or a subclass adding fields (an
+    import's report), never a separate copy of its fields that can drift."""
+    drifting = []
+    for router in _routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for status, model in operation.response_models.items():
+                    if status < 400 or not _is_model(model):
+                        continue
+                    body = model.model_fields["response"].annotation
+                    for cls in _models_in(body):
+                        if not issubclass(cls, ErrorOut):
+                            drifting.append(f"{operation.path} {status} {cls.__qualname__}")
+    assert drifting == []

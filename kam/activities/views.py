@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -55,27 +55,22 @@ from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
+from kam.web.forms import add_application_error
+from kam.web.page_errors import forbidden
 
 PAGE_SIZE = 50
 TOP_ACCOUNTS = 50
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "activities/forbidden.html", {"message": message}, status=403)
-
-
 def _get_or_404(request: HttpRequest, pk: int) -> Activity:
-    try:
-        return activity_get_visible(user=request.user, activity_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    return activity_get_visible(user=request.user, activity_id=pk)
 
 
 def _apply_error(form: ActivityForm, exc: ApplicationError, *, new_contact: bool = False) -> None:
-    field = {"external_uid": None}.get(exc.field or "", exc.field)
-    if new_contact and field in ("name", "title", "email"):
-        field = {"title": "new_contact_title"}.get(field, f"new_contact_{field}")
-    form.add_error(field if field in form.fields else None, exc.message)
+    fields: dict[str, str | None] = {"external_uid": None}
+    if new_contact:
+        fields.update(name="new_contact_name", title="new_contact_title", email="new_contact_email")
+    add_application_error(form, exc, fields=fields)
 
 
 # --- the contact picker -------------------------------------------------------------------------
@@ -293,7 +288,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     """Log an activity; ``?account=<id>`` chooses the account beforehand, ``&objective=<id>``
     the plan objective it was about (the conversation grid links here)."""
     if not activity_may_log(user=request.user):
-        return _forbidden(request, _("Viewers cannot log activities."))
+        return forbidden(request, _("Viewers cannot log activities."))
     account_id = request.GET.get("account")
     initial = ActivityForm.initial_new(
         user=request.user, account_id=int(account_id) if (account_id or "").isdigit() else None
@@ -340,7 +335,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change an activity (who logged it, its participants, directors and administrators)."""
     activity = _get_or_404(request, pk)
     if not activity_may_change(user=request.user, activity=activity):
-        return _forbidden(
+        return forbidden(
             request,
             _(
                 "Only the person who logged this activity, its participants or a sales "
@@ -385,7 +380,7 @@ def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask before deleting an activity; the POST deletes it."""
     activity = _get_or_404(request, pk)
     if not activity_may_change(user=request.user, activity=activity):
-        return _forbidden(
+        return forbidden(
             request,
             _(
                 "Only the person who logged this activity, its participants or a sales "
@@ -404,7 +399,7 @@ def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a CSV file; show every problem (nothing imported) or what was imported."""
     if not activity_may_log(user=request.user):
-        return _forbidden(request, _("Viewers cannot log activities."))
+        return forbidden(request, _("Viewers cannot log activities."))
     if request.method == "POST" and request.POST.get("action") == "map":
         return _import_mapped(request)
     # kam.web.uploads.import_page's flow, plus the names to map (kept in the session).

@@ -88,6 +88,8 @@ from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
+from kam.web.forms import add_application_error
+from kam.web.page_errors import refusal_message
 
 PAGE_SIZE = 50
 JUDGEMENT_FIELDS = (
@@ -110,27 +112,12 @@ REQUIRED_FIELDS = (
 )
 
 
-def _raise_for(exc: ApplicationError) -> None:
-    if exc.status == 404:
-        raise Http404(exc.message) from exc
-    if exc.status == 403:
-        raise PermissionDenied(exc.message) from exc
-
-
 def _period(request: HttpRequest, period_id: int) -> PlanningPeriod:
-    try:
-        return period_get(user=request.user, period_id=period_id)
-    except ApplicationError as exc:
-        _raise_for(exc)
-        raise
+    return period_get(user=request.user, period_id=period_id)
 
 
 def _run(request: HttpRequest, run_id: int) -> AllocationRun:
-    try:
-        return run_get(user=request.user, run_id=run_id)
-    except ApplicationError as exc:
-        _raise_for(exc)
-        raise
+    return run_get(user=request.user, run_id=run_id)
 
 
 def _currency() -> str:
@@ -153,7 +140,7 @@ def period_list_page(request: HttpRequest) -> HttpResponse:
             try:
                 period = period_create(created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
             except ApplicationError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_application_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -224,8 +211,9 @@ def _function_forms(
     ]
 
 
-def _place_error(form: Any, field: str | None, message: str) -> None:
-    form.add_error(field if field and field in form.fields else None, message)
+def _place_error(form: Any, exc: ApplicationError, field: str | None) -> None:
+    """``exc`` on the form of one row, whose field is the part of ``exc.field`` after the dot."""
+    add_application_error(form, exc, fields={exc.field or "": field or None})
 
 
 @login_required
@@ -294,7 +282,8 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             extra={"crumbs": period.name},
         )
     except ApplicationError as exc:
-        _raise_for(exc)
+        if exc.status in (403, 404):
+            raise
         head, _sep, field = (exc.field or "").partition(".")
         if section == "capacities":
             target = next(
@@ -303,21 +292,21 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             if target is None:
                 messages.error(request, exc.message)
             else:
-                _place_error(target, field, exc.message)
+                _place_error(target, exc, field)
         elif section == "policies":
             target = next((f for p, f in policy_forms if p.box == head), None)
             if target is None:
                 messages.error(request, exc.message)
             else:
-                _place_error(target, field, exc.message)
+                _place_error(target, exc, field)
         elif section == "functions":
             target = next((f for r, f in function_forms if r["function"] == head), None)
             if target is None:
                 messages.error(request, exc.message)
             else:
-                _place_error(target, field, exc.message)
+                _place_error(target, exc, field)
         else:
-            _place_error(status_form, exc.field, exc.message)
+            add_application_error(status_form, exc)
     counts = judgement_counts_by_box(period=period)
     labels = {b.value: b.label for b in Box}
     hours = plan_hours(period=period)
@@ -362,8 +351,7 @@ def run_start_view(request: HttpRequest, period_id: int) -> HttpResponse:
     try:
         run = run_start(user=request.user, period=period)  # type: ignore[arg-type]
     except ApplicationError as exc:
-        _raise_for(exc)
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     else:
         if run.status == RunStatus.DONE:
             return redirect("allocation:run", run_id=run.pk)
@@ -560,7 +548,8 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
             data=_judgement_input(request.POST),
         )
     except ApplicationError as exc:
-        _raise_for(exc)
+        if exc.status in (403, 404):
+            raise
         row = _row(
             account,
             None,

@@ -45,6 +45,7 @@ from kam.casefor.wording import (
 from kam.core.business_case import QUESTIONS, READINESS, REASONS, Side
 from kam.errors import ApplicationError
 from kam.organisation.selectors import organisation_get
+from kam.web.forms import add_application_error
 
 # The one page shows the strongest rewards and the reasons that bring them most; the API
 # returns them all.
@@ -260,12 +261,9 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
                     notes=form.cleaned_data["notes"],
                 )
             except ApplicationError as exc:
-                for problem in exc.located or []:
-                    key = problem.field or ""
-                    field = form.field_name(key) if key in QUESTIONS else None
-                    form.add_error(field if field in form.fields else None, problem.message)
-                if not exc.located:
-                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                add_application_error(
+                    form, exc, fields={key: form.field_name(key) for key in QUESTIONS}
+                )
             else:
                 messages.success(request, _("Assessment saved. This is your business case."))
                 return redirect("casefor:detail", assessment_id=assessment.pk)

@@ -61,14 +61,9 @@ from kam.economics.services import (
 from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
+from kam.web.forms import add_application_error
+from kam.web.page_errors import refusal_message
 from kam.web.uploads import import_page
-
-
-def _raise_for(exc: ApplicationError) -> None:
-    if exc.status == 404:
-        raise Http404(exc.message) from exc
-    if exc.status == 403:
-        raise PermissionDenied(exc.message) from exc
 
 
 def _as_of(request: HttpRequest) -> dt.date:
@@ -86,11 +81,7 @@ def _year(request: HttpRequest, as_of: dt.date) -> int:
 
 
 def _account(request: HttpRequest, account_id: int) -> Any:
-    try:
-        return account_economics_visible(user=request.user, account_id=account_id)
-    except ApplicationError as exc:
-        _raise_for(exc)
-        raise
+    return account_economics_visible(user=request.user, account_id=account_id)
 
 
 def _page_url(account_id: int, anchor: str = "") -> str:
@@ -163,8 +154,9 @@ def _edit_post(
         try:
             save(account, form.cleaned_data)
         except ApplicationError as exc:
-            _raise_for(exc)
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            if exc.status in (403, 404):
+                raise
+            add_application_error(form, exc)
         else:
             messages.success(request, done)
             return redirect(_page_url(account.pk, anchor))
@@ -196,12 +188,8 @@ def cost_item_add(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_POST
 def cost_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
     """Remove a cost-to-serve item."""
-    try:
-        item = cost_item_get(user=request.user, item_id=item_id)
-        cost_item_delete(user=request.user, item=item)
-    except ApplicationError as exc:
-        _raise_for(exc)
-        raise
+    item = cost_item_get(user=request.user, item_id=item_id)
+    cost_item_delete(user=request.user, item=item)
     messages.success(request, _("Cost item removed."))
     return redirect(_page_url(item.account_id, "costs"))
 
@@ -224,12 +212,8 @@ def investment_add(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_POST
 def investment_remove(request: HttpRequest, investment_id: int) -> HttpResponse:
     """Remove an investment from the ledger."""
-    try:
-        investment = investment_get(user=request.user, investment_id=investment_id)
-        investment_delete(user=request.user, investment=investment)
-    except ApplicationError as exc:
-        _raise_for(exc)
-        raise
+    investment = investment_get(user=request.user, investment_id=investment_id)
+    investment_delete(user=request.user, investment=investment)
     messages.success(request, _("Investment removed from the ledger."))
     return redirect(_page_url(investment.account_id, "investments"))
 
@@ -322,8 +306,9 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
                     as_of=form.cleaned_data.get("as_of"),
                 )
             except ApplicationError as exc:
-                _raise_for(exc)
-                form.add_error("file" if exc.field == "file" else None, exc.message)
+                if exc.status in (403, 404):
+                    raise
+                add_application_error(form, exc)
                 status = exc.status
             else:
                 return redirect(reverse("economics:import") + f"#job-{job.pk}")
@@ -389,8 +374,7 @@ def import_source_remove(request: HttpRequest) -> HttpResponse:
         try:
             job = transaction_source_remove(user=request.user, source=name)
         except ApplicationError as exc:
-            _raise_for(exc)
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
             return redirect(reverse("economics:import") + "#jobs")
         messages.info(
             request,

@@ -28,12 +28,6 @@ from kam.web.api_schemas import ErrorOut
 router = Router(tags=["jobs"])
 
 
-class JobErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
-
-
 class JobOut(Schema):
     """One background job: ``status`` is queued, running, done, failed or cancelled;
     ``kind`` transaction_import, transaction_source_remove, allocation_run, portfolio_deck or
@@ -92,7 +86,7 @@ def _guard(request: HttpRequest) -> None:
         )
 
 
-@router.get("", response={200: list[JobOut], 403: JobErrorOut}, summary="List jobs")
+@router.get("", response={200: list[JobOut], 403: ErrorOut}, summary="List jobs")
 @paginate(PageNumberPagination, page_size=100)
 def jobs_list(request: HttpRequest) -> Any:
     """The jobs the caller sees, newest first (jobs of a stopped worker are failed first)."""
@@ -101,9 +95,7 @@ def jobs_list(request: HttpRequest) -> Any:
     return job_list_visible(user=request.user)
 
 
-@router.get(
-    "/{job_id}", response={200: JobOut, 403: JobErrorOut, 404: JobErrorOut}, summary="One job"
-)
+@router.get("/{job_id}", response={200: JobOut, 403: ErrorOut, 404: ErrorOut}, summary="One job")
 def jobs_get(request: HttpRequest, job_id: int) -> Any:
     _guard(request)
     return _out(job_get_visible(user=request.user, job_id=job_id))
@@ -111,7 +103,7 @@ def jobs_get(request: HttpRequest, job_id: int) -> Any:
 
 @router.post(
     "/{job_id}/cancel",
-    response={200: JobOut, 403: JobErrorOut, 404: JobErrorOut, 409: JobErrorOut},
+    response={200: JobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Cancel a job",
 )
 def jobs_cancel(request: HttpRequest, job_id: int) -> Any:
@@ -125,7 +117,7 @@ def jobs_cancel(request: HttpRequest, job_id: int) -> Any:
 
 @router.post(
     "/{job_id}/retry",
-    response={200: JobOut, 403: JobErrorOut, 404: JobErrorOut, 409: JobErrorOut},
+    response={200: JobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Retry a failed job",
 )
 def jobs_retry(request: HttpRequest, job_id: int) -> Any:

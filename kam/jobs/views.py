@@ -24,6 +24,7 @@ from kam.jobs.selectors import (
     workers_alive,
 )
 from kam.jobs.services import KINDS, job_cancel, job_retry, jobs_reap
+from kam.web.page_errors import refusal_message
 
 PER_PAGE = 50
 
@@ -67,10 +68,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 def _act(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
     _guard(request)
-    try:
-        job = job_get_visible(user=request.user, job_id=job_id)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    job = job_get_visible(user=request.user, job_id=job_id)
     try:
         if action == "cancel":
             job = job_cancel(user=request.user, job=job)
@@ -84,9 +82,7 @@ def _act(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
             job_retry(user=request.user, job=job)
             messages.success(request, _("Job %(id)s is queued again.") % {"id": job.pk})
     except ApplicationError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     return redirect(reverse("jobs:list") + f"#job-{job_id}")
 
 
@@ -107,10 +103,7 @@ def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
 def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
     """The file a done job left (the portfolio deck): to its owner, or to who sees all
     jobs; 404 for anyone else, as for a job that does not exist."""
-    try:
-        found = job_file_get_visible(user=request.user, job_id=job_id)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    found = job_file_get_visible(user=request.user, job_id=job_id)
     return FileResponse(
         found.path.open("rb"),
         as_attachment=True,

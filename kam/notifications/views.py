@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +17,8 @@ from kam.notifications import selectors, services
 from kam.notifications.forms import PreferencesForm
 from kam.notifications.models import PREFERENCE_FIELDS, Kind
 from kam.portfolio.review_selectors import review_get
+from kam.web.forms import add_application_error
+from kam.web.page_errors import refusal_message
 
 
 @login_required
@@ -33,7 +34,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 kinds={kind: form.cleaned_data[name] for kind, name in PREFERENCE_FIELDS.items()},
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Your e-mail preferences are saved."))
             return redirect(reverse("notifications:preferences"))
@@ -77,16 +78,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def review_remind(request: HttpRequest, pk: int) -> HttpResponse:
     """The "remind raters" button of a review: today's reminder to the raters behind."""
-    try:
-        review = review_get(review_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
+    review = review_get(review_id=pk)
     try:
         n = services.reminders_request(review=review, user=request.user)
     except ApplicationError as exc:
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from exc
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     else:
         if n:
             messages.success(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -47,6 +46,8 @@ from kam.organisation.services import (
 )
 from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
+from kam.web.forms import add_application_error
+from kam.web.page_errors import refusal_message
 
 ORGANISATION_FIELDS = (
     "name",
@@ -61,10 +62,6 @@ ORGANISATION_FIELDS = (
     "disagreement_points",
     "discount_rate",
 )
-
-
-def _add_error(form: forms.Form, field: str | None, message: str) -> None:
-    form.add_error(field if field in form.fields else None, message)
 
 
 def _box_forms(org: Organisation, data: Any = None) -> list[tuple[Any, BoxPolicyForm]]:
@@ -133,7 +130,7 @@ def _save_boxes(
     except ApplicationError as exc:
         box, _sep, field = (exc.field or "").partition(".")
         target = next((f for row, f in box_forms if row.box == box), box_forms[0][1])
-        _add_error(target, field or None, exc.message)
+        add_application_error(target, exc, fields={exc.field or "": field or None})
         return False
     return True
 
@@ -154,7 +151,7 @@ def _save_team(formset: Any) -> bool:
         if target is None:
             formset._non_form_errors = formset.error_class([exc.message])
         else:
-            _add_error(target, field or None, exc.message)
+            add_application_error(target, exc, fields={exc.field or "": field or None})
         return False
     return True
 
@@ -165,7 +162,7 @@ def _save_organisation(org: Organisation, form: OrganisationForm) -> bool:
     try:
         organisation_update(organisation=org, **form.cleaned_data)
     except ApplicationError as exc:
-        _add_error(form, exc.field, exc.message)
+        add_application_error(form, exc)
         return False
     return True
 
@@ -176,7 +173,7 @@ def _save_rate(org: Organisation, form: ExchangeRateForm) -> bool:
     try:
         exchange_rate_set(organisation=org, **form.cleaned_data)
     except ApplicationError as exc:
-        _add_error(form, exc.field, exc.message)
+        add_application_error(form, exc)
         return False
     return True
 
@@ -223,7 +220,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         try:
             exchange_rate_delete(organisation=org, currency=currency)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
             return redirect("organisation:settings")
         saved = True
         done = _("Exchange rate for %(code)s removed.") % {"code": currency.upper()}
@@ -233,7 +230,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 box_functions={box: request.POST.getlist(f"functions-{box}") for box in Box.values}
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
             return redirect(f"{request.path}#functions")
         saved = True
         done = _("Expected functions saved.")

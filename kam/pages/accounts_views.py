@@ -60,6 +60,8 @@ from kam.portfolio.selectors import (
     account_placements_shown,
     portfolio_review,
 )
+from kam.web.forms import add_application_error
+from kam.web.page_errors import forbidden
 from kam.web.uploads import import_page
 
 PAGE_SIZE = 50
@@ -74,14 +76,7 @@ _COLUMNS = [
 
 
 def _get_visible_or_404(request: HttpRequest, pk: int) -> Account:
-    try:
-        return account_get_visible(user=request.user, account_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "accounts/forbidden.html", {"message": message}, status=403)
+    return account_get_visible(user=request.user, account_id=pk)
 
 
 @login_required
@@ -182,10 +177,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A group's companies the user may see, each with box, revenue, P&L and plan, and the
     group's totals (docs/economics.md, "Customer groups rolled up")."""
     review = portfolio_review()
-    try:
-        rollup = group_rollup_get(user=request.user, group_id=pk, review=review)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    rollup = group_rollup_get(user=request.user, group_id=pk, review=review)
     return render(
         request,
         "accounts/group_detail.html",
@@ -210,10 +202,7 @@ def account_get_visible_or_none(request: HttpRequest, pk: int | None) -> Account
 
 
 def _apply_errors(form: Any, exc: ApplicationError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    if field == "parent":
-        field = "parent_external_id"
-    form.add_error(field if field in form.fields else None, exc.message)
+    add_application_error(form, exc, fields={"parent": "parent_external_id"})
 
 
 def _parent_from_form(request: HttpRequest, form: AccountForm) -> Account | None:
@@ -235,7 +224,7 @@ def _parent_from_form(request: HttpRequest, form: AccountForm) -> Account | None
 def account_new(request: HttpRequest) -> HttpResponse:
     """Create an account (directors and administrators; key account managers for themselves)."""
     if not account_may_create(user=request.user):
-        return _forbidden(request, _("You may not create accounts."))
+        return forbidden(request, _("You may not create accounts."))
     owner_editable = user_role(request.user) in MANAGER_ROLES
     initial = {"currency": organisation_get().base_currency, "active": True}
     if not owner_editable:
@@ -267,12 +256,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit master data, team and revenue: three forms on one page, each saved on its own."""
-    try:
-        account = account_get_editable(user=request.user, account_id=pk)
-    except ApplicationError as exc:
-        if exc.status == 403:
-            return _forbidden(request, exc.message)
-        raise Http404(exc.message) from None
+    account = account_get_editable(user=request.user, account_id=pk)
     owner_editable = user_role(request.user) in MANAGER_ROLES
     years = sorted(account.revenues.values_list("year", flat=True))
     section = request.POST.get("section") if request.method == "POST" else None
@@ -330,7 +314,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 surround=list(team_form.cleaned_data["surround"]),
             )
         except ApplicationError as exc:
-            team_form.add_error(None, exc.message)
+            add_application_error(team_form, exc)
         else:
             messages.success(request, _("Account team saved."))
             return redirect("accounts:detail", account.pk)
@@ -340,7 +324,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user, account=account, revenues=revenue_form.revenues()
             )
         except ApplicationError as exc:
-            revenue_form.add_error(None, exc.message)
+            add_application_error(revenue_form, exc)
         else:
             messages.success(request, _("Revenue saved."))
             return redirect("accounts:detail", account.pk)
@@ -361,7 +345,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def account_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a CSV or XLSX file; show the problems (nothing imported) or what was done."""
     if not account_may_import(user=request.user):
-        return _forbidden(request, _("Only a sales director or administrator can import accounts."))
+        return forbidden(request, _("Only a sales director or administrator can import accounts."))
     return import_page(
         request,
         form=ImportForm(request.POST or None, request.FILES or None),

@@ -24,6 +24,7 @@ from kam.pages.history import (
     history_range,
     history_scope,
 )
+from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["history"])
 
@@ -52,12 +53,6 @@ class HistoryPageOut(Schema):
     page: int
     num_pages: int
     items: list[HistoryEntryOut]
-
-
-class HistoryErrorOut(Schema):
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
 
 
 def _out(page: HistoryPage) -> HistoryPageOut:
@@ -91,7 +86,7 @@ def _range_check(since: dt.date | None, until: dt.date | None) -> None:
 
 @router.get(
     "/",
-    response={200: HistoryPageOut, 404: HistoryErrorOut, 422: HistoryErrorOut},
+    response={200: HistoryPageOut, 404: ErrorOut, 422: ErrorOut},
     summary="All changes in a date range (administrators)",
 )
 def history_all(
@@ -113,7 +108,7 @@ def history_all(
 
 @router.get(
     "/export.{file_format}",
-    response={200: None, 404: HistoryErrorOut, 422: HistoryErrorOut},
+    response={200: None, 404: ErrorOut, 422: ErrorOut},
     summary="All changes in a date range as CSV or XLSX (administrators)",
 )
 def history_all_export(
@@ -138,7 +133,7 @@ def history_all_export(
 
 @router.get(
     "/{kind}/{pk}",
-    response={200: HistoryPageOut, 404: HistoryErrorOut},
+    response={200: HistoryPageOut, 404: ErrorOut},
     summary="The changes of one object, newest first",
     description="`kind` is account, plan, scheme, review, policies, period or user; 404 for "
     "an object the caller may not see.",

@@ -60,6 +60,8 @@ from kam.relationships.selectors import (
 )
 from kam.users.models import Function
 from kam.web.choices import CustomerView, Stage, Strength
+from kam.web.forms import add_application_error
+from kam.web.page_errors import forbidden, refusal_message
 
 
 def _kind_labels() -> dict[str, str]:
@@ -69,28 +71,15 @@ def _kind_labels() -> dict[str, str]:
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Account:
-    try:
-        return account_get_visible(user=request.user, account_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    return account_get_visible(user=request.user, account_id=pk)
 
 
 def _data_or_404(request: HttpRequest, pk: int) -> AccountData:
-    try:
-        return account_data(user=request.user, account_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    return account_data(user=request.user, account_id=pk)
 
 
 def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
-    try:
-        return contact_get_visible(user=request.user, contact_id=contact_id)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "accounts/forbidden.html", {"message": message}, status=403)
+    return contact_get_visible(user=request.user, contact_id=contact_id)
 
 
 def tr(message: core.Message) -> str:
@@ -309,9 +298,7 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except ApplicationError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     except ValueError:
         messages.error(request, _("Check the numbers and dates you entered."))
     return redirect(reverse("relationships:account", args=[account.pk]) + f"#{anchor}")
@@ -399,7 +386,7 @@ def _contact_data(form: ContactForm) -> dict[str, Any]:
 def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
     account = _visible_or_404(request, pk)
     if not account_may_edit(user=request.user, account=account):
-        return _forbidden(request, _("You may read this account but not change it."))
+        return forbidden(request, _("You may read this account but not change it."))
     form = _contact_form(account, None, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -407,7 +394,7 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user, account=account, **_contact_data(form)
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Contact %(name)s added.") % {"name": contact.name})
             return redirect(reverse("relationships:account", args=[account.pk]) + "#contacts")
@@ -424,7 +411,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _contact_or_404(request, contact_id)
     account = contact.account
     if not account_may_edit(user=request.user, account=account):
-        return _forbidden(request, _("You may read this account but not change it."))
+        return forbidden(request, _("You may read this account but not change it."))
     if contact.erased_at is not None:
         raise Http404
     form = _contact_form(account, contact, request.POST or None)
@@ -432,7 +419,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         try:
             services.contact_update(user=request.user, contact=contact, **_contact_data(form))
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Contact %(name)s saved.") % {"name": contact.name})
             return redirect(reverse("relationships:account", args=[account.pk]) + "#contacts")
@@ -465,12 +452,12 @@ def contact_erase(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Confirm, then erase one person's data (GDPR article 17)."""
     contact = _contact_or_404(request, contact_id)
     if not account_may_edit(user=request.user, account=contact.account):
-        return _forbidden(request, _("You may read this account but not change it."))
+        return forbidden(request, _("You may read this account but not change it."))
     if request.method == "POST":
         try:
             contact_privacy.contact_erase(user=request.user, contact=contact)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
         else:
             messages.success(
                 request,
@@ -514,7 +501,7 @@ def _calendar_context(request: HttpRequest, record: CalendarImport | None) -> di
 def calendar_page(request: HttpRequest) -> HttpResponse:
     """Upload an .ics file; its meetings become activities (see kam.activities.calendar)."""
     if not activity_may_log(user=request.user):
-        return _forbidden(request, _("Viewers cannot import calendars."))
+        return forbidden(request, _("Viewers cannot import calendars."))
     form = CalendarForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {
         "form": form,
@@ -535,7 +522,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             context.update(report=exc.report, filename=upload.name)
             status = 422
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_application_error(form, exc)
             status = exc.status
         else:
             return redirect("relationships:calendar_detail", record.pk)
@@ -588,7 +575,7 @@ def calendar_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         except CalendarImportError as exc:
             messages.error(request, "; ".join(str(p) for p in exc.report))
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
         return redirect("relationships:calendar_detail", record.pk)
     return render(request, "relationships/calendar_detail.html", _calendar_context(request, record))
 

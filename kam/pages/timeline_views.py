@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from kam.errors import ApplicationError
 from kam.pages.timeline import account_timeline
 from kam.pages.timeline_chart import scores_chart
 from kam.portfolio.charts import box_labels
@@ -30,10 +29,7 @@ def _as_of(request: HttpRequest) -> dt.date:
 @require_GET
 def account_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Reviews, stage, findings, plan versions and contribution by year, newest first."""
-    try:
-        timeline = account_timeline(user=request.user, account_id=pk, as_of=_as_of(request))
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    timeline = account_timeline(user=request.user, account_id=pk, as_of=_as_of(request))
     return render(
         request,
         "accounts/account_history.html",

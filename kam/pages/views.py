@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kam.errors import ApplicationError
 from kam.pages.history import (
     EXPORT_FORMATS,
     KINDS,
@@ -159,10 +158,7 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def _history_scope_or_404(request: HttpRequest, kind: str, pk: int) -> HistoryScope:
-    try:
-        return history_scope(user=request.user, kind=kind, pk=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    return history_scope(user=request.user, kind=kind, pk=pk)
 
 
 def _download(content: bytes, file_format: str, name: str) -> HttpResponse:
@@ -205,10 +201,7 @@ def history_object_export(
 @require_GET
 def history_all(request: HttpRequest) -> HttpResponse:
     """The administrator's view of all history in a date range, with its export."""
-    try:
-        scope = history_all_scope(user=request.user)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    scope = history_all_scope(user=request.user)
     since, until, problems = _history_dates(request)
     page = None
     if not problems:
@@ -227,10 +220,7 @@ def history_all(request: HttpRequest) -> HttpResponse:
 @require_GET
 def history_all_export(request: HttpRequest, file_format: str) -> HttpResponse:
     """All history in the date range as CSV or XLSX (administrators)."""
-    try:
-        scope = history_all_scope(user=request.user)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    scope = history_all_scope(user=request.user)
     if file_format not in EXPORT_FORMATS:
         raise Http404(_("Choose CSV or XLSX."))
     since, until, problems = _history_dates(request)

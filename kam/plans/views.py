@@ -86,6 +86,8 @@ from kam.plans.selectors import (
 from kam.web import formats
 from kam.web.concurrency import VersionConflict, conflict_response, fingerprint, parse_version
 from kam.web.formats import half_up
+from kam.web.forms import add_application_error
+from kam.web.page_errors import forbidden, refusal_message
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -94,19 +96,7 @@ PLANS_PER_PAGE = 50
 
 
 def _plan_or_404(request: HttpRequest, pk: int) -> Plan:
-    try:
-        return plan_get_visible(user=request.user, plan_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
-
-
-def _forbidden(request: HttpRequest, message: str, plan: Plan | None = None) -> HttpResponse:
-    return render(request, "plans/forbidden.html", {"message": message, "plan": plan}, status=403)
-
-
-def _form_error(form: Any, exc: ApplicationError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+    return plan_get_visible(user=request.user, plan_id=pk)
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -206,7 +196,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     """Start a plan for an account the user may change; ``?account=<id>`` picks it."""
     accounts = account_list_editable(user=request.user).order_by("name")
     if not accounts.exists():
-        return _forbidden(request, _("You cannot write plans: you change no accounts."))
+        return forbidden(request, _("You cannot write plans: you change no accounts."))
     initial = PeriodForm.initial_for_year(timezone.localdate().year)
     if (request.GET.get("account") or "").isdigit():
         initial["account"] = int(request.GET["account"])
@@ -221,7 +211,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 period_end=form.cleaned_data["period_end"],
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Plan created with the sections of the account's box."))
             return redirect(_plan_url(plan))
@@ -379,7 +369,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if key not in SECTION_FIELDS:
         raise Http404
     if not plan_may_edit(user=request.user, plan=plan):
-        return _forbidden(request, _("You may read this plan but not change it."), plan)
+        return forbidden(request, _("You may read this plan but not change it."))
     form = section_form_class(key)(request.POST or None, instance=plan)
     version = _edit_version(request, plan)
     base = _edit_base(request, plan, SECTION_FIELDS[key])
@@ -396,7 +386,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         except VersionConflict as exc:
             return _conflict(request, exc, plan, title, key)
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_plan_url(plan, key))
@@ -420,7 +410,7 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Tailor this plan: which sections it has and which the customer sees."""
     plan = _plan_or_404(request, pk)
     if not plan_may_edit(user=request.user, plan=plan):
-        return _forbidden(request, _("You may read this plan but not change it."), plan)
+        return forbidden(request, _("You may read this plan but not change it."))
     form = SectionsForm(
         request.POST or None,
         initial={"sections": plan.sections, "shared_sections": plan.shared_sections},
@@ -439,7 +429,7 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except VersionConflict as exc:
             return _conflict(request, exc, plan, _("Sections of this plan"), "")
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Sections saved."))
             return redirect(_plan_url(plan))
@@ -479,7 +469,7 @@ def item_edit(
     if kind not in ItemKind.values:
         raise Http404
     if not plan_may_edit(user=request.user, plan=plan):
-        return _forbidden(request, _("You may read this plan but not change it."), plan)
+        return forbidden(request, _("You may read this plan but not change it."))
     form_class = item_form_class(kind)
     initial = {"shared": kind != ItemKind.RESOURCE}
     form = form_class(request.POST or None, instance=item, initial=initial)
@@ -488,7 +478,7 @@ def item_edit(
         try:
             services.item_delete(user=request.user, item=item)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
         else:
             messages.success(request, _("Deleted."))
         return redirect(_plan_url(plan, section))
@@ -511,7 +501,7 @@ def item_edit(
                 request, exc, plan, _("Edit: %(what)s") % {"what": item.title}, section
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_plan_url(plan, section))
@@ -544,13 +534,13 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
         if action is None:
             raise Http404
     if not plan_may_edit(user=request.user, plan=plan):
-        return _forbidden(request, _("You may read this plan but not change it."), plan)
+        return forbidden(request, _("You may read this plan but not change it."))
     form = ActionForm(request.POST or None, instance=action, plan=plan)
     if request.method == "POST" and "delete" in request.POST and action is not None:
         try:
             services.action_delete(user=request.user, action=action)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
         else:
             messages.success(request, _("Deleted."))
         return redirect(_plan_url(plan, "actions"))
@@ -570,7 +560,7 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
         except VersionConflict as exc:
             return _conflict(request, exc, plan, _("Edit action"), "actions")
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect(_plan_url(plan, "actions"))
@@ -619,9 +609,7 @@ def action_track(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
                 visible_to_customer=form.cleaned_data["visible_to_customer"],
             )
         except ApplicationError as exc:
-            if exc.status == 403:
-                return _forbidden(request, exc.message, plan)
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
     else:
         messages.error(request, _("Choose a status."))
     next_url = request.POST.get("next") or ""
@@ -657,9 +645,7 @@ def plan_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except ApplicationError as exc:
-        if exc.status == 403:
-            return _forbidden(request, exc.message, plan)
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     return redirect(_plan_url(plan))
 
 
@@ -669,7 +655,7 @@ def plan_next(request: HttpRequest, pk: int) -> HttpResponse:
     """Make next period's plan from this plan's last approved version."""
     plan = _plan_or_404(request, pk)
     if not plan_may_edit(user=request.user, plan=plan):
-        return _forbidden(request, _("You may read this plan but not change it."), plan)
+        return forbidden(request, _("You may read this plan but not change it."))
     year = plan.period_end.year + 1
     initial = {
         "period_label": str(year) if plan.period_label.isdigit() else "",
@@ -683,7 +669,7 @@ def plan_next(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user, source=plan, **form.cleaned_data
             )
         except ApplicationError as exc:
-            _form_error(form, exc)
+            add_application_error(form, exc)
         else:
             messages.success(
                 request,
@@ -731,10 +717,7 @@ def _document_for(plan: Plan, ref: str) -> tuple[PlanDocument, str]:
             "status": plan.get_status_display().lower()
         }
     if ref.startswith("v") and ref[1:].isdigit():
-        try:
-            version = version_get(plan=source, number=int(ref[1:]))
-        except ApplicationError:
-            raise Http404 from None
+        version = version_get(plan=source, number=int(ref[1:]))
         label = _("%(period)s version %(n)d, approved %(date)s") % {
             "period": source.period_label,
             "n": version.number,
@@ -799,7 +782,7 @@ def share_manage(request: HttpRequest, pk: int) -> HttpResponse:
     new_url = None
     if request.method == "POST":
         if not may_edit:
-            return _forbidden(request, _("You may read this plan but not change it."), plan)
+            return forbidden(request, _("You may read this plan but not change it."))
         if "revoke" in request.POST:
             link = plan.share_links.filter(pk=request.POST.get("revoke")).first()
             if link is None:
@@ -813,7 +796,7 @@ def share_manage(request: HttpRequest, pk: int) -> HttpResponse:
                     user=request.user, plan=plan, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _form_error(form, exc)
+                add_application_error(form, exc)
             else:
                 new_url = request.build_absolute_uri(reverse("plans:shared", args=[token]))
                 form = ShareLinkForm()
@@ -1150,7 +1133,7 @@ def templates_edit(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         if not may:
-            return _forbidden(
+            return forbidden(
                 request, _("Only sales directors and administrators set plan templates.")
             )
         try:
@@ -1174,10 +1157,7 @@ def templates_edit(request: HttpRequest) -> HttpResponse:
 @require_GET
 def account_plans(request: HttpRequest, account_id: int) -> HttpResponse:
     """The plans of one account (linked from the account page)."""
-    try:
-        account = account_get_visible(user=request.user, account_id=account_id)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    account = account_get_visible(user=request.user, account_id=account_id)
     latest = (
         plan_list_annotated(user=request.user)
         .filter(account=account)

@@ -108,12 +108,6 @@ def _state(request: HttpRequest) -> MatrixState:
     return MatrixState(filters, review, previous, rows, counts, axis, size, trails)
 
 
-def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return render(
-        request, "portfolio/matrix_error.html", {"message": exc.message}, status=exc.status
-    )
-
-
 def _review_label(review: Review) -> str:
     return _("%(name)s (%(date)s)") % {
         "name": review.name,
@@ -409,10 +403,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
 @require_GET
 def matrix(request: HttpRequest) -> HttpResponse:
     """The matrix page; an htmx request (the filter form) gets the part below the heading."""
-    try:
-        state = _state(request)
-    except ApplicationError as exc:
-        return _error(request, exc)
+    state = _state(request)
     if state.review is None:
         return render(
             request,
@@ -429,10 +420,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 @require_GET
 def matrix_table(request: HttpRequest) -> HttpResponse:
     """The sortable, paginated table of the matrix's accounts (an htmx fragment)."""
-    try:
-        state = _state(request)
-    except ApplicationError as exc:
-        return _error(request, exc)
+    state = _state(request)
     if state.review is None:
         return HttpResponse(status=204)
     return render(request, "portfolio/_matrix_table.html", _table_context(request, state))
@@ -522,10 +510,7 @@ def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download the filtered matrix: ``csv`` (every account, placed or not), ``png`` or ``svg``."""
     if fmt not in ("csv", "png", "svg"):
         raise Http404
-    try:
-        state = _state(request)
-    except ApplicationError as exc:
-        return _error(request, exc)
+    state = _state(request)
     if state.review is None:
         raise Http404
     stem = f"kam-matrix-{state.review.review_date.isoformat()}"

@@ -22,19 +22,15 @@ from kam.portfolio.models import Outlook, Placement, ReviewStatus
 from kam.portfolio.review_selectors import review_get
 from kam.portfolio.services import OUTLOOK_FIELDS, outlook_save
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
+from kam.web.forms import add_application_error
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def outlook_edit(request: HttpRequest, review_id: int, account_id: int) -> HttpResponse:
     """Show and record ``account_id``'s three-year outlook at review ``review_id``."""
-    try:
-        review = review_get(review_id=review_id)
-        account = account_get_editable(user=request.user, account_id=account_id)
-    except ApplicationError as exc:
-        if exc.status == 403:
-            return render(request, "accounts/forbidden.html", {"message": exc.message}, status=403)
-        raise Http404(exc.message) from None
+    review = review_get(review_id=review_id)
+    account = account_get_editable(user=request.user, account_id=account_id)
     if review.status == ReviewStatus.CANCELLED:
         raise Http404(_("This review was cancelled; it takes no outlook."))
     outlook = Outlook.objects.filter(review=review, account=account).first()
@@ -59,7 +55,7 @@ def outlook_edit(request: HttpRequest, review_id: int, account_id: int) -> HttpR
                 back_url=request.path,
             )
         except ApplicationError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_application_error(form, exc)
         else:
             messages.success(
                 request, _("The three-year outlook of %(name)s is saved.") % {"name": account.name}

@@ -63,6 +63,8 @@ from kam.portfolio.services import (
 from kam.portfolio.services import review_cancel as review_cancel_service
 from kam.portfolio.services import review_close as review_close_service
 from kam.portfolio.services import review_create as review_create_service
+from kam.web.forms import add_application_error
+from kam.web.page_errors import refusal_message
 
 GRID_PAGE_SIZE = 50
 NOT_PLACED_SHOWN = 200
@@ -74,10 +76,7 @@ WHOLE = re.compile(r"^\s*\d{1,2}\s*$")
 
 
 def _review_or_404(pk: int) -> Review:
-    try:
-        return review_get(review_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
+    return review_get(review_id=pk)
 
 
 @login_required
@@ -115,9 +114,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
                 created_by=request.user,
             )
         except ApplicationError as exc:
-            target = exc.field if exc.field in form.fields else None
-            for problem in exc.problems:
-                form.add_error(target, problem)
+            add_application_error(form, exc, every_problem=True)
         else:
             messages.success(request, _("Review opened. Raters can now score their accounts."))
             return redirect(reverse("portfolio:review_detail", args=[review.pk]))
@@ -183,9 +180,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         review_close_service(review=review, closed_by=request.user)
     except ApplicationError as exc:
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from exc
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     else:
         messages.success(request, _("Review closed; its scores are now frozen."))
     return redirect(reverse("portfolio:review_detail", args=[review.pk]))
@@ -213,9 +208,7 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             review_cancel_service(review=review, cancelled_by=request.user)
         except ApplicationError as exc:
-            if exc.status == 403:
-                raise PermissionDenied(exc.message) from exc
-            messages.error(request, exc.message)
+            refusal_message(request, exc)
         else:
             messages.success(
                 request,
@@ -243,7 +236,7 @@ def review_derive(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         n = review_derive_scores(review=review)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
     else:
         messages.success(
             request,

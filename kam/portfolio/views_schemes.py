@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,10 +35,7 @@ def _require_manager(request: HttpRequest) -> None:
 
 
 def _scheme_or_404(pk: int):  # type: ignore[no-untyped-def]
-    try:
-        return scheme_get(scheme_id=pk)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
+    return scheme_get(scheme_id=pk)
 
 
 @login_required
@@ -58,12 +55,9 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One version (``?version=N``, the latest by default) and what changed since the one before."""
     scheme = _scheme_or_404(pk)
     number = request.GET.get("version")
-    try:
-        version = scheme_version_get(
-            scheme=scheme, number=int(number) if number and number.isdigit() else None
-        )
-    except ApplicationError as exc:
-        raise Http404(exc.message) from exc
+    version = scheme_version_get(
+        scheme=scheme, number=int(number) if number and number.isdigit() else None
+    )
     previous = scheme_version_previous(version=version)
     axes = criteria_by_axis(version=version)
     all_versions = list(scheme.versions.order_by("-number").select_related("created_by"))

@@ -6,7 +6,6 @@ page ``portfolio_deck``); the direct download ``portfolio_export`` stays for lin
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from kam.jobs.models import LIVE
 from kam.jobs.selectors import job_file, job_get_visible, may_see_jobs
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
 from kam.reports.services import KIND, portfolio_deck_enqueue
+from kam.web.page_errors import refusal_message
 
 
 def _int(value: str | None) -> int | None:
@@ -88,9 +88,7 @@ def portfolio_deck_prepare(request: HttpRequest, fmt: str) -> HttpResponse:
             lang=request.POST.get("lang") or get_language() or "en",
         )
     except ApplicationError as exc:
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        messages.error(request, exc.message)
+        refusal_message(request, exc)
         return redirect("portfolio:matrix")
     return redirect("reports:portfolio_deck", job_id=job.pk)
 
@@ -100,10 +98,7 @@ def portfolio_deck_prepare(request: HttpRequest, fmt: str) -> HttpResponse:
 def portfolio_deck(request: HttpRequest, job_id: int) -> HttpResponse:
     """The deck's job: its progress while it is prepared (the status refreshes itself),
     then the download link. Only its owner, or a director or administrator, sees it."""
-    try:
-        job = job_get_visible(user=request.user, job_id=job_id)
-    except ApplicationError as exc:
-        raise Http404(exc.message) from None
+    job = job_get_visible(user=request.user, job_id=job_id)
     if job.kind != KIND:
         raise Http404
     context = {

@@ -22,6 +22,7 @@ from kam.users.selectors import api_token_get, api_token_list
 from kam.users.services import login_lockout_clear
 from kam.users.throttle import password_reset_allowed
 from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
+from kam.web.forms import add_application_error
 
 
 class TokenCreateForm(forms.Form):
@@ -47,7 +48,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             try:
                 created, plain = api_token_create(user=request.user, name=form.cleaned_data["name"])
             except ApplicationError as exc:
-                form.add_error(exc.field, exc.message)
+                add_application_error(form, exc)
             else:
                 form = TokenCreateForm()
     else:
@@ -71,10 +72,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     """Revoke one of my tokens; htmx gets the updated table row, a plain form a redirect."""
-    try:
-        token = api_token_get(user=request.user, token_id=token_id)
-    except ApplicationError as exc:
-        return HttpResponse(exc.message, status=exc.status)
+    token = api_token_get(user=request.user, token_id=token_id)
     api_token_revoke(token=token)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "users/_token_row.html", {"token": token})

@@ -38,6 +38,7 @@ from ninja import Field, Schema
 
 from kam.errors import ApplicationError
 from kam.web import formats
+from kam.web.api_schemas import ErrorOut
 
 
 class VersionConflict(ApplicationError):
@@ -251,15 +252,12 @@ def expected_version(
     return body_version, False
 
 
-class ConflictOut(Schema):
+class ConflictOut(ErrorOut):
     """A refused write (409 or 412). For a version conflict also the object as it is now
     (``current``, in the shape a GET returns), its ``current_version``, the version you
     sent (``your_version``) and the values you tried to save (``yours``); other 409s (a
     plan that is not a draft, a name taken) carry ``detail`` only."""
 
-    detail: str
-    field: str | None = None
-    problems: list[str] = []
     your_version: int | None = Field(None, description="The version your write was made on.")
     current_version: int | None = Field(None, description="The version saved now.")
     current: dict[str, Any] | list[Any] | None = Field(

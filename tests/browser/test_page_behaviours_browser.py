@@ -97,3 +97,30 @@ def test_moved_behaviours_work_under_the_policy(live_server, chromium, plan_with
 
     assert page.evaluate("window.__cspViolations") == []
     context.close()
+
+
+def test_an_htmx_error_shows_its_message_in_the_target(
+    live_server, chromium, plan_with_action
+) -> None:  # type: ignore[no-untyped-def]
+    """The one error fragment (kam/web/page_errors.py) answers 404 and still shows in the
+    target: htmx swaps no 4xx answer unless kam.js says so."""
+    login, plan, _action = plan_with_action
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    log_in(page, live_server.url, login)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page.evaluate(
+        """() => {
+          const target = document.createElement("div");
+          target.id = "error-target";
+          document.querySelector("main").prepend(target);
+          return htmx.ajax("GET", "/plans/987654/", {target: "#error-target", swap: "innerHTML"});
+        }"""
+    )
+    alert = page.locator("#error-target [role=alert]")
+    alert.wait_for()
+    assert alert.inner_text().strip() == "There is no such plan."
+    assert page.evaluate("window.__cspViolations || []") == []
+    context.close()

@@ -8,12 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kam.accounts.models import AccountRevenue
-<<<<<<< HEAD
-from kam.economics.figures import account_figures, half_up
-=======
-from kam.activities.models import Activity, ActivityParticipant
 from kam.economics.figures import account_figures
->>>>>>> layers
 from kam.economics.lines import store_get
 from kam.plans.models import Plan
 from kam.web.formats import half_up

@@ -13,11 +13,6 @@ from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.models import PlanAction
 from kam.plans.selectors import plan_document_build
-<<<<<<< HEAD
-from kam.web.errors import ApplicationError
-=======
-from kam.relationships.models import Contact
->>>>>>> layers
 from tests.conftest import client_for
 from tests.factories import ContactFactory
 

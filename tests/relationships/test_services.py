@@ -15,11 +15,7 @@ from kam.organisation.selectors import organisation_get
 from kam.relationships import services
 from kam.relationships.models import ContactLink, ErasureRecord
 from kam.relationships.selectors import account_data, ckey, ukey
-<<<<<<< HEAD
-from kam.web.errors import ApplicationError
 from tests.factories import PlacementFactory, ReviewFactory
-=======
->>>>>>> layers
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,9 @@
    - data-confirm="question" on a form (asked on submit) or a submit button (on click);
    - data-autosubmit on a select: choosing an option submits its form;
    - data-select-on-focus on a read-only input: focusing or clicking selects its text;
-   - data-copy-from="id" on a button: copies that input's value, then shows data-copied. */
+   - data-copy-from="id" on a button: copies that input's value, then shows data-copied;
+   - an htmx answer marked Kam-Error (the one error fragment, kam/web/page_errors.py) is
+     swapped into its target although its status is 4xx, so the message shows there. */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -42,5 +44,9 @@
         && target.form) {
       target.form.submit();
     }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("Kam-Error")) { event.detail.shouldSwap = true; }
   });
 })();
