@@ -47,7 +47,7 @@ from kam.imports.numbers import Convention, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import Table, read_table
 from kam.organisation.selectors import organisation_get
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, require
 from kam.web.history_records import bulk_history, history_actor, history_reason
 
 User = AbstractBaseUser | AnonymousUser
@@ -741,10 +741,10 @@ def account_import(
     file. Only sales directors and administrators may import. Raises ``ImportRefused``
     (status 422) with every problem when the file cannot be imported as a whole.
     """
-    if not account_may_import(user=user):
-        raise ApplicationError(
-            _("Only a sales director or administrator can import accounts."), status=403
-        )
+    require(
+        account_may_import(user=user),
+        _("Only a sales director or administrator can import accounts."),
+    )
     upload_size_check(len(content), name=filename)
     table = read_table(
         content,

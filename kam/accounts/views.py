@@ -34,15 +34,14 @@ from kam.accounts.selectors import (
     account_get_editable,
     account_get_visible,
     account_list_visible,
+    account_may_change_owner,
     account_may_create,
     account_may_edit,
     account_may_import,
     account_team,
     revenue_year_last,
-    user_role,
 )
 from kam.accounts.services import (
-    MANAGER_ROLES,
     account_create,
     account_revenue_set,
     account_team_set,
@@ -234,7 +233,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
     """Create an account (directors and administrators; key account managers for themselves)."""
     if not account_may_create(user=request.user):
         return _forbidden(request, _("You may not create accounts."))
-    owner_editable = user_role(request.user) in MANAGER_ROLES
+    owner_editable = account_may_change_owner(user=request.user)
     initial = {"currency": organisation_get().base_currency, "active": True}
     if not owner_editable:
         initial["owner"] = request.user.pk
@@ -271,7 +270,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if exc.status == 403:
             return _forbidden(request, exc.message)
         raise Http404(exc.message) from None
-    owner_editable = user_role(request.user) in MANAGER_ROLES
+    owner_editable = account_may_change_owner(user=request.user)
     years = sorted(account.revenues.values_list("year", flat=True))
     section = request.POST.get("section") if request.method == "POST" else None
     team = list(account_team(account=account))

@@ -40,7 +40,7 @@ from kam.organisation.services import (
 )
 from kam.users.models import Function
 from kam.web.concurrency import save_versioned, snapshot
-from kam.web.errors import ApplicationError, control_characters_refuse
+from kam.web.errors import ApplicationError, control_characters_refuse, require
 
 #: The most hours a function may be given: far beyond any team, so only typos are refused.
 MAX_FUNCTION_HOURS_PER_YEAR = 1_000_000
@@ -54,10 +54,10 @@ _GROUPING = re.compile(r"[,\s]")
 
 def plan_check(user: AbstractBaseUser) -> None:
     """Refuse (403) a user who may not plan the team's time."""
-    if not period_may_plan(user):
-        raise ApplicationError(
-            _("Only sales directors and administrators plan the team's time."), status=403
-        )
+    require(
+        period_may_plan(user=user),
+        _("Only sales directors and administrators plan the team's time."),
+    )
 
 
 def open_check(period: PlanningPeriod) -> None:

@@ -188,6 +188,18 @@ class AccountFigures:
     plan_id: int | None
 
     @property
+    def growth_pct(self) -> Decimal | None:
+        """``growth`` in percent, rounded half up to one decimal: the figure every page and
+        document shows (docs/architecture.md, rule 5)."""
+        return half_up(self.growth * 100, 1) if self.growth is not None else None
+
+    @property
+    def roi_pct(self) -> Decimal | None:
+        """``roi`` in whole percents, rounded half up: the figure every page and document
+        shows (docs/architecture.md, rule 5)."""
+        return half_up(self.roi * 100) if self.roi is not None else None
+
+    @property
     def base_year(self) -> int:
         """The calendar year ``revenue`` is of: the last full year before ``year``."""
         return self.year - 1

@@ -18,9 +18,9 @@ from ninja import Field, Router, Schema, Status
 from kam.organisation.models import Organisation
 from kam.organisation.selectors import (
     box_policy_rows_get,
-    can_edit_policies,
     exchange_rates_get,
     organisation_get,
+    policy_may_edit,
     team_capacity_hours,
     team_capacity_list,
 )
@@ -32,7 +32,7 @@ from kam.organisation.services import (
     organisation_update,
 )
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, require
 
 router = Router(tags=["organisation"])
 
@@ -128,10 +128,10 @@ class ExchangeRateOut(Schema):
 
 
 def _require_editor(user: AbstractBaseUser) -> None:
-    if not can_edit_policies(user):
-        raise ApplicationError(
-            _("Only sales directors and administrators may change policies."), status=403
-        )
+    require(
+        policy_may_edit(user=user),
+        _("Only sales directors and administrators may change policies."),
+    )
 
 
 def _settings(org: Organisation) -> SettingsOut:
@@ -236,7 +236,7 @@ def box_policies_put(
 
 @router.get("/team-capacity", response=TeamCapacityOut, summary="The team's yearly capacity")
 def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
-    show_cost = can_edit_policies(request.user)  # type: ignore[arg-type]
+    show_cost = policy_may_edit(user=request.user)
     return TeamCapacityOut(
         total_hours_per_year=team_capacity_hours(),
         people=[

@@ -79,7 +79,7 @@ from kam.relationships.services import (
     contact_update,
     email_clean,
 )
-from kam.web.errors import ApplicationError
+from kam.web.errors import ApplicationError, require
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -792,8 +792,7 @@ def calendar_run(
     now: dt.datetime | None = None,
 ) -> CalendarSummary:
     """Import the events of one .ics file within the period (see the module docstring)."""
-    if not activity_may_log(user=user):
-        raise ApplicationError(_("Viewers cannot import calendars."), status=403)
+    require(activity_may_log(user=user), _("Viewers cannot import calendars."))
     text = ics_decode(content)
     calendar = ics_parse(text)
     problems = _event_problems(calendar, text)
