@@ -43,6 +43,16 @@ class ApplicationError(Exception):
         self.problems = problems or [p.message for p in self.located] or [message]
 
 
+def require(allowed: bool, message: str, *, field: str | None = None) -> None:
+    """Refuse with 403 and ``message`` unless ``allowed``.
+
+    A service calls the ``<entity>_may_<verb>`` selector again before it writes and passes
+    its answer here (docs/architecture.md, rule 3), so every refusal reads the same way.
+    """
+    if not allowed:
+        raise ApplicationError(message, field=field, status=403)
+
+
 def control_characters_refuse(value: str, *, field: str) -> str:
     """``value`` unchanged, or a refusal when it holds a control character.
 

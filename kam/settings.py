@@ -181,7 +181,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kam.web.context_processors.kam",
+                "kam.pages.context_processors.kam",
             ],
         },
     },

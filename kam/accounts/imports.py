@@ -42,7 +42,7 @@ from kam.accounts.services import (
     external_id_clean,
     name_clean,
 )
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.imports.limits import Deadline, upload_size_check, year_range
 from kam.imports.numbers import Convention, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
@@ -741,10 +741,10 @@ def account_import(
     file. Only sales directors and administrators may import. Raises ``ImportRefused``
     (status 422) with every problem when the file cannot be imported as a whole.
     """
-    if not account_may_import(user=user):
-        raise ApplicationError(
-            _("Only a sales director or administrator can import accounts."), status=403
-        )
+    require(
+        account_may_import(user=user),
+        _("Only a sales director or administrator can import accounts."),
+    )
     upload_size_check(len(content), name=filename)
     table = read_table(
         content,

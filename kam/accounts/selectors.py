@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kam.accounts.models import Account, AccountTeamMember
 from kam.errors import ApplicationError
 from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 
 def user_role(user: AbstractBaseUser | AnonymousUser) -> str | None:
@@ -54,11 +55,10 @@ def account_list_editable(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
     Administrators and sales directors change every account; key account managers those
     they own or are on the team of; team members and viewers none.
     """
-    role = user_role(user)
     qs = Account.objects.all()
-    if role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}:
+    if user_may_manage_portfolio(user=user):
         return qs
-    if role == Role.KEY_ACCOUNT_MANAGER:
+    if user_role(user) == Role.KEY_ACCOUNT_MANAGER:
         return qs.filter(_owned_or_served(user))
     return qs.none()
 
@@ -102,7 +102,13 @@ def account_may_create(*, user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def account_may_import(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Only sales directors and administrators import account files (they touch every account)."""
-    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+    return user_may_manage_portfolio(user=user)
+
+
+def account_may_change_owner(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Only sales directors and administrators give an account another owner, or create one
+    for somebody else."""
+    return user_may_manage_portfolio(user=user)
 
 
 def account_may_edit(*, user: AbstractBaseUser | AnonymousUser, account: Account) -> bool:

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.codes import COUNTRY_CODES, CURRENCY_CODES
 from kam.accounts.models import Account, AccountRevenue, AccountTeamMember, TeamRole
-from kam.accounts.selectors import account_editable_check, account_list_visible, user_role
+from kam.accounts.selectors import (
+    account_editable_check,
+    account_list_visible,
+    account_may_change_owner,
+    user_role,
+)
 from kam.errors import ApplicationError, control_characters_refuse
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Role
@@ -29,8 +34,6 @@ User = AbstractBaseUser | AnonymousUser
 
 #: Roles that may own (lead) an account.
 OWNER_ROLES: Final = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.SALES_DIRECTOR, Role.ADMINISTRATOR})
-#: Roles that may create accounts for anyone, change owners and import files.
-MANAGER_ROLES: Final = frozenset({Role.SALES_DIRECTOR, Role.ADMINISTRATOR})
 
 NAME_MAX = Account._meta.get_field("name").max_length or 200
 EXTERNAL_ID_MAX = Account._meta.get_field("external_id").max_length or 64
@@ -244,10 +247,9 @@ def account_create(
     manager creates accounts they own themselves (``owner`` defaults to them). The
     currency defaults to the organisation's base currency.
     """
-    role = user_role(user)
-    if role in MANAGER_ROLES:
+    if account_may_change_owner(user=user):
         pass
-    elif role == Role.KEY_ACCOUNT_MANAGER:
+    elif user_role(user) == Role.KEY_ACCOUNT_MANAGER:
         if owner is None:
             owner = user  # type: ignore[assignment]
         elif owner.pk != user.pk:
@@ -309,7 +311,7 @@ def account_update(
     if not isinstance(owner, _Unset):
         owner_id = owner.pk if owner is not None else None
         if owner_id != account.owner_id:
-            if user_role(user) not in MANAGER_ROLES:
+            if not account_may_change_owner(user=user):
                 raise ApplicationError(
                     _("Only a sales director or administrator can give an account another owner."),
                     field="owner",

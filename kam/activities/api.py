@@ -29,6 +29,7 @@ from kam.activities.selectors import (
     actual_hours_by_box,
     actual_hours_by_person,
     period_start_default,
+    review_for_hours,
     shares,
 )
 from kam.activities.services import (
@@ -40,7 +41,6 @@ from kam.activities.services import (
 from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.portfolio.models import Review
-from kam.portfolio.selectors import portfolio_review
 from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["activities"])
@@ -320,12 +320,7 @@ def hours_by_box(
     """Person-hours per box of a review (default: the portfolio review, the latest closed
     one); 'unplaced' for the rest."""
     start, end = _period(start, end)
-    if review_id is None:
-        review = portfolio_review()
-    else:
-        review = Review.objects.filter(pk=review_id).first()
-        if review is None:
-            raise ApplicationError(_("There is no such review."), field="review_id", status=404)
+    review = review_for_hours(review_id=review_id)
     rows = actual_hours_by_box(start=start, end=end, user=request.user, review=review)
     return _hours(rows, start, end, review)
 

@@ -72,7 +72,7 @@ from kam.accounts.selectors import account_list_visible
 from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
 from kam.activities.selectors import activity_may_log
 from kam.activities.signals import activities_bulk_created
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.imports.problems import ImportProblem, ImportRefused
 from kam.plans.conversations import ObjectiveIndex, tags_in, tags_strip
@@ -795,8 +795,7 @@ def calendar_run(
     now: dt.datetime | None = None,
 ) -> CalendarSummary:
     """Import the events of one .ics file within the period (see the module docstring)."""
-    if not activity_may_log(user=user):
-        raise ApplicationError(_("Viewers cannot import calendars."), status=403)
+    require(activity_may_log(user=user), _("Viewers cannot import calendars."))
     text = ics_decode(content)
     calendar = ics_parse(text)
     problems = _event_problems(calendar, text)

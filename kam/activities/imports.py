@@ -64,7 +64,7 @@ from kam.activities.services import (
 )
 from kam.activities.signals import activities_bulk_created
 from kam.core.contact_match import Candidate, match_names
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.imports.limits import Deadline, date_plausible, date_reason, upload_size_check
 from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
@@ -542,8 +542,7 @@ def activity_import(
     ``ActivityImportUnmatched`` (422) when names in the contacts column match no contact
     and ``mapping`` does not say what they are.
     """
-    if not activity_may_log(user=user):
-        raise ApplicationError(_("Viewers cannot log activities."), status=403)
+    require(activity_may_log(user=user), _("Viewers cannot log activities."))
     upload_size_check(len(content), name=filename)
     if content[:4] == b"PK\x03\x04":
         raise ActivityImportError(

@@ -11,7 +11,7 @@ Periods are inclusive calendar dates: ``start`` and ``end`` both count.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,9 @@ from kam.activities.models import Activity, ActivityParticipant
 from kam.errors import ApplicationError
 from kam.organisation.models import Box
 from kam.portfolio.models import Review
+from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -98,18 +100,23 @@ def activity_may_log(*, user: User) -> bool:
     }
 
 
-def activity_may_change(*, user: User, activity: Activity) -> bool:
+def activity_may_change(
+    *, user: User, activity: Activity, participant_ids: Collection[int] | None = None
+) -> bool:
     """Whether ``user`` may edit or delete ``activity`` (which they can already read).
 
     Directors and administrators change any activity; key account managers and team
-    members those they logged or took part in; viewers none.
+    members those they logged or took part in; viewers none. ``participant_ids`` are the
+    activity's participants when the caller has read them already (a list asks for every
+    row without a query per row); without them one query asks.
     """
-    role = user_role(user)
-    if role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}:
+    if user_may_manage_portfolio(user=user):
         return True
-    if role in {Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER}:
+    if user_role(user) in {Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER}:
         if activity.created_by_id == user.pk:
             return True
+        if participant_ids is not None:
+            return user.pk in participant_ids
         return ActivityParticipant.objects.filter(activity=activity, user_id=user.pk).exists()
     return False
 
@@ -462,3 +469,38 @@ def contact_search(*, user: User, account_id: int, query: str = "", limit: int =
         if not wanted or wanted in name_key(f"{c.name} {c.title} {c.email}")
     ]
     return out[:limit]
+
+
+def contact_list_picked(*, account_id: int, contact_ids: Iterable[int]) -> list[Any]:
+    """The contacts among ``contact_ids`` that are the account's (erased ones included)."""
+    from kam.relationships.models import Contact
+
+    return list(Contact.objects.filter(pk__in=list(contact_ids), account_id=account_id))
+
+
+def contact_list_of_accounts(*, account_ids: Iterable[int]) -> list[Any]:
+    """The kept contacts of these accounts, by name."""
+    from kam.relationships.models import Contact
+
+    return list(
+        Contact.objects.filter(account_id__in=list(account_ids), erased_at=None).order_by("name")
+    )
+
+
+def person_hours_of(*, activities: QuerySet[Activity]) -> float:
+    """Person-hours of ``activities``: each activity's duration times its participants."""
+    minutes = ActivityParticipant.objects.filter(
+        activity__in=activities.order_by().values("pk")
+    ).aggregate(minutes=Sum("activity__duration_minutes"))["minutes"]
+    return (minutes or 0) / 60
+
+
+def review_for_hours(*, review_id: int | None) -> Review | None:
+    """The review whose boxes hours are shown by: ``review_id``, or the portfolio review
+    (the latest closed one) when None; 404 for an unknown ``review_id``."""
+    if review_id is None:
+        return portfolio_review()
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        raise ApplicationError(_("There is no such review."), field="review_id", status=404)
+    return review

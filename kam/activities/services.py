@@ -32,7 +32,7 @@ from kam.activities.models import (
 )
 from kam.activities.selectors import activity_may_change, activity_may_log
 from kam.core.contact_match import Candidate, NameMatch, match_names
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -284,24 +284,22 @@ def activity_contact_create(
 # --- checks --------------------------------------------------------------------------------------
 
 
-def _check_may_log(*, user: User, account: Account) -> None:
-    if not activity_may_log(user=user):
-        raise ApplicationError(_("Viewers cannot log activities."), status=403)
+def _log_check(*, user: User, account: Account) -> None:
+    require(activity_may_log(user=user), _("Viewers cannot log activities."))
     if not account_list_visible(user=user).filter(pk=account.pk).exists():
         raise ApplicationError(_("There is no such account."), status=404, field="account")
 
 
-def _check_may_change(*, user: User, activity: Activity) -> None:
+def _change_check(*, user: User, activity: Activity) -> None:
     if not account_list_visible(user=user).filter(pk=activity.account_id).exists():
         raise ApplicationError(_("There is no such activity."), status=404)
-    if not activity_may_change(user=user, activity=activity):
-        raise ApplicationError(
-            _(
-                "Only the person who logged this activity, its participants or a sales "
-                "director can change it."
-            ),
-            status=403,
-        )
+    require(
+        activity_may_change(user=user, activity=activity),
+        _(
+            "Only the person who logged this activity, its participants or a sales "
+            "director can change it."
+        ),
+    )
 
 
 # --- services ----------------------------------------------------------------------------------
@@ -333,7 +331,7 @@ def activity_create(
     with ``refuse_unmatched``. ``objective`` is the plan objective or value proposition it
     was about (``objective_clean``), or None.
     """
-    _check_may_log(user=user, account=account)
+    _log_check(user=user, account=account)
     contact_ids, unmatched = contacts_resolve(
         account=account,
         contact_ids=contacts,
@@ -414,11 +412,11 @@ def activity_update(
     stays, except that moving the activity to another account unties it (the objective
     is the old account's).
     """
-    _check_may_change(user=user, activity=activity)
+    _change_check(user=user, activity=activity)
     current_ids = list(activity.contacts.values_list("pk", flat=True))
     moved = account is not None and account.pk != activity.account_id
     if account is not None and moved:
-        _check_may_log(user=user, account=account)
+        _log_check(user=user, account=account)
         activity.account = account
     contact_ids: list[int] | None = None
     if contacts is not None or contact_names is not None:
@@ -471,7 +469,7 @@ def activity_update(
 
 def activity_delete(*, user: User, activity: Activity) -> None:
     """Delete ``activity`` and its participations (see the module docstring for who may)."""
-    _check_may_change(user=user, activity=activity)
+    _change_check(user=user, activity=activity)
     activity.delete()
 
 

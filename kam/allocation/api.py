@@ -38,6 +38,7 @@ from kam.allocation.selectors import (
     capacity_list,
     function_capacity_rows,
     judgement_accounts,
+    judgement_list,
     period_get,
     period_list,
     period_may_plan,
@@ -335,7 +336,7 @@ def _run_out(r: AllocationRun) -> RunOut:
     summary="List planning periods",
 )
 def periods_list(request: HttpRequest) -> Any:
-    if not period_may_read(request.user):
+    if not period_may_read(user=request.user):
         raise ApplicationError(_("You have no role in kam."), status=403)
     return [_period_out(p) for p in period_list()]
 
@@ -386,7 +387,7 @@ def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) ->
 )
 def capacities_get(request: HttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
-    show_cost = period_may_plan(request.user)  # colleagues' costs are the planners' to see
+    show_cost = period_may_plan(user=request.user)  # colleagues' costs are the planners' to see
     return [
         AllocationCapacityOut(
             user_id=c.user_id,
@@ -547,11 +548,7 @@ def policies_put(
 def judgements_list(request: HttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     visible = judgement_accounts(user=request.user, period=period).values("pk")
-    return (
-        ResponseJudgement.objects.filter(period=period, account_id__in=visible)
-        .select_related("account", "entered_by")
-        .order_by("account__name", "pk")
-    )
+    return judgement_list(period=period, accounts=visible)
 
 
 @router.put(

@@ -21,7 +21,7 @@ from kam.allocation.services import CENT, TENTH, decimal_parse, open_check
 from kam.allocation.wording import calibration_message, judgement_labels
 from kam.core.allocation.curves import CalibrationError, ResponseCurve
 from kam.core.allocation.fit import JudgementFit, fit_judgements
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.organisation.services import MAX_HOURS_PER_ACCOUNT
 
 #: The judgement fields of the form and API, and the names ``kam.core`` gives them.
@@ -158,11 +158,10 @@ def judgement_save(
     (docs/method.md section 2). Directors and administrators judge every account, key
     account managers those they may edit (403 otherwise, 404 when the account is hidden);
     inconsistent numbers are refused with the field to change (422)."""
-    if not judgement_may_enter(user):
-        raise ApplicationError(
-            _("Only key account managers, sales directors and administrators enter judgements."),
-            status=403,
-        )
+    require(
+        judgement_may_enter(user=user),
+        _("Only key account managers, sales directors and administrators enter judgements."),
+    )
     if not account_list_editable(user=user).filter(pk=account.pk).exists():
         if account_list_visible(user=user).filter(pk=account.pk).exists():
             raise ApplicationError(

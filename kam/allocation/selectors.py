@@ -51,19 +51,20 @@ from kam.organisation.models import Box
 from kam.portfolio.models import Placement, Review
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function, Role
+from kam.users.selectors import user_may_manage_portfolio
 
 
-def period_may_plan(user: AbstractBaseUser | AnonymousUser) -> bool:
+def period_may_plan(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Sales directors and administrators plan (periods, capacities, policies, runs)."""
-    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+    return user_may_manage_portfolio(user=user)
 
 
-def period_may_read(user: AbstractBaseUser | AnonymousUser) -> bool:
+def period_may_read(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Everyone signed in with a kam role reads the planning periods."""
     return user_role(user) is not None
 
 
-def judgement_may_enter(user: AbstractBaseUser | AnonymousUser) -> bool:
+def judgement_may_enter(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether ``user`` may enter judgements for at least some accounts."""
     return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
 
@@ -84,7 +85,7 @@ def period_get(*, user: AbstractBaseUser | AnonymousUser, period_id: int) -> Pla
     """The period ``period_id``; 404 when there is none or ``user`` has no kam role."""
     period = (
         PlanningPeriod.objects.select_related("created_by").filter(pk=period_id).first()
-        if period_may_read(user)
+        if period_may_read(user=user)
         else None
     )
     if period is None:
@@ -267,7 +268,7 @@ def run_get(*, user: AbstractBaseUser | AnonymousUser, run_id: int) -> Allocatio
     """The run ``run_id``; 404 when there is none or ``user`` has no kam role."""
     run = (
         AllocationRun.objects.select_related("period", "created_by").filter(pk=run_id).first()
-        if period_may_read(user)
+        if period_may_read(user=user)
         else None
     )
     if run is None:
@@ -525,4 +526,15 @@ def plan_hours(*, period: PlanningPeriod) -> PlanHours:
         judged_min_hours=judged_min,
         policy_accounts=tuple(rows),
         by_box=tuple(by_box),
+    )
+
+
+def judgement_list(
+    *, period: PlanningPeriod, accounts: QuerySet[Any]
+) -> QuerySet[ResponseJudgement]:
+    """The judgements of ``period`` on these accounts (a ``values("pk")`` queryset), by account."""
+    return (
+        ResponseJudgement.objects.filter(period=period, account_id__in=accounts)
+        .select_related("account", "entered_by")
+        .order_by("account__name", "pk")
     )

@@ -29,7 +29,7 @@ from kam.allocation.models import (
     PlanningPeriod,
 )
 from kam.allocation.selectors import period_may_plan
-from kam.errors import ApplicationError, control_characters_refuse
+from kam.errors import ApplicationError, control_characters_refuse, require
 from kam.organisation.models import Box
 from kam.organisation.selectors import box_policy_rows_get, organisation_get, team_capacity_list
 from kam.organisation.services import (
@@ -54,10 +54,10 @@ _GROUPING = re.compile(r"[,\s]")
 
 def plan_check(user: AbstractBaseUser) -> None:
     """Refuse (403) a user who may not plan the team's time."""
-    if not period_may_plan(user):
-        raise ApplicationError(
-            _("Only sales directors and administrators plan the team's time."), status=403
-        )
+    require(
+        period_may_plan(user=user),
+        _("Only sales directors and administrators plan the team's time."),
+    )
 
 
 def open_check(period: PlanningPeriod) -> None:

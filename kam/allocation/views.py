@@ -130,7 +130,7 @@ def _currency() -> str:
 @login_required
 def period_list_page(request: HttpRequest) -> HttpResponse:
     """Every planning period; directors and administrators create a new one here."""
-    can_plan = period_may_plan(request.user)
+    can_plan = period_may_plan(user=request.user)
     form = PeriodForm(initial=next_year_initial())
     if request.method == "POST":
         if not can_plan:
@@ -221,7 +221,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
     """A period: capacities and box policies (editable by planners), judgement counts per
     box, the button that starts an optimisation, and the latest runs with their progress."""
     period = _period(request, period_id)
-    can_plan = period_may_plan(request.user)
+    can_plan = period_may_plan(user=request.user)
     editable = can_plan and period.status != PeriodStatus.CLOSED
     section = request.POST.get("section") if request.method == "POST" else None
     if section and not can_plan:
@@ -337,7 +337,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             "plan_hours": hours,
             "runs": run_list(period=period),
             "latest_done": run_latest_done(period=period),
-            "can_judge": judgement_may_enter(request.user),
+            "can_judge": judgement_may_enter(user=request.user),
             "currency": _currency(),
         },
     )
@@ -582,7 +582,7 @@ def judgement_sketch(request: HttpRequest, period_id: int) -> HttpResponse:
     """The fitted curve of the numbers typed so far, as a small inline SVG, or the message
     that says which number to change (nothing is saved)."""
     _period(request, period_id)
-    if not judgement_may_enter(request.user):
+    if not judgement_may_enter(user=request.user):
         raise PermissionDenied(
             _("Only key account managers, sales directors and administrators enter judgements.")
         )

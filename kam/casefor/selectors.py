@@ -21,12 +21,12 @@ from kam.organisation.selectors import (
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 
-def assessment_can_create(user: AbstractBaseUser | AnonymousUser) -> bool:
+def assessment_may_create(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether ``user`` may record an assessment (sales directors and administrators)."""
-    profile = getattr(user, "profile", None) if user.is_authenticated else None
-    return bool(profile is not None and profile.can_manage_portfolio)
+    return user_may_manage_portfolio(user=user)
 
 
 def assessment_list() -> QuerySet[Assessment]:

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.casefor.models import Assessment
-from kam.casefor.selectors import assessment_can_create, capacity_inputs_current
+from kam.casefor.selectors import assessment_may_create, capacity_inputs_current
 from kam.core.business_case import AssessmentError, validate_answers
-from kam.errors import ApplicationError, Problem
+from kam.errors import ApplicationError, Problem, require
 from kam.organisation.selectors import organisation_get
 
 
@@ -33,11 +33,10 @@ def assessment_create(
     Today's capacity figures (team hours, policy minimums, key account managers, the latest
     review's key accounts) are recorded with it.
     """
-    if not assessment_can_create(created_by):
-        raise ApplicationError(
-            _("Only sales directors and administrators may record a business case assessment."),
-            status=403,
-        )
+    require(
+        assessment_may_create(user=created_by),
+        _("Only sales directors and administrators may record a business case assessment."),
+    )
     try:
         validate_answers(answers, readiness)
     except AssessmentError as exc:

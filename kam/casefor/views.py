@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 from kam.casefor.forms import AssessmentForm
 from kam.casefor.models import Assessment
 from kam.casefor.selectors import (
-    assessment_can_create,
     assessment_changes,
     assessment_get,
     assessment_latest,
     assessment_list,
+    assessment_may_create,
     assessment_previous,
     business_case_of,
 )
@@ -132,7 +132,7 @@ def case_context(assessment: Assessment) -> dict[str, Any]:
 
 def _render_case(request: HttpRequest, assessment: Assessment | None) -> HttpResponse:
     context: dict[str, Any] = {
-        "can_create": assessment_can_create(request.user),
+        "can_create": assessment_may_create(user=request.user),
         "organisation": organisation_get(),
     }
     if assessment is not None:
@@ -204,7 +204,7 @@ def assessment_list_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casefor/assessment_list.html",
-        {"rows": rows, "can_create": assessment_can_create(request.user)},
+        {"rows": rows, "can_create": assessment_may_create(user=request.user)},
     )
 
 
@@ -244,7 +244,7 @@ def _groups(form: AssessmentForm) -> list[dict[str, Any]]:
 @login_required
 def assessment_new(request: HttpRequest) -> HttpResponse:
     """The questionnaire: ten reasons and the readiness questions on one page."""
-    if not assessment_can_create(request.user):
+    if not assessment_may_create(user=request.user):
         raise PermissionDenied(
             _("Only sales directors and administrators may record a business case assessment.")
         )

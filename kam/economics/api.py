@@ -18,13 +18,14 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from kam.economics.figures import account_figures
-from kam.economics.models import CostToServeItem, Investment
+from kam.economics.models import Investment
 from kam.economics.pnl import InvestmentResult, PeriodPnl
 from kam.economics.selectors import (
     account_economics_visible,
     account_facts_latest,
     account_ledger,
     cost_item_get,
+    cost_item_list,
     investment_get,
     portfolio_economics,
 )
@@ -236,7 +237,7 @@ class CostItemOut(Schema):
 )
 def list_cost_items(request: HttpRequest, account_id: int) -> Any:
     account = account_economics_visible(user=request.user, account_id=account_id)
-    return list(CostToServeItem.objects.filter(account=account).order_by("-date", "-pk"))
+    return cost_item_list(account=account)
 
 
 @router.post(

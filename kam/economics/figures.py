@@ -41,6 +41,7 @@ from kam.accounts.models import Account, AccountRevenue
 from kam.economics.lines import _lines, first_line_day, store_get
 from kam.facts.checking import connect
 from kam.portfolio.selectors import account_box
+from kam.web.formats import half_up
 
 if TYPE_CHECKING:
     from kam.plans.models import Plan
@@ -176,6 +177,18 @@ class AccountFigures:
     hours_planned: float | None
     hours_actual: float
     plan_id: int | None
+
+    @property
+    def growth_pct(self) -> Decimal | None:
+        """``growth`` in percent, rounded half up to one decimal: the figure every page and
+        document shows (docs/architecture.md, rule 5)."""
+        return half_up(self.growth * 100, 1) if self.growth is not None else None
+
+    @property
+    def roi_pct(self) -> Decimal | None:
+        """``roi`` in whole percents, rounded half up: the figure every page and document
+        shows (docs/architecture.md, rule 5)."""
+        return half_up(self.roi * 100) if self.roi is not None else None
 
     @property
     def base_year(self) -> int:

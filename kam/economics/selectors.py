@@ -7,15 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import account_get_visible, account_list_visible
+from kam.accounts.selectors import account_get_visible, account_list_visible, user_role
 from kam.core import economics as core
 from kam.core.fact_scores import FACTS
 from kam.economics.ledger_store import ledgers_latest_read, ledgers_read, ledgers_refreshing
-from kam.economics.models import AccountFacts, CostToServeItem, Investment
+from kam.economics.models import AccountFacts, CostToServeItem, Investment, TransactionImport
 from kam.economics.pnl import (
     AccountLedger,
     BoxComparison,
@@ -27,6 +28,8 @@ from kam.errors import ApplicationError
 from kam.organisation.selectors import organisation_get
 from kam.portfolio.models import Review
 from kam.portfolio.selectors import boxes_of, portfolio_review
+from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 
 def account_facts_latest(
@@ -232,3 +235,29 @@ def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
         invested=[(ledger, r) for ledger in ledgers for r in ledger.investments],
         has_lines=any(f.revenue for f in figures),
     )
+
+
+def transaction_may_import(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Sales directors and administrators import invoice lines and available spend (they
+    touch every account)."""
+    return user_may_manage_portfolio(user=user)
+
+
+def source_may_remove(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Only administrators remove imported invoice lines (the facts of every account change)."""
+    return user_role(user) == Role.ADMINISTRATOR
+
+
+def transaction_import_list(*, limit: int = 10) -> list[TransactionImport]:
+    """The latest transaction imports, newest first, with who started them."""
+    return list(TransactionImport.objects.select_related("created_by")[:limit])
+
+
+def transaction_import_get(*, job_id: int) -> TransactionImport | None:
+    """One transaction import with who started it, or None."""
+    return TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
+
+
+def cost_item_list(*, account: Account) -> list[CostToServeItem]:
+    """All the account's cost-to-serve items, newest first."""
+    return list(CostToServeItem.objects.filter(account=account).order_by("-date", "-pk"))

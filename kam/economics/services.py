@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
-from kam.accounts.selectors import account_editable_check, user_role
+from kam.accounts.selectors import account_editable_check
 from kam.core.fact_scores import FACTS
 from kam.economics.ledger_store import ledgers_dirty
 from kam.economics.lines import line_totals_store, store_get
@@ -36,7 +36,8 @@ from kam.economics.models import (
     InvestmentKind,
     TransactionImport,
 )
-from kam.errors import ApplicationError
+from kam.economics.selectors import source_may_remove, transaction_may_import
+from kam.errors import ApplicationError, require
 from kam.facts.store import TransactionImportError, report_json
 from kam.imports.limits import Deadline, date_check, sql_plausible_lines, upload_size_check
 from kam.imports.numbers import Convention, read_numbers
@@ -46,7 +47,6 @@ from kam.imports.sql import sql_string
 from kam.jobs.models import Job
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
-from kam.users.models import Role
 
 log = logging.getLogger(__name__)
 User = AbstractBaseUser | AnonymousUser
@@ -83,17 +83,11 @@ def account_facts_save(
 # --- permissions ----------------------------------------------------------------------------
 
 
-def may_import(user: User) -> bool:
-    """Sales directors and administrators import invoice lines and available spend (they
-    touch every account)."""
-    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
-
-
 def _import_check(user: User) -> None:
-    if not may_import(user):
-        raise ApplicationError(
-            _("Only sales directors and administrators import transactions."), status=403
-        )
+    require(
+        transaction_may_import(user=user),
+        _("Only sales directors and administrators import transactions."),
+    )
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -706,11 +700,6 @@ class SourceRemoval:
     facts: dict[str, Any]
 
 
-def may_remove_source(user: User) -> bool:
-    """Only administrators remove imported invoice lines (the facts of every account change)."""
-    return user_role(user) == Role.ADMINISTRATOR
-
-
 REMOVE_JOB = "transaction_source_remove"
 
 
@@ -737,10 +726,9 @@ def transaction_source_remove(*, user: User, source: str) -> Job:
     data (dates in year 0 from before dates were checked). Administrators only (403); an
     unknown source is 404; while an import or another removal is queued or running, 409
     (both write the same store and the same facts)."""
-    if not may_remove_source(user):
-        raise ApplicationError(
-            _("Only administrators remove imported transaction sources."), status=403
-        )
+    require(
+        source_may_remove(user=user), _("Only administrators remove imported transaction sources.")
+    )
     if not any(s.name == source for s in store_get().sources()):
         raise ApplicationError(
             _("There is no transaction source '%(source)s'.") % {"source": source[:200]},
@@ -820,10 +808,9 @@ def transaction_source_remove_retry(*, user: User, object_id: int | None) -> Non
     """A failed or cancelled removal may run again (administrators; no import or other
     removal under way). It needs no source still stored: when it is gone, the retry only
     recomputes the facts."""
-    if not may_remove_source(user):
-        raise ApplicationError(
-            _("Only administrators remove imported transaction sources."), status=403
-        )
+    require(
+        source_may_remove(user=user), _("Only administrators remove imported transaction sources.")
+    )
     _store_busy_check(doing="remove")
 
 

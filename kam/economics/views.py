@@ -34,7 +34,7 @@ from kam.economics.forms import (
     TransactionUploadForm,
 )
 from kam.economics.lines import store_get
-from kam.economics.models import ImportStatus, TransactionImport
+from kam.economics.models import ImportStatus
 from kam.economics.selectors import (
     account_economics_visible,
     account_facts_latest,
@@ -44,6 +44,10 @@ from kam.economics.selectors import (
     cost_items_of,
     investment_get,
     portfolio_economics,
+    source_may_remove,
+    transaction_import_get,
+    transaction_import_list,
+    transaction_may_import,
 )
 from kam.economics.services import (
     available_spend_import,
@@ -53,8 +57,6 @@ from kam.economics.services import (
     cost_items_import,
     investment_create,
     investment_delete,
-    may_import,
-    may_remove_source,
     transaction_import_start,
     transaction_source_remove,
 )
@@ -272,7 +274,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
             "top": data.top,
             "bottom": data.bottom,
             "invested": invested,
-            "may_import": may_import(request.user),
+            "may_import": transaction_may_import(user=request.user),
         },
     )
 
@@ -281,7 +283,7 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
 
 
 def _import_guard(request: HttpRequest) -> None:
-    if not may_import(request.user):
+    if not transaction_may_import(user=request.user):
         raise PermissionDenied(_("Only sales directors and administrators import transactions."))
 
 
@@ -314,7 +316,7 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse("economics:import") + f"#job-{job.pk}")
         else:
             status = 422
-    jobs = list(TransactionImport.objects.select_related("created_by")[:10])
+    jobs = transaction_import_list()
     store = store_get()
     return render(
         request,
@@ -324,7 +326,7 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
             "jobs": jobs,
             "sources": store.sources(),
             "today": timezone.localdate(),
-            "may_remove": may_remove_source(request.user),
+            "may_remove": source_may_remove(user=request.user),
         },
         status=status,
     )
@@ -335,7 +337,7 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
 def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """One import's row with its progress; polled every second while it runs."""
     _import_guard(request)
-    job = TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
+    job = transaction_import_get(job_id=job_id)
     if job is None:
         raise Http404(_("There is no such import."))
     return render(request, "economics/_job.html", {"job": job})
@@ -346,7 +348,7 @@ def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     """What one import did, or the rows that refused it."""
     _import_guard(request)
-    job = TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
+    job = transaction_import_get(job_id=job_id)
     if job is None:
         raise Http404(_("There is no such import."))
     return render(
@@ -362,7 +364,7 @@ def import_source_remove(request: HttpRequest) -> HttpResponse:
     """Ask, then remove one transaction source (``?source=``): its lines, its import
     records, and the facts recomputed, as a background job whose row on the jobs page
     shows its progress. Administrators only."""
-    if not may_remove_source(request.user):
+    if not source_may_remove(user=request.user):
         raise PermissionDenied(_("Only administrators remove imported transaction sources."))
     name = (request.POST.get("source") if request.method == "POST" else None) or request.GET.get(
         "source", ""

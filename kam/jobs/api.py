@@ -20,7 +20,7 @@ from kam.jobs.selectors import (
     job_get_visible,
     job_kind_label,
     job_list_visible,
-    may_see_jobs,
+    job_may_see,
 )
 from kam.jobs.services import job_cancel, job_retry, jobs_reap
 from kam.web.api_schemas import ErrorOut
@@ -80,7 +80,7 @@ def _out(job: Job) -> Job:
 
 
 def _guard(request: HttpRequest) -> None:
-    if not may_see_jobs(request.user):
+    if not job_may_see(user=request.user):
         raise ApplicationError(
             _("Only key account managers, directors and administrators see jobs."), status=403
         )

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from kam.accounts.selectors import user_role
 from kam.errors import ApplicationError
 from kam.jobs.models import Job, JobStatus, JobWorker
-from kam.jobs.services import FILE_KEEP_DAYS, KINDS, job_files_root, may_see_all
+from kam.jobs.services import FILE_KEEP_DAYS, KINDS, job_files_root
 from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 User = AbstractBaseUser | AnonymousUser
 
 
-def may_see_jobs(user: User) -> bool:
+def job_may_see(*, user: User) -> bool:
     """Key account managers (their own jobs), directors and administrators (all)."""
     return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
 
@@ -29,7 +30,7 @@ def job_list_visible(*, user: User) -> QuerySet[Job]:
     jobs = Job.objects.select_related("created_by")
     if not user.is_authenticated:
         return jobs.none()
-    return jobs if may_see_all(user) else jobs.filter(created_by_id=user.pk)
+    return jobs if user_may_manage_portfolio(user=user) else jobs.filter(created_by_id=user.pk)
 
 
 def job_get_visible(*, user: User, job_id: int) -> Job:

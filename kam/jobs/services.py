@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.errors import ApplicationError
 from kam.jobs.models import LIVE, Job, JobStatus, JobWorker, PeriodicRun
+from kam.users.selectors import user_may_manage_portfolio
 
 log = logging.getLogger(__name__)
 User = AbstractBaseUser | AnonymousUser
@@ -111,14 +112,6 @@ TASK = "task"
 OWN_TASKS = {k.task: name for name, k in KINDS.items()}
 #: the job being (re-)enqueued just now: its task's signals belong to it
 ENQUEUING: ContextVar[int | None] = ContextVar("kam_job_enqueuing", default=None)
-
-
-def may_see_all(user: User) -> bool:
-    """Directors and administrators see (and cancel, retry) everybody's jobs."""
-    from kam.accounts.selectors import user_role
-    from kam.users.models import Role
-
-    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
 
 
 # --- enqueueing -----------------------------------------------------------------------------
@@ -286,7 +279,9 @@ def job_fail(*, job: Job, reason: str) -> bool:
 
 
 def _visible_check(user: User, job: Job) -> None:
-    if not user.is_authenticated or not (may_see_all(user) or job.created_by_id == user.pk):
+    if not user.is_authenticated or not (
+        user_may_manage_portfolio(user=user) or job.created_by_id == user.pk
+    ):
         raise ApplicationError(_("There is no such job."), status=404)
 
 

@@ -20,7 +20,7 @@ from kam.jobs.selectors import (
     job_get_visible,
     job_kind_label,
     job_list_visible,
-    may_see_jobs,
+    job_may_see,
     workers_alive,
 )
 from kam.jobs.services import KINDS, job_cancel, job_retry, jobs_reap
@@ -30,7 +30,7 @@ PER_PAGE = 50
 
 
 def _guard(request: HttpRequest) -> None:
-    if not may_see_jobs(request.user):
+    if not job_may_see(user=request.user):
         raise Http404(_("There is no such page."))
 
 

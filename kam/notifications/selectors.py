@@ -13,8 +13,9 @@ from django.db.models import Q, QuerySet
 from kam.notifications.models import CustomerUpdate, Kind, Preferences, Sent
 from kam.plans.models import FINISHED_STATUSES, OwnerSide, PlanAction
 from kam.portfolio.models import Review, ReviewStatus
-from kam.portfolio.review_selectors import RaterProgress, review_progress_map, user_can_manage
+from kam.portfolio.review_selectors import RaterProgress, review_progress_map
 from kam.portfolio.selectors import reviews_open
+from kam.users.selectors import user_may_manage_portfolio
 
 DIGEST_DAYS_AHEAD = 14
 
@@ -30,7 +31,7 @@ def language_of(*, user: AbstractBaseUser) -> str:
     return preferences_of(user=user).language or settings.LANGUAGE_CODE
 
 
-def may_receive(*, user: AbstractBaseUser, kind: str) -> bool:
+def notification_may_receive(*, user: AbstractBaseUser, kind: str) -> bool:
     """An active person with an address who has not switched ``kind`` off."""
     return (
         bool(getattr(user, "email", ""))
@@ -50,7 +51,7 @@ def sent_list(*, user: AbstractBaseUser, limit: int = 20) -> list[Sent]:
 
 def review_may_remind(*, review: Review, user: AbstractBaseUser) -> bool:
     """The review's owner (who opened it), a sales director or an administrator."""
-    return user_can_manage(user) or (
+    return user_may_manage_portfolio(user=user) or (
         review.created_by_id is not None and review.created_by_id == user.pk
     )
 

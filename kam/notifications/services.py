@@ -134,7 +134,7 @@ def _deliver(
     Not sent: the person switched the kind off, has no address or is inactive, or the
     e-mail for this key was sent before.
     """
-    if not selectors.may_receive(user=user, kind=kind):
+    if not selectors.notification_may_receive(user=user, kind=kind):
         return False
     to = str(getattr(user, "email", ""))
     try:
@@ -290,7 +290,7 @@ def reminders_request(
     due = [
         p.rater.pk
         for p in selectors.raters_behind(review=review)
-        if selectors.may_receive(user=p.rater, kind=Kind.REMINDER)
+        if selectors.notification_may_receive(user=p.rater, kind=Kind.REMINDER)
         and not selectors.already_sent(user=p.rater, kind=Kind.REMINDER, key=key)
     ]
     if due:
@@ -321,7 +321,7 @@ def _plan_url(action: PlanAction) -> str:
 def digest_send(*, user: AbstractBaseUser, today: dt.date | None = None) -> bool:
     """Send the person's digest of this ISO week, once; nothing when no action is due."""
     today = today or timezone.localdate()
-    if not selectors.may_receive(user=user, kind=Kind.DIGEST):
+    if not selectors.notification_may_receive(user=user, kind=Kind.DIGEST):
         return False
     digest = selectors.digest_of(user=user, today=today)
     if digest.empty:

@@ -15,13 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.organisation.models import Organisation
 from kam.organisation.selectors import (
     box_policy_rows_get,
-    can_edit_policies,
     exchange_rates_get,
     organisation_get,
+    policy_may_edit,
     team_capacity_hours,
     team_capacity_list,
 )
@@ -128,10 +128,10 @@ class ExchangeRateOut(Schema):
 
 
 def _require_editor(user: AbstractBaseUser) -> None:
-    if not can_edit_policies(user):
-        raise ApplicationError(
-            _("Only sales directors and administrators may change policies."), status=403
-        )
+    require(
+        policy_may_edit(user=user),
+        _("Only sales directors and administrators may change policies."),
+    )
 
 
 def _settings(org: Organisation) -> SettingsOut:
@@ -236,7 +236,7 @@ def box_policies_put(
 
 @router.get("/team-capacity", response=TeamCapacityOut, summary="The team's yearly capacity")
 def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
-    show_cost = can_edit_policies(request.user)  # type: ignore[arg-type]
+    show_cost = policy_may_edit(user=request.user)
     return TeamCapacityOut(
         total_hours_per_year=team_capacity_hours(),
         people=[

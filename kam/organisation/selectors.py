@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 
@@ -20,6 +20,7 @@ from kam.organisation.models import (
     Organisation,
 )
 from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 # Roles whose people appear in the team-capacity table even with 0 hours: they are the
 # ones who serve accounts (section 3, the account team).
@@ -128,9 +129,6 @@ def capacity_limits_get(*, organisation: Organisation) -> CapacityLimits:
     )
 
 
-def can_edit_policies(user: AbstractBaseUser) -> bool:
+def policy_may_edit(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     """Whether ``user`` may change the organisation's policies (sales directors, administrators)."""
-    if not user.is_authenticated:
-        return False
-    profile = getattr(user, "profile", None)
-    return bool(profile is not None and profile.can_manage_portfolio)
+    return user_may_manage_portfolio(user=user)

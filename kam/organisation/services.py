@@ -3,7 +3,7 @@
 Every function checks the rule it guards and raises ``ApplicationError`` with the field
 concerned and a message a sales director can act on. Who may call them (sales directors
 and administrators) is checked by the page and the API, with
-``kam.organisation.selectors.can_edit_policies``.
+``kam.organisation.selectors.policy_may_edit``.
 """
 
 from __future__ import annotations

@@ -27,10 +27,10 @@ from kam.organisation.forms import (
 from kam.organisation.models import Box, Organisation
 from kam.organisation.selectors import (
     box_policy_rows_get,
-    can_edit_policies,
     capacity_limits_get,
     exchange_rates_get,
     organisation_get,
+    policy_may_edit,
     team_capacity_hours,
     team_capacity_list,
 )
@@ -181,7 +181,7 @@ def _save_rate(org: Organisation, form: ExchangeRateForm) -> bool:
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Show and change the organisation's policies (docs/method.md sections 1 and 2)."""
-    if not can_edit_policies(request.user):
+    if not policy_may_edit(user=request.user):
         raise PermissionDenied(_("Only sales directors and administrators may change policies."))
     org = organisation_get()
     section = request.POST.get("section") if request.method == "POST" else None

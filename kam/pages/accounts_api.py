@@ -11,7 +11,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +39,7 @@ from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.pages.groups import GroupCompany, group_rollup_get, group_rollups
 from kam.portfolio.selectors import account_list_annotated, account_placements_shown
+from kam.users.selectors import user_get, users_by_username
 from kam.web.api_schemas import ErrorOut
 
 router = Router(tags=["accounts"])
@@ -250,14 +250,14 @@ def _parent(request: HttpRequest, parent_id: int | None) -> Account | None:
 def _user(user_id: int | None, *, field: str) -> Any:
     if user_id is None:
         return None
-    user = get_user_model().objects.select_related("profile").filter(pk=user_id).first()
+    user = user_get(user_id=user_id)
     if user is None:
         raise ApplicationError(_("There is no user with id %(id)d.") % {"id": user_id}, field=field)
     return user
 
 
 def _users(usernames: list[str], *, field: str) -> list[Any]:
-    found = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+    found = users_by_username(usernames=usernames)
     unknown = [name for name in usernames if name not in found]
     if unknown:
         raise ApplicationError(

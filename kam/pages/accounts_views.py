@@ -36,15 +36,14 @@ from kam.accounts.selectors import (
     account_get_editable,
     account_get_visible,
     account_list_visible,
+    account_may_change_owner,
     account_may_create,
     account_may_edit,
     account_may_import,
     account_team,
     revenue_year_last,
-    user_role,
 )
 from kam.accounts.services import (
-    MANAGER_ROLES,
     account_create,
     account_revenue_set,
     account_team_set,
@@ -225,7 +224,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
     """Create an account (directors and administrators; key account managers for themselves)."""
     if not account_may_create(user=request.user):
         return forbidden(request, _("You may not create accounts."))
-    owner_editable = user_role(request.user) in MANAGER_ROLES
+    owner_editable = account_may_change_owner(user=request.user)
     initial = {"currency": organisation_get().base_currency, "active": True}
     if not owner_editable:
         initial["owner"] = request.user.pk
@@ -257,7 +256,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit master data, team and revenue: three forms on one page, each saved on its own."""
     account = account_get_editable(user=request.user, account_id=pk)
-    owner_editable = user_role(request.user) in MANAGER_ROLES
+    owner_editable = account_may_change_owner(user=request.user)
     years = sorted(account.revenues.values_list("year", flat=True))
     section = request.POST.get("section") if request.method == "POST" else None
     team = list(account_team(account=account))

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.core.cells import spreadsheet_row
 from kam.errors import ApplicationError
+from kam.pages.selectors import history_may_see_all
 from kam.web import formats
 from kam.web.history_records import compared_fields
 
@@ -140,13 +141,6 @@ def _role(user: AbstractBaseUser | AnonymousUser) -> str | None:
     return user_role(user)
 
 
-def history_may_see_all(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Administrators see (and export) all history, users' and roles' included."""
-    from kam.users.models import Role
-
-    return bool(user.is_authenticated and (_role(user) == Role.ADMINISTRATOR))
-
-
 def _history(app_label: str, model_name: str) -> Any:
     return apps.get_model(app_label, model_name).history  # type: ignore[attr-defined]
 
@@ -226,10 +220,10 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
             kind, pk, str(review), [_history("portfolio", "Review").filter(id=pk), ratings]
         )
     if kind == "policies":
-        from kam.organisation.selectors import can_edit_policies, organisation_get
+        from kam.organisation.selectors import organisation_get, policy_may_edit
 
         organisation = organisation_get()
-        if not can_edit_policies(user) or organisation.pk != pk:  # type: ignore[arg-type]
+        if not policy_may_edit(user=user) or organisation.pk != pk:
             raise _not_found()
         return HistoryScope(
             kind,
@@ -250,7 +244,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
     # kind == "user"
     from django.contrib.auth import get_user_model
 
-    if not history_may_see_all(user):
+    if not history_may_see_all(user=user):
         raise _not_found()
     person = get_user_model().objects.filter(pk=pk).first()
     if person is None:
@@ -402,7 +396,7 @@ def _entries_in_order(
 
 def history_all_scope(*, user: AbstractBaseUser | AnonymousUser) -> HistoryScope:
     """Every audited model's history; administrators only (404 for others)."""
-    if not history_may_see_all(user):
+    if not history_may_see_all(user=user):
         raise _not_found()
     return HistoryScope(
         "all",

@@ -33,6 +33,7 @@ from kam.relationships.selectors import (
     AccountData,
     account_data,
     contact_get_visible,
+    contact_list,
     finding_rows,
     findings_open,
 )
@@ -319,7 +320,7 @@ def _finding_out(d: AccountData, f: core.Finding) -> dict[str, Any]:
 )
 def list_contacts(request: HttpRequest, account_id: int) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
-    return Contact.objects.filter(account=account).select_related("owner").order_by("number")
+    return contact_list(account=account)
 
 
 @router.post(

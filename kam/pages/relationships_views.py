@@ -45,14 +45,20 @@ from kam.organisation.models import Box
 from kam.plans.conversations import plan_current
 from kam.relationships import services
 from kam.relationships.forms import CalendarForm, ContactForm
-from kam.relationships.models import CalendarImport, Contact, ErasureRecord
+from kam.relationships.models import CalendarImport, Contact
 from kam.relationships.orgchart import org_chart_svg
 from kam.relationships.selectors import (
     FINDING_SORTS,
     AccountData,
     account_data,
+    calendar_import_get,
+    calendar_import_list,
     ckey,
+    contact_get,
     contact_get_visible,
+    contact_list_kept,
+    contact_list_without_email,
+    erasure_list,
     finding_rows,
     findings_accounts,
     findings_counts,
@@ -214,7 +220,7 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         "function_choices": Function.choices,
         "team_role_choices": TeamRole.choices,
         "candidates": list(team_candidates()) if may_edit else [],
-        "erasures": ErasureRecord.objects.filter(account=account).select_related("erased_by")[:10],
+        "erasures": erasure_list(account=account),
         "erased_count": sum(1 for c in d.contacts if c.erased_at is not None),
         "manual_links": sorted(d.manual, key=lambda m: m.contact.name),
         # The plan's conversation grid (objectives × these people's roles) is one click away.
@@ -340,9 +346,7 @@ def orgchart_file(request: HttpRequest, pk: int, file_format: str) -> HttpRespon
 
 
 def _contact_form(account: Account, contact: Contact | None, data: Any = None) -> ContactForm:
-    others = Contact.objects.filter(account=account, erased_at=None).order_by("name")
-    if contact is not None:
-        others = others.exclude(pk=contact.pk)
+    others = contact_list_kept(account=account, exclude=contact)
     owners = [(u.pk, u.get_full_name() or u.username) for u in team_candidates()]
     initial: dict[str, Any] = {}
     if contact is not None:
@@ -482,7 +486,7 @@ def _calendar_context(request: HttpRequest, record: CalendarImport | None) -> di
     unmatched = (record.summary or {}).get("unmatched", []) if record else []
     by_account: dict[int, list[tuple[int, str]]] = {}
     ids = {u["account_id"] for u in unmatched if u.get("account_id")}
-    for c in Contact.objects.filter(account_id__in=ids, erased_at=None, email="").order_by("name"):
+    for c in contact_list_without_email(account_ids=ids):
         by_account.setdefault(c.account_id, []).append(
             (c.pk, f"{c.name} — {c.title}" if c.title else c.name)
         )
@@ -505,7 +509,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     form = CalendarForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {
         "form": form,
-        "recent": CalendarImport.objects.filter(uploaded_by=request.user)[:8],
+        "recent": calendar_import_list(user=request.user),
     }
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -533,7 +537,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def calendar_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """What an import did, the addresses to map, and running the file again."""
-    record = CalendarImport.objects.filter(pk=import_id, uploaded_by=request.user).first()
+    record = calendar_import_get(user=request.user, import_id=import_id)
     if record is None:
         raise Http404
     if request.method == "POST":
@@ -552,9 +556,9 @@ def calendar_detail(request: HttpRequest, import_id: int) -> HttpResponse:
                     raise ApplicationError(_("Pick an account you may change."), field="account")
                 contact = None
                 if action == "contact":
-                    contact = Contact.objects.filter(
-                        pk=int(request.POST.get("contact") or 0), account=account
-                    ).first()
+                    contact = contact_get(
+                        contact_id=int(request.POST.get("contact") or 0), account=account
+                    )
                     if contact is None:
                         raise ApplicationError(
                             _("Pick one of the account's contacts."), field="contact"

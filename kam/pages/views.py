@@ -24,6 +24,7 @@ from kam.pages.history import (
     history_range,
     history_scope,
 )
+from kam.users.selectors import user_may_manage_portfolio
 
 
 @login_required
@@ -38,8 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from kam.users.services import start_visit_record
 
     user = request.user
-    profile = getattr(user, "profile", None)
-    director = bool(profile and profile.can_manage_portfolio)
+    director = user_may_manage_portfolio(user=user)
     now = timezone.now()
     today = timezone.localdate()
     visit = start_visit_record(user=user, now=now)  # type: ignore[arg-type]

@@ -15,7 +15,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +30,7 @@ from kam.plans.compare import plan_compare
 from kam.plans.document import PlanDocument
 from kam.plans.models import ITEM_FIELDS, Plan, PlanAction, PlanItem, ShareLink
 from kam.plans.selectors import (
+    action_get_trackable,
     overdue_groups,
     plan_document,
     plan_figures,
@@ -40,6 +40,7 @@ from kam.plans.selectors import (
     plan_versions,
     version_get,
 )
+from kam.users.selectors import user_list_active
 from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import (
     IF_MATCH,
@@ -346,17 +347,15 @@ def _action_data(plan: Plan, sent: dict[str, Any]) -> dict[str, Any]:
     data = dict(sent)
     if "owner_user_id" in data:
         user_id = data.pop("owner_user_id")
-        user = (
-            get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
-        )
+        user = user_list_active(user_ids=[user_id]).first() if user_id else None
         if user_id and user is None:
             raise ApplicationError(_("There is no such person."), field="owner_user_id")
         data["owner_user"] = user
     if "owner_contact_id" in data:
-        from kam.relationships.models import Contact
+        from kam.relationships.selectors import contact_get
 
         contact_id = data.pop("owner_contact_id")
-        contact = Contact.objects.filter(pk=contact_id).first() if contact_id else None
+        contact = contact_get(contact_id=contact_id) if contact_id else None
         if contact_id and (contact is None or contact.account_id != plan.account_id):
             raise ApplicationError(
                 _("Choose one of %(account)s's contacts.") % {"account": plan.account.name},
@@ -752,12 +751,7 @@ def update_action(
 def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: TrackIn) -> Any:
     """Editors of the plan and our own owner of the action (even on an account they do not
     serve: a commitment from another function)."""
-    own = (
-        PlanAction.objects.select_related("plan", "owner_user")
-        .filter(pk=action_id, plan_id=plan_id, owner_user_id=request.user.pk)
-        .first()
-    )
-    action = own or _action(_plan(request, plan_id), action_id)
+    action = action_get_trackable(user=request.user, plan_id=plan_id, action_id=action_id)
     return services.action_track(
         user=request.user,
         action=action,

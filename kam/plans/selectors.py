@@ -12,11 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
@@ -26,7 +26,6 @@ from kam.accounts.models import Account, TeamRole
 from kam.accounts.selectors import (
     account_list_editable,
     account_list_visible,
-    user_role,
 )
 from kam.economics.figures import (
     AccountFigures,
@@ -34,7 +33,7 @@ from kam.economics.figures import (
     planned_hours_by_person,
     revenues_of_year,
 )
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.plans.conversations import conversation_grid
@@ -67,15 +66,19 @@ from kam.plans.models import (
     PlanTemplate,
     PlanVersion,
     Section,
+    ShareAccess,
     ShareLink,
 )
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
-from kam.users.models import Function, Role
+from kam.users.models import Function
+from kam.users.selectors import user_may_manage_portfolio
 from kam.web.formats import half_up
 
 # -- who may do what -------------------------------------------------------------------------
+
+RowT = TypeVar("RowT", bound=Model)
 
 
 def plan_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
@@ -100,8 +103,7 @@ def plan_may_edit(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> bool
 
 def plan_edit_check(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> None:
     """403 when ``user`` reads the plan but may not change it."""
-    if not plan_may_edit(user=user, plan=plan):
-        raise ApplicationError(_("You may read this plan but not change it."), status=403)
+    require(plan_may_edit(user=user, plan=plan), _("You may read this plan but not change it."))
 
 
 def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -111,7 +113,7 @@ def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     whole portfolio approves it (four eyes: the plan asks for resources that other
     accounts then do not get, section 2). A director who writes a plan may approve it.
     """
-    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
+    return user_may_manage_portfolio(user=user)
 
 
 def template_may_manage(*, user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -119,11 +121,46 @@ def template_may_manage(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     return plan_may_approve(user=user)
 
 
-def action_may_update_status(*, user: AbstractBaseUser | AnonymousUser, action: PlanAction) -> bool:
-    """Editors of the plan, and our own owner of the action (a commitment they track)."""
+def action_may_update_status(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    action: PlanAction,
+    plan_editable: bool | None = None,
+) -> bool:
+    """Editors of the plan, and our own owner of the action (a commitment they track).
+
+    ``plan_editable`` is ``plan_may_edit`` for the action's plan when the caller knows it
+    already (a plan page asks for every action without a query per action).
+    """
     if user.is_authenticated and action.owner_user_id == user.pk:
         return True
+    if plan_editable is not None:
+        return plan_editable
     return plan_may_edit(user=user, plan=action.plan)
+
+
+def action_get_trackable(
+    *, user: AbstractBaseUser | AnonymousUser, plan_id: int, action_id: int
+) -> PlanAction:
+    """The action ``action_id`` of plan ``plan_id`` for tracking its status; 404 otherwise.
+
+    Our own owner of an action reads it even when the account is not theirs to read (a
+    commitment from another function); everyone else reads the plan first.
+    """
+    related = ("plan", "owner_user", "owner_user__profile", "owner_contact")
+    if user.is_authenticated:
+        own = (
+            PlanAction.objects.select_related(*related)
+            .filter(pk=action_id, plan_id=plan_id, owner_user_id=user.pk)
+            .first()
+        )
+        if own is not None:
+            return own
+    plan = plan_get_visible(user=user, plan_id=plan_id)
+    action = plan.actions.select_related(*related).filter(pk=action_id).first()
+    if action is None:
+        raise ApplicationError(_("There is no such action in this plan."), status=404)
+    return action
 
 
 # -- templates ------------------------------------------------------------------------------
@@ -521,7 +558,6 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
         elif key == Section.PROFIT_PLAN:
             profit = _profit_doc(plan, figures)
             growth = figures.growth
-            roi = figures.roi
 
             def span(a: str, b: str) -> str:
                 return f"{a or '—'} → {b or '—'}" if (a or b) else ""
@@ -535,7 +571,7 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
                             _money(profit.revenue_target, currency),
                         )
                         + (
-                            f" ({'+' if growth >= 0 else ''}{_pct(growth * 100)})"
+                            f" ({'+' if growth >= 0 else ''}{_pct(figures.growth_pct)})"
                             if growth is not None
                             else ""
                         ),
@@ -555,7 +591,7 @@ def plan_document_build(*, plan: Plan, today: dt.date | None = None) -> PlanDocu
                     ),
                     (_("Investment required"), _money(plan.investment, currency)),
                     (_("Expected return"), _money(plan.expected_return, currency)),
-                    (_("Return on investment"), _pct(roi * 100, 0) if roi is not None else ""),
+                    (_("Return on investment"), _pct(figures.roi_pct, 0)),
                     (
                         _("Payback"),
                         _("%(years)s years")
@@ -755,3 +791,18 @@ def plan_document(
         assert plan is not None
         doc = plan_document_build(plan=plan)
     return doc.for_customer() if audience == "customer" else doc
+
+
+def plan_row_as_stored(row: RowT) -> RowT:
+    """``row`` read again from the database: a model form that validated has already
+    changed the instance in memory, and the service compares against what is stored."""
+    return type(row)._default_manager.get(pk=row.pk)
+
+
+def share_access_list(*, plan: Plan, limit: int = 50) -> list[ShareAccess]:
+    """The latest visits through the plan's share links, newest first."""
+    return list(
+        ShareAccess.objects.filter(link__plan=plan)
+        .select_related("link", "action")
+        .order_by("-at", "-pk")[:limit]
+    )

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_editable_check
 from kam.core.contact_match import Candidate, match_names
-from kam.errors import ApplicationError
+from kam.errors import ApplicationError, require
 from kam.plans import signals
 from kam.plans.document import PlanDocument
 from kam.plans.models import (
@@ -68,6 +68,7 @@ from kam.plans.selectors import (
     plan_document_build,
     plan_edit_check,
     plan_may_approve,
+    plan_may_edit,
     revenue_of_year,
     template_for_box,
     template_may_manage,
@@ -185,10 +186,10 @@ def templates_save(*, user: User, rows: dict[str, tuple[list[str], list[str]]]) 
     ``rows`` maps a box to (sections, shared sections); a shared section must be in the
     template. Existing plans keep their own sections.
     """
-    if not template_may_manage(user=user):
-        raise ApplicationError(
-            _("Only sales directors and administrators set plan templates."), status=403
-        )
+    require(
+        template_may_manage(user=user),
+        _("Only sales directors and administrators set plan templates."),
+    )
     for box, (sections, shared) in rows.items():
         sections = _sections_clean(sections, f"{box}-sections")
         shared = [s for s in _sections_clean(shared, f"{box}-shared") if s in sections]
@@ -554,8 +555,10 @@ def action_track(
 
     Allowed for the plan's editors and for our own owner of the action.
     """
-    if not action_may_update_status(user=user, action=action):
-        raise ApplicationError(_("Only the owner or the account team updates this."), status=403)
+    require(
+        action_may_update_status(user=user, action=action),
+        _("Only the owner or the account team updates this."),
+    )
     text = _comment_clean(comment)
     if status and status != action.status:
         _status_apply(action, status)
@@ -640,10 +643,9 @@ def plan_approve(*, user: User, plan: Plan, note: str = "") -> PlanVersion:
 
     The version stores the internal document (``snapshot``) and the raw content.
     """
-    if not plan_may_approve(user=user):
-        raise ApplicationError(
-            _("Only a sales director or an administrator approves plans."), status=403
-        )
+    require(
+        plan_may_approve(user=user), _("Only a sales director or an administrator approves plans.")
+    )
     locked = (
         Plan.objects.select_for_update(of=("self",))
         .select_related("account", "account__owner")
@@ -686,8 +688,10 @@ def plan_reopen(*, user: User, plan: Plan) -> Plan:
     if plan.status == PlanStatus.DRAFT:
         return plan
     if plan.status == PlanStatus.IN_REVIEW:
-        if not (plan_may_approve(user=user) or _may_edit(user, plan)):
-            raise ApplicationError(_("You may read this plan but not change it."), status=403)
+        require(
+            plan_may_approve(user=user) or plan_may_edit(user=user, plan=plan),
+            _("You may read this plan but not change it."),
+        )
     else:
         plan_edit_check(user=user, plan=plan)
         plan.version_number += 1
@@ -695,14 +699,6 @@ def plan_reopen(*, user: User, plan: Plan) -> Plan:
     bump(plan)
     plan.save(update_fields=["status", "version_number", "updated_at", "version"])
     return plan
-
-
-def _may_edit(user: User, plan: Plan) -> bool:
-    try:
-        plan_edit_check(user=user, plan=plan)
-    except ApplicationError:
-        return False
-    return True
 
 
 @transaction.atomic

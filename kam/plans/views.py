@@ -59,12 +59,13 @@ from kam.plans.models import (
     PlanItem,
     PlanStatus,
     Section,
-    ShareAccess,
     ShareAccessKind,
     ShareLink,
 )
 from kam.plans.selectors import (
     action_comments,
+    action_get_trackable,
+    action_may_update_status,
     overdue_groups,
     plan_actions,
     plan_document,
@@ -76,7 +77,9 @@ from kam.plans.selectors import (
     plan_list_visible,
     plan_may_approve,
     plan_may_edit,
+    plan_row_as_stored,
     plan_versions,
+    share_access_list,
     share_links,
     sign_offs_of_version,
     template_list,
@@ -237,8 +240,8 @@ def _stats(plan: Plan, items: list[PlanItem], actions: list[PlanAction]) -> dict
     return {
         "figures": figures,
         "revenue": half_up(figures.revenue),
-        "growth_pct": half_up(figures.growth * 100, 1) if figures.growth is not None else None,
-        "roi_pct": half_up(figures.roi * 100) if figures.roi is not None else None,
+        "growth_pct": figures.growth_pct,
+        "roi_pct": figures.roi_pct,
         "payback_years": half_up(figures.payback_years, 1),
         "value_confirmed": sum(confirmed) if confirmed else None,
         "value_unconfirmed": sum(unconfirmed) if unconfirmed else None,
@@ -278,7 +281,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for a in actions:
         a.overdue = a.is_overdue(today)  # type: ignore[attr-defined]
         a.comment_list = comments.get(a.pk, [])  # type: ignore[attr-defined]
-        a.may_track = may_edit or a.owner_user_id == request.user.pk  # type: ignore[attr-defined]
+        a.may_track = action_may_update_status(  # type: ignore[attr-defined]
+            user=request.user, action=a, plan_editable=may_edit
+        )
     draft = plan.status == PlanStatus.DRAFT
     sections = []
     for s in doc.sections:
@@ -378,7 +383,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         try:
             services.plan_update(
                 user=request.user,
-                plan=Plan.objects.get(pk=plan.pk),
+                plan=plan_row_as_stored(plan),
                 data={n: form.cleaned_data[n] for n in SECTION_FIELDS[key]},
                 expected_version=version,
                 base=base,
@@ -491,7 +496,7 @@ def item_edit(
             else:
                 services.item_update(
                     user=request.user,
-                    item=PlanItem.objects.get(pk=item.pk),
+                    item=plan_row_as_stored(item),
                     data=data,
                     expected_version=version,
                 )
@@ -553,7 +558,7 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
             else:
                 services.action_update(
                     user=request.user,
-                    action=PlanAction.objects.get(pk=action.pk),
+                    action=plan_row_as_stored(action),
                     data=data,
                     expected_version=version,
                 )
@@ -587,16 +592,10 @@ def action_track(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
     Our own owner of an action may do this even when the account is not theirs to read
     (a commitment from another function); everyone else reads the plan first.
     """
-    action = (
-        PlanAction.objects.select_related("owner_user", "owner_user__profile", "plan")
-        .filter(pk=action_id, plan_id=pk)
-        .first()
-    )
-    if action is None or (
-        action.owner_user_id != request.user.pk
-        and not plan_list_visible(user=request.user).filter(pk=pk).exists()
-    ):
-        raise Http404
+    try:
+        action = action_get_trackable(user=request.user, plan_id=pk, action_id=action_id)
+    except ApplicationError:
+        raise Http404 from None
     plan = action.plan
     form = TrackForm(request.POST)
     if form.is_valid():
@@ -806,11 +805,7 @@ def share_manage(request: HttpRequest, pk: int) -> HttpResponse:
         link.state = (  # type: ignore[attr-defined]
             "revoked" if link.revoked_at else ("expired" if link.expires_at <= now else "active")
         )
-    accesses = (
-        ShareAccess.objects.filter(link__plan=plan)
-        .select_related("link", "action")
-        .order_by("-at", "-pk")[:50]
-    )
+    accesses = share_access_list(plan=plan)
     owners = sorted(
         {
             (a.owner_contact_name, a.owner_contact_email)

@@ -27,7 +27,7 @@ from kam.portfolio.matrix import (
 )
 from kam.portfolio.models import Outlook, Review, ReviewStatus
 from kam.portfolio.review_selectors import review_get
-from kam.portfolio.selectors import review_previous
+from kam.portfolio.selectors import outlook_of, review_previous
 from kam.portfolio.services import outlook_save, review_ensure_computed
 from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import (
@@ -336,7 +336,7 @@ def outlook_get(
     """Potential and expected position of an account you may see; version 0 when none yet."""
     review = review_get(review_id=review_id)
     account = account_get_visible(user=request.user, account_id=account_id)
-    outlook = Outlook.objects.filter(review=review, account=account).first()
+    outlook = outlook_of(review=review, account=account)
     if outlook is None:
         outlook = Outlook(review=review, account=account, version=0)
     set_etag(response, outlook.version)
@@ -371,7 +371,7 @@ def outlook_put(
     account = account_get_editable(user=request.user, account_id=account_id)
     data = payload.model_dump(exclude_unset=True)
     body_version = data.pop("version", None)
-    current = Outlook.objects.filter(review=review, account=account).first()
+    current = outlook_of(review=review, account=account)
     with conflict_shows(lambda c: _outlook_out(c)):
         if current is not None:
             expected, precondition = expected_version(

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from kam.accounts.selectors import account_list_visible
 from kam.errors import ApplicationError
-from kam.portfolio.models import Rating, Review, ReviewStatus, SchemeVersion
+from kam.portfolio.models import Rating, Review, ReviewStatus
 from kam.portfolio.review_selectors import (
     RaterProgress,
     ratings_of,
@@ -30,8 +29,8 @@ from kam.portfolio.review_selectors import (
     review_list,
     review_progress_map,
     review_uncertain,
-    user_can_manage,
 )
+from kam.portfolio.scheme_selectors import scheme_version_find
 from kam.portfolio.selectors import placement_list, portfolio_review
 from kam.portfolio.services import (
     RatingInput,
@@ -42,6 +41,7 @@ from kam.portfolio.services import (
     review_derive_scores,
     review_ensure_computed,
 )
+from kam.users.selectors import user_list_active, user_may_manage_portfolio
 
 router = Router(tags=["reviews"])
 
@@ -202,10 +202,10 @@ def reviews_list(request: HttpRequest) -> list[ReviewOut]:
     "", response={201: ReviewDetailOut}, summary="Open a review (directors, administrators)"
 )
 def reviews_create(request: HttpRequest, payload: ReviewIn) -> tuple[int, ReviewDetailOut]:
-    version = SchemeVersion.objects.filter(pk=payload.scheme_version_id).first()
+    version = scheme_version_find(version_id=payload.scheme_version_id)
     if version is None:
         raise ApplicationError(_("No such scheme version."), field="scheme_version_id", status=422)
-    users = list(get_user_model().objects.filter(pk__in=payload.rater_ids, is_active=True))
+    users = list(user_list_active(user_ids=payload.rater_ids))
     unknown = set(payload.rater_ids) - {u.pk for u in users}
     if unknown:
         raise ApplicationError(
@@ -242,7 +242,7 @@ def reviews_ratings(
     rater_id: int | None = None
     all_raters = False
     if rater not in (None, "", str(user.pk)):
-        if not user_can_manage(user):
+        if not user_may_manage_portfolio(user=user):
             raise ApplicationError(
                 _("Raters score on their own: you may read only your own scores."), status=403
             )
@@ -343,7 +343,7 @@ class DerivedOut(Schema):
 )
 def reviews_derive(request: HttpRequest, review_id: int) -> DerivedOut:
     review = review_get(review_id=review_id)
-    if not user_can_manage(request.user):
+    if not user_may_manage_portfolio(user=request.user):
         raise ApplicationError(
             _("Only a sales director or an administrator may do this."), status=403
         )

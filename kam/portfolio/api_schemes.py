@@ -14,7 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from kam.portfolio.models import SchemeVersion, ScoringScheme
-from kam.portfolio.scheme_selectors import scheme_get, scheme_list, scheme_version_get
+from kam.portfolio.scheme_selectors import (
+    scheme_get,
+    scheme_list,
+    scheme_version_get,
+    scheme_versions_of,
+)
 from kam.portfolio.services import (
     CriterionInput,
     SchemeContent,
@@ -178,12 +183,7 @@ def _version_out(version: SchemeVersion) -> SchemeVersionOut:
 
 
 def _scheme_out(scheme: ScoringScheme) -> SchemeOut:
-    versions = (
-        SchemeVersion.objects.filter(scheme=scheme)
-        .select_related("created_by")
-        .prefetch_related("criteria", "competitors", "reviews")
-        .order_by("-number")
-    )
+    versions = scheme_versions_of(scheme=scheme)
     return SchemeOut(
         id=scheme.pk,
         name=scheme.name,

@@ -47,11 +47,6 @@ RATER_ROLES = (
 """Roles that may score in a review; viewers only read."""
 
 
-def user_can_manage(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """True for sales directors and administrators: they define schemes and run reviews."""
-    return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
-
-
 def rater_candidates() -> QuerySet[AbstractBaseUser]:
     """Active people who may be named as raters, by name."""
     return (
@@ -461,3 +456,18 @@ def ratings_of(
     if not all_raters:
         qs = qs.filter(rater_id=rater_id if rater_id is not None else viewer.pk)
     return qs.order_by("account_id", "rater_id", "criterion__axis", "criterion__position")
+
+
+def review_entered_count(*, review: Review) -> int:
+    """How many scores people entered in ``review`` (scores derived from facts left out)."""
+    return Rating.objects.filter(review=review, derived=False).count()
+
+
+def ratings_derived(*, review: Review, account_ids: Iterable[int]) -> QuerySet[Rating]:
+    """The scores kam derived from facts in ``review`` for these accounts."""
+    return Rating.objects.filter(review=review, derived=True, account_id__in=list(account_ids))
+
+
+def ratings_of_rater(*, review: Review, rater: Any, account_ids: Iterable[int]) -> QuerySet[Rating]:
+    """One rater's scores in ``review`` for these accounts."""
+    return Rating.objects.filter(review=review, rater=rater, account_id__in=list(account_ids))

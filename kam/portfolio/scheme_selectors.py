@@ -167,3 +167,18 @@ def scheme_version_diff(*, version: SchemeVersion, previous: SchemeVersion) -> V
         if a != b:
             diff.cuts.append(FieldChange(label, _num(a), _num(b)))
     return diff
+
+
+def scheme_version_find(*, version_id: int) -> SchemeVersion | None:
+    """The scheme version ``version_id``, or None."""
+    return SchemeVersion.objects.filter(pk=version_id).first()
+
+
+def scheme_versions_of(*, scheme: ScoringScheme) -> QuerySet[SchemeVersion]:
+    """The scheme's versions, newest first, with their criteria, competitors and reviews."""
+    return (
+        SchemeVersion.objects.filter(scheme=scheme)
+        .select_related("created_by")
+        .prefetch_related("criteria", "competitors", "reviews")
+        .order_by("-number")
+    )

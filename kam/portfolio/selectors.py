@@ -33,7 +33,7 @@ from kam.accounts.selectors import account_list_visible, revenue_year_last
 from kam.core.scoring import Criterion as CoreCriterion
 from kam.core.scoring import Scheme
 from kam.organisation.selectors import exchange_rates_get, organisation_get
-from kam.portfolio.models import Axis, Placement, Review, ReviewStatus, SchemeVersion
+from kam.portfolio.models import Axis, Outlook, Placement, Review, ReviewStatus, SchemeVersion
 
 
 def scheme_version_to_core(*, version: SchemeVersion) -> Scheme:
@@ -234,3 +234,13 @@ def box_moves_compute(*, review: Review, previous: Review) -> list[tuple[int, st
         .values_list("account_id", "box")
         if pk in before and before[pk] != box
     ]
+
+
+def outlook_of(*, review: Review, account: Account) -> Outlook | None:
+    """The account's three-year outlook recorded at ``review``, or None."""
+    return Outlook.objects.filter(review=review, account=account).first()
+
+
+def placement_of(*, review: Review, account: Account) -> Placement | None:
+    """The account's placement in ``review``, or None."""
+    return Placement.objects.filter(review=review, account=account).first()

@@ -41,6 +41,7 @@ from kam.portfolio.models import (
     ViewSource,
 )
 from kam.portfolio.selectors import review_scope, reviews_next, scheme_version_to_core
+from kam.users.selectors import user_may_manage_portfolio
 from kam.web.concurrency import claim_version, save_versioned, snapshot
 from kam.web.history_records import bulk_history, history_reason
 
@@ -48,8 +49,7 @@ logger = logging.getLogger(__name__)
 
 
 def _require_manager(user: AbstractBaseUser | None) -> None:
-    profile = getattr(user, "profile", None)
-    if user is not None and (profile is None or not profile.can_manage_portfolio):
+    if user is not None and not user_may_manage_portfolio(user=user):
         raise ApplicationError(
             _("Only a sales director or an administrator may do this."), status=403
         )

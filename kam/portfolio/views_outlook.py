@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 from kam.accounts.selectors import account_get_editable
 from kam.errors import ApplicationError
 from kam.portfolio.forms import OutlookForm
-from kam.portfolio.models import Outlook, Placement, ReviewStatus
+from kam.portfolio.models import Outlook, ReviewStatus
 from kam.portfolio.review_selectors import review_get
+from kam.portfolio.selectors import outlook_of, placement_of
 from kam.portfolio.services import OUTLOOK_FIELDS, outlook_save
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.forms import add_application_error
@@ -33,9 +34,9 @@ def outlook_edit(request: HttpRequest, review_id: int, account_id: int) -> HttpR
     account = account_get_editable(user=request.user, account_id=account_id)
     if review.status == ReviewStatus.CANCELLED:
         raise Http404(_("This review was cancelled; it takes no outlook."))
-    outlook = Outlook.objects.filter(review=review, account=account).first()
+    outlook = outlook_of(review=review, account=account)
     instance = outlook or Outlook(review=review, account=account)
-    placement = Placement.objects.filter(review=review, account=account).first()
+    placement = placement_of(review=review, account=account)
     back = f"{reverse('portfolio:matrix')}?review_id={review.pk}"
     form = OutlookForm(request.POST if request.method == "POST" else None, instance=instance)
     if request.method == "POST" and form.is_valid():

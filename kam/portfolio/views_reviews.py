@@ -40,17 +40,19 @@ from kam.portfolio.models import (
 )
 from kam.portfolio.review_selectors import (
     not_placed_rows,
+    ratings_derived,
+    ratings_of_rater,
     review_accounts_to_score,
     review_box_counts,
     review_disagreement_count,
     review_disagreements,
+    review_entered_count,
     review_get,
     review_is_rater,
     review_not_placed,
     review_previous_boxes,
     review_progress_map,
     review_uncertain,
-    user_can_manage,
 )
 from kam.portfolio.review_selectors import review_list as review_list_query
 from kam.portfolio.selectors import portfolio_review, review_previous
@@ -63,6 +65,7 @@ from kam.portfolio.services import (
 from kam.portfolio.services import review_cancel as review_cancel_service
 from kam.portfolio.services import review_close as review_close_service
 from kam.portfolio.services import review_create as review_create_service
+from kam.users.selectors import user_may_manage_portfolio
 from kam.web.forms import add_application_error
 from kam.web.page_errors import refusal_message
 
@@ -92,7 +95,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page_obj": page,
-            "can_manage": user_can_manage(request.user),
+            "can_manage": user_may_manage_portfolio(user=request.user),
             "portfolio": portfolio_review(),
         },
     )
@@ -101,7 +104,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def review_create(request: HttpRequest) -> HttpResponse:
     """Open a review: name, date, scheme version and raters (directors and administrators)."""
-    if not user_can_manage(request.user):
+    if not user_may_manage_portfolio(user=request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may open a review."))
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -127,7 +130,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(pk)
     review_ensure_computed(review=review)
     user = request.user
-    can_manage = user_can_manage(user)
+    can_manage = user_may_manage_portfolio(user=user)
     not_placed_qs = review_not_placed(review=review, user=user)
     not_placed_count = not_placed_qs.count()
     counts = review_box_counts(review=review, user=user)
@@ -194,7 +197,7 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     a message saying why nothing happened.
     """
     review = _review_or_404(pk)
-    if not user_can_manage(request.user):
+    if not user_may_manage_portfolio(user=request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may do this."))
     if review.status != ReviewStatus.OPEN:
         messages.error(
@@ -221,7 +224,7 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "review": review,
             "portfolio": portfolio_review(),
-            "scores": Rating.objects.filter(review=review, derived=False).count(),
+            "scores": review_entered_count(review=review),
         },
     )
 
@@ -231,7 +234,7 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def review_derive(request: HttpRequest, pk: int) -> HttpResponse:
     """Derive the fact-bound scores again from the accounts' latest facts (directors)."""
     review = _review_or_404(pk)
-    if not user_can_manage(request.user):
+    if not user_may_manage_portfolio(user=request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may do this."))
     try:
         n = review_derive_scores(review=review)
@@ -341,9 +344,7 @@ def _derived(setup: GridSetup, account_ids: list[int]) -> dict[tuple[int, int], 
         return {}
     return {
         (r.account_id, r.criterion_id): r
-        for r in Rating.objects.filter(
-            review=setup.review, derived=True, account_id__in=account_ids
-        )
+        for r in ratings_derived(review=setup.review, account_ids=account_ids)
     }
 
 
@@ -358,8 +359,8 @@ def _mark_derived(rows: list[GridRow], derived: dict[tuple[int, int], Rating]) -
 def _rows_from_db(
     setup: GridSetup, accounts: list[Account], rater: Any, previous: dict[int, str]
 ) -> list[GridRow]:
-    ratings = Rating.objects.filter(
-        review=setup.review, rater=rater, account_id__in=[a.pk for a in accounts]
+    ratings = ratings_of_rater(
+        review=setup.review, rater=rater, account_ids=[a.pk for a in accounts]
     )
     stored = {(r.account_id, r.criterion_id): r for r in ratings}
     rows = []

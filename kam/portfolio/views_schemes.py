@@ -18,7 +18,6 @@ from kam.errors import ApplicationError
 from kam.portfolio import scheme_selectors, services
 from kam.portfolio.forms import SchemeForm
 from kam.portfolio.models import Axis
-from kam.portfolio.review_selectors import user_can_manage
 from kam.portfolio.scheme_selectors import (
     criteria_by_axis,
     scheme_get,
@@ -26,11 +25,12 @@ from kam.portfolio.scheme_selectors import (
     scheme_version_get,
     scheme_version_previous,
 )
+from kam.users.selectors import user_may_manage_portfolio
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not user_can_manage(request.user):
+    if not user_may_manage_portfolio(user=request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may change schemes."))
 
 

@@ -59,12 +59,14 @@ from kam.organisation.selectors import box_policy_rows_get, organisation_get
 from kam.portfolio.selectors import boxes_of
 from kam.relationships.models import (
     AccountRelationship,
+    CalendarImport,
     Contact,
     ContactFunction,
     ContactLink,
+    ErasureRecord,
     FindingRecord,
 )
-from kam.users.models import Role
+from kam.users.selectors import user_may_manage_portfolio
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -140,9 +142,7 @@ class AccountData:
 
 
 def _senior(user: Any, function: str) -> bool:
-    profile = getattr(user, "profile", None)
-    role = profile.role if profile is not None else ""
-    return role in {Role.SALES_DIRECTOR, Role.ADMINISTRATOR} or function == "management"
+    return user_may_manage_portfolio(user=user) or function == "management"
 
 
 def _function_of(user: Any) -> str:
@@ -560,3 +560,48 @@ def findings_counts(records: QuerySet[FindingRecord]) -> dict[tuple[str, str], i
 def findings_accounts(records: QuerySet[FindingRecord]) -> int:
     """On how many accounts ``records`` (a ``findings_open`` queryset) are: one query."""
     return records.order_by().aggregate(n=Count("account", distinct=True))["n"] or 0
+
+
+def contact_get(*, contact_id: int, account: Account | None = None) -> Contact | None:
+    """The contact ``contact_id`` (of ``account`` when given), or None."""
+    contacts = Contact.objects.filter(pk=contact_id)
+    if account is not None:
+        contacts = contacts.filter(account=account)
+    return contacts.first()
+
+
+def contact_list(*, account: Account) -> QuerySet[Contact]:
+    """All the account's contacts, erased ones included, by number, with their owner."""
+    return Contact.objects.filter(account=account).select_related("owner").order_by("number")
+
+
+def contact_list_kept(*, account: Account, exclude: Contact | None = None) -> QuerySet[Contact]:
+    """The account's contacts that are not erased, by name, ``exclude`` left out."""
+    contacts = Contact.objects.filter(account=account, erased_at=None).order_by("name")
+    return contacts.exclude(pk=exclude.pk) if exclude is not None else contacts
+
+
+def contact_list_without_email(*, account_ids: Iterable[int]) -> QuerySet[Contact]:
+    """The kept contacts of these accounts that have no e-mail address yet, by name."""
+    return Contact.objects.filter(
+        account_id__in=list(account_ids), erased_at=None, email=""
+    ).order_by("name")
+
+
+def erasure_list(*, account: Account, limit: int = 10) -> list[ErasureRecord]:
+    """The account's latest erasures of personal data, with who erased."""
+    return list(ErasureRecord.objects.filter(account=account).select_related("erased_by")[:limit])
+
+
+def calendar_import_list(
+    *, user: AbstractBaseUser | AnonymousUser, limit: int = 8
+) -> list[CalendarImport]:
+    """The calendar files ``user`` uploaded, newest first."""
+    return list(CalendarImport.objects.filter(uploaded_by_id=user.pk)[:limit])
+
+
+def calendar_import_get(
+    *, user: AbstractBaseUser | AnonymousUser, import_id: int
+) -> CalendarImport | None:
+    """One of the calendar files ``user`` uploaded, or None (nobody else's)."""
+    return CalendarImport.objects.filter(pk=import_id, uploaded_by_id=user.pk).first()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kam.errors import ApplicationError
 from kam.jobs.models import LIVE
-from kam.jobs.selectors import job_file, job_get_visible, may_see_jobs
+from kam.jobs.selectors import job_file, job_get_visible, job_may_see
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
 from kam.reports.services import KIND, portfolio_deck_enqueue
 from kam.web.page_errors import refusal_message
@@ -105,7 +105,7 @@ def portfolio_deck(request: HttpRequest, job_id: int) -> HttpResponse:
         "job": job,
         "live": job.status in LIVE,
         "download": reverse("jobs:download", args=[job.pk]) if job_file(job) else "",
-        "jobs_page": may_see_jobs(request.user),
+        "jobs_page": job_may_see(user=request.user),
     }
     if request.htmx:
         return render(request, "reports/_deck_status.html", context)

@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 
 from kam.users.models import Profile
 from kam.users.selectors import api_token_get, api_token_list
+from kam.users.services import profile_get_or_create
 from kam.users.tokens import api_token_create, api_token_revoke
 
 router = Router(tags=["users"])
@@ -46,7 +47,7 @@ class TokenCreatedOut(TokenOut):
 
 
 def _profile(request: HttpRequest) -> Profile:
-    return Profile.objects.get_or_create(user=request.user)[0]
+    return profile_get_or_create(user=request.user)  # type: ignore[arg-type]
 
 
 @router.get("/me", response=MeOut, summary="Who is calling")

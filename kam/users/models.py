@@ -62,11 +62,6 @@ class Profile(models.Model):
     def sees_all_accounts(self) -> bool:
         return self.role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.VIEWER}
 
-    @property
-    def can_manage_portfolio(self) -> bool:
-        """May define schemes, open reviews and set policies."""
-        return self.role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
-
 
 class ApiToken(models.Model):
     """A personal API token; only a SHA-256 digest is stored, the token is shown once."""

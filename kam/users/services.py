@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -100,3 +100,8 @@ def start_visit_record(*, user: AbstractUser, now: dt.datetime) -> StartVisit:
         visit.last_seen_at = now
         visit.save()
     return visit
+
+
+def profile_get_or_create(*, user: AbstractBaseUser) -> Profile:
+    """The person's profile, created with the defaults when they have none yet."""
+    return Profile.objects.get_or_create(user=user)[0]

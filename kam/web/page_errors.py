@@ -1,6 +1,6 @@
 """One error policy for pages (docs/architecture.md, rule 4).
 
-A page view lets an :class:`~kam.web.errors.ApplicationError` it does not show beside a
+A page view lets an :class:`~kam.errors.ApplicationError` it does not show beside a
 form field propagate; :class:`ApplicationErrorMiddleware` answers it with the error's
 status and message, rendered from one template (``web/error.html``, or its fragment
 ``web/_error.html`` for an htmx request, which ``kam.js`` swaps into the target although

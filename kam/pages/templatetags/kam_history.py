@@ -11,7 +11,8 @@ from typing import Any
 from django import template
 
 from kam.errors import ApplicationError
-from kam.pages.history import history_may_see_all, history_page, history_scope
+from kam.pages.history import history_page, history_scope
+from kam.pages.selectors import history_may_see_all
 
 register = template.Library()
 
@@ -31,5 +32,5 @@ def history_section(context: dict[str, Any], kind: str, pk: int) -> dict[str, An
         "kind": kind,
         "pk": pk,
         "request": request,
-        "may_see_all": history_may_see_all(request.user),
+        "may_see_all": history_may_see_all(user=request.user),
     }

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kam.jobs.selectors import job_may_see
+from kam.users.selectors import user_may_manage_portfolio
+
 
 def kam(request: HttpRequest) -> dict[str, Any]:
     profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
     return {
         "kam_profile": profile,
-        "kam_can_manage": bool(profile and profile.can_manage_portfolio),
-        "kam_can_see_jobs": bool(
-            profile and profile.role in {"administrator", "sales_director", "key_account_manager"}
-        ),
+        "kam_can_manage": user_may_manage_portfolio(user=request.user),
+        "kam_can_see_jobs": job_may_see(user=request.user),
     }
