@@ -7,9 +7,10 @@ import importlib
 import pytest
 from django.apps import apps
 
+from kam.activities.contact_privacy import contact_erase
 from kam.activities.models import Activity, ActivityParticipant
 from kam.relationships.models import Contact
-from kam.relationships.services import contact_create, contact_erase
+from kam.relationships.services import contact_create
 from tests.activities.conftest import DAY
 
 pytestmark = pytest.mark.django_db
