@@ -31,10 +31,10 @@
   function load(el) {
     var id = el.getAttribute("data-chart");
     if (id) {
-      var source = document.getElementById(id);
-      if (!source) { return Promise.reject(new Error("no spec " + id)); }
-      var spec = JSON.parse(source.textContent);
-      return Promise.resolve({ spec: spec });
+      // In a promise, so that a missing or broken spec shows data-error like a failed fetch.
+      return new Promise(function (resolve) {
+        resolve({ spec: JSON.parse(document.getElementById(id).textContent) });
+      });
     }
     return fetch(el.getAttribute("data-src"), {
       credentials: "same-origin", headers: { "Accept": "application/json" },
