@@ -187,6 +187,9 @@ TEMPLATES = [
     },
 ]
 
+# Every form draws its fields with kam's own form and field templates (kam.web.form_renderer).
+FORM_RENDERER = "kam.web.form_renderer.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'kam.sqlite3'}",

@@ -67,7 +67,7 @@ class ActivityForm(forms.Form):
         queryset=None,  # type: ignore[arg-type]
         widget=forms.Select(
             attrs={
-                "style": "width: 100%",
+                "class": "w-full",
                 "hx-get": reverse_lazy("activities:contact_picker"),
                 "hx-trigger": "change",
                 "hx-target": "#contact-picker",
@@ -82,13 +82,13 @@ class ActivityForm(forms.Form):
         min_value=1,
         max_value=MAX_DURATION_MINUTES,
         help_text=_("For each of our participants: a two-hour visit by two people is four hours."),
-        widget=forms.NumberInput(attrs={"step": 5, "style": "width: 8rem"}),
+        widget=forms.NumberInput(attrs={"step": 5, "class": "w-8"}),
     )
     type = forms.ChoiceField(label=_("Type"), choices=ActivityType.choices)
     participants = _PeopleChoice(
         label=_("Our participants"),
         queryset=None,  # type: ignore[arg-type]
-        widget=forms.SelectMultiple(attrs={"size": 8, "style": "min-width: 20rem"}),
+        widget=forms.SelectMultiple(attrs={"size": 8, "class": "min-w-20"}),
         help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
     )
     contacts = _ContactIds(
@@ -100,7 +100,7 @@ class ActivityForm(forms.Form):
     contact_names = forms.CharField(
         label=_("Not matched"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "w-full"}),
         help_text=_(
             "Names as typed that match no contact of the account, one per line; they do not "
             "count in the contact matrix. Pick or create the contact and remove the name."
@@ -123,12 +123,12 @@ class ActivityForm(forms.Form):
         label=_("Topic"),
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"style": "width: 100%"}),
+        widget=forms.TextInput(attrs={"class": "w-full"}),
     )
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "w-full"}),
     )
 
     def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:

@@ -1,6 +1,6 @@
 """The account history's picture: attractiveness and our strength (0-10) in each closed
 review, as a Vega-Lite spec built with Altair and drawn with the Vega bundle kam serves
-(the economics pages' charts.js draws it), each point coloured by the review's box."""
+(kam's chart embedder, web/charts.js, draws it), each point coloured by the review's box."""
 
 from __future__ import annotations
 

@@ -68,11 +68,11 @@ def _textareas(model: Any, names: list[str]) -> dict[str, forms.Widget]:
     for name in names:
         field = model._meta.get_field(name)
         if field.get_internal_type() == "TextField":
-            widgets[name] = forms.Textarea(attrs={"rows": 4, "style": "width: 100%"})
+            widgets[name] = forms.Textarea(attrs={"rows": 4, "class": "w-full"})
         elif field.get_internal_type() == "DateField":
             widgets[name] = IsoDateInput()
         elif field.get_internal_type() == "CharField" and not field.choices:
-            widgets[name] = forms.TextInput(attrs={"style": "width: 100%"})
+            widgets[name] = forms.TextInput(attrs={"class": "w-full"})
     return widgets
 
 
@@ -132,7 +132,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
             "shared",
         ]
         widgets = {
-            "what": forms.TextInput(attrs={"style": "width: 100%"}),
+            "what": forms.TextInput(attrs={"class": "w-full"}),
             "owner_side": forms.RadioSelect,
             "due_date": IsoDateInput(),
         }
@@ -174,7 +174,7 @@ class TrackForm(forms.Form):
         label=_("Comment"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "w-full"}),
     )
     visible_to_customer = forms.BooleanField(label=_("Visible to the customer"), required=False)
 
@@ -237,7 +237,7 @@ class ShareLinkForm(forms.Form):
         min_value=1,
         max_value=SHARE_MAX_DAYS,
         initial=SHARE_DEFAULT_DAYS,
-        widget=forms.NumberInput(attrs={"style": "width: 6rem"}),
+        widget=forms.NumberInput(attrs={"class": "w-6"}),
     )
     language = forms.ChoiceField(
         label=_("Language of the shared page"),
@@ -257,6 +257,9 @@ class ShareLanguageForm(forms.Form):
 class SignOffForm(forms.Form):
     """A named person at the customer signs off the version of the plan they read."""
 
+    # The form renderer marks the fields they may leave empty (web/forms/field.html).
+    mark_optional = True
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     person_name = forms.CharField(label=_("Your name"), max_length=200)
     person_role = forms.CharField(
@@ -272,7 +275,7 @@ class ApproveForm(forms.Form):
     note = forms.CharField(
         label=_("Note with the approval"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "w-full"}),
     )
 
 

@@ -415,3 +415,9 @@ class OutlookForm(forms.ModelForm):
             name: forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
             for name in _OUTLOOK_NUMBERS
         }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # The potential is in the account's currency: its label says which.
+        potential = self.fields["potential_revenue"]
+        potential.label = f"{potential.label} ({self.instance.account.currency})"

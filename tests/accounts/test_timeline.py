@@ -205,7 +205,7 @@ def test_the_page_shows_the_story_in_english_and_dutch(story, kam_user):  # type
     html = client.get(reverse("accounts:history", args=[account.pk])).content.decode()
     assert "Vandenberg Retail: the account's timeline" in html
     assert "Contribution fell by" in html and "Dropped from Key to Key development" in html
-    assert 'data-econ-chart="scores-spec"' in html  # three scored reviews: a chart
+    assert 'data-chart="scores-spec"' in html  # three scored reviews: a chart
     assert "Plan 2026, version 2 approved" in html
     detail = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
     assert reverse("accounts:history", args=[account.pk]) in detail

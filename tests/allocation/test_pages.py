@@ -140,10 +140,10 @@ def test_the_progress_row_polls_while_running_and_stops_when_done(judged, direct
     AllocationRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     client = client_for(director)
     html = client.get(reverse("allocation:run_progress", args=[run.pk])).content.decode()
-    assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="40"' in html
+    assert 'hx-trigger="every 1s"' in html and 'max="100" value="40"' in html
     AllocationRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, progress=100)
     html = client.get(reverse("allocation:run_progress", args=[run.pk])).content.decode()
-    assert "every 1s" not in html and 'aria-valuenow="100"' in html
+    assert "every 1s" not in html and 'max="100" value="100"' in html
 
 
 def test_the_sketch_endpoint_answers_an_svg_or_the_message(judged, kam_user):

@@ -151,10 +151,10 @@ def test_a_director_runs_the_plan_and_reads_the_results(live_server, page, demo_
     assert page.locator("[data-testid=functions] tbody tr").count() >= 1
     assert "One more hour adds" in page.inner_text("[data-testid=shadow-price]")
 
-    what_if = page.wait_for_selector("#what-if [data-alloc-chart][data-ready=true]")
+    what_if = page.wait_for_selector("#what-if [data-chart][data-ready=true]")
     assert what_if.query_selector("svg, canvas") is not None
     assert page.locator("#what-if svg path").count() > 2  # the lines are drawn
-    page.wait_for_selector("#curve [data-alloc-chart][data-ready=true]")
+    page.wait_for_selector("#curve [data-chart][data-ready=true]")
     _shot(page, "results")
     _shot(page, "what-if", selector="#what-if")
 
@@ -163,7 +163,7 @@ def test_a_director_runs_the_plan_and_reads_the_results(live_server, page, demo_
     name = second.locator("a.curve-link").inner_text()
     second.locator("a.curve-link").click()
     page.wait_for_function(
-        "name => { const el = document.querySelector('#curve [data-alloc-chart]');"
+        "name => { const el = document.querySelector('#curve [data-chart]');"
         " return el && el.getAttribute('data-ready') === 'true'"
         " && el.textContent.includes(name); }",
         arg=name,

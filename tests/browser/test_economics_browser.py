@@ -31,7 +31,7 @@ def _key_account_with_investment() -> int:
 
 def _charts_drawn(page, count: int) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(
-        "n => document.querySelectorAll('[data-econ-chart][data-ready=true] svg').length >= n",
+        "n => document.querySelectorAll('[data-chart][data-ready=true] svg').length >= n",
         arg=count,
     )
 

@@ -101,13 +101,13 @@ document.addEventListener('securitypolicyviolation', (e) => window.__cspViolatio
 
 CHARTS_FAILED = """
 () => [...document.querySelectorAll(
-    '[data-matrix-chart], [data-econ-chart], [data-alloc-chart][data-src]'
+    '[data-chart][data-src], [data-chart]:not([data-chart=""])'
   )].filter(e => e.dataset.ready !== 'true').map(e => e.outerHTML.slice(0, 120))
 """
 
 CHARTS_DRAWN = """
 () => [...document.querySelectorAll(
-    '[data-matrix-chart], [data-econ-chart], [data-alloc-chart][data-src]'
+    '[data-chart][data-src], [data-chart]:not([data-chart=""])'
   )].every(e => e.dataset.ready === 'true' || e.dataset.ready === 'error')
 """
 

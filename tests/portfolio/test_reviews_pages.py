@@ -36,8 +36,8 @@ def test_list_shows_status_and_progress_per_rater(director, kam_user):
     assert response.status_code == 200
     text = response.content.decode()
     assert "Spring 2026" in text
-    assert 'aria-valuenow="100"' in text
-    assert 'aria-valuenow="30"' in text
+    assert 'max="100" value="100"' in text
+    assert 'max="100" value="30"' in text
     assert "Open for scoring" in text
 
 
