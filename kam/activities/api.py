@@ -42,6 +42,7 @@ from kam.portfolio.models import Review
 from kam.portfolio.selectors import portfolio_review
 from kam.web.api_schemas import ErrorOut
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["activities"])
 
@@ -287,14 +288,14 @@ def _account(request: HttpRequest, account_id: int) -> Any:
 
 @router.get("/", response=list[ActivityOut], summary="List activities")
 @paginate(PageNumberPagination, page_size=50)
-def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> Any:
+def list_activities(request: AuthenticatedHttpRequest, filters: Query[ActivityFilters]) -> Any:
     """Activities on the accounts you may read, newest first, with the page's filters."""
     return activity_filter(queryset=activity_list_visible(user=request.user), filters=filters)
 
 
 @router.get("/hours/accounts", response=HoursOut, summary="Actual hours per account")
 def hours_by_account(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: AuthenticatedHttpRequest, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
     """Person-hours per account you may read, most first (default: the last twelve months)."""
     start, end = _period(start, end)
@@ -303,7 +304,7 @@ def hours_by_account(
 
 @router.get("/hours/people", response=HoursOut, summary="Actual hours per person")
 def hours_by_person(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: AuthenticatedHttpRequest, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
     """Person-hours per participant on the accounts you may read, most first."""
     start, end = _period(start, end)
@@ -312,7 +313,7 @@ def hours_by_person(
 
 @router.get("/hours/boxes", response=HoursOut, summary="Actual hours per box")
 def hours_by_box(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     start: dt.date | None = None,
     end: dt.date | None = None,
     review_id: int | None = None,
@@ -342,7 +343,7 @@ def hours_by_box(
     summary="Import activities from CSV",
 )
 def import_activities(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     decimal: Form[Literal["comma", "point"] | None] = None,
     mapping: Form[str] = "",
@@ -398,7 +399,7 @@ def import_activities(
 
 
 @router.get("/{activity_id}", response={200: ActivityOut, 404: ErrorOut}, summary="Activity detail")
-def get_activity(request: HttpRequest, activity_id: int) -> Any:
+def get_activity(request: AuthenticatedHttpRequest, activity_id: int) -> Any:
     """One activity on an account you may read."""
     return activity_get_visible(user=request.user, activity_id=activity_id)
 
@@ -408,7 +409,7 @@ def get_activity(request: HttpRequest, activity_id: int) -> Any:
     response={201: ActivityOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Log an activity",
 )
-def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+def create_activity(request: AuthenticatedHttpRequest, payload: ActivityIn) -> Any:
     """Log an activity on an account you may read (viewers cannot)."""
     activity = activity_create(
         user=request.user,
@@ -433,7 +434,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
     response={200: ActivityOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change an activity",
 )
-def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpdateIn) -> Any:
+def update_activity(
+    request: AuthenticatedHttpRequest, activity_id: int, payload: ActivityUpdateIn
+) -> Any:
     """Change the fields sent (who logged it, its participants, directors, administrators)."""
     activity = activity_get_visible(user=request.user, activity_id=activity_id)
     sent = payload.model_dump(exclude_unset=True)
@@ -458,7 +461,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     summary="Delete an activity",
 )
-def delete_activity(request: HttpRequest, activity_id: int) -> Any:
+def delete_activity(request: AuthenticatedHttpRequest, activity_id: int) -> Any:
     """Delete an activity (who logged it, its participants, directors, administrators)."""
     activity = activity_get_visible(user=request.user, activity_id=activity_id)
     activity_delete(user=request.user, activity=activity)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,12 +23,12 @@ def _person_label(obj: Any) -> str:
     return f"{full} ({obj.username})" if full else obj.username
 
 
-class _AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _AccountChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.external_id})"
 
 
-class _PeopleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class _PeopleChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return _person_label(obj)
 
@@ -64,7 +64,7 @@ class ActivityForm(forms.Form):
 
     account = _AccountChoice(
         label=_("Account"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         widget=forms.Select(
             attrs={
                 "style": "width: 100%",
@@ -87,7 +87,7 @@ class ActivityForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=ActivityType.choices)
     participants = _PeopleChoice(
         label=_("Our participants"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         widget=forms.SelectMultiple(attrs={"size": 8, "style": "min-width: 20rem"}),
         help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
     )
@@ -131,7 +131,7 @@ class ActivityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "style": "width: 100%"}),
     )
 
-    def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Fresh querysets per form: visibility is the user's, and new colleagues show at once.
         self.fields["account"].queryset = account_list_visible(user=user).only(  # type: ignore[attr-defined]

@@ -46,7 +46,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -68,8 +68,6 @@ from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import csv_records
 from kam.web.errors import ApplicationError
-
-User = AbstractBaseUser | AnonymousUser
 
 COLUMNS: tuple[str, ...] = (
     "date",

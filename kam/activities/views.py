@@ -55,6 +55,7 @@ from kam.imports.problems import ImportRefused
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 TOP_ACCOUNTS = 50
@@ -64,7 +65,7 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "activities/forbidden.html", {"message": message}, status=403)
 
 
-def _get_or_404(request: HttpRequest, pk: int) -> Activity:
+def _get_or_404(request: AuthenticatedHttpRequest, pk: int) -> Activity:
     try:
         return activity_get_visible(user=request.user, activity_id=pk)
     except ApplicationError as exc:
@@ -85,7 +86,7 @@ PICKER_LIMIT = 30
 
 
 def _picker_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     account_id: int | None,
     picked_ids: list[int],
@@ -131,7 +132,7 @@ def _picker_context(
 
 
 def _form_context(
-    request: HttpRequest, form: ActivityForm, activity: Activity | None
+    request: AuthenticatedHttpRequest, form: ActivityForm, activity: Activity | None
 ) -> dict[str, Any]:
     keep = set(activity.contacts.values_list("pk", flat=True)) if activity else set()
     context = _picker_context(
@@ -149,7 +150,7 @@ def _form_context(
 
 @login_required
 @require_GET
-def contact_picker(request: HttpRequest) -> HttpResponse:
+def contact_picker(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The picker's list for an account: the ticked contacts kept, the others by search.
 
     htmx asks for it while the user types (``q``) and when the account changes (the
@@ -173,7 +174,7 @@ def contact_picker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a contact of the account on the spot; answers the picker's list with it ticked."""
     raw = request.POST.get("account", "")
     account = (
@@ -217,7 +218,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save_contacts_first(request: HttpRequest, form: ActivityForm) -> list[int]:
+def _save_contacts_first(request: AuthenticatedHttpRequest, form: ActivityForm) -> list[int]:
     """The contacts picked plus the one created on the spot (inside the caller's transaction)."""
     ids = form.contact_ids()
     new = form.new_contact()
@@ -243,7 +244,7 @@ def _refresh(request: HttpRequest, activity: Activity | None) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Activities on the accounts the user may read, filtered, newest first, 50 to a page.
 
     An htmx request from the filter form or a page link gets only the table fragment.
@@ -289,7 +290,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_new(request: HttpRequest) -> HttpResponse:
+def activity_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log an activity; ``?account=<id>`` chooses the account beforehand, ``&objective=<id>``
     the plan objective it was about (the conversation grid links here)."""
     if not activity_may_log(user=request.user):
@@ -336,7 +337,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change an activity (who logged it, its participants, directors and administrators)."""
     activity = _get_or_404(request, pk)
     if not activity_may_change(user=request.user, activity=activity):
@@ -381,7 +382,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_delete_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Ask before deleting an activity; the POST deletes it."""
     activity = _get_or_404(request, pk)
     if not activity_may_change(user=request.user, activity=activity):
@@ -401,7 +402,7 @@ def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_import_page(request: HttpRequest) -> HttpResponse:
+def activity_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a CSV file; show every problem (nothing imported) or what was imported."""
     if not activity_may_log(user=request.user):
         return _forbidden(request, _("Viewers cannot log activities."))
@@ -461,7 +462,7 @@ def _unmatched_context(
     }
 
 
-def _import_mapped(request: HttpRequest) -> HttpResponse:
+def _import_mapped(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import the kept file again with what the user said each unmatched name is."""
     pending = request.session.get(PENDING_IMPORT)
     form = ImportForm()
@@ -520,7 +521,7 @@ def _import_mapped(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_import_template_download(request: HttpRequest) -> HttpResponse:
+def activity_import_template_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A CSV file with the import's columns and two example rows."""
     response = HttpResponse(activity_import_template(), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="kam-activities-template.csv"'
@@ -529,7 +530,7 @@ def activity_import_template_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def actual_time(request: HttpRequest) -> HttpResponse:
+def actual_time(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where our hours went in a period: per box (with shares), per person, per account.
 
     Person-hours on the accounts the user may read; boxes as placed in the portfolio review

@@ -393,7 +393,7 @@ def result_store(
         "planned_hours": float(np.sum(result.hours)) + policy.total,
         "optimised_hours": float(np.sum(result.hours)),
         "policy_hours": policy.total,
-        "optimiser_capacity_hours": float(sum(p.capacity_hours for p in built.problem.people))  # type: ignore[union-attr]
+        "optimiser_capacity_hours": float(sum(p.capacity_hours for p in built.problem.people))
         if isinstance(built.problem, TeamProblem)
         else built.capacity_hours - policy.total,
         "reference_hours": float(sum(c.reference_hours for c in built.curves)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 
 from kam.casefor.models import Assessment
@@ -23,7 +23,7 @@ from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
 
 
-def assessment_can_create(user: AbstractBaseUser | AnonymousUser) -> bool:
+def assessment_can_create(user: User | AnonymousUser) -> bool:
     """Whether ``user`` may record an assessment (sales directors and administrators)."""
     profile = getattr(user, "profile", None) if user.is_authenticated else None
     return bool(profile is not None and profile.can_manage_portfolio)

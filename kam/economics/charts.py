@@ -202,7 +202,7 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
             alt.Tooltip("label:N", title=currency),
         ],
     )
-    text = {"fontSize": 12}
+    text: dict[str, Any] = {"fontSize": 12}
     beside = (
         base.mark_text(align="left", dx=5, color=INK, **text)
         .encode(x=alt.X("right:Q"), text=alt.Text("label:N"))

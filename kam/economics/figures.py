@@ -253,7 +253,7 @@ def account_figures(*, account: Account, year: int, plan: Plan | None = None) ->
     expected = _float(plan.expected_return) if plan is not None else None
     roi = payback = None
     if investment and expected is not None and plan is not None:
-        roi = float((plan.expected_return - plan.investment) / plan.investment)  # type: ignore[operator]
+        roi = float((plan.expected_return - plan.investment) / plan.investment)
         if expected > 0:
             years = ((plan.period_end - plan.period_start).days + 1) / 365
             payback = investment / (expected / max(years, 1e-9))

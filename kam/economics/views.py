@@ -61,6 +61,7 @@ from kam.economics.services import (
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 from kam.web.uploads import import_page
 
 
@@ -102,7 +103,7 @@ def _page_url(account_id: int, anchor: str = "") -> str:
 
 @login_required
 @require_GET
-def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_page(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """An account's economics: P&L per year (chart and table), the waterfall of the latest
     year, cost to serve, the investment ledger with each return, and the facts."""
     account = _account(request, account_id)
@@ -171,7 +172,7 @@ def _edit_post(
     forms = {"cost_form": CostItemForm(), "invest_form": InvestmentForm()}
     forms["cost_form" if isinstance(form, CostItemForm) else "invest_form"] = form
     if isinstance(form, SpendForm):
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(_page_url(account.pk, anchor))
     return render(
         request, "economics/account.html", _account_context(request, account, **forms), status=422
@@ -180,7 +181,7 @@ def _edit_post(
 
 @login_required
 @require_POST
-def cost_item_add(request: HttpRequest, account_id: int) -> HttpResponse:
+def cost_item_add(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Add a cost-to-serve item to the account (users who may edit it)."""
     return _edit_post(
         request,
@@ -194,7 +195,7 @@ def cost_item_add(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cost_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+def cost_item_remove(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """Remove a cost-to-serve item."""
     try:
         item = cost_item_get(user=request.user, item_id=item_id)
@@ -208,7 +209,7 @@ def cost_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def investment_add(request: HttpRequest, account_id: int) -> HttpResponse:
+def investment_add(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Add an investment to the account's ledger."""
     return _edit_post(
         request,
@@ -222,7 +223,7 @@ def investment_add(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def investment_remove(request: HttpRequest, investment_id: int) -> HttpResponse:
+def investment_remove(request: AuthenticatedHttpRequest, investment_id: int) -> HttpResponse:
     """Remove an investment from the ledger."""
     try:
         investment = investment_get(user=request.user, investment_id=investment_id)
@@ -236,7 +237,7 @@ def investment_remove(request: HttpRequest, investment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def spend_save(request: HttpRequest, account_id: int) -> HttpResponse:
+def spend_save(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Enter or clear the account's available spend (share of wallet)."""
     return _edit_post(
         request,
@@ -255,7 +256,7 @@ def spend_save(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def portfolio_page(request: HttpRequest) -> HttpResponse:
+def portfolio_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The four boxes compared on contribution, cost to serve, return on investment and
     share of team hours, with the one-sentence answer (docs/method.md section 6, "By box")."""
     as_of = _as_of(request)
@@ -296,14 +297,14 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
 # --- imports --------------------------------------------------------------------------------
 
 
-def _import_guard(request: HttpRequest) -> None:
+def _import_guard(request: AuthenticatedHttpRequest) -> None:
     if not may_import(request.user):
         raise PermissionDenied(_("Only sales directors and administrators import transactions."))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_transactions(request: HttpRequest) -> HttpResponse:
+def import_transactions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload invoice lines (CSV or Parquet); the import runs in the background and its row
     shows the progress, then the refused rows or what was imported and computed."""
     _import_guard(request)
@@ -347,7 +348,7 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_progress(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """One import's row with its progress; polled every second while it runs."""
     _import_guard(request)
     job = TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
@@ -358,7 +359,7 @@ def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """What one import did, or the rows that refused it."""
     _import_guard(request)
     job = TransactionImport.objects.select_related("created_by").filter(pk=job_id).first()
@@ -373,7 +374,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_source_remove(request: HttpRequest) -> HttpResponse:
+def import_source_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask, then remove one transaction source (``?source=``): its lines, its import
     records, and the facts recomputed, as a background job whose row on the jobs page
     shows its progress. Administrators only."""
@@ -406,7 +407,7 @@ def import_source_remove(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_spend(request: HttpRequest) -> HttpResponse:
+def import_spend(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import each account's yearly available spend (share of wallet), all or nothing."""
     _import_guard(request)
     return import_page(
@@ -421,7 +422,7 @@ def import_spend(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_costs(request: HttpRequest) -> HttpResponse:
+def import_costs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import cost-to-serve items from CSV, all or nothing (the accounts must be editable)."""
     return import_page(
         request,

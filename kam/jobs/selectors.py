@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -14,8 +14,6 @@ from kam.jobs.models import Job, JobStatus, JobWorker
 from kam.jobs.services import FILE_KEEP_DAYS, KINDS, job_files_root, may_see_all
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
-
-User = AbstractBaseUser | AnonymousUser
 
 
 def may_see_jobs(user: User) -> bool:

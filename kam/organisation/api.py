@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -33,6 +33,7 @@ from kam.organisation.services import (
 )
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["organisation"])
 
@@ -127,7 +128,7 @@ class ExchangeRateOut(Schema):
     rate_to_base: Decimal
 
 
-def _require_editor(user: AbstractBaseUser) -> None:
+def _require_editor(user: User) -> None:
     if not can_edit_policies(user):
         raise ApplicationError(
             _("Only sales directors and administrators may change policies."), status=403
@@ -172,20 +173,22 @@ def _box_policies_etag(response: HttpResponse, org: Organisation) -> None:
 
 
 @router.get("/settings", response=SettingsOut, summary="Limits and analysis settings")
-def settings_get(request: HttpRequest) -> SettingsOut:
+def settings_get(request: AuthenticatedHttpRequest) -> SettingsOut:
     return _settings(organisation_get())
 
 
 @router.put("/settings", response=SettingsOut, summary="Change limits and analysis settings")
-def settings_put(request: HttpRequest, payload: SettingsIn) -> SettingsOut:
-    _require_editor(request.user)  # type: ignore[arg-type]
+def settings_put(request: AuthenticatedHttpRequest, payload: SettingsIn) -> SettingsOut:
+    _require_editor(request.user)
     org = organisation_get()
     organisation_update(organisation=org, **payload.model_dump())
     return _settings(org)
 
 
 @router.get("/box-policies", response=list[BoxPolicySchema], summary="Box policies")
-def box_policies_list(request: HttpRequest, response: HttpResponse) -> list[BoxPolicySchema]:
+def box_policies_list(
+    request: AuthenticatedHttpRequest, response: HttpResponse
+) -> list[BoxPolicySchema]:
     """Every box's policy with its ``version``; the ``ETag`` holds the versions of all four
     (box order: key, key development, maintenance, opportunistic) for If-Match."""
     org = organisation_get()
@@ -203,9 +206,9 @@ def box_policies_list(request: HttpRequest, response: HttpResponse) -> list[BoxP
     "412 (If-Match) or 409 (body version) with the current policies and what you sent.",
 )
 def box_policies_put(
-    request: HttpRequest, payload: list[BoxPolicySchema], response: HttpResponse
+    request: AuthenticatedHttpRequest, payload: list[BoxPolicySchema], response: HttpResponse
 ) -> list[BoxPolicySchema]:
-    _require_editor(request.user)  # type: ignore[arg-type]
+    _require_editor(request.user)
     boxes = [p.box for p in payload]
     if len(set(boxes)) != len(boxes):
         raise ApplicationError(_("Each box may appear only once."), field="box")
@@ -235,19 +238,19 @@ def box_policies_put(
 
 
 @router.get("/team-capacity", response=TeamCapacityOut, summary="The team's yearly capacity")
-def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
-    show_cost = can_edit_policies(request.user)  # type: ignore[arg-type]
+def team_capacity_get(request: AuthenticatedHttpRequest) -> TeamCapacityOut:
+    show_cost = can_edit_policies(request.user)
     return TeamCapacityOut(
         total_hours_per_year=team_capacity_hours(),
         people=[
             PersonCapacityOut(
                 user_id=u.pk,
                 username=u.get_username(),
-                name=u.get_full_name() or u.get_username(),  # type: ignore[attr-defined]
-                role=u.profile.role,  # type: ignore[attr-defined]
-                function=u.profile.function,  # type: ignore[attr-defined]
-                hours_per_year=u.profile.hours_per_year,  # type: ignore[attr-defined]
-                hourly_cost=u.profile.hourly_cost if show_cost else None,  # type: ignore[attr-defined]
+                name=u.get_full_name() or u.get_username(),
+                role=u.profile.role,
+                function=u.profile.function,
+                hours_per_year=u.profile.hours_per_year,
+                hourly_cost=u.profile.hourly_cost if show_cost else None,
             )
             for u in team_capacity_list()
         ],
@@ -256,9 +259,9 @@ def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
 
 @router.put("/exchange-rates/{currency}", response=ExchangeRateOut, summary="Set one exchange rate")
 def exchange_rate_put(
-    request: HttpRequest, currency: str, payload: ExchangeRateIn
+    request: AuthenticatedHttpRequest, currency: str, payload: ExchangeRateIn
 ) -> ExchangeRateOut:
-    _require_editor(request.user)  # type: ignore[arg-type]
+    _require_editor(request.user)
     row = exchange_rate_set(
         organisation=organisation_get(), currency=currency, rate_to_base=payload.rate_to_base
     )
@@ -268,7 +271,7 @@ def exchange_rate_put(
 @router.delete(
     "/exchange-rates/{currency}", response={204: None}, summary="Remove an exchange rate"
 )
-def exchange_rate_remove(request: HttpRequest, currency: str) -> Status[None]:
-    _require_editor(request.user)  # type: ignore[arg-type]
+def exchange_rate_remove(request: AuthenticatedHttpRequest, currency: str) -> Status[None]:
+    _require_editor(request.user)
     exchange_rate_delete(organisation=organisation_get(), currency=currency)
     return Status(204, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 
@@ -99,7 +99,7 @@ def team_capacity_hours() -> float:
     return float(total or 0)
 
 
-def team_capacity_list() -> QuerySet[AbstractBaseUser]:
+def team_capacity_list() -> QuerySet[User]:
     """The people whose hours make up the team's capacity, with their profiles.
 
     Every active key account manager, team member and sales director, plus any other
@@ -128,7 +128,7 @@ def capacity_limits_get(*, organisation: Organisation) -> CapacityLimits:
     )
 
 
-def can_edit_policies(user: AbstractBaseUser) -> bool:
+def can_edit_policies(user: User) -> bool:
     """Whether ``user`` may change the organisation's policies (sales directors, administrators)."""
     if not user.is_authenticated:
         return False

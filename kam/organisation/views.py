@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,6 +47,7 @@ from kam.organisation.services import (
 from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 ORGANISATION_FIELDS = (
     "name",
@@ -182,7 +183,7 @@ def _save_rate(org: Organisation, form: ExchangeRateForm) -> bool:
 
 
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show and change the organisation's policies (docs/method.md sections 1 and 2)."""
     if not can_edit_policies(request.user):
         raise PermissionDenied(_("Only sales directors and administrators may change policies."))

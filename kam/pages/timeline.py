@@ -28,15 +28,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_get_visible
 from kam.organisation.models import Box
-
-User = AbstractBaseUser | AnonymousUser
 
 BOX_RANK = {b.value: i for i, b in enumerate(Box)}
 #: The stages from lowest to highest; disintegrating ranks below exploratory.

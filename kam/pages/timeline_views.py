@@ -16,6 +16,7 @@ from kam.pages.timeline import account_timeline
 from kam.pages.timeline_chart import scores_chart
 from kam.portfolio.charts import box_labels
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 def _as_of(request: HttpRequest) -> dt.date:
@@ -28,7 +29,7 @@ def _as_of(request: HttpRequest) -> dt.date:
 
 @login_required
 @require_GET
-def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+def account_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Reviews, stage, findings, plan versions and contribution by year, newest first."""
     try:
         timeline = account_timeline(user=request.user, account_id=pk, as_of=_as_of(request))

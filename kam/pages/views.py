@@ -25,11 +25,12 @@ from kam.pages.history import (
     history_scope,
 )
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The start page: what needs the person today (kam.pages.start). Opening it records the
     visit, so the next one can say what changed since."""
     from django.utils import timezone
@@ -43,9 +44,9 @@ def home(request: HttpRequest) -> HttpResponse:
     director = bool(profile and profile.can_manage_portfolio)
     now = timezone.now()
     today = timezone.localdate()
-    visit = start_visit_record(user=user, now=now)  # type: ignore[arg-type]
+    visit = start_visit_record(user=user, now=now)
     page = start_page(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         director=director,
         now=now,
         today=today,
@@ -75,7 +76,7 @@ def alert_kind_labels() -> dict[str, str]:
 
 @login_required
 @require_GET
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every alert on the key and key development accounts the person reads, the most
     important first, a page at a time and filterable by kind: the list the start page
     counts and shows the first of (kam.pages.start.start_alerts, docs/start.md)."""
@@ -90,7 +91,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in labels:
         kind = ""
-    every = start_alerts(user=request.user, as_of=timezone.localdate())  # type: ignore[arg-type]
+    every = start_alerts(user=request.user, as_of=timezone.localdate())
     per_kind = Counter(a.kind for a in every)
     shown = [a for a in every if a.kind == kind] if kind else every
     page = Paginator(shown, ALERTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -177,7 +178,7 @@ def _download(content: bytes, file_format: str, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def history_object(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def history_object(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
     """Every change of one object (and its parts), newest first, paginated."""
     scope = _history_scope_or_404(request, kind, pk)
     page = history_page(scope=scope, page=_page_number(request))
@@ -191,7 +192,7 @@ def history_object(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def history_object_export(
-    request: HttpRequest, kind: str, pk: int, file_format: str
+    request: AuthenticatedHttpRequest, kind: str, pk: int, file_format: str
 ) -> HttpResponse:
     """The history of one object as CSV or XLSX."""
     scope = _history_scope_or_404(request, kind, pk)
@@ -203,7 +204,7 @@ def history_object_export(
 
 @login_required
 @require_GET
-def history_all(request: HttpRequest) -> HttpResponse:
+def history_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The administrator's view of all history in a date range, with its export."""
     try:
         scope = history_all_scope(user=request.user)
@@ -225,7 +226,7 @@ def history_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def history_all_export(request: HttpRequest, file_format: str) -> HttpResponse:
+def history_all_export(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
     """All history in the date range as CSV or XLSX (administrators)."""
     try:
         scope = history_all_scope(user=request.user)

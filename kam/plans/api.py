@@ -49,6 +49,7 @@ from kam.web.concurrency import (
     set_etag,
 )
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["plans"])
 
@@ -379,7 +380,7 @@ def _document_json(doc: PlanDocument) -> dict[str, Any]:
 @router.get("/", response=list[PlanOut], summary="List plans")
 @paginate(PageNumberPagination, page_size=100)
 def list_plans(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     status: str | None = None,
     period: str | None = None,
     current: bool = False,
@@ -401,7 +402,7 @@ def list_plans(
     response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Create a plan",
 )
-def create_plan(request: HttpRequest, payload: PlanCreateIn) -> Any:
+def create_plan(request: AuthenticatedHttpRequest, payload: PlanCreateIn) -> Any:
     """A new draft for an account the caller may change, with the sections of its box."""
     account = account_get_visible(user=request.user, account_id=payload.account_id)
     plan = services.plan_create(
@@ -419,13 +420,15 @@ def create_plan(request: HttpRequest, payload: PlanCreateIn) -> Any:
     response=list[OverdueGroupOut],
     summary="Overdue actions per person, function or customer person",
 )
-def overdue(request: HttpRequest, by: Literal["person", "function", "customer"] = "person") -> Any:
+def overdue(
+    request: AuthenticatedHttpRequest, by: Literal["person", "function", "customer"] = "person"
+) -> Any:
     """Unfinished actions past their due date in the current plans the caller may read."""
     return overdue_groups(user=request.user, by=by)
 
 
 @router.get("/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="A plan")
-def get_plan(request: HttpRequest, plan_id: int, response: HttpResponse) -> Any:
+def get_plan(request: AuthenticatedHttpRequest, plan_id: int, response: HttpResponse) -> Any:
     """The plan with its ``version``; the ``ETag`` header is that version (for If-Match)."""
     plan = _plan(request, plan_id)
     set_etag(response, plan.version)
@@ -437,7 +440,7 @@ def get_plan(request: HttpRequest, plan_id: int, response: HttpResponse) -> Any:
     response={200: FiguresOut, 404: ErrorOut},
     summary="The plan's headline figures",
 )
-def get_plan_figures(request: HttpRequest, plan_id: int) -> Any:
+def get_plan_figures(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     """Revenue of the year before the plan, share of wallet, growth to the target, ROI,
     payback, box and hours, as the plan page and its exports show them (the same as
     ``/api/economics/accounts/{id}/figures?year=`` for the plan's year)."""
@@ -450,7 +453,9 @@ def get_plan_figures(request: HttpRequest, plan_id: int) -> Any:
     summary="The plan as presented (PlanDocument)",
 )
 def get_document(
-    request: HttpRequest, plan_id: int, audience: Literal["internal", "customer"] = "internal"
+    request: AuthenticatedHttpRequest,
+    plan_id: int,
+    audience: Literal["internal", "customer"] = "internal",
 ) -> Any:
     """The live plan as a ``PlanDocument`` (see kam.plans.document); ``audience=customer``
     gives exactly what a share link shows."""
@@ -506,7 +511,7 @@ class ConversationGridOut(Schema):
     response={200: ConversationGridOut, 404: ErrorOut},
     summary="Conversations per objective and buying role",
 )
-def get_conversations(request: HttpRequest, plan_id: int) -> Any:
+def get_conversations(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     """Which conversations the plan's objectives and value propositions have had, per buying
     role of the contacts met: how many, with whom, when last; ``no_decider`` flags each
     objective that has had no conversation with a decider. The same grid as the plan page
@@ -544,7 +549,7 @@ CONFLICT_HELP = (
     + CONFLICT_HELP,
 )
 def update_plan(
-    request: HttpRequest, plan_id: int, payload: PlanUpdateIn, response: HttpResponse
+    request: AuthenticatedHttpRequest, plan_id: int, payload: PlanUpdateIn, response: HttpResponse
 ) -> Any:
     plan = _plan(request, plan_id)
     data = payload.model_dump(exclude_unset=True)
@@ -568,7 +573,7 @@ def update_plan(
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Send a draft for review",
 )
-def submit_plan(request: HttpRequest, plan_id: int) -> Any:
+def submit_plan(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return services.plan_submit(user=request.user, plan=_plan(request, plan_id))
 
 
@@ -577,7 +582,7 @@ def submit_plan(request: HttpRequest, plan_id: int) -> Any:
     response={200: PlanVersionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Approve a plan in review (directors, administrators)",
 )
-def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Any:
+def approve_plan(request: AuthenticatedHttpRequest, plan_id: int, payload: ApproveIn) -> Any:
     return services.plan_approve(user=request.user, plan=_plan(request, plan_id), note=payload.note)
 
 
@@ -586,7 +591,7 @@ def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Any:
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut},
     summary="Back to draft (the next version after an approval)",
 )
-def reopen_plan(request: HttpRequest, plan_id: int) -> Any:
+def reopen_plan(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return services.plan_reopen(user=request.user, plan=_plan(request, plan_id))
 
 
@@ -595,7 +600,7 @@ def reopen_plan(request: HttpRequest, plan_id: int) -> Any:
     response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Make next period's plan from the last approved version",
 )
-def next_period(request: HttpRequest, plan_id: int, payload: PlanPeriodIn) -> Any:
+def next_period(request: AuthenticatedHttpRequest, plan_id: int, payload: PlanPeriodIn) -> Any:
     plan = services.plan_create_next_period(
         user=request.user, source=_plan(request, plan_id), **payload.model_dump()
     )
@@ -606,7 +611,7 @@ def next_period(request: HttpRequest, plan_id: int, payload: PlanPeriodIn) -> An
 
 
 @router.get("/{plan_id}/items", response={200: list[ItemOut], 404: ErrorOut}, summary="Items")
-def list_items(request: HttpRequest, plan_id: int) -> Any:
+def list_items(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return list(_plan(request, plan_id).items.order_by("kind", "position", "pk"))
 
 
@@ -615,7 +620,7 @@ def list_items(request: HttpRequest, plan_id: int) -> Any:
     response={201: ItemOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Add an item",
 )
-def create_item(request: HttpRequest, plan_id: int, payload: ItemIn) -> Any:
+def create_item(request: AuthenticatedHttpRequest, plan_id: int, payload: ItemIn) -> Any:
     if payload.kind is None:
         raise ApplicationError(_("Say which kind of item."), field="kind")
     data = {**payload.fields, "title": payload.title or ""}
@@ -628,7 +633,9 @@ def create_item(request: HttpRequest, plan_id: int, payload: ItemIn) -> Any:
 
 
 @router.get("/{plan_id}/items/{item_id}", response={200: ItemOut, 404: ErrorOut}, summary="An item")
-def get_item(request: HttpRequest, plan_id: int, item_id: int, response: HttpResponse) -> Any:
+def get_item(
+    request: AuthenticatedHttpRequest, plan_id: int, item_id: int, response: HttpResponse
+) -> Any:
     """The item with its ``version``; the ``ETag`` header is that version (for If-Match)."""
     item = _item(_plan(request, plan_id), item_id)
     set_etag(response, item.version)
@@ -643,7 +650,11 @@ def get_item(request: HttpRequest, plan_id: int, item_id: int, response: HttpRes
     description="409 also when the plan is not a draft." + CONFLICT_HELP,
 )
 def update_item(
-    request: HttpRequest, plan_id: int, item_id: int, payload: ItemIn, response: HttpResponse
+    request: AuthenticatedHttpRequest,
+    plan_id: int,
+    item_id: int,
+    payload: ItemIn,
+    response: HttpResponse,
 ) -> Any:
     item = _item(_plan(request, plan_id), item_id)
     data = dict(payload.fields)
@@ -671,13 +682,13 @@ def update_item(
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Delete an item",
 )
-def delete_item(request: HttpRequest, plan_id: int, item_id: int) -> Any:
+def delete_item(request: AuthenticatedHttpRequest, plan_id: int, item_id: int) -> Any:
     services.item_delete(user=request.user, item=_item(_plan(request, plan_id), item_id))
     return Status(204, None)
 
 
 @router.get("/{plan_id}/actions", response={200: list[ActionOut], 404: ErrorOut}, summary="Actions")
-def list_actions(request: HttpRequest, plan_id: int) -> Any:
+def list_actions(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     plan = _plan(request, plan_id)
     return list(
         plan.actions.select_related("owner_user", "owner_contact").order_by(
@@ -691,7 +702,7 @@ def list_actions(request: HttpRequest, plan_id: int) -> Any:
     response={201: ActionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Add an action",
 )
-def create_action(request: HttpRequest, plan_id: int, payload: ActionIn) -> Any:
+def create_action(request: AuthenticatedHttpRequest, plan_id: int, payload: ActionIn) -> Any:
     plan = _plan(request, plan_id)
     data = _action_data(plan, payload.model_dump(exclude_unset=True))
     return Status(201, services.action_create(user=request.user, plan=plan, data=data))
@@ -702,7 +713,9 @@ def create_action(request: HttpRequest, plan_id: int, payload: ActionIn) -> Any:
     response={200: ActionOut, 404: ErrorOut},
     summary="An action",
 )
-def get_action(request: HttpRequest, plan_id: int, action_id: int, response: HttpResponse) -> Any:
+def get_action(
+    request: AuthenticatedHttpRequest, plan_id: int, action_id: int, response: HttpResponse
+) -> Any:
     """The action with its ``version``; the ``ETag`` header is that version (for If-Match)."""
     action = _action(_plan(request, plan_id), action_id)
     set_etag(response, action.version)
@@ -718,7 +731,7 @@ def get_action(request: HttpRequest, plan_id: int, action_id: int, response: Htt
     "customer through a share link) counts the version up too." + CONFLICT_HELP,
 )
 def update_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     plan_id: int,
     action_id: int,
     payload: ActionIn,
@@ -749,7 +762,9 @@ def update_action(
     response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Update an action's status or comment on it (any plan status)",
 )
-def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: TrackIn) -> Any:
+def track_action(
+    request: AuthenticatedHttpRequest, plan_id: int, action_id: int, payload: TrackIn
+) -> Any:
     """Editors of the plan and our own owner of the action (even on an account they do not
     serve: a commitment from another function)."""
     own = (
@@ -772,7 +787,7 @@ def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: Tr
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Delete an action",
 )
-def delete_action(request: HttpRequest, plan_id: int, action_id: int) -> Any:
+def delete_action(request: AuthenticatedHttpRequest, plan_id: int, action_id: int) -> Any:
     plan = _plan(request, plan_id)
     services.action_delete(user=request.user, action=_action(plan, action_id))
     return Status(204, None)
@@ -784,7 +799,7 @@ def delete_action(request: HttpRequest, plan_id: int, action_id: int) -> Any:
 @router.get(
     "/{plan_id}/versions", response={200: list[PlanVersionOut], 404: ErrorOut}, summary="Versions"
 )
-def list_versions(request: HttpRequest, plan_id: int) -> Any:
+def list_versions(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return list(plan_versions(plan=_plan(request, plan_id)))
 
 
@@ -794,7 +809,7 @@ def list_versions(request: HttpRequest, plan_id: int) -> Any:
     summary="An approved version as presented (PlanDocument snapshot)",
 )
 def get_version(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     plan_id: int,
     number: int,
     audience: Literal["internal", "customer"] = "internal",
@@ -808,7 +823,9 @@ def get_version(
     response={200: dict[str, Any], 404: ErrorOut},
     summary="What changed between two versions",
 )
-def compare(request: HttpRequest, plan_id: int, old: int, new: int | None = None) -> Any:
+def compare(
+    request: AuthenticatedHttpRequest, plan_id: int, old: int, new: int | None = None
+) -> Any:
     """Version ``old`` against version ``new`` (the live plan when ``new`` is left out):
     per section the changed fields (old, new, word diff) and added, removed and changed
     items."""
@@ -841,7 +858,7 @@ def _link(plan: Plan, link_id: int) -> ShareLink:
     response={200: list[ShareLinkOut], 403: ErrorOut, 404: ErrorOut},
     summary="Share links of a plan",
 )
-def list_links(request: HttpRequest, plan_id: int) -> Any:
+def list_links(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     plan = _plan(request, plan_id)
     if not plan_may_edit(user=request.user, plan=plan):
         raise ApplicationError(_("You may read this plan but not change it."), status=403)
@@ -853,7 +870,7 @@ def list_links(request: HttpRequest, plan_id: int) -> Any:
     response={201: ShareLinkCreatedOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Create a share link (the token is returned only here)",
 )
-def create_link(request: HttpRequest, plan_id: int, payload: ShareLinkIn) -> Any:
+def create_link(request: AuthenticatedHttpRequest, plan_id: int, payload: ShareLinkIn) -> Any:
     link, token = services.share_link_create(
         user=request.user,
         plan=_plan(request, plan_id),
@@ -872,6 +889,6 @@ def create_link(request: HttpRequest, plan_id: int, payload: ShareLinkIn) -> Any
     response={200: ShareLinkOut, 403: ErrorOut, 404: ErrorOut},
     summary="Revoke a share link",
 )
-def revoke_link(request: HttpRequest, plan_id: int, link_id: int) -> Any:
+def revoke_link(request: AuthenticatedHttpRequest, plan_id: int, link_id: int) -> Any:
     link = _link(_plan(request, plan_id), link_id)
     return services.share_link_revoke(user=request.user, link=link)

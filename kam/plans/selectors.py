@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -78,14 +78,14 @@ from kam.web.errors import ApplicationError
 # -- who may do what -------------------------------------------------------------------------
 
 
-def plan_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+def plan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     """Plans on the accounts ``user`` may read, with their account and its owner."""
     return Plan.objects.filter(account__in=account_list_visible(user=user)).select_related(
         "account", "account__owner"
     )
 
 
-def plan_get_visible(*, user: AbstractBaseUser | AnonymousUser, plan_id: int) -> Plan:
+def plan_get_visible(*, user: User | AnonymousUser, plan_id: int) -> Plan:
     """The plan ``plan_id`` if ``user`` may read its account; 404 otherwise (no probing)."""
     plan = plan_list_visible(user=user).filter(pk=plan_id).first()
     if plan is None:
@@ -93,18 +93,18 @@ def plan_get_visible(*, user: AbstractBaseUser | AnonymousUser, plan_id: int) ->
     return plan
 
 
-def plan_may_edit(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> bool:
+def plan_may_edit(*, user: User | AnonymousUser, plan: Plan) -> bool:
     """Whether ``user`` may change the plan's content, sharing and links (account editable)."""
     return account_list_editable(user=user).filter(pk=plan.account_id).exists()
 
 
-def plan_edit_check(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> None:
+def plan_edit_check(*, user: User | AnonymousUser, plan: Plan) -> None:
     """403 when ``user`` reads the plan but may not change it."""
     if not plan_may_edit(user=user, plan=plan):
         raise ApplicationError(_("You may read this plan but not change it."), status=403)
 
 
-def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def plan_may_approve(*, user: User | AnonymousUser) -> bool:
     """Sales directors and administrators approve plans.
 
     The key account manager writes the plan and submits it; someone who answers for the
@@ -114,12 +114,12 @@ def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR}
 
 
-def template_may_manage(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def template_may_manage(*, user: User | AnonymousUser) -> bool:
     """Directors and administrators set the plan templates per box."""
     return plan_may_approve(user=user)
 
 
-def action_may_update_status(*, user: AbstractBaseUser | AnonymousUser, action: PlanAction) -> bool:
+def action_may_update_status(*, user: User | AnonymousUser, action: PlanAction) -> bool:
     """Editors of the plan, and our own owner of the action (a commitment they track)."""
     if user.is_authenticated and action.owner_user_id == user.pk:
         return True
@@ -185,7 +185,7 @@ def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
 # -- lists ----------------------------------------------------------------------------------
 
 
-def plan_list_annotated(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+def plan_list_annotated(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     """Visible plans with counts of open and overdue actions and the account's box in the
     portfolio review (the latest closed one), for the plans list (one query)."""
     today = timezone.localdate()
@@ -293,7 +293,7 @@ class OverdueGroup:
 
 
 def actions_overdue(
-    *, user: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
+    *, user: User | AnonymousUser, today: dt.date | None = None
 ) -> QuerySet[PlanAction]:
     """Unfinished actions due before ``today`` in the current plans of visible accounts.
 
@@ -318,7 +318,7 @@ def actions_overdue(
 
 
 def overdue_groups(
-    *, user: AbstractBaseUser | AnonymousUser, by: str, today: dt.date | None = None
+    *, user: User | AnonymousUser, by: str, today: dt.date | None = None
 ) -> list[OverdueGroup]:
     """Overdue actions grouped ``by`` "person" (our people), "function" (ours) or "customer".
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Case,
     CharField,
@@ -139,9 +139,7 @@ def review_scope(*, review: Review) -> QuerySet[Account]:
     return Account.objects.filter(active=True)
 
 
-def placement_list(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser
-) -> QuerySet[Placement]:
+def placement_list(*, review: Review, user: User | AnonymousUser) -> QuerySet[Placement]:
     """The placements of ``review`` for the accounts ``user`` may read, with account and owner."""
     visible = account_list_visible(user=user).values("pk")
     return (
@@ -173,7 +171,7 @@ def account_placements_shown(*, account: Account) -> QuerySet[Placement]:
 
 
 def account_list_annotated(
-    *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
+    *, user: User | AnonymousUser, review: Review | bool | None = True
 ) -> QuerySet[Account]:
     """Visible accounts with their owner and three computed columns for lists and exports.
 

@@ -52,6 +52,7 @@ from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.portfolio.services import review_ensure_computed
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 UNPLACED_SHOWN = 100
@@ -407,7 +408,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The matrix page; an htmx request (the filter form) gets the part below the heading."""
     try:
         state = _state(request)
@@ -427,7 +428,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def matrix_table(request: HttpRequest) -> HttpResponse:
+def matrix_table(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The sortable, paginated table of the matrix's accounts (an htmx fragment)."""
     try:
         state = _state(request)
@@ -441,7 +442,7 @@ def matrix_table(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @gzip_page
-def matrix_data(request: HttpRequest) -> HttpResponse:
+def matrix_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The chart as JSON for the page: the Vega-Lite ``spec``, how many accounts are on the
     picture (``points``) and how many of them are drawn as bubbles (``bubbles``; the others
     are counted in shaded squares beyond ``charts.MAX_BUBBLES``, which keeps the spec under
@@ -518,7 +519,7 @@ def _csv(rows: list[dict[str, Any]], request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def matrix_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """Download the filtered matrix: ``csv`` (every account, placed or not), ``png`` or ``svg``."""
     if fmt not in ("csv", "png", "svg"):
         raise Http404

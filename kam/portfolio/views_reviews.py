@@ -63,6 +63,7 @@ from kam.portfolio.services import review_cancel as review_cancel_service
 from kam.portfolio.services import review_close as review_close_service
 from kam.portfolio.services import review_create as review_create_service
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 GRID_PAGE_SIZE = 50
 NOT_PLACED_SHOWN = 200
@@ -81,7 +82,7 @@ def _review_or_404(pk: int) -> Review:
 
 
 @login_required
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every review with its date, scheme version, status and each rater's progress."""
     page = Paginator(review_list_query(), 25).get_page(request.GET.get("page"))
     reviews = list(page.object_list)
@@ -100,7 +101,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_create(request: HttpRequest) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open a review: name, date, scheme version and raters (directors and administrators)."""
     if not user_can_manage(request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may open a review."))
@@ -125,7 +126,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """What a director needs before the meeting: progress, disagreements, gaps, uncertainty."""
     review = _review_or_404(pk)
     review_ensure_computed(review=review)
@@ -177,7 +178,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_close(request: HttpRequest, pk: int) -> HttpResponse:
+def review_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close a review: scores freeze and the placements are computed one last time."""
     review = _review_or_404(pk)
     try:
@@ -192,7 +193,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def review_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Cancel an open review (directors): a confirmation page, then the POST cancels it.
 
     Anyone else gets 403; a closed or cancelled review answers with the review page and
@@ -235,7 +236,7 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_derive(request: HttpRequest, pk: int) -> HttpResponse:
+def review_derive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Derive the fact-bound scores again from the accounts' latest facts (directors)."""
     review = _review_or_404(pk)
     if not user_can_manage(request.user):
@@ -517,7 +518,7 @@ def _filter_query(request: HttpRequest) -> str:
 
 
 @login_required
-def review_score(request: HttpRequest, pk: int) -> HttpResponse:
+def review_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The scoring grid: one rater scores their own accounts (50 a page), keyboard first.
 
     GET shows the grid; POST saves the whole page (all or nothing); an htmx POST with
@@ -544,7 +545,7 @@ def review_score(request: HttpRequest, pk: int) -> HttpResponse:
                 a.pk: a
                 for a in review_accounts_to_score(
                     review=review,
-                    rater=request.user,  # type: ignore[arg-type]
+                    rater=request.user,
                 ).filter(pk__in=wanted)
             }
             missing = [i for i in wanted if i not in allowed]

@@ -27,6 +27,7 @@ from kam.portfolio.scheme_selectors import (
 )
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -42,7 +43,7 @@ def _scheme_or_404(pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every scheme with its latest version, number of criteria and the reviews using it."""
     rows = []
     for scheme in scheme_selectors.scheme_list():
@@ -54,7 +55,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One version (``?version=N``, the latest by default) and what changed since the one before."""
     scheme = _scheme_or_404(pk)
     number = request.GET.get("version")
@@ -86,7 +87,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def scheme_create(request: HttpRequest) -> HttpResponse:
+def scheme_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new scheme and its version 1; refused with every problem listed, input kept."""
     _require_manager(request)
     if request.method == "POST":
@@ -110,7 +111,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change a scheme: saving makes its next version; reviews keep the version they used."""
     _require_manager(request)
     scheme = _scheme_or_404(pk)

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import (
     Case,
     Count,
@@ -65,8 +65,6 @@ from kam.relationships.models import (
 )
 from kam.users.models import Role
 from kam.web.errors import ApplicationError
-
-User = AbstractBaseUser | AnonymousUser
 
 WINDOW_DAYS = core.DEFAULT_WINDOW_DAYS
 #: How far back activities are read: the matrix window plus the half-year before it, so

@@ -22,6 +22,7 @@ from kam.users.services import login_lockout_clear
 from kam.users.throttle import password_reset_allowed
 from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
 from kam.web.errors import ApplicationError
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 class TokenCreateForm(forms.Form):
@@ -37,7 +38,7 @@ def _api_base(request: HttpRequest) -> str:
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List my tokens; POST creates one and shows its plain value on this response only."""
     created = None
     plain = None
@@ -69,14 +70,14 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     """Revoke one of my tokens; htmx gets the updated table row, a plain form a redirect."""
     try:
         token = api_token_get(user=request.user, token_id=token_id)
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=exc.status)
     api_token_revoke(token=token)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "users/_token_row.html", {"token": token})
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("users:tokens")
@@ -96,7 +97,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, _("Your password has been changed."))
-        return response  # type: ignore[no-any-return]
+        return response
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -119,7 +120,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             # the same answer as always: nobody learns whether the address is known
             return redirect(self.get_success_url())
         self.extra_email_context = {"base_url": _base_url(self.request)}
-        return super().form_valid(form)  # type: ignore[no-any-return]
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -130,7 +131,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         login_lockout_clear(username=self.user.get_username())
-        return response  # type: ignore[no-any-return]
+        return response
 
 
 class LoginView(auth_views.LoginView):
@@ -142,4 +143,4 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["oidc_enabled"] = oidc_enabled()
         context["oidc_provider_name"] = provider_name()
-        return context  # type: ignore[no-any-return]
+        return context

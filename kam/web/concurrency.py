@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
@@ -38,6 +38,9 @@ from ninja import Field, Schema
 
 from kam.web import formats
 from kam.web.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class VersionConflict(ApplicationError):
@@ -432,7 +435,7 @@ def conflict_response(
     request: HttpRequest,
     exc: VersionConflict,
     *,
-    title: str,
+    title: StrOrPromise,
     back_url: str,
     labels: Mapping[str, str] | None = None,
     choices: Mapping[str, Mapping[Any, Any]] | None = None,
