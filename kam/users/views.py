@@ -130,6 +130,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        assert self.user is not None  # the link's user, or the view would not show the form
         login_lockout_clear(username=self.user.get_username())
         return response
 

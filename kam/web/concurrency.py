@@ -391,7 +391,9 @@ def conflict_rows(
         try:
             field = current._meta.get_field(name)
             label = str(getattr(field, "verbose_name", name))
-            field_choices = dict(getattr(field, "flatchoices", None) or []) or None
+            field_choices: Mapping[Any, Any] | None = (
+                dict(getattr(field, "flatchoices", None) or []) or None
+            )
         except FieldDoesNotExist:  # a line of a scheme's content, already a label
             label, field_choices = name, None
         label = (labels or {}).get(name, label)
