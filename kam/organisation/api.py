@@ -8,7 +8,7 @@ pay data: only sales directors and administrators see them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 from django.contrib.auth.models import User
 from django.http import HttpResponse
@@ -37,6 +37,9 @@ from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["organisation"])
 
+#: The codes of ``Organisation.manager_limit_counts`` (``ManagerLimitCounts``)
+LimitCounts = Literal["key_and_development", "key"]
+
 
 class SettingsOut(Schema):
     """The organisation's limits and analysis settings; ``exchange_rates`` maps a currency
@@ -46,7 +49,7 @@ class SettingsOut(Schema):
     base_currency: str
     max_key_accounts: int
     max_key_accounts_per_manager: int
-    manager_limit_counts: Literal["key_and_development", "key"] = Field(
+    manager_limit_counts: LimitCounts = Field(
         description=(
             "Which accounts count against max_key_accounts_per_manager: key and key "
             "development accounts, or key accounts only."
@@ -68,7 +71,7 @@ class SettingsIn(Schema):
     base_currency: str | None = None
     max_key_accounts: int | None = None
     max_key_accounts_per_manager: int | None = None
-    manager_limit_counts: Literal["key_and_development", "key"] | None = None
+    manager_limit_counts: LimitCounts | None = None
     capacity_warning_share: Decimal | None = None
     sensitivity_draws: int | None = None
     sensitivity_concentration: Decimal | None = None
@@ -141,7 +144,8 @@ def _settings(org: Organisation) -> SettingsOut:
         base_currency=org.base_currency,
         max_key_accounts=org.max_key_accounts,
         max_key_accounts_per_manager=org.max_key_accounts_per_manager,
-        manager_limit_counts=org.manager_limit_counts,
+        # one of the model field's choices, the codes of the Literal
+        manager_limit_counts=cast(LimitCounts, org.manager_limit_counts),
         capacity_warning_share=org.capacity_warning_share,
         sensitivity_draws=org.sensitivity_draws,
         sensitivity_concentration=org.sensitivity_concentration,

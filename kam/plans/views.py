@@ -807,7 +807,7 @@ def share_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if not may_edit:
             return _forbidden(request, _("You may read this plan but not change it."), plan)
         if "revoke" in request.POST:
-            link = plan.share_links.filter(pk=request.POST.get("revoke")).first()
+            link = plan.share_links.filter(pk=request.POST["revoke"]).first()
             if link is None:
                 raise Http404
             services.share_link_revoke(user=request.user, link=link)
