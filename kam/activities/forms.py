@@ -140,14 +140,15 @@ class ActivityForm(forms.Form):
         self.fields["participants"].queryset = participant_candidates()  # type: ignore[attr-defined]
         kept = self.initial.get("objective")
         self.fields["objective"].choices = objective_choice_list(  # type: ignore[attr-defined]
-            account_id=self.account_id, keep_id=int(kept) if str(kept or "").isdigit() else None
+            account_id=self.account_id,
+            keep_id=int(str(kept)) if str(kept or "").isdigit() else None,
         )
 
     @property
     def account_id(self) -> int | None:
         """The account chosen (as posted, else as given beforehand)."""
         raw = self.data.get("account") if self.is_bound else self.initial.get("account")
-        return int(raw) if str(raw or "").isdigit() else None
+        return int(str(raw)) if str(raw or "").isdigit() else None
 
     def contact_ids(self) -> list[int]:
         """The contacts picked (as posted, else as given beforehand)."""

@@ -41,9 +41,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -82,6 +83,8 @@ COLUMNS: tuple[str, ...] = (
     "objective",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "account", "duration_minutes", "type", "participants")
+T = TypeVar("T")
+
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
@@ -262,7 +265,7 @@ class _Import:
                 )
             )
 
-    def clean(self, number: int, column: str, rule: Any, value: Any) -> Any:
+    def clean(self, number: int, column: str, rule: Callable[[Any], T], value: Any) -> T | None:
         try:
             return rule(value)
         except ApplicationError as exc:

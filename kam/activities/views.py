@@ -231,7 +231,7 @@ def _save_contacts_first(request: AuthenticatedHttpRequest, form: ActivityForm) 
     return ids
 
 
-def _refresh(request: HttpRequest, activity: Activity | None) -> HttpResponse:
+def _refresh(request: AuthenticatedHttpRequest, activity: Activity | None) -> HttpResponse:
     """Without JavaScript: show the chosen account's contacts, keeping what was filled in."""
     initial: dict[str, Any] = {
         k: request.POST.get(k) for k in request.POST if k not in ("participants", "contacts")
@@ -262,9 +262,9 @@ def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     for activity in rows:
         people = list(activity.participants.all())
-        activity.people = people
-        activity.person_hours = activity.duration_minutes * len(people) / 60
-        activity.may_change = changes_all or (
+        activity.people = people  # type: ignore[attr-defined]
+        activity.person_hours = activity.duration_minutes * len(people) / 60  # type: ignore[attr-defined]
+        activity.may_change = changes_all or (  # type: ignore[attr-defined]
             changes_own
             and (
                 activity.created_by_id == request.user.pk
@@ -297,7 +297,8 @@ def activity_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _forbidden(request, _("Viewers cannot log activities."))
     account_id = request.GET.get("account")
     initial = ActivityForm.initial_new(
-        user=request.user, account_id=int(account_id) if (account_id or "").isdigit() else None
+        user=request.user,
+        account_id=int(account_id) if account_id and account_id.isdigit() else None,
     )
     if request.GET.get("objective", "").isdigit():
         initial["objective"] = int(request.GET["objective"])

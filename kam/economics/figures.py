@@ -95,9 +95,9 @@ def revenues_of_year_by_id(*, external_ids: Mapping[int, str], year: int) -> dic
             out[pk] = YearRevenue(float(amount), SOURCE_ENTERED)
     invoiced = _invoiced_in_year(external_ids=list(external_ids.values()), year=year)
     for pk, external_id in external_ids.items():
-        amount = invoiced.get(external_id)
-        if amount is not None:
-            out[pk] = YearRevenue(amount, SOURCE_INVOICES)
+        invoiced_amount = invoiced.get(external_id)
+        if invoiced_amount is not None:
+            out[pk] = YearRevenue(invoiced_amount, SOURCE_INVOICES)
     return out
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
@@ -139,7 +139,9 @@ def account_planned_cost(*, account: Account, year: int) -> PlannedCost | None:
     return PlannedCost(period_name=run.period.name, hours=hours, cost=cost)
 
 
-def boxes_latest(*, account_ids: Iterable[int]) -> tuple[Review | None, dict[int, str]]:
+def boxes_latest(
+    *, account_ids: Iterable[int] | QuerySet[Any, Any]
+) -> tuple[Review | None, dict[int, str]]:
     """The portfolio review (the latest closed one) and each account's box in it (missing:
     not placed)."""
     review = portfolio_review()

@@ -169,13 +169,16 @@ def _edit_post(
         else:
             messages.success(request, done)
             return redirect(_page_url(account.pk, anchor))
-    forms = {"cost_form": CostItemForm(), "invest_form": InvestmentForm()}
-    forms["cost_form" if isinstance(form, CostItemForm) else "invest_form"] = form
+    cost_form = form if isinstance(form, CostItemForm) else CostItemForm()
+    invest_form = InvestmentForm() if isinstance(form, CostItemForm) else form
     if isinstance(form, SpendForm):
         messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(_page_url(account.pk, anchor))
     return render(
-        request, "economics/account.html", _account_context(request, account, **forms), status=422
+        request,
+        "economics/account.html",
+        _account_context(request, account, cost_form=cost_form, invest_form=invest_form),
+        status=422,
     )
 
 

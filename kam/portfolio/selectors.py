@@ -74,7 +74,9 @@ def portfolio_review() -> Review | None:
     return _closed_reviews().first()
 
 
-def boxes_of(*, account_ids: Iterable[int], review: Review | None = None) -> dict[int, str]:
+def boxes_of(
+    *, account_ids: Iterable[int] | QuerySet[Any, Any], review: Review | None = None
+) -> dict[int, str]:
     """Box of each account in the portfolio review (or in ``review`` when given).
 
     Only placed accounts appear: an account missing from the answer is not placed (or there
