@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -187,7 +187,7 @@ class AccountImportFailedOut(ErrorOut):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _detail(request: HttpRequest, account: Account) -> dict[str, Any]:
+def _detail(request: AuthenticatedHttpRequest, account: Account) -> dict[str, Any]:
     parent = None
     if account.parent_id is not None:
         parent = account_list_visible(user=request.user).filter(pk=account.parent_id).first()
@@ -235,7 +235,7 @@ def _detail(request: HttpRequest, account: Account) -> dict[str, Any]:
     }
 
 
-def _parent(request: HttpRequest, parent_id: int | None) -> Account | None:
+def _parent(request: AuthenticatedHttpRequest, parent_id: int | None) -> Account | None:
     if parent_id is None:
         return None
     parent = account_list_visible(user=request.user).filter(pk=parent_id).first()

@@ -72,14 +72,14 @@ _COLUMNS = [
 ]
 
 
-def _get_visible_or_404(request: HttpRequest, pk: int) -> Account:
+def _get_visible_or_404(request: AuthenticatedHttpRequest, pk: int) -> Account:
     try:
         return account_get_visible(user=request.user, account_id=pk)
     except ApplicationError as exc:
         raise Http404(exc.message) from None
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest, message: str) -> HttpResponse:
     return render(request, "accounts/forbidden.html", {"message": message}, status=403)
 
 
@@ -215,7 +215,7 @@ def _apply_errors(form: Any, exc: ApplicationError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
-def _parent_from_form(request: HttpRequest, form: AccountForm) -> Account | None:
+def _parent_from_form(request: AuthenticatedHttpRequest, form: AccountForm) -> Account | None:
     """The group named in the form, among the accounts the user can read."""
     external_id = form.cleaned_data.get("parent_external_id", "").strip()
     if not external_id:

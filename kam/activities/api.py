@@ -9,7 +9,6 @@ Actual hours are person-hours (docs/method.md section 2).
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -276,7 +275,7 @@ def _hours(
     }
 
 
-def _account(request: HttpRequest, account_id: int) -> Any:
+def _account(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     try:
         return account_get_visible(user=request.user, account_id=account_id)
     except ApplicationError as exc:

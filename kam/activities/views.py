@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -61,7 +61,7 @@ PAGE_SIZE = 50
 TOP_ACCOUNTS = 50
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest, message: str) -> HttpResponse:
     return render(request, "activities/forbidden.html", {"message": message}, status=403)
 
 
@@ -441,7 +441,7 @@ PENDING_IMPORT = "activities.import.pending"
 
 
 def _unmatched_context(
-    request: HttpRequest, exc: ActivityImportUnmatched, pending: dict[str, Any]
+    request: AuthenticatedHttpRequest, exc: ActivityImportUnmatched, pending: dict[str, Any]
 ) -> dict[str, Any]:
     """Keep the file (in the session) and list its unmatched names with what each can be."""
     if pending:

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -118,7 +118,7 @@ def _raise_for(exc: ApplicationError) -> None:
         raise PermissionDenied(exc.message) from exc
 
 
-def _period(request: HttpRequest, period_id: int) -> PlanningPeriod:
+def _period(request: AuthenticatedHttpRequest, period_id: int) -> PlanningPeriod:
     try:
         return period_get(user=request.user, period_id=period_id)
     except ApplicationError as exc:
@@ -126,7 +126,7 @@ def _period(request: HttpRequest, period_id: int) -> PlanningPeriod:
         raise
 
 
-def _run(request: HttpRequest, run_id: int) -> AllocationRun:
+def _run(request: AuthenticatedHttpRequest, run_id: int) -> AllocationRun:
     try:
         return run_get(user=request.user, run_id=run_id)
     except ApplicationError as exc:
@@ -469,7 +469,9 @@ def _core_name(field: str) -> str:
     return field.removeprefix("contribution_")
 
 
-def _judgement_filters(request: HttpRequest, period: PlanningPeriod) -> JudgementFilterForm:
+def _judgement_filters(
+    request: AuthenticatedHttpRequest, period: PlanningPeriod
+) -> JudgementFilterForm:
     owners = account_filter_options(user=request.user)["owners"]
     boxes = [(b.value, str(b.label)) for b in Box]
     return JudgementFilterForm(request.GET or None, owners=owners, boxes=boxes)
@@ -534,7 +536,7 @@ def _judgement_input(data: Any) -> JudgementInput:
     return JudgementInput(**{f: data.get(f, "") for f in JUDGEMENT_FIELDS})
 
 
-def _account_for_row(request: HttpRequest, period: PlanningPeriod) -> Any:
+def _account_for_row(request: AuthenticatedHttpRequest, period: PlanningPeriod) -> Any:
     try:
         account_id = int(request.POST.get("account", ""))
     except ValueError as exc:
@@ -678,7 +680,7 @@ def _columns(sort: str, base: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _lines_context(request: HttpRequest, run: AllocationRun) -> dict[str, Any]:
+def _lines_context(request: AuthenticatedHttpRequest, run: AllocationRun) -> dict[str, Any]:
     sort = request.GET.get("sort", "-planned")
     page = Paginator(_sorted_lines(run, request.user, sort), PAGE_SIZE).get_page(
         request.GET.get("page")

@@ -130,7 +130,7 @@ def case_context(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _render_case(request: HttpRequest, assessment: Assessment | None) -> HttpResponse:
+def _render_case(request: AuthenticatedHttpRequest, assessment: Assessment | None) -> HttpResponse:
     context: dict[str, Any] = {
         "can_create": assessment_can_create(request.user),
         "organisation": organisation_get(),

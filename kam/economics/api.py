@@ -12,7 +12,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -390,7 +389,9 @@ def _investment_out(inv: Investment, result: InvestmentResult | None) -> dict[st
     return out
 
 
-def _with_return(request: HttpRequest, inv: Investment, as_of: dt.date) -> dict[str, Any]:
+def _with_return(
+    request: AuthenticatedHttpRequest, inv: Investment, as_of: dt.date
+) -> dict[str, Any]:
     ledger = account_ledger(account=inv.account, as_of=as_of)
     result = next((r for r in ledger.investments if r.investment.pk == inv.pk), None)
     return _investment_out(inv, result)

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -72,7 +72,7 @@ def _raise_for(exc: ApplicationError) -> None:
         raise PermissionDenied(exc.message) from exc
 
 
-def _as_of(request: HttpRequest) -> dt.date:
+def _as_of(request: AuthenticatedHttpRequest) -> dt.date:
     text = request.GET.get("as_of", "")
     try:
         return dt.date.fromisoformat(text) if text else timezone.localdate()
@@ -80,13 +80,13 @@ def _as_of(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
-def _year(request: HttpRequest, as_of: dt.date) -> int:
+def _year(request: AuthenticatedHttpRequest, as_of: dt.date) -> int:
     """The plan year of the page's figures: ``?year=`` when it is a year, else the as-of's."""
     text = request.GET.get("year", "")
     return int(text) if text.isdigit() and 1900 < int(text) < 3000 else as_of.year
 
 
-def _account(request: HttpRequest, account_id: int) -> Any:
+def _account(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     try:
         return account_economics_visible(user=request.user, account_id=account_id)
     except ApplicationError as exc:
@@ -115,7 +115,11 @@ def account_page(request: AuthenticatedHttpRequest, account_id: int) -> HttpResp
 
 
 def _account_context(
-    request: HttpRequest, account: Any, *, cost_form: CostItemForm, invest_form: InvestmentForm
+    request: AuthenticatedHttpRequest,
+    account: Any,
+    *,
+    cost_form: CostItemForm,
+    invest_form: InvestmentForm,
 ) -> dict[str, Any]:
     as_of = _as_of(request)
     ledger = account_ledger(account=account, as_of=as_of)
@@ -157,7 +161,7 @@ def _account_context(
 
 
 def _edit_post(
-    request: HttpRequest, account_id: int, form: Any, save: Any, anchor: str, done: str
+    request: AuthenticatedHttpRequest, account_id: int, form: Any, save: Any, anchor: str, done: str
 ) -> HttpResponse:
     account = _account(request, account_id)
     if form.is_valid():

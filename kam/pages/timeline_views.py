@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -19,7 +19,7 @@ from kam.web.errors import ApplicationError
 from kam.web.requests import AuthenticatedHttpRequest
 
 
-def _as_of(request: HttpRequest) -> dt.date:
+def _as_of(request: AuthenticatedHttpRequest) -> dt.date:
     text = request.GET.get("as_of", "")
     try:
         return dt.date.fromisoformat(text) if text else timezone.localdate()

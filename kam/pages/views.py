@@ -133,7 +133,9 @@ def vega_bundle(request: HttpRequest) -> HttpResponse:
 # --- audit history (kam/pages/history.py, docs/history.md) -----------------------------------
 
 
-def _history_dates(request: HttpRequest) -> tuple[dt.date | None, dt.date | None, list[str]]:
+def _history_dates(
+    request: AuthenticatedHttpRequest,
+) -> tuple[dt.date | None, dt.date | None, list[str]]:
     """The ``since`` and ``until`` days of the query string, and what was wrong with them."""
     problems: list[str] = []
     days: list[dt.date | None] = []
@@ -155,12 +157,12 @@ def _history_dates(request: HttpRequest) -> tuple[dt.date | None, dt.date | None
     return since, until, problems
 
 
-def _page_number(request: HttpRequest) -> int:
+def _page_number(request: AuthenticatedHttpRequest) -> int:
     raw = request.GET.get("page", "1")
     return int(raw) if raw.isdigit() and len(raw) < 9 else 1
 
 
-def _history_scope_or_404(request: HttpRequest, kind: str, pk: int) -> HistoryScope:
+def _history_scope_or_404(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HistoryScope:
     try:
         return history_scope(user=request.user, kind=kind, pk=pk)
     except ApplicationError as exc:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -321,7 +321,7 @@ class OverdueGroupOut(Schema):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _plan(request: HttpRequest, plan_id: int) -> Plan:
+def _plan(request: AuthenticatedHttpRequest, plan_id: int) -> Plan:
     return plan_get_visible(user=request.user, plan_id=plan_id)
 
 

@@ -97,14 +97,16 @@ if TYPE_CHECKING:
 PLANS_PER_PAGE = 50
 
 
-def _plan_or_404(request: HttpRequest, pk: int) -> Plan:
+def _plan_or_404(request: AuthenticatedHttpRequest, pk: int) -> Plan:
     try:
         return plan_get_visible(user=request.user, plan_id=pk)
     except ApplicationError as exc:
         raise Http404(exc.message) from None
 
 
-def _forbidden(request: HttpRequest, message: str, plan: Plan | None = None) -> HttpResponse:
+def _forbidden(
+    request: AuthenticatedHttpRequest, message: str, plan: Plan | None = None
+) -> HttpResponse:
     return render(request, "plans/forbidden.html", {"message": message, "plan": plan}, status=403)
 
 
@@ -124,7 +126,7 @@ def _plan_url(plan: Plan, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _edit_version(request: HttpRequest, obj: Any) -> int | None:
+def _edit_version(request: AuthenticatedHttpRequest, obj: Any) -> int | None:
     """The version an edit form carries: the one it was loaded with (kept when the form
     comes back with an error), so that a save over someone else's is refused."""
     if request.method == "POST":
@@ -132,7 +134,7 @@ def _edit_version(request: HttpRequest, obj: Any) -> int | None:
     return int(obj.version) if obj is not None else None
 
 
-def _edit_base(request: HttpRequest, plan: Plan, names: list[str]) -> str:
+def _edit_base(request: AuthenticatedHttpRequest, plan: Plan, names: list[str]) -> str:
     """The fingerprint of the fields a plan form shows, as loaded: a save over someone
     else's save of other sections of the plan is then no conflict."""
     if request.method == "POST":
@@ -141,7 +143,11 @@ def _edit_base(request: HttpRequest, plan: Plan, names: list[str]) -> str:
 
 
 def _conflict(
-    request: HttpRequest, exc: VersionConflict, plan: Plan, title: StrOrPromise, anchor: str
+    request: AuthenticatedHttpRequest,
+    exc: VersionConflict,
+    plan: Plan,
+    title: StrOrPromise,
+    anchor: str,
 ) -> HttpResponse:
     """Both versions side by side (409): keep mine, or take theirs (the plan's section)."""
     from kam.plans.models import ResourceType

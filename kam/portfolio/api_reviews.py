@@ -15,7 +15,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -174,7 +173,7 @@ def _review_fields(
     }
 
 
-def _detail(request: HttpRequest, review: Review) -> ReviewDetailOut:
+def _detail(request: AuthenticatedHttpRequest, review: Review) -> ReviewDetailOut:
     review_ensure_computed(review=review)
     user = request.user
     counts = review_box_counts(review=review, user=user)

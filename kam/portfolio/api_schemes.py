@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from kam.portfolio.models import SchemeVersion, ScoringScheme
@@ -270,7 +270,7 @@ def _content_out(scheme: ScoringScheme) -> SchemeContentOut:
 
 
 def _new_version(
-    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+    request: AuthenticatedHttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
 ) -> SchemeVersionOut:
     scheme = scheme_get(scheme_id=scheme_id)
     with conflict_shows(lambda current: _content_out(current).model_dump(mode="json")):
@@ -281,7 +281,7 @@ def _new_version(
             scheme=scheme,
             content=payload.to_content(),
             change_note=payload.change_note,
-            created_by=request.user,  # type: ignore[arg-type]
+            created_by=request.user,
             expected_version=expected,
             precondition=precondition,
         )

@@ -92,7 +92,7 @@ class MatrixState:
         return (filters or self.filters).as_query(**params)
 
 
-def _state(request: HttpRequest) -> MatrixState:
+def _state(request: AuthenticatedHttpRequest) -> MatrixState:
     filters = matrix_filters_parse(request.GET)
     review = matrix_review_get(filters=filters)
     if review is None:
@@ -109,7 +109,7 @@ def _state(request: HttpRequest) -> MatrixState:
     return MatrixState(filters, review, previous, rows, counts, axis, size, trails)
 
 
-def _error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+def _error(request: AuthenticatedHttpRequest, exc: ApplicationError) -> HttpResponse:
     return render(
         request, "portfolio/matrix_error.html", {"message": exc.message}, status=exc.status
     )
@@ -298,7 +298,7 @@ def _column_labels() -> dict[str, str]:
     }
 
 
-def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
+def _table_context(request: AuthenticatedHttpRequest, state: MatrixState) -> dict[str, Any]:
     placed = [r for r in state.rows if r["box"]]
     unplaced = [r for r in state.rows if not r["box"]]
     ordered, sort = matrix_sort(placed, request.GET.get("sort"))
@@ -353,7 +353,7 @@ def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
     }
 
 
-def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
+def _main_context(request: AuthenticatedHttpRequest, state: MatrixState) -> dict[str, Any]:
     assert state.review is not None
     stats = matrix_stats(state.rows)
     capacity = capacity_summary(review=state.review, user=request.user)

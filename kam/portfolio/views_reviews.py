@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -472,8 +472,10 @@ def _row_from_post(
     return row, entries
 
 
-def _grid_accounts(request: HttpRequest, review: Review, n_criteria: int) -> QuerySet[Account]:
-    qs = review_accounts_to_score(review=review, rater=request.user)  # type: ignore[arg-type]
+def _grid_accounts(
+    request: AuthenticatedHttpRequest, review: Review, n_criteria: int
+) -> QuerySet[Account]:
+    qs = review_accounts_to_score(review=review, rater=request.user)
     owner = request.GET.get("owner", "")
     if owner.isdigit():
         qs = qs.filter(owner_id=int(owner))
@@ -512,7 +514,7 @@ def _owner_choices(review: Review, user: Any) -> list[tuple[int, str]]:
     )
 
 
-def _filter_query(request: HttpRequest) -> str:
+def _filter_query(request: AuthenticatedHttpRequest) -> str:
     keep = {k: request.GET[k] for k in ("owner", "box", "q", "todo", "page") if request.GET.get(k)}
     return urlencode(keep)
 
@@ -615,7 +617,7 @@ def review_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_grid(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     review: Review,
     setup: GridSetup,
     is_open: bool,

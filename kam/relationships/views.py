@@ -15,7 +15,7 @@ import vl_convert
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -66,7 +66,7 @@ def _kind_labels() -> dict[str, str]:
     return finding_kind_labels()
 
 
-def _visible_or_404(request: HttpRequest, pk: int) -> Account:
+def _visible_or_404(request: AuthenticatedHttpRequest, pk: int) -> Account:
     try:
         return account_get_visible(user=request.user, account_id=pk)
     except ApplicationError as exc:
@@ -87,7 +87,7 @@ def _contact_or_404(request: AuthenticatedHttpRequest, contact_id: int) -> Conta
         raise Http404(exc.message) from None
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest, message: str) -> HttpResponse:
     return render(request, "accounts/forbidden.html", {"message": message}, status=403)
 
 
@@ -486,7 +486,9 @@ def contact_erase(request: AuthenticatedHttpRequest, contact_id: int) -> HttpRes
 # --- calendar import -----------------------------------------------------------------------------
 
 
-def _calendar_context(request: HttpRequest, record: CalendarImport | None) -> dict[str, Any]:
+def _calendar_context(
+    request: AuthenticatedHttpRequest, record: CalendarImport | None
+) -> dict[str, Any]:
     editable = list(
         account_list_editable(user=request.user).order_by("name").values_list("pk", "name")
     )

@@ -33,7 +33,7 @@ class TokenCreateForm(forms.Form):
     )
 
 
-def _api_base(request: HttpRequest) -> str:
+def _api_base(request: AuthenticatedHttpRequest) -> str:
     return request.build_absolute_uri(reverse("api:api-root")).rstrip("/")
 
 
