@@ -299,7 +299,7 @@ class GridRow:
             Box.MAINTENANCE: pgettext("box abbreviation", "M"),
             Box.OPPORTUNISTIC: pgettext("box abbreviation", "O"),
         }
-        return short.get(self.previous_box, "")  # type: ignore[call-overload]
+        return str(short.get(self.previous_box, ""))  # type: ignore[call-overload]
 
     @property
     def attractiveness_cells(self) -> list[GridCell]:
