@@ -889,8 +889,9 @@ def outlook_save(
     for name in OUTLOOK_FIELDS:
         if name != "note" and values[name] is not None:
             values[name] = Decimal(str(values[name]))
-    values["note"] = str(values["note"] or "").strip()
-    control_characters_refuse(values["note"], field="note")
+    note = str(values["note"] or "").strip()
+    values["note"] = note
+    control_characters_refuse(note, field="note")
     _outlook_check(values)
     by = user if user is not None and getattr(user, "is_authenticated", False) else None
     if outlook is None:
