@@ -15,6 +15,7 @@ from kam.organisation.models import Box
 from kam.plans.models import (
     ALL_SECTIONS,
     ITEM_FIELDS,
+    ActionStatus,
     ItemKind,
     OwnerSide,
     Plan,
@@ -63,8 +64,8 @@ SECTION_ITEM_KINDS: dict[str, list[str]] = {
 }
 
 
-def _textareas(model: Any, names: list[str]) -> dict[str, forms.Widget]:
-    widgets: dict[str, forms.Widget] = {}
+def _textareas(model: Any, names: list[str]) -> dict[str, type[forms.Widget] | forms.Widget]:
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {}
     for name in names:
         field = model._meta.get_field(name)
         if field.get_internal_type() == "TextField":
@@ -167,9 +168,7 @@ class ActionForm(forms.ModelForm):
 class TrackForm(forms.Form):
     """A status change and/or a comment on one action."""
 
-    status = forms.ChoiceField(
-        label=_("Status"), choices=PlanAction._meta.get_field("status").choices
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
