@@ -12,13 +12,13 @@ from kam.accounts.selectors import owner_candidates, team_candidates
 from kam.imports.forms import decimal_field
 
 
-class _UserChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _UserChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         full = obj.get_full_name()
         return f"{full} ({obj.username})" if full else obj.username
 
 
-class _UsersChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class _UsersChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         full = obj.get_full_name()
         return f"{full} ({obj.username})" if full else obj.username

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -49,8 +49,6 @@ from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import Table, read_table
 from kam.organisation.selectors import organisation_get
 from kam.web.history_records import bulk_history, history_actor, history_reason
-
-User = AbstractBaseUser | AnonymousUser
 
 #: The master-data columns, in the order export writes them.
 BASE_COLUMNS: tuple[str, ...] = (

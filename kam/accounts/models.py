@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.web.choices import TeamRole
+from kam.web.choices import TeamRole as TeamRole
 from kam.web.history_records import KamHistoricalRecords
 
 

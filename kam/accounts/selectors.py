@@ -6,10 +6,10 @@ so that a key account manager cannot reach another manager's account by guessing
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from kam.users.models import Role
 from kam.users.selectors import user_may_manage_portfolio
 
 
-def user_role(user: AbstractBaseUser | AnonymousUser) -> str | None:
+def user_role(user: User | AnonymousUser) -> str | None:
     """The kam role of a user, or None for anonymous users and users without a profile."""
     if not user.is_authenticated:
         return None
@@ -28,13 +28,13 @@ def user_role(user: AbstractBaseUser | AnonymousUser) -> str | None:
     return profile.role if profile is not None else None
 
 
-def _owned_or_served(user: AbstractBaseUser) -> Q:
+def _owned_or_served(user: User) -> Q:
     # A subquery rather than a join, so that no DISTINCT is needed and counts stay right.
     served = AccountTeamMember.objects.filter(user=user).values("account_id")
     return Q(owner=user) | Q(pk__in=served)
 
 
-def account_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Account]:
+def account_list_visible(*, user: User | AnonymousUser) -> QuerySet[Account]:
     """The accounts ``user`` may read.
 
     Administrators, sales directors and viewers read every account; key account managers
@@ -45,11 +45,12 @@ def account_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     if role in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.VIEWER}:
         return qs
     if role in {Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER}:
-        return qs.filter(_owned_or_served(user))
+        # only a signed-in user has one of these roles
+        return qs.filter(_owned_or_served(cast(User, user)))
     return qs.none()
 
 
-def account_list_editable(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Account]:
+def account_list_editable(*, user: User | AnonymousUser) -> QuerySet[Account]:
     """The accounts ``user`` may change (master data, team, revenue).
 
     Administrators and sales directors change every account; key account managers those
@@ -59,11 +60,11 @@ def account_list_editable(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet
     if user_may_manage_portfolio(user=user):
         return qs
     if user_role(user) == Role.KEY_ACCOUNT_MANAGER:
-        return qs.filter(_owned_or_served(user))
+        return qs.filter(_owned_or_served(cast(User, user)))  # only a signed-in user has this role
     return qs.none()
 
 
-def account_get_visible(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+def account_get_visible(*, user: User | AnonymousUser, account_id: int) -> Account:
     """The account ``account_id`` if ``user`` may read it; 404 otherwise.
 
     An account that exists but is hidden answers exactly like one that does not exist,
@@ -80,7 +81,7 @@ def account_get_visible(*, user: AbstractBaseUser | AnonymousUser, account_id: i
     return account
 
 
-def account_editable_check(*, user: AbstractBaseUser | AnonymousUser, account: Account) -> None:
+def account_editable_check(*, user: User | AnonymousUser, account: Account) -> None:
     """Raise 404 when ``user`` cannot read ``account``, 403 when they read but may not change it."""
     if not account_list_editable(user=user).filter(pk=account.pk).exists():
         if account_list_visible(user=user).filter(pk=account.pk).exists():
@@ -88,30 +89,30 @@ def account_editable_check(*, user: AbstractBaseUser | AnonymousUser, account: A
         raise ApplicationError(_("There is no such account."), status=404)
 
 
-def account_get_editable(*, user: AbstractBaseUser | AnonymousUser, account_id: int) -> Account:
+def account_get_editable(*, user: User | AnonymousUser, account_id: int) -> Account:
     """The account ``account_id`` if ``user`` may change it; 404 when hidden, 403 when read-only."""
     account = account_get_visible(user=user, account_id=account_id)
     account_editable_check(user=user, account=account)
     return account
 
 
-def account_may_create(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def account_may_create(*, user: User | AnonymousUser) -> bool:
     """Directors and administrators create any account; key account managers their own."""
     return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
 
 
-def account_may_import(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def account_may_import(*, user: User | AnonymousUser) -> bool:
     """Only sales directors and administrators import account files (they touch every account)."""
     return user_may_manage_portfolio(user=user)
 
 
-def account_may_change_owner(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def account_may_change_owner(*, user: User | AnonymousUser) -> bool:
     """Only sales directors and administrators give an account another owner, or create one
     for somebody else."""
     return user_may_manage_portfolio(user=user)
 
 
-def account_may_edit(*, user: AbstractBaseUser | AnonymousUser, account: Account) -> bool:
+def account_may_edit(*, user: User | AnonymousUser, account: Account) -> bool:
     """Whether ``user`` may change ``account`` (one query)."""
     return account_list_editable(user=user).filter(pk=account.pk).exists()
 
@@ -121,7 +122,7 @@ def revenue_year_last() -> int:
     return timezone.localdate().year - 1
 
 
-def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[Any]]:
+def account_filter_options(*, user: User | AnonymousUser) -> dict[str, list[Any]]:
     """Choices for the list filters, drawn from the accounts ``user`` can see (three queries).
 
     ``owners`` is a list of (user id, display name), ``countries`` and ``channels`` lists of
@@ -144,9 +145,7 @@ def account_filter_options(*, user: AbstractBaseUser | AnonymousUser) -> dict[st
     return {"owners": owners, "countries": countries, "channels": channels}
 
 
-def account_children_visible(
-    *, user: AbstractBaseUser | AnonymousUser, account: Account
-) -> QuerySet[Account]:
+def account_children_visible(*, user: User | AnonymousUser, account: Account) -> QuerySet[Account]:
     """The members of ``account``'s group that ``user`` may read, by name."""
     return account_list_visible(user=user).filter(parent=account).select_related("owner")
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -29,8 +29,6 @@ from kam.errors import ApplicationError, control_characters_refuse
 from kam.organisation.selectors import organisation_get
 from kam.users.models import Role
 from kam.web.history_records import bulk_history
-
-User = AbstractBaseUser | AnonymousUser
 
 #: Roles that may own (lead) an account.
 OWNER_ROLES: Final = frozenset({Role.KEY_ACCOUNT_MANAGER, Role.SALES_DIRECTOR, Role.ADMINISTRATOR})
@@ -175,7 +173,7 @@ def amount_clean(value: Decimal | int | float | str, *, field: str = "amount") -
     return amount
 
 
-def owner_check(owner: AbstractBaseUser) -> None:
+def owner_check(owner: User) -> None:
     """Refuse an owner who is not an active key account manager, sales director or administrator."""
     profile = getattr(owner, "profile", None)
     if not owner.is_active or profile is None or profile.role not in OWNER_ROLES:
@@ -238,7 +236,7 @@ def account_create(
     currency: str | None = None,
     channel: str = "",
     parent: Account | None = None,
-    owner: AbstractBaseUser | None = None,
+    owner: User | None = None,
     active: bool = True,
 ) -> Account:
     """Create an account.
@@ -251,7 +249,7 @@ def account_create(
         pass
     elif user_role(user) == Role.KEY_ACCOUNT_MANAGER:
         if owner is None:
-            owner = user  # type: ignore[assignment]
+            owner = user
         elif owner.pk != user.pk:
             raise ApplicationError(
                 _("A key account manager can only create accounts they own themselves."),
@@ -284,7 +282,7 @@ def account_update(
     name: str | _Unset = UNSET,
     external_id: str | _Unset = UNSET,
     parent: Account | _Unset | None = UNSET,
-    owner: AbstractBaseUser | _Unset | None = UNSET,
+    owner: User | _Unset | None = UNSET,
     country: str | _Unset = UNSET,
     channel: str | _Unset = UNSET,
     currency: str | _Unset = UNSET,
@@ -342,8 +340,8 @@ def account_team_set(
     *,
     user: User,
     account: Account,
-    core: Sequence[AbstractBaseUser],
-    surround: Sequence[AbstractBaseUser] = (),
+    core: Sequence[User],
+    surround: Sequence[User] = (),
 ) -> list[AccountTeamMember]:
     """Make the account team exactly ``core`` plus ``surround`` (docs/method.md section 3).
 

@@ -9,7 +9,6 @@ Actual hours are person-hours (docs/method.md section 2).
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -42,6 +41,7 @@ from kam.errors import ApplicationError
 from kam.imports.problems import ImportRefused
 from kam.portfolio.models import Review
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["activities"])
 
@@ -275,7 +275,7 @@ def _hours(
     }
 
 
-def _account(request: HttpRequest, account_id: int) -> Any:
+def _account(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     try:
         return account_get_visible(user=request.user, account_id=account_id)
     except ApplicationError as exc:
@@ -287,14 +287,14 @@ def _account(request: HttpRequest, account_id: int) -> Any:
 
 @router.get("/", response=list[ActivityOut], summary="List activities")
 @paginate(PageNumberPagination, page_size=50)
-def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> Any:
+def list_activities(request: AuthenticatedHttpRequest, filters: Query[ActivityFilters]) -> Any:
     """Activities on the accounts you may read, newest first, with the page's filters."""
     return activity_filter(queryset=activity_list_visible(user=request.user), filters=filters)
 
 
 @router.get("/hours/accounts", response=HoursOut, summary="Actual hours per account")
 def hours_by_account(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: AuthenticatedHttpRequest, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
     """Person-hours per account you may read, most first (default: the last twelve months)."""
     start, end = _period(start, end)
@@ -303,7 +303,7 @@ def hours_by_account(
 
 @router.get("/hours/people", response=HoursOut, summary="Actual hours per person")
 def hours_by_person(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: AuthenticatedHttpRequest, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
     """Person-hours per participant on the accounts you may read, most first."""
     start, end = _period(start, end)
@@ -312,7 +312,7 @@ def hours_by_person(
 
 @router.get("/hours/boxes", response=HoursOut, summary="Actual hours per box")
 def hours_by_box(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     start: dt.date | None = None,
     end: dt.date | None = None,
     review_id: int | None = None,
@@ -337,7 +337,7 @@ def hours_by_box(
     summary="Import activities from CSV",
 )
 def import_activities(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     decimal: Form[Literal["comma", "point"] | None] = None,
     mapping: Form[str] = "",
@@ -393,7 +393,7 @@ def import_activities(
 
 
 @router.get("/{activity_id}", response={200: ActivityOut, 404: ErrorOut}, summary="Activity detail")
-def get_activity(request: HttpRequest, activity_id: int) -> Any:
+def get_activity(request: AuthenticatedHttpRequest, activity_id: int) -> Any:
     """One activity on an account you may read."""
     return activity_get_visible(user=request.user, activity_id=activity_id)
 
@@ -403,7 +403,7 @@ def get_activity(request: HttpRequest, activity_id: int) -> Any:
     response={201: ActivityOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Log an activity",
 )
-def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+def create_activity(request: AuthenticatedHttpRequest, payload: ActivityIn) -> Any:
     """Log an activity on an account you may read (viewers cannot)."""
     activity = activity_create(
         user=request.user,
@@ -428,7 +428,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
     response={200: ActivityOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change an activity",
 )
-def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpdateIn) -> Any:
+def update_activity(
+    request: AuthenticatedHttpRequest, activity_id: int, payload: ActivityUpdateIn
+) -> Any:
     """Change the fields sent (who logged it, its participants, directors, administrators)."""
     activity = activity_get_visible(user=request.user, activity_id=activity_id)
     sent = payload.model_dump(exclude_unset=True)
@@ -453,7 +455,7 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityUpd
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     summary="Delete an activity",
 )
-def delete_activity(request: HttpRequest, activity_id: int) -> Any:
+def delete_activity(request: AuthenticatedHttpRequest, activity_id: int) -> Any:
     """Delete an activity (who logged it, its participants, directors, administrators)."""
     activity = activity_get_visible(user=request.user, activity_id=activity_id)
     activity_delete(user=request.user, activity=activity)

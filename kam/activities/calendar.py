@@ -62,7 +62,7 @@ import icalendar
 import recurring_ical_events
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,8 +83,6 @@ from kam.relationships.services import (
     contact_update,
     email_clean,
 )
-
-User = AbstractBaseUser | AnonymousUser
 
 #: The longest period one import may span (days).
 MAX_PERIOD_DAYS = 366
@@ -170,7 +168,7 @@ def _readable(error: object, limit: int = 200) -> str:
 
     def decode(match: re.Match[str]) -> str:
         try:
-            raw = ast.literal_eval(match.group(0))
+            raw: bytes = ast.literal_eval(match.group(0))
         except (ValueError, SyntaxError):
             return match.group(0)
         return "'" + raw.decode("utf-8", errors="replace") + "'"
@@ -311,7 +309,7 @@ def _event_problems(calendar: icalendar.Calendar, text: str) -> list[ImportProbl
     problems: list[ImportProblem] = []
     for number, event in enumerate(events, start=1):
         if lines:
-            event.kam_line = lines[number - 1]
+            event.kam_line = lines[number - 1]  # type: ignore[attr-defined]
         label = _event_label(event, number)
 
         def problem(name: str, reason: str, label: str = label) -> None:
@@ -907,17 +905,17 @@ def calendar_run(
                 domain = address.rsplit("@", 1)[-1]
                 if domain in our_domains:
                     continue
-                account_id = domain_account.get(domain)
-                if account_id is not None:
-                    votes[account_id] += 1
-                strangers.append((address, name, account_id))
-        for address, name, account_id in strangers:
+                their_account = domain_account.get(domain)
+                if their_account is not None:
+                    votes[their_account] += 1
+                strangers.append((address, name, their_account))
+        for address, name, their_account in strangers:
             row = unmatched.setdefault(address, Unmatched(address=address))
             row.events += 1
             row.name = row.name or name
-            if account_id is not None:
-                row.account_id = account_id
-                row.account_name = visible[account_id][0]
+            if their_account is not None:
+                row.account_id = their_account
+                row.account_name = visible[their_account][0]
         if not votes:
             summary.internal += 1
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,8 +19,6 @@ from kam.errors import ApplicationError
 from kam.relationships.models import Contact, ErasureRecord
 from kam.relationships.selectors import contact_get_visible
 from kam.web.choices import Attitude
-
-User = AbstractBaseUser | AnonymousUser
 
 
 def contact_export(*, user: User, contact: Contact) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,12 +23,12 @@ def _person_label(obj: Any) -> str:
     return f"{full} ({obj.username})" if full else obj.username
 
 
-class _AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _AccountChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.external_id})"
 
 
-class _PeopleChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class _PeopleChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return _person_label(obj)
 
@@ -64,7 +64,7 @@ class ActivityForm(forms.Form):
 
     account = _AccountChoice(
         label=_("Account"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         widget=forms.Select(
             attrs={
                 "class": "w-full",
@@ -87,7 +87,7 @@ class ActivityForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=ActivityType.choices)
     participants = _PeopleChoice(
         label=_("Our participants"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         widget=forms.SelectMultiple(attrs={"size": 8, "class": "min-w-20"}),
         help_text=_("Hold Ctrl (or Cmd) to choose more than one."),
     )
@@ -131,7 +131,7 @@ class ActivityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "class": "w-full"}),
     )
 
-    def __init__(self, *args: Any, user: AbstractBaseUser | AnonymousUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Fresh querysets per form: visibility is the user's, and new colleagues show at once.
         self.fields["account"].queryset = account_list_visible(user=user).only(  # type: ignore[attr-defined]
@@ -140,14 +140,15 @@ class ActivityForm(forms.Form):
         self.fields["participants"].queryset = participant_candidates()  # type: ignore[attr-defined]
         kept = self.initial.get("objective")
         self.fields["objective"].choices = objective_choice_list(  # type: ignore[attr-defined]
-            account_id=self.account_id, keep_id=int(kept) if str(kept or "").isdigit() else None
+            account_id=self.account_id,
+            keep_id=int(str(kept)) if str(kept or "").isdigit() else None,
         )
 
     @property
     def account_id(self) -> int | None:
         """The account chosen (as posted, else as given beforehand)."""
         raw = self.data.get("account") if self.is_bound else self.initial.get("account")
-        return int(raw) if str(raw or "").isdigit() else None
+        return int(str(raw)) if str(raw or "").isdigit() else None
 
     def contact_ids(self) -> list[int]:
         """The contacts picked (as posted, else as given beforehand)."""

@@ -41,12 +41,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -70,8 +71,6 @@ from kam.imports.numbers import Convention, NumberProblem, read_numbers
 from kam.imports.problems import ImportProblem, ImportRefused, ImportSummary
 from kam.imports.readers import csv_records
 
-User = AbstractBaseUser | AnonymousUser
-
 COLUMNS: tuple[str, ...] = (
     "date",
     "account",
@@ -85,6 +84,8 @@ COLUMNS: tuple[str, ...] = (
     "objective",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "account", "duration_minutes", "type", "participants")
+T = TypeVar("T")
+
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
@@ -265,7 +266,7 @@ class _Import:
                 )
             )
 
-    def clean(self, number: int, column: str, rule: Any, value: Any) -> Any:
+    def clean(self, number: int, column: str, rule: Callable[[Any], T], value: Any) -> T | None:
         try:
             return rule(value)
         except ApplicationError as exc:

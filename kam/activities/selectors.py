@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import CharField, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
@@ -31,8 +31,6 @@ from kam.portfolio.models import Review
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Role
 from kam.users.selectors import user_may_manage_portfolio
-
-User = AbstractBaseUser | AnonymousUser
 
 #: The key of hours on accounts without a placement in the review.
 UNPLACED = "unplaced"

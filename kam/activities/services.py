@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,8 +33,6 @@ from kam.activities.models import (
 from kam.activities.selectors import activity_may_change, activity_may_log
 from kam.core.contact_match import Candidate, NameMatch, match_names
 from kam.errors import ApplicationError, require
-
-User = AbstractBaseUser | AnonymousUser
 
 MAX_CONTACTS = 50
 MAX_CONTACT_LENGTH = 200

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -58,12 +58,13 @@ from kam.imports.problems import ImportRefused
 from kam.portfolio.selectors import portfolio_review
 from kam.web.forms import add_application_error
 from kam.web.page_errors import forbidden
+from kam.web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 TOP_ACCOUNTS = 50
 
 
-def _get_or_404(request: HttpRequest, pk: int) -> Activity:
+def _get_or_404(request: AuthenticatedHttpRequest, pk: int) -> Activity:
     return activity_get_visible(user=request.user, activity_id=pk)
 
 
@@ -81,7 +82,7 @@ PICKER_LIMIT = 30
 
 
 def _picker_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     account_id: int | None,
     picked_ids: list[int],
@@ -126,7 +127,7 @@ def _picker_context(
 
 
 def _form_context(
-    request: HttpRequest, form: ActivityForm, activity: Activity | None
+    request: AuthenticatedHttpRequest, form: ActivityForm, activity: Activity | None
 ) -> dict[str, Any]:
     keep = set(activity.contacts.values_list("pk", flat=True)) if activity else set()
     context = _picker_context(
@@ -144,7 +145,7 @@ def _form_context(
 
 @login_required
 @require_GET
-def contact_picker(request: HttpRequest) -> HttpResponse:
+def contact_picker(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The picker's list for an account: the ticked contacts kept, the others by search.
 
     htmx asks for it while the user types (``q``) and when the account changes (the
@@ -168,7 +169,7 @@ def contact_picker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a contact of the account on the spot; answers the picker's list with it ticked."""
     raw = request.POST.get("account", "")
     account = (
@@ -212,7 +213,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _save_contacts_first(request: HttpRequest, form: ActivityForm) -> list[int]:
+def _save_contacts_first(request: AuthenticatedHttpRequest, form: ActivityForm) -> list[int]:
     """The contacts picked plus the one created on the spot (inside the caller's transaction)."""
     ids = form.contact_ids()
     new = form.new_contact()
@@ -225,7 +226,7 @@ def _save_contacts_first(request: HttpRequest, form: ActivityForm) -> list[int]:
     return ids
 
 
-def _refresh(request: HttpRequest, activity: Activity | None) -> HttpResponse:
+def _refresh(request: AuthenticatedHttpRequest, activity: Activity | None) -> HttpResponse:
     """Without JavaScript: show the chosen account's contacts, keeping what was filled in."""
     initial: dict[str, Any] = {
         k: request.POST.get(k) for k in request.POST if k not in ("participants", "contacts")
@@ -238,7 +239,7 @@ def _refresh(request: HttpRequest, activity: Activity | None) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Activities on the accounts the user may read, filtered, newest first, 50 to a page.
 
     An htmx request from the filter form or a page link gets only the table fragment.
@@ -249,9 +250,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     for activity in rows:
         people = list(activity.participants.all())
-        activity.people = people
-        activity.person_hours = activity.duration_minutes * len(people) / 60
-        activity.may_change = activity_may_change(
+        activity.people = people  # type: ignore[attr-defined]
+        activity.person_hours = activity.duration_minutes * len(people) / 60  # type: ignore[attr-defined]
+        activity.may_change = activity_may_change(  # type: ignore[attr-defined]
             user=request.user, activity=activity, participant_ids={p.pk for p in people}
         )
     context: dict[str, Any] = {
@@ -273,14 +274,15 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_new(request: HttpRequest) -> HttpResponse:
+def activity_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log an activity; ``?account=<id>`` chooses the account beforehand, ``&objective=<id>``
     the plan objective it was about (the conversation grid links here)."""
     if not activity_may_log(user=request.user):
         return forbidden(request, _("Viewers cannot log activities."))
     account_id = request.GET.get("account")
     initial = ActivityForm.initial_new(
-        user=request.user, account_id=int(account_id) if (account_id or "").isdigit() else None
+        user=request.user,
+        account_id=int(account_id) if account_id and account_id.isdigit() else None,
     )
     if request.GET.get("objective", "").isdigit():
         initial["objective"] = int(request.GET["objective"])
@@ -320,7 +322,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change an activity (who logged it, its participants, directors and administrators)."""
     activity = _get_or_404(request, pk)
     if not activity_may_change(user=request.user, activity=activity):
@@ -365,7 +367,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_delete_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Ask before deleting an activity; the POST deletes it."""
     activity = _get_or_404(request, pk)
     if not activity_may_change(user=request.user, activity=activity):
@@ -385,7 +387,7 @@ def activity_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_import_page(request: HttpRequest) -> HttpResponse:
+def activity_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a CSV file; show every problem (nothing imported) or what was imported."""
     if not activity_may_log(user=request.user):
         return forbidden(request, _("Viewers cannot log activities."))
@@ -423,7 +425,7 @@ PENDING_IMPORT = "activities.import.pending"
 
 
 def _unmatched_context(
-    request: HttpRequest, exc: ActivityImportUnmatched, pending: dict[str, Any]
+    request: AuthenticatedHttpRequest, exc: ActivityImportUnmatched, pending: dict[str, Any]
 ) -> dict[str, Any]:
     """Keep the file (in the session) and list its unmatched names with what each can be."""
     if pending:
@@ -444,7 +446,7 @@ def _unmatched_context(
     }
 
 
-def _import_mapped(request: HttpRequest) -> HttpResponse:
+def _import_mapped(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import the kept file again with what the user said each unmatched name is."""
     pending = request.session.get(PENDING_IMPORT)
     form = ImportForm()
@@ -503,7 +505,7 @@ def _import_mapped(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_import_template_download(request: HttpRequest) -> HttpResponse:
+def activity_import_template_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A CSV file with the import's columns and two example rows."""
     response = HttpResponse(activity_import_template(), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="kam-activities-template.csv"'
@@ -512,7 +514,7 @@ def activity_import_template_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def actual_time(request: HttpRequest) -> HttpResponse:
+def actual_time(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where our hours went in a period: per box (with shares), per person, per account.
 
     Person-hours on the accounts the user may read; boxes as placed in the portfolio review

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from kam.allocation.selectors import review_for_boxes, run_hours_by_box
 
 
 def plan_against_actual(
-    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
+    *, run: AllocationRun, user: User, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Actual hours per box in the window (see the module docstring) against the run's
     planned hours per box, with each side's share (0-1) and the variance sentences."""

@@ -166,10 +166,10 @@ def run_problem(*, period: PlanningPeriod) -> Built:
     eligible_map = eligible_people(account_ids=account_ids)
     eligible = np.zeros((len(people), len(account_ids)), dtype=bool)
     index = {u: i for i, u in enumerate(user_ids)}
-    for j, account_id in enumerate(account_ids):
+    for col, account_id in enumerate(account_ids):
         for u in eligible_map.get(account_id, ()):
             if u in index:
-                eligible[index[u], j] = True
+                eligible[index[u], col] = True
     capacity = float(sum(c.hours_per_year for c in caps))
     problem = TeamProblem(
         curves=Curves.of(curves),
@@ -393,7 +393,7 @@ def result_store(
         "planned_hours": float(np.sum(result.hours)) + policy.total,
         "optimised_hours": float(np.sum(result.hours)),
         "policy_hours": policy.total,
-        "optimiser_capacity_hours": float(sum(p.capacity_hours for p in built.problem.people))  # type: ignore[union-attr]
+        "optimiser_capacity_hours": float(sum(p.capacity_hours for p in built.problem.people))
         if isinstance(built.problem, TeamProblem)
         else built.capacity_hours - policy.total,
         "reference_hours": float(sum(c.reference_hours for c in built.curves)),
@@ -457,13 +457,13 @@ def result_store(
     person_lines = []
     if result.person_hours is not None:
         rows, cols = np.nonzero(result.person_hours > 1e-9)
-        for p, a in zip(rows.tolist(), cols.tolist(), strict=True):
+        for p, col in zip(rows.tolist(), cols.tolist(), strict=True):
             person_lines.append(
                 AllocationPersonLine(
                     run=run,
                     user_id=built.user_ids[p],
-                    account_id=built.account_ids[a],
-                    hours=_hours(result.person_hours[p, a]),
+                    account_id=built.account_ids[col],
+                    hours=_hours(result.person_hours[p, col]),
                 )
             )
     for (user_id, account_id), h in policy.person_hours.items():

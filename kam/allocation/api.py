@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -66,6 +66,7 @@ from kam.allocation.wording import fit_quality_text, inconsistent_text, shortfal
 from kam.errors import ApplicationError
 from kam.web.api_schemas import ErrorOut
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["allocation"])
 
@@ -335,7 +336,7 @@ def _run_out(r: AllocationRun) -> RunOut:
     response={200: list[AllocationPeriodOut], 403: ErrorOut},
     summary="List planning periods",
 )
-def periods_list(request: HttpRequest) -> Any:
+def periods_list(request: AuthenticatedHttpRequest) -> Any:
     if not period_may_read(user=request.user):
         raise ApplicationError(_("You have no role in kam."), status=403)
     return [_period_out(p) for p in period_list()]
@@ -346,10 +347,10 @@ def periods_list(request: HttpRequest) -> Any:
     response={201: AllocationPeriodOut, 403: ErrorOut, 422: ErrorOut},
     summary="Create a planning period",
 )
-def periods_create(request: HttpRequest, payload: AllocationPeriodIn) -> Any:
+def periods_create(request: AuthenticatedHttpRequest, payload: AllocationPeriodIn) -> Any:
     """Create a draft period with the team's capacities and the box policies copied in."""
     period = period_create(
-        created_by=request.user,  # type: ignore[arg-type]
+        created_by=request.user,
         name=payload.name,
         start=payload.start,
         end=payload.end,
@@ -360,7 +361,7 @@ def periods_create(request: HttpRequest, payload: AllocationPeriodIn) -> Any:
 @router.get(
     "/periods/{period_id}", response={200: AllocationPeriodOut, 404: ErrorOut}, summary="One period"
 )
-def periods_get(request: HttpRequest, period_id: int) -> Any:
+def periods_get(request: AuthenticatedHttpRequest, period_id: int) -> Any:
     return _period_out(period_get(user=request.user, period_id=period_id))
 
 
@@ -369,10 +370,10 @@ def periods_get(request: HttpRequest, period_id: int) -> Any:
     response={200: AllocationPeriodOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Rename a period or change its status",
 )
-def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) -> Any:
+def periods_patch(request: AuthenticatedHttpRequest, period_id: int, payload: PeriodPatch) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     period = period_update(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         period=period,
         name=payload.name,
         status=payload.status,
@@ -385,7 +386,7 @@ def periods_patch(request: HttpRequest, period_id: int, payload: PeriodPatch) ->
     response={200: list[AllocationCapacityOut], 404: ErrorOut},
     summary="The period's capacities",
 )
-def capacities_get(request: HttpRequest, period_id: int) -> Any:
+def capacities_get(request: AuthenticatedHttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     show_cost = period_may_plan(user=request.user)  # colleagues' costs are the planners' to see
     return [
@@ -411,10 +412,12 @@ def capacities_get(request: HttpRequest, period_id: int) -> Any:
     },
     summary="Change capacities (all or none)",
 )
-def capacities_put(request: HttpRequest, period_id: int, payload: list[CapacityIn]) -> Any:
+def capacities_put(
+    request: AuthenticatedHttpRequest, period_id: int, payload: list[CapacityIn]
+) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     capacities_update(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         period=period,
         changes=[CapacityChange(**c.dict()) for c in payload],
     )
@@ -426,7 +429,7 @@ def capacities_put(request: HttpRequest, period_id: int, payload: list[CapacityI
     response={200: list[FunctionCapacityOut], 404: ErrorOut},
     summary="The period's caps per function",
 )
-def function_capacities_get(request: HttpRequest, period_id: int) -> Any:
+def function_capacities_get(request: AuthenticatedHttpRequest, period_id: int) -> Any:
     """Every function with people in the period or a cap, with its cap (null: none)."""
     period = period_get(user=request.user, period_id=period_id)
     return [
@@ -453,12 +456,12 @@ def function_capacities_get(request: HttpRequest, period_id: int) -> Any:
     summary="Set or remove caps per function (all or none)",
 )
 def function_capacities_put(
-    request: HttpRequest, period_id: int, payload: list[FunctionCapacityIn]
+    request: AuthenticatedHttpRequest, period_id: int, payload: list[FunctionCapacityIn]
 ) -> Any:
     """Functions not named keep their cap; ``hours_per_year: null`` removes one."""
     period = period_get(user=request.user, period_id=period_id)
     function_capacities_update(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         period=period,
         changes=[FunctionCapacityChange(c.function, c.hours_per_year) for c in payload],
     )
@@ -470,7 +473,7 @@ def function_capacities_put(
     response={200: list[PolicyOut], 404: ErrorOut},
     summary="The period's box policies",
 )
-def policies_get(request: HttpRequest, period_id: int, response: HttpResponse) -> Any:
+def policies_get(request: AuthenticatedHttpRequest, period_id: int, response: HttpResponse) -> Any:
     """Each box's policy with its ``version``; the ``ETag`` holds the versions of all of them
     in this order, for If-Match."""
     period = period_get(user=request.user, period_id=period_id)
@@ -509,7 +512,10 @@ def _policy_out(p: Any) -> PolicyOut:
     "period.",
 )
 def policies_put(
-    request: HttpRequest, period_id: int, payload: list[PolicyOut], response: HttpResponse
+    request: AuthenticatedHttpRequest,
+    period_id: int,
+    payload: list[PolicyOut],
+    response: HttpResponse,
 ) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     rows = policy_list(period=period)
@@ -521,7 +527,7 @@ def policies_put(
         lambda _current: [_policy_out(p).model_dump() for p in policy_list(period=period)]
     ):
         policies_update(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             period=period,
             changes=[
                 PolicyChange(
@@ -545,7 +551,7 @@ def policies_put(
     summary="Judgements of the accounts you can read",
 )
 @paginate(PageNumberPagination, page_size=100)
-def judgements_list(request: HttpRequest, period_id: int) -> Any:
+def judgements_list(request: AuthenticatedHttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     visible = judgement_accounts(user=request.user, period=period).values("pk")
     return judgement_list(period=period, accounts=visible)
@@ -557,13 +563,13 @@ def judgements_list(request: HttpRequest, period_id: int) -> Any:
     summary="Enter the four (or five) judgements of an account",
 )
 def judgements_put(
-    request: HttpRequest, period_id: int, account_id: int, payload: JudgementIn
+    request: AuthenticatedHttpRequest, period_id: int, account_id: int, payload: JudgementIn
 ) -> Any:
     """Calibrate and save; numbers that make no response curve answer 422 naming the field."""
     period = period_get(user=request.user, period_id=period_id)
     account = account_get_visible(user=request.user, account_id=account_id)
     judgement = judgement_save(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         period=period,
         account=account,
         data=JudgementInput(**payload.dict()),
@@ -577,17 +583,17 @@ def judgements_put(
     response={202: RunOut, 200: RunOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Start an optimisation",
 )
-def runs_start(request: HttpRequest, period_id: int) -> Any:
+def runs_start(request: AuthenticatedHttpRequest, period_id: int) -> Any:
     """Queue a run; poll ``GET /runs/{id}`` for its progress (200 when it ran inline)."""
     period = period_get(user=request.user, period_id=period_id)
-    run = run_start(user=request.user, period=period)  # type: ignore[arg-type]
+    run = run_start(user=request.user, period=period)
     return Status(200 if run.status in ("done", "failed") else 202, _run_out(run))
 
 
 @router.get(
     "/runs/{run_id}", response={200: RunOut, 404: ErrorOut}, summary="A run's status and summary"
 )
-def runs_get(request: HttpRequest, run_id: int) -> Any:
+def runs_get(request: AuthenticatedHttpRequest, run_id: int) -> Any:
     return _run_out(run_get(user=request.user, run_id=run_id))
 
 
@@ -597,7 +603,7 @@ def runs_get(request: HttpRequest, run_id: int) -> Any:
     summary="Planned hours per account",
 )
 @paginate(PageNumberPagination, page_size=500)
-def runs_lines(request: HttpRequest, run_id: int) -> Any:
+def runs_lines(request: AuthenticatedHttpRequest, run_id: int) -> Any:
     run = run_get(user=request.user, run_id=run_id)
     return run_lines_visible(run=run, user=request.user).order_by("account__name", "pk")
 
@@ -608,7 +614,7 @@ def runs_lines(request: HttpRequest, run_id: int) -> Any:
     summary="Planned hours per person and account",
 )
 @paginate(PageNumberPagination, page_size=500)
-def runs_people(request: HttpRequest, run_id: int) -> Any:
+def runs_people(request: AuthenticatedHttpRequest, run_id: int) -> Any:
     run = run_get(user=request.user, run_id=run_id)
     return run_person_lines_visible(run=run, user=request.user).order_by(
         "user__username", "account__name", "pk"
@@ -652,7 +658,7 @@ class RunPersonHoursOut(Schema):
     response={200: list[RunBoxHoursOut], 404: ErrorOut},
     summary="Planned hours per box, the whole portfolio",
 )
-def runs_hours_by_box(request: HttpRequest, run_id: int) -> Any:
+def runs_hours_by_box(request: AuthenticatedHttpRequest, run_id: int) -> Any:
     run = run_get(user=request.user, run_id=run_id)
     return [
         RunBoxHoursOut(
@@ -677,7 +683,7 @@ def runs_hours_by_box(request: HttpRequest, run_id: int) -> Any:
     response={200: list[RunPersonHoursOut], 404: ErrorOut},
     summary="Planned hours per person",
 )
-def runs_hours_by_person(request: HttpRequest, run_id: int) -> Any:
+def runs_hours_by_person(request: AuthenticatedHttpRequest, run_id: int) -> Any:
     run = run_get(user=request.user, run_id=run_id)
     return [
         RunPersonHoursOut(
@@ -727,7 +733,7 @@ class PlanHoursOut(Schema):
     response={200: PlanHoursOut, 404: ErrorOut},
     summary="The year plan's capacity check",
 )
-def periods_capacity_check(request: HttpRequest, period_id: int) -> Any:
+def periods_capacity_check(request: AuthenticatedHttpRequest, period_id: int) -> Any:
     period = period_get(user=request.user, period_id=period_id)
     h = plan_hours(period=period)
     return PlanHoursOut(

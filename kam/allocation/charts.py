@@ -68,8 +68,8 @@ def sketch_svg(curve: ResponseCurve, *, title: str = "") -> str:
     )
 
 
-def _configure(chart: Any) -> Any:
-    return chart.configure(
+def _configure(chart: alt.LayerChart) -> alt.LayerChart:
+    configured: alt.LayerChart = chart.configure(
         font=FONT,
         background="#ffffff",
         padding={"left": 6, "right": 6, "top": 6, "bottom": 6},
@@ -86,6 +86,7 @@ def _configure(chart: Any) -> Any:
         ),
         legend=alt.LegendConfig(labelFontSize=12, titleFontSize=12, labelColor=INK),
     )
+    return configured
 
 
 def curve_chart(

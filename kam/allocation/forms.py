@@ -109,5 +109,8 @@ class JudgementFilterForm(forms.Form):
         self, *args: Any, owners: list[tuple[int, str]], boxes: list[tuple[str, str]], **kw: Any
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["owner"].choices = [("", _("Everyone"))] + [(str(k), v) for k, v in owners]
-        self.fields["box"].choices = [("", _("Every box")), *boxes]
+        self.fields["owner"].choices = [  # type: ignore[attr-defined]
+            ("", _("Everyone")),
+            *[(str(k), v) for k, v in owners],
+        ]
+        self.fields["box"].choices = [("", _("Every box")), *boxes]  # type: ignore[attr-defined]

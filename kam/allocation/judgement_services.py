@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
@@ -152,7 +152,7 @@ def judgement_check(data: JudgementInput) -> CheckedJudgement:
 
 
 def judgement_save(
-    *, user: AbstractBaseUser, period: PlanningPeriod, account: Account, data: JudgementInput
+    *, user: User, period: PlanningPeriod, account: Account, data: JudgementInput
 ) -> ResponseJudgement:
     """Save the four judgements of ``account`` in ``period`` after calibrating them
     (docs/method.md section 2). Directors and administrators judge every account, key

@@ -12,6 +12,7 @@ Money is ``Decimal`` in the organisation's base currency; hours are yearly hours
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -22,8 +23,8 @@ from kam.organisation.models import Box, ServiceChannel
 from kam.users.models import Function
 from kam.web.history_records import KamHistoricalRecords
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-HOURS = {"max_digits": 10, "decimal_places": 1}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
+HOURS: dict[str, Any] = {"max_digits": 10, "decimal_places": 1}
 
 
 class PeriodStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 log = logging.getLogger(__name__)
 
 
-def run_start(*, user: AbstractBaseUser, period: PlanningPeriod) -> AllocationRun:
+def run_start(*, user: User, period: PlanningPeriod) -> AllocationRun:
     """Queue an optimisation of ``period`` as a background job (``kam worker`` runs it;
     docs/operations.md). Refused while another run of the period is queued or running
     (409), when no account has a judgement (422) or when the box policies' hours of the
@@ -66,7 +66,7 @@ def run_stopped(*, object_id: int, reason: str, cancelled: bool) -> None:
     ).update(status=RunStatus.FAILED, error=reason, finished_at=timezone.now())
 
 
-def run_retry(*, user: AbstractBaseUser, object_id: int) -> None:
+def run_retry(*, user: User, object_id: int) -> None:
     """Check that a failed run may run again (its period open, no other run of it under
     way) and put it back in the queue."""
     plan_check(user)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Case,
     Count,
@@ -54,17 +54,17 @@ from kam.users.models import Function, Role
 from kam.users.selectors import user_may_manage_portfolio
 
 
-def period_may_plan(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def period_may_plan(*, user: User | AnonymousUser) -> bool:
     """Sales directors and administrators plan (periods, capacities, policies, runs)."""
     return user_may_manage_portfolio(user=user)
 
 
-def period_may_read(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def period_may_read(*, user: User | AnonymousUser) -> bool:
     """Everyone signed in with a kam role reads the planning periods."""
     return user_role(user) is not None
 
 
-def judgement_may_enter(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def judgement_may_enter(*, user: User | AnonymousUser) -> bool:
     """Whether ``user`` may enter judgements for at least some accounts."""
     return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
 
@@ -81,7 +81,7 @@ def period_list() -> QuerySet[PlanningPeriod]:
     )
 
 
-def period_get(*, user: AbstractBaseUser | AnonymousUser, period_id: int) -> PlanningPeriod:
+def period_get(*, user: User | AnonymousUser, period_id: int) -> PlanningPeriod:
     """The period ``period_id``; 404 when there is none or ``user`` has no kam role."""
     period = (
         PlanningPeriod.objects.select_related("created_by").filter(pk=period_id).first()
@@ -157,7 +157,7 @@ def box_subquery(review: Review | None) -> Any:
 
 def judgement_accounts(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     period: PlanningPeriod,
     owner_id: int | None = None,
     box: str = "",
@@ -264,7 +264,7 @@ def run_list(*, period: PlanningPeriod, limit: int = 10) -> list[AllocationRun]:
     return list(period.runs.select_related("created_by").order_by("-created_at", "-pk")[:limit])
 
 
-def run_get(*, user: AbstractBaseUser | AnonymousUser, run_id: int) -> AllocationRun:
+def run_get(*, user: User | AnonymousUser, run_id: int) -> AllocationRun:
     """The run ``run_id``; 404 when there is none or ``user`` has no kam role."""
     run = (
         AllocationRun.objects.select_related("period", "created_by").filter(pk=run_id).first()
@@ -282,7 +282,7 @@ def run_latest_done(*, period: PlanningPeriod) -> AllocationRun | None:
 
 
 def run_lines_visible(
-    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
+    *, run: AllocationRun, user: User | AnonymousUser
 ) -> QuerySet[AllocationLine]:
     """The run's account lines for the accounts ``user`` may read, with account and owner."""
     visible = account_list_visible(user=user).values("pk")
@@ -290,16 +290,14 @@ def run_lines_visible(
 
 
 def run_person_lines_visible(
-    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
+    *, run: AllocationRun, user: User | AnonymousUser
 ) -> QuerySet[AllocationPersonLine]:
     """The run's person × account lines for accounts ``user`` may read."""
     visible = account_list_visible(user=user).values("pk")
     return run.person_lines.filter(account_id__in=visible).select_related("user", "account")
 
 
-def run_hours_by_person(
-    *, run: AllocationRun, user: AbstractBaseUser | AnonymousUser
-) -> list[dict[str, Any]]:
+def run_hours_by_person(*, run: AllocationRun, user: User | AnonymousUser) -> list[dict[str, Any]]:
     """Planned hours per person over the accounts ``user`` may read, split into the
     optimiser's (judged accounts) and the box policies' (accounts without judgements),
     with each person's capacity in the period (one query for the sums, one for the

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -52,7 +52,7 @@ _GROUPING = re.compile(r"[,\s]")
 # --- periods, capacities, policies ----------------------------------------------------------
 
 
-def plan_check(user: AbstractBaseUser) -> None:
+def plan_check(user: User) -> None:
     """Refuse (403) a user who may not plan the team's time."""
     require(
         period_may_plan(user=user),
@@ -86,9 +86,7 @@ def decimal_parse(value: object, *, field: str, label: str) -> Decimal:
     return number
 
 
-def period_create(
-    *, created_by: AbstractBaseUser, name: str, start: dt.date, end: dt.date
-) -> PlanningPeriod:
+def period_create(*, created_by: User, name: str, start: dt.date, end: dt.date) -> PlanningPeriod:
     """A draft planning period from ``start`` to ``end`` (inclusive), with every team
     member's hours, function and hourly cost and the organisation's box policies copied
     in, so that later profile or policy edits do not rewrite this plan."""
@@ -130,7 +128,7 @@ def period_create(
 
 def period_update(
     *,
-    user: AbstractBaseUser,
+    user: User,
     period: PlanningPeriod,
     name: str | None = None,
     status: str | None = None,
@@ -170,7 +168,7 @@ class CapacityChange:
 
 
 def capacities_update(
-    *, user: AbstractBaseUser, period: PlanningPeriod, changes: Sequence[CapacityChange]
+    *, user: User, period: PlanningPeriod, changes: Sequence[CapacityChange]
 ) -> list[PeriodCapacity]:
     """Change the hours, function and cost of people planned in ``period``, all or none.
 
@@ -232,7 +230,7 @@ class FunctionCapacityChange:
 
 def function_capacities_update(
     *,
-    user: AbstractBaseUser,
+    user: User,
     period: PlanningPeriod,
     changes: Sequence[FunctionCapacityChange],
 ) -> list[PeriodFunctionCapacity]:
@@ -296,7 +294,7 @@ class PolicyChange:
 
 def policies_update(
     *,
-    user: AbstractBaseUser,
+    user: User,
     period: PlanningPeriod,
     changes: Sequence[PolicyChange],
     precondition: bool = False,

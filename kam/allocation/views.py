@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -90,6 +90,7 @@ from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.forms import add_application_error
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 JUDGEMENT_FIELDS = (
@@ -112,11 +113,11 @@ REQUIRED_FIELDS = (
 )
 
 
-def _period(request: HttpRequest, period_id: int) -> PlanningPeriod:
+def _period(request: AuthenticatedHttpRequest, period_id: int) -> PlanningPeriod:
     return period_get(user=request.user, period_id=period_id)
 
 
-def _run(request: HttpRequest, run_id: int) -> AllocationRun:
+def _run(request: AuthenticatedHttpRequest, run_id: int) -> AllocationRun:
     return run_get(user=request.user, run_id=run_id)
 
 
@@ -128,7 +129,7 @@ def _currency() -> str:
 
 
 @login_required
-def period_list_page(request: HttpRequest) -> HttpResponse:
+def period_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every planning period; directors and administrators create a new one here."""
     can_plan = period_may_plan(user=request.user)
     form = PeriodForm(initial=next_year_initial())
@@ -138,7 +139,7 @@ def period_list_page(request: HttpRequest) -> HttpResponse:
         form = PeriodForm(request.POST)
         if form.is_valid():
             try:
-                period = period_create(created_by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                period = period_create(created_by=request.user, **form.cleaned_data)
             except ApplicationError as exc:
                 add_application_error(form, exc)
             else:
@@ -217,7 +218,7 @@ def _place_error(form: Any, exc: ApplicationError, field: str | None) -> None:
 
 
 @login_required
-def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
+def period_page(request: AuthenticatedHttpRequest, period_id: int) -> HttpResponse:
     """A period: capacities and box policies (editable by planners), judgement counts per
     box, the button that starts an optimisation, and the latest runs with their progress."""
     period = _period(request, period_id)
@@ -235,7 +236,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
     try:
         if section == "capacities" and formset.is_valid():
             capacities_update(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 period=period,
                 changes=[CapacityChange(**f.cleaned_data) for f in formset.forms],
             )
@@ -243,7 +244,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             return redirect(reverse("allocation:period", args=[period.pk]) + "#capacities")
         if section == "policies" and all(f.is_valid() for _p, f in policy_forms):
             policies_update(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 period=period,
                 changes=[
                     PolicyChange(box=p.box, **f.cleaned_data, version=f.edit_version)  # type: ignore[attr-defined]
@@ -254,7 +255,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             return redirect(reverse("allocation:period", args=[period.pk]) + "#policies")
         if section == "functions" and all(f.is_valid() for _r, f in function_forms):
             function_capacities_update(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 period=period,
                 changes=[
                     FunctionCapacityChange(r["function"], f.cleaned_data["hours_per_year"])
@@ -265,7 +266,7 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
             return redirect(reverse("allocation:period", args=[period.pk]) + "#functions")
         if section == "status" and status_form.is_valid():
             period_update(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 period=period,
                 status=status_form.cleaned_data["status"],
             )
@@ -345,11 +346,11 @@ def period_page(request: HttpRequest, period_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_start_view(request: HttpRequest, period_id: int) -> HttpResponse:
+def run_start_view(request: AuthenticatedHttpRequest, period_id: int) -> HttpResponse:
     """Start an optimisation of the period; the period page shows its progress."""
     period = _period(request, period_id)
     try:
-        run = run_start(user=request.user, period=period)  # type: ignore[arg-type]
+        run = run_start(user=request.user, period=period)
     except ApplicationError as exc:
         refusal_message(request, exc)
     else:
@@ -361,7 +362,7 @@ def run_start_view(request: HttpRequest, period_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_progress(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     """One run's row with its progress; polled every second while the run is under way."""
     run = _run(request, run_id)
     return render(request, "allocation/_run_row.html", {"run": run})
@@ -456,7 +457,9 @@ def _core_name(field: str) -> str:
     return field.removeprefix("contribution_")
 
 
-def _judgement_filters(request: HttpRequest, period: PlanningPeriod) -> JudgementFilterForm:
+def _judgement_filters(
+    request: AuthenticatedHttpRequest, period: PlanningPeriod
+) -> JudgementFilterForm:
     owners = account_filter_options(user=request.user)["owners"]
     boxes = [(b.value, str(b.label)) for b in Box]
     return JudgementFilterForm(request.GET or None, owners=owners, boxes=boxes)
@@ -464,7 +467,7 @@ def _judgement_filters(request: HttpRequest, period: PlanningPeriod) -> Judgemen
 
 @login_required
 @require_GET
-def judgements_page(request: HttpRequest, period_id: int) -> HttpResponse:
+def judgements_page(request: AuthenticatedHttpRequest, period_id: int) -> HttpResponse:
     """The four (or five) judgements of every account the user can see, 50 per page,
     filtered by owner and box; rows the user may edit have inputs, a live sketch and a save
     button."""
@@ -521,7 +524,7 @@ def _judgement_input(data: Any) -> JudgementInput:
     return JudgementInput(**{f: data.get(f, "") for f in JUDGEMENT_FIELDS})
 
 
-def _account_for_row(request: HttpRequest, period: PlanningPeriod) -> Any:
+def _account_for_row(request: AuthenticatedHttpRequest, period: PlanningPeriod) -> Any:
     try:
         account_id = int(request.POST.get("account", ""))
     except ValueError as exc:
@@ -534,7 +537,7 @@ def _account_for_row(request: HttpRequest, period: PlanningPeriod) -> Any:
 
 @login_required
 @require_POST
-def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
+def judgement_save_view(request: AuthenticatedHttpRequest, period_id: int) -> HttpResponse:
     """Save one row of judgements (htmx) and answer with the row, saved or with the
     message beside the number to change."""
     period = _period(request, period_id)
@@ -542,7 +545,7 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
     values = {f: request.POST.get(f, "") for f in JUDGEMENT_FIELDS}
     try:
         judgement = judgement_save(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             period=period,
             account=account,
             data=_judgement_input(request.POST),
@@ -578,7 +581,7 @@ def judgement_save_view(request: HttpRequest, period_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def judgement_sketch(request: HttpRequest, period_id: int) -> HttpResponse:
+def judgement_sketch(request: AuthenticatedHttpRequest, period_id: int) -> HttpResponse:
     """The fitted curve of the numbers typed so far, as a small inline SVG, or the message
     that says which number to change (nothing is saved)."""
     _period(request, period_id)
@@ -666,7 +669,7 @@ def _columns(sort: str, base: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _lines_context(request: HttpRequest, run: AllocationRun) -> dict[str, Any]:
+def _lines_context(request: AuthenticatedHttpRequest, run: AllocationRun) -> dict[str, Any]:
     sort = request.GET.get("sort", "-planned")
     page = Paginator(_sorted_lines(run, request.user, sort), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -692,7 +695,7 @@ def _lines_context(request: HttpRequest, run: AllocationRun) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_page(request: AuthenticatedHttpRequest, run_id: int) -> HttpResponse:
     """A run's results: the summary with the certified gap and the comparisons, the shadow
     price, hours per account, per person and per box, a response curve and the what-if."""
     run = _run(request, run_id)
@@ -784,7 +787,7 @@ def _box_rows(run: AllocationRun) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def run_curve(request: HttpRequest, run_id: int, account_id: int) -> JsonResponse:
+def run_curve(request: AuthenticatedHttpRequest, run_id: int, account_id: int) -> JsonResponse:
     """The Vega-Lite spec of one account's response curve with today's and the planned point."""
     run = _run(request, run_id)
     line = run_lines_visible(run=run, user=request.user).filter(account_id=account_id).first()
@@ -806,7 +809,7 @@ def run_curve(request: HttpRequest, run_id: int, account_id: int) -> JsonRespons
 
 @login_required
 @require_GET
-def run_what_if(request: HttpRequest, run_id: int) -> JsonResponse:
+def run_what_if(request: AuthenticatedHttpRequest, run_id: int) -> JsonResponse:
     """The Vega-Lite spec of the capacity what-if of a finished run."""
     run = _run(request, run_id)
     if run.status != RunStatus.DONE:

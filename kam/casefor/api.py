@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -24,6 +23,7 @@ from kam.casefor.services import assessment_create
 from kam.casefor.wording import OBSTACLES, STEPS, finding_text, headline
 from kam.errors import ApplicationError
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["business case"])
 
@@ -186,7 +186,7 @@ def _detail(assessment: Assessment) -> AssessmentDetailOut:
 @router.get(
     "/assessments", response=list[AssessmentSummaryOut], summary="Business case assessments"
 )
-def assessments_list(request: HttpRequest) -> list[AssessmentSummaryOut]:
+def assessments_list(request: AuthenticatedHttpRequest) -> list[AssessmentSummaryOut]:
     """Every self-assessment, newest first, with its scores."""
     return [_summary(a) for a in assessment_list()]
 
@@ -196,10 +196,10 @@ def assessments_list(request: HttpRequest) -> list[AssessmentSummaryOut]:
     response={201: AssessmentDetailOut, 403: ErrorOut, 422: ErrorOut},
     summary="Record a self-assessment",
 )
-def assessments_create(request: HttpRequest, payload: AssessmentIn) -> Any:
+def assessments_create(request: AuthenticatedHttpRequest, payload: AssessmentIn) -> Any:
     """Record a self-assessment (sales directors and administrators) and return its case."""
     assessment = assessment_create(
-        created_by=request.user,  # type: ignore[arg-type]
+        created_by=request.user,
         answers=payload.answers,
         readiness=payload.readiness,
         assessed_on=payload.assessed_on,
@@ -213,7 +213,7 @@ def assessments_create(request: HttpRequest, payload: AssessmentIn) -> Any:
     response={200: AssessmentDetailOut, 404: ErrorOut},
     summary="One assessment with its business case",
 )
-def assessments_get(request: HttpRequest, assessment_id: int) -> Any:
+def assessments_get(request: AuthenticatedHttpRequest, assessment_id: int) -> Any:
     assessment = assessment_get(assessment_id=assessment_id)
     if assessment is None:
         raise ApplicationError(_("No such assessment."), status=404)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 
 from kam.casefor.models import Assessment
@@ -24,7 +24,7 @@ from kam.users.models import Role
 from kam.users.selectors import user_may_manage_portfolio
 
 
-def assessment_may_create(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def assessment_may_create(*, user: User | AnonymousUser) -> bool:
     """Whether ``user`` may record an assessment (sales directors and administrators)."""
     return user_may_manage_portfolio(user=user)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from kam.organisation.selectors import organisation_get
 
 def assessment_create(
     *,
-    created_by: AbstractBaseUser,
+    created_by: User,
     answers: Mapping[str, int],
     readiness: Mapping[str, int],
     assessed_on: dt.date | None = None,

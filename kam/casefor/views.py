@@ -46,6 +46,7 @@ from kam.core.business_case import QUESTIONS, READINESS, REASONS, Side
 from kam.errors import ApplicationError
 from kam.organisation.selectors import organisation_get
 from kam.web.forms import add_application_error
+from kam.web.requests import AuthenticatedHttpRequest
 
 # The one page shows the strongest rewards and the reasons that bring them most; the API
 # returns them all.
@@ -130,7 +131,7 @@ def case_context(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _render_case(request: HttpRequest, assessment: Assessment | None) -> HttpResponse:
+def _render_case(request: AuthenticatedHttpRequest, assessment: Assessment | None) -> HttpResponse:
     context: dict[str, Any] = {
         "can_create": assessment_may_create(user=request.user),
         "organisation": organisation_get(),
@@ -141,13 +142,13 @@ def _render_case(request: HttpRequest, assessment: Assessment | None) -> HttpRes
 
 
 @login_required
-def case_latest(request: HttpRequest) -> HttpResponse:
+def case_latest(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The business case of the latest assessment, or how to start when there is none."""
     return _render_case(request, assessment_latest())
 
 
 @login_required
-def case_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResponse:
     """The business case of one assessment."""
     assessment = assessment_get(assessment_id=assessment_id)
     if assessment is None:
@@ -156,7 +157,7 @@ def case_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @login_required
-def case_pdf(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def case_pdf(request: AuthenticatedHttpRequest, assessment_id: int) -> HttpResponse:
     """The business case as a one-page A4 PDF, from the page's own template."""
     assessment = assessment_get(assessment_id=assessment_id)
     if assessment is None:
@@ -195,7 +196,7 @@ def case_pdf_bytes(request: HttpRequest, assessment: Assessment) -> bytes:
 
 
 @login_required
-def assessment_list_page(request: HttpRequest) -> HttpResponse:
+def assessment_list_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every assessment with its scores, newest first."""
     rows = []
     for assessment in assessment_list():
@@ -242,7 +243,7 @@ def _groups(form: AssessmentForm) -> list[dict[str, Any]]:
 
 
 @login_required
-def assessment_new(request: HttpRequest) -> HttpResponse:
+def assessment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The questionnaire: ten reasons and the readiness questions on one page."""
     if not assessment_may_create(user=request.user):
         raise PermissionDenied(
@@ -254,7 +255,7 @@ def assessment_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 assessment = assessment_create(
-                    created_by=request.user,  # type: ignore[arg-type]
+                    created_by=request.user,
                     answers=form.answers(),
                     readiness=form.readiness(),
                     assessed_on=form.cleaned_data["assessed_on"],

@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Sequence
 
 from kam.cli.common import django_setup
 
@@ -56,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except CalendarImportError as exc:
         # a refused file exits 2 with one line per problem, as every kam command does
-        for problem in exc.report or [exc.message]:
+        lines: Sequence[object] = exc.report or [exc.message]
+        for problem in lines:
             print(f"{args.file}: {problem}", file=sys.stderr)
         return 2
     except ApplicationError as exc:

@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import pyarrow as pa
@@ -145,7 +145,7 @@ def demo_economics(
         invest_day[i] = today - dt.timedelta(days=back)
         declining.discard(i)
 
-    cols: dict[str, list] = {
+    cols: dict[str, list[Any]] = {
         name: []
         for name in (
             "account_external_id",
@@ -325,7 +325,7 @@ def _scheme_from_facts() -> None:
     )
 
 
-def _revenue_by_period(cols: dict[str, list], today: dt.date) -> dict[tuple[str, int], float]:
+def _revenue_by_period(cols: dict[str, list[Any]], today: dt.date) -> dict[tuple[str, int], float]:
     """(external id, period 0/−1/−2) → revenue of the generated lines."""
     out: dict[tuple[str, int], float] = {}
     for ext, day, amount in zip(
@@ -340,7 +340,7 @@ def _write_costs(
     rng: np.random.Generator,
     accounts: list[Account],
     boxes: dict[int, str],
-    cols: dict[str, list],
+    cols: dict[str, list[Any]],
     today: dt.date,
 ) -> None:
     by_period = _revenue_by_period(cols, today)
@@ -401,7 +401,7 @@ def _write_spend(
     rng: np.random.Generator,
     accounts: list[Account],
     boxes: dict[int, str],
-    cols: dict[str, list],
+    cols: dict[str, list[Any]],
     today: dt.date,
     store: object,
 ) -> None:

@@ -54,7 +54,7 @@ from typing import TextIO
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -229,10 +229,10 @@ def _write_organisation(stdout: TextIO) -> None:
     )
 
 
-def _write_people(stdout: TextIO, staff: Sequence[_Person] = ()) -> dict[str, AbstractUser]:
+def _write_people(stdout: TextIO, staff: Sequence[_Person] = ()) -> dict[str, User]:
     """The demo team, by username, each with role, function, yearly hours and hourly cost;
     with the generated sellers of a large demo (``staff``), who cannot log in."""
-    people: dict[str, AbstractUser] = {}
+    people: dict[str, User] = {}
     for p in (*PEOPLE, *staff):
         people[p.username] = user_create(
             username=p.username,
@@ -260,7 +260,7 @@ def _write_people(stdout: TextIO, staff: Sequence[_Person] = ()) -> dict[str, Ab
     return people
 
 
-def _write_accounts(stdout: TextIO, plan: _Plan, people: dict[str, AbstractUser]) -> list[int]:
+def _write_accounts(stdout: TextIO, plan: _Plan, people: dict[str, User]) -> list[int]:
     """Accounts, their revenue and teams; returns the database id of each planned account."""
     rows = [
         Account(
@@ -345,7 +345,7 @@ def _write_review(
     plan: _Plan,
     ratings: _Ratings,
     pks: list[int],
-    people: dict[str, AbstractUser],
+    people: dict[str, User],
     version_pk: int,
     criterion_pks: list[int],
     competitor_pks: dict[str, int],
@@ -397,7 +397,7 @@ def _write_open_review(
     *,
     plan: _Plan,
     pks: list[int],
-    people: dict[str, AbstractUser],
+    people: dict[str, User],
     version: SchemeVersion,
     review_date: dt.date,
 ) -> Review:
@@ -455,7 +455,7 @@ def _write_scheme_and_reviews(
     stdout: TextIO,
     plan: _Plan,
     pks: list[int],
-    people: dict[str, AbstractUser],
+    people: dict[str, User],
     today: dt.date,
     seed: int,
 ) -> tuple[Review, Review]:

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TextIO
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from kam.demo.data import story
@@ -46,7 +46,7 @@ _GROWTH: dict[str, tuple[float, float]] = {
 _NOTES: dict[str, str] = {Box(box).value: note for box, note in _STORY["notes"].items()}
 
 
-def demo_outlooks(*, review: Review, director: AbstractBaseUser, stdout: TextIO) -> int:
+def demo_outlooks(*, review: Review, director: User, stdout: TextIO) -> int:
     """A three-year outlook for every placed account of ``review``: a revenue potential for
     all, an expected position for the key and key development accounts (where the plans
     should take them). Returns the number of expected positions written."""

@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -44,7 +44,7 @@ _STORY = story("relationships")
 _Position = tuple[str, str, int, tuple[str, ...], int, int | None]
 
 
-def _position(row: list, parent: int | None) -> _Position:
+def _position(row: list[Any], parent: int | None) -> _Position:
     title, function, seniority, roles, influence = row[:5]
     return (title, function, seniority, tuple(roles), influence, parent)
 
@@ -55,7 +55,7 @@ POSITIONS: list[_Position] = [
 ]
 REGIONS: tuple[str, ...] = tuple(_STORY["regions"])
 #: The regional positions, in turn: (title pattern, …, parent index or "previous")
-REGIONAL_POSITIONS: list[list] = _STORY["regional_positions"]
+REGIONAL_POSITIONS: list[list[Any]] = _STORY["regional_positions"]
 FIRST: tuple[str, ...] = tuple(_STORY["first_names"])
 LAST: tuple[str, ...] = tuple(_STORY["last_names"])
 ATTITUDES: tuple[str, ...] = tuple(_STORY["attitudes"])

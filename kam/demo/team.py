@@ -167,7 +167,7 @@ def _scale_team(accounts: list[_Account], boxes: list[str]) -> tuple[_Person, ..
     hours = {p.username: p.hours_per_year for p in PEOPLE}
     rank = {b.value: i for i, b in enumerate(BOXES)}
 
-    def order(i: int) -> tuple:
+    def order(i: int) -> tuple[int, str, float, int]:
         a = accounts[i]
         return (rank.get(boxes[i], len(rank)), a.country, -a.revenue_eur[max(a.revenue_eur)], i)
 

@@ -12,7 +12,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -41,6 +40,7 @@ from kam.economics.services import (
 from kam.jobs.api import JobOut
 from kam.jobs.models import Job
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["economics"])
 
@@ -135,7 +135,7 @@ def _period(p: PeriodPnl) -> dict[str, Any]:
     response={200: FactsOut, 404: ErrorOut},
     summary="An account's latest facts",
 )
-def account_facts(request: HttpRequest, account_id: int, query: Query[AsOf]) -> Any:
+def account_facts(request: AuthenticatedHttpRequest, account_id: int, query: Query[AsOf]) -> Any:
     """The account's most recent facts at or before ``as_of`` (404 when none were computed)."""
     account = account_economics_visible(user=request.user, account_id=account_id)
     row = account_facts_latest(account_ids=[account.pk], as_of=_as_of(query)).get(account.pk)
@@ -147,7 +147,7 @@ def account_facts(request: HttpRequest, account_id: int, query: Query[AsOf]) -> 
 @router.get(
     "/accounts/{account_id}/pnl", response={200: PnlOut, 404: ErrorOut}, summary="Account P&L"
 )
-def account_pnl(request: HttpRequest, account_id: int, query: Query[AsOf]) -> Any:
+def account_pnl(request: AuthenticatedHttpRequest, account_id: int, query: Query[AsOf]) -> Any:
     """The account's P&L per year (365 days) up to ``as_of``, oldest first."""
     account = account_economics_visible(user=request.user, account_id=account_id)
     as_of = _as_of(query)
@@ -196,7 +196,9 @@ class FiguresOut(Schema):
     response={200: FiguresOut, 404: ErrorOut},
     summary="An account's headline figures",
 )
-def account_figures_get(request: HttpRequest, account_id: int, query: Query[FiguresQuery]) -> Any:
+def account_figures_get(
+    request: AuthenticatedHttpRequest, account_id: int, query: Query[FiguresQuery]
+) -> Any:
     """Revenue of the year before, share of wallet, planned growth, ROI and payback, box and
     team hours (planned and logged) of the account for the plan year ``year``."""
     account = account_economics_visible(user=request.user, account_id=account_id)
@@ -235,7 +237,7 @@ class CostItemOut(Schema):
     response={200: list[CostItemOut], 404: ErrorOut},
     summary="An account's cost-to-serve items",
 )
-def list_cost_items(request: HttpRequest, account_id: int) -> Any:
+def list_cost_items(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     account = account_economics_visible(user=request.user, account_id=account_id)
     return cost_item_list(account=account)
 
@@ -245,7 +247,9 @@ def list_cost_items(request: HttpRequest, account_id: int) -> Any:
     response={201: CostItemOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Add a cost-to-serve item",
 )
-def create_cost_item(request: HttpRequest, account_id: int, payload: CostItemIn) -> Any:
+def create_cost_item(
+    request: AuthenticatedHttpRequest, account_id: int, payload: CostItemIn
+) -> Any:
     account = account_economics_visible(user=request.user, account_id=account_id)
     item = cost_item_create(user=request.user, account=account, **payload.model_dump())
     return Status(201, item)
@@ -256,7 +260,9 @@ def create_cost_item(request: HttpRequest, account_id: int, payload: CostItemIn)
     response={200: CostItemOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change a cost-to-serve item",
 )
-def update_cost_item(request: HttpRequest, item_id: int, payload: CostItemUpdateIn) -> Any:
+def update_cost_item(
+    request: AuthenticatedHttpRequest, item_id: int, payload: CostItemUpdateIn
+) -> Any:
     item = cost_item_get(user=request.user, item_id=item_id)
     return cost_item_update(user=request.user, item=item, **payload.model_dump(exclude_unset=True))
 
@@ -266,7 +272,7 @@ def update_cost_item(request: HttpRequest, item_id: int, payload: CostItemUpdate
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     summary="Remove a cost-to-serve item",
 )
-def delete_cost_item(request: HttpRequest, item_id: int) -> Any:
+def delete_cost_item(request: AuthenticatedHttpRequest, item_id: int) -> Any:
     item = cost_item_get(user=request.user, item_id=item_id)
     cost_item_delete(user=request.user, item=item)
     return Status(204, None)
@@ -291,7 +297,7 @@ class SourceRemovalJobOut(JobOut):
     response={202: SourceRemovalJobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Remove an imported transaction source (administrators), as a background job",
 )
-def delete_source(request: HttpRequest, source: str) -> Any:
+def delete_source(request: AuthenticatedHttpRequest, source: str) -> Any:
     """Enqueue the removal of a source: its invoice lines leave the store and its import
     records go, then every account's facts are computed again. Answers 202 with the job;
     409 while an import or another removal is queued or running."""
@@ -384,7 +390,9 @@ def _investment_out(inv: Investment, result: InvestmentResult | None) -> dict[st
     return out
 
 
-def _with_return(request: HttpRequest, inv: Investment, as_of: dt.date) -> dict[str, Any]:
+def _with_return(
+    request: AuthenticatedHttpRequest, inv: Investment, as_of: dt.date
+) -> dict[str, Any]:
     ledger = account_ledger(account=inv.account, as_of=as_of)
     result = next((r for r in ledger.investments if r.investment.pk == inv.pk), None)
     return _investment_out(inv, result)
@@ -395,7 +403,7 @@ def _with_return(request: HttpRequest, inv: Investment, as_of: dt.date) -> dict[
     response={200: list[InvestmentOut], 404: ErrorOut},
     summary="An account's investments and their return",
 )
-def list_investments(request: HttpRequest, account_id: int, query: Query[AsOf]) -> Any:
+def list_investments(request: AuthenticatedHttpRequest, account_id: int, query: Query[AsOf]) -> Any:
     account = account_economics_visible(user=request.user, account_id=account_id)
     ledger = account_ledger(account=account, as_of=_as_of(query))
     return [_investment_out(r.investment, r) for r in ledger.investments]
@@ -406,7 +414,9 @@ def list_investments(request: HttpRequest, account_id: int, query: Query[AsOf]) 
     response={201: InvestmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Add an investment",
 )
-def create_investment(request: HttpRequest, account_id: int, payload: InvestmentIn) -> Any:
+def create_investment(
+    request: AuthenticatedHttpRequest, account_id: int, payload: InvestmentIn
+) -> Any:
     account = account_economics_visible(user=request.user, account_id=account_id)
     inv = investment_create(user=request.user, account=account, **payload.model_dump())
     return Status(201, _with_return(request, inv, timezone.localdate()))
@@ -417,7 +427,9 @@ def create_investment(request: HttpRequest, account_id: int, payload: Investment
     response={200: InvestmentOut, 404: ErrorOut},
     summary="An investment and its return",
 )
-def get_investment(request: HttpRequest, investment_id: int, query: Query[AsOf]) -> Any:
+def get_investment(
+    request: AuthenticatedHttpRequest, investment_id: int, query: Query[AsOf]
+) -> Any:
     inv = investment_get(user=request.user, investment_id=investment_id)
     return _with_return(request, inv, _as_of(query))
 
@@ -427,7 +439,9 @@ def get_investment(request: HttpRequest, investment_id: int, query: Query[AsOf])
     response={200: InvestmentOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Change an investment",
 )
-def update_investment(request: HttpRequest, investment_id: int, payload: InvestmentUpdateIn) -> Any:
+def update_investment(
+    request: AuthenticatedHttpRequest, investment_id: int, payload: InvestmentUpdateIn
+) -> Any:
     inv = investment_get(user=request.user, investment_id=investment_id)
     inv = investment_update(
         user=request.user, investment=inv, **payload.model_dump(exclude_unset=True)
@@ -440,7 +454,7 @@ def update_investment(request: HttpRequest, investment_id: int, payload: Investm
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     summary="Remove an investment",
 )
-def delete_investment(request: HttpRequest, investment_id: int) -> Any:
+def delete_investment(request: AuthenticatedHttpRequest, investment_id: int) -> Any:
     inv = investment_get(user=request.user, investment_id=investment_id)
     investment_delete(user=request.user, investment=inv)
     return Status(204, None)
@@ -476,7 +490,7 @@ class BoxesOut(Schema):
 
 
 @router.get("/boxes", response=BoxesOut, summary="The four boxes compared")
-def boxes(request: HttpRequest, query: Query[AsOf]) -> Any:
+def boxes(request: AuthenticatedHttpRequest, query: Query[AsOf]) -> Any:
     """compare_boxes over the active accounts you may read (docs/method.md section 6)."""
     data = portfolio_economics(user=request.user, as_of=_as_of(query))
     period = data.comparison.period

@@ -61,7 +61,7 @@ def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
         (_("Cost to serve"), CTS, "cost_to_serve"),
         (_("Cost of goods"), COGS, "cost_of_goods"),
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in periods:
         label = p.period.short_label + ("" if p.period.complete else " *")
         for order, (name, _colour, attr) in enumerate(parts):
@@ -75,12 +75,12 @@ def pnl_chart(periods: Sequence[PeriodPnl], *, currency: str) -> dict[str, Any]:
                     "pct": None if p.revenue == 0 else round(100 * getattr(p, attr) / p.revenue, 1),
                 }
             )
-    order = [r["period"] for r in rows[:: len(parts)]]
+    period_order = [r["period"] for r in rows[:: len(parts)]]
     bars = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(width={"band": 0.6})
         .encode(
-            x=alt.X("period:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("period:N", title=None, sort=period_order, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("sum(amount):Q", axis=_money_axis(currency), stack="zero"),
             color=alt.Color(
                 "part:N",
@@ -202,7 +202,7 @@ def waterfall_chart(p: PeriodPnl, *, currency: str) -> dict[str, Any]:
             alt.Tooltip("label:N", title=currency),
         ],
     )
-    text = {"fontSize": 12}
+    text: dict[str, Any] = {"fontSize": 12}
     beside = (
         base.mark_text(align="left", dx=5, color=INK, **text)
         .encode(x=alt.X("right:Q"), text=alt.Text("label:N"))

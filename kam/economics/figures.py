@@ -86,9 +86,9 @@ def revenues_of_year_by_id(*, external_ids: Mapping[int, str], year: int) -> dic
             out[pk] = YearRevenue(float(amount), SOURCE_ENTERED)
     invoiced = _invoiced_in_year(external_ids=list(external_ids.values()), year=year)
     for pk, external_id in external_ids.items():
-        amount = invoiced.get(external_id)
-        if amount is not None:
-            out[pk] = YearRevenue(amount, SOURCE_INVOICES)
+        invoiced_amount = invoiced.get(external_id)
+        if invoiced_amount is not None:
+            out[pk] = YearRevenue(invoiced_amount, SOURCE_INVOICES)
     return out
 
 
@@ -256,7 +256,7 @@ def account_figures(*, account: Account, year: int, plan: Plan | None = None) ->
     expected = _float(plan.expected_return) if plan is not None else None
     roi = payback = None
     if investment and expected is not None and plan is not None:
-        roi = float((plan.expected_return - plan.investment) / plan.investment)  # type: ignore[operator]
+        roi = float((plan.expected_return - plan.investment) / plan.investment)
         if expected > 0:
             years = ((plan.period_end - plan.period_start).days + 1) / 365
             payback = investment / (expected / max(years, 1e-9))

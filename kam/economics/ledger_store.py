@@ -32,7 +32,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -124,7 +124,8 @@ def ledgers_store(*, as_of: dt.date | None = None, progress: Any = None) -> int:
     if everything:
         query = Account.objects.all()
     else:
-        ids = set(marks.values_list("account_id", flat=True))
+        # no mark without an account here (that one marks everything)
+        ids = cast(set[int], set(marks.values_list("account_id", flat=True)))
         query = Account.objects.filter(pk__in=ids)
     accounts = list(query.only("pk", "external_id", "currency").order_by("pk"))
     totals = store_totals_stored(
@@ -203,9 +204,11 @@ def ledgers_read(
         or snapshot.fingerprint != store_fingerprint(store)
         or LedgerDirty.objects.filter(account_id__isnull=True).exists()
     ):
-        extra = {} if account_query is None else {"account_query": account_query}
         return pnl.ledgers_build(
-            accounts=accounts, as_of=as_of, with_investments=with_investments, **extra
+            accounts=accounts,
+            as_of=as_of,
+            with_investments=with_investments,
+            account_query=account_query,
         )
     ids: list[int] | QuerySet[Any] = [a.pk for a in accounts]
     if account_query is not None:
@@ -477,9 +480,13 @@ def connect() -> None:
     pre_save.connect(_activity_before, sender=Activity, dispatch_uid="kam-ledger-activity-pre")
     activities_bulk_created.connect(_activities_bulk_created, dispatch_uid="kam-ledger-bulk")
     post_save.connect(_account_saved, sender=Account, dispatch_uid="kam-ledger-account")
-    for model in (ExchangeRate,):
-        post_save.connect(_everything_changed, sender=model, dispatch_uid="kam-ledger-rate-save")
-        post_delete.connect(_everything_changed, sender=model, dispatch_uid="kam-ledger-rate-del")
+    for rate_model in (ExchangeRate,):
+        post_save.connect(
+            _everything_changed, sender=rate_model, dispatch_uid="kam-ledger-rate-save"
+        )
+        post_delete.connect(
+            _everything_changed, sender=rate_model, dispatch_uid="kam-ledger-rate-del"
+        )
     pre_save.connect(_profile_before, sender=Profile, dispatch_uid="kam-ledger-profile-pre")
     post_save.connect(_profile_saved, sender=Profile, dispatch_uid="kam-ledger-profile")
     pre_save.connect(_organisation_before, sender=Organisation, dispatch_uid="kam-ledger-org-pre")

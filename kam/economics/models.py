@@ -4,6 +4,7 @@ the invoice history, cost to serve, investments and their return."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -57,7 +58,7 @@ class CostKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class CostToServeItem(models.Model):

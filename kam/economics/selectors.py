@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
@@ -142,7 +142,9 @@ def account_planned_cost(*, account: Account, year: int) -> PlannedCost | None:
     return PlannedCost(period_name=run.period.name, hours=hours, cost=cost)
 
 
-def boxes_latest(*, account_ids: Iterable[int]) -> tuple[Review | None, dict[int, str]]:
+def boxes_latest(
+    *, account_ids: Iterable[int] | QuerySet[Any, Any]
+) -> tuple[Review | None, dict[int, str]]:
     """The portfolio review (the latest closed one) and each account's box in it (missing:
     not placed)."""
     review = portfolio_review()
@@ -237,13 +239,13 @@ def portfolio_economics(*, user: Any, as_of: dt.date) -> PortfolioEconomics:
     )
 
 
-def transaction_may_import(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def transaction_may_import(*, user: User | AnonymousUser) -> bool:
     """Sales directors and administrators import invoice lines and available spend (they
     touch every account)."""
     return user_may_manage_portfolio(user=user)
 
 
-def source_may_remove(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def source_may_remove(*, user: User | AnonymousUser) -> bool:
     """Only administrators remove imported invoice lines (the facts of every account change)."""
     return user_role(user) == Role.ADMINISTRATOR
 

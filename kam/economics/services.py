@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +49,6 @@ from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
 
 log = logging.getLogger(__name__)
-User = AbstractBaseUser | AnonymousUser
 
 MAX_AMOUNT = Decimal("999999999999.99")
 #: Weeks of the predicted future value's horizon (one year).
@@ -487,7 +486,7 @@ def _imports_dir() -> Path:
 
 
 def transaction_import_start(
-    *, user: User, content: bytes | File, filename: str, as_of: dt.date | None = None
+    *, user: User, content: bytes | File[bytes], filename: str, as_of: dt.date | None = None
 ) -> TransactionImport:
     """Keep the uploaded file and enqueue its import as a background job (``kam worker``
     runs it; docs/operations.md); the import's row shows its progress. Refused (409) while

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,10 +65,11 @@ from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
 from kam.web.forms import add_application_error
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 from kam.web.uploads import import_page
 
 
-def _as_of(request: HttpRequest) -> dt.date:
+def _as_of(request: AuthenticatedHttpRequest) -> dt.date:
     text = request.GET.get("as_of", "")
     try:
         return dt.date.fromisoformat(text) if text else timezone.localdate()
@@ -76,13 +77,13 @@ def _as_of(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
-def _year(request: HttpRequest, as_of: dt.date) -> int:
+def _year(request: AuthenticatedHttpRequest, as_of: dt.date) -> int:
     """The plan year of the page's figures: ``?year=`` when it is a year, else the as-of's."""
     text = request.GET.get("year", "")
     return int(text) if text.isdigit() and 1900 < int(text) < 3000 else as_of.year
 
 
-def _account(request: HttpRequest, account_id: int) -> Any:
+def _account(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     return account_economics_visible(user=request.user, account_id=account_id)
 
 
@@ -95,7 +96,7 @@ def _page_url(account_id: int, anchor: str = "") -> str:
 
 @login_required
 @require_GET
-def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_page(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """An account's economics: P&L per year (chart and table), the waterfall of the latest
     year, cost to serve, the investment ledger with each return, and the facts."""
     account = _account(request, account_id)
@@ -107,7 +108,11 @@ def account_page(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 def _account_context(
-    request: HttpRequest, account: Any, *, cost_form: CostItemForm, invest_form: InvestmentForm
+    request: AuthenticatedHttpRequest,
+    account: Any,
+    *,
+    cost_form: CostItemForm,
+    invest_form: InvestmentForm,
 ) -> dict[str, Any]:
     as_of = _as_of(request)
     ledger = account_ledger(account=account, as_of=as_of)
@@ -149,7 +154,7 @@ def _account_context(
 
 
 def _edit_post(
-    request: HttpRequest, account_id: int, form: Any, save: Any, anchor: str, done: str
+    request: AuthenticatedHttpRequest, account_id: int, form: Any, save: Any, anchor: str, done: str
 ) -> HttpResponse:
     account = _account(request, account_id)
     if form.is_valid():
@@ -162,19 +167,22 @@ def _edit_post(
         else:
             messages.success(request, done)
             return redirect(_page_url(account.pk, anchor))
-    forms = {"cost_form": CostItemForm(), "invest_form": InvestmentForm()}
-    forms["cost_form" if isinstance(form, CostItemForm) else "invest_form"] = form
+    cost_form = form if isinstance(form, CostItemForm) else CostItemForm()
+    invest_form = InvestmentForm() if isinstance(form, CostItemForm) else form
     if isinstance(form, SpendForm):
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(_page_url(account.pk, anchor))
     return render(
-        request, "economics/account.html", _account_context(request, account, **forms), status=422
+        request,
+        "economics/account.html",
+        _account_context(request, account, cost_form=cost_form, invest_form=invest_form),
+        status=422,
     )
 
 
 @login_required
 @require_POST
-def cost_item_add(request: HttpRequest, account_id: int) -> HttpResponse:
+def cost_item_add(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Add a cost-to-serve item to the account (users who may edit it)."""
     return _edit_post(
         request,
@@ -188,7 +196,7 @@ def cost_item_add(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cost_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+def cost_item_remove(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """Remove a cost-to-serve item."""
     item = cost_item_get(user=request.user, item_id=item_id)
     cost_item_delete(user=request.user, item=item)
@@ -198,7 +206,7 @@ def cost_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def investment_add(request: HttpRequest, account_id: int) -> HttpResponse:
+def investment_add(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Add an investment to the account's ledger."""
     return _edit_post(
         request,
@@ -212,7 +220,7 @@ def investment_add(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def investment_remove(request: HttpRequest, investment_id: int) -> HttpResponse:
+def investment_remove(request: AuthenticatedHttpRequest, investment_id: int) -> HttpResponse:
     """Remove an investment from the ledger."""
     investment = investment_get(user=request.user, investment_id=investment_id)
     investment_delete(user=request.user, investment=investment)
@@ -222,7 +230,7 @@ def investment_remove(request: HttpRequest, investment_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def spend_save(request: HttpRequest, account_id: int) -> HttpResponse:
+def spend_save(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """Enter or clear the account's available spend (share of wallet)."""
     return _edit_post(
         request,
@@ -241,7 +249,7 @@ def spend_save(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def portfolio_page(request: HttpRequest) -> HttpResponse:
+def portfolio_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The four boxes compared on contribution, cost to serve, return on investment and
     share of team hours, with the one-sentence answer (docs/method.md section 6, "By box")."""
     as_of = _as_of(request)
@@ -282,14 +290,14 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
 # --- imports --------------------------------------------------------------------------------
 
 
-def _import_guard(request: HttpRequest) -> None:
+def _import_guard(request: AuthenticatedHttpRequest) -> None:
     if not transaction_may_import(user=request.user):
         raise PermissionDenied(_("Only sales directors and administrators import transactions."))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_transactions(request: HttpRequest) -> HttpResponse:
+def import_transactions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload invoice lines (CSV or Parquet); the import runs in the background and its row
     shows the progress, then the refused rows or what was imported and computed."""
     _import_guard(request)
@@ -334,7 +342,7 @@ def import_transactions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_progress(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """One import's row with its progress; polled every second while it runs."""
     _import_guard(request)
     job = transaction_import_get(job_id=job_id)
@@ -345,7 +353,7 @@ def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """What one import did, or the rows that refused it."""
     _import_guard(request)
     job = transaction_import_get(job_id=job_id)
@@ -360,7 +368,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_source_remove(request: HttpRequest) -> HttpResponse:
+def import_source_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask, then remove one transaction source (``?source=``): its lines, its import
     records, and the facts recomputed, as a background job whose row on the jobs page
     shows its progress. Administrators only."""
@@ -392,7 +400,7 @@ def import_source_remove(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_spend(request: HttpRequest) -> HttpResponse:
+def import_spend(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import each account's yearly available spend (share of wallet), all or nothing."""
     _import_guard(request)
     return import_page(
@@ -407,7 +415,7 @@ def import_spend(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_costs(request: HttpRequest) -> HttpResponse:
+def import_costs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Import cost-to-serve items from CSV, all or nothing (the accounts must be editable)."""
     return import_page(
         request,

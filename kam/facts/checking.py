@@ -690,17 +690,17 @@ def stage(
                 reread(decided)
         else:
             # without numbers written as text the convention is never used
-            known = convention or "point"
-            run_with_progress(con, known_sql(known), phase="reading", progress=progress)
+            reading: Convention = convention or "point"
+            run_with_progress(con, known_sql(reading), phase="reading", progress=progress)
             if undecided:
-                other: Convention = "comma" if known == "point" else "point"
+                other: Convention = "comma" if reading == "point" else "point"
                 found_other = con.execute(
                     "SELECT count(*) FROM (SELECT unnest(problems) AS p FROM "
                     f"{staging} WHERE problems IS NOT NULL) WHERE p.code = "
                     f"{sql_string('written_' + other)}"
                 ).fetchone()
                 assert found_other is not None
-                if int(found_other[0]) >= first_only[known]:
+                if int(found_other[0]) >= first_only[reading]:
                     reread(other, keep_flags=True)
                     decided = counted(other)
                     if decided != other:

@@ -473,7 +473,11 @@ def facts_rows(
             progress("prediction", 1.0)
     if not predict:
         return [AccountFacts(*row) for row in rows]
-    return [AccountFacts(*row, predicted_future_value=values.get(row[0])) for row in rows]
+    # each row holds every field but the prediction, in order
+    return [
+        AccountFacts(*row, predicted_future_value=values.get(row[0]))  # type: ignore[misc]
+        for row in rows
+    ]
 
 
 def store_facts(

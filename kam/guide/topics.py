@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.template import Context
+from django.template.backends.django import Template as DjangoTemplate
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode
 from django.utils import translation
@@ -154,8 +156,13 @@ def guidance_render(*, topic: str, context: Context | None = None) -> Guidance:
     """
     language = active_language()
     name = template_name(topic, language)
-    template = get_template(name).template  # the engine's Template, which has the nodelist
-    blocks = {node.name: node for node in template.nodelist.get_nodes_by_type(BlockNode)}
+    # the guide's templates are the Django engine's, whose Template has the nodelist
+    template = cast(DjangoTemplate, get_template(name)).template
+    blocks = {
+        node.name: node
+        for node in template.nodelist.get_nodes_by_type(BlockNode)
+        if isinstance(node, BlockNode)  # all of them: the type checker does not know
+    }
     missing = {"lead", "body"} - blocks.keys()
     if missing:
         raise ValueError(f"{name} lacks the block(s) {', '.join(sorted(missing))}")

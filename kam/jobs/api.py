@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -24,6 +24,7 @@ from kam.jobs.selectors import (
 )
 from kam.jobs.services import job_cancel, job_retry, jobs_reap
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["jobs"])
 
@@ -79,7 +80,7 @@ def _out(job: Job) -> Job:
     return job
 
 
-def _guard(request: HttpRequest) -> None:
+def _guard(request: AuthenticatedHttpRequest) -> None:
     if not job_may_see(user=request.user):
         raise ApplicationError(
             _("Only key account managers, directors and administrators see jobs."), status=403
@@ -88,7 +89,7 @@ def _guard(request: HttpRequest) -> None:
 
 @router.get("", response={200: list[JobOut], 403: ErrorOut}, summary="List jobs")
 @paginate(PageNumberPagination, page_size=100)
-def jobs_list(request: HttpRequest) -> Any:
+def jobs_list(request: AuthenticatedHttpRequest) -> Any:
     """The jobs the caller sees, newest first (jobs of a stopped worker are failed first)."""
     _guard(request)
     jobs_reap()
@@ -96,7 +97,7 @@ def jobs_list(request: HttpRequest) -> Any:
 
 
 @router.get("/{job_id}", response={200: JobOut, 403: ErrorOut, 404: ErrorOut}, summary="One job")
-def jobs_get(request: HttpRequest, job_id: int) -> Any:
+def jobs_get(request: AuthenticatedHttpRequest, job_id: int) -> Any:
     _guard(request)
     return _out(job_get_visible(user=request.user, job_id=job_id))
 
@@ -106,7 +107,7 @@ def jobs_get(request: HttpRequest, job_id: int) -> Any:
     response={200: JobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Cancel a job",
 )
-def jobs_cancel(request: HttpRequest, job_id: int) -> Any:
+def jobs_cancel(request: AuthenticatedHttpRequest, job_id: int) -> Any:
     """A queued job is cancelled at once; a running one stops at its next progress point
     (``cancel_requested`` is true until it has). 409 when the job has ended, or when it is
     a running job of a task without progress points."""
@@ -120,7 +121,7 @@ def jobs_cancel(request: HttpRequest, job_id: int) -> Any:
     response={200: JobOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Retry a failed job",
 )
-def jobs_retry(request: HttpRequest, job_id: int) -> Any:
+def jobs_retry(request: AuthenticatedHttpRequest, job_id: int) -> Any:
     """Queue a failed or cancelled job again. 409 when it has not failed, when another job
     of its kind is under way, or when its input is no longer kept; 403 when the caller may
     not start such work."""
@@ -146,7 +147,7 @@ def jobs_retry(request: HttpRequest, job_id: int) -> Any:
         }
     },
 )
-def jobs_download(request: HttpRequest, job_id: int) -> Any:
+def jobs_download(request: AuthenticatedHttpRequest, job_id: int) -> Any:
     """Only the job's owner, or a director or administrator, gets the file; 404 for anyone
     else as for a job that does not exist, and 404 while the job has no file (not done yet,
     or removed after 7 days)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -16,10 +16,8 @@ from kam.jobs.services import FILE_KEEP_DAYS, KINDS, job_files_root
 from kam.users.models import Role
 from kam.users.selectors import user_may_manage_portfolio
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def job_may_see(*, user: User) -> bool:
+def job_may_see(*, user: User | AnonymousUser) -> bool:
     """Key account managers (their own jobs), directors and administrators (all)."""
     return user_role(user) in {Role.ADMINISTRATOR, Role.SALES_DIRECTOR, Role.KEY_ACCOUNT_MANAGER}
 

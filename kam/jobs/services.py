@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,7 +36,6 @@ from kam.jobs.models import LIVE, Job, JobStatus, JobWorker, PeriodicRun
 from kam.users.selectors import user_may_manage_portfolio
 
 log = logging.getLogger(__name__)
-User = AbstractBaseUser | AnonymousUser
 
 #: A worker whose heartbeat is older than this is dead (its jobs fail).
 WORKER_STALE_SECONDS = 60

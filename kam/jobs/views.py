@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,18 +25,19 @@ from kam.jobs.selectors import (
 )
 from kam.jobs.services import KINDS, job_cancel, job_retry, jobs_reap
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 PER_PAGE = 50
 
 
-def _guard(request: HttpRequest) -> None:
+def _guard(request: AuthenticatedHttpRequest) -> None:
     if not job_may_see(user=request.user):
         raise Http404(_("There is no such page."))
 
 
 @login_required
 @require_GET
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The jobs, newest first, 50 a page; while one is live the table refreshes itself."""
     _guard(request)
     jobs_reap()
@@ -66,7 +67,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/list.html", context)
 
 
-def _act(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
+def _act(request: AuthenticatedHttpRequest, job_id: int, action: str) -> HttpResponse:
     _guard(request)
     job = job_get_visible(user=request.user, job_id=job_id)
     try:
@@ -88,19 +89,19 @@ def _act(request: HttpRequest, job_id: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_cancel_view(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_cancel_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     return _act(request, job_id, "cancel")
 
 
 @login_required
 @require_POST
-def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_retry_view(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     return _act(request, job_id, "retry")
 
 
 @login_required
 @require_GET
-def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
     """The file a done job left (the portfolio deck): to its owner, or to who sees all
     jobs; 404 for anyone else, as for a job that does not exist."""
     found = job_file_get_visible(user=request.user, job_id=job_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from kam.notifications.models import CustomerUpdate, Kind, Preferences, Sent
@@ -20,18 +20,18 @@ from kam.users.selectors import user_may_manage_portfolio
 DIGEST_DAYS_AHEAD = 14
 
 
-def preferences_of(*, user: AbstractBaseUser) -> Preferences:
+def preferences_of(*, user: User) -> Preferences:
     """The person's preferences; an unsaved row with the defaults when they never chose."""
     prefs = Preferences.objects.filter(user_id=user.pk).first()
     return prefs if prefs is not None else Preferences(user_id=user.pk)
 
 
-def language_of(*, user: AbstractBaseUser) -> str:
+def language_of(*, user: User) -> str:
     """The language the person's e-mails are written in."""
     return preferences_of(user=user).language or settings.LANGUAGE_CODE
 
 
-def notification_may_receive(*, user: AbstractBaseUser, kind: str) -> bool:
+def notification_may_receive(*, user: User, kind: str) -> bool:
     """An active person with an address who has not switched ``kind`` off."""
     return (
         bool(getattr(user, "email", ""))
@@ -40,16 +40,16 @@ def notification_may_receive(*, user: AbstractBaseUser, kind: str) -> bool:
     )
 
 
-def already_sent(*, user: AbstractBaseUser, kind: str, key: str) -> bool:
+def already_sent(*, user: User, kind: str, key: str) -> bool:
     return Sent.objects.filter(user_id=user.pk, kind=kind, key=key).exists()
 
 
-def sent_list(*, user: AbstractBaseUser, limit: int = 20) -> list[Sent]:
+def sent_list(*, user: User, limit: int = 20) -> list[Sent]:
     """The person's latest e-mails, newest first (shown on the preferences page)."""
     return list(Sent.objects.filter(user_id=user.pk)[:limit])
 
 
-def review_may_remind(*, review: Review, user: AbstractBaseUser) -> bool:
+def review_may_remind(*, review: Review, user: User) -> bool:
     """The review's owner (who opened it), a sales director or an administrator."""
     return user_may_manage_portfolio(user=user) or (
         review.created_by_id is not None and review.created_by_id == user.pk
@@ -83,7 +83,7 @@ class Digest:
         return not (self.overdue or self.coming or self.customer_overdue or self.customer_coming)
 
 
-def digest_of(*, user: AbstractBaseUser, today: dt.date) -> Digest:
+def digest_of(*, user: User, today: dt.date) -> Digest:
     """Unfinished actions of current plans, overdue or due within 14 days of ``today``.
 
     Ours: the actions the person owns. The customer's: actions owned at the customer on
@@ -114,7 +114,7 @@ def digest_of(*, user: AbstractBaseUser, today: dt.date) -> Digest:
     return digest
 
 
-def digest_recipients() -> QuerySet[AbstractBaseUser]:
+def digest_recipients() -> QuerySet[User]:
     """Active people with an e-mail address, by primary key."""
     return get_user_model().objects.filter(is_active=True).exclude(email="").order_by("pk")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -53,7 +53,7 @@ BATCH_SECONDS = 300
 
 
 def preferences_save(
-    *, user: AbstractBaseUser | AnonymousUser, language: str, kinds: dict[str, bool]
+    *, user: User | AnonymousUser, language: str, kinds: dict[str, bool]
 ) -> Preferences:
     """Store the person's choices; saving what is already stored writes nothing."""
     if not user.is_authenticated:
@@ -74,12 +74,12 @@ def preferences_save(
     return prefs
 
 
-def unsubscribe_token(*, user: AbstractBaseUser, kind: str) -> str:
+def unsubscribe_token(*, user: User, kind: str) -> str:
     """A signed token that switches ``kind`` off for ``user`` and nothing else."""
     return signing.dumps({"u": user.pk, "k": str(Kind(kind))}, salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe_read(*, token: str) -> tuple[AbstractBaseUser, str]:
+def unsubscribe_read(*, token: str) -> tuple[User, str]:
     """The person and kind of a token; ApplicationError (400) for a tampered or unknown one."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
@@ -93,7 +93,7 @@ def unsubscribe_read(*, token: str) -> tuple[AbstractBaseUser, str]:
     return user, str(kind)
 
 
-def unsubscribe(*, token: str) -> tuple[AbstractBaseUser, str]:
+def unsubscribe(*, token: str) -> tuple[User, str]:
     """Switch off the kind the token names for its person; returns both."""
     user, kind = unsubscribe_read(token=token)
     prefs = selectors.preferences_of(user=user)
@@ -123,7 +123,7 @@ def absolute(path: str) -> str:
 
 def _deliver(
     *,
-    user: AbstractBaseUser,
+    user: User,
     kind: str,
     key: str,
     template: str,
@@ -200,7 +200,7 @@ def _on_commit_enqueue(task_name: str, *args: Any) -> None:
 # --- reviews: invitations and reminders --------------------------------------------------------
 
 
-def _review_context(review: Review, rater: AbstractBaseUser) -> dict[str, Any]:
+def _review_context(review: Review, rater: User) -> dict[str, Any]:
     return {
         "review": review,
         "accounts": review_accounts_to_score(review=review, rater=rater).count(),
@@ -214,7 +214,7 @@ def _review_context(review: Review, rater: AbstractBaseUser) -> dict[str, Any]:
     }
 
 
-def review_opened(*, review: Review, raters: Iterable[AbstractBaseUser]) -> None:
+def review_opened(*, review: Review, raters: Iterable[User]) -> None:
     """Invite the raters of a review just opened, once the opening commits."""
     _on_commit_enqueue("send_invitations", review.pk, sorted({r.pk for r in raters}))
 
@@ -266,7 +266,7 @@ def reminders_send(
 
 
 def reminders_request(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
+    *, review: Review, user: User | AnonymousUser, today: dt.date | None = None
 ) -> int:
     """The "remind raters" button: queue today's reminder for the raters behind.
 
@@ -318,7 +318,7 @@ def _plan_url(action: PlanAction) -> str:
     return absolute(reverse("plans:detail", args=[action.plan_id]))
 
 
-def digest_send(*, user: AbstractBaseUser, today: dt.date | None = None) -> bool:
+def digest_send(*, user: User, today: dt.date | None = None) -> bool:
     """Send the person's digest of this ISO week, once; nothing when no action is due."""
     today = today or timezone.localdate()
     if not selectors.notification_may_receive(user=user, kind=Kind.DIGEST):

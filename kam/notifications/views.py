@@ -19,10 +19,11 @@ from kam.notifications.models import PREFERENCE_FIELDS, Kind
 from kam.portfolio.review_selectors import review_get
 from kam.web.forms import add_application_error
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Which e-mails I receive and in which language; my latest e-mails."""
     prefs = selectors.preferences_of(user=request.user)
     form = PreferencesForm(request.POST or None, instance=prefs)
@@ -76,7 +77,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_remind(request: HttpRequest, pk: int) -> HttpResponse:
+def review_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The "remind raters" button of a review: today's reminder to the raters behind."""
     review = review_get(review_id=pk)
     try:

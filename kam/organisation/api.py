@@ -8,10 +8,10 @@ pay data: only sales directors and administrators see them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -33,8 +33,12 @@ from kam.organisation.services import (
     organisation_update,
 )
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, if_match_list, list_etag
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["organisation"])
+
+#: The codes of ``Organisation.manager_limit_counts`` (``ManagerLimitCounts``)
+LimitCounts = Literal["key_and_development", "key"]
 
 
 class SettingsOut(Schema):
@@ -45,7 +49,7 @@ class SettingsOut(Schema):
     base_currency: str
     max_key_accounts: int
     max_key_accounts_per_manager: int
-    manager_limit_counts: Literal["key_and_development", "key"] = Field(
+    manager_limit_counts: LimitCounts = Field(
         description=(
             "Which accounts count against max_key_accounts_per_manager: key and key "
             "development accounts, or key accounts only."
@@ -67,7 +71,7 @@ class SettingsIn(Schema):
     base_currency: str | None = None
     max_key_accounts: int | None = None
     max_key_accounts_per_manager: int | None = None
-    manager_limit_counts: Literal["key_and_development", "key"] | None = None
+    manager_limit_counts: LimitCounts | None = None
     capacity_warning_share: Decimal | None = None
     sensitivity_draws: int | None = None
     sensitivity_concentration: Decimal | None = None
@@ -127,7 +131,7 @@ class ExchangeRateOut(Schema):
     rate_to_base: Decimal
 
 
-def _require_editor(user: AbstractBaseUser) -> None:
+def _require_editor(user: User) -> None:
     require(
         policy_may_edit(user=user),
         _("Only sales directors and administrators may change policies."),
@@ -140,7 +144,8 @@ def _settings(org: Organisation) -> SettingsOut:
         base_currency=org.base_currency,
         max_key_accounts=org.max_key_accounts,
         max_key_accounts_per_manager=org.max_key_accounts_per_manager,
-        manager_limit_counts=org.manager_limit_counts,
+        # one of the model field's choices, the codes of the Literal
+        manager_limit_counts=cast(LimitCounts, org.manager_limit_counts),
         capacity_warning_share=org.capacity_warning_share,
         sensitivity_draws=org.sensitivity_draws,
         sensitivity_concentration=org.sensitivity_concentration,
@@ -172,20 +177,22 @@ def _box_policies_etag(response: HttpResponse, org: Organisation) -> None:
 
 
 @router.get("/settings", response=SettingsOut, summary="Limits and analysis settings")
-def settings_get(request: HttpRequest) -> SettingsOut:
+def settings_get(request: AuthenticatedHttpRequest) -> SettingsOut:
     return _settings(organisation_get())
 
 
 @router.put("/settings", response=SettingsOut, summary="Change limits and analysis settings")
-def settings_put(request: HttpRequest, payload: SettingsIn) -> SettingsOut:
-    _require_editor(request.user)  # type: ignore[arg-type]
+def settings_put(request: AuthenticatedHttpRequest, payload: SettingsIn) -> SettingsOut:
+    _require_editor(request.user)
     org = organisation_get()
     organisation_update(organisation=org, **payload.model_dump())
     return _settings(org)
 
 
 @router.get("/box-policies", response=list[BoxPolicySchema], summary="Box policies")
-def box_policies_list(request: HttpRequest, response: HttpResponse) -> list[BoxPolicySchema]:
+def box_policies_list(
+    request: AuthenticatedHttpRequest, response: HttpResponse
+) -> list[BoxPolicySchema]:
     """Every box's policy with its ``version``; the ``ETag`` holds the versions of all four
     (box order: key, key development, maintenance, opportunistic) for If-Match."""
     org = organisation_get()
@@ -203,9 +210,9 @@ def box_policies_list(request: HttpRequest, response: HttpResponse) -> list[BoxP
     "412 (If-Match) or 409 (body version) with the current policies and what you sent.",
 )
 def box_policies_put(
-    request: HttpRequest, payload: list[BoxPolicySchema], response: HttpResponse
+    request: AuthenticatedHttpRequest, payload: list[BoxPolicySchema], response: HttpResponse
 ) -> list[BoxPolicySchema]:
-    _require_editor(request.user)  # type: ignore[arg-type]
+    _require_editor(request.user)
     boxes = [p.box for p in payload]
     if len(set(boxes)) != len(boxes):
         raise ApplicationError(_("Each box may appear only once."), field="box")
@@ -235,7 +242,7 @@ def box_policies_put(
 
 
 @router.get("/team-capacity", response=TeamCapacityOut, summary="The team's yearly capacity")
-def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
+def team_capacity_get(request: AuthenticatedHttpRequest) -> TeamCapacityOut:
     show_cost = policy_may_edit(user=request.user)
     return TeamCapacityOut(
         total_hours_per_year=team_capacity_hours(),
@@ -243,11 +250,11 @@ def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
             PersonCapacityOut(
                 user_id=u.pk,
                 username=u.get_username(),
-                name=u.get_full_name() or u.get_username(),  # type: ignore[attr-defined]
-                role=u.profile.role,  # type: ignore[attr-defined]
-                function=u.profile.function,  # type: ignore[attr-defined]
-                hours_per_year=u.profile.hours_per_year,  # type: ignore[attr-defined]
-                hourly_cost=u.profile.hourly_cost if show_cost else None,  # type: ignore[attr-defined]
+                name=u.get_full_name() or u.get_username(),
+                role=u.profile.role,
+                function=u.profile.function,
+                hours_per_year=u.profile.hours_per_year,
+                hourly_cost=u.profile.hourly_cost if show_cost else None,
             )
             for u in team_capacity_list()
         ],
@@ -256,9 +263,9 @@ def team_capacity_get(request: HttpRequest) -> TeamCapacityOut:
 
 @router.put("/exchange-rates/{currency}", response=ExchangeRateOut, summary="Set one exchange rate")
 def exchange_rate_put(
-    request: HttpRequest, currency: str, payload: ExchangeRateIn
+    request: AuthenticatedHttpRequest, currency: str, payload: ExchangeRateIn
 ) -> ExchangeRateOut:
-    _require_editor(request.user)  # type: ignore[arg-type]
+    _require_editor(request.user)
     row = exchange_rate_set(
         organisation=organisation_get(), currency=currency, rate_to_base=payload.rate_to_base
     )
@@ -268,7 +275,7 @@ def exchange_rate_put(
 @router.delete(
     "/exchange-rates/{currency}", response={204: None}, summary="Remove an exchange rate"
 )
-def exchange_rate_remove(request: HttpRequest, currency: str) -> Status[None]:
-    _require_editor(request.user)  # type: ignore[arg-type]
+def exchange_rate_remove(request: AuthenticatedHttpRequest, currency: str) -> Status[None]:
+    _require_editor(request.user)
     exchange_rate_delete(organisation=organisation_get(), currency=currency)
     return Status(204, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,9 @@ from kam.organisation.services import (
     ORGANISATION_BOUNDS,
 )
 from kam.users.models import Function
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class BoxPolicyForm(forms.Form):
@@ -44,14 +49,14 @@ class BoxPolicyForm(forms.Form):
         return self.cleaned_data.get("service_channel") or None
 
 
-def _bounded_decimal(name: str, label: str, places: int) -> forms.DecimalField:
+def _bounded_decimal(name: str, label: StrOrPromise, places: int) -> forms.DecimalField:
     lo, hi = ORGANISATION_BOUNDS[name]
     return forms.DecimalField(
         label=label, min_value=lo, max_value=hi, decimal_places=places, max_digits=12
     )
 
 
-def _bounded_integer(name: str, label: str) -> forms.IntegerField:
+def _bounded_integer(name: str, label: StrOrPromise) -> forms.IntegerField:
     lo, hi = ORGANISATION_BOUNDS[name]
     return forms.IntegerField(label=label, min_value=int(lo), max_value=int(hi))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 
@@ -100,7 +100,7 @@ def team_capacity_hours() -> float:
     return float(total or 0)
 
 
-def team_capacity_list() -> QuerySet[AbstractBaseUser]:
+def team_capacity_list() -> QuerySet[User]:
     """The people whose hours make up the team's capacity, with their profiles.
 
     Every active key account manager, team member and sales director, plus any other
@@ -129,6 +129,6 @@ def capacity_limits_get(*, organisation: Organisation) -> CapacityLimits:
     )
 
 
-def policy_may_edit(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def policy_may_edit(*, user: User | AnonymousUser) -> bool:
     """Whether ``user`` may change the organisation's policies (sales directors, administrators)."""
     return user_may_manage_portfolio(user=user)

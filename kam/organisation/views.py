@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from kam.users.models import Function
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.forms import add_application_error
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 ORGANISATION_FIELDS = (
     "name",
@@ -179,7 +180,7 @@ def _save_rate(org: Organisation, form: ExchangeRateForm) -> bool:
 
 
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show and change the organisation's policies (docs/method.md sections 1 and 2)."""
     if not policy_may_edit(user=request.user):
         raise PermissionDenied(_("Only sales directors and administrators may change policies."))

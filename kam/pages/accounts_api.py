@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -41,6 +41,7 @@ from kam.pages.groups import GroupCompany, group_rollup_get, group_rollups
 from kam.portfolio.selectors import account_list_annotated, account_placements_shown
 from kam.users.selectors import user_get, users_by_username
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["accounts"])
 
@@ -188,7 +189,7 @@ class AccountImportFailedOut(ErrorOut):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _detail(request: HttpRequest, account: Account) -> dict[str, Any]:
+def _detail(request: AuthenticatedHttpRequest, account: Account) -> dict[str, Any]:
     parent = None
     if account.parent_id is not None:
         parent = account_list_visible(user=request.user).filter(pk=account.parent_id).first()
@@ -236,7 +237,7 @@ def _detail(request: HttpRequest, account: Account) -> dict[str, Any]:
     }
 
 
-def _parent(request: HttpRequest, parent_id: int | None) -> Account | None:
+def _parent(request: AuthenticatedHttpRequest, parent_id: int | None) -> Account | None:
     if parent_id is None:
         return None
     parent = account_list_visible(user=request.user).filter(pk=parent_id).first()
@@ -350,13 +351,13 @@ def _group_company(c: GroupCompany) -> dict[str, Any]:
 
 @router.get("/", response=list[AccountOut], summary="List accounts")
 @paginate(PageNumberPagination, page_size=50)
-def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
+def list_accounts(request: AuthenticatedHttpRequest, filters: Query[AccountFilters]) -> Any:
     """The accounts you may read, filtered and sorted like the account list page."""
     return account_filter(queryset=account_list_annotated(user=request.user), filters=filters)
 
 
 @router.get("/groups", response=list[GroupTotalsOut], summary="Customer groups, rolled up")
-def list_groups(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
+def list_groups(request: AuthenticatedHttpRequest, filters: Query[AccountFilters]) -> Any:
     """Every group you see a company of, with revenue, P&L, boxes and plans summed over the
     companies you may read; the account list's filters keep the groups with a matching
     company (the same selector as the account list page)."""
@@ -368,7 +369,7 @@ def list_groups(request: HttpRequest, filters: Query[AccountFilters]) -> Any:
     response={200: GroupDetailOut, 404: ErrorOut},
     summary="A customer group and its companies",
 )
-def get_group(request: HttpRequest, group_id: int) -> Any:
+def get_group(request: AuthenticatedHttpRequest, group_id: int) -> Any:
     """The group's totals and each company you may read with its box, revenue, P&L and
     latest plan (the same selector as the group page). 404 when it is no group or you see
     none of its companies."""
@@ -393,7 +394,7 @@ def get_group(request: HttpRequest, group_id: int) -> Any:
     },
 )
 def export_accounts(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     filters: Query[AccountFilters],
     format: Literal["csv", "xlsx"] = "csv",
 ) -> HttpResponse:
@@ -420,7 +421,7 @@ def export_accounts(
     summary="Import accounts from CSV or XLSX",
 )
 def import_accounts(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     decimal: Form[Literal["comma", "point"] | None] = None,
 ) -> Any:
@@ -450,7 +451,7 @@ def import_accounts(
 
 
 @router.get("/{account_id}", response=AccountDetailOut, summary="Account detail")
-def get_account(request: HttpRequest, account_id: int) -> Any:
+def get_account(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     """One account with its group, team, revenue and its place in every review."""
     account = account_get_visible(user=request.user, account_id=account_id)
     return _detail(request, account)
@@ -461,7 +462,7 @@ def get_account(request: HttpRequest, account_id: int) -> Any:
     response={201: AccountDetailOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Create an account",
 )
-def create_account(request: HttpRequest, payload: AccountCreateIn) -> Any:
+def create_account(request: AuthenticatedHttpRequest, payload: AccountCreateIn) -> Any:
     """Create an account; a key account manager creates accounts they own themselves."""
     account = account_create(
         user=request.user,
@@ -483,7 +484,9 @@ def create_account(request: HttpRequest, payload: AccountCreateIn) -> Any:
     response={200: AccountDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Change an account",
 )
-def update_account(request: HttpRequest, account_id: int, payload: AccountUpdateIn) -> Any:
+def update_account(
+    request: AuthenticatedHttpRequest, account_id: int, payload: AccountUpdateIn
+) -> Any:
     """Change the fields sent; only directors and administrators may change the owner."""
     account = account_get_visible(user=request.user, account_id=account_id)
     sent = payload.model_dump(exclude_unset=True)
@@ -507,7 +510,7 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountUpdate
     response={200: list[TeamMemberOut], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Set the account team",
 )
-def set_team(request: HttpRequest, account_id: int, payload: TeamIn) -> Any:
+def set_team(request: AuthenticatedHttpRequest, account_id: int, payload: TeamIn) -> Any:
     """Make the core and surround team exactly the people listed (by username)."""
     account = account_get_visible(user=request.user, account_id=account_id)
     team = account_team_set(
@@ -525,7 +528,9 @@ def set_team(request: HttpRequest, account_id: int, payload: TeamIn) -> Any:
     response={200: list[RevenueOut], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Set yearly revenue",
 )
-def set_revenue(request: HttpRequest, account_id: int, payload: list[RevenueIn]) -> Any:
+def set_revenue(
+    request: AuthenticatedHttpRequest, account_id: int, payload: list[RevenueIn]
+) -> Any:
     """Set revenue for the years sent (null removes a year); other years stay as they are."""
     account = account_get_visible(user=request.user, account_id=account_id)
     revenues = account_revenue_set(

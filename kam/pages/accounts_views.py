@@ -61,6 +61,7 @@ from kam.portfolio.selectors import (
 )
 from kam.web.forms import add_application_error
 from kam.web.page_errors import forbidden
+from kam.web.requests import AuthenticatedHttpRequest
 from kam.web.uploads import import_page
 
 PAGE_SIZE = 50
@@ -74,13 +75,13 @@ _COLUMNS = [
 ]
 
 
-def _get_visible_or_404(request: HttpRequest, pk: int) -> Account:
+def _get_visible_or_404(request: AuthenticatedHttpRequest, pk: int) -> Account:
     return account_get_visible(user=request.user, account_id=pk)
 
 
 @login_required
 @require_GET
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The accounts the user may read, filtered, sorted and 50 to a page.
 
     An htmx request (the filter form or a sort link) gets only the table fragment.
@@ -131,7 +132,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Master data, group, team, revenue per year and the account's place in every review."""
     account = _get_visible_or_404(request, pk)
     organisation = organisation_get()
@@ -172,7 +173,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def group_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A group's companies the user may see, each with box, revenue, P&L and plan, and the
     group's totals (docs/economics.md, "Customer groups rolled up")."""
     review = portfolio_review()
@@ -204,7 +205,7 @@ def _apply_errors(form: Any, exc: ApplicationError) -> None:
     add_application_error(form, exc, fields={"parent": "parent_external_id"})
 
 
-def _parent_from_form(request: HttpRequest, form: AccountForm) -> Account | None:
+def _parent_from_form(request: AuthenticatedHttpRequest, form: AccountForm) -> Account | None:
     """The group named in the form, among the accounts the user can read."""
     external_id = form.cleaned_data.get("parent_external_id", "").strip()
     if not external_id:
@@ -220,7 +221,7 @@ def _parent_from_form(request: HttpRequest, form: AccountForm) -> Account | None
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_new(request: HttpRequest) -> HttpResponse:
+def account_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create an account (directors and administrators; key account managers for themselves)."""
     if not account_may_create(user=request.user):
         return forbidden(request, _("You may not create accounts."))
@@ -253,7 +254,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Edit master data, team and revenue: three forms on one page, each saved on its own."""
     account = account_get_editable(user=request.user, account_id=pk)
     owner_editable = account_may_change_owner(user=request.user)
@@ -341,7 +342,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_import_page(request: HttpRequest) -> HttpResponse:
+def account_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload a CSV or XLSX file; show the problems (nothing imported) or what was done."""
     if not account_may_import(user=request.user):
         return forbidden(request, _("Only a sales director or administrator can import accounts."))
@@ -357,7 +358,7 @@ def account_import_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_import_template_download(request: HttpRequest) -> HttpResponse:
+def account_import_template_download(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A CSV file with the import's columns and two example rows."""
     response = HttpResponse(account_import_template(), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="kam-accounts-template.csv"'
@@ -366,7 +367,7 @@ def account_import_template_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_export_download(request: HttpRequest, file_format: str) -> HttpResponse:
+def account_export_download(request: AuthenticatedHttpRequest, file_format: str) -> HttpResponse:
     """The accounts of the list, with its filters, as CSV or XLSX in the import's columns."""
     if file_format not in {"csv", "xlsx"}:
         raise Http404(_("Export is available as CSV or XLSX."))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -195,7 +195,7 @@ def _to_base(ledger: AccountLedger | None, amount: float | None) -> float | None
 
 def group_rollups(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     filters: AccountFilters | None = None,
     group_id: int | None = None,
     review: Review | bool | None = True,
@@ -271,7 +271,7 @@ def group_rollups(
 
 def group_rollup_get(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     group_id: int,
     review: Review | bool | None = True,
     as_of: dt.date | None = None,

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -135,21 +135,21 @@ class HistoryPage:
 # --- who may see what ---------------------------------------------------------------------
 
 
-def _role(user: AbstractBaseUser | AnonymousUser) -> str | None:
+def _role(user: User | AnonymousUser) -> str | None:
     from kam.accounts.selectors import user_role
 
     return user_role(user)
 
 
 def _history(app_label: str, model_name: str) -> Any:
-    return apps.get_model(app_label, model_name).history  # type: ignore[attr-defined]
+    return apps.get_model(app_label, model_name).history
 
 
 def _not_found() -> ApplicationError:
     return ApplicationError(_("There is no such object."), status=404)
 
 
-def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int) -> HistoryScope:
+def history_scope(*, user: User | AnonymousUser, kind: str, pk: int) -> HistoryScope:
     """The history of object ``pk`` of ``kind`` that ``user`` may see; 404 when they may not.
 
     Visibility is the object page's own: an account or plan the user may not read, a
@@ -214,7 +214,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
             raise _not_found()
         review = review_get(review_id=pk)
         ratings = _history("portfolio", "Rating").filter(review_id=pk)
-        if not (getattr(user, "profile", None) and user.profile.sees_all_accounts):  # type: ignore[union-attr]
+        if not (getattr(user, "profile", None) and user.profile.sees_all_accounts):
             ratings = ratings.filter(account_id__in=account_list_visible(user=user).values("pk"))
         return HistoryScope(
             kind, pk, str(review), [_history("portfolio", "Review").filter(id=pk), ratings]
@@ -252,7 +252,7 @@ def history_scope(*, user: AbstractBaseUser | AnonymousUser, kind: str, pk: int)
     return HistoryScope(
         kind,
         pk,
-        person.get_full_name() or person.get_username(),  # type: ignore[attr-defined]
+        person.get_full_name() or person.get_username(),
         [
             _history("auth", "User").filter(id=pk),
             _history("users", "Profile").filter(user_id=pk),
@@ -278,9 +278,7 @@ class _Formatter:
 
             person = get_user_model().objects.filter(pk=user_id).first()
             self._users[user_id] = (
-                (person.get_full_name() or person.get_username())  # type: ignore[attr-defined]
-                if person
-                else f"#{user_id}"
+                (person.get_full_name() or person.get_username()) if person else f"#{user_id}"
             )
         return self._users[user_id]
 
@@ -301,7 +299,7 @@ class _Formatter:
         if f.choices:
             return str(dict(f.flatchoices).get(value, value))
         if isinstance(f, models.ForeignKey):
-            return self.related(f.related_model, value)  # type: ignore[arg-type]
+            return self.related(f.related_model, value)
         if isinstance(value, bool):
             return str(_("yes") if value else _("no"))
         if isinstance(value, Decimal | float):
@@ -394,7 +392,7 @@ def _entries_in_order(
             previous[record.id] = record
 
 
-def history_all_scope(*, user: AbstractBaseUser | AnonymousUser) -> HistoryScope:
+def history_all_scope(*, user: User | AnonymousUser) -> HistoryScope:
     """Every audited model's history; administrators only (404 for others)."""
     if not history_may_see_all(user=user):
         raise _not_found()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
@@ -25,6 +25,7 @@ from kam.pages.history import (
     history_scope,
 )
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["history"])
 
@@ -90,7 +91,7 @@ def _range_check(since: dt.date | None, until: dt.date | None) -> None:
     summary="All changes in a date range (administrators)",
 )
 def history_all(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     since: dt.date | None = None,
     until: dt.date | None = None,
     page: int = 1,
@@ -112,7 +113,7 @@ def history_all(
     summary="All changes in a date range as CSV or XLSX (administrators)",
 )
 def history_all_export(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file_format: str,
     since: dt.date | None = None,
     until: dt.date | None = None,
@@ -138,6 +139,6 @@ def history_all_export(
     description="`kind` is account, plan, scheme, review, policies, period or user; 404 for "
     "an object the caller may not see.",
 )
-def history_object(request: HttpRequest, kind: str, pk: int, page: int = 1) -> Any:
+def history_object(request: AuthenticatedHttpRequest, kind: str, pk: int, page: int = 1) -> Any:
     scope = history_scope(user=request.user, kind=kind, pk=pk)
     return _out(history_page(scope=scope, page=min(max(page, 1), 10**6), per_page=API_PER_PAGE))

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 import vl_convert
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -38,6 +38,7 @@ from kam.relationships.selectors import (
     findings_open,
 )
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["relationships"])
 
@@ -272,11 +273,11 @@ class CalendarImportFailedOut(ErrorOut):
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _data(request: HttpRequest, account_id: int) -> AccountData:
+def _data(request: AuthenticatedHttpRequest, account_id: int) -> AccountData:
     return account_data(user=request.user, account_id=account_id)
 
 
-def _contact(request: HttpRequest, contact_id: int) -> Contact:
+def _contact(request: AuthenticatedHttpRequest, contact_id: int) -> Contact:
     return contact_get_visible(user=request.user, contact_id=contact_id)
 
 
@@ -318,7 +319,7 @@ def _finding_out(d: AccountData, f: core.Finding) -> dict[str, Any]:
     response={200: list[ContactOut], 404: ErrorOut},
     summary="Contacts of an account",
 )
-def list_contacts(request: HttpRequest, account_id: int) -> Any:
+def list_contacts(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     return contact_list(account=account)
 
@@ -328,7 +329,7 @@ def list_contacts(request: HttpRequest, account_id: int) -> Any:
     response={201: ContactOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Add a contact",
 )
-def create_contact(request: HttpRequest, account_id: int, payload: ContactIn) -> Any:
+def create_contact(request: AuthenticatedHttpRequest, account_id: int, payload: ContactIn) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     contact = services.contact_create(
         user=request.user, account=account, **_contact_fields(payload, partial=False)
@@ -339,7 +340,7 @@ def create_contact(request: HttpRequest, account_id: int, payload: ContactIn) ->
 @router.get(
     "/contacts/{contact_id}", response={200: ContactOut, 404: ErrorOut}, summary="Contact detail"
 )
-def get_contact(request: HttpRequest, contact_id: int) -> Any:
+def get_contact(request: AuthenticatedHttpRequest, contact_id: int) -> Any:
     return _contact(request, contact_id)
 
 
@@ -348,7 +349,9 @@ def get_contact(request: HttpRequest, contact_id: int) -> Any:
     response={200: ContactOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Change a contact",
 )
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Any:
+def update_contact(
+    request: AuthenticatedHttpRequest, contact_id: int, payload: ContactPatch
+) -> Any:
     contact = _contact(request, contact_id)
     return services.contact_update(
         user=request.user, contact=contact, **_contact_fields(payload, partial=True)
@@ -360,7 +363,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Delete a contact entered by mistake",
 )
-def delete_contact(request: HttpRequest, contact_id: int) -> Any:
+def delete_contact(request: AuthenticatedHttpRequest, contact_id: int) -> Any:
     """A contact who took part in activities cannot be deleted (409): erase their data instead."""
     services.contact_delete(user=request.user, contact=_contact(request, contact_id))
     return Status(204, None)
@@ -371,7 +374,7 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Any:
     response={200: dict, 404: ErrorOut},
     summary="Export one person's data (GDPR)",
 )
-def export_contact(request: HttpRequest, contact_id: int) -> Any:
+def export_contact(request: AuthenticatedHttpRequest, contact_id: int) -> Any:
     """Everything kam holds on the person, as JSON (GDPR article 15)."""
     return contact_privacy.contact_export(user=request.user, contact=_contact(request, contact_id))
 
@@ -381,7 +384,7 @@ def export_contact(request: HttpRequest, contact_id: int) -> Any:
     response={200: ErasureOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Erase one person's data (GDPR)",
 )
-def erase_contact(request: HttpRequest, contact_id: int) -> Any:
+def erase_contact(request: AuthenticatedHttpRequest, contact_id: int) -> Any:
     """Anonymise the person as 'Former contact #n'; activities stay; an audit row is written."""
     contact = _contact(request, contact_id)
     record = contact_privacy.contact_erase(user=request.user, contact=contact)
@@ -399,7 +402,7 @@ def erase_contact(request: HttpRequest, contact_id: int) -> Any:
     response={200: DomainsIn, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="The customer's e-mail domains",
 )
-def set_domains(request: HttpRequest, account_id: int, payload: DomainsIn) -> Any:
+def set_domains(request: AuthenticatedHttpRequest, account_id: int, payload: DomainsIn) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     account = services.account_domains_set(
         user=request.user, account=account, domains=payload.domains
@@ -435,7 +438,7 @@ def _team(d: AccountData) -> dict[str, Any]:
 @router.get(
     "/accounts/{account_id}/team", response={200: TeamOut, 404: ErrorOut}, summary="Account team"
 )
-def get_team(request: HttpRequest, account_id: int) -> Any:
+def get_team(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     """Key account manager, core and surround team with functions and planned hours, against
     the functions the box policy expects (section 3)."""
     return _team(_data(request, account_id))
@@ -446,7 +449,9 @@ def get_team(request: HttpRequest, account_id: int) -> Any:
     response={200: TeamOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Put a person on the team, or change their seat",
 )
-def set_team_member(request: HttpRequest, account_id: int, payload: TeamMemberIn) -> Any:
+def set_team_member(
+    request: AuthenticatedHttpRequest, account_id: int, payload: TeamMemberIn
+) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     services.team_member_set(
         user=request.user,
@@ -464,7 +469,7 @@ def set_team_member(request: HttpRequest, account_id: int, payload: TeamMemberIn
     response={200: TeamOut, 403: ErrorOut, 404: ErrorOut},
     summary="Take a person off the team",
 )
-def remove_team_member(request: HttpRequest, account_id: int, user_id: int) -> Any:
+def remove_team_member(request: AuthenticatedHttpRequest, account_id: int, user_id: int) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     services.team_member_remove(user=request.user, account=account, person=user_id)
     return _team(_data(request, account_id))
@@ -492,7 +497,7 @@ def _links(d: AccountData) -> list[dict[str, Any]]:
     response={200: list[LinkOut], 404: ErrorOut},
     summary="Contact matrix",
 )
-def get_links(request: HttpRequest, account_id: int) -> Any:
+def get_links(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     """Every link (our person × their person), derived from the activities of the last 365
     days, or entered by hand where no activity shows one (section 3)."""
     return _links(_data(request, account_id))
@@ -503,7 +508,7 @@ def get_links(request: HttpRequest, account_id: int) -> Any:
     response={200: list[LinkOut], 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Set a manual link",
 )
-def set_link(request: HttpRequest, account_id: int, payload: LinkIn) -> Any:
+def set_link(request: AuthenticatedHttpRequest, account_id: int, payload: LinkIn) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     contact = _contact(request, payload.contact_id)
     if contact.account_id != account.pk:
@@ -525,7 +530,7 @@ def set_link(request: HttpRequest, account_id: int, payload: LinkIn) -> Any:
     response={200: None, 404: ErrorOut},
     summary="Org chart (SVG)",
 )
-def orgchart_svg(request: HttpRequest, account_id: int) -> Any:
+def orgchart_svg(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     return HttpResponse(
         org_chart_svg(_data(request, account_id)), content_type="image/svg+xml; charset=utf-8"
     )
@@ -536,7 +541,7 @@ def orgchart_svg(request: HttpRequest, account_id: int) -> Any:
     response={200: None, 404: ErrorOut},
     summary="Org chart (PNG)",
 )
-def orgchart_png(request: HttpRequest, account_id: int) -> Any:
+def orgchart_png(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     svg = org_chart_svg(_data(request, account_id))
     return HttpResponse(vl_convert.svg_to_png(svg, scale=2), content_type="image/png")
 
@@ -549,7 +554,7 @@ def orgchart_png(request: HttpRequest, account_id: int) -> Any:
     response={200: list[RelationshipFindingOut], 404: ErrorOut},
     summary="Findings of an account",
 )
-def account_findings(request: HttpRequest, account_id: int) -> Any:
+def account_findings(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     d = _data(request, account_id)
     return [_finding_out(d, f) for f in d.findings]
 
@@ -577,7 +582,7 @@ class FindingFilters(Schema):
     summary="Findings across the portfolio",
 )
 def portfolio_findings(
-    request: HttpRequest, response: HttpResponse, filters: Query[FindingFilters]
+    request: AuthenticatedHttpRequest, response: HttpResponse, filters: Query[FindingFilters]
 ) -> Any:
     """The findings on the accounts the caller may read, sorted by box (key first) then
     severity, or by severity or account; ``limit`` at a time from ``offset``. The header
@@ -641,7 +646,7 @@ def _stage(d: AccountData, rel: AccountRelationship) -> dict[str, Any]:
     }
 
 
-def _stage_stored(request: HttpRequest, account_id: int) -> dict[str, Any]:
+def _stage_stored(request: AuthenticatedHttpRequest, account_id: int) -> dict[str, Any]:
     d = _data(request, account_id)
     assert d.stage is not None
     rel = services.stage_inferred_store(account=d.account, stage=d.stage.stage.value)
@@ -653,7 +658,7 @@ def _stage_stored(request: HttpRequest, account_id: int) -> dict[str, Any]:
     response={200: StageOut, 404: ErrorOut},
     summary="Relationship stage",
 )
-def get_stage(request: HttpRequest, account_id: int) -> Any:
+def get_stage(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     """The inferred stage with the evidence for each marker, and the chosen one (section 3)."""
     return _stage_stored(request, account_id)
 
@@ -663,7 +668,7 @@ def get_stage(request: HttpRequest, account_id: int) -> Any:
     response={200: StageOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Choose the stage (override, with a reason)",
 )
-def set_stage(request: HttpRequest, account_id: int, payload: StageIn) -> Any:
+def set_stage(request: AuthenticatedHttpRequest, account_id: int, payload: StageIn) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     services.stage_override(
         user=request.user, account=account, stage=payload.stage, reason=payload.reason
@@ -676,7 +681,7 @@ def set_stage(request: HttpRequest, account_id: int, payload: StageIn) -> Any:
     response={200: StageOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Joint plan, joint projects, shared systems",
 )
-def set_markers(request: HttpRequest, account_id: int, payload: MarkersIn) -> Any:
+def set_markers(request: AuthenticatedHttpRequest, account_id: int, payload: MarkersIn) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     services.markers_set(
         user=request.user,
@@ -703,7 +708,7 @@ def _positioning(d: AccountData) -> dict[str, Any]:
     response={200: PositioningOut, 404: ErrorOut},
     summary="Supplier positioning",
 )
-def get_positioning(request: HttpRequest, account_id: int) -> Any:
+def get_positioning(request: AuthenticatedHttpRequest, account_id: int) -> Any:
     """How the customer files us (Kraljic), with the mismatch warnings against our box
     (section 4)."""
     return _positioning(_data(request, account_id))
@@ -714,7 +719,9 @@ def get_positioning(request: HttpRequest, account_id: int) -> Any:
     response={200: PositioningOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record how the customer files us",
 )
-def set_positioning(request: HttpRequest, account_id: int, payload: PositioningIn) -> Any:
+def set_positioning(
+    request: AuthenticatedHttpRequest, account_id: int, payload: PositioningIn
+) -> Any:
     account = account_get_visible(user=request.user, account_id=account_id)
     services.positioning_set(
         user=request.user, account=account, view=payload.customer_view, note=payload.note
@@ -731,7 +738,7 @@ def set_positioning(request: HttpRequest, account_id: int, payload: PositioningI
     summary="Import an iCalendar (.ics) file",
 )
 def import_calendar(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     file: File[UploadedFile],
     period_start: Form[dt.date | None] = None,
     period_end: Form[dt.date | None] = None,

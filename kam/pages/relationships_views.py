@@ -17,7 +17,7 @@ import vl_convert
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -65,9 +65,10 @@ from kam.relationships.selectors import (
     findings_open,
 )
 from kam.users.models import Function
-from kam.web.choices import CustomerView, Stage, Strength
+from kam.web.choices import BuyingRole, CustomerView, Stage, Strength
 from kam.web.forms import add_application_error
 from kam.web.page_errors import forbidden, refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 def _kind_labels() -> dict[str, str]:
@@ -76,15 +77,15 @@ def _kind_labels() -> dict[str, str]:
     return finding_kind_labels()
 
 
-def _visible_or_404(request: HttpRequest, pk: int) -> Account:
+def _visible_or_404(request: AuthenticatedHttpRequest, pk: int) -> Account:
     return account_get_visible(user=request.user, account_id=pk)
 
 
-def _data_or_404(request: HttpRequest, pk: int) -> AccountData:
+def _data_or_404(request: AuthenticatedHttpRequest, pk: int) -> AccountData:
     return account_data(user=request.user, account_id=pk)
 
 
-def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
+def _contact_or_404(request: AuthenticatedHttpRequest, contact_id: int) -> Contact:
     return contact_get_visible(user=request.user, contact_id=contact_id)
 
 
@@ -118,7 +119,7 @@ def _stage_rows(d: AccountData) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def account_page(request: HttpRequest, pk: int) -> HttpResponse:
+def account_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Contacts, account team, contact matrix, findings, stage and positioning of one account."""
     d = _data_or_404(request, pk)
     account = d.account
@@ -146,11 +147,11 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
     columns = [m for m in d.members if m.on_team or m.key in linked_people]
     last_met = core.contact_last_met(d.account_map) if d.account_map else {}
     uncovered = {f.subject for f in d.findings if f.kind == core.FindingKind.UNCOVERED_DECIDER}
-    role_labels = dict(services.BuyingRole.choices)
+    role_labels = dict(BuyingRole.choices)
     strength_labels = dict(Strength.choices)
     contact_rows = []
     for c in sorted(contacts, key=lambda c: (c.has_left, c.seniority, -c.influence, c.name)):
-        row_cells = []
+        row_cells: list[dict[str, Any] | None] = []
         for m in columns:
             lk = cells.get((m.key, ckey(c.pk)))
             if lk is None or (core.STRENGTH_ORDER[lk.strength] == 0 and lk.last_met is None):
@@ -231,7 +232,7 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def account_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """The small forms of the relationship page: links, team, stage, positioning, domains."""
     account = _visible_or_404(request, pk)
     post = request.POST
@@ -315,7 +316,7 @@ def account_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def orgchart_page(request: HttpRequest, pk: int) -> HttpResponse:
+def orgchart_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The customer's org chart with our links, as large as it needs to be."""
     d = _data_or_404(request, pk)
     return render(
@@ -327,7 +328,7 @@ def orgchart_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def orgchart_file(request: HttpRequest, pk: int, file_format: str) -> HttpResponse:
+def orgchart_file(request: AuthenticatedHttpRequest, pk: int, file_format: str) -> HttpResponse:
     """The org chart as an SVG or PNG file."""
     d = _data_or_404(request, pk)
     svg = org_chart_svg(d)
@@ -387,7 +388,7 @@ def _contact_data(form: ContactForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _visible_or_404(request, pk)
     if not account_may_edit(user=request.user, account=account):
         return forbidden(request, _("You may read this account but not change it."))
@@ -411,7 +412,7 @@ def contact_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     contact = _contact_or_404(request, contact_id)
     account = contact.account
     if not account_may_edit(user=request.user, account=account):
@@ -436,7 +437,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_export(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_export(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     """Everything kam holds on one person, as a JSON file (GDPR article 15)."""
     contact = _contact_or_404(request, contact_id)
     payload = contact_privacy.contact_export(user=request.user, contact=contact)
@@ -452,7 +453,7 @@ def contact_export(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_erase(request: HttpRequest, contact_id: int) -> HttpResponse:
+def contact_erase(request: AuthenticatedHttpRequest, contact_id: int) -> HttpResponse:
     """Confirm, then erase one person's data (GDPR article 17)."""
     contact = _contact_or_404(request, contact_id)
     if not account_may_edit(user=request.user, account=contact.account):
@@ -479,7 +480,9 @@ def contact_erase(request: HttpRequest, contact_id: int) -> HttpResponse:
 # --- calendar import -----------------------------------------------------------------------------
 
 
-def _calendar_context(request: HttpRequest, record: CalendarImport | None) -> dict[str, Any]:
+def _calendar_context(
+    request: AuthenticatedHttpRequest, record: CalendarImport | None
+) -> dict[str, Any]:
     editable = list(
         account_list_editable(user=request.user).order_by("name").values_list("pk", "name")
     )
@@ -502,7 +505,7 @@ def _calendar_context(request: HttpRequest, record: CalendarImport | None) -> di
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload an .ics file; its meetings become activities (see kam.activities.calendar)."""
     if not activity_may_log(user=request.user):
         return forbidden(request, _("Viewers cannot import calendars."))
@@ -535,7 +538,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calendar_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def calendar_detail(request: AuthenticatedHttpRequest, import_id: int) -> HttpResponse:
     """What an import did, the addresses to map, and running the file again."""
     record = calendar_import_get(user=request.user, import_id=import_id)
     if record is None:
@@ -589,7 +592,7 @@ def calendar_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def findings_list(request: HttpRequest) -> HttpResponse:
+def findings_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every coverage finding on the visible accounts, by box (or severity), filterable by
     kind: read from the findings store, one page at a time, counted by aggregate queries."""
     kind = request.GET.get("kind", "")

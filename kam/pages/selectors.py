@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from kam.accounts.selectors import user_role
 from kam.users.models import Role
 
 
-def history_may_see_all(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def history_may_see_all(*, user: User | AnonymousUser) -> bool:
     """Administrators see (and export) all history, users' and roles' included."""
     return user_role(user) == Role.ADMINISTRATOR

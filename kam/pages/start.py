@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from kam.accounts.models import Account
@@ -149,14 +149,15 @@ class StartPage:
     alerts_count: int
     capacity: dict[str, Any] | None = None
     moved: list[BoxMove] = field(default_factory=list)
+    moved_count: int = 0
 
 
-def start_scope(*, user: AbstractBaseUser) -> QuerySet[Account]:
+def start_scope(*, user: User) -> QuerySet[Account]:
     """The active accounts the start page speaks of: those the person may read."""
     return account_list_visible(user=user).filter(active=True)
 
 
-def start_alerts(*, user: AbstractBaseUser, as_of: dt.date) -> list[Alert]:
+def start_alerts(*, user: User, as_of: dt.date) -> list[Alert]:
     """Every alert on the key and key development accounts of the person's scope, the most
     important first (``kam.pages.alerts.alert_order``): what the alerts page lists, and
     the start page counts and shows the first ``SHOWN_ALERTS`` of."""
@@ -164,7 +165,7 @@ def start_alerts(*, user: AbstractBaseUser, as_of: dt.date) -> list[Alert]:
 
 
 def _ranked_findings(
-    *, user: AbstractBaseUser, since: dt.datetime | None
+    *, user: User, since: dt.datetime | None
 ) -> tuple[QuerySet[Any], list[RankedFinding]]:
     """The open findings of the person's accounts ranked by cost (a queryset) and the
     first ``SHOWN_FINDINGS`` of them; ``new`` when recorded after ``since``."""
@@ -185,7 +186,7 @@ def _ranked(r: Any, since: dt.datetime | None) -> RankedFinding:
     )
 
 
-def _actions(user: AbstractBaseUser, scope: QuerySet[Account]) -> QuerySet[PlanAction]:
+def _actions(user: User, scope: QuerySet[Account]) -> QuerySet[PlanAction]:
     """Unfinished actions of current plans on the person's accounts, and ours they own
     anywhere (the definition of the overdue page, kam.plans.selectors.actions_overdue)."""
     return (
@@ -200,7 +201,7 @@ def _actions(user: AbstractBaseUser, scope: QuerySet[Account]) -> QuerySet[PlanA
 
 def activities_since(
     *,
-    user: AbstractBaseUser,
+    user: User,
     scope: QuerySet[Account],
     since: dt.datetime,
     whole_portfolio: bool,
@@ -221,7 +222,7 @@ def activities_since(
 
 def start_page(
     *,
-    user: AbstractBaseUser,
+    user: User,
     director: bool,
     now: dt.datetime,
     today: dt.date,

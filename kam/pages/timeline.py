@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,8 @@ from kam.accounts.models import Account
 from kam.accounts.selectors import account_get_visible
 from kam.organisation.models import Box
 
-User = AbstractBaseUser | AnonymousUser
+if TYPE_CHECKING:
+    from kam.economics.pnl import PeriodPnl
 
 BOX_RANK = {b.value: i for i, b in enumerate(Box)}
 #: The stages from lowest to highest; disintegrating ranks below exploratory.
@@ -393,7 +394,7 @@ def _years(account: Account, as_of: dt.date) -> tuple[str, list[YearPoint]]:
 
     ledger = account_ledger(account=account, as_of=as_of)
     out: list[YearPoint] = []
-    previous = None
+    previous: PeriodPnl | None = None
     for p in ledger.periods:
         if previous is None and not p.revenue and not p.contribution:
             continue  # years before the first invoice line tell nothing

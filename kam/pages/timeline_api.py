@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from kam.pages.timeline import account_timeline
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["accounts"])
 
@@ -107,7 +107,9 @@ class HistoryQuery(Schema):
     response=AccountHistoryOut,
     summary="An account's history",
 )
-def account_history(request: HttpRequest, account_id: int, query: Query[HistoryQuery]) -> object:
+def account_history(
+    request: AuthenticatedHttpRequest, account_id: int, query: Query[HistoryQuery]
+) -> object:
     """Closed reviews (box, scores, raters' spread), stage changes, findings opened and
     resolved, plan versions and contribution by year, oldest first per strand (findings and
     plan versions newest first); ``worse`` lists what got worse in the last 12 months."""

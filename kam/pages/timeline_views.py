@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 from kam.pages.timeline import account_timeline
 from kam.pages.timeline_chart import scores_chart
 from kam.portfolio.charts import box_labels
+from kam.web.requests import AuthenticatedHttpRequest
 
 
-def _as_of(request: HttpRequest) -> dt.date:
+def _as_of(request: AuthenticatedHttpRequest) -> dt.date:
     text = request.GET.get("as_of", "")
     try:
         return dt.date.fromisoformat(text) if text else timezone.localdate()
@@ -27,7 +28,7 @@ def _as_of(request: HttpRequest) -> dt.date:
 
 @login_required
 @require_GET
-def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+def account_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Reviews, stage, findings, plan versions and contribution by year, newest first."""
     timeline = account_timeline(user=request.user, account_id=pk, as_of=_as_of(request))
     return render(

@@ -15,7 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +50,7 @@ from kam.web.concurrency import (
     schema_dump,
     set_etag,
 )
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["plans"])
 
@@ -321,7 +322,7 @@ class OverdueGroupOut(Schema):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _plan(request: HttpRequest, plan_id: int) -> Plan:
+def _plan(request: AuthenticatedHttpRequest, plan_id: int) -> Plan:
     return plan_get_visible(user=request.user, plan_id=plan_id)
 
 
@@ -378,7 +379,7 @@ def _document_json(doc: PlanDocument) -> dict[str, Any]:
 @router.get("/", response=list[PlanOut], summary="List plans")
 @paginate(PageNumberPagination, page_size=100)
 def list_plans(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     status: str | None = None,
     period: str | None = None,
     current: bool = False,
@@ -400,7 +401,7 @@ def list_plans(
     response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Create a plan",
 )
-def create_plan(request: HttpRequest, payload: PlanCreateIn) -> Any:
+def create_plan(request: AuthenticatedHttpRequest, payload: PlanCreateIn) -> Any:
     """A new draft for an account the caller may change, with the sections of its box."""
     account = account_get_visible(user=request.user, account_id=payload.account_id)
     plan = services.plan_create(
@@ -418,13 +419,15 @@ def create_plan(request: HttpRequest, payload: PlanCreateIn) -> Any:
     response=list[OverdueGroupOut],
     summary="Overdue actions per person, function or customer person",
 )
-def overdue(request: HttpRequest, by: Literal["person", "function", "customer"] = "person") -> Any:
+def overdue(
+    request: AuthenticatedHttpRequest, by: Literal["person", "function", "customer"] = "person"
+) -> Any:
     """Unfinished actions past their due date in the current plans the caller may read."""
     return overdue_groups(user=request.user, by=by)
 
 
 @router.get("/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="A plan")
-def get_plan(request: HttpRequest, plan_id: int, response: HttpResponse) -> Any:
+def get_plan(request: AuthenticatedHttpRequest, plan_id: int, response: HttpResponse) -> Any:
     """The plan with its ``version``; the ``ETag`` header is that version (for If-Match)."""
     plan = _plan(request, plan_id)
     set_etag(response, plan.version)
@@ -436,7 +439,7 @@ def get_plan(request: HttpRequest, plan_id: int, response: HttpResponse) -> Any:
     response={200: FiguresOut, 404: ErrorOut},
     summary="The plan's headline figures",
 )
-def get_plan_figures(request: HttpRequest, plan_id: int) -> Any:
+def get_plan_figures(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     """Revenue of the year before the plan, share of wallet, growth to the target, ROI,
     payback, box and hours, as the plan page and its exports show them (the same as
     ``/api/economics/accounts/{id}/figures?year=`` for the plan's year)."""
@@ -449,7 +452,9 @@ def get_plan_figures(request: HttpRequest, plan_id: int) -> Any:
     summary="The plan as presented (PlanDocument)",
 )
 def get_document(
-    request: HttpRequest, plan_id: int, audience: Literal["internal", "customer"] = "internal"
+    request: AuthenticatedHttpRequest,
+    plan_id: int,
+    audience: Literal["internal", "customer"] = "internal",
 ) -> Any:
     """The live plan as a ``PlanDocument`` (see kam.plans.document); ``audience=customer``
     gives exactly what a share link shows."""
@@ -505,7 +510,7 @@ class ConversationGridOut(Schema):
     response={200: ConversationGridOut, 404: ErrorOut},
     summary="Conversations per objective and buying role",
 )
-def get_conversations(request: HttpRequest, plan_id: int) -> Any:
+def get_conversations(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     """Which conversations the plan's objectives and value propositions have had, per buying
     role of the contacts met: how many, with whom, when last; ``no_decider`` flags each
     objective that has had no conversation with a decider. The same grid as the plan page
@@ -543,7 +548,7 @@ CONFLICT_HELP = (
     + CONFLICT_HELP,
 )
 def update_plan(
-    request: HttpRequest, plan_id: int, payload: PlanUpdateIn, response: HttpResponse
+    request: AuthenticatedHttpRequest, plan_id: int, payload: PlanUpdateIn, response: HttpResponse
 ) -> Any:
     plan = _plan(request, plan_id)
     data = payload.model_dump(exclude_unset=True)
@@ -567,7 +572,7 @@ def update_plan(
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Send a draft for review",
 )
-def submit_plan(request: HttpRequest, plan_id: int) -> Any:
+def submit_plan(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return services.plan_submit(user=request.user, plan=_plan(request, plan_id))
 
 
@@ -576,7 +581,7 @@ def submit_plan(request: HttpRequest, plan_id: int) -> Any:
     response={200: PlanVersionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Approve a plan in review (directors, administrators)",
 )
-def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Any:
+def approve_plan(request: AuthenticatedHttpRequest, plan_id: int, payload: ApproveIn) -> Any:
     return services.plan_approve(user=request.user, plan=_plan(request, plan_id), note=payload.note)
 
 
@@ -585,7 +590,7 @@ def approve_plan(request: HttpRequest, plan_id: int, payload: ApproveIn) -> Any:
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut},
     summary="Back to draft (the next version after an approval)",
 )
-def reopen_plan(request: HttpRequest, plan_id: int) -> Any:
+def reopen_plan(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return services.plan_reopen(user=request.user, plan=_plan(request, plan_id))
 
 
@@ -594,7 +599,7 @@ def reopen_plan(request: HttpRequest, plan_id: int) -> Any:
     response={201: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Make next period's plan from the last approved version",
 )
-def next_period(request: HttpRequest, plan_id: int, payload: PlanPeriodIn) -> Any:
+def next_period(request: AuthenticatedHttpRequest, plan_id: int, payload: PlanPeriodIn) -> Any:
     plan = services.plan_create_next_period(
         user=request.user, source=_plan(request, plan_id), **payload.model_dump()
     )
@@ -605,7 +610,7 @@ def next_period(request: HttpRequest, plan_id: int, payload: PlanPeriodIn) -> An
 
 
 @router.get("/{plan_id}/items", response={200: list[ItemOut], 404: ErrorOut}, summary="Items")
-def list_items(request: HttpRequest, plan_id: int) -> Any:
+def list_items(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return list(_plan(request, plan_id).items.order_by("kind", "position", "pk"))
 
 
@@ -614,7 +619,7 @@ def list_items(request: HttpRequest, plan_id: int) -> Any:
     response={201: ItemOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Add an item",
 )
-def create_item(request: HttpRequest, plan_id: int, payload: ItemIn) -> Any:
+def create_item(request: AuthenticatedHttpRequest, plan_id: int, payload: ItemIn) -> Any:
     if payload.kind is None:
         raise ApplicationError(_("Say which kind of item."), field="kind")
     data = {**payload.fields, "title": payload.title or ""}
@@ -627,7 +632,9 @@ def create_item(request: HttpRequest, plan_id: int, payload: ItemIn) -> Any:
 
 
 @router.get("/{plan_id}/items/{item_id}", response={200: ItemOut, 404: ErrorOut}, summary="An item")
-def get_item(request: HttpRequest, plan_id: int, item_id: int, response: HttpResponse) -> Any:
+def get_item(
+    request: AuthenticatedHttpRequest, plan_id: int, item_id: int, response: HttpResponse
+) -> Any:
     """The item with its ``version``; the ``ETag`` header is that version (for If-Match)."""
     item = _item(_plan(request, plan_id), item_id)
     set_etag(response, item.version)
@@ -642,7 +649,11 @@ def get_item(request: HttpRequest, plan_id: int, item_id: int, response: HttpRes
     description="409 also when the plan is not a draft." + CONFLICT_HELP,
 )
 def update_item(
-    request: HttpRequest, plan_id: int, item_id: int, payload: ItemIn, response: HttpResponse
+    request: AuthenticatedHttpRequest,
+    plan_id: int,
+    item_id: int,
+    payload: ItemIn,
+    response: HttpResponse,
 ) -> Any:
     item = _item(_plan(request, plan_id), item_id)
     data = dict(payload.fields)
@@ -670,13 +681,13 @@ def update_item(
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Delete an item",
 )
-def delete_item(request: HttpRequest, plan_id: int, item_id: int) -> Any:
+def delete_item(request: AuthenticatedHttpRequest, plan_id: int, item_id: int) -> Any:
     services.item_delete(user=request.user, item=_item(_plan(request, plan_id), item_id))
     return Status(204, None)
 
 
 @router.get("/{plan_id}/actions", response={200: list[ActionOut], 404: ErrorOut}, summary="Actions")
-def list_actions(request: HttpRequest, plan_id: int) -> Any:
+def list_actions(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     plan = _plan(request, plan_id)
     return list(
         plan.actions.select_related("owner_user", "owner_contact").order_by(
@@ -690,7 +701,7 @@ def list_actions(request: HttpRequest, plan_id: int) -> Any:
     response={201: ActionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Add an action",
 )
-def create_action(request: HttpRequest, plan_id: int, payload: ActionIn) -> Any:
+def create_action(request: AuthenticatedHttpRequest, plan_id: int, payload: ActionIn) -> Any:
     plan = _plan(request, plan_id)
     data = _action_data(plan, payload.model_dump(exclude_unset=True))
     return Status(201, services.action_create(user=request.user, plan=plan, data=data))
@@ -701,7 +712,9 @@ def create_action(request: HttpRequest, plan_id: int, payload: ActionIn) -> Any:
     response={200: ActionOut, 404: ErrorOut},
     summary="An action",
 )
-def get_action(request: HttpRequest, plan_id: int, action_id: int, response: HttpResponse) -> Any:
+def get_action(
+    request: AuthenticatedHttpRequest, plan_id: int, action_id: int, response: HttpResponse
+) -> Any:
     """The action with its ``version``; the ``ETag`` header is that version (for If-Match)."""
     action = _action(_plan(request, plan_id), action_id)
     set_etag(response, action.version)
@@ -717,7 +730,7 @@ def get_action(request: HttpRequest, plan_id: int, action_id: int, response: Htt
     "customer through a share link) counts the version up too." + CONFLICT_HELP,
 )
 def update_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     plan_id: int,
     action_id: int,
     payload: ActionIn,
@@ -748,7 +761,9 @@ def update_action(
     response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Update an action's status or comment on it (any plan status)",
 )
-def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: TrackIn) -> Any:
+def track_action(
+    request: AuthenticatedHttpRequest, plan_id: int, action_id: int, payload: TrackIn
+) -> Any:
     """Editors of the plan and our own owner of the action (even on an account they do not
     serve: a commitment from another function)."""
     action = action_get_trackable(user=request.user, plan_id=plan_id, action_id=action_id)
@@ -766,7 +781,7 @@ def track_action(request: HttpRequest, plan_id: int, action_id: int, payload: Tr
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Delete an action",
 )
-def delete_action(request: HttpRequest, plan_id: int, action_id: int) -> Any:
+def delete_action(request: AuthenticatedHttpRequest, plan_id: int, action_id: int) -> Any:
     plan = _plan(request, plan_id)
     services.action_delete(user=request.user, action=_action(plan, action_id))
     return Status(204, None)
@@ -778,7 +793,7 @@ def delete_action(request: HttpRequest, plan_id: int, action_id: int) -> Any:
 @router.get(
     "/{plan_id}/versions", response={200: list[PlanVersionOut], 404: ErrorOut}, summary="Versions"
 )
-def list_versions(request: HttpRequest, plan_id: int) -> Any:
+def list_versions(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     return list(plan_versions(plan=_plan(request, plan_id)))
 
 
@@ -788,7 +803,7 @@ def list_versions(request: HttpRequest, plan_id: int) -> Any:
     summary="An approved version as presented (PlanDocument snapshot)",
 )
 def get_version(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     plan_id: int,
     number: int,
     audience: Literal["internal", "customer"] = "internal",
@@ -802,7 +817,9 @@ def get_version(
     response={200: dict[str, Any], 404: ErrorOut},
     summary="What changed between two versions",
 )
-def compare(request: HttpRequest, plan_id: int, old: int, new: int | None = None) -> Any:
+def compare(
+    request: AuthenticatedHttpRequest, plan_id: int, old: int, new: int | None = None
+) -> Any:
     """Version ``old`` against version ``new`` (the live plan when ``new`` is left out):
     per section the changed fields (old, new, word diff) and added, removed and changed
     items."""
@@ -835,7 +852,7 @@ def _link(plan: Plan, link_id: int) -> ShareLink:
     response={200: list[ShareLinkOut], 403: ErrorOut, 404: ErrorOut},
     summary="Share links of a plan",
 )
-def list_links(request: HttpRequest, plan_id: int) -> Any:
+def list_links(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     plan = _plan(request, plan_id)
     if not plan_may_edit(user=request.user, plan=plan):
         raise ApplicationError(_("You may read this plan but not change it."), status=403)
@@ -847,7 +864,7 @@ def list_links(request: HttpRequest, plan_id: int) -> Any:
     response={201: ShareLinkCreatedOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Create a share link (the token is returned only here)",
 )
-def create_link(request: HttpRequest, plan_id: int, payload: ShareLinkIn) -> Any:
+def create_link(request: AuthenticatedHttpRequest, plan_id: int, payload: ShareLinkIn) -> Any:
     link, token = services.share_link_create(
         user=request.user,
         plan=_plan(request, plan_id),
@@ -866,6 +883,6 @@ def create_link(request: HttpRequest, plan_id: int, payload: ShareLinkIn) -> Any
     response={200: ShareLinkOut, 403: ErrorOut, 404: ErrorOut},
     summary="Revoke a share link",
 )
-def revoke_link(request: HttpRequest, plan_id: int, link_id: int) -> Any:
+def revoke_link(request: AuthenticatedHttpRequest, plan_id: int, link_id: int) -> Any:
     link = _link(_plan(request, plan_id), link_id)
     return services.share_link_revoke(user=request.user, link=link)

@@ -15,6 +15,7 @@ from kam.organisation.models import Box
 from kam.plans.models import (
     ALL_SECTIONS,
     ITEM_FIELDS,
+    ActionStatus,
     ItemKind,
     OwnerSide,
     Plan,
@@ -63,8 +64,8 @@ SECTION_ITEM_KINDS: dict[str, list[str]] = {
 }
 
 
-def _textareas(model: Any, names: list[str]) -> dict[str, forms.Widget]:
-    widgets: dict[str, forms.Widget] = {}
+def _textareas(model: Any, names: list[str]) -> dict[str, type[forms.Widget] | forms.Widget]:
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {}
     for name in names:
         field = model._meta.get_field(name)
         if field.get_internal_type() == "TextField":
@@ -76,32 +77,32 @@ def _textareas(model: Any, names: list[str]) -> dict[str, forms.Widget]:
     return widgets
 
 
-def section_form_class(key: str) -> type[forms.ModelForm]:  # type: ignore[type-arg]
+def section_form_class(key: str) -> type[forms.ModelForm]:
     """A form over the plan fields of section ``key``."""
     names = SECTION_FIELDS[key]
     return forms.modelform_factory(Plan, fields=names, widgets=_textareas(Plan, names))
 
 
-def item_form_class(kind: str) -> type[forms.ModelForm]:  # type: ignore[type-arg]
+def item_form_class(kind: str) -> type[forms.ModelForm]:
     """A form over the title, the columns of ``kind`` and the sharing flag of an item."""
     names = ["title", *ITEM_FIELDS[kind], "shared"]
     return forms.modelform_factory(PlanItem, fields=names, widgets=_textareas(PlanItem, names))
 
 
-class _PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         name = obj.get_full_name() or obj.username
         profile = getattr(obj, "profile", None)
         return f"{name} – {profile.get_function_display()}" if profile else name
 
 
-class _ContactChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _ContactChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         name = obj.display_name
         return f"{name} – {obj.title}" if obj.title and obj.erased_at is None else name
 
 
-class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
+class ActionForm(forms.ModelForm):
     """What, who (one of our people, or a contact of the account), due, status."""
 
     owner_user = _PersonChoice(
@@ -111,7 +112,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
     )
     owner_contact = _ContactChoice(
         label=_("Owner at the customer"),
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         required=False,
         help_text=_(
             "One of the account's contacts; a share link for the contact's e-mail address "
@@ -167,9 +168,7 @@ class ActionForm(forms.ModelForm):  # type: ignore[type-arg]
 class TrackForm(forms.Form):
     """A status change and/or a comment on one action."""
 
-    status = forms.ChoiceField(
-        label=_("Status"), choices=PlanAction._meta.get_field("status").choices
-    )
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
@@ -195,7 +194,7 @@ class PeriodForm(forms.Form):
         }
 
 
-class _AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _AccountChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.external_id})"
 
@@ -203,7 +202,7 @@ class _AccountChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 class PlanNewForm(PeriodForm):
     """A new plan: the account (one the user may change) and the period."""
 
-    account = _AccountChoice(label=_("Account"), queryset=None)  # type: ignore[arg-type]
+    account = _AccountChoice(label=_("Account"), queryset=None)
     field_order = ["account", "period_label", "period_start", "period_end"]
 
     def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:

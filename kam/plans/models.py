@@ -23,6 +23,7 @@ Money is ``Decimal`` in the account's currency; margins are percent.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.organisation.models import Box
 from kam.web.history_records import KamHistoricalRecords
 
-MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
 
 
 class Section(models.TextChoices):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -81,14 +81,14 @@ from kam.web.formats import half_up
 RowT = TypeVar("RowT", bound=Model)
 
 
-def plan_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+def plan_list_visible(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     """Plans on the accounts ``user`` may read, with their account and its owner."""
     return Plan.objects.filter(account__in=account_list_visible(user=user)).select_related(
         "account", "account__owner"
     )
 
 
-def plan_get_visible(*, user: AbstractBaseUser | AnonymousUser, plan_id: int) -> Plan:
+def plan_get_visible(*, user: User | AnonymousUser, plan_id: int) -> Plan:
     """The plan ``plan_id`` if ``user`` may read its account; 404 otherwise (no probing)."""
     plan = plan_list_visible(user=user).filter(pk=plan_id).first()
     if plan is None:
@@ -96,17 +96,17 @@ def plan_get_visible(*, user: AbstractBaseUser | AnonymousUser, plan_id: int) ->
     return plan
 
 
-def plan_may_edit(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> bool:
+def plan_may_edit(*, user: User | AnonymousUser, plan: Plan) -> bool:
     """Whether ``user`` may change the plan's content, sharing and links (account editable)."""
     return account_list_editable(user=user).filter(pk=plan.account_id).exists()
 
 
-def plan_edit_check(*, user: AbstractBaseUser | AnonymousUser, plan: Plan) -> None:
+def plan_edit_check(*, user: User | AnonymousUser, plan: Plan) -> None:
     """403 when ``user`` reads the plan but may not change it."""
     require(plan_may_edit(user=user, plan=plan), _("You may read this plan but not change it."))
 
 
-def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def plan_may_approve(*, user: User | AnonymousUser) -> bool:
     """Sales directors and administrators approve plans.
 
     The key account manager writes the plan and submits it; someone who answers for the
@@ -116,14 +116,14 @@ def plan_may_approve(*, user: AbstractBaseUser | AnonymousUser) -> bool:
     return user_may_manage_portfolio(user=user)
 
 
-def template_may_manage(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def template_may_manage(*, user: User | AnonymousUser) -> bool:
     """Directors and administrators set the plan templates per box."""
     return plan_may_approve(user=user)
 
 
 def action_may_update_status(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     action: PlanAction,
     plan_editable: bool | None = None,
 ) -> bool:
@@ -139,9 +139,7 @@ def action_may_update_status(
     return plan_may_edit(user=user, plan=action.plan)
 
 
-def action_get_trackable(
-    *, user: AbstractBaseUser | AnonymousUser, plan_id: int, action_id: int
-) -> PlanAction:
+def action_get_trackable(*, user: User | AnonymousUser, plan_id: int, action_id: int) -> PlanAction:
     """The action ``action_id`` of plan ``plan_id`` for tracking its status; 404 otherwise.
 
     Our own owner of an action reads it even when the account is not theirs to read (a
@@ -222,7 +220,7 @@ def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
 # -- lists ----------------------------------------------------------------------------------
 
 
-def plan_list_annotated(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Plan]:
+def plan_list_annotated(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     """Visible plans with counts of open and overdue actions and the account's box in the
     portfolio review (the latest closed one), for the plans list (one query)."""
     today = timezone.localdate()
@@ -330,7 +328,7 @@ class OverdueGroup:
 
 
 def actions_overdue(
-    *, user: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
+    *, user: User | AnonymousUser, today: dt.date | None = None
 ) -> QuerySet[PlanAction]:
     """Unfinished actions due before ``today`` in the current plans of visible accounts.
 
@@ -355,7 +353,7 @@ def actions_overdue(
 
 
 def overdue_groups(
-    *, user: AbstractBaseUser | AnonymousUser, by: str, today: dt.date | None = None
+    *, user: User | AnonymousUser, by: str, today: dt.date | None = None
 ) -> list[OverdueGroup]:
     """Overdue actions grouped ``by`` "person" (our people), "function" (ours) or "customer".
 

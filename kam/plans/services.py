@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -79,7 +79,6 @@ from kam.web.ratelimit import attempt_count, attempts
 
 logger = logging.getLogger(__name__)
 
-User = AbstractBaseUser | AnonymousUser
 
 # Plan fields a person writes (the section texts and the profit plan).
 PLAN_TEXT_FIELDS = [
@@ -569,7 +568,7 @@ def action_track(
             action=action,
             text=text,
             author_user=user,
-            author_name=str(user.get_full_name() or user.get_username()),  # type: ignore[union-attr]
+            author_name=str(user.get_full_name() or user.get_username()),
             visible_to_customer=visible_to_customer and action.shared,
         )
     return action
@@ -658,7 +657,7 @@ def plan_approve(*, user: User, plan: Plan, note: str = "") -> PlanVersion:
     locked.save(update_fields=["status", "updated_at", "version"])
     plan = locked
     now = timezone.now()
-    name = str(user.get_full_name() or user.get_username())  # type: ignore[union-attr]
+    name = str(user.get_full_name() or user.get_username())
     doc = plan_document_build(plan=plan)
     snapshot = PlanDocument(
         **{

@@ -8,7 +8,7 @@ through the user's visible accounts; a plan on a hidden account answers 404.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -91,6 +91,10 @@ from kam.web.concurrency import VersionConflict, conflict_response, fingerprint,
 from kam.web.formats import half_up
 from kam.web.forms import add_application_error
 from kam.web.page_errors import forbidden, refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ from kam.web.page_errors import forbidden, refusal_message
 PLANS_PER_PAGE = 50
 
 
-def _plan_or_404(request: HttpRequest, pk: int) -> Plan:
+def _plan_or_404(request: AuthenticatedHttpRequest, pk: int) -> Plan:
     return plan_get_visible(user=request.user, plan_id=pk)
 
 
@@ -113,7 +117,7 @@ def _plan_url(plan: Plan, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _edit_version(request: HttpRequest, obj: Any) -> int | None:
+def _edit_version(request: AuthenticatedHttpRequest, obj: Any) -> int | None:
     """The version an edit form carries: the one it was loaded with (kept when the form
     comes back with an error), so that a save over someone else's is refused."""
     if request.method == "POST":
@@ -121,7 +125,7 @@ def _edit_version(request: HttpRequest, obj: Any) -> int | None:
     return int(obj.version) if obj is not None else None
 
 
-def _edit_base(request: HttpRequest, plan: Plan, names: list[str]) -> str:
+def _edit_base(request: AuthenticatedHttpRequest, plan: Plan, names: list[str]) -> str:
     """The fingerprint of the fields a plan form shows, as loaded: a save over someone
     else's save of other sections of the plan is then no conflict."""
     if request.method == "POST":
@@ -130,7 +134,11 @@ def _edit_base(request: HttpRequest, plan: Plan, names: list[str]) -> str:
 
 
 def _conflict(
-    request: HttpRequest, exc: VersionConflict, plan: Plan, title: str, anchor: str
+    request: AuthenticatedHttpRequest,
+    exc: VersionConflict,
+    plan: Plan,
+    title: StrOrPromise,
+    anchor: str,
 ) -> HttpResponse:
     """Both versions side by side (409): keep mine, or take theirs (the plan's section)."""
     from kam.plans.models import ResourceType
@@ -154,7 +162,7 @@ def _conflict(
 
 @login_required
 @require_GET
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Plans on the accounts the user may read, with open and overdue actions."""
     plans = plan_list_annotated(user=request.user)
     status = request.GET.get("status", "")
@@ -195,7 +203,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_new(request: HttpRequest) -> HttpResponse:
+def plan_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a plan for an account the user may change; ``?account=<id>`` picks it."""
     accounts = account_list_editable(user=request.user).order_by("name")
     if not accounts.exists():
@@ -255,7 +263,7 @@ def _stats(plan: Plan, items: list[PlanItem], actions: list[PlanAction]) -> dict
 
 @login_required
 @require_GET
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The whole plan, section by section, with what the user may do on it.
 
     ``?view=customer`` shows exactly what a share link shows (the customer's view).
@@ -333,7 +341,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _conversations(
-    request: HttpRequest, plan: Plan, doc: PlanDocument, items: list[Any]
+    request: AuthenticatedHttpRequest, plan: Plan, doc: PlanDocument, items: list[Any]
 ) -> dict[str, Any] | None:
     """The conversation grid of the plan's document, each row linking to logging a
     conversation on its objective (for those who may log activities)."""
@@ -346,7 +354,7 @@ def _conversations(
     return grid_display(doc.conversations, links=links)
 
 
-def _relationship_summary(request: HttpRequest, plan: Plan) -> dict[str, object]:
+def _relationship_summary(request: AuthenticatedHttpRequest, plan: Plan) -> dict[str, object]:
     """The account's relationship in one line for the plan's team section (issue 4's
     stage, findings and positioning, method sections 3 and 4)."""
     from kam.core import relationships as rel_core
@@ -368,7 +376,7 @@ def _relationship_summary(request: HttpRequest, plan: Plan) -> dict[str, object]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def section_edit(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     """Edit the plan's own fields of one section (texts, profit plan numbers)."""
     plan = _plan_or_404(request, pk)
     if key not in SECTION_FIELDS:
@@ -411,7 +419,7 @@ def section_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def sections_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Tailor this plan: which sections it has and which the customer sees."""
     plan = _plan_or_404(request, pk)
     if not plan_may_edit(user=request.user, plan=plan):
@@ -461,7 +469,7 @@ def sections_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_edit(
-    request: HttpRequest, pk: int, kind: str = "", item_id: int | None = None
+    request: AuthenticatedHttpRequest, pk: int, kind: str = "", item_id: int | None = None
 ) -> HttpResponse:
     """Add (``kind``) or edit (``item_id``) an objective, value proposition, project, resource."""
     plan = _plan_or_404(request, pk)
@@ -530,7 +538,9 @@ def item_edit(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> HttpResponse:
+def action_edit(
+    request: AuthenticatedHttpRequest, pk: int, action_id: int | None = None
+) -> HttpResponse:
     """Add or edit a line of the timetable (draft only; status can be tracked any time)."""
     plan = _plan_or_404(request, pk)
     action = None
@@ -586,7 +596,7 @@ def action_edit(request: HttpRequest, pk: int, action_id: int | None = None) -> 
 
 @login_required
 @require_POST
-def action_track(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
+def action_track(request: AuthenticatedHttpRequest, pk: int, action_id: int) -> HttpResponse:
     """Update an action's status and/or add a comment.
 
     Our own owner of an action may do this even when the account is not theirs to read
@@ -624,7 +634,7 @@ def action_track(request: HttpRequest, pk: int, action_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def plan_transition(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     """Submit for review, approve, or reopen as a draft."""
     plan = _plan_or_404(request, pk)
     try:
@@ -650,7 +660,7 @@ def plan_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_next(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_next(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Make next period's plan from this plan's last approved version."""
     plan = _plan_or_404(request, pk)
     if not plan_may_edit(user=request.user, plan=plan):
@@ -728,7 +738,7 @@ def _document_for(plan: Plan, ref: str) -> tuple[PlanDocument, str]:
 
 @login_required
 @require_GET
-def plan_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_compare_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Two versions side by side: what was added, removed and changed, with word diffs."""
     plan = _plan_or_404(request, pk)
     versions = list(plan_versions(plan=plan))
@@ -773,7 +783,7 @@ def plan_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def share_manage(request: HttpRequest, pk: int) -> HttpResponse:
+def share_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Create and revoke share links; the new link's address is shown once."""
     plan = _plan_or_404(request, pk)
     may_edit = plan_may_edit(user=request.user, plan=plan)
@@ -783,7 +793,7 @@ def share_manage(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_edit:
             return forbidden(request, _("You may read this plan but not change it."))
         if "revoke" in request.POST:
-            link = plan.share_links.filter(pk=request.POST.get("revoke")).first()
+            link = plan.share_links.filter(pk=request.POST["revoke"]).first()
             if link is None:
                 raise Http404
             services.share_link_revoke(user=request.user, link=link)
@@ -1100,7 +1110,7 @@ def shared_sign_off(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def overdue(request: HttpRequest) -> HttpResponse:
+def overdue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Overdue actions per person or per function on our side, or per customer person."""
     by = request.GET.get("by", "person")
     if by not in ("person", "function", "customer"):
@@ -1122,7 +1132,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def templates_edit(request: HttpRequest) -> HttpResponse:
+def templates_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Which sections plans have per box, and which are shared by default (directors)."""
     may = template_may_manage(user=request.user)
     error = None
@@ -1150,7 +1160,7 @@ def templates_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_plans(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_plans(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     """The plans of one account (linked from the account page)."""
     account = account_get_visible(user=request.user, account_id=account_id)
     latest = (

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
@@ -37,6 +37,7 @@ from kam.web.concurrency import (
     expected_version,
     set_etag,
 )
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["matrix"])
 
@@ -236,7 +237,7 @@ def _ref(review: Review | None) -> dict[str, object] | None:
 
 @router.get("/matrix", response=MatrixOut, summary="The selection matrix of a review")
 def matrix_get(
-    request: HttpRequest, filters: Query[MatrixFilters], page: Query[MatrixPage]
+    request: AuthenticatedHttpRequest, filters: Query[MatrixFilters], page: Query[MatrixPage]
 ) -> dict[str, object]:
     """Every account of the review that you may see, with its scores, box, box
     probabilities, revenue and previous position. Filters as on the matrix page.
@@ -259,7 +260,9 @@ def matrix_get(
 
 
 @router.get("/warnings", response=WarningsOut, summary="Too many key accounts?")
-def warnings_get(request: HttpRequest, query: Query[WarningsQuery]) -> dict[str, object]:
+def warnings_get(
+    request: AuthenticatedHttpRequest, query: Query[WarningsQuery]
+) -> dict[str, object]:
     """The three checks of the method for the whole company: hours that key and key
     development accounts need against the team's capacity, key accounts per key account
     manager, and key accounts in total."""
@@ -331,7 +334,7 @@ def _outlook_out(outlook: Outlook) -> dict[str, Any]:
     summary="An account's three-year outlook",
 )
 def outlook_get(
-    request: HttpRequest, review_id: int, account_id: int, response: HttpResponse
+    request: AuthenticatedHttpRequest, review_id: int, account_id: int, response: HttpResponse
 ) -> Any:
     """Potential and expected position of an account you may see; version 0 when none yet."""
     review = review_get(review_id=review_id)
@@ -358,7 +361,7 @@ def outlook_get(
     openapi_extra=IF_MATCH,
 )
 def outlook_put(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     review_id: int,
     account_id: int,
     payload: OutlookIn,

@@ -12,8 +12,8 @@ account the caller may not read, 409 the review is closed, 422 scores that break
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -42,6 +42,7 @@ from kam.portfolio.services import (
     review_ensure_computed,
 )
 from kam.users.selectors import user_list_active, user_may_manage_portfolio
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["reviews"])
 
@@ -138,7 +139,7 @@ def _progress_out(progress: list[RaterProgress]) -> list[RaterProgressOut]:
         RaterProgressOut(
             rater_id=p.rater.pk,
             username=p.rater.get_username(),
-            name=p.rater.get_full_name() or p.rater.get_username(),  # type: ignore[attr-defined]
+            name=p.rater.get_full_name() or p.rater.get_username(),
             cells=p.cells,
             scored=p.scored,
             percent=p.percent,
@@ -149,7 +150,7 @@ def _progress_out(progress: list[RaterProgress]) -> list[RaterProgressOut]:
 
 def _review_fields(
     review: Review, progress: list[RaterProgress], portfolio: Review | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     if portfolio is None:
         portfolio = portfolio_review()
     version = review.scheme_version
@@ -172,7 +173,7 @@ def _review_fields(
     }
 
 
-def _detail(request: HttpRequest, review: Review) -> ReviewDetailOut:
+def _detail(request: AuthenticatedHttpRequest, review: Review) -> ReviewDetailOut:
     review_ensure_computed(review=review)
     user = request.user
     counts = review_box_counts(review=review, user=user)
@@ -191,7 +192,7 @@ def _detail(request: HttpRequest, review: Review) -> ReviewDetailOut:
 
 
 @router.get("", response=list[ReviewOut], summary="List reviews, newest first")
-def reviews_list(request: HttpRequest) -> list[ReviewOut]:
+def reviews_list(request: AuthenticatedHttpRequest) -> list[ReviewOut]:
     reviews = list(review_list())
     progress = review_progress_map(reviews=reviews)
     portfolio = portfolio_review()
@@ -201,7 +202,7 @@ def reviews_list(request: HttpRequest) -> list[ReviewOut]:
 @router.post(
     "", response={201: ReviewDetailOut}, summary="Open a review (directors, administrators)"
 )
-def reviews_create(request: HttpRequest, payload: ReviewIn) -> tuple[int, ReviewDetailOut]:
+def reviews_create(request: AuthenticatedHttpRequest, payload: ReviewIn) -> Status[ReviewDetailOut]:
     version = scheme_version_find(version_id=payload.scheme_version_id)
     if version is None:
         raise ApplicationError(_("No such scheme version."), field="scheme_version_id", status=422)
@@ -217,13 +218,13 @@ def reviews_create(request: HttpRequest, payload: ReviewIn) -> tuple[int, Review
         review_date=payload.review_date,
         scheme_version=version,
         raters=users,
-        created_by=request.user,  # type: ignore[arg-type]
+        created_by=request.user,
     )
     return Status(201, _detail(request, review_get(review_id=review.pk)))
 
 
 @router.get("/{review_id}", response=ReviewDetailOut, summary="A review with its counts")
-def reviews_detail(request: HttpRequest, review_id: int) -> ReviewDetailOut:
+def reviews_detail(request: AuthenticatedHttpRequest, review_id: int) -> ReviewDetailOut:
     return _detail(request, review_get(review_id=review_id))
 
 
@@ -235,7 +236,7 @@ def reviews_detail(request: HttpRequest, review_id: int) -> ReviewDetailOut:
     "`?rater=<user id>` for one rater's scores or `?rater=all` for everyone's.",
 )
 def reviews_ratings(
-    request: HttpRequest, review_id: int, rater: str | None = None
+    request: AuthenticatedHttpRequest, review_id: int, rater: str | None = None
 ) -> list[RatingOut]:
     review = review_get(review_id=review_id)
     user = request.user
@@ -258,7 +259,7 @@ def reviews_ratings(
         review=review,
         viewer=user,
         rater_id=rater_id,
-        all_raters=all_raters,  # type: ignore[arg-type]
+        all_raters=all_raters,
     )
     return [_rating_out(r) for r in rows]
 
@@ -288,7 +289,7 @@ def _rating_out(r: Rating) -> RatingOut:
     "when the review is closed, 422 with every problem when a score breaks the rules.",
 )
 def reviews_ratings_save(
-    request: HttpRequest, review_id: int, payload: RatingsIn
+    request: AuthenticatedHttpRequest, review_id: int, payload: RatingsIn
 ) -> RatingsSavedOut:
     review = review_get(review_id=review_id)
     user = request.user
@@ -312,7 +313,7 @@ def reviews_ratings_save(
         )
     saved = ratings_save(
         review=review,
-        rater=user,  # type: ignore[arg-type]
+        rater=user,
         entries=[
             RatingInput(
                 account_id=e.account_id,
@@ -341,7 +342,7 @@ class DerivedOut(Schema):
     "a fact, from each account's latest facts at the review date; raters' overrides stay. "
     "409 when the review is closed.",
 )
-def reviews_derive(request: HttpRequest, review_id: int) -> DerivedOut:
+def reviews_derive(request: AuthenticatedHttpRequest, review_id: int) -> DerivedOut:
     review = review_get(review_id=review_id)
     if not user_may_manage_portfolio(user=request.user):
         raise ApplicationError(
@@ -357,9 +358,9 @@ def reviews_derive(request: HttpRequest, review_id: int) -> DerivedOut:
     description="Scores freeze and placements are computed one last time. Closing a closed "
     "review changes nothing.",
 )
-def reviews_close(request: HttpRequest, review_id: int) -> ReviewDetailOut:
+def reviews_close(request: AuthenticatedHttpRequest, review_id: int) -> ReviewDetailOut:
     review = review_get(review_id=review_id)
-    review_close(review=review, closed_by=request.user)  # type: ignore[arg-type]
+    review_close(review=review, closed_by=request.user)
     return _detail(request, review_get(review_id=review_id))
 
 
@@ -372,8 +373,8 @@ def reviews_close(request: HttpRequest, review_id: int) -> ReviewDetailOut:
     "latest closed review) never changes. 403 for anyone but a sales director or an "
     "administrator, 409 for a closed review; cancelling a cancelled review changes nothing.",
 )
-def reviews_cancel(request: HttpRequest, review_id: int) -> dict[str, object]:
+def reviews_cancel(request: AuthenticatedHttpRequest, review_id: int) -> dict[str, object]:
     review = review_get(review_id=review_id)
-    review_cancel(review=review, cancelled_by=request.user)  # type: ignore[arg-type]
+    review_cancel(review=review, cancelled_by=request.user)
     review = review_get(review_id=review_id)
     return _review_fields(review, review_progress_map(reviews=[review]).get(review.pk, []))

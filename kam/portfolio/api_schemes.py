@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from kam.portfolio.models import SchemeVersion, ScoringScheme
@@ -28,6 +28,7 @@ from kam.portfolio.services import (
     scheme_version_create,
 )
 from kam.web.concurrency import IF_MATCH, ConflictOut, conflict_shows, expected_version, set_etag
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["schemes"])
 
@@ -194,7 +195,7 @@ def _scheme_out(scheme: ScoringScheme) -> SchemeOut:
 
 
 @router.get("", response=list[SchemeSummaryOut], summary="List scoring schemes")
-def schemes_list(request: HttpRequest) -> list[SchemeSummaryOut]:
+def schemes_list(request: AuthenticatedHttpRequest) -> list[SchemeSummaryOut]:
     out = []
     for scheme in scheme_list():
         versions = list(scheme.versions.all())
@@ -213,7 +214,9 @@ def schemes_list(request: HttpRequest) -> list[SchemeSummaryOut]:
 
 
 @router.get("/{scheme_id}", response=SchemeOut, summary="A scheme with every version")
-def schemes_detail(request: HttpRequest, scheme_id: int, response: HttpResponse) -> SchemeOut:
+def schemes_detail(
+    request: AuthenticatedHttpRequest, scheme_id: int, response: HttpResponse
+) -> SchemeOut:
     """With the scheme's ``version``; the ``ETag`` header is that version (for If-Match)."""
     scheme = scheme_get(scheme_id=scheme_id)
     set_etag(response, scheme.version)
@@ -223,7 +226,9 @@ def schemes_detail(request: HttpRequest, scheme_id: int, response: HttpResponse)
 @router.get(
     "/{scheme_id}/versions/{number}", response=SchemeVersionOut, summary="One version of a scheme"
 )
-def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> SchemeVersionOut:
+def schemes_version(
+    request: AuthenticatedHttpRequest, scheme_id: int, number: int
+) -> SchemeVersionOut:
     return _version_out(scheme_version_get(scheme=scheme_get(scheme_id=scheme_id), number=number))
 
 
@@ -234,12 +239,12 @@ def schemes_version(request: HttpRequest, scheme_id: int, number: int) -> Scheme
     description="422 with `problems` when the scheme breaks the method's rules; 409 when the "
     "name is taken; 403 unless the caller is a sales director or administrator.",
 )
-def schemes_create(request: HttpRequest, payload: SchemeIn) -> tuple[int, SchemeOut]:
+def schemes_create(request: AuthenticatedHttpRequest, payload: SchemeIn) -> Status[SchemeOut]:
     version = scheme_create(
         name=payload.name,
         description=payload.description,
         content=payload.to_content(),
-        created_by=request.user,  # type: ignore[arg-type]
+        created_by=request.user,
     )
     return Status(201, _scheme_out(version.scheme))
 
@@ -265,7 +270,7 @@ def _content_out(scheme: ScoringScheme) -> SchemeContentOut:
 
 
 def _new_version(
-    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+    request: AuthenticatedHttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
 ) -> SchemeVersionOut:
     scheme = scheme_get(scheme_id=scheme_id)
     with conflict_shows(lambda current: _content_out(current).model_dump(mode="json")):
@@ -276,7 +281,7 @@ def _new_version(
             scheme=scheme,
             content=payload.to_content(),
             change_note=payload.change_note,
-            created_by=request.user,  # type: ignore[arg-type]
+            created_by=request.user,
             expected_version=expected,
             precondition=precondition,
         )
@@ -294,8 +299,8 @@ def _new_version(
     "Reviews keep the version they were scored with." + CONFLICT_HELP,
 )
 def schemes_version_create(
-    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
-) -> tuple[int, SchemeVersionOut]:
+    request: AuthenticatedHttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+) -> Status[SchemeVersionOut]:
     before = scheme_version_get(scheme=scheme_get(scheme_id=scheme_id)).number
     out = _new_version(request, scheme_id, payload, response)
     return Status(201 if out.number != before else 200, out)
@@ -310,7 +315,7 @@ def schemes_version_create(
     + CONFLICT_HELP,
 )
 def schemes_update(
-    request: HttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
+    request: AuthenticatedHttpRequest, scheme_id: int, payload: VersionIn, response: HttpResponse
 ) -> SchemeVersionOut:
     return _new_version(request, scheme_id, payload, response)
 
@@ -322,7 +327,7 @@ def schemes_update(
     description="With the scheme's ``version``, also as the ETag: send it back as If-Match.",
 )
 def schemes_content(
-    request: HttpRequest, scheme_id: int, response: HttpResponse
+    request: AuthenticatedHttpRequest, scheme_id: int, response: HttpResponse
 ) -> SchemeContentOut:
     scheme = scheme_get(scheme_id=scheme_id)
     set_etag(response, scheme.version)

@@ -593,7 +593,7 @@ def matrix_chart(
 
     x_enc = alt.X("x:Q", scale=x_scale, axis=x_axis)
     y_enc = alt.Y("a:Q", scale=y_scale, axis=y_axis)
-    base_text = {"fontSize": 17, "fontWeight": 700, "opacity": 0.45, "font": FONT}
+    base_text: dict[str, Any] = {"fontSize": 17, "fontWeight": 700, "opacity": 0.45, "font": FONT}
     quadrant_layers = [
         alt.Chart(alt.Data(values=[q]))
         .mark_text(

@@ -417,7 +417,7 @@ class OutlookForm(forms.ModelForm):
         }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         # The potential is in the account's currency: its label says which.
         potential = self.fields["potential_revenue"]
         potential.label = f"{potential.label} ({self.instance.account.currency})"

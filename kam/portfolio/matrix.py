@@ -22,7 +22,7 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -70,14 +70,14 @@ class MatrixFilters(Schema):
     """
 
     review_id: int | None = Field(
-        None,
+        default=None,
         description="Review id; when empty, the portfolio review (the latest closed one). "
         "An open review's id previews its placements so far.",
     )
-    owner: int | None = Field(None, description="User id of the key account manager.")
-    country: str | None = Field(None, description="ISO 3166 country code, e.g. NL.")
-    channel: str | None = Field(None, description="Industry / channel, e.g. retail.")
-    box: BoxFilter | None = Field(None, description="A box, or 'unplaced'.")
+    owner: int | None = Field(default=None, description="User id of the key account manager.")
+    country: str | None = Field(default=None, description="ISO 3166 country code, e.g. NL.")
+    channel: str | None = Field(default=None, description="Industry / channel, e.g. retail.")
+    box: BoxFilter | None = Field(default=None, description="A box, or 'unplaced'.")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -197,7 +197,7 @@ _PLACEMENT_FIELDS = (
 
 
 def _placements_filtered(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser, filters: MatrixFilters
+    *, review: Review, user: User | AnonymousUser, filters: MatrixFilters
 ) -> Any:
     qs = Placement.objects.filter(
         review=review, account_id__in=account_list_visible(user=user).values("pk")
@@ -225,7 +225,7 @@ def strength_value(
 def matrix_rows(
     *,
     review: Review,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     filters: MatrixFilters,
     previous: Review | Literal[False] | None = False,
     trails: bool = True,
@@ -538,9 +538,7 @@ def trails_fill(rows: Sequence[dict[str, Any]], *, review: Review) -> None:
         r["trail"] = _row_trail(earlier.get(r["id"], []), axis=r["strength_axis"], box=r["box"])
 
 
-def trails_exist(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser, filters: MatrixFilters
-) -> bool:
+def trails_exist(*, review: Review, user: User | AnonymousUser, filters: MatrixFilters) -> bool:
     """True when some row of ``matrix_rows`` (same arguments) has a ``trail``: a placed
     account of the picture was placed in a closed review before ``review`` (one query)."""
     placed = _placements_filtered(review=review, user=user, filters=filters).exclude(box="")
@@ -686,7 +684,7 @@ def matrix_sort(
     return present + empty, ("-" if descending else "") + key
 
 
-def filter_choices(*, user: AbstractBaseUser | AnonymousUser) -> dict[str, list[tuple[str, str]]]:
+def filter_choices(*, user: User | AnonymousUser) -> dict[str, list[tuple[str, str]]]:
     """Choices for the owner, country, channel and box filters among the accounts ``user`` sees."""
     # Three small DISTINCT queries: one over every (owner, country, channel) combination
     # returned thousands of rows at 10,000 accounts.
@@ -786,7 +784,7 @@ def manager_names(ids: Sequence[Hashable]) -> dict[Hashable, str]:
 
 
 def warned_account_names(
-    check: CapacityCheck, *, user: AbstractBaseUser | AnonymousUser | None = None
+    check: CapacityCheck, *, user: User | AnonymousUser | None = None
 ) -> dict[Hashable, str]:
     """Account id to name of the accounts the per-manager warnings count (one query).
 
@@ -917,9 +915,7 @@ def _warning_message(
     return WarningMessage(str(w.code), text, w.observed, w.limit)
 
 
-def capacity_summary(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser | None = None
-) -> dict[str, Any]:
+def capacity_summary(*, review: Review, user: User | AnonymousUser | None = None) -> dict[str, Any]:
     """The capacity check with its sentences and per-manager account counts.
 
     Keys: ``check`` (CapacityCheck), ``messages`` (list of WarningMessage) and

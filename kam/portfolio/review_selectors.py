@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Count,
     F,
@@ -47,7 +47,7 @@ RATER_ROLES = (
 """Roles that may score in a review; viewers only read."""
 
 
-def rater_candidates() -> QuerySet[AbstractBaseUser]:
+def rater_candidates() -> QuerySet[User]:
     """Active people who may be named as raters, by name."""
     return (
         get_user_model()
@@ -85,7 +85,7 @@ def review_get(*, review_id: int) -> Review:
     return review
 
 
-def review_is_rater(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> bool:
+def review_is_rater(*, review: Review, user: User | AnonymousUser) -> bool:
     """True when ``user`` is one of the review's raters."""
     if not user.is_authenticated:
         return False
@@ -96,7 +96,7 @@ def review_is_rater(*, review: Review, user: AbstractBaseUser | AnonymousUser) -
 class RaterProgress:
     """How much of their share one rater has scored: cells are accounts × criteria."""
 
-    rater: AbstractBaseUser
+    rater: User
     cells: int
     scored: int
 
@@ -142,9 +142,7 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
         n_active = active.count() if open_ids else 0
         per_review: dict[int, int] = {}
         if frozen_ids:
-            per_review = dict(
-                placed.order_by().values_list("review_id").annotate(n=Count("pk"))  # type: ignore[arg-type]
-            )
+            per_review = dict(placed.order_by().values_list("review_id").annotate(n=Count("pk")))
         return n_active, per_review
 
     scored: dict[tuple[int, int], int] = {}
@@ -177,7 +175,7 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
         frozen_ids=frozen_ids,
     )
 
-    def counts_of(rater: AbstractBaseUser) -> tuple[int, dict[int, int]]:
+    def counts_of(rater: User) -> tuple[int, dict[int, int]]:
         profile = getattr(rater, "profile", None)
         if profile is not None and profile.sees_all_accounts:
             return everyone
@@ -270,7 +268,7 @@ def _is_frozen(review: Review) -> bool:
 class RaterScore:
     """One rater's score on a flagged criterion, with the competitor score and comment."""
 
-    rater: AbstractBaseUser | None  # None: derived from the account's facts
+    rater: User | None  # None: derived from the account's facts
     score: int
     competitor_score: int | None
     view_source: str
@@ -326,7 +324,7 @@ def account_spreads(*, account_id: int, review_ids: Iterable[int]) -> dict[int, 
     return dict(out)
 
 
-def review_disagreement_count(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> int:
+def review_disagreement_count(*, review: Review, user: User | AnonymousUser) -> int:
     """How many criteria are flagged on the accounts ``user`` may read (the flags only, no
     scores read)."""
     flags = (
@@ -339,7 +337,7 @@ def review_disagreement_count(*, review: Review, user: AbstractBaseUser | Anonym
 
 
 def review_disagreements(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser, accounts: int | None = None
+    *, review: Review, user: User | AnonymousUser, accounts: int | None = None
 ) -> list[Disagreement]:
     """Flagged criteria of the accounts ``user`` may read, each with every rater's score;
     of the first ``accounts`` flagged accounts by name when given (a page reads the scores
@@ -378,9 +376,7 @@ class NotPlaced:
     missing: list[Criterion]
 
 
-def review_not_placed(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser
-) -> QuerySet[Placement]:
+def review_not_placed(*, review: Review, user: User | AnonymousUser) -> QuerySet[Placement]:
     """Placements without a box (a criterion lacks a score), for the accounts ``user`` reads."""
     return placement_list(review=review, user=user).filter(box="")
 
@@ -393,14 +389,12 @@ def not_placed_rows(*, review: Review, placements: Iterable[Placement]) -> list[
     ]
 
 
-def review_uncertain(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser
-) -> QuerySet[Placement]:
+def review_uncertain(*, review: Review, user: User | AnonymousUser) -> QuerySet[Placement]:
     """Placed accounts whose most likely box stays below the certainty threshold (80 %)."""
     return placement_list(review=review, user=user).filter(uncertain=True).exclude(box="")
 
 
-def review_box_counts(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> dict[str, int]:
+def review_box_counts(*, review: Review, user: User | AnonymousUser) -> dict[str, int]:
     """Number of accounts per box (and ``""`` for not placed) among those ``user`` reads."""
     counts = {b.value: 0 for b in Box}
     counts[""] = 0
@@ -415,7 +409,7 @@ def review_box_counts(*, review: Review, user: AbstractBaseUser | AnonymousUser)
     return counts
 
 
-def review_accounts_to_score(*, review: Review, rater: AbstractBaseUser) -> QuerySet[Account]:
+def review_accounts_to_score(*, review: Review, rater: User) -> QuerySet[Account]:
     """The accounts ``rater`` scores in ``review``: those in its scope the rater may read."""
     return (
         account_list_visible(user=rater)
@@ -444,7 +438,7 @@ def review_previous_boxes(*, review: Review, account_ids: Iterable[int]) -> dict
 
 
 def ratings_of(
-    *, review: Review, viewer: AbstractBaseUser, rater_id: int | None, all_raters: bool = False
+    *, review: Review, viewer: User, rater_id: int | None, all_raters: bool = False
 ) -> QuerySet[Rating]:
     """Scores in ``review`` for the accounts ``viewer`` may read.
 

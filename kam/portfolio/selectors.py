@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Case,
     CharField,
@@ -74,7 +74,9 @@ def portfolio_review() -> Review | None:
     return _closed_reviews().first()
 
 
-def boxes_of(*, account_ids: Iterable[int], review: Review | None = None) -> dict[int, str]:
+def boxes_of(
+    *, account_ids: Iterable[int] | QuerySet[Any, Any], review: Review | None = None
+) -> dict[int, str]:
     """Box of each account in the portfolio review (or in ``review`` when given).
 
     Only placed accounts appear: an account missing from the answer is not placed (or there
@@ -139,9 +141,7 @@ def review_scope(*, review: Review) -> QuerySet[Account]:
     return Account.objects.filter(active=True)
 
 
-def placement_list(
-    *, review: Review, user: AbstractBaseUser | AnonymousUser
-) -> QuerySet[Placement]:
+def placement_list(*, review: Review, user: User | AnonymousUser) -> QuerySet[Placement]:
     """The placements of ``review`` for the accounts ``user`` may read, with account and owner."""
     visible = account_list_visible(user=user).values("pk")
     return (
@@ -173,7 +173,7 @@ def account_placements_shown(*, account: Account) -> QuerySet[Placement]:
 
 
 def account_list_annotated(
-    *, user: AbstractBaseUser | AnonymousUser, review: Review | bool | None = True
+    *, user: User | AnonymousUser, review: Review | bool | None = True
 ) -> QuerySet[Account]:
     """Visible accounts with their owner and three computed columns for lists and exports.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ from kam.web.history_records import bulk_history, history_reason
 logger = logging.getLogger(__name__)
 
 
-def _require_manager(user: AbstractBaseUser | None) -> None:
+def _require_manager(user: User | None) -> None:
     if user is not None and not user_may_manage_portfolio(user=user):
         raise ApplicationError(
             _("Only a sales director or an administrator may do this."), status=403
@@ -238,7 +238,7 @@ def _version_write(
     number: int,
     content: SchemeContent,
     change_note: str,
-    created_by: AbstractBaseUser | None,
+    created_by: User | None,
 ) -> SchemeVersion:
     version = SchemeVersion.objects.create(
         scheme=scheme,
@@ -282,7 +282,7 @@ def scheme_create(
     name: str,
     content: SchemeContent,
     description: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
 ) -> SchemeVersion:
     """Create a scheme and its version 1; refuses a scheme that breaks the method's rules."""
     _require_manager(created_by)
@@ -335,7 +335,7 @@ def scheme_version_create(
     scheme: ScoringScheme,
     content: SchemeContent,
     change_note: str = "",
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     expected_version: int | None = None,
     precondition: bool = False,
 ) -> SchemeVersion:
@@ -388,8 +388,8 @@ def review_create(
     name: str,
     review_date: dt.date,
     scheme_version: SchemeVersion,
-    raters: Iterable[AbstractBaseUser],
-    created_by: AbstractBaseUser | None = None,
+    raters: Iterable[User],
+    created_by: User | None = None,
 ) -> Review:
     """Open a dated portfolio review with one scheme version and its raters."""
     _require_manager(created_by)
@@ -490,9 +490,7 @@ class RatingsSaved:
     deleted: int
 
 
-def ratings_save(
-    *, review: Review, rater: AbstractBaseUser, entries: Sequence[RatingInput]
-) -> RatingsSaved:
+def ratings_save(*, review: Review, rater: User, entries: Sequence[RatingInput]) -> RatingsSaved:
     """Save one rater's own scores in an open review (all or nothing).
 
     Each rater scores on their own (section 1); nobody writes another rater's scores.
@@ -743,7 +741,7 @@ def review_moves_store(*, review: Review) -> int:
 
 
 @history_reason(gettext_lazy("Review closed"))
-def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -> Review:
+def review_close(*, review: Review, closed_by: User | None = None) -> Review:
     """Close a review: its scores freeze and its placements are computed one last time.
 
     From then on it is the portfolio (``selectors.portfolio_review``) unless a closed review
@@ -776,7 +774,7 @@ def review_close(*, review: Review, closed_by: AbstractBaseUser | None = None) -
 
 
 @history_reason(gettext_lazy("Review cancelled"))
-def review_cancel(*, review: Review, cancelled_by: AbstractBaseUser | None = None) -> Review:
+def review_cancel(*, review: Review, cancelled_by: User | None = None) -> Review:
     """Cancel an open review (opened by mistake, or abandoned); the portfolio never changes.
 
     Only a sales director or an administrator may (403). A closed review is the record of a
@@ -860,7 +858,7 @@ def outlook_save(
     review: Review,
     account: Account,
     data: Mapping[str, object],
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     expected_version: int | None = None,
     precondition: bool = False,
 ) -> Outlook:
@@ -890,8 +888,9 @@ def outlook_save(
     for name in OUTLOOK_FIELDS:
         if name != "note" and values[name] is not None:
             values[name] = Decimal(str(values[name]))
-    values["note"] = str(values["note"] or "").strip()
-    control_characters_refuse(values["note"], field="note")
+    note = str(values["note"] or "").strip()
+    values["note"] = note
+    control_characters_refuse(note, field="note")
     _outlook_check(values)
     by = user if user is not None and getattr(user, "is_authenticated", False) else None
     if outlook is None:

@@ -52,6 +52,7 @@ from kam.portfolio.matrix import (
 from kam.portfolio.models import Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_previous
 from kam.portfolio.services import review_ensure_computed
+from kam.web.requests import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 UNPLACED_SHOWN = 100
@@ -91,7 +92,7 @@ class MatrixState:
         return (filters or self.filters).as_query(**params)
 
 
-def _state(request: HttpRequest) -> MatrixState:
+def _state(request: AuthenticatedHttpRequest) -> MatrixState:
     filters = matrix_filters_parse(request.GET)
     review = matrix_review_get(filters=filters)
     if review is None:
@@ -291,7 +292,7 @@ def _column_labels() -> dict[str, str]:
     }
 
 
-def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
+def _table_context(request: AuthenticatedHttpRequest, state: MatrixState) -> dict[str, Any]:
     placed = [r for r in state.rows if r["box"]]
     unplaced = [r for r in state.rows if not r["box"]]
     ordered, sort = matrix_sort(placed, request.GET.get("sort"))
@@ -346,7 +347,7 @@ def _table_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
     }
 
 
-def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
+def _main_context(request: AuthenticatedHttpRequest, state: MatrixState) -> dict[str, Any]:
     assert state.review is not None
     stats = matrix_stats(state.rows)
     capacity = capacity_summary(review=state.review, user=request.user)
@@ -401,7 +402,7 @@ def _main_context(request: HttpRequest, state: MatrixState) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The matrix page; an htmx request (the filter form) gets the part below the heading."""
     state = _state(request)
     if state.review is None:
@@ -418,7 +419,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def matrix_table(request: HttpRequest) -> HttpResponse:
+def matrix_table(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The sortable, paginated table of the matrix's accounts (an htmx fragment)."""
     state = _state(request)
     if state.review is None:
@@ -429,7 +430,7 @@ def matrix_table(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @gzip_page
-def matrix_data(request: HttpRequest) -> HttpResponse:
+def matrix_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The chart as JSON for the page: the Vega-Lite ``spec``, how many accounts are on the
     picture (``points``) and how many of them are drawn as bubbles (``bubbles``; the others
     are counted in shaded squares beyond ``charts.MAX_BUBBLES``, which keeps the spec under
@@ -506,7 +507,7 @@ def _csv(rows: list[dict[str, Any]], request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def matrix_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def matrix_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """Download the filtered matrix: ``csv`` (every account, placed or not), ``png`` or ``svg``."""
     if fmt not in ("csv", "png", "svg"):
         raise Http404

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,11 +24,14 @@ from kam.portfolio.selectors import outlook_of, placement_of
 from kam.portfolio.services import OUTLOOK_FIELDS, outlook_save
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
 from kam.web.forms import add_application_error
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def outlook_edit(request: HttpRequest, review_id: int, account_id: int) -> HttpResponse:
+def outlook_edit(
+    request: AuthenticatedHttpRequest, review_id: int, account_id: int
+) -> HttpResponse:
     """Show and record ``account_id``'s three-year outlook at review ``review_id``."""
     review = review_get(review_id=review_id)
     account = account_get_editable(user=request.user, account_id=account_id)

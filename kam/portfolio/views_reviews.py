@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -68,6 +68,7 @@ from kam.portfolio.services import review_create as review_create_service
 from kam.users.selectors import user_may_manage_portfolio
 from kam.web.forms import add_application_error
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 GRID_PAGE_SIZE = 50
 NOT_PLACED_SHOWN = 200
@@ -83,7 +84,7 @@ def _review_or_404(pk: int) -> Review:
 
 
 @login_required
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every review with its date, scheme version, status and each rater's progress."""
     page = Paginator(review_list_query(), 25).get_page(request.GET.get("page"))
     reviews = list(page.object_list)
@@ -102,7 +103,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_create(request: HttpRequest) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Open a review: name, date, scheme version and raters (directors and administrators)."""
     if not user_may_manage_portfolio(user=request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may open a review."))
@@ -125,7 +126,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """What a director needs before the meeting: progress, disagreements, gaps, uncertainty."""
     review = _review_or_404(pk)
     review_ensure_computed(review=review)
@@ -177,7 +178,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_close(request: HttpRequest, pk: int) -> HttpResponse:
+def review_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Close a review: scores freeze and the placements are computed one last time."""
     review = _review_or_404(pk)
     try:
@@ -190,7 +191,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def review_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Cancel an open review (directors): a confirmation page, then the POST cancels it.
 
     Anyone else gets 403; a closed or cancelled review answers with the review page and
@@ -231,7 +232,7 @@ def review_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_derive(request: HttpRequest, pk: int) -> HttpResponse:
+def review_derive(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Derive the fact-bound scores again from the accounts' latest facts (directors)."""
     review = _review_or_404(pk)
     if not user_may_manage_portfolio(user=request.user):
@@ -294,7 +295,7 @@ class GridRow:
             Box.MAINTENANCE: pgettext("box abbreviation", "M"),
             Box.OPPORTUNISTIC: pgettext("box abbreviation", "O"),
         }
-        return short.get(self.previous_box, "")  # type: ignore[call-overload]
+        return str(short.get(self.previous_box, ""))  # type: ignore[call-overload]
 
     @property
     def attractiveness_cells(self) -> list[GridCell]:
@@ -465,8 +466,10 @@ def _row_from_post(
     return row, entries
 
 
-def _grid_accounts(request: HttpRequest, review: Review, n_criteria: int) -> QuerySet[Account]:
-    qs = review_accounts_to_score(review=review, rater=request.user)  # type: ignore[arg-type]
+def _grid_accounts(
+    request: AuthenticatedHttpRequest, review: Review, n_criteria: int
+) -> QuerySet[Account]:
+    qs = review_accounts_to_score(review=review, rater=request.user)
     owner = request.GET.get("owner", "")
     if owner.isdigit():
         qs = qs.filter(owner_id=int(owner))
@@ -505,13 +508,13 @@ def _owner_choices(review: Review, user: Any) -> list[tuple[int, str]]:
     )
 
 
-def _filter_query(request: HttpRequest) -> str:
+def _filter_query(request: AuthenticatedHttpRequest) -> str:
     keep = {k: request.GET[k] for k in ("owner", "box", "q", "todo", "page") if request.GET.get(k)}
     return urlencode(keep)
 
 
 @login_required
-def review_score(request: HttpRequest, pk: int) -> HttpResponse:
+def review_score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The scoring grid: one rater scores their own accounts (50 a page), keyboard first.
 
     GET shows the grid; POST saves the whole page (all or nothing); an htmx POST with
@@ -538,7 +541,7 @@ def review_score(request: HttpRequest, pk: int) -> HttpResponse:
                 a.pk: a
                 for a in review_accounts_to_score(
                     review=review,
-                    rater=request.user,  # type: ignore[arg-type]
+                    rater=request.user,
                 ).filter(pk__in=wanted)
             }
             missing = [i for i in wanted if i not in allowed]
@@ -608,7 +611,7 @@ def review_score(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_grid(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     review: Review,
     setup: GridSetup,
     is_open: bool,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,9 +27,10 @@ from kam.portfolio.scheme_selectors import (
 )
 from kam.users.selectors import user_may_manage_portfolio
 from kam.web.concurrency import VersionConflict, conflict_response, parse_version
+from kam.web.requests import AuthenticatedHttpRequest
 
 
-def _require_manager(request: HttpRequest) -> None:
+def _require_manager(request: AuthenticatedHttpRequest) -> None:
     if not user_may_manage_portfolio(user=request.user):
         raise PermissionDenied(_("Only a sales director or an administrator may change schemes."))
 
@@ -39,7 +40,7 @@ def _scheme_or_404(pk: int):  # type: ignore[no-untyped-def]
 
 
 @login_required
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every scheme with its latest version, number of criteria and the reviews using it."""
     rows = []
     for scheme in scheme_selectors.scheme_list():
@@ -51,7 +52,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One version (``?version=N``, the latest by default) and what changed since the one before."""
     scheme = _scheme_or_404(pk)
     number = request.GET.get("version")
@@ -80,7 +81,7 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def scheme_create(request: HttpRequest) -> HttpResponse:
+def scheme_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new scheme and its version 1; refused with every problem listed, input kept."""
     _require_manager(request)
     if request.method == "POST":
@@ -104,7 +105,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def scheme_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change a scheme: saving makes its next version; reviews keep the version they used."""
     _require_manager(request)
     scheme = _scheme_or_404(pk)

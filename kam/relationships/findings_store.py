@@ -109,10 +109,10 @@ def findings_refresh(
                 current = open_rows[d.account.pk]
                 found = {(str(f.kind), f.subject or ""): f for f in d.findings}
                 for key, f in found.items():
-                    row = current.get(key)
+                    stored = current.get(key)
                     why = why_to_json(f.why)
                     resolve = why_to_json(f.resolve)
-                    if row is None:
+                    if stored is None:
                         new.append(
                             FindingRecord(
                                 account_id=d.account.pk,
@@ -124,9 +124,13 @@ def findings_refresh(
                                 opened_on=as_of,
                             )
                         )
-                    elif row.severity != f.severity or row.why != why or row.resolve != resolve:
-                        row.severity, row.why, row.resolve = f.severity, why, resolve
-                        row.save(update_fields=["severity", "why", "resolve", "refreshed_at"])
+                    elif (
+                        stored.severity != f.severity
+                        or stored.why != why
+                        or stored.resolve != resolve
+                    ):
+                        stored.severity, stored.why, stored.resolve = f.severity, why, resolve
+                        stored.save(update_fields=["severity", "why", "resolve", "refreshed_at"])
                 for key, row in current.items():
                     if key not in found:
                         # a finding cannot be resolved before the day it opened

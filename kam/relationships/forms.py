@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -50,10 +53,19 @@ class ContactForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, reports_to_choices=(), owner_choices=(), **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        *args: Any,
+        reports_to_choices: Iterable[tuple[Any, Any]] = (),
+        owner_choices: Iterable[tuple[Any, Any]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reports_to"].choices = [("", _("— nobody on file —")), *reports_to_choices]
-        self.fields["owner"].choices = [("", _("— nobody —")), *owner_choices]
+        self.fields["reports_to"].choices = [  # type: ignore[attr-defined]
+            ("", _("— nobody on file —")),
+            *reports_to_choices,
+        ]
+        self.fields["owner"].choices = [("", _("— nobody —")), *owner_choices]  # type: ignore[attr-defined]
 
 
 class CalendarForm(forms.Form):

@@ -124,8 +124,8 @@ def _legend(width: int) -> str:
     parts = ['<g font-size="11" fill="#5b6775">']
     x = MARGIN
     y = MARGIN + 12
-    attitude = escape(_("Attitude to us"))
-    parts.append(f'<text x="{x}" y="{y}" font-weight="600" fill="#1d2733">{attitude}</text>')
+    heading = escape(_("Attitude to us"))
+    parts.append(f'<text x="{x}" y="{y}" font-weight="600" fill="#1d2733">{heading}</text>')
     x += 100
     for attitude, colour in ATTITUDE_COLOURS.items():
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" rx="2" fill="{colour}"/>')

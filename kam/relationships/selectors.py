@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Case,
     Count,
@@ -67,8 +67,6 @@ from kam.relationships.models import (
     FindingRecord,
 )
 from kam.users.selectors import user_may_manage_portfolio
-
-User = AbstractBaseUser | AnonymousUser
 
 WINDOW_DAYS = core.DEFAULT_WINDOW_DAYS
 #: How far back activities are read: the matrix window plus the half-year before it, so
@@ -593,15 +591,11 @@ def erasure_list(*, account: Account, limit: int = 10) -> list[ErasureRecord]:
     return list(ErasureRecord.objects.filter(account=account).select_related("erased_by")[:limit])
 
 
-def calendar_import_list(
-    *, user: AbstractBaseUser | AnonymousUser, limit: int = 8
-) -> list[CalendarImport]:
+def calendar_import_list(*, user: User | AnonymousUser, limit: int = 8) -> list[CalendarImport]:
     """The calendar files ``user`` uploaded, newest first."""
     return list(CalendarImport.objects.filter(uploaded_by_id=user.pk)[:limit])
 
 
-def calendar_import_get(
-    *, user: AbstractBaseUser | AnonymousUser, import_id: int
-) -> CalendarImport | None:
+def calendar_import_get(*, user: User | AnonymousUser, import_id: int) -> CalendarImport | None:
     """One of the calendar files ``user`` uploaded, or None (nobody else's)."""
     return CalendarImport.objects.filter(pk=import_id, uploaded_by_id=user.pk).first()

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -36,8 +36,6 @@ from kam.relationships.models import (
 )
 from kam.users.models import Function
 from kam.web.choices import Attitude, BuyingRole, CustomerView, Stage, Strength
-
-User = AbstractBaseUser | AnonymousUser
 
 MAX_TEXT = 200
 MAX_PLANNED_HOURS = 5000

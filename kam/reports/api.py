@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Router, Status
 
 from kam.jobs.api import JobOut
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
 from kam.reports.services import portfolio_deck_enqueue
 from kam.web.api_schemas import ErrorOut
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["exports"])
 
@@ -46,7 +47,7 @@ def _answer(file: ExportFile) -> HttpResponse:
     },
 )
 def plan_export(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     plan_id: int,
     fmt: Format,
     audience: Literal["internal", "customer"] = "internal",
@@ -84,7 +85,7 @@ def plan_export(
     },
 )
 def portfolio_export(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     fmt: Format,
     review_id: int | None = None,
     lang: Language = "en",
@@ -110,7 +111,7 @@ def portfolio_export(
     summary="Prepare the portfolio review deck as a background job",
 )
 def portfolio_export_enqueue(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     fmt: Format,
     review_id: int | None = None,
     lang: Language = "en",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -57,7 +57,7 @@ def check_format(fmt: str, lang: str) -> None:
 
 def plan_export_file(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     plan_id: int,
     fmt: str,
     audience: str = "internal",
@@ -94,7 +94,7 @@ def plan_export_file(
 
 def portfolio_export_file(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     fmt: str,
     review_id: int | None = None,
     lang: str = "en",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -148,7 +148,7 @@ def _strength_text(row: dict[str, Any]) -> str:
     return f"S_us {decimal(row['strength'])}" if row["strength"] is not None else "-"
 
 
-def plan_position(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Position | None:
+def plan_position(*, plan: Plan, user: User | AnonymousUser) -> Position | None:
     """The account's place in the latest review, or None when it is not placed there.
 
     The chart is ``kam.portfolio.charts.matrix_chart`` with this one account: its bubble in
@@ -193,7 +193,7 @@ def plan_position(*, plan: Plan, user: AbstractBaseUser | AnonymousUser) -> Posi
 def plan_export_build(
     *,
     plan: Plan,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     audience: Audience,
     version: PlanVersion | None = None,
 ) -> PlanExport:

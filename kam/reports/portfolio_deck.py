@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -235,7 +235,7 @@ def deck_chart(
     return charts.chart_spec(chart)
 
 
-def review_deck(*, review: Review, user: AbstractBaseUser | AnonymousUser) -> ReviewDeck:
+def review_deck(*, review: Review, user: User | AnonymousUser) -> ReviewDeck:
     """The portfolio review deck of ``review`` for ``user``.
 
     Accounts are the ones ``user`` may read (``account_list_visible``); the capacity warnings

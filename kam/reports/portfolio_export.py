@@ -116,7 +116,7 @@ def _parts(title: str, pages: list[list[Any]]) -> list[dict[str, Any]]:
 
 def portfolio_pdf(deck: ReviewDeck) -> bytes:
     """The deck as an A4 landscape PDF: summary, matrix, movement, key accounts."""
-    context = {
+    context: dict[str, Any] = {
         "deck": deck,
         "summary": {
             "placed": whole(deck.placed),

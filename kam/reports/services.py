@@ -9,7 +9,7 @@ for its owner (``kam.jobs.services.job_file_save``). Plan exports stay synchrono
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
 from kam.errors import ApplicationError
@@ -23,7 +23,7 @@ KIND = "portfolio_deck"
 
 def portfolio_deck_enqueue(
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     fmt: str,
     review_id: int | None = None,
     lang: str = "en",
@@ -55,5 +55,5 @@ def deck_job_stopped(*, object_id: int | None, reason: str, cancelled: bool) -> 
     """A deck job keeps no row of its own: nothing to mark when it stops."""
 
 
-def deck_job_retry(*, user: AbstractBaseUser | AnonymousUser, object_id: int | None) -> None:
+def deck_job_retry(*, user: User | AnonymousUser, object_id: int | None) -> None:
     """A deck job may always be rendered again (its arguments are on the job)."""

@@ -7,7 +7,7 @@ page ``portfolio_deck``); the direct download ``portfolio_export`` stays for lin
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -19,6 +19,7 @@ from kam.jobs.selectors import job_file, job_get_visible, job_may_see
 from kam.reports.files import ExportFile, plan_export_file, portfolio_export_file
 from kam.reports.services import KIND, portfolio_deck_enqueue
 from kam.web.page_errors import refusal_message
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 def _int(value: str | None) -> int | None:
@@ -44,7 +45,7 @@ def _failed(exc: ApplicationError) -> HttpResponse:
 
 @login_required
 @require_GET
-def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
+def plan_export(request: AuthenticatedHttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     """A plan as ``pdf`` or ``pptx``; ``?audience=internal|customer&lang=en|nl&version=N``."""
     try:
         file = plan_export_file(
@@ -62,7 +63,7 @@ def plan_export(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def portfolio_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """The portfolio review deck as ``pdf`` or ``pptx``; ``?review_id=N&lang=en|nl``."""
     try:
         file = portfolio_export_file(
@@ -78,7 +79,7 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def portfolio_deck_prepare(request: HttpRequest, fmt: str) -> HttpResponse:
+def portfolio_deck_prepare(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     """Enqueue the deck (form fields ``review_id``, ``lang``) and go to its progress page."""
     try:
         job = portfolio_deck_enqueue(
@@ -95,7 +96,7 @@ def portfolio_deck_prepare(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def portfolio_deck(request: HttpRequest, job_id: int) -> HttpResponse:
+def portfolio_deck(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """The deck's job: its progress while it is prepared (the status refreshes itself),
     then the download link. Only its owner, or a director or administrator, sees it."""
     job = job_get_visible(user=request.user, job_id=job_id)

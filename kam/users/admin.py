@@ -21,7 +21,7 @@ class ProfileInline(admin.StackedInline):
     fields = ("role", "function", "hours_per_year", "hourly_cost")
 
 
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):  # type: ignore[misc]
     """Django's user admin with the kam role, function and capacity on the same page.
 
     Its "History" button lists every change of the user (simple-history); kam's own page
@@ -54,7 +54,7 @@ admin.site.register(User, UserAdmin)
 
 
 @admin.register(Profile)
-class ProfileAdmin(SimpleHistoryAdmin):
+class ProfileAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     list_display = ("user", "role", "function", "hours_per_year", "hourly_cost")
     list_filter = ("role", "function")
     list_select_related = ("user",)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from kam.users.models import Profile
 from kam.users.selectors import api_token_get, api_token_list
 from kam.users.services import profile_get_or_create
 from kam.users.tokens import api_token_create, api_token_revoke
+from kam.web.requests import AuthenticatedHttpRequest
 
 router = Router(tags=["users"])
 
@@ -46,17 +46,17 @@ class TokenCreatedOut(TokenOut):
     token: str
 
 
-def _profile(request: HttpRequest) -> Profile:
-    return profile_get_or_create(user=request.user)  # type: ignore[arg-type]
+def _profile(request: AuthenticatedHttpRequest) -> Profile:
+    return profile_get_or_create(user=request.user)
 
 
 @router.get("/me", response=MeOut, summary="Who is calling")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthenticatedHttpRequest) -> MeOut:
     user = request.user
     profile = _profile(request)
     return MeOut(
         username=user.get_username(),
-        name=user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
+        name=user.get_full_name() or user.get_username(),
         role=profile.role,
         function=profile.function,
         hours_per_year=profile.hours_per_year,
@@ -64,13 +64,13 @@ def me(request: HttpRequest) -> MeOut:
 
 
 @router.get("/tokens", response=list[TokenOut], summary="My personal API tokens")
-def token_list(request: HttpRequest) -> list[TokenOut]:
+def token_list(request: AuthenticatedHttpRequest) -> list[TokenOut]:
     return list(api_token_list(user=request.user))  # type: ignore[arg-type]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a personal API token")
-def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
-    token, plain = api_token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
+def token_create(request: AuthenticatedHttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
+    token, plain = api_token_create(user=request.user, name=payload.name)
     out = TokenCreatedOut(
         id=token.pk,
         name=token.name,
@@ -84,6 +84,6 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke one of my tokens")
-def token_revoke(request: HttpRequest, token_id: int) -> TokenOut:
-    token = api_token_get(user=request.user, token_id=token_id)  # type: ignore[arg-type]
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> TokenOut:
+    token = api_token_get(user=request.user, token_id=token_id)
     return api_token_revoke(token=token)  # type: ignore[return-value]

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 
-from kam.web.choices import Function
+from kam.web.choices import Function as Function
 from kam.web.history_records import KamHistoricalRecords
 
 

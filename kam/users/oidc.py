@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -79,7 +80,7 @@ def endpoint(name: str) -> str:
     return str(_discovered[issuer].get(name) or "")
 
 
-_SETTINGS = {
+_SETTINGS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "OIDC_RP_CLIENT_ID": lambda c: c["client_id"],
     "OIDC_RP_CLIENT_SECRET": lambda c: c["client_secret"],
     "OIDC_RP_SIGN_ALGO": lambda c: c["sign_algo"],

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -14,12 +14,12 @@ from kam.errors import ApplicationError
 from kam.users.models import ApiToken, Role
 
 
-def api_token_list(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     """The tokens of ``user``, newest first, revoked ones included (they stay listed as revoked)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
-def api_token_get(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
+def api_token_get(*, user: User, token_id: int) -> ApiToken:
     """One of ``user``'s own tokens.
 
     Another person's token is answered exactly like a token that does not exist (404), so
@@ -31,7 +31,7 @@ def api_token_get(*, user: AbstractBaseUser, token_id: int) -> ApiToken:
     return token
 
 
-def user_may_manage_portfolio(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+def user_may_manage_portfolio(*, user: User | AnonymousUser) -> bool:
     """Whether ``user`` is an administrator or a sales director.
 
     The one definition of the role rule (docs/architecture.md, rule 3): they define

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ def user_create(
     function: str = Function.SALES,
     hours_per_year: int = 0,
     hourly_cost: Decimal = Decimal("0"),
-) -> AbstractUser:
+) -> User:
     """Create a user with a profile; ``password=None`` makes an account that cannot log in."""
     User = get_user_model()
     with transaction.atomic():
@@ -49,10 +49,10 @@ def user_create(
         )
     # The post_save signal cached a default profile on ``user``; hand back the real one.
     user.profile = profile
-    return user  # type: ignore[no-any-return]
+    return user
 
 
-def user_role_set(*, user: AbstractUser, role: str) -> Profile:
+def user_role_set(*, user: User, role: str) -> Profile:
     """Give a user another kam role; administrators are the Django superusers and staff."""
     if role not in Role.values:
         raise ApplicationError(
@@ -83,7 +83,7 @@ def login_lockout_clear(*, username: str) -> int:
 START_SESSION_GAP = dt.timedelta(minutes=30)
 
 
-def start_visit_record(*, user: AbstractUser, now: dt.datetime) -> StartVisit:
+def start_visit_record(*, user: User, now: dt.datetime) -> StartVisit:
     """Record a visit to the start page at ``now``.
 
     Returns the row after the visit: ``since`` (None on the first visit) is what the page
@@ -102,6 +102,6 @@ def start_visit_record(*, user: AbstractUser, now: dt.datetime) -> StartVisit:
     return visit
 
 
-def profile_get_or_create(*, user: AbstractBaseUser) -> Profile:
+def profile_get_or_create(*, user: User) -> Profile:
     """The person's profile, created with the defaults when they have none yet."""
     return Profile.objects.get_or_create(user=user)[0]

@@ -23,6 +23,7 @@ from kam.users.services import login_lockout_clear
 from kam.users.throttle import password_reset_allowed
 from kam.users.tokens import TOKEN_NAME_MAX_LENGTH, api_token_create, api_token_revoke
 from kam.web.forms import add_application_error
+from kam.web.requests import AuthenticatedHttpRequest
 
 
 class TokenCreateForm(forms.Form):
@@ -33,12 +34,12 @@ class TokenCreateForm(forms.Form):
     )
 
 
-def _api_base(request: HttpRequest) -> str:
+def _api_base(request: AuthenticatedHttpRequest) -> str:
     return request.build_absolute_uri(reverse("api:api-root")).rstrip("/")
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List my tokens; POST creates one and shows its plain value on this response only."""
     created = None
     plain = None
@@ -70,11 +71,11 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     """Revoke one of my tokens; htmx gets the updated table row, a plain form a redirect."""
     token = api_token_get(user=request.user, token_id=token_id)
     api_token_revoke(token=token)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "users/_token_row.html", {"token": token})
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("users:tokens")
@@ -94,7 +95,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, _("Your password has been changed."))
-        return response  # type: ignore[no-any-return]
+        return response
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -117,7 +118,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             # the same answer as always: nobody learns whether the address is known
             return redirect(self.get_success_url())
         self.extra_email_context = {"base_url": _base_url(self.request)}
-        return super().form_valid(form)  # type: ignore[no-any-return]
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -127,8 +128,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        assert self.user is not None  # the link's user, or the view would not show the form
         login_lockout_clear(username=self.user.get_username())
-        return response  # type: ignore[no-any-return]
+        return response
 
 
 class LoginView(auth_views.LoginView):
@@ -140,4 +142,4 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["oidc_enabled"] = oidc_enabled()
         context["oidc_provider_name"] = provider_name()
-        return context  # type: ignore[no-any-return]
+        return context

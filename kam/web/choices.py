@@ -10,8 +10,9 @@ these classes (``Contact.attitude``, ``ContactLink.strength``, ...).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
+from typing import Protocol, TypeVar, cast
 
 from django.db import models
 from django.utils.functional import lazy
@@ -29,20 +30,41 @@ label_lazy = lazy(_label, str)
 """The label of a code in the active language, starting with a capital (lazy)."""
 
 
+Code = TypeVar("Code", bound=StrEnum)
+
+
+class CodeChoices(Protocol):
+    """A ``TextChoices`` class made by ``text_choices``, as the type checker sees it: its
+    members are made at run time from ``kam.core``'s codes, so they are known by name only
+    then (``TeamRole.CORE``); Django's ``choices``, ``values`` and ``labels`` as usual."""
+
+    @property
+    def choices(self) -> list[tuple[str, str]]: ...
+    @property
+    def values(self) -> list[str]: ...
+    @property
+    def labels(self) -> list[str]: ...
+    def __call__(self, value: str) -> models.TextChoices: ...
+    def __iter__(self) -> Iterator[models.TextChoices]: ...
+    def __getattr__(self, name: str) -> models.TextChoices: ...
+
+
 def text_choices(
     name: str,
-    labels: Mapping[StrEnum, str],
-    codes: Iterable[StrEnum] | None = None,
+    labels: Mapping[Code, str],
+    codes: Iterable[Code] | None = None,
     *,
     doc: str = "",
-) -> type[models.TextChoices]:
+) -> CodeChoices:
     """A ``TextChoices`` class called ``name`` with one member per code of ``labels`` (or
     only ``codes``, in their order): the code's name and value, and its label."""
     chosen = list(labels) if codes is None else list(codes)
     members = [(code.name, (code.value, label_lazy(labels[code]))) for code in chosen]
-    choices: type[models.TextChoices] = models.TextChoices(name, members, module=__name__)
+    # Django's functional API takes ``module`` (as Enum's does); django-stubs' overloads of
+    # the call do not list it
+    choices = models.TextChoices(name, members, module=__name__)  # type: ignore[call-overload]
     choices.__doc__ = doc
-    return choices
+    return cast(CodeChoices, choices)
 
 
 Strength = text_choices(

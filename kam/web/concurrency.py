@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
@@ -39,6 +39,9 @@ from ninja import Field, Schema
 from kam.errors import ApplicationError
 from kam.web import formats
 from kam.web.api_schemas import ErrorOut
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class VersionConflict(ApplicationError):
@@ -386,7 +389,9 @@ def conflict_rows(
         try:
             field = current._meta.get_field(name)
             label = str(getattr(field, "verbose_name", name))
-            field_choices = dict(getattr(field, "flatchoices", None) or []) or None
+            field_choices: Mapping[Any, Any] | None = (
+                dict(getattr(field, "flatchoices", None) or []) or None
+            )
         except FieldDoesNotExist:  # a line of a scheme's content, already a label
             label, field_choices = name, None
         label = (labels or {}).get(name, label)
@@ -430,7 +435,7 @@ def conflict_response(
     request: HttpRequest,
     exc: VersionConflict,
     *,
-    title: str,
+    title: StrOrPromise,
     back_url: str,
     labels: Mapping[str, str] | None = None,
     choices: Mapping[str, Mapping[Any, Any]] | None = None,

@@ -27,16 +27,19 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _local = threading.local()
 
 
 @contextlib.contextmanager
-def history_reason(reason: str) -> Iterator[None]:
+def history_reason(reason: StrOrPromise) -> Iterator[None]:
     """Every history row written inside the block carries ``reason`` (cut to 100 characters)."""
     previous = getattr(_local, "reason", None)
     _local.reason = str(reason)[:100]
@@ -103,7 +106,7 @@ def _baseline(model: type[models.Model], stored: dict[str, Any], pk: Any) -> Non
     row.save()
 
 
-class KamHistoricalRecords(HistoricalRecords):
+class KamHistoricalRecords(HistoricalRecords):  # type: ignore[misc]
     """``HistoricalRecords`` that skips unchanged saves and records the service's reason."""
 
     def finalize(self, sender: Any, **kwargs: Any) -> None:

@@ -155,7 +155,7 @@ def fit_judgements(
     else:
         # imported here: scipy.optimize takes longer to import than a file of four
         # judgements takes to allocate (``kam allocate``)
-        from scipy.optimize import least_squares  # type: ignore[import-untyped]
+        from scipy.optimize import least_squares
 
         found = least_squares(
             misses,

@@ -60,13 +60,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import (  # type: ignore[import-untyped]
+from scipy.optimize import (
     Bounds,
     LinearConstraint,
     linprog,
     milp,
 )
-from scipy.sparse import coo_matrix, vstack  # type: ignore[import-untyped]
+from scipy.sparse import coo_matrix, vstack
 
 from kam.core.allocation.curves import FloatArray, _dr, _inflection
 from kam.core.allocation.pool import (
@@ -577,7 +577,7 @@ def _route(
     through everyone (which moves hours off them only where that serves more hours in
     all)."""
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import maximum_flow  # type: ignore[import-untyped]
+    from scipy.sparse.csgraph import maximum_flow
 
     n, m, nf = team.n, team.m, len(team.functions)
     first_p, first_f = 1 + n, 1 + n + m

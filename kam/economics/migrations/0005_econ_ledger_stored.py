@@ -8,7 +8,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def _queue_refresh(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _queue_refresh(apps, schema_editor):
     Account = apps.get_model("accounts", "Account")
     if not Account.objects.exists():
         return

@@ -8,7 +8,7 @@ from django.utils import timezone
 REASON = "The worker stopped (kam was upgraded to background jobs while this ran)."
 
 
-def fail_left_running(apps, schema_editor):  # type: ignore[no-untyped-def]
+def fail_left_running(apps, schema_editor):
     now = timezone.now()
     for app, model in (("economics", "TransactionImport"), ("allocation", "AllocationRun")):
         Model = apps.get_model(app, model)

@@ -9,7 +9,7 @@ from django.db.models import DateTimeField
 from django.db.models.functions import Cast
 
 
-def _backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def _backfill(apps, schema_editor):
     FindingRecord = apps.get_model("relationships", "FindingRecord")
     if not FindingRecord.objects.exists():
         return
