@@ -104,7 +104,7 @@ def demo_activities(
     first_day = today - dt.timedelta(days=365)
     for account_id, owner_id in accounts:
         box = boxes.get(account_id, "")
-        lead = owner_id or (team.get(account_id) or [None])[0]
+        lead = owner_id or next(iter(team.get(account_id) or ()), None)
         if lead is None:
             continue
         target = HOURS_PER_YEAR[box] * float(np.exp(rng.normal(0.0, 0.35)))
@@ -215,8 +215,8 @@ def demo_objective_ties(*, seed: int, stdout: TextIO) -> int:
     ).values_list("activity_id", "contact_id"):
         met.setdefault(activity_id, set()).add(contact_id)
     by_account: dict[int, list[Plan]] = {}
-    for plan in plans:
-        by_account.setdefault(plan.account_id, []).append(plan)
+    for each in plans:
+        by_account.setdefault(each.account_id, []).append(each)
     tied: list[Activity] = []
     turn: dict[int, int] = {}  # per plan: the next objective a decider's conversation goes to
     for activity in Activity.objects.filter(account_id__in=account_ids).order_by("date", "pk"):

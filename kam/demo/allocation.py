@@ -84,7 +84,7 @@ def _half(checked: CheckedJudgement, *, off: bool) -> int:
     if off:
         return round(zero + 0.95 * (today_value - zero))
     on = float(checked.curve.contribution(float(checked.reference_hours) / 2))
-    return min(max(round(on, -3), round(zero) + 1), round(today_value) - 1)
+    return min(max(int(round(on, -3)), round(zero) + 1), round(today_value) - 1)
 
 
 def _say(stdout: TextIO, line: str) -> None:

@@ -218,8 +218,8 @@ def demo_economics(
             due = invoice_date + dt.timedelta(days=terms)
             paid = due + dt.timedelta(days=int(max(-5, rng.normal(late_mean, late_mean / 3 + 2))))
             for line, share in enumerate(shares):
-                amount = round(float(order_value[k] * share), 2)
-                if amount <= 0:
+                line_amount = round(float(order_value[k] * share), 2)
+                if line_amount <= 0:
                     continue
                 category = CATEGORIES[int(rng.integers(len(CATEGORIES)))]
                 cols["account_external_id"].append(account.external_id)
@@ -227,9 +227,9 @@ def demo_economics(
                 cols["invoice_date"].append(invoice_date)
                 cols["product"].append(f"{category} {line + 1}")
                 cols["category"].append(category)
-                cols["quantity"].append(float(max(1, round(amount / 18.0))))
-                cols["amount"].append(Decimal(str(amount)))
-                cost = amount * (1 - margin + rng.normal(0, 0.02))
+                cols["quantity"].append(float(max(1, round(line_amount / 18.0))))
+                cols["amount"].append(Decimal(str(line_amount)))
+                cost = line_amount * (1 - margin + rng.normal(0, 0.02))
                 cols["cost"].append(Decimal(str(round(cost, 2))))
                 cols["due_date"].append(due)
                 cols["paid_date"].append(paid if paid <= today else None)

@@ -67,7 +67,11 @@ def demo_outlooks(*, review: Review, director: User, stdout: TextIO) -> int:
         data: dict[str, object] = {}
         if found is not None and found.amount > 0:
             data["potential_revenue"] = _money(found.amount * (base + step * (i % 5)))
-        if p.box in (Box.KEY.value, Box.KEY_DEVELOPMENT.value) and p.strength is not None:
+        if (
+            p.box in (Box.KEY.value, Box.KEY_DEVELOPMENT.value)
+            and p.strength is not None
+            and p.attractiveness is not None
+        ):
             if p.box == Box.KEY_DEVELOPMENT.value:
                 # Where the plan should take it: stronger with the customer, often across.
                 s_us = p.strength + 1.2 + 0.4 * (i % 4)

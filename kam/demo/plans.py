@@ -512,9 +512,10 @@ def demo_plans(*, seed: int, today: dt.date, stdout: TextIO) -> int:
         person, email = first_link.actions.filter(
             owner_side="theirs", what=SHARED_ACTION
         ).values_list("owner_contact_name", "owner_contact_email").first() or ("", "")
-        if email:
+        link_owner = first_link.account.owner
+        if email and link_owner is not None:
             link, token = services.share_link_create(
-                user=first_link.account.owner,
+                user=link_owner,
                 plan=first_link,
                 person_name=person,
                 person_email=email,
@@ -556,10 +557,11 @@ def _demo_signed_off_link(*, plan: Plan, stdout: TextIO) -> None:
     """A Dutch share link for the owner of "Sign the service agreement" on an approved plan:
     they sign off the approved version and comment on their action (docs/plans.md)."""
     action = plan.actions.filter(owner_side="theirs", what=SHARED_ACTION).first()
-    if action is None or not action.owner_contact_email:
+    owner = plan.account.owner
+    if action is None or not action.owner_contact_email or owner is None:
         return
     link, token = services.share_link_create(
-        user=plan.account.owner,
+        user=owner,
         plan=plan,
         person_name=action.owner_contact_name,
         person_email=action.owner_contact_email,

@@ -21,6 +21,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import numpy as np
@@ -300,7 +301,7 @@ def demo_relationships(
 
 
 def _positioning(
-    accounts: list[Account],
+    accounts: Sequence[Account],
     boxes: dict[int, str],
     key_ids: list[int],
     rng: np.random.Generator,

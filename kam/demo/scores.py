@@ -84,12 +84,13 @@ class _Ratings:
     score: np.ndarray
     competitor: np.ndarray
     comments: dict[tuple[int, int, int], str]
-    view_source: list[str]
+    view_source: list[ViewSource]
 
 
 def _standardise(x: np.ndarray) -> np.ndarray:
     sd = float(x.std())
-    return (x - x.mean()) / (sd if sd > 0 else 1.0)
+    standardised: np.ndarray = (x - x.mean()) / (sd if sd > 0 else 1.0)
+    return standardised
 
 
 @dataclass
@@ -106,7 +107,8 @@ class _Latent:
 
 def _apart(distance: np.ndarray, gap: float = 0.45) -> np.ndarray:
     """Move signed distances from a cut line away from it by ``gap`` score points."""
-    return distance + gap * np.sign(distance)
+    moved: np.ndarray = distance + gap * np.sign(distance)
+    return moved
 
 
 def _plan_latent(
@@ -220,7 +222,8 @@ def _plan_latent(
 
 def _centred(profile: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Deviations per criterion whose weighted mean is 0, so the axis score stays the latent."""
-    return profile - (profile @ weights / weights.sum())[:, None]
+    centred: np.ndarray = profile - (profile @ weights / weights.sum())[:, None]
+    return centred
 
 
 def _plan_ratings(

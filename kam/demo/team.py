@@ -64,7 +64,7 @@ KEY_ACCOUNTS_PER_MANAGER = 4  # the method's default limit (docs/method.md secti
 
 #: The box policies: hours (min, max), review cadence, then the service channel and visits a
 #: year (story/organisation.toml).
-POLICIES = {
+POLICIES: dict[str, BoxPolicyInput] = {
     Box(box): BoxPolicyInput(
         p["min_hours_per_year"],
         p["max_hours_per_year"],
