@@ -82,7 +82,7 @@ class Built:
     #: the capacity check the plan was made against
     hours: PlanHours | None = None
     #: the policy hours given to the accounts without judgements
-    policy: PolicyAssignment = field(default_factory=PolicyAssignment)
+    policy: PolicyAssignment[int, int] = field(default_factory=PolicyAssignment)
 
 
 def _flat_hours(box: str, policies: Mapping[str, PeriodBoxPolicy], reference: float) -> float:

@@ -13,6 +13,7 @@ Who may do what:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,22 +173,21 @@ def judgement_accounts(
     qs = base.filter(active=True).select_related("owner")
     review = review_for_boxes()
     sub = box_subquery(review)
-    if sub is not None:
-        qs = qs.annotate(box=sub)
     judgement = ResponseJudgement.objects.filter(period=period, account=OuterRef("pk"))
     qs = qs.annotate(judgement_id=Subquery(judgement.values("pk")[:1]))
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
-    if box and sub is not None:
-        qs = qs.filter(box=box)
     if sub is None:
         return qs.order_by("name", "pk")
+    boxed = qs.annotate(box=sub)
+    if box:
+        boxed = boxed.filter(box=box)
     rank = Case(
         *(When(box=b.value, then=Value(i)) for i, b in enumerate(Box)),
         default=Value(len(Box)),
         output_field=IntegerField(),
     )
-    return qs.annotate(box_rank=rank).order_by("box_rank", "name", "pk")
+    return boxed.annotate(box_rank=rank).order_by("box_rank", "name", "pk")
 
 
 def judgements_for(
@@ -213,7 +213,7 @@ def judgement_counts_by_box(*, period: PlanningPeriod) -> list[dict[str, Any]]:
         rows = qs.values("box").annotate(
             accounts=Count("pk"), judged=Count("pk", filter=Q(has_judgement__isnull=False))
         )
-        found = {r["box"] or "": r for r in rows}
+        found: dict[str, Mapping[str, Any]] = {r["box"] or "": r for r in rows}
     else:
         total = qs.aggregate(
             accounts=Count("pk"), judged=Count("pk", filter=Q(has_judgement__isnull=False))

@@ -13,31 +13,36 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from kam.core.allocation.problems import ShortfallReason
 
+#: The caller's keys of accounts and of people.
+A = TypeVar("A", bound=Hashable)
+P = TypeVar("P", bound=Hashable)
+
 
 @dataclass(frozen=True)
-class PolicyAccount:
+class PolicyAccount(Generic[A, P]):
     """An account planned by its box policy: the hours it should get, its owner (served
     first) and the other people who may serve it."""
 
-    key: Hashable
+    key: A
     hours: float
-    owner: Hashable | None = None
-    team: Sequence[Hashable] = ()
+    owner: P | None = None
+    team: Sequence[P] = ()
 
 
 @dataclass
-class PolicyAssignment:
+class PolicyAssignment(Generic[A, P]):
     """Hours per account given, hours per (person, account), what is left per person and
     per capped function, and why an account got less than its hours."""
 
-    hours: dict[Hashable, float] = field(default_factory=dict)
-    person_hours: dict[tuple[Hashable, Hashable], float] = field(default_factory=dict)
-    person_left: dict[Hashable, float] = field(default_factory=dict)
+    hours: dict[A, float] = field(default_factory=dict)
+    person_hours: dict[tuple[P, A], float] = field(default_factory=dict)
+    person_left: dict[P, float] = field(default_factory=dict)
     function_left: dict[str, float] = field(default_factory=dict)
-    shortfalls: dict[Hashable, ShortfallReason] = field(default_factory=dict)
+    shortfalls: dict[A, ShortfallReason] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -46,24 +51,24 @@ class PolicyAssignment:
 
 
 def assign_policy_hours(
-    accounts: Sequence[PolicyAccount],
+    accounts: Sequence[PolicyAccount[A, P]],
     *,
-    capacity: Mapping[Hashable, float],
-    functions: Mapping[Hashable, str],
+    capacity: Mapping[P, float],
+    functions: Mapping[P, str],
     function_caps: Mapping[str, float] | None = None,
-) -> PolicyAssignment:
+) -> PolicyAssignment[A, P]:
     """Give each account its hours from the people who may serve it (see the module).
 
     ``capacity``: hours per person (only these people serve); ``functions``: each
     person's function; ``function_caps``: the most hours of a function's people together.
     """
     caps = dict(function_caps or {})
-    out = PolicyAssignment(
+    out: PolicyAssignment[A, P] = PolicyAssignment(
         person_left={p: float(h) for p, h in capacity.items()},
         function_left={f: float(h) for f, h in caps.items()},
     )
 
-    def room(person: Hashable) -> float:
+    def room(person: P) -> float:
         left = out.person_left[person]
         f = functions.get(person)
         if f in out.function_left:
@@ -72,7 +77,7 @@ def assign_policy_hours(
 
     for account in accounts:
         wanted = float(account.hours)
-        people = []
+        people: list[P] = []
         if account.owner is not None and account.owner in capacity:
             people.append(account.owner)
         others = [p for p in dict.fromkeys(account.team) if p in capacity and p not in people]
