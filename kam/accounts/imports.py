@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -384,7 +384,7 @@ class _Import:
                 row.parent_external_id = None
         has_parent_column = self.has("parent_external_id")
 
-        def parent(external_id: str) -> str | None:
+        def group_of(external_id: str) -> str | None:
             if external_id in parent_of:
                 return parent_of[external_id]
             row = in_file.get(external_id)
@@ -422,7 +422,7 @@ class _Import:
                     break
                 path.append(node)
                 on_path.add(node)
-                node = parent(node)
+                node = group_of(node)
             else:
                 acyclic.update(path)
 
@@ -703,6 +703,7 @@ class _Import:
 def _update_many(model: type[Model], fields: list[str], rows: list[tuple[Any, ...]]) -> None:
     """``UPDATE model SET fields WHERE pk`` for many rows as one ``executemany``.
 
+    ``fields`` are the attribute names of concrete fields (``owner_id``, not ``owner``).
     Each tuple holds the new values in ``fields`` order, then the primary key. Django's
     ``bulk_update`` builds a CASE expression per field and row, which takes tens of
     seconds for ten thousand accounts; a prepared statement run for every row takes well
@@ -712,9 +713,13 @@ def _update_many(model: type[Model], fields: list[str], rows: list[tuple[Any, ..
         return
     meta = model._meta
     quote = connection.ops.quote_name
-    model_fields = [meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in model_fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    model_fields = [by_attname[name] for name in fields]
+    # A concrete field always has its column; django-stubs types ``column`` of every field
+    # as ``str | None``.
+    assignments = ", ".join(f"{quote(cast(str, f.column))} = %s" for f in model_fields)
+    pk_column = quote(cast(str, meta.pk.column))
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {pk_column} = %s"
     params = [
         [
             *(

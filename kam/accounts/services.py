@@ -379,14 +379,14 @@ def account_team_set(
             account=account, user_id__in=set(current) - set(wanted)
         ).delete()
         changed_role = []
-        for user_id, team_role in wanted.items():
-            if user_id in current and current[user_id].team_role != team_role:
-                current[user_id].team_role = team_role
+        for user_id, role in wanted.items():
+            if user_id in current and current[user_id].team_role != role:
+                current[user_id].team_role = role
                 changed_role.append(current[user_id])
         AccountTeamMember.objects.bulk_update(changed_role, ["team_role"])
         added = AccountTeamMember.objects.bulk_create(
-            AccountTeamMember(account=account, user_id=user_id, team_role=team_role)
-            for user_id, team_role in wanted.items()
+            AccountTeamMember(account=account, user_id=user_id, team_role=role)
+            for user_id, role in wanted.items()
             if user_id not in current
         )
         # bulk writes send no signals: their audit history is written here
