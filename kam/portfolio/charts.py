@@ -27,7 +27,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import altair as alt
 import vl_convert
@@ -131,7 +131,8 @@ def scale_labels() -> dict[str, str]:
 
 def x_of(row: Mapping[str, Any], axis: str) -> float | None:
     """The horizontal position of ``row`` on ``axis``: its own value, or the combined one."""
-    return row["combined_value"] if axis == "combined" else row["strength_value"]
+    x: float | None = row["combined_value"] if axis == "combined" else row["strength_value"]
+    return x
 
 
 def _screen(x: float, y: float, *, axis: str, domain: tuple[float, float]) -> tuple[float, float]:
@@ -144,7 +145,8 @@ def _screen(x: float, y: float, *, axis: str, domain: tuple[float, float]) -> tu
 
 
 def _size(row: Mapping[str, Any], size_by: str) -> float | None:
-    return row["potential"] if size_by == "potential" else row["revenue"]
+    size: float | None = row["potential"] if size_by == "potential" else row["revenue"]
+    return size
 
 
 def shown_rows(rows: Sequence[Mapping[str, Any]], *, axis: str) -> list[Mapping[str, Any]]:
@@ -347,11 +349,14 @@ def _segment(
 
 
 def _previous_x(row: Mapping[str, Any], axis: str) -> float | None:
+    x: float | None
     if axis != "combined":
-        return row["previous_strength_value"]
-    if row["previous_box"] is None or not row["trail"]:
-        return None
-    return row["trail"][-1]["c"]
+        x = row["previous_strength_value"]
+    elif row["previous_box"] is None or not row["trail"]:
+        x = None
+    else:
+        x = row["trail"][-1]["c"]
+    return x
 
 
 def _moved(row: Mapping[str, Any], axis: str) -> bool:
@@ -380,8 +385,9 @@ def _moves(
         y0 = (
             r["previous_attractiveness"] if axis != "combined" else r["trail"][-1]["attractiveness"]
         )
-        assert x0 is not None and y0 is not None
-        moves.append(_segment(x0, y0, x_of(r, axis), r["attractiveness"], axis=axis, domain=domain))
+        x1 = x_of(r, axis)
+        assert x0 is not None and y0 is not None and x1 is not None
+        moves.append(_segment(x0, y0, x1, r["attractiveness"], axis=axis, domain=domain))
     return moves
 
 
@@ -446,6 +452,16 @@ def expected_segments(
     return out
 
 
+class _Quadrant(TypedDict):
+    """A box's name in its corner of the matrix: position, text, alignment and colour."""
+
+    x: float
+    y: float
+    t: str
+    al: Literal["left", "right"]
+    c: str
+
+
 def _unchecked(chart: Callable[..., alt.LayerChart]) -> Callable[..., alt.LayerChart]:
     """``chart`` built without Altair's schema checks."""
     # Altair checks every object against the Vega-Lite schema as it is made (its "debug
@@ -471,7 +487,7 @@ def matrix_chart(
     title: str | Sequence[str] = "",
     subtitle: Sequence[str] = (),
     size_title: str = "",
-    width: int | str = WIDTH,
+    width: float | Literal["container"] = WIDTH,
     trails: bool = False,
     bubbles: Split | None = None,
 ) -> alt.LayerChart:
@@ -566,7 +582,7 @@ def matrix_chart(
         right = hi / math.exp(0.03 * math.log(hi / lo))
     else:
         left, right = lo + 0.025 * (hi - lo), hi - 0.025 * (hi - lo)
-    quadrants = [
+    quadrants: list[_Quadrant] = [
         {"x": right, "y": 9.7, "t": labels["key"], "al": "right", "c": BOX_COLOURS["key"]},
         {
             "x": left,
@@ -730,7 +746,7 @@ def matrix_chart(
 
     max_revenue = max((p["r"] for p in points), default=0) or 1
     pct = ".0%"
-    bubbles = (
+    bubble_layer = (
         alt.Chart(alt.NamedData("accounts"), name="bubbles")
         .transform_calculate(
             h=f"{json.dumps(prefix)} + datum.i + {json.dumps(suffix)}",
@@ -803,13 +819,13 @@ def matrix_chart(
             ],
         )
     )
-    layers.append(bubbles)
+    layers.append(bubble_layer)
 
     if isinstance(title, str):
         title_text: Any = title
     else:
         title_text = list(title)
-    chart = alt.LayerChart(
+    chart: alt.LayerChart = alt.LayerChart(
         layer=layers,
         width=width,
         height=HEIGHT,
@@ -858,7 +874,7 @@ def matrix_chart(
     return chart
 
 
-def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def chart_spec(chart: alt.Chart | alt.LayerChart) -> dict[str, Any]:
     """The Vega-Lite spec (a JSON-able dict) of ``chart``, data inlined.
 
     The named datasets are set aside while Altair writes the spec and put back after:

@@ -28,7 +28,7 @@ from kam.portfolio.review_selectors import rater_candidates
 from kam.portfolio.services import CriterionInput, SchemeContent
 from kam.web.widgets import IsoDateInput
 
-AXIS_PREFIX = {Axis.ATTRACTIVENESS: "a", Axis.STRENGTH: "s"}
+AXIS_PREFIX: dict[str, str] = {Axis.ATTRACTIVENESS: "a", Axis.STRENGTH: "s"}
 ROW_FIELDS = ("key", "name", "weight", "anchor_2", "anchor_5", "anchor_8")
 #: the binding to an account fact (kam.core.fact_scores); a select always posts a value
 FACT_FIELDS = ("fact", "fact_method", "fact_cuts", "fact_direction")
@@ -85,14 +85,26 @@ def _rows_from_post(data: QueryDict, axis: str) -> list[CriterionRow]:
     prefix = AXIS_PREFIX[axis]
     columns = {f: data.getlist(f"{prefix}-{f}") for f in ROW_FIELDS + FACT_FIELDS}
     n = max((len(columns[f]) for f in ROW_FIELDS), default=0)
+
+    def cell(name: str, i: int) -> str:
+        typed = columns[name]
+        return typed[i] if i < len(typed) else ""
+
     rows = []
     for i in range(n):
-        values = {
-            f: (columns[f][i] if i < len(columns[f]) else "") for f in ROW_FIELDS + FACT_FIELDS
-        }
-        values["fact_method"] = values["fact_method"] or RuleMethod.PERCENTILES.value
-        values["fact_direction"] = values["fact_direction"] or "higher"
-        row = CriterionRow(axis=axis, **values)
+        row = CriterionRow(
+            axis=axis,
+            key=cell("key", i),
+            name=cell("name", i),
+            weight=cell("weight", i),
+            anchor_2=cell("anchor_2", i),
+            anchor_5=cell("anchor_5", i),
+            anchor_8=cell("anchor_8", i),
+            fact=cell("fact", i),
+            fact_method=cell("fact_method", i) or RuleMethod.PERCENTILES.value,
+            fact_cuts=cell("fact_cuts", i),
+            fact_direction=cell("fact_direction", i) or "higher",
+        )
         if not row.blank:
             rows.append(row)
     return rows
@@ -416,7 +428,7 @@ class OutlookForm(forms.ModelForm):
             for name in _OUTLOOK_NUMBERS
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The potential is in the account's currency: its label says which.
         potential = self.fields["potential_revenue"]
