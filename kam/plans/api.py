@@ -515,7 +515,7 @@ def get_conversations(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     role of the contacts met: how many, with whom, when last; ``no_decider`` flags each
     objective that has had no conversation with a decider. The same grid as the plan page
     and the internal exports."""
-    from kam.plans.conversations import conversation_grid
+    from kam.plans.sources import conversation_grid
 
     plan = _plan(request, plan_id)
     grid = conversation_grid(plan=plan)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -27,16 +27,9 @@ from kam.accounts.selectors import (
     account_list_editable,
     account_list_visible,
 )
-from kam.economics.figures import (
-    AccountFigures,
-    account_figures,
-    planned_hours_by_person,
-    revenues_of_year,
-)
 from kam.errors import ApplicationError, require
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
-from kam.plans.conversations import conversation_grid
 from kam.plans.document import (
     SECTION_KEYS,
     ActionDoc,
@@ -69,12 +62,21 @@ from kam.plans.models import (
     ShareAccess,
     ShareLink,
 )
+from kam.plans.sources import (
+    account_figures,
+    conversation_grid,
+    planned_hours_by_person,
+    revenues_of_year,
+)
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
 from kam.users.models import Function
 from kam.users.selectors import user_may_manage_portfolio
 from kam.web.formats import half_up
+
+if TYPE_CHECKING:
+    from kam.economics.figures import AccountFigures
 
 # -- who may do what -------------------------------------------------------------------------
 
