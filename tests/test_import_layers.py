@@ -26,7 +26,7 @@ CONFIG = ROOT / ".importlinter"
 
 #: How many imports break the layers today (the contract's ``ignore_imports``). Lower it
 #: when you remove one; never raise it: put the new code in the layer it belongs to.
-MOST_EXCEPTIONS = 5
+MOST_EXCEPTIONS = 3
 
 
 def _contract(name: str) -> configparser.SectionProxy:
