@@ -71,6 +71,7 @@ from kam.plans.sources import (
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
+from kam.relationships.sources import PlanMarkers
 from kam.users.models import Function
 from kam.users.selectors import user_may_manage_portfolio
 from kam.web.formats import half_up
@@ -806,3 +807,27 @@ def share_access_list(*, plan: Plan, limit: int = 50) -> list[ShareAccess]:
         .select_related("link", "action")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+def plan_markers(*, accounts: QuerySet[Account], as_of: dt.date) -> PlanMarkers:
+    """The plan markers of the relationship stage (method section 3): a joint plan is a plan
+    of the current period that the customer can open through a working share link; joint
+    projects are that period's projects shared with the customer. What the relationship
+    analysis reads (``kam.relationships.sources``)."""
+    current = Plan.objects.filter(
+        account_id__in=accounts.values("pk"), period_start__lte=as_of, period_end__gte=as_of
+    )
+    markers = PlanMarkers()
+    markers.shared.update(
+        current.filter(
+            share_links__revoked_at__isnull=True, share_links__expires_at__gt=timezone.now()
+        ).values_list("account_id", flat=True)
+    )
+    for account_id, n in (
+        PlanItem.objects.filter(plan__in=current, kind=ItemKind.PROJECT, shared=True)
+        .order_by()
+        .values_list("plan__account_id")
+        .annotate(n=Count("pk"))
+    ):
+        markers.projects[account_id] = max(markers.projects.get(account_id, 0), int(n))
+    return markers
