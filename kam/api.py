@@ -25,9 +25,9 @@ from kam.jobs.api import router as jobs_router
 from kam.organisation.api import router as organisation_router
 from kam.pages.accounts_api import router as accounts_router
 from kam.pages.history_api import router as history_router
+from kam.pages.plans_api import router as plans_router
 from kam.pages.relationships_api import router as relationships_router
 from kam.pages.timeline_api import router as account_history_router
-from kam.plans.api import router as plans_router
 from kam.portfolio.api import router as portfolio_router
 from kam.reports.api import router as reports_router
 from kam.users.api import router as users_router
@@ -63,6 +63,7 @@ class KamParser(CheckedParser):
 # moved to another module keeps the id it was published with (tests/test_api_operation_ids.py).
 PUBLISHED_MODULES: dict[str, str] = {
     "kam.pages.accounts_api": "kam.accounts.api",
+    "kam.pages.plans_api": "kam.plans.api",
     "kam.pages.relationships_api": "kam.relationships.api",
 }
 

@@ -45,7 +45,7 @@ urlpatterns = [
     path("activities/", include("kam.activities.urls")),
     path("relationships/", include("kam.pages.relationships_urls")),
     path("reports/", include("kam.reports.urls")),
-    path("plans/", include("kam.plans.urls")),
+    path("plans/", include("kam.pages.plans_urls")),
     path("economics/", include("kam.economics.urls")),
     path("method/", include("kam.guide.urls")),
     path("me/", include("kam.users.urls")),

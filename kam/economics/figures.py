@@ -92,6 +92,15 @@ def revenues_of_year_by_id(*, external_ids: Mapping[int, str], year: int) -> dic
     return out
 
 
+def revenue_amounts_of_year(*, external_ids: Mapping[int, str], year: int) -> dict[int, float]:
+    """``revenues_of_year_by_id`` without the sources: the revenue the portfolio's matrix
+    shows (``kam.portfolio.sources``)."""
+    return {
+        pk: found.amount
+        for pk, found in revenues_of_year_by_id(external_ids=external_ids, year=year).items()
+    }
+
+
 def _invoiced_in_year(*, external_ids: list[str], year: int) -> dict[str, float]:
     """External id → Σ invoice-line amount dated in ``year``; empty when the store's lines
     begin after 1 January of ``year`` (a year the store holds only part of)."""

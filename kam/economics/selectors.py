@@ -53,6 +53,17 @@ def fact_value(row: AccountFacts | None, fact: str) -> float | None:
     return None if value is None else float(value)
 
 
+def account_fact_values(
+    *, account_ids: Iterable[int], as_of: dt.date
+) -> dict[int, dict[str, float | None]]:
+    """Each account's latest facts at or before ``as_of`` as fact → value: what the
+    portfolio derives scores from (``kam.portfolio.sources``)."""
+    return {
+        pk: {fact: fact_value(row, fact) for fact in FACTS}
+        for pk, row in account_facts_latest(account_ids=account_ids, as_of=as_of).items()
+    }
+
+
 # --- the pages' reads -----------------------------------------------------------------------
 
 

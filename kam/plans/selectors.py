@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -27,16 +27,9 @@ from kam.accounts.selectors import (
     account_list_editable,
     account_list_visible,
 )
-from kam.economics.figures import (
-    AccountFigures,
-    account_figures,
-    planned_hours_by_person,
-    revenues_of_year,
-)
 from kam.errors import ApplicationError, require
 from kam.organisation.models import Box
 from kam.organisation.selectors import organisation_get
-from kam.plans.conversations import conversation_grid
 from kam.plans.document import (
     SECTION_KEYS,
     ActionDoc,
@@ -69,12 +62,22 @@ from kam.plans.models import (
     ShareAccess,
     ShareLink,
 )
+from kam.plans.sources import (
+    account_figures,
+    conversation_grid,
+    planned_hours_by_person,
+    revenues_of_year,
+)
 from kam.portfolio.models import Placement
 from kam.portfolio.selectors import account_box as portfolio_account_box
 from kam.portfolio.selectors import portfolio_review
+from kam.relationships.sources import PlanMarkers
 from kam.users.models import Function
 from kam.users.selectors import user_may_manage_portfolio
 from kam.web.formats import half_up
+
+if TYPE_CHECKING:
+    from kam.economics.figures import AccountFigures
 
 # -- who may do what -------------------------------------------------------------------------
 
@@ -804,3 +807,27 @@ def share_access_list(*, plan: Plan, limit: int = 50) -> list[ShareAccess]:
         .select_related("link", "action")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+def plan_markers(*, accounts: QuerySet[Account], as_of: dt.date) -> PlanMarkers:
+    """The plan markers of the relationship stage (method section 3): a joint plan is a plan
+    of the current period that the customer can open through a working share link; joint
+    projects are that period's projects shared with the customer. What the relationship
+    analysis reads (``kam.relationships.sources``)."""
+    current = Plan.objects.filter(
+        account_id__in=accounts.values("pk"), period_start__lte=as_of, period_end__gte=as_of
+    )
+    markers = PlanMarkers()
+    markers.shared.update(
+        current.filter(
+            share_links__revoked_at__isnull=True, share_links__expires_at__gt=timezone.now()
+        ).values_list("account_id", flat=True)
+    )
+    for account_id, n in (
+        PlanItem.objects.filter(plan__in=current, kind=ItemKind.PROJECT, shared=True)
+        .order_by()
+        .values_list("plan__account_id")
+        .annotate(n=Count("pk"))
+    ):
+        markers.projects[account_id] = max(markers.projects.get(account_id, 0), int(n))
+    return markers

@@ -53,6 +53,7 @@ from kam.organisation.selectors import (
 )
 from kam.portfolio.models import Criterion, Outlook, Placement, Review, ReviewStatus
 from kam.portfolio.selectors import portfolio_review, review_choices_for_matrix, review_previous
+from kam.portfolio.sources import revenues_of_year
 
 UNPLACED = "unplaced"
 BOX_ORDER: tuple[str, ...] = tuple(b.value for b in BOXES)
@@ -292,16 +293,9 @@ def matrix_rows(
             .values_list("account_id", "attractiveness", "strength", "relative_strength", "box")
         }
 
-    from kam.economics.figures import revenues_of_year_by_id
-
     # The revenue is the figures' (kam.economics.figures): invoiced, else entered.
     year = revenue_year(review=review)
-    revenue = {
-        pk: found.amount
-        for pk, found in revenues_of_year_by_id(
-            external_ids={p[0]: p[9] for p in placements}, year=year
-        ).items()
-    }
+    revenue = revenues_of_year(external_ids={p[0]: p[9] for p in placements}, year=year)
     rates = exchange_rates_get(organisation=organisation_get())
     prefix, suffix = account_url_pattern()
     cuts = matrix_cuts(review=review)

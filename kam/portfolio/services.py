@@ -41,6 +41,7 @@ from kam.portfolio.models import (
     ViewSource,
 )
 from kam.portfolio.selectors import review_scope, reviews_next, scheme_version_to_core
+from kam.portfolio.sources import facts_latest
 from kam.users.selectors import user_may_manage_portfolio
 from kam.web.concurrency import claim_version, save_versioned, snapshot
 from kam.web.history_records import bulk_history, history_reason
@@ -430,18 +431,16 @@ def review_derive_scores(*, review: Review, as_of: dt.date | None = None) -> int
     replaced; raters' own scores (overrides) are kept. Accounts without the fact get no
     derived score and are left to the raters.
     """
-    from kam.economics.selectors import account_facts_latest, fact_value
-
     _require_open(review)
     bound = [c for c in review.scheme_version.criteria.all() if c.fact]
     account_ids = list(review_scope(review=review).order_by("pk").values_list("pk", flat=True))
-    facts = account_facts_latest(account_ids=account_ids, as_of=as_of or review.review_date)
+    facts = facts_latest(account_ids=account_ids, as_of=as_of or review.review_date)
     rows: list[Rating] = []
     for crit in bound:
         rule = FactRule.from_json(crit.fact, crit.fact_rule)
         values = np.array(
             [
-                np.nan if (v := fact_value(facts.get(pk), crit.fact)) is None else v
+                np.nan if (v := facts.get(pk, {}).get(crit.fact)) is None else v
                 for pk in account_ids
             ],
             dtype=np.float64,

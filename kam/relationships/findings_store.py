@@ -1,8 +1,9 @@
 """The findings over time: ``FindingRecord`` rows kept equal to the computed findings.
 
 Findings are computed from the contacts, links, activities, team and box
-(``kam.relationships.selectors.load`` and ``kam.core.relationships.findings``); they have no
-dates of their own. ``findings_refresh`` compares what is found today with the open records:
+(``kam.relationships.selectors.load``, which reads the meetings and the plan markers
+through ``kam.relationships.sources``, and ``kam.core.relationships.findings``); they have
+no dates of their own. ``findings_refresh`` compares what is found today with the open records:
 a new finding opens a record dated today, a finding no longer found is resolved today, one
 still found keeps its opening day (its severity and wording follow the latest computation).
 So after a refresh the open records equal the computed findings of the active accounts;
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from kam.accounts.models import Account
@@ -247,20 +249,29 @@ def _contacts_changed(sender: Any, instance: Any, action: str, **kwargs: Any) ->
         _changed(sender, instance)
 
 
-def connect() -> None:
-    """Connect the signals of the findings' inputs (from ``RelationshipsConfig.ready``)."""
+def inputs_connect(*, models: Iterable[type[Model]], m2m: Iterable[Any] = ()) -> None:
+    """Refresh an account's findings when a row of ``models`` (with an account, a contact
+    or an activity) or a many-to-many table of ``m2m`` changes: the apps above
+    relationships whose rows are inputs (activities) call this in their app config."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from kam.accounts.models import AccountTeamMember
-    from kam.activities.models import Activity, ActivityParticipant
-    from kam.portfolio.models import Review
-    from kam.relationships.models import Contact, ContactLink
-
-    for model in (Contact, ContactLink, Activity, ActivityParticipant, AccountTeamMember):
+    for model in models:
         uid = f"kam-findings-{model.__name__}"
         post_save.connect(_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=uid + "-delete")
-    m2m_changed.connect(
-        _contacts_changed, sender=Activity.contacts.through, dispatch_uid="kam-findings-m2m"
-    )
+    for through in m2m:
+        uid = f"kam-findings-{through.__name__}-m2m"
+        m2m_changed.connect(_contacts_changed, sender=through, dispatch_uid=uid)
+
+
+def connect() -> None:
+    """Connect the signals of the findings' inputs in relationships and below (from
+    ``RelationshipsConfig.ready``; activities connect theirs with ``inputs_connect``)."""
+    from django.db.models.signals import post_save
+
+    from kam.accounts.models import AccountTeamMember
+    from kam.portfolio.models import Review
+    from kam.relationships.models import Contact, ContactLink
+
+    inputs_connect(models=(Contact, ContactLink, AccountTeamMember))
     post_save.connect(_review_changed, sender=Review, dispatch_uid="kam-findings-review")

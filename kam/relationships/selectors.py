@@ -51,7 +51,6 @@ from kam.accounts.selectors import (
     account_get_visible,
     account_list_visible,
 )
-from kam.activities.models import Activity, ActivityParticipant, ActivityType
 from kam.core import relationships as core
 from kam.errors import ApplicationError
 from kam.organisation.models import Box
@@ -66,6 +65,7 @@ from kam.relationships.models import (
     ErasureRecord,
     FindingRecord,
 )
+from kam.relationships.sources import meetings_read, plan_markers_read
 from kam.users.selectors import user_may_manage_portfolio
 
 WINDOW_DAYS = core.DEFAULT_WINDOW_DAYS
@@ -197,33 +197,19 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
             _senior(m.user, function),
         )
     start = as_of - dt.timedelta(days=LOOKBACK_DAYS)
-    acts = Activity.objects.filter(account_id__in=ids, date__gte=start, date__lte=as_of).exclude(
-        type=ActivityType.EMAIL
-    )
-    act_rows = list(acts.values_list("pk", "account_id", "date"))
-    ours: dict[int, set[int]] = defaultdict(set)
+    meetings = meetings_read(accounts=accounts, start=start, end=as_of)
     outsiders: set[int] = set()
-    for activity_id, user_id in ActivityParticipant.objects.filter(activity__in=acts).values_list(
-        "activity_id", "user_id"
-    ):
-        ours[activity_id].add(user_id)
-    theirs: dict[int, set[int]] = defaultdict(set)
-    for activity_id, contact_id in Activity.contacts.through.objects.filter(
-        activity__in=acts
-    ).values_list("activity_id", "contact_id"):
-        theirs[activity_id].add(contact_id)
-    for activity_id, account_id, day in act_rows:
-        d = data[account_id]
+    for meeting in meetings:
+        d = data[meeting.account_id]
         d.activity_count += 1
-        people = ours.get(activity_id, set())
-        for user_id in people:
-            if user_id not in members[account_id]:
+        for user_id in meeting.users:
+            if user_id not in members[meeting.account_id]:
                 outsiders.add(user_id)
         d.meetings.append(
             core.Meeting(
-                day=day,
-                ours=frozenset(ukey(u) for u in people),
-                theirs=frozenset(ckey(c) for c in theirs.get(activity_id, set())),
+                day=meeting.day,
+                ours=frozenset(ukey(u) for u in meeting.users),
+                theirs=frozenset(ckey(c) for c in meeting.contacts),
             )
         )
     for link in ContactLink.objects.filter(contact__account_id__in=ids).select_related("contact"):
@@ -238,9 +224,7 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
             for u in get_user_model().objects.filter(pk__in=outsiders).select_related("profile")
         }
         pairs = [
-            (account_id, user_id)
-            for activity_id, account_id, _day in act_rows
-            for user_id in ours.get(activity_id, set())
+            (meeting.account_id, user_id) for meeting in meetings for user_id in meeting.users
         ] + [(d.account.pk, m.user_id) for d in data.values() for m in d.manual]
         for account_id, user_id in pairs:
             if user_id not in members[account_id] and user_id in users:
@@ -269,33 +253,15 @@ def load(accounts: QuerySet[Account], *, as_of: dt.date | None = None) -> list[A
         data[account_id].revenue_years.add(year)
     for rel in AccountRelationship.objects.filter(account_id__in=ids):
         data[rel.account_id].relationship = rel
-    _load_plans(data, ids, as_of)
+    markers = plan_markers_read(accounts=accounts, as_of=as_of)
+    for account_id in markers.shared:
+        data[account_id].plan_shared = True
+    for account_id, n in markers.projects.items():
+        data[account_id].plan_projects = n
     out = [data[a.pk] for a in rows]
     for d in out:
         analyse(d)
     return out
-
-
-def _load_plans(data: dict[int, AccountData], ids: list[int], as_of: dt.date) -> None:
-    """The plan markers of the stage (method section 3): a joint plan is a plan of the
-    current period that the customer can open through a working share link (kam.plans);
-    joint projects are that period's projects shared with the customer."""
-    from kam.plans.models import ItemKind, Plan, PlanItem
-
-    current = Plan.objects.filter(
-        account_id__in=ids, period_start__lte=as_of, period_end__gte=as_of
-    )
-    for account_id in current.filter(
-        share_links__revoked_at__isnull=True, share_links__expires_at__gt=timezone.now()
-    ).values_list("account_id", flat=True):
-        data[account_id].plan_shared = True
-    for account_id, n in (
-        PlanItem.objects.filter(plan__in=current, kind=ItemKind.PROJECT, shared=True)
-        .order_by()
-        .values_list("plan__account_id")
-        .annotate(n=Count("pk"))
-    ):
-        data[account_id].plan_projects = max(data[account_id].plan_projects, int(n))
 
 
 def _core_contact(c: Contact) -> core.Contact:

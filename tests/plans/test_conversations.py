@@ -10,12 +10,12 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
+from kam.activities.conversations import conversation_grid
 from kam.activities.services import activity_create, activity_update
 from kam.errors import ApplicationError
 from kam.plans import services
 from kam.plans.conversations import (
     ObjectiveIndex,
-    conversation_grid,
     grid_display,
     objective_code,
     recency,

@@ -230,7 +230,7 @@ def test_plan_list_pages_through_the_plans_and_counts_them_all(kam_user, monkeyp
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from kam.plans import views
+    from kam.pages import plans_views as views
     from tests.factories import AccountFactory
 
     monkeypatch.setattr(views, "PLANS_PER_PAGE", 2)

@@ -1,8 +1,10 @@
-"""URLs of the plan pages, under /plans/ (the customer's page too: /plans/shared/<token>/)."""
+"""URLs of the plan pages, under /plans/ (the customer's page too: /plans/shared/<token>/), app
+namespace ``plans``: in kam/pages because a plan's page shows the conversations logged in
+activities (docs/architecture.md, "The order of the packages")."""
 
 from django.urls import path
 
-from kam.plans import views
+from kam.pages import plans_views as views
 
 app_name = "plans"
 urlpatterns = [

@@ -1,8 +1,11 @@
 """Plan pages: the list, a plan with its sections, editing, review, comparison, share links,
 overdue commitments, templates per box, and the customer's page behind a share link.
 
-Views parse the request, call one selector or service, and render. Every plan is read
-through the user's visible accounts; a plan on a hidden account answers 404.
+In kam/pages because a plan's page shows the account's figures (economics) and links to log
+a conversation on an objective (activities), apps above plans (docs/architecture.md, "The
+order of the packages"). Views parse the request, call one selector or service, and render.
+Every plan is read through the user's visible accounts; a plan on a hidden account answers
+404.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""API endpoints of the plans app, mounted at /api/plans (docs/method.md section 5).
+"""API endpoints of the plans app, mounted at /api/plans (docs/method.md section 5); in
+kam/pages because they answer the account's figures (economics) and the conversation grid
+(activities), apps above plans (docs/architecture.md, "The order of the packages").
 
 The same rules as the pages: a plan is read through the caller's visible accounts (a plan
 on another manager's account answers 404, as if it did not exist) and changed only when
@@ -515,7 +517,7 @@ def get_conversations(request: AuthenticatedHttpRequest, plan_id: int) -> Any:
     role of the contacts met: how many, with whom, when last; ``no_decider`` flags each
     objective that has had no conversation with a decider. The same grid as the plan page
     and the internal exports."""
-    from kam.plans.conversations import conversation_grid
+    from kam.activities.conversations import conversation_grid
 
     plan = _plan(request, plan_id)
     grid = conversation_grid(plan=plan)
