@@ -74,7 +74,7 @@ browser:
 
 ## lint: what CI checks: ruff (lint and format), the import layers (.importlinter: no import
 ## cycles), mypy, Django's system checks, and that the models and the migrations agree; the
-## pre-commit hooks run all of them but mypy
+## pre-commit hooks run the same checks
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
