@@ -383,7 +383,7 @@ def test_a_contribution_alert_compares_the_last_twelve_months_with_the_twelve_be
     small = SimpleNamespace(pk=4, name="Small")
     asked = []
 
-    def fake_ledgers(*, accounts, as_of, with_investments):  # type: ignore[no-untyped-def]
+    def fake_ledgers(*, accounts, as_of, with_investments, account_query=None):  # type: ignore[no-untyped-def]
         asked.extend(a.name for a in accounts)
         return [
             _ledger(falls, [1000.0, 900.0]),
