@@ -69,9 +69,9 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
-from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityParticipant, ActivityType
+from kam.activities.models import MAX_DURATION_MINUTES, Activity, ActivityType
 from kam.activities.selectors import activity_may_log
-from kam.activities.signals import activities_bulk_created
+from kam.activities.services import activities_bulk_insert
 from kam.errors import ApplicationError, require
 from kam.imports.limits import Deadline, date_check, limit, upload_size_check
 from kam.imports.problems import ImportProblem, ImportRefused
@@ -968,32 +968,17 @@ def calendar_run(
             )
             for p in new
         ]
-        Activity.objects.bulk_create(activities, batch_size=1000)
-        ActivityParticipant.objects.bulk_create(
-            [
-                ActivityParticipant(activity_id=a.pk, user_id=u)
-                for a, p in zip(activities, new, strict=True)
-                for u in p.participant_ids
-            ],
-            batch_size=2000,
-        )
-        activities_bulk_created.send(
-            sender=Activity, account_ids={a.account_id for a in activities}
-        )  # team hours changed
-        Through = Activity.contacts.through
-        Through.objects.bulk_create(
-            [
-                Through(activity_id=a.pk, contact_id=c)
-                for a, p in zip(activities, new, strict=True)
-                for c in p.contact_ids
-            ],
-            batch_size=2000,
+        activities_bulk_insert(
+            activities=activities,
+            participant_ids=[p.participant_ids for p in new],
+            contact_ids=[p.contact_ids for p in new],
         )
         summary.created = len(activities)
         # Re-runs: an earlier imported meeting gains the contacts mapped since (only additions).
         old = [(existing[k], p) for k, p in planned.items() if k in existing]
         summary.unchanged = len(old)
         if old:
+            Through = Activity.contacts.through
             have = set(
                 Through.objects.filter(activity_id__in=[a.pk for a, _p in old]).values_list(
                     "activity_id", "contact_id"

@@ -52,9 +52,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kam.accounts.selectors import account_list_visible
-from kam.activities.models import Activity, ActivityParticipant
+from kam.activities.models import Activity
 from kam.activities.selectors import activity_may_log
 from kam.activities.services import (
+    activities_bulk_insert,
     activity_contact_create,
     contacts_clean,
     date_clean,
@@ -63,7 +64,6 @@ from kam.activities.services import (
     type_clean,
     uid_clean,
 )
-from kam.activities.signals import activities_bulk_created
 from kam.core.contact_match import Candidate, match_names
 from kam.errors import ApplicationError, require
 from kam.imports.limits import Deadline, date_plausible, date_reason, upload_size_check
@@ -497,28 +497,10 @@ class _Import:
     def write(self, rows: list[_Row]) -> int:
         creator = self.user if self.user.is_authenticated else None
         activities = [Activity(created_by=creator, **row.values) for row in rows]
-        Activity.objects.bulk_create(activities, batch_size=1000)
-        if any(a.pk is None for a in activities):  # a database that cannot return ids
-            raise RuntimeError("bulk_create did not return the new activities' ids")
-        ActivityParticipant.objects.bulk_create(
-            [
-                ActivityParticipant(activity_id=a.pk, user_id=user_id)
-                for a, row in zip(activities, rows, strict=True)
-                for user_id in row.participant_ids
-            ],
-            batch_size=2000,
-        )
-        activities_bulk_created.send(
-            sender=Activity, account_ids={a.account_id for a in activities}
-        )  # team hours changed
-        Through = Activity.contacts.through
-        Through.objects.bulk_create(
-            [
-                Through(activity_id=a.pk, contact_id=contact_id)
-                for a, row in zip(activities, rows, strict=True)
-                for contact_id in row.contact_ids
-            ],
-            batch_size=2000,
+        activities_bulk_insert(
+            activities=activities,
+            participant_ids=[row.participant_ids for row in rows],
+            contact_ids=[row.contact_ids for row in rows],
         )
         return len(activities)
 

@@ -31,6 +31,7 @@ from kam.activities.models import (
     ActivityType,
 )
 from kam.activities.selectors import activity_may_change, activity_may_log
+from kam.activities.signals import activities_bulk_created
 from kam.core.contact_match import Candidate, NameMatch, match_names
 from kam.errors import ApplicationError, require
 
@@ -483,3 +484,36 @@ def users_by_username(usernames: Sequence[str], *, field: str = "participants") 
             problems=[_("There is no user '%(username)s'.") % {"username": u} for u in unknown],
         )
     return [found[n] for n in names]
+
+
+def activities_bulk_insert(
+    *,
+    activities: list[Activity],
+    participant_ids: Sequence[Iterable[int]],
+    contact_ids: Sequence[Iterable[int]],
+) -> None:
+    """Insert ``activities`` (an import, a calendar file) with the participants and contacts
+    of each, the i-th of ``participant_ids`` and ``contact_ids`` being the i-th activity's,
+    in three bulk inserts inside the caller's transaction; the stored P&L is told that the
+    accounts' team hours changed."""
+    Activity.objects.bulk_create(activities, batch_size=1000)
+    if any(a.pk is None for a in activities):  # a database that cannot return ids
+        raise RuntimeError("bulk_create did not return the new activities' ids")
+    ActivityParticipant.objects.bulk_create(
+        [
+            ActivityParticipant(activity_id=a.pk, user_id=user_id)
+            for a, users in zip(activities, participant_ids, strict=True)
+            for user_id in users
+        ],
+        batch_size=2000,
+    )
+    activities_bulk_created.send(sender=Activity, account_ids={a.account_id for a in activities})
+    Through = Activity.contacts.through
+    Through.objects.bulk_create(
+        [
+            Through(activity_id=a.pk, contact_id=contact_id)
+            for a, contacts in zip(activities, contact_ids, strict=True)
+            for contact_id in contacts
+        ],
+        batch_size=2000,
+    )
