@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 from kam.accounts.models import Account
 from kam.plans.document import ConversationGridDoc
 from kam.plans.models import Plan
+from kam.slots import Slot
 
 if TYPE_CHECKING:
     from kam.economics.figures import AccountFigures, YearRevenue
@@ -49,50 +49,41 @@ class GridReader(Protocol):
     def __call__(self, *, plan: Plan, today: dt.date | None = None) -> ConversationGridDoc: ...
 
 
-@dataclass
-class _Sources:
-    figures: FiguresReader | None = None
-    revenues: RevenuesReader | None = None
-    hours: HoursReader | None = None
-    grid: GridReader | None = None
-
-
-_sources = _Sources()
+_figures: Slot[FiguresReader] = Slot("a plan's figures", provider="kam.economics")
+_revenues: Slot[RevenuesReader] = Slot("a plan's revenue", provider="kam.economics")
+_hours: Slot[HoursReader] = Slot("a plan's planned hours", provider="kam.economics")
+_grid: Slot[GridReader] = Slot("a plan's conversation grid", provider="kam.activities")
 
 
 def economics_register(
     *, figures: FiguresReader, revenues: RevenuesReader, hours: HoursReader
 ) -> None:
     """Called by economics when the apps are ready."""
-    _sources.figures = figures
-    _sources.revenues = revenues
-    _sources.hours = hours
+    _figures.fill(figures)
+    _revenues.fill(revenues)
+    _hours.fill(hours)
 
 
 def activities_register(*, grid: GridReader) -> None:
     """Called by activities when the apps are ready."""
-    _sources.grid = grid
+    _grid.fill(grid)
 
 
 def account_figures(*, account: Account, year: int, plan: Plan | None = None) -> AccountFigures:
     """See ``FiguresReader`` (kam.economics.figures)."""
-    assert _sources.figures is not None, "kam.economics registers the figures when ready"
-    return _sources.figures(account=account, year=year, plan=plan)
+    return _figures.get()(account=account, year=year, plan=plan)
 
 
 def revenues_of_year(*, accounts: Iterable[Account], year: int) -> dict[int, YearRevenue]:
     """See ``RevenuesReader`` (kam.economics.figures)."""
-    assert _sources.revenues is not None, "kam.economics registers the revenue when ready"
-    return _sources.revenues(accounts=accounts, year=year)
+    return _revenues.get()(accounts=accounts, year=year)
 
 
 def planned_hours_by_person(*, account_id: int, start: dt.date, end: dt.date) -> dict[int, Decimal]:
     """See ``HoursReader`` (kam.economics.figures)."""
-    assert _sources.hours is not None, "kam.economics registers the planned hours when ready"
-    return _sources.hours(account_id=account_id, start=start, end=end)
+    return _hours.get()(account_id=account_id, start=start, end=end)
 
 
 def conversation_grid(*, plan: Plan, today: dt.date | None = None) -> ConversationGridDoc:
     """See ``GridReader`` (kam.activities.conversations)."""
-    assert _sources.grid is not None, "kam.activities registers the grid when ready"
-    return _sources.grid(plan=plan, today=today)
+    return _grid.get()(plan=plan, today=today)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Protocol
+
+from kam.slots import Slot
 
 
 class FactsReader(Protocol):
@@ -28,30 +29,23 @@ class RevenuesReader(Protocol):
     def __call__(self, *, external_ids: Mapping[int, str], year: int) -> dict[int, float]: ...
 
 
-@dataclass
-class _Sources:
-    facts: FactsReader | None = None
-    revenues: RevenuesReader | None = None
-
-
-_sources = _Sources()
+_facts: Slot[FactsReader] = Slot("the accounts' facts", provider="kam.economics")
+_revenues: Slot[RevenuesReader] = Slot("the revenue of a year", provider="kam.economics")
 
 
 def sources_register(*, facts: FactsReader, revenues: RevenuesReader) -> None:
     """Called by economics when the apps are ready."""
-    _sources.facts = facts
-    _sources.revenues = revenues
+    _facts.fill(facts)
+    _revenues.fill(revenues)
 
 
 def facts_latest(
     *, account_ids: Iterable[int], as_of: dt.date
 ) -> dict[int, dict[str, float | None]]:
     """The accounts' latest fact values at or before ``as_of`` (see ``FactsReader``)."""
-    assert _sources.facts is not None, "kam.economics registers the facts reader when ready"
-    return _sources.facts(account_ids=account_ids, as_of=as_of)
+    return _facts.get()(account_ids=account_ids, as_of=as_of)
 
 
 def revenues_of_year(*, external_ids: Mapping[int, str], year: int) -> dict[int, float]:
     """The accounts' revenue in ``year`` (see ``RevenuesReader``)."""
-    assert _sources.revenues is not None, "kam.economics registers the revenue reader when ready"
-    return _sources.revenues(external_ids=external_ids, year=year)
+    return _revenues.get()(external_ids=external_ids, year=year)

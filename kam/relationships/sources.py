@@ -13,6 +13,7 @@ from typing import Protocol
 from django.db.models import QuerySet
 
 from kam.accounts.models import Account
+from kam.slots import Slot
 
 
 @dataclass(frozen=True)
@@ -50,32 +51,25 @@ class PlanMarkersReader(Protocol):
     def __call__(self, *, accounts: QuerySet[Account], as_of: dt.date) -> PlanMarkers: ...
 
 
-@dataclass
-class _Sources:
-    meetings: MeetingsReader | None = None
-    plan_markers: PlanMarkersReader | None = None
-
-
-_sources = _Sources()
+_meetings: Slot[MeetingsReader] = Slot("the meetings", provider="kam.activities")
+_plan_markers: Slot[PlanMarkersReader] = Slot("the plan markers", provider="kam.plans")
 
 
 def activities_register(*, meetings: MeetingsReader) -> None:
     """Called by activities when the apps are ready."""
-    _sources.meetings = meetings
+    _meetings.fill(meetings)
 
 
 def plans_register(*, plan_markers: PlanMarkersReader) -> None:
     """Called by plans when the apps are ready."""
-    _sources.plan_markers = plan_markers
+    _plan_markers.fill(plan_markers)
 
 
 def meetings_read(*, accounts: QuerySet[Account], start: dt.date, end: dt.date) -> list[MeetingRow]:
     """See ``MeetingsReader`` (kam.activities.selectors)."""
-    assert _sources.meetings is not None, "kam.activities registers the meetings when ready"
-    return _sources.meetings(accounts=accounts, start=start, end=end)
+    return _meetings.get()(accounts=accounts, start=start, end=end)
 
 
 def plan_markers_read(*, accounts: QuerySet[Account], as_of: dt.date) -> PlanMarkers:
     """See ``PlanMarkersReader`` (kam.plans.selectors)."""
-    assert _sources.plan_markers is not None, "kam.plans registers the plan markers when ready"
-    return _sources.plan_markers(accounts=accounts, as_of=as_of)
+    return _plan_markers.get()(accounts=accounts, as_of=as_of)
