@@ -288,12 +288,11 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     {"task": "kam.notifications.tasks.send_due_reminders", "weekday": 3, "hour": 8},
     # findings change with time too (a contact not met within the cadence): daily
     {"task": "kam.relationships.tasks.findings_refresh_all", "hour": 5},
-    # the economics pages read the invoice lines summed per account and period at today's
-    # date (kam.economics.lines.line_totals_store): summed once a day, and after imports
-    {"task": "kam.economics.tasks.line_totals_refresh", "hour": 0},
-    # the account P&Ls stored per period (kam.economics.ledger_store): the periods move with
-    # the date, so every account is stored again each night (it sums the lines first)
-    {"task": "kam.economics.tasks.ledger_refresh_all", "hour": 1},
+    # the account P&Ls stored per period (kam.economics.ledger_store) and the invoice lines
+    # summed per account and period (kam.economics.lines.line_totals_store) belong to today's
+    # date: both are stored again as soon as the day begins (the task sums the lines first;
+    # until it has run, the economics pages and the start page compute every account)
+    {"task": "kam.economics.tasks.ledger_refresh_all", "hour": 0},
 ]
 
 LOGGING = {

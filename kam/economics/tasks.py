@@ -62,9 +62,10 @@ def transaction_source_remove_task(*, job_id: int) -> dict[str, str]:
 
 @task()
 def line_totals_refresh() -> int:
-    """Periodic (nightly): sum the invoice lines per account and period at today's date once,
-    so the economics pages of the day read the sums instead of every line (the imports and
-    removals of lines do the same when they end). The number of rows stored."""
+    """Sum the invoice lines per account and period at today's date once, so the economics
+    pages of the day read the sums instead of every line (the imports and removals of lines
+    do the same when they end; the nightly ``ledger_refresh_all`` does it first). Kept for
+    installations whose KAM_PERIODIC_TASKS still name it. The number of rows stored."""
     from django.utils import timezone
 
     from kam.economics.lines import line_totals_store
@@ -91,8 +92,9 @@ def ledger_refresh_task(*, job_id: int) -> dict[str, str]:
 
 @task()
 def ledger_refresh_all() -> int:
-    """Periodic (nightly, after ``line_totals_refresh``): store every account's P&L at
-    today's date (the periods move with it). The number of accounts stored."""
+    """Periodic (at 00:00, as the day begins): sum the invoice lines and store every
+    account's P&L at today's date (the periods move with it). The number of accounts
+    stored."""
     from django.utils import timezone
 
     from kam.economics.ledger_store import ledgers_store
