@@ -441,22 +441,7 @@ def facts_rows(
         sql = facts_query(
             con, paths=paths, as_of=as_of, available_spend=available_spend, accounts=accounts
         )
-        # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py); a
-        # NaN becomes None in SQL rather than value by value in Python (100,000 accounts
-        # are 1.1 million values)
-        doubles = [
-            name
-            for name, kind, *_rest in con.execute(f"DESCRIBE {sql}").fetchall()
-            if str(kind).upper() in ("DOUBLE", "FLOAT")
-        ]
-        without_nan = ", ".join(
-            f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in doubles
-        )
-        if doubles:
-            sql = f"SELECT * REPLACE ({without_nan}) FROM ({sql}) ORDER BY account_external_id"
-        rows: list[tuple[Any, ...]] = polling(
-            con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
-        )
+        rows = _fetched(con, sql, progress)
     finally:
         con.close()
     values: dict[str, float] = {}
@@ -478,6 +463,41 @@ def facts_rows(
         AccountFacts(*row, predicted_future_value=values.get(row[0]))  # type: ignore[misc]
         for row in rows
     ]
+
+
+def _fetched(con: Any, sql: str, progress: Progress | None) -> list[tuple[Any, ...]]:
+    """The rows of the facts' query ``sql`` on ``con``, ordered by account, as Python
+    values: a NaN becomes None in SQL rather than value by value in Python (100,000
+    accounts are 1.1 million values)."""
+    # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py)
+    doubles = [
+        name
+        for name, kind, *_rest in con.execute(f"DESCRIBE {sql}").fetchall()
+        if str(kind).upper() in ("DOUBLE", "FLOAT")
+    ]
+    without_nan = ", ".join(f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in doubles)
+    if doubles:
+        sql = f"SELECT * REPLACE ({without_nan}) FROM ({sql}) ORDER BY account_external_id"
+    rows: list[tuple[Any, ...]] = polling(
+        con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
+    )
+    return rows
+
+
+def facts_rows_over(
+    con: Any,
+    *,
+    lines_sql: str,
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    progress: Progress | None = None,
+) -> list[AccountFacts]:
+    """``facts_rows`` (without prediction) over the lines of the query ``lines_sql`` on the
+    caller's connection ``con``: the web import computes the facts from the checked rows it
+    holds and the other sources' files, without reading back the file it has just written
+    (``TransactionStore.lines_import`` with ``facts_as_of``)."""
+    sql = facts_query_over(con, lines_sql=lines_sql, as_of=as_of, available_spend=available_spend)
+    return [AccountFacts(*row) for row in _fetched(con, sql, progress)]
 
 
 def store_facts(

@@ -81,6 +81,55 @@ def test_a_parquet_file_gives_the_same_facts_as_the_ibis_table(tmp_path: Path) -
     assert [f.revenue_12m for f in facts] == [4000.0, 500.0, 0.0, 150.0]
 
 
+def test_the_import_gives_the_facts_the_store_gives_after_it(tmp_path: Path) -> None:
+    """The web import's job takes the facts from the import (computed from the rows it has
+    just checked and the other sources' files); they must be exactly the store's facts."""
+    store = TransactionStore(tmp_path / "store")
+    store.available_spend_set(values=SPEND)
+
+    def imported(path: Path, **kwargs: object) -> list[object]:
+        phases: list[str] = []
+        report = store.lines_import(
+            path=path, facts_as_of=AS_OF, progress=lambda p, f: phases.append(p), **kwargs
+        )
+        assert report.imported and report.facts is not None and "facts" in phases
+        assert report.facts == store_facts(store, as_of=AS_OF, predict=False)
+        return report.facts
+
+    # the first source: nothing else in the store
+    facts = imported(write(tmp_path / "erp.csv", "F,I1,2026-01-05,100,60,,,EUR"), source="erp")
+    assert [(f.account_external_id, f.revenue_12m) for f in facts] == [("F", 100.0)]
+    # a second source beside it, with a bad row left out
+    lines = golden_csv(tmp_path / "golden.csv")
+    with lines.open("a", encoding="utf-8") as handle:
+        handle.write("G,I9,2026-02-30,5,1,,,EUR\n")
+    facts = imported(lines, source="golden", skip_bad_rows=True)
+    assert [f.account_external_id for f in facts] == ["A", "B", "C", "E", "F"]
+    assert facts[0].share_of_wallet == 0.25
+    # the first source replaced: its old lines no longer count
+    facts = imported(
+        write(tmp_path / "erp2.csv", "F,I1,2026-01-05,120,60,,,EUR", header=HEADER), source="erp"
+    )
+    assert [f.revenue_12m for f in facts if f.account_external_id == "F"] == [120.0]
+    # a Parquet source of typed columns without a currency column, in the default currency
+    money = pa.decimal128(18, 4)
+    table = pa.table(
+        {
+            "account_external_id": ["F", "H"],
+            "invoice_date": pa.array([date(2026, 3, 1), date(2025, 3, 1)], pa.date32()),
+            "amount": pa.array([Decimal("7.25"), Decimal("-2")], money),
+            "cost": pa.array([Decimal("1"), Decimal("0")], money),
+        }
+    )
+    pq.write_table(table, tmp_path / "more.parquet")
+    facts = imported(tmp_path / "more.parquet", source="more", default_currency="EUR")
+    assert len(store.sources()) == 3
+    assert [(f.account_external_id, f.revenue_12m) for f in facts[-2:]] == [
+        ("F", 127.25),
+        ("H", 0.0),
+    ]
+
+
 def test_every_bad_value_is_reported_with_its_row_and_column(tmp_path: Path) -> None:
     store = TransactionStore(tmp_path)
     path = write(
