@@ -656,8 +656,13 @@ def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None
     keep_upload = False
     try:
         try:
-            report = store_get().lines_import(
-                path=path, filename=job.filename, progress=progress, facts_as_of=job.as_of
+            from kam.facts.compute import FactsAfterImport
+
+            # the facts are computed in the import's connection once the file is stored
+            store = store_get()
+            after = FactsAfterImport(store, as_of=job.as_of, progress=progress)
+            report = store.lines_import(
+                path=path, filename=job.filename, progress=progress, on_stored=after
             )
         except TransactionImportError as exc:
             TransactionImport.objects.filter(pk=job_id).update(
@@ -667,7 +672,7 @@ def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None
             )
             return
         summary: dict[str, Any] = {"import": report_json(report)}
-        summary.update(facts_compute(as_of=job.as_of, progress=progress, rows=report.facts))
+        summary.update(facts_compute(as_of=job.as_of, progress=progress, rows=after.rows))
         # the pages' totals per account and period, summed once for the new store
         line_totals_store(as_of=timezone.localdate())
         # and the account P&Ls stored (kam.economics.ledger_store), in a job of their own

@@ -493,11 +493,33 @@ def facts_rows_over(
     progress: Progress | None = None,
 ) -> list[AccountFacts]:
     """``facts_rows`` (without prediction) over the lines of the query ``lines_sql`` on the
-    caller's connection ``con``: the web import computes the facts from the checked rows it
-    holds and the other sources' files, without reading back the file it has just written
-    (``TransactionStore.lines_import`` with ``facts_as_of``)."""
+    caller's DuckDB connection ``con``."""
     sql = facts_query_over(con, lines_sql=lines_sql, as_of=as_of, available_spend=available_spend)
     return [AccountFacts(*row) for row in _fetched(con, sql, progress)]
+
+
+class FactsAfterImport:
+    """``TransactionStore.lines_import``'s ``on_stored``: the store's facts at ``as_of``
+    once the file is stored, without prediction, in ``rows`` (None until then: a file
+    already stored, or refused). They are ``store_facts(store, as_of=as_of,
+    predict=False)``, computed in the import's connection from the rows it has just
+    checked and the other sources' files, so the import job does not read back the file
+    just written in a second connection."""
+
+    def __init__(
+        self, store: TransactionStore, *, as_of: date, progress: Progress | None = None
+    ) -> None:
+        self.store, self.as_of, self.progress = store, as_of, progress
+        self.rows: list[AccountFacts] | None = None
+
+    def __call__(self, con: Any, lines_sql: str) -> None:
+        self.rows = facts_rows_over(
+            con,
+            lines_sql=lines_sql,
+            as_of=self.as_of,
+            available_spend=self.store,
+            progress=self.progress,
+        )
 
 
 def store_facts(

@@ -27,12 +27,12 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kam.facts.checking import (
     DECIMAL,
@@ -49,9 +49,6 @@ from kam.facts.checking import (
 )
 from kam.imports.numbers import Convention
 from kam.imports.sql import sql_string
-
-if TYPE_CHECKING:  # kam.facts.compute imports this module
-    from kam.facts.compute import AccountFacts
 
 #: The columns of an invoice-line file, in the order the store keeps them.
 LINE_COLUMNS: tuple[Column, ...] = (
@@ -118,9 +115,6 @@ class ImportReport:
     duplicate_of: str | None = None
     replaced: bool = False
     imported: bool = False
-    #: every account's facts at ``facts_as_of`` after the import, when
-    #: ``TransactionStore.lines_import`` was asked for them (not part of ``report_json``)
-    facts: list[AccountFacts] | None = None
 
     def lines(self) -> list[str]:
         """One line per reported problem, as ``kam facts`` prints them, plus a count of
@@ -399,7 +393,7 @@ class TransactionStore:
         memory_limit: str | None = None,
         decimal: Convention | None = None,
         default_currency: str | None = None,
-        facts_as_of: date | None = None,
+        on_stored: Callable[[Any, str], None] | None = None,
     ) -> ImportReport:
         """Import an invoice-line file (CSV or Parquet) as the source ``source``.
 
@@ -419,15 +413,16 @@ class TransactionStore:
         ``memory_limit`` is DuckDB's (default ``IMPORT_MEMORY_LIMIT``): staged rows beyond
         it are spilled to the import's scratch folder.
 
-        With ``facts_as_of``, the report's ``facts`` are every account's facts at that
-        date once the file is stored (without prediction), the same as
-        ``kam.facts.compute.store_facts`` then gives: computed from the checked rows still
-        in the import's DuckDB connection and the other sources' files, so the file just
-        written is not read back (docs/facts.md, "Speed and memory").
+        ``on_stored(con, lines_sql)`` is called once the file is stored, with the import's
+        DuckDB connection and the SQL of every line the store now holds (the checked rows
+        still in that connection and the other sources' files, all with the store's
+        columns): the import job computes the facts there
+        (``kam.facts.compute.FactsAfterImport``) rather than read back the file just
+        written (docs/facts.md, "Speed and memory").
 
         ``progress(phase, fraction)`` is called with the phases ``fingerprint``,
-        ``reading`` (checking every value), ``checking`` (the rules over several rows),
-        ``writing`` and, with ``facts_as_of``, ``facts``.
+        ``reading`` (checking every value), ``checking`` (the rules over several rows)
+        and ``writing``.
         """
         path = Path(path)
         filename = filename or path.name
@@ -488,21 +483,13 @@ class TransactionStore:
             report.replaced = target.exists()
             os.replace(partial, target)
             report.imported = True
-            if facts_as_of is not None:
-                from kam.facts.compute import facts_rows_over  # it imports this module
-
+            if on_stored is not None:
                 names = ", ".join(LINE_COLUMN_NAMES)
                 lines_sql = f"SELECT * FROM ({keep})"
                 if others:
                     files = ", ".join(sql_string(str(p)) for p in others)
                     lines_sql += f" UNION ALL SELECT {names} FROM read_parquet([{files}])"
-                report.facts = facts_rows_over(
-                    con,
-                    lines_sql=lines_sql,
-                    as_of=facts_as_of,
-                    available_spend=self,
-                    progress=progress,
-                )
+                on_stored(con, lines_sql)
             return report
         finally:
             con.close()

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kam.facts.checking import _line_of
-from kam.facts.compute import store_facts
+from kam.facts.compute import AccountFacts, FactsAfterImport, store_facts
 from kam.facts.store import TransactionImportError, TransactionStore, default_root, report_json
 from tests.facts.golden import AS_OF, EXPECTED, LINES, SPEND, assert_facts, lines_table
 
@@ -87,14 +87,13 @@ def test_the_import_gives_the_facts_the_store_gives_after_it(tmp_path: Path) -> 
     store = TransactionStore(tmp_path / "store")
     store.available_spend_set(values=SPEND)
 
-    def imported(path: Path, **kwargs: object) -> list[object]:
+    def imported(path: Path, **kwargs: object) -> list[AccountFacts]:
         phases: list[str] = []
-        report = store.lines_import(
-            path=path, facts_as_of=AS_OF, progress=lambda p, f: phases.append(p), **kwargs
-        )
-        assert report.imported and report.facts is not None and "facts" in phases
-        assert report.facts == store_facts(store, as_of=AS_OF, predict=False)
-        return report.facts
+        after = FactsAfterImport(store, as_of=AS_OF, progress=lambda p, f: phases.append(p))
+        report = store.lines_import(path=path, on_stored=after, **kwargs)
+        assert report.imported and after.rows is not None and "facts" in phases
+        assert after.rows == store_facts(store, as_of=AS_OF, predict=False)
+        return after.rows
 
     # the first source: nothing else in the store
     facts = imported(write(tmp_path / "erp.csv", "F,I1,2026-01-05,100,60,,,EUR"), source="erp")
