@@ -22,9 +22,9 @@ computes the same facts in one query, written as CSV):
 
 - ``kam facts --transactions FILE.csv --no-predict`` (every value checked, the CSV output
   written; the prediction is left out because plain SQL has no model to fit);
-- the web import's work on the file: ``TransactionStore.lines_import`` (what the import job
-  runs) and then the store's facts (``store_facts`` without prediction, as ``facts_compute``
-  does before it stores them per account).
+- the web import's work on the file: ``TransactionStore.lines_import`` with
+  ``FactsAfterImport`` (what the import job runs): the file checked and stored, and the
+  store's facts without prediction, which ``facts_compute`` then stores per account.
 
 It prints each time, its ratio to the plain SQL, and whether ``kam facts`` gave the same
 facts as the plain SQL.
@@ -273,15 +273,19 @@ def run_sql(path: Path, out: Path, threads: int, memory_limit: str, windows: str
 
 
 def run_web(path: Path, threads: int, memory_limit: str) -> float:
-    """The web import's work on the file: import into a store, then the store's facts."""
-    from kam.facts.compute import store_facts
+    """The web import's work on the file, as its job runs it: import into a store and the
+    store's facts after it (``lines_import`` with ``FactsAfterImport``)."""
+    from kam.facts.compute import FactsAfterImport
     from kam.facts.store import TransactionStore
 
     with tempfile.TemporaryDirectory() as root:
         start = time.perf_counter()
         store = TransactionStore(root)
-        report = store.lines_import(path=path, threads=threads, memory_limit=memory_limit)
-        rows = store_facts(store, as_of=AS_OF, predict=False)
+        after = FactsAfterImport(store, as_of=AS_OF)
+        report = store.lines_import(
+            path=path, threads=threads, memory_limit=memory_limit, on_stored=after
+        )
+        rows = after.rows
         seconds = time.perf_counter() - start
     assert report.imported and report.rows_bad == 0 and rows
     return seconds

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.core.files import File
@@ -47,6 +47,9 @@ from kam.imports.sql import sql_string
 from kam.jobs.models import Job
 from kam.jobs.services import JobCancelled, JobTracker, job_busy, job_enqueue
 from kam.organisation.selectors import exchange_rates_get, organisation_get
+
+if TYPE_CHECKING:  # the facts' computation is imported when it runs
+    from kam.facts.compute import AccountFacts as StoreFacts
 
 log = logging.getLogger(__name__)
 
@@ -653,7 +656,14 @@ def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None
     keep_upload = False
     try:
         try:
-            report = store_get().lines_import(path=path, filename=job.filename, progress=progress)
+            from kam.facts.compute import FactsAfterImport
+
+            # the facts are computed in the import's connection once the file is stored
+            store = store_get()
+            after = FactsAfterImport(store, as_of=job.as_of, progress=progress)
+            report = store.lines_import(
+                path=path, filename=job.filename, progress=progress, on_stored=after
+            )
         except TransactionImportError as exc:
             TransactionImport.objects.filter(pk=job_id).update(
                 status=ImportStatus.REFUSED,
@@ -662,7 +672,7 @@ def transaction_import_execute(*, job_id: int, tracker: JobTracker | None = None
             )
             return
         summary: dict[str, Any] = {"import": report_json(report)}
-        summary.update(facts_compute(as_of=job.as_of, progress=progress))
+        summary.update(facts_compute(as_of=job.as_of, progress=progress, rows=after.rows))
         # the pages' totals per account and period, summed once for the new store
         line_totals_store(as_of=timezone.localdate())
         # and the account P&Ls stored (kam.economics.ledger_store), in a job of their own
@@ -885,11 +895,19 @@ def predicted_future_values(*, as_of: dt.date, annual_rate: float) -> dict[str, 
 
 
 def facts_compute(
-    *, as_of: dt.date, progress: Any = None, derive_scores: bool = True
+    *,
+    as_of: dt.date,
+    progress: Any = None,
+    derive_scores: bool = True,
+    rows: list[StoreFacts] | None = None,
 ) -> dict[str, Any]:
     """Compute every account's facts at ``as_of`` from the store (``kam.facts``), add the
     predicted future value, store them per account (matched on ``Account.external_id``) and
     re-derive the scores of open reviews whose scheme has fact-bound criteria.
+
+    ``rows``: the store's facts at ``as_of`` when the caller has them already (the import
+    job gets them from ``TransactionStore.lines_import``, computed from the rows it has
+    just checked); otherwise they are computed from the store.
 
     Returns counts: ``facts`` (accounts stored), ``unmatched`` (external ids in the lines
     without an account), ``reviews`` (open reviews re-derived), ``scores`` (derived scores)."""
@@ -900,7 +918,8 @@ def facts_compute(
     store = store_get()
     # kam.facts can predict too, but over the lines' mixed currencies and undiscounted; the
     # prediction here fits in the base currency and discounts at the organisation's rate.
-    rows = store_facts(store, as_of=as_of, progress=progress, predict=False)
+    if rows is None:
+        rows = store_facts(store, as_of=as_of, progress=progress, predict=False)
     org = organisation_get()
     if progress is not None:
         progress("prediction", 0.0)

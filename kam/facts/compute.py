@@ -441,22 +441,7 @@ def facts_rows(
         sql = facts_query(
             con, paths=paths, as_of=as_of, available_spend=available_spend, accounts=accounts
         )
-        # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py); a
-        # NaN becomes None in SQL rather than value by value in Python (100,000 accounts
-        # are 1.1 million values)
-        doubles = [
-            name
-            for name, kind, *_rest in con.execute(f"DESCRIBE {sql}").fetchall()
-            if str(kind).upper() in ("DOUBLE", "FLOAT")
-        ]
-        without_nan = ", ".join(
-            f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in doubles
-        )
-        if doubles:
-            sql = f"SELECT * REPLACE ({without_nan}) FROM ({sql}) ORDER BY account_external_id"
-        rows: list[tuple[Any, ...]] = polling(
-            con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
-        )
+        rows = _fetched(con, sql, progress)
     finally:
         con.close()
     values: dict[str, float] = {}
@@ -478,6 +463,63 @@ def facts_rows(
         AccountFacts(*row, predicted_future_value=values.get(row[0]))  # type: ignore[misc]
         for row in rows
     ]
+
+
+def _fetched(con: Any, sql: str, progress: Progress | None) -> list[tuple[Any, ...]]:
+    """The rows of the facts' query ``sql`` on ``con``, ordered by account, as Python
+    values: a NaN becomes None in SQL rather than value by value in Python (100,000
+    accounts are 1.1 million values)."""
+    # the compiled query selects ``FACT_COLUMNS`` in that order (test_compiled.py)
+    doubles = [
+        name
+        for name, kind, *_rest in con.execute(f"DESCRIBE {sql}").fetchall()
+        if str(kind).upper() in ("DOUBLE", "FLOAT")
+    ]
+    without_nan = ", ".join(f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in doubles)
+    if doubles:
+        sql = f"SELECT * REPLACE ({without_nan}) FROM ({sql}) ORDER BY account_external_id"
+    rows: list[tuple[Any, ...]] = polling(
+        con, lambda: con.execute(sql).fetchall(), phase="facts", progress=progress
+    )
+    return rows
+
+
+def facts_rows_over(
+    con: Any,
+    *,
+    lines_sql: str,
+    as_of: date,
+    available_spend: TransactionStore | Mapping[str, Decimal | float] | None = None,
+    progress: Progress | None = None,
+) -> list[AccountFacts]:
+    """``facts_rows`` (without prediction) over the lines of the query ``lines_sql`` on the
+    caller's DuckDB connection ``con``."""
+    sql = facts_query_over(con, lines_sql=lines_sql, as_of=as_of, available_spend=available_spend)
+    return [AccountFacts(*row) for row in _fetched(con, sql, progress)]
+
+
+class FactsAfterImport:
+    """``TransactionStore.lines_import``'s ``on_stored``: the store's facts at ``as_of``
+    once the file is stored, without prediction, in ``rows`` (None until then: a file
+    already stored, or refused). They are ``store_facts(store, as_of=as_of,
+    predict=False)``, computed in the import's connection from the rows it has just
+    checked and the other sources' files, so the import job does not read back the file
+    just written in a second connection."""
+
+    def __init__(
+        self, store: TransactionStore, *, as_of: date, progress: Progress | None = None
+    ) -> None:
+        self.store, self.as_of, self.progress = store, as_of, progress
+        self.rows: list[AccountFacts] | None = None
+
+    def __call__(self, con: Any, lines_sql: str) -> None:
+        self.rows = facts_rows_over(
+            con,
+            lines_sql=lines_sql,
+            as_of=self.as_of,
+            available_spend=self.store,
+            progress=self.progress,
+        )
 
 
 def store_facts(

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kam.facts.checking import _line_of
-from kam.facts.compute import store_facts
+from kam.facts.compute import AccountFacts, FactsAfterImport, store_facts
 from kam.facts.store import TransactionImportError, TransactionStore, default_root, report_json
 from tests.facts.golden import AS_OF, EXPECTED, LINES, SPEND, assert_facts, lines_table
 
@@ -79,6 +79,54 @@ def test_a_parquet_file_gives_the_same_facts_as_the_ibis_table(tmp_path: Path) -
     # no cost column: revenue and the rest as by hand, no margin anywhere
     assert [f.gross_margin_pct for f in facts] == [None, None, None, None]
     assert [f.revenue_12m for f in facts] == [4000.0, 500.0, 0.0, 150.0]
+
+
+def test_the_import_gives_the_facts_the_store_gives_after_it(tmp_path: Path) -> None:
+    """The web import's job takes the facts from the import (computed from the rows it has
+    just checked and the other sources' files); they must be exactly the store's facts."""
+    store = TransactionStore(tmp_path / "store")
+    store.available_spend_set(values=SPEND)
+
+    def imported(path: Path, **kwargs: object) -> list[AccountFacts]:
+        phases: list[str] = []
+        after = FactsAfterImport(store, as_of=AS_OF, progress=lambda p, f: phases.append(p))
+        report = store.lines_import(path=path, on_stored=after, **kwargs)
+        assert report.imported and after.rows is not None and "facts" in phases
+        assert after.rows == store_facts(store, as_of=AS_OF, predict=False)
+        return after.rows
+
+    # the first source: nothing else in the store
+    facts = imported(write(tmp_path / "erp.csv", "F,I1,2026-01-05,100,60,,,EUR"), source="erp")
+    assert [(f.account_external_id, f.revenue_12m) for f in facts] == [("F", 100.0)]
+    # a second source beside it, with a bad row left out
+    lines = golden_csv(tmp_path / "golden.csv")
+    with lines.open("a", encoding="utf-8") as handle:
+        handle.write("G,I9,2026-02-30,5,1,,,EUR\n")
+    facts = imported(lines, source="golden", skip_bad_rows=True)
+    assert [f.account_external_id for f in facts] == ["A", "B", "C", "E", "F"]
+    assert facts[0].share_of_wallet == 0.25
+    # the first source replaced: its old lines no longer count
+    facts = imported(
+        write(tmp_path / "erp2.csv", "F,I1,2026-01-05,120,60,,,EUR", header=HEADER), source="erp"
+    )
+    assert [f.revenue_12m for f in facts if f.account_external_id == "F"] == [120.0]
+    # a Parquet source of typed columns without a currency column, in the default currency
+    money = pa.decimal128(18, 4)
+    table = pa.table(
+        {
+            "account_external_id": ["F", "H"],
+            "invoice_date": pa.array([date(2026, 3, 1), date(2025, 3, 1)], pa.date32()),
+            "amount": pa.array([Decimal("7.25"), Decimal("-2")], money),
+            "cost": pa.array([Decimal("1"), Decimal("0")], money),
+        }
+    )
+    pq.write_table(table, tmp_path / "more.parquet")
+    facts = imported(tmp_path / "more.parquet", source="more", default_currency="EUR")
+    assert len(store.sources()) == 3
+    assert [(f.account_external_id, f.revenue_12m) for f in facts[-2:]] == [
+        ("F", 127.25),
+        ("H", 0.0),
+    ]
 
 
 def test_every_bad_value_is_reported_with_its_row_and_column(tmp_path: Path) -> None:
@@ -205,6 +253,37 @@ def test_an_account_keeps_its_currency_across_sources(tmp_path: Path) -> None:
     problems = refused(store, write(tmp_path / "b.csv", "A,I2,2026-02-05,100,60,,,usd"))
     assert problems == [(2, "currency", "other_currency")]
     assert len(store.line_files()) == 1
+
+
+def test_accounts_in_other_currencies_than_each_other_are_imported(tmp_path: Path) -> None:
+    """One currency per account, not per file or store: a file of several currencies, and
+    a file in one currency beside a store in another, are imported whole."""
+    store = TransactionStore(tmp_path)
+    store.lines_import(path=write(tmp_path / "x.csv", "X,I1,2026-01-05,100,60,,,USD"))
+    report = store.lines_import(
+        path=write(
+            tmp_path / "ab.csv",
+            "A,I2,2026-01-05,100,60,,,EUR",
+            "B,I3,2026-01-05,7,1,,,GBP",
+            "A,I4,2026-02-05,5,1,,,EUR",
+        )
+    )
+    assert report.imported and report.rows_bad == 0
+    report = store.lines_import(path=write(tmp_path / "c.csv", "C,I5,2026-01-05,9,1,,,EUR"))
+    assert report.imported and report.rows_bad == 0
+    facts = store_facts(store, as_of=date(2026, 6, 30), predict=False)
+    assert [(f.account_external_id, f.currency) for f in facts] == [
+        ("A", "EUR"),
+        ("B", "GBP"),
+        ("C", "EUR"),
+        ("X", "USD"),
+    ]
+    # and within a file in two currencies, an account in both is still found
+    problems = refused(
+        store,
+        write(tmp_path / "d.csv", "D,I6,2026-01-05,1,1,,,GBP", "D,I7,2026-01-06,1,1,,,USD"),
+    )
+    assert problems == [(3, "currency", "other_currency")]
 
 
 def test_semicolons_aliases_and_extra_columns(tmp_path: Path) -> None:
