@@ -244,8 +244,9 @@ def matrix_rows(
 
     What the placements of a closed review give each row (its position, box, probabilities,
     the arrow from the previous review, the combined and expected positions) is computed
-    once per process and kept (``_review_part``); names, owners, revenue, potential in the
-    base currency and who may see what are read on every call.
+    once per process and kept (``_review_part``), and so are the trails (``_trails_kept``);
+    names, owners, revenue, potential in the base currency and who may see what are read
+    on every call.
     """
     if previous is False:
         previous = review_previous(review=review)
@@ -262,7 +263,7 @@ def matrix_rows(
     revenue = revenues_of_year(external_ids={a[0]: a[9] for a in accounts}, year=year)
     rates = exchange_rates_get(organisation=organisation_get())
     prefix, suffix = account_url_pattern()
-    earlier = _trails(review=review, ids=ids) if trails else {}
+    earlier = _trails_kept(review=review) if trails else {}
     owners: dict[Any, str] = {}
 
     rows: list[dict[str, Any]] = []
@@ -379,9 +380,10 @@ _REVIEW_PARTS_KEPT = 4
 
 
 def review_parts_forget() -> None:
-    """Forget every kept review part (tests; the key alone keeps them right)."""
+    """Forget every kept review part and trail (tests; the keys alone keep them right)."""
     with _review_parts_lock:
         _review_parts.clear()
+        _trails_by_reviews.clear()
 
 
 def _review_part_key(
@@ -651,11 +653,11 @@ def _row_trail(earlier: list[dict[str, Any]], *, axis: str, box: str) -> list[di
 
 def trails_fill(rows: Sequence[dict[str, Any]], *, review: Review) -> None:
     """Set the ``trail`` of ``rows`` (of ``matrix_rows(review=review, trails=False)``) to
-    what ``matrix_rows`` gives with trails (one query, for these rows' accounts only)."""
+    what ``matrix_rows`` gives with trails (``_trails_kept``)."""
     placed = [r for r in rows if r["box"]]
     if not placed:
         return
-    earlier = _trails(review=review, ids=[r["id"] for r in placed])
+    earlier = _trails_kept(review=review)
     for r in placed:
         r["trail"] = _row_trail(earlier.get(r["id"], []), axis=r["strength_axis"], box=r["box"])
 
@@ -668,20 +670,58 @@ def trails_exist(*, review: Review, user: User | AnonymousUser, filters: MatrixF
 
 
 def _earlier_placements(*, review: Review, ids: Any) -> Any:
-    return (
-        Placement.objects.filter(
-            account_id__in=ids,
-            review__status=ReviewStatus.CLOSED,
-            review__review_date__lt=review.review_date,
-        )
-        .exclude(review=review)
-        .exclude(box="")
+    """The placements in the closed reviews before ``review`` of the accounts ``ids`` (a
+    query of account ids; None: of every account)."""
+    qs = Placement.objects.filter(
+        review__status=ReviewStatus.CLOSED, review__review_date__lt=review.review_date
     )
+    if ids is not None:
+        qs = qs.filter(account_id__in=ids)
+    return qs.exclude(review=review).exclude(box="")
+
+
+#: Every account's trail (``_trails``) by the closed reviews it is made of (``_trails_kept``).
+_trails_by_reviews: OrderedDict[tuple[Any, ...], dict[int, list[dict[str, Any]]]] = OrderedDict()
+
+
+def _trails_kept(*, review: Review) -> dict[int, list[dict[str, Any]]]:
+    """``_trails`` of every account for ``review``, computed once per process for the closed
+    reviews before it and kept under what the trails are made of: those reviews (their ids,
+    names, dates, when they were closed and their placements computed, their cut lines;
+    placements of a closed review are never changed). One query when kept, two when not."""
+    earlier = tuple(
+        Review.objects.filter(status=ReviewStatus.CLOSED, review_date__lt=review.review_date)
+        .exclude(pk=review.pk)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "name",
+            "review_date",
+            "closed_at",
+            "computed_at",
+            "scheme_version__strength_cut_relative",
+            "scheme_version__strength_cut_absolute",
+        )
+    )
+    if not earlier:
+        return {}
+    with _review_parts_lock:
+        kept = _trails_by_reviews.get(earlier)
+        if kept is not None:
+            _trails_by_reviews.move_to_end(earlier)
+            return kept
+    kept = _trails(review=review, ids=None)
+    with _review_parts_lock:
+        _trails_by_reviews[earlier] = kept
+        while len(_trails_by_reviews) > _REVIEW_PARTS_KEPT:
+            _trails_by_reviews.popitem(last=False)
+    return kept
 
 
 def _trails(*, review: Review, ids: Any) -> dict[int, list[dict[str, Any]]]:
     """Each account's placements in the closed reviews before ``review``, oldest first, with
-    the combined-axis position on that review's own cut lines (one query)."""
+    the combined-axis position on that review's own cut lines (one query; ``ids``: a query
+    of the accounts, None: every account)."""
     out: dict[int, list[dict[str, Any]]] = {}
     qs = (
         _earlier_placements(review=review, ids=ids)

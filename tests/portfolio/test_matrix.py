@@ -279,6 +279,26 @@ def test_rows_kept_for_a_closed_review_follow_every_change(portfolio, director, 
 
 
 @pytest.mark.django_db
+def test_kept_trails_follow_the_reviews_they_are_made_of(portfolio, director):
+    """Every account's trail is kept per set of earlier closed reviews: a review renamed
+    shows in the trail at once, and the kept trails are those computed afresh."""
+    from kam.portfolio.matrix import review_parts_forget
+
+    def trail(name: str):  # type: ignore[no-untyped-def]
+        rows = by_name(matrix_rows(review=portfolio.review, user=director, filters=MatrixFilters()))
+        return rows[name]["trail"]
+
+    assert [t["review"] for t in trail("Alpha Retail")] == ["Review 2025"]
+    assert trail("Beta Wholesale") == []
+    portfolio.previous.name = "Spring review 2025"
+    portfolio.previous.save()
+    kept = trail("Alpha Retail")
+    assert [t["review"] for t in kept] == ["Spring review 2025"]
+    review_parts_forget()
+    assert trail("Alpha Retail") == kept
+
+
+@pytest.mark.django_db
 def test_rows_of_an_open_review_follow_its_placements(director, kam_user):
     """An open review's placements change while it is scored: nothing of them is kept."""
     from kam.portfolio.models import Placement
