@@ -268,6 +268,9 @@ def matrix_rows(
 
     rows: list[dict[str, Any]] = []
     for pk, name, owner_id, first, last, username, country, channel, currency, _ext in accounts:
+        placed = part.get(pk)
+        if placed is None:
+            continue  # an open review's placements were computed again between the reads
         (
             box,
             attractiveness,
@@ -291,7 +294,7 @@ def matrix_rows(
             combined_value,
             potential_revenue,
             expected,
-        ) = part[pk]
+        ) = placed
         amount = revenue.get(pk)
         rate = rates.get(currency)
         revenue_base = (
