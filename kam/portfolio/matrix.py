@@ -6,6 +6,9 @@ data, the CSV/PNG/SVG exports and the API, as NetBox does with its filter sets.
 ``matrix_rows`` assembles one plain dict per account the caller may see, in a constant
 number of queries whatever the number of accounts: ``values()`` queries joined in Python
 by account id (placements of the review, placements of the previous review, revenue).
+What never changes once a review is closed (what its placements give each row, the
+trails over earlier closed reviews) is computed once per process and kept under a key
+of everything it is made of, so a change shows on the next request.
 
 ``capacity_check`` runs the three "never too many key accounts" checks of
 ``kam.core.capacity`` company-wide, and ``capacity_warning_messages`` turns the warnings
