@@ -137,3 +137,15 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
     items.sort(
         key=lambda item: item.nodeid.split("::")[0] not in long
     )  # stable: in-module order kept
+
+
+@pytest.fixture(autouse=True)
+def _matrix_review_parts_forgotten():  # type: ignore[no-untyped-def]
+    """The matrix keeps what a closed review's placements give its rows per process; a test
+    that writes placements directly (never done to a closed review outside tests) or reuses
+    a review id of an earlier test starts without them."""
+    from kam.portfolio.matrix import review_parts_forget
+
+    review_parts_forget()
+    yield
+    review_parts_forget()

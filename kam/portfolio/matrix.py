@@ -6,6 +6,9 @@ data, the CSV/PNG/SVG exports and the API, as NetBox does with its filter sets.
 ``matrix_rows`` assembles one plain dict per account the caller may see, in a constant
 number of queries whatever the number of accounts: ``values()`` queries joined in Python
 by account id (placements of the review, placements of the previous review, revenue).
+What never changes once a review is closed (what its placements give each row, the
+trails over earlier closed reviews) is computed once per process and kept under a key
+of everything it is made of, so a change shows on the next request.
 
 ``capacity_check`` runs the three "never too many key accounts" checks of
 ``kam.core.capacity`` company-wide, and ``capacity_warning_messages`` turns the warnings
@@ -15,6 +18,8 @@ into sentences a sales director understands.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +28,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import TextField
+from django.db.models import Count, Max, TextField
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -170,33 +175,6 @@ def account_url_pattern() -> tuple[str, str]:
     return prefix, suffix
 
 
-_PLACEMENT_FIELDS = (
-    "account_id",
-    "account__name",
-    "account__owner_id",
-    "account__owner__first_name",
-    "account__owner__last_name",
-    "account__owner__username",
-    "account__country",
-    "account__channel",
-    "account__currency",
-    "account__external_id",
-    "attractiveness",
-    "strength",
-    "competitor_strength",
-    "relative_strength",
-    "strength_axis",
-    "box",
-    "p_key",
-    "p_key_development",
-    "p_maintenance",
-    "p_opportunistic",
-    "uncertain",
-    "missing_text",
-    "disagreement_text",
-)
-
-
 def _placements_filtered(
     *, review: Review, user: User | AnonymousUser, filters: MatrixFilters
 ) -> Any:
@@ -265,105 +243,70 @@ def matrix_rows(
     ``trails`` False leaves every ``trail`` empty (the trails are the largest part of the
     work: one row per account and earlier review); ``trails_fill`` then reads them for the
     rows that need them (the chart's bubbles), as this function would have.
-    Runs a constant number of queries (10 at most) whatever the number of accounts.
+    Runs a constant number of queries (12 at most) whatever the number of accounts.
+
+    What the placements of a closed review give each row (its position, box, probabilities,
+    the arrow from the previous review, the combined and expected positions) is computed
+    once per process and kept (``_review_part``), and so are the trails (``_trails_kept``);
+    names, owners, revenue, potential in the base currency and who may see what are read
+    on every call.
     """
     if previous is False:
         previous = review_previous(review=review)
     base = _placements_filtered(review=review, user=user, filters=filters)
-    # Tuples, and the two JSON lists as their text (decoded below only when not empty):
-    # at 10,000 accounts Django's dicts and JSON converters cost more than the query.
-    placements = list(
-        base.annotate(
-            missing_text=Cast("missing", TextField()),
-            disagreement_text=Cast("disagreement", TextField()),
-        )
-        .values_list(*_PLACEMENT_FIELDS)
-        .order_by("account__name", "account_id")
-    )
-    if not placements:
+    accounts = list(base.values_list(*_ACCOUNT_FIELDS).order_by("account__name", "account_id"))
+    if not accounts:
         return []
     ids = base.values("account_id")
-
-    before: dict[int, tuple[Any, ...]] = {}
-    if previous is not None:
-        before = {
-            p[0]: p
-            for p in Placement.objects.filter(review=previous, account_id__in=ids)
-            .exclude(box="")
-            .values_list("account_id", "attractiveness", "strength", "relative_strength", "box")
-        }
+    cuts = matrix_cuts(review=review)
+    part = _review_part(review=review, previous=previous, cuts=cuts, ids=ids)
 
     # The revenue is the figures' (kam.economics.figures): invoiced, else entered.
     year = revenue_year(review=review)
-    revenue = revenues_of_year(external_ids={p[0]: p[9] for p in placements}, year=year)
+    revenue = revenues_of_year(external_ids={a[0]: a[9] for a in accounts}, year=year)
     rates = exchange_rates_get(organisation=organisation_get())
     prefix, suffix = account_url_pattern()
-    cuts = matrix_cuts(review=review)
-    outlooks = {
-        o["account_id"]: o
-        for o in Outlook.objects.filter(review=review, account_id__in=ids).values(
-            "account_id",
-            "potential_revenue",
-            "expected_attractiveness",
-            "expected_strength",
-            "expected_competitor_strength",
-        )
-    }
-    earlier = _trails(review=review, ids=ids) if trails else {}
+    earlier = _trails_kept(review=review) if trails else {}
     owners: dict[Any, str] = {}
-    no_outlook = _outlook_row(None, axis="", competitor_strength=None, cuts=cuts, rate=None)
 
     rows: list[dict[str, Any]] = []
-    for (
-        pk,
-        name,
-        owner_id,
-        first,
-        last,
-        username,
-        country,
-        channel,
-        currency,
-        _external_id,
-        attractiveness,
-        strength,
-        competitor_strength,
-        relative_strength,
-        strength_axis,
-        box,
-        p_key,
-        p_key_development,
-        p_maintenance,
-        p_opportunistic,
-        uncertain,
-        missing,
-        disagreement,
-    ) in placements:
-        box = box or ""
-        axis = (strength_axis or "") if box else ""
-        value = (relative_strength if axis == "relative" else strength) if box else None
+    for pk, name, owner_id, first, last, username, country, channel, currency, _ext in accounts:
+        placed = part.get(pk)
+        if placed is None:
+            continue  # an open review's placements were computed again between the reads
+        (
+            box,
+            attractiveness,
+            strength,
+            competitor_strength,
+            relative_strength,
+            axis,
+            value,
+            p_key,
+            p_key_development,
+            p_maintenance,
+            p_opportunistic,
+            p_box,
+            uncertain,
+            missing,
+            disagreement,
+            previous_box,
+            prev_a,
+            prev_x,
+            moved,
+            combined_value,
+            potential_revenue,
+            expected,
+        ) = placed
         amount = revenue.get(pk)
         rate = rates.get(currency)
         revenue_base = (
             float(Decimal(str(amount)) * rate) if amount is not None and rate is not None else None
         )
-        old = before.get(pk)
-        prev_a = prev_x = None
-        moved = False
-        if old is not None and box:
-            prev_x = old[3] if axis == "relative" else old[2]
-            if prev_x is not None:
-                prev_a = old[1]
-                moved = (
-                    prev_a is not None
-                    and value is not None
-                    and (abs(prev_a - attractiveness) > 1e-6 or abs(prev_x - value) > 1e-6)
-                )
         if owner_id in owners:
             owner = owners[owner_id]
         else:
             owner = owners[owner_id] = person_name(first, last, username)
-        outlook = outlooks.get(pk)
         rows.append(
             {
                 "id": pk,
@@ -384,43 +327,236 @@ def matrix_rows(
                 "p_key_development": p_key_development,
                 "p_maintenance": p_maintenance,
                 "p_opportunistic": p_opportunistic,
-                "p_box": _BOX_PROBABILITY[box](
-                    p_key, p_key_development, p_maintenance, p_opportunistic
-                )
-                if box
-                else None,
-                "uncertain": bool(uncertain) and bool(box),
-                "missing": _json_list(missing),
-                "disagreement": _json_list(disagreement),
+                "p_box": p_box,
+                "uncertain": uncertain,
+                "missing": list(missing),
+                "disagreement": list(disagreement),
                 "revenue": revenue_base,
                 "revenue_year": year,
-                "previous_box": old[4] if old is not None else None,
+                "previous_box": previous_box,
                 "previous_attractiveness": prev_a,
                 "previous_strength_value": prev_x,
                 "moved": moved,
-                "combined_value": _combined(
-                    axis=axis,
-                    strength=strength,
-                    competitor_strength=competitor_strength,
-                    cuts=cuts,
-                )
-                if box
+                "combined_value": combined_value,
+                "potential": float(Decimal(str(potential_revenue)) * rate)
+                if potential_revenue is not None and rate is not None
                 else None,
-                **(
-                    _outlook_row(
-                        outlook,
-                        axis=axis,
-                        competitor_strength=competitor_strength,
-                        cuts=cuts,
-                        rate=rate,
-                    )
-                    if outlook is not None
-                    else no_outlook
-                ),
+                **expected,
                 "trail": _row_trail(earlier[pk], axis=axis, box=box) if pk in earlier else [],
             }
         )
     return rows
+
+
+_ACCOUNT_FIELDS = (
+    "account_id",
+    "account__name",
+    "account__owner_id",
+    "account__owner__first_name",
+    "account__owner__last_name",
+    "account__owner__username",
+    "account__country",
+    "account__channel",
+    "account__currency",
+    "account__external_id",
+)
+
+_PART_FIELDS = (
+    "account_id",
+    "attractiveness",
+    "strength",
+    "competitor_strength",
+    "relative_strength",
+    "strength_axis",
+    "box",
+    "p_key",
+    "p_key_development",
+    "p_maintenance",
+    "p_opportunistic",
+    "uncertain",
+    "missing_text",
+    "disagreement_text",
+)
+
+#: What the placements of a closed review give its matrix rows (``_review_part``), by
+#: ``_review_part_key``: at most ``_REVIEW_PARTS_KEPT`` reviews, the last used kept.
+_review_parts: OrderedDict[tuple[Any, ...], dict[int, tuple[Any, ...]]] = OrderedDict()
+_review_parts_lock = threading.Lock()
+_REVIEW_PARTS_KEPT = 4
+
+
+def review_parts_forget() -> None:
+    """Forget every kept review part and trail (tests; the keys alone keep them right)."""
+    with _review_parts_lock:
+        _review_parts.clear()
+        _trails_by_reviews.clear()
+
+
+def _review_part_key(
+    *, review: Review, previous: Review | None, cuts: Mapping[str, float]
+) -> tuple[Any, ...] | None:
+    """What the part of a closed review depends on (two queries): the review, when its
+    placements were computed and how many there are (the highest id too: placements are
+    only ever deleted and created again), the previous review, the cut lines, and the
+    review's outlooks (how many and when one last changed; saving one stamps it). None for
+    an open review: its placements change while it is scored."""
+    if review.status != ReviewStatus.CLOSED:
+        return None
+    placed = Placement.objects.filter(review=review).aggregate(n=Count("pk"), last=Max("pk"))
+    outlooks = Outlook.objects.filter(review=review).aggregate(
+        n=Count("pk"), last=Max("pk"), changed=Max("updated_at")
+    )
+    return (
+        review.pk,
+        review.computed_at,
+        review.closed_at,
+        placed["n"],
+        placed["last"],
+        previous.pk if previous is not None else None,
+        previous.computed_at if previous is not None else None,
+        tuple(sorted(cuts.items())),
+        outlooks["n"],
+        outlooks["last"],
+        outlooks["changed"],
+    )
+
+
+def _review_part(
+    *, review: Review, previous: Review | None, cuts: Mapping[str, float], ids: Any
+) -> dict[int, tuple[Any, ...]]:
+    """Account id to what its placement in ``review`` gives its matrix row (see
+    ``_review_part_compute``): for a closed review every placement's, computed once and kept
+    under ``_review_part_key``; for an open one those of ``ids`` (a query of account ids),
+    computed on each call."""
+    key = _review_part_key(review=review, previous=previous, cuts=cuts)
+    if key is None:
+        return _review_part_compute(review=review, previous=previous, cuts=cuts, ids=ids)
+    with _review_parts_lock:
+        part = _review_parts.get(key)
+        if part is not None:
+            _review_parts.move_to_end(key)
+            return part
+    part = _review_part_compute(review=review, previous=previous, cuts=cuts, ids=None)
+    with _review_parts_lock:
+        _review_parts[key] = part
+        while len(_review_parts) > _REVIEW_PARTS_KEPT:
+            _review_parts.popitem(last=False)
+    return part
+
+
+def _review_part_compute(
+    *, review: Review, previous: Review | None, cuts: Mapping[str, float], ids: Any
+) -> dict[int, tuple[Any, ...]]:
+    """Account id to the placement's part of its matrix row (``ids``: those accounts only;
+    None: every placement of ``review``), as the tuple ``matrix_rows`` unpacks: box,
+    A, S_us, S_comp, RS, axis, strength value, the four probabilities and ``p_box``,
+    uncertain, missing, disagreement (tuples), previous box, previous A and strength value,
+    moved, combined value, the outlook's potential (account currency) and the expected
+    position's keys (three queries)."""
+    placements = Placement.objects.filter(review=review)
+    if ids is not None:
+        placements = placements.filter(account_id__in=ids)
+    # Tuples, and the two JSON lists as their text (decoded below only when not empty):
+    # at 10,000 accounts Django's dicts and JSON converters cost more than the query.
+    rows = placements.annotate(
+        missing_text=Cast("missing", TextField()),
+        disagreement_text=Cast("disagreement", TextField()),
+    ).values_list(*_PART_FIELDS)
+    account_ids = placements.values("account_id")
+    before: dict[int, tuple[Any, ...]] = {}
+    if previous is not None:
+        before = {
+            p[0]: p
+            for p in Placement.objects.filter(review=previous, account_id__in=account_ids)
+            .exclude(box="")
+            .values_list("account_id", "attractiveness", "strength", "relative_strength", "box")
+        }
+    outlooks = {
+        o["account_id"]: o
+        for o in Outlook.objects.filter(review=review, account_id__in=account_ids).values(
+            "account_id",
+            "potential_revenue",
+            "expected_attractiveness",
+            "expected_strength",
+            "expected_competitor_strength",
+        )
+    }
+    no_outlook = _outlook_row(None, axis="", competitor_strength=None, cuts=cuts, rate=None)
+    del no_outlook["potential"]
+    out: dict[int, tuple[Any, ...]] = {}
+    for (
+        pk,
+        attractiveness,
+        strength,
+        competitor_strength,
+        relative_strength,
+        strength_axis,
+        box,
+        p_key,
+        p_key_development,
+        p_maintenance,
+        p_opportunistic,
+        uncertain,
+        missing,
+        disagreement,
+    ) in rows:
+        box = box or ""
+        axis = (strength_axis or "") if box else ""
+        value = (relative_strength if axis == "relative" else strength) if box else None
+        old = before.get(pk)
+        prev_a = prev_x = None
+        moved = False
+        if old is not None and box:
+            prev_x = old[3] if axis == "relative" else old[2]
+            if prev_x is not None:
+                prev_a = old[1]
+                moved = (
+                    prev_a is not None
+                    and value is not None
+                    and (abs(prev_a - attractiveness) > 1e-6 or abs(prev_x - value) > 1e-6)
+                )
+        outlook = outlooks.get(pk)
+        if outlook is not None:
+            expected = _outlook_row(
+                outlook, axis=axis, competitor_strength=competitor_strength, cuts=cuts, rate=None
+            )
+            del expected["potential"]
+        else:
+            expected = no_outlook
+        out[pk] = (
+            box,
+            attractiveness,
+            strength,
+            competitor_strength,
+            relative_strength,
+            axis,
+            value,
+            p_key,
+            p_key_development,
+            p_maintenance,
+            p_opportunistic,
+            _BOX_PROBABILITY[box](p_key, p_key_development, p_maintenance, p_opportunistic)
+            if box
+            else None,
+            bool(uncertain) and bool(box),
+            tuple(_json_list(missing)),
+            tuple(_json_list(disagreement)),
+            old[4] if old is not None else None,
+            prev_a,
+            prev_x,
+            moved,
+            _combined(
+                axis=axis,
+                strength=strength,
+                competitor_strength=competitor_strength,
+                cuts=cuts,
+            )
+            if box
+            else None,
+            outlook["potential_revenue"] if outlook is not None else None,
+            expected,
+        )
+    return out
 
 
 #: The probability of a row's own box, from (p_key, p_key_development, p_maintenance,
@@ -523,11 +659,11 @@ def _row_trail(earlier: list[dict[str, Any]], *, axis: str, box: str) -> list[di
 
 def trails_fill(rows: Sequence[dict[str, Any]], *, review: Review) -> None:
     """Set the ``trail`` of ``rows`` (of ``matrix_rows(review=review, trails=False)``) to
-    what ``matrix_rows`` gives with trails (one query, for these rows' accounts only)."""
+    what ``matrix_rows`` gives with trails (``_trails_kept``)."""
     placed = [r for r in rows if r["box"]]
     if not placed:
         return
-    earlier = _trails(review=review, ids=[r["id"] for r in placed])
+    earlier = _trails_kept(review=review)
     for r in placed:
         r["trail"] = _row_trail(earlier.get(r["id"], []), axis=r["strength_axis"], box=r["box"])
 
@@ -540,20 +676,58 @@ def trails_exist(*, review: Review, user: User | AnonymousUser, filters: MatrixF
 
 
 def _earlier_placements(*, review: Review, ids: Any) -> Any:
-    return (
-        Placement.objects.filter(
-            account_id__in=ids,
-            review__status=ReviewStatus.CLOSED,
-            review__review_date__lt=review.review_date,
-        )
-        .exclude(review=review)
-        .exclude(box="")
+    """The placements in the closed reviews before ``review`` of the accounts ``ids`` (a
+    query of account ids; None: of every account)."""
+    qs = Placement.objects.filter(
+        review__status=ReviewStatus.CLOSED, review__review_date__lt=review.review_date
     )
+    if ids is not None:
+        qs = qs.filter(account_id__in=ids)
+    return qs.exclude(review=review).exclude(box="")
+
+
+#: Every account's trail (``_trails``) by the closed reviews it is made of (``_trails_kept``).
+_trails_by_reviews: OrderedDict[tuple[Any, ...], dict[int, list[dict[str, Any]]]] = OrderedDict()
+
+
+def _trails_kept(*, review: Review) -> dict[int, list[dict[str, Any]]]:
+    """``_trails`` of every account for ``review``, computed once per process for the closed
+    reviews before it and kept under what the trails are made of: those reviews (their ids,
+    names, dates, when they were closed and their placements computed, their cut lines;
+    placements of a closed review are never changed). One query when kept, two when not."""
+    earlier = tuple(
+        Review.objects.filter(status=ReviewStatus.CLOSED, review_date__lt=review.review_date)
+        .exclude(pk=review.pk)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "name",
+            "review_date",
+            "closed_at",
+            "computed_at",
+            "scheme_version__strength_cut_relative",
+            "scheme_version__strength_cut_absolute",
+        )
+    )
+    if not earlier:
+        return {}
+    with _review_parts_lock:
+        kept = _trails_by_reviews.get(earlier)
+        if kept is not None:
+            _trails_by_reviews.move_to_end(earlier)
+            return kept
+    kept = _trails(review=review, ids=None)
+    with _review_parts_lock:
+        _trails_by_reviews[earlier] = kept
+        while len(_trails_by_reviews) > _REVIEW_PARTS_KEPT:
+            _trails_by_reviews.popitem(last=False)
+    return kept
 
 
 def _trails(*, review: Review, ids: Any) -> dict[int, list[dict[str, Any]]]:
     """Each account's placements in the closed reviews before ``review``, oldest first, with
-    the combined-axis position on that review's own cut lines (one query)."""
+    the combined-axis position on that review's own cut lines (one query; ``ids``: a query
+    of the accounts, None: every account)."""
     out: dict[int, list[dict[str, Any]]] = {}
     qs = (
         _earlier_placements(review=review, ids=ids)

@@ -74,10 +74,16 @@ class MatrixState:
     @cached_property
     def bubbles(self) -> charts.Split:
         """The picture's rows drawn as bubbles and those counted in shaded squares
-        (``charts.bubble_rows``), split once per request. The rows are read without their
-        trails; the bubbles get theirs here (at most ``charts.MAX_BUBBLES`` accounts): the
-        arrows, trails and notes of the chart belong to them only."""
-        drawn, counted = charts.bubble_rows(self.rows, axis=self.axis, size_by=self.size)
+        (``charts.bubble_rows``), split once per request, without their trails."""
+        return charts.bubble_rows(self.rows, axis=self.axis, size_by=self.size)
+
+    @cached_property
+    def traced(self) -> charts.Split:
+        """``bubbles`` with the bubbles' trails (at most ``charts.MAX_BUBBLES`` accounts):
+        the rows are read without them, and the arrows and trails of the chart belong to
+        the bubbles only. The page's notes need them only with ``trails`` on; the chart
+        always (the combined picture's arrows start at the last trail point)."""
+        drawn, counted = self.bubbles
         if self.review is not None:
             trails_fill(drawn, review=self.review)  # type: ignore[arg-type]
         return drawn, counted
@@ -127,7 +133,7 @@ def chart_notes(state: MatrixState, *, with_hidden: bool) -> list[str]:
     subtitle = []
     # The bubbles the chart draws (all of the picture's accounts up to charts.MAX_BUBBLES):
     # arrows, trails and expected positions belong to them.
-    shown, _counted = state.bubbles
+    shown, _counted = state.traced if state.trails else state.bubbles
     reduced = charts.reduction_note(
         state.rows, axis=state.axis, size_by=state.size, bubbles=state.bubbles
     )
@@ -227,7 +233,7 @@ def _chart_for(state: MatrixState, *, titled: bool) -> Any:
         subtitle=chart_notes(state, with_hidden=True) if titled else (),
         size_title=size_title(state.size, year=year, currency=org.base_currency),
         trails=state.trails,
-        bubbles=state.bubbles,
+        bubbles=state.traced,
         # On the page the chart fits its box; a downloaded file keeps its fixed size.
         width=charts.WIDTH if titled else "container",
     )

@@ -125,3 +125,31 @@ def test_revenues_of_year_read_by_id_list_or_by_year_are_the_same(
         asked.pk: figures.YearRevenue(4000.0, figures.SOURCE_ENTERED),
         invoiced.pk: figures.YearRevenue(1200.0, figures.SOURCE_INVOICES),
     }
+
+
+def test_the_years_invoiced_revenue_follows_every_import_and_removal(tmp_path, kam_user):
+    """The year's sums are kept per version of the transaction store: lines imported or a
+    source removed show in the next reading."""
+    from kam.economics.figures import revenue_amounts_of_year
+
+    a = AccountFactory(external_id="D1", owner=kam_user)
+    b = AccountFactory(external_id="D2", owner=kam_user)
+    ids = {a.pk: "D1", b.pk: "D2"}
+    import_lines(tmp_path, [("D1", "i1", "2025-01-01", "1000", "0", None, None, "EUR")])
+    assert revenue_amounts_of_year(external_ids=ids, year=2025) == {a.pk: 1000}
+    assert revenue_amounts_of_year(external_ids={b.pk: "D2"}, year=2025) == {}
+    import_lines(
+        tmp_path,
+        [
+            ("D1", "i2", "2025-05-01", "500", "0", None, None, "EUR"),
+            ("D2", "i3", "2025-06-01", "200", "0", None, None, "EUR"),
+        ],
+        name="more.csv",
+    )
+    assert revenue_amounts_of_year(external_ids=ids, year=2025) == {a.pk: 1500, b.pk: 200}
+    store = store_get()
+    first = next(s.name for s in store.sources() if s.filename == "lines.csv")
+    assert store.source_remove(name=first)
+    AccountRevenue.objects.create(account=a, year=2025, amount=Decimal("700"))
+    # The lines now begin in May 2025: the entered revenue counts for 2025.
+    assert revenue_amounts_of_year(external_ids=ids, year=2025) == {a.pk: 700}

@@ -216,6 +216,105 @@ def test_rows_place_one_account_per_box_and_list_the_unplaced_one(portfolio, dir
 
 
 @pytest.mark.django_db
+def test_rows_kept_for_a_closed_review_follow_every_change(portfolio, director, kam_user):
+    """What a closed review's placements give its rows is kept between requests
+    (``_review_part``); an outlook saved, an account renamed or given to someone else, a
+    person renamed, an exchange rate changed and another review to compare with all show
+    at once, and the kept rows are those computed afresh."""
+    from kam.portfolio.matrix import review_parts_forget
+    from kam.portfolio.services import outlook_save
+
+    def rows(**kwargs):  # type: ignore[no-untyped-def]
+        return by_name(
+            matrix_rows(review=portfolio.review, user=director, filters=MatrixFilters(), **kwargs)
+        )
+
+    before = rows()
+    alpha = portfolio.accounts["Alpha Retail"]
+    assert before["Alpha Retail"]["expected_attractiveness"] is None
+    outlook_save(
+        review=portfolio.review,
+        account=alpha,
+        data={
+            "expected_attractiveness": Decimal("9"),
+            "expected_strength": Decimal("9"),
+            "potential_revenue": Decimal("500000"),
+        },
+        user=director,
+    )
+    after = rows()["Alpha Retail"]
+    assert after["expected_attractiveness"] == pytest.approx(9.0)
+    assert after["expected_strength_value"] == pytest.approx(9 / 4)
+    assert after["potential"] == pytest.approx(450_000)  # USD at 0.9
+    outlook_save(
+        review=portfolio.review,
+        account=alpha,
+        data={"expected_attractiveness": Decimal("7")},
+        user=director,
+    )
+    assert rows()["Alpha Retail"]["expected_attractiveness"] == pytest.approx(7.0)
+
+    beta = portfolio.accounts["Beta Wholesale"]
+    beta.name = "Beta Groothandel"
+    beta.owner = director
+    beta.save()
+    kam_user.first_name = "Anne"
+    kam_user.save()
+    rate = ExchangeRate.objects.get(currency="USD")
+    rate.rate_to_base = Decimal("0.5")
+    rate.save()
+    now = rows()
+    assert "Beta Wholesale" not in now
+    assert now["Beta Groothandel"]["owner_id"] == director.pk
+    assert now["Alpha Retail"]["owner"] == "Anne de Vries"
+    assert now["Alpha Retail"]["revenue"] == pytest.approx(50_000)  # 100,000 USD at 0.5
+    assert now["Alpha Retail"]["potential"] == pytest.approx(250_000)
+    assert now["Alpha Retail"]["moved"] is True
+    assert rows(previous=None)["Alpha Retail"]["moved"] is False
+    assert rows(previous=None)["Alpha Retail"]["previous_box"] is None
+
+    kept = matrix_rows(review=portfolio.review, user=director, filters=MatrixFilters())
+    review_parts_forget()
+    assert matrix_rows(review=portfolio.review, user=director, filters=MatrixFilters()) == kept
+
+
+@pytest.mark.django_db
+def test_kept_trails_follow_the_reviews_they_are_made_of(portfolio, director):
+    """Every account's trail is kept per set of earlier closed reviews: a review renamed
+    shows in the trail at once, and the kept trails are those computed afresh."""
+    from kam.portfolio.matrix import review_parts_forget
+
+    def trail(name: str):  # type: ignore[no-untyped-def]
+        rows = by_name(matrix_rows(review=portfolio.review, user=director, filters=MatrixFilters()))
+        return rows[name]["trail"]
+
+    assert [t["review"] for t in trail("Alpha Retail")] == ["Review 2025"]
+    assert trail("Beta Wholesale") == []
+    portfolio.previous.name = "Spring review 2025"
+    portfolio.previous.save()
+    kept = trail("Alpha Retail")
+    assert [t["review"] for t in kept] == ["Spring review 2025"]
+    review_parts_forget()
+    assert trail("Alpha Retail") == kept
+
+
+@pytest.mark.django_db
+def test_rows_of_an_open_review_follow_its_placements(director, kam_user):
+    """An open review's placements change while it is scored: nothing of them is kept."""
+    from kam.portfolio.models import Placement
+
+    preview = matrix_portfolio(director=director, owners=[kam_user], closed=False)
+    first = by_name(matrix_rows(review=preview.review, user=director, filters=MatrixFilters()))
+    assert first["Beta Wholesale"]["box"] == "key_development"
+    Placement.objects.filter(
+        review=preview.review, account=preview.accounts["Beta Wholesale"]
+    ).update(box="key")
+    rows = by_name(matrix_rows(review=preview.review, user=director, filters=MatrixFilters()))
+    assert rows["Beta Wholesale"]["box"] == "key"
+    assert rows["Beta Wholesale"]["p_box"] == rows["Beta Wholesale"]["p_key"]
+
+
+@pytest.mark.django_db
 def test_rows_carry_the_criteria_raters_disagree_on_and_those_missing(portfolio, director):
     """The two lists of a placement (read as JSON text for speed) come back as lists."""
     from kam.portfolio.models import Placement
@@ -397,16 +496,25 @@ def test_matrix_page_views_use_a_constant_number_of_queries(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    """As many queries for 30 more accounts, both when the review's part of the rows is
+    kept from an earlier request and when it is computed (``review_parts_forget``)."""
+    from kam.portfolio.matrix import review_parts_forget
+
     matrix_portfolio(director=director, owners=[kam_user, other_kam], extra=5)
     client = client_for(director)
     url = reverse("portfolio:matrix")
     client.get(url)  # the first request may compute placements and create the organisation
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
+    review_parts_forget()
+    with CaptureQueriesContext(connection) as few_cold:
+        assert client.get(url).status_code == 200
     for i in range(30):
         AccountFactory(name=f"Later {i}", owner=kam_user)
     review = Review.objects.get(name="Review 2026")
     review_compute(review=review)
+    with django_assert_max_num_queries(len(few_cold.captured_queries)):
+        assert client.get(url).status_code == 200  # the placements changed: computed again
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
 
