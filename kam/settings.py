@@ -294,6 +294,9 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     # the account P&Ls stored per period (kam.economics.ledger_store): the periods move with
     # the date, so every account is stored again each night (it sums the lines first)
     {"task": "kam.economics.tasks.ledger_refresh_all", "hour": 1},
+    # the actual-time page's sums of the twelve months up to today
+    # (kam.activities.hours_store): the period moves with the date
+    {"task": "kam.activities.tasks.hours_refresh_all", "hour": 2},
 ]
 
 LOGGING = {
