@@ -293,6 +293,9 @@ KAM_PERIODIC_TASKS: list[dict[str, object]] = [
     # date: both are stored again as soon as the day begins (the task sums the lines first;
     # until it has run, the economics pages and the start page compute every account)
     {"task": "kam.economics.tasks.ledger_refresh_all", "hour": 0},
+    # the actual-time page's sums of the twelve months up to today
+    # (kam.activities.hours_store): the period moves with the date
+    {"task": "kam.activities.tasks.hours_refresh_all", "hour": 0},
 ]
 
 LOGGING = {

@@ -375,3 +375,33 @@ def test_the_demo_start_pages_have_something_true_in_every_section():
         html = client.get("/").content.decode()
         missing = [s for s in sections if s not in html]
         assert not missing, f"{username}: {missing}"
+
+
+def test_the_actual_time_page_reads_the_hours_the_demo_stored():
+    """The demo writes its activities in bulk and then stores the actual-time sums of
+    today's twelve months: the sales director's page reads them, and they are the hours
+    summed from the activities."""
+    from django.utils import timezone
+
+    from kam.activities.models import HoursDirty, HoursSnapshot
+    from kam.activities.selectors import (
+        actual_hours_by_box,
+        actual_hours_by_person,
+        actual_hours_top_accounts,
+        actual_time_overview,
+        period_start_default,
+    )
+
+    load()
+    today = timezone.localdate()
+    assert HoursSnapshot.objects.get().as_of == today
+    assert not HoursDirty.objects.exists()
+    director = get_user_model().objects.get(username="maarten")
+    start, review = period_start_default(today), portfolio_review()
+    boxes, top, people = actual_time_overview(
+        start=start, end=today, user=director, review=review, limit=10
+    )
+    assert top.total_minutes > 0
+    assert boxes == actual_hours_by_box(start=start, end=today, user=director, review=review)
+    assert top == actual_hours_top_accounts(start=start, end=today, user=director, limit=10)
+    assert people == actual_hours_by_person(start=start, end=today, user=director)

@@ -8,6 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
+        from kam.activities import hours_store
         from kam.activities.conversations import conversation_grid
         from kam.activities.models import Activity, ActivityParticipant
         from kam.activities.selectors import meetings_of_accounts
@@ -18,6 +19,7 @@ class ActivitiesConfig(AppConfig):
         plan_sources.activities_register(grid=conversation_grid)  # a plan's document shows it
         # the relationship analysis reads the meetings, and its findings follow them
         relationship_sources.activities_register(meetings=meetings_of_accounts)
+        hours_store.connect()  # the actual-time page's stored sums follow the activities
         findings_store.inputs_connect(
             models=(Activity, ActivityParticipant), m2m=(Activity.contacts.through,)
         )

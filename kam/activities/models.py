@@ -158,3 +158,55 @@ class ActivityParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.activity_id}"
+
+
+class HoursSnapshot(models.Model):
+    """The actual-time page's sums of its default period, the twelve months up to and
+    including ``as_of`` (from ``start``), stored by ``kam.activities.hours_store``: the
+    person-minutes per account and per person (``HoursStored``). Rows of another day are
+    never read; while a ``HoursDirty`` mark exists none are read."""
+
+    as_of = models.DateField(unique=True)
+    start = models.DateField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.start} – {self.as_of}"
+
+
+class HoursStored(models.Model):
+    """The person-minutes of a snapshot's period on one account (``user`` empty) or of one
+    person on every account (``account`` empty); accounts and people without hours have
+    no row."""
+
+    snapshot = models.ForeignKey(HoursSnapshot, on_delete=models.CASCADE, related_name="rows")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    minutes = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(account__isnull=False, user__isnull=True)
+                | Q(account__isnull=True, user__isnull=False),
+                name="hours_stored_account_or_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id or self.user_id}: {self.minutes}"
+
+
+class HoursDirty(models.Model):
+    """An activity or a participation changed after the snapshot was stored: the pages
+    compute the hours until the ``hours_refresh`` job has stored them again (it removes the
+    marks up to the highest id it saw when it started)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.created_at)

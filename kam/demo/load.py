@@ -688,14 +688,17 @@ def demo_load(
         demo_economics(seed=seed, today=today, stdout=stdout)
         demo_findings_history(today=today, stdout=stdout)
         demo_start(today=today, stdout=stdout)
-    # The pages read the invoice lines' sums and the account P&Ls stored for today
-    # (kam.economics.lines, kam.economics.ledger_store): store them once now.
+    # The pages read the invoice lines' sums, the account P&Ls and the actual-time sums
+    # stored for today (kam.economics.lines, kam.economics.ledger_store,
+    # kam.activities.hours_store): store them once now.
     from django.utils import timezone
 
+    from kam.activities.hours_store import hours_store
     from kam.economics.ledger_store import ledgers_store
     from kam.economics.lines import line_totals_store
 
     line_totals_store(as_of=timezone.localdate())
     ledgers_store(as_of=timezone.localdate())
+    hours_store(as_of=timezone.localdate())
     _summary(stdout, plan)
     return _logins()

@@ -99,6 +99,12 @@ KINDS: dict[str, Kind] = {
         stopped="kam.economics.ledger_store.ledger_job_stopped",
         retry="kam.economics.ledger_store.ledger_job_retry",
     ),
+    "hours_refresh": Kind(
+        label=gettext_lazy("Actual time brought up to date"),
+        task="kam.activities.tasks.hours_refresh_task",
+        stopped="kam.activities.hours_store.hours_job_stopped",
+        retry="kam.activities.hours_store.hours_job_retry",
+    ),
     "findings_refresh": Kind(
         label=gettext_lazy("Findings brought up to date"),
         task="kam.relationships.tasks.findings_refresh_task",

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
@@ -223,24 +224,36 @@ def revenue_of_year(*, account: Account, year: int) -> Decimal | None:
 # -- lists ----------------------------------------------------------------------------------
 
 
+def _count_of(qs: QuerySet[Any]) -> Coalesce:
+    """The number of rows of ``qs`` (correlated with ``OuterRef``) as a subquery."""
+    return Coalesce(
+        Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1]),
+        0,
+    )
+
+
 def plan_list_annotated(*, user: User | AnonymousUser) -> QuerySet[Plan]:
     """Visible plans with counts of open and overdue actions and the account's box in the
-    portfolio review (the latest closed one), for the plans list (one query)."""
+    portfolio review (the latest closed one), for the plans list (one query).
+
+    The counts are subqueries, not a GROUP BY over the plans joined with their actions:
+    with ``LIMIT`` (the list's page) the database counts the page's plans only, instead of
+    grouping every plan with all its columns (some 0.2 s at 10,000 accounts)."""
     today = timezone.localdate()
-    unfinished = ~Q(actions__status__in=list(FINISHED_STATUSES))
     review = portfolio_review()
     box = Subquery(
         Placement.objects.filter(review=review, account=OuterRef("account_id")).values("box")[:1]
+    )
+    unfinished = PlanAction.objects.filter(plan=OuterRef("pk")).exclude(
+        status__in=list(FINISHED_STATUSES)
     )
     return (
         plan_list_visible(user=user)
         .annotate(box=box)
         .annotate(
-            open_actions=Count("actions", filter=unfinished, distinct=True),
-            overdue_actions=Count(
-                "actions", filter=unfinished & Q(actions__due_date__lt=today), distinct=True
-            ),
-            successor_count=Count("successors", distinct=True),
+            open_actions=_count_of(unfinished),
+            overdue_actions=_count_of(unfinished.filter(due_date__lt=today)),
+            successor_count=_count_of(Plan.objects.filter(previous=OuterRef("pk"))),
         )
         .order_by("account__name", "-period_start")
     )

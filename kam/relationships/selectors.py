@@ -35,10 +35,10 @@ from django.db.models import (
     Case,
     Count,
     F,
+    FilteredRelation,
     IntegerField,
-    OuterRef,
+    Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -441,25 +441,26 @@ def findings_open(
     the method's order, the subject.
     """
     from kam.core import finding_cost
-    from kam.portfolio.models import Placement
     from kam.portfolio.selectors import portfolio_review
     from kam.relationships.models import FindingRecord
 
     review = portfolio_review()
+    qs = FindingRecord.objects.all()
     if review is None:
         box_value: Any = Value("")
     else:
-        box_value = Coalesce(
-            Subquery(
-                Placement.objects.filter(review=review, account_id=OuterRef("account_id")).values(
-                    "box"
-                )[:1]
-            ),
-            Value(""),
+        # a LEFT JOIN on the review's placement of each finding's account (one row at most:
+        # one placement per review and account), read once per row; a correlated subquery
+        # was evaluated again for every rank and weight that compares the box
+        qs = qs.annotate(
+            placement=FilteredRelation(
+                "account__placements", condition=Q(account__placements__review=review)
+            )
         )
+        box_value = Coalesce("placement__box", Value(""))
     visible = account_list_visible(user=user).filter(active=True).values("pk")
     qs = (
-        FindingRecord.objects.filter(resolved_on__isnull=True, account__in=visible)
+        qs.filter(resolved_on__isnull=True, account__in=visible)
         .annotate(box_value=box_value)
         .annotate(
             box_rank=_rank("box_value", BOX_ORDER, len(BOX_ORDER)),

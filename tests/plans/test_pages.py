@@ -308,3 +308,33 @@ def test_compare_with_last_periods_plan(full_plan, kam_user, director):
     # another plan's id in the address answers 404
     bad = reverse("plans:compare", args=[new.pk]) + f"?old=p{full_plan.pk + 999}:v1"
     assert client_for(kam_user).get(bad).status_code == 404
+
+
+def test_plan_list_counts_open_and_overdue_actions_and_successors(full_plan, kam_user):  # type: ignore[no-untyped-def]
+    """Open actions are those neither done nor dropped, overdue the open ones due before
+    today; a plan a next period's plan was made from is superseded. Each plan counts only
+    its own actions."""
+    from django.utils import timezone
+
+    from kam.plans.models import PlanAction
+    from kam.plans.selectors import plan_list_annotated
+    from tests.factories import PlanFactory
+
+    today = timezone.localdate()
+    # full_plan: one action done, three open, all due in the past
+    full_plan.actions.filter(what="Send store sales data").update(
+        due_date=today + dt.timedelta(days=3)
+    )
+    full_plan.actions.filter(what="Confirm listing fee budget").update(due_date=today)
+    full_plan.actions.filter(what="Cost the VMI set-up").update(status=ActionStatus.DROPPED)
+    other = PlanFactory(account=full_plan.account, period_start=dt.date(2020, 1, 1))
+    PlanAction.objects.create(plan=other, what="Old", due_date=today - dt.timedelta(days=1))
+    PlanFactory(account=full_plan.account, previous=other, period_start=dt.date(2021, 1, 1))
+
+    rows = {p.pk: p for p in plan_list_annotated(user=kam_user)}
+    plan = rows[full_plan.pk]
+    assert (plan.open_actions, plan.overdue_actions, plan.successor_count) == (2, 0, 0)
+    assert (rows[other.pk].open_actions, rows[other.pk].overdue_actions) == (1, 1)
+    assert rows[other.pk].successor_count == 1
+    html = client_for(kam_user).get(reverse("plans:list") + "?all=1").content.decode()
+    assert "superseded" in html
