@@ -437,3 +437,27 @@ def test_the_dutch_start_page_says_kwadrant_and_beoordeling():
     assert mixed == {}
     assert dutch["Your accounts by box"] == "Uw klanten per kwadrant"
     assert "beoordeling" in dutch["No open review is waiting for your scores."]
+
+
+@pytest.mark.parametrize("who", ["kam_user", "director"])
+def test_the_scores_left_are_the_review_pages_progress_of_the_person(who, request, world):  # type: ignore[no-untyped-def]
+    """The start page counts the person's own progress only, with the review page's
+    definition (``review_progress_map``): the other rater's scores do not count."""
+    from kam.portfolio.models import Rating
+    from kam.portfolio.review_selectors import review_progress_map
+
+    user = request.getfixturevalue(who)
+    kam_user, director = request.getfixturevalue("kam_user"), request.getfixturevalue("director")
+    review = world.open_review
+    criterion = review.scheme_version.criteria.get()
+    for rater, accounts in ((kam_user, [world.alpha]), (director, [world.beta, world.delta])):
+        for account in accounts:
+            Rating.objects.create(
+                review=review, account=account, rater=rater, criterion=criterion, score=5
+            )
+    (mine,) = [p for p in review_progress_map(reviews=[review])[review.pk] if p.rater == user]
+    assert (mine.scored, mine.cells) == ((1, 3) if who == "kam_user" else (2, 4))
+
+    html = _section(client_for(user).get(reverse("home")).content.decode(), "start-reviews")
+    left = mine.cells - mine.scored
+    assert f"{mine.scored} of {mine.cells} scores given, {left} to go" in html
