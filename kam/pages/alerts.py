@@ -238,37 +238,44 @@ def contribution_alerts(
     account_query: QuerySet[Account] | None = None,
 ) -> list[Alert]:
     """Key and key development accounts whose latest twelve months' contribution is below
-    the twelve months before (both complete), in the organisation's base currency.
-    ``account_query``, the query ``accounts`` were read from, is sent to the stored P&L
-    instead of their ids (``ledgers_read``)."""
-    from kam.economics.ledger_store import ledgers_read
+    the twelve months before (both complete), in the organisation's base currency. The two
+    periods' figures are read from the stored P&L without building a ledger per account
+    (``ledgers_recent_read``, the figures of ``ledgers_read``); ``account_query``, the
+    query ``accounts`` were read from, is sent instead of their ids."""
+    from kam.economics.ledger_store import ledgers_recent_read
     from kam.organisation.selectors import organisation_get
 
     watched = [a for a in accounts if boxes.get(a.pk) in WATCHED_BOXES]
     if not watched:
         return []
     currency = organisation_get().base_currency
-    out = []
-    for ledger in ledgers_read(
-        accounts=watched,
+    ids = [a.pk for a in watched]
+    recent = ledgers_recent_read(
+        account_query=account_query
+        if account_query is not None
+        else Account.objects.filter(pk__in=ids),
+        account_ids=ids,
         as_of=as_of,
-        with_investments=False,
         last=2,
-        account_query=account_query,
-    ):
-        if len(ledger.periods) < 2:
+    )
+    if len(recent.periods) < 2:
+        return []
+    if not (recent.periods[-1].complete and recent.periods[-2].complete):
+        return []
+    out = []
+    for account in watched:
+        figures = recent.figures.get(account.pk)
+        if figures is None or len(figures) < 2:
             continue
-        latest, before = ledger.periods[-1], ledger.periods[-2]
-        if not (latest.period.complete and before.period.complete):
-            continue
+        latest, before = figures[-1], figures[-2]
         if latest.contribution < before.contribution:
             out.append(
                 Alert(
                     AlertKind.CONTRIBUTION_FALL,
-                    ledger.account,
-                    boxes[ledger.account.pk],
-                    contribution=ledger.to_base(latest.contribution),
-                    previous_contribution=ledger.to_base(before.contribution),
+                    account,
+                    boxes[account.pk],
+                    contribution=latest.to_base(latest.contribution),
+                    previous_contribution=before.to_base(before.contribution),
                     currency=currency,
                 )
             )
