@@ -149,10 +149,13 @@ def box_moves_summary(
     if not _moves_stored(pair):
         moves = _moves_computed(accounts, pair)
         return Moves(len(moves), moves[:listed], [m for m in moves if (m.before, m.after) in DROPS])
-    rows = ReviewMove.objects.filter(
-        review=pair.latest, account_id__in=accounts.values("pk")
-    ).select_related("account")
-    ordered = rows.order_by("account__name", "account_id")
+    rows = ReviewMove.objects.filter(review=pair.latest, account_id__in=accounts.values("pk"))
+    # the account fields the pages show of a move (its name and link), as the alerts read
+    ordered = (
+        rows.select_related("account")
+        .only("before", "after", *ALERT_ACCOUNT_FIELDS)
+        .order_by("account__name", "account_id")
+    )
     drop = Q()
     for b, a in DROPS:
         drop |= Q(before=b, after=a)
@@ -209,7 +212,9 @@ def champion_alerts(
         r
         for r in FindingRecord.objects.filter(
             resolved_on__isnull=True, kind=FindingKind.CHAMPION_LEFT, account_id__in=ids
-        ).order_by("account_id", "subject")
+        )
+        .only("account_id", "subject")
+        .order_by("account_id", "subject")
         if r.account_id in watched
     ]
     contact_ids = [int(r.subject[1:]) for r in records if r.subject[1:].isdigit()]
