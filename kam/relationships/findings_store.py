@@ -165,15 +165,14 @@ def findings_refresh(
 # --- the box and cost of the open findings ---------------------------------------------------
 
 
-def findings_boxes_store(*, account_ids: Iterable[int] | None = None) -> int:
+def findings_boxes_store() -> int:
     """Write the box of the portfolio review (``portfolio.selectors.portfolio_review``) and
-    the cost at that box (``kam.core.finding_cost``) onto the open findings of
-    ``account_ids`` (all when None): two UPDATE statements, whatever the number of
-    findings. Called in the transaction that closes, changes or deletes a closed review
-    (the signals below; a review's placements are written by ``review_compute`` before
-    the review is saved closed, and never change after), so the stored values never lag
-    the boxes; the refresh writes them on the rows it opens or updates. Returns the
-    number of findings written."""
+    the cost at that box (``kam.core.finding_cost``) onto every open finding: two UPDATE
+    statements, whatever the number of findings. Called in the transaction that closes,
+    changes or deletes a closed review (the signals below; a review's placements are
+    written by ``review_compute`` before the review is saved closed, and never change
+    after), so the stored values never lag the boxes; the refresh writes them on the rows
+    it opens or updates. Returns the number of findings written."""
     from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
     from django.db.models.functions import Coalesce
 
@@ -182,8 +181,6 @@ def findings_boxes_store(*, account_ids: Iterable[int] | None = None) -> int:
     from kam.portfolio.selectors import portfolio_review
 
     records = FindingRecord.objects.filter(resolved_on__isnull=True)
-    if account_ids is not None:
-        records = records.filter(account_id__in=list(account_ids))
     review = portfolio_review()
     box: Any = Value("")
     if review is not None:
