@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from kam.accounts.models import Account
 from kam.core.relationships.vocabulary import FindingKind
@@ -351,16 +351,22 @@ def alerts_of(
     placed = Placement.objects.filter(
         review=pair.latest, account__in=accounts, box__in=WATCHED_BOXES
     )
+    # the accounts with their box, one instance each (no placement built per account)
     watched = list(
-        placed.select_related("account")
-        .only("box", *ALERT_ACCOUNT_FIELDS)
-        .order_by("account__name", "account_id")
+        Account.objects.filter(
+            pk__in=accounts.values("pk"),
+            placements__review=pair.latest,
+            placements__box__in=WATCHED_BOXES,
+        )
+        .annotate(watched_box=F("placements__box"))
+        .only(*(f.removeprefix("account__") for f in ALERT_ACCOUNT_FIELDS))
+        .order_by("name", "pk")
     )
     if drops is None:
         drops = box_moves_summary(accounts=accounts, pair=pair, listed=0).drops
     return alerts_for(
-        accounts=[p.account for p in watched],
-        boxes={p.account_id: p.box for p in watched},
+        accounts=watched,
+        boxes={a.pk: a.watched_box for a in watched},
         moves=drops,
         as_of=as_of,
         # the watched accounts as a subquery: no list of thousands of ids to send
