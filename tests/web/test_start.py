@@ -470,3 +470,19 @@ def test_the_scores_left_are_the_review_pages_progress_of_the_person(who, reques
     html = _section(client_for(user).get(reverse("home")).content.decode(), "start-reviews")
     left = mine.cells - mine.scored
     assert f"{mine.scored} of {mine.cells} scores given, {left} to go" in html
+
+
+def test_the_persons_scores_are_counted_along_the_review_and_rater_index(kam_user, world):  # type: ignore[no-untyped-def]
+    """Counting the person's own scores reads their scores of the open review only (the
+    index on review and rater), not every rater's (300,000 in a large review)."""
+    from kam.portfolio.review_selectors import review_progress_map
+
+    review = world.open_review
+    with CaptureQueriesContext(connection) as queries:
+        review_progress_map(reviews=[review], raters={kam_user.pk})
+    (sql,) = [q["sql"] for q in queries.captured_queries if 'FROM "portfolio_rating"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "portfolio_rating USING INDEX portfolio_r_review__317fe1_idx" in plan, plan
+    assert "(review_id=? AND rater_id=?)" in plan, plan
