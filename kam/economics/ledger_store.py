@@ -269,15 +269,47 @@ class LatestRead:
 
 def ledgers_latest_read(*, account_query: QuerySet[Account], as_of: dt.date) -> LatestRead:
     """The latest period of the accounts of ``account_query`` at ``as_of``, as
-    ``ledgers_read(…, last=1)`` reads it but without building a ledger per account: the
-    stored values of that period (one row per account) turned into ``LatestFigures``; the
-    accounts changed since they were stored, or not stored yet, computed. When nothing
-    usable is stored every account is computed (``ledgers_build``). A fixed number of
-    queries; the by-box comparison at 10,000 accounts reads 10,000 rows of numbers instead
-    of building 10,000 ledgers. docs/method.md section 6, "By box"."""
+    ``ledgers_read(…, last=1)`` reads it but without building a ledger per account
+    (``ledgers_recent_read`` of one period). A fixed number of queries; the by-box
+    comparison at 10,000 accounts reads 10,000 rows of numbers instead of building 10,000
+    ledgers. docs/method.md section 6, "By box"."""
     accounts = list(account_query.values_list("pk", "external_id"))
     if not accounts:
         return LatestRead(accounts=[], figures={}, period=None)
+    recent = ledgers_recent_read(
+        account_query=account_query,
+        account_ids=[pk for pk, _external_id in accounts],
+        as_of=as_of,
+        last=1,
+    )
+    return LatestRead(
+        accounts=accounts,
+        figures={pk: figures[-1] for pk, figures in recent.figures.items()},
+        period=recent.periods[-1] if recent.periods else None,
+    )
+
+
+@dataclass(frozen=True)
+class RecentRead:
+    """The latest periods of many accounts (``ledgers_recent_read``): the periods, oldest
+    first, and per account the figures of each of them in that order (an account without
+    them is left out)."""
+
+    periods: list[Period]
+    figures: dict[int, list[LatestFigures]]
+
+
+def ledgers_recent_read(
+    *, account_query: QuerySet[Account], account_ids: list[int], as_of: dt.date, last: int
+) -> RecentRead:
+    """The latest ``last`` periods of the accounts of ``account_query`` (whose ids are
+    ``account_ids``) at ``as_of``, as ``ledgers_read(…, last=last)`` reads them but without
+    building a ledger per account: the stored values of those periods turned into
+    ``LatestFigures`` (the same numbers to the last bit); the accounts changed since they
+    were stored, or without every one of those periods stored, computed. When nothing
+    usable is stored every account is computed (``ledgers_build``). A fixed number of
+    queries: the contribution alerts compare two periods of every key and key development
+    account, the by-box comparison reads one of every account."""
     store = store_get()
     snapshot = LedgerSnapshot.objects.filter(as_of=as_of).first()
     if (
@@ -291,37 +323,50 @@ def ledgers_latest_read(*, account_query: QuerySet[Account], as_of: dt.date) -> 
             with_investments=False,
             account_query=account_query,
         )
-        return _latest_of(accounts, ledgers)
-    period = periods_for(as_of=as_of, first_day=snapshot.first_day)[-1]
+        return _recent_of(ledgers, last)
+    periods = periods_for(as_of=as_of, first_day=snapshot.first_day)[-last:]
     dirty = set(
         LedgerDirty.objects.filter(account_id__isnull=False).values_list("account_id", flat=True)
     )
     rows = LedgerStored.objects.filter(
-        as_of=as_of, period=period.index, account_id__in=account_query.order_by().values("pk")
-    ).values_list("account_id", "currency", "rate_to_base", *_LATEST_VALUES)
-    figures = {row[0]: LatestFigures.from_stored(*row) for row in rows if row[0] not in dirty}
-    missing = [pk for pk, _external_id in accounts if pk not in figures]
+        as_of=as_of,
+        period__gte=periods[0].index,
+        account_id__in=account_query.order_by().values("pk"),
+    ).values_list("account_id", "period", "currency", "rate_to_base", *_LATEST_VALUES)
+    by_account: dict[int, dict[int, LatestFigures]] = defaultdict(dict)
+    for row in rows:
+        if row[0] not in dirty:
+            by_account[row[0]][row[1]] = LatestFigures.from_stored(row[0], *row[2:])
+    figures: dict[int, list[LatestFigures]] = {}
+    for pk, stored in by_account.items():
+        if all(p.index in stored for p in periods):
+            figures[pk] = [stored[p.index] for p in periods]
+    missing = [pk for pk in account_ids if pk not in figures]
     if missing:
-        for ledger in pnl.ledgers_build(
-            accounts=Account.objects.filter(pk__in=missing).only("pk", "external_id", "currency"),
-            as_of=as_of,
-            with_investments=False,
-        ):
-            latest = LatestFigures.of(ledger)
-            if latest is not None:
-                figures[latest.account_id] = latest
-    return LatestRead(accounts=accounts, figures=figures, period=period)
+        computed = _recent_of(
+            pnl.ledgers_build(
+                accounts=Account.objects.filter(pk__in=missing).only(
+                    "pk", "external_id", "currency"
+                ),
+                as_of=as_of,
+                with_investments=False,
+            ),
+            last,
+        )
+        figures.update(computed.figures)
+    return RecentRead(periods=periods, figures=figures)
 
 
-def _latest_of(accounts: list[tuple[int, str]], ledgers: Iterable[AccountLedger]) -> LatestRead:
-    figures: dict[int, LatestFigures] = {}
-    period = None
+def _recent_of(ledgers: Iterable[AccountLedger], last: int) -> RecentRead:
+    """The latest ``last`` periods of computed ledgers (the periods: the first ledger's)."""
+    figures: dict[int, list[LatestFigures]] = {}
+    periods: list[Period] = []
     for ledger in ledgers:
-        latest = LatestFigures.of(ledger)
-        if latest is not None:
-            figures[latest.account_id] = latest
-            period = period or ledger.periods[-1].period
-    return LatestRead(accounts=accounts, figures=figures, period=period)
+        recent = ledger.periods[-last:]
+        if recent:
+            figures[ledger.account.pk] = [LatestFigures.of_period(ledger, p) for p in recent]
+            periods = periods or [p.period for p in recent]
+    return RecentRead(periods=periods, figures=figures)
 
 
 def ledgers_refreshing() -> bool:

@@ -162,14 +162,19 @@ class LatestFigures:
         latest = ledger.latest
         if latest is None:
             return None
+        return cls.of_period(ledger, latest)
+
+    @classmethod
+    def of_period(cls, ledger: AccountLedger, period: PeriodPnl) -> LatestFigures:
+        """The figures of one of the ledger's periods (``ledgers_recent_read`` reads a few)."""
         return cls(
             ledger.account.pk,
             ledger.currency,
             ledger.rate_to_base,
-            latest.revenue,
-            latest.contribution,
-            latest.cost_to_serve,
-            latest.costs.team_hours,
+            period.revenue,
+            period.contribution,
+            period.cost_to_serve,
+            period.costs.team_hours,
         )
 
     @classmethod

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from kam.accounts.models import Account
 from kam.core.relationships.vocabulary import FindingKind
@@ -149,10 +149,13 @@ def box_moves_summary(
     if not _moves_stored(pair):
         moves = _moves_computed(accounts, pair)
         return Moves(len(moves), moves[:listed], [m for m in moves if (m.before, m.after) in DROPS])
-    rows = ReviewMove.objects.filter(
-        review=pair.latest, account_id__in=accounts.values("pk")
-    ).select_related("account")
-    ordered = rows.order_by("account__name", "account_id")
+    rows = ReviewMove.objects.filter(review=pair.latest, account_id__in=accounts.values("pk"))
+    # the account fields the pages show of a move (its name and link), as the alerts read
+    ordered = (
+        rows.select_related("account")
+        .only("before", "after", *ALERT_ACCOUNT_FIELDS)
+        .order_by("account__name", "account_id")
+    )
     drop = Q()
     for b, a in DROPS:
         drop |= Q(before=b, after=a)
@@ -209,7 +212,9 @@ def champion_alerts(
         r
         for r in FindingRecord.objects.filter(
             resolved_on__isnull=True, kind=FindingKind.CHAMPION_LEFT, account_id__in=ids
-        ).order_by("account_id", "subject")
+        )
+        .only("account_id", "subject")
+        .order_by("account_id", "subject")
         if r.account_id in watched
     ]
     contact_ids = [int(r.subject[1:]) for r in records if r.subject[1:].isdigit()]
@@ -238,37 +243,44 @@ def contribution_alerts(
     account_query: QuerySet[Account] | None = None,
 ) -> list[Alert]:
     """Key and key development accounts whose latest twelve months' contribution is below
-    the twelve months before (both complete), in the organisation's base currency.
-    ``account_query``, the query ``accounts`` were read from, is sent to the stored P&L
-    instead of their ids (``ledgers_read``)."""
-    from kam.economics.ledger_store import ledgers_read
+    the twelve months before (both complete), in the organisation's base currency. The two
+    periods' figures are read from the stored P&L without building a ledger per account
+    (``ledgers_recent_read``, the figures of ``ledgers_read``); ``account_query``, the
+    query ``accounts`` were read from, is sent instead of their ids."""
+    from kam.economics.ledger_store import ledgers_recent_read
     from kam.organisation.selectors import organisation_get
 
     watched = [a for a in accounts if boxes.get(a.pk) in WATCHED_BOXES]
     if not watched:
         return []
     currency = organisation_get().base_currency
-    out = []
-    for ledger in ledgers_read(
-        accounts=watched,
+    ids = [a.pk for a in watched]
+    recent = ledgers_recent_read(
+        account_query=account_query
+        if account_query is not None
+        else Account.objects.filter(pk__in=ids),
+        account_ids=ids,
         as_of=as_of,
-        with_investments=False,
         last=2,
-        account_query=account_query,
-    ):
-        if len(ledger.periods) < 2:
+    )
+    if len(recent.periods) < 2:
+        return []
+    if not (recent.periods[-1].complete and recent.periods[-2].complete):
+        return []
+    out = []
+    for account in watched:
+        figures = recent.figures.get(account.pk)
+        if figures is None or len(figures) < 2:
             continue
-        latest, before = ledger.periods[-1], ledger.periods[-2]
-        if not (latest.period.complete and before.period.complete):
-            continue
+        latest, before = figures[-1], figures[-2]
         if latest.contribution < before.contribution:
             out.append(
                 Alert(
                     AlertKind.CONTRIBUTION_FALL,
-                    ledger.account,
-                    boxes[ledger.account.pk],
-                    contribution=ledger.to_base(latest.contribution),
-                    previous_contribution=ledger.to_base(before.contribution),
+                    account,
+                    boxes[account.pk],
+                    contribution=latest.to_base(latest.contribution),
+                    previous_contribution=before.to_base(before.contribution),
                     currency=currency,
                 )
             )
@@ -339,16 +351,22 @@ def alerts_of(
     placed = Placement.objects.filter(
         review=pair.latest, account__in=accounts, box__in=WATCHED_BOXES
     )
+    # the accounts with their box, one instance each (no placement built per account)
     watched = list(
-        placed.select_related("account")
-        .only("box", *ALERT_ACCOUNT_FIELDS)
-        .order_by("account__name", "account_id")
+        Account.objects.filter(
+            pk__in=accounts.values("pk"),
+            placements__review=pair.latest,
+            placements__box__in=WATCHED_BOXES,
+        )
+        .annotate(watched_box=F("placements__box"))
+        .only(*(f.removeprefix("account__") for f in ALERT_ACCOUNT_FIELDS))
+        .order_by("name", "pk")
     )
     if drops is None:
         drops = box_moves_summary(accounts=accounts, pair=pair, listed=0).drops
     return alerts_for(
-        accounts=[p.account for p in watched],
-        boxes={p.account_id: p.box for p in watched},
+        accounts=watched,
+        boxes={a.pk: a.watched_box for a in watched},
         moves=drops,
         as_of=as_of,
         # the watched accounts as a subquery: no list of thousands of ids to send

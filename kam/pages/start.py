@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from kam.accounts.models import Account
 from kam.accounts.selectors import account_list_visible
@@ -272,9 +272,14 @@ def start_page(
         a.days = abs((a.due_date - today).days)  # type: ignore[attr-defined]
         a.theirs = a.owner_side == OwnerSide.THEIRS  # type: ignore[attr-defined]
 
-    # reviews waiting for the person's scores
-    open_reviews = list(reviews_open().prefetch_related("raters"))
-    progress = review_progress_map(reviews=open_reviews)
+    # reviews waiting for the person's scores: their own progress only (the raters read
+    # are the person, when a rater)
+    open_reviews = list(
+        reviews_open().prefetch_related(
+            Prefetch("raters", queryset=User.objects.filter(pk=user.pk))
+        )
+    )
+    progress = review_progress_map(reviews=open_reviews, raters={user.pk})
     to_score = [
         ReviewToScore(r, p.scored, p.cells)
         for r in open_reviews

@@ -905,9 +905,13 @@ def capacity_check(*, review: Review) -> CapacityCheck:
     from the organisation (docs/method.md sections 1 and 2).
     """
     org = organisation_get()
+    limits = capacity_limits_get(organisation=org)
+    # only the boxes the checks count are read (key and key development for the hours and
+    # the company limit, and those counted per manager): the other placements, most of a
+    # large portfolio, change none of the three figures
+    counted = {Box.KEY.value, Box.KEY_DEVELOPMENT.value, *limits.per_manager_boxes}
     rows = list(
-        Placement.objects.filter(review=review)
-        .exclude(box="")
+        Placement.objects.filter(review=review, box__in=sorted(counted))
         .order_by("account__name", "account_id")
         .values_list("box", "account__owner_id", "account_id")
     )
@@ -917,7 +921,7 @@ def capacity_check(*, review: Review) -> CapacityCheck:
         accounts=[a for _b, _o, a in rows],
         policies=box_policies_get(organisation=org),
         team_hours_per_year=team_capacity_hours(),
-        limits=capacity_limits_get(organisation=org),
+        limits=limits,
     )
 
 

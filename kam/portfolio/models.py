@@ -379,7 +379,11 @@ class Rating(models.Model):
                 name="competitor_score_1_to_10",
             ),
         ]
-        indexes = [models.Index(fields=["review", "account"])]
+        indexes = [
+            models.Index(fields=["review", "account"]),
+            # one rater's scores in a review: their progress on the start page
+            models.Index(fields=["review", "rater"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} / {self.criterion.key}: {self.score}"

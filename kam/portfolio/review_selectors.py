@@ -9,7 +9,7 @@ uncertain. Placements are read as ``portfolio.services.review_compute`` stored t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,8 +108,12 @@ class RaterProgress:
         return min(100, round(100 * self.scored / self.cells))
 
 
-def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterProgress]]:
-    """Progress of every rater of every review in ``reviews`` (raters prefetched).
+def review_progress_map(
+    *, reviews: Sequence[Review], raters: Collection[int] | None = None
+) -> dict[int, list[RaterProgress]]:
+    """Progress of every rater of every review in ``reviews`` (raters prefetched), or of
+    the raters among ``raters`` (user ids) only: the start page asks for the person's own,
+    and then neither the other raters' scores nor their accounts are counted.
 
     A rater's cells are the review's accounts that the rater may read, times the number of
     criteria that are not scored from facts (kam derives those; a rater only overrides).
@@ -147,13 +151,12 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
 
     scored: dict[tuple[int, int], int] = {}
     if open_ids:
-        rows = (
-            Rating.objects.filter(
-                review_id__in=open_ids, account__active=True, derived=False, criterion__fact=""
-            )
-            .values_list("review_id", "rater_id")
-            .annotate(n=Count("pk"))
+        ratings = Rating.objects.filter(
+            review_id__in=open_ids, account__active=True, derived=False, criterion__fact=""
         )
+        if raters is not None:
+            ratings = ratings.filter(rater_id__in=list(raters))
+        rows = ratings.values_list("review_id", "rater_id").annotate(n=Count("pk"))
         scored.update({(a, b): n for a, b, n in rows})
     if frozen_ids:
         # stored when the review closed (its scores and placements no longer change)
@@ -170,6 +173,7 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
             for review in reviews
             for rater in review.raters.all()
             if user_role(rater) in (Role.KEY_ACCOUNT_MANAGER, Role.TEAM_MEMBER)
+            and (raters is None or rater.pk in raters)
         },
         count_active=bool(open_ids),
         frozen_ids=frozen_ids,
@@ -186,6 +190,8 @@ def review_progress_map(*, reviews: Sequence[Review]) -> dict[int, list[RaterPro
     for review in reviews:
         per_rater = []
         for rater in review.raters.all():
+            if raters is not None and rater.pk not in raters:
+                continue
             n_active, per_review = counts_of(rater)
             accounts = per_review.get(review.pk, 0) if _is_frozen(review) else n_active
             per_rater.append(

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from kam.accounts.models import Account
 from kam.core import relationships as core
+from kam.core.finding_cost import finding_cost
 from kam.relationships.models import FindingRecord
 
 #: accounts loaded per batch (``load`` costs a fixed number of queries per batch)
@@ -114,6 +115,7 @@ def findings_refresh(
                     stored = current.get(key)
                     why = why_to_json(f.why)
                     resolve = why_to_json(f.resolve)
+                    cost = finding_cost(box=d.box, severity=f.severity)
                     if stored is None:
                         new.append(
                             FindingRecord(
@@ -124,15 +126,24 @@ def findings_refresh(
                                 why=why,
                                 resolve=resolve,
                                 opened_on=as_of,
+                                box=d.box,
+                                cost=cost,
                             )
                         )
                     elif (
                         stored.severity != f.severity
                         or stored.why != why
                         or stored.resolve != resolve
+                        or stored.box != d.box
+                        or stored.cost != cost
                     ):
                         stored.severity, stored.why, stored.resolve = f.severity, why, resolve
-                        stored.save(update_fields=["severity", "why", "resolve", "refreshed_at"])
+                        stored.box, stored.cost = d.box, cost
+                        stored.save(
+                            update_fields=[
+                                *("severity", "why", "resolve", "box", "cost", "refreshed_at")
+                            ]
+                        )
                 for key, row in current.items():
                     if key not in found:
                         # a finding cannot be resolved before the day it opened
@@ -149,6 +160,55 @@ def findings_refresh(
         if progress is not None:
             progress(min(99, round(100 * (start + len(chunk)) / len(ids))))
     return RefreshResult(accounts=len(ids), opened=opened, resolved=resolved)
+
+
+# --- the box and cost of the open findings ---------------------------------------------------
+
+
+def findings_boxes_store() -> int:
+    """Write the box of the portfolio review (``portfolio.selectors.portfolio_review``) and
+    the cost at that box (``kam.core.finding_cost``) onto every open finding: two UPDATE
+    statements, whatever the number of findings. Called in the transaction that closes,
+    changes or deletes a closed review (the signals below; a review's placements are
+    written by ``review_compute`` before the review is saved closed, and never change
+    after), so the stored values never lag the boxes; the refresh writes them on the rows
+    it opens or updates. Returns the number of findings written."""
+    from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce
+
+    from kam.core import finding_cost as costs
+    from kam.portfolio.models import Placement
+    from kam.portfolio.selectors import portfolio_review
+
+    records = FindingRecord.objects.filter(resolved_on__isnull=True)
+    review = portfolio_review()
+    box: Any = Value("")
+    if review is not None:
+        box = Coalesce(
+            Subquery(
+                Placement.objects.filter(review=review, account_id=OuterRef("account_id")).values(
+                    "box"
+                )[:1]
+            ),
+            Value(""),
+        )
+    n = records.update(box=box)
+    weight = Case(
+        *[When(box=b, then=Value(w)) for b, w in costs.BOX_WEIGHT.items()],
+        default=Value(costs.UNPLACED_WEIGHT),
+        output_field=IntegerField(),
+    )
+    records.update(cost=weight * F("severity"))
+    return n
+
+
+def _portfolio_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A review was closed, changed or deleted: the portfolio review may be another one."""
+    from kam.portfolio.models import ReviewStatus
+
+    if kwargs.get("raw") or instance.status != ReviewStatus.CLOSED:
+        return
+    findings_boxes_store()
 
 
 # --- keeping the store fresh ------------------------------------------------------------------
@@ -267,7 +327,7 @@ def inputs_connect(*, models: Iterable[type[Model]], m2m: Iterable[Any] = ()) ->
 def connect() -> None:
     """Connect the signals of the findings' inputs in relationships and below (from
     ``RelationshipsConfig.ready``; activities connect theirs with ``inputs_connect``)."""
-    from django.db.models.signals import post_save
+    from django.db.models.signals import post_delete, post_save
 
     from kam.accounts.models import AccountTeamMember
     from kam.portfolio.models import Review
@@ -275,3 +335,6 @@ def connect() -> None:
 
     inputs_connect(models=(Contact, ContactLink, AccountTeamMember))
     post_save.connect(_review_changed, sender=Review, dispatch_uid="kam-findings-review")
+    # the box and cost of the open findings follow the portfolio review at once
+    post_save.connect(_portfolio_changed, sender=Review, dispatch_uid="kam-findings-boxes")
+    post_delete.connect(_portfolio_changed, sender=Review, dispatch_uid="kam-findings-boxes-del")

@@ -263,6 +263,13 @@ class FindingRecord(models.Model):
     (in English, with their parameters, translated when shown). ``opened_at`` is the moment
     the record was written, so the start page knows which findings are new since a visit.
     The portfolio's findings (page, API, start page) are read from the open rows.
+
+    ``box`` is the account's box in the portfolio review ("" when not placed) and ``cost``
+    what the finding costs there (``kam.core.finding_cost``: box weight × severity), stored
+    so that the start page ranks the open findings along an index instead of computing
+    every cost per request. Both follow the box on open rows: written by the refresh and
+    rewritten when the portfolio review changes (``findings_store.findings_boxes_store``);
+    a resolved row keeps those of the day it was resolved (docs/start.md).
     """
 
     account = models.ForeignKey(
@@ -277,6 +284,8 @@ class FindingRecord(models.Model):
     opened_at = models.DateTimeField(_("recorded"), default=timezone.now, db_index=True)
     resolved_on = models.DateField(_("resolved"), null=True, blank=True)
     refreshed_at = models.DateTimeField(_("last checked"), auto_now=True)
+    box = models.CharField(_("box"), max_length=20, blank=True)
+    cost = models.PositiveSmallIntegerField(_("cost"), default=1)
 
     class Meta:
         verbose_name = _("finding record")
@@ -288,7 +297,15 @@ class FindingRecord(models.Model):
                 name="one_open_finding_per_subject",
             )
         ]
-        indexes = [models.Index(fields=["account", "resolved_on"])]
+        indexes = [
+            models.Index(fields=["account", "resolved_on"]),
+            # the start page's ranking: the open findings, most costly first
+            models.Index(
+                fields=["-cost"],
+                condition=Q(resolved_on__isnull=True),
+                name="finding_open_by_cost",
+            ),
+        ]
 
     def __str__(self) -> str:
         state = f"resolved {self.resolved_on}" if self.resolved_on else "open"

@@ -34,15 +34,15 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import (
     Case,
     Count,
-    F,
-    FilteredRelation,
+    Exists,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -431,50 +431,37 @@ def findings_open(
 ) -> QuerySet[FindingRecord]:
     """The open findings on the active accounts ``user`` may read, from the findings store
     (``FindingRecord``, kept equal to the computed findings by ``findings_refresh``), as
-    one query: annotated with ``box_value`` (the box in the portfolio review, "" when not
-    placed), ``cost`` (``kam.core.finding_cost``) and the ranks it sorts by.
+    one query: with the stored ``box`` (the box in the portfolio review, "" when not
+    placed) and ``cost`` (``kam.core.finding_cost``), both
+    kept equal to the portfolio review's by ``findings_boxes_store``, and the ranks it
+    sorts by.
 
     ``kind`` and ``box`` filter ('none' for accounts not placed); ``sort`` is ``box`` (key
     accounts first, then severity, then account name), ``severity`` (most serious first,
     then box, then account name), ``account`` (name, then most serious first) or ``cost``
-    (the start page's ranking, ``finding_cost.rank_key``). Ties: the account, the kind in
-    the method's order, the subject.
+    (the start page's ranking, ``finding_cost.rank_key``; the index on the open findings'
+    cost serves it). Ties: the account, the kind in the method's order, the subject.
     """
-    from kam.core import finding_cost
-    from kam.portfolio.selectors import portfolio_review
     from kam.relationships.models import FindingRecord
 
-    review = portfolio_review()
-    qs = FindingRecord.objects.all()
-    if review is None:
-        box_value: Any = Value("")
-    else:
-        # a LEFT JOIN on the review's placement of each finding's account (one row at most:
-        # one placement per review and account), read once per row; a correlated subquery
-        # was evaluated again for every rank and weight that compares the box
-        qs = qs.annotate(
-            placement=FilteredRelation(
-                "account__placements", condition=Q(account__placements__review=review)
-            )
-        )
-        box_value = Coalesce("placement__box", Value(""))
-    visible = account_list_visible(user=user).filter(active=True).values("pk")
-    qs = (
-        qs.filter(resolved_on__isnull=True, account__in=visible)
-        .annotate(box_value=box_value)
-        .annotate(
-            box_rank=_rank("box_value", BOX_ORDER, len(BOX_ORDER)),
-            kind_rank=_rank(
-                "kind", {k.value: i for i, k in enumerate(core.FindingKind)}, len(core.FindingKind)
-            ),
-            box_weight=_rank("box_value", finding_cost.BOX_WEIGHT, finding_cost.UNPLACED_WEIGHT),
-        )
-        .annotate(cost=F("box_weight") * F("severity"))
+    scope = account_list_visible(user=user).filter(active=True)
+    profile = getattr(user, "profile", None)
+    if sort == "cost" and profile is not None and profile.sees_all_accounts:
+        # the whole portfolio as a correlated EXISTS: SQLite walks the index on the open
+        # findings' cost, most costly first, and stops at the LIMIT (no sort of them all)
+        visible: Any = Exists(scope.filter(pk=OuterRef("account_id")))
+    else:  # a person's own accounts: their findings along the index on the account
+        visible = Q(account__in=scope.values("pk"))
+    qs = FindingRecord.objects.filter(visible, resolved_on__isnull=True).annotate(
+        box_rank=_rank("box", BOX_ORDER, len(BOX_ORDER)),
+        kind_rank=_rank(
+            "kind", {k.value: i for i, k in enumerate(core.FindingKind)}, len(core.FindingKind)
+        ),
     )
     if kind:
         qs = qs.filter(kind=kind)
     if box:
-        qs = qs.filter(box_value="" if box == "none" else box)
+        qs = qs.filter(box="" if box == "none" else box)
     ties = ["account__pk", "kind_rank", "subject"]
     if sort == "severity":
         order = ["-severity", "box_rank", "account__name", *ties]
@@ -502,13 +489,13 @@ def finding_rows(records: Iterable[FindingRecord]) -> list[FindingRow]:
     return [
         FindingRow(
             account=r.account,
-            box=r.box_value,  # type: ignore[attr-defined]
+            box=r.box,
             kind=r.kind,
             subject=r.subject,
             severity=r.severity,
             why=why_from_json(r.why),
             resolve=why_from_json(r.resolve),
-            cost=r.cost,  # type: ignore[attr-defined]
+            cost=r.cost,
             opened_at=r.opened_at,
         )
         for r in records
@@ -518,8 +505,8 @@ def finding_rows(records: Iterable[FindingRecord]) -> list[FindingRow]:
 def findings_counts(records: QuerySet[FindingRecord]) -> dict[tuple[str, str], int]:
     """How many of ``records`` (a ``findings_open`` queryset) there are per (box, kind):
     one aggregate query."""
-    grouped = records.order_by().values("box_value", "kind").annotate(n=Count("pk"))
-    return {(g["box_value"], g["kind"]): g["n"] for g in grouped}
+    grouped = records.order_by().values("box", "kind").annotate(n=Count("pk"))
+    return {(g["box"], g["kind"]): g["n"] for g in grouped}
 
 
 def findings_accounts(records: QuerySet[FindingRecord]) -> int:

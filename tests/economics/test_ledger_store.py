@@ -319,7 +319,11 @@ def test_the_portfolio_reads_each_accounts_latest_period_as_computed(monkeypatch
     from django.contrib.auth import get_user_model
 
     from kam.demo import demo_load
-    from kam.economics.ledger_store import ledgers_dirty, ledgers_latest_read
+    from kam.economics.ledger_store import (
+        ledgers_dirty,
+        ledgers_latest_read,
+        ledgers_recent_read,
+    )
     from kam.economics.pnl import LatestFigures
     from kam.economics.selectors import portfolio_economics
     from kam.portfolio.selectors import boxes_of
@@ -343,6 +347,25 @@ def test_the_portfolio_reads_each_accounts_latest_period_as_computed(monkeypatch
         LatestFigures.of(ledger) for ledger in ledgers
     ]
     assert read.figures[changed.pk].cost_to_serve >= 1234.5  # computed, not the stored row
+    # the latest two periods (the contribution alerts), read the same way: the ledgers'
+    recent = ledgers_recent_read(
+        account_query=query, account_ids=[a.pk for a in query], as_of=today, last=2
+    )
+    assert recent.periods == [p.period for p in ledgers[0].periods[-2:]]
+    assert {ledger.account.pk: recent.figures[ledger.account.pk] for ledger in ledgers} == {
+        ledger.account.pk: [LatestFigures.of_period(ledger, p) for p in ledger.periods[-2:]]
+        for ledger in ledgers
+    }
+    every = {ledger.account.pk: "key" for ledger in ledgers}
+    falls = [
+        (ledger.account.pk, ledger.to_base(ledger.periods[-1].contribution))
+        for ledger in ledgers
+        if ledger.periods[-1].period.complete
+        and ledger.periods[-2].period.complete
+        and ledger.periods[-1].contribution < ledger.periods[-2].contribution
+    ]
+    alerted = contribution_alerts(accounts=list(query), boxes=every, as_of=today)
+    assert falls and [(a.account.pk, a.contribution) for a in alerted] == falls
 
     director = get_user_model().objects.get(username="maarten")
     boxes = boxes_of(account_ids=[ledger.account.pk for ledger in ledgers])

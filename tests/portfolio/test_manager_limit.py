@@ -152,3 +152,47 @@ def test_a_long_list_names_six_accounts_and_counts_the_rest(kam_user):
         "Anna de Vries carries 9 key and key development accounts; a key account manager can "
         "serve at most 4. Counted: A1, A2, A3, A4, A5, A6 and 2 more, 1 account you cannot open."
     )
+
+
+@pytest.mark.parametrize("counts", [ManagerLimitCounts.KEY_AND_DEVELOPMENT, ManagerLimitCounts.KEY])
+def test_the_check_reads_only_the_boxes_it_counts_and_equals_the_check_of_every_account(
+    portfolio, counts
+):  # type: ignore[no-untyped-def]
+    """``capacity_check`` reads the key and key development placements only (a large
+    portfolio is mostly maintenance and opportunistic); its figures are those of the core
+    check fed every placed account of the review."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kam.core.capacity import check_key_account_capacity
+    from kam.organisation.selectors import (
+        box_policies_get,
+        capacity_limits_get,
+        team_capacity_hours,
+    )
+    from kam.portfolio.matrix import capacity_check
+    from kam.portfolio.models import Placement
+
+    org = organisation_get()
+    org.manager_limit_counts = counts
+    org.save()
+    placed = list(
+        Placement.objects.filter(review=portfolio.review)
+        .exclude(box="")
+        .order_by("account__name", "account_id")
+        .values_list("box", "account__owner_id", "account_id")
+    )
+    assert {b for b, _o, _a in placed} >= {"maintenance", "opportunistic"}
+    every = check_key_account_capacity(
+        boxes=[b for b, _o, _a in placed],
+        owners=[o for _b, o, _a in placed],
+        accounts=[a for _b, _o, a in placed],
+        policies=box_policies_get(organisation=org),
+        team_hours_per_year=team_capacity_hours(),
+        limits=capacity_limits_get(organisation=org),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert capacity_check(review=portfolio.review) == every
+    read = next(q["sql"] for q in queries.captured_queries if "portfolio_placement" in q["sql"])
+    assert "'maintenance'" not in read and "'opportunistic'" not in read
+    assert "'key'" in read

@@ -185,3 +185,76 @@ def test_the_cost_order_in_sql_is_the_cost_ranking_of_kam_core(dmu, kam_user):  
     keys = [finding_cost.rank_key(c) for c in costed]
     assert keys == sorted(keys)
     assert keys[0][0] == -12  # a decider nobody knows on a key account comes first
+
+
+def test_the_stored_box_and_cost_follow_the_portfolio_review_at_once(director, kam_user):  # type: ignore[no-untyped-def]
+    """Each open finding stores its account's box in the portfolio review and its cost
+    there (the start page ranks by them); closing a review rewrites both in the same
+    transaction, before any refresh job ran, and so does deleting the portfolio review."""
+    from kam.core.finding_cost import finding_cost
+    from kam.portfolio.selectors import boxes_of
+    from kam.portfolio.services import review_close
+    from kam.relationships.models import FindingRecord
+    from tests.portfolio.test_matrix import matrix_portfolio
+
+    portfolio = matrix_portfolio(director=director, owners=[kam_user], closed=False)
+    for account in portfolio.accounts.values():
+        Contact.objects.create(account=account, number=1, name="D", buying_roles=["decider"])
+
+    def stored() -> dict[str, tuple[str, int, int]]:
+        return {
+            r.account.name: (r.box, r.cost, r.severity)
+            for r in FindingRecord.objects.filter(
+                resolved_on__isnull=True, kind=core.FindingKind.UNCOVERED_DECIDER
+            ).select_related("account")
+        }
+
+    review_close(review=portfolio.previous, closed_by=director)
+    findings_refresh()
+    before = stored()
+    assert len(before) == 5
+    assert before["Alpha Retail"][0] == "key_development"  # the previous review's box
+    assert before["Beta Wholesale"][0] == ""  # not scored then: not placed
+    for box, cost, severity in before.values():
+        assert cost == finding_cost(box=box, severity=severity)
+
+    review_close(review=portfolio.review, closed_by=director)  # no refresh after it
+    after = stored()
+    expected = {
+        "Alpha Retail": "key",
+        "Beta Wholesale": "key_development",
+        "Gamma Foodservice": "maintenance",
+        "Delta Online": "opportunistic",
+        "Epsilon Stores": "",
+    }
+    assert {name: box for name, (box, _c, _s) in after.items()} == expected
+    boxes = boxes_of(account_ids=[a.pk for a in portfolio.accounts.values()])
+    assert {a.name: boxes.get(a.pk, "") for a in portfolio.accounts.values()} == expected
+    for name, (box, cost, severity) in after.items():
+        assert cost == finding_cost(box=box, severity=severity)
+        assert severity == before[name][2]
+    assert after["Alpha Retail"][1] > before["Alpha Retail"][1]  # key weighs more
+
+    portfolio.review.delete()  # the previous review is the portfolio again
+    assert stored() == before
+
+
+def test_the_cost_ranking_of_the_whole_portfolio_reads_along_the_cost_index(dmu, kam_user):  # type: ignore[no-untyped-def]
+    """The start page's first findings of the whole portfolio are read along the index on
+    the open findings' stored cost, most costly first, stopping at the LIMIT: the database
+    sorts only the rows of equal cost it reads, not every open finding."""
+    from kam.relationships.selectors import findings_open
+
+    review = _closed_review()
+    _accounts(kam_user, review, 10)
+    findings_refresh()
+    first = findings_open(user=dmu["director"], sort="cost").select_related("account")[:10]
+    sql, params = first.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX finding_open_by_cost" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan  # only for the right part
+    assert [r.pk for r in first] == [
+        r.pk for r in list(findings_open(user=dmu["director"], sort="cost"))[:10]
+    ]

@@ -366,41 +366,50 @@ def test_a_box_drop_is_a_watched_account_going_down(before, after, alert):  # ty
     assert bool(alerts.box_drop_alerts([move])) is alert
 
 
-def _ledger(account, contributions, complete=(True, True)):  # type: ignore[no-untyped-def]
-    periods = [
-        SimpleNamespace(contribution=c, period=SimpleNamespace(complete=ok))
-        for c, ok in zip(contributions, complete, strict=True)
-    ]
-    return SimpleNamespace(account=account, periods=periods, to_base=lambda x: x * 2)
-
-
 def test_a_contribution_alert_compares_the_last_twelve_months_with_the_twelve_before(
     monkeypatch, db
 ):  # type: ignore[no-untyped-def]
+    from kam.economics.ledger_store import RecentRead
+    from kam.economics.pnl import LatestFigures
+
     falls = SimpleNamespace(pk=1, name="Falls")
     grows = SimpleNamespace(pk=2, name="Grows")
     young = SimpleNamespace(pk=3, name="Young")
     small = SimpleNamespace(pk=4, name="Small")
     asked = []
+    complete = [True, True]
 
-    def fake_ledgers(*, accounts, as_of, with_investments, account_query=None):  # type: ignore[no-untyped-def]
-        asked.extend(a.name for a in accounts)
+    def figures(pk: int, contribution: float) -> LatestFigures:
+        return LatestFigures(pk, "USD", 2.0, 5000.0, contribution, 100.0, 10.0)
+
+    def fake_recent(*, account_query, account_ids, as_of, last):  # type: ignore[no-untyped-def]
+        asked.extend(account_ids)
+        periods = [SimpleNamespace(complete=ok) for ok in complete]
+        return RecentRead(
+            periods=periods,  # type: ignore[arg-type]
+            figures={
+                1: [figures(1, 1000.0), figures(1, 900.0)],
+                2: [figures(2, 900.0), figures(2, 1000.0)],
+                3: [figures(3, 100.0)],  # one period only: nothing to compare
+            },
+        )
+
+    monkeypatch.setattr("kam.economics.ledger_store.ledgers_recent_read", fake_recent)
+
+    def found() -> list[tuple[str, float | None, float | None]]:
         return [
-            _ledger(falls, [1000.0, 900.0]),
-            _ledger(grows, [900.0, 1000.0]),
-            _ledger(young, [1000.0, 100.0], complete=(False, True)),
+            (a.account.name, a.contribution, a.previous_contribution)
+            for a in alerts.contribution_alerts(
+                accounts=[falls, grows, young, small],  # type: ignore[list-item]
+                boxes={1: "key", 2: "key_development", 3: "key", 4: "maintenance"},
+                as_of=TODAY,
+            )
         ]
 
-    monkeypatch.setattr("kam.economics.pnl.ledgers_build", fake_ledgers)
-    found = alerts.contribution_alerts(
-        accounts=[falls, grows, young, small],  # type: ignore[list-item]
-        boxes={1: "key", 2: "key_development", 3: "key", 4: "maintenance"},
-        as_of=TODAY,
-    )
-    assert "Small" not in asked  # maintenance accounts raise no alert
-    assert [(a.account.name, a.contribution, a.previous_contribution) for a in found] == [
-        ("Falls", 1800.0, 2000.0)  # in the base currency (rate 2 here)
-    ]
+    assert found() == [("Falls", 1800.0, 2000.0)]  # in the base currency (rate 2 here)
+    assert 4 not in asked  # maintenance accounts raise no alert
+    complete[0] = False  # the twelve months before are not complete: no comparison
+    assert found() == []
 
 
 def _start_page_msgids() -> set[str]:
@@ -437,3 +446,43 @@ def test_the_dutch_start_page_says_kwadrant_and_beoordeling():
     assert mixed == {}
     assert dutch["Your accounts by box"] == "Uw klanten per kwadrant"
     assert "beoordeling" in dutch["No open review is waiting for your scores."]
+
+
+@pytest.mark.parametrize("who", ["kam_user", "director"])
+def test_the_scores_left_are_the_review_pages_progress_of_the_person(who, request, world):  # type: ignore[no-untyped-def]
+    """The start page counts the person's own progress only, with the review page's
+    definition (``review_progress_map``): the other rater's scores do not count."""
+    from kam.portfolio.models import Rating
+    from kam.portfolio.review_selectors import review_progress_map
+
+    user = request.getfixturevalue(who)
+    kam_user, director = request.getfixturevalue("kam_user"), request.getfixturevalue("director")
+    review = world.open_review
+    criterion = review.scheme_version.criteria.get()
+    for rater, accounts in ((kam_user, [world.alpha]), (director, [world.beta, world.delta])):
+        for account in accounts:
+            Rating.objects.create(
+                review=review, account=account, rater=rater, criterion=criterion, score=5
+            )
+    (mine,) = [p for p in review_progress_map(reviews=[review])[review.pk] if p.rater == user]
+    assert (mine.scored, mine.cells) == ((1, 3) if who == "kam_user" else (2, 4))
+
+    html = _section(client_for(user).get(reverse("home")).content.decode(), "start-reviews")
+    left = mine.cells - mine.scored
+    assert f"{mine.scored} of {mine.cells} scores given, {left} to go" in html
+
+
+def test_the_persons_scores_are_counted_along_the_review_and_rater_index(kam_user, world):  # type: ignore[no-untyped-def]
+    """Counting the person's own scores reads their scores of the open review only (the
+    index on review and rater), not every rater's (300,000 in a large review)."""
+    from kam.portfolio.review_selectors import review_progress_map
+
+    review = world.open_review
+    with CaptureQueriesContext(connection) as queries:
+        review_progress_map(reviews=[review], raters={kam_user.pk})
+    (sql,) = [q["sql"] for q in queries.captured_queries if 'FROM "portfolio_rating"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " / ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "portfolio_rating USING INDEX portfolio_r_review__317fe1_idx" in plan, plan
+    assert "(review_id=? AND rater_id=?)" in plan, plan
