@@ -1087,10 +1087,19 @@ def _warning_message(
     return WarningMessage(str(w.code), text, w.observed, w.limit)
 
 
+#: The per-manager capacity warnings a page or slide shows in full (the most loaded
+#: managers); the others are counted in one sentence. A portfolio of thousands of accounts
+#: can have hundreds of managers over the limit, which nobody reads one by one.
+MANAGER_WARNINGS_SHOWN = 3
+
+
 def capacity_summary(*, review: Review, user: User | AnonymousUser | None = None) -> dict[str, Any]:
     """The capacity check with its sentences and per-manager account counts.
 
-    Keys: ``check`` (CapacityCheck), ``messages`` (list of WarningMessage) and
+    Keys: ``check`` (CapacityCheck), ``messages`` (list of WarningMessage, in the check's
+    order), ``shown`` (the company-wide warnings, then the ``MANAGER_WARNINGS_SHOWN``
+    most loaded managers'), ``rest`` (the other managers' warnings), ``more`` (how many)
+    and ``more_text`` (the sentence that counts them; empty when none), and
     ``per_manager`` (username to ``{"manager", "key_accounts", "limit"}``; ``key_accounts``
     counts the boxes the organisation counts per manager, key and key development by
     default). With ``user``, the warnings name only the accounts that person may read.
@@ -1117,4 +1126,22 @@ def capacity_summary(*, review: Review, user: User | AnonymousUser | None = None
             "limit": limits.max_key_accounts_per_manager,
             "counted_boxes": list(check.per_manager_boxes),
         }
-    return {"check": check, "messages": messages, "per_manager": per_manager}
+    company = [m for m in messages if m.code != WarningCode.PER_MANAGER]
+    managers = [m for m in messages if m.code == WarningCode.PER_MANAGER]
+    more = max(0, len(managers) - MANAGER_WARNINGS_SHOWN)
+    return {
+        "check": check,
+        "messages": messages,
+        "shown": company + managers[:MANAGER_WARNINGS_SHOWN],
+        "rest": managers[MANAGER_WARNINGS_SHOWN:],
+        "more": more,
+        "more_text": ngettext(
+            "%(n)s more key account manager carries more accounts than one can serve.",
+            "%(n)s more key account managers carry more accounts than one can serve.",
+            more,
+        )
+        % {"n": number_format(more, force_grouping=True)}
+        if more
+        else "",
+        "per_manager": per_manager,
+    }

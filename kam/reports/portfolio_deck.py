@@ -315,7 +315,9 @@ def review_deck(*, review: Review, user: User | AnonymousUser) -> ReviewDeck:
 
     capacity = capacity_summary(review=review, user=user)
     check = capacity["check"]
-    warnings = [w.message for w in capacity["messages"]]
+    warnings = [w.message for w in capacity["shown"]]
+    if capacity["more"]:
+        warnings.append(capacity["more_text"])
     capacity_line = _(
         "Key and key development accounts need %(needed)s hours a year by the box policies; "
         "the team has %(available)s."

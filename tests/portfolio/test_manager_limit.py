@@ -196,3 +196,36 @@ def test_the_check_reads_only_the_boxes_it_counts_and_equals_the_check_of_every_
     read = next(q["sql"] for q in queries.captured_queries if "portfolio_placement" in q["sql"])
     assert "'maintenance'" not in read and "'opportunistic'" not in read
     assert "'key'" in read
+
+
+def test_managers_beyond_the_shown_ones_are_counted_in_one_sentence(
+    portfolio, director, monkeypatch
+):
+    """At 10,000 accounts hundreds of managers can be over the limit: the start page, the
+    matrix and the deck show the most loaded few and count the others, the matrix listing
+    them behind a disclosure; the API keeps every warning."""
+    from kam.portfolio import matrix
+
+    full = capacity_summary(review=portfolio.review, user=director)
+    (warning,) = _per_manager(full["messages"])
+    assert full["shown"] == full["messages"] and full["more"] == 0 and full["more_text"] == ""
+
+    monkeypatch.setattr(matrix, "MANAGER_WARNINGS_SHOWN", 0)
+    summary = capacity_summary(review=portfolio.review, user=director)
+    assert _per_manager(summary["shown"]) == []
+    assert summary["rest"] == [warning]
+    assert summary["more"] == 1
+    assert summary["more_text"] == (
+        "1 more key account manager carries more accounts than one can serve."
+    )
+    page = client_for(director).get(reverse("portfolio:matrix")).content.decode()
+    assert 'data-testid="capacity-more"' in page
+    assert page.index(summary["more_text"]) < page.index("Counted: Alpha Retail, Beta Wholesale.")
+    start = client_for(director).get("/").content.decode()
+    assert summary["more_text"] in start
+    assert "Counted: Alpha Retail" not in start
+    deck = review_deck(review=portfolio.review, user=director)
+    assert summary["more_text"] in deck.warnings and warning.message not in deck.warnings
+    api = client_for(director).get("/api/portfolio/warnings")
+    assert api.status_code == 200
+    assert "Counted: Alpha Retail, Beta Wholesale." in json.dumps(api.json())
