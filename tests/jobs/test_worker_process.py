@@ -44,10 +44,19 @@ def _env(data: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database as `kam manage migrate` leaves it, made once for the module (a
-    migration in a new process costs 10-20 CPU seconds); tests copy it (``migrated``)."""
+def migrated_sqlite(
+    request: pytest.FixtureRequest, django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A SQLite database as `kam manage migrate` leaves it, made once for the module; tests
+    copy it (``_migrated``). It is the suite's migrated template (tests/db_template.py) when
+    there is one, else a migration in a new process (10-20 CPU seconds)."""
+    from tests import db_template
+
     data = tmp_path_factory.mktemp("migrated")
+    if db_template.enabled() and db_template.template_copy(
+        request.config.cache.mkdir("kam-test-db"), data / "kam.sqlite3"
+    ):
+        return data / "kam.sqlite3"
     _kam(data, "manage", "migrate", "--verbosity", "0")
     return data / "kam.sqlite3"
 
