@@ -14,6 +14,7 @@ of the larger pools say so.
 
     .venv/bin/python bench/allocation.py          # the full run (several minutes)
     .venv/bin/python bench/allocation.py --quick  # a smoke run on small instances
+    .venv/bin/python bench/allocation.py --smoke  # every part on tiny instances (tests/bench)
 
 Columns: accounts, problem, kam seconds, kam's relative gap (certified), HiGHS seconds,
 speed ratio (HiGHS / kam), and the objective difference (kam − HiGHS, relative).
@@ -479,11 +480,18 @@ def year_plan(people: int, n: int, baseline: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances only")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="--quick, with the year plan at 16 x 200 and the exact check on 2 portfolios: "
+        "every part runs in seconds, its times mean nothing (tests/bench)",
+    )
     parser.add_argument("--time-limit", type=float, default=300.0, help="HiGHS seconds per run")
     parser.add_argument(
         "--only", choices=("pool", "team"), help="run only the pools or only the team"
     )
     args = parser.parse_args(argv)
+    args.quick = args.quick or args.smoke
     if args.quick:
         pools, highs_pools, team_size, limit = [2_000], {2_000}, (5, 300), 60.0
     else:
@@ -521,10 +529,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(cpu_line(), flush=True)
     if args.only != "team":
-        exact_check(5 if args.quick else 21)
+        exact_check(2 if args.smoke else 5 if args.quick else 21)
     if args.only == "pool":
         return 0
-    year_plan(57, 1_000, baseline=True)
+    year_plan(*((16, 200) if args.smoke else (57, 1_000)), baseline=True)
     if not args.quick:
         year_plan(494, 10_000, baseline=False)
     people, n = team_size

@@ -11,7 +11,8 @@ between machines better than seconds do.
 
 The endpoint section builds a throw-away SQLite database (never the one DATABASE_URL names)
 with two scored reviews and times ``/portfolio/matrix/data.json`` as a sales director,
-against a plain query of the same placement rows.
+against a plain query of the same placement rows (``--data-dir``: in that directory instead
+of a new temporary one).
 
 Each section is a function returning rows; ``main`` runs the sections and prints them.
 """
@@ -135,16 +136,17 @@ def core_section(quick: bool) -> list[Row]:
     return rows
 
 
-def endpoint_section(quick: bool) -> list[Row]:
-    """The matrix data endpoint against a plain query of the same rows (one portfolio)."""
+def endpoint_section(quick: bool, data_dir: str | None = None) -> list[Row]:
+    """The matrix data endpoint against a plain query of the same rows (one portfolio), in
+    ``data_dir`` (a new temporary directory when None)."""
     import os
     import tempfile
 
     n = 500 if quick else 10_000
-    # Always a fresh SQLite file of its own: the benchmark writes thousands of rows and
-    # must never touch a configured database (DATABASE_URL may point at real data).
+    # Always a SQLite file of its own: the benchmark writes thousands of rows and must never
+    # touch a configured database (DATABASE_URL may point at real data).
     os.environ.pop("DATABASE_URL", None)
-    os.environ["KAM_DATA_DIR"] = tempfile.mkdtemp(prefix="kam-bench-")
+    os.environ["KAM_DATA_DIR"] = data_dir or tempfile.mkdtemp(prefix="kam-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     import django
 
@@ -238,13 +240,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small portfolios, for a smoke test")
     parser.add_argument("--skip-endpoint", action="store_true", help="kam.core sections only")
+    parser.add_argument(
+        "--data-dir",
+        help="the endpoint's data directory, instead of a new temporary one; its kam.sqlite3 "
+        "may be migrated already (tests/bench passes a copy of the suite's migrated database "
+        "so the smoke run does not run every migration)",
+    )
     args = parser.parse_args(argv)
     print("kam.core: classification and sensitivity, as a ratio to one matrix product")
     print_rows(core_section(args.quick))
     if not args.skip_endpoint:
         print()
         print("The matrix data endpoint, as a ratio to a plain query of the same placement rows")
-        print_rows(endpoint_section(args.quick))
+        print_rows(endpoint_section(args.quick, args.data_dir))
     return 0
 
 

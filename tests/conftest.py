@@ -124,15 +124,20 @@ def django_db_setup(  # type: ignore[no-untyped-def]
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
-    """The modules with long tests (marked ``slow`` or ``fuzz``) run first, each kept whole.
+    """The modules with long tests (marked ``slow`` or ``fuzz``) and the modules grouped onto
+    one worker (``xdist_group``) run first, each kept whole.
 
     With ``-n 2`` each worker takes the next test as it finishes one, in this order: a
     minute-long test started last keeps one worker busy after the other has run out, while
-    started first the short tests fill in around it."""
+    started first the short tests fill in around it. A group is one such long piece of work
+    under ``--dist loadgroup``: its worker runs all its tests (a minute or more for
+    tests/test_forms_roundtrip.py), placed where its first test stands in the order."""
     long = {
         item.nodeid.split("::")[0]
         for item in items
-        if item.get_closest_marker("slow") or item.get_closest_marker("fuzz")
+        if item.get_closest_marker("slow")
+        or item.get_closest_marker("fuzz")
+        or item.get_closest_marker("xdist_group")
     }
     items.sort(
         key=lambda item: item.nodeid.split("::")[0] not in long

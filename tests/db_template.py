@@ -58,6 +58,22 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def template_copy(folder: Path, target: Path) -> bool:
+    """Copies the kept template in ``folder`` (if there is one for today's migrations) to the
+    SQLite file ``target``, for a test whose subprocess would otherwise migrate a new file;
+    False when there is none."""
+    template = folder / f"migrated-{_key()}.sqlite3"
+    with _locked(folder / "migrated.lock"):
+        if not template.exists():
+            return False
+        with (
+            contextlib.closing(sqlite3.connect(f"file:{template}?mode=ro", uri=True)) as source,
+            contextlib.closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
+    return True
+
+
 @contextlib.contextmanager
 def migrate_from_template(folder: Path) -> Iterator[None]:
     """Within this block, Django's test-database set-up restores ``migrate``'s result from

@@ -223,6 +223,18 @@ def _round_trip(source: Installation, target: Installation, tmp: Path) -> dict[s
     return {"archive": archive, "manifest": manifest, "during": during}
 
 
+def _psql(sql: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Runs ``sql`` on the server's ``postgres`` database."""
+    result = subprocess.run(
+        ["psql", f"{PG}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        capture_output=True,
+        text=True,
+    )
+    if check:
+        assert result.returncode == 0, (sql, result.stderr)
+    return result
+
+
 @pytest.fixture
 def pg_databases() -> Iterator[tuple[str, str]]:
     """Two PostgreSQL databases of this branch's own (kam_ops_src, kam_ops_dst), new."""
@@ -231,11 +243,7 @@ def pg_databases() -> Iterator[tuple[str, str]]:
     names = ("kam_ops_src", "kam_ops_dst")
 
     def psql(sql: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["psql", f"{PG}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql],
-            capture_output=True,
-            text=True,
-        )
+        return _psql(sql, check=False)
 
     if psql("SELECT 1").returncode != 0:
         pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
@@ -271,8 +279,14 @@ def test_postgresql_backup_during_writes_restores_equal(
     src_url, dst_url = pg_databases
     source = Installation(tmp_path / "source", src_url)
     target = Installation(tmp_path / "target", dst_url)
-    # The target is a migrated, empty installation (as after a first `kam serve`).
-    target.kam("manage", "migrate", "--verbosity", "0")
+    # The target is a migrated, empty installation (as after a first `kam serve`): a copy
+    # of the source's database once migrated (PostgreSQL's template), which `kam manage
+    # migrate` finds up to date, instead of running every migration twice.
+    source.kam("manage", "migrate", "--verbosity", "0")
+    _psql(f"DROP DATABASE {dst_url.rsplit('/', 1)[1]}")
+    _psql(f"CREATE DATABASE {dst_url.rsplit('/', 1)[1]} TEMPLATE {src_url.rsplit('/', 1)[1]}")
+    plan = target.kam("manage", "migrate", "--verbosity", "1")
+    assert "No migrations to apply" in plan.stdout, plan.stdout
     result = _round_trip(source, target, tmp_path)
     print(
         "postgresql round trip:", result["during"], sum(result["manifest"]["row_counts"].values())
@@ -283,12 +297,26 @@ def test_postgresql_backup_during_writes_restores_equal(
 
 
 @pytest.fixture(scope="module")
-def small_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A migrated installation without data and its backup, made once per module (migrating
-    in a new process costs ~20 s); each test gets its own copy (``small``)."""
+def small_built(
+    request: pytest.FixtureRequest, django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """A migrated installation without data and its backup, made once per module; each test
+    gets its own copy (``small``). Its database is the suite's migrated template
+    (tests/db_template.py) when there is one: migrating in a new process costs ~20 s."""
+    from tests import db_template
+
     root = tmp_path_factory.mktemp("small-built")
     source = Installation(root / "small", None)
-    source.kam("manage", "migrate", "--verbosity", "0")
+    source.data_dir.mkdir(mode=0o700)
+    if not (
+        db_template.enabled()
+        and db_template.template_copy(
+            request.config.cache.mkdir("kam-test-db"), source.data_dir / "kam.sqlite3"
+        )
+    ):
+        source.kam("manage", "migrate", "--verbosity", "0")
+    (source.data_dir / "kam.sqlite3").chmod(0o600)  # as kam makes it
+    assert "No migrations to apply" in source.kam("manage", "migrate", "--verbosity", "1").stdout
     archive = root / "small.tar.gz"
     source.kam("backup", str(archive))
     return source.data_dir, archive
@@ -369,12 +397,9 @@ def test_restore_refuses_an_archive_of_a_newer_kam(
     _refused(target.kam("restore", str(newer), check=False), "newer kam", "9999_from_the_future")
 
 
-def test_restore_into_a_used_installation_needs_force(
-    small: tuple[Installation, Path], tmp_path: Path
-) -> None:
-    _source, archive = small
-    used = Installation(tmp_path / "used", None)
-    used.kam("manage", "migrate", "--verbosity", "0")
+def test_restore_into_a_used_installation_needs_force(small: tuple[Installation, Path]) -> None:
+    # the migrated installation (this test's copy), used: someone has signed up
+    used, archive = small
     con = sqlite3.connect(used.data_dir / "kam.sqlite3")
     con.execute(
         "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, "
@@ -389,10 +414,11 @@ def test_restore_into_a_used_installation_needs_force(
     assert used.counts() == _manifest(archive)["row_counts"]
 
 
-def test_restore_migrates_an_archive_of_an_older_kam(tmp_path: Path) -> None:
+def test_restore_migrates_an_archive_of_an_older_kam(
+    small: tuple[Installation, Path], tmp_path: Path
+) -> None:
     """An archive made before kam's latest economics migration comes up to date."""
-    older = Installation(tmp_path / "older", None)
-    older.kam("manage", "migrate", "--verbosity", "0")
+    older, _archive = small  # migrated (this test's copy), then taken back
     older.kam("manage", "migrate", "economics", "0001", "--verbosity", "0")
     archive = tmp_path / "older.tar.gz"
     older.kam("backup", str(archive))

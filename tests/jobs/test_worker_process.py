@@ -24,7 +24,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-LINES = 3_000_000
+LINES = 1_000_000
 ACCOUNTS = 50
 
 
@@ -43,12 +43,43 @@ def _env(data: Path) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="module")
+def migrated_sqlite(
+    request: pytest.FixtureRequest, django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A SQLite database as `kam manage migrate` leaves it, made once for the module; tests
+    copy it (``_migrated``). It is the suite's migrated template (tests/db_template.py) when
+    there is one, else a migration in a new process (10-20 CPU seconds)."""
+    from tests import db_template
+
+    data = tmp_path_factory.mktemp("migrated")
+    if db_template.enabled() and db_template.template_copy(
+        request.config.cache.mkdir("kam-test-db"), data / "kam.sqlite3"
+    ):
+        return data / "kam.sqlite3"
+    _kam(data, "manage", "migrate", "--verbosity", "0")
+    return data / "kam.sqlite3"
+
+
+def _migrated(data: Path, template: Path) -> None:
+    """A migrated installation in ``data``: a copy of the module's migrated database (SQLite's
+    backup API, so what is still in the write-ahead log is copied too)."""
+    source, target = sqlite3.connect(template), sqlite3.connect(data / "kam.sqlite3")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def data(request, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The data directory of a new installation: on a SQLite file, or on PostgreSQL."""
+    """The data directory of a new, migrated installation: on a SQLite file, or on
+    PostgreSQL."""
     data = tmp_path / "data"
     data.mkdir()
     if request.param == "sqlite":
+        _migrated(data, request.getfixturevalue("migrated_sqlite"))
         yield data
         return
     psycopg = pytest.importorskip("psycopg")
@@ -60,6 +91,7 @@ def data(request, tmp_path: Path):  # type: ignore[no-untyped-def]
     admin.execute(f"CREATE DATABASE {PG_NAME}")
     DATABASES[data] = f"{PG_SERVER}/{PG_NAME}"
     try:
+        _kam(data, "manage", "migrate", "--verbosity", "0")
         yield data
     finally:
         DATABASES.pop(data, None)
@@ -170,7 +202,6 @@ def test_a_worker_killed_during_an_import_fails_it_cleanly_and_a_retry_completes
     start = time.monotonic()
     _big_file(big)
     timings["write the file"] = time.monotonic() - start
-    _kam(data, "manage", "migrate", "--verbosity", "0")
     out = _shell(data, SETUP.format(accounts=ACCOUNTS, file=str(big)))
     assert "queued" in out  # the request only enqueued
     store = data / "transactions"
@@ -269,10 +300,12 @@ print("wrote", {n})
 """
 
 
-def test_two_processes_writing_at_once_both_succeed_on_sqlite(tmp_path: Path) -> None:
+def test_two_processes_writing_at_once_both_succeed_on_sqlite(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    _kam(data, "manage", "migrate", "--verbosity", "0")
+    _migrated(data, migrated_sqlite)
     ready = tmp_path / "ready"  # each writer leaves a file here once Django has started
     ready.mkdir()
     writers = [
