@@ -477,6 +477,8 @@ def test_the_persons_scores_are_counted_along_the_review_and_rater_index(kam_use
     index on review and rater), not every rater's (300,000 in a large review)."""
     from kam.portfolio.review_selectors import review_progress_map
 
+    if connection.vendor != "sqlite":
+        pytest.skip("the query plan asked of SQLite")
     review = world.open_review
     with CaptureQueriesContext(connection) as queries:
         review_progress_map(reviews=[review], raters={kam_user.pk})
