@@ -98,16 +98,10 @@ def _flush() -> None:
 def hours_refresh_enqueue(*, user: Any = None) -> Any:
     """One ``hours_refresh`` job; a job of that kind still waiting in the queue is enough
     (it handles every mark present when it starts)."""
-    from kam.jobs.models import Job, JobStatus
-    from kam.jobs.services import job_enqueue
+    from kam.jobs.services import job_enqueue, job_waiting
 
     with transaction.atomic():
-        waiting = (
-            Job.objects.select_for_update()
-            .filter(kind=JOB_KIND, status=JobStatus.QUEUED, started_at__isnull=True)
-            .order_by("pk")
-            .first()
-        )
+        waiting = job_waiting(kind=JOB_KIND)
         if waiting is not None:
             return waiting
         return job_enqueue(kind=JOB_KIND, user=user, object_id=None)

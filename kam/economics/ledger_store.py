@@ -404,18 +404,12 @@ def _flush() -> None:
 def ledger_refresh_enqueue(*, all_accounts: bool = False, user: Any = None) -> Any:
     """One ``ledger_refresh`` job; a job of that kind still waiting in the queue is enough
     (it handles every mark present when it starts). ``all_accounts`` marks every account."""
-    from kam.jobs.models import Job, JobStatus
-    from kam.jobs.services import job_enqueue
+    from kam.jobs.services import job_enqueue, job_waiting
 
     with transaction.atomic():
         if all_accounts:
             LedgerDirty.objects.create(account_id=None)
-        waiting = (
-            Job.objects.select_for_update()
-            .filter(kind=JOB_KIND, status=JobStatus.QUEUED, started_at__isnull=True)
-            .order_by("pk")
-            .first()
-        )
+        waiting = job_waiting(kind=JOB_KIND)
         if waiting is not None:
             return waiting
         return job_enqueue(kind=JOB_KIND, user=user, object_id=None)

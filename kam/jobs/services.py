@@ -122,6 +122,19 @@ ENQUEUING: ContextVar[int | None] = ContextVar("kam_job_enqueuing", default=None
 # --- enqueueing -----------------------------------------------------------------------------
 
 
+def job_waiting(*, kind: str) -> Job | None:
+    """The oldest job of ``kind`` still waiting in the queue (not started), locked until the
+    caller's transaction ends: a refresh that handles whatever is marked when it starts
+    needs no second job beside a waiting one (the stored P&L, the actual-time hours, the
+    findings)."""
+    return (
+        Job.objects.select_for_update()
+        .filter(kind=kind, status=JobStatus.QUEUED, started_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
 def job_enqueue(
     *,
     kind: str,

@@ -241,16 +241,10 @@ def _flush() -> None:
 def findings_refresh_enqueue(*, account_ids: list[int] | None, user: Any = None) -> Any:
     """One ``findings_refresh`` job for ``account_ids`` (None: all); a job of that kind still
     waiting in the queue takes them on instead."""
-    from kam.jobs.models import Job, JobStatus
-    from kam.jobs.services import job_enqueue
+    from kam.jobs.services import job_enqueue, job_waiting
 
     with transaction.atomic():
-        waiting = (
-            Job.objects.select_for_update()
-            .filter(kind=JOB_KIND, status=JobStatus.QUEUED, started_at__isnull=True)
-            .order_by("pk")
-            .first()
-        )
+        waiting = job_waiting(kind=JOB_KIND)
         if waiting is not None:
             have = waiting.arguments.get("account_ids")
             if have is not None:
