@@ -26,7 +26,6 @@ The store is refreshed
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -78,21 +77,14 @@ def hours_store(*, as_of: dt.date | None = None) -> int:
 
 # --- keeping the store fresh ----------------------------------------------------------------
 
-_pending = threading.local()
-
 
 def hours_dirty() -> None:
     """Mark the stored sums changed, in the current transaction, and store them again in a
     job once the transaction commits (one job per transaction)."""
     HoursDirty.objects.create()
-    _pending.queued = True
-    transaction.on_commit(_flush)
+    from kam.jobs.services import enqueue_after_commit
 
-
-def _flush() -> None:
-    if getattr(_pending, "queued", False):
-        _pending.queued = False
-        hours_refresh_enqueue()
+    enqueue_after_commit(JOB_KIND, hours_refresh_enqueue)
 
 
 def hours_refresh_enqueue(*, user: Any = None) -> Any:

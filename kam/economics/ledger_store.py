@@ -28,7 +28,6 @@ docs/economics.md, "The portfolio economics page".
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -377,8 +376,6 @@ def ledgers_refreshing() -> bool:
 
 # --- keeping the store fresh ----------------------------------------------------------------
 
-_pending = threading.local()
-
 
 def ledgers_dirty(*, account_ids: Iterable[int | None] | None) -> None:
     """Mark the stored P&L of ``account_ids`` (None: every account) changed, in the current
@@ -391,14 +388,9 @@ def ledgers_dirty(*, account_ids: Iterable[int | None] | None) -> None:
     if not marks:
         return
     LedgerDirty.objects.bulk_create(marks)
-    _pending.queued = True
-    transaction.on_commit(_flush)
+    from kam.jobs.services import enqueue_after_commit
 
-
-def _flush() -> None:
-    if getattr(_pending, "queued", False):
-        _pending.queued = False
-        ledger_refresh_enqueue()
+    enqueue_after_commit(JOB_KIND, ledger_refresh_enqueue)
 
 
 def ledger_refresh_enqueue(*, all_accounts: bool = False, user: Any = None) -> Any:

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -120,6 +121,24 @@ ENQUEUING: ContextVar[int | None] = ContextVar("kam_job_enqueuing", default=None
 
 
 # --- enqueueing -----------------------------------------------------------------------------
+
+
+_after_commit = threading.local()
+
+
+def enqueue_after_commit(key: str, enqueue: Callable[[], object]) -> None:
+    """Call ``enqueue`` once the current transaction commits, once however often the
+    transaction asks under ``key``: a refresh job handles every mark present when it starts,
+    so the marks of one transaction need one job (the stored P&L, the actual-time hours)."""
+    pending: set[str] = _after_commit.__dict__.setdefault("keys", set())
+    pending.add(key)
+
+    def flush() -> None:
+        if key in pending:
+            pending.discard(key)
+            enqueue()
+
+    transaction.on_commit(flush)
 
 
 def job_waiting(*, kind: str) -> Job | None:
